@@ -1,0 +1,28 @@
+VENV := .venv
+BIN := $(VENV)/bin
+# Reinstall whenever the project's metadata (dependencies, entry points) changes.
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: venv run test lint clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -e '.[dev]'
+	touch $@
+
+run: venv
+	$(BIN)/timbra demo
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# No `-` prefixes or `|| true`: any failure, including pytest's exit 5 (no tests), fails make.
+test: lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache tests/artifacts
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

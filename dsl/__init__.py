@@ -1,0 +1,1 @@
+"""The timbra rule language: grammar, parser, typed AST, checker, formatter."""

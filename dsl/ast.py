@@ -1,0 +1,302 @@
+"""Typed syntax tree of a rule file.
+
+Every node is a frozen dataclass that keeps where it was written, so the
+engine can name `file:line` for each figure it produces. Durations and clock
+times are integer minutes (a clock time is minutes since midnight).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Generic, Literal, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, order=True)
+class Pos:
+    """A place in a rule file."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class At(Generic[T]):
+    """A value together with the place that wrote it."""
+
+    value: T
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Comment:
+    line: int
+    text: str
+    own_line: bool
+
+
+# ---- identity ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Holidays:
+    country: str
+    subdivision: str | None
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Institution:
+    id: str
+    pos: Pos
+    end_line: int
+    name: At[str] | None = None
+    timezone: At[str] | None = None
+    holidays: Holidays | None = None
+
+
+# ---- rule statements ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stamping:
+    pos: Pos
+    end_line: int
+    sources: At[tuple[str, ...]] | None = None
+    direction: At[str] | None = None
+    rounding: At[int] | None = None
+    double_swipe: At[int] | None = None
+
+
+@dataclass(frozen=True)
+class Band:
+    start: int
+    end: int
+    last_exit: int
+    label: str | None
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Pause:
+    pos: Pos
+    end_line: int
+    after: At[int] | None = None
+    mandatory_over: At[int] | None = None
+    min: At[int] | None = None
+    max: At[int] | None = None
+    bands: tuple[Band, ...] = ()
+    deduct_unstamped: At[int] | None = None
+    outside_band_code: At[str] | None = None
+
+
+@dataclass(frozen=True)
+class WorkingTime:
+    mode: str  # "full" or "part"
+    arrangement: str | None  # "horizontal", "vertical" or None
+    percent: int  # 100 for full time
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    pos: Pos
+    end_line: int
+    label: At[str] | None = None
+    weekly: At[int] | None = None
+    days: At[tuple[int, ...]] | None = None  # ISO weekdays, 1 = Monday
+    due: At[int] | None = None
+    entry_from: At[int] | None = None
+    entry_until: At[int] | None = None
+    last_stamp: At[int] | None = None
+    scheduled_pause: At[int] | None = None
+    working_time: WorkingTime | None = None
+    category: At[str] | None = None
+    flags: At[tuple[str, ...]] | None = None
+    pause: Pause | None = None
+
+
+@dataclass(frozen=True)
+class CodeDef:
+    code: str
+    pos: Pos
+    end_line: int
+    label: At[str] | None = None
+    kind: At[str] | None = None
+    entered: At[tuple[str, ...]] | None = None
+    attachment_required: At[bool] | None = None
+    notes_required: At[bool] | None = None
+    approval: At[str] | None = None
+    allowance: At[str] | None = None
+
+
+@dataclass(frozen=True)
+class MealVoucher:
+    pos: Pos
+    end_line: int
+    min_worked: At[int] | None = None
+    requires_regular_pause: At[bool] | None = None
+
+
+PeriodKind = Literal["this_month", "next_month", "month_plus", "this_year", "school_year"]
+WhenKind = Literal["day_of", "end_of", "next_day_at", "within_days"]
+
+
+@dataclass(frozen=True)
+class When:
+    """A deadline relative to the day or month it is about."""
+
+    kind: WhenKind
+    number: int  # day of month, clock minutes, or number of days
+    period: PeriodKind | None
+    months: int  # for month_plus
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Allowance:
+    name: str
+    pos: Pos
+    end_line: int
+    label: At[str] | None = None
+    amount: At[int] | None = None
+    max_half_due: At[bool] | None = None
+    prorate_part_time: At[bool] | None = None
+    requires_flag: At[str] | None = None
+    recover_by: When | None = None
+
+
+@dataclass(frozen=True)
+class Deadline:
+    name: str
+    when: When
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    pos: Pos
+    end_line: int
+    items: tuple[Deadline, ...] = ()
+
+
+@dataclass(frozen=True)
+class Flag:
+    name: str
+    over: int
+    message: str | None
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Fee:
+    name: str
+    first_cents: int
+    then_cents: int | None
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    pos: Pos
+    end_line: int
+    min_length: At[int] | None = None
+    require: tuple[At[str], ...] = ()
+    change_at_first_login: At[bool] | None = None
+
+
+@dataclass(frozen=True)
+class HalfDay:
+    pos: Pos
+    end_line: int
+    morning_credit: At[int] | None = None
+    afternoon_work: At[int] | None = None
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    minutes: int
+    repeat_limit: int | None
+    pos: Pos
+
+
+Statement = (
+    Stamping
+    | Profile
+    | CodeDef
+    | Pause
+    | MealVoucher
+    | Allowance
+    | Deadlines
+    | Flag
+    | Fee
+    | PasswordPolicy
+    | HalfDay
+    | Tolerance
+)
+
+
+@dataclass(frozen=True)
+class RulesSection:
+    effective: date
+    title: str | None
+    pos: Pos
+    end_line: int
+    statements: tuple[Statement, ...] = ()
+
+
+# ---- examples -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StampLit:
+    direction: Literal["in", "out"] | None
+    minute: int
+    code: str | None
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class RequestLit:
+    code: str
+    start: int | None  # None for a whole-day request
+    end: int | None
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Expectation:
+    kind: Literal["minutes", "bool", "code", "anomaly", "no_anomalies"]
+    name: str  # figure name, code or anomaly code
+    minutes: int = 0
+    flag: bool = False
+    pos: Pos = field(default_factory=lambda: Pos("", 0, 0))
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    pos: Pos
+    end_line: int
+    profile: At[str] | None = None
+    date: At[date] | None = None
+    stamps: tuple[StampLit, ...] = ()
+    requests: tuple[RequestLit, ...] = ()
+    expectations: tuple[Expectation, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleFile:
+    path: str
+    source: str
+    institution: Institution | None
+    sections: tuple[RulesSection, ...]
+    examples: tuple[Example, ...]
+    comments: tuple[Comment, ...] = ()

@@ -1,0 +1,185 @@
+"""Text -> typed syntax tree, with every error turned into a `RuleError`."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from dsl.ast import Comment, RuleFile, StampLit
+from dsl.errors import Diagnostic, RuleError, did_you_mean, source_line
+from dsl.transformer import ToAst
+
+# Terminal names a person would not recognise, in words.
+_TERMINAL_WORDS = {
+    "DURATION": "a duration like 7h12m, 30m or 2h",
+    "CLOCK": "a time of day like 08:30",
+    "DATE": "a date like 2026-03-02",
+    "STRING": 'a quoted text like "Commissioni"',
+    "NAME": "a name",
+    "CODE": "a code like 29, 37a or PERL",
+    "INT": "a whole number",
+    "MONEY": "an amount like 5.00",
+    "PERCENT": "a percentage like 50%",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+}
+
+
+_GLUED_DURATION = re.compile(r"\d+[hm]$|\d+\.$")
+
+
+@cache
+def _parser() -> Lark:
+    grammar = resources.files("dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
+    return Lark(
+        grammar,
+        parser="lalr",
+        lexer="contextual",
+        start=["start", "stamp_list"],
+        propagate_positions=True,
+    )
+
+
+def parse_file(path: str | Path) -> RuleFile:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError([Diagnostic(str(p), 1, 1, f"cannot read rule file: {exc}")]) from None
+    return parse(text, str(p))
+
+
+def parse(text: str, file: str = "<rules>") -> RuleFile:
+    """Parse a whole rule file. Raises `RuleError` listing what is wrong."""
+    tree = _lark_parse(text, file, "start")
+    builder = ToAst(file, text)
+    rule_file = builder.rule_file(tree)
+    if builder.diagnostics:
+        raise RuleError(builder.diagnostics)
+    return RuleFile(
+        path=rule_file.path,
+        source=text,
+        institution=rule_file.institution,
+        sections=rule_file.sections,
+        examples=rule_file.examples,
+        comments=_comments(text),
+    )
+
+
+def parse_stamps(text: str, file: str = "<stamps>") -> tuple[StampLit, ...]:
+    """Parse `in 08:03, out 12:00 code 35`, the form the command line takes."""
+    tree = _lark_parse(text, file, "stamp_list")
+    builder = ToAst(file, text)
+    stamps = builder.stamp_list(tree)
+    if builder.diagnostics:
+        raise RuleError(builder.diagnostics)
+    return stamps
+
+
+def _lark_parse(text: str, file: str, start: str) -> Tree[Token]:
+    try:
+        return _parser().parse(text, start=start)
+    except UnexpectedInput as exc:
+        raise RuleError([_diagnostic(exc, text, file)]) from None
+
+
+def _diagnostic(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
+    line = getattr(exc, "line", 1) or 1
+    column = getattr(exc, "column", 1) or 1
+    if isinstance(exc, UnexpectedCharacters):
+        where = exc.pos_in_stream or 0
+        char = text[where] if where < len(text) else ""
+        message = f"unexpected character {char!r}"
+        hint = _expected_hint(exc.allowed)
+    elif isinstance(exc, UnexpectedEOF):
+        lines = text.splitlines() or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+        message = "unexpected end of file"
+        hint = _expected_hint(set(exc.expected)) or "a block is not closed with '}'"
+    elif isinstance(exc, UnexpectedToken):
+        token = exc.token
+        if token.type == "$END":
+            lines = text.splitlines() or [""]
+            line, column = len(lines), len(lines[-1]) + 1
+            message = "unexpected end of file"
+        else:
+            message = f"unexpected {_describe(token)}"
+        hint = _token_hint(token, text, set(exc.accepts or exc.expected))
+    else:  # pragma: no cover - lark raises only the three above
+        message, hint = str(exc), None
+    return Diagnostic(file, line, column, message, source_line(text, line), hint)
+
+
+def _token_hint(token: Token, text: str, expected: set[str]) -> str | None:
+    start = token.start_pos or 0
+    if _GLUED_DURATION.search(text[max(0, start - 8) : start]):
+        return "durations are written like 7h12m, 30m or 2h"
+    keywords = {_keyword(name) for name in expected} - {None}
+    if token.type in {"NAME", "CODE"}:
+        close = did_you_mean(str(token), [k for k in keywords if k])
+        if close:
+            return close
+    return _expected_hint(expected)
+
+
+def _keyword(terminal: str) -> str | None:
+    if terminal in _TERMINAL_WORDS or terminal.startswith("__"):
+        return None
+    pattern = _parser().get_terminal(terminal).pattern
+    return pattern.value if pattern.type == "str" else None
+
+
+def _describe(token: Token) -> str:
+    if token.type in {"NAME", "CODE"}:
+        return f"word '{token}'"
+    if token.type.isupper() and not token.type.startswith("__") and token.type in _TERMINAL_WORDS:
+        return f"{_TERMINAL_WORDS[token.type].split(' like')[0]} '{token}'"
+    return f"'{token}'"
+
+
+def _expected_hint(expected: set[str] | frozenset[str] | None) -> str | None:
+    if not expected:
+        return None
+    words: list[str] = []
+    for name in sorted(expected):
+        if name in _TERMINAL_WORDS:
+            words.append(_TERMINAL_WORDS[name])
+        elif not name.startswith("__") and name.isupper():
+            words.append(f"'{_parser().get_terminal(name).pattern.value}'")
+    if not words:
+        return None
+    if len(words) > 12:
+        return "expected one of: " + ", ".join(words[:12]) + ", …"
+    if len(words) < 3:
+        return "expected " + " or ".join(words)
+    return "expected one of: " + ", ".join(words)
+
+
+def _comments(text: str) -> tuple[Comment, ...]:
+    """Comments are not in the tree; the formatter puts them back by line."""
+    found: list[Comment] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        index = _comment_start(raw)
+        if index is not None:
+            found.append(Comment(number, raw[index:].rstrip(), raw[:index].strip() == ""))
+    return tuple(found)
+
+
+def _comment_start(line: str) -> int | None:
+    in_string = False
+    escaped = False
+    for i, ch in enumerate(line):
+        if escaped:
+            escaped = False
+        elif ch == "\\" and in_string:
+            escaped = True
+        elif ch == '"':
+            in_string = not in_string
+        elif ch == "#" and not in_string:
+            return i
+    return None

@@ -1,0 +1,75 @@
+"""The closed word lists of the language: what a NAME may be in each place.
+
+The grammar reads these places as plain names so that a typo gets a
+"did you mean" instead of a bare syntax error; this module is the list the
+transformer and the engine agree on.
+"""
+
+from __future__ import annotations
+
+SOURCES = frozenset({"terminal", "web", "app", "manual"})
+DIRECTIONS = frozenset({"keys", "alternate"})
+CATEGORIES = frozenset({"stamping", "presence_only", "signature_sheet"})
+WORKING_MODES = frozenset({"full", "part"})
+ARRANGEMENTS = frozenset({"horizontal", "vertical"})
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+CODE_KINDS = frozenset(
+    {
+        "service",  # time away on duty: counts as worked
+        "service_day",  # a whole day on duty elsewhere: the day's due counts as worked
+        "hourly_absence",  # justified hours away: credited, unless the allowance is recovered
+        "day_absence",  # a whole justified day: the day's due is credited
+        "half_day_morning",  # half a day of leave in the morning
+        "half_day_afternoon",  # half a day of leave in the afternoon
+        "overtime_paid",  # work beyond the schedule, counted apart, to be paid
+        "overtime_banked",  # work beyond the schedule, counted apart, banked as rest
+        "pause_outside_band",  # allows the lunch pause outside its band
+        "day_swap",  # part-time vertical: works a day instead of another
+    }
+)
+OVERTIME_KINDS = frozenset({"overtime_paid", "overtime_banked"})
+ENTRY_CHANNELS = frozenset({"terminal", "web", "app"})
+APPROVERS = frozenset({"manager", "director", "office"})
+
+DEADLINES = frozenset(
+    {
+        "anomaly_fix",  # anomalies of a month fixed by
+        "missed_stamp",  # a missed stamp declared by
+        "negative_balance",  # a month's negative balance recovered by
+        "report",  # the monthly report available by
+        "correction_request",  # corrections asked within
+        "compensatory_rest",  # banked overtime used as rest by
+    }
+)
+FLAG_METRICS = frozenset({"missed_stamps", "tolerated_margins", "anomaly_days"})
+PASSWORD_REQUIREMENTS = frozenset({"digit", "letter", "uppercase", "symbol"})
+
+# Figures an example may expect, as named in a day result.
+MINUTE_FIGURES = frozenset(
+    {
+        "worked",
+        "due",
+        "balance",
+        "pause_deducted",
+        "credited",
+        "unjustified",
+        "negative_flex",
+        "tolerated",
+        "overtime_paid",
+        "overtime_banked",
+        "to_recover",
+    }
+)
+BOOL_FIGURES = frozenset({"meal_voucher"})
+ANOMALIES = frozenset(
+    {
+        "unpaired_stamps",  # an odd number of stamps, or two entries in a row
+        "not_alternating",  # stamps out of the entry-exit order
+        "pause_outside_band",  # lunch pause stamped outside its band, no code 49
+        "needs_approval",  # a code that needs an approval that is not there
+        "unknown_code",  # a code the rules in force do not define
+        "code_outside_schedule",  # a code typed outside the first/last scheduled stamp
+        "absent",  # a working day with no stamp and no justification
+    }
+)

@@ -1,0 +1,1 @@
+"""The timbra core: policy, engine, plugins, persistence, ingestion, web, CLI."""

@@ -1,0 +1,82 @@
+"""Plugin manager: hook specifications, built-in plugins and installed ones."""
+
+import functools
+import importlib
+from collections.abc import Iterable
+
+import pluggy
+
+from server import hookspecs
+from server.institutions import InstitutionSpec
+
+ENTRY_POINT_GROUP = "timbra"
+
+# Core modules that implement hooks by default. Built-in behaviour goes through the same
+# hooks as plugins, so an institution can wrap or replace it the same way.
+DEFAULT_PLUGINS: tuple[str, ...] = ()
+
+
+class PluginError(Exception):
+    """A plugin is invalid or conflicts with another plugin."""
+
+
+def make_plugin_manager(
+    *, load_entry_points: bool = True, extra_plugins: Iterable[object] = ()
+) -> pluggy.PluginManager:
+    """Build a fresh, validated plugin manager.
+
+    ``extra_plugins`` are registered before validation, so tests (and embedders) get the
+    same checks as installed plugins.
+    """
+    pm = pluggy.PluginManager("timbra")
+    pm.add_hookspecs(hookspecs)
+    for name in DEFAULT_PLUGINS:
+        pm.register(importlib.import_module(name), name)
+    if load_entry_points:
+        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    for plugin in extra_plugins:
+        pm.register(plugin)
+    try:
+        # A misspelled hook name would otherwise be silently ignored.
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        known = ", ".join(sorted(_hookspec_names()))
+        raise PluginError(f"{exc}; known hooks: {known}") from exc
+    return pm
+
+
+@functools.cache
+def get_plugin_manager() -> pluggy.PluginManager:
+    """The process-wide plugin manager, with every installed plugin loaded."""
+    return make_plugin_manager()
+
+
+def institutions(pm: pluggy.PluginManager | None = None) -> dict[str, InstitutionSpec]:
+    """Every institution provided by the registered plugins, by id."""
+    if pm is None:
+        pm = get_plugin_manager()
+    found: dict[str, InstitutionSpec] = {}
+    for specs in pm.hook.timbra_institutions():
+        for spec in specs:
+            if (other := found.get(spec.id)) is not None:
+                raise PluginError(
+                    f"institution id {spec.id!r} is provided twice: by plugin "
+                    f"{other.plugin} {other.version} and by plugin {spec.plugin} {spec.version}"
+                )
+            found[spec.id] = spec
+    return found
+
+
+def installed_plugins(pm: pluggy.PluginManager | None = None) -> list[tuple[str, str]]:
+    """(plugin name, distribution version) of each plugin loaded from an entry point."""
+    if pm is None:
+        pm = get_plugin_manager()
+    return sorted(
+        (pm.get_name(plugin) or repr(plugin), str(dist.version))
+        for plugin, dist in pm.list_plugin_distinfo()
+    )
+
+
+def _hookspec_names() -> list[str]:
+    # pluggy marks each specification with a "<project>_spec" attribute.
+    return [name for name, obj in vars(hookspecs).items() if hasattr(obj, "timbra_spec")]
