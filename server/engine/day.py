@@ -1,0 +1,407 @@
+"""One employee's day: stamps and approved requests -> figures and their explanation.
+
+Order of work: whole-day justifications; stamps rounded, de-duplicated and
+paired into work intervals; time before the entry window dropped; overtime
+set apart; coded spans (gaps, late entry, early exit) credited by kind; the
+lunch pause found or deducted; lateness; totals, tolerance, meal voucher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from itertools import pairwise
+from typing import NamedTuple
+
+from server.engine.deadlines import resolve
+from server.engine.inputs import Request, Stamp
+from server.engine.plan import CodePlan, DayPlan, plan_for
+from server.engine.results import Anomaly, DayResult, Explain
+from server.policy.model import Policy
+
+Gap = tuple[int, int, str | None]  # start, end, code that justifies it
+
+
+class Interval(NamedTuple):
+    start: int
+    end: int
+    in_code: str | None
+    out_code: str | None
+
+
+def evaluate_day(
+    policy: Policy,
+    profile: str,
+    day: date,
+    stamps: Sequence[Stamp],
+    requests: Sequence[Request] = (),
+) -> DayResult:
+    plan = plan_for(policy, policy.version_on(day), profile)
+    working = day.isoweekday() in plan.days and not policy.is_holiday(day)
+    result = DayResult(day, profile, working)
+    _Day(policy, plan, result, requests).run(stamps)
+    return result
+
+
+def clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+class _Day:
+    def __init__(
+        self, policy: Policy, plan: DayPlan, result: DayResult, requests: Sequence[Request]
+    ) -> None:
+        self.policy = policy
+        self.plan = plan
+        self.r = result
+        self.requests = requests
+        self.hourly = [q for q in requests if not q.whole_day]
+        self.approved_codes = {q.code for q in requests}
+        self.half: str | None = None
+        self.service = 0  # minutes credited as work by service codes
+        self.regular_pause = False
+        self.request_marks: set[Gap] = set()
+
+    # ---- the steps ---------------------------------------------------------------
+    def run(self, stamps: Sequence[Stamp]) -> None:
+        r, plan = self.r, self.plan
+        if r.working_day:
+            r.due = plan.due
+            self.note(plan.explain_due, f"{_hm(plan.due)} due on a working day")
+        else:
+            self.rest_day()
+        for q in self.requests:
+            if q.whole_day:
+                self.whole_day(q)
+        intervals = self.intervals(stamps)
+        gross = sum(i.end - i.start for i in intervals)
+        overtime = self.overtime(intervals)
+        gaps = self.coded_spans(intervals)
+        self.pause(intervals, gaps, gross)
+        if r.working_day and not plan.presence_only:
+            self.lateness(intervals)
+        r.worked = max(0, gross - overtime - r.pause_deducted) + self.service
+        r.regular_pause = self.regular_pause
+        self.totals(bool(intervals))
+
+    def note(self, explain: Explain | None, detail: str = "") -> None:
+        if explain is not None:
+            self.r.explain.append(
+                Explain(explain.rule, explain.source, explain.figure, detail) if detail else explain
+            )
+
+    def rest_day(self) -> None:
+        day = self.r.day
+        if day.isoweekday() not in self.plan.days:
+            self.note(self.plan.explain_days, "not a working day of the profile: nothing due")
+            return
+        name = self.policy.holiday_name(day) or "festività"
+        pos = self.policy.holidays_pos
+        if pos is not None:
+            self.r.explain.append(Explain(self.policy.rule_text(pos), self.policy.where(pos),
+                                          "due", f"{day.isoformat()} is a holiday ({name})"))
+
+    def code(self, code: str) -> CodePlan | None:
+        info = self.plan.codes.get(code)
+        if info is None:
+            self.anomaly("unknown_code", f"code {code} is not defined by the rules in force")
+        return info
+
+    def anomaly(self, code: str, message: str) -> None:
+        missed = code in {"unpaired_stamps", "not_alternating"} and self.plan.missed_stamp
+        when = self.plan.missed_stamp if missed else self.plan.anomaly_fix
+        fix_by = resolve(when, self.r.day) if when is not None else None
+        self.r.anomalies.append(Anomaly(code, message, fix_by))
+
+    def whole_day(self, q: Request) -> None:
+        info = self.code(q.code)
+        if info is None:
+            return
+        r, due = self.r, self.r.due
+        if info.kind == "service_day":
+            self.service += due
+            self.add_code(info, due)
+        elif info.kind == "half_day_morning" and self.plan.morning_credit is not None:
+            self.half = "morning"
+            self.credit(info, min(due, self.plan.morning_credit))
+        elif info.kind == "half_day_afternoon" and self.plan.afternoon_work is not None:
+            self.half = "afternoon"
+            self.credit(info, max(0, due - self.plan.afternoon_work))
+        elif info.kind == "day_swap":
+            r.due = self.plan.due if not r.working_day else 0
+            r.working_day = not r.working_day
+            self.add_code(info, 0)
+        else:
+            self.credit(info, due)
+        if self.half:
+            self.note(self.plan.explain_half_day, f"half day of leave ({self.half})")
+
+    def add_code(self, info: CodePlan, minutes: int) -> None:
+        self.r.by_code[info.code] = self.r.by_code.get(info.code, 0) + minutes
+        self.note(info.explain, f"{info.code} {info.label}: {_hm(minutes)}")
+
+    def credit(self, info: CodePlan, minutes: int) -> None:
+        self.add_code(info, minutes)
+        if info.allowance:
+            used = self.r.allowance_used
+            used[info.allowance] = used.get(info.allowance, 0) + minutes
+        if info.recover:
+            self.r.to_recover += minutes
+        else:
+            self.r.credited += minutes
+
+    # ---- stamps -> work intervals ------------------------------------------------------
+    def intervals(self, stamps: Sequence[Stamp]) -> list[Interval]:
+        plan = self.plan
+        step, window = plan.rounding, plan.double_swipe
+        rounded: list[tuple[int, str | None, str | None]] = []
+        moved = []
+        for s in sorted(stamps, key=lambda s: s.minute):
+            minute = (s.minute + step // 2) // step * step if step else s.minute
+            if minute != s.minute:
+                moved.append(f"{clock(s.minute)} → {clock(minute)}")
+            if rounded and window and minute - rounded[-1][0] <= window and (
+                plan.alternate or s.direction == rounded[-1][1]
+            ):
+                self.note(plan.explain_double_swipe, f"{clock(s.minute)} ignored: double swipe")
+                continue
+            rounded.append((minute, s.direction, s.code))
+        if moved:
+            self.note(plan.explain_rounding, ", ".join(moved))
+        return self.pair(rounded)
+
+    def pair(self, stamps: list[tuple[int, str | None, str | None]]) -> list[Interval]:
+        intervals: list[Interval] = []
+        open_in: tuple[int, str | None] | None = None
+        expected = "in"
+        for minute, direction, code in stamps:
+            direction = direction or (expected if self.plan.alternate else None) or expected
+            self.r.stamps.append((direction, minute, code))
+            if direction == "in":
+                if open_in is not None:
+                    self.anomaly("not_alternating", f"two entries in a row ({clock(minute)})")
+                open_in, expected = (minute, code), "out"
+            elif open_in is None:
+                self.anomaly("not_alternating", f"an exit without an entry ({clock(minute)})")
+            else:
+                intervals.append(Interval(open_in[0], minute, open_in[1], code))
+                open_in, expected = None, "in"
+        if open_in is not None:
+            self.anomaly("unpaired_stamps", f"entry at {clock(open_in[0])} has no exit")
+        return self.clamp(intervals)
+
+    def clamp(self, intervals: list[Interval]) -> list[Interval]:
+        start = self.plan.entry_from
+        if start is None or not intervals or intervals[0].start >= start:
+            return intervals
+        kept = []
+        for interval in intervals:
+            if interval.end <= start:
+                continue
+            if interval.start < start:
+                self.note(self.plan.explain_entry,
+                          f"work before {clock(start)} not counted (entry {clock(interval.start)})")
+                interval = interval._replace(start=start)
+            kept.append(interval)
+        return kept
+
+    # ---- overtime, codes -------------------------------------------------------------------
+    def overtime(self, intervals: list[Interval]) -> int:
+        total = cumulative = 0
+        for start, end, in_code, out_code in intervals:
+            length = end - start
+            info_in = self.plan.codes.get(in_code) if in_code else None
+            info_out = self.plan.codes.get(out_code) if out_code else None
+            if info_in is not None and info_in.overtime:
+                self.count_overtime(info_in, length)
+                total += length
+                continue
+            cumulative += length
+            if info_out is not None and info_out.overtime:
+                extra = min(length, max(0, cumulative - self.r.due))
+                cumulative -= extra
+                self.count_overtime(info_out, extra)
+                total += extra
+        return total
+
+    def count_overtime(self, info: CodePlan, minutes: int) -> None:
+        if info.kind == "overtime_paid":
+            self.r.overtime_paid += minutes
+        else:
+            self.r.overtime_banked += minutes
+        self.add_code(info, minutes)
+        self.check_approval(info)
+
+    def check_approval(self, info: CodePlan) -> None:
+        if info.approval and info.code not in self.approved_codes:
+            self.anomaly("needs_approval",
+                         f"code {info.code} ({info.label}) needs the {info.approval}'s approval")
+
+    def coded_spans(self, intervals: list[Interval]) -> list[Gap]:
+        """Credit every coded span; return the gaps between intervals with their code."""
+        gaps: list[Gap] = []
+        for before, after in pairwise(intervals):
+            gaps.append((before.end, after.start, before.out_code or after.in_code))
+        spans = [g for g in gaps if g[2]]
+        if intervals:
+            self.edge_spans(intervals, spans)
+        self.request_spans(intervals, gaps, spans)
+        for start, end, code in spans:
+            info = self.code(code) if code else None
+            if info is None or info.overtime or end <= start:
+                continue
+            if info.kind == "service":
+                self.service += end - start
+                self.add_code(info, end - start)
+            elif info.kind == "pause_outside_band":
+                self.add_code(info, end - start)
+            else:
+                self.credit(info, end - start)
+            if (start, end, code) not in self.request_marks:
+                self.check_approval(info)
+        return gaps
+
+    def edge_spans(self, intervals: list[Interval], spans: list[Gap]) -> None:
+        first, last = intervals[0], intervals[-1]
+        until = self.plan.entry_until
+        if first.in_code and until is not None and first.start > until:
+            spans.append((until, first.start, first.in_code))
+        end = self.plan.last_stamp
+        if last.out_code and end is not None and last.end < end:
+            # Seed 001: a service code closes the day only up to the last scheduled stamp.
+            spans.append((last.end, end, last.out_code))
+            self.note(self.plan.explain_last_stamp,
+                      f"code {last.out_code} credited until {clock(end)}")
+
+    def request_spans(
+        self,
+        intervals: list[Interval],
+        gaps: list[Gap],
+        spans: list[Gap],
+    ) -> None:
+        if not self.hourly:
+            return
+        free, cursor = [], 0
+        for interval in intervals:
+            free.append((cursor, interval.start))
+            cursor = interval.end
+        free.append((cursor, 24 * 60))
+        for q in self.hourly:
+            for low, high in free:
+                start, end = max(low, int(q.start or 0)), min(high, int(q.end or 0))
+                if end > start:
+                    span = (start, end, q.code)
+                    spans.append(span)
+                    self.request_marks.add(span)
+            for index, (g_start, g_end, code) in enumerate(gaps):
+                if code is None and int(q.start or 0) < g_end and int(q.end or 0) > g_start:
+                    gaps[index] = (g_start, g_end, q.code)
+
+    # ---- pause, lateness, totals ---------------------------------------------------------------
+    def pause(self, intervals: list[Interval], gaps: list[Gap],
+              gross: int) -> None:
+        p = self.plan.pause
+        if p is None or not intervals:
+            return
+        outside = p.outside_band_code
+        found: tuple[int, int] | None = None
+        for start, end, code in gaps:
+            if code is None and self.in_band(start, end):
+                found = (start, end)
+                break
+        if found is None:
+            found = next(((s, e) for s, e, c in gaps if c is not None and c == outside), None)
+        in_service = None
+        if found is None:
+            in_service = next(((s, e) for s, e, c in gaps if c and self.in_band(s, e)
+                               and self.kind(c) == "service"), None)
+        if gross <= p.after:
+            self.regular_pause = found is not None
+            return
+        self.note(p.explain_after, f"{_hm(gross)} of work: a pause is due")
+        if found is not None:
+            self.regular_pause = True
+            short = p.min - (found[1] - found[0])
+            if short > 0:
+                self.r.pause_deducted = short
+                length = _hm(found[1] - found[0])
+                self.note(p.explain_min, f"pause of {length}: {_hm(short)} deducted")
+        elif in_service is not None:
+            self.regular_pause = True
+            self.service -= min(p.min, self.service)
+            self.note(p.explain_min, f"pause taken inside the code's span: {_hm(p.min)} deducted")
+        elif any(c is None for _, _, c in gaps):
+            fix = f": justify with code {outside}" if outside else ""
+            self.anomaly("pause_outside_band", "lunch pause stamped outside its band" + fix)
+        elif self.must_deduct(intervals, gross):
+            self.r.pause_deducted = min(p.deduct_unstamped, gross)
+            self.note(p.explain_deduct, f"no pause stamped: {_hm(self.r.pause_deducted)} deducted")
+
+    def kind(self, code: str) -> str | None:
+        info = self.plan.codes.get(code)
+        return info.kind if info else None
+
+    def in_band(self, start: int, end: int) -> bool:
+        p = self.plan.pause
+        if p is None or not p.bands:
+            return True
+        return any(b.start <= start <= b.last_exit and end <= b.end for b in p.bands)
+
+    def must_deduct(self, intervals: list[Interval], gross: int) -> bool:
+        p = self.plan.pause
+        assert p is not None
+        if p.mandatory_over is None:
+            return gross > p.after
+        longest = max(i.end - i.start for i in intervals)
+        if longest > p.mandatory_over:
+            self.note(p.explain_mandatory, f"{_hm(longest)} of continuous work")
+            return True
+        return False
+
+    def lateness(self, intervals: list[Interval]) -> None:
+        plan, r = self.plan, self.r
+        if not intervals:
+            if not self.requests and r.due:
+                r.unjustified = r.due
+                self.anomaly("absent", "working day without stamps or justification")
+            return
+        until = plan.entry_until
+        if self.half == "morning" and plan.entry_from is not None and plan.morning_credit:
+            until = plan.entry_from + plan.morning_credit + plan.scheduled_pause
+        first_in = intervals[0].start
+        if until is not None and first_in > until and not intervals[0].in_code:
+            late = first_in - until - self.covered(until, first_in)
+            if late > 0:
+                r.unjustified += late
+                self.note(plan.explain_entry, f"entry at {clock(first_in)}: {_hm(late)} late")
+        last_out = intervals[-1].end
+        end = plan.last_stamp
+        if end is not None and last_out < end and not intervals[-1].out_code \
+                and self.half != "afternoon":
+            early = end - last_out - self.covered(last_out, end)
+            if early > 0:
+                r.unjustified += early
+                self.note(plan.explain_last_stamp, f"exit at {clock(last_out)}: {_hm(early)} early")
+
+    def covered(self, start: int, end: int) -> int:
+        return sum(max(0, min(end, int(q.end or 0)) - max(start, int(q.start or 0)))
+                   for q in self.hourly)
+
+    def totals(self, stamped: bool) -> None:
+        r, plan = self.r, self.plan
+        r.balance = r.worked + r.credited - r.due
+        if plan.tolerance and -plan.tolerance <= r.balance < 0 and stamped:
+            r.tolerated = -r.balance
+            r.balance = 0
+            self.note(plan.explain_tolerance, f"{_hm(r.tolerated)} short: within the margin")
+        r.negative_flex = max(0, -r.balance - r.unjustified - r.to_recover)
+        if plan.meal_min is not None and r.worked >= plan.meal_min:
+            r.meal_voucher = self.regular_pause or not plan.meal_requires_pause
+            detail = "earned" if r.meal_voucher else "not earned: no regular pause"
+            self.note(plan.explain_meal, f"meal voucher {detail}")
+
+
+def _hm(minutes: int) -> str:
+    sign = "-" if minutes < 0 else ""
+    minutes = abs(minutes)
+    return f"{sign}{minutes // 60}h{minutes % 60:02d}"

@@ -1,0 +1,162 @@
+"""One employee's month: its days summed, allowances, deadlines and flags."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from dsl.ast import Allowance, Pos
+from server.engine.day import evaluate_day
+from server.engine.deadlines import resolve
+from server.engine.inputs import Request, Stamp
+from server.engine.results import AllowanceBalance, DayResult, Explain, Flag, MonthResult
+from server.policy.model import Policy, Version
+
+_SUMMED = (
+    "worked", "due", "balance", "pause_deducted", "credited", "unjustified",
+    "negative_flex", "tolerated", "to_recover", "overtime_paid", "overtime_banked",
+)
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What the month starts from: allowance minutes already used this year."""
+
+    allowance_used: Mapping[str, int] = field(default_factory=dict)
+    employee_flags: frozenset[str] = frozenset()
+
+
+def evaluate_month(
+    policy: Policy,
+    profile: str,
+    year: int,
+    month: int,
+    stamps: Mapping[date, Sequence[Stamp]],
+    requests: Mapping[date, Sequence[Request]] | None = None,
+    opening: Opening | None = None,
+) -> MonthResult:
+    requests = requests or {}
+    opening = opening or Opening()
+    days = [
+        evaluate_day(policy, profile, day, stamps.get(day, ()), requests.get(day, ()))
+        for day in _days(year, month)
+    ]
+    result = MonthResult(year, month, profile, days)
+    _sum(result)
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    version = policy.version_on(last)
+    _tolerance(policy, version, result)
+    _deadlines(policy, version, result, last)
+    _allowances(policy, version, profile, result, opening)
+    _flags(policy, version, result, stamps)
+    return result
+
+
+def _days(year: int, month: int) -> list[date]:
+    return [date(year, month, d) for d in range(1, calendar.monthrange(year, month)[1] + 1)]
+
+
+def _sum(result: MonthResult) -> None:
+    for name in _SUMMED:
+        setattr(result, name, sum(getattr(d, name) for d in result.days))
+    result.meal_vouchers = sum(1 for d in result.days if d.meal_voucher)
+    for d in result.days:
+        for code, minutes in d.by_code.items():
+            result.by_code[code] = result.by_code.get(code, 0) + minutes
+        for anomaly in d.anomalies:
+            result.anomalies.append(anomaly.__class__(anomaly.code, anomaly.message,
+                                                      anomaly.fix_by, d.day))
+
+
+def _explain(policy: Policy, pos: Pos, figure: str, detail: str) -> Explain:
+    return Explain(policy.rule_text(pos), policy.where(pos), figure, detail)
+
+
+def _tolerance(policy: Policy, version: Version, result: MonthResult) -> None:
+    """Seed 003: margins trigger no recovery "unless repeated and cumulated in the month"."""
+    rule = version.tolerance
+    tolerated_days = [d for d in result.days if d.tolerated]
+    if rule is None or rule.repeat_limit is None or len(tolerated_days) <= rule.repeat_limit:
+        return
+    result.balance -= result.tolerated
+    result.negative_flex += result.tolerated
+    result.explain.append(_explain(
+        policy, rule.pos, "balance",
+        f"margin used on {len(tolerated_days)} days (limit {rule.repeat_limit}): "
+        f"{result.tolerated} minutes become debt"))
+
+
+def _deadlines(policy: Policy, version: Version, result: MonthResult, last: date) -> None:
+    for name, deadline in version.deadlines.items():
+        if name == "missed_stamp":
+            continue  # per day, not per month: attached to each anomaly
+        if name == "negative_balance" and result.balance >= 0:
+            continue
+        if name == "compensatory_rest" and not result.overtime_banked:
+            continue
+        result.deadlines[name] = resolve(deadline.when, last)
+        result.explain.append(_explain(policy, deadline.pos, name,
+                                       f"{name}: {result.deadlines[name].isoformat()}"))
+
+
+def _allowances(
+    policy: Policy, version: Version, profile: str, result: MonthResult, opening: Opening
+) -> None:
+    prof = version.profiles[profile]
+    flags = set(prof.flags.value if prof.flags else ()) | set(opening.employee_flags)
+    percent = prof.working_time.percent if prof.working_time else 100
+    last = date(result.year, result.month, calendar.monthrange(result.year, result.month)[1])
+    for name, rule in version.allowances.items():
+        if rule.requires_flag and rule.requires_flag.value not in flags:
+            continue
+        amount = rule.amount.value if rule.amount else 0
+        if rule.prorate_part_time:
+            amount = amount * percent // 100
+        used = sum(d.allowance_used.get(name, 0) for d in result.days)
+        result.allowances.append(AllowanceBalance(
+            name=name,
+            label=rule.label.value if rule.label else name,
+            entitled=amount,
+            used_before=opening.allowance_used.get(name, 0),
+            used=used,
+            recover_by=_recover_by(rule, last) if used else None,
+            source=policy.where(rule.pos),
+        ))
+        if rule.max_half_due:
+            _half_due(policy, rule.max_half_due.pos, name, result.days, result)
+
+
+def _half_due(policy: Policy, pos: Pos, name: str, days: list[DayResult],
+              result: MonthResult) -> None:
+    """Seed 002: these permissions "non possono essere di durata superiore alla metà"."""
+    for d in days:
+        used = d.allowance_used.get(name, 0)
+        if d.due and used > d.due // 2:
+            result.flags.append(Flag(
+                f"{name}_over_half_day", 1, 0,
+                f"{d.day.isoformat()}: {used} minutes of {name}, more than half the day's "
+                f"{d.due}", policy.where(pos)))
+
+
+def _recover_by(rule: Allowance, last: date) -> date | None:
+    if rule.recover_by is None:
+        return None
+    when = resolve(rule.recover_by, last)
+    return when.date() if isinstance(when, datetime) else when
+
+
+def _flags(policy: Policy, version: Version, result: MonthResult,
+           stamps: Mapping[date, Sequence[Stamp]]) -> None:
+    counts = {
+        "missed_stamps": sum(1 for day in stamps.values() for s in day if s.source == "declared")
+        + sum(1 for d in result.days if any(a.code == "unpaired_stamps" for a in d.anomalies)),
+        "tolerated_margins": sum(1 for d in result.days if d.tolerated),
+        "anomaly_days": sum(1 for d in result.days if d.anomalies),
+    }
+    for name, rule in version.flags.items():
+        count = counts.get(name, 0)
+        if count > rule.over:
+            message = rule.message or f"{name}: {count} in the month (more than {rule.over})"
+            result.flags.append(Flag(name, count, rule.over, message, policy.where(rule.pos)))

@@ -1,0 +1,200 @@
+"""A profile's rules in force, flattened to plain integers once per version.
+
+Evaluating a day must be cheap (a month of 10,000 employees in seconds), so
+everything that depends only on (version, profile) is worked out here once,
+explanations included, and cached on the policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple, TypeVar
+
+from dsl import ast
+from dsl.vocabulary import OVERTIME_KINDS
+from server.engine.results import Explain
+from server.policy.model import Policy, Version
+
+T = TypeVar("T")
+
+
+class BandPlan(NamedTuple):
+    start: int
+    end: int
+    last_exit: int
+    explain: Explain
+
+
+@dataclass(frozen=True, slots=True)
+class CodePlan:
+    code: str
+    label: str
+    kind: str
+    allowance: str | None
+    recover: bool  # drawn from an allowance that must be recovered: not credited
+    approval: str | None
+    overtime: bool
+    explain: Explain
+
+
+@dataclass(frozen=True, slots=True)
+class PausePlan:
+    after: int
+    mandatory_over: int | None
+    min: int
+    max: int | None
+    bands: tuple[BandPlan, ...]
+    deduct_unstamped: int
+    outside_band_code: str | None
+    explain_after: Explain
+    explain_min: Explain | None
+    explain_deduct: Explain | None
+    explain_mandatory: Explain | None
+
+
+@dataclass(frozen=True, slots=True)
+class DayPlan:
+    profile: str
+    days: frozenset[int]
+    explain_days: Explain | None
+    due: int
+    explain_due: Explain | None
+    entry_from: int | None
+    entry_until: int | None
+    explain_entry: Explain | None
+    last_stamp: int | None
+    explain_last_stamp: Explain | None
+    scheduled_pause: int
+    rounding: int
+    explain_rounding: Explain | None
+    double_swipe: int
+    explain_double_swipe: Explain | None
+    alternate: bool
+    presence_only: bool
+    pause: PausePlan | None
+    meal_min: int | None
+    meal_requires_pause: bool
+    explain_meal: Explain | None
+    codes: dict[str, CodePlan]
+    tolerance: int
+    explain_tolerance: Explain | None
+    morning_credit: int | None
+    afternoon_work: int | None
+    explain_half_day: Explain | None
+    anomaly_fix: ast.When | None
+    missed_stamp: ast.When | None
+
+
+class UnknownProfile(LookupError):
+    pass
+
+
+def plan_for(policy: Policy, version: Version, profile_name: str) -> DayPlan:
+    key = (id(version), profile_name)
+    plan: DayPlan | None = policy.plan_cache.get(key)
+    if plan is None:
+        plan = policy.plan_cache[key] = _build(policy, version, profile_name)
+    return plan
+
+
+def _x(policy: Policy, pos: ast.Pos | None, figure: str, detail: str = "") -> Explain | None:
+    if pos is None:
+        return None
+    return Explain(policy.rule_text(pos), policy.where(pos), figure, detail)
+
+
+def _pos(item: ast.At[T] | None) -> ast.Pos | None:
+    return item.pos if item is not None else None
+
+
+def _build(policy: Policy, version: Version, name: str) -> DayPlan:
+    profile = version.profiles.get(name)
+    if profile is None:
+        known = ", ".join(sorted(version.profiles))
+        raise UnknownProfile(f"unknown profile '{name}' on {version.effective}+ (known: {known})")
+    stamping = version.stamping
+    rounding = stamping.rounding if stamping else None
+    swipe = stamping.double_swipe if stamping else None
+    direction = stamping.direction.value if stamping and stamping.direction else "alternate"
+    meal = version.meal_voucher
+    half = version.half_day
+    tolerance = version.tolerance
+    due = profile.due.value if profile.due else 0
+    category = profile.category.value if profile.category else "stamping"
+    return DayPlan(
+        profile=name,
+        days=frozenset(profile.days.value if profile.days else (1, 2, 3, 4, 5)),
+        explain_days=_x(policy, _pos(profile.days), "due", "not a working day of the profile"),
+        due=due,
+        explain_due=_x(policy, _pos(profile.due), "due"),
+        entry_from=profile.entry_from.value if profile.entry_from else None,
+        entry_until=profile.entry_until.value if profile.entry_until else None,
+        explain_entry=_x(policy, _pos(profile.entry_from), "worked"),
+        last_stamp=profile.last_stamp.value if profile.last_stamp else None,
+        explain_last_stamp=_x(policy, _pos(profile.last_stamp), "unjustified"),
+        scheduled_pause=profile.scheduled_pause.value if profile.scheduled_pause else 0,
+        rounding=rounding.value if rounding else 0,
+        explain_rounding=_x(policy, _pos(rounding), "stamps"),
+        double_swipe=swipe.value if swipe else 0,
+        explain_double_swipe=_x(policy, _pos(swipe), "stamps"),
+        alternate=direction == "alternate",
+        presence_only=category == "presence_only",
+        pause=_pause_plan(policy, version.pause_for(profile)),
+        meal_min=meal.min_worked.value if meal and meal.min_worked else None,
+        meal_requires_pause=bool(meal and meal.requires_regular_pause),
+        explain_meal=_x(policy, _pos(meal.min_worked) if meal else None, "meal_voucher"),
+        codes={code: _code_plan(policy, version, c) for code, c in version.codes.items()},
+        tolerance=tolerance.minutes if tolerance else 0,
+        explain_tolerance=_x(policy, tolerance.pos if tolerance else None, "tolerated"),
+        morning_credit=half.morning_credit.value if half and half.morning_credit else None,
+        afternoon_work=half.afternoon_work.value if half and half.afternoon_work else None,
+        explain_half_day=_x(policy, half.pos if half else None, "credited"),
+        anomaly_fix=_when(version, "anomaly_fix"),
+        missed_stamp=_when(version, "missed_stamp"),
+    )
+
+
+def _when(version: Version, name: str) -> ast.When | None:
+    deadline = version.deadlines.get(name)
+    return deadline.when if deadline else None
+
+
+def _pause_plan(policy: Policy, pause: ast.Pause | None) -> PausePlan | None:
+    if pause is None:
+        return None
+    return PausePlan(
+        after=pause.after.value if pause.after else 0,
+        mandatory_over=pause.mandatory_over.value if pause.mandatory_over else None,
+        min=pause.min.value if pause.min else 0,
+        max=pause.max.value if pause.max else None,
+        bands=tuple(
+            BandPlan(b.start, b.end, b.last_exit, Explain(
+                policy.rule_text(b.pos), policy.where(b.pos), "pause_deducted"))
+            for b in pause.bands
+        ),
+        deduct_unstamped=pause.deduct_unstamped.value if pause.deduct_unstamped else 0,
+        outside_band_code=pause.outside_band_code.value if pause.outside_band_code else None,
+        explain_after=Explain(policy.rule_text(pause.after.pos if pause.after else pause.pos),
+                              policy.where(pause.after.pos if pause.after else pause.pos),
+                              "pause_deducted"),
+        explain_min=_x(policy, _pos(pause.min), "pause_deducted"),
+        explain_deduct=_x(policy, _pos(pause.deduct_unstamped), "pause_deducted"),
+        explain_mandatory=_x(policy, _pos(pause.mandatory_over), "pause_deducted"),
+    )
+
+
+def _code_plan(policy: Policy, version: Version, code: ast.CodeDef) -> CodePlan:
+    kind = code.kind.value if code.kind else "hourly_absence"
+    allowance_name = code.allowance.value if code.allowance else None
+    allowance = version.allowances.get(allowance_name) if allowance_name else None
+    label = code.label.value if code.label else code.code
+    return CodePlan(
+        code=code.code,
+        label=label,
+        kind=kind,
+        allowance=allowance_name,
+        recover=bool(allowance and allowance.recover_by),
+        approval=code.approval.value if code.approval else None,
+        overtime=kind in OVERTIME_KINDS,
+        explain=Explain(policy.rule_text(code.pos), policy.where(code.pos), "by_code", label),
+    )

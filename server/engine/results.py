@@ -1,0 +1,176 @@
+"""Day and month results, each figure explained by the rule that made it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Explain:
+    """One step of the explanation: the rule as written and where it is written."""
+
+    rule: str
+    source: str
+    figure: str
+    detail: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"rule": self.rule, "source": self.source, "figure": self.figure,
+                "detail": self.detail}
+
+
+@dataclass(frozen=True, slots=True)
+class Anomaly:
+    code: str
+    message: str
+    fix_by: date | datetime | None = None
+    day: date | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.fix_by is not None:
+            out["fix_by"] = self.fix_by.isoformat()
+        if self.day is not None:
+            out["date"] = self.day.isoformat()
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """Something the manager is told about: a threshold crossed in the month."""
+
+    name: str
+    count: int
+    over: int
+    message: str
+    source: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "count": self.count, "over": self.over,
+                "message": self.message, "source": self.source}
+
+
+@dataclass(slots=True)
+class DayResult:
+    day: date
+    profile: str
+    working_day: bool
+    worked: int = 0
+    due: int = 0
+    balance: int = 0
+    pause_deducted: int = 0
+    credited: int = 0
+    unjustified: int = 0
+    negative_flex: int = 0
+    tolerated: int = 0
+    to_recover: int = 0
+    overtime_paid: int = 0
+    overtime_banked: int = 0
+    meal_voucher: bool = False
+    regular_pause: bool = False
+    by_code: dict[str, int] = field(default_factory=dict)
+    allowance_used: dict[str, int] = field(default_factory=dict)
+    anomalies: list[Anomaly] = field(default_factory=list)
+    explain: list[Explain] = field(default_factory=list)
+    stamps: list[tuple[str, int, str | None]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "date": self.day.isoformat(),
+            "profile": self.profile,
+            "worked": self.worked,
+            "due": self.due,
+            "balance": self.balance,
+            "pause_deducted": self.pause_deducted,
+            "credited": self.credited,
+            "unjustified": self.unjustified,
+            "negative_flex": self.negative_flex,
+            "tolerated": self.tolerated,
+            "to_recover": self.to_recover,
+            "overtime_paid": self.overtime_paid,
+            "overtime_banked": self.overtime_banked,
+            "meal_voucher": self.meal_voucher,
+            "by_code": dict(self.by_code),
+            "anomalies": [a.to_json() for a in self.anomalies],
+            "explain": [e.to_json() for e in self.explain],
+            "stamps": [
+                {"direction": d, "time": f"{m // 60:02d}:{m % 60:02d}", "code": c}
+                for d, m, c in self.stamps
+            ],
+        }
+
+
+@dataclass(slots=True)
+class AllowanceBalance:
+    name: str
+    label: str
+    entitled: int
+    used_before: int
+    used: int
+    recover_by: date | None
+    source: str
+
+    @property
+    def left(self) -> int:
+        return self.entitled - self.used_before - self.used
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "label": self.label, "entitled": self.entitled,
+            "used_before": self.used_before, "used": self.used, "left": self.left,
+            "recover_by": self.recover_by.isoformat() if self.recover_by else None,
+            "source": self.source,
+        }
+
+
+@dataclass(slots=True)
+class MonthResult:
+    year: int
+    month: int
+    profile: str
+    days: list[DayResult]
+    worked: int = 0
+    due: int = 0
+    balance: int = 0
+    pause_deducted: int = 0
+    credited: int = 0
+    unjustified: int = 0
+    negative_flex: int = 0
+    tolerated: int = 0
+    to_recover: int = 0
+    overtime_paid: int = 0
+    overtime_banked: int = 0
+    meal_vouchers: int = 0
+    by_code: dict[str, int] = field(default_factory=dict)
+    allowances: list[AllowanceBalance] = field(default_factory=list)
+    anomalies: list[Anomaly] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    deadlines: dict[str, date | datetime] = field(default_factory=dict)
+    explain: list[Explain] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "month": f"{self.year:04d}-{self.month:02d}",
+            "profile": self.profile,
+            "worked": self.worked,
+            "due": self.due,
+            "balance": self.balance,
+            "pause_deducted": self.pause_deducted,
+            "credited": self.credited,
+            "unjustified": self.unjustified,
+            "negative_flex": self.negative_flex,
+            "tolerated": self.tolerated,
+            "to_recover": self.to_recover,
+            "overtime_paid": self.overtime_paid,
+            "overtime_banked": self.overtime_banked,
+            "meal_vouchers": self.meal_vouchers,
+            "by_code": dict(self.by_code),
+            "allowances": [a.to_json() for a in self.allowances],
+            "anomalies": [a.to_json() for a in self.anomalies],
+            "flags": [f.to_json() for f in self.flags],
+            "deadlines": {k: v.isoformat() for k, v in self.deadlines.items()},
+            "explain": [e.to_json() for e in self.explain],
+            "days": [d.to_json() for d in self.days],
+        }
