@@ -25,6 +25,8 @@ _TERMINAL_WORDS = {
     "INT": "a whole number",
     "MONEY": "an amount like 5.00",
     "PERCENT": "a percentage like 50%",
+    "DIRECTION": "a direction like in or out",
+    "BOOL": "an answer like yes or no",
     "LBRACE": "'{'",
     "RBRACE": "'}'",
 }
@@ -100,16 +102,17 @@ def _diagnostic(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
         lines = text.splitlines() or [""]
         line, column = len(lines), len(lines[-1]) + 1
         message = "unexpected end of file"
-        hint = _expected_hint(set(exc.expected)) or "a block is not closed with '}'"
+        hint = _unclosed_hint(text) or _expected_hint(set(exc.expected))
     elif isinstance(exc, UnexpectedToken):
         token = exc.token
         if token.type == "$END":
             lines = text.splitlines() or [""]
             line, column = len(lines), len(lines[-1]) + 1
             message = "unexpected end of file"
+            hint = _unclosed_hint(text) or _expected_hint(set(exc.accepts or exc.expected))
         else:
             message = f"unexpected {_describe(token)}"
-        hint = _token_hint(token, text, set(exc.accepts or exc.expected))
+            hint = _token_hint(token, text, set(exc.accepts or exc.expected))
     else:  # pragma: no cover - lark raises only the three above
         message, hint = str(exc), None
     return Diagnostic(file, line, column, message, source_line(text, line), hint)
@@ -128,9 +131,17 @@ def _token_hint(token: Token, text: str, expected: set[str]) -> str | None:
 
 
 def _keyword(terminal: str) -> str | None:
-    if terminal in _TERMINAL_WORDS or terminal.startswith("__"):
+    """The literal text of a keyword or punctuation terminal, else None.
+
+    Lark names keywords that clash with a rule name `__ANON_n` (`name`, `code`,
+    `date`, `direction`, `..`), so those are looked up like the others.
+    """
+    if terminal in _TERMINAL_WORDS or terminal.startswith("$"):
         return None
-    pattern = _parser().get_terminal(terminal).pattern
+    try:
+        pattern = _parser().get_terminal(terminal).pattern
+    except KeyError:
+        return None
     return pattern.value if pattern.type == "str" else None
 
 
@@ -146,18 +157,41 @@ def _expected_hint(expected: set[str] | frozenset[str] | None) -> str | None:
     if not expected:
         return None
     words: list[str] = []
-    for name in sorted(expected):
+    for name in expected:
         if name in _TERMINAL_WORDS:
             words.append(_TERMINAL_WORDS[name])
-        elif not name.startswith("__") and name.isupper():
-            words.append(f"'{_parser().get_terminal(name).pattern.value}'")
+        elif (keyword := _keyword(name)) is not None:
+            words.append(f"'{keyword}'")
     if not words:
         return None
+    words.sort()
     if len(words) > 12:
         return "expected one of: " + ", ".join(words[:12]) + ", …"
     if len(words) < 3:
         return "expected " + " or ".join(words)
     return "expected one of: " + ", ".join(words)
+
+
+def _unclosed_hint(text: str) -> str | None:
+    """Name the innermost block that the end of the file left open."""
+    opened: list[int] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        code = _without_strings(raw[: _comment_start(raw)])
+        for ch in code:
+            if ch == "{":
+                opened.append(number)
+            elif ch == "}" and opened:
+                opened.pop()
+    if not opened:
+        return None
+    head = source_line(text, opened[-1]).strip()
+    if len(head) > 40:
+        head = head[:39] + "…"
+    return f"the block opened at line {opened[-1]} ({head}) is not closed with '}}'"
+
+
+def _without_strings(line: str) -> str:
+    return re.sub(r'"(?:[^"\\]|\\.)*"', '""', line)
 
 
 def _comments(text: str) -> tuple[Comment, ...]:

@@ -16,7 +16,9 @@ from typing import NamedTuple
 from server.engine.deadlines import resolve
 from server.engine.inputs import Request, Stamp
 from server.engine.plan import CodePlan, DayPlan, plan_for
-from server.engine.results import Anomaly, DayResult, Explain
+from server.engine.results import Anomaly, DayResult, Explain, Note
+from server.engine.results import Clock as C
+from server.engine.results import Minutes as M
 from server.policy.model import Policy
 
 Gap = tuple[int, int, str | None]  # start, end, code that justifies it
@@ -67,7 +69,7 @@ class _Day:
         r, plan = self.r, self.plan
         if r.working_day:
             r.due = plan.due
-            self.note(plan.explain_due, f"{_hm(plan.due)} due on a working day")
+            self.note(plan.explain_due, "{} due on a working day", M(plan.due))
         else:
             self.rest_day()
         for q in self.requests:
@@ -84,11 +86,9 @@ class _Day:
         r.regular_pause = self.regular_pause
         self.totals(bool(intervals))
 
-    def note(self, explain: Explain | None, detail: str = "") -> None:
+    def note(self, explain: Explain | None, template: str = "", *args: object) -> None:
         if explain is not None:
-            self.r.explain.append(
-                Explain(explain.rule, explain.source, explain.figure, detail) if detail else explain
-            )
+            self.r.explain.append(Note(explain, template, args))
 
     def rest_day(self) -> None:
         day = self.r.day
@@ -98,8 +98,8 @@ class _Day:
         name = self.policy.holiday_name(day) or "festività"
         pos = self.policy.holidays_pos
         if pos is not None:
-            self.r.explain.append(Explain(self.policy.rule_text(pos), self.policy.where(pos),
-                                          "due", f"{day.isoformat()} is a holiday ({name})"))
+            rule = Explain(self.policy.rule_text(pos), self.policy.where(pos), "due")
+            self.note(rule, "{} is a holiday ({})", day.isoformat(), name)
 
     def code(self, code: str) -> CodePlan | None:
         info = self.plan.codes.get(code)
@@ -134,11 +134,11 @@ class _Day:
         else:
             self.credit(info, due)
         if self.half:
-            self.note(self.plan.explain_half_day, f"half day of leave ({self.half})")
+            self.note(self.plan.explain_half_day, "half day of leave ({})", self.half)
 
     def add_code(self, info: CodePlan, minutes: int) -> None:
         self.r.by_code[info.code] = self.r.by_code.get(info.code, 0) + minutes
-        self.note(info.explain, f"{info.code} {info.label}: {_hm(minutes)}")
+        self.note(info.explain, "{} {}: {}", info.code, info.label, M(minutes))
 
     def credit(self, info: CodePlan, minutes: int) -> None:
         self.add_code(info, minutes)
@@ -155,19 +155,19 @@ class _Day:
         plan = self.plan
         step, window = plan.rounding, plan.double_swipe
         rounded: list[tuple[int, str | None, str | None]] = []
-        moved = []
+        moved = _Moves()
         for s in sorted(stamps, key=lambda s: s.minute):
             minute = (s.minute + step // 2) // step * step if step else s.minute
             if minute != s.minute:
-                moved.append(f"{clock(s.minute)} → {clock(minute)}")
+                moved.append((s.minute, minute))
             if rounded and window and minute - rounded[-1][0] <= window and (
                 plan.alternate or s.direction == rounded[-1][1]
             ):
-                self.note(plan.explain_double_swipe, f"{clock(s.minute)} ignored: double swipe")
+                self.note(plan.explain_double_swipe, "{} ignored: double swipe", C(s.minute))
                 continue
             rounded.append((minute, s.direction, s.code))
         if moved:
-            self.note(plan.explain_rounding, ", ".join(moved))
+            self.note(plan.explain_rounding, "{}", moved)
         return self.pair(rounded)
 
     def pair(self, stamps: list[tuple[int, str | None, str | None]]) -> list[Interval]:
@@ -199,8 +199,8 @@ class _Day:
             if interval.end <= start:
                 continue
             if interval.start < start:
-                self.note(self.plan.explain_entry,
-                          f"work before {clock(start)} not counted (entry {clock(interval.start)})")
+                self.note(self.plan.explain_entry, "work before {} not counted (entry {})",
+                          C(start), C(interval.start))
                 interval = interval._replace(start=start)
             kept.append(interval)
         return kept
@@ -270,8 +270,8 @@ class _Day:
         if last.out_code and end is not None and last.end < end:
             # Seed 001: a service code closes the day only up to the last scheduled stamp.
             spans.append((last.end, end, last.out_code))
-            self.note(self.plan.explain_last_stamp,
-                      f"code {last.out_code} credited until {clock(end)}")
+            self.note(self.plan.explain_last_stamp, "code {} credited until {}",
+                      last.out_code, C(end))
 
     def request_spans(
         self,
@@ -286,10 +286,11 @@ class _Day:
             free.append((cursor, interval.start))
             cursor = interval.end
         free.append((cursor, 24 * 60))
+        stamped = list(spans)  # a code typed at the terminal and also requested counts once
         for q in self.hourly:
             for low, high in free:
                 start, end = max(low, int(q.start or 0)), min(high, int(q.end or 0))
-                if end > start:
+                if end > start and not any(s < end and e > start for s, e, _ in stamped):
                     span = (start, end, q.code)
                     spans.append(span)
                     self.request_marks.add(span)
@@ -318,24 +319,24 @@ class _Day:
         if gross <= p.after:
             self.regular_pause = found is not None
             return
-        self.note(p.explain_after, f"{_hm(gross)} of work: a pause is due")
+        self.note(p.explain_after, "{} of work: a pause is due", M(gross))
         if found is not None:
             self.regular_pause = True
             short = p.min - (found[1] - found[0])
             if short > 0:
                 self.r.pause_deducted = short
-                length = _hm(found[1] - found[0])
-                self.note(p.explain_min, f"pause of {length}: {_hm(short)} deducted")
+                taken = M(found[1] - found[0])
+                self.note(p.explain_min, "pause of {}: {} deducted", taken, M(short))
         elif in_service is not None:
             self.regular_pause = True
             self.service -= min(p.min, self.service)
-            self.note(p.explain_min, f"pause taken inside the code's span: {_hm(p.min)} deducted")
+            self.note(p.explain_min, "pause taken inside the code's span: {} deducted", M(p.min))
         elif any(c is None for _, _, c in gaps):
             fix = f": justify with code {outside}" if outside else ""
             self.anomaly("pause_outside_band", "lunch pause stamped outside its band" + fix)
         elif self.must_deduct(intervals, gross):
             self.r.pause_deducted = min(p.deduct_unstamped, gross)
-            self.note(p.explain_deduct, f"no pause stamped: {_hm(self.r.pause_deducted)} deducted")
+            self.note(p.explain_deduct, "no pause stamped: {} deducted", M(self.r.pause_deducted))
 
     def kind(self, code: str) -> str | None:
         info = self.plan.codes.get(code)
@@ -354,7 +355,7 @@ class _Day:
             return gross > p.after
         longest = max(i.end - i.start for i in intervals)
         if longest > p.mandatory_over:
-            self.note(p.explain_mandatory, f"{_hm(longest)} of continuous work")
+            self.note(p.explain_mandatory, "{} of continuous work", M(longest))
             return True
         return False
 
@@ -373,7 +374,7 @@ class _Day:
             late = first_in - until - self.covered(until, first_in)
             if late > 0:
                 r.unjustified += late
-                self.note(plan.explain_entry, f"entry at {clock(first_in)}: {_hm(late)} late")
+                self.note(plan.explain_entry, "entry at {}: {} late", C(first_in), M(late))
         last_out = intervals[-1].end
         end = plan.last_stamp
         if end is not None and last_out < end and not intervals[-1].out_code \
@@ -381,7 +382,7 @@ class _Day:
             early = end - last_out - self.covered(last_out, end)
             if early > 0:
                 r.unjustified += early
-                self.note(plan.explain_last_stamp, f"exit at {clock(last_out)}: {_hm(early)} early")
+                self.note(plan.explain_last_stamp, "exit at {}: {} early", C(last_out), M(early))
 
     def covered(self, start: int, end: int) -> int:
         return sum(max(0, min(end, int(q.end or 0)) - max(start, int(q.start or 0)))
@@ -393,12 +394,19 @@ class _Day:
         if plan.tolerance and -plan.tolerance <= r.balance < 0 and stamped:
             r.tolerated = -r.balance
             r.balance = 0
-            self.note(plan.explain_tolerance, f"{_hm(r.tolerated)} short: within the margin")
+            self.note(plan.explain_tolerance, "{} short: within the margin", M(r.tolerated))
         r.negative_flex = max(0, -r.balance - r.unjustified - r.to_recover)
         if plan.meal_min is not None and r.worked >= plan.meal_min:
             r.meal_voucher = self.regular_pause or not plan.meal_requires_pause
             detail = "earned" if r.meal_voucher else "not earned: no regular pause"
-            self.note(plan.explain_meal, f"meal voucher {detail}")
+            self.note(plan.explain_meal, "meal voucher {}", detail)
+
+
+class _Moves(list[tuple[int, int]]):
+    """Rounded stamps, formatted only when the explanation is read."""
+
+    def __format__(self, spec: str) -> str:
+        return ", ".join(f"{clock(a)} → {clock(b)}" for a, b in self)
 
 
 def _hm(minutes: int) -> str:

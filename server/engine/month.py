@@ -11,7 +11,14 @@ from dsl.ast import Allowance, Pos
 from server.engine.day import evaluate_day
 from server.engine.deadlines import resolve
 from server.engine.inputs import Request, Stamp
-from server.engine.results import AllowanceBalance, DayResult, Explain, Flag, MonthResult
+from server.engine.results import (
+    AllowanceBalance,
+    DayResult,
+    Explain,
+    Flag,
+    MonthResult,
+    Note,
+)
 from server.policy.model import Policy, Version
 
 _SUMMED = (
@@ -70,8 +77,8 @@ def _sum(result: MonthResult) -> None:
                                                       anomaly.fix_by, d.day))
 
 
-def _explain(policy: Policy, pos: Pos, figure: str, detail: str) -> Explain:
-    return Explain(policy.rule_text(pos), policy.where(pos), figure, detail)
+def _note(policy: Policy, pos: Pos, figure: str, detail: str) -> Note:
+    return Note(Explain(policy.rule_text(pos), policy.where(pos), figure, detail))
 
 
 def _tolerance(policy: Policy, version: Version, result: MonthResult) -> None:
@@ -82,7 +89,7 @@ def _tolerance(policy: Policy, version: Version, result: MonthResult) -> None:
         return
     result.balance -= result.tolerated
     result.negative_flex += result.tolerated
-    result.explain.append(_explain(
+    result.explain.append(_note(
         policy, rule.pos, "balance",
         f"margin used on {len(tolerated_days)} days (limit {rule.repeat_limit}): "
         f"{result.tolerated} minutes become debt"))
@@ -97,7 +104,7 @@ def _deadlines(policy: Policy, version: Version, result: MonthResult, last: date
         if name == "compensatory_rest" and not result.overtime_banked:
             continue
         result.deadlines[name] = resolve(deadline.when, last)
-        result.explain.append(_explain(policy, deadline.pos, name,
+        result.explain.append(_note(policy, deadline.pos, name,
                                        f"{name}: {result.deadlines[name].isoformat()}"))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,39 @@ class Explain:
     def to_json(self) -> dict[str, str]:
         return {"rule": self.rule, "source": self.source, "figure": self.figure,
                 "detail": self.detail}
+
+
+class Minutes(int):
+    """Minutes that print as 7h15 when an explanation is rendered."""
+
+    def __format__(self, spec: str) -> str:
+        sign = "-" if self < 0 else ""
+        hours, rest = divmod(abs(int(self)), 60)
+        return f"{sign}{hours}h{rest:02d}"
+
+
+class Clock(int):
+    """Minutes since midnight that print as 08:05."""
+
+    def __format__(self, spec: str) -> str:
+        return f"{int(self) // 60:02d}:{int(self) % 60:02d}"
+
+
+class Note(NamedTuple):
+    """An explanation step whose detail text is only formatted when someone reads it.
+
+    Evaluating a month for thousands of employees must not pay for strings
+    nobody looks at; the figures and the rule they cite are fixed at once.
+    """
+
+    explain: Explain
+    template: str = ""
+    args: tuple[object, ...] = ()
+
+    def render(self) -> Explain:
+        detail = self.template.format(*self.args) if self.template else self.explain.detail
+        e = self.explain
+        return Explain(e.rule, e.source, e.figure, detail)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +106,11 @@ class DayResult:
     by_code: dict[str, int] = field(default_factory=dict)
     allowance_used: dict[str, int] = field(default_factory=dict)
     anomalies: list[Anomaly] = field(default_factory=list)
-    explain: list[Explain] = field(default_factory=list)
+    explain: list[Note] = field(default_factory=list)
     stamps: list[tuple[str, int, str | None]] = field(default_factory=list)
+
+    def explanations(self) -> list[Explain]:
+        return [note.render() for note in self.explain]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,7 +130,7 @@ class DayResult:
             "meal_voucher": self.meal_voucher,
             "by_code": dict(self.by_code),
             "anomalies": [a.to_json() for a in self.anomalies],
-            "explain": [e.to_json() for e in self.explain],
+            "explain": [note.render().to_json() for note in self.explain],
             "stamps": [
                 {"direction": d, "time": f"{m // 60:02d}:{m % 60:02d}", "code": c}
                 for d, m, c in self.stamps
@@ -148,7 +184,10 @@ class MonthResult:
     anomalies: list[Anomaly] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     deadlines: dict[str, date | datetime] = field(default_factory=dict)
-    explain: list[Explain] = field(default_factory=list)
+    explain: list[Note] = field(default_factory=list)
+
+    def explanations(self) -> list[Explain]:
+        return [note.render() for note in self.explain]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -171,6 +210,6 @@ class MonthResult:
             "anomalies": [a.to_json() for a in self.anomalies],
             "flags": [f.to_json() for f in self.flags],
             "deadlines": {k: v.isoformat() for k, v in self.deadlines.items()},
-            "explain": [e.to_json() for e in self.explain],
+            "explain": [note.render().to_json() for note in self.explain],
             "days": [d.to_json() for d in self.days],
         }

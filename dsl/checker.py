@@ -1,0 +1,310 @@
+"""What the grammar cannot see: the meaning of a parsed rule file.
+
+`check(rule_file)` returns every problem it finds as a `Diagnostic`, ordered
+by place; an empty list means the file can be compiled into a policy.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Iterable
+
+import holidays
+
+from dsl import ast
+from dsl.errors import Diagnostic, did_you_mean, one_of, source_line
+from dsl.formatter import clock, duration, quote
+
+FULL_TIME = "full_time"
+
+
+def check(rule_file: ast.RuleFile) -> list[Diagnostic]:
+    """Every problem of a parsed rule file, by line and column."""
+    reporter = Reporter(rule_file)
+    _check_institution(reporter, rule_file)
+    _SectionChecker(reporter).run(rule_file.sections)
+    for example in rule_file.examples:
+        _check_example(reporter, rule_file.sections, example)
+    return sorted(reporter.found, key=lambda d: (d.line, d.column))
+
+
+class Reporter:
+    """Collects diagnostics, pointing the caret at a word when one is named."""
+
+    def __init__(self, rule_file: ast.RuleFile) -> None:
+        self.rule_file = rule_file
+        self.found: list[Diagnostic] = []
+
+    def error(
+        self, pos: ast.Pos, message: str, hint: str | None = None, word: str | None = None
+    ) -> None:
+        text = source_line(self.rule_file.source, pos.line)
+        column = pos.column
+        if word is not None:
+            column = _column_of(text, word, pos.column)
+        self.found.append(Diagnostic(pos.file, pos.line, column, message, text, hint))
+
+
+def _column_of(line: str, word: str, column: int) -> int:
+    """Where `word` (quoted, or standing alone) is written from `column` on."""
+    for pattern in (re.escape(quote(word)), rf"(?<![\w\"]){re.escape(word)}(?![\w\"])"):
+        found = re.compile(pattern).search(line, max(column - 1, 0))
+        if found:
+            return found.start() + 1
+    return column
+
+
+# ---- institution -----------------------------------------------------------------
+
+
+def _check_institution(reporter: Reporter, rule_file: ast.RuleFile) -> None:
+    inst = rule_file.institution
+    if inst is None:
+        reporter.error(
+            ast.Pos(rule_file.path, 1, 1),
+            "the file has no institution block",
+            'start it with: institution <id> { name "…" timezone "Europe/Rome" holidays IT }',
+        )
+        return
+    if inst.name is None:
+        reporter.error(inst.pos, f"institution '{inst.id}' has no name", 'add: name "…"')
+    if inst.timezone is None:
+        reporter.error(
+            inst.pos, f"institution '{inst.id}' has no timezone", 'add: timezone "Europe/Rome"'
+        )
+    elif not _is_timezone(inst.timezone.value):
+        zone = inst.timezone.value
+        hint = did_you_mean(zone, zoneinfo.available_timezones()) or "e.g. \"Europe/Rome\""
+        reporter.error(inst.timezone.pos, f"unknown timezone '{zone}'", hint)
+    if inst.holidays is None:
+        reporter.error(
+            inst.pos, f"institution '{inst.id}' has no holidays", 'add: holidays IT "MI"'
+        )
+    else:
+        _check_holidays(reporter, inst.holidays)
+
+
+def _is_timezone(key: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(key)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _check_holidays(reporter: Reporter, h: ast.Holidays) -> None:
+    supported = holidays.list_supported_countries()
+    if h.country not in supported:
+        reporter.error(
+            h.pos, f"unknown holiday country '{h.country}'",
+            did_you_mean(h.country, supported) or "use an ISO 3166 code such as IT",
+            word=h.country,
+        )
+        return
+    if h.subdivision is None:
+        return
+    try:
+        holidays.country_holidays(h.country, subdiv=h.subdivision)
+    except NotImplementedError:
+        reporter.error(
+            h.pos, f"unknown subdivision '{h.subdivision}' of {h.country}",
+            one_of(h.subdivision, supported[h.country]),
+            word=h.subdivision,
+        )
+
+
+# ---- rules sections ----------------------------------------------------------------
+
+
+class _SectionChecker:
+    """Checks the sections in file order, knowing what earlier ones defined."""
+
+    def __init__(self, reporter: Reporter) -> None:
+        self.reporter = reporter
+        self.error = reporter.error
+        self.codes: set[str] = set()
+        self.allowances: set[str] = set()
+        self.profiles: set[str] = set()
+
+    def run(self, sections: tuple[ast.RulesSection, ...]) -> None:
+        if not sections:
+            path = self.reporter.rule_file.path
+            self.error(ast.Pos(path, 1, 1), "the file has no rules section",
+                       "add: rules from 2026-01-01 { profile full_time { … } }")
+            return
+        for previous, section in zip((None, *sections), sections, strict=False):
+            if previous is not None:
+                self.order(previous, section)
+            self.section(section)
+        latest = max(sections, key=lambda s: s.effective)
+        if FULL_TIME not in self.profiles:
+            self.error(latest.pos, f"no profile '{FULL_TIME}' in the rules in force from "
+                       f"{latest.effective}",
+                       "every institution needs one; define it in this section or an earlier one")
+
+    def order(self, previous: ast.RulesSection, section: ast.RulesSection) -> None:
+        day = section.effective.isoformat()
+        if section.effective == previous.effective:
+            self.error(section.pos, f"two rules sections from {day}",
+                       f"the other is at line {previous.pos.line}", word=day)
+        elif section.effective < previous.effective:
+            self.error(section.pos, f"rules sections go in date order, but {day} comes after "
+                       f"{previous.effective}", f"move it before line {previous.pos.line}",
+                       word=day)
+
+    def section(self, section: ast.RulesSection) -> None:
+        self.duplicates(section.statements)
+        for stmt in section.statements:
+            if isinstance(stmt, ast.CodeDef):
+                self.codes.add(stmt.code)
+            elif isinstance(stmt, ast.Allowance):
+                self.allowances.add(stmt.name)
+            elif isinstance(stmt, ast.Profile):
+                self.profiles.add(stmt.name)
+        for stmt in section.statements:
+            if isinstance(stmt, ast.Profile):
+                self.profile(stmt)
+            elif isinstance(stmt, ast.Pause):
+                self.pause(stmt)
+            elif isinstance(stmt, ast.CodeDef):
+                self.code(stmt)
+
+    def duplicates(self, statements: Iterable[ast.Statement]) -> None:
+        seen: dict[tuple[str, str], int] = {}
+        for stmt in statements:
+            if isinstance(stmt, ast.Profile | ast.Allowance):
+                key = (type(stmt).__name__.lower(), stmt.name)
+            elif isinstance(stmt, ast.CodeDef):
+                key = ("code", stmt.code)
+            else:
+                continue
+            if key in seen:
+                self.error(stmt.pos, f"{key[0]} '{key[1]}' is defined twice in this section",
+                           f"the first is at line {seen[key]}; keep one")
+            seen.setdefault(key, stmt.pos.line)
+
+    def profile(self, p: ast.Profile) -> None:
+        if p.weekly and p.due and p.days:
+            count = len(p.days.value)
+            product = p.due.value * count
+            if product != p.weekly.value:
+                self.error(
+                    p.weekly.pos,
+                    f"weekly {duration(p.weekly.value)} does not match due × days",
+                    f"due {duration(p.due.value)} × {count} days = {duration(product)}",
+                )
+        if p.entry_from and p.entry_until and p.entry_until.value <= p.entry_from.value:
+            span = f"{clock(p.entry_from.value)}..{clock(p.entry_until.value)}"
+            self.error(p.entry_from.pos, f"the entry window {span} does not end after it starts")
+        if p.entry_from and p.last_stamp and p.last_stamp.value <= p.entry_from.value:
+            self.error(
+                p.last_stamp.pos,
+                f"last_stamp {clock(p.last_stamp.value)} is not after the entry start "
+                f"{clock(p.entry_from.value)}",
+            )
+        if p.pause is not None:
+            self.pause(p.pause)
+
+    def pause(self, pause: ast.Pause) -> None:
+        if pause.min and pause.max and pause.min.value > pause.max.value:
+            self.error(pause.min.pos, f"the pause min {duration(pause.min.value)} is more than "
+                       f"its max {duration(pause.max.value)}")
+        for band in pause.bands:
+            self.band(band)
+        bands = [b for b in pause.bands if b.start < b.end]
+        for i, band in enumerate(bands):
+            for other in bands[:i]:
+                self.overlap(band, other)
+        if (code := pause.outside_band_code) is not None and code.value not in self.codes:
+            self.error(code.pos, f"unknown code '{code.value}'", self.code_hint(code.value),
+                       word=code.value)
+
+    def band(self, band: ast.Band) -> None:
+        if band.end <= band.start:
+            self.error(band.pos, f"the band {_span(band)} does not end after it starts")
+        elif not band.start <= band.last_exit <= band.end:
+            self.error(band.pos, f"last_exit {clock(band.last_exit)} lies outside the band "
+                       f"{_span(band)}", "the last exit for the pause is within its band",
+                       word="last_exit")
+
+    def overlap(self, band: ast.Band, other: ast.Band) -> None:
+        hint = f"the other band is at line {other.pos.line}"
+        if (band.start, band.end) == (other.start, other.end):
+            self.error(band.pos, f"overlapping bands: {_span(band)} is given twice", hint)
+        elif other.start <= band.start and band.end <= other.end:
+            self.error(band.pos, f"overlapping bands: {_span(band)} lies inside {_span(other)}",
+                       hint)
+        elif band.start <= other.start and other.end <= band.end:
+            self.error(band.pos, f"overlapping bands: {_span(band)} contains {_span(other)}",
+                       hint)
+
+    def code(self, code: ast.CodeDef) -> None:
+        if (name := code.allowance) is not None and name.value not in self.allowances:
+            hint = (one_of(name.value, self.allowances) if self.allowances
+                    else "define it with: allowance <name> { … } in this section or an earlier one")
+            self.error(name.pos, f"unknown allowance '{name.value}'", hint, word=name.value)
+
+    def code_hint(self, code: str) -> str:
+        if self.codes:
+            return one_of(code, self.codes)
+        return f"define code {quote(code)} in this section or an earlier one"
+
+
+def _span(band: ast.Band) -> str:
+    return f"{clock(band.start)}..{clock(band.end)}"
+
+
+# ---- examples -------------------------------------------------------------------------
+
+
+def _check_example(
+    reporter: Reporter, sections: tuple[ast.RulesSection, ...], example: ast.Example
+) -> None:
+    missing = [
+        (example.profile is None, "profile", "add: profile full_time"),
+        (example.date is None, "date", "add: date 2026-03-02"),
+        (not example.expectations, "expect", "add: expect worked 7h15m balance 0m"),
+    ]
+    for absent, word, hint in missing:
+        if absent:
+            reporter.error(example.pos, f"example {quote(example.name)} has no '{word}'", hint)
+    if example.date is None or not sections:
+        return
+    day = example.date.value
+    in_force = [s for s in sections if s.effective <= day]
+    if not in_force:
+        first = min(s.effective for s in sections)
+        reporter.error(example.date.pos, f"example dated {day} is before the first rules section",
+                       f"the rules start on {first}", word=day.isoformat())
+        return
+    profiles = _profiles(in_force)
+    codes = _codes(in_force)
+    if example.profile is not None and example.profile.value not in profiles:
+        name = example.profile.value
+        reporter.error(example.profile.pos, f"unknown profile '{name}' on {day}",
+                       _hint(name, profiles, "profile"), word=name)
+    for code, pos in _codes_used(example):
+        if code not in codes:
+            reporter.error(pos, f"unknown code '{code}'", _hint(code, codes, "code"), word=code)
+
+
+def _profiles(sections: Iterable[ast.RulesSection]) -> set[str]:
+    return {p.name for s in sections for p in s.statements if isinstance(p, ast.Profile)}
+
+
+def _codes(sections: Iterable[ast.RulesSection]) -> set[str]:
+    return {c.code for s in sections for c in s.statements if isinstance(c, ast.CodeDef)}
+
+
+def _codes_used(example: ast.Example) -> list[tuple[str, ast.Pos]]:
+    used = [(s.code, s.pos) for s in example.stamps if s.code is not None]
+    used += [(r.code, r.pos) for r in example.requests]
+    used += [(x.name, x.pos) for x in example.expectations if x.kind == "code"]
+    return used
+
+
+def _hint(name: str, known: set[str], what: str) -> str:
+    if not known:
+        return f"no {what} is defined in the rules in force then"
+    return one_of(name, known)

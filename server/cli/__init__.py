@@ -1,0 +1,1 @@
+"""The `timbra` command line: one module per command group, each registering itself."""

@@ -1,0 +1,180 @@
+"""`timbra day` and `timbra month`: evaluate stamps with an institution's rules."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from dsl.errors import RuleError
+from dsl.parser import parse_stamps
+from dsl.transformer import clock_of
+from server.engine import Request, Stamp, evaluate_day, evaluate_month
+from server.engine.inputs import Direction
+from server.engine.plan import UnknownProfile
+from server.engine.results import DayResult, MonthResult
+from server.policy.examples import hm
+from server.policy.load import UnknownInstitution, load_policy
+
+
+class InputError(ValueError):
+    """Bad command-line input, told to the user without a traceback."""
+
+
+def register(subparsers: Any) -> None:
+    day = subparsers.add_parser("day", help="evaluate one day of stamps")
+    _common(day)
+    day.add_argument("--date", required=True, type=_date, help="YYYY-MM-DD")
+    day.add_argument("--stamps", default="", help='e.g. "in 08:03, out 12:00 code 35"')
+    day.set_defaults(func=run_day)
+    month = subparsers.add_parser("month", help="evaluate a month of stamps from a CSV file")
+    _common(month)
+    month.add_argument("--month", required=True, help="YYYY-MM")
+    month.add_argument("--stamps-file", required=True, type=Path,
+                       help="CSV with columns date,time,direction,code")
+    month.set_defaults(func=run_month)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--institution", required=True)
+    parser.add_argument("--profile", default="full_time")
+    parser.add_argument("--request", action="append", default=[], metavar="CODE SPAN",
+                        help='an approved request: "49 14:30..15:10" or "FER day"')
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+
+
+def run_day(args: argparse.Namespace) -> int:
+    try:
+        policy = load_policy(args.institution)
+        stamps = _stamps(args.stamps)
+        requests = [_request(text) for text in args.request]
+        result = evaluate_day(policy, args.profile, args.date, stamps, requests)
+    except (RuleError, InputError, UnknownInstitution, UnknownProfile, LookupError) as exc:
+        print(f"timbra day: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(day_table(result))
+    return 0
+
+
+def run_month(args: argparse.Namespace) -> int:
+    try:
+        year, month = (int(part) for part in args.month.split("-"))
+        policy = load_policy(args.institution)
+        stamps = read_stamps_csv(args.stamps_file)
+        requests: dict[date, list[Request]] = defaultdict(list)
+        for text in args.request:
+            day_text, _, rest = text.partition(" ")
+            requests[_date(day_text)].append(_request(rest))
+        result = evaluate_month(policy, args.profile, year, month, stamps, requests)
+    except (RuleError, InputError, UnknownInstitution, UnknownProfile, LookupError,
+            ValueError, OSError) as exc:
+        print(f"timbra month: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(month_table(result))
+    return 0
+
+
+def _stamps(text: str) -> list[Stamp]:
+    if not text.strip():
+        return []
+    return [Stamp(s.minute, s.direction, s.code) for s in parse_stamps(text, "--stamps")]
+
+
+def _request(text: str) -> Request:
+    parts = text.split()
+    if len(parts) != 2:
+        raise InputError(f"a request is 'CODE START..END' or 'CODE day', not {text!r}")
+    code, span = parts
+    if span == "day":
+        return Request(code)
+    try:
+        start, end = (clock_of(p) for p in span.split(".."))
+    except ValueError:
+        raise InputError(f"a request span is like 14:30..15:10, not {span!r}") from None
+    return Request(code, start, end)
+
+
+def read_stamps_csv(path: Path) -> dict[date, list[Stamp]]:
+    """Columns: date (YYYY-MM-DD), time (HH:MM), direction (in/out/empty), code (optional)."""
+    stamps: dict[date, list[Stamp]] = defaultdict(list)
+    with path.open(newline="", encoding="utf-8") as handle:
+        for number, row in enumerate(csv.DictReader(handle), start=2):
+            try:
+                day = date.fromisoformat(row["date"].strip())
+                minute = clock_of(row["time"].strip())
+                direction = _direction(row.get("direction"))
+            except (KeyError, ValueError, AttributeError) as exc:
+                raise InputError(f"{path}:{number}: bad row {row} ({exc})") from None
+            code = (row.get("code") or "").strip() or None
+            stamps[day].append(Stamp(minute, direction, code))
+    return stamps
+
+
+def _direction(text: str | None) -> Direction | None:
+    value = (text or "").strip()
+    if value in {"", "in", "out"}:
+        return None if not value else ("in" if value == "in" else "out")
+    raise ValueError(f"direction must be in, out or empty, not {value!r}")
+
+
+def day_table(result: DayResult) -> str:
+    rows = [
+        ("date", result.day.isoformat()),
+        ("stamps", ", ".join(f"{d} {m // 60:02d}:{m % 60:02d}" + (f" code {c}" if c else "")
+                             for d, m, c in result.stamps) or "-"),
+        ("worked", hm(result.worked)),
+        ("due", hm(result.due)),
+        ("balance", hm(result.balance)),
+        ("pause_deducted", hm(result.pause_deducted)),
+        ("meal_voucher", "yes" if result.meal_voucher else "no"),
+    ]
+    rows += [(f"code {c}", hm(m)) for c, m in result.by_code.items()]
+    for name in ("credited", "unjustified", "negative_flex", "tolerated", "to_recover",
+                 "overtime_paid", "overtime_banked"):
+        if getattr(result, name):
+            rows.append((name, hm(getattr(result, name))))
+    rows += [(f"anomaly {a.code}", a.message) for a in result.anomalies]
+    width = max(len(k) for k, _ in rows)
+    lines = [f"{k:<{width}}  {v}" for k, v in rows]
+    lines.append("explain:")
+    lines += [f"  {e.source:<24} {e.rule}  — {e.detail}" for e in result.explanations()]
+    return "\n".join(lines)
+
+
+def month_table(result: MonthResult) -> str:
+    lines = [f"{result.year:04d}-{result.month:02d}  profile {result.profile}",
+             f"{'date':<11} {'worked':>7} {'due':>7} {'balance':>8}  notes"]
+    for d in result.days:
+        if not (d.due or d.worked or d.anomalies):
+            continue
+        notes = ", ".join([f"{c} {hm(m)}" for c, m in d.by_code.items()]
+                          + [a.code for a in d.anomalies]
+                          + (["meal voucher"] if d.meal_voucher else []))
+        lines.append(f"{d.day.isoformat():<11} {hm(d.worked):>7} {hm(d.due):>7} "
+                     f"{hm(d.balance):>8}  {notes}")
+    lines.append(f"{'total':<11} {hm(result.worked):>7} {hm(result.due):>7} "
+                 f"{hm(result.balance):>8}  meal vouchers {result.meal_vouchers}")
+    for a in result.allowances:
+        lines.append(f"allowance {a.name}: used {hm(a.used)}, left {hm(a.left)}")
+    for name, when in result.deadlines.items():
+        lines.append(f"deadline {name}: {when.isoformat()}")
+    lines += [f"flag {f.name}: {f.message}" for f in result.flags]
+    return "\n".join(lines)

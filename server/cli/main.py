@@ -1,0 +1,49 @@
+"""`timbra`: the entry point of the command line.
+
+Each command group lives in its own module with a `register(subparsers)`
+function that adds its parser and sets `func` on the parsed arguments to a
+`Command`, `(args) -> exit code`. To add a group (`day`, `month`, `demo`, …),
+write its module and list it in `COMMAND_GROUPS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from dsl.errors import RuleError
+from server.cli.base import Command, help_command
+
+# Modules with a `register(subparsers)` function, in the order `--help` lists them.
+COMMAND_GROUPS: tuple[str, ...] = ("server.cli.rules", "server.cli.evaluate", "server.cli.demo")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="timbra",
+        description="Time-and-attendance server with per-institution rule files.",
+    )
+    parser.set_defaults(func=help_command(parser))
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for name in COMMAND_GROUPS:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; the return value is the process exit code."""
+    args = build_parser().parse_args(argv)
+    command: Command = args.func
+    try:
+        return command(args)
+    except RuleError as exc:
+        # A rule file is wrong: users see its diagnostics, never a traceback.
+        print(exc.render(), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
