@@ -14,9 +14,9 @@ import argparse
 import random
 import sys
 import time
-from itertools import pairwise
 from collections.abc import Sequence
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
