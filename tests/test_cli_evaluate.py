@@ -1,0 +1,76 @@
+"""`timbra day`, `timbra month` and `timbra demo`: the interface other programs rely on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.cli.main import main
+
+TIMBRA = str(Path(sys.executable).parent / "timbra")
+DAY = ["day", "--institution", "university", "--profile", "full_time", "--date", "2026-03-02"]
+
+
+def test_day_json_through_the_console_script() -> None:
+    out = subprocess.run(
+        [TIMBRA, *DAY, "--stamps", "in 08:03, out 12:00, in 12:45, out 15:00 code 35", "--json"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    result = json.loads(out)
+    assert {"worked", "due", "balance", "pause_deducted", "meal_voucher", "by_code",
+            "anomalies", "explain"} <= result.keys()
+    # 08:05-12:00 + 12:45-15:00 = 6h10, plus code 35 credited to the last scheduled stamp 16:00
+    assert result["worked"] == 6 * 60 + 10 + 60
+    assert result["by_code"] == {"35": 60}
+    assert all(set(e) >= {"rule", "source"} and ".rules:" in e["source"]
+               for e in result["explain"])
+
+
+def test_day_table_is_readable(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*DAY, "--stamps", "in 09:00, out 12:00, in 12:45, out 16:30"]) == 0
+    out = capsys.readouterr().out
+    assert "worked          6h45m" in out and "balance         -30m" in out
+
+
+@pytest.mark.parametrize(("stamps", "message"), [
+    ("in 8:00", "unexpected"),
+    ("in 08:00, sideways 12:00", "unexpected"),
+])
+def test_bad_stamps_are_a_clear_error(stamps: str, message: str,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*DAY, "--stamps", stamps]) == 2
+    err = capsys.readouterr().err
+    assert "--stamps:1:" in err and message in err and "Traceback" not in err
+
+
+def test_unknown_institution(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["day", "--institution", "nowhere", "--date", "2026-03-02"]) == 2
+    assert "unknown institution 'nowhere'" in capsys.readouterr().err
+
+
+def test_month_from_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv = tmp_path / "march.csv"
+    csv.write_text("date,time,direction,code\n"
+                   "2026-03-02,07:30,in,\n2026-03-02,15:12,out,\n"  # school: 7h42 continuous
+                   "2026-03-03,07:30,in,\n2026-03-03,13:00,out,\n"
+                   "2026-03-03,13:30,in,\n2026-03-03,15:12,out,\n", encoding="utf-8")
+    assert main(["month", "--institution", "school", "--month", "2026-03",
+                 "--stamps-file", str(csv), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    days = {d["date"]: d for d in result["days"]}
+    assert days["2026-03-02"]["pause_deducted"] == 30
+    assert days["2026-03-03"]["worked"] == 7 * 60 + 12
+    assert result["due"] == 22 * (7 * 60 + 12)  # 22 working days in March 2026 in Palermo
+    assert any(a["code"] == "absent" for a in result["anomalies"])
+
+
+def test_demo_prints_a_timecard_per_institution(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    for name in ("chamber", "university", "school", "academy"):
+        assert f"({name})" in out
+    assert out.count("total") == 4
