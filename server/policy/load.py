@@ -5,9 +5,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from dsl.checker import check
-
 from dsl import ast
+from dsl.checker import check
 from dsl.errors import RuleError
 from dsl.parser import parse_file
 from server.plugins import institutions
