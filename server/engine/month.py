@@ -12,6 +12,7 @@ from server.engine.day import evaluate_day
 from server.engine.deadlines import resolve
 from server.engine.inputs import Request, Stamp
 from server.engine.results import (
+    MINUTE_FIGURES,
     AllowanceBalance,
     DayResult,
     Explain,
@@ -20,11 +21,6 @@ from server.engine.results import (
     Note,
 )
 from server.policy.model import Policy, Version
-
-_SUMMED = (
-    "worked", "due", "balance", "pause_deducted", "credited", "unjustified",
-    "negative_flex", "tolerated", "to_recover", "overtime_paid", "overtime_banked",
-)
 
 
 @dataclass(frozen=True)
@@ -66,7 +62,7 @@ def _days(year: int, month: int) -> list[date]:
 
 
 def _sum(result: MonthResult) -> None:
-    for name in _SUMMED:
+    for name in MINUTE_FIGURES:
         setattr(result, name, sum(getattr(d, name) for d in result.days))
     result.meal_vouchers = sum(1 for d in result.days if d.meal_voucher)
     for d in result.days:

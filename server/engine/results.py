@@ -21,6 +21,13 @@ class Explain:
                 "detail": self.detail}
 
 
+# The minute figures a day has and a month sums, in the order results print them.
+MINUTE_FIGURES = (
+    "worked", "due", "balance", "pause_deducted", "credited", "unjustified",
+    "negative_flex", "tolerated", "to_recover", "overtime_paid", "overtime_banked",
+)
+
+
 class Minutes(int):
     """Minutes that print as 7h15 when an explanation is rendered."""
 
@@ -116,17 +123,7 @@ class DayResult:
         return {
             "date": self.day.isoformat(),
             "profile": self.profile,
-            "worked": self.worked,
-            "due": self.due,
-            "balance": self.balance,
-            "pause_deducted": self.pause_deducted,
-            "credited": self.credited,
-            "unjustified": self.unjustified,
-            "negative_flex": self.negative_flex,
-            "tolerated": self.tolerated,
-            "to_recover": self.to_recover,
-            "overtime_paid": self.overtime_paid,
-            "overtime_banked": self.overtime_banked,
+            **{name: getattr(self, name) for name in MINUTE_FIGURES},
             "meal_voucher": self.meal_voucher,
             "by_code": dict(self.by_code),
             "anomalies": [a.to_json() for a in self.anomalies],
@@ -193,17 +190,7 @@ class MonthResult:
         return {
             "month": f"{self.year:04d}-{self.month:02d}",
             "profile": self.profile,
-            "worked": self.worked,
-            "due": self.due,
-            "balance": self.balance,
-            "pause_deducted": self.pause_deducted,
-            "credited": self.credited,
-            "unjustified": self.unjustified,
-            "negative_flex": self.negative_flex,
-            "tolerated": self.tolerated,
-            "to_recover": self.to_recover,
-            "overtime_paid": self.overtime_paid,
-            "overtime_banked": self.overtime_banked,
+            **{name: getattr(self, name) for name in MINUTE_FIGURES},
             "meal_vouchers": self.meal_vouchers,
             "by_code": dict(self.by_code),
             "allowances": [a.to_json() for a in self.allowances],
