@@ -1,0 +1,1 @@
+"""The MQTT broker side: Mosquitto configuration, credentials, the embedded broker."""

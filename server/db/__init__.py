@@ -1,0 +1,10 @@
+"""Persistence: SQLAlchemy models, engines for SQLite and PostgreSQL, migrations.
+
+Facts (stamps) are only ever inserted; corrections are new rows that point
+at what they replace. Day results are derived and kept current.
+"""
+
+from server.db.engine import make_engine, make_sessionmaker
+from server.db.migrate import upgrade
+
+__all__ = ["make_engine", "make_sessionmaker", "upgrade"]

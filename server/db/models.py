@@ -1,0 +1,160 @@
+"""The tables. Stamps are facts: inserted, never updated or deleted.
+
+A correction is a new `Stamp` row whose `replaces_id` names the row it
+supersedes (`void` when the correction removes it), with author and reason.
+The stamps in force are those no other row replaces, and that are not void.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from server.db.types import UTCDateTime
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a real bigint.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Institution(Base):
+    __tablename__ = "institutions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # as in the rule file
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Employee(Base):
+    __tablename__ = "employees"
+    __table_args__ = (UniqueConstraint("institution_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), index=True)
+    number: Mapped[str] = mapped_column(String(40))  # matricola
+    name: Mapped[str] = mapped_column(String(200))
+    profile: Mapped[str] = mapped_column(String(60))  # a profile of the rule file
+    category: Mapped[str | None] = mapped_column(String(60))
+    part_time_percent: Mapped[int] = mapped_column(Integer, default=100)
+    unit: Mapped[str | None] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Badge(Base):
+    """A badge number; a replaced badge is revoked, never reassigned silently."""
+
+    __tablename__ = "badges"
+    __table_args__ = (UniqueConstraint("institution_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Terminal(Base):
+    __tablename__ = "terminals"
+    __table_args__ = (UniqueConstraint("institution_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"))
+    code: Mapped[str] = mapped_column(String(40))  # the <terminal> level of its topics
+    location: Mapped[str] = mapped_column(String(200), default="")
+    username: Mapped[str] = mapped_column(String(100), unique=True)  # broker login
+    password_hash: Mapped[str] = mapped_column(String(300))  # mosquitto_passwd format
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20), default="never")  # online/offline/never
+    clock_skew_s: Mapped[int | None] = mapped_column(Integer)  # terminal clock minus ours
+    queued: Mapped[int] = mapped_column(Integer, default=0)  # stamps awaiting an ack
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Stamp(Base):
+    __tablename__ = "stamps"
+    __table_args__ = (
+        # The durability contract: one row per (terminal, sequence), ever.
+        UniqueConstraint("terminal_id", "seq", name="uq_stamps_terminal_seq"),
+        Index("ix_stamps_employee_day", "employee_id", "local_date"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"))
+    source: Mapped[str] = mapped_column(String(20))  # terminal, web, app, manual
+    terminal_id: Mapped[int | None] = mapped_column(ForeignKey("terminals.id"))
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    terminal_stamp_id: Mapped[str | None] = mapped_column(String(64))
+    badge: Mapped[str | None] = mapped_column(String(32))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    terminal_time: Mapped[datetime] = mapped_column(UTCDateTime())  # when it happened
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    local_date: Mapped[date] = mapped_column(Date)  # in the institution's time zone
+    local_minute: Mapped[int] = mapped_column(Integer)
+    direction: Mapped[str | None] = mapped_column(String(3))
+    code: Mapped[str | None] = mapped_column(String(8))
+    # Comma-separated: future, skewed, double_swipe, late (replayed after its day).
+    flags: Mapped[str] = mapped_column(String(100), default="")
+    body: Mapped[str | None] = mapped_column(Text)  # the canonical payload, to tell duplicates
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("stamps.id"))
+    void: Mapped[bool] = mapped_column(Boolean, default=False)
+    author: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class StampConflict(Base):
+    """A second message with a stored (terminal, seq) but a different body."""
+
+    __tablename__ = "stamp_conflicts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    stamp_id: Mapped[int] = mapped_column(ForeignKey("stamps.id"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    body: Mapped[str] = mapped_column(Text)
+
+
+class RejectedMessage(Base):
+    __tablename__ = "rejected_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    topic: Mapped[str] = mapped_column(String(300))
+    institution_id: Mapped[str | None] = mapped_column(String(40))
+    terminal_code: Mapped[str | None] = mapped_column(String(40))
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)  # at most 4 KiB, undecodable bytes escaped
+
+
+class DayResultRow(Base):
+    """The engine's result for one employee-day, recomputed whenever its stamps change."""
+
+    __tablename__ = "day_results"
+
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    worked: Mapped[int] = mapped_column(Integer)
+    due: Mapped[int] = mapped_column(Integer)
+    balance: Mapped[int] = mapped_column(Integer)
+    anomalies: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    stamps_seen: Mapped[int] = mapped_column(Integer)  # stamps in force when computed
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
