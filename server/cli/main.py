@@ -16,7 +16,9 @@ from dsl.errors import RuleError
 from server.cli.base import Command, help_command
 
 # Modules with a `register(subparsers)` function, in the order `--help` lists them.
-COMMAND_GROUPS: tuple[str, ...] = ("server.cli.rules", "server.cli.evaluate", "server.cli.demo")
+COMMAND_GROUPS: tuple[str, ...] = (
+    "server.cli.rules", "server.cli.evaluate", "server.cli.demo", "server.cli.ingest",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,316 @@
+"""The ingest service: MQTT in, batched commits, acknowledgements after the commit.
+
+Three threads: paho's network thread only queues what arrives (an exception
+in `on_message` would silently kill it, so nothing there can raise); the
+writer takes batches, commits them, then sends the MQTT PUBACKs (manual_ack)
+and the timbra acks; the recomputer keeps day results current. A database
+outage stalls the writer on its retry loop: nothing is acknowledged, the
+broker stops sending once our receive window is full, and everything
+resumes when the database is back.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
+
+from server.db.engine import make_sessionmaker
+from server.db.models import Terminal
+from server.ingest.incoming import Incoming
+from server.ingest.keypad import keypad_config
+from server.ingest.last_stamps import last_stamps
+from server.ingest.lookup import Lookup
+from server.ingest.recompute import recompute
+from server.ingest.settings import BrokerSettings
+from server.ingest.store import BatchOutcome, EmployeeDay, store_stamps
+from server.ingest.terminal_status import apply_status
+from terminals.protocol import (
+    AckMessage,
+    ProtocolError,
+    decode_query,
+    parse_topic,
+    subscription,
+    topic,
+)
+
+log = logging.getLogger("timbra.ingest")
+
+RECEIVE_MAXIMUM = 2000  # unacknowledged QoS 1 messages the broker may send us at once
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class IngestStats:
+    stored: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    batches: int = 0
+    db_errors: int = 0
+    recomputed: int = 0
+
+    def add(self, outcome: BatchOutcome) -> None:
+        self.stored += outcome.stored
+        self.duplicates += outcome.duplicates
+        self.conflicts += outcome.conflicts
+        self.rejected += outcome.rejected
+        self.batches += 1
+
+
+class IngestService:
+    def __init__(self, engine: Engine, broker: BrokerSettings, *, batch_max: int = 1000,
+                 batch_wait_s: float = 0.01, clock: Callable[[], datetime] = utc_now) -> None:
+        self.engine = engine
+        self.broker = broker
+        self.batch_max = batch_max
+        self.batch_wait_s = batch_wait_s
+        self.clock = clock
+        self.sessions = make_sessionmaker(engine)
+        self.lookup = Lookup()
+        self.stats = IngestStats()
+        self.connected = threading.Event()
+        self._inbox: queue.Queue[Incoming] = queue.Queue()
+        self._days: queue.Queue[set[EmployeeDay]] = queue.Queue()
+        self._running = threading.Event()
+        self._busy = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.client = self._make_client()
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._running.set()
+        for target, name in ((self._write_loop, "ingest-writer"),
+                             (self._recompute_loop, "ingest-recompute")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        properties = None
+        if self.broker.protocol == 5:
+            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            properties.SessionExpiryInterval = self.broker.session_expiry_s
+            properties.ReceiveMaximum = RECEIVE_MAXIMUM
+        # clean_start=False on every connect, including the first after a restart:
+        # paho's default would wipe the session that holds our unacknowledged stamps.
+        clean: Any = False if self.broker.protocol == 5 else mqtt.MQTT_CLEAN_START_FIRST_ONLY
+        self.client.connect_async(self.broker.host, self.broker.port, self.broker.keepalive,
+                                  clean_start=clean, properties=properties)
+        self.client.loop_start()
+        log.info("ingest connecting to %s", self.broker.redacted())
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._running.clear()
+        for thread in self._threads:
+            thread.join(timeout)
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def __enter__(self) -> IngestService:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def idle(self) -> bool:
+        """Nothing waiting to be written or recomputed (for tests and the demo)."""
+        return self._inbox.empty() and self._days.empty() and not self._busy.is_set()
+
+    # --- MQTT callbacks: queue only, never raise -----------------------------------------
+
+    def _make_client(self) -> mqtt.Client:
+        protocol = mqtt.MQTTv5 if self.broker.protocol == 5 else mqtt.MQTTv311
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.broker.client_id,
+                             protocol=protocol, manual_ack=True,
+                             clean_session=None if protocol == mqtt.MQTTv5 else False)
+        if self.broker.username:
+            client.username_pw_set(self.broker.username, self.broker.password)
+        client.reconnect_delay_set(1, 5)
+        client.max_inflight_messages_set(1000)
+        client.max_queued_messages_set(0)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_subscribe = self._on_subscribe
+        client.on_message = self._on_message
+        return client
+
+    def _on_connect(self, client: mqtt.Client, userdata: object, flags: Any,
+                    reason: Any, properties: Any) -> None:
+        try:
+            if reason.is_failure:
+                log.error("broker refused the connection: %s", reason)
+                return
+            # Subscriptions may not have survived a broker that lost its state.
+            client.subscribe([(subscription("stamp"), 1), (subscription("status"), 1),
+                              (subscription("query"), 1)])
+            log.info("ingest connected (session present: %s)", flags.session_present)
+            self._publish_configs()
+        except Exception:
+            log.exception("on_connect failed")
+
+    def _on_subscribe(self, client: mqtt.Client, userdata: object, mid: int,
+                      reasons: Any, properties: Any) -> None:
+        # Ready only once the broker has the subscription: earlier stamps would miss us.
+        self.connected.set()
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: object, flags: Any,
+                       reason: Any, properties: Any) -> None:
+        self.connected.clear()
+        log.warning("ingest disconnected from the broker: %s", reason)
+
+    def _on_message(self, client: mqtt.Client, userdata: object,
+                    message: mqtt.MQTTMessage) -> None:
+        try:
+            try:
+                name = message.topic
+            except UnicodeDecodeError:
+                name = repr(message._topic)
+            self._inbox.put(Incoming(name, bytes(message.payload), self.clock(),
+                                     message.mid, message.qos, bool(message.retain)))
+        except Exception:
+            log.exception("could not queue a message; the broker will redeliver it")
+
+    # --- the writer ---------------------------------------------------------------------
+
+    def _write_loop(self) -> None:
+        while self._running.is_set():
+            batch = self._take_batch()
+            if not batch:
+                continue
+            self._busy.set()
+            try:
+                outcome = self._commit(batch)
+                if outcome is None:
+                    return  # stopping while the database is down: nothing was acknowledged
+                self._acknowledge(batch, outcome)
+            except Exception:
+                log.exception("writer failed on a batch of %d; not acknowledged", len(batch))
+            finally:
+                self._busy.clear()
+
+    def _take_batch(self) -> list[Incoming]:
+        try:
+            first = self._inbox.get(timeout=0.2)
+        except queue.Empty:
+            return []
+        batch = [first]
+        deadline = time.monotonic() + self.batch_wait_s
+        while len(batch) < self.batch_max:
+            remaining = deadline - time.monotonic()
+            try:
+                batch.append(self._inbox.get(timeout=remaining) if remaining > 0
+                             else self._inbox.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _commit(self, batch: list[Incoming]) -> BatchOutcome | None:
+        """Write the batch in one transaction, retrying while the database is unavailable."""
+        delay = 0.1
+        while True:
+            try:
+                with self.sessions.begin() as session:
+                    return self._write(session, batch)
+            except (OperationalError, DBAPIError) as exc:
+                self.stats.db_errors += 1
+                log.warning("database unavailable (%s); retrying in %.1fs",
+                            type(exc.orig or exc).__name__, delay)
+                # Cached terminals/badges are still right; only the connection is suspect.
+                if not self._running.is_set():
+                    return None
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _write(self, session: Session, batch: list[Incoming]) -> BatchOutcome:
+        stamps = [m for m in batch if m.topic.endswith("/stamp")]
+        now = self.clock()
+        outcome = store_stamps(session, self.lookup, stamps, now)
+        for item in batch:
+            if item.topic.endswith("/status"):
+                apply_status(session, self.lookup, item)
+        return outcome
+
+    def _acknowledge(self, batch: list[Incoming], outcome: BatchOutcome) -> None:
+        self.stats.add(outcome)
+        for item in batch:
+            if item.qos > 0:
+                self.client.ack(item.mid, item.qos)
+        for (institution, terminal), items in outcome.acks.items():
+            self.client.publish(topic(institution, terminal, "ack"),
+                                AckMessage(tuple(items)).encode(), qos=1)
+        if outcome.affected:
+            self._days.put(outcome.affected)
+        for item in batch:
+            if item.topic.endswith("/query"):
+                self._answer(item)
+
+    def _answer(self, item: Incoming) -> None:
+        try:
+            where = parse_topic(item.topic)
+            query = decode_query(item.payload)
+        except ProtocolError as exc:
+            log.info("ignored query on %s: %s", item.topic, exc.reason)
+            return
+        with self.sessions() as session:
+            reply = last_stamps(session, self.lookup, where.institution, query)
+        self.client.publish(topic(where.institution, where.terminal, "reply"), reply.encode(),
+                            qos=1)
+
+    # --- day results ----------------------------------------------------------------------
+
+    def _recompute_loop(self) -> None:
+        pending: set[EmployeeDay] = set()
+        while self._running.is_set() or pending:
+            try:
+                pending |= self._days.get(timeout=0.2)
+                while True:
+                    pending |= self._days.get_nowait()
+            except queue.Empty:
+                pass
+            if not pending:
+                continue
+            try:
+                with self.sessions.begin() as session:
+                    self.stats.recomputed += recompute(session, self.lookup, pending,
+                                                       self.clock())
+                pending = set()
+            except (OperationalError, DBAPIError):
+                if not self._running.is_set():
+                    return
+                time.sleep(1.0)  # the writer logs the outage; try again
+            except Exception:
+                log.exception("recompute failed for %d days", len(pending))
+                pending = set()
+
+    # --- retained configuration for keypads ------------------------------------------------
+
+    def _publish_configs(self) -> None:
+        with self.sessions() as session:
+            terminals = session.execute(select(Terminal.institution_id, Terminal.code)).all()
+        configs: dict[str, bytes] = {}
+        today = self.clock().date()
+        for institution, code in terminals:
+            if institution not in configs:
+                policy = self.lookup.policy(institution)
+                if policy is None:
+                    continue
+                configs[institution] = keypad_config(policy, today).encode()
+            self.client.publish(topic(institution, code, "config"), configs[institution],
+                                qos=1, retain=True)

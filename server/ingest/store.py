@@ -1,0 +1,235 @@
+"""One batch of stamp messages into the database, in the caller's transaction.
+
+`store_stamps` decides every message of the batch (stored, duplicate,
+conflict, rejected), writes what it decided, and returns the acks to send
+and the employee-days to recompute. Nothing is sent from here: the caller
+commits first and acknowledges after.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from server.db.models import RejectedMessage, Stamp, StampConflict
+from server.ingest.incoming import Incoming
+from server.ingest.lookup import Holder, KnownTerminal, Lookup
+from terminals.protocol import AckItem, ProtocolError, StampMessage, decode_stamp, parse_topic
+
+FUTURE_MARGIN = timedelta(minutes=5)  # a stamp later than this after "now" is flagged
+SKEW_LIMIT_S = 120  # a terminal whose clock is further off than this has its stamps flagged
+
+# What the terminal's display shows, Italian first.
+SHOW_STORED = "Timbratura registrata / Stamp recorded"
+SHOW_DUPLICATE = "Timbratura già registrata / Already recorded"
+SHOW_CONFLICT = "Timbratura in conflitto, avvisare l'ufficio / Conflict, tell the office"
+SHOW_UNKNOWN_BADGE = "Badge sconosciuto / Unknown badge"
+SHOW_UNKNOWN_TERMINAL = "Terminale non registrato / Terminal not registered"
+SHOW_INVALID = "Messaggio non valido / Invalid message"
+
+EmployeeDay = tuple[str, int, date]  # institution, employee id, local date
+
+
+@dataclass
+class BatchOutcome:
+    acks: dict[tuple[str, str], list[AckItem]] = field(default_factory=lambda: defaultdict(list))
+    affected: set[EmployeeDay] = field(default_factory=set)
+    stored: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+
+
+@dataclass(frozen=True)
+class _Conflict:
+    terminal_id: int
+    seq: int
+    body: str
+    received_at: datetime
+
+
+@dataclass
+class _Accepted:
+    incoming: Incoming
+    message: StampMessage
+    terminal: KnownTerminal
+
+
+def store_stamps(session: Session, lookup: Lookup, batch: Sequence[Incoming],
+                 now: datetime) -> BatchOutcome:
+    outcome = BatchOutcome()
+    accepted = [a for item in batch if (a := _accept(session, lookup, item, outcome))]
+    existing = _existing(session, accepted)
+    holders = _holders(session, lookup, accepted)
+    rows: list[dict[str, object]] = []
+    conflicts: list[_Conflict] = []
+    fresh: dict[tuple[int, int], str] = {}
+    for item in accepted:
+        key = (item.terminal.id, item.message.seq)
+        body = item.message.body()
+        known = existing.get(key)
+        if known is None and key in fresh:
+            known = (0, fresh[key])
+        if known is not None:
+            if conflict := _repeat(item, known, body, outcome):
+                conflicts.append(conflict)
+            continue
+        holder = holders.get((item.terminal.institution_id, item.message.badge))
+        if holder is None:
+            _reject(session, item.incoming, f"unknown badge {item.message.badge}", outcome,
+                    item.terminal.institution_id, item.terminal.code, item.message.seq,
+                    SHOW_UNKNOWN_BADGE)
+            continue
+        fresh[key] = body
+        rows.append(_row(lookup, item, holder, body, now, outcome))
+    if rows:
+        session.execute(insert(Stamp), rows)
+    _write_conflicts(session, conflicts)
+    return outcome
+
+
+def _accept(session: Session, lookup: Lookup, item: Incoming,
+            outcome: BatchOutcome) -> _Accepted | None:
+    """Decode and check who sent it; reject (with its reason) what cannot be a stamp."""
+    try:
+        where = parse_topic(item.topic)
+    except ProtocolError as exc:
+        _reject(session, item, exc.reason, outcome)
+        return None
+    try:
+        message = decode_stamp(item.payload)
+    except ProtocolError as exc:
+        _reject(session, item, exc.reason, outcome, where.institution, where.terminal,
+                _seq_hint(item.payload), SHOW_INVALID)
+        return None
+    if message.terminal != where.terminal:
+        reason = f"payload terminal {message.terminal!r} does not match topic {where.terminal!r}"
+        _reject(session, item, reason, outcome, where.institution, where.terminal,
+                message.seq, SHOW_INVALID)
+        return None
+    terminal = lookup.terminal(session, where.institution, where.terminal)
+    if terminal is None:
+        _reject(session, item, f"unknown terminal {where.institution}/{where.terminal}",
+                outcome, where.institution, where.terminal, message.seq, SHOW_UNKNOWN_TERMINAL)
+        return None
+    return _Accepted(item, message, terminal)
+
+
+def _existing(session: Session,
+              accepted: list[_Accepted]) -> dict[tuple[int, int], tuple[int, str]]:
+    """(terminal, seq) -> (stamp id, body) for the keys of this batch already stored."""
+    by_terminal: dict[int, set[int]] = defaultdict(set)
+    for item in accepted:
+        by_terminal[item.terminal.id].add(item.message.seq)
+    found: dict[tuple[int, int], tuple[int, str]] = {}
+    for terminal_id, seqs in by_terminal.items():
+        rows = session.execute(select(Stamp.terminal_id, Stamp.seq, Stamp.id, Stamp.body).where(
+            Stamp.terminal_id == terminal_id, Stamp.seq.in_(seqs)))
+        for _, seq, stamp_id, body in rows:
+            found[(terminal_id, seq or 0)] = (stamp_id, body or "")
+    return found
+
+
+def _holders(session: Session, lookup: Lookup,
+             accepted: list[_Accepted]) -> dict[tuple[str, str], Holder]:
+    badges: dict[str, set[str]] = defaultdict(set)
+    for item in accepted:
+        badges[item.terminal.institution_id].add(item.message.badge)
+    return {(institution, badge): holder
+            for institution, codes in badges.items()
+            for badge, holder in lookup.holders(session, institution, codes).items()}
+
+
+def _repeat(item: _Accepted, known: tuple[int, str] | None, body: str,
+            outcome: BatchOutcome) -> _Conflict | None:
+    """A key already stored: the same body is a harmless replay, another body is flagged."""
+    terminal = item.terminal
+    key = (terminal.institution_id, terminal.code)
+    if known is not None and known[1] == body:
+        outcome.duplicates += 1
+        outcome.acks[key].append(AckItem(item.message.seq, "duplicate", SHOW_DUPLICATE))
+        return None
+    outcome.conflicts += 1
+    outcome.acks[key].append(AckItem(
+        item.message.seq, "conflict", SHOW_CONFLICT,
+        "same terminal and sequence as a stored stamp, different content: kept the first"))
+    return _Conflict(terminal.id, item.message.seq, body, item.incoming.received_at)
+
+
+def _write_conflicts(session: Session, conflicts: list[_Conflict]) -> None:
+    for conflict in conflicts:
+        stamp_id = session.scalar(select(Stamp.id).where(
+            Stamp.terminal_id == conflict.terminal_id, Stamp.seq == conflict.seq))
+        assert stamp_id is not None  # the key was found stored or stored in this batch
+        session.add(StampConflict(stamp_id=stamp_id, received_at=conflict.received_at,
+                                  body=conflict.body))
+
+
+def _row(lookup: Lookup, item: _Accepted, holder: Holder, body: str, now: datetime,
+         outcome: BatchOutcome) -> dict[str, object]:
+    message, terminal = item.message, item.terminal
+    institution = terminal.institution_id
+    local = message.time.astimezone(lookup.zone(institution))
+    flags = _flags(lookup, terminal, message.time, local.date(), now)
+    outcome.stored += 1
+    outcome.affected.add((institution, holder.employee_id, local.date()))
+    outcome.acks[(institution, terminal.code)].append(
+        AckItem(message.seq, "stored", f"{SHOW_STORED} {local:%H:%M}"))
+    return {
+        "institution_id": institution,
+        "source": "terminal",
+        "terminal_id": terminal.id,
+        "seq": message.seq,
+        "terminal_stamp_id": message.id,
+        "badge": message.badge,
+        "employee_id": holder.employee_id,
+        "terminal_time": message.time,
+        "received_at": item.incoming.received_at,
+        "local_date": local.date(),
+        "local_minute": local.hour * 60 + local.minute,
+        "direction": message.direction,
+        "code": message.code,
+        "flags": ",".join(flags),
+        "body": body,
+        "void": False,
+    }
+
+
+def _flags(lookup: Lookup, terminal: KnownTerminal, moment: datetime, day: date,
+           now: datetime) -> list[str]:
+    flags = []
+    if moment > now + FUTURE_MARGIN:
+        flags.append("future")
+    skew = lookup.skew_s.get(terminal.id)
+    if skew is not None and abs(skew) > SKEW_LIMIT_S:
+        flags.append("skewed")
+    if day < now.astimezone(lookup.zone(terminal.institution_id)).date():
+        flags.append("late")  # replayed after its day: that day is recomputed
+    return flags
+
+
+def _reject(session: Session, item: Incoming, reason: str, outcome: BatchOutcome,
+            institution: str | None = None, terminal: str | None = None,
+            seq: int | None = None, show: str | None = None) -> None:
+    session.add(RejectedMessage(received_at=item.received_at, topic=item.topic[:300],
+                                institution_id=institution, terminal_code=terminal, seq=seq,
+                                reason=reason, payload=item.printable_payload()))
+    outcome.rejected += 1
+    # The terminal drops a rejected stamp from its queue: the payload is kept here instead.
+    if institution and terminal and seq is not None and show:
+        outcome.acks[(institution, terminal)].append(AckItem(seq, "rejected", show, reason))
+
+
+def _seq_hint(payload: bytes) -> int | None:
+    """The seq of a payload that failed to decode, when it can still be read, to ack it."""
+    try:
+        seq = json.loads(payload).get("seq")
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    return seq if type(seq) is int and 1 <= seq < 2**63 else None

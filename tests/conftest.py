@@ -1,0 +1,48 @@
+"""Shared fixtures: a fresh database on SQLite and on the real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from server.db import make_engine, upgrade
+
+POSTGRES_ADMIN = os.environ.get("TIMBRA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_database() -> Iterator[str]:
+    """A database of its own for one test, dropped afterwards."""
+    name = f"timbra_t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:  # a missing PostgreSQL must fail, not skip
+        pytest.fail(f"PostgreSQL is required at {POSTGRES_ADMIN}: {exc}")
+    url = sa.engine.make_url(POSTGRES_ADMIN).set(database=name).render_as_string(False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/timbra.db"
+    else:
+        yield from _postgres_database()
+
+
+@pytest.fixture
+def db_engine(db_url: str) -> Iterator[sa.Engine]:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()

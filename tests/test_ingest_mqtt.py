@@ -1,0 +1,175 @@
+"""The ingest service against the real Mosquitto: stamps in, acks out after the commit."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import paho.mqtt.client as mqtt
+import pytest
+import sqlalchemy as sa
+from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy.orm import Session
+
+from server.db.directory import add_employee, add_terminal, ensure_institution
+from server.db.models import DayResultRow, RejectedMessage, Stamp, Terminal
+from server.ingest.service import IngestService
+from server.ingest.settings import BrokerSettings
+from terminals.protocol import (
+    AckItem,
+    QueryMessage,
+    StampMessage,
+    StatusMessage,
+    decode_ack,
+    decode_config,
+    decode_reply,
+    topic,
+)
+
+BROKER = ("127.0.0.1", 1883)
+ROME = ZoneInfo("Europe/Rome")
+
+
+class FakeTerminal:
+    """A bare paho client speaking the terminal's side of the wire."""
+
+    def __init__(self, institution: str, code: str) -> None:
+        self.institution, self.code = institution, code
+        self.acks: list[AckItem] = []
+        self.config: bytes | None = None
+        self.replies: list[bytes] = []
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        self.client.on_message = self._on_message
+        self.client.connect(*BROKER)
+        self.client.subscribe([(topic(institution, code, "ack"), 1),
+                               (topic(institution, code, "config"), 1),
+                               (topic(institution, code, "reply"), 1)])
+        self.client.loop_start()
+
+    def _on_message(self, client: object, userdata: object, message: mqtt.MQTTMessage) -> None:
+        if message.topic.endswith("/ack"):
+            self.acks.extend(decode_ack(message.payload).items)
+        elif message.topic.endswith("/config"):
+            self.config = message.payload
+        else:
+            self.replies.append(message.payload)
+
+    def stamp(self, seq: int, at: str, badge: str = "1001", terminal: str | None = None) -> None:
+        moment = datetime.fromisoformat(at).replace(tzinfo=ROME)
+        message = StampMessage(terminal or self.code, seq, f"s{seq}", badge, moment)
+        self.publish("stamp", message.encode())
+
+    def publish(self, kind: str, payload: bytes, retain: bool = False) -> None:
+        self.client.publish(topic(self.institution, self.code, kind), payload,  # type: ignore[arg-type]
+                            qos=1, retain=retain).wait_for_publish(5)
+
+    def close(self) -> None:
+        for kind in ("config", "status"):  # leave no retained messages behind
+            self.client.publish(topic(self.institution, self.code, kind), b"", qos=1,  # type: ignore[arg-type]
+                                retain=True).wait_for_publish(5)
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def setup(db_engine: sa.Engine) -> Iterator[tuple[IngestService, FakeTerminal]]:
+    # Institution ids are the rule file's; the terminal id is unique per test run so
+    # retained messages of other runs on the shared broker never reach this test.
+    code = f"t{uuid.uuid4().hex[:10]}"
+    with Session(db_engine) as session:
+        ensure_institution(session, "university", "Università degli Studi di Milano")
+        add_employee(session, "university", "M001", "Maria Rossi", badge="1001")
+        add_terminal(session, "university", code)
+        session.commit()
+    broker = BrokerSettings(host=BROKER[0], port=BROKER[1],
+                            client_id=f"ingest-{uuid.uuid4().hex[:8]}", session_expiry_s=60)
+    service = IngestService(db_engine, broker)
+    service.start()
+    assert service.connected.wait(10), "Mosquitto must be running at 127.0.0.1:1883"
+    terminal = FakeTerminal("university", code)
+    try:
+        yield service, terminal
+    finally:
+        terminal.close()
+        service.stop()
+
+
+def rows(service: IngestService, query: sa.Select) -> list:  # type: ignore[type-arg]
+    with Session(service.engine) as session:
+        return list(session.execute(query).all())
+
+
+def test_stamps_are_stored_acknowledged_and_the_day_computed(setup) -> None:  # type: ignore[no-untyped-def]
+    """Seed 001: E09:00 U12:00 E12:45 U16:30 with the 8/9-16 schedule: 6h45 worked."""
+    service, terminal = setup
+    for seq, at in enumerate(["09:00", "12:00", "12:45", "16:30"], start=1):
+        terminal.stamp(seq, f"2026-03-02T{at}:00")
+    wait_until(lambda: len(terminal.acks) == 4)
+    assert {a.status for a in terminal.acks} == {"stored"}
+    stamps = rows(service, sa.select(Stamp.seq, Stamp.local_minute).order_by(Stamp.seq))
+    assert stamps == [(1, 540), (2, 720), (3, 765), (4, 990)]
+    wait_until(lambda: bool(rows(service, sa.select(DayResultRow.stamps_seen).where(
+        DayResultRow.stamps_seen == 4))))
+    [(worked, balance)] = rows(service, sa.select(DayResultRow.worked, DayResultRow.balance))
+    assert (worked, balance) == (6 * 60 + 45, -30)
+
+
+def test_a_replay_is_acknowledged_as_duplicate_and_stored_once(setup) -> None:  # type: ignore[no-untyped-def]
+    service, terminal = setup
+    terminal.stamp(1, "2026-03-02T08:00:00")
+    terminal.stamp(1, "2026-03-02T08:00:00")
+    wait_until(lambda: len(terminal.acks) == 2)
+    assert [a.status for a in terminal.acks] == ["stored", "duplicate"]
+    assert len(rows(service, sa.select(Stamp.id))) == 1
+
+
+def test_unknown_badge_is_shown_on_the_terminal_and_kept_with_its_reason(setup) -> None:  # type: ignore[no-untyped-def]
+    service, terminal = setup
+    terminal.stamp(1, "2026-03-02T08:00:00", badge="4242")
+    terminal.stamp(2, "2026-03-02T08:01:00")
+    wait_until(lambda: len(terminal.acks) == 2)
+    by_seq = {a.seq: a for a in terminal.acks}
+    assert by_seq[1].status == "rejected" and "Badge sconosciuto" in by_seq[1].display
+    assert by_seq[2].status == "stored"
+    assert rows(service, sa.select(RejectedMessage.reason).where(
+        RejectedMessage.terminal_code == terminal.code)) == [("unknown badge 4242",)]
+
+
+def test_status_heartbeat_records_the_clock_skew(setup) -> None:  # type: ignore[no-untyped-def]
+    service, terminal = setup
+    ahead = datetime.now(UTC).replace(microsecond=0)
+    ahead = ahead.replace(second=0) if ahead.second < 30 else ahead
+    status = StatusMessage("online", ahead.fromtimestamp(ahead.timestamp() + 300, UTC),
+                           queued=3, last_seq=17)
+    terminal.publish("status", status.encode())
+    wait_until(lambda: rows(service, sa.select(Terminal.status))[0][0] == "online")
+    [(skew, queued, last_seq)] = rows(
+        service, sa.select(Terminal.clock_skew_s, Terminal.queued, Terminal.last_seq))
+    assert 290 <= skew <= 300 and (queued, last_seq) == (3, 17)
+
+
+def test_keypad_config_and_last_stamps_query(setup) -> None:  # type: ignore[no-untyped-def]
+    """Seed 001 shows the last stamps on the terminal (F5, "strisciare il badge")."""
+    _service, terminal = setup
+    wait_until(lambda: terminal.config is not None)
+    config = decode_config(terminal.config or b"")
+    assert config.institution == "university" and config.direction == "alternate"
+    # Only codes the rules let people type at a terminal: 29 and 35, not web-only 41.
+    assert {c.code for c in config.codes} == {"29", "35"}
+    terminal.stamp(1, "2026-03-02T08:00:00")
+    wait_until(lambda: len(terminal.acks) == 1)
+    terminal.publish("query", QueryMessage("q1", "1001").encode())
+    wait_until(lambda: bool(terminal.replies))
+    reply = decode_reply(terminal.replies[0])
+    assert reply.request_id == "q1" and [s[0] for s in reply.stamps] == ["02/03 08:00"]
