@@ -121,6 +121,14 @@ def test_future_and_replayed_stamps_are_flagged(session: Session) -> None:
     assert flags == {1: "future", 2: "late"}
 
 
+def test_double_swipe_inside_the_rule_window_is_stored_and_flagged(session: Session) -> None:
+    """Seed 001's rule file: `double_swipe 1m`; both stamps are kept, the second flagged."""
+    store(session, stamp(1, "2026-03-02T08:03:00"), stamp(2, "2026-03-02T08:03:40"),
+          stamp(3, "2026-03-02T08:05:00"))
+    flags = dict(session.execute(sa.select(Stamp.seq, Stamp.flags)).all())
+    assert flags == {1: "late", 2: "late,double_swipe", 3: "late"}
+
+
 def test_day_result_follows_the_rules_seed_001(session: Session) -> None:
     """Seed 001: E09:00 U12:00 E12:45 U16:30 with the 8/9-16 schedule: 6h45 worked."""
     outcome = store(session, *(stamp(i, f"2026-03-02T{t}:00") for i, t in

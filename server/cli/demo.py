@@ -8,13 +8,13 @@ pauses, a forgotten pause, a service exit, a late morning.
 from __future__ import annotations
 
 import argparse
-import random
 from datetime import date
 from typing import Any
 
 from dsl.errors import RuleError
 from server.cli.evaluate import month_table
-from server.engine import Stamp, evaluate_month
+from server.demo.stamps import demo_stamps
+from server.engine import evaluate_month
 from server.plugins import institutions
 from server.policy.load import load_policy
 
@@ -25,31 +25,6 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("demo", help="print a demo month for each institution")
     parser.add_argument("--month", default=f"{DEMO_YEAR}-{DEMO_MONTH:02d}", help="YYYY-MM")
     parser.set_defaults(func=run)
-
-
-def demo_stamps(year: int, month: int, seed: str, service: str | None) -> dict[date, list[Stamp]]:
-    rng = random.Random(seed)
-    stamps: dict[date, list[Stamp]] = {}
-    day = date(year, month, 1)
-    while day.month == month:
-        if day.isoweekday() <= 5:
-            stamps[day] = _day(rng, service)
-        day = date.fromordinal(day.toordinal() + 1)
-    return stamps
-
-
-def _day(rng: random.Random, service: str | None) -> list[Stamp]:
-    entry = rng.randint(455, 545)
-    roll = rng.random()
-    if roll < 0.06:  # forgot to stamp the lunch pause
-        return [Stamp(entry, "in"), Stamp(entry + rng.randint(430, 470), "out")]
-    out = rng.randint(720, 790)
-    back = out + rng.randint(30, 55)
-    end = entry + 7 * 60 + 12 + (back - out) + rng.randint(-20, 40)
-    if roll < 0.14 and service:  # leaves early on a service errand
-        return [Stamp(entry, "in"), Stamp(out, "out"), Stamp(back, "in"),
-                Stamp(end - 75, "out", service)]
-    return [Stamp(entry, "in"), Stamp(out, "out"), Stamp(back, "in"), Stamp(end, "out")]
 
 
 def run(args: argparse.Namespace) -> int:

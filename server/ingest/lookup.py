@@ -8,7 +8,7 @@ negative ones are not, so a terminal or badge added a minute ago is found.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -40,6 +40,9 @@ class Lookup:
         self._holders: dict[tuple[str, str], Holder] = {}
         self._zones: dict[str, ZoneInfo] = {}
         self.skew_s: dict[int, int] = {}  # terminal id -> last reported clock skew
+        # employee id -> time of their latest stamp seen by this process, for the
+        # double-swipe flag (the engine applies the same window again when evaluating).
+        self.last_swipe: dict[int, datetime] = {}
 
     def terminal(self, session: Session, institution_id: str, code: str) -> KnownTerminal | None:
         key = (institution_id, code)

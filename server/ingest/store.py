@@ -177,6 +177,8 @@ def _row(lookup: Lookup, item: _Accepted, holder: Holder, body: str, now: dateti
     institution = terminal.institution_id
     local = message.time.astimezone(lookup.zone(institution))
     flags = _flags(lookup, terminal, message.time, local.date(), now)
+    if _double_swipe(lookup, holder, message.time, institution, local.date()):
+        flags.append("double_swipe")
     outcome.stored += 1
     outcome.affected.add((institution, holder.employee_id, local.date()))
     outcome.acks[(institution, terminal.code)].append(
@@ -212,6 +214,18 @@ def _flags(lookup: Lookup, terminal: KnownTerminal, moment: datetime, day: date,
     if day < now.astimezone(lookup.zone(terminal.institution_id)).date():
         flags.append("late")  # replayed after its day: that day is recomputed
     return flags
+
+
+def _double_swipe(lookup: Lookup, holder: Holder, moment: datetime, institution: str,
+                  day: date) -> bool:
+    """A second swipe of the same badge inside the rule file's window (seed 001: 1m)."""
+    previous = lookup.last_swipe.get(holder.employee_id)
+    if previous is None or moment >= previous:
+        lookup.last_swipe[holder.employee_id] = moment
+    if previous is None:
+        return False
+    gap = (moment - previous).total_seconds()
+    return 0 <= gap < lookup.double_swipe_s(institution, day)
 
 
 def _reject(session: Session, item: Incoming, reason: str, outcome: BatchOutcome,

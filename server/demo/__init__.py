@@ -1,0 +1,1 @@
+"""Demo data for `make run`: people, badges, terminals and a month of stamps."""
