@@ -1,4 +1,10 @@
 """Terminal software: badge and keypad input, offline queue, MQTT publishing, simulator.
 
-The terminal software arrives with the MQTT issue; this package only reserves its place.
+- `protocol`: topics and payloads shared with the server (standard library only);
+- `reader`: input lines to swipes; `display`: what the screen says;
+- `outbox`: the durable local queue; `link`: the MQTT side;
+- `config`: the YAML file; `main`: the `timbra-terminal` program;
+- `simulator`: many terminals in one process, for load and fault tests.
+
+Nothing here imports `server`: the terminal box does not have it.
 """

@@ -1,0 +1,197 @@
+"""The terminal's local queue of stamps: written before anything is sent.
+
+A stamp leaves this queue only when the server's ack names its sequence
+number, so neither a broker restart nor a modem line down for hours loses
+one. The file is SQLite in WAL mode with `synchronous=FULL`: once `add()`
+returns, the stamp survives `kill -9` and a power cut (seed 003: a power cut
+does not stop acquisition).
+
+The sequence number is the server's unique key together with the terminal
+id, so it must never be reused: it lives in its own row, bumped in the same
+transaction that stores the stamp, and deleting acknowledged stamps does not
+lower it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from terminals.protocol import MAX_SEQ, Direction, StampMessage, valid_name
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS counter (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    terminal TEXT NOT NULL,
+    last_seq INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS stamp (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    badge TEXT NOT NULL,
+    time TEXT NOT NULL,
+    direction TEXT,
+    code TEXT
+);
+"""
+
+
+class OutboxError(RuntimeError):
+    """The queue file cannot be used as asked (wrong terminal, exhausted sequence)."""
+
+
+@dataclass(frozen=True)
+class NewStamp:
+    """A swipe to be queued; the outbox gives it its sequence number and id."""
+
+    badge: str
+    time: datetime
+    direction: Direction | None = None
+    code: str | None = None
+
+
+class Outbox:
+    """A durable FIFO of stamps for one terminal. Safe to share between threads.
+
+    `first_seq` only matters when the file is created: a terminal whose old
+    queue file was lost must start above the last sequence the server saw,
+    or its new stamps would collide with old keys and be flagged.
+    """
+
+    def __init__(self, path: str | Path, terminal: str, *, first_seq: int = 1) -> None:
+        if not valid_name(terminal):
+            raise OutboxError(f"terminal id {terminal!r} is not a valid name")
+        if not 1 <= first_seq <= MAX_SEQ:
+            raise OutboxError("first_seq must be from 1 to 2^63-1")
+        self.path = Path(path)
+        self.terminal = terminal
+        self._lock = threading.Lock()
+        # Autocommit mode: every transaction below is explicit, so nothing is left
+        # half-open by Python's implicit BEGIN.
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+        with self._transaction():
+            row = self._db.execute("SELECT terminal FROM counter WHERE id = 1").fetchone()
+            if row is None:
+                self._db.execute(
+                    "INSERT INTO counter (id, terminal, last_seq) VALUES (1, ?, ?)",
+                    (terminal, first_seq - 1),
+                )
+            elif row[0] != terminal:
+                raise OutboxError(
+                    f"{self.path} is the queue of terminal {row[0]!r}, not {terminal!r}"
+                )
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    def add(self, stamp: NewStamp) -> StampMessage:
+        """Store one stamp durably and return it numbered, ready to publish."""
+        return self.add_many([stamp])[0]
+
+    def add_many(self, stamps: Sequence[NewStamp]) -> list[StampMessage]:
+        """Store several stamps in one transaction (one disk flush for all)."""
+        if not stamps:
+            return []
+        with self._lock, self._transaction():
+            (last,) = self._db.execute("SELECT last_seq FROM counter WHERE id = 1").fetchone()
+            if last + len(stamps) > MAX_SEQ:
+                raise OutboxError("the 64-bit sequence is exhausted")
+            messages = [
+                StampMessage(
+                    terminal=self.terminal,
+                    seq=last + i,
+                    id=f"{self.terminal}-{last + i}",
+                    badge=s.badge,
+                    time=s.time,
+                    direction=s.direction,
+                    code=s.code,
+                )
+                for i, s in enumerate(stamps, start=1)
+            ]
+            self._db.executemany(
+                "INSERT INTO stamp (seq, id, badge, time, direction, code)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(m.seq, m.id, m.badge, m.time.isoformat(), m.direction, m.code)
+                 for m in messages],
+            )
+            self._db.execute(
+                "UPDATE counter SET last_seq = ? WHERE id = 1", (messages[-1].seq,)
+            )
+        return messages
+
+    def pending(self, *, after: int = 0, limit: int | None = None) -> list[StampMessage]:
+        """Unacknowledged stamps with a sequence above `after`, oldest first."""
+        sql = ("SELECT seq, id, badge, time, direction, code FROM stamp"
+               " WHERE seq > ? ORDER BY seq")
+        params: tuple[int, ...] = (after,)
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (after, limit)
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        return [
+            StampMessage(
+                terminal=self.terminal, seq=seq, id=sid, badge=badge,
+                time=datetime.fromisoformat(time), direction=direction, code=code,
+            )
+            for seq, sid, badge, time, direction, code in rows
+        ]
+
+    def ack(self, seqs: Iterable[int]) -> list[int]:
+        """Drop the stamps the server has acknowledged; return the seqs actually removed.
+
+        A seq that is not queued (a second ack for the same stamp) is ignored.
+        """
+        wanted = sorted(set(seqs))
+        if not wanted:
+            return []
+        removed: list[int] = []
+        with self._lock, self._transaction():
+            for seq in wanted:
+                if self._db.execute("DELETE FROM stamp WHERE seq = ?", (seq,)).rowcount:
+                    removed.append(seq)
+        return removed
+
+    def count(self) -> int:
+        """How many stamps wait for an ack."""
+        with self._lock:
+            (n,) = self._db.execute("SELECT count(*) FROM stamp").fetchone()
+        return int(n)
+
+    def last_seq(self) -> int:
+        """The highest sequence number ever given out (0 before the first stamp)."""
+        with self._lock:
+            (n,) = self._db.execute("SELECT last_seq FROM counter WHERE id = 1").fetchone()
+        return int(n)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Outbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT, rolled back if the block raises."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        # IMMEDIATE takes the write lock up front, so a second process opening the
+        # same file by mistake waits or fails here instead of mid-transaction.
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
