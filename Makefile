@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 run: venv
-	$(BIN)/timbra demo
+	$(BIN)/timbra run
 
 lint: venv
 	$(BIN)/ruff check .

@@ -173,7 +173,8 @@ class IngestService:
     def _on_disconnect(self, client: mqtt.Client, userdata: object, flags: Any,
                        reason: Any, properties: Any) -> None:
         self.connected.clear()
-        log.warning("ingest disconnected from the broker: %s", reason)
+        level = logging.WARNING if reason.is_failure else logging.INFO
+        log.log(level, "ingest disconnected from the broker: %s", reason)
 
     def _on_message(self, client: mqtt.Client, userdata: object,
                     message: mqtt.MQTTMessage) -> None:

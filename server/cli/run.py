@@ -1,0 +1,164 @@
+"""`timbra run`: the server with its demo, as `make run` starts it.
+
+Database (SQLite by default), migrations, demo data, a broker (the embedded
+one unless `TIMBRA_MQTT_URL` names Mosquitto), the ingest service, and two
+simulated terminals swiping demo badges every few seconds, so a person sees
+stamps arrive and day results change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import random
+import signal
+import sys
+import threading
+from contextlib import ExitStack
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from server.broker.embedded import EmbeddedBroker, EmbeddedBrokerError
+from server.db import make_engine, upgrade
+from server.db.models import Badge, DayResultRow, Employee
+from server.db.models import Stamp as StampRow
+from server.demo.load import DemoTerminal, load_demo
+from server.demo.stamps import demo_stamps
+from server.ingest.service import IngestService
+from server.ingest.settings import BrokerSettings, SettingsError
+from server.settings import database_url, mqtt_url
+from terminals.config import BrokerConfig
+from terminals.link import Link
+from terminals.outbox import Outbox
+
+EMBEDDED_PORT = 18830  # not 1883, so it never fights a Mosquitto already on the machine
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("run", help="start the server with its demo (make run)")
+    parser.add_argument("--port", type=int, default=EMBEDDED_PORT,
+                        help=f"embedded broker port (default {EMBEDDED_PORT})")
+    parser.add_argument("--swipe-every", type=float, default=5.0,
+                        help="seconds between simulated swipes (default 5)")
+    parser.add_argument("--no-terminals", action="store_true",
+                        help="do not start the two simulated terminals")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    engine = make_engine(database_url())
+    upgrade(engine)
+    live = load_demo(engine, date.today())
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    with ExitStack() as stack:
+        try:
+            broker = _broker(args, stack)
+        except (EmbeddedBrokerError, SettingsError) as exc:
+            print(f"timbra run: {exc}", file=sys.stderr)
+            return 2
+        service = stack.enter_context(IngestService(engine, broker))
+        if not service.connected.wait(15):
+            print(f"timbra run: cannot reach the broker at {broker.redacted()}", file=sys.stderr)
+            return 2
+        links = [] if args.no_terminals else [
+            _terminal(stack, demo, broker) for demo in live]
+        for link, demo in zip(links, live, strict=True):
+            _this_morning(engine, link, demo)
+        _banner(broker, links)
+        swiper = threading.Thread(target=_swipe, args=(links, live, args.swipe_every, stop),
+                                  daemon=True)
+        swiper.start()
+        while not stop.wait(10):
+            _report(engine, live, service)
+    return 0
+
+
+def _broker(args: argparse.Namespace, stack: ExitStack) -> BrokerSettings:
+    url = mqtt_url()
+    if url:
+        return BrokerSettings.from_url(url)
+    embedded = stack.enter_context(EmbeddedBroker("127.0.0.1", args.port))
+    # amqtt speaks MQTT 3.1.1 and queues messages only for clients with a username.
+    return BrokerSettings(host=embedded.host, port=embedded.port, username="timbra-server",
+                          protocol=4)
+
+
+def _terminal(stack: ExitStack, demo: DemoTerminal, broker: BrokerSettings) -> Link:
+    folder = Path("timbra-data") / "terminals"
+    folder.mkdir(parents=True, exist_ok=True)
+    outbox = Outbox(folder / f"{demo.code}.sqlite", demo.code)
+    stack.callback(outbox.close)
+    config = BrokerConfig(host=broker.host, port=broker.port,
+                          username=broker.username and f"{demo.institution}.{demo.code}",
+                          password=None, protocol="5" if broker.protocol == 5 else "3.1.1")
+    link = Link(outbox, institution=demo.institution, broker=config, heartbeat_seconds=15,
+                resend_seconds=10)
+    link.start()
+    stack.callback(link.stop)
+    return link
+
+
+def _this_morning(engine: Engine, link: Link, demo: DemoTerminal) -> None:
+    """Swipes already "made" today, queued with their own times, unless today has stamps."""
+    now = datetime.now().astimezone()
+    with Session(engine) as session:
+        seen = session.scalar(select(func.count()).select_from(StampRow).where(
+            StampRow.local_date == now.date(), StampRow.badge.in_(demo.badges)))
+    if seen:
+        return
+    for badge in demo.badges:
+        for stamp in demo_stamps(now.year, now.month, badge, None).get(now.date(), []):
+            at = now.replace(hour=stamp.minute // 60, minute=stamp.minute % 60, second=0)
+            if at < now:
+                link.stamp(badge, stamp.direction, stamp.code, at=at)
+
+
+def _swipe(links: list[Link], live: list[DemoTerminal], every: float,
+           stop: threading.Event) -> None:
+    rng = random.Random()
+    # Live swipes come without a direction ("indifferentemente", seed 001).
+    while links and not stop.wait(every):
+        index = rng.randrange(len(links))
+        link, demo = links[index], live[index]
+        link.stamp(rng.choice(demo.badges))
+
+
+def _banner(broker: BrokerSettings, links: list[Link]) -> None:
+    print("timbra is running / timbra è in esecuzione")
+    print(f"  database: {database_url()}")
+    print(f"  broker:   {broker.redacted()}")
+    for link in links:
+        print(f"  terminal: {link.institution}/{link.terminal} (simulated, swiping demo badges)")
+    print("  web:      not yet (issue 4); day results are printed below every 10 s")
+    print("Ctrl+C to stop.", flush=True)
+
+
+def _report(engine: Engine, live: list[DemoTerminal], service: IngestService) -> None:
+    today = date.today()
+    with Session(engine) as session:
+        for demo in live:
+            rows = session.execute(
+                select(Badge.code, Employee.name, DayResultRow.worked, DayResultRow.due,
+                       DayResultRow.stamps_seen)
+                .join(Employee, Employee.id == Badge.employee_id)
+                .join(DayResultRow, (DayResultRow.employee_id == Employee.id)
+                      & (DayResultRow.day == today))
+                .where(Badge.code.in_(demo.badges)))
+            for badge, name, worked, due, seen in rows:
+                print(f"  {today} {demo.institution:<10} {badge} {name:<20} "
+                      f"stamps {seen}  worked {_hm(worked)}  due {_hm(due)}")
+    stats = service.stats
+    print(f"ingest: stored {stats.stored}, duplicates {stats.duplicates}, "
+          f"rejected {stats.rejected}, days recomputed {stats.recomputed}", flush=True)
+
+
+def _hm(minutes: int) -> str:
+    return f"{minutes // 60}h{minutes % 60:02d}"
