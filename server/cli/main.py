@@ -18,6 +18,8 @@ from server.cli.base import Command, help_command
 # Modules with a `register(subparsers)` function, in the order `--help` lists them.
 COMMAND_GROUPS: tuple[str, ...] = (
     "server.cli.rules", "server.cli.evaluate", "server.cli.demo", "server.cli.ingest",
+    "server.cli.run",
+    "server.cli.terminals",
 )
 
 
