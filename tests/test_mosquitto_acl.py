@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -44,6 +45,9 @@ class Broker:
     port: int
     conf: Path
     terminals: dict[str, tuple[str, str]]  # "inst/term" -> (username, password)
+    database: str
+    settings: BrokerSettings
+    process: subprocess.Popen[bytes] | None = None
 
 
 def start_mosquitto(conf: Path, port: int) -> subprocess.Popen[bytes]:
@@ -63,7 +67,8 @@ def start_mosquitto(conf: Path, port: int) -> subprocess.Popen[bytes]:
 
 
 def make_config(directory: Path, *, max_queued_messages: int | None = None) -> Broker:
-    engine = make_engine(f"sqlite:///{directory / 'timbra.db'}")
+    database = f"sqlite:///{directory / 'timbra.db'}"
+    engine = make_engine(database)
     upgrade(engine)
     credentials = {}
     with make_sessionmaker(engine)() as session:
@@ -81,13 +86,14 @@ def make_config(directory: Path, *, max_queued_messages: int | None = None) -> B
         written = write_config(session, directory / "mosquitto", settings,
                                server_password=SERVER_PASSWORD)
     engine.dispose()
-    return Broker(port, written.conf, credentials)
+    return Broker(port, written.conf, credentials, database, settings)
 
 
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[Broker]:
     config = make_config(tmp_path)
     process = start_mosquitto(config.conf, config.port)
+    config.process = process
     try:
         yield config
     finally:
@@ -283,3 +289,34 @@ def test_mosquittos_default_queue_would_drop_them(tmp_path: Path) -> None:
     finally:
         process.kill()
         process.wait()
+
+
+def test_a_terminal_added_later_works_after_regenerating_and_sighup(broker: Broker) -> None:
+    listener = server(broker, client_id="ingest", clean=False)
+    listener.subscribe("timbra/+/+/stamp")
+    engine = make_engine(broker.database)
+    with make_sessionmaker(engine)() as session:
+        created = add_terminal(session, "university", "t02", "test")
+        session.commit()
+        write_config(session, broker.conf.parent, broker.settings,
+                     server_password=SERVER_PASSWORD)
+    engine.dispose()
+    newcomer = Client(broker.port, created.terminal.username, created.password).connect()
+    assert not newcomer.wait_connected()  # not before the reload
+    newcomer.close()
+
+    assert broker.process is not None
+    broker.process.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 5
+    while True:  # mosquitto rereads the files when its loop next turns
+        newcomer = Client(broker.port, created.terminal.username, created.password).connect()
+        if newcomer.wait_connected():
+            break
+        newcomer.close()
+        assert time.monotonic() < deadline, "still refused after SIGHUP"
+        time.sleep(0.1)
+    newcomer.client.publish(topic("university", "t02", "stamp"), b"new", qos=1).wait_for_publish(5)
+    # The reload kept the server's connection and subscription.
+    assert wait_for(lambda: listener.payloads() == [b"new"])
+    for client in (newcomer, listener):
+        client.close()

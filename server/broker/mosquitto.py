@@ -10,6 +10,7 @@ See docs/mosquitto.md.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -83,6 +84,9 @@ class BrokerSettings:
     # The account mosquitto switches to when started as root (its default: `mosquitto`);
     # it must be able to read passwd and acl and write data_dir.
     user: str | None = None
+    # Local additions kept out of the generated file (a TLS listener, logging): every
+    # `*.conf` in this directory is read too.
+    include_dir: Path | None = None
 
 
 def render_conf(settings: BrokerSettings, passwd: Path, acl: Path, data_dir: Path) -> str:
@@ -92,7 +96,9 @@ def render_conf(settings: BrokerSettings, passwd: Path, acl: Path, data_dir: Pat
         max_queued=settings.max_queued_messages, max_inflight=settings.max_inflight_messages,
         expiration=settings.expiration,
     ) + (f"\n# Started as root, mosquitto runs as this account.\nuser {settings.user}\n"
-         if settings.user else "")
+         if settings.user else "") + (
+        f"\n# Local additions (TLS listener, logging…), not regenerated.\n"
+        f"include_dir {settings.include_dir}\n" if settings.include_dir else "")
 
 
 def render_passwd(users: Iterable[tuple[str, str]]) -> str:
@@ -173,4 +179,10 @@ def _write_private(path: Path, text: str, mode: int = 0o600) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
     os.chmod(temporary, mode)  # an earlier leftover keeps its mode through O_CREAT
+    if path.exists():
+        # Regenerated as root, the files must stay readable by the `mosquitto` account
+        # they were given to, or the next SIGHUP locks every terminal out.
+        owner = path.stat()
+        with contextlib.suppress(PermissionError):
+            os.chown(temporary, owner.st_uid, owner.st_gid)
     os.replace(temporary, path)

@@ -69,6 +69,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                            help="address to listen on (default: every interface)")
     mosquitto.add_argument("--data-dir", type=Path, metavar="DIR",
                            help="persistence directory (default: DIR/data)")
+    mosquitto.add_argument("--include-dir", type=Path, metavar="DIR",
+                           help="also read every *.conf here (a TLS listener, logging)")
+    mosquitto.add_argument("--user", metavar="ACCOUNT",
+                           help="account mosquitto switches to when started as root")
     _database_option(mosquitto)
     mosquitto.set_defaults(func=run_mosquitto)
 
@@ -128,7 +132,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_mosquitto(args: argparse.Namespace) -> int:
-    settings = BrokerSettings(port=args.port, bind=args.bind, data_dir=args.data_dir)
+    settings = BrokerSettings(port=args.port, bind=args.bind, data_dir=args.data_dir,
+                              user=args.user, include_dir=args.include_dir)
     try:
         with _session(args.database) as session:
             written = write_config(session, args.out, settings)
