@@ -110,6 +110,7 @@ class Link:
         resend_seconds: float = 60.0,
         window: int = 500,
         session_expiry_seconds: int = 7 * 24 * 3600,
+        reconnect_delay: tuple[int, int] = (1, 30),
         on_event: Callable[[LinkEvent], None] | None = None,
         clock: Callable[[], datetime] = local_now,
         software: str = SOFTWARE,
@@ -123,6 +124,7 @@ class Link:
         self.resend_seconds = resend_seconds
         self.window = window
         self.session_expiry_seconds = session_expiry_seconds
+        self.reconnect_delay = reconnect_delay
         self.on_event = on_event
         self.clock = clock
         self.software = software
@@ -202,7 +204,7 @@ class Link:
     def flush(self) -> None:
         """Send what the window allows; called after queueing, on acks and on a timer."""
         with self._lock:
-            if not self._ready:
+            if not self._ready or self._sent_up_to >= self.outbox.last_seq():
                 return
             room = self.window - len(self._inflight)
             if room <= 0:
@@ -239,7 +241,7 @@ class Link:
                              clean_session=None if version == mqtt.MQTTv5 else False)
         # Our own outbox keeps unsent stamps; paho's memory queue only needs to hold the window.
         client.max_inflight_messages_set(max(20, min(self.window, 1000)))
-        client.reconnect_delay_set(1, 30)
+        client.reconnect_delay_set(*self.reconnect_delay)  # doubles from min to max
         client.will_set(self.topic("status"), StatusMessage("offline").encode(), 1, retain=True)
         if self.broker.username is not None:
             client.username_pw_set(self.broker.username, self.broker.password)

@@ -128,6 +128,7 @@ class Simulator:
         resend_seconds: float = 30.0,
         heartbeat_seconds: float = 30.0,
         window: int = 500,
+        reconnect_delay: tuple[int, int] = (1, 30),
         clock_skew: Mapping[str, timedelta] | None = None,
         tz: tzinfo = ROME,
         seed: int = 0,
@@ -167,7 +168,8 @@ class Simulator:
             self.links[name] = Link(
                 outbox, institution=institution, broker=broker_for,
                 heartbeat_seconds=heartbeat_seconds, resend_seconds=resend_seconds,
-                window=window, on_event=self._listener(name),
+                window=window, reconnect_delay=reconnect_delay,
+                on_event=self._listener(name),
                 clock=_SkewedClock(tz, skew),
             )
         self._running: set[str] = set()

@@ -237,6 +237,29 @@ def test_unacked_stamps_are_replayed_in_order_after_reconnecting(
         again.stop()
 
 
+def test_a_dropped_connection_is_restored_and_the_queue_replayed(
+        outbox: Outbox, acker: Acker, institution: str) -> None:
+    acker.acking.clear()
+    events = Events()
+    link = make_link(outbox, institution, resend_seconds=600, on_event=events)
+    link.start()
+    try:
+        assert events.next(ConnectionChanged).connected
+        for i in range(3):
+            link.stamp(f"{i}", "in")
+        assert wait_for(lambda: len(acker.seqs("t1")) == 3)
+        acker.acking.set()
+        sock = link._client.socket() if link._client else None
+        assert isinstance(sock, socket.socket)
+        sock.shutdown(socket.SHUT_RDWR)  # the line drops; nobody restarts anything
+        assert not events.next(ConnectionChanged).connected
+        assert events.next(ConnectionChanged, timeout=10).connected
+        # no re-send timer could have fired (600 s): the reconnect itself replayed them
+        assert wait_for(lambda: outbox.count() == 0, timeout=5)
+    finally:
+        link.stop()
+
+
 def test_swiping_never_waits_for_an_unreachable_broker(outbox: Outbox, institution: str) -> None:
     with socket.socket() as closed:  # a port nobody listens on
         closed.bind((HOST, 0))
