@@ -133,7 +133,8 @@ class Link:
         self.acked = 0
 
         self._lock = threading.RLock()
-        self._inflight: dict[int, tuple[StampMessage, float]] = {}
+        # seq -> (message, when it is due for a re-send, how many times it was sent)
+        self._inflight: dict[int, tuple[StampMessage, float, int]] = {}
         self._sent_up_to = 0  # highest seq published since the last connect
         self._ready = False  # connected and subscribed to our ack topic
         self._connack_seen = False
@@ -283,10 +284,14 @@ class Link:
             self._ticker.join(timeout=5)
         self._client = None
 
-    def _publish_stamp(self, message: StampMessage) -> None:
+    def _publish_stamp(self, message: StampMessage, attempt: int = 1) -> None:
         assert self._client is not None
         self._client.publish(self.topic("stamp"), message.encode(), 1)
-        self._inflight[message.seq] = (message, time.monotonic())
+        # Each re-send waits twice as long as the one before (up to 16x): a server
+        # that is alive but behind would otherwise drown in copies of its own backlog,
+        # whole windows of them every `resend_seconds`.
+        wait = self.resend_seconds * min(2 ** (attempt - 1), 16)
+        self._inflight[message.seq] = (message, time.monotonic() + wait, attempt)
         self.published += 1
 
     def _set_ready(self, ready: bool, detail: str) -> None:
@@ -313,10 +318,10 @@ class Link:
         with self._lock:
             if not self._ready:
                 return
-            overdue = [m for m, sent in self._inflight.values()
-                       if now - sent >= self.resend_seconds]
-            for message in sorted(overdue, key=lambda m: m.seq):
-                self._publish_stamp(message)
+            overdue = sorted((m.seq, m, attempt) for m, due, attempt in self._inflight.values()
+                             if now >= due)
+            for _seq, message, attempt in overdue:
+                self._publish_stamp(message, attempt + 1)
         if overdue:
             log.info("%s: re-sent %d unacknowledged stamps", self.terminal, len(overdue))
 
