@@ -23,6 +23,8 @@ Kind = Literal["stamp", "ack", "status", "config", "query", "reply"]
 KINDS: tuple[str, ...] = ("stamp", "ack", "status", "config", "query", "reply")
 
 MAX_PAYLOAD = 4096  # bytes; a stamp is about 200
+MAX_ACK_PAYLOAD = 256 * 1024  # acks come from the server, many items at once
+ACK_ITEMS_PER_MESSAGE = 200  # the server splits longer acks
 MAX_SEQ = 2**63 - 1  # the terminal's sequence is a signed 64-bit number
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}\Z")  # institution and terminal ids
 _BADGE = re.compile(r"[A-Za-z0-9]{1,32}\Z")
@@ -161,7 +163,7 @@ class AckMessage:
 
 
 def decode_ack(payload: bytes) -> AckMessage:
-    data = _load(payload)
+    data = _load(payload, MAX_ACK_PAYLOAD)
     raw = data.get("items")
     if not isinstance(raw, list):
         raise ProtocolError("'items' must be a list")
@@ -304,9 +306,9 @@ def _dump(data: dict[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _load(payload: bytes) -> dict[str, Any]:
-    if len(payload) > MAX_PAYLOAD:
-        raise ProtocolError(f"payload of {len(payload)} bytes is over {MAX_PAYLOAD}")
+def _load(payload: bytes, limit: int = MAX_PAYLOAD) -> dict[str, Any]:
+    if len(payload) > limit:
+        raise ProtocolError(f"payload of {len(payload)} bytes is over {limit}")
     try:
         data = json.loads(payload.decode("utf-8"))
     except UnicodeDecodeError:

@@ -1,12 +1,19 @@
-"""Day results kept current: re-evaluate the employee-days whose stamps changed."""
+"""Day results kept current: re-evaluate the employee-days whose stamps changed.
+
+Reading and computing are apart from writing (`evaluate_days`, then
+`store_results`) so the service can compute outside the write transaction:
+SQLite has one writer, and the stamps' commits must not wait for the engine.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
 
 from server.db.models import DayResultRow, Employee
 from server.db.models import Stamp as StampRow
@@ -16,40 +23,74 @@ from server.ingest.lookup import Lookup
 from server.ingest.store import EmployeeDay
 
 
-def stamps_in_force(session: Session, employee_id: int, day: object) -> list[StampRow]:
-    """The day's stamps that no correction replaces and that are not void, in time order."""
-    newer = aliased(StampRow)
-    replaced = select(newer.id).where(newer.replaces_id == StampRow.id).exists()
-    return list(session.scalars(
-        select(StampRow)
-        .where(StampRow.employee_id == employee_id, StampRow.local_date == day,
-               StampRow.void.is_(False), ~replaced)
-        .order_by(StampRow.terminal_time, StampRow.id)))
+def in_force(rows: Iterable[StampRow], replaced: set[int]) -> list[StampRow]:
+    """The stamps no correction replaces and that are not void, in time order."""
+    kept = [r for r in rows if not r.void and r.id not in replaced]
+    return sorted(kept, key=lambda r: (r.terminal_time, r.id))
+
+
+def evaluate_days(session: Session, lookup: Lookup, days: Iterable[EmployeeDay],
+                  now: datetime) -> list[dict[str, Any]]:
+    """The day-result rows for these employee-days, read and computed, not yet written."""
+    wanted: dict[int, set[date]] = defaultdict(set)
+    institution_of: dict[int, str] = {}
+    for institution_id, employee_id, day in days:
+        wanted[employee_id].add(day)
+        institution_of[employee_id] = institution_id
+    if not wanted:
+        return []
+    profiles = dict(session.execute(
+        select(Employee.id, Employee.profile).where(Employee.id.in_(wanted))).all())
+    all_days = set().union(*wanted.values())
+    stamps = list(session.scalars(select(StampRow).where(
+        StampRow.employee_id.in_(wanted), StampRow.local_date.in_(all_days))))
+    replaced = set(session.scalars(select(StampRow.replaces_id).where(
+        StampRow.replaces_id.in_([s.id for s in stamps])))) if stamps else set()
+    by_day: dict[tuple[int, date], list[StampRow]] = defaultdict(list)
+    for row in stamps:
+        by_day[(row.employee_id, row.local_date)].append(row)
+    results = []
+    for employee_id, employee_days in sorted(wanted.items()):
+        policy = lookup.policy(institution_of[employee_id])
+        profile = profiles.get(employee_id)
+        if policy is None or profile is None:
+            continue
+        for day in sorted(employee_days):
+            row = _evaluate(policy, profile, employee_id, day,
+                            in_force(by_day[(employee_id, day)], replaced), now)
+            if row is not None:
+                results.append(row)
+    return results
+
+
+def _evaluate(policy: Any, profile: str, employee_id: int, day: date,
+              rows: list[StampRow], now: datetime) -> dict[str, Any] | None:
+    stamps = [Stamp(r.local_minute, _direction(r.direction), r.code, r.source) for r in rows]
+    try:
+        result = evaluate_day(policy, profile, day, stamps, [])
+    except LookupError:
+        return None  # no rules in force that day, or a profile the rules lack
+    return {"employee_id": employee_id, "day": day, "worked": result.worked, "due": result.due,
+            "balance": result.balance, "anomalies": len(result.anomalies),
+            "data": result.to_json(), "stamps_seen": len(rows), "computed_at": now}
+
+
+def store_results(session: Session, results: list[dict[str, Any]]) -> int:
+    by_employee: dict[int, list[date]] = defaultdict(list)
+    for row in results:
+        by_employee[row["employee_id"]].append(row["day"])
+    for employee_id, days in by_employee.items():
+        session.execute(delete(DayResultRow).where(DayResultRow.employee_id == employee_id,
+                                                   DayResultRow.day.in_(days)))
+    if results:
+        session.execute(insert(DayResultRow), results)
+    return len(results)
 
 
 def recompute(session: Session, lookup: Lookup, days: Iterable[EmployeeDay],
               now: datetime) -> int:
-    """Evaluate and store each employee-day; returns how many were stored."""
-    count = 0
-    for institution_id, employee_id, day in sorted(set(days)):
-        policy = lookup.policy(institution_id)
-        employee = session.get(Employee, employee_id)
-        if policy is None or employee is None:
-            continue
-        rows = stamps_in_force(session, employee_id, day)
-        stamps = [Stamp(r.local_minute, _direction(r.direction), r.code, r.source) for r in rows]
-        try:
-            result = evaluate_day(policy, employee.profile, day, stamps, [])
-        except LookupError:
-            continue  # no rules in force that day, or a profile the rules lack
-        session.execute(delete(DayResultRow).where(DayResultRow.employee_id == employee_id,
-                                                   DayResultRow.day == day))
-        session.add(DayResultRow(
-            employee_id=employee_id, day=day, worked=result.worked, due=result.due,
-            balance=result.balance, anomalies=len(result.anomalies), data=result.to_json(),
-            stamps_seen=len(rows), computed_at=now))
-        count += 1
-    return count
+    """Evaluate and store in the caller's transaction; returns how many were stored."""
+    return store_results(session, evaluate_days(session, lookup, days, now))
 
 
 def _direction(text: str | None) -> Direction | None:

@@ -34,11 +34,12 @@ from server.ingest.incoming import Incoming
 from server.ingest.keypad import keypad_config
 from server.ingest.last_stamps import last_stamps
 from server.ingest.lookup import Lookup
-from server.ingest.recompute import recompute
+from server.ingest.recompute import evaluate_days, store_results
 from server.ingest.settings import BrokerSettings
 from server.ingest.store import BatchOutcome, EmployeeDay, store_stamps
 from server.ingest.terminal_status import apply_status
 from terminals.protocol import (
+    ACK_ITEMS_PER_MESSAGE,
     AckMessage,
     ProtocolError,
     decode_query,
@@ -49,6 +50,7 @@ from terminals.protocol import (
 
 log = logging.getLogger("timbra.ingest")
 
+RECOMPUTE_PAUSE_S = 1.0
 RECEIVE_MAXIMUM = 2000  # unacknowledged QoS 1 messages the broker may send us at once
 
 
@@ -254,8 +256,10 @@ class IngestService:
             if item.qos > 0:
                 self.client.ack(item.mid, item.qos)
         for (institution, terminal), items in outcome.acks.items():
-            self.client.publish(topic(institution, terminal, "ack"),
-                                AckMessage(tuple(items)).encode(), qos=1)
+            for start in range(0, len(items), ACK_ITEMS_PER_MESSAGE):
+                chunk = tuple(items[start:start + ACK_ITEMS_PER_MESSAGE])
+                self.client.publish(topic(institution, terminal, "ack"),
+                                    AckMessage(chunk).encode(), qos=1)
         if outcome.affected:
             self._days.put(outcome.affected)
         for item in batch:
@@ -288,10 +292,13 @@ class IngestService:
             if not pending:
                 continue
             try:
+                with self.sessions() as session:  # reading only: no write lock held
+                    results = evaluate_days(session, self.lookup, pending, self.clock())
                 with self.sessions.begin() as session:
-                    self.stats.recomputed += recompute(session, self.lookup, pending,
-                                                       self.clock())
+                    self.stats.recomputed += store_results(session, results)
                 pending = set()
+                # Coalesce: during a burst, a day is recomputed once a second, not per batch.
+                time.sleep(RECOMPUTE_PAUSE_S)
             except (OperationalError, DBAPIError):
                 if not self._running.is_set():
                     return

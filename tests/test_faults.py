@@ -1,0 +1,271 @@
+"""Faults against the real Mosquitto and both databases: no stamp lost, none doubled.
+
+Each test starts a private Mosquitto, `timbra ingest` as a subprocess and
+simulated terminals (real MQTT clients with their own SQLite queues), then
+breaks one of them. What a personnel office would check afterwards: every
+stamp the terminals took is in the database exactly once, with its own time.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+import sqlalchemy as sa
+from fault_harness import IngestProcess, PrivateMosquitto, wait_for
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy.orm import Session
+
+from server.db import make_engine
+from server.db.directory import add_employee, add_terminal, ensure_institution
+from server.db.models import DayResultRow, RejectedMessage, Stamp, Terminal
+from terminals.config import BrokerConfig
+from terminals.protocol import StampMessage, topic
+from terminals.simulator import Simulator
+
+pytestmark = pytest.mark.faults
+
+TERMINALS, BADGES = 20, 10
+
+
+@dataclass
+class Rig:
+    engine: sa.Engine
+    mosquitto: PrivateMosquitto
+    ingest: IngestProcess
+    workdir: Path
+
+    def simulator(self, terminals: int | list[str] = TERMINALS, **kwargs: object) -> Simulator:
+        return Simulator(institution="university", workdir=self.workdir / "terminals",
+                         terminals=terminals, badges=BADGES,
+                         broker=BrokerConfig(port=self.mosquitto.port, protocol="5"),
+                         resend_seconds=3, heartbeat_seconds=5, **kwargs)  # type: ignore[arg-type]
+
+    def stored(self) -> int:
+        with self.engine.connect() as connection:
+            return connection.scalar(sa.select(sa.func.count()).select_from(Stamp)) or 0
+
+    def per_terminal_seqs(self) -> dict[str, list[int]]:
+        with Session(self.engine) as session:
+            rows = session.execute(sa.select(Terminal.code, Stamp.seq)
+                                   .join(Terminal, Terminal.id == Stamp.terminal_id)
+                                   .order_by(Terminal.code, Stamp.seq)).all()
+        seqs: dict[str, list[int]] = {}
+        for code, seq in rows:
+            seqs.setdefault(code, []).append(seq)
+        return seqs
+
+
+@pytest.fixture
+def rig(db_engine: sa.Engine, db_url: str, tmp_path: Path) -> Iterator[Rig]:
+    with Session(db_engine) as session:
+        ensure_institution(session, "university", "Università degli Studi di Milano")
+        for t in range(TERMINALS + 1):  # the last one is the attackers' terminal
+            add_terminal(session, "university", f"t{t + 1:02d}")
+            for b in range(BADGES):
+                badge = f"{t + 1:03d}{b + 1:05d}"  # the simulator's badge numbers
+                add_employee(session, "university", badge, f"Dipendente {badge}", badge=badge)
+        session.commit()
+    mosquitto = PrivateMosquitto(tmp_path / "mosquitto")
+    mosquitto.start()
+    ingest = IngestProcess(db_url, mosquitto.url, tmp_path / "ingest.log",
+                           client_id=f"ingest-{uuid.uuid4().hex[:8]}")
+    ingest.start()
+    try:
+        yield Rig(db_engine, mosquitto, ingest, tmp_path)
+    finally:
+        ingest.stop()
+        mosquitto.stop()
+
+
+def assert_exactly_once(rig: Rig, simulator: Simulator, total: int) -> None:
+    assert simulator.wait_all_acked(180), f"{simulator.pending()} stamps never acknowledged"
+    assert rig.stored() == total
+    for code, seqs in rig.per_terminal_seqs().items():
+        # Every sequence number the terminal issued, once: none lost, none doubled.
+        assert seqs == list(range(1, len(seqs) + 1)), code
+
+
+def burst(simulator: Simulator, total: int) -> threading.Thread:
+    thread = threading.Thread(target=simulator.run, args=(total,), daemon=True)
+    thread.start()
+    return thread
+
+
+def test_ingest_killed_with_sigkill_during_a_burst(rig: Rig) -> None:
+    with rig.simulator() as simulator:
+        simulator.start()
+        sender = burst(simulator, 20_000)
+        wait_for(lambda: rig.stored() > 2_000, 60, "the first stamps to be stored")
+        rig.ingest.kill9()
+        time.sleep(1)
+        rig.ingest.start()
+        sender.join()
+        assert_exactly_once(rig, simulator, 20_000)
+
+
+def test_broker_killed_and_restarted_during_a_burst(rig: Rig) -> None:
+    with rig.simulator() as simulator:
+        simulator.start()
+        sender = burst(simulator, 20_000)
+        wait_for(lambda: rig.stored() > 2_000, 60, "the first stamps to be stored")
+        rig.mosquitto.kill9()  # loses whatever it had queued: the terminals still have it
+        time.sleep(1)
+        rig.mosquitto.start()
+        sender.join()
+        assert_exactly_once(rig, simulator, 20_000)
+
+
+def test_terminal_offline_for_days_then_replays_its_queue(rig: Rig) -> None:
+    with rig.simulator(terminals=["t01"]) as simulator:
+        planned = simulator.plan(5_000, profile="peak")
+        simulator.enqueue(planned)  # offline: everything waits in its SQLite queue
+        simulator.start()
+        assert_exactly_once(rig, simulator, 5_000)
+    with Session(rig.engine) as session:
+        times = sorted(session.scalars(sa.select(Stamp.terminal_time)))
+        days = {(e, d) for e, d in session.execute(
+            sa.select(Stamp.employee_id, Stamp.local_date).distinct())}
+        flags = set(session.scalars(sa.select(Stamp.flags).distinct()))
+    # Stored with the times they were taken at, not the time they arrived.
+    assert times == sorted(s.time for s in planned if s.time is not None)
+    assert "late" in flags
+    wait_for(lambda: _computed_days(rig) >= len(days), 60, "the replayed days to be recomputed")
+
+
+def _computed_days(rig: Rig) -> int:
+    with rig.engine.connect() as connection:
+        return connection.scalar(sa.select(sa.func.count()).select_from(DayResultRow)) or 0
+
+
+def test_database_unavailable_for_a_while(rig: Rig, db_url: str) -> None:
+    with rig.simulator() as simulator:
+        simulator.start()
+        simulator.run(500)
+        assert simulator.wait_all_acked(60)
+        with _database_down(db_url):
+            sender = burst(simulator, 4_500)
+            time.sleep(4)
+            acked_while_down = simulator.stats().acked
+            stored_while_down = rig.stored() if db_url.startswith("sqlite") else None
+            time.sleep(2)
+            # Nothing acknowledged that was not committed, and nothing committed meanwhile.
+            assert simulator.stats().acked == acked_while_down == 500
+            assert stored_while_down in (None, 500)
+        sender.join()
+        assert_exactly_once(rig, simulator, 5_000)
+
+
+class _database_down:
+    """SQLite: another process holds the write lock. PostgreSQL: connections refused."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.lock: sqlite3.Connection | None = None
+
+    def __enter__(self) -> None:
+        if self.url.startswith("sqlite"):
+            self.lock = sqlite3.connect(self.url.removeprefix("sqlite:///"), timeout=30)
+            self.lock.execute("BEGIN EXCLUSIVE")
+            return
+        self._postgres(allow=False)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.lock is not None:
+            self.lock.rollback()
+            self.lock.close()
+            return
+        self._postgres(allow=True)
+
+    def _postgres(self, allow: bool) -> None:
+        name = sa.engine.make_url(self.url).database
+        admin = make_engine(self.url.replace(f"/{name}", "/test"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(sa.text(
+                f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {str(allow).lower()}'))
+            if not allow:
+                connection.execute(sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+        admin.dispose()
+
+
+def test_broker_killed_while_the_server_is_down(rig: Rig) -> None:
+    with rig.simulator() as simulator:
+        simulator.start()
+        rig.ingest.kill9()
+        simulator.run(3_000)
+        time.sleep(1)  # the broker now holds them for the server's persistent session...
+        rig.mosquitto.kill9()  # ...and loses them
+        rig.mosquitto.start()
+        rig.ingest.start()
+        assert_exactly_once(rig, simulator, 3_000)
+
+
+# --- hostile payloads -------------------------------------------------------------------
+
+ATTACKER = "t21"  # a registered terminal the simulator does not drive
+# Values no field of a stamp accepts (null is fine for code and direction, so none here).
+wrong_value = st.one_of(
+    st.floats(allow_nan=False), st.booleans(), st.text(min_size=65, max_size=80),
+    st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers()))
+
+
+def _valid(seq: int, **change: object) -> bytes:
+    """A well-formed stamp of the attackers' terminal, with one field changed."""
+    message = StampMessage(ATTACKER, seq, f"x{seq}", "02100001", datetime.now(UTC))
+    return json.dumps({**message.to_json(), **change}).encode()
+
+
+hostile = st.one_of(
+    st.binary(max_size=300).filter(lambda b: not b.strip().startswith(b"{")),  # not JSON
+    st.builds(lambda n: b'{"seq": 1, "pad": "' + b"x" * n + b'"}', st.integers(5000, 200_000)),
+    st.builds(lambda seq, field, value: _valid(seq, **{field: value}),
+              st.integers(1, 10**6),
+              st.sampled_from(["seq", "time", "badge", "terminal", "direction", "code", "id"]),
+              wrong_value),
+    st.builds(lambda seq: _valid(seq, badge="99999999"), st.integers(1, 10**6)),  # unknown
+    st.builds(lambda seq: _valid(seq, terminal="t01"), st.integers(1, 10**6)),  # mismatched
+)
+
+
+@settings(max_examples=1, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.data_too_large])
+@given(payloads=st.lists(hostile, min_size=1_000, max_size=1_000))
+def test_a_thousand_hostile_payloads_are_rejected_and_valid_stamps_around_them_kept(
+        rig: Rig, payloads: list[bytes]) -> None:
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    client.connect("127.0.0.1", rig.mosquitto.port)
+    client.loop_start()
+    with rig.simulator(terminals=["t01", "t02"]) as simulator:
+        simulator.start()
+        sender = burst(simulator, 2_000)
+        for payload in payloads:
+            client.publish(topic("university", ATTACKER, "stamp"), payload, qos=1)
+        client.publish(topic("university", ATTACKER, "stamp"), b"", qos=1).wait_for_publish(30)
+        sender.join()
+        assert_exactly_once(rig, simulator, 2_000)
+    client.disconnect()
+    client.loop_stop()
+    expected = len(payloads) + 1  # and the empty one
+    wait_for(lambda: _rejected(rig) >= expected, 60, "every hostile payload to be rejected")
+    assert _rejected(rig) == expected
+    assert rig.ingest.process is not None and rig.ingest.process.poll() is None
+
+
+def _rejected(rig: Rig) -> int:
+    with rig.engine.connect() as connection:
+        return connection.scalar(sa.select(sa.func.count()).select_from(RejectedMessage).where(
+            RejectedMessage.terminal_code == ATTACKER)) or 0
