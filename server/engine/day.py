@@ -1,5 +1,9 @@
 """One employee's day: stamps and approved requests -> figures and their explanation.
 
+`evaluate_day` first tries the plan's generated fast function (`fast.py`),
+which handles the common day and declines anything else; `_Day` below is the
+general path and the definition of what a day means.
+
 Order of work: whole-day justifications; stamps rounded, de-duplicated and
 paired into work intervals; time before the entry window dropped; overtime
 set apart; coded spans (gaps, late entry, early exit) credited by kind; the
@@ -13,12 +17,13 @@ from datetime import date
 from itertools import pairwise
 from typing import NamedTuple
 
+from server.engine import notes as N
+from server.engine.context import DayContext, context_for
 from server.engine.deadlines import resolve
 from server.engine.inputs import Request, Stamp
-from server.engine.plan import CodePlan, DayPlan, plan_for
-from server.engine.results import Anomaly, DayResult, Explain, Note
-from server.engine.results import Clock as C
-from server.engine.results import Minutes as M
+from server.engine.notes import Moves, Note, clock
+from server.engine.plan import CodePlan, DayPlan
+from server.engine.results import Anomaly, DayResult, Explain
 from server.policy.model import Policy
 
 Gap = tuple[int, int, str | None]  # start, end, code that justifies it
@@ -38,15 +43,37 @@ def evaluate_day(
     stamps: Sequence[Stamp],
     requests: Sequence[Request] = (),
 ) -> DayResult:
-    plan = plan_for(policy, policy.version_on(day), profile)
-    working = day.isoweekday() in plan.days and not policy.is_holiday(day)
-    result = DayResult(day, profile, working)
-    _Day(policy, plan, result, requests).run(stamps)
+    context = policy.plan_cache.get((day, profile)) or context_for(policy, profile, day)
+    if not requests:
+        fast = context.fast(stamps)
+        if fast is not None:
+            return fast
+    return _general(policy, context, profile, day, stamps, requests)
+
+
+def evaluate_day_general(
+    policy: Policy,
+    profile: str,
+    day: date,
+    stamps: Sequence[Stamp],
+    requests: Sequence[Request] = (),
+) -> DayResult:
+    """The definition of a day, without the fast path: what tests hold the fast path to."""
+    return _general(policy, context_for(policy, profile, day), profile, day, stamps, requests)
+
+
+def _general(
+    policy: Policy,
+    context: DayContext,
+    profile: str,
+    day: date,
+    stamps: Sequence[Stamp],
+    requests: Sequence[Request],
+) -> DayResult:
+    result = DayResult(day, profile, context.working)
+    result.explain.extend(context.opening)
+    _Day(policy, context.plan, result, requests).run(stamps)
     return result
-
-
-def clock(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 class _Day:
@@ -69,9 +96,6 @@ class _Day:
         r, plan = self.r, self.plan
         if r.working_day:
             r.due = plan.due
-            self.note(plan.explain_due, "{} due on a working day", M(plan.due))
-        else:
-            self.rest_day()
         for q in self.requests:
             if q.whole_day:
                 self.whole_day(q)
@@ -89,17 +113,6 @@ class _Day:
     def note(self, explain: Explain | None, template: str = "", *args: object) -> None:
         if explain is not None:
             self.r.explain.append(Note(explain, template, args))
-
-    def rest_day(self) -> None:
-        day = self.r.day
-        if day.isoweekday() not in self.plan.days:
-            self.note(self.plan.explain_days, "not a working day of the profile: nothing due")
-            return
-        name = self.policy.holiday_name(day) or "festività"
-        pos = self.policy.holidays_pos
-        if pos is not None:
-            rule = Explain(self.policy.rule_text(pos), self.policy.where(pos), "due")
-            self.note(rule, "{} is a holiday ({})", day.isoformat(), name)
 
     def code(self, code: str) -> CodePlan | None:
         info = self.plan.codes.get(code)
@@ -134,11 +147,11 @@ class _Day:
         else:
             self.credit(info, due)
         if self.half:
-            self.note(self.plan.explain_half_day, "half day of leave ({})", self.half)
+            self.note(self.plan.explain_half_day, N.HALF_DAY, self.half)
 
     def add_code(self, info: CodePlan, minutes: int) -> None:
         self.r.by_code[info.code] = self.r.by_code.get(info.code, 0) + minutes
-        self.note(info.explain, "{} {}: {}", info.code, info.label, M(minutes))
+        self.note(info.explain, N.CODE, info.code, info.label, minutes)
 
     def credit(self, info: CodePlan, minutes: int) -> None:
         self.add_code(info, minutes)
@@ -155,19 +168,20 @@ class _Day:
         plan = self.plan
         step, window = plan.rounding, plan.double_swipe
         rounded: list[tuple[int, str | None, str | None]] = []
-        moved = _Moves()
-        for s in sorted(stamps, key=lambda s: s.minute):
+        moved = False
+        ordered = sorted(stamps, key=lambda s: s.minute)
+        for s in ordered:
             minute = (s.minute + step // 2) // step * step if step else s.minute
             if minute != s.minute:
-                moved.append((s.minute, minute))
+                moved = True
             if rounded and window and minute - rounded[-1][0] <= window and (
                 plan.alternate or s.direction == rounded[-1][1]
             ):
-                self.note(plan.explain_double_swipe, "{} ignored: double swipe", C(s.minute))
+                self.note(plan.explain_double_swipe, N.DOUBLE_SWIPE, s.minute)
                 continue
             rounded.append((minute, s.direction, s.code))
         if moved:
-            self.note(plan.explain_rounding, "{}", moved)
+            self.note(plan.explain_rounding, N.ROUNDED, Moves(tuple(ordered), step))
         return self.pair(rounded)
 
     def pair(self, stamps: list[tuple[int, str | None, str | None]]) -> list[Interval]:
@@ -199,8 +213,7 @@ class _Day:
             if interval.end <= start:
                 continue
             if interval.start < start:
-                self.note(self.plan.explain_entry, "work before {} not counted (entry {})",
-                          C(start), C(interval.start))
+                self.note(self.plan.explain_entry, N.BEFORE_ENTRY, start, interval.start)
                 interval = interval._replace(start=start)
             kept.append(interval)
         return kept
@@ -270,8 +283,7 @@ class _Day:
         if last.out_code and end is not None and last.end < end:
             # Seed 001: a service code closes the day only up to the last scheduled stamp.
             spans.append((last.end, end, last.out_code))
-            self.note(self.plan.explain_last_stamp, "code {} credited until {}",
-                      last.out_code, C(end))
+            self.note(self.plan.explain_last_stamp, N.CREDITED_UNTIL, last.out_code, end)
 
     def request_spans(
         self,
@@ -319,24 +331,23 @@ class _Day:
         if gross <= p.after:
             self.regular_pause = found is not None
             return
-        self.note(p.explain_after, "{} of work: a pause is due", M(gross))
+        self.note(p.explain_after, N.PAUSE_DUE, gross)
         if found is not None:
             self.regular_pause = True
             short = p.min - (found[1] - found[0])
             if short > 0:
                 self.r.pause_deducted = short
-                taken = M(found[1] - found[0])
-                self.note(p.explain_min, "pause of {}: {} deducted", taken, M(short))
+                self.note(p.explain_min, N.PAUSE_SHORT, found[1] - found[0], short)
         elif in_service is not None:
             self.regular_pause = True
             self.service -= min(p.min, self.service)
-            self.note(p.explain_min, "pause taken inside the code's span: {} deducted", M(p.min))
+            self.note(p.explain_min, N.PAUSE_ON_DUTY, p.min)
         elif any(c is None for _, _, c in gaps):
             fix = f": justify with code {outside}" if outside else ""
             self.anomaly("pause_outside_band", "lunch pause stamped outside its band" + fix)
         elif self.must_deduct(intervals, gross):
             self.r.pause_deducted = min(p.deduct_unstamped, gross)
-            self.note(p.explain_deduct, "no pause stamped: {} deducted", M(self.r.pause_deducted))
+            self.note(p.explain_deduct, N.NO_PAUSE, self.r.pause_deducted)
 
     def kind(self, code: str) -> str | None:
         info = self.plan.codes.get(code)
@@ -355,7 +366,7 @@ class _Day:
             return gross > p.after
         longest = max(i.end - i.start for i in intervals)
         if longest > p.mandatory_over:
-            self.note(p.explain_mandatory, "{} of continuous work", M(longest))
+            self.note(p.explain_mandatory, N.CONTINUOUS, longest)
             return True
         return False
 
@@ -374,7 +385,7 @@ class _Day:
             late = first_in - until - self.covered(until, first_in)
             if late > 0:
                 r.unjustified += late
-                self.note(plan.explain_entry, "entry at {}: {} late", C(first_in), M(late))
+                self.note(plan.explain_entry, N.LATE, first_in, late)
         last_out = intervals[-1].end
         end = plan.last_stamp
         if end is not None and last_out < end and not intervals[-1].out_code \
@@ -382,7 +393,7 @@ class _Day:
             early = end - last_out - self.covered(last_out, end)
             if early > 0:
                 r.unjustified += early
-                self.note(plan.explain_last_stamp, "exit at {}: {} early", C(last_out), M(early))
+                self.note(plan.explain_last_stamp, N.EARLY, last_out, early)
 
     def covered(self, start: int, end: int) -> int:
         return sum(max(0, min(end, int(q.end or 0)) - max(start, int(q.start or 0)))
@@ -394,22 +405,10 @@ class _Day:
         if plan.tolerance and -plan.tolerance <= r.balance < 0 and stamped:
             r.tolerated = -r.balance
             r.balance = 0
-            self.note(plan.explain_tolerance, "{} short: within the margin", M(r.tolerated))
+            self.note(plan.explain_tolerance, N.MARGIN, r.tolerated)
         r.negative_flex = max(0, -r.balance - r.unjustified - r.to_recover)
         if plan.meal_min is not None and r.worked >= plan.meal_min:
             r.meal_voucher = self.regular_pause or not plan.meal_requires_pause
-            detail = "earned" if r.meal_voucher else "not earned: no regular pause"
-            self.note(plan.explain_meal, "meal voucher {}", detail)
+            detail = N.MEAL_EARNED if r.meal_voucher else N.MEAL_NOT_EARNED
+            self.note(plan.explain_meal, N.MEAL, detail)
 
-
-class _Moves(list[tuple[int, int]]):
-    """Rounded stamps, formatted only when the explanation is read."""
-
-    def __format__(self, spec: str) -> str:
-        return ", ".join(f"{clock(a)} → {clock(b)}" for a, b in self)
-
-
-def _hm(minutes: int) -> str:
-    sign = "-" if minutes < 0 else ""
-    minutes = abs(minutes)
-    return f"{sign}{minutes // 60}h{minutes % 60:02d}"

@@ -11,6 +11,7 @@ from dsl.ast import Allowance, Pos
 from server.engine.day import evaluate_day
 from server.engine.deadlines import resolve
 from server.engine.inputs import Request, Stamp
+from server.engine.notes import Note
 from server.engine.results import (
     MINUTE_FIGURES,
     AllowanceBalance,
@@ -18,7 +19,6 @@ from server.engine.results import (
     Explain,
     Flag,
     MonthResult,
-    Note,
 )
 from server.policy.model import Policy, Version
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from server.engine.notes import Note
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,39 +29,6 @@ MINUTE_FIGURES = (
     "worked", "due", "balance", "pause_deducted", "credited", "unjustified",
     "negative_flex", "tolerated", "to_recover", "overtime_paid", "overtime_banked",
 )
-
-
-class Minutes(int):
-    """Minutes that print as 7h15 when an explanation is rendered."""
-
-    def __format__(self, spec: str) -> str:
-        sign = "-" if self < 0 else ""
-        hours, rest = divmod(abs(int(self)), 60)
-        return f"{sign}{hours}h{rest:02d}"
-
-
-class Clock(int):
-    """Minutes since midnight that print as 08:05."""
-
-    def __format__(self, spec: str) -> str:
-        return f"{int(self) // 60:02d}:{int(self) % 60:02d}"
-
-
-class Note(NamedTuple):
-    """An explanation step whose detail text is only formatted when someone reads it.
-
-    Evaluating a month for thousands of employees must not pay for strings
-    nobody looks at; the figures and the rule they cite are fixed at once.
-    """
-
-    explain: Explain
-    template: str = ""
-    args: tuple[object, ...] = ()
-
-    def render(self) -> Explain:
-        detail = self.template.format(*self.args) if self.template else self.explain.detail
-        e = self.explain
-        return Explain(e.rule, e.source, e.figure, detail)
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,8 +54,9 @@ class Policy:
     versions: tuple[Version, ...]
     holidays_pos: ast.Pos | None = None
     _holidays: dict[int, frozenset[date]] = field(default_factory=dict, repr=False)
-    # Filled by the engine: per (version, profile) plans, so they are built once.
-    plan_cache: dict[tuple[int, str], Any] = field(default_factory=dict, repr=False)
+    # Filled by the engine: what depends only on (version, profile) or (date, profile),
+    # so it is worked out once.
+    plan_cache: dict[object, Any] = field(default_factory=dict, repr=False)
 
     def version_on(self, day: date) -> Version:
         index = bisect.bisect_right(self.effective_dates, day) - 1
