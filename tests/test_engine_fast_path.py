@@ -42,7 +42,10 @@ def days(draw: st.DrawFn) -> tuple[str, str, date, list[Stamp]]:
         day = min(day, policy.versions[index + 1].effective - timedelta(days=1))
     profile = draw(st.sampled_from(sorted(version.profiles)))
     codes = [None] * 8 + sorted(version.codes) + ["ZZ"]
-    minutes = sorted(draw(st.lists(st.integers(360, 1260), min_size=0, max_size=8)))
+    minute = st.integers(360, 1260) | st.integers(-90, 1600)
+    minutes = draw(st.lists(minute, min_size=0, max_size=8))
+    if draw(st.integers(0, 9)):
+        minutes.sort()
     regular = draw(st.booleans())
     stamps = []
     for i, minute in enumerate(minutes):

@@ -21,8 +21,8 @@ def for_day(day, working, opening):
         intervals = []
         gaps = []
         moved = inside = coded = False
-        previous = -1
-        last_minute = -1440
+        # Before any stamp, however early: the first is never out of order nor a double swipe.
+        previous = last_minute = -1_000_000_000
         last_direction = None
         open_minute = gross = 0
         open_code = None
