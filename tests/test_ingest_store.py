@@ -114,6 +114,12 @@ def test_unknown_terminal_and_garbage_are_rejected(session: Session) -> None:
     assert count(session, Stamp) == 0
 
 
+def test_a_payload_with_nul_bytes_is_kept_escaped(session: Session) -> None:
+    """PostgreSQL text cannot hold NUL: the rejected payload is stored escaped, not lost."""
+    store(session, Incoming(topic("university", "t1", "stamp"), b'{"seq": 1\x00}', NOW))
+    assert session.scalars(sa.select(RejectedMessage.payload)).one() == '{"seq": 1\\x00}'
+
+
 def test_future_and_replayed_stamps_are_flagged(session: Session) -> None:
     later = (NOW + timedelta(hours=2)).astimezone(ROME).replace(tzinfo=None).isoformat()
     store(session, stamp(1, later), stamp(2, "2026-02-27T08:00:00"))

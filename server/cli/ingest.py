@@ -52,6 +52,11 @@ def run_ingest(args: argparse.Namespace) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     with IngestService(engine, broker) as service:
+        # "listening" only once subscribed: a first session gets nothing published before.
+        while not service.connected.wait(5):
+            if stop.is_set():
+                return 1
+            print(f"timbra ingest: waiting for the broker at {broker.redacted()}", flush=True)
         print(f"timbra ingest: listening on {broker.redacted()}", flush=True)
         while not stop.wait(10):
             logging.getLogger("timbra.ingest").info("%s", service.stats)

@@ -16,5 +16,9 @@ class Incoming:
     retain: bool = False  # a retained message is old news: its clock says nothing of now
 
     def printable_payload(self, limit: int = 4096) -> str:
-        """The payload for the rejected-messages table: bounded, never undecodable."""
-        return self.payload[:limit].decode("utf-8", errors="backslashreplace")
+        """The payload for the rejected-messages table: bounded, never undecodable.
+
+        NUL is escaped too: PostgreSQL text cannot hold it.
+        """
+        text = self.payload[:limit].decode("utf-8", errors="backslashreplace")
+        return text.replace("\x00", "\\x00")

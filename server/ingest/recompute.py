@@ -44,11 +44,11 @@ def evaluate_days(session: Session, lookup: Lookup, days: Iterable[EmployeeDay],
     all_days = set().union(*wanted.values())
     stamps = list(session.scalars(select(StampRow).where(
         StampRow.employee_id.in_(wanted), StampRow.local_date.in_(all_days))))
-    replaced = set(session.scalars(select(StampRow.replaces_id).where(
-        StampRow.replaces_id.in_([s.id for s in stamps])))) if stamps else set()
+    replaced: set[int] = {r for r in session.scalars(select(StampRow.replaces_id).where(
+        StampRow.replaces_id.in_([s.id for s in stamps]))) if r is not None} if stamps else set()
     by_day: dict[tuple[int, date], list[StampRow]] = defaultdict(list)
-    for row in stamps:
-        by_day[(row.employee_id, row.local_date)].append(row)
+    for stamp in stamps:
+        by_day[(stamp.employee_id, stamp.local_date)].append(stamp)
     results = []
     for employee_id, employee_days in sorted(wanted.items()):
         policy = lookup.policy(institution_of[employee_id])

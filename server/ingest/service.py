@@ -25,7 +25,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from server.db.engine import make_sessionmaker
@@ -36,7 +36,7 @@ from server.ingest.last_stamps import last_stamps
 from server.ingest.lookup import Lookup
 from server.ingest.recompute import evaluate_days, store_results
 from server.ingest.settings import BrokerSettings
-from server.ingest.store import BatchOutcome, EmployeeDay, store_stamps
+from server.ingest.store import BatchOutcome, EmployeeDay, reject, store_stamps
 from server.ingest.terminal_status import apply_status
 from terminals.protocol import (
     ACK_ITEMS_PER_MESSAGE,
@@ -225,21 +225,45 @@ class IngestService:
         return batch
 
     def _commit(self, batch: list[Incoming]) -> BatchOutcome | None:
-        """Write the batch in one transaction, retrying while the database is unavailable."""
+        """Write the batch in one transaction, retrying while the database is unavailable.
+
+        An error that is not about the connection (a value the database refuses)
+        would come back at every retry: the batch is then written message by
+        message, so one bad message cannot hold up the others.
+        """
         delay = 0.1
         while True:
             try:
                 with self.sessions.begin() as session:
                     return self._write(session, batch)
-            except (OperationalError, DBAPIError) as exc:
+            except (OperationalError, InterfaceError) as exc:
                 self.stats.db_errors += 1
                 log.warning("database unavailable (%s); retrying in %.1fs",
                             type(exc.orig or exc).__name__, delay)
-                # Cached terminals/badges are still right; only the connection is suspect.
                 if not self._running.is_set():
                     return None
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
+            except DBAPIError as exc:
+                log.warning("batch refused by the database (%s); writing one by one",
+                            type(exc.orig or exc).__name__)
+                return self._commit_each(batch)
+
+    def _commit_each(self, batch: list[Incoming]) -> BatchOutcome | None:
+        total = BatchOutcome()
+        for item in batch:
+            try:
+                with self.sessions.begin() as session:
+                    outcome = self._write(session, [item])
+            except (OperationalError, InterfaceError):
+                return None if not self._running.is_set() else self._commit(batch)
+            except DBAPIError as exc:
+                with self.sessions.begin() as session:
+                    outcome = BatchOutcome()
+                    reject(session, item, f"refused by the database: {type(exc.orig).__name__}",
+                           outcome, payload=item.payload.hex())
+            total.merge(outcome)
+        return total
 
     def _write(self, session: Session, batch: list[Incoming]) -> BatchOutcome:
         stamps = [m for m in batch if m.topic.endswith("/stamp")]

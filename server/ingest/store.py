@@ -45,6 +45,15 @@ class BatchOutcome:
     conflicts: int = 0
     rejected: int = 0
 
+    def merge(self, other: BatchOutcome) -> None:
+        for key, items in other.acks.items():
+            self.acks[key].extend(items)
+        self.affected |= other.affected
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.conflicts += other.conflicts
+        self.rejected += other.rejected
+
 
 @dataclass(frozen=True)
 class _Conflict:
@@ -82,7 +91,7 @@ def store_stamps(session: Session, lookup: Lookup, batch: Sequence[Incoming],
             continue
         holder = holders.get((item.terminal.institution_id, item.message.badge))
         if holder is None:
-            _reject(session, item.incoming, f"unknown badge {item.message.badge}", outcome,
+            reject(session, item.incoming, f"unknown badge {item.message.badge}", outcome,
                     item.terminal.institution_id, item.terminal.code, item.message.seq,
                     SHOW_UNKNOWN_BADGE)
             continue
@@ -100,22 +109,22 @@ def _accept(session: Session, lookup: Lookup, item: Incoming,
     try:
         where = parse_topic(item.topic)
     except ProtocolError as exc:
-        _reject(session, item, exc.reason, outcome)
+        reject(session, item, exc.reason, outcome)
         return None
     try:
         message = decode_stamp(item.payload)
     except ProtocolError as exc:
-        _reject(session, item, exc.reason, outcome, where.institution, where.terminal,
+        reject(session, item, exc.reason, outcome, where.institution, where.terminal,
                 _seq_hint(item.payload), SHOW_INVALID)
         return None
     if message.terminal != where.terminal:
         reason = f"payload terminal {message.terminal!r} does not match topic {where.terminal!r}"
-        _reject(session, item, reason, outcome, where.institution, where.terminal,
+        reject(session, item, reason, outcome, where.institution, where.terminal,
                 message.seq, SHOW_INVALID)
         return None
     terminal = lookup.terminal(session, where.institution, where.terminal)
     if terminal is None:
-        _reject(session, item, f"unknown terminal {where.institution}/{where.terminal}",
+        reject(session, item, f"unknown terminal {where.institution}/{where.terminal}",
                 outcome, where.institution, where.terminal, message.seq, SHOW_UNKNOWN_TERMINAL)
         return None
     return _Accepted(item, message, terminal)
@@ -228,12 +237,13 @@ def _double_swipe(lookup: Lookup, holder: Holder, moment: datetime, institution:
     return 0 <= gap < lookup.double_swipe_s(institution, day)
 
 
-def _reject(session: Session, item: Incoming, reason: str, outcome: BatchOutcome,
-            institution: str | None = None, terminal: str | None = None,
-            seq: int | None = None, show: str | None = None) -> None:
+def reject(session: Session, item: Incoming, reason: str, outcome: BatchOutcome,
+           institution: str | None = None, terminal: str | None = None,
+           seq: int | None = None, show: str | None = None, payload: str | None = None) -> None:
+    """Keep a message that cannot be a stamp, with why; ack it so the terminal moves on."""
     session.add(RejectedMessage(received_at=item.received_at, topic=item.topic[:300],
                                 institution_id=institution, terminal_code=terminal, seq=seq,
-                                reason=reason, payload=item.printable_payload()))
+                                reason=reason, payload=payload or item.printable_payload()))
     outcome.rejected += 1
     # The terminal drops a rejected stamp from its queue: the payload is kept here instead.
     if institution and terminal and seq is not None and show:
