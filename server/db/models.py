@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -158,3 +159,8 @@ class DayResultRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     stamps_seen: Mapped[int] = mapped_column(Integer)  # stamps in force when computed
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# The tables as Core objects, for bulk statements that need no ORM objects.
+STAMPS: Table = Base.metadata.tables["stamps"]
+DAY_RESULTS: Table = Base.metadata.tables["day_results"]

@@ -50,7 +50,7 @@ from terminals.protocol import (
 
 log = logging.getLogger("timbra.ingest")
 
-RECOMPUTE_PAUSE_S = 1.0
+RECOMPUTE_PAUSE_S = 2.0  # day results lag a burst by this much, not the stamps' acks
 RECEIVE_MAXIMUM = 2000  # unacknowledged QoS 1 messages the broker may send us at once
 
 

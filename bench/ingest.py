@@ -1,0 +1,157 @@
+"""Ingest speed: timbra's stamp path against raw MQTT, same broker, same count, one run.
+
+(a) raw: paho-mqtt QoS 1 publishers -> Mosquitto -> one QoS 1 subscriber, no database.
+(b) timbra: simulated terminals (SQLite queues) -> Mosquitto -> `timbra ingest`
+    (a subprocess) -> committed rows -> ack back at the terminal, which then
+    drops the stamp from its queue.
+Then (c): timbra paced at 1,000 stamps/s, for the stamp -> ack latency.
+
+Both run against a private Mosquitto started here with timbra's settings, so
+the machine's broker and its defaults play no part. Last line:
+`ingest <N>/s raw <M>/s ratio <N/M> p99_ack_ms <P>`.
+
+Run: .venv/bin/python bench/ingest.py [--stamps 20000] [--database URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import paho.mqtt.client as mqtt  # noqa: E402
+from fault_harness import IngestProcess, PrivateMosquitto  # noqa: E402
+from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from server.db import make_engine, upgrade  # noqa: E402
+from server.db.directory import add_employee, add_terminal, ensure_institution  # noqa: E402
+from terminals.config import BrokerConfig  # noqa: E402
+from terminals.simulator import Simulator  # noqa: E402
+
+TERMINALS, BADGES = 20, 20
+
+
+def raw(port: int, total: int) -> float:
+    """Messages per second through the broker with QoS 1 at both ends, nothing else."""
+    done = threading.Event()
+    received = 0
+
+    def on_message(client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
+        nonlocal received
+        received += 1
+        if received == total:
+            done.set()
+
+    subscribed = threading.Event()
+    subscriber = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-raw-sub",
+                             protocol=mqtt.MQTTv5)
+    subscriber.on_message = on_message
+    subscriber.on_subscribe = lambda *args: subscribed.set()
+    subscriber.connect("127.0.0.1", port)
+    subscriber.subscribe("bench/+/stamp", 1)
+    subscriber.loop_start()
+    subscribed.wait(10)
+    publishers = []
+    for index in range(TERMINALS):
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-raw-{index}",
+                             protocol=mqtt.MQTTv5)
+        client.max_inflight_messages_set(500)  # as the terminals' window
+        client.connect("127.0.0.1", port)
+        client.loop_start()
+        publishers.append(client)
+    payload = b'{"v":1,"terminal":"t01","seq":1,"id":"t01-1","badge":"00100001",' \
+              b'"time":"2026-03-02T08:03:00+01:00","direction":"in","code":null}'
+    start = time.perf_counter()
+    threads = [threading.Thread(target=_publish_many, args=(c, i, total // TERMINALS, payload))
+               for i, c in enumerate(publishers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if not done.wait(120):
+        raise SystemExit(f"raw: only {received} of {total} received")
+    elapsed = time.perf_counter() - start
+    for client in [*publishers, subscriber]:
+        client.disconnect()
+        client.loop_stop()
+    return total / elapsed
+
+
+def _publish_many(client: mqtt.Client, index: int, count: int, payload: bytes) -> None:
+    for _ in range(count):
+        client.publish(f"bench/t{index}/stamp", payload, qos=1)
+
+
+def prepare(url: str) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        ensure_institution(session, "university", "Università degli Studi di Milano")
+        for t in range(TERMINALS):
+            add_terminal(session, "university", f"t{t + 1:02d}")
+            for b in range(BADGES):
+                badge = f"{t + 1:03d}{b + 1:05d}"
+                add_employee(session, "university", badge, f"Dipendente {badge}", badge=badge)
+        session.commit()
+    engine.dispose()
+
+
+def timbra(port: int, workdir: Path, total: int, rate: float | None) -> tuple[float, float]:
+    """(stamps per second from first swipe to last ack, p99 swipe -> ack in ms)."""
+    simulator = Simulator(institution="university", workdir=workdir, terminals=TERMINALS,
+                          badges=BADGES, broker=BrokerConfig(port=port, protocol="5"),
+                          resend_seconds=30, heartbeat_seconds=30)
+    with simulator:
+        simulator.start()
+        # "peak": a realistic working day per badge (08:00 entries, lunch, exit), on past
+        # days, so each employee-day holds a handful of stamps as in real life.
+        simulator.run(total, rate=rate, profile="peak")
+        if not simulator.wait_all_acked(300):
+            raise SystemExit(f"timbra: {simulator.pending()} stamps never acknowledged")
+        stats = simulator.stats()
+    return total / stats.elapsed_s, stats.p99_ack_ms or 0.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stamps", type=int, default=20_000)
+    parser.add_argument("--paced-seconds", type=int, default=10)
+    parser.add_argument("--database", default=None, help="default: a fresh SQLite file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="timbra-bench-") as tmp:
+        work = Path(tmp)
+        url = args.database or f"sqlite:///{work}/timbra.db"
+        prepare(url)
+        broker = PrivateMosquitto(work / "mosquitto")
+        broker.start()
+        ingest = IngestProcess(url, broker.url, work / "ingest.log", client_id="bench-ingest")
+        ingest.start()
+        try:
+            raw_rate = raw(broker.port, args.stamps)
+            print(f"raw paho QoS 1 through Mosquitto: {raw_rate:,.0f} msg/s", flush=True)
+            rate, burst_p99 = timbra(broker.port, work / "burst", args.stamps, None)
+            print(f"timbra burst: {rate:,.0f} stamps/s (p99 swipe->ack {burst_p99:.0f} ms)",
+                  flush=True)
+            paced = 1000 * args.paced_seconds
+            # The same terminals go on numbering: a fresh queue would restart at seq 1
+            # and every stamp would be flagged as a conflict.
+            _, p99 = timbra(broker.port, work / "burst", paced, 1000.0)
+            print(f"timbra at 1,000/s: {paced} stamps, p99 swipe->ack {p99:.1f} ms", flush=True)
+        finally:
+            ingest.stop()
+            broker.stop()
+    print(f"ingest {rate:.0f}/s raw {raw_rate:.0f}/s ratio {rate / raw_rate:.2f} "
+          f"p99_ack_ms {p99:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
