@@ -15,9 +15,11 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -159,6 +161,131 @@ class DayResultRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     stamps_seen: Mapped[int] = mapped_column(Integer)  # stamps in force when computed
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# --- the web side: people who log in, what they ask, what the office decides ------------
+
+
+class User(Base):
+    """Someone who logs in. Every user belongs to one institution and sees only it."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), index=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # employee, manager, office, admin
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    unit: Mapped[str | None] = mapped_column(String(120))  # a manager approves for this unit
+    password_hash: Mapped[str] = mapped_column(String(300))  # argon2
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Request(Base):
+    """What an employee asks: a justification, a missed stamp, overtime paid or banked."""
+
+    __tablename__ = "requests"
+    __table_args__ = (Index("ix_requests_employee_day", "employee_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), index=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # justification, missed_stamp, overtime
+    code: Mapped[str | None] = mapped_column(String(8))
+    day: Mapped[date] = mapped_column(Date)
+    start_minute: Mapped[int | None] = mapped_column(Integer)  # None with end: whole day
+    end_minute: Mapped[int | None] = mapped_column(Integer)
+    direction: Mapped[str | None] = mapped_column(String(3))  # a missed stamp's direction
+    overtime_mode: Mapped[str | None] = mapped_column(String(10))  # paid, banked
+    notes: Mapped[str] = mapped_column(Text, default="")  # or a missed stamp's circumstances
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    # pending, approved, rejected, withdrawn
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+class MonthClose(Base):
+    """A month's close: progress while closing, then locked; a reopen is audited."""
+
+    __tablename__ = "month_closes"
+    __table_args__ = (UniqueConstraint("institution_id", "year", "month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(12))  # closing, closed, reopened
+    done: Mapped[int] = mapped_column(Integer, default=0)  # employees evaluated so far
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    started_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    institution_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(60))  # login_failed, request_approved, …
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class BadgeFee(Base):
+    """Badge replacement charged per the rule file's fees (seed: 5 € first, 10 € after)."""
+
+    __tablename__ = "badge_fees"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    badge_code: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(40))  # lost, damaged, demagnetised, …
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RuleVersion(Base):
+    """A rule file uploaded by an administrator: checked, dry-run, then active from a date."""
+
+    __tablename__ = "rule_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"))
+    file_name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12))  # draft, active, retired
+    active_from: Mapped[date | None] = mapped_column(Date)
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Geofence(Base):
+    """The area inside which a phone may stamp (seed 002); positions are never stored."""
+
+    __tablename__ = "geofences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    radius_m: Mapped[int] = mapped_column(Integer)
 
 
 # The tables as Core objects, for bulk statements that need no ORM objects.
