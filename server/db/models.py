@@ -288,6 +288,21 @@ class Geofence(Base):
     radius_m: Mapped[int] = mapped_column(Integer)
 
 
+class DirtyDay(Base):
+    """An employee-day whose stamps changed and whose result is not yet recomputed.
+
+    Written in the same transaction as the stamps, so a crash between the commit
+    and the recompute cannot leave a day result stale: the worker finds it here.
+    """
+
+    __tablename__ = "dirty_days"
+
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    institution_id: Mapped[str] = mapped_column(String(40))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 # The tables as Core objects, for bulk statements that need no ORM objects.
 STAMPS: Table = Base.metadata.tables["stamps"]
 DAY_RESULTS: Table = Base.metadata.tables["day_results"]
