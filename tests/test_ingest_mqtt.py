@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from server.db.directory import add_employee, add_terminal, ensure_institution
 from server.db.models import DayResultRow, RejectedMessage, Stamp, Terminal
+from server.ingest.dirty import mark_dirty
 from server.ingest.service import IngestService
 from server.ingest.settings import BrokerSettings
 from terminals.protocol import (
@@ -173,3 +174,24 @@ def test_keypad_config_and_last_stamps_query(setup) -> None:  # type: ignore[no-
     wait_until(lambda: bool(terminal.replies))
     reply = decode_reply(terminal.replies[0])
     assert reply.request_id == "q1" and [s[0] for s in reply.stamps] == ["02/03 08:00"]
+
+
+def test_days_left_dirty_by_a_crash_are_recomputed_at_start(db_engine: sa.Engine) -> None:
+    """Stamps committed, then the process died before recomputing: the next start does it."""
+    with Session(db_engine) as session:
+        ensure_institution(session, "university", "Università degli Studi di Milano")
+        employee = add_employee(session, "university", "M002", "Luca Verdi", badge="2002")
+        day = datetime(2026, 3, 2).date()
+        for minute in (9 * 60, 16 * 60):
+            session.add(Stamp(institution_id="university", source="manual",
+                              employee_id=employee.id, local_date=day, local_minute=minute,
+                              terminal_time=datetime(2026, 3, 2, minute // 60 - 1, tzinfo=UTC),
+                              received_at=datetime.now(UTC), flags="", void=False))
+        mark_dirty(session, [("university", employee.id, day)], datetime.now(UTC))
+        session.commit()
+    broker = BrokerSettings(host=BROKER[0], port=BROKER[1],
+                            client_id=f"ingest-{uuid.uuid4().hex[:8]}", session_expiry_s=60)
+    with IngestService(db_engine, broker) as service:
+        wait_until(lambda: bool(rows(service, sa.select(DayResultRow.worked))))
+        [(worked,)] = rows(service, sa.select(DayResultRow.worked))
+    assert worked > 0

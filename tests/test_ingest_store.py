@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from server.db.directory import add_employee, add_terminal, ensure_institution
 from server.db.models import DayResultRow, RejectedMessage, Stamp, StampConflict
+from server.ingest.dirty import clear_dirty, mark_dirty, pending, take_dirty
 from server.ingest.incoming import Incoming
 from server.ingest.lookup import Lookup
 from server.ingest.recompute import recompute
@@ -146,3 +147,18 @@ def test_day_result_follows_the_rules_seed_001(session: Session) -> None:
         date(2026, 3, 2), 6 * 60 + 45, 7 * 60 + 15, -30)
     assert result.stamps_seen == 4
     assert [s["time"] for s in result.data["stamps"]] == ["09:00", "12:00", "12:45", "16:30"]
+
+
+def test_a_day_marked_again_while_being_recomputed_stays_marked(session: Session) -> None:
+    """The recompute worker clears only what it computed: newer stamps keep the day dirty."""
+    day = ("university", 1, date(2026, 3, 2))
+    mark_dirty(session, [day], NOW)
+    session.commit()
+    taken = take_dirty(session)
+    mark_dirty(session, [day], NOW + timedelta(seconds=1))  # a stamp arrives meanwhile
+    clear_dirty(session, taken)
+    session.commit()
+    assert pending(session) == [(1, date(2026, 3, 2))]
+    clear_dirty(session, take_dirty(session))
+    session.commit()
+    assert pending(session) == []

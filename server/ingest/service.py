@@ -30,13 +30,14 @@ from sqlalchemy.orm import Session
 
 from server.db.engine import make_sessionmaker
 from server.db.models import Terminal
+from server.ingest.dirty import clear_dirty, mark_dirty, take_dirty
 from server.ingest.incoming import Incoming
 from server.ingest.keypad import keypad_config
 from server.ingest.last_stamps import last_stamps
 from server.ingest.lookup import Lookup
 from server.ingest.recompute import evaluate_days, store_results
 from server.ingest.settings import BrokerSettings
-from server.ingest.store import BatchOutcome, EmployeeDay, reject, store_stamps
+from server.ingest.store import BatchOutcome, reject, store_stamps
 from server.ingest.terminal_status import apply_status
 from terminals.protocol import (
     ACK_ITEMS_PER_MESSAGE,
@@ -89,8 +90,9 @@ class IngestService:
         self.stats = IngestStats()
         self.connected = threading.Event()
         self._inbox: queue.Queue[Incoming] = queue.Queue()
-        self._days: queue.Queue[set[EmployeeDay]] = queue.Queue()
+        self._dirty = threading.Event()  # the writer marked days to recompute
         self._running = threading.Event()
+        self._stopped = threading.Event()
         self._busy = threading.Event()
         self._threads: list[threading.Thread] = []
         self.client = self._make_client()
@@ -119,6 +121,7 @@ class IngestService:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._running.clear()
+        self._stopped.set()
         for thread in self._threads:
             thread.join(timeout)
         self.client.disconnect()
@@ -130,10 +133,6 @@ class IngestService:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    def idle(self) -> bool:
-        """Nothing waiting to be written or recomputed (for tests and the demo)."""
-        return self._inbox.empty() and self._days.empty() and not self._busy.is_set()
 
     # --- MQTT callbacks: queue only, never raise -----------------------------------------
 
@@ -269,6 +268,7 @@ class IngestService:
         stamps = [m for m in batch if m.topic.endswith("/stamp")]
         now = self.clock()
         outcome = store_stamps(session, self.lookup, stamps, now)
+        mark_dirty(session, outcome.affected, now)
         for item in batch:
             if item.topic.endswith("/status"):
                 apply_status(session, self.lookup, item)
@@ -285,7 +285,7 @@ class IngestService:
                 self.client.publish(topic(institution, terminal, "ack"),
                                     AckMessage(chunk).encode(), qos=1)
         if outcome.affected:
-            self._days.put(outcome.affected)
+            self._dirty.set()
         for item in batch:
             if item.topic.endswith("/query"):
                 self._answer(item)
@@ -305,31 +305,34 @@ class IngestService:
     # --- day results ----------------------------------------------------------------------
 
     def _recompute_loop(self) -> None:
-        pending: set[EmployeeDay] = set()
-        while self._running.is_set() or pending:
-            try:
-                pending |= self._days.get(timeout=0.2)
-                while True:
-                    pending |= self._days.get_nowait()
-            except queue.Empty:
-                pass
-            if not pending:
+        """Recompute what is marked dirty: at start (a crash may have left some), then
+        whenever the writer says so, at most every RECOMPUTE_PAUSE_S during a burst."""
+        self._dirty.set()
+        while self._running.is_set():
+            if not self._dirty.wait(0.5):
                 continue
+            self._dirty.clear()
             try:
-                with self.sessions() as session:  # reading only: no write lock held
-                    results = evaluate_days(session, self.lookup, pending, self.clock())
-                with self.sessions.begin() as session:
-                    self.stats.recomputed += store_results(session, results)
-                pending = set()
-                # Coalesce: during a burst, a day is recomputed once a second, not per batch.
-                time.sleep(RECOMPUTE_PAUSE_S)
-            except (OperationalError, DBAPIError):
-                if not self._running.is_set():
-                    return
-                time.sleep(1.0)  # the writer logs the outage; try again
+                while self._running.is_set() and self._recompute_some():
+                    pass
+            except (OperationalError, InterfaceError):
+                self._dirty.set()  # the writer logs the outage; try again later
             except Exception:
-                log.exception("recompute failed for %d days", len(pending))
-                pending = set()
+                log.exception("recompute failed; the days stay marked and are retried")
+            self._stopped.wait(RECOMPUTE_PAUSE_S)
+
+    def _recompute_some(self) -> bool:
+        """One round; returns whether there may be more."""
+        with self.sessions() as session:  # reading only: no write lock held meanwhile
+            taken = take_dirty(session)
+            if not taken:
+                return False
+            results = evaluate_days(session, self.lookup, [day for day, _ in taken],
+                                    self.clock())
+        with self.sessions.begin() as session:
+            self.stats.recomputed += store_results(session, results)
+            clear_dirty(session, taken)
+        return len(taken) >= 2000
 
     # --- retained configuration for keypads ------------------------------------------------
 

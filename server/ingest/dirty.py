@@ -1,0 +1,54 @@
+"""The employee-days waiting for their result to be recomputed, kept in the database.
+
+Marked in the stamps' own transaction; cleared by the recompute worker only
+if not marked again since it read them (a newer `marked_at` means new stamps
+arrived meanwhile, so the day must be computed once more).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from server.db.models import DirtyDay
+from server.ingest.store import EmployeeDay
+
+Taken = tuple[EmployeeDay, datetime]
+
+
+def mark_dirty(session: Session, days: Iterable[EmployeeDay], now: datetime) -> None:
+    rows = [{"institution_id": i, "employee_id": e, "day": d, "marked_at": now}
+            for i, e, d in sorted(set(days))]
+    if not rows:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement: Any = dialect.insert(DirtyDay).values(rows)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["employee_id", "day"],
+        set_={"marked_at": statement.excluded.marked_at}))
+
+
+def take_dirty(session: Session, limit: int = 2000) -> list[Taken]:
+    rows = session.execute(select(DirtyDay.institution_id, DirtyDay.employee_id, DirtyDay.day,
+                                  DirtyDay.marked_at).order_by(DirtyDay.marked_at).limit(limit))
+    return [((i, e, d), marked) for i, e, d, marked in rows]
+
+
+def clear_dirty(session: Session, taken: list[Taken]) -> None:
+    """Forget the days handled, unless they were marked again after being taken."""
+    if not taken:
+        return
+    for start in range(0, len(taken), 200):
+        chunk = taken[start:start + 200]
+        session.execute(delete(DirtyDay).where(or_(*(
+            and_(DirtyDay.employee_id == e, DirtyDay.day == d, DirtyDay.marked_at <= marked)
+            for (_, e, d), marked in chunk))))
+
+
+def pending(session: Session) -> list[tuple[int, date]]:
+    return [(e, d) for e, d in session.execute(select(DirtyDay.employee_id, DirtyDay.day))]
