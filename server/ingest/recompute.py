@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 
 from server.db.models import DAY_RESULTS, DayResultRow, Employee
 from server.db.models import Stamp as StampRow
-from server.engine import Stamp, evaluate_day
+from server.engine import Request, Stamp, evaluate_day
 from server.engine.inputs import Direction
 from server.ingest.lookup import Lookup
 from server.ingest.store import EmployeeDay
+from server.office.engine_inputs import approved_rows, engine_inputs
+from server.office.rules_in_force import RulesInForce
 
 # What the engine needs of a stamp row; plain rows, not ORM objects, for speed.
 FactRow = Any  # a Row of COLUMNS
@@ -55,25 +57,35 @@ def evaluate_days(session: Session, lookup: Lookup, days: Iterable[EmployeeDay],
     by_day: dict[tuple[int, date], list[FactRow]] = defaultdict(list)
     for stamp in stamps:
         by_day[(stamp.employee_id, stamp.local_date)].append(stamp)
+    # Approved requests reach the engine: justifications as requests, missed stamps
+    # as declared stamps, overtime as the authorisation of its code.
+    requests, declared = engine_inputs(approved_rows(session, wanted, days=all_days))
+    rules = RulesInForce(session, set(institution_of.values()), fallback=lookup.policy)
     results = []
     for employee_id, employee_days in sorted(wanted.items()):
-        policy = lookup.policy(institution_of[employee_id])
         profile = profiles.get(employee_id)
-        if policy is None or profile is None:
+        if profile is None:
             continue
         for day in sorted(employee_days):
+            policy = rules.on(institution_of[employee_id], day)
+            if policy is None:
+                continue
+            key = (employee_id, day)
             row = _evaluate(policy, profile, employee_id, day,
-                            in_force(by_day[(employee_id, day)], replaced), now)
+                            in_force(by_day[key], replaced), now,
+                            declared.get(key, []), requests.get(key, []))
             if row is not None:
                 results.append(row)
     return results
 
 
 def _evaluate(policy: Any, profile: str, employee_id: int, day: date,
-              rows: list[FactRow], now: datetime) -> dict[str, Any] | None:
+              rows: list[FactRow], now: datetime, declared: list[Stamp] | None = None,
+              requests: list[Request] | None = None) -> dict[str, Any] | None:
     stamps = [Stamp(r.local_minute, _direction(r.direction), r.code, r.source) for r in rows]
+    stamps += declared or []
     try:
-        result = evaluate_day(policy, profile, day, stamps, [])
+        result = evaluate_day(policy, profile, day, stamps, requests or [])
     except LookupError:
         return None  # no rules in force that day, or a profile the rules lack
     return {"employee_id": employee_id, "day": day, "worked": result.worked, "due": result.due,

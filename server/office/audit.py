@@ -1,0 +1,61 @@
+"""The audit log: every state change the office services make, with who and when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.db.models import AuditEntry, User
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def record(session: Session, user: User | None, action: str, target: str,
+           detail: dict[str, Any] | None = None, *, institution_id: str | None = None,
+           now: datetime | None = None) -> AuditEntry:
+    """Add one entry; `institution_id` defaults to the user's."""
+    entry = AuditEntry(
+        at=now or utcnow(),
+        institution_id=institution_id or (user.institution_id if user else None),
+        user_id=user.id if user else None, action=action, target=target,
+        detail=detail or {})
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Filters of the audit page; all optional but the institution."""
+
+    institution_id: str
+    action: str | None = None
+    user_id: int | None = None
+    target_prefix: str | None = None  # "request:12", "employee:", "month:2026-03"
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 200
+    offset: int = 0
+
+
+def audit_log(session: Session, query: AuditQuery) -> list[AuditEntry]:
+    """Newest first; only the institution's own entries."""
+    stmt = select(AuditEntry).where(AuditEntry.institution_id == query.institution_id)
+    if query.action:
+        stmt = stmt.where(AuditEntry.action == query.action)
+    if query.user_id is not None:
+        stmt = stmt.where(AuditEntry.user_id == query.user_id)
+    if query.target_prefix:
+        stmt = stmt.where(AuditEntry.target.startswith(query.target_prefix, autoescape=True))
+    if query.since is not None:
+        stmt = stmt.where(AuditEntry.at >= query.since)
+    if query.until is not None:
+        stmt = stmt.where(AuditEntry.at < query.until)
+    stmt = stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    return list(session.scalars(stmt.limit(query.limit).offset(query.offset)))

@@ -1,0 +1,145 @@
+"""Deciding requests: approve, reject, withdraw; the approval queue.
+
+Who may decide is the code's `approval` (see `people.may_decide`); a missed
+stamp needs a manager of the employee's unit or the personnel office. Every
+change is audited with who and when; an approval recomputes the day at once,
+so the employee's timecard shows its effect.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.db.models import Employee, User
+from server.db.models import Request as RequestRow
+from server.office.audit import record, utcnow
+from server.office.errors import NotAllowed, NotFound, OfficeError
+from server.office.month_lock import ensure_open
+from server.office.people import may_decide
+from server.office.refresh import refresh_days
+from server.office.rules_in_force import policy_on
+
+
+def approve(session: Session, actor: User, request_id: int, note: str = "", *,
+            now: datetime | None = None) -> RequestRow:
+    row = _decidable(session, actor, request_id)
+    return _decide(session, actor, row, "approved", note, now or utcnow())
+
+
+def reject(session: Session, actor: User, request_id: int, note: str, *,
+           now: datetime | None = None) -> RequestRow:
+    """A rejection says why: the employee reads it next to the request."""
+    if not note.strip():
+        raise OfficeError("Indica il motivo del rifiuto", "Give the reason for the rejection",
+                          field="decision_note")
+    row = _decidable(session, actor, request_id)
+    return _decide(session, actor, row, "rejected", note, now or utcnow())
+
+
+def withdraw(session: Session, actor: User, request_id: int, *,
+             now: datetime | None = None) -> RequestRow:
+    """The employee (or whoever filed it) takes back a request nobody has decided yet."""
+    now = now or utcnow()
+    row = _request(session, actor, request_id)
+    if actor.id != row.created_by and actor.employee_id != row.employee_id:
+        raise NotAllowed("Puoi ritirare solo le tue richieste",
+                         "You can only withdraw your own requests")
+    if row.state != "pending":
+        raise OfficeError("Si può ritirare solo una richiesta in attesa",
+                          "Only a pending request can be withdrawn")
+    ensure_open(session, row.institution_id, row.day)
+    row.state, row.decided_at = "withdrawn", now
+    session.flush()
+    record(session, actor, "request_withdrawn", f"request:{row.id}",
+           {"employee_id": row.employee_id, "day": row.day.isoformat()}, now=now)
+    return row
+
+
+def approval_queue(session: Session, actor: User) -> list[RequestRow]:
+    """The pending requests this user may decide, oldest first."""
+    rows = session.execute(
+        select(RequestRow, Employee).join(Employee, Employee.id == RequestRow.employee_id)
+        .where(RequestRow.institution_id == actor.institution_id,
+               RequestRow.state == "pending")
+        .order_by(RequestRow.created_at, RequestRow.id)).all()
+    return [row for row, employee in rows
+            if may_decide(actor, employee, approval_of(session, row))]
+
+
+def requests_of(session: Session, actor: User, employee_id: int) -> list[RequestRow]:
+    """An employee's requests, newest day first ("Le mie Richieste")."""
+    employee = session.get(Employee, employee_id)
+    if employee is None or employee.institution_id != actor.institution_id or (
+            actor.employee_id != employee_id and actor.role not in ("office", "manager")):
+        raise NotFound(f"Dipendente {employee_id} non trovato",
+                       f"Employee {employee_id} not found")
+    return list(session.scalars(select(RequestRow).where(RequestRow.employee_id == employee_id)
+                                .order_by(RequestRow.day.desc(), RequestRow.id.desc())))
+
+
+def approval_of(session: Session, row: RequestRow) -> str | None:
+    """Who must decide, as the rules in force on the request's day say."""
+    if row.kind == "missed_stamp":
+        return "manager"
+    try:
+        version = policy_on(session, row.institution_id, row.day).version_on(row.day)
+    except LookupError:
+        return "office"  # rules gone since filing: only the office may sort it out
+    info = version.codes.get(row.code or "")
+    if info is None:
+        return "office"
+    return info.approval.value if info.approval else "manager"
+
+
+# ---- helpers ----------------------------------------------------------------------------
+
+
+def _request(session: Session, actor: User, request_id: int) -> RequestRow:
+    row = session.get(RequestRow, request_id)
+    if row is None or row.institution_id != actor.institution_id:
+        raise NotFound(f"Richiesta {request_id} non trovata", f"Request {request_id} not found")
+    return row
+
+
+def _decidable(session: Session, actor: User, request_id: int) -> RequestRow:
+    row = _request(session, actor, request_id)
+    employee = session.get(Employee, row.employee_id)
+    assert employee is not None  # a foreign key
+    if not may_decide(actor, employee, approval_of(session, row)):
+        raise NotAllowed("Non puoi decidere questa richiesta: spetta a "
+                         + _approver_it(approval_of(session, row)),
+                         "You cannot decide this request: it is for "
+                         + _approver_en(approval_of(session, row)))
+    if row.state != "pending":
+        raise OfficeError("La richiesta è già stata decisa o ritirata",
+                          "The request was already decided or withdrawn")
+    ensure_open(session, row.institution_id, row.day)
+    return row
+
+
+def _decide(session: Session, actor: User, row: RequestRow, state: str, note: str,
+            now: datetime) -> RequestRow:
+    row.state, row.decided_by, row.decided_at = state, actor.id, now
+    row.decision_note = note or None
+    session.flush()
+    record(session, actor, f"request_{state}", f"request:{row.id}",
+           {"employee_id": row.employee_id, "day": row.day.isoformat(), "kind": row.kind,
+            "code": row.code, "note": note}, now=now)
+    if state == "approved":
+        refresh_days(session, [(row.institution_id, row.employee_id, row.day)], now)
+    return row
+
+
+def _approver_it(approval: str | None) -> str:
+    return {"director": "al dirigente o all'ufficio del personale",
+            "office": "all'ufficio del personale"}.get(
+        approval or "", "al responsabile dell'unità o all'ufficio del personale")
+
+
+def _approver_en(approval: str | None) -> str:
+    return {"director": "the director or the personnel office",
+            "office": "the personnel office"}.get(
+        approval or "", "the unit's manager or the personnel office")

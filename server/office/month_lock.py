@@ -1,0 +1,34 @@
+"""The lock of a closed month: every service that changes a day asks here first."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.db.models import MonthClose
+from server.office.errors import MonthClosed
+
+LOCKED_STATES = ("closing", "closed")  # a month being closed is already frozen
+
+
+def month_state(session: Session, institution_id: str, year: int, month: int) -> str | None:
+    return session.scalar(select(MonthClose.state).where(
+        MonthClose.institution_id == institution_id, MonthClose.year == year,
+        MonthClose.month == month))
+
+
+def is_locked(session: Session, institution_id: str, day: date) -> bool:
+    return month_state(session, institution_id, day.year, day.month) in LOCKED_STATES
+
+
+def ensure_open(session: Session, institution_id: str, day: date) -> None:
+    """Raise `MonthClosed` when `day` falls in a closed month (or one being closed)."""
+    if is_locked(session, institution_id, day):
+        label = f"{day.month:02d}/{day.year}"
+        raise MonthClosed(
+            f"Il mese {label} è chiuso: nessuna modifica è possibile finché l'ufficio "
+            "del personale non lo riapre",
+            f"Month {label} is closed: nothing can change until the personnel office "
+            "reopens it")

@@ -1,0 +1,58 @@
+"""Who may act on whose records: institution walls, self-service, units, approvers."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from server.db.models import Employee, User
+from server.office.errors import NotAllowed, NotFound
+
+OFFICE_ROLES = frozenset({"office"})
+
+
+def employee_in_reach(session: Session, actor: User, employee_id: int) -> Employee:
+    """The employee, if the actor may see them: nobody sees another institution."""
+    employee = session.get(Employee, employee_id)
+    if employee is None or employee.institution_id != actor.institution_id:
+        raise NotFound(f"Dipendente {employee_id} non trovato",
+                       f"Employee {employee_id} not found")
+    return employee
+
+
+def employee_for_filing(session: Session, actor: User, employee_id: int) -> Employee:
+    """One files for oneself; the personnel office may file on anyone's behalf."""
+    employee = employee_in_reach(session, actor, employee_id)
+    if actor.employee_id != employee.id and actor.role not in OFFICE_ROLES:
+        raise NotAllowed("Puoi inserire richieste solo per te stesso",
+                         "You can only file requests for yourself")
+    return employee
+
+
+def require_office(actor: User, what_it: str, what_en: str) -> None:
+    if actor.role not in OFFICE_ROLES:
+        raise NotAllowed(f"Solo l'ufficio del personale può {what_it}",
+                         f"Only the personnel office can {what_en}")
+
+
+def may_decide(actor: User, employee: Employee, approval: str | None) -> bool:
+    """Whether `actor` may approve or reject for `employee` under the code's `approval`.
+
+    - manager: a manager of the employee's unit, or the personnel office;
+    - director (seed 003 "DS/DSGA", seed 004 "Direttore Amministrativo"): the
+      personnel office, or a manager with no unit, i.e. the head of the institution;
+    - office: the personnel office only.
+    Nobody decides their own request, and admins (technical staff) decide nothing.
+    """
+    if actor.institution_id != employee.institution_id or not actor.active:
+        return False
+    if actor.employee_id is not None and actor.employee_id == employee.id:
+        return False
+    if actor.role in OFFICE_ROLES:
+        return True
+    if actor.role != "manager":
+        return False
+    if approval == "office":
+        return False
+    if approval == "director":
+        return actor.unit is None
+    return actor.unit is None or (employee.unit is not None and actor.unit == employee.unit)
