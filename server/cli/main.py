@@ -20,6 +20,7 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "server.cli.rules", "server.cli.evaluate", "server.cli.demo", "server.cli.ingest",
     "server.cli.run",
     "server.cli.terminals",
+    "server.cli.users",
 )
 
 

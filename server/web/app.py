@@ -1,0 +1,104 @@
+"""The Litestar application: `create_app(engine)` is the whole web side.
+
+Middleware, outermost first: sessions (server-side, in the data directory), who is asking
+(`IdentityMiddleware`), then Litestar's CSRF check on every unsafe method. One app-wide
+guard (`access_guard`) enforces each route's declared roles.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.file import FileStore
+from litestar.stores.memory import MemoryStore
+from litestar.template.config import TemplateConfig
+from sqlalchemy import Engine
+
+from server.web.dependencies import provide_db, provide_user
+from server.web.errors import http_error
+from server.web.guards import PUBLIC, access_guard, undeclared_handlers
+from server.web.identity import IdentityMiddleware, RotatingSessionConfig
+from server.web.navigation import menu_for
+from server.web.routes import ROUTE_HANDLERS
+from server.web.secret import load_or_create_secret
+from server.web.timecard import hours
+
+HERE = Path(__file__).resolve().parent
+SESSION_HOURS = 8  # a working day; after that, log in again
+SESSION_COOKIE = "timbra_session"
+CSRF_COOKIE = "timbra_csrf"
+
+
+def create_app(engine: Engine, *, secure_cookies: bool = True,
+               data_dir: Path = Path("timbra-data"), secret: str | None = None,
+               session_store: Store | None = None, debug: bool = False) -> Litestar:
+    """The app. `secure_cookies=False` only for plain-http development on 127.0.0.1
+    (browsers drop Secure cookies there); tests and `timbra run` say which they use."""
+    secret = secret or load_or_create_secret(data_dir)
+    store = session_store or FileStore(data_dir / "sessions")
+    sessions = RotatingSessionConfig(
+        key=SESSION_COOKIE, max_age=SESSION_HOURS * 3600, secure=secure_cookies,
+        httponly=True, samesite="lax", renew_on_access=True)
+    csrf = CSRFConfig(secret=secret, cookie_name=CSRF_COOKIE, cookie_secure=secure_cookies,
+                      cookie_httponly=True, cookie_samesite="lax")
+    templates = TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
+    templates.engine_instance.engine.globals.update(hours=hours, menu_for=menu_for)
+    app = Litestar(
+        route_handlers=[
+            *ROUTE_HANDLERS,
+            create_static_files_router("/static", directories=[HERE / "static"], opt=PUBLIC),
+        ],
+        dependencies={"db": Provide(provide_db),
+                      "user": Provide(provide_user, sync_to_thread=False)},
+        guards=[access_guard],
+        middleware=[sessions.middleware, IdentityMiddleware],
+        csrf_config=csrf,
+        stores={"sessions": store},
+        on_startup=[_forget_expired_sessions],
+        template_config=templates,
+        exception_handlers={HTTPException: http_error},
+        openapi_config=OpenAPIConfig(
+            title="timbra", version="1",
+            description="Rilevazione presenze / time and attendance. Log in at /login; "
+                        "unsafe methods need the x-csrftoken header.",
+            render_plugins=[SwaggerRenderPlugin()],
+            openapi_router=Router("/schema", route_handlers=[], opt=PUBLIC)),
+        debug=debug,
+    )
+    app.state.engine = engine
+    app.state.secret = secret
+    missing = undeclared_handlers(list(route_handlers(app)))
+    if missing:
+        raise RuntimeError(f"routes without opt=PUBLIC or opt=allow(...): {missing}")
+    return app
+
+
+async def _forget_expired_sessions(app: Litestar) -> None:
+    """Expired sessions are otherwise removed only when their cookie comes back."""
+    store = app.stores.get("sessions")
+    if isinstance(store, FileStore | MemoryStore):
+        await store.delete_expired()
+
+
+def route_handlers(app: Litestar) -> list[tuple[str, HTTPRouteHandler]]:
+    """(path, handler) for every HTTP route of the app, one pair per handler."""
+    pairs: list[tuple[str, HTTPRouteHandler]] = []
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if isinstance(handler, HTTPRouteHandler):
+                pairs.append((route.path_format if hasattr(route, "path_format") else route.path,
+                              handler))
+    return pairs
+
+
+__all__ = ["create_app", "route_handlers"]

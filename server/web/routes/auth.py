@@ -1,0 +1,152 @@
+"""Login, logout and the password change every one-time password leads to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+
+from server.db.models import User
+from server.web.audit import audit
+from server.web.dependencies import AuthUser, DbSession
+from server.web.guards import EVERYONE, PUBLIC, allow
+from server.web.identity import ROTATE_SESSION, session_for
+from server.web.passwords import hash_password, needs_rehash, password_rules, verify_password
+
+MAX_FAILURES = 5
+LOCK_FOR = timedelta(minutes=15)
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+@dataclass
+class LoginForm:
+    username: str = ""
+    password: str = ""
+    next: str = "/"
+
+
+@dataclass
+class PasswordForm:
+    current: str = ""
+    new: str = ""
+    confirm: str = ""
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: `//evil.example` or `https://…` would be an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@get("/login", opt=PUBLIC, sync_to_thread=False)
+def login_page(next: FromQuery[str | None] = None) -> Template:
+    return Template("login.html", context={"next": safe_next(next), "error": None})
+
+
+@post("/login", opt=PUBLIC, sync_to_thread=True, status_code=303)
+def login(request: Request[Any, Any, Any], state: State, db: DbSession,
+          data: Annotated[LoginForm, FORM]) -> Template | Redirect:
+    now = datetime.now(UTC)
+    username = data.username.strip()
+    user = db.scalar(select(User).where(User.username == username)) if username else None
+    target = safe_next(data.next)
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        audit(db, "login_refused_locked", institution_id=user.institution_id, user_id=user.id,
+              target=f"user:{user.id}")
+        db.commit()
+        return _login_error(target, "Account bloccato per troppi tentativi: riprova più tardi. / "
+                                    "Account locked after too many attempts: try again later.")
+    usable = user is not None and user.active
+    if not verify_password(user.password_hash if usable and user else None, data.password):
+        if user is None:
+            audit(db, "login_failed", institution_id=None, user_id=None,
+                  target=f"username:{username[:80]}", reason="unknown username")
+        else:
+            user.failed_logins += 1
+            audit(db, "login_failed", institution_id=user.institution_id, user_id=user.id,
+                  target=f"user:{user.id}", attempt=user.failed_logins)
+            if user.failed_logins >= MAX_FAILURES:
+                user.locked_until, user.failed_logins = now + LOCK_FOR, 0
+                audit(db, "login_locked", institution_id=user.institution_id, user_id=user.id,
+                      target=f"user:{user.id}", minutes=int(LOCK_FOR.total_seconds() // 60))
+        db.commit()
+        return _login_error(target, "Nome utente o password errati. / "
+                                    "Wrong username or password.")
+    assert user is not None
+    user.failed_logins, user.locked_until = 0, None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(data.password)
+    audit(db, "login", institution_id=user.institution_id, user_id=user.id,
+          target=f"user:{user.id}")
+    db.commit()
+    request.set_session(session_for(state.secret, user))
+    request.state[ROTATE_SESSION] = True
+    return Redirect("/password" if user.must_change_password else target, status_code=303)
+
+
+def _login_error(target: str, message: str) -> Template:
+    return Template("login.html", context={"next": target, "error": message}, status_code=401)
+
+
+@post("/logout", opt=allow(*EVERYONE, password_change=True), sync_to_thread=True,
+      status_code=303)
+def logout(request: Request[Any, Any, Any], db: DbSession, user: AuthUser) -> Redirect:
+    audit(db, "logout", institution_id=user.institution_id, user_id=user.id,
+          target=f"user:{user.id}")
+    db.commit()
+    request.clear_session()
+    return Redirect("/login", status_code=303)
+
+
+@get("/password", opt=allow(*EVERYONE, password_change=True), sync_to_thread=False)
+def password_page(user: AuthUser) -> Template:
+    return _password_template(user, [], 200)
+
+
+@post("/password", opt=allow(*EVERYONE, password_change=True), sync_to_thread=True,
+      status_code=303)
+def change_password(request: Request[Any, Any, Any], state: State, db: DbSession,
+                    user: AuthUser, data: Annotated[PasswordForm, FORM]) -> Template | Redirect:
+    row = db.get(User, user.id)
+    assert row is not None  # the identity middleware just loaded it
+    rules = password_rules(user.institution_id, datetime.now(UTC).date())
+    problems: list[str] = []
+    if not verify_password(row.password_hash, data.current):
+        problems.append("La password attuale non è corretta. / The current password is wrong.")
+    else:
+        problems += rules.problems(data.new, user.username)
+        if data.new != data.confirm:
+            problems.append("Le due nuove password non coincidono. / "
+                            "The two new passwords differ.")
+        if data.new == data.current:
+            problems.append("La nuova password deve essere diversa. / "
+                            "The new password must be different.")
+    if problems:
+        return _password_template(user, problems, 400)
+    row.password_hash = hash_password(data.new)
+    row.must_change_password = False
+    row.password_changed_at = datetime.now(UTC)
+    audit(db, "password_changed", institution_id=user.institution_id, user_id=user.id,
+          target=f"user:{user.id}", rule=rules.source)
+    db.commit()
+    # The session key follows the hash: this session stays, the user's others end.
+    request.set_session(session_for(state.secret, row))
+    request.state[ROTATE_SESSION] = True
+    return Redirect("/", status_code=303)
+
+
+def _password_template(user: AuthUser, problems: list[str], status: int) -> Template:
+    rules = password_rules(user.institution_id, datetime.now(UTC).date())
+    return Template("password.html", status_code=status, context={
+        "rules": rules, "problems": problems, "forced": user.must_change_password})
+
+
+ROUTES = [login_page, login, logout, password_page, change_password]

@@ -1,0 +1,59 @@
+"""The timecard (cartellino): a page and the same data as JSON."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from litestar import get
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from server.web.dependencies import AuthUser, DbSession
+from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
+from server.web.scope import visible_employee
+from server.web.timecard import MonthView, month_view, parse_month
+
+READERS = allow(EMPLOYEE, MANAGER, OFFICE)
+
+
+def _month(db: DbSession, user: AuthUser, employee_id: int, month: str | None) -> MonthView:
+    employee = visible_employee(db, user, employee_id)
+    today = date.today()
+    try:
+        year, number = parse_month(month, today)
+    except ValueError:
+        raise ValidationException("month: use YYYY-MM / mese: usare AAAA-MM") from None
+    return month_view(db, employee, year, number, today)
+
+
+@get("/timecard", opt=READERS, sync_to_thread=True)
+def own_timecard(db: DbSession, user: AuthUser, month: FromQuery[str | None] = None) -> Template:
+    """The logged-in person's own month."""
+    if user.employee_id is None:
+        raise NotFoundException("Nessun cartellino collegato a questo utente. / "
+                                "No timecard is linked to this account.")
+    return _page(_month(db, user, user.employee_id, month), own=True)
+
+
+@get("/timecard/{employee_id:int}", opt=READERS, sync_to_thread=True)
+def employee_timecard(db: DbSession, user: AuthUser, employee_id: FromPath[int],
+                      month: FromQuery[str | None] = None) -> Template:
+    """Someone's month: themselves, their unit's people for a manager, anyone for the office."""
+    return _page(_month(db, user, employee_id, month), own=employee_id == user.employee_id)
+
+
+def _page(view: MonthView, *, own: bool) -> Template:
+    base = "/timecard" if own else f"/timecard/{view.employee_id}"
+    return Template("timecard.html", context={"view": view, "base": base})
+
+
+@get("/api/v1/timecard/{employee_id:int}", opt=READERS, sync_to_thread=True)
+def timecard_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
+                 month: FromQuery[str | None] = None) -> MonthView:
+    """An employee's month (`month=YYYY-MM`, default this one): day by day, minutes, with the
+    explanation steps of every figure (rule as written, file:line)."""
+    return _month(db, user, employee_id, month)
+
+
+ROUTES = [own_timecard, employee_timecard, timecard_api]

@@ -1,0 +1,228 @@
+"""Every route × every role × two institutions: who gets what.
+
+THE ROUTE TABLE BELOW MUST LIST EVERY ROUTE OF THE APP. A route added without a row here
+fails `test_every_route_is_declared`. A row says, for one (method, path) and one choice of
+path parameters, the status each kind of visitor gets:
+
+    Case("GET", "/timecard/{employee_id}", expect(employee=404, manager=200, office=200,
+         admin=403), params={"employee_id": "unit_colleague"})
+
+`params` values name a sample of `tests/web_world.py` (`World.employees`), taken from the
+visitor's own institution, or from the other one with a "foreign:" prefix. LOGIN means
+"sent to the login page" (302 to /login for a page, 401 for /api/). Each case is asked by
+an anonymous visitor and by the four demo users of each of the two institutions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy.orm import Session
+from web_world import (
+    ANONYMOUS,
+    INSTITUTIONS,
+    ROLES,
+    World,
+    build_world,
+    cheap_hashing,
+    other,
+)
+
+from server.db import make_engine, upgrade
+from server.db.models import Employee
+from server.web.app import route_handlers
+
+LOGIN = "login"
+Status = int | str
+
+
+def expect(*, anonymous: Status = LOGIN, employee: Status, manager: Status, office: Status,
+           admin: Status) -> dict[str, Status]:
+    return {ANONYMOUS: anonymous, "employee": employee, "manager": manager, "office": office,
+            "admin": admin}
+
+
+def everyone(status: Status, anonymous: Status = LOGIN) -> dict[str, Status]:
+    return expect(anonymous=anonymous, employee=status, manager=status, office=status,
+                  admin=status)
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    path: str  # exactly as Litestar lists the route: "/timecard/{employee_id}"
+    expect: dict[str, Status]
+    params: dict[str, str] = field(default_factory=dict)  # name → sample (see module doc)
+    query: str = ""
+    form: dict[str, str] = field(default_factory=dict)  # for POST; the CSRF token is added
+
+
+PUBLIC_200 = everyone(200, anonymous=200)
+TIMECARD_READERS = expect(employee=200, manager=200, office=200, admin=403)
+
+ROUTES: list[Case] = [
+    # --- core: login, home, password ---
+    Case("GET", "/login", PUBLIC_200),
+    Case("POST", "/login", everyone(401, anonymous=401),
+         form={"username": "nobody", "password": "wrong"}),
+    Case("POST", "/logout", everyone(303)),
+    Case("GET", "/password", everyone(200)),
+    Case("POST", "/password", everyone(400), form={"current": "wrong", "new": "x", "confirm": "x"}),
+    Case("GET", "/", everyone(200)),
+    Case("GET", "/api/v1/me", everyone(200)),
+    # --- timecard: own, then by id for each kind of person ---
+    Case("GET", "/timecard", expect(employee=200, manager=200, office=404, admin=403)),
+    Case("GET", "/timecard/{employee_id}", TIMECARD_READERS,
+         params={"employee_id": "self_employee"}, query="month=2026-01"),
+    Case("GET", "/timecard/{employee_id}",
+         expect(employee=404, manager=200, office=200, admin=403),
+         params={"employee_id": "unit_colleague"}),
+    Case("GET", "/timecard/{employee_id}",
+         expect(employee=404, manager=404, office=200, admin=403),
+         params={"employee_id": "other_unit"}),
+    Case("GET", "/timecard/{employee_id}",
+         expect(employee=404, manager=404, office=404, admin=403),
+         params={"employee_id": "foreign:self_employee"}),
+    Case("GET", "/api/v1/timecard/{employee_id}",
+         expect(employee=404, manager=200, office=200, admin=403),
+         params={"employee_id": "manager_self"}),
+    Case("GET", "/api/v1/timecard/{employee_id}",
+         expect(employee=404, manager=404, office=404, admin=403),
+         params={"employee_id": "foreign:unit_colleague"}),
+    # --- static files and the OpenAPI document: public ---
+    Case("GET", "/static/{file_path}", PUBLIC_200, params={"file_path": "=timbra.css"}),
+    Case("HEAD", "/static/{file_path}", PUBLIC_200, params={"file_path": "=timbra.css"}),
+    Case("GET", "/schema", PUBLIC_200),
+    Case("GET", "/schema/openapi.json", PUBLIC_200),
+    Case("GET", "/schema/swagger", PUBLIC_200),
+    Case("GET", "/schema/oauth2-redirect.html", PUBLIC_200),
+    Case("GET", "/schema/{path}", everyone(404, anonymous=404), params={"path": "=nothing"}),
+]
+
+
+def declared_routes(app: Litestar) -> set[tuple[str, str]]:
+    """(method, path) of every route, but Litestar's automatic OPTIONS answers."""
+    return {(method, path) for path, handler in route_handlers(app)
+            for method in handler.http_methods if method != "OPTIONS"}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    folder = tmp_path_factory.mktemp("web_access")
+    engine = make_engine(f"sqlite:///{folder}/timbra.db")
+    upgrade(engine)
+    with cheap_hashing():
+        yield build_world(engine, folder)
+    engine.dispose()
+
+
+def test_every_route_is_declared(world: World) -> None:
+    in_app = declared_routes(world.app)
+    in_table = {(case.method, case.path) for case in ROUTES}
+    assert not in_app - in_table, f"routes missing from ROUTES in this file: {in_app - in_table}"
+    assert not in_table - in_app, f"ROUTES lists routes the app lacks: {in_table - in_app}"
+
+
+def _url(world: World, case: Case, institution: str) -> str:
+    path = case.path
+    for name, sample in case.params.items():
+        if sample.startswith("="):
+            value = sample[1:]
+        elif sample.startswith("foreign:"):
+            value = str(world.employees[(other(institution), sample.removeprefix("foreign:"))])
+        else:
+            value = str(world.employees[(institution, sample)])
+        path = path.replace("{" + name + "}", value)
+    return path + (f"?{case.query}" if case.query else "")
+
+
+def _ask(client: TestClient[Litestar], case: Case, url: str) -> Any:
+    if case.method in ("GET", "HEAD"):
+        return client.request(case.method, url, follow_redirects=False)
+    token = client.cookies.get("timbra_csrf", "")
+    return client.request(case.method, url, data={**case.form, "_csrf_token": token},
+                          follow_redirects=False)
+
+
+def _check(response: Any, wanted: Status, url: str, login_page: str) -> str | None:
+    if wanted == LOGIN:
+        if url.startswith("/api/"):
+            ok = response.status_code == 401
+        else:
+            ok = (response.status_code == 302
+                  and response.headers["location"].startswith(login_page))
+    else:
+        ok = response.status_code == wanted
+    if ok:
+        return None
+    return f"{response.status_code} {response.headers.get('location', '')} (wanted {wanted})"
+
+
+def test_every_route_with_every_role_of_two_institutions(world: World) -> None:
+    failures: list[str] = []
+    with ExitStack() as stack:
+        clients: dict[tuple[str, str], TestClient[Litestar]] = {}
+        for institution in INSTITUTIONS:
+            clients[(institution, ANONYMOUS)] = world.client(stack)
+            for role in ROLES:
+                clients[(institution, role)] = client = world.client(stack)
+                assert world.login(client, institution, role).status_code == 303
+        for case in ROUTES:
+            for (institution, role), client in clients.items():
+                url = _url(world, case, institution)
+                problem = _check(_ask(client, case, url), case.expect[role], url, "/login")
+                if problem:
+                    failures.append(f"{case.method} {url} as {institution}/{role}: {problem}")
+                if case.method not in ("GET", "HEAD") and role != ANONYMOUS:
+                    world.login(client, institution, role)  # a POST may have logged out
+    assert not failures, "\n".join(failures)
+
+
+def test_a_user_who_must_change_password_reaches_only_the_password_pages(
+        world: World) -> None:
+    institution = INSTITUTIONS[0]
+    reachable = {("GET", "/password"), ("POST", "/password"), ("POST", "/logout")}
+    failures: list[str] = []
+    with ExitStack() as stack:
+        for role in ROLES:
+            world.set_must_change(institution, role, True)
+            try:
+                client = world.client(stack)
+                assert world.login(client, institution, role).headers["location"] == "/password"
+                for case in ROUTES:
+                    if case.expect[ANONYMOUS] != LOGIN or (case.method, case.path) in reachable:
+                        continue
+                    url = _url(world, case, institution)
+                    problem = _check(_ask(client, case, url), 403 if url.startswith("/api/")
+                                     else LOGIN, url, "/password")
+                    if problem:
+                        failures.append(f"{case.method} {url} as {role}: {problem}")
+            finally:
+                world.set_must_change(institution, role, False)
+    assert not failures, "\n".join(failures)
+
+
+def test_openapi_document_lists_the_api(world: World) -> None:
+    with TestClient(world.app, base_url="https://testserver.local") as client:
+        paths = client.get("/schema/openapi.json").json()["paths"]
+    assert "/api/v1/timecard/{employee_id}" in paths and "/api/v1/me" in paths
+
+
+def test_the_samples_belong_where_the_table_says(world: World) -> None:
+    """Else the cross-institution and cross-unit rows above would prove nothing."""
+    with Session(world.engine) as session:
+        for institution in INSTITUTIONS:
+            def get(name: str, inst: str = institution) -> Employee:
+                found = session.get(Employee, world.employees[(inst, name)])
+                assert found is not None
+                return found
+            assert get("self_employee").institution_id == institution
+            assert get("unit_colleague").unit == get("manager_self").unit
+            assert get("other_unit").unit != get("manager_self").unit
+            assert get("self_employee", other(institution)).institution_id != institution

@@ -1,0 +1,107 @@
+"""A small world for web tests: the demo of two institutions with their demo users, one
+extra employee in another unit each, and logged-in TestClients per (institution, role).
+
+Password hashing is made cheap here (argon2 with tiny costs): the tests exercise the flow,
+not argon2's parameters, and a full-cost hash takes a quarter of a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from litestar import Litestar
+from litestar.stores.memory import MemoryStore
+from litestar.testing import TestClient
+from sqlalchemy.orm import Session
+
+import server.web.passwords
+from server.db.directory import add_employee
+from server.db.models import Employee, User
+from server.demo.load import load_demo
+from server.demo.users import create_demo_users, demo_password
+from server.web import create_app
+
+INSTITUTIONS = ("university", "school")  # A and B of every cross-institution check
+ROLES = ("employee", "manager", "office", "admin")
+ANONYMOUS = "anonymous"
+CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@contextmanager
+def cheap_hashing() -> Iterator[None]:
+    saved = server.web.passwords.HASHER
+    server.web.passwords.HASHER = CHEAP
+    try:
+        yield
+    finally:
+        server.web.passwords.HASHER = saved
+
+
+@dataclass
+class World:
+    engine: sa.Engine
+    app: Litestar
+    today: date
+    # (institution, role) → username; the demo password is demo_password(institution, role)
+    usernames: dict[tuple[str, str], str] = field(default_factory=dict)
+    # (institution, name) → employee id; names: self_employee (M001, the employee user),
+    # manager_self (M002), unit_colleague (M003, the manager's unit), other_unit (M900)
+    employees: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def client(self, stack: ExitStack) -> TestClient[Litestar]:
+        """A TestClient, closed with `stack`, already holding a CSRF cookie (GET /login
+        sets it). https, because the cookies are Secure and would not be sent over http."""
+        client = stack.enter_context(TestClient(self.app, base_url="https://testserver.local"))
+        client.get("/login")
+        return client
+
+    def login(self, client: TestClient[Litestar], institution: str, role: str,
+              password: str | None = None) -> Any:
+        return client.post("/login", data={
+            "username": self.usernames[(institution, role)],
+            "password": password or demo_password(institution, role),
+            "_csrf_token": client.cookies.get("timbra_csrf", "")}, follow_redirects=False)
+
+    def set_must_change(self, institution: str, role: str, value: bool) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.execute(sa.update(User).where(
+                User.username == self.usernames[(institution, role)]).values(
+                must_change_password=value))
+
+
+def build_world(engine: sa.Engine, data_dir: Path, *, must_change: bool = False) -> World:
+    """Demo data, demo users (passwords already changed unless `must_change`), an app.
+    Call it inside `cheap_hashing()` and keep that open while the world is used."""
+    today = date.today()
+    load_demo(engine, today)
+    users = create_demo_users(engine)
+    world = World(engine, create_app(engine, data_dir=data_dir, session_store=MemoryStore(),
+                                     secret="x" * 40), today)
+    with Session(engine) as session, session.begin():
+        for user in users:
+            world.usernames[(user.institution, user.role)] = user.username
+        session.execute(sa.update(User).values(must_change_password=must_change))
+        for institution in INSTITUTIONS:
+            numbers = {number: id_ for number, id_ in session.execute(
+                sa.select(Employee.number, Employee.id).where(
+                    Employee.institution_id == institution))}
+            other = add_employee(session, institution, "M900", "Altra Persona",
+                                 unit="Altra unità")
+            world.employees.update({
+                (institution, "self_employee"): numbers["M001"],
+                (institution, "manager_self"): numbers["M002"],
+                (institution, "unit_colleague"): numbers["M003"],
+                (institution, "other_unit"): other.id,
+            })
+    return world
+
+
+def other(institution: str) -> str:
+    return INSTITUTIONS[1 - INSTITUTIONS.index(institution)]
