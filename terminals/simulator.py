@@ -342,10 +342,15 @@ class Simulator:
             time.sleep(0.05)
         return True
 
-    def stats(self) -> SimStats:
+    def latencies_ms(self) -> list[float]:
+        """Swipe -> ack of every acknowledged stamp swiped by `run()`."""
         with self._lock:
-            latencies = [(self._acked_at[key] - swiped) * 1000
-                         for key, swiped in self._swiped_at.items() if key in self._acked_at]
+            return [(self._acked_at[key] - swiped) * 1000
+                    for key, swiped in self._swiped_at.items() if key in self._acked_at]
+
+    def stats(self) -> SimStats:
+        latencies = self.latencies_ms()
+        with self._lock:
             last_ack = max(self._acked_at.values(), default=None)
             status = dict(self._status)
             queued, started = self._queued, self._started_at

@@ -149,10 +149,8 @@ def test_unknown_badge_is_shown_on_the_terminal_and_kept_with_its_reason(setup) 
 
 def test_status_heartbeat_records_the_clock_skew(setup) -> None:  # type: ignore[no-untyped-def]
     service, terminal = setup
-    ahead = datetime.now(UTC).replace(microsecond=0)
-    ahead = ahead.replace(second=0) if ahead.second < 30 else ahead
-    status = StatusMessage("online", ahead.fromtimestamp(ahead.timestamp() + 300, UTC),
-                           queued=3, last_seq=17)
+    five_minutes_ahead = datetime.fromtimestamp(datetime.now(UTC).timestamp() + 300, UTC)
+    status = StatusMessage("online", five_minutes_ahead, queued=3, last_seq=17)
     terminal.publish("status", status.encode())
     wait_until(lambda: rows(service, sa.select(Terminal.status))[0][0] == "online")
     [(skew, queued, last_seq)] = rows(

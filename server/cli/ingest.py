@@ -6,15 +6,17 @@ import argparse
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 from server.db import make_engine, upgrade
+from server.ingest.recomputer import Recomputer
 from server.ingest.service import IngestService
 from server.ingest.settings import BrokerSettings, SettingsError
-
-DEFAULT_DATABASE = "sqlite:///timbra-data/timbra.db"
+from server.settings import database_url as default_database_url
 
 
 def register(subparsers: Any) -> None:
@@ -25,11 +27,39 @@ def register(subparsers: Any) -> None:
                         help="broker URL, e.g. mqtt://user:pass@127.0.0.1:1883?protocol=5 "
                              "(default: $TIMBRA_MQTT_URL)")
     parser.add_argument("--client-id", default=None, help="MQTT client id (default timbra-ingest)")
+    parser.add_argument("--recompute", choices=("auto", "process", "thread"), default="auto",
+                        help="keep day results current in a thread of this process or a "
+                             "process of their own; auto: a thread on SQLite (one writer), "
+                             "a process on PostgreSQL")
     parser.set_defaults(func=run_ingest)
+    worker = subparsers.add_parser("recompute", help="keep day results current (started by "
+                                                     "timbra ingest)")
+    worker.add_argument("--database", default=None)
+    worker.add_argument("--parent-pid", type=int, default=None,
+                        help="exit when this process is gone")
+    worker.set_defaults(func=run_recompute)
 
 
 def database_url(given: str | None) -> str:
-    return given or os.environ.get("TIMBRA_DATABASE_URL") or DEFAULT_DATABASE
+    return given or default_database_url()
+
+
+def _on_signals(stop: threading.Event) -> None:
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+
+
+def run_recompute(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    engine = make_engine(database_url(args.database))
+    stop = threading.Event()
+    _on_signals(stop)
+    parent = args.parent_pid
+    # An ingest killed with SIGKILL cannot stop us: notice that its pid is gone.
+    Recomputer(engine, lambda: datetime.now(UTC)).loop(
+        stop, alive=lambda: parent is None or os.getppid() == parent)
+    return 0
 
 
 def run_ingest(args: argparse.Namespace) -> int:
@@ -46,12 +76,31 @@ def run_ingest(args: argparse.Namespace) -> int:
         return 2
     if args.client_id:
         broker = BrokerSettings(**{**vars(broker), "client_id": args.client_id})
-    engine = make_engine(database_url(args.database))
+    database = database_url(args.database)
+    engine = make_engine(database)
     upgrade(engine)
     stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    with IngestService(engine, broker) as service:
+    _on_signals(stop)
+    worker = None
+    mode = args.recompute
+    if mode == "auto":
+        mode = "thread" if engine.dialect.name == "sqlite" else "process"
+    if mode == "process":
+        # The URL goes by environment, not argv: argv is visible to every local user.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "server.cli.main", "recompute",
+             "--parent-pid", str(os.getpid())],
+            env={**os.environ, "TIMBRA_DATABASE_URL": database})
+    try:
+        return _serve(engine, broker, stop, in_thread=worker is None)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(15)
+
+
+def _serve(engine: Any, broker: BrokerSettings, stop: threading.Event, in_thread: bool) -> int:
+    with IngestService(engine, broker, recompute=in_thread) as service:
         # "listening" only once subscribed: a first session gets nothing published before.
         while not service.connected.wait(5):
             if stop.is_set():

@@ -306,3 +306,4 @@ class DirtyDay(Base):
 # The tables as Core objects, for bulk statements that need no ORM objects.
 STAMPS: Table = Base.metadata.tables["stamps"]
 DAY_RESULTS: Table = Base.metadata.tables["day_results"]
+DIRTY_DAYS: Table = Base.metadata.tables["dirty_days"]

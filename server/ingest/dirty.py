@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from server.db.models import DirtyDay
+from server.db.models import DIRTY_DAYS, DirtyDay
 from server.ingest.store import EmployeeDay
 
 Taken = tuple[EmployeeDay, datetime]
@@ -27,10 +27,11 @@ def mark_dirty(session: Session, days: Iterable[EmployeeDay], now: datetime) -> 
     if not rows:
         return
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement: Any = dialect.insert(DirtyDay).values(rows)
+    statement: Any = dialect.insert(DIRTY_DAYS)
+    # Parameters apart from the statement: compiled once and cached, run as executemany.
     session.execute(statement.on_conflict_do_update(
         index_elements=["employee_id", "day"],
-        set_={"marked_at": statement.excluded.marked_at}))
+        set_={"marked_at": statement.excluded.marked_at}), rows)
 
 
 def take_dirty(session: Session, limit: int = 2000) -> list[Taken]:
@@ -43,11 +44,11 @@ def clear_dirty(session: Session, taken: list[Taken]) -> None:
     """Forget the days handled, unless they were marked again after being taken."""
     if not taken:
         return
-    for start in range(0, len(taken), 200):
-        chunk = taken[start:start + 200]
-        session.execute(delete(DirtyDay).where(or_(*(
-            and_(DirtyDay.employee_id == e, DirtyDay.day == d, DirtyDay.marked_at <= marked)
-            for (_, e, d), marked in chunk))))
+    for start in range(0, len(taken), 500):
+        # An exact marked_at: one marked again since has a newer one and stays.
+        keys = [(e, d, marked) for (_, e, d), marked in taken[start:start + 500]]
+        session.execute(delete(DirtyDay).where(
+            tuple_(DirtyDay.employee_id, DirtyDay.day, DirtyDay.marked_at).in_(keys)))
 
 
 def pending(session: Session) -> list[tuple[int, date]]:

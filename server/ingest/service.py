@@ -30,12 +30,12 @@ from sqlalchemy.orm import Session
 
 from server.db.engine import make_sessionmaker
 from server.db.models import Terminal
-from server.ingest.dirty import clear_dirty, mark_dirty, take_dirty
+from server.ingest.dirty import mark_dirty
 from server.ingest.incoming import Incoming
 from server.ingest.keypad import keypad_config
 from server.ingest.last_stamps import last_stamps
 from server.ingest.lookup import Lookup
-from server.ingest.recompute import evaluate_days, store_results
+from server.ingest.recomputer import Computed, Recomputer
 from server.ingest.settings import BrokerSettings
 from server.ingest.store import BatchOutcome, reject, store_stamps
 from server.ingest.terminal_status import apply_status
@@ -51,7 +51,6 @@ from terminals.protocol import (
 
 log = logging.getLogger("timbra.ingest")
 
-RECOMPUTE_PAUSE_S = 2.0  # day results lag a burst by this much, not the stamps' acks
 RECEIVE_MAXIMUM = 2000  # unacknowledged QoS 1 messages the broker may send us at once
 
 
@@ -67,7 +66,6 @@ class IngestStats:
     rejected: int = 0
     batches: int = 0
     db_errors: int = 0
-    recomputed: int = 0
 
     def add(self, outcome: BatchOutcome) -> None:
         self.stored += outcome.stored
@@ -79,7 +77,9 @@ class IngestStats:
 
 class IngestService:
     def __init__(self, engine: Engine, broker: BrokerSettings, *, batch_max: int = 1000,
-                 batch_wait_s: float = 0.01, clock: Callable[[], datetime] = utc_now) -> None:
+                 batch_wait_s: float = 0.003, clock: Callable[[], datetime] = utc_now,
+                 recompute: bool = True) -> None:
+        """`recompute=False` when a `timbra recompute` process keeps day results current."""
         self.engine = engine
         self.broker = broker
         self.batch_max = batch_max
@@ -87,6 +87,10 @@ class IngestService:
         self.clock = clock
         self.sessions = make_sessionmaker(engine)
         self.lookup = Lookup()
+        self.recompute = recompute
+        # Results computed by the recompute thread are written by the writer thread.
+        self._computed: queue.Queue[Computed] = queue.Queue()
+        self.recomputer = Recomputer(engine, clock, self.lookup, write=self._computed.put)
         self.stats = IngestStats()
         self.connected = threading.Event()
         self._inbox: queue.Queue[Incoming] = queue.Queue()
@@ -94,6 +98,7 @@ class IngestService:
         self._running = threading.Event()
         self._stopped = threading.Event()
         self._busy = threading.Event()
+        self._last_batch = 0.0  # monotonic time of the last stamp batch
         self._threads: list[threading.Thread] = []
         self.client = self._make_client()
 
@@ -101,8 +106,10 @@ class IngestService:
 
     def start(self) -> None:
         self._running.set()
-        for target, name in ((self._write_loop, "ingest-writer"),
-                             (self._recompute_loop, "ingest-recompute")):
+        loops = [(self._write_loop, "ingest-writer")]
+        if self.recompute:
+            loops.append((self._recompute_loop, "ingest-recompute"))
+        for target, name in loops:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -195,8 +202,10 @@ class IngestService:
         while self._running.is_set():
             batch = self._take_batch()
             if not batch:
+                self._write_computed()
                 continue
             self._busy.set()
+            self._last_batch = time.monotonic()
             try:
                 outcome = self._commit(batch)
                 if outcome is None:
@@ -206,6 +215,19 @@ class IngestService:
                 log.exception("writer failed on a batch of %d; not acknowledged", len(batch))
             finally:
                 self._busy.clear()
+            self._write_computed(limit=1)  # a little between batches, stamps first
+
+    def _write_computed(self, limit: int = 20) -> None:
+        for _ in range(limit):
+            try:
+                computed = self._computed.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                self.recomputer.store(computed)
+            except (OperationalError, InterfaceError):
+                self._dirty.set()  # still marked dirty: computed again later
+                return
 
     def _take_batch(self) -> list[Incoming]:
         try:
@@ -305,34 +327,10 @@ class IngestService:
     # --- day results ----------------------------------------------------------------------
 
     def _recompute_loop(self) -> None:
-        """Recompute what is marked dirty: at start (a crash may have left some), then
-        whenever the writer says so, at most every RECOMPUTE_PAUSE_S during a burst."""
-        self._dirty.set()
-        while self._running.is_set():
-            if not self._dirty.wait(0.5):
-                continue
-            self._dirty.clear()
-            try:
-                while self._running.is_set() and self._recompute_some():
-                    pass
-            except (OperationalError, InterfaceError):
-                self._dirty.set()  # the writer logs the outage; try again later
-            except Exception:
-                log.exception("recompute failed; the days stay marked and are retried")
-            self._stopped.wait(RECOMPUTE_PAUSE_S)
+        self.recomputer.loop(self._stopped, self._dirty, busy=self._busy_with_stamps)
 
-    def _recompute_some(self) -> bool:
-        """One round; returns whether there may be more."""
-        with self.sessions() as session:  # reading only: no write lock held meanwhile
-            taken = take_dirty(session)
-            if not taken:
-                return False
-            results = evaluate_days(session, self.lookup, [day for day, _ in taken],
-                                    self.clock())
-        with self.sessions.begin() as session:
-            self.stats.recomputed += store_results(session, results)
-            clear_dirty(session, taken)
-        return len(taken) >= 2000
+    def _busy_with_stamps(self) -> bool:
+        return self._inbox.qsize() > 0 or time.monotonic() - self._last_batch < 0.5
 
     # --- retained configuration for keypads ------------------------------------------------
 

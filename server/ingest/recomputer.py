@@ -1,0 +1,101 @@
+"""The worker that keeps day results current from the dirty-days table.
+
+It runs as a thread of the ingest service or as a process of its own
+(`timbra recompute`, which `timbra ingest` starts by default): the engine's
+CPU work then never holds the ingest's interpreter lock while stamps wait for
+their commit and ack.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from server.db.engine import make_sessionmaker
+from server.ingest.dirty import Taken, clear_dirty, take_dirty
+from server.ingest.lookup import Lookup
+from server.ingest.recompute import evaluate_days, store_results
+from server.ingest.store import EmployeeDay
+
+log = logging.getLogger("timbra.recompute")
+
+ROUND = 2000  # employee-days read per round
+WRITE_CHUNK = 100  # employee-days per write transaction: SQLite has one writer
+PAUSE_S = 2.0  # during a burst, a day is recomputed at most this often
+MAX_LAG_S = 30.0  # however busy the ingest, day results are at most this late
+
+
+Computed = tuple[list[dict[str, Any]], list[Taken]]  # result rows, the dirty marks they clear
+
+
+class Recomputer:
+    """`write`, when given, receives each chunk to write instead of writing it here: the
+    ingest passes its writer thread's queue, so SQLite never sees two writers."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime],
+                 lookup: Lookup | None = None,
+                 write: Callable[[Computed], None] | None = None) -> None:
+        self.sessions = make_sessionmaker(engine)
+        self.lookup = lookup or Lookup()
+        self.clock = clock
+        self.write = write or self.store
+        self.recomputed = 0
+
+    def store(self, computed: Computed) -> None:
+        results, taken = computed
+        with self.sessions.begin() as session:
+            self.recomputed += store_results(session, results)
+            clear_dirty(session, taken)
+
+    def loop(self, stop: threading.Event, wake: threading.Event | None = None,
+             alive: Callable[[], bool] = lambda: True,
+             busy: Callable[[], bool] = lambda: False) -> None:
+        """Until `stop`: recompute what is dirty (a crash may have left some), then wait
+        for `wake` (or poll when there is none), never more often than PAUSE_S.
+
+        While `busy()` (stamps arriving faster than they are written) it waits, up to
+        MAX_LAG_S: the terminals wait for acks, nobody waits for a day result."""
+        while not stop.is_set() and alive():
+            waited = 0.0
+            while busy() and waited < MAX_LAG_S and not stop.is_set():
+                stop.wait(0.2)
+                waited += 0.2
+            try:
+                while not stop.is_set() and self.run_once():
+                    pass
+            except (OperationalError, InterfaceError) as exc:
+                log.warning("database unavailable for recompute (%s)", type(exc).__name__)
+            except Exception:
+                log.exception("recompute failed; the days stay marked and are retried")
+            stop.wait(PAUSE_S)
+            if wake is not None:
+                while not wake.wait(0.5):
+                    if stop.is_set() or not alive():
+                        return
+                wake.clear()
+
+    def run_once(self) -> bool:
+        """One round; returns whether there may be more."""
+        with self.sessions() as session:  # reading only: no write lock held meanwhile
+            taken = take_dirty(session, ROUND)
+            if not taken:
+                return False
+            # One call per date: evaluate_days reads employees x dates, which across
+            # many dates (a terminal replaying last week) would read far too much.
+            by_date: dict[date, list[EmployeeDay]] = defaultdict(list)
+            for day, _ in taken:
+                by_date[day[2]].append(day)
+            results = [row for days in by_date.values()
+                       for row in evaluate_days(session, self.lookup, days, self.clock())]
+        for start in range(0, len(taken), WRITE_CHUNK):
+            chunk = taken[start:start + WRITE_CHUNK]
+            keys = {(e, d) for (_, e, d), _ in chunk}
+            self.write(([r for r in results if (r["employee_id"], r["day"]) in keys], chunk))
+        return len(taken) >= ROUND
