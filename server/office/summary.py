@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -68,7 +68,11 @@ def month_summary(session: Session, actor: User, employee_id: int, year: int,
     return MonthSummary(employee, result, pending, [f.to_json() for f in result.flags])
 
 
-def evaluate_months(session: Session, rules: RulesInForce, employees: Collection[Employee],
+class PolicySource(Protocol):
+    def on(self, institution_id: str, day: date) -> Policy | None: ...
+
+
+def evaluate_months(session: Session, rules: PolicySource, employees: Collection[Employee],
                     year: int, month: int, *, with_opening: bool = False,
                     ) -> dict[int, MonthResult]:
     """The month of each employee, read in three queries whatever their number."""

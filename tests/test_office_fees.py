@@ -1,0 +1,56 @@
+"""Badge replacement fees from the rule files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+from office_world import World, world
+from sqlalchemy.orm import Session
+
+from server.db.models import Badge
+from server.office.errors import NotAllowed, OfficeError
+from server.office.fees import replace_badge
+
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def session(db_engine: sa.Engine) -> Iterator[Session]:
+    with Session(db_engine) as session:
+        yield session
+
+
+def charge(w: World, reason: str, badge: str | None = None) -> int:
+    return replace_badge(w.session, w.users["office"], w.employees["ann"].id, reason,
+                         new_badge=badge, now=NOW).amount_cents
+
+
+def test_school_charges_5_euro_the_first_time_and_10_after(session: Session) -> None:
+    """Seed 003: "una somma pari a 5 euro per la prima richiesta ed a 10 euro per le
+    successive"."""
+    w = world(session, "school")
+    assert [charge(w, "lost", "2001"), charge(w, "damaged", "2002"),
+            charge(w, "lost", "2003")] == [500, 1000, 1000]
+    live = session.scalars(sa.select(Badge.code).where(Badge.revoked_at.is_(None))).all()
+    assert live == ["2003"]
+
+
+def test_academy_charges_5_euro_for_damage_or_loss_and_nothing_if_demagnetised(
+        session: Session) -> None:
+    """Seed 004: "In caso di smagnetizzazione del badge ... provvederà a sostituirlo
+    gratuitamente"; damage or loss: "la relativa spesa pari a € 5,00"."""
+    w = world(session, "academy")
+    assert [charge(w, "demagnetised"), charge(w, "lost"), charge(w, "damaged")] == [
+        0, 500, 500]
+    with pytest.raises(OfficeError, match="non prevedono"):
+        charge(w, "stolen")
+
+
+def test_only_the_office_replaces_badges(session: Session) -> None:
+    w = world(session, "school")
+    with pytest.raises(NotAllowed):
+        replace_badge(session, w.users["lab_head"], w.employees["ann"].id, "lost", now=NOW,
+                      day=date(2026, 3, 2))
