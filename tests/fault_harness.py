@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from server.broker.acl import SERVER_USER
+
 ROOT = Path(__file__).resolve().parent.parent
 MOSQUITTO = "/usr/sbin/mosquitto"
 
@@ -41,14 +43,20 @@ def port_open(port: int) -> bool:
 
 
 class PrivateMosquitto:
-    """`mosquitto -c` with settings that keep QoS 1 messages for slow subscribers."""
+    """`mosquitto -c` with settings that keep QoS 1 messages for slow subscribers.
+
+    Anonymous by default; `use_config` swaps in timbra's shipped configuration
+    (credentials and ACL generated from the database by `write_config`).
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        self.conf = directory / "mosquitto.conf"
+        self.user = ""  # "user:password@" for URLs, once use_config is called
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / "mosquitto.conf").write_text(
+        self.conf.write_text(
             f"listener {self.port} 127.0.0.1\n"
             "allow_anonymous true\n"
             "persistence true\n"
@@ -60,12 +68,16 @@ class PrivateMosquitto:
             "persistent_client_expiration 1d\n"
             f"log_dest file {directory}/mosquitto.log\n")
 
+    def use_config(self, conf: Path, server_password: str) -> None:
+        self.conf = conf
+        self.user = f"{SERVER_USER}:{server_password}@"
+
     @property
     def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
+        return f"mqtt://{self.user}127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.process = subprocess.Popen([MOSQUITTO, "-c", str(self.directory / "mosquitto.conf")],
+        self.process = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(lambda: port_open(self.port), 10, "mosquitto to listen")
 
@@ -103,11 +115,13 @@ class IngestProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # Credentials by environment, as an administrator should pass them: argv is public.
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "TIMBRA_MQTT_URL": self.mqtt_url,
+               "TIMBRA_DATABASE_URL": self.database}
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "server.cli.main", "ingest", "--database", self.database,
-                 "--mqtt", self.mqtt_url, "--client-id", self.client_id],
+                [sys.executable, "-m", "server.cli.main", "ingest",
+                 "--client-id", self.client_id],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         wait_for(self._listening, 30, "timbra ingest to start")
 

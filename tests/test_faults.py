@@ -8,6 +8,7 @@ stamp the terminals took is in the database exactly once, with its own time.
 
 from __future__ import annotations
 
+import getpass
 import json
 import sqlite3
 import threading
@@ -27,6 +28,8 @@ from hypothesis import strategies as st
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.orm import Session
 
+from server.broker.mosquitto import BrokerSettings as MosquittoSettings
+from server.broker.mosquitto import write_config
 from server.db import make_engine
 from server.db.directory import add_employee, add_terminal, ensure_institution
 from server.db.models import DayResultRow, RejectedMessage, Stamp, Terminal
@@ -45,12 +48,14 @@ class Rig:
     mosquitto: PrivateMosquitto
     ingest: IngestProcess
     workdir: Path
+    credentials: dict[str, tuple[str, str | None]]  # terminal -> its broker login
 
     def simulator(self, terminals: int | list[str] = TERMINALS, **kwargs: object) -> Simulator:
         return Simulator(institution="university", workdir=self.workdir / "terminals",
                          terminals=terminals, badges=BADGES,
                          broker=BrokerConfig(port=self.mosquitto.port, protocol="5"),
-                         resend_seconds=3, heartbeat_seconds=5, **kwargs)  # type: ignore[arg-type]
+                         credentials=self.credentials, resend_seconds=3,
+                         heartbeat_seconds=5, **kwargs)  # type: ignore[arg-type]
 
     def stored(self) -> int:
         with self.engine.connect() as connection:
@@ -69,21 +74,29 @@ class Rig:
 
 @pytest.fixture
 def rig(db_engine: sa.Engine, db_url: str, tmp_path: Path) -> Iterator[Rig]:
+    credentials: dict[str, tuple[str, str | None]] = {}
+    mosquitto = PrivateMosquitto(tmp_path / "mosquitto")
     with Session(db_engine) as session:
         ensure_institution(session, "university", "Università degli Studi di Milano")
         for t in range(TERMINALS + 1):  # the last one is the attackers' terminal
-            add_terminal(session, "university", f"t{t + 1:02d}")
+            made = add_terminal(session, "university", f"t{t + 1:02d}")
+            credentials[made.terminal.code] = (made.terminal.username, made.password)
             for b in range(BADGES):
                 badge = f"{t + 1:03d}{b + 1:05d}"  # the simulator's badge numbers
                 add_employee(session, "university", badge, f"Dipendente {badge}", badge=badge)
         session.commit()
-    mosquitto = PrivateMosquitto(tmp_path / "mosquitto")
+        # The configuration timbra ships: passwords and an ACL per terminal.
+        written = write_config(session, tmp_path / "mosquitto", MosquittoSettings(
+            port=mosquitto.port, bind="127.0.0.1", data_dir=tmp_path / "mosquitto" / "data",
+            expiration="1d", user=getpass.getuser()),  # owns the 0600 password file
+            server_password="fault-test-server")
+    mosquitto.use_config(written.conf, "fault-test-server")
     mosquitto.start()
     ingest = IngestProcess(db_url, mosquitto.url, tmp_path / "ingest.log",
                            client_id=f"ingest-{uuid.uuid4().hex[:8]}")
     ingest.start()
     try:
-        yield Rig(db_engine, mosquitto, ingest, tmp_path)
+        yield Rig(db_engine, mosquitto, ingest, tmp_path, credentials)
     finally:
         ingest.stop()
         mosquitto.stop()
@@ -250,6 +263,7 @@ def test_a_thousand_hostile_payloads_are_rejected_and_valid_stamps_around_them_k
         rig: Rig, payloads: list[bytes]) -> None:
     rejected_before, stored_before = _rejected(rig), rig.stored()
     client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    client.username_pw_set(*rig.credentials[ATTACKER])  # a terminal gone rogue
     client.connect("127.0.0.1", rig.mosquitto.port)
     client.loop_start()
     with rig.simulator(terminals=["t01", "t02"]) as simulator:
