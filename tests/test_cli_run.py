@@ -1,4 +1,5 @@
-"""`make run` on a fresh directory: embedded broker, ingest, two terminals, day results."""
+"""`make run` on a fresh directory: embedded broker, ingest, two terminals, day results,
+and the web pages with the demo users printed at start."""
 
 from __future__ import annotations
 
@@ -6,21 +7,43 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
 from fault_harness import ROOT, free_port
 
 
 def test_timbra_run_shows_live_stamps_in_the_day_results(tmp_path: Path) -> None:
+    web_port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "server.cli.main", "run", "--port", str(free_port()),
-         "--swipe-every", "0.5"],
+         "--swipe-every", "0.5", "--web-port", str(web_port)],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    time.sleep(13)  # the report comes every 10 s
+    lines: list[str] = []
+    errors: list[str] = []
+    readers = [threading.Thread(target=lambda: lines.extend(process.stdout or []), daemon=True),
+               threading.Thread(target=lambda: errors.extend(process.stderr or []), daemon=True)]
+    for reader in readers:
+        reader.start()
+    deadline = time.monotonic() + 60
+    # The first start hashes the demo passwords; then a report comes every 10 s.
+    while time.monotonic() < deadline and not re.search(
+            r"UNI1001 Maria Rossi +stamps [1-9]", "".join(lines)):
+        time.sleep(0.5)
+    # The pages answer while it runs: the login page, and the OpenAPI document.
+    with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/login", timeout=10) as page:
+        login_page = page.read().decode()
+    with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/schema/openapi.json",
+                                timeout=10) as schema:
+        api_paths = schema.read().decode()
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=30)
+    process.wait(timeout=30)
+    for reader in readers:
+        reader.join(5)
+    out, err = "".join(lines), "".join(errors)
     assert process.returncode == 0, err
     assert "timbra è in esecuzione" in out and "terminal: university/ingresso-festa" in out
     stored = [int(n) for n in re.findall(r"ingest: stored (\d+)", out)]
@@ -29,3 +52,14 @@ def test_timbra_run_shows_live_stamps_in_the_day_results(tmp_path: Path) -> None
     assert re.search(r"UNI1001 Maria Rossi +stamps [1-9]", out), out
     assert (tmp_path / "timbra-data" / "timbra.db").exists()
     assert "Traceback" not in err
+    # The web address and a demo user per role and institution, with its demo password.
+    assert f"web:      http://127.0.0.1:{web_port}/" in out
+    assert re.search(r"university +employee +university\.dipendente +demo-university-employee-1",
+                     out), out
+    assert "DEMO passwords" in out
+    assert 'name="password"' in login_page and "_csrf_token" in login_page
+    assert "/api/v1/timecard/{employee_id}" in api_paths
+    # The web secret was made at first start, readable by its owner only.
+    secret = tmp_path / "timbra-data" / "web-secret"
+    assert secret.stat().st_mode & 0o077 == 0
+    assert secret.read_text().strip() not in out + err

@@ -28,9 +28,11 @@ from server.db.models import Badge, DayResultRow, Employee
 from server.db.models import Stamp as StampRow
 from server.demo.load import DemoTerminal, load_demo
 from server.demo.stamps import demo_stamps
+from server.demo.users import DemoUser, create_demo_users, print_demo_users
 from server.ingest.service import IngestService
 from server.ingest.settings import BrokerSettings, SettingsError
 from server.settings import database_url, mqtt_url
+from server.web.serve import DEFAULT_PORT, WebServerError, serve_web
 from terminals.config import BrokerConfig
 from terminals.link import Link
 from terminals.outbox import Outbox
@@ -44,6 +46,8 @@ def register(subparsers: Any) -> None:
                         help=f"embedded broker port (default {EMBEDDED_PORT})")
     parser.add_argument("--swipe-every", type=float, default=5.0,
                         help="seconds between simulated swipes (default 5)")
+    parser.add_argument("--web-port", type=int, default=DEFAULT_PORT,
+                        help=f"web pages on 127.0.0.1:PORT (default {DEFAULT_PORT})")
     parser.add_argument("--no-terminals", action="store_true",
                         help="do not start the two simulated terminals")
     parser.set_defaults(func=run)
@@ -55,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     engine = make_engine(database_url())
     upgrade(engine)
     live = load_demo(engine, date.today())
+    demo_users = create_demo_users(engine)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -62,6 +67,13 @@ def run(args: argparse.Namespace) -> int:
         try:
             broker = _broker(args, stack)
         except (EmbeddedBrokerError, SettingsError) as exc:
+            print(f"timbra run: {exc}", file=sys.stderr)
+            return 2
+        try:
+            # Plain http on this machine only, so no Secure cookies: browsers would drop them.
+            web = stack.enter_context(serve_web(engine, port=args.web_port,
+                                                secure_cookies=False))
+        except WebServerError as exc:
             print(f"timbra run: {exc}", file=sys.stderr)
             return 2
         service = stack.enter_context(IngestService(engine, broker))
@@ -72,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
             _terminal(stack, demo, broker) for demo in live]
         for link, demo in zip(links, live, strict=True):
             _this_morning(engine, link, demo)
-        _banner(broker, links)
+        _banner(broker, links, web, demo_users)
         swiper = threading.Thread(target=_swipe, args=(links, live, args.swipe_every, stop),
                                   daemon=True)
         swiper.start()
@@ -131,14 +143,15 @@ def _swipe(links: list[Link], live: list[DemoTerminal], every: float,
         link.stamp(rng.choice(demo.badges))
 
 
-def _banner(broker: BrokerSettings, links: list[Link]) -> None:
+def _banner(broker: BrokerSettings, links: list[Link], web: str,
+            demo_users: list[DemoUser]) -> None:
     print("timbra is running / timbra è in esecuzione")
     print(f"  database: {database_url()}")
     print(f"  broker:   {broker.redacted()}")
     for link in links:
         print(f"  terminal: {link.institution}/{link.terminal} (simulated, swiping demo badges)")
-    print("  web:      not yet (issue 4); day results are printed below every 10 s")
-    print("Ctrl+C to stop.", flush=True)
+    print_demo_users(web, demo_users)
+    print("Day results are printed below every 10 s. Ctrl+C to stop.", flush=True)
 
 
 def _report(engine: Engine, live: list[DemoTerminal], service: IngestService) -> None:
@@ -157,7 +170,7 @@ def _report(engine: Engine, live: list[DemoTerminal], service: IngestService) ->
                       f"stamps {seen}  worked {_hm(worked)}  due {_hm(due)}")
     stats = service.stats
     print(f"ingest: stored {stats.stored}, duplicates {stats.duplicates}, "
-          f"rejected {stats.rejected}, days recomputed {stats.recomputed}", flush=True)
+          f"rejected {stats.rejected}, days recomputed {service.recomputer.recomputed}", flush=True)
 
 
 def _hm(minutes: int) -> str:

@@ -65,3 +65,13 @@ def _display(role: str, employee: Employee | None) -> str:
     if employee is not None:
         return employee.name
     return {"office": "Ufficio Personale (demo)", "admin": "Amministratore (demo)"}.get(role, role)
+
+
+def print_demo_users(url: str, users: list[DemoUser]) -> None:
+    print(f"  web:      {url}")
+    print("  demo users (DEMO passwords, fixed and public: demo data only; "
+          "change at first login) / utenti demo:")
+    for user in users:
+        note = "  (password already changed)" if user.changed else ""
+        print(f"    {user.institution:<10} {user.role:<8} {user.username:<24} "
+              f"{user.password}{note}")

@@ -45,7 +45,7 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
     """The app. `secure_cookies=False` only for plain-http development on 127.0.0.1
     (browsers drop Secure cookies there); tests and `timbra run` say which they use."""
     secret = secret or load_or_create_secret(data_dir)
-    store = session_store or FileStore(data_dir / "sessions")
+    store = session_store or FileStore(data_dir / "sessions", create_directories=True)
     sessions = RotatingSessionConfig(
         key=SESSION_COOKIE, max_age=SESSION_HOURS * 3600, secure=secure_cookies,
         httponly=True, samesite="lax", renew_on_access=True)
