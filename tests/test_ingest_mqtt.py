@@ -193,3 +193,18 @@ def test_days_left_dirty_by_a_crash_are_recomputed_at_start(db_engine: sa.Engine
         wait_until(lambda: bool(rows(service, sa.select(DayResultRow.worked))))
         [(worked,)] = rows(service, sa.select(DayResultRow.worked))
     assert worked > 0
+
+
+def test_a_terminal_added_later_gets_its_keypad_codes_when_it_comes_online(setup) -> None:  # type: ignore[no-untyped-def]
+    service, _ = setup
+    code = f"t{uuid.uuid4().hex[:10]}"
+    with Session(service.engine) as session:
+        add_terminal(session, "university", code)
+        session.commit()
+    late = FakeTerminal("university", code)
+    try:
+        late.publish("status", StatusMessage("online", datetime.now(UTC)).encode())
+        wait_until(lambda: late.config is not None)
+        assert decode_config(late.config or b"").institution == "university"
+    finally:
+        late.close()

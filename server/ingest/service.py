@@ -292,8 +292,8 @@ class IngestService:
         outcome = store_stamps(session, self.lookup, stamps, now)
         mark_dirty(session, outcome.affected, now)
         for item in batch:
-            if item.topic.endswith("/status"):
-                apply_status(session, self.lookup, item)
+            if item.topic.endswith("/status") and apply_status(session, self.lookup, item):
+                outcome.came_online.append(item.topic)
         return outcome
 
     def _acknowledge(self, batch: list[Incoming], outcome: BatchOutcome) -> None:
@@ -311,6 +311,9 @@ class IngestService:
         for item in batch:
             if item.topic.endswith("/query"):
                 self._answer(item)
+        if outcome.came_online:
+            # A terminal added since we connected has no retained config yet.
+            self._publish_configs({parse_topic(t).terminal for t in outcome.came_online})
 
     def _answer(self, item: Incoming) -> None:
         try:
@@ -334,9 +337,10 @@ class IngestService:
 
     # --- retained configuration for keypads ------------------------------------------------
 
-    def _publish_configs(self) -> None:
+    def _publish_configs(self, only: set[str] | None = None) -> None:
         with self.sessions() as session:
-            terminals = session.execute(select(Terminal.institution_id, Terminal.code)).all()
+            terminals = [(i, c) for i, c in session.execute(
+                select(Terminal.institution_id, Terminal.code)) if only is None or c in only]
         configs: dict[str, bytes] = {}
         today = self.clock().date()
         for institution, code in terminals:

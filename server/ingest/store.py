@@ -44,6 +44,7 @@ class BatchOutcome:
     duplicates: int = 0
     conflicts: int = 0
     rejected: int = 0
+    came_online: list[str] = field(default_factory=list)  # status topics, for configs
 
     def merge(self, other: BatchOutcome) -> None:
         for key, items in other.acks.items():
