@@ -11,7 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from server.db.directory import add_employee, add_terminal, ensure_institution
-from server.db.models import DayResultRow, RejectedMessage, Stamp, StampConflict
+from server.db.models import (
+    DayResultRow,
+    MonthClose,
+    RejectedMessage,
+    Stamp,
+    StampConflict,
+    User,
+)
 from server.ingest.dirty import clear_dirty, mark_dirty, pending, take_dirty
 from server.ingest.incoming import Incoming
 from server.ingest.lookup import Lookup
@@ -134,6 +141,19 @@ def test_double_swipe_inside_the_rule_window_is_stored_and_flagged(session: Sess
           stamp(3, "2026-03-02T08:05:00"))
     flags = dict(session.execute(sa.select(Stamp.seq, Stamp.flags)).all())
     assert flags == {1: "late", 2: "late,double_swipe", 3: "late"}
+
+
+def test_a_stamp_for_a_closed_month_is_kept_and_flagged_not_recomputed(session: Session) -> None:
+    office = User(institution_id="university", username="uff", display_name="Ufficio",
+                  role="office", password_hash="x", created_at=NOW)
+    session.add(office)
+    session.flush()
+    session.add(MonthClose(institution_id="university", year=2026, month=2, state="closed",
+                           started_by=office.id, started_at=NOW))
+    session.commit()
+    outcome = store(session, stamp(1, "2026-02-27T08:00:00"))
+    assert session.scalars(sa.select(Stamp.flags)).one() == "late,closed_month"
+    assert outcome.affected == set()
 
 
 def test_day_result_follows_the_rules_seed_001(session: Session) -> None:

@@ -13,13 +13,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from server.db.models import STAMPS, RejectedMessage, Stamp, StampConflict
+from server.db.models import STAMPS, MonthClose, RejectedMessage, Stamp, StampConflict
 from server.ingest.incoming import Incoming
 from server.ingest.lookup import Holder, KnownTerminal, Lookup
+from server.office.month_lock import LOCKED_STATES
 from terminals.protocol import AckItem, ProtocolError, StampMessage, decode_stamp, parse_topic
 
 FUTURE_MARGIN = timedelta(minutes=5)  # a stamp later than this after "now" is flagged
@@ -77,7 +79,7 @@ def store_stamps(session: Session, lookup: Lookup, batch: Sequence[Incoming],
     accepted = [a for item in batch if (a := _accept(session, lookup, item, outcome))]
     existing = _existing(session, accepted)
     holders = _holders(session, lookup, accepted)
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     conflicts: list[_Conflict] = []
     fresh: dict[tuple[int, int], str] = {}
     for item in accepted:
@@ -98,6 +100,7 @@ def store_stamps(session: Session, lookup: Lookup, batch: Sequence[Incoming],
             continue
         fresh[key] = body
         rows.append(_row(lookup, item, holder, body, now, outcome))
+    _flag_closed_months(session, rows, outcome)
     if rows:
         # Core, not the ORM's bulk path: these rows need no objects.
         session.execute(insert(STAMPS), rows)
@@ -186,7 +189,7 @@ def _write_conflicts(session: Session, conflicts: list[_Conflict]) -> None:
 
 
 def _row(lookup: Lookup, item: _Accepted, holder: Holder, body: str, now: datetime,
-         outcome: BatchOutcome) -> dict[str, object]:
+         outcome: BatchOutcome) -> dict[str, Any]:
     message, terminal = item.message, item.terminal
     institution = terminal.institution_id
     local = message.time.astimezone(lookup.zone(institution))
@@ -228,6 +231,24 @@ def _flags(lookup: Lookup, terminal: KnownTerminal, moment: datetime, day: date,
     if day < now.astimezone(lookup.zone(terminal.institution_id)).date():
         flags.append("late")  # replayed after its day: that day is recomputed
     return flags
+
+
+def _flag_closed_months(session: Session, rows: list[dict[str, Any]],
+                        outcome: BatchOutcome) -> None:
+    """A stamp for a closed month is stored (never lost) but flagged for the office, and
+    its day is not recomputed: the closed figures change only through a reopen."""
+    months = {(r["institution_id"], r["local_date"].year, r["local_date"].month) for r in rows}
+    if not months:
+        return
+    locked = set(session.execute(
+        select(MonthClose.institution_id, MonthClose.year, MonthClose.month).where(
+            MonthClose.institution_id.in_({m[0] for m in months}),
+            MonthClose.state.in_(LOCKED_STATES))).all())
+    for row in rows:
+        day = row["local_date"]
+        if (row["institution_id"], day.year, day.month) in locked:
+            row["flags"] = ",".join(filter(None, [row["flags"], "closed_month"]))
+            outcome.affected.discard((row["institution_id"], row["employee_id"], day))
 
 
 def _double_swipe(lookup: Lookup, holder: Holder, moment: datetime, institution: str,
