@@ -65,6 +65,12 @@ class Case:
 
 PUBLIC_200 = everyone(200, anonymous=200)
 TIMECARD_READERS = expect(employee=200, manager=200, office=200, admin=403)
+ADMIN_ONLY = expect(employee=403, manager=403, office=403, admin=200)
+ADMIN_ONLY_400 = expect(employee=403, manager=403, office=403, admin=400)
+ADMIN_OFFICE = expect(employee=403, manager=403, office=200, admin=200)
+ADMIN_OFFICE_400 = expect(employee=403, manager=403, office=400, admin=400)
+# Another institution's row: refused by role first, else not found.
+NOBODY_404 = expect(employee=403, manager=403, office=403, admin=404)
 
 ROUTES: list[Case] = [
     # --- core: login, home, password ---
@@ -95,6 +101,59 @@ ROUTES: list[Case] = [
     Case("GET", "/api/v1/timecard/{employee_id}",
          expect(employee=404, manager=404, office=404, admin=403),
          params={"employee_id": "foreign:unit_colleague"}),
+    # --- administrator: terminals, faults, employees, users, rules, plugins, audit ---
+    *[Case("GET", path, ADMIN_ONLY) for path in (
+        "/admin/terminals", "/api/v1/admin/terminals", "/admin/users", "/api/v1/admin/users",
+        "/admin/rules", "/api/v1/admin/rules", "/admin/plugins", "/api/v1/admin/plugins",
+        "/admin/audit", "/api/v1/admin/audit")],
+    *[Case("GET", path, ADMIN_OFFICE) for path in (
+        "/admin/faults", "/api/v1/admin/faults", "/admin/employees", "/api/v1/admin/employees")],
+    Case("POST", "/admin/terminals", ADMIN_ONLY_400, form={"code": "NOT VALID"}),
+    Case("POST", "/api/v1/admin/terminals", ADMIN_ONLY_400, form={"code": "NOT VALID"}),
+    Case("GET", "/admin/terminals/{terminal_id}", ADMIN_ONLY, params={"terminal_id": "terminal"}),
+    Case("GET", "/admin/terminals/{terminal_id}", NOBODY_404,
+         params={"terminal_id": "foreign:terminal"}),
+    Case("POST", "/admin/terminals/{terminal_id}/faults", ADMIN_OFFICE_400,
+         params={"terminal_id": "terminal"}, form={"description": ""}),
+    Case("POST", "/admin/terminals/{terminal_id}/faults",
+         expect(employee=403, manager=403, office=404, admin=404),
+         params={"terminal_id": "foreign:terminal"}, form={"description": "x"}),
+    Case("POST", "/api/v1/admin/terminals/{terminal_id}/faults", ADMIN_OFFICE_400,
+         params={"terminal_id": "terminal"}, form={"description": ""}),
+    Case("POST", "/admin/faults/{fault_id}", ADMIN_ONLY_400, params={"fault_id": "fault"},
+         form={"state": "nonsense"}),
+    Case("POST", "/admin/faults/{fault_id}", NOBODY_404, params={"fault_id": "foreign:fault"},
+         form={"state": "closed"}),
+    Case("POST", "/api/v1/admin/faults/{fault_id}", ADMIN_ONLY_400,
+         params={"fault_id": "fault"}, form={"state": "nonsense"}),
+    Case("POST", "/admin/employees/import", ADMIN_OFFICE_400),
+    Case("POST", "/api/v1/admin/employees/import", ADMIN_OFFICE_400, form={"csv": "x"}),
+    Case("POST", "/admin/users", ADMIN_ONLY_400, form={"username": "", "role": "admin"}),
+    Case("POST", "/api/v1/admin/users", ADMIN_ONLY_400, form={"username": ""}),
+    *[Case("POST", path, expect(employee=403, manager=403, office=403, admin=200),
+           params={"user_id": "spare_user"}) for path in (
+        "/admin/users/{user_id}/reset", "/api/v1/admin/users/{user_id}/reset",
+        "/api/v1/admin/users/{user_id}/unlock")],
+    Case("POST", "/admin/users/{user_id}/unlock",
+         expect(employee=403, manager=403, office=403, admin=303),
+         params={"user_id": "spare_user"}),
+    *[Case("POST", path, NOBODY_404, params={"user_id": "foreign:spare_user"}) for path in (
+        "/admin/users/{user_id}/reset", "/api/v1/admin/users/{user_id}/reset",
+        "/admin/users/{user_id}/unlock", "/api/v1/admin/users/{user_id}/unlock")],
+    Case("POST", "/admin/rules", ADMIN_ONLY_400, form={"text": "", "file_name": "x.rules"}),
+    Case("POST", "/api/v1/admin/rules", ADMIN_ONLY_400, form={"file_name": "x", "text": "x"}),
+    # A form body where the API wants JSON: 400 for the admin, the role refused for others.
+    Case("POST", "/api/v1/admin/rules/check", ADMIN_ONLY_400,
+         form={"file_name": "x.rules", "text": "x"}),
+    *[Case("GET", path, ADMIN_ONLY, params={"version_id": "rule_draft"}) for path in (
+        "/admin/rules/{version_id}", "/admin/rules/{version_id}/dry-run",
+        "/api/v1/admin/rules/{version_id}/dry-run")],
+    *[Case("GET", path, NOBODY_404, params={"version_id": "foreign:rule_draft"}) for path in (
+        "/admin/rules/{version_id}", "/api/v1/admin/rules/{version_id}/dry-run")],
+    Case("POST", "/admin/rules/{version_id}/activate", ADMIN_ONLY_400,
+         params={"version_id": "rule_draft"}, form={"active_from": "nonsense"}),
+    Case("POST", "/api/v1/admin/rules/{version_id}/activate", ADMIN_ONLY_400,
+         params={"version_id": "rule_draft"}, form={"active_from": "nonsense"}),
     # --- static files and the OpenAPI document: public ---
     Case("GET", "/static/{file_path}", PUBLIC_200, params={"file_path": "=timbra.css"}),
     Case("HEAD", "/static/{file_path}", PUBLIC_200, params={"file_path": "=timbra.css"}),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +23,12 @@ from sqlalchemy.orm import Session
 
 import server.web.passwords
 from server.db.directory import add_employee
-from server.db.models import Employee, User
+from server.db.models import Employee, RuleVersion, Terminal, TerminalFault, User
 from server.demo.load import load_demo
 from server.demo.users import create_demo_users, demo_password
+from server.plugins import institutions
 from server.web import create_app
+from server.web.accounts import add_user
 
 INSTITUTIONS = ("university", "school")  # A and B of every cross-institution check
 ROLES = ("employee", "manager", "office", "admin")
@@ -53,6 +55,8 @@ class World:
     usernames: dict[tuple[str, str], str] = field(default_factory=dict)
     # (institution, name) → employee id; names: self_employee (M001, the employee user),
     # manager_self (M002), unit_colleague (M003, the manager's unit), other_unit (M900)
+    # Admin samples (other ids): terminal, fault (a report on it), rule_draft (a draft
+    # rule version), spare_user (a user whose password the admin tests may reset)
     employees: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def client(self, stack: ExitStack) -> TestClient[Litestar]:
@@ -100,7 +104,31 @@ def build_world(engine: sa.Engine, data_dir: Path, *, must_change: bool = False)
                 (institution, "unit_colleague"): numbers["M003"],
                 (institution, "other_unit"): other.id,
             })
+            world.employees.update(_admin_samples(session, institution))
     return world
+
+
+def _admin_samples(session: Session, institution: str) -> dict[tuple[str, str], int]:
+    """A terminal with a fault report, a draft rule file and a spare user, for the admin
+    routes' path parameters."""
+    now = datetime.now(UTC)
+    admin = session.scalar(sa.select(User).where(User.institution_id == institution,
+                                                 User.role == "admin"))
+    terminal = session.scalar(sa.select(Terminal).where(Terminal.institution_id == institution)
+                              .order_by(Terminal.id))
+    assert admin is not None and terminal is not None
+    fault = TerminalFault(institution_id=institution, terminal_id=terminal.id,
+                          description="spento / off", contact_name="Referente", state="open",
+                          history=[], reported_by=admin.id, reported_at=now, updated_at=now)
+    spec = institutions()[institution]
+    draft = RuleVersion(institution_id=institution, file_name=spec.rules[0].name,
+                        source=spec.rules[0].read_text(encoding="utf-8"), state="draft",
+                        uploaded_by=admin.id, uploaded_at=now)
+    spare = add_user(session, institution, f"{institution}.spare", "office").user
+    session.add_all([fault, draft])
+    session.flush()
+    return {(institution, "terminal"): terminal.id, (institution, "fault"): fault.id,
+            (institution, "rule_draft"): draft.id, (institution, "spare_user"): spare.id}
 
 
 def other(institution: str) -> str:

@@ -288,6 +288,27 @@ class Geofence(Base):
     radius_m: Mapped[int] = mapped_column(Integer)
 
 
+class TerminalFault(Base):
+    """A terminal fault report (seed 002, "segnalazione guasti"): where, what it does, whom
+    to call, and its state as it is followed up. `history` keeps every state change."""
+
+    __tablename__ = "terminal_faults"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), index=True)
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("terminals.id"))
+    description: Mapped[str] = mapped_column(Text)  # on, off, lights, sounds, …
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_email: Mapped[str] = mapped_column(String(200), default="")
+    contact_phone: Mapped[str] = mapped_column(String(60), default="")
+    unit_head: Mapped[str] = mapped_column(String(200), default="")  # responsabile dell'unità
+    state: Mapped[str] = mapped_column(String(12), default="open")  # open, working, closed
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    reported_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class DirtyDay(Base):
     """An employee-day whose stamps changed and whose result is not yet recomputed.
 

@@ -20,6 +20,14 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("/", "Home", frozenset({EMPLOYEE, MANAGER, OFFICE, ADMIN})),
     NavItem("/timecard", "Cartellino / Timecard", frozenset({EMPLOYEE, MANAGER, OFFICE})),
+    # The administrator's pages (web/routes/admin_*.py)
+    NavItem("/admin/terminals", "Terminali / Terminals", frozenset({ADMIN})),
+    NavItem("/admin/faults", "Guasti / Faults", frozenset({ADMIN, OFFICE})),
+    NavItem("/admin/employees", "Dipendenti / Employees", frozenset({ADMIN, OFFICE})),
+    NavItem("/admin/users", "Utenti / Users", frozenset({ADMIN})),
+    NavItem("/admin/rules", "Regole / Rules", frozenset({ADMIN})),
+    NavItem("/admin/plugins", "Plugin", frozenset({ADMIN})),
+    NavItem("/admin/audit", "Registro / Audit log", frozenset({ADMIN})),
     NavItem("/password", "Password", frozenset({EMPLOYEE, MANAGER, OFFICE, ADMIN})),
 ]
 

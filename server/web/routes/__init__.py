@@ -7,6 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.web.routes import auth, home, timecard
+from server.web.routes import (
+    admin_employees,
+    admin_faults,
+    admin_rules,
+    admin_system,
+    admin_terminals,
+    admin_users,
+    auth,
+    home,
+    timecard,
+)
 
 ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *home.ROUTES, *timecard.ROUTES]
+# The administrator's pages and API (web/routes/admin_*.py)
+ROUTE_HANDLERS += [*admin_terminals.ROUTES, *admin_faults.ROUTES, *admin_employees.ROUTES,
+                   *admin_users.ROUTES, *admin_rules.ROUTES, *admin_system.ROUTES]

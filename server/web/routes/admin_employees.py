@@ -1,0 +1,143 @@
+"""Employees imported from a CSV file: every line checked first, each problem shown with its
+line number, and then all of them written or none (`server.office.employees_import`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from litestar import get, post
+from litestar.datastructures import UploadFile
+from litestar.exceptions import ValidationException
+from litestar.params import FromQuery, JSONBody
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.db.models import Employee
+from server.office.employees_import import ImportRefused, LineError, import_employees
+from server.office.errors import OfficeError
+from server.web.dependencies import AuthUser, DbSession
+from server.web.guards import ADMIN, OFFICE, allow
+from server.web.routes.admin_base import UPLOAD, actor, http_refusal, together
+
+MAX_CSV_BYTES = 2 * 1024 * 1024  # some thousands of people; more is not a staff list
+EXAMPLE = "number,name,profile,unit,badge\nM100,Anna Verdi,full_time,Ufficio demo,UNI2001"
+
+
+@dataclass(frozen=True)
+class EmployeeRow:
+    id: int
+    number: str
+    name: str
+    profile: str
+    category: str | None
+    part_time_percent: int
+    unit: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class ImportLineError:
+    line: int
+    italian: str
+    english: str
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    imported: int
+    numbers: list[str]
+    errors: list[ImportLineError]  # empty when imported; otherwise nothing was written
+
+
+@dataclass
+class ImportForm:
+    file: UploadFile | None = None
+
+
+@dataclass
+class ImportRequest:
+    csv: str
+
+
+def employees(db: Session, institution_id: str) -> list[EmployeeRow]:
+    rows = db.scalars(select(Employee).where(Employee.institution_id == institution_id)
+                      .order_by(Employee.number))
+    return [EmployeeRow(e.id, e.number, e.name, e.profile, e.category, e.part_time_percent,
+                        e.unit, e.active) for e in rows]
+
+
+def run_import(db: Session, user: AuthUser, data: bytes) -> ImportOutcome:
+    """Import or refuse; on refusal the transaction is rolled back, nothing is left."""
+    if len(data) > MAX_CSV_BYTES:
+        return ImportOutcome(0, [], [ImportLineError(
+            1, "file troppo grande (massimo 2 MB)", "file too large (at most 2 MB)")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return ImportOutcome(0, [], [ImportLineError(
+            1, "il file non è UTF-8", "the file is not UTF-8")])
+    try:
+        result = import_employees(db, actor(db, user), text)
+    except ImportRefused as exc:
+        db.rollback()
+        return ImportOutcome(0, [], [_line(e) for e in exc.errors])
+    except OfficeError as exc:
+        db.rollback()
+        raise http_refusal(exc) from None
+    db.commit()
+    return ImportOutcome(len(result.created), [e.number for e in result.created], [])
+
+
+def _line(error: LineError) -> ImportLineError:
+    return ImportLineError(error.line, error.italian, error.english)
+
+
+def _page(db: Session, user: AuthUser, outcome: ImportOutcome | None = None,
+          imported: int | None = None, status: int = 200) -> Template:
+    return Template("admin_employees.html", status_code=status, context={
+        "employees": employees(db, user.institution_id), "outcome": outcome,
+        "imported": imported, "example": EXAMPLE})
+
+
+@get("/admin/employees", opt=allow(ADMIN, OFFICE), sync_to_thread=True)
+def employees_page(db: DbSession, user: AuthUser,
+                   imported: FromQuery[int | None] = None) -> Template:
+    """The institution's employees and the CSV import form."""
+    return _page(db, user, imported=imported)
+
+
+@post("/admin/employees/import", opt=allow(ADMIN, OFFICE), sync_to_thread=True,
+      status_code=303)
+def import_page(db: DbSession, user: AuthUser,
+                data: Annotated[ImportForm, UPLOAD]) -> Template | Redirect:
+    raw = data.file.file.read(MAX_CSV_BYTES + 1) if data.file is not None else b""
+    outcome = run_import(db, user, raw)
+    if outcome.errors:
+        return _page(db, user, outcome=outcome, status=400)
+    return Redirect(f"/admin/employees?imported={outcome.imported}", status_code=303)
+
+
+@get("/api/v1/admin/employees", opt=allow(ADMIN, OFFICE), sync_to_thread=True)
+def employees_api(db: DbSession, user: AuthUser) -> list[EmployeeRow]:
+    """The institution's employees."""
+    return employees(db, user.institution_id)
+
+
+@post("/api/v1/admin/employees/import", opt=allow(ADMIN, OFFICE), sync_to_thread=True)
+def import_api(db: DbSession, user: AuthUser, data: JSONBody[ImportRequest]) -> ImportOutcome:
+    """Import employees from CSV text (header `number,name,profile[,unit,category,
+    part_time_percent,badge]`). With any error nothing is written and the answer is 400
+    with the errors per line."""
+    outcome = run_import(db, user, data.csv.encode())
+    if outcome.errors:
+        # Refusals are answered as {status_code, detail}: the lines go in the detail.
+        raise ValidationException("Importazione rifiutata, nulla è stato scritto / Import "
+                                  "refused, nothing was written: " + "; ".join(
+                                      f"riga {e.line}: {e.italian} / line {e.line}: {e.english}"
+                                      for e in outcome.errors))
+    return outcome
+
+
+ROUTES = together(employees_page, import_page, employees_api, import_api)

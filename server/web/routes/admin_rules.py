@@ -1,0 +1,294 @@
+"""Rule files: upload → check (each error at file:line:col with its source line and a caret)
+→ dry run of a month (the last one by default) under the new rules, the differences per
+employee → activate from the first day of a month (`server.office.rules_upload`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Annotated
+
+from litestar import get, post
+from litestar.datastructures import UploadFile
+from litestar.exceptions import ValidationException
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.db.models import RuleVersion
+from server.office.errors import OfficeError
+from server.office.rules_upload import Difference, activate, check_rules, dry_run, upload_rules
+from server.web.dependencies import AuthUser, DbSession
+from server.web.guards import ADMIN, allow
+from server.web.routes.admin_base import FORM, UPLOAD, actor, http_refusal, month_arg, together
+from server.web.scope import in_institution
+
+MAX_RULES_BYTES = 512 * 1024  # the largest seed file is a few KiB
+FIGURE_WORDS = {
+    "worked": "lavorato / worked", "due": "dovuto / due", "balance": "saldo / balance",
+    "credited": "accreditato / credited", "unjustified": "non giustificato / unjustified",
+    "negative_flex": "flessibilità negativa / negative flex",
+    "to_recover": "da recuperare / to recover", "overtime_paid": "straordinario pagato / paid",
+    "overtime_banked": "straordinario a recupero / banked",
+    "meal_vouchers": "buoni pasto / meal vouchers", "anomalies": "anomalie / anomalies"}
+MINUTE_FIGURES = frozenset(FIGURE_WORDS) - {"meal_vouchers", "anomalies"}
+
+
+@dataclass(frozen=True)
+class RuleProblem:
+    """One error of a rule file, where it is written and how it reads there."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+    source_line: str
+    caret: str  # spaces then "^" under the column, for a monospaced display
+    hint: str | None
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class RuleVersionView:
+    id: int
+    file_name: str
+    state: str  # draft, active, retired
+    active_from: date | None
+    uploaded_at: datetime
+
+
+@dataclass(frozen=True)
+class FigureChange:
+    figure: str
+    old: int
+    new: int
+
+
+@dataclass(frozen=True)
+class EmployeeDifference:
+    employee_id: int
+    number: str
+    name: str
+    changes: list[FigureChange]  # empty: the new rules give the same month
+    error: str | None  # the new rules cannot evaluate this employee (missing profile, …)
+
+
+@dataclass(frozen=True)
+class DryRun:
+    version_id: int
+    month: str
+    employees: list[EmployeeDifference]
+
+
+@dataclass
+class RulesText:
+    file_name: str
+    text: str
+
+
+@dataclass
+class UploadForm:
+    file: UploadFile | None = None
+    text: str = ""
+    file_name: str = ""
+
+
+@dataclass
+class ActivateForm:
+    active_from: str = ""
+
+
+@dataclass
+class ActivateRequest:
+    active_from: date
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    problems: list[RuleProblem] = field(default_factory=list)
+
+
+def problems_of(text: str, file_name: str, institution_id: str) -> list[RuleProblem]:
+    return [RuleProblem(file_name, p.line, p.column, p.message, p.source_line,
+                        " " * max(p.column - 1, 0) + "^", p.hint)
+            for p in check_rules(text, file_name, institution_id)]
+
+
+def versions(db: Session, institution_id: str) -> list[RuleVersionView]:
+    rows = db.scalars(select(RuleVersion).where(RuleVersion.institution_id == institution_id)
+                      .order_by(RuleVersion.id.desc()))
+    return [_view(r) for r in rows]
+
+
+def _view(row: RuleVersion) -> RuleVersionView:
+    return RuleVersionView(row.id, row.file_name, row.state, row.active_from, row.uploaded_at)
+
+
+def store(db: Session, user: AuthUser, file_name: str, text: str) -> RuleVersionView:
+    """Check, then keep as a draft; 400 with the problems when it does not check."""
+    file_name = (file_name.strip() or "regole.rules")[:200]
+    problems = problems_of(text, file_name, user.institution_id)
+    if problems:
+        # Refusals are answered as {status_code, detail}: the places go in the detail.
+        raise ValidationException("Il file di regole ha errori / The rule file has errors: "
+                                  + "; ".join(f"{p.where}: {p.message}" for p in problems))
+    try:
+        row = upload_rules(db, actor(db, user), file_name, text)
+    except OfficeError as exc:
+        db.rollback()
+        raise http_refusal(exc) from None
+    db.commit()
+    return _view(row)
+
+
+def run_dry(db: Session, user: AuthUser, version_id: int, month: str | None) -> DryRun:
+    in_institution(db.get(RuleVersion, version_id), user)
+    wanted = month_arg(month)
+    try:
+        found = dry_run(db, actor(db, user), version_id, *(wanted or (None, None)))
+    except OfficeError as exc:
+        raise http_refusal(exc) from None
+    except LookupError:  # neither file has rules in force in that month
+        raise ValidationException("Nessuna regola in vigore in quel mese. / "
+                                  "No rules in force in that month.") from None
+    finally:
+        db.rollback()  # a dry run writes nothing, whatever the evaluation touched
+    label = f"{wanted[0]:04d}-{wanted[1]:02d}" if wanted else _last_month()
+    return DryRun(version_id, label, [_difference(d) for d in found])
+
+
+def _last_month() -> str:
+    today = date.today()
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+def _difference(d: Difference) -> EmployeeDifference:
+    changes = [FigureChange(k, old, new) for k, (old, new) in d.changed.items()]
+    return EmployeeDifference(d.employee_id, d.number, d.name, [] if d.error else changes,
+                              d.error)
+
+
+def switch_on(db: Session, user: AuthUser, version_id: int, active_from: date) -> RuleVersionView:
+    in_institution(db.get(RuleVersion, version_id), user)
+    try:
+        row = activate(db, actor(db, user), version_id, active_from)
+    except OfficeError as exc:
+        db.rollback()
+        raise http_refusal(exc) from None
+    db.commit()
+    return _view(row)
+
+
+def _page(db: Session, user: AuthUser, *, problems: list[RuleProblem] | None = None,
+          text: str = "", file_name: str = "", status: int = 200) -> Template:
+    return Template("admin_rules.html", status_code=status, context={
+        "versions": versions(db, user.institution_id), "problems": problems or [],
+        "text": text, "file_name": file_name})
+
+
+@get("/admin/rules", opt=allow(ADMIN), sync_to_thread=True)
+def rules_page(db: DbSession, user: AuthUser) -> Template:
+    return _page(db, user)
+
+
+@post("/admin/rules", opt=allow(ADMIN), sync_to_thread=True, status_code=303)
+def upload_page(db: DbSession, user: AuthUser,
+                data: Annotated[UploadForm, UPLOAD]) -> Template | Redirect:
+    text, name = data.text, data.file_name
+    if data.file is not None and data.file.filename:
+        raw = data.file.file.read(MAX_RULES_BYTES + 1)
+        name = name or data.file.filename
+        try:
+            text = raw.decode("utf-8-sig") if len(raw) <= MAX_RULES_BYTES else ""
+        except UnicodeDecodeError:
+            text = ""
+    if not text.strip():
+        return _page(db, user, status=400, file_name=name, problems=[RuleProblem(
+            name or "?", 1, 1, "file vuoto, non UTF-8 o troppo grande / "
+            "empty, not UTF-8 or too large", "", "^", None)])
+    name = (name.strip() or "regole.rules")[:200]
+    problems = problems_of(text, name, user.institution_id)
+    if problems:
+        return _page(db, user, problems=problems, text=text, file_name=name, status=400)
+    made = store(db, user, name, text)
+    return Redirect(f"/admin/rules/{made.id}", status_code=303)
+
+
+@get("/admin/rules/{version_id:int}", opt=allow(ADMIN), sync_to_thread=True)
+def version_page(db: DbSession, user: AuthUser, version_id: FromPath[int]) -> Template:
+    """A rule file, the form of its dry run and of its activation."""
+    row = in_institution(db.get(RuleVersion, version_id), user)
+    return Template("admin_rule.html", context={
+        "v": _view(row), "source": row.source, "dry": None, "words": FIGURE_WORDS,
+        "minutes": MINUTE_FIGURES, "last_month": _last_month()})
+
+
+@get("/admin/rules/{version_id:int}/dry-run", opt=allow(ADMIN), sync_to_thread=True)
+def dry_run_page(db: DbSession, user: AuthUser, version_id: FromPath[int],
+                 month: FromQuery[str | None] = None) -> Template:
+    dry = run_dry(db, user, version_id, month)
+    row = in_institution(db.get(RuleVersion, version_id), user)
+    return Template("admin_rule.html", context={
+        "v": _view(row), "source": row.source, "dry": dry, "words": FIGURE_WORDS,
+        "minutes": MINUTE_FIGURES, "last_month": dry.month})
+
+
+@post("/admin/rules/{version_id:int}/activate", opt=allow(ADMIN), sync_to_thread=True,
+      status_code=303)
+def activate_page(db: DbSession, user: AuthUser, version_id: FromPath[int],
+                  data: Annotated[ActivateForm, FORM]) -> Redirect:
+    try:
+        active_from = date.fromisoformat(data.active_from)
+    except ValueError:
+        raise ValidationException("Data non valida (AAAA-MM-GG). / "
+                                  "Invalid date (YYYY-MM-DD).") from None
+    switch_on(db, user, version_id, active_from)
+    return Redirect("/admin/rules", status_code=303)
+
+
+@get("/api/v1/admin/rules", opt=allow(ADMIN), sync_to_thread=True)
+def rules_api(db: DbSession, user: AuthUser) -> list[RuleVersionView]:
+    """The uploaded rule files of the institution, newest first."""
+    return versions(db, user.institution_id)
+
+
+@post("/api/v1/admin/rules/check", opt=allow(ADMIN), sync_to_thread=True, status_code=200)
+def check_api(user: AuthUser, data: JSONBody[RulesText]) -> CheckResult:
+    """Check a rule file without keeping it: every problem at file:line:col."""
+    problems = problems_of(data.text[:MAX_RULES_BYTES], data.file_name or "regole.rules",
+                           user.institution_id)
+    return CheckResult(not problems, problems)
+
+
+@post("/api/v1/admin/rules", opt=allow(ADMIN), sync_to_thread=True)
+def upload_api(db: DbSession, user: AuthUser, data: JSONBody[RulesText]) -> RuleVersionView:
+    """Upload a rule file: checked, then kept as a draft (400 with the problems if not)."""
+    if len(data.text) > MAX_RULES_BYTES:
+        raise ValidationException("File troppo grande / File too large")
+    return store(db, user, data.file_name, data.text)
+
+
+@get("/api/v1/admin/rules/{version_id:int}/dry-run", opt=allow(ADMIN), sync_to_thread=True)
+def dry_run_api(db: DbSession, user: AuthUser, version_id: FromPath[int],
+                month: FromQuery[str | None] = None) -> DryRun:
+    """Each employee's month (`YYYY-MM`, default last month) under the rules in force and
+    under this file: the figures that differ."""
+    return run_dry(db, user, version_id, month)
+
+
+@post("/api/v1/admin/rules/{version_id:int}/activate", opt=allow(ADMIN), sync_to_thread=True,
+      status_code=200)
+def activate_api(db: DbSession, user: AuthUser, version_id: FromPath[int],
+                 data: JSONBody[ActivateRequest]) -> RuleVersionView:
+    """Put a draft in force from the first day of a month that is not closed."""
+    return switch_on(db, user, version_id, data.active_from)
+
+
+ROUTES = together(rules_page, upload_page, version_page, dry_run_page, activate_page, rules_api,
+                  check_api, upload_api, dry_run_api, activate_api)

@@ -1,0 +1,198 @@
+"""The administrator's pages and their API twins, through the real app: terminals with their
+live status and fault reports, the CSV import, users, rule files, plugins, audit log.
+
+Who may reach each route is `test_web_access.py`'s job; here, what the pages do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy.orm import Session
+from web_world import World, build_world, cheap_hashing
+
+from server.db import make_engine, upgrade
+from server.db.models import Employee, Terminal, User
+from server.plugins import institutions
+
+INSTITUTION = "school"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    folder = tmp_path_factory.mktemp("web_admin")
+    engine = make_engine(f"sqlite:///{folder}/timbra.db")
+    upgrade(engine)
+    with cheap_hashing():
+        yield build_world(engine, folder)
+    engine.dispose()
+
+
+@pytest.fixture
+def admin(world: World) -> Iterator[TestClient[Litestar]]:
+    with ExitStack() as stack:
+        client = world.client(stack)
+        assert world.login(client, INSTITUTION, "admin").status_code == 303
+        yield client
+
+
+def form(client: TestClient[Litestar], url: str, data: dict[str, str], **kw: Any) -> Any:
+    return client.post(url, data={**data, "_csrf_token": client.cookies.get("timbra_csrf", "")},
+                       follow_redirects=False, **kw)
+
+
+def api(client: TestClient[Litestar], url: str, body: dict[str, Any] | None = None) -> Any:
+    return client.post(url, json=body,
+                       headers={"x-csrftoken": client.cookies.get("timbra_csrf", "")})
+
+
+def test_terminal_added_shows_its_password_once_and_its_live_status(
+        world: World, admin: TestClient[Litestar]) -> None:
+    page = form(admin, "/admin/terminals", {"code": "aula-magna", "location": "Aula magna"})
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    password = re.search(r'<code class="secret">([^<]+)</code>', page.text)
+    assert password and "school.aula-magna" in page.text
+    assert password.group(1) not in admin.get("/admin/terminals").text
+    with Session(world.engine) as session, session.begin():
+        row = session.scalar(sa.select(Terminal).where(Terminal.code == "aula-magna"))
+        assert row is not None and row.password_hash != password.group(1)
+        row.status, row.queued, row.clock_skew_s = "online", 7, -95
+        row.last_seen = datetime.now(UTC) - timedelta(seconds=20)
+    listed = {t["code"]: t for t in admin.get("/api/v1/admin/terminals").json()}
+    live = listed["aula-magna"]
+    assert (live["status"], live["queued"], live["clock_skew_s"]) == ("online", 7, -95)
+    assert 15 <= live["seconds_since_seen"] < 120
+    assert "in linea / online" in admin.get("/admin/terminals").text
+    refused = form(admin, "/admin/terminals", {"code": "aula-magna"})
+    assert refused.status_code == 400 and "already exists" in refused.text
+
+
+def test_a_fault_is_reported_followed_and_closed(world: World,
+                                                 admin: TestClient[Litestar]) -> None:
+    terminal = world.employees[(INSTITUTION, "terminal")]
+    made = api(admin, f"/api/v1/admin/terminals/{terminal}/faults", {
+        "description": "spento, nessun segnale luminoso", "contact_name": "Anna Neri",
+        "contact_email": "anna@example.org", "contact_phone": "091 000", "unit_head": "DSGA"})
+    assert made.status_code == 201, made.text
+    fault = made.json()
+    assert fault["state"] == "open" and fault["terminal_id"] == terminal
+    moved = form(admin, f"/admin/faults/{fault['id']}", {"state": "working",
+                                                         "note": "tecnico chiamato"})
+    assert moved.status_code == 303
+    closed = api(admin, f"/api/v1/admin/faults/{fault['id']}", {"state": "closed",
+                                                               "note": "sostituito"})
+    assert [s["state"] for s in closed.json()["history"]] == ["open", "working", "closed"]
+    page = admin.get("/admin/faults").text
+    assert "tecnico chiamato" in page and "Anna Neri" in page
+    assert [f["id"] for f in admin.get("/api/v1/admin/faults?state=closed").json()] \
+        == [fault["id"]]
+    foreign = world.employees[("university", "fault")]
+    assert api(admin, f"/api/v1/admin/faults/{foreign}", {"state": "closed"}).status_code == 404
+
+
+def test_csv_import_reports_every_bad_line_and_writes_nothing(
+        world: World, admin: TestClient[Litestar]) -> None:
+    def count() -> int:
+        with Session(world.engine) as session:
+            return session.scalar(sa.select(sa.func.count()).select_from(Employee).where(
+                Employee.institution_id == INSTITUTION)) or 0
+    before = count()
+    bad = ("number,name,profile\nN1,Uno Bene,full_time\nM001,Doppio,full_time\n"
+           "N3,Tre,nessun_profilo\n")
+    page = form(admin, "/admin/employees/import", {},
+                files={"file": ("people.csv", bad.encode(), "text/csv")})
+    assert page.status_code == 400
+    assert "riga / line <b>3</b>" in page.text and "riga / line <b>4</b>" in page.text
+    assert count() == before
+    good = "number,name,profile,unit\nN10,Dieci Nuovo,full_time,Segreteria\n"
+    done = form(admin, "/admin/employees/import", {},
+                files={"file": ("people.csv", good.encode(), "text/csv")})
+    assert done.status_code == 303 and count() == before + 1
+    refused = api(admin, "/api/v1/admin/employees/import", {"csv": good})
+    assert refused.status_code == 400 and "riga 2: matricola N10" in refused.json()["detail"]
+
+
+def test_users_added_reset_and_unlocked(world: World, admin: TestClient[Litestar]) -> None:
+    made = form(admin, "/admin/users", {"username": "school.nuovo", "role": "office",
+                                        "display_name": "Nuovo Impiegato"})
+    assert made.status_code == 200
+    otp = re.search(r'<code class="secret">([^<]+)</code>', made.text)
+    assert otp is not None
+    with ExitStack() as stack:
+        newcomer = world.client(stack)
+        first = newcomer.post("/login", data={
+            "username": "school.nuovo", "password": otp.group(1),
+            "_csrf_token": newcomer.cookies.get("timbra_csrf", "")}, follow_redirects=False)
+        assert first.headers["location"] == "/password"  # one-time: change it first
+    with Session(world.engine) as session, session.begin():
+        user = session.scalar(sa.select(User).where(User.username == "school.nuovo"))
+        assert user is not None
+        user.locked_until, user.failed_logins = datetime.now(UTC) + timedelta(minutes=9), 0
+        user_id = user.id
+    listed = {u["username"]: u for u in admin.get("/api/v1/admin/users").json()}
+    assert listed["school.nuovo"]["locked"] is True
+    assert api(admin, f"/api/v1/admin/users/{user_id}/unlock").json()["locked"] is False
+    reset = api(admin, f"/api/v1/admin/users/{user_id}/reset").json()
+    assert reset["password"] != otp.group(1) and reset["user"]["must_change_password"]
+    refused = api(admin, "/api/v1/admin/users", {"username": "x", "role": "employee"})
+    assert refused.status_code == 400 and "employee" in refused.json()["detail"]
+
+
+def _school_rules() -> str:
+    return institutions()[INSTITUTION].rules[0].read_text(encoding="utf-8")
+
+
+def test_rule_file_errors_are_shown_at_their_line_with_a_caret(
+        admin: TestClient[Litestar]) -> None:
+    broken = _school_rules().replace("due 7h12m", "due 7x12m", 1)
+    page = form(admin, "/admin/rules", {"text": broken, "file_name": "nuove.rules"})
+    assert page.status_code == 400
+    line = next(n for n, text in enumerate(broken.splitlines(), 1) if "7x12m" in text)
+    assert f"nuove.rules:{line}:13" in page.text
+    assert "        due 7x12m\n            ^</pre>" in page.text
+    checked = api(admin, "/api/v1/admin/rules/check", {"file_name": "n.rules",
+                                                        "text": broken}).json()
+    assert not checked["ok"] and checked["problems"][0]["caret"] == " " * 12 + "^"
+
+
+def test_rule_file_dry_run_then_activation(world: World, admin: TestClient[Litestar]) -> None:
+    shorter = _school_rules().replace("weekly 36h\n        days mon..fri\n        due 7h12m",
+                                      "weekly 35h\n        days mon..fri\n        due 7h", 1)
+    uploaded = form(admin, "/admin/rules", {"text": shorter, "file_name": "school-35h.rules"})
+    assert uploaded.status_code == 303, uploaded.text
+    version = int(uploaded.headers["location"].rsplit("/", 1)[1])
+    dry = admin.get(f"/api/v1/admin/rules/{version}/dry-run").json()
+    changed = {e["number"]: {c["figure"]: (c["old"], c["new"]) for c in e["changes"]}
+               for e in dry["employees"]}
+    old_due, new_due = changed["M001"]["due"]
+    assert new_due < old_due  # 12 minutes a working day fewer
+    assert "dovuto / due" in admin.get(f"/admin/rules/{version}/dry-run").text
+    today = date.today()
+    first_next = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    wrong = form(admin, f"/admin/rules/{version}/activate", {"active_from": "2030-01-15"})
+    assert wrong.status_code == 400
+    on = form(admin, f"/admin/rules/{version}/activate",
+              {"active_from": first_next.isoformat()})
+    assert on.status_code == 303
+    listed = {v["id"]: v for v in admin.get("/api/v1/admin/rules").json()}
+    assert listed[version]["state"] == "active"
+    assert listed[version]["active_from"] == first_next.isoformat()
+
+
+def test_plugins_and_filtered_audit_log(admin: TestClient[Litestar]) -> None:
+    plugins = {p["name"]: p for p in admin.get("/api/v1/admin/plugins").json()}
+    assert plugins["school"]["institutions"] == ["school"] and plugins["school"]["version"]
+    assert "<code>" in admin.get("/admin/plugins").text
+    entries = admin.get("/api/v1/admin/audit?action=login&username=school.admin").json()
+    assert entries["entries"] and {e["action"] for e in entries["entries"]} == {"login"}
+    assert admin.get("/api/v1/admin/audit?username=university.admin").json()["entries"] == []
+    assert admin.get("/api/v1/admin/audit?since=yesterday").status_code == 400
+    assert "school.admin" in admin.get("/admin/audit?action=login").text
