@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import anyio.to_thread
@@ -64,7 +63,8 @@ def session_for(secret: str, user: User) -> dict[str, Any]:
 
 
 def load_user(engine: Engine, secret: str, data: dict[str, Any]) -> CurrentUser | None:
-    """The active, unlocked user a session names, or None."""
+    """The active user a session names, or None. A lockout stops new logins only: failing
+    five logins on someone's name must not throw them out of the session they are in."""
     uid = data.get(SESSION_USER)
     if not isinstance(uid, int):
         return None
@@ -73,8 +73,6 @@ def load_user(engine: Engine, secret: str, data: dict[str, Any]) -> CurrentUser 
         if user is None or not user.active:
             return None
         if not hmac.compare_digest(str(data.get(SESSION_KEY, "")), session_key(secret, user)):
-            return None
-        if user.locked_until is not None and user.locked_until > datetime.now(UTC):
             return None
         return CurrentUser.of(user)
 

@@ -1,0 +1,245 @@
+"""Login, logout, lockout, first-login password change, CSRF and cookies, as a person
+using the pages would meet them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from litestar.stores.memory import MemoryStore
+from litestar.testing import TestClient
+from sqlalchemy.orm import Session
+from web_world import World, build_world, cheap_hashing
+
+from server.db import make_engine, upgrade
+from server.db.models import AuditEntry, User
+from server.demo.users import demo_password
+from server.web import create_app
+
+WRONG = "Nome utente o password errati"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """One world for the module: each test works with its own demo users."""
+    folder = tmp_path_factory.mktemp("web_auth")
+    engine = make_engine(f"sqlite:///{folder}/timbra.db")
+    upgrade(engine)
+    with cheap_hashing():
+        yield build_world(engine, folder)
+    engine.dispose()
+
+
+@pytest.fixture
+def stack() -> Iterator[ExitStack]:
+    with ExitStack() as stack:
+        yield stack
+
+
+def audit_actions(world: World, username: str) -> list[tuple[str, dict[str, object]]]:
+    """The audit entries about one user, oldest first."""
+    with Session(world.engine) as session:
+        user_id = session.scalar(sa.select(User.id).where(User.username == username))
+        return [(e.action, e.detail) for e in session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.target == f"user:{user_id}")
+            .order_by(AuditEntry.id))]
+
+
+def test_login_shows_home_and_logout_ends_the_session(world: World, stack: ExitStack) -> None:
+    client = world.client(stack)
+    response = world.login(client, "university", "employee")
+    assert response.status_code == 303 and response.headers["location"] == "/"
+    home = client.get("/")
+    assert home.status_code == 200 and "Maria Rossi" in home.text
+    session_cookie = client.cookies["timbra_session"]
+    out = client.post("/logout", data={"_csrf_token": client.cookies["timbra_csrf"]},
+                      follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/login"
+    assert client.get("/", follow_redirects=False).headers["location"].startswith("/login")
+    # The old session id is dead on the server, not only forgotten by this browser.
+    replay = world.client(stack)
+    replay.cookies.set("timbra_session", session_cookie)
+    assert replay.get("/", follow_redirects=False).status_code == 302
+    assert [a for a, _ in audit_actions(world, "university.dipendente")][-2:] == [
+        "login", "logout"]
+
+
+def test_login_takes_you_back_to_the_page_you_asked_for_but_never_off_site(
+        world: World, stack: ExitStack) -> None:
+    client = world.client(stack)
+    asked = client.get("/timecard?month=2026-01", follow_redirects=False)
+    assert asked.headers["location"] == "/login?next=%2Ftimecard%3Fmonth%3D2026-01"
+    for target, lands in (("/timecard?month=2026-01", "/timecard?month=2026-01"),
+                          ("//evil.example/x", "/"), ("https://evil.example/", "/")):
+        answer = client.post("/login", data={
+            "username": "university.dipendente",
+            "password": demo_password("university", "employee"),
+            "next": target, "_csrf_token": client.cookies["timbra_csrf"]}, follow_redirects=False)
+        assert answer.headers["location"] == lands
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer_and_are_audited(
+        world: World, stack: ExitStack) -> None:
+    client = world.client(stack)
+    wrong = world.login(client, "university", "employee", password="not-the-password-9")
+    unknown = client.post("/login", data={"username": "nobody", "password": "x",
+                                          "_csrf_token": client.cookies["timbra_csrf"]})
+    for answer in (wrong, unknown):
+        assert answer.status_code == 401 and WRONG in answer.text
+    assert "timbra_session" not in client.cookies
+    entries = audit_actions(world, "university.dipendente")
+    assert entries[-1][0] == "login_failed"
+    with Session(world.engine) as session:
+        unknown_entry = session.scalar(sa.select(AuditEntry).where(
+            AuditEntry.target == "username:nobody"))
+        assert unknown_entry is not None and unknown_entry.action == "login_failed"
+        everything = [(e.target, e.detail) for e in session.scalars(sa.select(AuditEntry))]
+    assert "not-the-password-9" not in str(everything)
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(world: World,
+                                                            stack: ExitStack) -> None:
+    client = world.client(stack)
+    for _ in range(5):
+        assert world.login(client, "school", "manager", password="wrong-guess-1").status_code == 401
+    refused = world.login(client, "school", "manager")  # the right password, while locked
+    assert refused.status_code == 401 and "bloccato" in refused.text
+    with Session(world.engine) as session:
+        user = session.scalar(sa.select(User).where(User.username == "school.responsabile"))
+        assert user is not None and user.locked_until is not None
+        minutes = (user.locked_until - datetime.now(UTC)) / timedelta(minutes=1)
+        assert 14 < minutes <= 15
+    actions = [a for a, _ in audit_actions(world, "school.responsabile")]
+    assert actions.count("login_failed") == 5 and "login_locked" in actions
+    assert actions[-1] == "login_refused_locked"
+    # Fifteen minutes later the right password works again.
+    with Session(world.engine) as session, session.begin():
+        session.execute(sa.update(User).where(User.username == "school.responsabile").values(
+            locked_until=datetime.now(UTC) - timedelta(seconds=1)))
+    assert world.login(client, "school", "manager").status_code == 303
+    # Four failures do not lock.
+    other = world.client(stack)
+    for _ in range(4):
+        world.login(other, "school", "office", password="wrong-guess-1")
+    assert world.login(other, "school", "office").status_code == 303
+
+
+def _change(client: TestClient[Any], current: str, new: str,
+            confirm: str | None = None) -> httpx.Response:
+    return client.post("/password", data={
+        "current": current, "new": new, "confirm": new if confirm is None else confirm,
+        "_csrf_token": client.cookies["timbra_csrf"]}, follow_redirects=False)
+
+
+def test_first_login_forces_a_password_change_with_the_chamber_policy(
+        world: World, stack: ExitStack) -> None:
+    world.set_must_change("chamber", "employee", True)
+    old = demo_password("chamber", "employee")
+    client = world.client(stack)
+    assert world.login(client, "chamber", "employee").headers["location"] == "/password"
+    assert client.get("/timecard", follow_redirects=False).headers["location"] == "/password"
+    page = client.get("/password")
+    assert "Almeno 8 caratteri, con una cifra e una lettera" in page.text
+    assert "chamber.rules:47" in page.text
+    # Seed 000: at least eight characters, a digit and a letter.
+    assert "Manca una cifra" in _change(client, old, "abcdefgh").text
+    assert "Manca una lettera" in _change(client, old, "12345678").text
+    assert "Troppo corta" in _change(client, old, "abc1234").text
+    assert "non coincidono" in _change(client, old, "abcd1234", "abcd1235").text
+    assert "attuale non è corretta" in _change(client, "wrong", "abcd1234").text
+    assert _change(client, old, "abcd1234").status_code == 303
+    assert client.get("/timecard").status_code == 200
+    again = world.client(stack)
+    assert world.login(again, "chamber", "employee").status_code == 401
+    assert world.login(again, "chamber", "employee", password="abcd1234").headers[
+        "location"] == "/"
+    assert any(a == "password_changed" and d.get("rule") == "chamber.rules:47"
+               for a, d in audit_actions(world, "chamber.dipendente"))
+
+
+def test_an_institution_without_a_password_block_gets_the_default(
+        world: World, stack: ExitStack) -> None:
+    client = world.client(stack)
+    world.login(client, "university", "office")
+    old = demo_password("university", "office")
+    assert "Troppo corta" in _change(client, old, "abcd1234").text  # 8 is enough for chamber
+    assert _change(client, old, "abcd123456").status_code == 303
+
+
+def test_changing_the_password_ends_the_other_sessions(world: World, stack: ExitStack) -> None:
+    here, there = world.client(stack), world.client(stack)
+    world.login(here, "school", "employee")
+    world.login(there, "school", "employee")
+    assert _change(here, demo_password("school", "employee"), "nuova-password-7").status_code == 303
+    assert here.get("/").status_code == 200
+    assert there.get("/", follow_redirects=False).status_code == 302
+
+
+def test_forged_posts_without_the_csrf_token_are_refused(world: World, stack: ExitStack) -> None:
+    victim, attacker = world.client(stack), world.client(stack)
+    world.login(victim, "university", "employee")
+    # No token at all, then the attacker's own (valid for the attacker's cookie only).
+    for data in ({}, {"_csrf_token": attacker.cookies["timbra_csrf"]}):
+        forged = victim.post("/logout", data=data, follow_redirects=False)
+        assert forged.status_code == 403
+        assert victim.get("/").status_code == 200  # still logged in: the POST did nothing
+    forged_change = victim.post("/password", data={"current": "x", "new": "y", "confirm": "y"})
+    assert forged_change.status_code == 403
+    assert victim.post("/login", data={"username": "a", "password": "b"}).status_code == 403
+    # A JSON client sends the token in the x-csrftoken header.
+    ok = victim.post("/logout", headers={"x-csrftoken": victim.cookies["timbra_csrf"]},
+                     follow_redirects=False)
+    assert ok.status_code == 303
+
+
+def _set_cookies(response: httpx.Response) -> dict[str, str]:
+    return {header.split("=", 1)[0]: header for header in response.headers.get_list("set-cookie")}
+
+
+def test_cookies_are_secure_http_only_and_same_site_lax(world: World, stack: ExitStack) -> None:
+    client = stack.enter_context(TestClient(world.app, base_url="https://testserver.local"))
+    csrf = _set_cookies(client.get("/login"))["timbra_csrf"]
+    session = _set_cookies(world.login(client, "university", "employee"))["timbra_session"]
+    for header in (csrf, session):
+        flags = {part.strip().lower() for part in header.split(";")}
+        assert {"secure", "httponly", "samesite=lax"} <= flags, header
+    # Anonymous visits leave no session behind.
+    assert "timbra_session" not in _set_cookies(
+        stack.enter_context(TestClient(world.app, base_url="https://x.local")).get("/login"))
+
+
+def test_without_secure_cookies_for_plain_http_on_this_machine(tmp_path: Path) -> None:
+    app = create_app(make_engine(f"sqlite:///{tmp_path}/t.db"), data_dir=tmp_path,
+                     session_store=MemoryStore(), secure_cookies=False)
+    with TestClient(app) as client:
+        csrf = _set_cookies(client.get("/login"))["timbra_csrf"]
+    assert "secure" not in csrf.lower() and "httponly" in csrf.lower()
+
+
+def test_session_id_changes_at_login(world: World, stack: ExitStack) -> None:
+    """Session fixation: an id planted before login never becomes a logged-in session."""
+    client = world.client(stack)
+    client.cookies.set("timbra_session", "planted-by-an-attacker", domain="testserver.local")
+    answer = world.login(client, "university", "employee")
+    given = _set_cookies(answer)["timbra_session"].split(";")[0].split("=", 1)[1]
+    assert given != "planted-by-an-attacker" and len(given) >= 64
+    assert client.get("/").status_code == 200
+    attacker = world.client(stack)
+    attacker.cookies.set("timbra_session", "planted-by-an-attacker")
+    assert attacker.get("/", follow_redirects=False).status_code == 302
+
+
+def test_the_web_secret_is_made_once_and_private(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/t.db")
+    create_app(engine, data_dir=tmp_path / "data")
+    secret = tmp_path / "data" / "web-secret"
+    first = secret.read_text()
+    create_app(engine, data_dir=tmp_path / "data")
+    assert secret.read_text() == first and len(first.strip()) >= 32
+    assert secret.stat().st_mode & 0o077 == 0
