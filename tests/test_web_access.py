@@ -154,6 +154,89 @@ ROUTES: list[Case] = [
          params={"version_id": "rule_draft"}, form={"active_from": "nonsense"}),
     Case("POST", "/api/v1/admin/rules/{version_id}/activate", ADMIN_ONLY_400,
          params={"version_id": "rule_draft"}, form={"active_from": "nonsense"}),
+    # --- employees' requests, summaries, stamping; approvals; personnel office ---
+    # Samples (web_world._request_samples): own_request is self_employee's, withdrawn;
+    # colleague_request is unit_colleague's, rejected: POSTs on them can change nothing.
+    *[Case("GET", path, expect(employee=200, manager=200, office=200, admin=403))
+      for path in ("/requests", "/stamp")],
+    *[Case("GET", path, expect(employee=200, manager=200, office=404, admin=403))
+      for path in ("/summaries", "/api/v1/requests")],
+    *[Case("POST", path, expect(employee=400, manager=400, office=404, admin=403))
+      for path in ("/requests/justification", "/requests/missed-stamp", "/requests/overtime",
+                   "/stamp")],
+    # A form sent to a JSON route: refused as unreadable before anything else is looked at.
+    *[Case("POST", path, expect(employee=400, manager=400, office=400, admin=403))
+      for path in ("/api/v1/requests", "/api/v1/stamps")],
+    *[Case("GET", path, expect(employee=200, manager=200, office=200, admin=403),
+           params={"request_id": "own_request"})
+      for path in ("/requests/{request_id}", "/requests/{request_id}/attachment",
+                   "/api/v1/requests/{request_id}")],
+    *[Case("GET", path, expect(employee=404, manager=200, office=200, admin=403),
+           params={"request_id": "colleague_request"})
+      for path in ("/requests/{request_id}", "/api/v1/requests/{request_id}")],
+    *[Case(method, path, expect(employee=404, manager=404, office=404, admin=403),
+           params={"request_id": "foreign:own_request"}, form={"decision": "approve"})
+      for method, path in (("GET", "/requests/{request_id}"),
+                           ("GET", "/requests/{request_id}/attachment"),
+                           ("POST", "/requests/{request_id}/withdraw"),
+                           ("POST", "/api/v1/requests/{request_id}/withdraw"))],
+    *[Case("POST", path, expect(employee=400, manager=403, office=403, admin=403),
+           params={"request_id": "own_request"})
+      for path in ("/requests/{request_id}/withdraw", "/api/v1/requests/{request_id}/withdraw")],
+    *[Case("GET", path, expect(employee=403, manager=200, office=200, admin=403))
+      for path in ("/approvals", "/api/v1/approvals", "/office/flags", "/api/v1/flags",
+                   "/reports")],
+    Case("POST", "/approvals/{request_id}/decide",
+         expect(employee=403, manager=400, office=400, admin=403),
+         params={"request_id": "colleague_request"}, form={"decision": "approve"}),
+    Case("POST", "/approvals/{request_id}/decide",
+         expect(employee=403, manager=404, office=404, admin=403),
+         params={"request_id": "foreign:colleague_request"}, form={"decision": "approve"}),
+    Case("POST", "/api/v1/requests/{request_id}/decision",
+         expect(employee=403, manager=400, office=400, admin=403),
+         params={"request_id": "colleague_request"}, form={"decision": "approve"}),
+    *[Case("GET", path, expect(employee=200, manager=200, office=200, admin=403),
+           params={"employee_id": "self_employee"}, query="month=2026-01")
+      for path in ("/summaries/{employee_id}", "/summaries/{employee_id}/report.pdf",
+                   "/api/v1/summaries/{employee_id}", "/api/v1/stamps/{employee_id}")],
+    *[Case("GET", path, expect(employee=404, manager=404, office=200, admin=403),
+           params={"employee_id": "other_unit"})
+      for path in ("/summaries/{employee_id}", "/summaries/{employee_id}/report.pdf",
+                   "/api/v1/summaries/{employee_id}", "/api/v1/stamps/{employee_id}")],
+    *[Case("GET", path, expect(employee=404, manager=404, office=404, admin=403),
+           params={"employee_id": "foreign:self_employee"})
+      for path in ("/summaries/{employee_id}", "/api/v1/summaries/{employee_id}",
+                   "/api/v1/stamps/{employee_id}")],
+    *[Case("GET", path, expect(employee=403, manager=403, office=200, admin=403))
+      for path in ("/office/stamps", "/office/sheets", "/office/fees", "/api/v1/fees",
+                   "/office/areas", "/office/close")],
+    *[Case("POST", path, expect(employee=403, manager=403, office=400, admin=403),
+           params={"stamp_id": "self_stamp"})
+      for path in ("/office/stamps/{stamp_id}/correct", "/api/v1/stamps/{stamp_id}/correction")],
+    Case("POST", "/office/stamps/{stamp_id}/correct",
+         expect(employee=403, manager=403, office=404, admin=403),
+         params={"stamp_id": "foreign:self_stamp"}, form={"reason": "x"}),
+    *[Case("POST", path, expect(employee=403, manager=403, office=404, admin=403),
+           form={"employee_id": "x"})
+      for path in ("/office/stamps/add", "/office/sheets", "/office/fees")],
+    Case("POST", "/office/areas", expect(employee=403, manager=403, office=400, admin=403),
+         form={"name": "x", "latitude": "north"}),
+    Case("POST", "/office/areas/{area_id}/delete",
+         expect(employee=403, manager=403, office=404, admin=403),
+         params={"area_id": "foreign:area"}),
+    Case("POST", "/office/areas/{area_id}/delete",  # deletes it: keep after the foreign row
+         expect(employee=403, manager=403, office=303, admin=403), params={"area_id": "area"}),
+    *[Case("POST", path, expect(employee=403, manager=403, office=400, admin=403),
+           form={"month": "not-a-month"})
+      for path in ("/office/close", "/office/close/reopen")],
+    Case("GET", "/api/v1/closes/{month}", expect(employee=403, manager=200, office=200,
+                                                 admin=403), params={"month": "=2026-01"}),
+    *[Case("GET", path, expect(employee=403, manager=200, office=200, admin=403),
+           params={"kind": "=balances", "fmt": "=csv"}, query="month=2026-01")
+      for path in ("/reports/{kind}/{fmt}", "/api/v1/reports/{kind}")],
+    Case("GET", "/reports/{kind}/{fmt}", expect(employee=403, manager=404, office=404,
+                                                admin=403),
+         params={"kind": "=salaries", "fmt": "=csv"}),
     # --- static files and the OpenAPI document: public ---
     Case("GET", "/static/{file_path}", PUBLIC_200, params={"file_path": "=timbra.css"}),
     Case("HEAD", "/static/{file_path}", PUBLIC_200, params={"file_path": "=timbra.css"}),

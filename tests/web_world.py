@@ -23,7 +23,16 @@ from sqlalchemy.orm import Session
 
 import server.web.passwords
 from server.db.directory import add_employee
-from server.db.models import Employee, RuleVersion, Terminal, TerminalFault, User
+from server.db.models import (
+    Employee,
+    Geofence,
+    RuleVersion,
+    Stamp,
+    Terminal,
+    TerminalFault,
+    User,
+)
+from server.db.models import Request as RequestRow
 from server.demo.load import load_demo
 from server.demo.users import create_demo_users, demo_password
 from server.plugins import institutions
@@ -105,6 +114,7 @@ def build_world(engine: sa.Engine, data_dir: Path, *, must_change: bool = False)
                 (institution, "other_unit"): other.id,
             })
             world.employees.update(_admin_samples(session, institution))
+            world.employees.update(_request_samples(session, institution, world.employees))
     return world
 
 
@@ -129,6 +139,37 @@ def _admin_samples(session: Session, institution: str) -> dict[tuple[str, str], 
     session.flush()
     return {(institution, "terminal"): terminal.id, (institution, "fault"): fault.id,
             (institution, "rule_draft"): draft.id, (institution, "spare_user"): spare.id}
+
+
+def _request_samples(session: Session, institution: str,
+                     known: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
+    """For the request, approval, correction and area routes: requests already decided or
+    withdrawn (so the access walk's POSTs change nothing), a stamp, a stamping area."""
+    now = datetime.now(UTC)
+    user = session.scalar(sa.select(User).where(User.institution_id == institution,
+                                                User.role == "employee"))
+    assert user is not None
+    day = now.date().replace(day=1)
+
+    def request(employee: str, state: str) -> RequestRow:
+        return RequestRow(institution_id=institution, employee_id=known[(institution, employee)],
+                          kind="justification", code="X", day=day, notes="campione / sample",
+                          attachment_name="certificato.pdf", attachment=b"%PDF-1.4 sample",
+                          state=state, created_by=user.id, created_at=now)
+
+    own, colleague = request("self_employee", "withdrawn"), request("unit_colleague", "rejected")
+    # A missed stamp: whatever the codes' `approval`, the unit's manager may decide it.
+    colleague.kind, colleague.code, colleague.start_minute, colleague.direction = (
+        "missed_stamp", None, 8 * 60, "in")
+    area = Geofence(institution_id=institution, name="Sede / Main site", latitude=45.46,
+                    longitude=9.19, radius_m=200)
+    session.add_all([own, colleague, area])
+    session.flush()
+    stamp = session.scalar(sa.select(Stamp.id).where(
+        Stamp.employee_id == known[(institution, "self_employee")]).order_by(Stamp.id))
+    assert stamp is not None
+    return {(institution, "own_request"): own.id, (institution, "colleague_request"): colleague.id,
+            (institution, "self_stamp"): stamp, (institution, "area"): area.id}
 
 
 def other(institution: str) -> str:

@@ -20,6 +20,18 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("/", "Home", frozenset({EMPLOYEE, MANAGER, OFFICE, ADMIN})),
     NavItem("/timecard", "Cartellino / Timecard", frozenset({EMPLOYEE, MANAGER, OFFICE})),
+    # Employees' pages, approvals and the personnel office (web/routes/requests.py, …)
+    NavItem("/stamp", "Timbra / Stamp", frozenset({EMPLOYEE, MANAGER, OFFICE})),
+    NavItem("/requests", "Le mie richieste / My requests", frozenset({EMPLOYEE, MANAGER})),
+    NavItem("/summaries", "Riepiloghi / Summaries", frozenset({EMPLOYEE, MANAGER})),
+    NavItem("/approvals", "Da approvare / To approve", frozenset({MANAGER, OFFICE})),
+    NavItem("/office/stamps", "Correzioni / Corrections", frozenset({OFFICE})),
+    NavItem("/office/sheets", "Fogli firma / Signature sheets", frozenset({OFFICE})),
+    NavItem("/office/flags", "Segnalazioni / Flags", frozenset({MANAGER, OFFICE})),
+    NavItem("/office/fees", "Badge", frozenset({OFFICE})),
+    NavItem("/office/areas", "Aree / Areas", frozenset({OFFICE})),
+    NavItem("/office/close", "Chiusura mese / Month close", frozenset({OFFICE})),
+    NavItem("/reports", "Tabulati / Reports", frozenset({MANAGER, OFFICE})),
     # The administrator's pages (web/routes/admin_*.py)
     NavItem("/admin/terminals", "Terminali / Terminals", frozenset({ADMIN})),
     NavItem("/admin/faults", "Guasti / Faults", frozenset({ADMIN, OFFICE})),

@@ -1,0 +1,116 @@
+"""Calling the office services from a handler: the acting `User` row, their refusals as
+HTTP statuses, and the small parsers the forms share (times, days, months).
+
+The services take the database `User` (not the session's `CurrentUser`) because they
+check `active` and write the audit entry with it; they raise `OfficeError`, which a page
+shows next to its form and the API returns as JSON with the matching status.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    NotFoundException,
+    PermissionDeniedException,
+)
+from sqlalchemy.orm import Session
+
+from server.db.models import User
+from server.office.errors import MonthClosed, NotAllowed, NotFound, OfficeError
+from server.web.identity import CurrentUser
+from server.web.scope import NOT_FOUND
+from server.web.timecard import parse_month
+
+
+class Conflict(HTTPException):
+    status_code = 409
+
+
+def acting_user(session: Session, user: CurrentUser) -> User:
+    row = session.get(User, user.id)
+    if row is None:  # deleted since the session was read: as good as logged out
+        raise NotFoundException(NOT_FOUND)
+    return row
+
+
+def status_of(error: OfficeError) -> int:
+    """404 for what is not theirs, 403 for what their role may not do, 409 for a closed
+    month (the request was right, the month is not), 400 for anything else."""
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, NotAllowed):
+        return 403
+    if isinstance(error, MonthClosed):
+        return 409
+    return 400
+
+
+def as_http(error: OfficeError) -> HTTPException:
+    """For the API: the same refusal as a Litestar exception (JSON by `errors.http_error`)."""
+    detail = str(error)
+    status = status_of(error)
+    if status == 404:
+        return NotFoundException(detail)
+    if status == 403:
+        return PermissionDeniedException(detail)
+    if status == 409:
+        return Conflict(detail)
+    return ClientException(detail)
+
+
+def parse_clock(text: str | None, italian: str, english: str, field: str) -> int | None:
+    """'08:05' → 485; '' → None; anything else an OfficeError on that field."""
+    text = (text or "").strip().replace(".", ":")
+    if not text:
+        return None
+    hours, _, minutes = text.partition(":")
+    try:
+        value = int(hours) * 60 + int(minutes or "0")
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 24 * 60 or (minutes and not 0 <= int(minutes) < 60):
+        raise OfficeError(f"{italian}: usa HH:MM", f"{english}: use HH:MM", field=field)
+    return value
+
+
+def parse_day(text: str | None, field: str = "day") -> date:
+    """ISO (2026-11-02, what `<input type=date>` sends) or Italian (02/11/2026)."""
+    text = (text or "").strip()
+    try:
+        if "/" in text:
+            day_text, month_text, year_text = text.split("/")
+            return date(int(year_text), int(month_text), int(day_text))
+        return date.fromisoformat(text)
+    except ValueError:
+        raise OfficeError("Data non valida: usa GG/MM/AAAA", "Invalid date: use YYYY-MM-DD",
+                          field=field) from None
+
+
+def month_of(text: str | None, today: date) -> tuple[int, int]:
+    try:
+        return parse_month(text, today)
+    except ValueError:
+        raise OfficeError("Mese non valido: usa AAAA-MM", "Invalid month: use YYYY-MM",
+                          field="month") from None
+
+
+def previous_month(today: date) -> str:
+    """The month a close or a report is usually about: the one that just ended."""
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+def clock(minute: int | None) -> str:
+    return "" if minute is None else f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def form_id(text: str | None) -> int:
+    """An id typed in a form; anything that is not one becomes 0, which matches no row
+    (so the caller's scoping answers 404, as for an id of another institution)."""
+    try:
+        return int((text or "").strip())
+    except ValueError:
+        return 0

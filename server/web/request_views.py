@@ -1,0 +1,134 @@
+"""Requests as the pages and the API show them, and the choices the forms offer.
+
+The forms offer only what the rules in force allow on the web (`entered web`), so an
+employee does not pick a code only to be told it is typed at the terminal; the service
+checks again on the request's own day, which may fall under other rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.db.models import Employee, User
+from server.db.models import Request as RequestRow
+from server.office.decisions import approval_of
+from server.office.requests import HOURLY_KINDS, OVERTIME_KIND, WHOLE_DAY_KINDS
+from server.office.rules_in_force import policy_on
+from server.policy.model import Version
+from server.web.office_calls import clock
+
+KIND_LABELS = {"justification": "Giustificativo / Justification",
+               "missed_stamp": "Mancata timbratura / Missed stamp",
+               "overtime": "Straordinario / Overtime"}
+STATE_LABELS = {"pending": "In attesa / Pending", "approved": "Approvata / Approved",
+                "rejected": "Respinta / Rejected", "withdrawn": "Ritirata / Withdrawn"}
+APPROVER_LABELS = {"manager": "Responsabile / Manager", "director": "Dirigente / Director",
+                   "office": "Ufficio personale / Personnel office"}
+
+
+@dataclass(frozen=True)
+class RequestView:
+    id: int
+    employee_id: int
+    employee_name: str
+    employee_number: str
+    unit: str | None
+    kind: str
+    kind_label: str
+    code: str | None
+    day: date
+    start: str  # HH:MM or "" (whole day)
+    end: str
+    direction: str | None  # a missed stamp's in/out
+    overtime_mode: str | None  # paid, banked
+    notes: str
+    attachment_name: str | None
+    state: str
+    state_label: str
+    approver: str | None  # who must decide, as the rules say
+    filed_by: str
+    decided_by: str | None
+    decided_at: str | None  # ISO, UTC
+    decision_note: str | None
+
+
+@dataclass(frozen=True)
+class CodeChoice:
+    code: str
+    label: str
+    whole_day: bool
+    attachment_required: bool
+    notes_required: bool
+    approval: str | None
+
+
+def request_views(session: Session, rows: list[RequestRow]) -> list[RequestView]:
+    """Rows with names filled in, in two queries whatever their number."""
+    people = {e.id: e for e in session.scalars(select(Employee).where(
+        Employee.id.in_({r.employee_id for r in rows})))} if rows else {}
+    user_ids = {r.created_by for r in rows} | {r.decided_by for r in rows if r.decided_by}
+    names = {uid: name for uid, name in session.execute(
+        select(User.id, User.display_name).where(User.id.in_(user_ids)))} if rows else {}
+    return [_view(session, r, people[r.employee_id], names) for r in rows]
+
+
+def _view(session: Session, row: RequestRow, employee: Employee,
+          names: dict[int, str]) -> RequestView:
+    return RequestView(
+        id=row.id, employee_id=row.employee_id, employee_name=employee.name,
+        employee_number=employee.number, unit=employee.unit, kind=row.kind,
+        kind_label=KIND_LABELS.get(row.kind, row.kind), code=row.code, day=row.day,
+        start=clock(row.start_minute), end=clock(row.end_minute), direction=row.direction,
+        overtime_mode=row.overtime_mode, notes=row.notes,
+        attachment_name=row.attachment_name, state=row.state,
+        state_label=STATE_LABELS.get(row.state, row.state),
+        approver=approval_of(session, row) if row.state == "pending" else None,
+        filed_by=names.get(row.created_by, ""),
+        decided_by=names.get(row.decided_by) if row.decided_by else None,
+        decided_at=row.decided_at.isoformat() if row.decided_at else None,
+        decision_note=row.decision_note)
+
+
+def version_today(session: Session, institution_id: str, today: date) -> Version | None:
+    try:
+        return policy_on(session, institution_id, today).version_on(today)
+    except LookupError:
+        return None
+
+
+def web_codes(version: Version | None) -> list[CodeChoice]:
+    """The justification codes an employee may enter on the web under `version`."""
+    if version is None:
+        return []
+    out = []
+    for code, info in version.codes.items():
+        kind = info.kind.value if info.kind else "hourly_absence"
+        if kind in OVERTIME_KIND.values() or "web" not in (
+                info.entered.value if info.entered else ()):
+            continue
+        out.append(CodeChoice(
+            code, info.label.value if info.label else code,
+            whole_day=kind in WHOLE_DAY_KINDS and kind not in HOURLY_KINDS,
+            attachment_required=bool(info.attachment_required
+                                     and info.attachment_required.value),
+            notes_required=bool(info.notes_required and info.notes_required.value),
+            approval=info.approval.value if info.approval else None))
+    return out
+
+
+def overtime_modes(version: Version | None) -> list[str]:
+    """paid and/or banked, as far as the rules define a code for them."""
+    if version is None:
+        return []
+    kinds = {info.kind.value for info in version.codes.values() if info.kind}
+    return [mode for mode, kind in OVERTIME_KIND.items() if kind in kinds]
+
+
+def rounding_minutes(version: Version | None) -> int:
+    if version is None or version.stamping is None or version.stamping.rounding is None:
+        return 0
+    return version.stamping.rounding.value

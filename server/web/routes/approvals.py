@@ -1,0 +1,100 @@
+"""Approval queue: the pending requests a manager (their unit) or the personnel office
+(the institution) may decide, approved or rejected with a note.
+
+Who may decide which request is the office service's rule (`people.may_decide`, from
+the code's `approval`); a request of someone the user cannot see is a 404 before that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from litestar import get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+from sqlalchemy.orm import Session
+
+from server.office import decisions
+from server.office.errors import OfficeError
+from server.web.dependencies import AuthUser, DbSession
+from server.web.guards import MANAGER, OFFICE, allow
+from server.web.identity import CurrentUser
+from server.web.office_calls import acting_user, as_http, status_of
+from server.web.request_views import RequestView, request_views
+from server.web.routes.requests import visible_request
+
+DECIDERS = allow(MANAGER, OFFICE)
+
+
+@dataclass
+class DecisionForm:
+    decision: str = ""  # approve, reject
+    note: str = ""
+
+
+def _decide(db: Session, user: CurrentUser, request_id: int, form: DecisionForm) -> None:
+    visible_request(db, user, request_id)
+    actor = acting_user(db, user)
+    if form.decision == "approve":
+        decisions.approve(db, actor, request_id, form.note)
+    elif form.decision == "reject":
+        decisions.reject(db, actor, request_id, form.note)
+    else:
+        raise OfficeError("Scegli approva o respingi", "Choose approve or reject",
+                          field="decision")
+
+
+def _queue(db: Session, user: CurrentUser) -> list[RequestView]:
+    return request_views(db, decisions.approval_queue(db, acting_user(db, user)))
+
+
+@get("/approvals", opt=DECIDERS, sync_to_thread=True)
+def queue(db: DbSession, user: AuthUser) -> Template:
+    """Richieste da approvare: oldest first, with the day's timecard one tap away."""
+    return Template("approvals.html", context={"queue": _queue(db, user), "failed": None})
+
+
+@post("/approvals/{request_id:int}/decide", opt=DECIDERS, sync_to_thread=True)
+def decide(db: DbSession, user: AuthUser, request_id: FromPath[int],
+           data: Annotated[DecisionForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+           ) -> Template | Redirect:
+    try:
+        _decide(db, user, request_id, data)
+    except OfficeError as error:
+        db.rollback()
+        return Template("approvals.html", status_code=status_of(error), context={
+            "queue": _queue(db, user), "failed": {"id": request_id, "error": error}})
+    db.commit()
+    return Redirect("/approvals", status_code=303)
+
+
+@get("/api/v1/approvals", opt=DECIDERS, sync_to_thread=True)
+def queue_api(db: DbSession, user: AuthUser) -> list[RequestView]:
+    """The pending requests this user may decide, oldest first."""
+    return _queue(db, user)
+
+
+@dataclass
+class Decision:
+    decision: str  # approve, reject
+    note: str = ""
+
+
+@post("/api/v1/requests/{request_id:int}/decision", opt=DECIDERS, sync_to_thread=True,
+      status_code=200)
+def decide_api(db: DbSession, user: AuthUser, request_id: FromPath[int],
+               data: Decision) -> RequestView:
+    """Approve or reject a pending request (`note` required to reject); returns it decided.
+    403 when the user may not decide it, 409 when its month is closed."""
+    try:
+        _decide(db, user, request_id, DecisionForm(data.decision, data.note))
+    except OfficeError as error:
+        db.rollback()
+        raise as_http(error) from None
+    db.commit()
+    return request_views(db, [visible_request(db, user, request_id)])[0]
+
+
+ROUTES = [queue, decide, queue_api, decide_api]

@@ -1,0 +1,244 @@
+"""Personnel office: a day's stamps with their history, corrections as new records (with
+reason and author; the original stays, struck through), stamps added from the emergency
+register, and the signature sheets of staff who do not stamp (seed 000).
+
+All the rules are the office service's (`server.office.corrections`); this module turns
+forms into calls and shows the outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated
+from urllib.parse import urlencode
+
+from litestar import Router, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.db.models import Employee, Stamp
+from server.office import corrections
+from server.office.corrections import SheetLine, StampView
+from server.office.errors import OfficeError
+from server.web.dependencies import AuthUser, DbSession
+from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
+from server.web.identity import CurrentUser
+from server.web.office_calls import (
+    acting_user,
+    as_http,
+    form_id,
+    parse_clock,
+    parse_day,
+    status_of,
+)
+from server.web.scope import employee_filter, in_institution, visible_employee
+
+OFFICE_ONLY = allow(OFFICE)
+
+
+@dataclass
+class CorrectionForm:
+    time: str = ""
+    direction: str = ""
+    code: str = ""
+    reason: str = ""
+
+
+@dataclass
+class AddForm:
+    employee_id: str = ""
+    day: str = ""
+    time: str = ""
+    direction: str = ""
+    code: str = ""
+    reason: str = ""
+
+
+@dataclass
+class SheetForm:
+    employee_id: str = ""
+    sheet: str = ""  # the sheet's reference: "novembre 2026, portineria"
+    lines: str = ""  # one per line: "02/11/2026 07:30 14:42"
+
+
+def _employees(db: Session, user: CurrentUser) -> list[Employee]:
+    return list(db.scalars(select(Employee).where(employee_filter(user),
+                                                  Employee.active.is_(True))
+                           .order_by(Employee.number)))
+
+
+def _day_page(db: Session, user: CurrentUser, employee_id: int | None, day: date,
+              error: OfficeError | None = None, status_code: int = 200) -> Template:
+    views: list[StampView] = []
+    employee = None
+    if employee_id is not None:
+        employee = visible_employee(db, user, employee_id)
+        views = corrections.day_stamps(db, acting_user(db, user), employee.id, day)
+    return Template("office_stamps.html", status_code=status_code, context={
+        "employees": _employees(db, user), "employee": employee, "day": day.isoformat(),
+        "stamps": views, "error": error})
+
+
+def _back(employee_id: int, day: date) -> Redirect:
+    query = urlencode({"employee_id": employee_id, "day": day.isoformat()})
+    return Redirect(f"/office/stamps?{query}", status_code=303)
+
+
+def _direction(text: str) -> str | None:
+    return text if text in ("in", "out") else None
+
+
+@get("/office/stamps", opt=OFFICE_ONLY, sync_to_thread=True)
+def day_page(db: DbSession, user: AuthUser, employee_id: FromQuery[int | None] = None,
+             day: FromQuery[str | None] = None) -> Template:
+    """Timbrature del giorno: every stamp, corrected ones included, with who and why."""
+    try:
+        chosen = parse_day(day) if day else date.today()
+    except OfficeError as error:
+        return _day_page(db, user, None, date.today(), error, 400)
+    return _day_page(db, user, employee_id, chosen)
+
+
+def _correct(db: Session, user: CurrentUser, original: Stamp, form: CorrectionForm) -> None:
+    actor = acting_user(db, user)
+    if form.direction == "void":
+        corrections.void_stamp(db, actor, original.id, form.reason)
+        return
+    minute = parse_clock(form.time, "Ora", "Time", "minute")
+    corrections.correct_stamp(
+        db, actor, original.id, minute=original.local_minute if minute is None else minute,
+        direction=_direction(form.direction), code=form.code.strip() or None,
+        reason=form.reason)
+
+
+@post("/office/stamps/{stamp_id:int}/correct", opt=OFFICE_ONLY, sync_to_thread=True)
+def correct(db: DbSession, user: AuthUser, stamp_id: FromPath[int],
+            data: Annotated[CorrectionForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+            ) -> Template | Redirect:
+    """Replace a stamp (new time, direction or code) or, with `direction=void`, remove it."""
+    original = in_institution(db.get(Stamp, stamp_id), user)
+    try:
+        _correct(db, user, original, data)
+    except OfficeError as error:
+        db.rollback()
+        return _day_page(db, user, original.employee_id, original.local_date, error,
+                         status_of(error))
+    db.commit()
+    return _back(original.employee_id, original.local_date)
+
+
+@post("/office/stamps/add", opt=OFFICE_ONLY, sync_to_thread=True)
+def add(db: DbSession, user: AuthUser,
+        data: Annotated[AddForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+        ) -> Template | Redirect:
+    """A stamp from the emergency register or a terminal that was down."""
+    employee = visible_employee(db, user, form_id(data.employee_id))
+    try:
+        day = parse_day(data.day)
+        minute = parse_clock(data.time, "Ora", "Time", "minute")
+        if minute is None:
+            raise OfficeError("Indica l'ora", "Give the time", field="minute")
+        corrections.add_stamp(db, acting_user(db, user), employee.id, day, minute,
+                              _direction(data.direction), reason=data.reason,
+                              code=data.code.strip() or None)
+    except OfficeError as error:
+        db.rollback()
+        return _day_page(db, user, employee.id, date.today(), error, status_of(error))
+    db.commit()
+    return _back(employee.id, day)
+
+
+def _sheet_lines(text: str) -> list[SheetLine]:
+    lines = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        words = raw.replace(",", " ").replace(";", " ").split()
+        if not words:
+            continue
+        if len(words) != 3:
+            raise OfficeError(f"Riga {number}: scrivi giorno, entrata e uscita",
+                              f"Line {number}: write day, entry and exit", field="lines")
+        entry = parse_clock(words[1], f"Riga {number}", f"Line {number}", "lines")
+        leave = parse_clock(words[2], f"Riga {number}", f"Line {number}", "lines")
+        assert entry is not None and leave is not None  # non-empty words
+        lines.append(SheetLine(parse_day(words[0], "lines"), entry, leave))
+    if not lines:
+        raise OfficeError("Nessuna riga da trascrivere", "No lines to transcribe",
+                          field="lines")
+    return lines
+
+
+def _sheet_page(db: Session, user: CurrentUser, form: SheetForm | None = None,
+                error: OfficeError | None = None, done: int | None = None,
+                status_code: int = 200) -> Template:
+    return Template("office_sheets.html", status_code=status_code, context={
+        "employees": _employees(db, user), "form": form or SheetForm(), "error": error,
+        "done": done})
+
+
+@get("/office/sheets", opt=OFFICE_ONLY, sync_to_thread=True)
+def sheets_page(db: DbSession, user: AuthUser, done: FromQuery[int | None] = None) -> Template:
+    """Fogli firma: transcribe the signed entry and exit times of staff who do not stamp."""
+    return _sheet_page(db, user, done=done)
+
+
+@post("/office/sheets", opt=OFFICE_ONLY, sync_to_thread=True)
+def enter_sheet(db: DbSession, user: AuthUser,
+                data: Annotated[SheetForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+                ) -> Template | Redirect:
+    """All the sheet's lines or, on any problem, none (the service's promise)."""
+    try:
+        employee = visible_employee(db, user, form_id(data.employee_id))
+        rows = corrections.enter_signature_sheet(db, acting_user(db, user), employee.id,
+                                                 _sheet_lines(data.lines), sheet=data.sheet)
+    except OfficeError as error:
+        db.rollback()
+        return _sheet_page(db, user, data, error, status_code=status_of(error))
+    db.commit()
+    return Redirect(f"/office/sheets?done={len(rows) // 2}", status_code=303)
+
+
+@get("/api/v1/stamps/{employee_id:int}", opt=allow(EMPLOYEE, MANAGER, OFFICE),
+     sync_to_thread=True)
+def day_stamps_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
+                   day: FromQuery[str | None] = None) -> list[StampView]:
+    """A day's stamps (`day=YYYY-MM-DD`, default today), corrected and voided ones
+    included: `in_force`, `replaces_id`, `replaced_by`, `author`, `reason`."""
+    visible_employee(db, user, employee_id)
+    try:
+        chosen = parse_day(day) if day else date.today()
+        return corrections.day_stamps(db, acting_user(db, user), employee_id, chosen)
+    except OfficeError as error:
+        raise as_http(error) from None
+
+
+@dataclass
+class CorrectionIn:
+    reason: str
+    time: str | None = None  # HH:MM; default the original's
+    direction: str | None = None  # in, out, or "void" to remove the stamp
+    code: str | None = None
+
+
+@post("/api/v1/stamps/{stamp_id:int}/correction", opt=OFFICE_ONLY, sync_to_thread=True)
+def correction_api(db: DbSession, user: AuthUser, stamp_id: FromPath[int],
+                   data: CorrectionIn) -> list[StampView]:
+    """Correct or void a stamp; returns the day's stamps, original and correction both."""
+    original = in_institution(db.get(Stamp, stamp_id), user)
+    form = CorrectionForm(data.time or "", data.direction or "", data.code or "", data.reason)
+    try:
+        _correct(db, user, original, form)
+    except OfficeError as error:
+        db.rollback()
+        raise as_http(error) from None
+    db.commit()
+    return corrections.day_stamps(db, acting_user(db, user), original.employee_id,
+                                  original.local_date)
+
+
+# One Router: GET and POST share /office/sheets (see stamping.py for why).
+ROUTES = [Router("/", route_handlers=[day_page, correct, add, sheets_page, enter_sheet,
+                                      day_stamps_api, correction_api])]

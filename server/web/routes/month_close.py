@@ -1,0 +1,158 @@
+"""Chiusura del mese / Month close: start it, watch its progress bar, reopen it (audited).
+
+Starting checks and locks the month in the request (so a refusal shows at once); the
+evaluation of every employee then runs in a background thread that commits after each
+batch, and the page polls `/api/v1/closes/{month}` for `done`/`total`. The thread lives
+in this server process: if the process stops midway the month stays "closing" (locked,
+nothing lost) and the page offers to resume it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated
+
+from litestar import Router, get, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from server.db.models import MonthClose, User
+from server.office import closing
+from server.office.errors import OfficeError
+from server.web.dependencies import AuthUser, DbSession
+from server.web.guards import MANAGER, OFFICE, allow
+from server.web.identity import CurrentUser
+from server.web.office_calls import acting_user, as_http, month_of, previous_month, status_of
+
+OFFICE_ONLY = allow(OFFICE)
+LOG = logging.getLogger(__name__)
+BATCH = 50
+_running: set[tuple[str, int, int]] = set()
+_running_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class CloseProgress:
+    month: str
+    state: str | None  # None (never closed), closing, closed, reopened
+    done: int
+    total: int
+    percent: int
+    running: bool  # a thread of this server is working on it now
+
+
+@dataclass
+class MonthForm:
+    month: str = ""
+    reason: str = ""
+
+
+def _progress(db: Session, institution_id: str, year: int, month: int) -> CloseProgress:
+    p = closing.close_progress(db, institution_id, year, month)
+    with _running_lock:
+        running = (institution_id, year, month) in _running
+    return CloseProgress(f"{year:04d}-{month:02d}", p.state, p.done, p.total, p.percent,
+                         running)
+
+
+def _run(engine: Engine, user_id: int, year: int, month: int) -> None:
+    key: tuple[str, int, int] | None = None
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            actor = session.get(User, user_id)
+            assert actor is not None
+            key = (actor.institution_id, year, month)
+            closing.close_month(session, actor, year, month, batch=BATCH)
+    except Exception:  # the thread has nobody to tell but the log; the page shows "closing"
+        LOG.exception("month close %04d-%02d failed", year, month)
+    finally:
+        with _running_lock:
+            _running.discard(key or ("", year, month))
+
+
+def start_in_background(engine: Engine, user: CurrentUser, year: int, month: int) -> bool:
+    """Run (or resume) the close in a thread, unless this server already runs it."""
+    key = (user.institution_id, year, month)
+    with _running_lock:
+        if key in _running:
+            return False
+        _running.add(key)
+    threading.Thread(target=_run, args=(engine, user.id, year, month), daemon=True,
+                     name=f"close-{year:04d}-{month:02d}").start()
+    return True
+
+
+def _page(db: Session, user: CurrentUser, month: str | None, *,
+          error: OfficeError | None = None, status_code: int = 200) -> Template:
+    today = date.today()
+    try:
+        year, number = month_of(month or previous_month(today), today)
+    except OfficeError as bad:
+        year, number, error, status_code = today.year, today.month, bad, 400
+    history = list(db.scalars(select(MonthClose).where(
+        MonthClose.institution_id == user.institution_id)
+        .order_by(MonthClose.year.desc(), MonthClose.month.desc()).limit(24)))
+    return Template("office_close.html", status_code=status_code, context={
+        "progress": _progress(db, user.institution_id, year, number), "history": history,
+        "error": error})
+
+
+@get("/office/close", opt=OFFICE_ONLY, sync_to_thread=True)
+def close_page(db: DbSession, user: AuthUser, month: FromQuery[str | None] = None) -> Template:
+    """The month's state, the progress bar while closing, the reopen form once closed."""
+    return _page(db, user, month)
+
+
+@post("/office/close", opt=OFFICE_ONLY, sync_to_thread=True)
+def start_close(db: DbSession, user: AuthUser, state: State,
+                data: Annotated[MonthForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+                ) -> Template | Redirect:
+    """Begin (or resume an interrupted) close; the page then shows its progress."""
+    try:
+        year, number = month_of(data.month, date.today())
+        progress = closing.close_progress(db, user.institution_id, year, number)
+        if progress.state != "closing":
+            closing.begin_close(db, acting_user(db, user), year, number)
+    except OfficeError as error:
+        db.rollback()
+        return _page(db, user, data.month, error=error, status_code=status_of(error))
+    db.commit()
+    start_in_background(state.engine, user, year, number)
+    return Redirect(f"/office/close?month={year:04d}-{number:02d}", status_code=303)
+
+
+@post("/office/close/reopen", opt=OFFICE_ONLY, sync_to_thread=True)
+def reopen(db: DbSession, user: AuthUser,
+           data: Annotated[MonthForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+           ) -> Template | Redirect:
+    """Unlock a closed month; the reason goes to the audit log with who and when."""
+    try:
+        year, number = month_of(data.month, date.today())
+        closing.reopen(db, acting_user(db, user), year, number, data.reason)
+    except OfficeError as error:
+        db.rollback()
+        return _page(db, user, data.month, error=error, status_code=status_of(error))
+    db.commit()
+    return Redirect(f"/office/close?month={year:04d}-{number:02d}", status_code=303)
+
+
+@get("/api/v1/closes/{month:str}", opt=allow(OFFICE, MANAGER), sync_to_thread=True)
+def close_progress_api(db: DbSession, user: AuthUser, month: FromPath[str]) -> CloseProgress:
+    """The close of `month` (YYYY-MM) in the user's institution: state, employees done of
+    total, percent. Small on purpose: the close page polls it every second."""
+    try:
+        year, number = month_of(month, date.today())
+    except OfficeError as error:
+        raise as_http(error) from None
+    return _progress(db, user.institution_id, year, number)
+
+
+# One Router: GET and POST share /office/close (see stamping.py for why).
+ROUTES = [Router("/", route_handlers=[close_page, start_close, reopen, close_progress_api])]

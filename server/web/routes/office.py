@@ -1,0 +1,221 @@
+"""Personnel office: the month's flags (more than 3 missed stamps, seed 003), badge
+replacement fees (seed 003/004), and the areas a phone may stamp in (seed 002).
+
+Flags are also for managers, who see their unit: they are the ones who talk to the person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated
+
+from litestar import Router, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.db.models import Employee, Geofence
+from server.office import fees
+from server.office.errors import OfficeError
+from server.office.rules_in_force import RulesInForce
+from server.office.summary import evaluate_months
+from server.web.areas import areas_of
+from server.web.audit import audit
+from server.web.dependencies import AuthUser, DbSession
+from server.web.guards import MANAGER, OFFICE, allow
+from server.web.identity import CurrentUser
+from server.web.office_calls import (
+    acting_user,
+    as_http,
+    form_id,
+    month_of,
+    previous_month,
+    status_of,
+)
+from server.web.scope import employee_filter, in_institution, visible_employee
+
+OFFICE_ONLY = allow(OFFICE)
+
+
+@dataclass(frozen=True)
+class FlagRow:
+    employee_id: int
+    number: str
+    name: str
+    unit: str | None
+    flag: str
+    count: int
+    over: int
+    message: str
+    source: str  # file:line of the rule
+
+
+def _employees(db: Session, user: CurrentUser) -> list[Employee]:
+    return list(db.scalars(select(Employee).where(employee_filter(user),
+                                                  Employee.active.is_(True))
+                           .order_by(Employee.number)))
+
+
+def month_flags(db: Session, user: CurrentUser, month: str | None) -> tuple[str, list[FlagRow]]:
+    year, number = month_of(month or previous_month(date.today()), date.today())
+    people = _employees(db, user)
+    results = evaluate_months(db, RulesInForce(db, [user.institution_id]), people, year, number)
+    rows = [FlagRow(e.id, e.number, e.name, e.unit, f.name, f.count, f.over, f.message,
+                    f.source)
+            for e in people for f in results[e.id].flags]
+    return f"{year:04d}-{number:02d}", rows
+
+
+@get("/office/flags", opt=allow(MANAGER, OFFICE), sync_to_thread=True)
+def flags_page(db: DbSession, user: AuthUser, month: FromQuery[str | None] = None) -> Template:
+    """Segnalazioni del mese: who crossed a threshold (e.g. more than 3 missed stamps)."""
+    try:
+        label, rows = month_flags(db, user, month)
+    except OfficeError as error:
+        return Template("office_flags.html", status_code=status_of(error), context={
+            "month": month, "rows": [], "error": error})
+    return Template("office_flags.html", context={"month": label, "rows": rows,
+                                                  "error": None})
+
+
+@get("/api/v1/flags", opt=allow(MANAGER, OFFICE), sync_to_thread=True)
+def flags_api(db: DbSession, user: AuthUser, month: FromQuery[str | None] = None,
+              ) -> list[FlagRow]:
+    """The month's flags (`month=YYYY-MM`, default last month) of the people one sees."""
+    try:
+        return month_flags(db, user, month)[1]
+    except OfficeError as error:
+        raise as_http(error) from None
+
+
+@dataclass
+class FeeForm:
+    employee_id: str = ""
+    reason: str = ""  # lost, damaged, demagnetised, stolen
+    new_badge: str = ""
+
+
+@dataclass(frozen=True)
+class FeeRow:
+    id: int
+    employee_id: int
+    employee: str
+    badge_code: str
+    reason: str
+    euros: str  # "5,00"
+    created_at: str
+
+
+def _fee_rows(db: Session, user: CurrentUser) -> list[FeeRow]:
+    charged = fees.fees_of(db, acting_user(db, user))
+    names = {e.id: f"{e.number} · {e.name}" for e in db.scalars(select(Employee).where(
+        Employee.id.in_({f.employee_id for f in charged})))} if charged else {}
+    return [FeeRow(f.id, f.employee_id, names.get(f.employee_id, ""), f.badge_code, f.reason,
+                   f"{f.amount_cents // 100},{f.amount_cents % 100:02d}",
+                   f.created_at.isoformat()[:16].replace("T", " "))
+            for f in charged]
+
+
+def _fees_page(db: Session, user: CurrentUser, error: OfficeError | None = None,
+               form: FeeForm | None = None, status_code: int = 200) -> Template:
+    return Template("office_fees.html", status_code=status_code, context={
+        "fees": _fee_rows(db, user), "employees": _employees(db, user),
+        "reasons": fees.REASONS, "error": error, "form": form or FeeForm()})
+
+
+@get("/office/fees", opt=OFFICE_ONLY, sync_to_thread=True)
+def fees_page(db: DbSession, user: AuthUser) -> Template:
+    """Sostituzione badge: charge the fee the rules set, revoke the old badge."""
+    return _fees_page(db, user)
+
+
+@post("/office/fees", opt=OFFICE_ONLY, sync_to_thread=True)
+def charge_fee(db: DbSession, user: AuthUser,
+               data: Annotated[FeeForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+               ) -> Template | Redirect:
+    try:
+        employee = visible_employee(db, user, form_id(data.employee_id))
+        fees.replace_badge(db, acting_user(db, user), employee.id, data.reason,
+                           new_badge=data.new_badge.strip() or None)
+    except OfficeError as error:
+        db.rollback()
+        return _fees_page(db, user, error, data, status_of(error))
+    db.commit()
+    return Redirect("/office/fees", status_code=303)
+
+
+@get("/api/v1/fees", opt=OFFICE_ONLY, sync_to_thread=True)
+def fees_api(db: DbSession, user: AuthUser) -> list[FeeRow]:
+    """Badge replacement fees charged in the institution, newest first."""
+    return _fee_rows(db, user)
+
+
+@dataclass
+class AreaForm:
+    name: str = ""
+    latitude: str = ""
+    longitude: str = ""
+    radius_m: str = ""
+
+
+def _area(data: AreaForm) -> tuple[str, float, float, int]:
+    try:
+        latitude, longitude = float(data.latitude), float(data.longitude)
+        radius = int(data.radius_m)
+    except ValueError:
+        raise OfficeError("Latitudine, longitudine e raggio devono essere numeri",
+                          "Latitude, longitude and radius must be numbers") from None
+    if not data.name.strip():
+        raise OfficeError("Dai un nome all'area", "Name the area", field="name")
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180 and 10 <= radius <= 5000):
+        raise OfficeError("Posizione non valida o raggio fuori da 10–5000 m",
+                          "Invalid position or radius outside 10–5000 m")
+    return data.name.strip()[:200], latitude, longitude, radius
+
+
+def _areas_page(db: Session, user: CurrentUser, error: OfficeError | None = None,
+                status_code: int = 200) -> Template:
+    return Template("office_areas.html", status_code=status_code, context={
+        "areas": areas_of(db, user.institution_id), "error": error})
+
+
+@get("/office/areas", opt=OFFICE_ONLY, sync_to_thread=True)
+def areas_page(db: DbSession, user: AuthUser) -> Template:
+    """Aree di timbratura: circles (centre and radius) inside which a phone may stamp."""
+    return _areas_page(db, user)
+
+
+@post("/office/areas", opt=OFFICE_ONLY, sync_to_thread=True)
+def add_area(db: DbSession, user: AuthUser,
+             data: Annotated[AreaForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+             ) -> Template | Redirect:
+    try:
+        name, latitude, longitude, radius = _area(data)
+    except OfficeError as error:
+        return _areas_page(db, user, error, 400)
+    area = Geofence(institution_id=user.institution_id, name=name, latitude=latitude,
+                    longitude=longitude, radius_m=radius)
+    db.add(area)
+    db.flush()
+    audit(db, "geofence_added", institution_id=user.institution_id, user_id=user.id,
+          target=f"geofence:{area.id}", name=name, radius_m=radius)
+    db.commit()
+    return Redirect("/office/areas", status_code=303)
+
+
+@post("/office/areas/{area_id:int}/delete", opt=OFFICE_ONLY, sync_to_thread=True)
+def delete_area(db: DbSession, user: AuthUser, area_id: FromPath[int]) -> Redirect:
+    area = in_institution(db.get(Geofence, area_id), user)
+    audit(db, "geofence_deleted", institution_id=user.institution_id, user_id=user.id,
+          target=f"geofence:{area.id}", name=area.name)
+    db.delete(area)
+    db.commit()
+    return Redirect("/office/areas", status_code=303)
+
+
+# One Router: GET and POST share /office/fees and /office/areas (see stamping.py for why).
+ROUTES = [Router("/", route_handlers=[flags_page, flags_api, fees_page, charge_fee, fees_api,
+                                      areas_page, add_area, delete_area])]

@@ -1,0 +1,84 @@
+"""Tabulati / Reports (seed 001): balances; overtime, hours to recover and unjustified
+absences — for a month, as CSV, XLSX and PDF downloads and as JSON. The office sees the
+institution, a manager their unit ("spediti alle singole strutture").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from litestar import Response, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from server.office.errors import OfficeError
+from server.office.reports import KINDS, ReportTable, institution_report, to_csv, to_pdf, to_xlsx
+from server.web.dependencies import AuthUser, DbSession
+from server.web.guards import MANAGER, OFFICE, allow
+from server.web.identity import CurrentUser
+from server.web.office_calls import acting_user, as_http, month_of, previous_month
+
+READERS = allow(MANAGER, OFFICE)
+FORMATS = {
+    "csv": ("text/csv", to_csv),  # Litestar adds the charset to text/*
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", to_xlsx),
+    "pdf": ("application/pdf", to_pdf),
+}
+
+
+@dataclass(frozen=True)
+class ReportJson:
+    kind: str
+    month: str
+    title: str
+    columns: list[str]
+    rows: list[list[str | int]]
+    minute_columns: list[int]  # which columns are minutes (the rest: text or counts)
+
+
+def _table(db: DbSession, user: CurrentUser, kind: str,
+           month: str | None) -> tuple[ReportTable, str]:
+    if kind not in KINDS:
+        raise NotFoundException("Tabulato sconosciuto / Unknown report")
+    try:
+        year, number = month_of(month or previous_month(date.today()), date.today())
+        return (institution_report(db, acting_user(db, user), year, number, kind),
+                f"{year:04d}-{number:02d}")
+    except OfficeError as error:
+        raise as_http(error) from None
+
+
+@get("/reports", opt=READERS, sync_to_thread=True)
+def reports_page(user: AuthUser, month: FromQuery[str | None] = None) -> Template:
+    """The two lists of seed 001 for a month, each in three formats."""
+    chosen = month or previous_month(date.today())
+    return Template("reports.html", context={
+        "month": chosen, "kinds": {k: title for k, (title, _) in KINDS.items()},
+        "formats": list(FORMATS), "unit": user.unit if user.role == MANAGER else None})
+
+
+@get("/reports/{kind:str}/{fmt:str}", opt=READERS, sync_to_thread=True)
+def download(db: DbSession, user: AuthUser, kind: FromPath[str], fmt: FromPath[str],
+             month: FromQuery[str | None] = None) -> Response[bytes]:
+    """`fmt`: csv, xlsx or pdf. Minutes stay integers in CSV and XLSX (exact for payroll)."""
+    if fmt not in FORMATS:
+        raise NotFoundException("Formato sconosciuto: csv, xlsx, pdf / Unknown format")
+    table, label = _table(db, user, kind, month)
+    media_type, render = FORMATS[fmt]
+    name = f"tabulato-{kind}-{label}.{fmt}"
+    return Response(render(table), media_type=media_type,
+                    headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+@get("/api/v1/reports/{kind:str}", opt=READERS, sync_to_thread=True)
+def report_api(db: DbSession, user: AuthUser, kind: FromPath[str],
+               month: FromQuery[str | None] = None) -> ReportJson:
+    """A report (`balances` or `overtime`) for `month` (YYYY-MM, default last month)."""
+    table, label = _table(db, user, kind, month)
+    return ReportJson(kind, label, table.title, table.columns, table.rows,
+                      sorted(table.minute_columns))
+
+
+ROUTES = [reports_page, download, report_api]

@@ -1,0 +1,232 @@
+"""Le mie richieste / My requests: file a justification, a missed stamp or overtime; the
+list with each request's state and who decided; withdraw a pending one.
+
+One files for oneself; the personnel office may also file on someone's behalf (a late
+missed stamp from the emergency register) by giving `employee_id`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Any
+
+from litestar import Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+from sqlalchemy.orm import Session
+
+from server.db.models import Request as RequestRow
+from server.office import decisions, requests
+from server.office.errors import OfficeError
+from server.office.people import may_decide
+from server.web.dependencies import AuthUser, DbSession
+from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
+from server.web.identity import CurrentUser
+from server.web.office_calls import acting_user, parse_clock, parse_day, status_of
+from server.web.request_views import (
+    overtime_modes,
+    request_views,
+    rounding_minutes,
+    version_today,
+    web_codes,
+)
+from server.web.scope import in_institution, visible_employee
+
+PEOPLE = allow(EMPLOYEE, MANAGER, OFFICE)
+NO_TIMECARD = ("Nessun dipendente collegato a questo utente: indica per chi è la richiesta. / "
+               "No employee is linked to this account: say whom the request is for.")
+
+
+@dataclass
+class JustificationForm:
+    day: str = ""
+    code: str = ""
+    start: str = ""
+    end: str = ""
+    notes: str = ""
+    employee_id: str = ""
+    attachment: UploadFile | None = None
+
+
+@dataclass
+class MissedStampForm:
+    day: str = ""
+    time: str = ""
+    direction: str = ""
+    circumstances: str = ""
+    employee_id: str = ""
+
+
+@dataclass
+class OvertimeForm:
+    day: str = ""
+    mode: str = ""
+    code: str = ""
+    start: str = ""
+    end: str = ""
+    notes: str = ""
+    employee_id: str = ""
+
+
+@dataclass
+class Failed:
+    """A refused form: shown again with its message and the values typed."""
+
+    form: str  # justification, missed_stamp, overtime, withdraw
+    error: OfficeError
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def target_employee(db: Session, user: CurrentUser, employee_id: str | int | None) -> int:
+    """Whom a filing is for: oneself unless an id is given (then it must be visible)."""
+    if employee_id not in (None, ""):
+        try:
+            wanted = int(employee_id)
+        except ValueError:
+            raise NotFoundException("Not found / Non trovato") from None
+        return visible_employee(db, user, wanted).id
+    if user.employee_id is None:
+        raise NotFoundException(NO_TIMECARD)
+    return user.employee_id
+
+
+def visible_request(db: Session, user: CurrentUser, request_id: int) -> RequestRow:
+    """A request of the user's institution whose employee the user may see; else 404."""
+    row = in_institution(db.get(RequestRow, request_id), user)
+    visible_employee(db, user, row.employee_id)
+    return row
+
+
+def _page(db: Session, user: CurrentUser, failed: Failed | None = None,
+          status_code: int = 200) -> Template:
+    today = date.today()
+    version = version_today(db, user.institution_id, today)
+    rows: list[RequestRow] = []
+    if user.employee_id is not None:
+        rows = decisions.requests_of(db, acting_user(db, user), user.employee_id)
+    return Template("requests.html", status_code=status_code, context={
+        "requests": request_views(db, rows), "codes": web_codes(version),
+        "overtime_modes": overtime_modes(version), "rounding": rounding_minutes(version),
+        "today": today.isoformat(), "failed": failed, "own": user.employee_id is not None})
+
+
+def _refused(db: Session, user: CurrentUser, form: str, error: OfficeError,
+             values: dict[str, Any]) -> Template:
+    db.rollback()
+    return _page(db, user, Failed(form, error, values), status_of(error))
+
+
+@get("/requests", opt=PEOPLE, sync_to_thread=True)
+def my_requests(db: DbSession, user: AuthUser) -> Template:
+    """Le mie richieste: the forms and the list, newest day first."""
+    return _page(db, user)
+
+
+@post("/requests/justification", opt=PEOPLE, sync_to_thread=True)
+def file_justification(
+        db: DbSession, user: AuthUser,
+        data: Annotated[JustificationForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> Template | Redirect:
+    values = {k: v for k, v in vars(data).items() if k != "attachment"}
+    try:
+        employee_id = target_employee(db, user, data.employee_id)
+        attachment = None
+        upload = data.attachment
+        if upload is not None and upload.filename:
+            content = upload.file.read(requests.MAX_ATTACHMENT + 1)
+            if content:
+                attachment = (upload.filename[-200:], content)
+        requests.file_justification(
+            db, acting_user(db, user), employee_id, parse_day(data.day), data.code.strip(),
+            start=parse_clock(data.start, "Ora di inizio", "Start time", "start"),
+            end=parse_clock(data.end, "Ora di fine", "End time", "end"),
+            notes=data.notes, attachment=attachment)
+    except OfficeError as error:
+        return _refused(db, user, "justification", error, values)
+    db.commit()
+    return Redirect("/requests", status_code=303)
+
+
+@post("/requests/missed-stamp", opt=PEOPLE, sync_to_thread=True)
+def file_missed_stamp(
+        db: DbSession, user: AuthUser,
+        data: Annotated[MissedStampForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Template | Redirect:
+    try:
+        employee_id = target_employee(db, user, data.employee_id)
+        minute = parse_clock(data.time, "Ora", "Time", "start")
+        if minute is None:
+            raise OfficeError("Indica l'ora della timbratura mancata",
+                              "Give the time of the missed stamp", field="start")
+        requests.file_missed_stamp(db, acting_user(db, user), employee_id,
+                                   parse_day(data.day), minute, data.direction,
+                                   data.circumstances)
+    except OfficeError as error:
+        return _refused(db, user, "missed_stamp", error, vars(data))
+    db.commit()
+    return Redirect("/requests", status_code=303)
+
+
+@post("/requests/overtime", opt=PEOPLE, sync_to_thread=True)
+def file_overtime(
+        db: DbSession, user: AuthUser,
+        data: Annotated[OvertimeForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Template | Redirect:
+    try:
+        employee_id = target_employee(db, user, data.employee_id)
+        requests.file_overtime(
+            db, acting_user(db, user), employee_id, parse_day(data.day), data.mode,
+            code=data.code.strip() or None,
+            start=parse_clock(data.start, "Ora di inizio", "Start time", "start"),
+            end=parse_clock(data.end, "Ora di fine", "End time", "end"), notes=data.notes)
+    except OfficeError as error:
+        return _refused(db, user, "overtime", error, vars(data))
+    db.commit()
+    return Redirect("/requests", status_code=303)
+
+
+@post("/requests/{request_id:int}/withdraw", opt=PEOPLE, sync_to_thread=True)
+def withdraw(db: DbSession, user: AuthUser, request_id: FromPath[int]) -> Template | Redirect:
+    visible_request(db, user, request_id)
+    try:
+        decisions.withdraw(db, acting_user(db, user), request_id)
+    except OfficeError as error:
+        return _refused(db, user, "withdraw", error, {})
+    db.commit()
+    return Redirect("/requests", status_code=303)
+
+
+@get("/requests/{request_id:int}", opt=PEOPLE, sync_to_thread=True)
+def request_detail(db: DbSession, user: AuthUser, request_id: FromPath[int]) -> Template:
+    """One request: what was asked, its state, who decided and why; the decision buttons
+    for whoever may decide it."""
+    row = visible_request(db, user, request_id)
+    view = request_views(db, [row])[0]
+    employee = visible_employee(db, user, row.employee_id)
+    decidable = row.state == "pending" and may_decide(
+        acting_user(db, user), employee, decisions.approval_of(db, row))
+    return Template("request_detail.html", context={"r": view, "decidable": decidable,
+                                                    "error": None})
+
+
+@get("/requests/{request_id:int}/attachment", opt=PEOPLE, sync_to_thread=True)
+def attachment(db: DbSession, user: AuthUser, request_id: FromPath[int]) -> Response[bytes]:
+    """The attached document, as a download (never shown inline: it is the employee's
+    upload, and inline HTML from it would run as our page)."""
+    row = visible_request(db, user, request_id)
+    if row.attachment is None:
+        raise NotFoundException("Nessun allegato / No attachment")
+    # Only safe characters in the header: the name is the uploader's choice.
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", row.attachment_name or "allegato")
+    return Response(row.attachment, media_type="application/octet-stream", headers={
+        "content-disposition": f'attachment; filename="{name}"',
+        "x-content-type-options": "nosniff"})
+
+
+ROUTES = [my_requests, file_justification, file_missed_stamp, file_overtime, withdraw,
+          request_detail, attachment]

@@ -1,0 +1,194 @@
+"""Timbra / Stamp: the ENTRATA / USCITA buttons of seed 000's "RILEVATORE", and stamping
+from a phone inside an area the office has drawn (seed 002).
+
+Which of the two is allowed is the rule file's `stamping { sources ... }` on the day:
+`web` for the workstation, `app` for the phone. A phone's stamp carries the position once;
+it is checked against the areas and not kept (see `server.web.areas`). The stamp is a
+Stamp row with source "web" or "app", and its day is recomputed in the same transaction
+so the timecard shows it at once.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from litestar import Router, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.db.models import Stamp
+from server.ingest.recompute import in_force
+from server.office.errors import NotAllowed, OfficeError
+from server.office.month_lock import ensure_open
+from server.office.refresh import refresh_days
+from server.office.rules_in_force import policy_on
+from server.web.areas import area_containing, areas_of, valid_position
+from server.web.dependencies import AuthUser, DbSession
+from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
+from server.web.identity import CurrentUser
+from server.web.office_calls import as_http, clock, status_of
+from server.web.scope import visible_employee
+
+STAMPERS = allow(EMPLOYEE, MANAGER, OFFICE)
+NO_EMPLOYEE = ("Nessun dipendente collegato a questo utente. / "
+               "No employee is linked to this account.")
+
+
+@dataclass
+class StampForm:
+    direction: str = ""
+    latitude: str = ""  # filled by the page's script only when stamping from the phone
+    longitude: str = ""
+
+
+@dataclass
+class StampIn:
+    direction: str  # in, out
+    latitude: float | None = None  # both or neither: with them it is a phone ("app") stamp
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class StampDone:
+    day: str
+    time: str
+    direction: str
+    source: str  # web, app
+
+
+@dataclass(frozen=True)
+class Allowed:
+    web: bool
+    app: bool
+    areas: int  # how many areas the office has drawn
+
+
+def allowed_sources(db: Session, institution_id: str, now: datetime) -> Allowed:
+    policy = policy_on(db, institution_id, now.date())
+    local = now.astimezone(ZoneInfo(policy.timezone))
+    try:
+        version = policy.version_on(local.date())
+    except LookupError:
+        return Allowed(False, False, 0)
+    sources = version.stamping.sources.value if version.stamping and \
+        version.stamping.sources else ()
+    return Allowed("web" in sources, "app" in sources, len(areas_of(db, institution_id)))
+
+
+def stamp_now(db: Session, user: CurrentUser, direction: str,
+              position: tuple[float, float] | None, now: datetime) -> Stamp:
+    """Record a stamp from the browser (no position) or the phone (with one)."""
+    if user.employee_id is None:
+        raise NotFoundException(NO_EMPLOYEE)
+    employee = visible_employee(db, user, user.employee_id)
+    if direction not in ("in", "out"):
+        raise OfficeError("Scegli entrata o uscita", "Choose in or out", field="direction")
+    allowed = allowed_sources(db, user.institution_id, now)
+    if position is None:
+        source = "web"
+        if not allowed.web:
+            raise NotAllowed("Le regole in vigore non consentono di timbrare dal web",
+                             "The rules in force do not allow stamping from the web")
+    else:
+        source = "app"
+        if not allowed.app:
+            raise NotAllowed("Le regole in vigore non consentono di timbrare dal telefono",
+                             "The rules in force do not allow stamping from a phone")
+        latitude, longitude = position
+        if not valid_position(latitude, longitude):
+            raise OfficeError("Posizione non valida", "Invalid position", field="position")
+        if area_containing(areas_of(db, user.institution_id), latitude, longitude) is None:
+            raise NotAllowed("Sei fuori dalle aree in cui si può timbrare",
+                             "You are outside the areas where stamping is allowed")
+    zone = ZoneInfo(policy_on(db, user.institution_id, now.date()).timezone)
+    local = now.astimezone(zone)
+    ensure_open(db, employee.institution_id, local.date())
+    row = Stamp(institution_id=employee.institution_id, source=source,
+                employee_id=employee.id, terminal_time=now, received_at=now,
+                local_date=local.date(), local_minute=local.hour * 60 + local.minute,
+                direction=direction, code=None, flags="", void=False,
+                author=user.username)
+    db.add(row)
+    db.flush()
+    refresh_days(db, [(employee.institution_id, employee.id, local.date())], now)
+    return row
+
+
+def _position(latitude: str | float | None, longitude: str | float | None,
+              ) -> tuple[float, float] | None:
+    if latitude in (None, "") and longitude in (None, ""):
+        return None
+    try:
+        position = (float(latitude or "nan"), float(longitude or "nan"))
+    except ValueError:
+        position = (math.nan, math.nan)
+    return position
+
+
+def _page(db: Session, user: CurrentUser, *, done: str | None = None,
+          error: OfficeError | None = None, status_code: int = 200) -> Template:
+    now = datetime.now(UTC)
+    today: list[str] = []
+    if user.employee_id is not None:
+        zone = ZoneInfo(policy_on(db, user.institution_id, now.date()).timezone)
+        day = now.astimezone(zone).date()
+        rows = list(db.execute(select(Stamp.id, Stamp.local_minute, Stamp.direction,
+                                      Stamp.source, Stamp.void, Stamp.replaces_id).where(
+            Stamp.employee_id == user.employee_id, Stamp.local_date == day)))
+        replaced = {r.replaces_id for r in rows if r.replaces_id is not None}
+        today = [f"{clock(r.local_minute)} {'E' if r.direction == 'in' else 'U'} · {r.source}"
+                 for r in sorted(in_force(rows, replaced), key=lambda r: r.local_minute)]
+    return Template("stamp.html", status_code=status_code, context={
+        "allowed": allowed_sources(db, user.institution_id, now),
+        "own": user.employee_id is not None, "today": today, "done": done, "error": error})
+
+
+@get("/stamp", opt=STAMPERS, sync_to_thread=True)
+def stamp_page(db: DbSession, user: AuthUser, done: FromQuery[str | None] = None) -> Template:
+    """RILEVATORE: the two buttons, and today's stamps so far."""
+    return _page(db, user, done=done)
+
+
+@post("/stamp", opt=STAMPERS, sync_to_thread=True)
+def stamp_form(db: DbSession, user: AuthUser,
+               data: Annotated[StampForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+               ) -> Template | Redirect:
+    try:
+        row = stamp_now(db, user, data.direction, _position(data.latitude, data.longitude),
+                        datetime.now(UTC))
+    except OfficeError as error:
+        db.rollback()
+        return _page(db, user, error=error, status_code=status_of(error))
+    db.commit()
+    word = "entrata" if row.direction == "in" else "uscita"
+    return Redirect(f"/stamp?done={word}+{clock(row.local_minute)}", status_code=303)
+
+
+@post("/api/v1/stamps", opt=STAMPERS, sync_to_thread=True)
+def stamp_api(db: DbSession, user: AuthUser, data: StampIn) -> StampDone:
+    """Stamp now: without a position from the workstation (rules must allow `web`), with
+    `latitude`/`longitude` from a phone inside an area (rules must allow `app`). 403 when
+    not allowed or outside; the position is not stored."""
+    try:
+        row = stamp_now(db, user, data.direction, _position(data.latitude, data.longitude),
+                        datetime.now(UTC))
+    except OfficeError as error:
+        db.rollback()
+        raise as_http(error) from None
+    db.commit()
+    return StampDone(row.local_date.isoformat(), clock(row.local_minute), data.direction,
+                     row.source)
+
+
+# One Router for the whole module: Litestar 2.25 wraps a sync_to_thread handler once more
+# each time another handler is registered on its path (GET and POST of the same URL),
+# and the twice-wrapped one answers 500. Registered together they are wrapped once.
+ROUTES = [Router("/", route_handlers=[stamp_page, stamp_form, stamp_api])]

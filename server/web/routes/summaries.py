@@ -1,0 +1,129 @@
+"""Riepiloghi / Summaries: one month of one employee as totals — allowances used and
+left, balance and its recovery deadline, overtime, meal vouchers — each with the rule
+that made it; the monthly report as PDF.
+
+The figures come from `server.office.summary.month_summary` (the engine's month over the
+facts), so they match the month close and the reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from litestar import Response, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+from sqlalchemy.orm import Session
+
+from server.engine.results import Explain
+from server.office.errors import OfficeError
+from server.office.reports import employee_month_pdf
+from server.office.rules_in_force import policy_on
+from server.office.summary import MonthSummary, month_summary
+from server.web.dependencies import AuthUser, DbSession
+from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
+from server.web.identity import CurrentUser
+from server.web.office_calls import acting_user, as_http, month_of
+from server.web.routes.requests import NO_TIMECARD
+from server.web.scope import visible_employee
+
+READERS = allow(EMPLOYEE, MANAGER, OFFICE)
+DEADLINE_LABELS = {
+    "negative_balance": "Recupero del saldo negativo / Negative balance to recover by",
+    "anomaly_fix": "Sistemare le anomalie / Fix anomalies by",
+    "missed_stamp": "Dichiarare le mancate timbrature / Declare missed stamps by",
+    "report": "Consegna del riepilogo / Report due",
+    "correction_request": "Richieste di correzione / Correction requests by",
+}
+
+
+@dataclass(frozen=True)
+class RuleLine:
+    """Where a figure's rule is written, and the line itself."""
+
+    source: str  # file:line
+    text: str
+
+
+def _summary(db: Session, user: CurrentUser, employee_id: int,
+             month: str | None) -> MonthSummary:
+    visible_employee(db, user, employee_id)
+    try:
+        year, number = month_of(month, date.today())
+        return month_summary(db, acting_user(db, user), employee_id, year, number)
+    except OfficeError as error:
+        raise as_http(error) from None
+
+
+def _rule_line(lines: list[str], file_name: str, source: str) -> RuleLine:
+    name, _, line = source.rpartition(":")
+    text = ""
+    if name == file_name and line.isdigit() and 0 < int(line) <= len(lines):
+        text = lines[int(line) - 1].split("#")[0].strip()
+    return RuleLine(source, text)
+
+
+def _context(db: Session, summary: MonthSummary, base: str) -> dict[str, Any]:
+    result = summary.result
+    first = date(result.year, result.month, 1)
+    policy = policy_on(db, summary.employee.institution_id, first)
+    steps: dict[str, list[Explain]] = {}
+    for step in result.explanations():
+        steps.setdefault(step.figure, []).append(step)
+    previous = date.fromordinal(first.toordinal() - 1)
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return {
+        "s": summary, "r": result, "steps": steps, "base": base,
+        "month": f"{first:%Y-%m}", "previous": f"{previous:%Y-%m}",
+        "next": f"{following:%Y-%m}", "deadline_labels": DEADLINE_LABELS,
+        "allowance_rules": {a.name: _rule_line(policy.lines, policy.file_name, a.source)
+                            for a in result.allowances},
+        "flag_rules": {f.name: _rule_line(policy.lines, policy.file_name, f.source)
+                       for f in result.flags},
+        "timecard": f"/timecard/{summary.employee.id}?month={first:%Y-%m}",
+    }
+
+
+@get("/summaries", opt=READERS, sync_to_thread=True)
+def own_summary(db: DbSession, user: AuthUser, month: FromQuery[str | None] = None) -> Template:
+    """Riepiloghi of the logged-in person."""
+    if user.employee_id is None:
+        raise NotFoundException(NO_TIMECARD)
+    summary = _summary(db, user, user.employee_id, month)
+    return Template("summaries.html", context=_context(db, summary, "/summaries"))
+
+
+@get("/summaries/{employee_id:int}", opt=READERS, sync_to_thread=True)
+def employee_summary(db: DbSession, user: AuthUser, employee_id: FromPath[int],
+                     month: FromQuery[str | None] = None) -> Template:
+    """Someone's Riepiloghi: themselves, their unit for a manager, anyone for the office."""
+    summary = _summary(db, user, employee_id, month)
+    return Template("summaries.html",
+                    context=_context(db, summary, f"/summaries/{employee_id}"))
+
+
+@get("/summaries/{employee_id:int}/report.pdf", opt=READERS, sync_to_thread=True,
+     media_type="application/pdf")
+def month_report_pdf(db: DbSession, user: AuthUser, employee_id: FromPath[int],
+                     month: FromQuery[str | None] = None) -> Response[bytes]:
+    """The monthly report (cartellino mensile) to print or keep."""
+    summary = _summary(db, user, employee_id, month)
+    r = summary.result
+    name = f"cartellino-{summary.employee.number}-{r.year:04d}-{r.month:02d}.pdf"
+    return Response(employee_month_pdf(summary), media_type="application/pdf",
+                    headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+@get("/api/v1/summaries/{employee_id:int}", opt=READERS, sync_to_thread=True)
+def summary_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
+                month: FromQuery[str | None] = None) -> dict[str, Any]:
+    """One employee's month (`month=YYYY-MM`): totals in minutes, allowances (entitled,
+    used before, used, left, recover by, source), deadlines, anomalies with fix-by dates,
+    flags, meal vouchers, and the explanation steps of the month's figures."""
+    return _summary(db, user, employee_id, month).to_json()
+
+
+ROUTES = [own_summary, employee_summary, month_report_pdf, summary_api]

@@ -1,0 +1,232 @@
+"""The personnel office's pages: corrections, signature sheets, month close and reopen,
+missed-stamp flags, badge fees, the reports of seed 001."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session
+from web_pages import Client, form, json_headers, last_month, plain_days, signed_in
+from web_world import World, build_world, cheap_hashing
+
+from server.db import make_engine, upgrade
+from server.db.directory import add_employee
+from server.db.models import AuditEntry, Stamp, User
+from server.db.models import Request as RequestRow
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    engine = make_engine(f"sqlite:///{tmp_path}/timbra.db")
+    upgrade(engine)
+    with cheap_hashing():
+        yield build_world(engine, tmp_path)
+    engine.dispose()
+
+
+@pytest.fixture
+def stack() -> Iterator[ExitStack]:
+    with ExitStack() as opened:
+        yield opened
+
+
+def _first_stamp(world: World, institution: str, employee: str, day: str) -> Stamp:
+    with Session(world.engine) as session:
+        found = session.scalar(sa.select(Stamp).where(
+            Stamp.employee_id == world.employees[(institution, employee)],
+            Stamp.local_date == date.fromisoformat(day)).order_by(Stamp.local_minute))
+        assert found is not None
+        return found
+
+
+def test_office_corrects_a_stamp_and_both_original_and_correction_show(
+        world: World, stack: ExitStack) -> None:
+    office = signed_in(world, stack, "university", "office")
+    me = world.employees[("university", "self_employee")]
+    day = plain_days(office, me)[0]["date"]
+    original = _first_stamp(world, "university", "self_employee", day)
+    corrected = office.post(f"/office/stamps/{original.id}/correct", data=form(
+        office, time="07:45", direction="in", reason="guasto del terminale"),
+        follow_redirects=False)
+    assert corrected.status_code == 303
+    page = office.get(corrected.headers["location"]).text
+    assert "sostituita da / replaced by" in page and f"corregge / replaces #{original.id}" in page
+    assert "university.personale: «guasto del terminale»" in page
+    stamps = office.get(f"/api/v1/stamps/{me}?day={day}").json()
+    old = next(s for s in stamps if s["id"] == original.id)
+    new = next(s for s in stamps if s["replaces_id"] == original.id)
+    assert (old["in_force"], new["in_force"], new["minute"], new["reason"]) == (
+        False, True, 7 * 60 + 45, "guasto del terminale")
+    # The employee's timecard now counts the corrected time, marked as a correction.
+    timecard = office.get(f"/api/v1/timecard/{me}?month={day[:7]}").json()
+    first = next(d for d in timecard["days"] if d["date"] == day)["stamps"][0]
+    assert (first["time"], first["corrected"]) == ("07:45", True)
+    # A correction without a reason is refused and changes nothing.
+    refused = office.post(f"/office/stamps/{new['id']}/correct",
+                          data=form(office, time="07:40", direction="in", reason=""))
+    assert refused.status_code == 400 and "motivo" in refused.text
+
+
+def test_signature_sheets_are_transcribed_for_staff_who_do_not_stamp(
+        world: World, stack: ExitStack) -> None:
+    """Seed 000: auxiliary staff sign sheets with their entry and exit times."""
+    with Session(world.engine) as session, session.begin():
+        auxiliary = add_employee(session, "chamber", "A001", "Anna Ausiliaria",
+                                 profile="auxiliary").id
+    office = signed_in(world, stack, "chamber", "office")
+    monday = date.today() - timedelta(days=date.today().weekday() + 7)
+    lines = f"{monday:%d/%m/%Y} 07:30 14:42\n{monday + timedelta(days=1):%d/%m/%Y} 07:28 14:40"
+    wrong = office.post("/office/sheets", data=form(
+        office, employee_id=str(auxiliary), sheet="settimana", lines=lines + "\n32/13/2026 x y"))
+    assert wrong.status_code == 400
+    with Session(world.engine) as session:
+        assert not session.scalars(sa.select(Stamp).where(Stamp.employee_id == auxiliary)).all()
+    done = office.post("/office/sheets", data=form(
+        office, employee_id=str(auxiliary), sheet="settimana", lines=lines),
+        follow_redirects=True)
+    assert done.status_code == 200 and "Registrati 2 giorni" in done.text
+    stamps = office.get(f"/api/v1/stamps/{auxiliary}?day={monday.isoformat()}").json()
+    assert [(s["minute"], s["direction"], s["source"]) for s in stamps] == [
+        (450, "in", "manual"), (882, "out", "manual")]
+
+
+def _wait_closed(office: Client, month: str) -> list[dict[str, object]]:
+    seen = []
+    for _ in range(200):
+        progress = office.get(f"/api/v1/closes/{month}").json()
+        seen.append(progress)
+        if progress["state"] == "closed":
+            return seen
+        time.sleep(0.05)
+    raise AssertionError(f"the close of {month} did not end: {seen[-1]}")
+
+
+def test_closing_a_month_shows_progress_then_refuses_requests_and_reopen_is_audited(
+        world: World, stack: ExitStack) -> None:
+    office = signed_in(world, stack, "university", "office")
+    employee = signed_in(world, stack, "university", "employee")
+    month = last_month()
+    day = plain_days(employee, world.employees[("university", "self_employee")])[0]["date"]
+    started = office.post("/office/close", data=form(office, month=month),
+                          follow_redirects=False)
+    assert started.status_code == 303
+    page = office.get(started.headers["location"]).text
+    assert '<progress id="close-bar"' in page
+    seen = _wait_closed(office, month)
+    assert all(p["total"] == seen[-1]["total"] > 0 for p in seen)
+    assert seen[-1]["done"] == seen[-1]["total"] and seen[-1]["percent"] == 100
+    assert "Chiuso" in office.get(f"/office/close?month={month}").text
+    refused = employee.post("/api/v1/requests", json={
+        "kind": "justification", "day": day, "code": "20", "start": "18:00", "end": "19:00"},
+        headers=json_headers(employee))
+    assert refused.status_code == 409 and "chiuso" in refused.json()["detail"]
+    page_refusal = employee.post("/requests/justification", data=form(
+        employee, code="20", day=day, start="18:00", end="19:00"),
+        files={"attachment": ("", b"", "application/octet-stream")})
+    assert page_refusal.status_code == 409 and "chiuso" in page_refusal.text
+    assert office.post("/office/close/reopen", data=form(office, month=month, reason=""),
+                       ).status_code == 400
+    reopened = office.post("/office/close/reopen", data=form(
+        office, month=month, reason="correzione tardiva del cartellino"),
+        follow_redirects=False)
+    assert reopened.status_code == 303
+    with Session(world.engine) as session:
+        entry = session.scalar(sa.select(AuditEntry).where(
+            AuditEntry.action == "month_reopened", AuditEntry.institution_id == "university"))
+        clerk = session.scalar(sa.select(User.id).where(
+            User.username == "university.personale"))
+    assert entry is not None and entry.detail["reason"] == "correzione tardiva del cartellino"
+    assert entry.user_id == clerk and entry.target == f"month:{month}"
+    assert employee.post("/api/v1/requests", json={
+        "kind": "justification", "day": day, "code": "20", "start": "18:00", "end": "19:00"},
+        headers=json_headers(employee)).status_code == 201
+
+
+def test_a_month_not_yet_ended_cannot_be_closed(world: World, stack: ExitStack) -> None:
+    office = signed_in(world, stack, "school", "office")
+    this_month = date.today().strftime("%Y-%m")
+    refused = office.post("/office/close", data=form(office, month=this_month))
+    assert refused.status_code == 400 and "non è ancora finito" in refused.text
+    assert office.get(f"/api/v1/closes/{this_month}").json()["state"] is None
+
+
+def test_more_than_three_missed_stamps_in_a_month_are_flagged(world: World,
+                                                             stack: ExitStack) -> None:
+    """Seed 003: "Oltre le tre mancate timbrature il DS può muovere contestazione"."""
+    # M900 has no demo stamps, so the four declared here are all the missed stamps it has.
+    colleague = world.employees[("school", "other_unit")]
+    first = date.fromisoformat(last_month() + "-01")
+    with Session(world.engine) as session, session.begin():
+        clerk = session.scalar(sa.select(User.id).where(User.username == "school.personale"))
+        assert clerk is not None
+        # Two days of forgotten entry and exit, declared: 4 missed stamps, none unpaired
+        # (the engine also counts unpaired days as missed stamps).
+        for offset in range(2):
+            for minute, direction in ((8 * 60, "in"), (14 * 60, "out")):
+                session.add(RequestRow(
+                    institution_id="school", employee_id=colleague, kind="missed_stamp",
+                    day=first + timedelta(days=offset), start_minute=minute,
+                    direction=direction, notes="dimenticato", state="approved",
+                    created_by=clerk, created_at=datetime.now(UTC)))
+    office = signed_in(world, stack, "school", "office")
+    flags = office.get(f"/api/v1/flags?month={last_month()}").json()
+    assert [(f["flag"], f["count"]) for f in flags if f["employee_id"] == colleague] == [
+        ("missed_stamps", 4)]
+    page = office.get(f"/office/flags?month={last_month()}").text
+    assert "Altra Persona" in page and "school.rules:" in page
+    manager = signed_in(world, stack, "school", "manager")  # of another unit than M900
+    assert colleague not in [f["employee_id"] for f in
+                             manager.get(f"/api/v1/flags?month={last_month()}").json()]
+
+
+def test_badge_replacement_costs_5_then_10_euros(world: World, stack: ExitStack) -> None:
+    """Seed 003: "5 euro per la prima richiesta ed a 10 euro per le successive"."""
+    office = signed_in(world, stack, "school", "office")
+    me = str(world.employees[("school", "self_employee")])
+    for badge in ("SCH9001", "SCH9002"):
+        assert office.post("/office/fees", data=form(
+            office, employee_id=me, reason="lost", new_badge=badge),
+            follow_redirects=False).status_code == 303
+    fees = office.get("/api/v1/fees").json()
+    assert [f["euros"] for f in fees] == ["10,00", "5,00"]
+    assert fees[0]["badge_code"] == "SCH9001"  # the second time, the badge given the first
+
+
+def _csv_rows(response_text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response_text.lstrip("\ufeff"))))
+
+
+def test_reports_download_as_csv_xlsx_and_pdf_and_a_manager_gets_their_unit(
+        world: World, stack: ExitStack) -> None:
+    office = signed_in(world, stack, "university", "office")
+    month = last_month()
+    csv_file = office.get(f"/reports/balances/csv?month={month}")
+    assert csv_file.headers["content-type"].startswith("text/csv")
+    rows = _csv_rows(csv_file.text)
+    assert rows[0][:2] == ["Matricola / Number", "Nome / Name"]
+    assert [r[0] for r in rows[1:]] == ["M001", "M002", "M003", "M900"]
+    xlsx = office.get(f"/reports/overtime/xlsx?month={month}")
+    assert xlsx.headers["content-type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    values = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
+    assert "Straordinario" in str(values[0][0])
+    assert [row[0] for row in values[3:]] == ["M001", "M002", "M003", "M900"]
+    pdf = office.get(f"/reports/balances/pdf?month={month}")
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    manager = signed_in(world, stack, "university", "manager")
+    unit_rows = _csv_rows(manager.get(f"/reports/balances/csv?month={month}").text)
+    assert [r[0] for r in unit_rows[1:]] == ["M001", "M002", "M003"]
+    as_json = office.get(f"/api/v1/reports/balances?month={month}").json()
+    assert as_json["rows"] == [[int(c) if c.lstrip("-").isdigit() else c for c in r]
+                               for r in rows[1:]]

@@ -1,0 +1,132 @@
+"""Riepiloghi and stamping from the browser or a phone, as an employee sees them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from web_pages import form, json_headers, last_month, signed_in
+from web_world import World, build_world, cheap_hashing
+
+from server.db import make_engine, upgrade
+from server.db.models import AuditEntry, Stamp
+from server.web.timecard import hours
+
+# Piazza Duomo, Milano, and a point about 2 km away (Stazione Centrale).
+DUOMO = (45.46416, 9.19199)
+CENTRALE = (45.48540, 9.20410)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    engine = make_engine(f"sqlite:///{tmp_path}/timbra.db")
+    upgrade(engine)
+    with cheap_hashing():
+        yield build_world(engine, tmp_path)
+    engine.dispose()
+
+
+@pytest.fixture
+def stack() -> Iterator[ExitStack]:
+    with ExitStack() as opened:
+        yield opened
+
+
+def _stamps(world: World, institution: str, source: str) -> list[Stamp]:
+    with Session(world.engine) as session:
+        return list(session.scalars(sa.select(Stamp).where(
+            Stamp.institution_id == institution, Stamp.source == source)))
+
+
+def test_summary_shows_the_months_figures_each_with_its_rule(world: World,
+                                                            stack: ExitStack) -> None:
+    employee = signed_in(world, stack, "university", "employee")
+    me = world.employees[("university", "self_employee")]
+    month = last_month()
+    data = employee.get(f"/api/v1/summaries/{me}?month={month}").json()
+    page = employee.get(f"/summaries?month={month}").text
+    assert f"<summary>{hours(data['balance'])}</summary>" in page
+    assert f"<summary>{data['meal_vouchers']}</summary>" in page
+    # The recovery deadline of a negative balance and the rule that sets it (seed 002).
+    assert "negative_balance" in data["deadlines"]
+    deadline = data["deadlines"]["negative_balance"]
+    assert f"{deadline[8:10]}/{deadline[5:7]}/{deadline[:4]}" in page
+    assert "negative_balance end of next_month" in page and "university.rules:" in page
+    # Allowances: entitled, used and left, with where the allowance is written.
+    study = next(a for a in data["allowances"] if a["name"] == "study_leave")
+    assert study["left"] == study["entitled"] - study["used_before"] - study["used"]
+    assert study["label"] in page and study["source"] in page
+    assert f'href="/timecard/{me}?month={month}"' in page
+
+
+def test_the_monthly_report_downloads_as_a_pdf(world: World, stack: ExitStack) -> None:
+    employee = signed_in(world, stack, "university", "employee")
+    me = world.employees[("university", "self_employee")]
+    response = employee.get(f"/summaries/{me}/report.pdf?month={last_month()}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert "attachment" in response.headers["content-disposition"]
+    colleague = world.employees[("university", "unit_colleague")]
+    assert employee.get(f"/summaries/{colleague}/report.pdf").status_code == 404
+
+
+def test_rilevatore_stamps_from_the_browser_where_the_rules_allow_web(
+        world: World, stack: ExitStack) -> None:
+    employee = signed_in(world, stack, "university", "employee")
+    assert "ENTRATA" in employee.get("/stamp").text
+    done = employee.post("/stamp", data=form(employee, direction="in"), follow_redirects=False)
+    assert done.status_code == 303
+    [stamp] = _stamps(world, "university", "web")
+    assert (stamp.employee_id, stamp.direction) == (
+        world.employees[("university", "self_employee")], "in")
+    day = stamp.local_date.isoformat()
+    timecard = employee.get(f"/api/v1/timecard/{stamp.employee_id}?month={day[:7]}").json()
+    today = next(d for d in timecard["days"] if d["date"] == day)
+    assert [s["source"] for s in today["stamps"]] == ["web"]
+
+
+def test_web_stamping_is_refused_where_the_rules_do_not_allow_it(world: World,
+                                                                stack: ExitStack) -> None:
+    """School (seed 003): stamps only at the terminal, or by hand from the emergency register."""
+    employee = signed_in(world, stack, "school", "employee")
+    page = employee.get("/stamp").text
+    assert "ENTRATA" not in page and "timbra al terminale" in page
+    refused = employee.post("/api/v1/stamps", json={"direction": "in"},
+                            headers=json_headers(employee))
+    assert refused.status_code == 403
+    phone = employee.post("/api/v1/stamps", json={"direction": "in", "latitude": DUOMO[0],
+                                                  "longitude": DUOMO[1]},
+                          headers=json_headers(employee))
+    assert phone.status_code == 403
+    assert _stamps(world, "school", "web") == [] and _stamps(world, "school", "app") == []
+
+
+def test_a_phone_stamps_only_inside_an_area_and_its_position_is_not_kept(
+        world: World, stack: ExitStack) -> None:
+    office = signed_in(world, stack, "university", "office")
+    drawn = office.post("/office/areas", data=form(
+        office, name="Duomo", latitude=str(DUOMO[0]), longitude=str(DUOMO[1]),
+        radius_m="300"), follow_redirects=False)
+    assert drawn.status_code == 303
+    employee = signed_in(world, stack, "university", "employee")
+    outside = employee.post("/api/v1/stamps", json={
+        "direction": "in", "latitude": CENTRALE[0], "longitude": CENTRALE[1]},
+        headers=json_headers(employee))
+    assert outside.status_code == 403 and "fuori" in outside.json()["detail"]
+    assert _stamps(world, "university", "app") == []
+    inside = employee.post("/stamp", data=form(
+        employee, direction="in", latitude=str(DUOMO[0] + 0.001), longitude=str(DUOMO[1])),
+        follow_redirects=False)
+    assert inside.status_code == 303
+    [stamp] = _stamps(world, "university", "app")
+    assert stamp.direction == "in"
+    with Session(world.engine) as session:
+        audit_text = " ".join(str(e.detail) for e in session.scalars(sa.select(AuditEntry)))
+        stamp_text = " ".join(str(v) for v in vars(stamp).values())
+    for kept in (audit_text, stamp_text):
+        assert str(DUOMO[0] + 0.001)[:7] not in kept and "45.46" not in kept
