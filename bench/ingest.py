@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import sys
 import tempfile
 import threading
@@ -148,6 +149,12 @@ def _terminals(port: int, workdir: str, names: list[str], total: int,
         return start, simulator.latencies_ms(), start + stats.elapsed_s
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def settle(url: str, timeout: float = 120.0) -> None:
     """Wait until the ingest has recomputed every day the burst touched."""
     engine = make_engine(url)
@@ -178,11 +185,14 @@ def main() -> int:
         try:
             raw_rate = raw(broker.port, args.stamps)
             print(f"raw paho QoS 1 through Mosquitto: {raw_rate:,.0f} msg/s", flush=True)
+            assert ingest.process is not None
+            cpu_before = cpu_seconds(ingest.process.pid)
             rate, burst_p99 = timbra(broker.port, work / "burst", args.stamps, None)
-            print(f"timbra burst: {rate:,.0f} stamps/s (p99 swipe->ack {burst_p99:.0f} ms)",
-                  flush=True)
-            # Steady state for the latency run: the burst's day results computed first.
-            settle(url)
+            settle(url)  # the burst's day results too: they are part of the ingest's work
+            per_stamp = (cpu_seconds(ingest.process.pid) - cpu_before) / args.stamps
+            print(f"timbra burst: {rate:,.0f} stamps/s (p99 swipe->ack {burst_p99:.0f} ms); "
+                  f"ingest CPU {per_stamp * 1e6:.0f} us/stamp with day results, "
+                  f"so one core would take {1 / per_stamp:,.0f} stamps/s", flush=True)
             paced = 1000 * args.paced_seconds
             # The same terminals go on numbering: a fresh queue would restart at seq 1
             # and every stamp would be flagged as a conflict.

@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from server.db.models import DAY_RESULTS, DayResultRow, Employee
+from server.db.models import DAY_RESULTS, Employee
 from server.db.models import Stamp as StampRow
 from server.engine import Request, Stamp, evaluate_day
 from server.engine.inputs import Direction
@@ -94,12 +94,11 @@ def _evaluate(policy: Any, profile: str, employee_id: int, day: date,
 
 
 def store_results(session: Session, results: list[dict[str, Any]]) -> int:
-    by_employee: dict[int, list[date]] = defaultdict(list)
-    for row in results:
-        by_employee[row["employee_id"]].append(row["day"])
-    for employee_id, days in by_employee.items():
-        session.execute(delete(DayResultRow).where(DayResultRow.employee_id == employee_id,
-                                                   DayResultRow.day.in_(days)))
+    """Replace these employee-days' results: Core statements, one delete per 500 days."""
+    keys = [(row["employee_id"], row["day"]) for row in results]
+    for start in range(0, len(keys), 500):
+        session.execute(delete(DAY_RESULTS).where(
+            tuple_(DAY_RESULTS.c.employee_id, DAY_RESULTS.c.day).in_(keys[start:start + 500])))
     if results:
         session.execute(insert(DAY_RESULTS), results)
     return len(results)
