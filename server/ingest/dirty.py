@@ -47,8 +47,9 @@ def clear_dirty(session: Session, taken: list[Taken]) -> None:
     for start in range(0, len(taken), 500):
         # An exact marked_at: one marked again since has a newer one and stays.
         keys = [(e, d, marked) for (_, e, d), marked in taken[start:start + 500]]
-        session.execute(delete(DirtyDay).where(
-            tuple_(DirtyDay.employee_id, DirtyDay.day, DirtyDay.marked_at).in_(keys)))
+        table = DIRTY_DAYS.c
+        session.execute(delete(DIRTY_DAYS).where(
+            tuple_(table.employee_id, table.day, table.marked_at).in_(keys)))
 
 
 def pending(session: Session) -> list[tuple[int, date]]:
