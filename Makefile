@@ -3,7 +3,10 @@ BIN := $(VENV)/bin
 # Reinstall whenever the project's metadata (dependencies, entry points) changes.
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv run test lint clean
+.PHONY: venv run test lint clean browser
+
+# The browser tests drive Debian's Chromium; Playwright's own browser downloads are never used.
+CHROMIUM := /usr/bin/chromium
 
 venv: $(STAMP)
 
@@ -20,8 +23,14 @@ lint: venv
 	$(BIN)/mypy
 
 # No `-` prefixes or `|| true`: any failure, including pytest's exit 5 (no tests), fails make.
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest
+
+browser: $(CHROMIUM)
+
+$(CHROMIUM):
+	DEBIAN_FRONTEND=noninteractive apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-liberation
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache tests/artifacts

@@ -7,7 +7,7 @@ own institution's, taken from `user.institution_id`, never from the request.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Router
 from litestar.enums import RequestEncodingType
@@ -22,7 +22,13 @@ from litestar.params import Body
 from server.db.models import User
 from server.office.errors import NotAllowed, NotFound, OfficeError
 from server.web.dependencies import AuthUser, DbSession
-from server.web.scope import NOT_FOUND
+from server.web.identity import CurrentUser
+from server.web.scope import NOT_FOUND, in_institution
+
+T = TypeVar("T")
+# Ids are 64-bit in every database timbra runs on; a larger one in a URL is no row, and
+# SQLite (OverflowError) or PostgreSQL (DataError) would otherwise answer it with a 500.
+MAX_ID = 2**63 - 1
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 UPLOAD = Body(media_type=RequestEncodingType.MULTI_PART)
@@ -36,6 +42,13 @@ def actor(db: DbSession, user: AuthUser) -> User:
     if row is None:  # the identity middleware loaded it a moment ago
         raise NotFoundException(NOT_FOUND)
     return row
+
+
+def mine(db: DbSession, model: type[T], row_id: int, user: CurrentUser) -> T:
+    """The row with this id if it is the user's institution's; otherwise 404."""
+    if not 0 < row_id <= MAX_ID:
+        raise NotFoundException(NOT_FOUND)
+    return in_institution(db.get(model, row_id), user)
 
 
 def http_refusal(exc: OfficeError) -> HTTPException:

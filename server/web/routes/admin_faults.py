@@ -23,8 +23,7 @@ from server.db.models import Terminal, TerminalFault
 from server.web.audit import audit
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import ADMIN, OFFICE, allow
-from server.web.routes.admin_base import FORM, together
-from server.web.scope import in_institution
+from server.web.routes.admin_base import FORM, mine, together
 
 # `state` is a name Litestar reserves for the app state: the parameter is named apart.
 ByState = Annotated[str | None, Parameter(query="state", description="open, working, closed")]
@@ -81,7 +80,7 @@ def _view(row: TerminalFault, terminal: Terminal) -> FaultReport:
 
 
 def report_fault(db: Session, user: AuthUser, terminal_id: int, form: FaultForm) -> FaultReport:
-    terminal = in_institution(db.get(Terminal, terminal_id), user)
+    terminal = mine(db, Terminal, terminal_id, user)
     description, contact = form.description.strip(), form.contact_name.strip()
     if not description or not contact:
         raise ValidationException("Servono la descrizione del guasto e il nome di un "
@@ -105,7 +104,7 @@ def report_fault(db: Session, user: AuthUser, terminal_id: int, form: FaultForm)
 
 
 def update_fault(db: Session, user: AuthUser, fault_id: int, form: FaultUpdate) -> FaultReport:
-    row = in_institution(db.get(TerminalFault, fault_id), user)
+    row = mine(db, TerminalFault, fault_id, user)
     if form.state not in STATES:
         raise ValidationException(f"Stato sconosciuto: usare {', '.join(STATES)}. / "
                                   f"Unknown state: use {', '.join(STATES)}.")

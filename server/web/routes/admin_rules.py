@@ -21,8 +21,15 @@ from server.office.errors import OfficeError
 from server.office.rules_upload import Difference, activate, check_rules, dry_run, upload_rules
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import ADMIN, allow
-from server.web.routes.admin_base import FORM, UPLOAD, actor, http_refusal, month_arg, together
-from server.web.scope import in_institution
+from server.web.routes.admin_base import (
+    FORM,
+    UPLOAD,
+    actor,
+    http_refusal,
+    mine,
+    month_arg,
+    together,
+)
 
 MAX_RULES_BYTES = 512 * 1024  # the largest seed file is a few KiB
 FIGURE_WORDS = {
@@ -147,7 +154,7 @@ def store(db: Session, user: AuthUser, file_name: str, text: str) -> RuleVersion
 
 
 def run_dry(db: Session, user: AuthUser, version_id: int, month: str | None) -> DryRun:
-    in_institution(db.get(RuleVersion, version_id), user)
+    mine(db, RuleVersion, version_id, user)
     wanted = month_arg(month)
     try:
         found = dry_run(db, actor(db, user), version_id, *(wanted or (None, None)))
@@ -175,7 +182,7 @@ def _difference(d: Difference) -> EmployeeDifference:
 
 
 def switch_on(db: Session, user: AuthUser, version_id: int, active_from: date) -> RuleVersionView:
-    in_institution(db.get(RuleVersion, version_id), user)
+    mine(db, RuleVersion, version_id, user)
     try:
         row = activate(db, actor(db, user), version_id, active_from)
     except OfficeError as exc:
@@ -223,7 +230,7 @@ def upload_page(db: DbSession, user: AuthUser,
 @get("/admin/rules/{version_id:int}", opt=allow(ADMIN), sync_to_thread=True)
 def version_page(db: DbSession, user: AuthUser, version_id: FromPath[int]) -> Template:
     """A rule file, the form of its dry run and of its activation."""
-    row = in_institution(db.get(RuleVersion, version_id), user)
+    row = mine(db, RuleVersion, version_id, user)
     return Template("admin_rule.html", context={
         "v": _view(row), "source": row.source, "dry": None, "words": FIGURE_WORDS,
         "minutes": MINUTE_FIGURES, "last_month": _last_month()})
@@ -233,7 +240,7 @@ def version_page(db: DbSession, user: AuthUser, version_id: FromPath[int]) -> Te
 def dry_run_page(db: DbSession, user: AuthUser, version_id: FromPath[int],
                  month: FromQuery[str | None] = None) -> Template:
     dry = run_dry(db, user, version_id, month)
-    row = in_institution(db.get(RuleVersion, version_id), user)
+    row = mine(db, RuleVersion, version_id, user)
     return Template("admin_rule.html", context={
         "v": _view(row), "source": row.source, "dry": dry, "words": FIGURE_WORDS,
         "minutes": MINUTE_FIGURES, "last_month": dry.month})

@@ -19,8 +19,7 @@ from server.db.models import Terminal, TerminalFault
 from server.web.audit import audit
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import ADMIN, allow
-from server.web.routes.admin_base import FORM, NO_STORE, together
-from server.web.scope import in_institution
+from server.web.routes.admin_base import FORM, NO_STORE, mine, together
 
 # A terminal sends a heartbeat every minute or so; silent this long it is shown as silent
 # even if the ingest has not yet marked it offline.
@@ -118,7 +117,7 @@ def add_terminal_page(db: DbSession, user: AuthUser,
 @get("/admin/terminals/{terminal_id:int}", opt=allow(ADMIN), sync_to_thread=True)
 def terminal_page(db: DbSession, user: AuthUser, terminal_id: FromPath[int]) -> Template:
     """One terminal: its status and its fault reports, with the form to report one."""
-    row = in_institution(db.get(Terminal, terminal_id), user)
+    row = mine(db, Terminal, terminal_id, user)
     faults = list(db.scalars(select(TerminalFault).where(
         TerminalFault.terminal_id == row.id).order_by(TerminalFault.id.desc())))
     open_faults = sum(1 for f in faults if f.state != "closed")

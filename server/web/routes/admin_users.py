@@ -22,8 +22,7 @@ from server.web.audit import audit
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import ADMIN, allow
 from server.web.passwords import hash_password, one_time_password
-from server.web.routes.admin_base import FORM, NO_STORE, together
-from server.web.scope import in_institution
+from server.web.routes.admin_base import FORM, NO_STORE, mine, together
 
 ROLE_WORDS = {"employee": "dipendente / employee", "manager": "responsabile / manager",
               "office": "ufficio personale / personnel office",
@@ -87,7 +86,7 @@ def create(db: Session, admin: AuthUser, form: UserForm) -> OneTimePassword:
 
 
 def reset(db: Session, admin: AuthUser, user_id: int) -> OneTimePassword:
-    row = in_institution(db.get(User, user_id), admin)
+    row = mine(db, User, user_id, admin)
     password = one_time_password()
     # A new hash changes the session key: every session of this user ends now.
     row.password_hash = hash_password(password)
@@ -100,7 +99,7 @@ def reset(db: Session, admin: AuthUser, user_id: int) -> OneTimePassword:
 
 
 def unlock(db: Session, admin: AuthUser, user_id: int) -> UserRow:
-    row = in_institution(db.get(User, user_id), admin)
+    row = mine(db, User, user_id, admin)
     row.failed_logins, row.locked_until = 0, None
     audit(db, "user_unlocked", institution_id=admin.institution_id, user_id=admin.id,
           target=f"user:{row.id}")
