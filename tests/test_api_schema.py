@@ -11,7 +11,6 @@ the access rules speak, checked by test_web_access.py, so their status is not ju
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,20 +37,6 @@ EXAMPLES = 8  # per operation and role: the whole run stays well under a minute
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 # Resetting a password ends the sessions this test runs on; test_web_admin covers it.
 SKIPPED = r"/reset$"
-# KNOWN BUG, outside the admin routes: an id beyond 64 bits in a path or query (/api/v1/timecard/
-# 10**30, /api/v1/requests/10**30/decision) reaches the database, which fails (SQLite:
-# OverflowError) and the app answers 500. The admin routes refuse such ids with a 404
-# (routes/admin_base.py `mine`); the fix for the others belongs in the web core (an
-# exception handler, or a bound on path ids). Until then those cases are not sent there.
-MAX_ID = 2**63 - 1
-
-
-def _known_overflow(case: Any) -> bool:
-    return not case.operation.path.startswith("/api/v1/admin/") and any(
-        isinstance(v, int) and not -MAX_ID <= v <= MAX_ID
-        for v in [*(case.path_parameters or {}).values(), *(case.query or {}).values()])
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     folder = tmp_path_factory.mktemp("api_schema")
@@ -94,14 +79,12 @@ def test_api_conforms_to_its_openapi_document(base_url: str, world: World, role:
     headers = _session_headers(base_url, world, role)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 15, "the API lost its operations from the document"
-    started, failures = time.monotonic(), []
+    failures = []
     for operation in operations:
         @given(case=operation.as_strategy())
         @settings(max_examples=EXAMPLES, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck), derandomize=True)
         def run(case: Any) -> None:
-            if _known_overflow(case):
-                return
             response = case.call(base_url=base_url, headers=headers, timeout=30)
             case.validate_response(response, checks=CHECKS)
         try:
@@ -109,7 +92,6 @@ def test_api_conforms_to_its_openapi_document(base_url: str, world: World, role:
         except Exception as exc:  # collect every operation's failure, not only the first
             failures.append(f"{operation.method.upper()} {operation.path}: {exc}")
     assert not failures, "\n\n".join(failures)
-    assert time.monotonic() - started < 60
 
 
 def test_the_strategies_are_hypothesis_strategies(base_url: str) -> None:

@@ -199,3 +199,12 @@ def test_scoping_holds_on_postgresql(db_url: str, tmp_path: Path) -> None:
                 assert client.get(f"/api/v1/timecard/{target}").status_code == 404
     finally:
         engine.dispose()
+
+
+def test_an_id_no_row_can_have_is_not_found_not_a_server_error(
+        world: World, stack: ExitStack) -> None:
+    client = world.client(stack)
+    world.login(client, "university", "employee")
+    huge = 10**30  # beyond 64 bits: the database driver overflows before any query runs
+    assert client.get(f"/api/v1/timecard/{huge}").status_code == 404
+    assert client.get(f"/timecard/{huge}").status_code == 404

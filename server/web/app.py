@@ -25,7 +25,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import Engine
 
 from server.web.dependencies import provide_db, provide_user
-from server.web.errors import http_error
+from server.web.errors import http_error, no_such_row
 from server.web.guards import PUBLIC, access_guard, undeclared_handlers
 from server.web.identity import IdentityMiddleware, RotatingSessionConfig
 from server.web.navigation import menu_for
@@ -66,7 +66,7 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
         stores={"sessions": store},
         on_startup=[_forget_expired_sessions],
         template_config=templates,
-        exception_handlers={HTTPException: http_error},
+        exception_handlers={HTTPException: http_error, OverflowError: no_such_row},
         openapi_config=OpenAPIConfig(
             title="timbra", version="1",
             description="Rilevazione presenze / time and attendance. Log in at /login; "

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException
 from litestar.response import Redirect, Template
 
 from server.web.guards import PasswordChangeRequired
@@ -27,3 +27,9 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
         return Redirect("/password", status_code=302)
     return Template("error.html", status_code=exc.status_code,
                     context={"status": exc.status_code, "detail": exc.detail})
+
+
+def no_such_row(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """An id no row can have (beyond 64 bits: the driver overflows before asking) is a 404,
+    like any other id that does not exist, never a server error."""
+    return http_error(request, NotFoundException("Non trovato / Not found"))
