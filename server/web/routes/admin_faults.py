@@ -134,7 +134,7 @@ def fault_list(db: Session, institution_id: str, state: str | None) -> list[Faul
              .order_by(TerminalFault.id.desc()))
     if state:
         query = query.where(TerminalFault.state == state)
-    return [_view(fault, terminal) for fault, terminal in db.execute(query).tuples()]
+    return [_view(fault, terminal) for fault, terminal in db.execute(query).all()]
 
 
 @get("/admin/faults", opt=allow(ADMIN, OFFICE), sync_to_thread=True)

@@ -100,7 +100,7 @@ def search(db: Session, user: AuthUser, action: str | None, username: str | None
                        limit=PAGE + 1, offset=(page - 1) * PAGE)
     found = audit_log(db, query)
     names = dict(list(db.execute(select(User.id, User.username).where(
-        User.id.in_({e.user_id for e in found if e.user_id}))).tuples()))
+        User.id.in_({e.user_id for e in found if e.user_id}))).all()))
     return AuditPage([_row(e, names) for e in found[:PAGE]], page, len(found) > PAGE)
 
 

@@ -61,7 +61,7 @@ def terminal_statuses(db: Session, institution_id: str,
     faults = dict(list(db.execute(
         select(TerminalFault.terminal_id, func.count()).where(
             TerminalFault.institution_id == institution_id, TerminalFault.state != "closed")
-        .group_by(TerminalFault.terminal_id)).tuples()))
+        .group_by(TerminalFault.terminal_id)).all()))
     rows = db.scalars(select(Terminal).where(Terminal.institution_id == institution_id)
                       .order_by(Terminal.code))
     return [status_of(row, faults.get(row.id, 0), now) for row in rows]

@@ -60,7 +60,7 @@ class UserForm:
 
 def users(db: Session, institution_id: str) -> list[UserRow]:
     numbers = dict(list(db.execute(select(Employee.id, Employee.number).where(
-        Employee.institution_id == institution_id)).tuples()))
+        Employee.institution_id == institution_id)).all()))
     rows = db.scalars(select(User).where(User.institution_id == institution_id)
                       .order_by(User.username))
     return [_row(u, numbers.get(u.employee_id) if u.employee_id else None) for u in rows]
