@@ -182,3 +182,14 @@ def test_overtime_to_bank_waits_for_the_director_not_the_unit_manager(
         assert row is not None and row.decision_note == "non autorizzato prima"
         assert session.scalar(sa.select(sa.func.count()).select_from(RequestRow).where(
             RequestRow.state == "approved", RequestRow.id == body["id"])) == 0
+
+
+def test_ids_too_big_for_any_row_are_not_found_not_a_server_error(world: World,
+                                                                   stack: ExitStack) -> None:
+    office = signed_in(world, stack, "university", "office")
+    huge = 10**30
+    for path in (f"/api/v1/requests/{huge}", f"/requests/{huge}", f"/api/v1/summaries/{huge}",
+                 f"/api/v1/stamps/{huge}", f"/api/v1/requests?employee_id={huge}"):
+        assert office.get(path).status_code == 404, path
+    assert office.post(f"/api/v1/requests/{huge}/decision", json={"decision": "approve"},
+                       headers=json_headers(office)).status_code == 404

@@ -21,7 +21,7 @@ NAV: list[NavItem] = [
     NavItem("/", "Home", frozenset({EMPLOYEE, MANAGER, OFFICE, ADMIN})),
     NavItem("/timecard", "Cartellino / Timecard", frozenset({EMPLOYEE, MANAGER, OFFICE})),
     # Employees' pages, approvals and the personnel office (web/routes/requests.py, …)
-    NavItem("/stamp", "Timbra / Stamp", frozenset({EMPLOYEE, MANAGER, OFFICE})),
+    NavItem("/stamp", "Timbra / Stamp", frozenset({EMPLOYEE, MANAGER})),
     NavItem("/requests", "Le mie richieste / My requests", frozenset({EMPLOYEE, MANAGER})),
     NavItem("/summaries", "Riepiloghi / Summaries", frozenset({EMPLOYEE, MANAGER})),
     NavItem("/approvals", "Da approvare / To approve", frozenset({MANAGER, OFFICE})),

@@ -111,6 +111,17 @@ def form_id(text: str | None) -> int:
     """An id typed in a form; anything that is not one becomes 0, which matches no row
     (so the caller's scoping answers 404, as for an id of another institution)."""
     try:
-        return int((text or "").strip())
+        value = int((text or "").strip())
     except ValueError:
         return 0
+    return value if 0 < value <= MAX_ID else 0
+
+
+MAX_ID = 2**63 - 1  # the widest id column; a bigger number would overflow the driver (500)
+
+
+def known_id(row_id: int) -> int:
+    """A path id that could name a row, else 404 at once, like any id that names none."""
+    if not 0 < row_id <= MAX_ID:
+        raise NotFoundException(NOT_FOUND)
+    return row_id

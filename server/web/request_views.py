@@ -49,7 +49,8 @@ class RequestView:
     attachment_name: str | None
     state: str
     state_label: str
-    approver: str | None  # who must decide, as the rules say
+    approver: str | None  # who must decide, as the rules say: manager, director, office
+    approver_label: str | None
     filed_by: str
     decided_by: str | None
     decided_at: str | None  # ISO, UTC
@@ -78,6 +79,7 @@ def request_views(session: Session, rows: list[RequestRow]) -> list[RequestView]
 
 def _view(session: Session, row: RequestRow, employee: Employee,
           names: dict[int, str]) -> RequestView:
+    approver = approval_of(session, row) if row.state == "pending" else None
     return RequestView(
         id=row.id, employee_id=row.employee_id, employee_name=employee.name,
         employee_number=employee.number, unit=employee.unit, kind=row.kind,
@@ -86,7 +88,7 @@ def _view(session: Session, row: RequestRow, employee: Employee,
         overtime_mode=row.overtime_mode, notes=row.notes,
         attachment_name=row.attachment_name, state=row.state,
         state_label=STATE_LABELS.get(row.state, row.state),
-        approver=approval_of(session, row) if row.state == "pending" else None,
+        approver=approver, approver_label=APPROVER_LABELS.get(approver or "", approver),
         filed_by=names.get(row.created_by, ""),
         decided_by=names.get(row.decided_by) if row.decided_by else None,
         decided_at=row.decided_at.isoformat() if row.decided_at else None,

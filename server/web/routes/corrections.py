@@ -31,6 +31,7 @@ from server.web.office_calls import (
     acting_user,
     as_http,
     form_id,
+    known_id,
     parse_clock,
     parse_day,
     status_of,
@@ -120,7 +121,7 @@ def correct(db: DbSession, user: AuthUser, stamp_id: FromPath[int],
             data: Annotated[CorrectionForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
             ) -> Template | Redirect:
     """Replace a stamp (new time, direction or code) or, with `direction=void`, remove it."""
-    original = in_institution(db.get(Stamp, stamp_id), user)
+    original = in_institution(db.get(Stamp, known_id(stamp_id)), user)
     try:
         _correct(db, user, original, data)
     except OfficeError as error:
@@ -207,7 +208,7 @@ def day_stamps_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
                    day: FromQuery[str | None] = None) -> list[StampView]:
     """A day's stamps (`day=YYYY-MM-DD`, default today), corrected and voided ones
     included: `in_force`, `replaces_id`, `replaced_by`, `author`, `reason`."""
-    visible_employee(db, user, employee_id)
+    visible_employee(db, user, known_id(employee_id))
     try:
         chosen = parse_day(day) if day else date.today()
         return corrections.day_stamps(db, acting_user(db, user), employee_id, chosen)
@@ -227,7 +228,7 @@ class CorrectionIn:
 def correction_api(db: DbSession, user: AuthUser, stamp_id: FromPath[int],
                    data: CorrectionIn) -> list[StampView]:
     """Correct or void a stamp; returns the day's stamps, original and correction both."""
-    original = in_institution(db.get(Stamp, stamp_id), user)
+    original = in_institution(db.get(Stamp, known_id(stamp_id)), user)
     form = CorrectionForm(data.time or "", data.direction or "", data.code or "", data.reason)
     try:
         _correct(db, user, original, form)

@@ -31,6 +31,7 @@ from server.web.office_calls import (
     acting_user,
     as_http,
     form_id,
+    known_id,
     month_of,
     previous_month,
     status_of,
@@ -208,7 +209,7 @@ def add_area(db: DbSession, user: AuthUser,
 
 @post("/office/areas/{area_id:int}/delete", opt=OFFICE_ONLY, sync_to_thread=True)
 def delete_area(db: DbSession, user: AuthUser, area_id: FromPath[int]) -> Redirect:
-    area = in_institution(db.get(Geofence, area_id), user)
+    area = in_institution(db.get(Geofence, known_id(area_id)), user)
     audit(db, "geofence_deleted", institution_id=user.institution_id, user_id=user.id,
           target=f"geofence:{area.id}", name=area.name)
     db.delete(area)

@@ -18,8 +18,10 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.db.models import Employee
 from server.db.models import Request as RequestRow
 from server.office import decisions, requests
 from server.office.errors import OfficeError
@@ -27,7 +29,7 @@ from server.office.people import may_decide
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
-from server.web.office_calls import acting_user, parse_clock, parse_day, status_of
+from server.web.office_calls import acting_user, known_id, parse_clock, parse_day, status_of
 from server.web.request_views import (
     overtime_modes,
     request_views,
@@ -35,7 +37,7 @@ from server.web.request_views import (
     version_today,
     web_codes,
 )
-from server.web.scope import in_institution, visible_employee
+from server.web.scope import employee_filter, in_institution, visible_employee
 
 PEOPLE = allow(EMPLOYEE, MANAGER, OFFICE)
 NO_TIMECARD = ("Nessun dipendente collegato a questo utente: indica per chi è la richiesta. / "
@@ -86,7 +88,7 @@ def target_employee(db: Session, user: CurrentUser, employee_id: str | int | Non
     """Whom a filing is for: oneself unless an id is given (then it must be visible)."""
     if employee_id not in (None, ""):
         try:
-            wanted = int(employee_id)
+            wanted = known_id(int(employee_id))
         except ValueError:
             raise NotFoundException("Not found / Non trovato") from None
         return visible_employee(db, user, wanted).id
@@ -97,7 +99,7 @@ def target_employee(db: Session, user: CurrentUser, employee_id: str | int | Non
 
 def visible_request(db: Session, user: CurrentUser, request_id: int) -> RequestRow:
     """A request of the user's institution whose employee the user may see; else 404."""
-    row = in_institution(db.get(RequestRow, request_id), user)
+    row = in_institution(db.get(RequestRow, known_id(request_id)), user)
     visible_employee(db, user, row.employee_id)
     return row
 
@@ -109,7 +111,13 @@ def _page(db: Session, user: CurrentUser, failed: Failed | None = None,
     rows: list[RequestRow] = []
     if user.employee_id is not None:
         rows = decisions.requests_of(db, acting_user(db, user), user.employee_id)
+    people: list[Employee] = []
+    if user.role == OFFICE:  # files on someone's behalf: late missed stamps, paper forms
+        people = list(db.scalars(select(Employee).where(employee_filter(user),
+                                                        Employee.active.is_(True))
+                                 .order_by(Employee.number)))
     return Template("requests.html", status_code=status_code, context={
+        "people": people,
         "requests": request_views(db, rows), "codes": web_codes(version),
         "overtime_modes": overtime_modes(version), "rounding": rounding_minutes(version),
         "today": today.isoformat(), "failed": failed, "own": user.employee_id is not None})

@@ -26,7 +26,7 @@ from server.office.summary import MonthSummary, month_summary
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
-from server.web.office_calls import acting_user, as_http, month_of
+from server.web.office_calls import acting_user, as_http, known_id, month_of
 from server.web.routes.requests import NO_TIMECARD
 from server.web.scope import visible_employee
 
@@ -50,7 +50,7 @@ class RuleLine:
 
 def _summary(db: Session, user: CurrentUser, employee_id: int,
              month: str | None) -> MonthSummary:
-    visible_employee(db, user, employee_id)
+    visible_employee(db, user, known_id(employee_id))
     try:
         year, number = month_of(month, date.today())
         return month_summary(db, acting_user(db, user), employee_id, year, number)
