@@ -208,3 +208,18 @@ def test_a_terminal_added_later_gets_its_keypad_codes_when_it_comes_online(setup
         assert decode_config(late.config or b"").institution == "university"
     finally:
         late.close()
+
+
+def test_the_last_will_marks_the_terminal_offline(setup) -> None:  # type: ignore[no-untyped-def]
+    """A terminal that drops off the network without a goodbye: its Will says offline."""
+    service, terminal = setup
+    will = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    will.will_set(topic("university", terminal.code, "status"),
+                  StatusMessage("offline").encode(), qos=1, retain=True)
+    will.connect(*BROKER)
+    will.loop_start()
+    terminal.publish("status", StatusMessage("online", datetime.now(UTC)).encode())
+    wait_until(lambda: rows(service, sa.select(Terminal.status))[0][0] == "online")
+    will.loop_stop()
+    will.socket().close()  # a power cut: no DISCONNECT, so the broker publishes the Will
+    wait_until(lambda: rows(service, sa.select(Terminal.status))[0][0] == "offline", 30)
