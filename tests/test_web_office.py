@@ -230,3 +230,29 @@ def test_reports_download_as_csv_xlsx_and_pdf_and_a_manager_gets_their_unit(
     as_json = office.get(f"/api/v1/reports/balances?month={month}").json()
     assert as_json["rows"] == [[int(c) if c.lstrip("-").isdigit() else c for c in r]
                                for r in rows[1:]]
+
+
+def test_the_json_api_closes_reopens_charges_and_transcribes_too(world: World,
+                                                                 stack: ExitStack) -> None:
+    office = signed_in(world, stack, "school", "office")
+    month, headers = last_month(), json_headers(office)
+    started = office.post(f"/api/v1/closes/{month}", headers=headers)
+    assert started.status_code == 202 and started.json()["state"] == "closing"
+    assert _wait_closed(office, month)[-1]["error"] is None
+    assert office.post(f"/api/v1/closes/{month}/reopen", json={"reason": " "},
+                       headers=headers).status_code == 400
+    reopened = office.post(f"/api/v1/closes/{month}/reopen", json={"reason": "ricalcolo"},
+                           headers=headers)
+    assert reopened.status_code == 200 and reopened.json()["state"] == "reopened"
+    me = world.employees[("school", "self_employee")]
+    fee = office.post("/api/v1/fees", json={"employee_id": me, "reason": "damaged"},
+                      headers=headers)
+    assert fee.status_code == 201 and fee.json()["euros"] == "5,00"
+    foreign = world.employees[("university", "self_employee")]
+    assert office.post("/api/v1/fees", json={"employee_id": foreign, "reason": "lost"},
+                       headers=headers).status_code == 404
+    # M001 stamps at the terminal: the rules say signature sheets are not for them.
+    sheet = office.post("/api/v1/sheets", json={"employee_id": me, "lines": [
+        {"day": date.today().isoformat(), "entry": "07:30", "exit": "14:42"}]},
+        headers=headers)
+    assert sheet.status_code == 400 and "fogli presenza" in sheet.json()["detail"]

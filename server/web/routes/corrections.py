@@ -240,6 +240,39 @@ def correction_api(db: DbSession, user: AuthUser, stamp_id: FromPath[int],
                                   original.local_date)
 
 
+@dataclass
+class SheetLineIn:
+    day: str  # YYYY-MM-DD
+    entry: str  # HH:MM
+    exit: str
+
+
+@dataclass
+class SheetIn:
+    employee_id: int
+    lines: list[SheetLineIn]
+    sheet: str = ""
+
+
+@post("/api/v1/sheets", opt=OFFICE_ONLY, sync_to_thread=True)
+def enter_sheet_api(db: DbSession, user: AuthUser, data: SheetIn) -> list[StampView]:
+    """Transcribe a signature sheet: all lines or none; returns the stamps made."""
+    employee = visible_employee(db, user, known_id(data.employee_id))
+    text = "\n".join(f"{line.day} {line.entry} {line.exit}" for line in data.lines)
+    try:
+        rows = corrections.enter_signature_sheet(db, acting_user(db, user), employee.id,
+                                                 _sheet_lines(text), sheet=data.sheet)
+    except OfficeError as error:
+        db.rollback()
+        raise as_http(error) from None
+    db.commit()
+    actor = acting_user(db, user)
+    made = {row.id for row in rows}
+    days = sorted({row.local_date for row in rows})
+    return [view for day in days for view in corrections.day_stamps(db, actor, employee.id, day)
+            if view.id in made]
+
+
 # One Router: GET and POST share /office/sheets (see stamping.py for why).
 ROUTES = [Router("/", route_handlers=[day_page, correct, add, sheets_page, enter_sheet,
-                                      day_stamps_api, correction_api])]
+                                      day_stamps_api, correction_api, enter_sheet_api])]

@@ -35,6 +35,7 @@ OFFICE_ONLY = allow(OFFICE)
 LOG = logging.getLogger(__name__)
 BATCH = 50
 _running: set[tuple[str, int, int]] = set()
+_failed: dict[tuple[str, int, int], str] = {}  # the last error of a close, until retried
 _running_lock = threading.Lock()
 
 
@@ -46,6 +47,7 @@ class CloseProgress:
     total: int
     percent: int
     running: bool  # a thread of this server is working on it now
+    error: str | None  # why the last run stopped before the end (the month stays locked)
 
 
 @dataclass
@@ -58,8 +60,9 @@ def _progress(db: Session, institution_id: str, year: int, month: int) -> CloseP
     p = closing.close_progress(db, institution_id, year, month)
     with _running_lock:
         running = (institution_id, year, month) in _running
+        error = _failed.get((institution_id, year, month))
     return CloseProgress(f"{year:04d}-{month:02d}", p.state, p.done, p.total, p.percent,
-                         running)
+                         running, error)
 
 
 def _run(engine: Engine, user_id: int, year: int, month: int) -> None:
@@ -70,8 +73,13 @@ def _run(engine: Engine, user_id: int, year: int, month: int) -> None:
             assert actor is not None
             key = (actor.institution_id, year, month)
             closing.close_month(session, actor, year, month, batch=BATCH)
-    except Exception:  # the thread has nobody to tell but the log; the page shows "closing"
+    except OfficeError as error:  # e.g. an employee whose profile the rules lack
+        with _running_lock:
+            _failed[key or ("", year, month)] = str(error)
+    except Exception as error:  # nobody to raise it to: the log and the page say it
         LOG.exception("month close %04d-%02d failed", year, month)
+        with _running_lock:
+            _failed[key or ("", year, month)] = f"Errore interno / Internal error: {error!r}"
     finally:
         with _running_lock:
             _running.discard(key or ("", year, month))
@@ -84,6 +92,7 @@ def start_in_background(engine: Engine, user: CurrentUser, year: int, month: int
         if key in _running:
             return False
         _running.add(key)
+        _failed.pop(key, None)
     threading.Thread(target=_run, args=(engine, user.id, year, month), daemon=True,
                      name=f"close-{year:04d}-{month:02d}").start()
     return True
@@ -154,5 +163,42 @@ def close_progress_api(db: DbSession, user: AuthUser, month: FromPath[str]) -> C
     return _progress(db, user.institution_id, year, number)
 
 
-# One Router: GET and POST share /office/close (see stamping.py for why).
-ROUTES = [Router("/", route_handlers=[close_page, start_close, reopen, close_progress_api])]
+@dataclass
+class Reason:
+    reason: str
+
+
+@post("/api/v1/closes/{month:str}", opt=OFFICE_ONLY, sync_to_thread=True, status_code=202)
+def start_close_api(db: DbSession, user: AuthUser, state: State,
+                    month: FromPath[str]) -> CloseProgress:
+    """Begin (or resume) closing `month`; 202 at once, then poll GET for the progress."""
+    try:
+        year, number = month_of(month, date.today())
+        if closing.close_progress(db, user.institution_id, year, number).state != "closing":
+            closing.begin_close(db, acting_user(db, user), year, number)
+    except OfficeError as error:
+        db.rollback()
+        raise as_http(error) from None
+    db.commit()
+    start_in_background(state.engine, user, year, number)
+    return _progress(db, user.institution_id, year, number)
+
+
+@post("/api/v1/closes/{month:str}/reopen", opt=OFFICE_ONLY, sync_to_thread=True,
+      status_code=200)
+def reopen_api(db: DbSession, user: AuthUser, month: FromPath[str],
+               data: Reason) -> CloseProgress:
+    """Unlock a closed month; `reason` is required and audited."""
+    try:
+        year, number = month_of(month, date.today())
+        closing.reopen(db, acting_user(db, user), year, number, data.reason)
+    except OfficeError as error:
+        db.rollback()
+        raise as_http(error) from None
+    db.commit()
+    return _progress(db, user.institution_id, year, number)
+
+
+# One Router: GET and POST share paths here (see stamping.py for why).
+ROUTES = [Router("/", route_handlers=[close_page, start_close, reopen, close_progress_api,
+                                      start_close_api, reopen_api])]

@@ -155,6 +155,27 @@ def fees_api(db: DbSession, user: AuthUser) -> list[FeeRow]:
 
 
 @dataclass
+class FeeIn:
+    employee_id: int
+    reason: str  # lost, damaged, demagnetised, stolen
+    new_badge: str | None = None
+
+
+@post("/api/v1/fees", opt=OFFICE_ONLY, sync_to_thread=True)
+def charge_fee_api(db: DbSession, user: AuthUser, data: FeeIn) -> FeeRow:
+    """Replace a badge: the fee the rules set (first or later), old badges revoked."""
+    employee = visible_employee(db, user, known_id(data.employee_id))
+    try:
+        fee = fees.replace_badge(db, acting_user(db, user), employee.id, data.reason,
+                                 new_badge=(data.new_badge or "").strip() or None)
+    except OfficeError as error:
+        db.rollback()
+        raise as_http(error) from None
+    db.commit()
+    return next(row for row in _fee_rows(db, user) if row.id == fee.id)
+
+
+@dataclass
 class AreaForm:
     name: str = ""
     latitude: str = ""
@@ -219,4 +240,5 @@ def delete_area(db: DbSession, user: AuthUser, area_id: FromPath[int]) -> Redire
 
 # One Router: GET and POST share /office/fees and /office/areas (see stamping.py for why).
 ROUTES = [Router("/", route_handlers=[flags_page, flags_api, fees_page, charge_fee, fees_api,
+                                      charge_fee_api,
                                       areas_page, add_area, delete_area])]
