@@ -12,7 +12,7 @@ from typing import Annotated
 
 from litestar import get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, JSONBody
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
@@ -85,7 +85,7 @@ class Decision:
 @post("/api/v1/requests/{request_id:int}/decision", opt=DECIDERS, sync_to_thread=True,
       status_code=200)
 def decide_api(db: DbSession, user: AuthUser, request_id: FromPath[int],
-               data: Decision) -> RequestView:
+               data: JSONBody[Decision]) -> RequestView:
     """Approve or reject a pending request (`note` required to reject); returns it decided.
     403 when the user may not decide it, 409 when its month is closed."""
     try:

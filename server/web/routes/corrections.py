@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from litestar import Router, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -226,7 +226,7 @@ class CorrectionIn:
 
 @post("/api/v1/stamps/{stamp_id:int}/correction", opt=OFFICE_ONLY, sync_to_thread=True)
 def correction_api(db: DbSession, user: AuthUser, stamp_id: FromPath[int],
-                   data: CorrectionIn) -> list[StampView]:
+                   data: JSONBody[CorrectionIn]) -> list[StampView]:
     """Correct or void a stamp; returns the day's stamps, original and correction both."""
     original = in_institution(db.get(Stamp, known_id(stamp_id)), user)
     form = CorrectionForm(data.time or "", data.direction or "", data.code or "", data.reason)
@@ -255,7 +255,7 @@ class SheetIn:
 
 
 @post("/api/v1/sheets", opt=OFFICE_ONLY, sync_to_thread=True)
-def enter_sheet_api(db: DbSession, user: AuthUser, data: SheetIn) -> list[StampView]:
+def enter_sheet_api(db: DbSession, user: AuthUser, data: JSONBody[SheetIn]) -> list[StampView]:
     """Transcribe a signature sheet: all lines or none; returns the stamps made."""
     employee = visible_employee(db, user, known_id(data.employee_id))
     text = "\n".join(f"{line.day} {line.entry} {line.exit}" for line in data.lines)

@@ -18,7 +18,7 @@ from typing import Annotated
 from litestar import Router, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -187,7 +187,7 @@ def start_close_api(db: DbSession, user: AuthUser, state: State,
 @post("/api/v1/closes/{month:str}/reopen", opt=OFFICE_ONLY, sync_to_thread=True,
       status_code=200)
 def reopen_api(db: DbSession, user: AuthUser, month: FromPath[str],
-               data: Reason) -> CloseProgress:
+               data: JSONBody[Reason]) -> CloseProgress:
     """Unlock a closed month; `reason` is required and audited."""
     try:
         year, number = month_of(month, date.today())

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from litestar import Router, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -162,7 +162,7 @@ class FeeIn:
 
 
 @post("/api/v1/fees", opt=OFFICE_ONLY, sync_to_thread=True)
-def charge_fee_api(db: DbSession, user: AuthUser, data: FeeIn) -> FeeRow:
+def charge_fee_api(db: DbSession, user: AuthUser, data: JSONBody[FeeIn]) -> FeeRow:
     """Replace a badge: the fee the rules set (first or later), old badges revoked."""
     employee = visible_employee(db, user, known_id(data.employee_id))
     try:

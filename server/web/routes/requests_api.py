@@ -10,7 +10,7 @@ import binascii
 from dataclasses import dataclass
 
 from litestar import Router, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from server.db.models import Request as RequestRow
 from server.office import decisions, requests
@@ -50,7 +50,7 @@ def list_requests(db: DbSession, user: AuthUser,
 
 
 @post("/api/v1/requests", opt=PEOPLE, sync_to_thread=True)
-def file_request(db: DbSession, user: AuthUser, data: NewRequest) -> RequestView:
+def file_request(db: DbSession, user: AuthUser, data: JSONBody[NewRequest]) -> RequestView:
     """File a justification, a missed stamp or an overtime authorisation; 201 with the
     request (state "approved" at once when the code needs nobody's approval)."""
     try:

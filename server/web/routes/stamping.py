@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from litestar import Router, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromQuery
+from litestar.params import Body, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -173,7 +173,7 @@ def stamp_form(db: DbSession, user: AuthUser,
 
 
 @post("/api/v1/stamps", opt=STAMPERS, sync_to_thread=True)
-def stamp_api(db: DbSession, user: AuthUser, data: StampIn) -> StampDone:
+def stamp_api(db: DbSession, user: AuthUser, data: JSONBody[StampIn]) -> StampDone:
     """Stamp now: without a position from the workstation (rules must allow `web`), with
     `latitude`/`longitude` from a phone inside an area (rules must allow `app`). 403 when
     not allowed or outside; the position is not stored."""
