@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from server.db.models import AuditEntry, DayResultRow, Stamp
 from server.office import corrections
 from server.office.corrections import SheetLine
-from server.office.errors import NotAllowed, OfficeError
+from server.office.errors import NotAllowed, NotFound, OfficeError
 
 DAY = date(2026, 2, 2)  # a Monday
 NOW = datetime(2026, 2, 3, 9, 0, tzinfo=UTC)
@@ -76,8 +76,10 @@ def test_only_the_office_corrects_and_always_with_a_reason(chamber: World) -> No
 
 
 def test_an_employee_sees_only_their_own_stamps(chamber: World) -> None:
+    """Someone else's stamps are not found, as with another institution's: nobody
+    learns what they may not read."""
     w = chamber
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound):
         corrections.day_stamps(w.session, w.users["bob"], w.employees["ann"].id, DAY)
 
 

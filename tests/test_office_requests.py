@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from server.db.models import AuditEntry, DayResultRow
 from server.office import decisions, requests
-from server.office.errors import NotAllowed, OfficeError
+from server.office.errors import NotAllowed, NotFound, OfficeError
 
 DAY = date(2026, 3, 16)  # a Monday
 LATER = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
@@ -127,6 +127,18 @@ def test_only_a_manager_of_the_unit_or_the_office_approves(uni: World) -> None:
     assert (request.state, request.decided_by) == ("approved", w.users["lab_head"].id)
     actions = w.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions == ["request_filed", "request_approved"]
+
+
+def test_a_manager_reads_the_requests_of_their_unit_only(uni: World) -> None:
+    w = uni
+    requests.file_justification(w.session, w.users["ann"], w.employees["ann"].id,
+                                DAY, "20", start=600, end=700, now=LATER)
+    assert len(decisions.requests_of(w.session, w.users["lab_head"], w.employees["ann"].id)) == 1
+    for key in ("library_head", "bob"):
+        with pytest.raises(NotFound):
+            decisions.requests_of(w.session, w.users[key], w.employees["ann"].id)
+    with pytest.raises(NotFound):  # not even a reason to refuse before the wall
+        decisions.reject(w.session, w.users["library_head"], 10**6, "")
 
 
 def test_one_files_only_for_oneself_unless_personnel_office(uni: World) -> None:

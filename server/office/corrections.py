@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from server.db.models import Employee, Stamp, User
 from server.office.audit import record, utcnow
 from server.office.engine_inputs import approved_rows
-from server.office.errors import NotAllowed, NotFound, OfficeError
+from server.office.errors import NotFound, OfficeError
 from server.office.month_lock import ensure_open
-from server.office.people import employee_in_reach, require_office
+from server.office.people import employee_in_reach, employee_visible, require_office
 from server.office.refresh import refresh_days
 from server.office.rules_in_force import policy_on
 
@@ -54,11 +54,9 @@ class StampView:
 def day_stamps(session: Session, actor: User, employee_id: int, day: date) -> list[StampView]:
     """Every stamp of the day, corrected ones included, in time order.
 
-    An employee sees their own; managers and the office see their institution's.
+    An employee sees their own, a manager their unit's, the office everyone's.
     """
-    employee = employee_in_reach(session, actor, employee_id)
-    if actor.employee_id != employee.id and actor.role not in ("manager", "office"):
-        raise NotAllowed("Puoi vedere solo le tue timbrature", "You can only see your stamps")
+    employee_visible(session, actor, employee_id)
     rows = list(session.scalars(select(Stamp).where(Stamp.employee_id == employee_id,
                                                     Stamp.local_date == day)))
     replaced_by = {r.replaces_id: r.id for r in rows if r.replaces_id is not None}

@@ -18,7 +18,7 @@ from server.db.models import Request as RequestRow
 from server.office.audit import record, utcnow
 from server.office.errors import NotAllowed, NotFound, OfficeError
 from server.office.month_lock import ensure_open
-from server.office.people import may_decide
+from server.office.people import employee_visible, may_decide
 from server.office.refresh import refresh_days
 from server.office.rules_in_force import policy_on
 
@@ -32,10 +32,10 @@ def approve(session: Session, actor: User, request_id: int, note: str = "", *,
 def reject(session: Session, actor: User, request_id: int, note: str, *,
            now: datetime | None = None) -> RequestRow:
     """A rejection says why: the employee reads it next to the request."""
+    row = _decidable(session, actor, request_id)  # first: nobody learns of others' requests
     if not note.strip():
         raise OfficeError("Indica il motivo del rifiuto", "Give the reason for the rejection",
                           field="decision_note")
-    row = _decidable(session, actor, request_id)
     return _decide(session, actor, row, "rejected", note, now or utcnow())
 
 
@@ -71,11 +71,7 @@ def approval_queue(session: Session, actor: User) -> list[RequestRow]:
 
 def requests_of(session: Session, actor: User, employee_id: int) -> list[RequestRow]:
     """An employee's requests, newest day first ("Le mie Richieste")."""
-    employee = session.get(Employee, employee_id)
-    if employee is None or employee.institution_id != actor.institution_id or (
-            actor.employee_id != employee_id and actor.role not in ("office", "manager")):
-        raise NotFound(f"Dipendente {employee_id} non trovato",
-                       f"Employee {employee_id} not found")
+    employee_visible(session, actor, employee_id)
     return list(session.scalars(select(RequestRow).where(RequestRow.employee_id == employee_id)
                                 .order_by(RequestRow.day.desc(), RequestRow.id.desc())))
 

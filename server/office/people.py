@@ -19,6 +19,17 @@ def employee_in_reach(session: Session, actor: User, employee_id: int) -> Employ
     return employee
 
 
+def employee_visible(session: Session, actor: User, employee_id: int) -> Employee:
+    """The employee, if the actor may read their records: themselves, a manager their
+    unit (a manager with no unit heads the institution), the office everyone."""
+    employee = employee_in_reach(session, actor, employee_id)
+    if actor.employee_id == employee.id or actor.role in OFFICE_ROLES:
+        return employee
+    if actor.role == "manager" and (actor.unit is None or actor.unit == employee.unit):
+        return employee
+    raise NotFound(f"Dipendente {employee_id} non trovato", f"Employee {employee_id} not found")
+
+
 def employee_for_filing(session: Session, actor: User, employee_id: int) -> Employee:
     """One files for oneself; the personnel office may file on anyone's behalf."""
     employee = employee_in_reach(session, actor, employee_id)
