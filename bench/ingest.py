@@ -183,7 +183,8 @@ def main() -> int:
         ingest = IngestProcess(url, broker.url, work / "ingest.log", client_id="bench-ingest")
         ingest.start()
         try:
-            raw_rate = raw(broker.port, args.stamps)
+            # The best of two: the raw figure is the ceiling, so noise must not lower it.
+            raw_rate = max(raw(broker.port, args.stamps) for _ in range(2))
             print(f"raw paho QoS 1 through Mosquitto: {raw_rate:,.0f} msg/s", flush=True)
             assert ingest.process is not None
             cpu_before = cpu_seconds(ingest.process.pid)
