@@ -95,8 +95,8 @@ def store_stamps(session: Session, lookup: Lookup, batch: Sequence[Incoming],
         holder = holders.get((item.terminal.institution_id, item.message.badge))
         if holder is None:
             reject(session, item.incoming, f"unknown badge {item.message.badge}", outcome,
-                    item.terminal.institution_id, item.terminal.code, item.message.seq,
-                    SHOW_UNKNOWN_BADGE)
+                   item.terminal.institution_id, item.terminal.code, item.message.seq,
+                   SHOW_UNKNOWN_BADGE)
             continue
         fresh[key] = body
         rows.append(_row(lookup, item, holder, body, now, outcome))
@@ -120,17 +120,17 @@ def _accept(session: Session, lookup: Lookup, item: Incoming,
         message = decode_stamp(item.payload)
     except ProtocolError as exc:
         reject(session, item, exc.reason, outcome, where.institution, where.terminal,
-                _seq_hint(item.payload), SHOW_INVALID)
+               _seq_hint(item.payload), SHOW_INVALID)
         return None
     if message.terminal != where.terminal:
         reason = f"payload terminal {message.terminal!r} does not match topic {where.terminal!r}"
         reject(session, item, reason, outcome, where.institution, where.terminal,
-                message.seq, SHOW_INVALID)
+               message.seq, SHOW_INVALID)
         return None
     terminal = lookup.terminal(session, where.institution, where.terminal)
     if terminal is None:
         reject(session, item, f"unknown terminal {where.institution}/{where.terminal}",
-                outcome, where.institution, where.terminal, message.seq, SHOW_UNKNOWN_TERMINAL)
+               outcome, where.institution, where.terminal, message.seq, SHOW_UNKNOWN_TERMINAL)
         return None
     return _Accepted(item, message, terminal)
 
