@@ -89,7 +89,8 @@ def _login(page: Any, base: str, role: str, *, first_time: bool) -> None:
 
 
 def _suffix(role: str) -> str:
-    return {"employee": "dipendente", "manager": "responsabile", "admin": "admin"}[role]
+    return {"employee": "dipendente", "manager": "responsabile", "office": "personale",
+            "admin": "admin"}[role]
 
 
 def _logout(page: Any, base: str) -> None:
@@ -195,3 +196,34 @@ def test_administrator_pages(base_url: str, browser: Any) -> None:
     assert "Display spento" in page.content()
     _shot(page, "15-admin-fault-reported")
     context.close()
+
+
+def test_pages_fit_a_phone_screen(base_url: str, browser: Any) -> None:
+    """Italian public employees check their month on a phone: no page may need sideways
+    scrolling of the whole screen (a wide table scrolls inside its own box)."""
+    last_day = date.today().replace(day=1) - timedelta(days=1)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="it-IT",
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    _login(page, base_url, "office", first_time=True)
+    for path in ("/", "/approvals", "/office/stamps", "/office/close", "/reports"):
+        _fits_the_phone(page, base_url, path)
+    _logout(page, base_url)
+    # The employee's own pages; the first test already changed this password.
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", f"{INSTITUTION}.{_suffix('employee')}")
+    page.fill("input[name=password]", NEW_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
+    for path in (f"/timecard?month={last_day:%Y-%m}", "/requests", "/summaries", "/stamp"):
+        _fits_the_phone(page, base_url, path)
+    context.close()
+
+
+def _fits_the_phone(page: Any, base: str, path: str) -> None:
+    answer = page.goto(base + path)
+    assert answer is not None and answer.status < 400, path
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1, f"{path} is {overflow}px wider than the phone"
+    _shot(page, "16-phone" + path.split("?")[0].replace("/", "-"))
