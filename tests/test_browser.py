@@ -226,4 +226,4 @@ def _fits_the_phone(page: Any, base: str, path: str) -> None:
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1, f"{path} is {overflow}px wider than the phone"
-    _shot(page, "16-phone" + path.split("?")[0].replace("/", "-"))
+    _shot(page, "16-phone" + (path.split("?")[0].replace("/", "-") if path != "/" else "-home"))
