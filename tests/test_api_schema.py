@@ -18,9 +18,8 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from web_world import World, build_world, cheap_hashing
+from web_world import World, fresh_world
 
-from server.db import make_engine, upgrade
 from server.demo.users import demo_password
 from server.web.serve import serve_web
 
@@ -40,11 +39,8 @@ SKIPPED = r"/reset$"
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     folder = tmp_path_factory.mktemp("api_schema")
-    engine = make_engine(f"sqlite:///{folder}/timbra.db")
-    upgrade(engine)
-    with cheap_hashing():
-        yield build_world(engine, folder)
-    engine.dispose()
+    with fresh_world(folder) as world:
+        yield world
 
 
 @pytest.fixture(scope="module")

@@ -29,12 +29,10 @@ from web_world import (
     INSTITUTIONS,
     ROLES,
     World,
-    build_world,
-    cheap_hashing,
+    fresh_world,
     other,
 )
 
-from server.db import make_engine, upgrade
 from server.db.models import Employee
 from server.web.app import route_handlers
 
@@ -262,11 +260,8 @@ def declared_routes(app: Litestar) -> set[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     folder = tmp_path_factory.mktemp("web_access")
-    engine = make_engine(f"sqlite:///{folder}/timbra.db")
-    upgrade(engine)
-    with cheap_hashing():
-        yield build_world(engine, folder)
-    engine.dispose()
+    with fresh_world(folder) as world:
+        yield world
 
 
 def test_every_route_is_declared(world: World) -> None:

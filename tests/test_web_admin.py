@@ -17,9 +17,8 @@ import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
-from web_world import World, build_world, cheap_hashing
+from web_world import World, fresh_world
 
-from server.db import make_engine, upgrade
 from server.db.models import Employee, Terminal, User
 from server.plugins import institutions
 
@@ -29,11 +28,8 @@ INSTITUTION = "school"
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     folder = tmp_path_factory.mktemp("web_admin")
-    engine = make_engine(f"sqlite:///{folder}/timbra.db")
-    upgrade(engine)
-    with cheap_hashing():
-        yield build_world(engine, folder)
-    engine.dispose()
+    with fresh_world(folder) as world:
+        yield world
 
 
 @pytest.fixture

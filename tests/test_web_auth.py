@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from litestar.stores.memory import MemoryStore
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
-from web_world import World, build_world, cheap_hashing
+from web_world import World, fresh_world
 
-from server.db import make_engine, upgrade
+from server.db import make_engine
 from server.db.models import AuditEntry, User
 from server.demo.users import demo_password
 from server.web import create_app
@@ -29,17 +29,9 @@ WRONG = "Nome utente o password errati"
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """One world for the module: each test works with its own demo users."""
     folder = tmp_path_factory.mktemp("web_auth")
-    engine = make_engine(f"sqlite:///{folder}/timbra.db")
-    upgrade(engine)
-    with cheap_hashing():
-        yield build_world(engine, folder)
-    engine.dispose()
+    with fresh_world(folder) as world:
+        yield world
 
-
-@pytest.fixture
-def stack() -> Iterator[ExitStack]:
-    with ExitStack() as stack:
-        yield stack
 
 
 def audit_actions(world: World, username: str) -> list[tuple[str, dict[str, object]]]:

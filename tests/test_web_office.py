@@ -16,9 +16,8 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 from web_pages import Client, form, json_headers, last_month, plain_days, signed_in
-from web_world import World, build_world, cheap_hashing
+from web_world import World, fresh_world
 
-from server.db import make_engine, upgrade
 from server.db.directory import add_employee
 from server.db.models import AuditEntry, Stamp, User
 from server.db.models import Request as RequestRow
@@ -26,17 +25,9 @@ from server.db.models import Request as RequestRow
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    engine = make_engine(f"sqlite:///{tmp_path}/timbra.db")
-    upgrade(engine)
-    with cheap_hashing():
-        yield build_world(engine, tmp_path)
-    engine.dispose()
+    with fresh_world(tmp_path) as world:
+        yield world
 
-
-@pytest.fixture
-def stack() -> Iterator[ExitStack]:
-    with ExitStack() as opened:
-        yield opened
 
 
 def _first_stamp(world: World, institution: str, employee: str, day: str) -> Stamp:

@@ -10,9 +10,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from web_pages import Client, day_of, form, json_headers, plain_days, signed_in
-from web_world import World, build_world, cheap_hashing
+from web_world import World, fresh_world
 
-from server.db import make_engine, upgrade
 from server.db.models import Request as RequestRow
 from server.web.accounts import add_user
 
@@ -22,23 +21,14 @@ OTHER_MANAGER_PASSWORD = "altra-unita-1-password"
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     folder = tmp_path_factory.mktemp("web_requests")
-    engine = make_engine(f"sqlite:///{folder}/timbra.db")
-    upgrade(engine)
-    with cheap_hashing():
-        built = build_world(engine, folder)
-        with Session(engine) as session, session.begin():
+    with fresh_world(folder) as built:
+        with Session(built.engine) as session, session.begin():
             # A manager of the unit the demo people are not in (web_world's "Altra unità").
             user = add_user(session, "university", "university.altra", "manager",
                             unit="Altra unità", password=OTHER_MANAGER_PASSWORD).user
             user.must_change_password = False
         yield built
-    engine.dispose()
 
-
-@pytest.fixture
-def stack() -> Iterator[ExitStack]:
-    with ExitStack() as opened:
-        yield opened
 
 
 def _days(world: World, client: Client) -> Iterator[str]:

@@ -10,9 +10,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from web_pages import form, json_headers, last_month, signed_in
-from web_world import World, build_world, cheap_hashing
+from web_world import World, fresh_world
 
-from server.db import make_engine, upgrade
 from server.db.models import AuditEntry, Stamp
 from server.web.timecard import hours
 
@@ -23,17 +22,9 @@ CENTRALE = (45.48540, 9.20410)
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    engine = make_engine(f"sqlite:///{tmp_path}/timbra.db")
-    upgrade(engine)
-    with cheap_hashing():
-        yield build_world(engine, tmp_path)
-    engine.dispose()
+    with fresh_world(tmp_path) as world:
+        yield world
 
-
-@pytest.fixture
-def stack() -> Iterator[ExitStack]:
-    with ExitStack() as opened:
-        yield opened
 
 
 def _stamps(world: World, institution: str, source: str) -> list[Stamp]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from web_world import World, build_world, cheap_hashing, other
+from web_world import World, build_world, cheap_hashing, fresh_world, other
 
 from server.db import make_engine, upgrade
 from server.db.models import DayResultRow, Employee, Stamp
@@ -27,17 +27,9 @@ RULES = Path(__file__).resolve().parent.parent / "plugins"
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     folder = tmp_path_factory.mktemp("web_timecard")
-    engine = make_engine(f"sqlite:///{folder}/timbra.db")
-    upgrade(engine)
-    with cheap_hashing():
-        yield build_world(engine, folder)
-    engine.dispose()
+    with fresh_world(folder) as world:
+        yield world
 
-
-@pytest.fixture
-def stack() -> Iterator[ExitStack]:
-    with ExitStack() as stack:
-        yield stack
 
 
 def last_month(today: date) -> str:

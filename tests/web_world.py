@@ -22,6 +22,7 @@ from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
 import server.web.passwords
+from server.db import make_engine, upgrade
 from server.db.directory import add_employee
 from server.db.models import (
     Employee,
@@ -174,3 +175,16 @@ def _request_samples(session: Session, institution: str,
 
 def other(institution: str) -> str:
     return INSTITUTIONS[1 - INSTITUTIONS.index(institution)]
+
+
+@contextmanager
+def fresh_world(folder: Path) -> Iterator[World]:
+    """A migrated SQLite database in `folder` holding the demo world; hashing stays cheap
+    while it lives, and the engine is released afterwards."""
+    engine = make_engine(f"sqlite:///{folder}/timbra.db")
+    upgrade(engine)
+    try:
+        with cheap_hashing():
+            yield build_world(engine, folder)
+    finally:
+        engine.dispose()
