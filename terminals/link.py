@@ -46,6 +46,7 @@ from terminals.protocol import (
     decode_reply,
     topic,
 )
+from terminals.transport import disable_nagle
 
 log = logging.getLogger(__name__)
 
@@ -391,6 +392,7 @@ class Link:
 
     def _on_socket_open(self, client: mqtt.Client, userdata: Any, sock: Any) -> None:
         self._socket_opened = time.monotonic()
+        disable_nagle(client, userdata, sock)
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any,
                        reason: Any, properties: Any) -> None:

@@ -59,6 +59,7 @@ class PrivateMosquitto:
         self.conf.write_text(
             f"listener {self.port} 127.0.0.1\n"
             "allow_anonymous true\n"
+            "set_tcp_nodelay true\n"  # as the shipped configuration
             "persistence true\n"
             f"persistence_location {directory}/\n"
             "autosave_interval 1\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -124,6 +125,13 @@ def test_stamps_are_stored_acknowledged_and_the_day_computed(setup) -> None:  # 
         DayResultRow.stamps_seen == 4))))
     [(worked, balance)] = rows(service, sa.select(DayResultRow.worked, DayResultRow.balance))
     assert (worked, balance) == (6 * 60 + 45, -30)
+
+
+def test_acks_leave_the_server_without_waiting_for_nagle(setup) -> None:  # type: ignore[no-untyped-def]
+    service, _terminal = setup
+    sock = service.client.socket()
+    assert isinstance(sock, socket.socket)
+    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
 
 
 def test_a_replay_is_acknowledged_as_duplicate_and_stored_once(setup) -> None:  # type: ignore[no-untyped-def]

@@ -209,6 +209,21 @@ def test_a_stamp_leaves_the_queue_only_when_the_server_acks_it(
         link.stop()
 
 
+def test_the_terminal_sends_each_small_packet_at_once(outbox: Outbox, institution: str) -> None:
+    """Nagle's algorithm would hold a stamp back until the broker's TCP ack of the
+    previous packet, up to 40 ms on every swipe."""
+    link = make_link(outbox, institution)
+    link.start()
+    try:
+        assert link.wait_connected(5)
+        assert link._client is not None
+        sock = link._client.socket()
+        assert isinstance(sock, socket.socket)
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        link.stop()
+
+
 def test_unacked_stamps_are_replayed_in_order_after_reconnecting(
         outbox: Outbox, acker: Acker, institution: str) -> None:
     acker.acking.clear()

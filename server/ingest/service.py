@@ -48,6 +48,7 @@ from terminals.protocol import (
     subscription,
     topic,
 )
+from terminals.transport import disable_nagle
 
 log = logging.getLogger("timbra.ingest")
 
@@ -157,6 +158,7 @@ class IngestService:
         client.on_disconnect = self._on_disconnect
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
+        client.on_socket_open = disable_nagle
         return client
 
     def _on_connect(self, client: mqtt.Client, userdata: object, flags: Any,
