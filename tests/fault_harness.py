@@ -8,6 +8,7 @@ machine's broker on 1883 nor its PostgreSQL on 5432, which others use.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -210,8 +211,9 @@ class PrivatePostgres:
             subprocess.run([*self.as_user, str(self.bindir / "pg_ctl"), "-D", str(self.data),
                             "-m", "immediate", "stop"], cwd=self.directory,
                            capture_output=True, timeout=30, check=False)
-            if self._postmaster_pid() == pid:
-                _kill(pid)
+            if self._postmaster_pid() == pid:  # pg_ctl could not stop it
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
         if self.keep_log is not None and self.server_log.exists():
             shutil.copyfile(self.server_log, self.keep_log)
         shutil.rmtree(self.directory, ignore_errors=True)
@@ -229,10 +231,3 @@ class PrivatePostgres:
             return int((self.data / "postmaster.pid").read_text().split()[0])
         except (OSError, IndexError, ValueError):
             return None
-
-
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
