@@ -1,17 +1,21 @@
-"""Real processes to break: a private Mosquitto and the ingest service as a subprocess.
+"""Real processes to break: a private Mosquitto, a private PostgreSQL and the ingest service.
 
-The fault tests kill these with SIGKILL and start them again. They use the
-real `mosquitto` binary with a configuration of their own on a free port, so
-restarting it does not disturb the machine's broker on 1883.
+The fault tests kill these with SIGKILL (or stop PostgreSQL the way a crash
+does) and start them again. They use the real binaries with a configuration
+of their own on a free port, so restarting them disturbs neither the
+machine's broker on 1883 nor its PostgreSQL on 5432, which others use.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -147,3 +151,84 @@ class IngestProcess:
             except subprocess.TimeoutExpired:
                 self.kill9()
             self.process = None
+
+
+def postgres_bindir() -> Path:
+    """The newest installed PostgreSQL server: Debian keeps each major version apart."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
+                   key=lambda pg_ctl: int(pg_ctl.parent.parent.name))
+    if not found:  # a missing PostgreSQL must fail, not skip
+        raise AssertionError("no PostgreSQL server under /usr/lib/postgresql/*/bin")
+    return found[-1].parent
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of its own, to stop the way a crash does and start again.
+
+    It lives in a temporary directory (not pytest's, which only its owner may enter)
+    with its own port and socket directory. PostgreSQL refuses to run as root, and
+    the tests run as root in CI: then its binaries run as the `postgres` user, which
+    owns the directory.
+    """
+
+    def __init__(self, keep_log: Path | None = None) -> None:
+        self.bindir = postgres_bindir()
+        self.directory = Path(tempfile.mkdtemp(prefix="timbra-pg-"))
+        self.data = self.directory / "data"
+        self.server_log = self.directory / "postgres.log"
+        self.keep_log = keep_log
+        self.port = free_port()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        """Creates the cluster the first time; later, after a crash, recovers it."""
+        if not self.data.exists():
+            # --no-sync only spares initdb's own flush; the server keeps fsync on.
+            self._run("initdb", "-D", str(self.data), "--auth=trust", "-U", "postgres",
+                      "--no-sync", "--no-locale", "-E", "UTF8")
+        options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} "
+                   f"-c unix_socket_directories={self.directory} -c max_connections=30")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.server_log), "-w",
+                  "-t", "60", "-o", options, "start")
+
+    def stop_immediately(self) -> None:
+        """Every server process quits at once, without a checkpoint: as in a crash."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
+
+    def restart(self) -> None:
+        self.start()
+
+    def close(self) -> None:
+        """Stops what is left even after a failed test, keeps the log, removes the files."""
+        pid = self._postmaster_pid()
+        if pid is not None:
+            subprocess.run([*self.as_user, str(self.bindir / "pg_ctl"), "-D", str(self.data),
+                            "-m", "immediate", "stop"], cwd=self.directory,
+                           capture_output=True, timeout=30, check=False)
+            if self._postmaster_pid() == pid:  # pg_ctl could not stop it
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        if self.keep_log is not None and self.server_log.exists():
+            shutil.copyfile(self.server_log, self.keep_log)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def _run(self, program: str, *args: str) -> None:
+        done = subprocess.run([*self.as_user, str(self.bindir / program), *args],
+                              cwd=self.directory, capture_output=True, timeout=90, check=False)
+        if done.returncode != 0:
+            log = self.server_log.read_text() if self.server_log.exists() else ""
+            raise AssertionError(f"{program} failed ({done.returncode}):\n"
+                                 f"{done.stdout.decode()}{done.stderr.decode()}{log[-3000:]}")
+
+    def _postmaster_pid(self) -> int | None:
+        try:
+            return int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, IndexError, ValueError):
+            return None
