@@ -39,6 +39,7 @@ class Lookup:
         self._terminals: dict[tuple[str, str], KnownTerminal] = {}
         self._holders: dict[tuple[str, str], Holder] = {}
         self._zones: dict[str, ZoneInfo] = {}
+        self._double_swipe: dict[tuple[str, date], int] = {}
         self.skew_s: dict[int, int] = {}  # terminal id -> last reported clock skew
         # employee id -> time of their latest stamp seen by this process, for the
         # double-swipe flag (the engine applies the same window again when evaluating).
@@ -93,6 +94,14 @@ class Lookup:
         return zone
 
     def double_swipe_s(self, institution_id: str, day: date) -> int:
+        """The rule file's double-swipe window on `day`, in seconds (asked once per stamp)."""
+        key = (institution_id, day)
+        window = self._double_swipe.get(key)
+        if window is None:
+            window = self._double_swipe[key] = self._read_double_swipe(institution_id, day)
+        return window
+
+    def _read_double_swipe(self, institution_id: str, day: date) -> int:
         policy = self.policy(institution_id)
         if policy is None:
             return 0
