@@ -38,8 +38,9 @@ def bump(session: Session, institution_ids: Collection[str] | None = None) -> No
 
 def revisions(session: Session, institution_ids: Iterable[str]) -> dict[str, int]:
     """Institution -> its current directory revision; one primary-key lookup."""
-    return dict(session.execute(select(Institution.id, Institution.directory_revision)
-                                .where(Institution.id.in_(sorted(institution_ids)))).tuples().all())
+    rows = session.execute(select(Institution.id, Institution.directory_revision)
+                           .where(Institution.id.in_(sorted(institution_ids))))
+    return {institution: revision for institution, revision in rows}
 
 
 @event.listens_for(Session, "before_flush")
