@@ -43,6 +43,9 @@ class Institution(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # as in the rule file
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Bumped in the same transaction as any change to its badges or employees
+    # (server.db.revision), so the ingest process knows when its cache is stale.
+    directory_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Employee(Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,8 +16,10 @@ SHOWN = 6
 
 def last_stamps(session: Session, lookup: Lookup, institution_id: str,
                 query: QueryMessage) -> ReplyMessage:
-    holder = lookup.holders(session, institution_id, {query.badge}).get(query.badge)
-    if holder is None:
+    holder = lookup.holders(session, {institution_id: {query.badge}}).get(
+        (institution_id, query.badge))
+    # A lost card must not show its holder's stamps to whoever found it.
+    if holder is None or not holder.valid_at(datetime.now(UTC)):
         return ReplyMessage(query.request_id, query.badge, "Badge sconosciuto / Unknown badge")
     rows = session.execute(
         select(Stamp.terminal_time, Stamp.direction, Stamp.code)

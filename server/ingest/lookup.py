@@ -1,12 +1,16 @@
 """What ingest needs to know about terminals, badges and rules, cached in memory.
 
-Positive answers are cached (a terminal or a badge does not change owner
-while the server runs; a revoked badge clears the cache through `forget`);
-negative ones are not, so a terminal or badge added a minute ago is found.
+Terminals are cached for good (a terminal does not change institution or code).
+Badge holders are cached per institution until its `directory_revision` changes:
+every badge or employee change made anywhere (the web, the CLI, another server)
+bumps it in the same transaction, and `holders` compares it first, one small
+primary-key query per call, so a revoked badge is refused from the next batch on.
+Negative answers are not cached, so a badge issued a minute ago is found.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -15,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import Badge, Employee, Terminal
+from server.db.revision import revisions
 from server.policy.load import UnknownInstitution, load_policy
 from server.policy.model import Policy
 
@@ -32,12 +37,28 @@ class Holder:
 
     employee_id: int
     profile: str
+    revoked_at: datetime | None = None
+
+    def valid_at(self, moment: datetime) -> bool:
+        """Whether a stamp taken at `moment` (terminal time) counts: a terminal that was
+        offline replays stamps taken before the badge was revoked, and they stand."""
+        return self.revoked_at is None or moment < self.revoked_at
+
+
+def refusal(badge: str, holder: Holder | None) -> str:
+    """Why a stamp's badge is refused, for the office: a revoked badge still in use may be
+    a lost or stolen card. The terminal shows "unknown badge" either way."""
+    if holder is None or holder.revoked_at is None:
+        return f"unknown badge {badge}"
+    return f"unknown badge {badge} (revoked at {holder.revoked_at.isoformat()})"
 
 
 class Lookup:
     def __init__(self) -> None:
         self._terminals: dict[tuple[str, str], KnownTerminal] = {}
-        self._holders: dict[tuple[str, str], Holder] = {}
+        # institution -> badge -> holder, valid while the institution's revision is as seen
+        self._holders: dict[str, dict[str, Holder]] = {}
+        self._revisions: dict[str, int] = {}
         self._zones: dict[str, ZoneInfo] = {}
         self._double_swipe: dict[tuple[str, date], int] = {}
         self.skew_s: dict[int, int] = {}  # terminal id -> last reported clock skew
@@ -59,25 +80,37 @@ class Lookup:
                 self.skew_s[row.id] = row.clock_skew_s
         return found
 
-    def holders(self, session: Session, institution_id: str,
-                badges: set[str]) -> dict[str, Holder]:
-        """Badge -> holder for the badges that are issued and not revoked."""
-        found = {b: h for b in badges if (h := self._holders.get((institution_id, b)))}
+    def holders(self, session: Session,
+                wanted: Mapping[str, set[str]]) -> dict[tuple[str, str], Holder]:
+        """(institution, badge) -> holder for the badges that exist and belong to an active
+        employee, revoked or not: whether a stamp counts depends on its time (`valid_at`)."""
+        if not any(wanted.values()):
+            return {}
+        self._drop_stale(session, wanted.keys())  # first: a change after it is seen next time
+        return {(institution, badge): holder
+                for institution, badges in wanted.items()
+                for badge, holder in self._holders_of(session, institution, badges).items()}
+
+    def _drop_stale(self, session: Session, institution_ids: Iterable[str]) -> None:
+        for institution, revision in revisions(session, institution_ids).items():
+            if self._revisions.get(institution) != revision:
+                self._holders[institution] = {}
+                self._revisions[institution] = revision
+
+    def _holders_of(self, session: Session, institution_id: str,
+                    badges: set[str]) -> dict[str, Holder]:
+        cached = self._holders.setdefault(institution_id, {})
+        found = {b: h for b in badges if (h := cached.get(b))}
         missing = badges - found.keys()
         if missing:
             rows = session.execute(
-                select(Badge.code, Employee.id, Employee.profile)
+                select(Badge.code, Employee.id, Employee.profile, Badge.revoked_at)
                 .join(Employee, Employee.id == Badge.employee_id)
                 .where(Badge.institution_id == institution_id, Badge.code.in_(missing),
-                       Badge.revoked_at.is_(None), Employee.active.is_(True)))
-            for code, employee_id, profile in rows:
-                holder = Holder(employee_id, profile)
-                self._holders[(institution_id, code)] = holder
-                found[code] = holder
+                       Employee.active.is_(True)))
+            for code, employee_id, profile, revoked_at in rows:
+                found[code] = cached[code] = Holder(employee_id, profile, revoked_at)
         return found
-
-    def forget(self, institution_id: str, badge: str) -> None:
-        self._holders.pop((institution_id, badge), None)
 
     def policy(self, institution_id: str) -> Policy | None:
         try:

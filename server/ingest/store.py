@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from server.db.models import STAMPS, MonthClose, RejectedMessage, Stamp, StampConflict
 from server.ingest.incoming import Incoming
-from server.ingest.lookup import Holder, KnownTerminal, Lookup
+from server.ingest.lookup import Holder, KnownTerminal, Lookup, refusal
 from server.office.month_lock import LOCKED_STATES
 from terminals.protocol import AckItem, ProtocolError, StampMessage, decode_stamp, parse_topic
 
@@ -93,8 +93,8 @@ def store_stamps(session: Session, lookup: Lookup, batch: Sequence[Incoming],
                 conflicts.append(conflict)
             continue
         holder = holders.get((item.terminal.institution_id, item.message.badge))
-        if holder is None:
-            reject(session, item.incoming, f"unknown badge {item.message.badge}", outcome,
+        if holder is None or not holder.valid_at(item.message.time):
+            reject(session, item.incoming, refusal(item.message.badge, holder), outcome,
                    item.terminal.institution_id, item.terminal.code, item.message.seq,
                    SHOW_UNKNOWN_BADGE)
             continue
@@ -157,9 +157,7 @@ def _holders(session: Session, lookup: Lookup,
     badges: dict[str, set[str]] = defaultdict(set)
     for item in accepted:
         badges[item.terminal.institution_id].add(item.message.badge)
-    return {(institution, badge): holder
-            for institution, codes in badges.items()
-            for badge, holder in lookup.holders(session, institution, codes).items()}
+    return lookup.holders(session, badges)
 
 
 def _repeat(item: _Accepted, known: tuple[int, str] | None, body: str,

@@ -1,0 +1,199 @@
+"""Badges and employees changed by another process reach a running ingest, on SQLite and
+PostgreSQL: the web (its own engine here) revokes, issues and deactivates; the ingest keeps
+one `Lookup` for its whole life, as `timbra ingest` does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from office_world import world
+from sqlalchemy.orm import Session
+
+from server.db import make_engine
+from server.db.directory import add_badge, add_terminal
+from server.db.models import Badge, DayResultRow, Employee, RejectedMessage, Stamp, User
+from server.db.revision import revisions
+from server.ingest.incoming import Incoming
+from server.ingest.lookup import Lookup
+from server.ingest.recompute import recompute
+from server.ingest.store import BatchOutcome, store_stamps
+from server.office.fees import replace_badge
+from terminals.protocol import StampMessage, topic
+
+ROME = ZoneInfo("Europe/Rome")
+NOW = datetime(2026, 3, 2, 13, 30, tzinfo=UTC)  # when the batches arrive
+REVOKED = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # 11:00 in Rome: the card was lost
+
+
+@pytest.fixture
+def ids(db_engine: sa.Engine) -> dict[str, int]:
+    """School staff: Ann holds badge S1, Bob B1; one terminal."""
+    with Session(db_engine) as session:
+        w = world(session, "school")
+        add_badge(session, w.employees["ann"], "S1")
+        add_badge(session, w.employees["bob"], "B1")
+        add_terminal(session, "school", "t1")
+        session.commit()
+        return {"ann": w.employees["ann"].id, "bob": w.employees["bob"].id}
+
+
+@pytest.fixture
+def web(db_url: str, db_engine: sa.Engine) -> Iterator[sa.Engine]:
+    """The web process's own engine: nothing it does goes through the ingest's objects."""
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+def stamp(seq: int, local: str, badge: str) -> Incoming:
+    moment = datetime.fromisoformat(f"2026-03-02T{local}:00").replace(tzinfo=ROME)
+    return at(seq, moment, badge)
+
+
+def at(seq: int, moment: datetime, badge: str) -> Incoming:
+    message = StampMessage("t1", seq, f"t1-{seq}", badge, moment)
+    return Incoming(topic("school", "t1", "stamp"), message.encode(), NOW, seq, 1)
+
+
+def ingest(engine: sa.Engine, lookup: Lookup, *batch: Incoming) -> BatchOutcome:
+    """One batch in one transaction, as the ingest's writer does."""
+    with Session(engine) as session, session.begin():
+        return store_stamps(session, lookup, batch, NOW)
+
+
+def statuses(outcome: BatchOutcome) -> dict[int, str]:
+    return {a.seq: a.status for a in outcome.acks[("school", "t1")]}
+
+
+def replace_lost_badge(web: sa.Engine, employee_id: int, new_badge: str | None) -> None:
+    """What the office's "Sostituzione badge" page does, committed by the web process."""
+    with Session(web) as session:
+        office = session.scalars(sa.select(User).where(User.username == "school.office")).one()
+        replace_badge(session, office, employee_id, "lost", new_badge=new_badge, now=REVOKED)
+        session.commit()
+
+
+def test_a_badge_revoked_in_the_web_is_refused_by_the_running_ingest(
+        db_engine: sa.Engine, web: sa.Engine, ids: dict[str, int]) -> None:
+    """Rule: a stamp is accepted when its badge was not yet revoked at the stamp's own
+    time (terminal time < revoked_at). S1 revoked at 11:00, swiped again at 14:00."""
+    lookup = Lookup()
+    assert statuses(ingest(db_engine, lookup, stamp(1, "08:00", "S1"))) == {1: "stored"}
+    replace_lost_badge(web, ids["ann"], None)
+    outcome = ingest(db_engine, lookup, stamp(2, "14:00", "S1"))
+    [ack] = outcome.acks[("school", "t1")]
+    assert (ack.status, ack.display) == ("rejected", "Badge sconosciuto / Unknown badge")
+    with Session(db_engine) as session:
+        reason = session.scalars(sa.select(RejectedMessage.reason)).one()
+    assert reason == "unknown badge S1 (revoked at 2026-03-02T10:00:00+00:00)"
+
+
+def test_a_stamp_taken_before_the_revocation_and_replayed_later_is_stored(
+        db_engine: sa.Engine, web: sa.Engine, ids: dict[str, int]) -> None:
+    """Rule: a stamp is accepted when its badge was not yet revoked at the stamp's own
+    time (terminal time < revoked_at). A terminal offline since 08:00 replays its queue at
+    14:30 (server time), after S1 was revoked at 11:00: 09:15 and 10:59 stand, 11:00 not."""
+    lookup = Lookup()
+    ingest(db_engine, lookup, stamp(1, "08:00", "S1"))
+    replace_lost_badge(web, ids["ann"], "S2")
+    outcome = ingest(db_engine, lookup, stamp(2, "09:15", "S1"), stamp(3, "10:59", "S1"),
+                     stamp(4, "11:00", "S1"))
+    assert statuses(outcome) == {2: "stored", 3: "stored", 4: "rejected"}
+    with Session(db_engine) as session:
+        owners = set(session.scalars(sa.select(Stamp.employee_id)))
+    assert owners == {ids["ann"]}
+
+
+def test_the_replacement_badge_is_accepted_at_once_even_from_a_clock_a_little_behind(
+        db_engine: sa.Engine, web: sa.Engine, ids: dict[str, int]) -> None:
+    """Issued badges are not refused on issued_at: terminal clocks may be minutes off."""
+    lookup = Lookup()
+    ingest(db_engine, lookup, stamp(1, "08:00", "S1"))
+    replace_lost_badge(web, ids["ann"], "S2")
+    with Session(db_engine) as session:
+        issued = session.scalars(sa.select(Badge.issued_at).where(Badge.code == "S2")).one()
+    outcome = ingest(db_engine, lookup, at(2, issued - timedelta(minutes=3), "S2"))
+    assert statuses(outcome) == {2: "stored"}
+    with Session(db_engine) as session:
+        assert session.scalars(sa.select(Stamp.employee_id).where(Stamp.seq == 2)).one() == \
+            ids["ann"]
+
+
+def test_an_employee_deactivated_in_another_process_is_refused(
+        db_engine: sa.Engine, web: sa.Engine, ids: dict[str, int]) -> None:
+    """Badges of inactive employees are refused, whatever the stamp's time."""
+    lookup = Lookup()
+    assert statuses(ingest(db_engine, lookup, stamp(1, "08:00", "B1"))) == {1: "stored"}
+    with Session(web) as session:
+        bob = session.get(Employee, ids["bob"])
+        assert bob is not None
+        bob.active = False
+        session.commit()
+    outcome = ingest(db_engine, lookup, stamp(2, "08:05", "B1"))
+    assert statuses(outcome) == {2: "rejected"}
+
+
+def test_an_unchanged_directory_costs_one_revision_query_and_no_badge_query(
+        db_engine: sa.Engine, ids: dict[str, int]) -> None:
+    lookup = Lookup()
+    ingest(db_engine, lookup, stamp(1, "08:00", "S1"), stamp(2, "08:01", "B1"))
+    seen: list[str] = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731  (statement)
+    sa.event.listen(db_engine, "before_cursor_execute", listener)
+    try:
+        ingest(db_engine, lookup, stamp(3, "12:00", "S1"), stamp(4, "12:01", "B1"))
+    finally:
+        sa.event.remove(db_engine, "before_cursor_execute", listener)
+    assert sum("directory_revision" in s for s in seen) == 1
+    assert not any("FROM badges" in s for s in seen)
+
+
+def test_recompute_evaluates_a_day_with_the_profile_changed_in_another_process(
+        db_engine: sa.Engine, web: sa.Engine, ids: dict[str, int]) -> None:
+    """Seed 003: full time is due 7h12m a day, part time vertical 6h (Monday)."""
+    lookup = Lookup()
+    day = [("school", ids["ann"], date(2026, 3, 2))]
+
+    def due() -> int:
+        with Session(db_engine) as session, session.begin():
+            recompute(session, lookup, day, NOW)
+        with Session(db_engine) as session:
+            return session.scalars(sa.select(DayResultRow.due)).one()
+
+    ingest(db_engine, lookup, stamp(1, "08:00", "S1"), stamp(2, "14:00", "S1"))
+    assert due() == 7 * 60 + 12
+    with Session(web) as session:
+        ann = session.get(Employee, ids["ann"])
+        assert ann is not None
+        ann.profile = "part_time_vertical"
+        session.commit()
+    assert due() == 6 * 60
+
+
+def test_the_directory_revision_follows_orm_changes_and_bulk_statements_only(
+        db_engine: sa.Engine, ids: dict[str, int]) -> None:
+    def revision() -> int:
+        with Session(db_engine) as session:
+            return revisions(session, ["school"])["school"]
+
+    before = revision()
+    with Session(db_engine) as session:
+        session.add(RejectedMessage(received_at=NOW, topic="x", reason="x", payload=""))
+        ann = session.get(Employee, ids["ann"])
+        assert ann is not None
+        ann.name = ann.name  # assigned, not changed
+        session.commit()
+    assert revision() == before
+    with Session(db_engine) as session:
+        session.execute(sa.update(Badge).where(Badge.code == "B1").values(revoked_at=NOW))
+        session.commit()
+    assert revision() == before + 1
+    with Session(db_engine) as session:
+        badge = session.scalars(sa.select(Badge).where(Badge.code == "S1")).one()
+        badge.revoked_at = NOW
+        session.commit()
+    assert revision() == before + 2
