@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -187,3 +188,38 @@ def test_an_impossible_committed_sequence_is_refused(tmp_path: Path) -> None:
         with pytest.raises(OutboxError):
             box.resume_after(-1)
         assert not box.confirmed
+
+
+RENUMBER_CHILD = textwrap.dedent("""
+    import sys
+    from datetime import datetime, timezone
+    from terminals.outbox import NewStamp, Outbox
+    box = Outbox(sys.argv[1], "t1")
+    now = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+    box.add_many([NewStamp(str(i), now) for i in range(20000)])
+    print("queued", flush=True)
+    box.resume_after(300)
+    print("renumbered", flush=True)
+""")
+
+
+@pytest.mark.faults
+@pytest.mark.parametrize("delay", [0.0, 0.01, 0.03, 0.1])
+def test_kill_9_while_renumbering_leaves_the_old_numbers_or_the_new_ones(
+        tmp_path: Path, delay: float) -> None:
+    path = tmp_path / "outbox.sqlite"
+    child = subprocess.Popen([sys.executable, "-c", RENUMBER_CHILD, str(path)],
+                             stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
+    assert child.stdout is not None
+    assert child.stdout.readline() == "queued\n"
+    time.sleep(delay)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    child.stdout.close()
+    with Outbox(path, "t1") as box:
+        pending = box.pending()
+        assert [m.badge for m in pending] == [str(i) for i in range(20000)]  # none lost
+        first = 301 if box.confirmed else 1  # never half renumbered
+        assert [m.seq for m in pending] == list(range(first, first + 20000))
+        assert all(m.id == f"t1-{m.seq}" for m in pending)
+        assert box.last_seq() == first + 19999
