@@ -56,7 +56,7 @@ class TerminalConfig:
     heartbeat_seconds: float = 30.0
     resend_seconds: float = 60.0
     code_timeout_seconds: float = 10.0
-    first_seq: int = 1
+    first_seq: int | None = None  # None: a new queue file asks the server where to start
     timezone: str | None = None  # None: the box's local time zone
 
     def zone(self) -> ZoneInfo | None:
@@ -117,8 +117,8 @@ def parse_config(data: object, *, source: str = "config",
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"{source}: 'timezone' {timezone!r} is not a known time zone"
                               " (e.g. Europe/Rome)") from None
-    first_seq = _get(data, "first_seq", int, 1, source)
-    if not 1 <= first_seq <= MAX_SEQ:
+    first_seq = _get(data, "first_seq", int, None, source)
+    if first_seq is not None and not 1 <= first_seq <= MAX_SEQ:
         raise ConfigError(f"{source}: 'first_seq' must be from 1 to 2^63-1")
     return TerminalConfig(
         institution=institution,

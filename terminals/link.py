@@ -7,6 +7,11 @@ unacknowledged for `resend_seconds` is sent again, and only an ack naming a
 sequence removes a stamp. The server deduplicates on (terminal, seq), so
 sending twice is harmless and losing is not.
 
+A new queue file (the old one lost, the box replaced) would restart at seq 1
+and collide with keys the server holds. Such an outbox is unconfirmed: nothing
+is sent until the server, answering our "online", says the highest seq it
+committed for us; the outbox renumbers its queue above it, then we send.
+
 paho-mqtt runs its callbacks on its network thread, and an exception escaping
 one would stop that thread for good; every callback here catches and logs.
 """
@@ -144,6 +149,7 @@ class Link:
         self._protocol = "3.1.1" if self.broker.protocol == "3.1.1" else "5"
         self._fallback = threading.Event()
         self._stopping = threading.Event()
+        self._told_waiting = False  # logged once that we wait for the server's sequence
         self._ticker: threading.Thread | None = None
         self._client: mqtt.Client | None = None
 
@@ -208,6 +214,9 @@ class Link:
         with self._lock:
             if not self._ready or self._sent_up_to >= self.outbox.last_seq():
                 return
+            if not self.outbox.confirmed:
+                self._waiting_for_sequence()
+                return
             room = self.window - len(self._inflight)
             if room <= 0:
                 return
@@ -231,6 +240,12 @@ class Link:
             client.publish(self.topic("status"), self._status("online"), 1, retain=True)
 
     # --- internals --------------------------------------------------------------------
+
+    def _waiting_for_sequence(self) -> None:
+        if not self._told_waiting:
+            self._told_waiting = True
+            log.info("%s: new queue file: stamps wait for the server's sequence before sending",
+                     self.terminal)
 
     def _status(self, state: Any) -> bytes:
         return StatusMessage(state, self.clock(), self.outbox.count(),
@@ -429,12 +444,31 @@ class Link:
 
     def _handle_ack(self, payload: bytes) -> None:
         ack = decode_ack(payload)
-        removed = set(self.outbox.ack(item.seq for item in ack.items))
+        items = ack.items
+        if items and not self.outbox.confirmed:
+            # Left in the broker's session for the box this one replaced: its seqs name
+            # other stamps than ours, which must not be dropped.
+            log.info("%s: ignored an ack of %d stamps sent before this queue file",
+                     self.terminal, len(items))
+            items = ()
+        removed = set(self.outbox.ack(item.seq for item in items))
         with self._lock:
-            for item in ack.items:
+            for item in items:
                 self._inflight.pop(item.seq, None)
         self.acked += len(removed)
-        for item in ack.items:
+        for item in items:
             if item.seq in removed:
                 self._emit(Acked(item))
+        if ack.committed_seq is not None:
+            self._resume_after(ack.committed_seq)
         self.flush()
+
+    def _resume_after(self, committed_seq: int) -> None:
+        # Under the link's lock, so no flush reads the queue while it is renumbered.
+        with self._lock:
+            was_confirmed = self.outbox.confirmed
+            renumbered = self.outbox.resume_after(committed_seq)
+        if not was_confirmed:
+            log.info("%s: the server has committed up to seq %d; %d queued stamps "
+                     "renumbered from %d", self.terminal, committed_seq, renumbered,
+                     committed_seq + 1)

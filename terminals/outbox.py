@@ -10,6 +10,11 @@ The sequence number is the server's unique key together with the terminal
 id, so it must never be reused: it lives in its own row, bumped in the same
 transaction that stores the stamp, and deleting acknowledged stamps does not
 lower it.
+
+A file created without an explicit `first_seq` is "unconfirmed": it may be a
+replacement for a lost one, whose old numbers the server already holds. Its
+stamps are not sent until the server has said the highest sequence it
+committed for this terminal (`resume_after`), and are renumbered above it.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS counter (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     terminal TEXT NOT NULL,
-    last_seq INTEGER NOT NULL
+    last_seq INTEGER NOT NULL,
+    confirmed INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS stamp (
     seq INTEGER PRIMARY KEY,
@@ -57,15 +63,17 @@ class NewStamp:
 class Outbox:
     """A durable FIFO of stamps for one terminal. Safe to share between threads.
 
-    `first_seq` only matters when the file is created: a terminal whose old
-    queue file was lost must start above the last sequence the server saw,
-    or its new stamps would collide with old keys and be flagged.
+    `first_seq`, when given, makes the file confirmed: a new file starts
+    there, an unconfirmed one is renumbered from there. Without it a new file
+    waits for the server's committed sequence (`resume_after`), so a terminal
+    whose old queue file was lost does not reuse keys the server already has.
     """
 
-    def __init__(self, path: str | Path, terminal: str, *, first_seq: int = 1) -> None:
+    def __init__(self, path: str | Path, terminal: str, *,
+                 first_seq: int | None = None) -> None:
         if not valid_name(terminal):
             raise OutboxError(f"terminal id {terminal!r} is not a valid name")
-        if not 1 <= first_seq <= MAX_SEQ:
+        if first_seq is not None and not 1 <= first_seq <= MAX_SEQ:
             raise OutboxError("first_seq must be from 1 to 2^63-1")
         self.path = Path(path)
         self.terminal = terminal
@@ -77,18 +85,35 @@ class Outbox:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
         with self._transaction():
+            self._add_confirmed_column()
             row = self._db.execute("SELECT terminal FROM counter WHERE id = 1").fetchone()
             if row is None:
                 self._db.execute(
-                    "INSERT INTO counter (id, terminal, last_seq) VALUES (1, ?, ?)",
-                    (terminal, first_seq - 1),
+                    "INSERT INTO counter (id, terminal, last_seq, confirmed) VALUES (1, ?, ?, ?)",
+                    (terminal, (first_seq or 1) - 1, first_seq is not None),
                 )
             elif row[0] != terminal:
                 raise OutboxError(
                     f"{self.path} is the queue of terminal {row[0]!r}, not {terminal!r}"
                 )
-            (self._last_seq,) = self._db.execute(
-                "SELECT last_seq FROM counter WHERE id = 1").fetchone()
+            elif first_seq is not None:
+                # The administrator has told the number the server would: take it as
+                # the server's word, so a terminal stuck waiting can be freed by hand.
+                self._resume(first_seq - 1)
+            self._last_seq, self._confirmed = self._counter()
+
+    def _add_confirmed_column(self) -> None:
+        """A file of the old schema counts as confirmed: its terminal was sending before the
+        upgrade, and must go on sending after it without waiting for the server."""
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(counter)")}
+        if "confirmed" not in columns:
+            self._db.execute(
+                "ALTER TABLE counter ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 1")
+
+    def _counter(self) -> tuple[int, bool]:
+        last, confirmed = self._db.execute(
+            "SELECT last_seq, confirmed FROM counter WHERE id = 1").fetchone()
+        return int(last), bool(confirmed)
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
@@ -170,6 +195,47 @@ class Outbox:
             finally:
                 self._db.execute("PRAGMA synchronous=FULL")
         return removed
+
+    @property
+    def confirmed(self) -> bool:
+        """Whether the server's committed sequence is known (or `first_seq` was given)."""
+        return self._confirmed
+
+    def resume_after(self, committed_seq: int) -> int:
+        """Take the server's highest committed sequence for this terminal.
+
+        An unconfirmed file renumbers its queued stamps from `committed_seq + 1`
+        and becomes confirmed. A confirmed file never renumbers (its stamps may
+        be on the wire already) but still raises its counter above the server's,
+        so its next stamps do not collide. One transaction: a power cut leaves
+        either the old numbering or the new one. Returns how many were renumbered.
+        """
+        if type(committed_seq) is not int or not 0 <= committed_seq <= MAX_SEQ:
+            raise OutboxError("the committed sequence must be from 0 to 2^63-1")
+        with self._lock, self._transaction():
+            renumbered = self._resume(committed_seq)
+            self._last_seq, self._confirmed = self._counter()
+        return renumbered
+
+    def _resume(self, committed_seq: int) -> int:
+        last, confirmed = self._counter()
+        renumbered = 0 if confirmed else self._renumber(committed_seq)
+        self._db.execute("UPDATE counter SET last_seq = ?, confirmed = 1 WHERE id = 1",
+                         (max(last, committed_seq + renumbered),))
+        return renumbered
+
+    def _renumber(self, committed_seq: int) -> int:
+        seqs = [seq for (seq,) in self._db.execute("SELECT seq FROM stamp ORDER BY seq")]
+        if committed_seq + len(seqs) > MAX_SEQ:
+            raise OutboxError("the 64-bit sequence is exhausted")
+        # Through negative numbers: an old and a new number may be the same key.
+        self._db.execute("UPDATE stamp SET seq = -seq")
+        self._db.executemany(
+            "UPDATE stamp SET seq = ?, id = ? WHERE seq = ?",
+            [(new, f"{self.terminal}-{new}", -old)
+             for new, old in enumerate(seqs, start=committed_seq + 1)],
+        )
+        return len(seqs)
 
     def count(self) -> int:
         """How many stamps wait for an ack."""

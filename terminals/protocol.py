@@ -164,12 +164,22 @@ class AckItem:
 
 @dataclass(frozen=True)
 class AckMessage:
-    items: tuple[AckItem, ...]
+    """Outcomes of stamps, and/or the highest sequence the server committed for the terminal.
+
+    `committed_seq` answers a terminal's "online": a terminal with a new queue
+    file sends nothing until it knows it, then numbers its stamps above it.
+    """
+
+    items: tuple[AckItem, ...] = ()
+    committed_seq: int | None = None
 
     def encode(self) -> bytes:
-        return _dump({"v": 1, "items": [
+        data: dict[str, Any] = {"v": 1, "items": [
             {"seq": i.seq, "status": i.status, "display": i.display, "reason": i.reason}
-            for i in self.items]})
+            for i in self.items]}
+        if self.committed_seq is not None:
+            data["committed_seq"] = self.committed_seq
+        return _dump(data)
 
 
 def decode_ack(payload: bytes) -> AckMessage:
@@ -185,7 +195,10 @@ def decode_ack(payload: bytes) -> AckMessage:
         if type(seq) is not int or status not in ("stored", "duplicate", "conflict", "rejected"):
             raise ProtocolError("an ack item needs an integer 'seq' and a known 'status'")
         items.append(AckItem(seq, status, str(entry.get("display", "")), entry.get("reason")))
-    return AckMessage(tuple(items))
+    committed = data.get("committed_seq")
+    if committed is not None and (type(committed) is not int or not 0 <= committed <= MAX_SEQ):
+        raise ProtocolError("'committed_seq' must be an integer from 0 to 2^63-1")
+    return AckMessage(tuple(items), committed)
 
 
 # --- status: terminal -> server, retained; the Last Will says offline -----------------

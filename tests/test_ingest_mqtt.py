@@ -41,6 +41,7 @@ class FakeTerminal:
     def __init__(self, institution: str, code: str) -> None:
         self.institution, self.code = institution, code
         self.acks: list[AckItem] = []
+        self.committed: list[int] = []  # committed_seq answers to "online"
         self.config: bytes | None = None
         self.replies: list[bytes] = []
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
@@ -53,7 +54,10 @@ class FakeTerminal:
 
     def _on_message(self, client: object, userdata: object, message: mqtt.MQTTMessage) -> None:
         if message.topic.endswith("/ack"):
-            self.acks.extend(decode_ack(message.payload).items)
+            ack = decode_ack(message.payload)
+            self.acks.extend(ack.items)
+            if ack.committed_seq is not None:
+                self.committed.append(ack.committed_seq)
         elif message.topic.endswith("/config"):
             self.config = message.payload
         else:
@@ -231,3 +235,19 @@ def test_the_last_will_marks_the_terminal_offline(setup) -> None:  # type: ignor
     will.loop_stop()
     will.socket().close()  # a power cut: no DISCONNECT, so the broker publishes the Will
     wait_until(lambda: rows(service, sa.select(Terminal.status))[0][0] == "offline", 30)
+
+
+def test_a_terminal_saying_online_is_told_the_highest_seq_stored_for_it(setup) -> None:  # type: ignore[no-untyped-def]
+    """So a terminal whose queue file was lost numbers its new stamps above the old ones."""
+    _service, terminal = setup
+    terminal.publish("status", StatusMessage("online", datetime.now(UTC)).encode())
+    wait_until(lambda: terminal.committed == [0])  # nothing stored yet
+    for seq in (1, 2, 7):
+        terminal.stamp(seq, f"2026-03-02T08:0{seq}:00")
+    terminal.stamp(9, "2026-03-02T08:09:00", badge="4242")  # rejected: not a stored key
+    wait_until(lambda: len(terminal.acks) == 4)
+    terminal.publish("status", StatusMessage("online", datetime.now(UTC)).encode())  # heartbeat
+    wait_until(lambda: terminal.committed == [0, 7])
+    terminal.publish("status", StatusMessage("offline").encode())
+    time.sleep(0.5)
+    assert terminal.committed == [0, 7]  # only "online" asks

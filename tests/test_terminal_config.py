@@ -40,6 +40,11 @@ def test_a_good_file_loads_with_defaults_for_what_it_leaves_out(tmp_path: Path) 
     assert config.broker.protocol == "3.1.1"
     assert config.heartbeat_seconds == 15 and config.resend_seconds == 60
     assert config.code_timeout_seconds == 10
+    assert config.first_seq is None  # a new queue file asks the server where to start
+
+
+def test_first_seq_is_kept_when_given(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, GOOD + "first_seq: 5001\n")).first_seq == 5001
 
 
 def test_the_shipped_example_is_valid() -> None:

@@ -77,6 +77,10 @@ class Acker:
         self.statuses: list[tuple[str, Any]] = []
         self.acking = threading.Event()
         self.acking.set()
+        # The server answers a live "online" with the highest seq it stored for the terminal.
+        self.committed: dict[str, int] = {}
+        self.answering = threading.Event()
+        self.answering.set()
         self.lock = threading.Lock()
         self.retained: set[str] = set()
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
@@ -97,9 +101,12 @@ class Acker:
             payload = bytes(message.payload)
             if kind == "status":
                 if payload:
+                    status = decode_status(payload)
                     with self.lock:
                         self.retained.add(message.topic)
-                        self.statuses.append((terminal, decode_status(payload)))
+                        self.statuses.append((terminal, status))
+                    if status.state == "online" and not message.retain:
+                        self._answer_online(institution, terminal)
             elif kind == "query":
                 query = decode_query(payload)
                 reply = ReplyMessage(query.request_id, query.badge, "",
@@ -111,12 +118,23 @@ class Acker:
                     self.received.append(stamp)
                 if self.acking.is_set():
                     rejected = stamp.badge in self.reject
+                    if not rejected:
+                        with self.lock:
+                            self.committed[terminal] = max(self.committed.get(terminal, 0),
+                                                           stamp.seq)
                     item = (AckItem(stamp.seq, "rejected", "Badge sconosciuto", "unknown badge")
                             if rejected else AckItem(stamp.seq, "stored", "Timbratura registrata"))
                     client.publish(topic(institution, terminal, "ack"),
                                    AckMessage((item,)).encode(), 1)
         except Exception as exc:  # a failing assertion must not kill paho's thread silently
             print("acker error:", exc, file=sys.stderr)
+
+    def _answer_online(self, institution: str, terminal: str) -> None:
+        if self.answering.is_set():
+            with self.lock:
+                committed = self.committed.get(terminal, 0)
+            self.client.publish(topic(institution, terminal, "ack"),
+                                AckMessage(committed_seq=committed).encode(), 1)
 
     def seqs(self, terminal: str) -> list[int]:
         with self.lock:
@@ -466,3 +484,65 @@ def test_the_simulator_command_line(tmp_path: Path, acker: Acker, institution: s
     assert stats["p99_ack_ms"] is not None
     with acker.lock:
         assert len({(s.terminal, s.seq) for s in acker.received}) == 90
+
+
+# --- a new queue file takes the server's committed sequence first ------------------------
+
+
+def test_a_new_queue_file_sends_nothing_until_the_server_gives_its_sequence(
+        outbox: Outbox, acker: Acker, institution: str) -> None:
+    """The box was replaced: the server holds t1's stamps up to 300 from the old one."""
+    acker.committed["t1"] = 300
+    acker.answering.clear()  # a server that answers late
+    link = make_link(outbox, institution, heartbeat_seconds=600)
+    link.start()
+    try:
+        assert link.wait_connected(5)
+        for badge in ("100", "200", "300"):
+            link.stamp(badge, "in")
+        time.sleep(0.5)
+        assert acker.seqs("t1") == [] and outbox.count() == 3  # they wait, safe in the queue
+        acker.answering.set()
+        link.send_status()  # the next heartbeat gets the answer
+        assert wait_for(lambda: outbox.count() == 0)
+        assert sorted(set(acker.seqs("t1"))) == [301, 302, 303]
+        assert outbox.confirmed and link.stamp("400", "out").seq == 304
+    finally:
+        link.stop()
+
+
+def test_acks_left_for_the_replaced_box_do_not_drop_the_new_queue(
+        outbox: Outbox, acker: Acker, institution: str) -> None:
+    acker.committed["t1"] = 10
+    acker.answering.clear()
+    link = make_link(outbox, institution, heartbeat_seconds=600)
+    link.start()
+    try:
+        assert link.wait_connected(5)
+        link.stamp("100", "in")
+        link.stamp("100", "out")
+        stale = AckMessage((AckItem(1, "stored", ""), AckItem(2, "stored", "")))
+        acker.client.publish(topic(institution, "t1", "ack"), stale.encode(), 1)
+        time.sleep(0.5)
+        assert outbox.count() == 2 and link.acked == 0  # seqs 1 and 2 were the old box's
+        acker.answering.set()
+        link.send_status()
+        assert wait_for(lambda: outbox.count() == 0)
+        assert sorted(set(acker.seqs("t1"))) == [11, 12]
+    finally:
+        link.stop()
+
+
+def test_a_queue_file_already_in_use_sends_at_once_without_waiting_for_the_server(
+        tmp_path: Path, acker: Acker, institution: str) -> None:
+    acker.answering.clear()  # an older server, which never answers
+    with Outbox(tmp_path / "configured.sqlite", "t1", first_seq=1) as box:
+        link = make_link(box, institution)
+        link.start()
+        try:
+            assert link.wait_connected(5)
+            link.stamp("100", "in")
+            assert wait_for(lambda: box.count() == 0)
+            assert acker.seqs("t1") == [1]
+        finally:
+            link.stop()

@@ -294,8 +294,12 @@ class IngestService:
         outcome = store_stamps(session, self.lookup, stamps, now)
         mark_dirty(session, outcome.affected, now)
         for item in batch:
-            if item.topic.endswith("/status") and apply_status(session, self.lookup, item):
-                outcome.came_online.append(item.topic)
+            if item.topic.endswith("/status"):
+                applied = apply_status(session, self.lookup, item)
+                if applied.came_online:
+                    outcome.came_online.append(item.topic)
+                if (answer := applied.answer(item.topic)) is not None:
+                    outcome.seq_answers.append(answer)
         return outcome
 
     def _acknowledge(self, batch: list[Incoming], outcome: BatchOutcome) -> None:
@@ -308,6 +312,8 @@ class IngestService:
                 chunk = tuple(items[start:start + ACK_ITEMS_PER_MESSAGE])
                 self.client.publish(topic(institution, terminal, "ack"),
                                     AckMessage(chunk).encode(), qos=1)
+        for ack_topic, payload in outcome.seq_answers:
+            self.client.publish(ack_topic, payload, qos=1)
         if outcome.affected:
             self._dirty.set()
         for item in batch:

@@ -47,6 +47,8 @@ class BatchOutcome:
     conflicts: int = 0
     rejected: int = 0
     came_online: list[str] = field(default_factory=list)  # status topics, for configs
+    # (ack topic, payload) telling terminals that said "online" their committed seq
+    seq_answers: list[tuple[str, bytes]] = field(default_factory=list)
 
     def merge(self, other: BatchOutcome) -> None:
         for key, items in other.acks.items():
@@ -56,6 +58,7 @@ class BatchOutcome:
         self.duplicates += other.duplicates
         self.conflicts += other.conflicts
         self.rejected += other.rejected
+        self.seq_answers.extend(other.seq_answers)
 
 
 @dataclass(frozen=True)
