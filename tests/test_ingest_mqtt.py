@@ -18,8 +18,11 @@ from sqlalchemy.orm import Session
 from server.db.directory import add_employee, add_terminal, ensure_institution
 from server.db.models import DayResultRow, RejectedMessage, Stamp, Terminal
 from server.ingest.dirty import mark_dirty
+from server.ingest.incoming import Incoming
+from server.ingest.lookup import Lookup
 from server.ingest.service import IngestService
 from server.ingest.settings import BrokerSettings
+from server.ingest.store import store_stamps
 from terminals.protocol import (
     AckItem,
     QueryMessage,
@@ -145,6 +148,27 @@ def test_a_replay_is_acknowledged_as_duplicate_and_stored_once(setup) -> None:  
     wait_until(lambda: len(terminal.acks) == 2)
     assert [a.status for a in terminal.acks] == ["stored", "duplicate"]
     assert len(rows(service, sa.select(Stamp.id))) == 1
+
+
+def test_a_stamp_another_writer_stored_meanwhile_is_a_duplicate_not_an_error(setup) -> None:  # type: ignore[no-untyped-def]
+    """The ingest skips the existence check above the highest seq it knows per terminal;
+    a key stored behind its back (a second ingest, by mistake) must still be recognised."""
+    service, terminal = setup
+    terminal.stamp(1, "2026-03-02T08:00:00")
+    wait_until(lambda: len(terminal.acks) == 1)
+    elsewhere = StampMessage(terminal.code, 2, "s2", "1001",
+                             datetime(2026, 3, 2, 12, 0, tzinfo=ROME))
+    with Session(service.engine) as session:
+        store_stamps(session, Lookup(), [Incoming(topic("university", terminal.code, "stamp"),
+                                                  elsewhere.encode(), datetime.now(UTC))],
+                     datetime.now(UTC))
+        session.commit()
+    terminal.stamp(2, "2026-03-02T12:00:00")
+    terminal.stamp(3, "2026-03-02T16:00:00")
+    wait_until(lambda: len(terminal.acks) == 3)
+    assert [(a.seq, a.status) for a in terminal.acks] == [
+        (1, "stored"), (2, "duplicate"), (3, "stored")]
+    assert len(rows(service, sa.select(Stamp.id))) == 3
 
 
 def test_unknown_badge_is_shown_on_the_terminal_and_kept_with_its_reason(setup) -> None:  # type: ignore[no-untyped-def]

@@ -69,12 +69,25 @@ def test_a_stamp_is_stored_on_its_local_day_and_acknowledged(session: Session) -
     assert outcome.affected == {("university", row.employee_id, date(2026, 3, 2))}
 
 
-def test_the_same_message_twice_is_one_row(session: Session) -> None:
+@pytest.mark.parametrize("ingest", ["restarted", "running"])
+def test_the_same_message_twice_is_one_row(session: Session, ingest: str) -> None:
+    lookup = Lookup() if ingest == "running" else None  # one ingest sees both, or two do
     first = stamp(1, "2026-03-02T08:03:00")
-    store(session, first)
-    outcome = store(session, first, first)
+    store(session, first, lookup=lookup)
+    outcome = store(session, first, first, lookup=lookup)
     assert count(session, Stamp) == 1
     assert [a.status for a in outcome.acks[("university", "t1")]] == ["duplicate", "duplicate"]
+
+
+def test_a_batch_rolled_back_is_stored_when_it_comes_again(session: Session) -> None:
+    """The broker redelivers a batch whose commit failed: it must be stored, not taken
+    for a replay of itself."""
+    lookup = Lookup()
+    store_stamps(session, lookup, [stamp(1, "2026-03-02T08:03:00")], NOW)
+    session.rollback()
+    outcome = store(session, stamp(1, "2026-03-02T08:03:00"), lookup=lookup)
+    assert count(session, Stamp) == 1
+    assert [a.status for a in outcome.acks[("university", "t1")]] == ["stored"]
 
 
 def test_same_key_different_body_is_flagged_never_written_over(session: Session) -> None:

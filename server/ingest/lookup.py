@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from server.db.models import Badge, Employee, Terminal
 from server.db.revision import revisions
+from server.ingest.seq_marks import SeqMarks
 from server.policy.load import UnknownInstitution, load_policy
 from server.policy.model import Policy
 
@@ -61,6 +62,7 @@ class Lookup:
         self._revisions: dict[str, int] = {}
         self._zones: dict[str, ZoneInfo] = {}
         self._double_swipe: dict[tuple[str, date], int] = {}
+        self.seq_marks = SeqMarks()
         self.skew_s: dict[int, int] = {}  # terminal id -> last reported clock skew
         # employee id -> time of their latest stamp seen by this process, for the
         # double-swipe flag (the engine applies the same window again when evaluating).

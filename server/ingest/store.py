@@ -59,6 +59,7 @@ class BatchOutcome:
         self.conflicts += other.conflicts
         self.rejected += other.rejected
         self.seq_answers.extend(other.seq_answers)
+        self.came_online.extend(other.came_online)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def store_stamps(session: Session, lookup: Lookup, batch: Sequence[Incoming],
                  now: datetime) -> BatchOutcome:
     outcome = BatchOutcome()
     accepted = [a for item in batch if (a := _accept(session, lookup, item, outcome))]
-    existing = _existing(session, accepted)
+    existing = _existing(session, lookup, accepted)
     holders = _holders(session, lookup, accepted)
     rows: list[dict[str, Any]] = []
     conflicts: list[_Conflict] = []
@@ -138,14 +139,17 @@ def _accept(session: Session, lookup: Lookup, item: Incoming,
     return _Accepted(item, message, terminal)
 
 
-def _existing(session: Session,
+def _existing(session: Session, lookup: Lookup,
               accepted: list[_Accepted]) -> dict[tuple[int, int], tuple[int, str]]:
     """(terminal, seq) -> (stamp id, body) for the keys of this batch already stored."""
     if not accepted:
         return {}
     seqs: dict[int, set[int]] = defaultdict(set)
     for item in accepted:
-        seqs[item.terminal.id].add(item.message.seq)
+        if lookup.seq_marks.may_exist(session, item.terminal.id, item.message.seq):
+            seqs[item.terminal.id].add(item.message.seq)
+    if not seqs:
+        return {}
     # One round trip, one index lookup per key. Not `(terminal, seq) IN (VALUES …)`,
     # which SQLite answers by scanning the table, nor two separate INs, which return
     # the stamps of every terminal at those seqs: terminals advance in step.
@@ -201,6 +205,7 @@ def _row(lookup: Lookup, item: _Accepted, holder: Holder, body: str, now: dateti
         flags.append("double_swipe")
     outcome.stored += 1
     outcome.affected.add((institution, holder.employee_id, local.date()))
+    lookup.seq_marks.written(terminal.id, message.seq)
     outcome.acks[(institution, terminal.code)].append(
         AckItem(message.seq, "stored", f"{SHOW_STORED} {local:%H:%M}"))
     return {

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.db.models import RejectedMessage, Stamp, Terminal
+from server.db.models import RejectedMessage, Terminal
 from server.ingest.incoming import Incoming
 from server.ingest.lookup import Lookup
+from server.ingest.seq_marks import committed_seq
 from terminals.protocol import AckMessage, ProtocolError, decode_status, parse_topic, topic
 
 
@@ -30,16 +30,6 @@ class StatusApplied:
         where = parse_topic(status_topic)
         return (topic(where.institution, where.terminal, "ack"),
                 AckMessage(committed_seq=self.committed_seq).encode())
-
-
-def committed_seq(session: Session, terminal_id: int) -> int:
-    """The highest sequence stored for a terminal, 0 if none."""
-    # ORDER BY … LIMIT 1 walks the (terminal_id, seq) unique index backwards on both
-    # databases; max() would scan all of the terminal's stamps on SQLite.
-    highest = session.scalar(
-        select(Stamp.seq).where(Stamp.terminal_id == terminal_id, Stamp.seq.is_not(None))
-        .order_by(Stamp.seq.desc()).limit(1))
-    return int(highest or 0)
 
 
 def apply_status(session: Session, lookup: Lookup, item: Incoming) -> StatusApplied:
