@@ -206,19 +206,28 @@ class Link:
               at: datetime | None = None) -> StampMessage:
         """Queue a swipe durably, then send it if connected. Never blocks on the network."""
         message = self.outbox.add(NewStamp(badge, at or self.clock(), direction, code))
-        self.flush()
+        self.flush(message)
         return message
 
-    def flush(self) -> None:
-        """Send what the window allows; called after queueing, on acks and on a timer."""
+    def flush(self, queued: StampMessage | None = None) -> None:
+        """Send what the window allows; called after queueing, on acks and on a timer.
+
+        `queued`, the stamp just queued, is sent as it is when it is the only one
+        unsent: the usual case, which then needs no read of the queue file.
+        """
         with self._lock:
-            if not self._ready or self._sent_up_to >= self.outbox.last_seq():
+            last = self.outbox.last_seq()
+            if not self._ready or self._sent_up_to >= last:
                 return
             if not self.outbox.confirmed:
                 self._waiting_for_sequence()
                 return
             room = self.window - len(self._inflight)
             if room <= 0:
+                return
+            if queued is not None and queued.seq == last == self._sent_up_to + 1:
+                self._publish_stamp(queued)
+                self._sent_up_to = queued.seq
                 return
             for message in self.outbox.pending(after=self._sent_up_to, limit=room):
                 self._publish_stamp(message)

@@ -45,6 +45,8 @@ CREATE TABLE IF NOT EXISTS stamp (
 );
 """
 
+_SQL_VARIABLES = 500  # per statement: old SQLite builds allow 999
+
 
 class OutboxError(RuntimeError):
     """The queue file cannot be used as asked (wrong terminal, exhausted sequence)."""
@@ -188,13 +190,20 @@ class Outbox:
             self._db.execute("PRAGMA synchronous=NORMAL")
             try:
                 with self._transaction():
-                    for seq in wanted:
-                        if self._db.execute("DELETE FROM stamp WHERE seq = ?",
-                                            (seq,)).rowcount:
-                            removed.append(seq)
+                    for start in range(0, len(wanted), _SQL_VARIABLES):
+                        removed += self._delete(wanted[start:start + _SQL_VARIABLES])
             finally:
                 self._db.execute("PRAGMA synchronous=FULL")
         return removed
+
+    def _delete(self, seqs: list[int]) -> list[int]:
+        """Two statements for a whole ack rather than one per stamp; not DELETE …
+        RETURNING, which the SQLite of older terminal boxes lacks."""
+        marks = ",".join("?" * len(seqs))
+        found = sorted(seq for (seq,) in self._db.execute(
+            f"SELECT seq FROM stamp WHERE seq IN ({marks})", seqs))
+        self._db.execute(f"DELETE FROM stamp WHERE seq IN ({marks})", seqs)
+        return found
 
     @property
     def confirmed(self) -> bool:
