@@ -82,10 +82,24 @@ class Outbox:
         self._lock = threading.Lock()
         # Autocommit mode: every transaction below is explicit, so nothing is left
         # half-open by Python's implicit BEGIN.
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                   timeout=1.0)
+        # One process owns the queue: the file stays locked while it is open, so a second
+        # terminal program started on it by mistake stops here instead of reusing seqs.
+        # It also spares WAL's shared-memory index and a lock round per swipe.
+        self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+            self._open(terminal, first_seq)
+        except BaseException as exc:
+            self._db.close()  # or the lock would outlive this failed open
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise OutboxError(f"{self.path} is in use by another terminal program") from None
+            raise
+
+    def _open(self, terminal: str, first_seq: int | None) -> None:
         with self._transaction():
             self._add_confirmed_column()
             row = self._db.execute("SELECT terminal FROM counter WHERE id = 1").fetchone()

@@ -223,3 +223,15 @@ def test_kill_9_while_renumbering_leaves_the_old_numbers_or_the_new_ones(
         assert [m.seq for m in pending] == list(range(first, first + 20000))
         assert all(m.id == f"t1-{m.seq}" for m in pending)
         assert box.last_seq() == first + 19999
+
+
+def test_a_second_program_cannot_open_a_queue_in_use(tmp_path: Path) -> None:
+    """Two terminal programs on one queue file would hand out the same seqs twice."""
+    path = tmp_path / "outbox.sqlite"
+    with Outbox(path, "t1") as box:
+        box.add(NewStamp("100", T0))
+        with pytest.raises(OutboxError, match="in use"):
+            Outbox(path, "t1")
+        assert box.count() == 1
+    with Outbox(path, "t1") as box:  # free again once the first one closed
+        assert box.count() == 1
