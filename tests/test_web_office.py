@@ -19,8 +19,9 @@ from web_pages import Client, form, json_headers, last_month, plain_days, signed
 from web_world import World, fresh_world
 
 from server.db.directory import add_employee
-from server.db.models import AuditEntry, Stamp, User
+from server.db.models import AuditEntry, Badge, BadgeFee, Stamp, User
 from server.db.models import Request as RequestRow
+from server.ingest.lookup import Lookup
 
 
 @pytest.fixture
@@ -179,17 +180,51 @@ def test_more_than_three_missed_stamps_in_a_month_are_flagged(world: World,
                              manager.get(f"/api/v1/flags?month={last_month()}").json()]
 
 
-def test_badge_replacement_costs_5_then_10_euros(world: World, stack: ExitStack) -> None:
-    """Seed 003: "5 euro per la prima richiesta ed a 10 euro per le successive"."""
+def test_school_badge_replacement_through_the_web_still_costs_5_then_10_euros(
+        world: World, stack: ExitStack) -> None:
+    """Seed 003, art. 3: "una somma pari a 5 euro per la prima richiesta ed a 10 euro per
+    le successive" (school.rules: `fee badge_replacement 5.00 EUR then 10.00 EUR`)."""
     office = signed_in(world, stack, "school", "office")
+    assert "badge_replacement: 5,00 € la prima volta, poi 10,00 €" in office.get(
+        "/office/fees").text
     me = str(world.employees[("school", "self_employee")])
     for badge in ("SCH9001", "SCH9002"):
-        assert office.post("/office/fees", data=form(
-            office, employee_id=me, reason="lost", new_badge=badge),
-            follow_redirects=False).status_code == 303
+        posted = office.post("/office/fees", data=form(
+            office, employee_id=me, reason="lost", new_badge=badge), follow_redirects=False)
+        assert posted.status_code == 303
+    assert "costo addebitato" in office.get(posted.headers["location"]).text
     fees = office.get("/api/v1/fees").json()
     assert [f["euros"] for f in fees] == ["10,00", "5,00"]
     assert fees[0]["badge_code"] == "SCH9001"  # the second time, the badge given the first
+
+
+def test_university_clerk_replaces_a_lost_badge_through_the_web_with_no_fee(
+        world: World, stack: ExitStack) -> None:
+    """Seed 001 states no fee: "Lo smarrimento o il furto del badge dovrà essere
+    segnalato alla Divisione Stipendi per il rilascio di una nuova tessera", and
+    university.rules defines none. The old badge is revoked, the new one is read as the
+    employee's, no fee row is written, and the page says so."""
+    office = signed_in(world, stack, "university", "office")
+    page = office.get("/office/fees").text
+    assert "non prevedono costi" in page and "define no badge replacement fee" in page
+    me = world.employees[("university", "self_employee")]
+    with Session(world.engine) as session:
+        old = session.scalars(sa.select(Badge.code).where(
+            Badge.employee_id == me, Badge.revoked_at.is_(None))).one()
+    posted = office.post("/office/fees", data=form(
+        office, employee_id=str(me), reason="lost", new_badge="UNI9001"),
+        follow_redirects=False)
+    assert posted.status_code == 303
+    done = office.get(posted.headers["location"]).text
+    assert "Badge sostituito senza addebito" in done and "Badge replaced with no fee" in done
+    now = datetime.now(UTC)
+    with Session(world.engine) as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(BadgeFee)) == 0
+        holders = Lookup().holders(session, {"university": {old, "UNI9001"}})
+    assert not holders[("university", old)].valid_at(now)
+    assert holders[("university", "UNI9001")].valid_at(now)
+    assert holders[("university", "UNI9001")].employee_id == me
+    assert office.get("/api/v1/fees").json() == []
 
 
 def _csv_rows(response_text: str) -> list[list[str]]:
@@ -238,7 +273,7 @@ def test_the_json_api_closes_reopens_charges_and_transcribes_too(world: World,
     me = world.employees[("school", "self_employee")]
     fee = office.post("/api/v1/fees", json={"employee_id": me, "reason": "damaged"},
                       headers=headers)
-    assert fee.status_code == 201 and fee.json()["euros"] == "5,00"
+    assert fee.status_code == 201 and fee.json()["fee"]["euros"] == "5,00"
     foreign = world.employees[("university", "self_employee")]
     assert office.post("/api/v1/fees", json={"employee_id": foreign, "reason": "lost"},
                        headers=headers).status_code == 404
@@ -247,3 +282,19 @@ def test_the_json_api_closes_reopens_charges_and_transcribes_too(world: World,
         {"day": date.today().isoformat(), "entry": "07:30", "exit": "14:42"}]},
         headers=headers)
     assert sheet.status_code == 400 and "fogli presenza" in sheet.json()["detail"]
+
+
+def test_the_json_api_replaces_a_university_badge_with_a_null_fee(
+        world: World, stack: ExitStack) -> None:
+    """Seed 001 states no fee for a new card: the API answers the replacement with
+    `fee: null`, the revoked badge and the new one."""
+    office = signed_in(world, stack, "university", "office")
+    me = world.employees[("university", "self_employee")]
+    answer = office.post("/api/v1/fees", json={"employee_id": me, "reason": "stolen",
+                                               "new_badge": "UNI9002"},
+                         headers=json_headers(office))
+    assert answer.status_code == 201
+    body = answer.json()
+    assert (body["fee"], body["new_badge"], body["reason"]) == (None, "UNI9002", "stolen")
+    assert len(body["revoked"]) == 1 and body["revoked"][0] != "UNI9002"
+    assert office.get("/api/v1/fees").json() == []

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from server.db.models import Employee, Geofence
 from server.office import fees
 from server.office.errors import OfficeError
-from server.office.rules_in_force import RulesInForce
+from server.office.rules_in_force import RulesInForce, policy_on
 from server.office.summary import evaluate_months
 from server.web.areas import areas_of
 from server.web.audit import audit
@@ -110,27 +110,60 @@ class FeeRow:
     created_at: str
 
 
+@dataclass(frozen=True)
+class FeeRule:
+    name: str  # badge_replacement, badge_lost, ...
+    euros: str  # "5,00"
+    then_euros: str | None  # "10,00" from the second time, None if always the same
+
+
+@dataclass(frozen=True)
+class BadgeReplacement:
+    employee_id: int
+    reason: str
+    revoked: list[str]  # the badges revoked
+    new_badge: str | None
+    fee: FeeRow | None  # None: the rules in force define no fee, none was recorded
+
+
+def _euros(cents: int) -> str:
+    return f"{cents // 100},{cents % 100:02d}"
+
+
+def _fee_rules(db: Session, user: CurrentUser) -> list[FeeRule]:
+    """The badge fees of the rules in force today; empty when they define none."""
+    today = date.today()
+    try:
+        version = policy_on(db, user.institution_id, today).version_on(today)
+    except LookupError:
+        return []
+    return [FeeRule(name, _euros(first), None if then is None else _euros(then))
+            for name, (first, then) in sorted(fees.badge_fees(version).items())]
+
+
 def _fee_rows(db: Session, user: CurrentUser) -> list[FeeRow]:
     charged = fees.fees_of(db, acting_user(db, user))
     names = {e.id: f"{e.number} · {e.name}" for e in db.scalars(select(Employee).where(
         Employee.id.in_({f.employee_id for f in charged})))} if charged else {}
     return [FeeRow(f.id, f.employee_id, names.get(f.employee_id, ""), f.badge_code, f.reason,
-                   f"{f.amount_cents // 100},{f.amount_cents % 100:02d}",
+                   _euros(f.amount_cents),
                    f.created_at.isoformat()[:16].replace("T", " "))
             for f in charged]
 
 
 def _fees_page(db: Session, user: CurrentUser, error: OfficeError | None = None,
-               form: FeeForm | None = None, status_code: int = 200) -> Template:
+               form: FeeForm | None = None, status_code: int = 200,
+               done: str | None = None) -> Template:
     return Template("office_fees.html", status_code=status_code, context={
         "fees": _fee_rows(db, user), "employees": _employees(db, user),
-        "reasons": fees.REASONS, "error": error, "form": form or FeeForm()})
+        "fee_rules": _fee_rules(db, user), "reasons": fees.REASONS, "error": error,
+        "form": form or FeeForm(), "done": done if done in ("charged", "free") else None})
 
 
 @get("/office/fees", opt=OFFICE_ONLY, sync_to_thread=True)
-def fees_page(db: DbSession, user: AuthUser) -> Template:
-    """Sostituzione badge: charge the fee the rules set, revoke the old badge."""
-    return _fees_page(db, user)
+def fees_page(db: DbSession, user: AuthUser, done: FromQuery[str | None] = None) -> Template:
+    """Sostituzione badge: charge the fee the rules set (if any), revoke the old badge."""
+    return _fees_page(db, user, done=done)
 
 
 @post("/office/fees", opt=OFFICE_ONLY, sync_to_thread=True)
@@ -139,13 +172,14 @@ def charge_fee(db: DbSession, user: AuthUser,
                ) -> Template | Redirect:
     try:
         employee = visible_employee(db, user, form_id(data.employee_id))
-        fees.replace_badge(db, acting_user(db, user), employee.id, data.reason,
-                           new_badge=data.new_badge.strip() or None)
+        replaced = fees.replace_badge(db, acting_user(db, user), employee.id, data.reason,
+                                      new_badge=data.new_badge.strip() or None)
     except OfficeError as error:
         db.rollback()
         return _fees_page(db, user, error, data, status_of(error))
     db.commit()
-    return Redirect("/office/fees", status_code=303)
+    done = "free" if replaced.fee is None else "charged"
+    return Redirect(f"/office/fees?done={done}", status_code=303)
 
 
 @get("/api/v1/fees", opt=OFFICE_ONLY, sync_to_thread=True)
@@ -162,17 +196,20 @@ class FeeIn:
 
 
 @post("/api/v1/fees", opt=OFFICE_ONLY, sync_to_thread=True)
-def charge_fee_api(db: DbSession, user: AuthUser, data: JSONBody[FeeIn]) -> FeeRow:
-    """Replace a badge: the fee the rules set (first or later), old badges revoked."""
+def charge_fee_api(db: DbSession, user: AuthUser, data: JSONBody[FeeIn]) -> BadgeReplacement:
+    """Replace a badge: old badges revoked, the new one issued, and the fee the rules set
+    (first or later); `fee` is null when the rules in force define none."""
     employee = visible_employee(db, user, known_id(data.employee_id))
     try:
-        fee = fees.replace_badge(db, acting_user(db, user), employee.id, data.reason,
-                                 new_badge=(data.new_badge or "").strip() or None)
+        replaced = fees.replace_badge(db, acting_user(db, user), employee.id, data.reason,
+                                      new_badge=(data.new_badge or "").strip() or None)
     except OfficeError as error:
         db.rollback()
         raise as_http(error) from None
     db.commit()
-    return next(row for row in _fee_rows(db, user) if row.id == fee.id)
+    fee = replaced.fee
+    row = None if fee is None else next(r for r in _fee_rows(db, user) if r.id == fee.id)
+    return BadgeReplacement(employee.id, data.reason, replaced.revoked, replaced.new_badge, row)
 
 
 @dataclass
