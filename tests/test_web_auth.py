@@ -3,6 +3,7 @@ using the pages would meet them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from web_world import World, fresh_world
 from server.db import make_engine
 from server.db.models import AuditEntry, User
 from server.demo.users import demo_password
+from server.office.activation import deactivate_employee
 from server.web import create_app
 
 WRONG = "Nome utente o password errati"
@@ -235,3 +237,27 @@ def test_the_web_secret_is_made_once_and_private(tmp_path: Path) -> None:
     create_app(engine, data_dir=tmp_path / "data")
     assert secret.read_text() == first and len(first.strip()) >= 32
     assert secret.stat().st_mode & 0o077 == 0
+
+
+def test_a_deactivated_employee_is_logged_out_and_refused_like_a_wrong_password(
+        world: World, stack: ExitStack) -> None:
+    """Only the academy's employee user is touched: the other tests of the module do not
+    use it."""
+    inside = world.client(stack)
+    assert world.login(inside, "academy", "employee").status_code == 303
+    with Session(world.engine) as session:
+        office = session.scalars(sa.select(User).where(
+            User.username == world.usernames[("academy", "office")])).one()
+        user = session.scalars(sa.select(User).where(
+            User.username == world.usernames[("academy", "employee")])).one()
+        assert user.employee_id is not None
+        deactivate_employee(session, office, user.employee_id)
+        session.commit()
+    assert inside.get("/", follow_redirects=False).headers["location"].startswith("/login")
+    client = world.client(stack)
+    refused = world.login(client, "academy", "employee")
+    wrong = world.login(world.client(stack), "academy", "employee", password="not-it-9")
+    assert refused.status_code == wrong.status_code == 401
+    def without_token(text: str) -> str:
+        return re.sub(r'name="_csrf_token" value="[^"]*"', "", text)
+    assert WRONG in refused.text and without_token(refused.text) == without_token(wrong.text)

@@ -24,7 +24,7 @@ from litestar.types import ASGIApp, Empty, Message, Receive, Scope, ScopeSession
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from server.db.models import User
+from server.db.models import Employee, User
 
 SESSION_USER = "uid"
 SESSION_KEY = "key"
@@ -62,6 +62,17 @@ def session_for(secret: str, user: User) -> dict[str, Any]:
     return {SESSION_USER: user.id, SESSION_KEY: session_key(secret, user)}
 
 
+def may_log_in(session: Session, user: User) -> bool:
+    """An active user, and, when linked to an employee, one who still works here: a
+    deactivated employee (`server.office.activation`) is logged out and cannot log in."""
+    if not user.active:
+        return False
+    if user.employee_id is None:
+        return True
+    employee = session.get(Employee, user.employee_id)
+    return employee is not None and employee.active
+
+
 def load_user(engine: Engine, secret: str, data: dict[str, Any]) -> CurrentUser | None:
     """The active user a session names, or None. A lockout stops new logins only: failing
     five logins on someone's name must not throw them out of the session they are in."""
@@ -70,7 +81,7 @@ def load_user(engine: Engine, secret: str, data: dict[str, Any]) -> CurrentUser 
         return None
     with Session(engine) as session:
         user = session.get(User, uid)
-        if user is None or not user.active:
+        if user is None or not may_log_in(session, user):
             return None
         if not hmac.compare_digest(str(data.get(SESSION_KEY, "")), session_key(secret, user)):
             return None

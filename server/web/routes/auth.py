@@ -17,7 +17,7 @@ from server.db.models import User
 from server.web.audit import audit
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EVERYONE, PUBLIC, allow
-from server.web.identity import ROTATE_SESSION, session_for
+from server.web.identity import ROTATE_SESSION, may_log_in, session_for
 from server.web.passwords import hash_password, needs_rehash, password_rules, verify_password
 
 MAX_FAILURES = 5
@@ -64,7 +64,8 @@ def login(request: Request[Any, Any, Any], state: State, db: DbSession,
         db.commit()
         return _login_error(target, "Account bloccato per troppi tentativi: riprova più tardi. / "
                                     "Account locked after too many attempts: try again later.")
-    usable = user is not None and user.active
+    # A deactivated employee's user is refused like a wrong password: nothing tells.
+    usable = user is not None and may_log_in(db, user)
     if not verify_password(user.password_hash if usable and user else None, data.password):
         if user is None:
             audit(db, "login_failed", institution_id=None, user_id=None,
