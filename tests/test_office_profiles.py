@@ -94,3 +94,12 @@ def test_a_profile_change_is_refused_for_non_office_unknown_profiles_and_future_
         change_profile(w.session, w.users["office"], ann, part_time_percent=0, now=NOW)
     w.session.rollback()
     assert {due for due, _ in stored(w).values()} == {FULL_TIME_DUE}
+
+
+def test_a_profile_change_effective_before_the_institution_has_rules_is_refused_on_the_date(
+        university: World) -> None:
+    w = university
+    with pytest.raises(OfficeError, match="Nessuna regola in vigore") as refused:
+        change_profile(w.session, w.users["office"], w.employees["ann"].id,
+                       profile="part_time_6h", effective=date(1990, 1, 1), now=NOW)
+    assert refused.value.field == "effective"

@@ -55,8 +55,13 @@ def change_profile(session: Session, actor: User, employee_id: int, *,
     start = effective or today.replace(day=1)
     if profile is not None:
         for day in sorted({start, today}):
-            if profile not in policy_on(session, employee.institution_id,
-                                        day).version_on(day).profiles:
+            try:
+                profiles = policy_on(session, employee.institution_id,
+                                     day).version_on(day).profiles
+            except LookupError:  # before the first rules of the institution
+                raise OfficeError(f"Nessuna regola in vigore il {day:%d/%m/%Y}",
+                                  f"No rules in force on {day}", field="effective") from None
+            if profile not in profiles:
                 raise OfficeError(
                     f"Profilo '{profile}' assente dalle regole in vigore il {day:%d/%m/%Y}",
                     f"Profile '{profile}' is not in the rules in force on {day}",
