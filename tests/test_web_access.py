@@ -126,6 +126,33 @@ ROUTES: list[Case] = [
          params={"fault_id": "fault"}, form={"state": "nonsense"}),
     Case("POST", "/admin/employees/import", ADMIN_OFFICE_400),
     Case("POST", "/api/v1/admin/employees/import", ADMIN_OFFICE_400, form={"csv": "x"}),
+    # One employee's page (routes/employee_changes.py): the profile is the office's; the
+    # office and the admin deactivate (the sample `leaver` is inactive already, so the
+    # walk's POSTs change nothing: 400) and reactivate (`other_unit` is active: 400).
+    *[Case("GET", path, ADMIN_OFFICE, params={"employee_id": "self_employee"}) for path in (
+        "/admin/employees/{employee_id}", "/api/v1/admin/employees/{employee_id}")],
+    *[Case("GET", path, expect(employee=403, manager=403, office=404, admin=404),
+           params={"employee_id": "foreign:self_employee"}) for path in (
+        "/admin/employees/{employee_id}", "/api/v1/admin/employees/{employee_id}")],
+    Case("POST", "/admin/employees/{employee_id}/profile",
+         expect(employee=403, manager=403, office=400, admin=403),
+         params={"employee_id": "self_employee"}, form={"part_time_percent": "many"}),
+    Case("POST", "/admin/employees/{employee_id}/profile",
+         expect(employee=403, manager=403, office=404, admin=403),
+         params={"employee_id": "foreign:self_employee"}, form={"part_time_percent": "50"}),
+    # A form body where the API wants JSON: 400 once the role is allowed.
+    Case("POST", "/api/v1/admin/employees/{employee_id}/profile",
+         expect(employee=403, manager=403, office=400, admin=403),
+         params={"employee_id": "self_employee"}, form={"profile": "x"}),
+    *[Case("POST", path, ADMIN_OFFICE_400, params={"employee_id": "leaver"})
+      for path in ("/admin/employees/{employee_id}/deactivate",
+                   "/api/v1/admin/employees/{employee_id}/deactivate")],
+    *[Case("POST", path, ADMIN_OFFICE_400, params={"employee_id": "other_unit"})
+      for path in ("/admin/employees/{employee_id}/reactivate",
+                   "/api/v1/admin/employees/{employee_id}/reactivate")],
+    *[Case("POST", path, expect(employee=403, manager=403, office=404, admin=404),
+           params={"employee_id": "foreign:other_unit"}) for path in (
+        "/admin/employees/{employee_id}/deactivate", "/admin/employees/{employee_id}/reactivate")],
     Case("POST", "/admin/users", ADMIN_ONLY_400, form={"username": "", "role": "admin"}),
     Case("POST", "/api/v1/admin/users", ADMIN_ONLY_400, form={"username": ""}),
     *[Case("POST", path, expect(employee=403, manager=403, office=403, admin=200),

@@ -66,7 +66,8 @@ class World:
     # (institution, name) → employee id; names: self_employee (M001, the employee user),
     # manager_self (M002), unit_colleague (M003, the manager's unit), other_unit (M900)
     # Admin samples (other ids): terminal, fault (a report on it), rule_draft (a draft
-    # rule version), spare_user (a user whose password the admin tests may reset)
+    # rule version), spare_user (a user whose password the admin tests may reset),
+    # leaver (M901, an employee already deactivated)
     employees: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def client(self, stack: ExitStack) -> TestClient[Litestar]:
@@ -108,7 +109,10 @@ def build_world(engine: sa.Engine, data_dir: Path, *, must_change: bool = False)
                     Employee.institution_id == institution))}
             other = add_employee(session, institution, "M900", "Altra Persona",
                                  unit="Altra unità")
+            leaver = add_employee(session, institution, "M901", "Persona Uscita")
+            leaver.active = False
             world.employees.update({
+                (institution, "leaver"): leaver.id,
                 (institution, "self_employee"): numbers["M001"],
                 (institution, "manager_self"): numbers["M002"],
                 (institution, "unit_colleague"): numbers["M003"],

@@ -17,6 +17,7 @@ from server.web.routes import (
     approvals,
     auth,
     corrections,
+    employee_changes,
     home,
     month_close,
     office,
@@ -35,4 +36,5 @@ ROUTE_HANDLERS += [*requests.ROUTES, *requests_api.ROUTES, *approvals.ROUTES,
                    *month_close.ROUTES, *office.ROUTES, *reports.ROUTES]
 # The administrator's pages and API (web/routes/admin_*.py)
 ROUTE_HANDLERS += [*admin_terminals.ROUTES, *admin_faults.ROUTES, *admin_employees.ROUTES,
+                   *employee_changes.ROUTES,
                    *admin_users.ROUTES, *admin_rules.ROUTES, *admin_system.ROUTES]

@@ -1,5 +1,7 @@
-"""Employees imported from a CSV file: every line checked first, each problem shown with its
-line number, and then all of them written or none (`server.office.employees_import`)."""
+"""The institution's employees: the list, imported from a CSV file (every line checked
+first, each problem shown with its line number, then all written or none:
+`server.office.employees_import`). One employee's page, where the profile is changed and
+someone who left is deactivated, is `employee_changes.py`."""
 
 from __future__ import annotations
 
@@ -64,8 +66,12 @@ class ImportRequest:
 def employees(db: Session, institution_id: str) -> list[EmployeeRow]:
     rows = db.scalars(select(Employee).where(Employee.institution_id == institution_id)
                       .order_by(Employee.number))
-    return [EmployeeRow(e.id, e.number, e.name, e.profile, e.category, e.part_time_percent,
-                        e.unit, e.active) for e in rows]
+    return [employee_row(e) for e in rows]
+
+
+def employee_row(e: Employee) -> EmployeeRow:
+    return EmployeeRow(e.id, e.number, e.name, e.profile, e.category, e.part_time_percent,
+                       e.unit, e.active)
 
 
 def run_import(db: Session, user: AuthUser, data: bytes) -> ImportOutcome:

@@ -1,0 +1,237 @@
+"""One employee's page (reached from the list at /admin/employees) and its API: the
+personnel office changes the profile or the part-time percentage, and the stored day
+results of the open months follow (`server.office.profiles.change_profile`); the office or
+the administrator deactivates someone who left, or reactivates someone deactivated by
+mistake (`server.office.activation`).
+
+Profile changes are the office's alone, as the service says; deactivation is also the
+administrator's, who may import employees too. Another institution's employee is a 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated
+
+from litestar import get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Redirect, Template
+from sqlalchemy.orm import Session
+
+from server.db.models import Employee
+from server.office.activation import deactivate_employee, reactivate_employee
+from server.office.errors import OfficeError
+from server.office.profiles import change_profile
+from server.office.rules_in_force import policy_on
+from server.web.dependencies import AuthUser, DbSession
+from server.web.guards import ADMIN, OFFICE, allow
+from server.web.identity import CurrentUser
+from server.web.office_calls import parse_day, status_of
+from server.web.routes.admin_base import FORM, actor, http_refusal, mine, together
+from server.web.routes.admin_employees import EmployeeRow, employee_row
+
+OFFICE_ONLY = allow(OFFICE)
+ADMIN_OFFICE = allow(ADMIN, OFFICE)
+DONE = {
+    "profile": "Profilo aggiornato. / Profile updated.",
+    "deactivated": "Dipendente disattivato: non può più accedere né timbrare. / "
+                   "Employee deactivated: they can no longer log in or stamp.",
+    "reactivated": "Dipendente riattivato. / Employee reactivated.",
+}
+
+
+@dataclass
+class ProfileForm:
+    profile: str = ""
+    part_time_percent: str = ""
+    effective: str = ""  # optional; <input type=date> sends YYYY-MM-DD
+
+
+@dataclass
+class ActiveForm:
+    reason: str = ""
+
+
+@dataclass
+class ProfileIn:
+    """Either or both of `profile` and `part_time_percent`; `effective` defaults to the
+    first day of the current month."""
+
+    profile: str | None = None
+    part_time_percent: int | None = None
+    effective: date | None = None
+
+
+@dataclass
+class ActiveIn:
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ProfileOutcome:
+    employee: EmployeeRow
+    start: date  # the first day whose stored result was recomputed
+    refreshed: int  # day results recomputed
+    closed_months: list[str] = field(default_factory=list)  # "YYYY-MM", left untouched
+
+
+def profiles_in_force(db: Session, institution_id: str) -> list[str]:
+    """The profiles the rules in force today define, to choose from."""
+    today = date.today()
+    try:
+        return sorted(policy_on(db, institution_id, today).version_on(today).profiles)
+    except LookupError:  # no rules at all (UnknownInstitution), or none yet today
+        return []
+
+
+def form_change(employee: Employee, data: ProfileForm,
+                ) -> tuple[str | None, int | None, date | None]:
+    """The form as `change_profile` arguments: only what differs from now is a change;
+    with nothing changed but a date, the profile is applied again from that date (a
+    change made earlier, backdated)."""
+    profile = data.profile.strip() or None
+    percent: int | None = None
+    if data.part_time_percent.strip():
+        try:
+            percent = int(data.part_time_percent.strip())
+        except ValueError:
+            raise OfficeError("Percentuale non valida (1-100)", "Invalid percentage (1-100)",
+                              field="part_time_percent") from None
+    effective = parse_day(data.effective, "effective") if data.effective.strip() else None
+    if profile == employee.profile:
+        profile = None
+    if percent == employee.part_time_percent:
+        percent = None
+    if profile is None and percent is None and effective is not None:
+        profile = employee.profile
+    return profile, percent, effective
+
+
+def _page(db: Session, user: CurrentUser, employee: Employee, *,
+          error: OfficeError | None = None, error_in: str = "", form: ProfileForm | None = None,
+          status: int = 200, done: str | None = None, refreshed: int | None = None,
+          ) -> Template:
+    return Template("admin_employee.html", status_code=status, context={
+        "employee": employee_row(employee), "profiles": profiles_in_force(
+            db, user.institution_id), "may_change_profile": user.role == OFFICE,
+        "form": form or ProfileForm(employee.profile, str(employee.part_time_percent)),
+        "today": date.today().isoformat(), "error": error, "error_in": error_in,
+        "done": DONE.get(done or ""), "refreshed": refreshed})
+
+
+def _mine(db: Session, user: CurrentUser, employee_id: int) -> Employee:
+    return mine(db, Employee, employee_id, user)
+
+
+@get("/admin/employees/{employee_id:int}", opt=ADMIN_OFFICE, sync_to_thread=True)
+def employee_page(db: DbSession, user: AuthUser, employee_id: FromPath[int],
+                  done: FromQuery[str | None] = None,
+                  refreshed: FromQuery[int | None] = None) -> Template:
+    """One employee: profile and part-time percentage, deactivation or reactivation."""
+    return _page(db, user, _mine(db, user, employee_id), done=done, refreshed=refreshed)
+
+
+@post("/admin/employees/{employee_id:int}/profile", opt=OFFICE_ONLY, sync_to_thread=True)
+def profile_form(db: DbSession, user: AuthUser, employee_id: FromPath[int],
+                 data: Annotated[ProfileForm, FORM]) -> Template | Redirect:
+    employee = _mine(db, user, employee_id)
+    try:
+        profile, percent, effective = form_change(employee, data)
+        change = change_profile(db, actor(db, user), employee.id, profile=profile,
+                                part_time_percent=percent, effective=effective)
+    except OfficeError as error:
+        db.rollback()
+        return _page(db, user, employee, error=error, error_in="profile", form=data,
+                     status=status_of(error))
+    db.commit()
+    return Redirect(f"/admin/employees/{employee.id}?done=profile"
+                    f"&refreshed={change.refreshed}", status_code=303)
+
+
+def _activation_form(db: Session, user: CurrentUser, employee_id: int, data: ActiveForm,
+                     active: bool) -> Template | Redirect:
+    employee = _mine(db, user, employee_id)
+    change = reactivate_employee if active else deactivate_employee
+    try:
+        change(db, actor(db, user), employee.id, reason=data.reason)
+    except OfficeError as error:
+        db.rollback()
+        return _page(db, user, employee, error=error, error_in="active",
+                     status=status_of(error))
+    db.commit()
+    done = "reactivated" if active else "deactivated"
+    return Redirect(f"/admin/employees/{employee.id}?done={done}", status_code=303)
+
+
+@post("/admin/employees/{employee_id:int}/deactivate", opt=ADMIN_OFFICE, sync_to_thread=True)
+def deactivate_form(db: DbSession, user: AuthUser, employee_id: FromPath[int],
+                    data: Annotated[ActiveForm, FORM]) -> Template | Redirect:
+    return _activation_form(db, user, employee_id, data, False)
+
+
+@post("/admin/employees/{employee_id:int}/reactivate", opt=ADMIN_OFFICE, sync_to_thread=True)
+def reactivate_form(db: DbSession, user: AuthUser, employee_id: FromPath[int],
+                    data: Annotated[ActiveForm, FORM]) -> Template | Redirect:
+    return _activation_form(db, user, employee_id, data, True)
+
+
+@get("/api/v1/admin/employees/{employee_id:int}", opt=ADMIN_OFFICE, sync_to_thread=True)
+def employee_api(db: DbSession, user: AuthUser, employee_id: FromPath[int]) -> EmployeeRow:
+    """One employee of the institution."""
+    return employee_row(_mine(db, user, employee_id))
+
+
+@post("/api/v1/admin/employees/{employee_id:int}/profile", opt=OFFICE_ONLY,
+      sync_to_thread=True, status_code=200)
+def profile_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
+                data: JSONBody[ProfileIn]) -> ProfileOutcome:
+    """Change the profile and/or the part-time percentage; the stored day results from
+    `effective` (default: the 1st of this month) are recomputed, closed months excepted.
+    Refusals are 400 with the form `field` in `extra`."""
+    employee = _mine(db, user, employee_id)
+    try:
+        change = change_profile(db, actor(db, user), employee.id, profile=data.profile,
+                                part_time_percent=data.part_time_percent,
+                                effective=data.effective)
+    except OfficeError as error:
+        db.rollback()
+        raise http_refusal(error) from None
+    db.commit()
+    return ProfileOutcome(employee_row(change.employee), change.start, change.refreshed,
+                          change.closed_months)
+
+
+def _activation_api(db: Session, user: CurrentUser, employee_id: int, data: ActiveIn,
+                    active: bool) -> EmployeeRow:
+    employee = _mine(db, user, employee_id)
+    change = reactivate_employee if active else deactivate_employee
+    try:
+        change(db, actor(db, user), employee.id, reason=data.reason)
+    except OfficeError as error:
+        db.rollback()
+        raise http_refusal(error) from None
+    db.commit()
+    return employee_row(employee)
+
+
+@post("/api/v1/admin/employees/{employee_id:int}/deactivate", opt=ADMIN_OFFICE,
+      sync_to_thread=True, status_code=200)
+def deactivate_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
+                   data: JSONBody[ActiveIn]) -> EmployeeRow:
+    """Deactivate someone who left (body `{}` or `{"reason": "..."}`): they can no longer
+    log in and their badges are refused; stamps and results stay. 400 if already
+    inactive."""
+    return _activation_api(db, user, employee_id, data, False)
+
+
+@post("/api/v1/admin/employees/{employee_id:int}/reactivate", opt=ADMIN_OFFICE,
+      sync_to_thread=True, status_code=200)
+def reactivate_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
+                   data: JSONBody[ActiveIn]) -> EmployeeRow:
+    """Undo a deactivation. 400 if the employee is active."""
+    return _activation_api(db, user, employee_id, data, True)
+
+
+ROUTES = together(employee_page, profile_form, deactivate_form, reactivate_form,
+                  employee_api, profile_api, deactivate_api, reactivate_api)
