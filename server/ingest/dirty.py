@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from server.db.keys import employee_day_marks
 from server.db.models import DIRTY_DAYS, DirtyDay
 from server.ingest.store import EmployeeDay
 
@@ -47,9 +48,7 @@ def clear_dirty(session: Session, taken: list[Taken]) -> None:
     for start in range(0, len(taken), 500):
         # An exact marked_at: one marked again since has a newer one and stays.
         keys = [(e, d, marked) for (_, e, d), marked in taken[start:start + 500]]
-        table = DIRTY_DAYS.c
-        session.execute(delete(DIRTY_DAYS).where(
-            tuple_(table.employee_id, table.day, table.marked_at).in_(keys)))
+        session.execute(delete(DIRTY_DAYS).where(employee_day_marks(DIRTY_DAYS, keys)))
 
 
 def pending(session: Session) -> list[tuple[int, date]]:

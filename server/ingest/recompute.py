@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from server.db.keys import employee_days
 from server.db.models import DAY_RESULTS, Employee
 from server.db.models import Stamp as StampRow
 from server.engine import Request, Stamp, evaluate_day
@@ -62,11 +63,11 @@ def evaluate_days(session: Session, lookup: Lookup, days: Iterable[EmployeeDay],
     requests, declared = engine_inputs(approved_rows(session, wanted, days=all_days))
     rules = RulesInForce(session, set(institution_of.values()), fallback=lookup.policy)
     results = []
-    for employee_id, employee_days in sorted(wanted.items()):
+    for employee_id, days_wanted in sorted(wanted.items()):
         profile = profiles.get(employee_id)
         if profile is None:
             continue
-        for day in sorted(employee_days):
+        for day in sorted(days_wanted):
             policy = rules.on(institution_of[employee_id], day)
             if policy is None:
                 continue
@@ -98,7 +99,7 @@ def store_results(session: Session, results: list[dict[str, Any]]) -> int:
     keys = [(row["employee_id"], row["day"]) for row in results]
     for start in range(0, len(keys), 500):
         session.execute(delete(DAY_RESULTS).where(
-            tuple_(DAY_RESULTS.c.employee_id, DAY_RESULTS.c.day).in_(keys[start:start + 500])))
+            employee_days(DAY_RESULTS, keys[start:start + 500])))
     if results:
         session.execute(insert(DAY_RESULTS), results)
     return len(results)

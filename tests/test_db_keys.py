@@ -1,0 +1,77 @@
+"""Deleting day results and dirty marks by key: exactly those rows, through the index.
+
+day_results holds one row per employee and day for ever; a recompute that
+scanned it for every hundred days would slow down month after month.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from server.db.directory import add_employee, ensure_institution
+from server.db.keys import employee_day_marks, employee_days
+from server.db.models import DAY_RESULTS, DIRTY_DAYS
+
+MARKED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+DAYS = [date(2026, 3, d) for d in (2, 3, 4)]
+
+
+def _people(engine: sa.Engine) -> list[int]:
+    with Session(engine) as session:
+        ensure_institution(session, "university", "Università degli Studi di Milano")
+        ids = [add_employee(session, "university", f"M00{n}", f"Dipendente {n}").id
+               for n in (1, 2)]
+        session.commit()
+    return ids
+
+
+def _result(employee_id: int, day: date) -> dict[str, object]:
+    return {"employee_id": employee_id, "day": day, "worked": 0, "due": 0, "balance": 0,
+            "anomalies": 0, "data": {}, "stamps_seen": 0, "computed_at": MARKED}
+
+
+def test_exactly_the_given_employee_days_are_deleted(db_engine: sa.Engine) -> None:
+    first, second = _people(db_engine)
+    with db_engine.begin() as connection:
+        connection.execute(sa.insert(DAY_RESULTS),
+                           [_result(e, d) for e in (first, second) for d in DAYS])
+        connection.execute(sa.delete(DAY_RESULTS).where(employee_days(
+            DAY_RESULTS, [(first, DAYS[0]), (first, DAYS[2]), (second, DAYS[1])])))
+        left = set(connection.execute(sa.select(DAY_RESULTS.c.employee_id, DAY_RESULTS.c.day)))
+    assert left == {(first, DAYS[1]), (second, DAYS[0]), (second, DAYS[2])}
+
+
+def test_a_dirty_mark_renewed_since_it_was_read_stays(db_engine: sa.Engine) -> None:
+    first, second = _people(db_engine)
+    later = MARKED.replace(minute=5)
+    with db_engine.begin() as connection:
+        connection.execute(sa.insert(DIRTY_DAYS), [
+            {"institution_id": "university", "employee_id": first, "day": DAYS[0],
+             "marked_at": MARKED},
+            {"institution_id": "university", "employee_id": second, "day": DAYS[0],
+             "marked_at": later}])
+        connection.execute(sa.delete(DIRTY_DAYS).where(employee_day_marks(
+            DIRTY_DAYS, [(first, DAYS[0], MARKED), (second, DAYS[0], MARKED)])))
+        left = set(connection.execute(sa.select(DIRTY_DAYS.c.employee_id)))
+    assert left == {(second,)}
+
+
+def test_sqlite_finds_the_keys_through_the_index_instead_of_scanning(
+        tmp_path: object) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/plan.db")
+    DAY_RESULTS.create(engine, checkfirst=True)
+    DIRTY_DAYS.create(engine, checkfirst=True)
+    statements = [
+        sa.delete(DAY_RESULTS).where(employee_days(DAY_RESULTS, [(1, DAYS[0]), (2, DAYS[1])])),
+        sa.delete(DIRTY_DAYS).where(employee_day_marks(
+            DIRTY_DAYS, [(1, DAYS[0], MARKED), (2, DAYS[1], MARKED)])),
+    ]
+    with engine.connect() as connection:
+        for statement in statements:
+            compiled = statement.compile(engine, compile_kwargs={"render_postcompile": True})
+            plan = " | ".join(row[3] for row in connection.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params.values())))
+            assert "SEARCH" in plan and "SCAN" not in plan, plan
