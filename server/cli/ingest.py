@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import signal
@@ -107,6 +108,9 @@ def _serve(engine: Any, broker: BrokerSettings, stop: threading.Event, in_thread
                 return 1
             print(f"timbra ingest: waiting for the broker at {broker.redacted()}", flush=True)
         print(f"timbra ingest: listening on {broker.redacted()}", flush=True)
+        # Everything loaded so far (rules, mappings, modules) lives as long as the process:
+        # keep it out of the cyclic collector, whose full passes over it stall acks.
+        gc.freeze()
         while not stop.wait(10):
             logging.getLogger("timbra.ingest").info("%s", service.stats)
     return 0
