@@ -4,7 +4,9 @@
 (b) timbra: simulated terminals (SQLite queues) -> Mosquitto -> `timbra ingest`
     (a subprocess) -> committed rows -> ack back at the terminal, which then
     drops the stamp from its queue.
-Then (c): timbra paced at 1,000 stamps/s, for the stamp -> ack latency.
+(a) and (b) take turns for `--rounds` rounds and each side's best round counts,
+so a slow spell of this shared machine weighs on both alike. Then (c): timbra
+paced at 1,000 stamps/s, for the stamp -> ack latency.
 
 Both run against a private Mosquitto started here with timbra's settings, so
 the machine's broker and its defaults play no part. Last line:
@@ -171,6 +173,7 @@ def settle(url: str, timeout: float = 120.0) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stamps", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--paced-seconds", type=int, default=10)
     parser.add_argument("--database", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
@@ -183,25 +186,29 @@ def main() -> int:
         ingest = IngestProcess(url, broker.url, work / "ingest.log", client_id="bench-ingest")
         ingest.start()
         try:
-            # The best of two: the raw figure is the ceiling, so noise must not lower it.
-            raw_rate = max(raw(broker.port, args.stamps) for _ in range(2))
-            print(f"raw paho QoS 1 through Mosquitto: {raw_rate:,.0f} msg/s", flush=True)
             assert ingest.process is not None
-            cpu_before = cpu_seconds(ingest.process.pid)
-            rate, burst_p99 = timbra(broker.port, work / "burst", args.stamps, None)
-            settle(url)  # the burst's day results too: they are part of the ingest's work
-            per_stamp = (cpu_seconds(ingest.process.pid) - cpu_before) / args.stamps
-            print(f"timbra burst: {rate:,.0f} stamps/s (p99 swipe->ack {burst_p99:.0f} ms); "
-                  f"ingest CPU {per_stamp * 1e6:.0f} us/stamp with day results, "
-                  f"so one core would take {1 / per_stamp:,.0f} stamps/s", flush=True)
+            raws, bursts = [], []
+            for number in range(1, args.rounds + 1):
+                raws.append(raw(broker.port, args.stamps))
+                cpu_before = cpu_seconds(ingest.process.pid)
+                rate, burst_p99 = timbra(broker.port, work / "burst", args.stamps, None)
+                settle(url)  # the burst's day results too: they are part of the ingest's work
+                bursts.append(rate)
+                per_stamp = (cpu_seconds(ingest.process.pid) - cpu_before) / args.stamps
+                print(f"round {number}: raw paho QoS 1 through Mosquitto {raws[-1]:,.0f} msg/s;"
+                      f" timbra burst {rate:,.0f} stamps/s (p99 swipe->ack {burst_p99:.0f} ms);"
+                      f" ingest CPU {per_stamp * 1e6:.0f} us/stamp with day results",
+                      flush=True)
             paced = 1000 * args.paced_seconds
-            # The same terminals go on numbering: a fresh queue would restart at seq 1
-            # and every stamp would be flagged as a conflict.
+            # The same terminals go on numbering: their queue files are kept.
             _, p99 = timbra(broker.port, work / "burst", paced, 1000.0)
             print(f"timbra at 1,000/s: {paced} stamps, p99 swipe->ack {p99:.1f} ms", flush=True)
         finally:
             ingest.stop()
             broker.stop()
+    # Each side's best round: the two take turns, so a slow spell of the shared machine
+    # falls on both, and the best is the run least disturbed by everything else.
+    raw_rate, rate = max(raws), max(bursts)
     print(f"ingest {rate:.0f}/s raw {raw_rate:.0f}/s ratio {rate / raw_rate:.2f} "
           f"p99_ack_ms {p99:.1f}")
     return 0
