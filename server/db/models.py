@@ -331,3 +331,4 @@ class DirtyDay(Base):
 STAMPS: Table = Base.metadata.tables["stamps"]
 DAY_RESULTS: Table = Base.metadata.tables["day_results"]
 DIRTY_DAYS: Table = Base.metadata.tables["dirty_days"]
+MONTH_CLOSES: Table = Base.metadata.tables["month_closes"]

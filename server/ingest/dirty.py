@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -27,12 +28,18 @@ def mark_dirty(session: Session, days: Iterable[EmployeeDay], now: datetime) -> 
             for i, e, d in sorted(set(days))]
     if not rows:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement: Any = dialect.insert(DIRTY_DAYS)
+    connection = session.connection()
     # Parameters apart from the statement: compiled once and cached, run as executemany.
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["employee_id", "day"],
-        set_={"marked_at": statement.excluded.marked_at}), rows)
+    connection.execute(_upsert(connection.dialect.name), rows)
+
+
+@cache
+def _upsert(dialect_name: str) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE marked_at, built once: it runs at every batch."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement: Any = dialect.insert(DIRTY_DAYS)
+    return statement.on_conflict_do_update(
+        index_elements=["employee_id", "day"], set_={"marked_at": statement.excluded.marked_at})
 
 
 def take_dirty(session: Session, limit: int = 2000) -> list[Taken]:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
-from server.db.models import STAMPS, MonthClose, RejectedMessage, Stamp, StampConflict
+from server.db.models import MONTH_CLOSES, STAMPS, RejectedMessage, Stamp, StampConflict
 from server.ingest.incoming import Incoming
 from server.ingest.lookup import Holder, KnownTerminal, Lookup, refusal
 from server.office.month_lock import LOCKED_STATES
@@ -106,8 +106,8 @@ def store_stamps(session: Session, lookup: Lookup, batch: Sequence[Incoming],
         rows.append(_row(lookup, item, holder, body, now, outcome))
     _flag_closed_months(session, rows, outcome)
     if rows:
-        # Core, not the ORM's bulk path: these rows need no objects.
-        session.execute(insert(STAMPS), rows)
+        # Core on the connection, not the ORM's bulk path: these rows need no objects.
+        session.connection().execute(insert(STAMPS), rows)
     _write_conflicts(session, conflicts)
     return outcome
 
@@ -153,8 +153,10 @@ def _existing(session: Session, lookup: Lookup,
     # One round trip, one index lookup per key. Not `(terminal, seq) IN (VALUES …)`,
     # which SQLite answers by scanning the table, nor two separate INs, which return
     # the stamps of every terminal at those seqs: terminals advance in step.
-    rows = session.execute(select(Stamp.terminal_id, Stamp.seq, Stamp.id, Stamp.body).where(
-        or_(*(and_(Stamp.terminal_id == t, Stamp.seq.in_(q)) for t, q in seqs.items()))))
+    column = STAMPS.c
+    rows = session.connection().execute(
+        select(column.terminal_id, column.seq, column.id, column.body).where(
+            or_(*(and_(column.terminal_id == t, column.seq.in_(q)) for t, q in seqs.items()))))
     return {(t, q): (stamp_id, body or "") for t, q, stamp_id, body in rows
             if t is not None and q is not None}
 
@@ -248,10 +250,11 @@ def _flag_closed_months(session: Session, rows: list[dict[str, Any]],
     months = {(r["institution_id"], r["local_date"].year, r["local_date"].month) for r in rows}
     if not months:
         return
-    locked = set(session.execute(
-        select(MonthClose.institution_id, MonthClose.year, MonthClose.month).where(
-            MonthClose.institution_id.in_({m[0] for m in months}),
-            MonthClose.state.in_(LOCKED_STATES))).all())
+    closes = MONTH_CLOSES.c
+    locked = set(session.connection().execute(
+        select(closes.institution_id, closes.year, closes.month).where(
+            closes.institution_id.in_({m[0] for m in months}),
+            closes.state.in_(LOCKED_STATES))).all())
     for row in rows:
         day = row["local_date"]
         if (row["institution_id"], day.year, day.month) in locked:
