@@ -52,7 +52,10 @@ from terminals.transport import disable_nagle
 
 log = logging.getLogger("timbra.ingest")
 
-RECEIVE_MAXIMUM = 2000  # unacknowledged QoS 1 messages the broker may send us at once
+# Unacknowledged QoS 1 messages the broker may send us at once. They wait in memory
+# for their commit (at most 10,000 x 4 KiB); a wider window lets a burst reach the
+# writer in bigger batches, so fewer commits and fewer ack messages per stamp.
+RECEIVE_MAXIMUM = 10_000
 
 
 def utc_now() -> datetime:
