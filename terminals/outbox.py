@@ -43,7 +43,14 @@ CREATE TABLE IF NOT EXISTS stamp (
     direction TEXT,
     code TEXT
 );
+-- The counter follows every insert inside the insert's own transaction, so storing
+-- one stamp is one statement: the sequence can never fall behind a stored stamp.
+CREATE TRIGGER IF NOT EXISTS stamp_raises_counter AFTER INSERT ON stamp
+BEGIN
+    UPDATE counter SET last_seq = NEW.seq WHERE id = 1 AND last_seq < NEW.seq;
+END;
 """
+_INSERT = "INSERT INTO stamp (seq, id, badge, time, direction, code) VALUES (?, ?, ?, ?, ?, ?)"
 
 _SQL_VARIABLES = 500  # per statement: old SQLite builds allow 999
 
@@ -139,35 +146,32 @@ class Outbox:
         return self.add_many([stamp])[0]
 
     def add_many(self, stamps: Sequence[NewStamp]) -> list[StampMessage]:
-        """Store several stamps in one transaction (one disk flush for all)."""
+        """Store several stamps in one transaction (one disk flush for all).
+
+        A single stamp is one INSERT in its own implicit transaction, with no
+        BEGIN or COMMIT around it: each statement is a round through the
+        interpreter lock, and a terminal program swipes from one thread while
+        its network thread waits for that lock.
+        """
         if not stamps:
             return []
-        with self._lock, self._transaction():
-            (last,) = self._db.execute("SELECT last_seq FROM counter WHERE id = 1").fetchone()
+        with self._lock:
+            last = self._last_seq  # the file's owner keeps it current: see last_seq()
             if last + len(stamps) > MAX_SEQ:
                 raise OutboxError("the 64-bit sequence is exhausted")
             messages = [
-                StampMessage(
-                    terminal=self.terminal,
-                    seq=last + i,
-                    id=f"{self.terminal}-{last + i}",
-                    badge=s.badge,
-                    time=s.time,
-                    direction=s.direction,
-                    code=s.code,
-                )
+                StampMessage(terminal=self.terminal, seq=last + i, id=f"{self.terminal}-{last + i}",
+                             badge=s.badge, time=s.time, direction=s.direction, code=s.code)
                 for i, s in enumerate(stamps, start=1)
             ]
-            self._db.executemany(
-                "INSERT INTO stamp (seq, id, badge, time, direction, code)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [(m.seq, m.id, m.badge, m.time.isoformat(), m.direction, m.code)
-                 for m in messages],
-            )
-            self._db.execute(
-                "UPDATE counter SET last_seq = ? WHERE id = 1", (messages[-1].seq,)
-            )
-        self._last_seq = messages[-1].seq
+            rows = [(m.seq, m.id, m.badge, m.time.isoformat(), m.direction, m.code)
+                    for m in messages]
+            if len(rows) == 1:
+                self._db.execute(_INSERT, rows[0])
+            else:
+                with self._transaction():
+                    self._db.executemany(_INSERT, rows)
+            self._last_seq = messages[-1].seq
         return messages
 
     def pending(self, *, after: int = 0, limit: int | None = None) -> list[StampMessage]:
