@@ -239,13 +239,14 @@ class IngestService:
             first = self._inbox.get(timeout=0.2)
         except queue.Empty:
             return []
+        # The batch gathers while this thread sleeps: waiting on the queue instead would
+        # wake it (a context switch) for every message that arrives meanwhile.
+        if self._inbox.qsize() < self.batch_max - 1:
+            time.sleep(self.batch_wait_s)
         batch = [first]
-        deadline = time.monotonic() + self.batch_wait_s
         while len(batch) < self.batch_max:
-            remaining = deadline - time.monotonic()
             try:
-                batch.append(self._inbox.get(timeout=remaining) if remaining > 0
-                             else self._inbox.get_nowait())
+                batch.append(self._inbox.get_nowait())
             except queue.Empty:
                 break
         return batch
