@@ -36,7 +36,11 @@ def test_stamps_come_back_in_order_after_reopening(tmp_path: Path) -> None:
         assert [m.seq for m in box.pending(limit=2)] == [1, 2]
 
 
-def test_only_acknowledged_stamps_leave_and_their_seqs_are_never_reused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sqlite", ["3.35 or newer", "older"])
+def test_only_acknowledged_stamps_leave_and_their_seqs_are_never_reused(
+        tmp_path: Path, sqlite: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Terminal boxes with an SQLite before 3.35 (no DELETE … RETURNING) take another path.
+    monkeypatch.setattr("terminals.outbox._RETURNING", sqlite != "older")
     path = tmp_path / "outbox.sqlite"
     with Outbox(path, "t1") as box:
         box.add_many([NewStamp("1", T0), NewStamp("2", T0), NewStamp("3", T0)])
@@ -235,3 +239,10 @@ def test_a_second_program_cannot_open_a_queue_in_use(tmp_path: Path) -> None:
         assert box.count() == 1
     with Outbox(path, "t1") as box:  # free again once the first one closed
         assert box.count() == 1
+
+
+def test_an_ack_of_more_stamps_than_one_statement_takes_drops_them_all(tmp_path: Path) -> None:
+    with Outbox(tmp_path / "outbox.sqlite", "t1") as box:
+        box.add_many([NewStamp(str(n), T0) for n in range(1, 1201)])
+        assert box.ack(range(1, 1201)) == list(range(1, 1201))
+        assert box.count() == 0
