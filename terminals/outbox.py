@@ -245,9 +245,12 @@ class Outbox:
         """
         if type(committed_seq) is not int or not 0 <= committed_seq <= MAX_SEQ:
             raise OutboxError("the committed sequence must be from 0 to 2^63-1")
-        with self._lock, self._transaction():
-            renumbered = self._resume(committed_seq)
-            self._last_seq, self._confirmed = self._counter()
+        with self._lock:
+            if self._confirmed and committed_seq <= self._last_seq:
+                return 0  # the usual answer to a heartbeat: nothing to write
+            with self._transaction():
+                renumbered = self._resume(committed_seq)
+                self._last_seq, self._confirmed = self._counter()
         return renumbered
 
     def _resume(self, committed_seq: int) -> int:
