@@ -19,7 +19,7 @@ from server.db.models import (
     StampConflict,
     User,
 )
-from server.ingest.dirty import clear_dirty, mark_dirty, pending, take_dirty
+from server.ingest.dirty import clear_dirty, mark_dirty, marked_since, pending, take_dirty
 from server.ingest.incoming import Incoming
 from server.ingest.lookup import Lookup
 from server.ingest.recompute import recompute
@@ -195,3 +195,12 @@ def test_a_day_marked_again_while_being_recomputed_stays_marked(session: Session
     clear_dirty(session, take_dirty(session))
     session.commit()
     assert pending(session) == []
+
+
+def test_a_recompute_process_sees_a_burst_from_the_marks_it_leaves(session: Session) -> None:
+    """`timbra recompute` runs apart from the ingest: it holds back while days are still
+    being marked, and goes ahead once the marks are two seconds old."""
+    mark_dirty(session, [("university", 1, date(2026, 3, 2))], NOW)
+    session.commit()
+    assert marked_since(session, NOW - timedelta(seconds=2))
+    assert not marked_since(session, NOW)

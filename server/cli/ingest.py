@@ -57,9 +57,11 @@ def run_recompute(args: argparse.Namespace) -> int:
     stop = threading.Event()
     _on_signals(stop)
     parent = args.parent_pid
-    # An ingest killed with SIGKILL cannot stop us: notice that its pid is gone.
-    Recomputer(engine, lambda: datetime.now(UTC)).loop(
-        stop, alive=lambda: parent is None or os.getppid() == parent)
+    recomputer = Recomputer(engine, lambda: datetime.now(UTC))
+    # An ingest killed with SIGKILL cannot stop us: notice that its pid is gone. During a
+    # burst we wait, as the ingest's own recompute thread does: the CPU goes to the acks.
+    recomputer.loop(stop, alive=lambda: parent is None or os.getppid() == parent,
+                    busy=recomputer.stamps_arriving)
     return 0
 
 

@@ -58,5 +58,11 @@ def clear_dirty(session: Session, taken: list[Taken]) -> None:
         session.execute(delete(DIRTY_DAYS).where(employee_day_marks(DIRTY_DAYS, keys)))
 
 
+def marked_since(session: Session, moment: datetime) -> bool:
+    """Whether a day was marked after `moment`: stamps are still arriving."""
+    return session.scalar(select(DirtyDay.day).where(DirtyDay.marked_at > moment)
+                          .limit(1)) is not None
+
+
 def pending(session: Session) -> list[tuple[int, date]]:
     return [(e, d) for e, d in session.execute(select(DirtyDay.employee_id, DirtyDay.day))]

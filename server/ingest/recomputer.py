@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from server.db.engine import make_sessionmaker
-from server.ingest.dirty import Taken, clear_dirty, take_dirty
+from server.ingest.dirty import Taken, clear_dirty, marked_since, take_dirty
 from server.ingest.lookup import Lookup
 from server.ingest.recompute import evaluate_days, store_results
 from server.ingest.store import EmployeeDay
@@ -30,6 +31,9 @@ ROUND = 2000  # employee-days read per round
 WRITE_CHUNK = 100  # employee-days per write transaction: SQLite has one writer
 PAUSE_S = 2.0  # during a burst, a day is recomputed at most this often
 MAX_LAG_S = 30.0  # however busy the ingest, day results are at most this late
+# Days marked more recently than this: the ingest is still busy. Not less: a big batch
+# on PostgreSQL commits about a second after the time its marks carry.
+BURST_GAP_S = 2.0
 
 
 Computed = tuple[list[dict[str, Any]], list[Taken]]  # result rows, the dirty marks they clear
@@ -63,13 +67,13 @@ class Recomputer:
         While `busy()` (stamps arriving faster than they are written) it waits, up to
         MAX_LAG_S: the terminals wait for acks, nobody waits for a day result."""
         while not stop.is_set() and alive():
-            waited = 0.0
-            while busy() and waited < MAX_LAG_S and not stop.is_set():
+            deadline = time.monotonic() + MAX_LAG_S
+            while busy() and time.monotonic() < deadline and not stop.is_set():
                 stop.wait(0.2)
-                waited += 0.2
             try:
                 while not stop.is_set() and self.run_once():
-                    pass
+                    if busy() and time.monotonic() < deadline:
+                        break  # a burst began meanwhile: it goes first
             except (OperationalError, InterfaceError) as exc:
                 log.warning("database unavailable for recompute (%s)", type(exc).__name__)
             except Exception:
@@ -80,6 +84,12 @@ class Recomputer:
                     if stop.is_set() or not alive():
                         return
                 wake.clear()
+
+    def stamps_arriving(self) -> bool:
+        """A burst in progress, seen from another process than the ingest's: some day
+        was marked in the last BURST_GAP_S. The `busy` of `timbra recompute`."""
+        with self.sessions() as session:
+            return marked_since(session, self.clock() - timedelta(seconds=BURST_GAP_S))
 
     def run_once(self) -> bool:
         """One round; returns whether there may be more."""
