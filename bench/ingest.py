@@ -152,9 +152,12 @@ def _terminals(port: int, workdir: str, names: list[str], total: int,
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from /proc (Linux)."""
+    """User + system CPU time of a process and its live children (the `timbra recompute`
+    worker on PostgreSQL), from /proc (Linux)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(child)) for child in children)
 
 
 def settle(url: str, timeout: float = 120.0) -> None:
