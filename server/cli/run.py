@@ -24,10 +24,12 @@ from sqlalchemy.orm import Session
 
 from server.broker.embedded import EmbeddedBroker, EmbeddedBrokerError
 from server.db import make_engine, upgrade
+from server.db.directory import terminal_username
 from server.db.models import Badge, DayResultRow, Employee
 from server.db.models import Stamp as StampRow
 from server.demo.load import DemoTerminal, load_demo
 from server.demo.stamps import demo_stamps
+from server.demo.terminal_secrets import terminal_password
 from server.demo.users import DemoUser, create_demo_users, print_demo_users
 from server.ingest.service import IngestService
 from server.ingest.settings import BrokerSettings, SettingsError
@@ -81,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"timbra run: cannot reach the broker at {broker.redacted()}", file=sys.stderr)
             return 2
         links = [] if args.no_terminals else [
-            _terminal(stack, demo, broker) for demo in live]
+            _terminal(stack, engine, demo, broker) for demo in live]
         for link, demo in zip(links, live, strict=True):
             _this_morning(engine, link, demo)
         _banner(broker, links, web, demo_users)
@@ -103,14 +105,17 @@ def _broker(args: argparse.Namespace, stack: ExitStack) -> BrokerSettings:
                           protocol=4)
 
 
-def _terminal(stack: ExitStack, demo: DemoTerminal, broker: BrokerSettings) -> Link:
+def _terminal(stack: ExitStack, engine: Engine, demo: DemoTerminal,
+              broker: BrokerSettings) -> Link:
     folder = Path("timbra-data") / "terminals"
     folder.mkdir(parents=True, exist_ok=True)
     outbox = Outbox(folder / f"{demo.code}.sqlite", demo.code)
     stack.callback(outbox.close)
     config = BrokerConfig(host=broker.host, port=broker.port,
-                          username=broker.username and f"{demo.institution}.{demo.code}",
-                          password=None, protocol="5" if broker.protocol == 5 else "3.1.1")
+                          username=terminal_username(demo.institution, demo.code),
+                          password=terminal_password(engine, folder, demo.institution,
+                                                     demo.code),
+                          protocol="5" if broker.protocol == 5 else "3.1.1")
     link = Link(outbox, institution=demo.institution, broker=config, heartbeat_seconds=15,
                 resend_seconds=10)
     link.start()
@@ -150,6 +155,10 @@ def _banner(broker: BrokerSettings, links: list[Link], web: str,
     print(f"  broker:   {broker.redacted()}")
     for link in links:
         print(f"  terminal: {link.institution}/{link.terminal} (simulated, swiping demo badges)")
+    if links and mqtt_url():
+        print("  With timbra's Mosquitto files, regenerate them once so the simulated terminals"
+              " may log in: timbra terminals mosquitto --out DIR (passwords in"
+              " timbra-data/terminals/*.password)")
     print_demo_users(web, demo_users)
     print("Day results are printed below every 10 s. Ctrl+C to stop.", flush=True)
 
