@@ -34,24 +34,38 @@ class KnownTerminal:
 
 @dataclass(frozen=True)
 class Holder:
-    """The employee a badge belongs to, with what the engine needs of them."""
+    """The employee a badge belongs to, with what the engine needs of them, and from when
+    their stamps stop counting: the badge's revocation, the employee's deactivation."""
 
     employee_id: int
     profile: str
     revoked_at: datetime | None = None
+    deactivated: bool = False
+    deactivated_at: datetime | None = None  # None when deactivated: unknown, refuse all
 
     def valid_at(self, moment: datetime) -> bool:
         """Whether a stamp taken at `moment` (terminal time) counts: a terminal that was
-        offline replays stamps taken before the badge was revoked, and they stand."""
-        return self.revoked_at is None or moment < self.revoked_at
+        offline replays stamps taken before the badge was revoked or its employee
+        deactivated (someone's last day), and they stand."""
+        if self.revoked_at is not None and moment >= self.revoked_at:
+            return False
+        if self.deactivated:
+            return self.deactivated_at is not None and moment < self.deactivated_at
+        return True
 
 
-def refusal(badge: str, holder: Holder | None) -> str:
-    """Why a stamp's badge is refused, for the office: a revoked badge still in use may be
-    a lost or stolen card. The terminal shows "unknown badge" either way."""
-    if holder is None or holder.revoked_at is None:
-        return f"unknown badge {badge}"
-    return f"unknown badge {badge} (revoked at {holder.revoked_at.isoformat()})"
+def refusal(badge: str, holder: Holder | None, moment: datetime) -> str:
+    """Why a stamp taken at `moment` is refused, for the office: a revoked badge still in
+    use may be a lost or stolen card, a deactivated employee's one may be a card never
+    handed back. The terminal shows "unknown badge" whatever the reason."""
+    why = []
+    if holder is not None:
+        if holder.revoked_at is not None and moment >= holder.revoked_at:
+            why.append(f"revoked at {holder.revoked_at.isoformat()}")
+        if holder.deactivated:
+            when = holder.deactivated_at
+            why.append("employee deactivated" + (f" at {when.isoformat()}" if when else ""))
+    return f"unknown badge {badge}" + (f" ({', '.join(why)})" if why else "")
 
 
 class Lookup:
@@ -84,8 +98,8 @@ class Lookup:
 
     def holders(self, session: Session,
                 wanted: Mapping[str, set[str]]) -> dict[tuple[str, str], Holder]:
-        """(institution, badge) -> holder for the badges that exist and belong to an active
-        employee, revoked or not: whether a stamp counts depends on its time (`valid_at`)."""
+        """(institution, badge) -> holder for the badges that exist, revoked or not, their
+        employee active or not: whether a stamp counts depends on its time (`valid_at`)."""
         if not any(wanted.values()):
             return {}
         self._drop_stale(session, wanted.keys())  # first: a change after it is seen next time
@@ -106,12 +120,15 @@ class Lookup:
         missing = badges - found.keys()
         if missing:
             rows = session.execute(
-                select(Badge.code, Employee.id, Employee.profile, Badge.revoked_at)
+                select(Badge.code, Employee.id, Employee.profile, Badge.revoked_at,
+                       Employee.active, Employee.deactivated_at)
                 .join(Employee, Employee.id == Badge.employee_id)
-                .where(Badge.institution_id == institution_id, Badge.code.in_(missing),
-                       Employee.active.is_(True)))
-            for code, employee_id, profile, revoked_at in rows:
-                found[code] = cached[code] = Holder(employee_id, profile, revoked_at)
+                .where(Badge.institution_id == institution_id, Badge.code.in_(missing)))
+            for code, employee_id, profile, revoked_at, active, deactivated_at in rows:
+                # An active employee's deactivated_at is ignored: only a deactivation counts.
+                found[code] = cached[code] = Holder(
+                    employee_id, profile, revoked_at, not active,
+                    None if active else deactivated_at)
         return found
 
     def policy(self, institution_id: str) -> Policy | None:

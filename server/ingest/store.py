@@ -98,9 +98,9 @@ def store_stamps(session: Session, lookup: Lookup, batch: Sequence[Incoming],
             continue
         holder = holders.get((item.terminal.institution_id, item.message.badge))
         if holder is None or not holder.valid_at(item.message.time):
-            reject(session, item.incoming, refusal(item.message.badge, holder), outcome,
-                   item.terminal.institution_id, item.terminal.code, item.message.seq,
-                   SHOW_UNKNOWN_BADGE)
+            reason = refusal(item.message.badge, holder, item.message.time)
+            reject(session, item.incoming, reason, outcome, item.terminal.institution_id,
+                   item.terminal.code, item.message.seq, SHOW_UNKNOWN_BADGE)
             continue
         fresh[key] = body
         rows.append(_row(lookup, item, holder, body, now, outcome))
