@@ -193,7 +193,7 @@ def test_reactivation_makes_new_stamps_count_again(
     assert statuses(outcome) == {2: "stored", 3: "stored"}
 
 
-def test_an_unchanged_directory_costs_one_revision_query_and_no_badge_query(
+def test_an_unchanged_directory_costs_one_revision_query_and_no_badge_or_rule_query(
         db_engine: sa.Engine, ids: dict[str, int]) -> None:
     lookup = Lookup()
     ingest(db_engine, lookup, stamp(1, "08:00", "S1"), stamp(2, "08:01", "B1"))
@@ -205,7 +205,7 @@ def test_an_unchanged_directory_costs_one_revision_query_and_no_badge_query(
     finally:
         sa.event.remove(db_engine, "before_cursor_execute", listener)
     assert sum("directory_revision" in s for s in seen) == 1
-    assert not any("FROM badges" in s for s in seen)
+    assert not any("FROM badges" in s or "FROM rule_versions" in s for s in seen)
 
 
 def test_recompute_evaluates_a_day_with_the_profile_changed_in_another_process(
