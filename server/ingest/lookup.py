@@ -43,7 +43,9 @@ class Holder:
     profile: str
     revoked_at: datetime | None = None
     deactivated: bool = False
-    deactivated_at: datetime | None = None  # None when deactivated: unknown, refuse all
+    # When `deactivated`, None means the time is unknown (deactivated before migration
+    # 0006): every stamp is refused, as before the column existed.
+    deactivated_at: datetime | None = None
 
     def valid_at(self, moment: datetime) -> bool:
         """Whether a stamp taken at `moment` (terminal time) counts: a terminal that was
