@@ -21,12 +21,14 @@ from server.ingest.incoming import Incoming
 from server.ingest.lookup import Lookup
 from server.ingest.recompute import recompute
 from server.ingest.store import BatchOutcome, store_stamps
+from server.office.activation import deactivate_employee, reactivate_employee
 from server.office.fees import replace_badge
 from terminals.protocol import StampMessage, topic
 
 ROME = ZoneInfo("Europe/Rome")
 NOW = datetime(2026, 3, 2, 13, 30, tzinfo=UTC)  # when the batches arrive
 REVOKED = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # 11:00 in Rome: the card was lost
+DEACTIVATED = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)  # 12:00 in Rome: Bob's last day
 
 
 @pytest.fixture
@@ -123,9 +125,10 @@ def test_the_replacement_badge_is_accepted_at_once_even_from_a_clock_a_little_be
             ids["ann"]
 
 
-def test_an_employee_deactivated_in_another_process_is_refused(
+def test_an_employee_inactive_with_no_recorded_deactivation_time_is_refused_at_any_time(
         db_engine: sa.Engine, web: sa.Engine, ids: dict[str, int]) -> None:
-    """Badges of inactive employees are refused, whatever the stamp's time."""
+    """A row made inactive with no `deactivated_at` (deactivated before migration 0006, or
+    by hand) refuses every stamp, even one taken before: nobody knows when they left."""
     lookup = Lookup()
     assert statuses(ingest(db_engine, lookup, stamp(1, "08:00", "B1"))) == {1: "stored"}
     with Session(web) as session:
@@ -133,11 +136,64 @@ def test_an_employee_deactivated_in_another_process_is_refused(
         assert bob is not None
         bob.active = False
         session.commit()
-    outcome = ingest(db_engine, lookup, stamp(2, "08:05", "B1"))
-    assert statuses(outcome) == {2: "rejected"}
+    outcome = ingest(db_engine, lookup, stamp(2, "08:05", "B1"), at(3, NOW - timedelta(
+        days=1), "B1"))
+    assert statuses(outcome) == {2: "rejected", 3: "rejected"}
+    with Session(db_engine) as session:
+        reasons = set(session.scalars(sa.select(RejectedMessage.reason)))
+    assert reasons == {"unknown badge B1 (employee deactivated)"}
 
 
-def test_an_unchanged_directory_costs_one_revision_query_and_no_badge_query(
+def set_active(web: sa.Engine, employee_id: int, active: bool, when: datetime) -> None:
+    """What the office's employee page does at `when`, committed by the web process."""
+    with Session(web) as session:
+        office = session.scalars(sa.select(User).where(User.username == "school.office")).one()
+        change = reactivate_employee if active else deactivate_employee
+        change(session, office, employee_id, reason="ultimo giorno", now=when)
+        session.commit()
+
+
+def test_a_stamp_taken_before_the_deactivation_and_replayed_after_it_is_stored(
+        db_engine: sa.Engine, web: sa.Engine, ids: dict[str, int]) -> None:
+    """Rule: a stamp counts when taken before its employee's deactivation (terminal time <
+    deactivated_at), as before a badge's revocation. Bob's last day: the office deactivates
+    him at 12:00 (Rome); the terminal, offline since 07:55, replays at 14:30 (server time):
+    08:00 and 11:59 are stored and reach his day result, 12:00 is refused with the reason,
+    by the running ingest and by a restarted one alike."""
+    lookup = Lookup()
+    ingest(db_engine, lookup, stamp(1, "07:55", "B1"))  # the running ingest caches B1
+    set_active(web, ids["bob"], False, DEACTIVATED)
+    outcome = ingest(db_engine, lookup, stamp(2, "08:00", "B1"), stamp(3, "11:59", "B1"),
+                     stamp(4, "12:00", "B1"))
+    assert statuses(outcome) == {2: "stored", 3: "stored", 4: "rejected"}
+    restarted = ingest(db_engine, Lookup(), stamp(5, "11:58", "B1"), stamp(6, "13:00", "B1"))
+    assert statuses(restarted) == {5: "stored", 6: "rejected"}
+    with Session(db_engine) as session, session.begin():
+        reasons = set(session.scalars(sa.select(RejectedMessage.reason)))
+        recompute(session, lookup, outcome.affected | restarted.affected, NOW)
+    assert reasons == {"unknown badge B1 (employee deactivated at 2026-03-02T11:00:00+00:00)"}
+    with Session(db_engine) as session:
+        seen = session.scalars(sa.select(DayResultRow.stamps_seen).where(
+            DayResultRow.employee_id == ids["bob"])).one()
+    assert seen == 4  # 07:55, 08:00, 11:58, 11:59: the last day is not lost
+
+
+def test_reactivation_makes_new_stamps_count_again(
+        db_engine: sa.Engine, web: sa.Engine, ids: dict[str, int]) -> None:
+    """Reactivating undoes a deactivation made by mistake: `deactivated_at` is cleared, so
+    the running ingest stores new stamps, and those taken in between, again."""
+    lookup = Lookup()
+    set_active(web, ids["bob"], False, DEACTIVATED)
+    assert statuses(ingest(db_engine, lookup, stamp(1, "12:30", "B1"))) == {1: "rejected"}
+    set_active(web, ids["bob"], True, DEACTIVATED + timedelta(hours=1))
+    with Session(db_engine) as session:
+        bob = session.get(Employee, ids["bob"])
+        assert bob is not None and (bob.active, bob.deactivated_at) == (True, None)
+    outcome = ingest(db_engine, lookup, stamp(2, "12:31", "B1"), stamp(3, "14:00", "B1"))
+    assert statuses(outcome) == {2: "stored", 3: "stored"}
+
+
+def test_an_unchanged_directory_costs_one_revision_query_and_no_badge_or_rule_query(
         db_engine: sa.Engine, ids: dict[str, int]) -> None:
     lookup = Lookup()
     ingest(db_engine, lookup, stamp(1, "08:00", "S1"), stamp(2, "08:01", "B1"))
@@ -149,7 +205,7 @@ def test_an_unchanged_directory_costs_one_revision_query_and_no_badge_query(
     finally:
         sa.event.remove(db_engine, "before_cursor_execute", listener)
     assert sum("directory_revision" in s for s in seen) == 1
-    assert not any("FROM badges" in s for s in seen)
+    assert not any("FROM badges" in s or "FROM rule_versions" in s for s in seen)
 
 
 def test_recompute_evaluates_a_day_with_the_profile_changed_in_another_process(

@@ -62,6 +62,7 @@ def test_deactivation_is_audited_keeps_past_stamps_and_results_and_bumps_the_dir
     w.session.expire_all()
     employee = w.session.get(Employee, ann)
     assert employee is not None and employee.active is False
+    assert employee.deactivated_at == NOW  # the ingest refuses stamps taken from then on
     assert revisions(w.session, ["school"])["school"] > before
     entry = w.session.scalars(sa.select(AuditEntry).where(
         AuditEntry.action == "employee_deactivated")).one()
@@ -83,6 +84,8 @@ def test_deactivating_an_inactive_employee_is_refused_and_reactivation_restores_
     assert "already inactive" in refused.value.english
     reactivate_employee(w.session, w.users["office"], ann, reason="riga sbagliata", now=NOW)
     w.session.commit()
+    employee = w.session.get(Employee, ann)
+    assert employee is not None and (employee.active, employee.deactivated_at) == (True, None)
     with pytest.raises(OfficeError, match="già attivo"):
         reactivate_employee(w.session, w.users["office"], ann, now=NOW)
     actions = w.session.scalars(sa.select(AuditEntry.action).where(

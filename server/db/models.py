@@ -61,6 +61,9 @@ class Employee(Base):
     part_time_percent: Mapped[int] = mapped_column(Integer, default=100)
     unit: Mapped[str | None] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When the office deactivated them (None while active, and on rows deactivated before
+    # this column existed): the ingest still accepts stamps taken before it, replayed late.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Badge(Base):

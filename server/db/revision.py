@@ -1,12 +1,17 @@
-"""The directory revision: a per-institution counter that changes with its badges and people.
+"""The directory revision: a per-institution counter that changes with its badges, its
+people and its rule files.
 
-Other processes (the ingest) cache who holds which badge; they compare this one
-integer, once per batch, to know when to read again. It is bumped in the same
-transaction as the change, so a reader never sees the change without the bump.
+Other processes (the ingest) cache who holds which badge and which rule file is in force
+(its double-swipe window, its time zone); they compare this one integer, once per batch,
+to know when to read again. It is bumped in the same transaction as the change, so a
+reader never sees the change without the bump. Rule files share the counter (its name
+predates them) because they change rarely: a rule activation also refills the badge
+cache, which costs one query, and the ingest's steady state stays one query per batch.
 
 Listening on the `Session` class catches every ORM path, present and future:
 objects flushed (`before_flush`) and ORM bulk UPDATE/DELETE statements
-(`do_orm_execute`, e.g. `session.execute(update(Badge)...)`). Only raw SQL
+(`do_orm_execute`, e.g. `session.execute(update(Badge)...)`). Uploading a draft rule
+file bumps it too (any `RuleVersion` row flushed), harmlessly. Only raw SQL
 (`text(...)` or Core statements on the tables) escapes it: such code must call
 `bump` itself.
 """
@@ -20,9 +25,10 @@ from sqlalchemy import Table, event, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.orm.attributes import get_history
 
-from server.db.models import Badge, Base, Employee
+from server.db.models import Badge, Base, Employee, RuleVersion
 
-DIRECTORY = (Badge, Employee)
+# What the ingest caches per institution; each row has an `institution_id`.
+DIRECTORY = (Badge, Employee, RuleVersion)
 INSTITUTIONS: Table = Base.metadata.tables["institutions"]
 
 
@@ -58,7 +64,7 @@ def _bump_on_flush(session: Session, flush_context: UOWTransaction, instances: A
         bump(session, touched)
 
 
-def _directory_rows(session: Session) -> Iterator[Badge | Employee]:
+def _directory_rows(session: Session) -> Iterator[Badge | Employee | RuleVersion]:
     dirty = (o for o in session.dirty if session.is_modified(o, include_collections=False))
     for group in (session.new, dirty, session.deleted):
         yield from (obj for obj in group if isinstance(obj, DIRECTORY))

@@ -1,10 +1,11 @@
 """What ingest needs to know about terminals, badges and rules, cached in memory.
 
 Terminals are cached for good (a terminal does not change institution or code).
-Badge holders are cached per institution until its `directory_revision` changes:
-every badge or employee change made anywhere (the web, the CLI, another server)
-bumps it in the same transaction, and `holders` compares it first, one small
-primary-key query per call, so a revoked badge is refused from the next batch on.
+Badge holders and the rule files in force are cached per institution until its
+`directory_revision` changes: every badge, employee or rule file change made anywhere
+(the web, the CLI, another server) bumps it in the same transaction, and `holders`
+compares it first, one small primary-key query per call, so a revoked badge is refused,
+and a rule file activated by an administrator applies, from the next batch on.
 Negative answers are not cached, so a badge issued a minute ago is found.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from server.db.models import Badge, Employee, Terminal
 from server.db.revision import revisions
 from server.ingest.seq_marks import SeqMarks
+from server.office.rules_in_force import RulesInForce
 from server.policy.load import UnknownInstitution, load_policy
 from server.policy.model import Policy
 
@@ -34,24 +36,40 @@ class KnownTerminal:
 
 @dataclass(frozen=True)
 class Holder:
-    """The employee a badge belongs to, with what the engine needs of them."""
+    """The employee a badge belongs to, with what the engine needs of them, and from when
+    their stamps stop counting: the badge's revocation, the employee's deactivation."""
 
     employee_id: int
     profile: str
     revoked_at: datetime | None = None
+    deactivated: bool = False
+    # When `deactivated`, None means the time is unknown (deactivated before migration
+    # 0006): every stamp is refused, as before the column existed.
+    deactivated_at: datetime | None = None
 
     def valid_at(self, moment: datetime) -> bool:
         """Whether a stamp taken at `moment` (terminal time) counts: a terminal that was
-        offline replays stamps taken before the badge was revoked, and they stand."""
-        return self.revoked_at is None or moment < self.revoked_at
+        offline replays stamps taken before the badge was revoked or its employee
+        deactivated (someone's last day), and they stand."""
+        if self.revoked_at is not None and moment >= self.revoked_at:
+            return False
+        if self.deactivated:
+            return self.deactivated_at is not None and moment < self.deactivated_at
+        return True
 
 
-def refusal(badge: str, holder: Holder | None) -> str:
-    """Why a stamp's badge is refused, for the office: a revoked badge still in use may be
-    a lost or stolen card. The terminal shows "unknown badge" either way."""
-    if holder is None or holder.revoked_at is None:
-        return f"unknown badge {badge}"
-    return f"unknown badge {badge} (revoked at {holder.revoked_at.isoformat()})"
+def refusal(badge: str, holder: Holder | None, moment: datetime) -> str:
+    """Why a stamp taken at `moment` is refused, for the office: a revoked badge still in
+    use may be a lost or stolen card, a deactivated employee's one may be a card never
+    handed back. The terminal shows "unknown badge" whatever the reason."""
+    why = []
+    if holder is not None:
+        if holder.revoked_at is not None and moment >= holder.revoked_at:
+            why.append(f"revoked at {holder.revoked_at.isoformat()}")
+        if holder.deactivated:
+            when = holder.deactivated_at
+            why.append("employee deactivated" + (f" at {when.isoformat()}" if when else ""))
+    return f"unknown badge {badge}" + (f" ({', '.join(why)})" if why else "")
 
 
 class Lookup:
@@ -60,8 +78,11 @@ class Lookup:
         # institution -> badge -> holder, valid while the institution's revision is as seen
         self._holders: dict[str, dict[str, Holder]] = {}
         self._revisions: dict[str, int] = {}
-        self._zones: dict[str, ZoneInfo] = {}
-        self._double_swipe: dict[tuple[str, date], int] = {}
+        # institution -> the rule files in force, read with the holders; what follows is
+        # derived from them per day, and dropped with them.
+        self._rules: dict[str, RulesInForce] = {}
+        self._zones: dict[tuple[str, date], ZoneInfo] = {}  # key: (institution, UTC date)
+        self._double_swipe: dict[tuple[str, date], int] = {}  # key: (institution, local day)
         self.seq_marks = SeqMarks()
         self.skew_s: dict[int, int] = {}  # terminal id -> last reported clock skew
         # employee id -> time of their latest stamp seen by this process, for the
@@ -84,8 +105,8 @@ class Lookup:
 
     def holders(self, session: Session,
                 wanted: Mapping[str, set[str]]) -> dict[tuple[str, str], Holder]:
-        """(institution, badge) -> holder for the badges that exist and belong to an active
-        employee, revoked or not: whether a stamp counts depends on its time (`valid_at`)."""
+        """(institution, badge) -> holder for the badges that exist, revoked or not, their
+        employee active or not: whether a stamp counts depends on its time (`valid_at`)."""
         if not any(wanted.values()):
             return {}
         self._drop_stale(session, wanted.keys())  # first: a change after it is seen next time
@@ -94,10 +115,23 @@ class Lookup:
                 for badge, holder in self._holders_of(session, institution, badges).items()}
 
     def _drop_stale(self, session: Session, institution_ids: Iterable[str]) -> None:
+        changed = set()
         for institution, revision in revisions(session, institution_ids).items():
             if self._revisions.get(institution) != revision:
                 self._holders[institution] = {}
                 self._revisions[institution] = revision
+                changed.add(institution)
+        if not changed:
+            return  # the steady state: no query beyond the revisions
+        # Read after the revisions: an activation committed in between is read now and
+        # again next batch, never missed. One query whatever changed: rule activations are
+        # rare, badge changes refill this too, which is cheap.
+        rules = RulesInForce(session, changed, fallback=self.policy)
+        for institution in changed:
+            self._rules[institution] = rules
+        for cache in (self._zones, self._double_swipe):
+            for key in [k for k in cache if k[0] in changed]:
+                del cache[key]
 
     def _holders_of(self, session: Session, institution_id: str,
                     badges: set[str]) -> dict[str, Holder]:
@@ -106,12 +140,15 @@ class Lookup:
         missing = badges - found.keys()
         if missing:
             rows = session.execute(
-                select(Badge.code, Employee.id, Employee.profile, Badge.revoked_at)
+                select(Badge.code, Employee.id, Employee.profile, Badge.revoked_at,
+                       Employee.active, Employee.deactivated_at)
                 .join(Employee, Employee.id == Badge.employee_id)
-                .where(Badge.institution_id == institution_id, Badge.code.in_(missing),
-                       Employee.active.is_(True)))
-            for code, employee_id, profile, revoked_at in rows:
-                found[code] = cached[code] = Holder(employee_id, profile, revoked_at)
+                .where(Badge.institution_id == institution_id, Badge.code.in_(missing)))
+            for code, employee_id, profile, revoked_at, active, deactivated_at in rows:
+                # An active employee's deactivated_at is ignored: only a deactivation counts.
+                found[code] = cached[code] = Holder(
+                    employee_id, profile, revoked_at, not active,
+                    None if active else deactivated_at)
         return found
 
     def policy(self, institution_id: str) -> Policy | None:
@@ -120,16 +157,26 @@ class Lookup:
         except UnknownInstitution:
             return None
 
-    def zone(self, institution_id: str) -> ZoneInfo:
-        zone = self._zones.get(institution_id)
+    def rules_on(self, institution_id: str, day: date) -> Policy | None:
+        """The rule file in force on `day`, as read at the last revision change; the
+        plugin's file for an institution `holders` has not been asked about yet."""
+        rules = self._rules.get(institution_id)
+        return rules.on(institution_id, day) if rules else self.policy(institution_id)
+
+    def zone(self, institution_id: str, moment: datetime) -> ZoneInfo:
+        """The time zone of the rules in force at `moment` (asked once per stamp). They
+        are taken on its UTC date, as the web's stamping does: the local date is what the
+        zone decides. A file that moves the institution is unlikely, but it would apply."""
+        key = (institution_id, moment.astimezone(UTC).date())
+        zone = self._zones.get(key)
         if zone is None:
-            policy = self.policy(institution_id)
-            zone = ZoneInfo(policy.timezone if policy else "Europe/Rome")
-            self._zones[institution_id] = zone
+            policy = self.rules_on(*key)
+            zone = self._zones[key] = ZoneInfo(policy.timezone if policy else "Europe/Rome")
         return zone
 
     def double_swipe_s(self, institution_id: str, day: date) -> int:
-        """The rule file's double-swipe window on `day`, in seconds (asked once per stamp)."""
+        """The double-swipe window of the rules in force on `day`, in seconds (asked once
+        per stamp: a dict lookup until the institution's revision changes)."""
         key = (institution_id, day)
         window = self._double_swipe.get(key)
         if window is None:
@@ -137,7 +184,7 @@ class Lookup:
         return window
 
     def _read_double_swipe(self, institution_id: str, day: date) -> int:
-        policy = self.policy(institution_id)
+        policy = self.rules_on(institution_id, day)
         if policy is None:
             return 0
         try:

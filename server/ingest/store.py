@@ -98,9 +98,9 @@ def store_stamps(session: Session, lookup: Lookup, batch: Sequence[Incoming],
             continue
         holder = holders.get((item.terminal.institution_id, item.message.badge))
         if holder is None or not holder.valid_at(item.message.time):
-            reject(session, item.incoming, refusal(item.message.badge, holder), outcome,
-                   item.terminal.institution_id, item.terminal.code, item.message.seq,
-                   SHOW_UNKNOWN_BADGE)
+            reason = refusal(item.message.badge, holder, item.message.time)
+            reject(session, item.incoming, reason, outcome, item.terminal.institution_id,
+                   item.terminal.code, item.message.seq, SHOW_UNKNOWN_BADGE)
             continue
         fresh[key] = body
         rows.append(_row(lookup, item, holder, body, now, outcome))
@@ -201,7 +201,7 @@ def _row(lookup: Lookup, item: _Accepted, holder: Holder, body: str, now: dateti
          outcome: BatchOutcome) -> dict[str, Any]:
     message, terminal = item.message, item.terminal
     institution = terminal.institution_id
-    local = message.time.astimezone(lookup.zone(institution))
+    local = message.time.astimezone(lookup.zone(institution, message.time))
     flags = _flags(lookup, terminal, message.time, local.date(), now)
     if _double_swipe(lookup, holder, message.time, institution, local.date()):
         flags.append("double_swipe")
@@ -238,7 +238,7 @@ def _flags(lookup: Lookup, terminal: KnownTerminal, moment: datetime, day: date,
     skew = lookup.skew_s.get(terminal.id)
     if skew is not None and abs(skew) > SKEW_LIMIT_S:
         flags.append("skewed")
-    if day < now.astimezone(lookup.zone(terminal.institution_id)).date():
+    if day < now.astimezone(lookup.zone(terminal.institution_id, now)).date():
         flags.append("late")  # replayed after its day: that day is recomputed
     return flags
 
@@ -264,7 +264,8 @@ def _flag_closed_months(session: Session, rows: list[dict[str, Any]],
 
 def _double_swipe(lookup: Lookup, holder: Holder, moment: datetime, institution: str,
                   day: date) -> bool:
-    """A second swipe of the same badge inside the rule file's window (seed 001: 1m)."""
+    """A second swipe of the same badge inside the window of the rules in force on its
+    day (seed 001's file: 1m)."""
     previous = lookup.last_swipe.get(holder.employee_id)
     if previous is None or moment >= previous:
         lookup.last_swipe[holder.employee_id] = moment

@@ -1,11 +1,13 @@
 """An employee who left (deactivated) or came back (reactivated).
 
-Deactivating sets `Employee.active = False` and nothing else: past stamps, day results,
-requests and badges stay as facts. From the commit on the ingest refuses the employee's
-badges (`server.ingest.lookup` reads active employees only and sees the change through the
-directory revision, bumped on the flush), and the users linked to the employee can no
-longer log in (`server.web.identity.may_log_in`). Reactivating undoes exactly that, for an
-office that picked the wrong row.
+Deactivating sets `Employee.active = False` and records when (`deactivated_at`), nothing
+else: past stamps, day results, requests and badges stay as facts. The ingest refuses the
+employee's stamps taken from that moment on and still accepts those taken before it, like
+a revoked badge's (`server.ingest.lookup.Holder.valid_at`): a terminal that was offline on
+someone's last day replays that day's stamps later, and they must count. A running ingest
+sees the change through the directory revision, bumped on the flush. The users linked to
+the employee can no longer log in (`server.web.identity.may_log_in`). Reactivating undoes
+exactly that (and clears `deactivated_at`), for an office that picked the wrong row.
 
 The personnel office and the administrator may do both, as both may import employees.
 Nobody deactivates the employee they log in as, which would lock them out mid-click.
@@ -18,7 +20,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from server.db.models import Employee, User
-from server.office.audit import record
+from server.office.audit import record, utcnow
 from server.office.errors import NotAllowed, OfficeError
 from server.office.people import employee_in_reach
 
@@ -28,7 +30,8 @@ MAX_REASON = 500
 
 def deactivate_employee(session: Session, actor: User, employee_id: int, *,
                         reason: str = "", now: datetime | None = None) -> Employee:
-    """Mark the employee as no longer working here; refused if already inactive."""
+    """Mark the employee as no longer working here from `now` (default: the clock), which
+    the ingest compares with each stamp's terminal time; refused if already inactive."""
     employee = _reachable(session, actor, employee_id)
     if not employee.active:
         raise OfficeError(f"{employee.number} {employee.name} è già disattivato",
@@ -64,6 +67,7 @@ def _set_active(session: Session, actor: User, employee: Employee, active: bool,
                           f"Reason too long (at most {MAX_REASON} characters)",
                           field="reason")
     employee.active = active
+    employee.deactivated_at = None if active else (now or utcnow())
     session.flush()  # bumps the directory revision (server.db.revision) in this transaction
     record(session, actor, "employee_reactivated" if active else "employee_deactivated",
            f"employee:{employee.id}",

@@ -6,7 +6,8 @@
    the rules in force and with the draft, and lists the differences per employee.
 3. `activate` puts the draft in force from the first day of a month that is not
    closed (a closed month keeps the figures it was closed with); from then on
-   `rules_in_force` gives it to the engine, the services and ingest.
+   `rules_in_force` gives it to the engine, the services and ingest (a running ingest
+   from its next batch: the activation bumps the directory revision, `server.db.revision`).
 """
 
 from __future__ import annotations
