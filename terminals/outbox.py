@@ -88,8 +88,8 @@ class Outbox:
         self.path = Path(path)
         self.terminal = terminal
         self._lock = threading.Lock()
-        # Autocommit mode: every transaction below is explicit, so nothing is left
-        # half-open by Python's implicit BEGIN.
+        # Autocommit mode: a lone statement is its own transaction and anything longer is
+        # wrapped explicitly, so nothing is left half-open by Python's implicit BEGIN.
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                    timeout=1.0)
         # One process owns the queue: the file stays locked while it is open, so a second
