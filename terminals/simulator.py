@@ -329,6 +329,14 @@ class Simulator:
             self._acked_at[(name, event.item.seq)] = time.monotonic()
             self._status[event.item.status] += 1
 
+    def acked(self) -> dict[str, set[int]]:
+        """The sequence numbers the server acknowledged so far, per terminal."""
+        seqs: dict[str, set[int]] = {}
+        with self._lock:
+            for name, seq in self._acked_at:
+                seqs.setdefault(name, set()).add(seq)
+        return seqs
+
     def pending(self) -> int:
         """Stamps still in the outboxes, over all terminals."""
         return sum(outbox.count() for outbox in self.outboxes.values())

@@ -251,6 +251,46 @@ def test_database_unavailable_for_a_while(database_rig: Rig, database: Database)
         assert "timbra.ingest WARNING database unavailable" in rig.ingest.log.read_text()
 
 
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)  # a crash: a server's
+def test_database_crashed_in_the_middle_of_a_burst(database_rig: Rig, database: Database) -> None:
+    """PostgreSQL dies (immediate stop) while the writer commits, stays down ~3 s and
+    comes back through crash recovery: a commit cut short must be retried, never acked."""
+    rig = database_rig
+    with rig.simulator() as simulator:
+        simulator.start()
+        sender = burst(simulator, 20_000)
+        wait_for(lambda: rig.stored() > 4_000, 60, "the first stamps to be stored")
+        wait_for(lambda: _writing(rig), 10, "a transaction that wrote to be open")
+        with database.down():
+            acked_at_crash = sum(len(seqs) for seqs in simulator.acked().values())
+            time.sleep(3)
+        assert acked_at_crash < 20_000, "the burst was over before the crash"
+        sender.join()
+        assert_exactly_once(rig, simulator, 20_000)
+        acked, statuses = simulator.acked(), simulator.stats().by_status
+    stored = rig.per_terminal_seqs()
+    # No terminal was told "stored" for a stamp the crash took away.
+    for code, seqs in acked.items():
+        assert seqs <= set(stored.get(code, ())), code
+    assert sum(len(seqs) for seqs in acked.values()) == 20_000
+    assert set(statuses) <= {"stored", "duplicate"}, statuses  # none refused on the way
+    assert rig.ingest.process is not None and rig.ingest.process.poll() is None
+    assert "timbra.ingest WARNING database unavailable" in rig.ingest.log.read_text()
+    # Its recompute worker (a process of its own on PostgreSQL) outlived the crash too.
+    with rig.engine.connect() as connection:
+        days = connection.scalar(sa.select(sa.func.count()).select_from(
+            sa.select(Stamp.employee_id, Stamp.local_date).distinct().subquery()))
+    wait_for(lambda: _computed_days(rig) >= (days or 0), 30, "the burst's days to be computed")
+
+
+def _writing(rig: Rig) -> bool:
+    """Some other session's transaction has written and not yet finished committing."""
+    with rig.engine.connect() as connection:
+        return bool(connection.scalar(sa.text(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()")))
+
+
 def test_broker_killed_while_the_server_is_down(rig: Rig) -> None:
     with rig.simulator() as simulator:
         simulator.start()

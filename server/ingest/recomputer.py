@@ -87,9 +87,15 @@ class Recomputer:
 
     def stamps_arriving(self) -> bool:
         """A burst in progress, seen from another process than the ingest's: some day
-        was marked in the last BURST_GAP_S. The `busy` of `timbra recompute`."""
-        with self.sessions() as session:
-            return marked_since(session, self.clock() - timedelta(seconds=BURST_GAP_S))
+        was marked in the last BURST_GAP_S. The `busy` of `timbra recompute`.
+
+        The database down: not busy, so the round that follows meets the outage inside
+        `loop`'s handler and waits PAUSE_S (an exception here would end the process)."""
+        try:
+            with self.sessions() as session:
+                return marked_since(session, self.clock() - timedelta(seconds=BURST_GAP_S))
+        except (OperationalError, InterfaceError):
+            return False
 
     def run_once(self) -> bool:
         """One round; returns whether there may be more."""
