@@ -88,6 +88,9 @@ class Lookup:
         # employee id -> time of their latest stamp seen by this process, for the
         # double-swipe flag (the engine applies the same window again when evaluating).
         self.last_swipe: dict[int, datetime] = {}
+        # Institutions whose revision changed since `take_changed` was last asked: what
+        # else derives from their rules (the terminals' keypad configs) is built again.
+        self._changed: set[str] = set()
 
     def terminal(self, session: Session, institution_id: str, code: str) -> KnownTerminal | None:
         key = (institution_id, code)
@@ -123,6 +126,7 @@ class Lookup:
                 changed.add(institution)
         if not changed:
             return  # the steady state: no query beyond the revisions
+        self._changed |= changed
         # Read after the revisions: an activation committed in between is read now and
         # again next batch, never missed. One query whatever changed: rule activations are
         # rare, badge changes refill this too, which is cheap.
@@ -132,6 +136,17 @@ class Lookup:
         for cache in (self._zones, self._double_swipe):
             for key in [k for k in cache if k[0] in changed]:
                 del cache[key]
+
+    def refresh(self, session: Session, institution_ids: Iterable[str]) -> None:
+        """Compare these institutions' revisions now, as a stamp batch does, and read their
+        rules in force again where one changed: for the keypad configs, which must follow
+        an activation when no stamp arrives."""
+        self._drop_stale(session, institution_ids)
+
+    def take_changed(self) -> set[str]:
+        """The institutions whose revision changed since the last call."""
+        changed, self._changed = self._changed, set()
+        return changed
 
     def _holders_of(self, session: Session, institution_id: str,
                     badges: set[str]) -> dict[str, Holder]:
