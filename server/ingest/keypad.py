@@ -70,6 +70,10 @@ class KeypadConfigs:
         self._days: dict[str, date] = {}  # institution -> the local date it was built for
         self._next_revisions = self._next_days = 0.0  # monotonic deadlines
 
+    def built_for(self, institution: str) -> date | None:
+        """The local date the institution's config was last built (or checked) for."""
+        return self._days.get(institution)
+
     def publish_all(self) -> None:
         """Ask for every terminal's config at the next `tick` (any thread)."""
         self._everything.set()
@@ -103,6 +107,10 @@ class KeypadConfigs:
                 institutions = set(session.scalars(select(Terminal.institution_id)))
                 self._send(session, self._build(session, institutions), None)
             self._everything.clear()  # only once done: an outage leaves it asked for
+            # Just read: the next checks are a full interval away.
+            now = time.monotonic()
+            self._next_revisions = now + self.revisions_every_s
+            self._next_days = now + self.days_every_s
             return
         now = time.monotonic()
         revisions, days = now >= self._next_revisions, now >= self._next_days
@@ -129,6 +137,7 @@ class KeypadConfigs:
     def _build(self, session: Session, institutions: set[str]) -> dict[str, bytes]:
         """Institution -> its config for the rules in force on its local date."""
         self.lookup.refresh(session, institutions)  # else `rules_on` may give the plugin's
+        self.lookup.take_changed(institutions)  # built now: not to be built again next tick
         moment = self.clock()
         built = {}
         for institution in sorted(institutions):

@@ -143,10 +143,12 @@ class Lookup:
         an activation when no stamp arrives."""
         self._drop_stale(session, institution_ids)
 
-    def take_changed(self) -> set[str]:
-        """The institutions whose revision changed since the last call."""
-        changed, self._changed = self._changed, set()
-        return changed
+    def take_changed(self, among: Iterable[str] | None = None) -> set[str]:
+        """The institutions (of `among`, all when None) whose revision changed since they
+        were last taken."""
+        taken = set(self._changed) if among is None else self._changed.intersection(among)
+        self._changed -= taken
+        return taken
 
     def _holders_of(self, session: Session, institution_id: str,
                     badges: set[str]) -> dict[str, Holder]:
