@@ -68,7 +68,9 @@ class KeypadConfigs:
         self._everything = threading.Event()
         self._sent: dict[str, bytes] = {}  # institution -> what all its terminals were sent
         self._days: dict[str, date] = {}  # institution -> the local date it was built for
+        self._stale: set[str] = set()  # institutions to build again (kept over a failure)
         self._next_revisions = self._next_days = 0.0  # monotonic deadlines
+        self._paused_until = 0.0  # after a database error
 
     def built_for(self, institution: str) -> date | None:
         """The local date the institution's config was last built (or checked) for."""
@@ -92,6 +94,7 @@ class KeypadConfigs:
         try:
             work(*args)
         except SQLAlchemyError as exc:
+            self._paused_until = time.monotonic() + self.revisions_every_s
             log.warning("keypad configs not checked (%s); trying again later",
                         type(exc).__name__)
         except Exception:
@@ -102,20 +105,21 @@ class KeypadConfigs:
             self._send(session, self._build(session, {i for i, _ in wanted}), wanted)
 
     def _tick(self) -> None:
+        now = time.monotonic()
+        if now < self._paused_until:
+            return
         if self._everything.is_set():
             with self.sessions() as session:
                 institutions = set(session.scalars(select(Terminal.institution_id)))
                 self._send(session, self._build(session, institutions), None)
             self._everything.clear()  # only once done: an outage leaves it asked for
             # Just read: the next checks are a full interval away.
-            now = time.monotonic()
             self._next_revisions = now + self.revisions_every_s
             self._next_days = now + self.days_every_s
             return
-        now = time.monotonic()
         revisions, days = now >= self._next_revisions, now >= self._next_days
-        changed = self.lookup.take_changed() & self._days.keys()  # seen by stamp batches
-        if not (changed or (self._days and (revisions or days))):
+        self._stale |= self.lookup.take_changed() & self._days.keys()  # by stamp batches
+        if not (self._stale or (self._days and (revisions or days))):
             return
         if revisions:
             self._next_revisions = now + self.revisions_every_s
@@ -124,12 +128,15 @@ class KeypadConfigs:
         with self.sessions() as session:
             if revisions:
                 self.lookup.refresh(session, list(self._days))
-                changed |= self.lookup.take_changed() & self._days.keys()
+                self._stale |= self.lookup.take_changed() & self._days.keys()
             if days:
                 moment = self.clock()
-                changed |= {i for i, day in self._days.items() if self._today(i, moment) != day}
-            if changed:
-                self._send(session, self._build(session, changed), set())
+                self._stale |= {i for i, day in self._days.items()
+                                if self._today(i, moment) != day}
+            if self._stale:
+                wanted = set(self._stale)
+                self._send(session, self._build(session, wanted), set())
+                self._stale -= wanted
 
     def _today(self, institution: str, moment: datetime) -> date:
         return moment.astimezone(self.lookup.zone(institution, moment)).date()

@@ -118,20 +118,20 @@ class Lookup:
                 for badge, holder in self._holders_of(session, institution, badges).items()}
 
     def _drop_stale(self, session: Session, institution_ids: Iterable[str]) -> None:
-        changed = set()
-        for institution, revision in revisions(session, institution_ids).items():
-            if self._revisions.get(institution) != revision:
-                self._holders[institution] = {}
-                self._revisions[institution] = revision
-                changed.add(institution)
+        changed = {institution: revision
+                   for institution, revision in revisions(session, institution_ids).items()
+                   if self._revisions.get(institution) != revision}
         if not changed:
             return  # the steady state: no query beyond the revisions
-        self._changed |= changed
         # Read after the revisions: an activation committed in between is read now and
         # again next batch, never missed. One query whatever changed: rule activations are
-        # rare, badge changes refill this too, which is cheap.
+        # rare, badge changes refill this too, which is cheap. The revisions are recorded
+        # only once it is read: a query that fails leaves them to be compared again.
         rules = RulesInForce(session, changed, fallback=self.policy)
+        self._revisions.update(changed)
+        self._changed |= changed.keys()
         for institution in changed:
+            self._holders[institution] = {}
             self._rules[institution] = rules
         for cache in (self._zones, self._double_swipe):
             for key in [k for k in cache if k[0] in changed]:
