@@ -46,6 +46,7 @@ class FakeTerminal:
         self.acks: list[AckItem] = []
         self.committed: list[int] = []  # committed_seq answers to "online"
         self.config: bytes | None = None
+        self.configs: list[bytes] = []  # every config received, the retained one first
         self.replies: list[bytes] = []
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
         self.client.on_message = self._on_message
@@ -63,6 +64,7 @@ class FakeTerminal:
                 self.committed.append(ack.committed_seq)
         elif message.topic.endswith("/config"):
             self.config = message.payload
+            self.configs.append(message.payload)
         else:
             self.replies.append(message.payload)
 

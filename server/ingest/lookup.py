@@ -88,6 +88,9 @@ class Lookup:
         # employee id -> time of their latest stamp seen by this process, for the
         # double-swipe flag (the engine applies the same window again when evaluating).
         self.last_swipe: dict[int, datetime] = {}
+        # Institutions whose revision changed since `take_changed` was last asked: what
+        # else derives from their rules (the terminals' keypad configs) is built again.
+        self._changed: set[str] = set()
 
     def terminal(self, session: Session, institution_id: str, code: str) -> KnownTerminal | None:
         key = (institution_id, code)
@@ -115,23 +118,37 @@ class Lookup:
                 for badge, holder in self._holders_of(session, institution, badges).items()}
 
     def _drop_stale(self, session: Session, institution_ids: Iterable[str]) -> None:
-        changed = set()
-        for institution, revision in revisions(session, institution_ids).items():
-            if self._revisions.get(institution) != revision:
-                self._holders[institution] = {}
-                self._revisions[institution] = revision
-                changed.add(institution)
+        changed = {institution: revision
+                   for institution, revision in revisions(session, institution_ids).items()
+                   if self._revisions.get(institution) != revision}
         if not changed:
             return  # the steady state: no query beyond the revisions
         # Read after the revisions: an activation committed in between is read now and
         # again next batch, never missed. One query whatever changed: rule activations are
-        # rare, badge changes refill this too, which is cheap.
+        # rare, badge changes refill this too, which is cheap. The revisions are recorded
+        # only once it is read: a query that fails leaves them to be compared again.
         rules = RulesInForce(session, changed, fallback=self.policy)
+        self._revisions.update(changed)
+        self._changed |= changed.keys()
         for institution in changed:
+            self._holders[institution] = {}
             self._rules[institution] = rules
         for cache in (self._zones, self._double_swipe):
             for key in [k for k in cache if k[0] in changed]:
                 del cache[key]
+
+    def refresh(self, session: Session, institution_ids: Iterable[str]) -> None:
+        """Compare these institutions' revisions now, as a stamp batch does, and read their
+        rules in force again where one changed: for the keypad configs, which must follow
+        an activation when no stamp arrives."""
+        self._drop_stale(session, institution_ids)
+
+    def take_changed(self, among: Iterable[str] | None = None) -> set[str]:
+        """The institutions (of `among`, all when None) whose revision changed since they
+        were last taken."""
+        taken = set(self._changed) if among is None else self._changed.intersection(among)
+        self._changed -= taken
+        return taken
 
     def _holders_of(self, session: Session, institution_id: str,
                     badges: set[str]) -> dict[str, Holder]:

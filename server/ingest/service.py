@@ -24,15 +24,14 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from server.db.engine import make_sessionmaker
-from server.db.models import Terminal
 from server.ingest.dirty import mark_dirty
 from server.ingest.incoming import Incoming
-from server.ingest.keypad import keypad_config
+from server.ingest.keypad import KeypadConfigs
 from server.ingest.last_stamps import last_stamps
 from server.ingest.lookup import Lookup
 from server.ingest.recomputer import Computed, Recomputer
@@ -105,6 +104,7 @@ class IngestService:
         self._last_batch = 0.0  # monotonic time of the last stamp batch
         self._threads: list[threading.Thread] = []
         self.client = self._make_client()
+        self.keypad = KeypadConfigs(self.sessions, self.lookup, clock, self._publish_retained)
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -174,7 +174,7 @@ class IngestService:
             client.subscribe([(subscription("stamp"), 1), (subscription("status"), 1),
                               (subscription("query"), 1)])
             log.info("ingest connected (session present: %s)", flags.session_present)
-            self._publish_configs()
+            self.keypad.publish_all()  # by the writer thread, the one that uses the lookup
         except Exception:
             log.exception("on_connect failed")
 
@@ -205,6 +205,7 @@ class IngestService:
 
     def _write_loop(self) -> None:
         while self._running.is_set():
+            self.keypad.tick()
             batch = self._take_batch()
             if not batch:
                 self._write_computed()
@@ -324,8 +325,8 @@ class IngestService:
             if item.topic.endswith("/query"):
                 self._answer(item)
         if outcome.came_online:
-            # A terminal added since we connected has no retained config yet.
-            self._publish_configs({parse_topic(t).terminal for t in outcome.came_online})
+            self.keypad.came_online((w.institution, w.terminal)
+                                    for w in map(parse_topic, outcome.came_online))
 
     def _answer(self, item: Incoming) -> None:
         try:
@@ -347,19 +348,7 @@ class IngestService:
     def _busy_with_stamps(self) -> bool:
         return self._inbox.qsize() > 0 or time.monotonic() - self._last_batch < 0.5
 
-    # --- retained configuration for keypads ------------------------------------------------
+    # --- retained configuration for keypads (server/ingest/keypad.py) ---------------------
 
-    def _publish_configs(self, only: set[str] | None = None) -> None:
-        with self.sessions() as session:
-            terminals = [(i, c) for i, c in session.execute(
-                select(Terminal.institution_id, Terminal.code)) if only is None or c in only]
-        configs: dict[str, bytes] = {}
-        today = self.clock().date()
-        for institution, code in terminals:
-            if institution not in configs:
-                policy = self.lookup.policy(institution)
-                if policy is None:
-                    continue
-                configs[institution] = keypad_config(policy, today).encode()
-            self.client.publish(topic(institution, code, "config"), configs[institution],
-                                qos=1, retain=True)
+    def _publish_retained(self, name: str, payload: bytes) -> None:
+        self.client.publish(name, payload, qos=1, retain=True)
