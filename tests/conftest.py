@@ -50,6 +50,15 @@ def db_engine(db_url: str) -> Iterator[sa.Engine]:
 
 
 @pytest.fixture
+def web(db_url: str, db_engine: sa.Engine) -> Iterator[sa.Engine]:
+    """A second engine on the same database, as the web process has its own: nothing
+    it does goes through the ingest's objects."""
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
 def stack() -> Iterator[ExitStack]:
     """Closes what a test opens (test clients, sessions) in reverse order."""
     with ExitStack() as opened:

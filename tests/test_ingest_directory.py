@@ -4,7 +4,6 @@ one `Lookup` for its whole life, as `timbra ingest` does."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,7 +12,6 @@ import sqlalchemy as sa
 from office_world import world
 from sqlalchemy.orm import Session
 
-from server.db import make_engine
 from server.db.directory import add_badge, add_terminal
 from server.db.models import Badge, DayResultRow, Employee, RejectedMessage, Stamp, User
 from server.db.revision import revisions
@@ -41,14 +39,6 @@ def ids(db_engine: sa.Engine) -> dict[str, int]:
         add_terminal(session, "school", "t1")
         session.commit()
         return {"ann": w.employees["ann"].id, "bob": w.employees["bob"].id}
-
-
-@pytest.fixture
-def web(db_url: str, db_engine: sa.Engine) -> Iterator[sa.Engine]:
-    """The web process's own engine: nothing it does goes through the ingest's objects."""
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def stamp(seq: int, local: str, badge: str) -> Incoming:
