@@ -39,15 +39,25 @@ def evaluate_month(
     stamps: Mapping[date, Sequence[Stamp]],
     requests: Mapping[date, Sequence[Request]] | None = None,
     opening: Opening | None = None,
+    *,
+    through: date | None = None,
 ) -> MonthResult:
+    """The month's days up to `through` (all when None) summed, with the month's rules.
+
+    Days after `through` have not happened yet: they are not evaluated (no absence,
+    no anomaly, no due in the balance); only their due adds to `due_in_month`."""
     requests = requests or {}
     opening = opening or Opening()
+    all_days = _days(year, month)
+    counted = [d for d in all_days if through is None or d <= through]
     days = [
         evaluate_day(policy, profile, day, stamps.get(day, ()), requests.get(day, ()))
-        for day in _days(year, month)
+        for day in counted
     ]
-    result = MonthResult(year, month, profile, days)
+    result = MonthResult(year, month, profile, days, through=through)
     _sum(result)
+    result.due_in_month = result.due + sum(
+        evaluate_day(policy, profile, day, (), ()).due for day in all_days[len(counted):])
     last = date(year, month, calendar.monthrange(year, month)[1])
     version = policy.version_on(last)
     _tolerance(policy, version, result)

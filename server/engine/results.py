@@ -152,6 +152,10 @@ class MonthResult:
     flags: list[Flag] = field(default_factory=list)
     deadlines: dict[str, date | datetime] = field(default_factory=dict)
     explain: list[Note] = field(default_factory=list)
+    # The last day evaluated (None: the whole month). Later days count for nothing
+    # but `due_in_month`, the due of every day of the month, shown apart.
+    through: date | None = None
+    due_in_month: int = 0
 
     def explanations(self) -> list[Explain]:
         return [note.render() for note in self.explain]
@@ -160,7 +164,9 @@ class MonthResult:
         return {
             "month": f"{self.year:04d}-{self.month:02d}",
             "profile": self.profile,
+            "through": self.through.isoformat() if self.through else None,
             **{name: getattr(self, name) for name in MINUTE_FIGURES},
+            "due_in_month": self.due_in_month,
             "meal_vouchers": self.meal_vouchers,
             "by_code": dict(self.by_code),
             "allowances": [a.to_json() for a in self.allowances],
