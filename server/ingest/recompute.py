@@ -15,27 +15,21 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from server.days.facts import (
+    STAMP_COLUMNS,
+    FactRow,
+    approved_rows,
+    engine_inputs,
+    engine_stamp,
+    in_force,
+)
 from server.db.keys import employee_days
 from server.db.models import DAY_RESULTS, Employee
 from server.db.models import Stamp as StampRow
 from server.engine import Request, Stamp, evaluate_day
-from server.engine.inputs import Direction
 from server.ingest.lookup import Lookup
 from server.ingest.store import EmployeeDay
-from server.office.engine_inputs import approved_rows, engine_inputs
 from server.office.rules_in_force import RulesInForce
-
-# What the engine needs of a stamp row; plain rows, not ORM objects, for speed.
-FactRow = Any  # a Row of COLUMNS
-COLUMNS = (StampRow.id, StampRow.employee_id, StampRow.local_date, StampRow.terminal_time,
-           StampRow.local_minute, StampRow.direction, StampRow.code, StampRow.source,
-           StampRow.void)
-
-
-def in_force(rows: Iterable[FactRow], replaced: set[int]) -> list[FactRow]:
-    """The stamps no correction replaces and that are not void, in time order."""
-    kept = [r for r in rows if not r.void and r.id not in replaced]
-    return sorted(kept, key=lambda r: (r.terminal_time, r.id))
 
 
 def evaluate_days(session: Session, lookup: Lookup, days: Iterable[EmployeeDay],
@@ -51,7 +45,7 @@ def evaluate_days(session: Session, lookup: Lookup, days: Iterable[EmployeeDay],
     profiles = dict(session.execute(
         select(Employee.id, Employee.profile).where(Employee.id.in_(wanted))).all())
     all_days = set().union(*wanted.values())
-    stamps = list(session.execute(select(*COLUMNS).where(
+    stamps = list(session.execute(select(*STAMP_COLUMNS).where(
         StampRow.employee_id.in_(wanted), StampRow.local_date.in_(all_days))))
     replaced: set[int] = {r for r in session.scalars(select(StampRow.replaces_id).where(
         StampRow.replaces_id.in_([s.id for s in stamps]))) if r is not None} if stamps else set()
@@ -83,7 +77,7 @@ def evaluate_days(session: Session, lookup: Lookup, days: Iterable[EmployeeDay],
 def _evaluate(policy: Any, profile: str, employee_id: int, day: date,
               rows: list[FactRow], now: datetime, declared: list[Stamp] | None = None,
               requests: list[Request] | None = None) -> dict[str, Any] | None:
-    stamps = [Stamp(r.local_minute, _direction(r.direction), r.code, r.source) for r in rows]
+    stamps = [engine_stamp(r) for r in rows]
     stamps += declared or []
     try:
         result = evaluate_day(policy, profile, day, stamps, requests or [])
@@ -110,10 +104,3 @@ def recompute(session: Session, lookup: Lookup, days: Iterable[EmployeeDay],
     """Evaluate and store in the caller's transaction; returns how many were stored."""
     return store_results(session, evaluate_days(session, lookup, days, now))
 
-
-def _direction(text: str | None) -> Direction | None:
-    if text == "in":
-        return "in"
-    if text == "out":
-        return "out"
-    return None

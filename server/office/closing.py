@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from server.days.month import month_bounds
 from server.db.models import Employee, MonthClose, User
 from server.office.audit import record, utcnow
 from server.office.errors import NotFound, OfficeError
 from server.office.people import require_office
 from server.office.refresh import refresh_days
 from server.office.rules_in_force import policy_on
-from server.office.summary import month_bounds
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.days.facts import approved_rows
 from server.db.models import Employee, Stamp, User
 from server.office.audit import record, utcnow
-from server.office.engine_inputs import approved_rows
 from server.office.errors import NotFound, OfficeError
 from server.office.month_lock import ensure_open
 from server.office.people import employee_in_reach, employee_visible, require_office

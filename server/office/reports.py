@@ -153,6 +153,8 @@ def employee_month_pdf(summary: MonthSummary) -> bytes:
     pdf.ln(3)
     pdf.set_font("Helvetica", "", 9)
     lines = [
+        (f"Totali fino al {r.through:%d/%m/%Y}" if r.through else "Nessun giorno concluso")
+        + f"  (dovuto nel mese {hours(r.due_in_month)})",
         f"Lavorato {hours(r.worked)}  Dovuto {hours(r.due)}  Saldo {hours(r.balance)}",
         f"Straordinario retribuito {hours(r.overtime_paid)}  a recupero "
         f"{hours(r.overtime_banked)}  Buoni pasto {r.meal_vouchers}",

@@ -1,23 +1,30 @@
-"""The employee's month (cartellino), day by day, from the stored day results and stamps.
+"""The employee's month (cartellino), day by day: `server.days.month` computes it (the
+same computation as the summaries, the reports and the month close), this module lays it
+out for the page and the API.
 
 Every figure carries the explanation steps that made it, as the engine wrote them
-(`rule` as written, `source` as file:line), so the page and the API can show why.
+(`rule` as written, `source` as file:line), so the page and the API can show why. Every
+stamp that counts is listed with its source (terminal, web, app, a correction, a declared
+missed stamp); a corrected original stays, struck through.
 """
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.db.models import DayResultRow, Employee
-from server.db.models import Stamp as StampRow
-from server.ingest.recompute import in_force
+from server.days.facts import ShownStamp
+from server.days.month import PersonMonth, month_bounds
+from server.db.models import Employee
+from server.engine import DayResult
+from server.office.rules_in_force import RulesInForce
+from server.office.summary import months_of
 
+# How a person reads where a stamp came from.
+SOURCE_LABELS = {"terminal": "terminale", "web": "postazione web", "app": "app",
+                 "manual": "correzione dell'ufficio", "declared": "dichiarata (omessa timbratura)"}
 WEEKDAYS = ("lun", "mar", "mer", "gio", "ven", "sab", "dom")
 # Which explanation steps belong to which figure of the page; the rest go under "other".
 FIGURE_STEPS: dict[str, tuple[str, ...]] = {
@@ -42,9 +49,10 @@ class StampView:
     time: str  # HH:MM local, as stamped (rounding is an explanation step)
     direction: str | None
     code: str | None
-    source: str  # terminal, web, app, manual
+    source: str  # terminal, web, app, manual (a correction), declared (a missed stamp)
     flags: list[str]
     corrected: bool  # a correction that replaced an earlier stamp
+    in_force: bool = True  # False: replaced or voided by a correction, shown struck through
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,8 @@ class AnomalyView:
 class DayView:
     date: str
     weekday: str
-    computed: bool  # False: no day result (no stamps and nothing due, or not yet computed)
+    computed: bool  # evaluated: a past day (today and later days are not, yet)
+    state: str = "past"  # past, today (in progress: not in the totals), future, gone
     worked: int = 0  # minutes
     due: int = 0
     balance: int = 0
@@ -78,11 +87,14 @@ class MonthView:
     month: str  # YYYY-MM
     previous: str
     next: str
-    worked: int
+    worked: int  # the totals count the days up to `through`
     due: int
     balance: int
     meal_vouchers: int
     anomalies: int
+    due_in_month: int  # the whole month's due, days still to come included
+    through: str | None  # the last day counted (ISO); None when no day is yet
+    today: str
     days: list[DayView]
 
 
@@ -98,74 +110,68 @@ def parse_month(text: str | None, today: date) -> tuple[int, int]:
 
 
 def month_view(session: Session, employee: Employee, year: int, month: int,
-               today: date) -> MonthView:
-    first = date(year, month, 1)
-    last = date(year, month, calendar.monthrange(year, month)[1])
-    results = {row.day: row for row in session.scalars(select(DayResultRow).where(
-        DayResultRow.employee_id == employee.id, DayResultRow.day.between(first, last)))}
-    stamps = _stamps(session, employee.id, first, last)
-    days = [_day(date.fromordinal(n), results.get(date.fromordinal(n)),
-                 stamps.get(date.fromordinal(n), []), today)
-            for n in range(first.toordinal(), last.toordinal() + 1)]
-    before = first.replace(day=1).toordinal() - 1
-    after = last.toordinal() + 1
+               now: datetime | None = None) -> MonthView:
+    rules = RulesInForce(session, [employee.institution_id])
+    person = months_of(session, rules, [employee], year, month, now=now,
+                       shown=True)[employee.id]
+    return layout(person)
+
+
+def layout(person: PersonMonth) -> MonthView:
+    """The page's and the API's view of a computed month."""
+    result, employee = person.result, person.employee
+    first, last = month_bounds(result.year, result.month)
+    evaluated = {d.day: d for d in result.days}
+    days = []
+    for n in range(first.toordinal(), last.toordinal() + 1):
+        day = date.fromordinal(n)
+        state = person.state_of(day)
+        shown = [_stamp(s) for s in person.shown.get(day, [])]
+        found = evaluated.get(day) if state == "past" else (
+            person.in_progress if state == "today" else None)
+        days.append(_day(day, state, found, shown, person.today))
+    before = date.fromordinal(first.toordinal() - 1)
+    after = date.fromordinal(last.toordinal() + 1)
+    through = result.days[-1].day.isoformat() if result.days else None
     return MonthView(
         employee_id=employee.id, employee_number=employee.number, employee_name=employee.name,
-        month=f"{year:04d}-{month:02d}", previous=date.fromordinal(before).strftime("%Y-%m"),
-        next=date.fromordinal(after).strftime("%Y-%m"),
-        worked=sum(d.worked for d in days), due=sum(d.due for d in days),
-        balance=sum(d.balance for d in days),
-        meal_vouchers=sum(1 for d in days if d.meal_voucher),
-        anomalies=sum(len(d.anomalies) for d in days), days=days)
+        month=f"{result.year:04d}-{result.month:02d}", previous=before.strftime("%Y-%m"),
+        next=after.strftime("%Y-%m"), worked=result.worked, due=result.due,
+        balance=result.balance, meal_vouchers=result.meal_vouchers,
+        anomalies=len(result.anomalies), due_in_month=result.due_in_month, through=through,
+        today=person.today.isoformat(), days=days)
 
 
-def _stamps(session: Session, employee_id: int, first: date,
-            last: date) -> dict[date, list[StampView]]:
-    rows = list(session.execute(select(
-        StampRow.id, StampRow.employee_id, StampRow.local_date, StampRow.terminal_time,
-        StampRow.local_minute, StampRow.direction, StampRow.code, StampRow.source,
-        StampRow.void, StampRow.flags, StampRow.replaces_id).where(
-        StampRow.employee_id == employee_id, StampRow.local_date.between(first, last))))
-    replaced = {r.replaces_id for r in rows if r.replaces_id is not None}
-    out: dict[date, list[StampView]] = {}
-    for r in in_force(rows, replaced):
-        out.setdefault(r.local_date, []).append(StampView(
-            time=f"{r.local_minute // 60:02d}:{r.local_minute % 60:02d}",
-            direction=r.direction, code=r.code, source=r.source,
-            flags=[f for f in (r.flags or "").split(",") if f],
-            corrected=r.replaces_id is not None))
-    return out
+def _stamp(s: ShownStamp) -> StampView:
+    return StampView(time=s.time, direction=s.direction, code=s.code, source=s.source,
+                     flags=list(s.flags), corrected=s.corrects, in_force=s.in_force)
 
 
-def _day(day: date, row: DayResultRow | None, stamps: list[StampView], today: date) -> DayView:
+def _day(day: date, state: str, result: DayResult | None, stamps: list[StampView],
+         today: date) -> DayView:
     weekday = WEEKDAYS[day.weekday()]
-    if row is None:
-        return DayView(date=day.isoformat(), weekday=weekday, computed=False, stamps=stamps)
-    data: dict[str, Any] = row.data or {}
-    steps = [Step(str(e.get("rule", "")), str(e.get("source", "")), str(e.get("figure", "")),
-                  str(e.get("detail", ""))) for e in data.get("explain", [])]
+    if result is None:
+        return DayView(date=day.isoformat(), weekday=weekday, computed=False, state=state,
+                       stamps=stamps)
     explain: dict[str, list[Step]] = {figure: [] for figure in FIGURE_STEPS}
     explain["other"] = []
-    for step in steps:
-        home = next((f for f, names in FIGURE_STEPS.items() if step.figure in names), "other")
-        explain[home].append(step)
-    anomalies = [AnomalyView(str(a.get("code", "")), str(a.get("message", "")),
-                             a.get("fix_by"), _overdue(a.get("fix_by"), today))
-                 for a in data.get("anomalies", [])]
-    return DayView(date=day.isoformat(), weekday=weekday, computed=True, worked=row.worked,
-                   due=row.due, balance=row.balance,
-                   meal_voucher=bool(data.get("meal_voucher")),
-                   by_code={str(k): int(v) for k, v in (data.get("by_code") or {}).items()},
+    for e in result.explanations():
+        home = next((f for f, names in FIGURE_STEPS.items() if e.figure in names), "other")
+        explain[home].append(Step(e.rule, e.source, e.figure, e.detail))
+    # Today's anomalies are not anomalies yet: the day is still going on.
+    anomalies = [] if state == "today" else [
+        AnomalyView(a.code, a.message, a.fix_by.isoformat() if a.fix_by else None,
+                    _overdue(a.fix_by, today)) for a in result.anomalies]
+    return DayView(date=day.isoformat(), weekday=weekday, computed=state == "past",
+                   state=state, worked=result.worked, due=result.due, balance=result.balance,
+                   meal_voucher=result.meal_voucher, by_code=dict(result.by_code),
                    stamps=stamps, anomalies=anomalies, explain=explain)
 
 
-def _overdue(fix_by: Any, today: date) -> bool:
-    if not isinstance(fix_by, str) or len(fix_by) < 10:
+def _overdue(fix_by: date | datetime | None, today: date) -> bool:
+    if fix_by is None:
         return False
-    try:
-        return date.fromisoformat(fix_by[:10]) < today
-    except ValueError:
-        return False
+    return (fix_by.date() if isinstance(fix_by, datetime) else fix_by) < today
 
 
 def hours(minutes: int) -> str:

@@ -24,8 +24,8 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.days.facts import in_force
 from server.db.models import Stamp
-from server.ingest.recompute import in_force
 from server.office.errors import NotAllowed, OfficeError
 from server.office.month_lock import ensure_open
 from server.office.refresh import refresh_days

@@ -12,7 +12,7 @@ from litestar.response import Template
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.scope import visible_employee
-from server.web.timecard import MonthView, month_view, parse_month
+from server.web.timecard import SOURCE_LABELS, MonthView, month_view, parse_month
 
 READERS = allow(EMPLOYEE, MANAGER, OFFICE)
 
@@ -24,7 +24,7 @@ def _month(db: DbSession, user: AuthUser, employee_id: int, month: str | None) -
         year, number = parse_month(month, today)
     except ValueError:
         raise ValidationException("month: use YYYY-MM / mese: usare AAAA-MM") from None
-    return month_view(db, employee, year, number, today)
+    return month_view(db, employee, year, number)
 
 
 @get("/timecard", opt=READERS, sync_to_thread=True)
@@ -45,7 +45,8 @@ def employee_timecard(db: DbSession, user: AuthUser, employee_id: FromPath[int],
 
 def _page(view: MonthView, *, own: bool) -> Template:
     base = "/timecard" if own else f"/timecard/{view.employee_id}"
-    return Template("timecard.html", context={"view": view, "base": base})
+    return Template("timecard.html", context={"view": view, "base": base,
+                                                  "source_labels": SOURCE_LABELS})
 
 
 @get("/api/v1/timecard/{employee_id:int}", opt=READERS, sync_to_thread=True)

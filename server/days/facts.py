@@ -1,0 +1,148 @@
+"""The engine's inputs read from the database: the one loader of them.
+
+- the stamps in force: no correction replaces them and they are not void, in time order;
+- approved missed stamps ("declared") join them as stamps;
+- approved justifications are engine `Request`s over their span, or the whole day;
+- an approved overtime request is the authorisation its code needs: a `Request` with the
+  code and an empty span, which clears `needs_approval` without crediting anything.
+
+`shown` keeps, beside the engine's view, every stamp as a person reads it on the
+timecard: a corrected original struck through next to its correction, a declared stamp
+with its source.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.db.models import Request as RequestRow
+from server.db.models import Stamp as StampRow
+from server.engine.inputs import Direction, Request, Stamp
+
+Key = tuple[int, date]  # (employee id, day)
+FactRow = Any  # a Row of STAMP_COLUMNS: plain rows, not ORM objects, for speed
+STAMP_COLUMNS = (StampRow.id, StampRow.employee_id, StampRow.local_date,
+                 StampRow.terminal_time, StampRow.local_minute, StampRow.direction,
+                 StampRow.code, StampRow.source, StampRow.void)
+REQUEST_COLUMNS = (RequestRow.id, RequestRow.employee_id, RequestRow.day, RequestRow.kind,
+                   RequestRow.code, RequestRow.start_minute, RequestRow.end_minute,
+                   RequestRow.direction)
+
+
+@dataclass(frozen=True)
+class ShownStamp:
+    """A stamp as the timecard shows it."""
+
+    minute: int  # local minutes since midnight, as stamped
+    direction: str | None
+    code: str | None
+    source: str  # terminal, web, app, manual (a correction), declared (a missed stamp)
+    flags: tuple[str, ...] = ()
+    in_force: bool = True  # False: replaced by a correction or voided, shown struck through
+    corrects: bool = False  # a correction that replaced an earlier stamp
+
+    @property
+    def time(self) -> str:
+        return f"{self.minute // 60:02d}:{self.minute % 60:02d}"
+
+
+@dataclass
+class Facts:
+    stamps: dict[Key, list[Stamp]] = field(default_factory=lambda: defaultdict(list))
+    requests: dict[Key, list[Request]] = field(default_factory=lambda: defaultdict(list))
+    shown: dict[Key, list[ShownStamp]] = field(default_factory=lambda: defaultdict(list))
+
+
+def in_force(rows: Iterable[FactRow], replaced: set[int]) -> list[FactRow]:
+    """The stamps no correction replaces and that are not void, in time order."""
+    kept = [r for r in rows if not r.void and r.id not in replaced]
+    return sorted(kept, key=lambda r: (r.terminal_time, r.id))
+
+
+def engine_stamp(row: FactRow) -> Stamp:
+    return Stamp(row.local_minute, direction(row.direction), row.code, row.source)
+
+
+def load_facts(session: Session, employee_ids: Collection[int], first: date, last: date, *,
+               shown: bool = False) -> Facts:
+    """Everything the engine needs for these employees' days from `first` to `last`."""
+    facts = Facts()
+    if not employee_ids:
+        return facts
+    columns = STAMP_COLUMNS + ((StampRow.flags, StampRow.replaces_id) if shown else ())
+    rows = list(session.execute(select(*columns).where(
+        StampRow.employee_id.in_(employee_ids), StampRow.local_date.between(first, last))))
+    # A correction lives on the day it corrects, so its row is among these.
+    replaced = {r for r in session.scalars(select(StampRow.replaces_id).where(
+        StampRow.employee_id.in_(employee_ids), StampRow.local_date.between(first, last)))
+        if r is not None}
+    for row in in_force(rows, replaced):
+        facts.stamps[(row.employee_id, row.local_date)].append(engine_stamp(row))
+    if shown:
+        _show_rows(facts, rows, replaced)
+    approved = approved_rows(session, employee_ids, between=(first, last))
+    requests, declared = engine_inputs(approved)
+    facts.requests.update(requests)
+    for key, extra in declared.items():
+        facts.stamps[key].extend(extra)
+        if shown:
+            facts.shown[key].extend(ShownStamp(s.minute, s.direction, s.code, "declared")
+                                    for s in extra)
+            facts.shown[key].sort(key=lambda s: s.minute)
+    return facts
+
+
+def _show_rows(facts: Facts, rows: list[FactRow], replaced: set[int]) -> None:
+    for row in sorted(rows, key=lambda r: (r.local_minute, r.terminal_time, r.id)):
+        facts.shown[(row.employee_id, row.local_date)].append(ShownStamp(
+            row.local_minute, row.direction, row.code, row.source,
+            tuple(f for f in (row.flags or "").split(",") if f),
+            in_force=not row.void and row.id not in replaced,
+            corrects=row.replaces_id is not None))
+
+
+def approved_rows(session: Session, employee_ids: Collection[int], *,
+                  days: Collection[date] | None = None,
+                  between: tuple[date, date] | None = None) -> list[Any]:
+    """Approved requests of these employees on `days` or in `between` (inclusive)."""
+    if not employee_ids:
+        return []
+    stmt = select(*REQUEST_COLUMNS).where(RequestRow.employee_id.in_(employee_ids),
+                                          RequestRow.state == "approved")
+    if days is not None:
+        stmt = stmt.where(RequestRow.day.in_(days))
+    if between is not None:
+        stmt = stmt.where(RequestRow.day >= between[0], RequestRow.day <= between[1])
+    return list(session.execute(stmt.order_by(RequestRow.id)))
+
+
+def engine_inputs(rows: Collection[Any]) -> tuple[dict[Key, list[Request]],
+                                                  dict[Key, list[Stamp]]]:
+    """(requests, declared stamps) per employee-day."""
+    requests: dict[Key, list[Request]] = defaultdict(list)
+    declared: dict[Key, list[Stamp]] = defaultdict(list)
+    for row in rows:
+        key = (row.employee_id, row.day)
+        if row.kind == "missed_stamp" and row.start_minute is not None:
+            declared[key].append(Stamp(row.start_minute, direction(row.direction), row.code,
+                                       "declared"))
+        elif row.kind == "overtime" and row.code:
+            requests[key].append(Request(row.code, 0, 0))
+        elif row.kind == "justification" and row.code:
+            requests[key].append(Request(row.code, row.start_minute, row.end_minute))
+    return requests, declared
+
+
+def direction(text: str | None) -> Direction | None:
+    if text == "in":
+        return "in"
+    if text == "out":
+        return "out"
+    return None

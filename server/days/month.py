@@ -1,0 +1,171 @@
+"""The month a person sees: the one computation every page, API, report and the month
+close read.
+
+For each employee: the stamps in force (corrections applied, approved missed stamps
+included) and the approved requests, evaluated by the engine with the rules in force on
+each day. Days that have not happened yet are not evaluated: no absence, no anomaly and
+no due in the month-to-date figures; the month's whole due is `result.due_in_month`.
+Today is "in progress": evaluated apart (`in_progress`), counted once it is over. Days
+after an employee's deactivation are not due either.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.days.facts import Facts, ShownStamp, load_facts
+from server.db.models import Employee
+from server.db.models import Request as RequestRow
+from server.engine import DayResult, MonthResult, evaluate_day, evaluate_month
+from server.engine.month import Opening
+from server.policy.model import Policy
+
+
+class PolicySource(Protocol):
+    def on(self, institution_id: str, day: date) -> Policy | None: ...
+
+
+class MonthUnavailable(LookupError):
+    """No rules in force, or the employee's profile missing from them."""
+
+    def __init__(self, italian: str, english: str) -> None:
+        super().__init__(english)
+        self.italian, self.english = italian, english
+
+
+@dataclass
+class PersonMonth:
+    employee: Employee
+    result: MonthResult  # the days up to `result.through`, summed
+    today: date  # the institution's local date when computed
+    in_progress: DayResult | None = None  # today, when it falls in the month
+    last_day: date | None = None  # a deactivated employee's last day
+    shown: dict[date, list[ShownStamp]] = field(default_factory=dict)
+    pending_requests: int = 0
+
+    def state_of(self, day: date) -> str:
+        """past (evaluated), today (in progress), future, or gone (after deactivation)."""
+        if self.last_day is not None and day > self.last_day:
+            return "gone"
+        if day == self.today:
+            return "today"
+        return "future" if day > self.today else "past"
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def person_months(session: Session, rules: PolicySource, employees: Collection[Employee],
+                  year: int, month: int, *, now: datetime | None = None,
+                  with_opening: bool = False, shown: bool = False,
+                  ) -> dict[int, PersonMonth]:
+    """The month of each employee, read in a few queries whatever their number.
+
+    `with_opening` also evaluates the year's earlier months (allowances used before);
+    `shown` keeps every stamp as the timecard shows it; both cost more reading."""
+    if not employees:
+        return {}
+    now = now or datetime.now(UTC)
+    first, last = month_bounds(year, month)
+    start = date(year, 1, 1) if with_opening else first
+    ids = [e.id for e in employees]
+    facts = load_facts(session, ids, start, last, shown=shown)
+    pending = _pending(session, ids, first, last) if shown else {}
+    out: dict[int, PersonMonth] = {}
+    for employee in employees:
+        policy = _policy(rules, employee, first)
+        zone = ZoneInfo(policy.timezone)
+        today = now.astimezone(zone).date()
+        last_day = (employee.deactivated_at.astimezone(zone).date()
+                    if not employee.active and employee.deactivated_at else None)
+        opening = _opening(rules, employee, year, month, facts, today, last_day, policy) \
+            if with_opening else None
+        result = _month(policy, employee, year, month, facts, opening,
+                        _through(today, last_day, last))
+        progress = None
+        if first <= today <= last and (last_day is None or today <= last_day):
+            progress = _day(policy, employee, today, facts)
+        out[employee.id] = PersonMonth(
+            employee, result, today, progress, last_day,
+            {d: facts.shown[(employee.id, d)] for d in _days(first, last)
+             if (employee.id, d) in facts.shown},
+            pending.get(employee.id, 0))
+    return out
+
+
+def _through(today: date, last_day: date | None, month_last: date) -> date:
+    """The last day that counts: yesterday, the month's end or the last day employed."""
+    through = min(month_last, today - timedelta(days=1))
+    return min(through, last_day) if last_day is not None else through
+
+
+def _policy(rules: PolicySource, employee: Employee, day: date) -> Policy:
+    policy = rules.on(employee.institution_id, day)
+    if policy is None:
+        raise MonthUnavailable(f"Nessuna regola per {employee.institution_id}",
+                               f"No rules for {employee.institution_id}")
+    return policy
+
+
+def _opening(rules: PolicySource, employee: Employee, year: int, month: int, facts: Facts,
+             today: date, last_day: date | None, policy: Policy) -> Opening:
+    used: dict[str, int] = defaultdict(int)
+    for earlier in range(1, month):
+        before = _month(rules.on(employee.institution_id, date(year, earlier, 1)) or policy,
+                        employee, year, earlier, facts, None,
+                        _through(today, last_day, month_bounds(year, earlier)[1]))
+        for allowance in before.allowances:
+            used[allowance.name] += allowance.used
+    return Opening(allowance_used=dict(used))
+
+
+def _month(policy: Policy, employee: Employee, year: int, month: int, facts: Facts,
+           opening: Opening | None, through: date) -> MonthResult:
+    days = [d for d in _days(*month_bounds(year, month)) if d <= through]
+    key = employee.id
+    try:
+        return evaluate_month(
+            policy, employee.profile, year, month,
+            {d: facts.stamps[(key, d)] for d in days if (key, d) in facts.stamps},
+            {d: facts.requests[(key, d)] for d in days if (key, d) in facts.requests},
+            opening, through=through)
+    except LookupError:
+        raise _missing(employee, year, month) from None
+
+
+def _day(policy: Policy, employee: Employee, day: date, facts: Facts) -> DayResult:
+    key = (employee.id, day)
+    try:
+        return evaluate_day(policy, employee.profile, day, facts.stamps.get(key, ()),
+                            facts.requests.get(key, ()))
+    except LookupError:
+        raise _missing(employee, day.year, day.month) from None
+
+
+def _missing(employee: Employee, year: int, month: int) -> MonthUnavailable:
+    return MonthUnavailable(
+        f"{employee.name}: profilo '{employee.profile}' o regole mancanti nel "
+        f"{month:02d}/{year}",
+        f"{employee.name}: profile '{employee.profile}' or rules missing in "
+        f"{year}-{month:02d}")
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _pending(session: Session, ids: list[int], first: date, last: date) -> dict[int, int]:
+    return dict(session.execute(
+        select(RequestRow.employee_id, func.count()).where(
+            RequestRow.employee_id.in_(ids), RequestRow.state == "pending",
+            RequestRow.day.between(first, last)).group_by(RequestRow.employee_id)).all())
