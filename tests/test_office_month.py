@@ -244,3 +244,29 @@ def test_a_step_that_fails_midway_is_rolled_back_and_the_resume_evaluates_everyo
     assert stored is not None and stored.worked == hm("07:12")
     figures = {f.number: f for f in closing.close_figures(w.session, office, *APRIL)}
     assert figures["BOB"].worked == hm("07:12") and "DAN" not in figures
+
+
+def test_a_reopened_month_closed_again_takes_a_new_snapshot(school: World) -> None:
+    w, office = school, school.users["office"]
+    closing.close_month(w.session, office, *APRIL, now=AFTER_APRIL, reason=ABSENT)
+    closing.reopen(w.session, office, *APRIL, "timbratura persa", now=AFTER_APRIL)
+    w.stamps("ann", date(2026, 4, 7), "in 07:30, out 14:42")
+    w.employees["cat"].active = False
+    w.session.commit()
+    final = closing.close_month(w.session, office, *APRIL, now=AFTER_APRIL, reason=ABSENT)
+    assert (final.state, final.done, final.total) == ("closed", 2, 2)
+    figures = {f.number: f.worked for f in closing.close_figures(w.session, office, *APRIL)}
+    assert figures == {"ANN": hm("07:12"), "BOB": 0}
+    assert set(w.session.scalars(sa.select(MonthCloseEntry.evaluations))) == {1}
+
+
+def test_a_close_left_closing_without_a_snapshot_takes_it_at_the_resume(
+        school: World) -> None:
+    """A month an older version left "closing" (before migration 0007) has no entries."""
+    w, office = school, school.users["office"]
+    closing.begin_close(w.session, office, *APRIL, reason=ABSENT, now=AFTER_APRIL)
+    w.session.execute(sa.delete(MonthCloseEntry))
+    w.session.commit()
+    final = closing.close_month(w.session, office, *APRIL, now=AFTER_APRIL)
+    assert (final.state, final.done, final.total) == ("closed", 3, 3)
+    assert len(closing.close_figures(w.session, office, *APRIL)) == 3
