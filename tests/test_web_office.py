@@ -108,8 +108,8 @@ def test_closing_a_month_shows_progress_then_refuses_requests_and_reopen_is_audi
     employee = signed_in(world, stack, "university", "employee")
     month = last_month()
     day = plain_days(employee, world.employees[("university", "self_employee")])[0]["date"]
-    started = office.post("/office/close", data=form(office, month=month),
-                          follow_redirects=False)
+    started = office.post("/office/close", data=form(
+        office, month=month, reason="assenze del demo da giustificare"), follow_redirects=False)
     assert started.status_code == 303
     page = office.get(started.headers["location"]).text
     assert '<progress id="close-bar"' in page
@@ -141,6 +141,59 @@ def test_closing_a_month_shows_progress_then_refuses_requests_and_reopen_is_audi
     assert employee.post("/api/v1/requests", json={
         "kind": "justification", "day": day, "code": "20", "start": "18:00", "end": "19:00"},
         headers=json_headers(employee)).status_code == 201
+
+
+def test_the_precheck_lists_what_is_open_and_the_close_needs_a_reason_for_it(
+        world: World, stack: ExitStack) -> None:
+    """Seed 002: "La mancata giustificazione delle giornate in anomalia non consente: ...
+    la chiusura del mese"; a pending request could no longer be decided once it locks."""
+    office = signed_in(world, stack, "university", "office")
+    employee = signed_in(world, stack, "university", "employee")
+    month, me = last_month(), world.employees[("university", "self_employee")]
+    day = plain_days(employee, me)[0]["date"]
+    filed = employee.post("/api/v1/requests", json={
+        "kind": "justification", "day": day, "code": "20", "start": "18:00", "end": "19:00"},
+        headers=json_headers(employee))
+    assert filed.status_code == 201
+    check = office.get(f"/api/v1/closes/{month}/precheck").json()
+    mine = next(e for e in check["employees"] if e["employee_id"] == me)
+    timecard = office.get(f"/api/v1/summaries/{me}?month={month}").json()
+    assert mine["pending_requests"] == 1 == timecard["pending_requests"]
+    assert mine["open_anomalies"] == len(timecard["anomalies"])
+    assert check["pending_requests"] == sum(e["pending_requests"] for e in check["employees"])
+    assert not check["clear"]
+    page = office.get(f"/office/close/check?month={month}").text
+    assert 'id="precheck-list"' in page and f"{mine['number']} · {mine['name']}" in page
+    assert 'name="reason" required' in page
+    # A forged form without the reason (the page requires it): refused, nothing changes.
+    refused = office.post("/office/close", data=form(office, month=month, reason=""))
+    assert refused.status_code == 400 and "indica il motivo" in refused.text
+    assert 'id="precheck-list"' in refused.text  # back on the list, with the error
+    too_long = office.post("/office/close", data=form(office, month=month, reason="x" * 501))
+    assert too_long.status_code == 400 and "500 caratteri" in too_long.text
+    assert office.get(f"/api/v1/closes/{month}").json()["state"] is None
+    with Session(world.engine) as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "month_close_started")) == 0
+    started = office.post("/office/close", data=form(
+        office, month=month, reason="paghe in scadenza: le anomalie restano al responsabile"),
+        follow_redirects=False)
+    assert started.status_code == 303
+    _wait_closed(office, month)
+    with Session(world.engine) as session:
+        entry = session.scalar(sa.select(AuditEntry).where(
+            AuditEntry.action == "month_close_started",
+            AuditEntry.institution_id == "university"))
+    assert entry is not None and entry.detail["reason"].startswith("paghe in scadenza")
+    assert (entry.detail["pending_requests"], entry.detail["open_anomalies"]) == (
+        check["pending_requests"], check["open_anomalies"])
+    # Closed: the page shows the figures the close stored, the same as the API's.
+    figures = office.get(f"/api/v1/closes/{month}/figures").json()
+    stored = next(f for f in figures if f["employee_id"] == me)
+    assert (stored["worked"], stored["due"], stored["balance"], stored["anomalies"]) == (
+        timecard["worked"], timecard["due"], timecard["balance"], len(timecard["anomalies"]))
+    closed = office.get(f"/office/close?month={month}").text
+    assert 'id="close-figures"' in closed and f"{stored['number']} · {stored['name']}" in closed
 
 
 def test_a_month_not_yet_ended_cannot_be_closed(world: World, stack: ExitStack) -> None:
@@ -262,7 +315,10 @@ def test_the_json_api_closes_reopens_charges_and_transcribes_too(world: World,
                                                                  stack: ExitStack) -> None:
     office = signed_in(world, stack, "school", "office")
     month, headers = last_month(), json_headers(office)
-    started = office.post(f"/api/v1/closes/{month}", headers=headers)
+    refused = office.post(f"/api/v1/closes/{month}", headers=headers)
+    assert refused.status_code == 400 and "motivo" in refused.json()["detail"]
+    started = office.post(f"/api/v1/closes/{month}", json={"reason": "ricalcolo"},
+                          headers=headers)
     assert started.status_code == 202 and started.json()["state"] == "closing"
     assert _wait_closed(office, month)[-1]["error"] is None
     assert office.post(f"/api/v1/closes/{month}/reopen", json={"reason": " "},
