@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from web_pages import form, json_headers, last_month, signed_in
-from web_world import World, fresh_world
+from web_world import World, build_world, cheap_hashing, fresh_world
 
 from server.db.models import AuditEntry, Stamp
 from server.web.timecard import hours
@@ -25,6 +25,12 @@ def world(tmp_path: Path) -> Iterator[World]:
     with fresh_world(tmp_path) as world:
         yield world
 
+
+@pytest.fixture
+def both(db_engine: sa.Engine, tmp_path: Path) -> Iterator[World]:
+    """The demo world on SQLite and on PostgreSQL (`db_engine` is parametrized)."""
+    with cheap_hashing():
+        yield build_world(db_engine, tmp_path)
 
 
 def _stamps(world: World, institution: str, source: str) -> list[Stamp]:
@@ -79,6 +85,29 @@ def test_rilevatore_stamps_from_the_browser_where_the_rules_allow_web(
     timecard = employee.get(f"/api/v1/timecard/{stamp.employee_id}?month={day[:7]}").json()
     today = next(d for d in timecard["days"] if d["date"] == day)
     assert [s["source"] for s in today["stamps"]] == ["web"]
+
+
+def test_the_rilevatore_page_lists_the_entrata_and_uscita_just_stamped(
+        both: World, stack: ExitStack) -> None:
+    """Seed 000: "alla funzione RILEVATORE, e digitare il tasto ENTRATA / USCITA" — the
+    chamber's only way to stamp. After each button the page lists today's stamps with
+    their times (it answered 500 as soon as there was one)."""
+    employee = signed_in(both, stack, "chamber", "employee")
+    assert "Nessuna timbratura oggi" in employee.get("/stamp").text
+    for direction, word in (("in", "entrata"), ("out", "uscita")):
+        done = employee.post("/stamp", data=form(employee, direction=direction))
+        assert done.status_code == 200, done.text
+        assert f"Timbratura registrata: {word} " in done.text
+    with Session(both.engine) as session:
+        rows = list(session.scalars(sa.select(Stamp).where(
+            Stamp.institution_id == "chamber", Stamp.source == "web").order_by(Stamp.id)))
+    assert [r.direction for r in rows] == ["in", "out"]
+    page = employee.get("/stamp")
+    assert page.status_code == 200
+    listed = [f"{r.local_minute // 60:02d}:{r.local_minute % 60:02d} {letter} · web"
+              for r, letter in zip(rows, "EU", strict=True)]
+    assert all(f"<li>{line}</li>" in page.text for line in listed), page.text
+    assert "Nessuna timbratura oggi" not in page.text
 
 
 def test_web_stamping_is_refused_where_the_rules_do_not_allow_it(world: World,

@@ -140,8 +140,10 @@ def _page(db: Session, user: CurrentUser, *, done: str | None = None,
     if user.employee_id is not None:
         zone = ZoneInfo(policy_on(db, user.institution_id, now.date()).timezone)
         day = now.astimezone(zone).date()
-        rows = list(db.execute(select(Stamp.id, Stamp.local_minute, Stamp.direction,
-                                      Stamp.source, Stamp.void, Stamp.replaces_id).where(
+        # `in_force` orders by terminal_time, so it is read too.
+        rows = list(db.execute(select(Stamp.id, Stamp.terminal_time, Stamp.local_minute,
+                                      Stamp.direction, Stamp.source, Stamp.void,
+                                      Stamp.replaces_id).where(
             Stamp.employee_id == user.employee_id, Stamp.local_date == day)))
         replaced = {r.replaces_id for r in rows if r.replaces_id is not None}
         today = [f"{clock(r.local_minute)} {'E' if r.direction == 'in' else 'U'} · {r.source}"
