@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from litestar.stores.memory import MemoryStore
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
+from web_pages import activate_rules
 from web_world import World, fresh_world
 
 from server.db import make_engine
@@ -154,6 +155,34 @@ def test_first_login_forces_a_password_change_with_the_chamber_policy(
     assert world.login(again, "chamber", "employee", password="abcd1234").headers[
         "location"] == "/"
     assert any(a == "password_changed" and d.get("rule") == "chamber.rules:47"
+               for a, d in audit_actions(world, "chamber.dipendente"))
+
+
+def test_the_password_policy_is_the_activated_rule_files(tmp_path: Path,
+                                                          stack: ExitStack) -> None:
+    """The chamber's administrator activates a file whose `password` block asks for 12
+    characters instead of seed 000's "minimo di otto caratteri": the page says 12 and a
+    10-character password the plugin's file allowed is refused."""
+    world = stack.enter_context(fresh_world(tmp_path))
+    world.set_must_change("chamber", "employee", True)
+    old = demo_password("chamber", "employee")
+    client = world.client(stack)
+    world.login(client, "chamber", "employee")
+    assert "Almeno 8 caratteri" in client.get("/password").text
+    activate_rules(world, stack, "chamber",
+                   lambda text: text.replace("min_length 8", "min_length 12", 1),
+                   "camera-2027.rules")
+    page = client.get("/password")
+    assert page.status_code == 200
+    assert "Almeno 12 caratteri, con una cifra e una lettera" in page.text
+    assert "camera-2027.rules:47" in page.text and 'minlength="12"' in page.text
+    refused = _change(client, old, "abcd123456")
+    assert refused.status_code == 400
+    assert "Troppo corta: servono almeno 12 caratteri" in refused.text
+    assert world.login(world.client(stack), "chamber", "employee", password="abcd123456"
+                       ).status_code == 401  # unchanged
+    assert _change(client, old, "abcd12345678").status_code == 303
+    assert any(a == "password_changed" and d.get("rule") == "camera-2027.rules:47"
                for a, d in audit_actions(world, "chamber.dipendente"))
 
 

@@ -1,8 +1,9 @@
 """Passwords of people who log in: argon2 hashes, one-time passwords, the institution's policy.
 
-The policy comes from the institution's rule file (`password { min_length 8 require digit
-require letter }`, seed 000); an institution whose rule file says nothing gets timbra's
-default, which is no weaker than the strictest seed.
+The policy comes from the institution's rule file in force today, the one an administrator
+activated or else the plugin's (`password { min_length 8 require digit require letter }`,
+seed 000); an institution whose rules say nothing gets timbra's default, which is no weaker
+than the strictest seed.
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
 
-from server.policy.load import load_policy
+from server.office.rules_in_force import RulesInForce
 
 HASHER = PasswordHasher()  # argon2id with the library's (RFC 9106) parameters
 # Argon2 accepts any length; a cap keeps one request from costing minutes of CPU.
@@ -106,9 +109,20 @@ class PasswordRules:
 DEFAULT_RULES = PasswordRules(min_length=10, require=("digit", "letter"), source="timbra default")
 
 
-def password_rules(institution_id: str, day: date) -> PasswordRules:
-    """The password rules in force on `day` for the institution."""
-    written = load_policy(institution_id).version_on(day).password
+def password_rules(session: Session, institution_id: str, now: datetime) -> PasswordRules:
+    """The password rules in force for the institution at `now`, on its local date."""
+    rules = RulesInForce(session, [institution_id])
+    policy = rules.on(institution_id, now.astimezone(UTC).date())
+    if policy is None:
+        return DEFAULT_RULES
+    # A new file is activated from the 1st of a month, local time: near midnight the UTC
+    # date may still be the previous month's.
+    day = now.astimezone(ZoneInfo(policy.timezone)).date()
+    policy = rules.on(institution_id, day) or policy
+    try:
+        written = policy.version_on(day).password
+    except LookupError:  # the rules start later than today
+        written = None
     if written is None:
         return DEFAULT_RULES
     length = written.min_length.value if written.min_length else DEFAULT_RULES.min_length
