@@ -15,7 +15,15 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
-from web_pages import Client, form, json_headers, last_month, plain_days, signed_in
+from web_pages import (
+    Client,
+    activate_rules,
+    form,
+    json_headers,
+    last_month,
+    plain_days,
+    signed_in,
+)
 from web_world import World, fresh_world
 
 from server.db.directory import add_employee
@@ -196,6 +204,26 @@ def test_school_badge_replacement_through_the_web_still_costs_5_then_10_euros(
     fees = office.get("/api/v1/fees").json()
     assert [f["euros"] for f in fees] == ["10,00", "5,00"]
     assert fees[0]["badge_code"] == "SCH9001"  # the second time, the badge given the first
+
+
+def test_badge_fees_are_the_activated_rule_files(world: World, stack: ExitStack) -> None:
+    """The school activates a file with `fee badge_replacement 7.00 EUR then 12.00 EUR`
+    in place of its plugin's 5 then 10: the page lists the new amounts and charges them."""
+    activate_rules(world, stack, "school",
+                   lambda text: text.replace("fee badge_replacement 5.00 EUR then 10.00 EUR",
+                                             "fee badge_replacement 7.00 EUR then 12.00 EUR",
+                                             1),
+                   "liceo-tariffe.rules")
+    office = signed_in(world, stack, "school", "office")
+    assert "badge_replacement: 7,00 € la prima volta, poi 12,00 €" in office.get(
+        "/office/fees").text
+    me = world.employees[("school", "self_employee")]
+    for badge in ("SCH9101", "SCH9102"):
+        charged = office.post("/api/v1/fees", json={
+            "employee_id": me, "reason": "lost", "new_badge": badge},
+            headers=json_headers(office))
+        assert charged.status_code == 201, charged.text
+    assert [f["euros"] for f in office.get("/api/v1/fees").json()] == ["12,00", "7,00"]
 
 
 def test_university_clerk_replaces_a_lost_badge_through_the_web_with_no_fee(

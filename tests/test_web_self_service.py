@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from web_pages import form, json_headers, last_month, signed_in
+from web_pages import activate_rules, form, json_headers, last_month, signed_in
 from web_world import World, build_world, cheap_hashing, fresh_world
 
 from server.db.models import AuditEntry, Stamp
@@ -150,3 +150,43 @@ def test_a_phone_stamps_only_inside_an_area_and_its_position_is_not_kept(
         stamp_text = " ".join(str(v) for v in vars(stamp).values())
     for kept in (audit_text, stamp_text):
         assert str(DUOMO[0] + 0.001)[:7] not in kept and "45.46" not in kept
+
+
+def test_web_stamping_follows_the_activated_rule_file_not_the_plugins(
+        world: World, stack: ExitStack) -> None:
+    """The school's plugin file says `sources terminal, manual`; its administrator activates
+    one that adds `web`: the page shows the buttons and the stamp is taken."""
+    activate_rules(world, stack, "school",
+                   lambda text: text.replace("sources terminal, manual",
+                                             "sources terminal, web, manual", 1),
+                   "liceo-web.rules")
+    employee = signed_in(world, stack, "school", "employee")
+    assert "ENTRATA" in employee.get("/stamp").text
+    done = employee.post("/api/v1/stamps", json={"direction": "in"},
+                         headers=json_headers(employee))
+    assert done.status_code == 201, done.text
+    assert done.json()["source"] == "web"
+    [stamp] = _stamps(world, "school", "web")
+    assert stamp.employee_id == world.employees[("school", "self_employee")]
+
+
+def test_phone_stamping_follows_the_activated_rule_file_not_the_plugins(
+        world: World, stack: ExitStack) -> None:
+    """The university's plugin file allows `app` (seed 002); the activated file does not:
+    even inside a drawn area the phone is refused, and the page offers no phone buttons."""
+    office = signed_in(world, stack, "university", "office")
+    assert office.post("/office/areas", data=form(
+        office, name="Duomo", latitude=str(DUOMO[0]), longitude=str(DUOMO[1]),
+        radius_m="300"), follow_redirects=False).status_code == 303
+    activate_rules(world, stack, "university",
+                   lambda text: text.replace("sources terminal, app, web",
+                                             "sources terminal, web", 1),
+                   "unimi-senza-app.rules")
+    employee = signed_in(world, stack, "university", "employee")
+    page = employee.get("/stamp").text
+    assert "Dal telefono" not in page and "Dalla tua postazione" in page
+    refused = employee.post("/api/v1/stamps", json={
+        "direction": "in", "latitude": DUOMO[0], "longitude": DUOMO[1]},
+        headers=json_headers(employee))
+    assert refused.status_code == 403 and "telefono" in refused.json()["detail"]
+    assert _stamps(world, "university", "app") == []
