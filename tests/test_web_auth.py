@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -24,6 +25,7 @@ from server.db.models import AuditEntry, User
 from server.demo.users import demo_password
 from server.office.activation import deactivate_employee
 from server.web import create_app
+from server.web.passwords import password_rules
 
 WRONG = "Nome utente o password errati"
 
@@ -184,6 +186,13 @@ def test_the_password_policy_is_the_activated_rule_files(tmp_path: Path,
     assert _change(client, old, "abcd12345678").status_code == 303
     assert any(a == "password_changed" and d.get("rule") == "camera-2027.rules:47"
                for a, d in audit_actions(world, "chamber.dipendente"))
+    # In force from the 1st at local midnight, still the month before in UTC.
+    first = date.today().replace(day=1)
+    midnight = datetime(first.year, first.month, 1, tzinfo=ZoneInfo("Europe/Rome"))
+    with Session(world.engine) as session:
+        assert password_rules(session, "chamber", midnight.astimezone(UTC)).min_length == 12
+        assert password_rules(session, "chamber", midnight - timedelta(minutes=1)
+                              ).min_length == 8
 
 
 def test_an_institution_without_a_password_block_gets_the_default(

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -30,6 +31,7 @@ from server.db.directory import add_employee
 from server.db.models import AuditEntry, Badge, BadgeFee, Stamp, User
 from server.db.models import Request as RequestRow
 from server.ingest.lookup import Lookup
+from server.office.fees import replace_badge
 
 
 @pytest.fixture
@@ -224,6 +226,16 @@ def test_badge_fees_are_the_activated_rule_files(world: World, stack: ExitStack)
             headers=json_headers(office))
         assert charged.status_code == 201, charged.text
     assert [f["euros"] for f in office.get("/api/v1/fees").json()] == ["12,00", "7,00"]
+    # From the 1st at local midnight, still the month before in UTC; a minute earlier the
+    # plugin's file charges (its "10 euro per le successive").
+    first = date.today().replace(day=1)
+    midnight = datetime(first.year, first.month, 1, tzinfo=ZoneInfo("Europe/Rome"))
+    with Session(world.engine) as session:
+        clerk = session.scalars(sa.select(User).where(
+            User.username == world.usernames[("school", "office")])).one()
+        for moment, euros in ((midnight - timedelta(minutes=1), 1000), (midnight, 1200)):
+            done = replace_badge(session, clerk, me, "lost", now=moment.astimezone(UTC))
+            assert done.fee is not None and done.fee.amount_cents == euros
 
 
 def test_university_clerk_replaces_a_lost_badge_through_the_web_with_no_fee(

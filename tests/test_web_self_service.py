@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +15,7 @@ from web_pages import activate_rules, form, json_headers, last_month, signed_in
 from web_world import World, build_world, cheap_hashing, fresh_world
 
 from server.db.models import AuditEntry, Stamp
+from server.web.routes.stamping import allowed_sources
 from server.web.timecard import hours
 
 # Piazza Duomo, Milano, and a point about 2 km away (Stazione Centrale).
@@ -190,3 +193,19 @@ def test_phone_stamping_follows_the_activated_rule_file_not_the_plugins(
         headers=json_headers(employee))
     assert refused.status_code == 403 and "telefono" in refused.json()["detail"]
     assert _stamps(world, "university", "app") == []
+
+
+def test_from_local_midnight_of_the_1st_the_activated_file_decides_the_stamping_sources(
+        world: World, stack: ExitStack) -> None:
+    """An activated file applies from the 1st at midnight in the institution's time zone,
+    when in Rome it is still the last day of the month before in UTC."""
+    activate_rules(world, stack, "chamber",
+                   lambda text: text.replace("sources web, manual", "sources manual", 1),
+                   "camera-solo-manuale.rules")
+    first = date.today().replace(day=1)
+    half_past_midnight = datetime(first.year, first.month, 1, 0, 30,
+                                  tzinfo=ZoneInfo("Europe/Rome")).astimezone(UTC)
+    assert half_past_midnight.date() < first
+    with Session(world.engine) as session:
+        assert not allowed_sources(session, "chamber", half_past_midnight).web
+        assert allowed_sources(session, "chamber", half_past_midnight - timedelta(hours=1)).web

@@ -11,16 +11,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
-from server.office.rules_in_force import RulesInForce
+from server.office.rules_in_force import policy_at
 
 HASHER = PasswordHasher()  # argon2id with the library's (RFC 9106) parameters
 # Argon2 accepts any length; a cap keeps one request from costing minutes of CPU.
@@ -111,17 +110,10 @@ DEFAULT_RULES = PasswordRules(min_length=10, require=("digit", "letter"), source
 
 def password_rules(session: Session, institution_id: str, now: datetime) -> PasswordRules:
     """The password rules in force for the institution at `now`, on its local date."""
-    rules = RulesInForce(session, [institution_id])
-    policy = rules.on(institution_id, now.astimezone(UTC).date())
-    if policy is None:
-        return DEFAULT_RULES
-    # A new file is activated from the 1st of a month, local time: near midnight the UTC
-    # date may still be the previous month's.
-    day = now.astimezone(ZoneInfo(policy.timezone)).date()
-    policy = rules.on(institution_id, day) or policy
     try:
+        policy, day = policy_at(session, institution_id, now)
         written = policy.version_on(day).password
-    except LookupError:  # the rules start later than today
+    except LookupError:  # no rules at all, or none in force yet
         written = None
     if written is None:
         return DEFAULT_RULES
