@@ -63,12 +63,12 @@ def one_time_password() -> str:
             return candidate
 
 
-# What a rule file may `require`, in the words shown to the person choosing a password.
+# What a rule file may `require` (the checker's `PASSWORD_REQUIREMENTS`: a key missing here
+# would be accepted in the file and never enforced), in the words shown to the person.
 _NEEDS: dict[str, tuple[str, str, Callable[[str], bool]]] = {
     "digit": ("una cifra", "a digit", str.isdigit),
     "letter": ("una lettera", "a letter", str.isalpha),
-    "upper": ("una maiuscola", "an upper-case letter", str.isupper),
-    "lower": ("una minuscola", "a lower-case letter", str.islower),
+    "uppercase": ("una maiuscola", "an upper-case letter", str.isupper),
     "symbol": ("un simbolo", "a symbol", lambda c: not c.isalnum()),
 }
 
