@@ -10,18 +10,28 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
-from web_pages import Client, form, json_headers, last_month, plain_days, signed_in
+from web_pages import (
+    Client,
+    activate_rules,
+    form,
+    json_headers,
+    last_month,
+    plain_days,
+    signed_in,
+)
 from web_world import World, fresh_world
 
 from server.db.directory import add_employee
 from server.db.models import AuditEntry, Badge, BadgeFee, Stamp, User
 from server.db.models import Request as RequestRow
 from server.ingest.lookup import Lookup
+from server.office.fees import replace_badge
 
 
 @pytest.fixture
@@ -249,6 +259,36 @@ def test_school_badge_replacement_through_the_web_still_costs_5_then_10_euros(
     fees = office.get("/api/v1/fees").json()
     assert [f["euros"] for f in fees] == ["10,00", "5,00"]
     assert fees[0]["badge_code"] == "SCH9001"  # the second time, the badge given the first
+
+
+def test_badge_fees_are_the_activated_rule_files(world: World, stack: ExitStack) -> None:
+    """The school activates a file with `fee badge_replacement 7.00 EUR then 12.00 EUR`
+    in place of its plugin's 5 then 10: the page lists the new amounts and charges them."""
+    activate_rules(world, stack, "school",
+                   lambda text: text.replace("fee badge_replacement 5.00 EUR then 10.00 EUR",
+                                             "fee badge_replacement 7.00 EUR then 12.00 EUR",
+                                             1),
+                   "liceo-tariffe.rules")
+    office = signed_in(world, stack, "school", "office")
+    assert "badge_replacement: 7,00 € la prima volta, poi 12,00 €" in office.get(
+        "/office/fees").text
+    me = world.employees[("school", "self_employee")]
+    for badge in ("SCH9101", "SCH9102"):
+        charged = office.post("/api/v1/fees", json={
+            "employee_id": me, "reason": "lost", "new_badge": badge},
+            headers=json_headers(office))
+        assert charged.status_code == 201, charged.text
+    assert [f["euros"] for f in office.get("/api/v1/fees").json()] == ["12,00", "7,00"]
+    # From the 1st at local midnight, still the month before in UTC; a minute earlier the
+    # plugin's file charges (its "10 euro per le successive").
+    first = date.today().replace(day=1)
+    midnight = datetime(first.year, first.month, 1, tzinfo=ZoneInfo("Europe/Rome"))
+    with Session(world.engine) as session:
+        clerk = session.scalars(sa.select(User).where(
+            User.username == world.usernames[("school", "office")])).one()
+        for moment, euros in ((midnight - timedelta(minutes=1), 1000), (midnight, 1200)):
+            done = replace_badge(session, clerk, me, "lost", now=moment.astimezone(UTC))
+            assert done.fee is not None and done.fee.amount_cents == euros
 
 
 def test_university_clerk_replaces_a_lost_badge_through_the_web_with_no_fee(
