@@ -1,7 +1,7 @@
 """Property: the same month reads the same everywhere. Random months of random employees of
 all four institutions, with random stamps, corrections and approved requests: the timecard
-(page data and JSON), the summaries JSON, the office's report rows and the monthly PDF show
-the same figures, day by day and in total.
+(page data and JSON), the summaries JSON, the office's report rows, the figures the month
+close stores and the monthly PDF show the same figures, day by day and in total.
 
 Issue 9: "timecard balance +0h25, summaries -123h05 with 17 anomalies"; "one computation,
 read everywhere".
@@ -27,7 +27,8 @@ from server.db import make_engine, upgrade
 from server.db.directory import ensure_institution
 from server.db.models import Request as RequestRow
 from server.db.models import Stamp, User
-from server.office import corrections, decisions, requests
+from server.office import activation, closing, corrections, decisions, requests
+from server.office.closing import FIGURES, EmployeeFigures
 from server.office.errors import OfficeError
 from server.office.reports import employee_month_pdf, hours, institution_report
 from server.office.summary import month_summary
@@ -144,6 +145,26 @@ def test_every_page_shows_the_same_month(
     assert (f"Lavorato {hours(data['worked'])}  Dovuto {hours(data['due'])}  "
             f"Saldo {hours(data['balance'])}") in text
     assert f"Buoni pasto {data['meal_vouchers']}" in text
+    if month < (NOW.year, NOW.month):  # only an ended month can be closed
+        closed = _close(w, year, number, employee.id)
+        assert [getattr(closed, f) for f in FIGURES] == [data[f] for f in FIGURES]
+        assert closed.anomalies == len(data["anomalies"])
+    activation.deactivate_employee(w.session, office, employee.id, reason="fine prova",
+                                   now=NOW)
+    w.session.commit()
+
+
+def _close(w: World, year: int, month: int, employee_id: int) -> EmployeeFigures:
+    """The month closed (with a reason: random months have open anomalies), its stored
+    figures read back, and the month reopened for the next example."""
+    office = w.users["office"]
+    closing.close_month(w.session, office, year, month, reason="prova", now=NOW)
+    figures = [f for f in closing.close_figures(w.session, office, year, month)
+               if f.employee_id == employee_id]
+    closing.reopen(w.session, office, year, month, "prova", now=NOW)
+    w.session.commit()
+    assert len(figures) == 1
+    return figures[0]
 
 
 def _correct(w: World, employee_id: int, wanted: list[tuple[int, bool, int]]) -> None:
