@@ -368,12 +368,13 @@ class _Day:
             self.service -= taken
             self.pause_from_service = taken
             self.r.pause_deducted = taken
-            self.note(p.explain_after, N.PAUSE_DUE, gross)
-            self.note(p.explain_inside_service, N.PAUSE_ON_DUTY, in_service[2], taken)
+            if taken:
+                self.note(p.explain_after, N.PAUSE_DUE, gross)
+                self.note(p.explain_inside_service, N.PAUSE_ON_DUTY, in_service[2], taken)
         elif any(c is None for _, _, c in gaps):
             fix = f": justify with code {outside}" if outside else ""
             self.anomaly("pause_outside_band", "lunch pause stamped outside its band" + fix)
-        elif self.must_deduct(intervals, gross):
+        elif self.must_deduct(intervals, gross) and p.deduct_unstamped:
             self.r.pause_deducted = min(p.deduct_unstamped, gross)
             self.note(p.explain_after, N.PAUSE_DUE, gross)
             if p.explain_mandatory is not None and p.mandatory_over is not None:

@@ -278,6 +278,8 @@ def _unfound_pause(
         return short, True, service, 0
     if in_service is not None:
         taken = min(pause.min, service)
+        if not taken:
+            return 0, True, service, 0
         notes.append(_NOTE(Note, (x_after, N.PAUSE_DUE, (gross,))))
         if pause.explain_inside_service is not None:
             notes.append(_NOTE(Note, (pause.explain_inside_service, N.PAUSE_ON_DUTY,
@@ -290,6 +292,8 @@ def _unfound_pause(
         longest = max(end - start for start, end, _, _ in intervals)
         if longest <= pause.mandatory_over:
             return 0, False, service, 0
+    if not pause.deduct_unstamped:
+        return 0, False, service, 0
     notes.append(_NOTE(Note, (x_after, N.PAUSE_DUE, (gross,))))
     if pause.explain_mandatory is not None and pause.mandatory_over is not None:
         notes.append(_NOTE(Note, (pause.explain_mandatory, N.CONTINUOUS, (longest,))))

@@ -126,7 +126,7 @@ def for_day(day, working, opening):
 #if deduct_without_gaps
                 if not gaps:
                     # Worked in one stretch: the most common way a pause goes missing.
-                    if gross > $after:
+                    if gross > $after and $deduct:
                         notes.append(_NOTE(Note, (x_after, N.PAUSE_DUE, (gross,))))
                         pause_deducted = gross if gross < $deduct else $deduct
 #if explain_deduct
