@@ -223,6 +223,9 @@ class _SectionChecker:
             self.error(m.pos, "a monte ore owes more than 0 minutes", word="monte_ore")
 
     def pause(self, pause: ast.Pause) -> None:
+        if pause.inside_service is not None and pause.min is None:
+            self.error(pause.inside_service.pos, "inside_service deduct_min needs the pause's min",
+                       "add: min 30m", word="inside_service")
         if pause.min and pause.max and pause.min.value > pause.max.value:
             self.error(pause.min.pos, f"the pause min {duration(pause.min.value)} is more than "
                        f"its max {duration(pause.max.value)}")

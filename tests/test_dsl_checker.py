@@ -306,3 +306,9 @@ def test_a_monte_ore_names_its_unit_and_period_from_their_lists() -> None:
     assert where(unit) == (25, 27, "unknown monte ore unit 'wek'")
     assert unit.hint == "did you mean 'week'?"
     assert where(period) == (25, 36, "unknown monte ore period 'year'")
+
+
+def test_a_pause_taken_inside_a_service_span_needs_its_minimum() -> None:
+    d = only(edit("            min 30m\n", "            inside_service deduct_min\n"))
+    assert where(d) == (15, 13, "inside_service deduct_min needs the pause's min")
+    assert d.hint == "add: min 30m"
