@@ -4,10 +4,11 @@
 which handles the common day and declines anything else; `_Day` below is the
 general path and the definition of what a day means.
 
-Order of work: whole-day justifications; stamps rounded, de-duplicated and
-paired into work intervals; time before the entry window dropped; overtime
-set apart; coded spans (gaps, late entry, early exit) credited by kind; the
-lunch pause found or deducted; lateness; totals, tolerance, meal voucher.
+Order of work: codes the rules do not define reported; whole-day
+justifications; stamps rounded, de-duplicated and paired into work intervals;
+time before the entry window dropped; overtime set apart; coded spans (gaps,
+late entry, early exit) credited by kind; the lunch pause found or deducted;
+lateness; totals, tolerance, meal voucher.
 """
 
 from __future__ import annotations
@@ -377,7 +378,7 @@ class _Day:
         elif self.must_deduct(intervals, gross) and p.deduct_unstamped:
             self.r.pause_deducted = min(p.deduct_unstamped, gross)
             self.note(p.explain_after, N.PAUSE_DUE, gross)
-            if p.explain_mandatory is not None and p.mandatory_over is not None:
+            if p.mandatory_over is not None:
                 longest = max(i.end - i.start for i in intervals)
                 self.note(p.explain_mandatory, N.CONTINUOUS, longest)
             self.note(p.explain_deduct, N.NO_PAUSE, self.r.pause_deducted)
