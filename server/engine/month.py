@@ -111,6 +111,13 @@ def _monte_ore(policy: Policy, profile: str, result: MonthResult, counted: list[
     A profile with `monte_ore 36h per week over month` owes no day a due of its own:
     the month owes the weekly hours spread over the profile's working days
     (holidays owe nothing), and a shortfall shows in the month's balance, with its rule."""
+    key = ("monte_ore", profile)
+    if key not in policy.plan_cache:  # asked once per profile, not per employee-month
+        policy.plan_cache[key] = any(
+            p.monte_ore is not None for v in policy.versions
+            if (p := v.profiles.get(profile)) is not None)
+    if not policy.plan_cache[key]:
+        return
     owed = _owed(policy, profile, counted)
     due = sum(minutes for minutes, _ in owed.values())
     result.due_in_month += due + sum(
