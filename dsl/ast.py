@@ -94,6 +94,7 @@ class Pause:
     bands: tuple[Band, ...] = ()
     deduct_unstamped: At[int] | None = None
     outside_band_code: At[str] | None = None
+    inside_service: At[bool] | None = None  # a pause inside a service span is taken from it
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,16 @@ class WorkingTime:
     mode: str  # "full" or "part"
     arrangement: str | None  # "horizontal", "vertical" or None
     percent: int  # 100 for full time
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class MonteOre:
+    """Hours owed per `unit` (a week), settled over `period` (a month), not day by day."""
+
+    minutes: int
+    unit: str
+    period: str
     pos: Pos
 
 
@@ -120,6 +131,7 @@ class Profile:
     working_time: WorkingTime | None = None
     category: At[str] | None = None
     flags: At[tuple[str, ...]] | None = None
+    monte_ore: MonteOre | None = None
     pause: Pause | None = None
 
 

@@ -203,10 +203,29 @@ class _SectionChecker:
                 f"last_stamp {clock(p.last_stamp.value)} is not after the entry start "
                 f"{clock(p.entry_from.value)}",
             )
+        if p.monte_ore is not None:
+            self.monte_ore(p, p.monte_ore)
         if p.pause is not None:
             self.pause(p.pause)
 
+    def monte_ore(self, p: ast.Profile, m: ast.MonteOre) -> None:
+        # A monte ore replaces the daily schedule: with a `due` too, the month would owe twice.
+        if p.due is not None:
+            self.error(m.pos, f"profile '{p.name}' has both a daily due and a monte ore",
+                       "a monte ore is owed over the period, not day by day: remove 'due'",
+                       word="monte_ore")
+        if p.weekly is not None and m.unit == "week" and p.weekly.value != m.minutes:
+            self.error(m.pos, f"monte_ore {duration(m.minutes)} per week does not match "
+                       f"weekly {duration(p.weekly.value)}",
+                       f"the weekly hours are at line {p.weekly.pos.line}",
+                       word=duration(m.minutes))
+        if m.minutes <= 0:
+            self.error(m.pos, "a monte ore owes more than 0 minutes", word="monte_ore")
+
     def pause(self, pause: ast.Pause) -> None:
+        if pause.inside_service is not None and pause.min is None:
+            self.error(pause.inside_service.pos, "inside_service deduct_min needs the pause's min",
+                       "add: min 30m", word="inside_service")
         if pause.min and pause.max and pause.min.value > pause.max.value:
             self.error(pause.min.pos, f"the pause min {duration(pause.min.value)} is more than "
                        f"its max {duration(pause.max.value)}")

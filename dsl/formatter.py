@@ -185,6 +185,8 @@ def _profile(p: ast.Profile) -> Node:
         *_opt(p.category, lambda v: f"category {v}"),
         *_opt(p.flags, lambda v: "flags " + ", ".join(v)),
     ]
+    if (m := p.monte_ore) is not None:
+        kids.append(_line(f"monte_ore {duration(m.minutes)} per {m.unit} over {m.period}", m.pos))
     if p.pause is not None:
         kids.append(_pause(p.pause))
     return _block(f"profile {p.name}", p.pos, p.end_line, kids)
@@ -225,6 +227,7 @@ def _pause(p: ast.Pause) -> Node:
         *(_line(_band(b), b.pos) for b in p.bands),
         *_opt(p.deduct_unstamped, lambda v: f"deduct_unstamped {duration(v)}"),
         *_opt(p.outside_band_code, lambda v: f"outside_band code {quote(v)}"),
+        *_opt(p.inside_service, lambda v: "inside_service deduct_min"),
     ]
     return _block("pause", p.pos, p.end_line, kids)
 

@@ -29,9 +29,15 @@ def minutes_of(text: str) -> int:
     return int(m.group(1) or 0) * 60 + int(m.group(2) or 0)
 
 
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
+
+
 def clock_of(text: str) -> int:
-    hours, minutes = text.split(":")
-    return int(hours) * 60 + int(minutes)
+    """Minutes since midnight of a time of day, 00:00 to 24:00; anything else is refused."""
+    m = _CLOCK.fullmatch(text)
+    if m is None or int(m.group(2)) > 59 or int(m.group(1)) * 60 + int(m.group(2)) > 24 * 60:
+        raise ValueError(f"not a time of day: {text!r} (use HH:MM, 00:00 to 24:00)")
+    return int(m.group(1)) * 60 + int(m.group(2))
 
 
 def unquote(text: str) -> str:
@@ -205,6 +211,8 @@ class ToAst:
         if kind == "profile_flags":
             assert isinstance(first, Tree)
             return "flags", self.at(tuple(str(t) for t in self.names(first)), tree)
+        if kind == "monte_ore":
+            return "monte_ore", self.monte_ore(tree)
         assert isinstance(first, Token)
         if kind == "label":
             return "label", self.at(unquote(first), tree)
@@ -219,6 +227,15 @@ class ToAst:
         if kind == "last_stamp":
             return "last_stamp", self.at(clock_of(first), tree)
         return kind, self.at(minutes_of(first), tree)  # weekly, due, scheduled_pause
+
+    def monte_ore(self, tree: Tree[Token]) -> ast.MonteOre:
+        amount, unit, period = (c for c in tree.children if isinstance(c, Token))
+        return ast.MonteOre(
+            minutes_of(amount),
+            self.word(unit, vocab.MONTE_ORE_UNITS, "monte ore unit"),
+            self.word(period, vocab.MONTE_ORE_PERIODS, "monte ore period"),
+            self.pos(tree),
+        )
 
     def day_set(self, tree: Tree[Token]) -> tuple[int, ...]:
         listed = tree if tree.data == "day_range" else tree.children[0]
@@ -293,6 +310,8 @@ class ToAst:
             return "bands+", ast.Band(start, end, last, label, self.pos(tree))
         if kind == "outside_band_code":
             return kind, self.at(self.code_ref(tree.children[0]), tree)
+        if kind == "inside_service":
+            return kind, self.at(True, tree)
         names = {"pause_after": "after", "pause_min": "min", "pause_max": "max"}
         return names.get(kind, kind), self.at(minutes_of(tokens[0]), tree)
 

@@ -12,6 +12,9 @@ DIRECTIONS = frozenset({"keys", "alternate"})
 CATEGORIES = frozenset({"stamping", "presence_only", "signature_sheet"})
 WORKING_MODES = frozenset({"full", "part"})
 ARRANGEMENTS = frozenset({"horizontal", "vertical"})
+# A monte ore: hours owed per unit, settled over a period (`monte_ore 36h per week over month`).
+MONTE_ORE_UNITS = frozenset({"week"})
+MONTE_ORE_PERIODS = frozenset({"month"})
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 CODE_KINDS = frozenset(

@@ -74,3 +74,65 @@ def test_demo_prints_a_timecard_per_institution(capsys: pytest.CaptureFixture[st
     for name in ("chamber", "university", "school", "academy"):
         assert f"({name})" in out
     assert out.count("total") == 4
+
+
+MONTH = ["month", "--institution", "school", "--month", "2026-03"]
+
+
+def write_csv(tmp_path: Path, rows: str) -> Path:
+    path = tmp_path / "stamps.csv"
+    path.write_text("date,time,direction,code\n" + rows, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("time", ["25:99", "12:60", "24:01", "7", "07:3", "ab:cd"])
+def test_month_refuses_a_time_that_is_no_time_of_day(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], time: str,
+) -> None:
+    csv = write_csv(tmp_path, f"2026-03-02,07:30,in,\n2026-03-02,{time},out,\n")
+    assert main([*MONTH, "--stamps-file", str(csv)]) == 2
+    captured = capsys.readouterr()
+    assert f"{csv}:3: bad row" in captured.err and "not a time of day" in captured.err
+    assert captured.out == "" and "Traceback" not in captured.err
+
+
+def test_month_refuses_rows_of_another_month_naming_their_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    csv = write_csv(tmp_path, "2026-03-02,07:30,in,\n2026-03-02,14:42,out,\n"
+                              "2026-04-01,07:30,in,\n2026-03-03,07:30,in,\n"
+                              "2026-02-28,14:42,out,\n")
+    assert main([*MONTH, "--stamps-file", str(csv)]) == 2
+    captured = capsys.readouterr()
+    assert "2 row(s) not in 2026-03, on line(s) 4, 6" in captured.err
+    assert captured.out == ""
+
+
+def test_month_refuses_a_request_of_another_month(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    csv = write_csv(tmp_path, "2026-03-02,07:30,in,\n")
+    assert main([*MONTH, "--stamps-file", str(csv), "--request", "2026-04-01 FER day"]) == 2
+    assert "2026-04-01 is not in 2026-03" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("month", ["2026-13", "2026-3-1", "march"])
+def test_month_refuses_a_month_that_is_not_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], month: str,
+) -> None:
+    csv = write_csv(tmp_path, "")
+    assert main(["month", "--institution", "school", "--month", month,
+                 "--stamps-file", str(csv)]) == 2
+    assert "is not a month (use YYYY-MM)" in capsys.readouterr().err
+
+
+def test_month_json_into_a_reader_that_stops_early_exits_quietly(tmp_path: Path) -> None:
+    """`timbra month --json | head`: the reader is gone before the month is printed."""
+    csv = write_csv(tmp_path, "2026-03-02,07:30,in,\n2026-03-02,14:42,out,\n")
+    proc = subprocess.Popen([TIMBRA, *MONTH, "--stamps-file", str(csv), "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the program writes a byte: its first write breaks the pipe
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert err == ""

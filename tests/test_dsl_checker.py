@@ -265,3 +265,50 @@ def test_load_raises_the_checker_diagnostics(tmp_path: Path) -> None:
         dsl.load(path)
     (d,) = caught.value.diagnostics
     assert (d.file, d.line, d.message) == (str(path), 9, "weekly 35h does not match due × days")
+
+
+# ---- monte ore -------------------------------------------------------------------------
+
+EP = """    profile ep {
+        weekly 36h
+        monte_ore 36h per week over month
+    }
+
+"""
+
+
+def with_ep(profile: str = EP) -> str:
+    return edit('    code "29" {', profile + '    code "29" {')
+
+
+def test_a_monte_ore_profile_is_valid() -> None:
+    """Seed 004 Art. 4: "il raggiungimento del monte ore previsto da CCNL"."""
+    assert problems(with_ep()) == []
+
+
+def test_a_monte_ore_profile_has_no_daily_due() -> None:
+    d = only(with_ep(EP.replace("weekly 36h", "weekly 36h\n        due 7h12m")))
+    assert where(d) == (26, 9, "profile 'ep' has both a daily due and a monte ore")
+    assert d.hint is not None and "remove 'due'" in d.hint
+
+
+def test_a_monte_ore_per_week_matches_the_weekly_hours() -> None:
+    d = only(with_ep(EP.replace("weekly 36h", "weekly 35h")))
+    assert where(d) == (25, 19, "monte_ore 36h per week does not match weekly 35h")
+    assert d.hint == "the weekly hours are at line 24"
+
+
+def test_a_monte_ore_names_its_unit_and_period_from_their_lists() -> None:
+    text = with_ep(EP.replace("per week over month", "per wek over year"))
+    with pytest.raises(RuleError) as caught:
+        parse(text, "t.rules")
+    unit, period = caught.value.diagnostics
+    assert where(unit) == (25, 27, "unknown monte ore unit 'wek'")
+    assert unit.hint == "did you mean 'week'?"
+    assert where(period) == (25, 36, "unknown monte ore period 'year'")
+
+
+def test_a_pause_taken_inside_a_service_span_needs_its_minimum() -> None:
+    d = only(edit("            min 30m\n", "            inside_service deduct_min\n"))
+    assert where(d) == (15, 13, "inside_service deduct_min needs the pause's min")
+    assert d.hint == "add: min 30m"

@@ -224,3 +224,23 @@ def test_comment_continuing_a_statement_stays_on_its_line() -> None:
 def test_empty_file() -> None:
     assert assert_round_trip("") == ""
     assert assert_round_trip("# nothing yet\n") == "# nothing yet\n"
+
+
+def test_monte_ore_and_inside_service_are_printed_as_written() -> None:
+    text = (
+        'rules from 2024-01-01 { profile ep { monte_ore 36h per week over month weekly 36h '
+        "pause { inside_service deduct_min min 30m } } }"
+    )
+    lines = [line.strip() for line in assert_round_trip(text).splitlines()]
+    assert lines == [
+        "rules from 2024-01-01 {",
+        "profile ep {",
+        "weekly 36h",
+        "monte_ore 36h per week over month",
+        "pause {",
+        "min 30m",
+        "inside_service deduct_min",
+        "}",
+        "}",
+        "}",
+    ]

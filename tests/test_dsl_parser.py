@@ -202,3 +202,18 @@ def test_unreadable_file(tmp_path: Path) -> None:
         parse_file(tmp_path / "missing.rules")
     (d,) = caught.value.diagnostics
     assert d.message.startswith("cannot read rule file")
+
+
+def test_monte_ore_and_inside_service_keep_their_places() -> None:
+    rules = parse(
+        "rules from 2024-01-01 {\n"
+        "    profile ep {\n"
+        "        monte_ore 36h per week over month\n"
+        "        pause { inside_service deduct_min }\n"
+        "    }\n"
+        "}\n", "t.rules")
+    [profile] = rules.sections[0].statements
+    assert isinstance(profile, ast.Profile)
+    assert profile.monte_ore == ast.MonteOre(36 * 60, "week", "month", ast.Pos("t.rules", 3, 9))
+    assert profile.pause is not None and profile.pause.inside_service == ast.At(
+        True, ast.Pos("t.rules", 4, 17))

@@ -104,5 +104,5 @@ def test_explanations_are_worded_when_read() -> None:
     details = [e.detail for e in result.explanations()]
     assert "08:04 ignored: double swipe" in details
     assert "08:03 → 08:05, 08:04 → 08:05, 13:02 → 13:00, 16:02 → 16:00" in details
-    assert "7h20 of work: a pause is due" in details
+    assert "7h20 of work, pause of 0h35 taken: nothing deducted" in details
     assert (hm(-30), hm(435), clock(485)) == ("-0h30", "7h15", "08:05")

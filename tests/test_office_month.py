@@ -57,7 +57,7 @@ def test_month_summary_has_balance_deadline_allowance_and_anomaly_fix_by(school:
         "short_permit", 60, "2026-06-30")
     unpaired = [a for a in summary["anomalies"] if a["code"] == "unpaired_stamps"]
     assert unpaired == [{"code": "unpaired_stamps", "message": unpaired[0]["message"],
-                         "fix_by": "2026-04-23T08:30:00", "date": "2026-04-22"}]
+                         "fix_by": "2026-04-23T08:30", "date": "2026-04-22"}]
     with pytest.raises(NotAllowed):
         month_summary(w.session, w.users["bob"], ann, *APRIL)
 

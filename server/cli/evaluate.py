@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from collections import defaultdict
 from datetime import date
@@ -65,31 +66,58 @@ def run_day(args: argparse.Namespace) -> int:
         print(f"timbra day: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
-    else:
-        print(day_table(result))
-    return 0
+        return _emit(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    return _emit(day_table(result))
 
 
 def run_month(args: argparse.Namespace) -> int:
     try:
-        year, month = (int(part) for part in args.month.split("-"))
+        year, month = _month(args.month)
         policy = load_policy(args.institution)
-        stamps = read_stamps_csv(args.stamps_file)
+        stamps = read_stamps_csv(args.stamps_file, (year, month))
         requests: dict[date, list[Request]] = defaultdict(list)
         for text in args.request:
             day_text, _, rest = text.partition(" ")
-            requests[_date(day_text)].append(_request(rest))
+            day = _request_date(day_text)
+            if (day.year, day.month) != (year, month):
+                raise InputError(f"--request {text!r}: {day} is not in {args.month}")
+            requests[day].append(_request(rest))
         result = evaluate_month(policy, args.profile, year, month, stamps, requests)
     except (RuleError, InputError, UnknownInstitution, UnknownProfile, LookupError,
             ValueError, OSError) as exc:
         print(f"timbra month: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
-    else:
-        print(month_table(result))
+        return _emit(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    return _emit(month_table(result))
+
+
+def _emit(text: str) -> int:
+    """Print the result; a reader that stops early (`| head`) is not an error."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would otherwise complain again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
     return 0
+
+
+def _month(text: str) -> tuple[int, int]:
+    try:
+        first = date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise InputError(f"--month {text!r} is not a month (use YYYY-MM)") from None
+    return first.year, first.month
+
+
+def _request_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"a month's request starts with its date YYYY-MM-DD, not {text!r}"
+                         ) from None
 
 
 def _stamps(text: str) -> list[Stamp]:
@@ -112,19 +140,35 @@ def _request(text: str) -> Request:
     return Request(code, start, end)
 
 
-def read_stamps_csv(path: Path) -> dict[date, list[Stamp]]:
-    """Columns: date (YYYY-MM-DD), time (HH:MM), direction (in/out/empty), code (optional)."""
+def read_stamps_csv(path: Path, month: tuple[int, int] | None = None,
+                    ) -> dict[date, list[Stamp]]:
+    """Columns: date (YYYY-MM-DD), time (HH:MM), direction (in/out/empty), code (optional).
+
+    With `month` (year, month), a row of another month is refused, not dropped: the
+    file is probably not the one meant, and what is left would be a wrong month."""
     stamps: dict[date, list[Stamp]] = defaultdict(list)
+    outside: list[int] = []
     with path.open(newline="", encoding="utf-8") as handle:
-        for number, row in enumerate(csv.DictReader(handle), start=2):
+        reader = csv.DictReader(handle)
+        for row in reader:
+            number = reader.line_num
             try:
                 day = date.fromisoformat(row["date"].strip())
                 minute = clock_of(row["time"].strip())
                 direction = _direction(row.get("direction"))
             except (KeyError, ValueError, AttributeError) as exc:
                 raise InputError(f"{path}:{number}: bad row {row} ({exc})") from None
+            if month is not None and (day.year, day.month) != month:
+                outside.append(number)
+                continue
             code = (row.get("code") or "").strip() or None
             stamps[day].append(Stamp(minute, direction, code))
+    if outside:
+        year, number = month or (0, 0)
+        shown = ", ".join(map(str, outside[:10])) + (
+            f" and {len(outside) - 10} more" if len(outside) > 10 else "")
+        raise InputError(f"{path}: {len(outside)} row(s) not in {year:04d}-{number:02d}, "
+                         f"on line(s) {shown}")
     return stamps
 
 

@@ -4,10 +4,11 @@
 which handles the common day and declines anything else; `_Day` below is the
 general path and the definition of what a day means.
 
-Order of work: whole-day justifications; stamps rounded, de-duplicated and
-paired into work intervals; time before the entry window dropped; overtime
-set apart; coded spans (gaps, late entry, early exit) credited by kind; the
-lunch pause found or deducted; lateness; totals, tolerance, meal voucher.
+Order of work: codes the rules do not define reported; whole-day
+justifications; stamps rounded, de-duplicated and paired into work intervals;
+time before the entry window dropped; overtime set apart; coded spans (gaps,
+late entry, early exit) credited by kind; the lunch pause found or deducted;
+lateness; totals, tolerance, meal voucher.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import NamedTuple
 
 from server.engine import notes as N
 from server.engine.context import DayContext, context_for
-from server.engine.deadlines import resolve
+from server.engine.deadlines import fix_by
 from server.engine.inputs import Request, Stamp
 from server.engine.notes import Moves, Note, clock
 from server.engine.plan import CodePlan, DayPlan
@@ -27,6 +28,9 @@ from server.engine.results import Anomaly, DayResult, Explain
 from server.policy.model import Policy
 
 Gap = tuple[int, int, str | None]  # start, end, code that justifies it
+
+# Anomalies of the stamps themselves: the employee fixes them by declaring a missed stamp.
+STAMP_ANOMALIES = frozenset({"unpaired_stamps", "not_alternating"})
 
 
 class Interval(NamedTuple):
@@ -88,6 +92,8 @@ class _Day:
         self.approved_codes = {q.code for q in requests}
         self.half: str | None = None
         self.service = 0  # minutes credited as work by service codes
+        self.pause_from_service = 0  # the part of pause_deducted taken from service time
+        self.unknown: set[str] = set()  # undefined codes already reported
         self.regular_pause = False
         self.request_marks: set[Gap] = set()
 
@@ -96,6 +102,7 @@ class _Day:
         r, plan = self.r, self.plan
         if r.working_day:
             r.due = plan.due
+        self.unknown_codes(stamps)
         for q in self.requests:
             if q.whole_day:
                 self.whole_day(q)
@@ -106,7 +113,8 @@ class _Day:
         self.pause(intervals, gaps, gross)
         if r.working_day and not plan.presence_only:
             self.lateness(intervals)
-        r.worked = max(0, gross - overtime - r.pause_deducted) + self.service
+        deducted_from_work = r.pause_deducted - self.pause_from_service
+        r.worked = max(0, gross - overtime - deducted_from_work) + self.service
         r.regular_pause = self.regular_pause
         self.totals(bool(intervals))
 
@@ -114,17 +122,25 @@ class _Day:
         if explain is not None:
             self.r.explain.append(Note(explain, template, args))
 
+    def unknown_codes(self, stamps: Sequence[Stamp]) -> None:
+        """Every code the rules in force do not define, wherever it is typed or requested.
+
+        A code on the first entry or the last exit justifies no span when the
+        profile has no entry window or last stamp, so it must be checked here,
+        not only where spans are credited."""
+        typed = [s.code for s in sorted(stamps, key=lambda s: s.minute) if s.code is not None]
+        for code in [*typed, *(q.code for q in self.requests)]:
+            if code not in self.plan.codes and code not in self.unknown:
+                self.unknown.add(code)
+                self.anomaly("unknown_code", f"code {code} is not defined by the rules in force")
+
     def code(self, code: str) -> CodePlan | None:
-        info = self.plan.codes.get(code)
-        if info is None:
-            self.anomaly("unknown_code", f"code {code} is not defined by the rules in force")
-        return info
+        return self.plan.codes.get(code)  # an undefined one was reported by unknown_codes
 
     def anomaly(self, code: str, message: str) -> None:
-        missed = code in {"unpaired_stamps", "not_alternating"} and self.plan.missed_stamp
+        missed = code in STAMP_ANOMALIES and self.plan.missed_stamp
         when = self.plan.missed_stamp if missed else self.plan.anomaly_fix
-        fix_by = resolve(when, self.r.day) if when is not None else None
-        self.r.anomalies.append(Anomaly(code, message, fix_by))
+        self.r.anomalies.append(Anomaly(code, message, fix_by(when, self.r.day)))
 
     def whole_day(self, q: Request) -> None:
         info = self.code(q.code)
@@ -144,6 +160,10 @@ class _Day:
             r.due = self.plan.due if not r.working_day else 0
             r.working_day = not r.working_day
             self.add_code(info, 0)
+            # The day's opening step told the due before the swap.
+            r.explain = [n for n in r.explain if n.explain.figure != "due"]
+            swapped = Explain(info.explain.rule, info.explain.source, "due")
+            self.note(swapped, N.DAY_SWAPPED, info.code, r.due)
         else:
             self.credit(info, due)
         if self.half:
@@ -283,7 +303,7 @@ class _Day:
         if last.out_code and end is not None and last.end < end:
             # Seed 001: a service code closes the day only up to the last scheduled stamp.
             spans.append((last.end, end, last.out_code))
-            self.note(self.plan.explain_last_stamp, N.CREDITED_UNTIL, last.out_code, end)
+            self.note(self.plan.explain_credited_until, N.CREDITED_UNTIL, last.out_code, end)
 
     def request_spans(
         self,
@@ -325,28 +345,42 @@ class _Day:
         if found is None:
             found = next(((s, e) for s, e, c in gaps if c is not None and c == outside), None)
         in_service = None
-        if found is None:
-            in_service = next(((s, e) for s, e, c in gaps if c and self.in_band(s, e)
+        if found is None and p.inside_service:
+            in_service = next(((s, e, c) for s, e, c in gaps if c and self.in_band(s, e)
                                and self.kind(c) == "service"), None)
         if gross <= p.after:
             self.regular_pause = found is not None
             return
-        self.note(p.explain_after, N.PAUSE_DUE, gross)
         if found is not None:
             self.regular_pause = True
-            short = p.min - (found[1] - found[0])
+            taken = found[1] - found[0]
+            short = p.min - taken
             if short > 0:
                 self.r.pause_deducted = short
-                self.note(p.explain_min, N.PAUSE_SHORT, found[1] - found[0], short)
+                self.note(p.explain_after, N.PAUSE_DUE, gross)
+                self.note(p.explain_min, N.PAUSE_SHORT, taken, short)
+            else:
+                self.note(p.explain_after, N.PAUSE_TAKEN, gross, taken)
         elif in_service is not None:
+            # Seed 001: a service code counts "solo oltre il tempo minimo previsto ...
+            # per effettuare la pausa"; seed 002: "la pausa sarà decurtata dal giustificativo".
             self.regular_pause = True
-            self.service -= min(p.min, self.service)
-            self.note(p.explain_min, N.PAUSE_ON_DUTY, p.min)
+            taken = min(p.min, self.service)
+            self.service -= taken
+            self.pause_from_service = taken
+            self.r.pause_deducted = taken
+            if taken:
+                self.note(p.explain_after, N.PAUSE_DUE, gross)
+                self.note(p.explain_inside_service, N.PAUSE_ON_DUTY, in_service[2], taken)
         elif any(c is None for _, _, c in gaps):
             fix = f": justify with code {outside}" if outside else ""
             self.anomaly("pause_outside_band", "lunch pause stamped outside its band" + fix)
-        elif self.must_deduct(intervals, gross):
+        elif self.must_deduct(intervals, gross) and p.deduct_unstamped:
             self.r.pause_deducted = min(p.deduct_unstamped, gross)
+            self.note(p.explain_after, N.PAUSE_DUE, gross)
+            if p.mandatory_over is not None:
+                longest = max(i.end - i.start for i in intervals)
+                self.note(p.explain_mandatory, N.CONTINUOUS, longest)
             self.note(p.explain_deduct, N.NO_PAUSE, self.r.pause_deducted)
 
     def kind(self, code: str) -> str | None:
@@ -364,18 +398,16 @@ class _Day:
         assert p is not None
         if p.mandatory_over is None:
             return gross > p.after
-        longest = max(i.end - i.start for i in intervals)
-        if longest > p.mandatory_over:
-            self.note(p.explain_mandatory, N.CONTINUOUS, longest)
-            return True
-        return False
+        return max(i.end - i.start for i in intervals) > p.mandatory_over
 
     def lateness(self, intervals: list[Interval]) -> None:
         plan, r = self.plan, self.r
         if not intervals:
-            if not self.requests and r.due:
+            stamped = any(a.code in STAMP_ANOMALIES for a in r.anomalies)
+            if not self.requests and r.due and not stamped:
                 r.unjustified = r.due
                 self.anomaly("absent", "working day without stamps or justification")
+                self.note(plan.explain_absent, N.ABSENT, r.due)
             return
         until = plan.entry_until
         if self.half == "morning" and plan.entry_from is not None and plan.morning_credit:
@@ -385,7 +417,7 @@ class _Day:
             late = first_in - until - self.covered(until, first_in)
             if late > 0:
                 r.unjustified += late
-                self.note(plan.explain_entry, N.LATE, first_in, late)
+                self.note(plan.explain_late, N.LATE, first_in, late)
         last_out = intervals[-1].end
         end = plan.last_stamp
         if end is not None and last_out < end and not intervals[-1].out_code \

@@ -61,6 +61,7 @@ def compile_fast(plan: DayPlan) -> ForDay:
         "explain_double_swipe": plan.explain_double_swipe is not None,
         "entry_from": plan.entry_from is not None,
         "explain_entry": plan.explain_entry is not None,
+        "explain_late": plan.explain_late is not None,
         "pause": pause is not None,
         "bands": bool(pause and pause.bands),
         "explain_pause_min": bool(pause and pause.explain_min is not None),
@@ -102,6 +103,7 @@ def compile_fast(plan: DayPlan) -> ForDay:
         "entry_until": plan.entry_until, "last_stamp": plan.last_stamp,
         "x_swipe": plan.explain_double_swipe, "x_rounding": plan.explain_rounding,
         "x_entry": plan.explain_entry, "x_last": plan.explain_last_stamp,
+        "x_late": plan.explain_late, "x_until": plan.explain_credited_until,
         "x_tolerance": plan.explain_tolerance,
         "x_after": pause.explain_after if pause else None,
         "x_min": pause.explain_min if pause else None,
@@ -151,7 +153,7 @@ def _coded(
     due: int,
     entry_until: int | None,
     last_stamp: int | None,
-    x_last: Explain | None,
+    x_until: Explain | None,
     notes: list[Note],
 ) -> tuple[int, int, int, int, int, int, dict[str, int], dict[str, int]] | None:
     """Time set apart by codes typed at the terminal: overtime, then coded spans.
@@ -179,8 +181,8 @@ def _coded(
         if last[3] and last_stamp is not None and last[1] < last_stamp:
             # Seed 001: a service code closes the day only up to the last scheduled stamp.
             spans.append((last[1], last_stamp, last[3]))
-            if x_last is not None:
-                notes.append(_NOTE(Note, (x_last, N.CREDITED_UNTIL, (last[3], last_stamp))))
+            if x_until is not None:
+                notes.append(_NOTE(Note, (x_until, N.CREDITED_UNTIL, (last[3], last_stamp))))
     for start, end, code in spans:
         info = codes.get(code) if code else None
         if info is None:
@@ -248,43 +250,54 @@ def _unfound_pause(
     gross: int,
     service: int,
     notes: list[Note],
-) -> tuple[int, bool, int] | None:
+) -> tuple[int, bool, int, int] | None:
     """No free gap in a band: a gap coded for it, a pause on duty, or none stamped.
 
-    Returns (pause deducted, regular pause, service), or None for an anomaly.
+    Returns (pause deducted, regular pause, service, the part of the deduction
+    taken from service), or None for an anomaly.
     """
     found = in_service = None
     if gaps:
         outside = pause.outside_band_code
         found = next(((s, e) for s, e, c in gaps if c is not None and c == outside), None)
-        if found is None:
-            in_service = next(((s, e) for s, e, c in gaps if c and _in_band(pause, s, e)
+        if found is None and pause.inside_service:
+            in_service = next((c for s, e, c in gaps if c and _in_band(pause, s, e)
                                and c in codes and codes[c].kind == "service"), None)
     if gross <= pause.after:
-        return 0, found is not None, service
-    notes.append(_NOTE(Note, (pause.explain_after, N.PAUSE_DUE, (gross,))))
-    x_min = pause.explain_min
+        return 0, found is not None, service, 0
+    x_after, x_min = pause.explain_after, pause.explain_min
     if found is not None:
         taken = found[1] - found[0]
         short = pause.min - taken
         if short <= 0:
-            return 0, True, service
+            notes.append(_NOTE(Note, (x_after, N.PAUSE_TAKEN, (gross, taken))))
+            return 0, True, service, 0
+        notes.append(_NOTE(Note, (x_after, N.PAUSE_DUE, (gross,))))
         if x_min is not None:
             notes.append(_NOTE(Note, (x_min, N.PAUSE_SHORT, (taken, short))))
-        return short, True, service
+        return short, True, service, 0
     if in_service is not None:
-        if x_min is not None:
-            notes.append(_NOTE(Note, (x_min, N.PAUSE_ON_DUTY, (pause.min,))))
-        return 0, True, service - min(pause.min, service)
+        taken = min(pause.min, service)
+        if not taken:
+            return 0, True, service, 0
+        notes.append(_NOTE(Note, (x_after, N.PAUSE_DUE, (gross,))))
+        if pause.explain_inside_service is not None:
+            notes.append(_NOTE(Note, (pause.explain_inside_service, N.PAUSE_ON_DUTY,
+                                      (in_service, taken))))
+        return taken, True, service - taken, taken
     if any(c is None for _, _, c in gaps):
         return None  # a pause stamped outside its band: an anomaly
+    longest = 0
     if pause.mandatory_over is not None:
         longest = max(end - start for start, end, _, _ in intervals)
         if longest <= pause.mandatory_over:
-            return 0, False, service
-        if pause.explain_mandatory is not None:
-            notes.append(_NOTE(Note, (pause.explain_mandatory, N.CONTINUOUS, (longest,))))
+            return 0, False, service, 0
+    if not pause.deduct_unstamped:
+        return 0, False, service, 0
+    notes.append(_NOTE(Note, (x_after, N.PAUSE_DUE, (gross,))))
+    if pause.explain_mandatory is not None and pause.mandatory_over is not None:
+        notes.append(_NOTE(Note, (pause.explain_mandatory, N.CONTINUOUS, (longest,))))
     deducted = min(pause.deduct_unstamped, gross)
     if pause.explain_deduct is not None:
         notes.append(_NOTE(Note, (pause.explain_deduct, N.NO_PAUSE, (deducted,))))
-    return deducted, False, service
+    return deducted, False, service, 0

@@ -32,6 +32,8 @@ def for_day(day, working, opening):
                 # Rare; the general path sorts stably, so does this.
                 return evaluate(sorted(stamps, key=_minute))
             previous = raw
+            if s.code is not None and s.code not in codes:
+                return None  # a code the rules do not define: an anomaly
 #if rounding
             minute = (raw + $half_step) // $step * $step
             if minute != raw:
@@ -97,7 +99,7 @@ def for_day(day, working, opening):
 
         if coded:
             figures = _coded(codes, overtime_codes, intervals, gaps, due, entry_until,
-                             last_stamp, x_last, notes)
+                             last_stamp, x_until, notes)
             if figures is None:
                 return None
             (overtime, service, credited, to_recover, overtime_paid, overtime_banked,
@@ -107,7 +109,7 @@ def for_day(day, working, opening):
             by_code = {}
             allowance_used = {}
 
-        pause_deducted = 0
+        pause_deducted = from_service = 0
         regular_pause = False
 #if pause
         if intervals:
@@ -124,7 +126,7 @@ def for_day(day, working, opening):
 #if deduct_without_gaps
                 if not gaps:
                     # Worked in one stretch: the most common way a pause goes missing.
-                    if gross > $after:
+                    if gross > $after and $deduct:
                         notes.append(_NOTE(Note, (x_after, N.PAUSE_DUE, (gross,))))
                         pause_deducted = gross if gross < $deduct else $deduct
 #if explain_deduct
@@ -135,22 +137,24 @@ def for_day(day, working, opening):
                                              notes)
                     if figures is None:
                         return None
-                    pause_deducted, regular_pause, service = figures
+                    pause_deducted, regular_pause, service, from_service = figures
 #else
                 figures = _unfound_pause(pause, codes, intervals, gaps, gross, service, notes)
                 if figures is None:
                     return None
-                pause_deducted, regular_pause, service = figures
+                pause_deducted, regular_pause, service, from_service = figures
 #endif
             elif gross > $after:
-                notes.append(_NOTE(Note, (x_after, N.PAUSE_DUE, (gross,))))
                 regular_pause = True
                 taken = found[1] - found[0]
                 if taken < $pause_min:
                     pause_deducted = $pause_min - taken
+                    notes.append(_NOTE(Note, (x_after, N.PAUSE_DUE, (gross,))))
 #if explain_pause_min
                     notes.append(_NOTE(Note, (x_min, N.PAUSE_SHORT, (taken, pause_deducted))))
 #endif
+                else:
+                    notes.append(_NOTE(Note, (x_after, N.PAUSE_TAKEN, (gross, taken))))
             else:
                 regular_pause = True
 #endif
@@ -167,8 +171,8 @@ def for_day(day, working, opening):
                 first_in = intervals[0][0]
                 if first_in > $entry_until and not intervals[0][2]:
                     unjustified = first_in - $entry_until
-#if explain_entry
-                    notes.append(_NOTE(Note, (x_entry, N.LATE, (first_in, unjustified))))
+#if explain_late
+                    notes.append(_NOTE(Note, (x_late, N.LATE, (first_in, unjustified))))
 #endif
 #endif
 #if last_stamp
@@ -182,7 +186,7 @@ def for_day(day, working, opening):
 #endif
 #endif
 
-        worked = gross - overtime - pause_deducted
+        worked = gross - overtime - pause_deducted + from_service
         if worked < 0:
             worked = 0
         worked += service

@@ -7,11 +7,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from dsl.ast import Allowance, Pos
+from dsl.ast import Allowance, MonteOre, Pos
+from server.engine.context import context_for
 from server.engine.day import evaluate_day
 from server.engine.deadlines import resolve
 from server.engine.inputs import Request, Stamp
-from server.engine.notes import Note
+from server.engine.notes import Note, hm
 from server.engine.results import (
     MINUTE_FIGURES,
     AllowanceBalance,
@@ -56,11 +57,13 @@ def evaluate_month(
     ]
     result = MonthResult(year, month, profile, days, through=through)
     _sum(result)
+    later = all_days[len(counted):]
     result.due_in_month = result.due + sum(
-        evaluate_day(policy, profile, day, (), ()).due for day in all_days[len(counted):])
+        evaluate_day(policy, profile, day, (), ()).due for day in later)
     last = date(year, month, calendar.monthrange(year, month)[1])
     version = policy.version_on(last)
     _tolerance(policy, version, result)
+    _monte_ore(policy, profile, result, counted, later)
     _deadlines(policy, version, result, last)
     _allowances(policy, version, profile, result, opening)
     _flags(policy, version, result, stamps)
@@ -99,6 +102,59 @@ def _tolerance(policy: Policy, version: Version, result: MonthResult) -> None:
         policy, rule.pos, "balance",
         f"margin used on {len(tolerated_days)} days (limit {rule.repeat_limit}): "
         f"{result.tolerated} minutes become debt"))
+
+
+def _monte_ore(policy: Policy, profile: str, result: MonthResult, counted: list[date],
+               later: list[date]) -> None:
+    """Seed 004 Art. 4: EP staff prove "il raggiungimento del monte ore previsto da CCNL".
+
+    A profile with `monte_ore 36h per week over month` owes no day a due of its own:
+    the month owes the weekly hours spread over the profile's working days
+    (holidays owe nothing), and a shortfall shows in the month's balance, with its rule."""
+    key = ("monte_ore", profile)
+    if key not in policy.plan_cache:  # asked once per profile, not per employee-month
+        policy.plan_cache[key] = any(
+            p.monte_ore is not None for v in policy.versions
+            if (p := v.profiles.get(profile)) is not None)
+    if not policy.plan_cache[key]:
+        return
+    owed = _owed(policy, profile, counted)
+    due = sum(minutes for minutes, _ in owed.values())
+    result.due_in_month += due + sum(
+        minutes for minutes, _ in _owed(policy, profile, later).values())
+    if not owed:
+        return
+    for rule, (minutes, days) in owed.items():
+        result.explain.append(_note(
+            policy, rule.pos, "due", f"monte ore of {hm(rule.minutes)} a {rule.unit} over the "
+            f"{rule.period}: {days} working days, {hm(minutes)} due"))
+    before = result.balance
+    result.due += due
+    result.balance -= due
+    # The debt grows by what the monte ore took from the balance beyond what was already debt.
+    result.negative_flex += max(0, -result.balance) - max(0, -before)
+    complete = result.through is None or result.through >= _days(result.year, result.month)[-1]
+    reached = result.worked + result.credited
+    if reached < due and complete:
+        rule = next(iter(owed))
+        short = due - reached
+        message = f"monte ore not reached: {hm(reached)} of {hm(due)} ({hm(short)} short)"
+        result.explain.append(_note(policy, rule.pos, "balance", message))
+        result.flags.append(Flag("monte_ore", short, 0, message, policy.where(rule.pos)))
+
+
+def _owed(policy: Policy, profile: str, days: list[date]) -> dict[MonteOre, tuple[int, int]]:
+    """Per monte ore rule in force on the days: (minutes owed, working days)."""
+    shares: dict[MonteOre, list[int]] = {}
+    for day in days:
+        rule = policy.version_on(day).profiles[profile].monte_ore
+        context = context_for(policy, profile, day)
+        if rule is None or not context.working:
+            continue
+        shares.setdefault(rule, [0, len(context.plan.days)])[0] += 1
+    # Rounded once per rule, not per day: 22 days of 36h/5 are 158h24, not 22 × 7h12 rounded.
+    return {rule: (rule.minutes * count // per_week, count)
+            for rule, (count, per_week) in shares.items()}
 
 
 def _deadlines(policy: Policy, version: Version, result: MonthResult, last: date) -> None:

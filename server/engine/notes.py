@@ -25,16 +25,28 @@ ROUNDED = "{}"
 BEFORE_ENTRY = "work before {:clock} not counted (entry {:clock})"
 CREDITED_UNTIL = "code {} credited until {:clock}"
 PAUSE_DUE = "{:hm} of work: a pause is due"
+PAUSE_TAKEN = "{:hm} of work, pause of {:hm} taken: nothing deducted"
 PAUSE_SHORT = "pause of {:hm}: {:hm} deducted"
-PAUSE_ON_DUTY = "pause taken inside the code's span: {:hm} deducted"
+PAUSE_ON_DUTY = "pause taken inside the span of code {}: {:hm} deducted from it"
 NO_PAUSE = "no pause stamped: {:hm} deducted"
 CONTINUOUS = "{:hm} of continuous work"
+ABSENT = "no stamp and no justification: {:hm} unjustified"
+DAY_SWAPPED = "day swapped by code {}: {:hm} due"
 LATE = "entry at {:clock}: {:hm} late"
 EARLY = "exit at {:clock}: {:hm} early"
 MARGIN = "{:hm} short: within the margin"
 MEAL = "meal voucher {}"
 MEAL_EARNED = "earned"
 MEAL_NOT_EARNED = "not earned: no regular pause"
+
+# Which argument of a template is the amount of the figure its step explains (None:
+# the step says the figure is 0). A template absent here states no amount of its
+# figure: its minutes, if any, are context (the gross work before a pause, the
+# longest stretch worked).
+AMOUNT: dict[str, int | None] = {
+    DUE: 0, CODE: 2, PAUSE_TAKEN: None, PAUSE_SHORT: 1, PAUSE_ON_DUTY: 1, NO_PAUSE: 0,
+    ABSENT: 0, DAY_SWAPPED: 1, LATE: 1, EARLY: 1, MARGIN: 0,
+}
 
 
 def hm(minutes: int) -> str:

@@ -46,10 +46,12 @@ class PausePlan:
     bands: tuple[BandPlan, ...]
     deduct_unstamped: int
     outside_band_code: str | None
+    inside_service: bool
     explain_after: Explain
     explain_min: Explain | None
     explain_deduct: Explain | None
     explain_mandatory: Explain | None
+    explain_inside_service: Explain | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +64,11 @@ class DayPlan:
     entry_from: int | None
     entry_until: int | None
     explain_entry: Explain | None
+    explain_late: Explain | None
     last_stamp: int | None
     explain_last_stamp: Explain | None
+    explain_credited_until: Explain | None
+    explain_absent: Explain | None
     scheduled_pause: int
     rounding: int
     explain_rounding: Explain | None
@@ -130,8 +135,11 @@ def _build(policy: Policy, version: Version, name: str) -> DayPlan:
         entry_from=profile.entry_from.value if profile.entry_from else None,
         entry_until=profile.entry_until.value if profile.entry_until else None,
         explain_entry=_x(policy, _pos(profile.entry_from), "worked"),
+        explain_late=_x(policy, _pos(profile.entry_from), "unjustified"),
         last_stamp=profile.last_stamp.value if profile.last_stamp else None,
         explain_last_stamp=_x(policy, _pos(profile.last_stamp), "unjustified"),
+        explain_credited_until=_x(policy, _pos(profile.last_stamp), "by_code"),
+        explain_absent=_x(policy, _pos(profile.due), "unjustified"),
         scheduled_pause=profile.scheduled_pause.value if profile.scheduled_pause else 0,
         rounding=rounding.value if rounding else 0,
         explain_rounding=_x(policy, _pos(rounding), "stamps"),
@@ -174,12 +182,14 @@ def _pause_plan(policy: Policy, pause: ast.Pause | None) -> PausePlan | None:
         ),
         deduct_unstamped=pause.deduct_unstamped.value if pause.deduct_unstamped else 0,
         outside_band_code=pause.outside_band_code.value if pause.outside_band_code else None,
+        inside_service=pause.inside_service is not None,
         explain_after=Explain(policy.rule_text(pause.after.pos if pause.after else pause.pos),
                               policy.where(pause.after.pos if pause.after else pause.pos),
                               "pause_deducted"),
         explain_min=_x(policy, _pos(pause.min), "pause_deducted"),
         explain_deduct=_x(policy, _pos(pause.deduct_unstamped), "pause_deducted"),
         explain_mandatory=_x(policy, _pos(pause.mandatory_over), "pause_deducted"),
+        explain_inside_service=_x(policy, _pos(pause.inside_service), "pause_deducted"),
     )
 
 

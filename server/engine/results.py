@@ -31,17 +31,21 @@ MINUTE_FIGURES = (
 )
 
 
+# How a `fix_by` is written: a local date and time to the minute, 2026-03-03T08:30.
+FIX_BY_FORMAT = "%Y-%m-%dT%H:%M"
+
+
 @dataclass(frozen=True, slots=True)
 class Anomaly:
     code: str
     message: str
-    fix_by: date | datetime | None = None
+    fix_by: datetime | None = None  # local time; the engine always sets it
     day: date | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.fix_by is not None:
-            out["fix_by"] = self.fix_by.isoformat()
+            out["fix_by"] = self.fix_by.strftime(FIX_BY_FORMAT)
         if self.day is not None:
             out["date"] = self.day.isoformat()
         return out
