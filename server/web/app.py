@@ -24,6 +24,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 from sqlalchemy import Engine
 
+from server.web.day_worker import DayWorker
 from server.web.dependencies import provide_db, provide_user
 from server.web.errors import http_error, no_such_row
 from server.web.guards import PUBLIC, access_guard, undeclared_handlers
@@ -76,6 +77,7 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
         debug=debug,
     )
     app.state.engine = engine
+    app.state.day_worker = DayWorker(engine)
     app.state.secret = secret
     missing = undeclared_handlers(list(route_handlers(app)))
     if missing:
