@@ -462,3 +462,18 @@ def test_a_deactivation_leaves_no_day_due_after_it_and_a_reactivation_brings_the
     w.session.commit()
     back = current(w.session, ann, APRIL_16)
     assert back is not None and back["due"] == 7 * 60 + 15 and back["anomalies"] == 0
+
+
+def test_days_left_marked_by_a_stopped_web_are_worked_off_when_it_starts_again(
+        school: World, web: sa.Engine, stack: ExitStack, cheap_hashing: PasswordHasher,
+        tmp_path: Path) -> None:
+    w = school
+    ann = stamped(w, "ann", APRIL_7, "in 07:30, out 14:42")
+    draft = rules_upload.upload_rules(w.session, w.users["admin"], "school-35h.rules",
+                                      SCHOOL_35H, now=NOW)
+    rules_upload.activate(w.session, w.users["admin"], draft.id, APRIL_1, now=NOW)
+    w.session.commit()  # committed, and the process stopped before working them off
+    assert pending(w.session) == [(ann, APRIL_7)]
+    signed_in(w, web, stack, cheap_hashing, "ann", tmp_path)  # the web starts again
+    wait_until(lambda: w.session.rollback() or pending(w.session) == [])
+    assert current(w.session, ann, APRIL_7)["due"] == 420  # type: ignore[index]

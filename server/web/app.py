@@ -65,7 +65,7 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
         middleware=[sessions.middleware, IdentityMiddleware],
         csrf_config=csrf,
         stores={"sessions": store},
-        on_startup=[_forget_expired_sessions],
+        on_startup=[_forget_expired_sessions, _work_off_dirty_days],
         template_config=templates,
         exception_handlers={HTTPException: http_error, OverflowError: no_such_row},
         openapi_config=OpenAPIConfig(
@@ -90,6 +90,12 @@ async def _forget_expired_sessions(app: Litestar) -> None:
     store = app.stores.get("sessions")
     if isinstance(store, FileStore | MemoryStore):
         await store.delete_expired()
+
+
+async def _work_off_dirty_days(app: Litestar) -> None:
+    """Days a previous run marked and did not finish (it stopped mid-way) are not left to
+    wait for the next change."""
+    app.state.day_worker.kick()
 
 
 def route_handlers(app: Litestar) -> list[tuple[str, HTTPRouteHandler]]:

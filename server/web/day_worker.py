@@ -4,7 +4,8 @@ A rule activation marks every stored day from its date dirty (`server.office.
 rules_upload`), too many to compute inside the request. The ingest's workers work them
 off when the ingest runs (`timbra recompute` polls; the thread of `timbra run` wakes on
 stamps), but the web may run alone. After such a commit the route `kick`s this worker: a
-thread that runs `Recomputer` rounds until nothing is dirty, then ends. Should an ingest
+thread that runs `Recomputer` rounds until nothing is dirty, then ends. The app kicks it
+once at start too, for marks a stopped process left behind. Should an ingest
 worker take the same days meanwhile, each writes the same result and clears only the
 marks it read (`server.ingest.dirty.clear_dirty`): done twice, never lost.
 """
