@@ -72,16 +72,17 @@ def _shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def _login(page: Any, base: str, role: str, *, first_time: bool) -> None:
+def _login(page: Any, base: str, role: str, *, first_time: bool,
+           institution: str = INSTITUTION) -> None:
     """Log in; the first time, the demo password must be changed (as a one-time one)."""
     page.goto(f"{base}/login")
-    page.fill("input[name=username]", f"{INSTITUTION}.{_suffix(role)}")
+    page.fill("input[name=username]", f"{institution}.{_suffix(role)}")
     page.fill("input[name=password]",
-              demo_password(INSTITUTION, role) if first_time else NEW_PASSWORD)
+              demo_password(institution, role) if first_time else NEW_PASSWORD)
     page.click("button[type=submit]")
     if first_time:
         page.wait_for_url(f"{base}/password")
-        page.fill("input[name=current]", demo_password(INSTITUTION, role))
+        page.fill("input[name=current]", demo_password(institution, role))
         page.fill("input[name=new]", NEW_PASSWORD)
         page.fill("input[name=confirm]", NEW_PASSWORD)
         page.click("main button[type=submit]")
@@ -198,6 +199,30 @@ def test_administrator_pages(base_url: str, browser: Any) -> None:
     context.close()
 
 
+def test_chamber_employee_stamps_entrata_then_uscita_from_the_browser(
+        base_url: str, browser: Any) -> None:
+    """Seed 000: "rilevazione della timbratura on-line dalla propria postazione
+    informatica ... alla funzione RILEVATORE, e digitare il tasto ENTRATA / USCITA".
+    The chamber has no terminals: this page is its only way to stamp."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT")
+    page = context.new_page()
+    _login(page, base_url, "employee", first_time=True, institution="chamber")
+    page.goto(f"{base_url}/stamp")
+    assert "Nessuna timbratura oggi" in page.content()
+    times = {}
+    for button, word in (("in", "entrata"), ("out", "uscita")):
+        page.click(f"form[action='/stamp'] button[value={button}]")
+        page.wait_for_url(re.compile(r".*/stamp\?done=.*"))
+        status = page.locator("p.ok[role=status]").inner_text()
+        found = re.search(rf"{word} (\d\d:\d\d)", status)
+        assert found, status
+        times[button] = found.group(1)
+    listed = [item.strip() for item in page.locator("main ul li").all_inner_texts()]
+    assert listed == [f"{times['in']} E · web", f"{times['out']} U · web"], listed
+    _shot(page, "17-chamber-stamp")
+    context.close()
+
+
 def test_pages_fit_a_phone_screen(base_url: str, browser: Any) -> None:
     """Italian public employees check their month on a phone: no page may need sideways
     scrolling of the whole screen (a wide table scrolls inside its own box)."""
@@ -206,7 +231,8 @@ def test_pages_fit_a_phone_screen(base_url: str, browser: Any) -> None:
                                   is_mobile=True, has_touch=True)
     page = context.new_page()
     _login(page, base_url, "office", first_time=True)
-    for path in ("/", "/approvals", "/office/stamps", "/office/close", "/reports"):
+    for path in ("/", "/approvals", "/office/stamps", "/office/close", "/office/close/check",
+                 "/reports"):
         _fits_the_phone(page, base_url, path)
     _logout(page, base_url)
     # The employee's own pages; the first test already changed this password.

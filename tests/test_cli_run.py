@@ -15,12 +15,13 @@ from pathlib import Path
 from fault_harness import ROOT, free_port
 
 
-def test_timbra_run_shows_live_stamps_in_the_day_results(tmp_path: Path) -> None:
-    web_port = free_port()
+def _start(folder: Path, web_port: int, *options: str,
+           ) -> tuple[subprocess.Popen[str], list[str], list[str], list[threading.Thread]]:
+    """`timbra run` in `folder`, its stdout and stderr lines collected as they come."""
     process = subprocess.Popen(
         [sys.executable, "-m", "server.cli.main", "run", "--port", str(free_port()),
-         "--swipe-every", "0.5", "--web-port", str(web_port)],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+         "--web-port", str(web_port), *options],
+        cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     lines: list[str] = []
     errors: list[str] = []
@@ -28,6 +29,12 @@ def test_timbra_run_shows_live_stamps_in_the_day_results(tmp_path: Path) -> None
                threading.Thread(target=lambda: errors.extend(process.stderr or []), daemon=True)]
     for reader in readers:
         reader.start()
+    return process, lines, errors, readers
+
+
+def test_timbra_run_shows_live_stamps_in_the_day_results(tmp_path: Path) -> None:
+    web_port = free_port()
+    process, lines, errors, readers = _start(tmp_path, web_port, "--swipe-every", "0.5")
     deadline = time.monotonic() + 60
     # The first start hashes the demo passwords; then a report comes every 10 s.
     while time.monotonic() < deadline and not re.search(
@@ -63,3 +70,28 @@ def test_timbra_run_shows_live_stamps_in_the_day_results(tmp_path: Path) -> None
     secret = tmp_path / "timbra-data" / "web-secret"
     assert secret.stat().st_mode & 0o077 == 0
     assert secret.read_text().strip() not in out + err
+
+
+def test_timbra_run_no_terminals_serves_the_pages_without_simulated_terminals(
+        tmp_path: Path) -> None:
+    """`--no-terminals` (documented in `timbra run --help`) crashed at start with
+    "zip() argument 2 is longer than argument 1"."""
+    web_port = free_port()
+    process, lines, errors, readers = _start(tmp_path, web_port, "--no-terminals")
+    deadline = time.monotonic() + 60
+    while (time.monotonic() < deadline and process.poll() is None
+           and "Ctrl+C to stop" not in "".join(lines)):
+        time.sleep(0.2)
+    assert process.poll() is None, "".join(errors)
+    with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/login", timeout=10) as page:
+        login_page = page.read().decode()
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=30)
+    for reader in readers:
+        reader.join(5)
+    out, err = "".join(lines), "".join(errors)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err, err
+    assert "timbra è in esecuzione" in out and "terminal:" not in out
+    assert 'name="password"' in login_page and "_csrf_token" in login_page
+    assert not (tmp_path / "timbra-data" / "terminals").exists()

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from office_world import World, at, hm, world
 from sqlalchemy.orm import Session
 
-from server.db.models import AuditEntry, DayResultRow, Stamp
+from server.db.models import AuditEntry, DayResultRow, MonthCloseEntry, Stamp
 from server.office import closing, corrections, decisions, requests
 from server.office.audit import AuditQuery, audit_log
 from server.office.errors import MonthClosed, NotAllowed, OfficeError
@@ -18,6 +18,7 @@ from server.office.summary import month_summary
 
 APRIL = (2026, 4)
 AFTER_APRIL = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+ABSENT = "assenze da giustificare: si chiude per il pagamento"  # everyone's unstamped days
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def test_close_shows_progress_then_locks_the_month(school: World) -> None:
     w.stamps("ann", date(2026, 4, 7), "in 07:30, out 14:42")
     seen: list[tuple[int, int]] = []
     final = closing.close_month(w.session, w.users["office"], *APRIL, batch=2,
-                                now=AFTER_APRIL,
+                                now=AFTER_APRIL, reason=ABSENT,
                                 on_progress=lambda p: seen.append((p.done, p.total)))
     assert seen == [(2, 3), (3, 3)] and (final.state, final.percent) == ("closed", 100)
     stored = w.session.get(DayResultRow, (w.employees["ann"].id, date(2026, 4, 7)))
@@ -90,7 +91,8 @@ def test_a_pending_request_cannot_be_decided_once_its_month_is_closed(school: Wo
     w = school
     filed = requests.file_overtime(w.session, w.users["ann"], w.employees["ann"].id,
                                    date(2026, 4, 8), "banked", now=AFTER_APRIL)
-    closing.close_month(w.session, w.users["office"], *APRIL, now=AFTER_APRIL)
+    closing.close_month(w.session, w.users["office"], *APRIL, now=AFTER_APRIL,
+                        reason="chiusura forzata: la richiesta resta indecisa")
     with pytest.raises(MonthClosed):
         decisions.approve(w.session, w.users["office"], filed.id, now=AFTER_APRIL)
     with pytest.raises(MonthClosed):
@@ -99,7 +101,7 @@ def test_a_pending_request_cannot_be_decided_once_its_month_is_closed(school: Wo
 
 def test_reopen_is_audited_and_unlocks(school: World) -> None:
     w = school
-    closing.close_month(w.session, w.users["office"], *APRIL, now=AFTER_APRIL)
+    closing.close_month(w.session, w.users["office"], *APRIL, now=AFTER_APRIL, reason=ABSENT)
     with pytest.raises(NotAllowed):
         closing.reopen(w.session, w.users["lab_head"], *APRIL, "errore", now=AFTER_APRIL)
     with pytest.raises(OfficeError, match="motivo"):
@@ -122,3 +124,149 @@ def test_a_month_that_has_not_ended_cannot_be_closed(school: World) -> None:
     with pytest.raises(OfficeError, match="non è ancora finito"):
         closing.begin_close(school.session, school.users["office"], *APRIL,
                             now=datetime(2026, 4, 30, 20, 0, tzinfo=UTC))
+
+
+def _stamp_every_working_day(w: World, *keys: str) -> None:
+    """A regular day (07:30–14:42, the school's 7h12) on every day April owes."""
+    people = [w.employees[k] for k in keys]
+    for employee, result in zip(people, closing.month_results(
+            w.session, w.institution, people, *APRIL).values(), strict=True):
+        assert result.anomalies, "an unstamped working day must be an anomaly"
+        for day in result.days:
+            if day.due:
+                w.stamps(employee.number.lower(), day.day, "in 07:30, out 14:42")
+    w.session.commit()
+
+
+def _audit(w: World, action: str) -> list[AuditEntry]:
+    return audit_log(w.session, AuditQuery(w.institution, action=action))
+
+
+def test_precheck_lists_each_employee_s_pending_requests_and_open_anomalies(
+        school: World) -> None:
+    """Seed 002: "La mancata giustificazione delle giornate in anomalia non consente: ...
+    la chiusura del mese"; a request still pending when the month locks cannot be decided."""
+    w = school
+    _stamp_every_working_day(w, "ann", "bob", "cat")
+    w.stamps("ann", date(2026, 4, 30), "in 18:00")  # an exit never stamped
+    requests.file_overtime(w.session, w.users["bob"], w.employees["bob"].id,
+                           date(2026, 4, 8), "paid", now=AFTER_APRIL)
+    w.session.commit()
+    check = closing.precheck(w.session, w.users["office"], *APRIL)
+    ann = month_summary(w.session, w.users["office"], w.employees["ann"].id, *APRIL)
+    assert [(e.number, e.pending_requests, e.open_anomalies) for e in check.employees] == [
+        ("ANN", 0, len(ann.result.anomalies)), ("BOB", 1, 0)]
+    assert len(ann.result.anomalies) > 0 and check.pending_requests == 1
+    assert not check.clear
+    with pytest.raises(NotAllowed):
+        closing.precheck(w.session, w.users["lab_head"], *APRIL)
+
+
+def test_closing_over_open_items_needs_a_bounded_reason_and_audits_what_it_overrode(
+        school: World) -> None:
+    w, office = school, school.users["office"]
+    requests.file_overtime(w.session, w.users["ann"], w.employees["ann"].id,
+                           date(2026, 4, 8), "banked", now=AFTER_APRIL)
+    w.session.commit()
+    check = closing.precheck(w.session, office, *APRIL)
+    for reason in (None, "   "):
+        with pytest.raises(OfficeError, match="indica il motivo") as refused:
+            closing.begin_close(w.session, office, *APRIL, reason=reason, now=AFTER_APRIL)
+        assert refused.value.field == "reason"
+    with pytest.raises(OfficeError, match="500 caratteri"):
+        closing.begin_close(w.session, office, *APRIL, reason="x" * 501, now=AFTER_APRIL)
+    w.session.rollback()
+    # Refused: the month is still open, no snapshot, nothing in the log.
+    assert closing.close_progress(w.session, "school", *APRIL).state is None
+    assert w.session.scalar(sa.select(sa.func.count()).select_from(MonthCloseEntry)) == 0
+    assert _audit(w, "month_close_started") == []
+    closing.begin_close(w.session, office, *APRIL, reason=ABSENT, now=AFTER_APRIL)
+    w.session.commit()
+    [entry] = _audit(w, "month_close_started")
+    assert entry.detail == {"total": 3, "reason": ABSENT, "pending_requests": 1,
+                            "open_anomalies": check.open_anomalies, "employees": 3}
+    assert check.open_anomalies > 0
+
+
+def test_a_month_with_nothing_open_closes_without_a_reason_and_keeps_its_figures(
+        school: World) -> None:
+    w = school
+    _stamp_every_working_day(w, "ann", "bob", "cat")
+    assert closing.precheck(w.session, w.users["office"], *APRIL).clear
+    final = closing.close_month(w.session, w.users["office"], *APRIL, now=AFTER_APRIL)
+    assert final.state == "closed"
+    [entry] = _audit(w, "month_close_started")
+    assert entry.detail == {"total": 3}
+    figures = closing.close_figures(w.session, w.users["office"], *APRIL)
+    summary = month_summary(w.session, w.users["office"], w.employees["ann"].id, *APRIL)
+    assert [f.number for f in figures] == ["ANN", "BOB", "CAT"]
+    assert (figures[0].worked, figures[0].due, figures[0].balance, figures[0].anomalies,
+            figures[0].meal_vouchers) == (
+        summary.result.worked, summary.result.due, summary.result.balance, 0,
+        summary.result.meal_vouchers)
+    assert figures[0].worked == figures[0].due > 0
+
+
+def test_a_step_that_fails_midway_is_rolled_back_and_the_resume_evaluates_everyone_once(
+        school: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    w, office = school, school.users["office"]
+    bob = w.employees["bob"]
+    w.stamps("bob", date(2026, 4, 7), "in 07:30, out 14:42")
+    w.session.commit()
+    closing.begin_close(w.session, office, *APRIL, reason=ABSENT, now=AFTER_APRIL)
+    w.session.commit()
+    assert closing.close_step(w.session, office, *APRIL, batch=1, now=AFTER_APRIL).done == 1
+    w.session.commit()
+    real = closing.month_results
+
+    def broken(session: Session, institution: str, people: object, *month: int) -> object:
+        raise RuntimeError("the server stops here, after bob's day results are written")
+
+    monkeypatch.setattr(closing, "month_results", broken)
+    with pytest.raises(RuntimeError):
+        closing.close_step(w.session, office, *APRIL, batch=1, now=AFTER_APRIL)
+    w.session.rollback()
+    monkeypatch.setattr(closing, "month_results", real)
+    # Nothing of the failed step stayed: bob not done, his day results not written.
+    assert closing.close_progress(w.session, "school", *APRIL) == closing.Progress(
+        "closing", 1, 3)
+    assert w.session.get(DayResultRow, (bob.id, date(2026, 4, 7))) is None
+    # Bob leaves and Dan arrives before the resume: Bob worked in April, Dan did not.
+    bob.active = False
+    w.employee("dan")
+    w.session.commit()
+    final = closing.close_month(w.session, office, *APRIL, batch=1, now=AFTER_APRIL)
+    assert (final.state, final.done, final.total) == ("closed", 3, 3)
+    entries = w.session.execute(sa.select(MonthCloseEntry.employee_id,
+                                          MonthCloseEntry.evaluations)).all()
+    assert sorted(entries) == sorted((w.employees[k].id, 1) for k in ("ann", "bob", "cat"))
+    stored = w.session.get(DayResultRow, (bob.id, date(2026, 4, 7)))
+    assert stored is not None and stored.worked == hm("07:12")
+    figures = {f.number: f for f in closing.close_figures(w.session, office, *APRIL)}
+    assert figures["BOB"].worked == hm("07:12") and "DAN" not in figures
+
+
+def test_a_reopened_month_closed_again_takes_a_new_snapshot(school: World) -> None:
+    w, office = school, school.users["office"]
+    closing.close_month(w.session, office, *APRIL, now=AFTER_APRIL, reason=ABSENT)
+    closing.reopen(w.session, office, *APRIL, "timbratura persa", now=AFTER_APRIL)
+    w.stamps("ann", date(2026, 4, 7), "in 07:30, out 14:42")
+    w.employees["cat"].active = False
+    w.session.commit()
+    final = closing.close_month(w.session, office, *APRIL, now=AFTER_APRIL, reason=ABSENT)
+    assert (final.state, final.done, final.total) == ("closed", 2, 2)
+    figures = {f.number: f.worked for f in closing.close_figures(w.session, office, *APRIL)}
+    assert figures == {"ANN": hm("07:12"), "BOB": 0}
+    assert set(w.session.scalars(sa.select(MonthCloseEntry.evaluations))) == {1}
+
+
+def test_a_close_left_closing_without_a_snapshot_takes_it_at_the_resume(
+        school: World) -> None:
+    """A month an older version left "closing" (before migration 0007) has no entries."""
+    w, office = school, school.users["office"]
+    closing.begin_close(w.session, office, *APRIL, reason=ABSENT, now=AFTER_APRIL)
+    w.session.execute(sa.delete(MonthCloseEntry))
+    w.session.commit()
+    final = closing.close_month(w.session, office, *APRIL, now=AFTER_APRIL)
+    assert (final.state, final.done, final.total) == ("closed", 3, 3)
+    assert len(closing.close_figures(w.session, office, *APRIL)) == 3

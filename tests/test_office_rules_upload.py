@@ -76,7 +76,7 @@ def test_activation_from_a_month_puts_the_new_rules_in_force(school: World) -> N
 
 def test_a_closed_month_keeps_its_rules(school: World) -> None:
     w = school
-    closing.close_month(w.session, w.users["office"], 2026, 4, now=MAY)
+    closing.close_month(w.session, w.users["office"], 2026, 4, now=MAY, reason="assenze")
     draft = rules_upload.upload_rules(w.session, w.users["admin"], "school-35h.rules", SHORTER)
     with pytest.raises(OfficeError, match="mese chiuso"):
         rules_upload.activate(w.session, w.users["admin"], draft.id, date(2026, 4, 1), now=MAY)

@@ -263,6 +263,11 @@ ROUTES: list[Case] = [
       for path in ("/office/close", "/office/close/reopen")],
     Case("GET", "/api/v1/closes/{month}", expect(employee=403, manager=200, office=200,
                                                  admin=403), params={"month": "=2026-01"}),
+    Case("GET", "/office/close/check", expect(employee=403, manager=403, office=200,
+                                              admin=403), query="month=2026-01"),
+    *[Case("GET", path, expect(employee=403, manager=403, office=200, admin=403),
+           params={"month": "=2026-01"})
+      for path in ("/api/v1/closes/{month}/precheck", "/api/v1/closes/{month}/figures")],
     *[Case("POST", path, expect(employee=403, manager=403, office=400, admin=403),
            params={"month": "=not-a-month"})
       for path in ("/api/v1/closes/{month}", "/api/v1/closes/{month}/reopen")],

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -16,13 +17,16 @@ import sqlalchemy as sa
 from litestar.stores.memory import MemoryStore
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
+from web_pages import activate_rules
 from web_world import World, fresh_world
 
+from dsl.vocabulary import PASSWORD_REQUIREMENTS
 from server.db import make_engine
 from server.db.models import AuditEntry, User
 from server.demo.users import demo_password
 from server.office.activation import deactivate_employee
 from server.web import create_app
+from server.web.passwords import PasswordRules, password_rules
 
 WRONG = "Nome utente o password errati"
 
@@ -155,6 +159,59 @@ def test_first_login_forces_a_password_change_with_the_chamber_policy(
         "location"] == "/"
     assert any(a == "password_changed" and d.get("rule") == "chamber.rules:47"
                for a, d in audit_actions(world, "chamber.dipendente"))
+
+
+def test_the_password_policy_is_the_activated_rule_files(tmp_path: Path,
+                                                          stack: ExitStack) -> None:
+    """The chamber's administrator activates a file whose `password` block asks for 12
+    characters and an upper-case letter, instead of seed 000's "minimo di otto caratteri,
+    con la presenza di almeno un carattere numerico ed uno alfabetico": the page says so,
+    and passwords the plugin's file allowed are refused."""
+    world = stack.enter_context(fresh_world(tmp_path))
+    world.set_must_change("chamber", "employee", True)
+    old = demo_password("chamber", "employee")
+    client = world.client(stack)
+    world.login(client, "chamber", "employee")
+    assert "Almeno 8 caratteri" in client.get("/password").text
+    activate_rules(world, stack, "chamber",
+                   lambda text: text.replace("min_length 8", "min_length 12", 1).replace(
+                       "require letter", "require letter\n        require uppercase", 1),
+                   "camera-2027.rules")
+    page = client.get("/password")
+    assert page.status_code == 200
+    assert "Almeno 12 caratteri, con una cifra e una lettera e una maiuscola" in page.text
+    assert "camera-2027.rules:47" in page.text and 'minlength="12"' in page.text
+    refused = _change(client, old, "abcd123456")
+    assert refused.status_code == 400
+    assert "Troppo corta: servono almeno 12 caratteri" in refused.text
+    no_capital = _change(client, old, "abcd12345678")
+    assert no_capital.status_code == 400 and "Manca una maiuscola" in no_capital.text
+    for tried in ("abcd123456", "abcd12345678"):
+        assert world.login(world.client(stack), "chamber", "employee", password=tried
+                           ).status_code == 401  # the password did not change
+    assert _change(client, old, "Abcd12345678").status_code == 303
+    assert any(a == "password_changed" and d.get("rule") == "camera-2027.rules:47"
+               for a, d in audit_actions(world, "chamber.dipendente"))
+    # In force from the 1st at local midnight, still the month before in UTC.
+    first = date.today().replace(day=1)
+    midnight = datetime(first.year, first.month, 1, tzinfo=ZoneInfo("Europe/Rome"))
+    with Session(world.engine) as session:
+        assert password_rules(session, "chamber", midnight.astimezone(UTC)).min_length == 12
+        assert password_rules(session, "chamber", midnight - timedelta(minutes=1)
+                              ).min_length == 8
+
+
+@pytest.mark.parametrize("need", sorted(PASSWORD_REQUIREMENTS))
+def test_every_requirement_a_rule_file_may_write_is_enforced(need: str) -> None:
+    """The checker accepts `require NAME` for these names; each must refuse a password
+    without it and be said on the page, not be accepted in the file and then ignored."""
+    rules = PasswordRules(min_length=1, require=(need,), source="x.rules:1")
+    lacking = {"digit": "abcDEF!", "letter": "1234!", "uppercase": "abc1!",
+               "symbol": "abC1"}[need]
+    [problem] = rules.problems(lacking, "someone")
+    assert problem.startswith("Manca ")
+    assert problem.removeprefix("Manca ").split(".")[0] in rules.describe()
+    assert rules.problems("aB1!", "someone") == []
 
 
 def test_an_institution_without_a_password_block_gets_the_default(

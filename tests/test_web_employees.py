@@ -12,7 +12,16 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from web_pages import Client, day_of, form, json_headers, last_month, plain_days, signed_in
+from web_pages import (
+    Client,
+    activate_rules,
+    day_of,
+    form,
+    json_headers,
+    last_month,
+    plain_days,
+    signed_in,
+)
 from web_world import World, fresh_world
 
 from server.db.models import AuditEntry, Badge, Employee, Stamp
@@ -220,3 +229,17 @@ def test_reactivation_restores_login_and_badge_and_the_api_does_both(
     assert _swipe(world, badge) == "stored"
     assert admin.post(f"/api/v1/admin/employees/{me}/reactivate", json={},
                       headers=headers).status_code == 400
+
+
+def test_the_profiles_offered_are_the_activated_rule_files(world: World,
+                                                           stack: ExitStack) -> None:
+    """The university activates a file with one more profile: the clerk may choose it."""
+    office = signed_in(world, stack, "university", "office")
+    me = world.employees[("university", "self_employee")]
+    assert "part_time_5h" not in office.get(f"/admin/employees/{me}").text
+    activate_rules(world, stack, "university", lambda text: text.replace(
+        "    profile part_time_6h {",
+        "    profile part_time_5h {\n        label \"Part time 5 ore\"\n        weekly 25h\n"
+        "        days mon..fri\n        due 5h\n        time full\n    }\n\n"
+        "    profile part_time_6h {", 1), "unimi-profili.rules")
+    assert '<option value="part_time_5h"' in office.get(f"/admin/employees/{me}").text

@@ -10,18 +10,28 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
-from web_pages import Client, form, json_headers, last_month, plain_days, signed_in
+from web_pages import (
+    Client,
+    activate_rules,
+    form,
+    json_headers,
+    last_month,
+    plain_days,
+    signed_in,
+)
 from web_world import World, fresh_world
 
 from server.db.directory import add_employee
 from server.db.models import AuditEntry, Badge, BadgeFee, Stamp, User
 from server.db.models import Request as RequestRow
 from server.ingest.lookup import Lookup
+from server.office.fees import replace_badge
 
 
 @pytest.fixture
@@ -108,8 +118,8 @@ def test_closing_a_month_shows_progress_then_refuses_requests_and_reopen_is_audi
     employee = signed_in(world, stack, "university", "employee")
     month = last_month()
     day = plain_days(employee, world.employees[("university", "self_employee")])[0]["date"]
-    started = office.post("/office/close", data=form(office, month=month),
-                          follow_redirects=False)
+    started = office.post("/office/close", data=form(
+        office, month=month, reason="assenze del demo da giustificare"), follow_redirects=False)
     assert started.status_code == 303
     page = office.get(started.headers["location"]).text
     assert '<progress id="close-bar"' in page
@@ -141,6 +151,59 @@ def test_closing_a_month_shows_progress_then_refuses_requests_and_reopen_is_audi
     assert employee.post("/api/v1/requests", json={
         "kind": "justification", "day": day, "code": "20", "start": "18:00", "end": "19:00"},
         headers=json_headers(employee)).status_code == 201
+
+
+def test_the_precheck_lists_what_is_open_and_the_close_needs_a_reason_for_it(
+        world: World, stack: ExitStack) -> None:
+    """Seed 002: "La mancata giustificazione delle giornate in anomalia non consente: ...
+    la chiusura del mese"; a pending request could no longer be decided once it locks."""
+    office = signed_in(world, stack, "university", "office")
+    employee = signed_in(world, stack, "university", "employee")
+    month, me = last_month(), world.employees[("university", "self_employee")]
+    day = plain_days(employee, me)[0]["date"]
+    filed = employee.post("/api/v1/requests", json={
+        "kind": "justification", "day": day, "code": "20", "start": "18:00", "end": "19:00"},
+        headers=json_headers(employee))
+    assert filed.status_code == 201
+    check = office.get(f"/api/v1/closes/{month}/precheck").json()
+    mine = next(e for e in check["employees"] if e["employee_id"] == me)
+    timecard = office.get(f"/api/v1/summaries/{me}?month={month}").json()
+    assert mine["pending_requests"] == 1 == timecard["pending_requests"]
+    assert mine["open_anomalies"] == len(timecard["anomalies"])
+    assert check["pending_requests"] == sum(e["pending_requests"] for e in check["employees"])
+    assert not check["clear"]
+    page = office.get(f"/office/close/check?month={month}").text
+    assert 'id="precheck-list"' in page and f"{mine['number']} · {mine['name']}" in page
+    assert 'name="reason" required' in page
+    # A forged form without the reason (the page requires it): refused, nothing changes.
+    refused = office.post("/office/close", data=form(office, month=month, reason=""))
+    assert refused.status_code == 400 and "indica il motivo" in refused.text
+    assert 'id="precheck-list"' in refused.text  # back on the list, with the error
+    too_long = office.post("/office/close", data=form(office, month=month, reason="x" * 501))
+    assert too_long.status_code == 400 and "500 caratteri" in too_long.text
+    assert office.get(f"/api/v1/closes/{month}").json()["state"] is None
+    with Session(world.engine) as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "month_close_started")) == 0
+    started = office.post("/office/close", data=form(
+        office, month=month, reason="paghe in scadenza: le anomalie restano al responsabile"),
+        follow_redirects=False)
+    assert started.status_code == 303
+    _wait_closed(office, month)
+    with Session(world.engine) as session:
+        entry = session.scalar(sa.select(AuditEntry).where(
+            AuditEntry.action == "month_close_started",
+            AuditEntry.institution_id == "university"))
+    assert entry is not None and entry.detail["reason"].startswith("paghe in scadenza")
+    assert (entry.detail["pending_requests"], entry.detail["open_anomalies"]) == (
+        check["pending_requests"], check["open_anomalies"])
+    # Closed: the page shows the figures the close stored, the same as the API's.
+    figures = office.get(f"/api/v1/closes/{month}/figures").json()
+    stored = next(f for f in figures if f["employee_id"] == me)
+    assert (stored["worked"], stored["due"], stored["balance"], stored["anomalies"]) == (
+        timecard["worked"], timecard["due"], timecard["balance"], len(timecard["anomalies"]))
+    closed = office.get(f"/office/close?month={month}").text
+    assert 'id="close-figures"' in closed and f"{stored['number']} · {stored['name']}" in closed
 
 
 def test_a_month_not_yet_ended_cannot_be_closed(world: World, stack: ExitStack) -> None:
@@ -196,6 +259,36 @@ def test_school_badge_replacement_through_the_web_still_costs_5_then_10_euros(
     fees = office.get("/api/v1/fees").json()
     assert [f["euros"] for f in fees] == ["10,00", "5,00"]
     assert fees[0]["badge_code"] == "SCH9001"  # the second time, the badge given the first
+
+
+def test_badge_fees_are_the_activated_rule_files(world: World, stack: ExitStack) -> None:
+    """The school activates a file with `fee badge_replacement 7.00 EUR then 12.00 EUR`
+    in place of its plugin's 5 then 10: the page lists the new amounts and charges them."""
+    activate_rules(world, stack, "school",
+                   lambda text: text.replace("fee badge_replacement 5.00 EUR then 10.00 EUR",
+                                             "fee badge_replacement 7.00 EUR then 12.00 EUR",
+                                             1),
+                   "liceo-tariffe.rules")
+    office = signed_in(world, stack, "school", "office")
+    assert "badge_replacement: 7,00 € la prima volta, poi 12,00 €" in office.get(
+        "/office/fees").text
+    me = world.employees[("school", "self_employee")]
+    for badge in ("SCH9101", "SCH9102"):
+        charged = office.post("/api/v1/fees", json={
+            "employee_id": me, "reason": "lost", "new_badge": badge},
+            headers=json_headers(office))
+        assert charged.status_code == 201, charged.text
+    assert [f["euros"] for f in office.get("/api/v1/fees").json()] == ["12,00", "7,00"]
+    # From the 1st at local midnight, still the month before in UTC; a minute earlier the
+    # plugin's file charges (its "10 euro per le successive").
+    first = date.today().replace(day=1)
+    midnight = datetime(first.year, first.month, 1, tzinfo=ZoneInfo("Europe/Rome"))
+    with Session(world.engine) as session:
+        clerk = session.scalars(sa.select(User).where(
+            User.username == world.usernames[("school", "office")])).one()
+        for moment, euros in ((midnight - timedelta(minutes=1), 1000), (midnight, 1200)):
+            done = replace_badge(session, clerk, me, "lost", now=moment.astimezone(UTC))
+            assert done.fee is not None and done.fee.amount_cents == euros
 
 
 def test_university_clerk_replaces_a_lost_badge_through_the_web_with_no_fee(
@@ -262,7 +355,10 @@ def test_the_json_api_closes_reopens_charges_and_transcribes_too(world: World,
                                                                  stack: ExitStack) -> None:
     office = signed_in(world, stack, "school", "office")
     month, headers = last_month(), json_headers(office)
-    started = office.post(f"/api/v1/closes/{month}", headers=headers)
+    refused = office.post(f"/api/v1/closes/{month}", headers=headers)
+    assert refused.status_code == 400 and "motivo" in refused.json()["detail"]
+    started = office.post(f"/api/v1/closes/{month}", json={"reason": "ricalcolo"},
+                          headers=headers)
     assert started.status_code == 202 and started.json()["state"] == "closing"
     assert _wait_closed(office, month)[-1]["error"] is None
     assert office.post(f"/api/v1/closes/{month}/reopen", json={"reason": " "},

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from web_pages import Client, day_of, form, json_headers, plain_days, signed_in
+from web_pages import (
+    Client,
+    activate_rules,
+    day_of,
+    form,
+    json_headers,
+    plain_days,
+    signed_in,
+)
 from web_world import World, fresh_world
 
 from server.db.models import Request as RequestRow
 from server.web.accounts import add_user
+from server.web.request_views import version_today, web_codes
 
 OTHER_MANAGER_PASSWORD = "altra-unita-1-password"
 
@@ -183,3 +194,24 @@ def test_ids_too_big_for_any_row_are_not_found_not_a_server_error(world: World,
         assert office.get(path).status_code == 404, path
     assert office.post(f"/api/v1/requests/{huge}/decision", json={"decision": "approve"},
                        headers=json_headers(office)).status_code == 404
+
+
+def test_the_codes_offered_are_the_activated_rule_files(tmp_path: Path,
+                                                         stack: ExitStack) -> None:
+    """The university activates a file that renames code 20: the form offers the code as
+    the file in force says it, from the 1st at local midnight."""
+    own = stack.enter_context(fresh_world(tmp_path))
+    employee = signed_in(own, stack, "university", "employee")
+    assert ">20 · Missione oraria</option>" in employee.get("/requests").text
+    activate_rules(own, stack, "university",
+                   lambda text: text.replace('code "20" {\n        label "Missione oraria"',
+                                             'code "20" {\n        label "Missione breve"', 1),
+                   "unimi-codici.rules")
+    page = employee.get("/requests").text
+    assert ">20 · Missione breve</option>" in page and "Missione oraria" not in page
+    first = date.today().replace(day=1)
+    midnight = datetime(first.year, first.month, 1, tzinfo=ZoneInfo("Europe/Rome"))
+    with Session(own.engine) as session:
+        version, day = version_today(session, "university", midnight.astimezone(UTC))
+        assert day == first and version is not None
+        assert [c.label for c in web_codes(version) if c.code == "20"] == ["Missione breve"]

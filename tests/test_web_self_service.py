@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from web_pages import form, json_headers, last_month, signed_in
-from web_world import World, fresh_world
+from web_pages import activate_rules, form, json_headers, last_month, signed_in
+from web_world import World, build_world, cheap_hashing, fresh_world
 
 from server.db.models import AuditEntry, Stamp
+from server.web.routes.stamping import allowed_sources
 from server.web.timecard import hours
 
 # Piazza Duomo, Milano, and a point about 2 km away (Stazione Centrale).
@@ -25,6 +28,12 @@ def world(tmp_path: Path) -> Iterator[World]:
     with fresh_world(tmp_path) as world:
         yield world
 
+
+@pytest.fixture
+def both(db_engine: sa.Engine, tmp_path: Path) -> Iterator[World]:
+    """The demo world on SQLite and on PostgreSQL (`db_engine` is parametrized)."""
+    with cheap_hashing():
+        yield build_world(db_engine, tmp_path)
 
 
 def _stamps(world: World, institution: str, source: str) -> list[Stamp]:
@@ -81,6 +90,29 @@ def test_rilevatore_stamps_from_the_browser_where_the_rules_allow_web(
     assert [s["source"] for s in today["stamps"]] == ["web"]
 
 
+def test_the_rilevatore_page_lists_the_entrata_and_uscita_just_stamped(
+        both: World, stack: ExitStack) -> None:
+    """Seed 000: "alla funzione RILEVATORE, e digitare il tasto ENTRATA / USCITA" — the
+    chamber's only way to stamp. After each button the page lists today's stamps with
+    their times (it answered 500 as soon as there was one)."""
+    employee = signed_in(both, stack, "chamber", "employee")
+    assert "Nessuna timbratura oggi" in employee.get("/stamp").text
+    for direction, word in (("in", "entrata"), ("out", "uscita")):
+        done = employee.post("/stamp", data=form(employee, direction=direction))
+        assert done.status_code == 200, done.text
+        assert f"Timbratura registrata: {word} " in done.text
+    with Session(both.engine) as session:
+        rows = list(session.scalars(sa.select(Stamp).where(
+            Stamp.institution_id == "chamber", Stamp.source == "web").order_by(Stamp.id)))
+    assert [r.direction for r in rows] == ["in", "out"]
+    page = employee.get("/stamp")
+    assert page.status_code == 200
+    listed = [f"{r.local_minute // 60:02d}:{r.local_minute % 60:02d} {letter} · web"
+              for r, letter in zip(rows, "EU", strict=True)]
+    assert all(f"<li>{line}</li>" in page.text for line in listed), page.text
+    assert "Nessuna timbratura oggi" not in page.text
+
+
 def test_web_stamping_is_refused_where_the_rules_do_not_allow_it(world: World,
                                                                 stack: ExitStack) -> None:
     """School (seed 003): stamps only at the terminal, or by hand from the emergency register."""
@@ -121,3 +153,59 @@ def test_a_phone_stamps_only_inside_an_area_and_its_position_is_not_kept(
         stamp_text = " ".join(str(v) for v in vars(stamp).values())
     for kept in (audit_text, stamp_text):
         assert str(DUOMO[0] + 0.001)[:7] not in kept and "45.46" not in kept
+
+
+def test_web_stamping_follows_the_activated_rule_file_not_the_plugins(
+        world: World, stack: ExitStack) -> None:
+    """The school's plugin file says `sources terminal, manual`; its administrator activates
+    one that adds `web`: the page shows the buttons and the stamp is taken."""
+    activate_rules(world, stack, "school",
+                   lambda text: text.replace("sources terminal, manual",
+                                             "sources terminal, web, manual", 1),
+                   "liceo-web.rules")
+    employee = signed_in(world, stack, "school", "employee")
+    assert "ENTRATA" in employee.get("/stamp").text
+    done = employee.post("/api/v1/stamps", json={"direction": "in"},
+                         headers=json_headers(employee))
+    assert done.status_code == 201, done.text
+    assert done.json()["source"] == "web"
+    [stamp] = _stamps(world, "school", "web")
+    assert stamp.employee_id == world.employees[("school", "self_employee")]
+
+
+def test_phone_stamping_follows_the_activated_rule_file_not_the_plugins(
+        world: World, stack: ExitStack) -> None:
+    """The university's plugin file allows `app` (seed 002); the activated file does not:
+    even inside a drawn area the phone is refused, and the page offers no phone buttons."""
+    office = signed_in(world, stack, "university", "office")
+    assert office.post("/office/areas", data=form(
+        office, name="Duomo", latitude=str(DUOMO[0]), longitude=str(DUOMO[1]),
+        radius_m="300"), follow_redirects=False).status_code == 303
+    activate_rules(world, stack, "university",
+                   lambda text: text.replace("sources terminal, app, web",
+                                             "sources terminal, web", 1),
+                   "unimi-senza-app.rules")
+    employee = signed_in(world, stack, "university", "employee")
+    page = employee.get("/stamp").text
+    assert "Dal telefono" not in page and "Dalla tua postazione" in page
+    refused = employee.post("/api/v1/stamps", json={
+        "direction": "in", "latitude": DUOMO[0], "longitude": DUOMO[1]},
+        headers=json_headers(employee))
+    assert refused.status_code == 403 and "telefono" in refused.json()["detail"]
+    assert _stamps(world, "university", "app") == []
+
+
+def test_from_local_midnight_of_the_1st_the_activated_file_decides_the_stamping_sources(
+        world: World, stack: ExitStack) -> None:
+    """An activated file applies from the 1st at midnight in the institution's time zone,
+    when in Rome it is still the last day of the month before in UTC."""
+    activate_rules(world, stack, "chamber",
+                   lambda text: text.replace("sources web, manual", "sources manual", 1),
+                   "camera-solo-manuale.rules")
+    first = date.today().replace(day=1)
+    half_past_midnight = datetime(first.year, first.month, 1, 0, 30,
+                                  tzinfo=ZoneInfo("Europe/Rome")).astimezone(UTC)
+    assert half_past_midnight.date() < first
+    with Session(world.engine) as session:
+        assert not allowed_sources(session, "chamber", half_past_midnight).web
+        assert allowed_sources(session, "chamber", half_past_midnight - timedelta(hours=1)).web

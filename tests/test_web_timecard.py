@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from web_world import World, build_world, cheap_hashing, fresh_world, other
 
 from server.db import make_engine, upgrade
-from server.db.models import DayResultRow, Employee, Stamp
+from server.db.models import DayResultRow, Employee, Stamp, User
 from server.ingest.lookup import Lookup
 from server.ingest.recompute import recompute
 from server.web.timecard import hours
@@ -200,3 +200,29 @@ def test_an_id_no_row_can_have_is_not_found_not_a_server_error(
     huge = 10**30  # beyond 64 bits: the database driver overflows before any query runs
     assert client.get(f"/api/v1/timecard/{huge}").status_code == 404
     assert client.get(f"/timecard/{huge}").status_code == 404
+
+
+@pytest.mark.parametrize("institution", ["university", "school", "academy", "chamber"])
+def test_this_month_agrees_on_the_timecard_and_the_summaries(world: World, stack: ExitStack,
+                                                             institution: str) -> None:
+    """Issue 9: the demo employee's month read "+0h25" on the timecard and "-123h05 with 17
+    anomalies" in the summaries, which counted every day still to come as an absence."""
+    client = world.client(stack)
+    world.login(client, institution, "employee")
+    with Session(world.engine) as session:
+        employee_id = session.scalar(sa.select(User.employee_id).where(
+            User.username == world.usernames[(institution, "employee")]))
+    month = world.today.strftime("%Y-%m")
+    card = client.get(f"/api/v1/timecard/{employee_id}?month={month}").json()
+    summary = client.get(f"/api/v1/summaries/{employee_id}?month={month}").json()
+    assert (card["worked"], card["due"], card["balance"], card["meal_vouchers"],
+            card["anomalies"], card["due_in_month"]) == (
+        summary["worked"], summary["due"], summary["balance"], summary["meal_vouchers"],
+        len(summary["anomalies"]), summary["due_in_month"])
+    today = card["today"]
+    assert all(a["date"] < today for a in summary["anomalies"])
+    assert all(d["state"] == "future" and not d["anomalies"] and not d["computed"]
+               for d in card["days"] if d["date"] > today)
+    assert card["due"] == sum(d["due"] for d in card["days"] if d["computed"])
+    page = client.get(f"/summaries?month={month}")
+    assert page.status_code == 200 and "Dovuto nel mese" in page.text

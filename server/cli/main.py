@@ -21,6 +21,7 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "server.cli.run",
     "server.cli.terminals",
     "server.cli.users",
+    "server.cli.month_close",
 )
 
 

@@ -82,13 +82,13 @@ def run(args: argparse.Namespace) -> int:
         if not service.connected.wait(15):
             print(f"timbra run: cannot reach the broker at {broker.redacted()}", file=sys.stderr)
             return 2
-        links = [] if args.no_terminals else [
-            _terminal(stack, engine, demo, broker) for demo in live]
-        for link, demo in zip(links, live, strict=True):
+        simulated = [] if args.no_terminals else live
+        links = [_terminal(stack, engine, demo, broker) for demo in simulated]
+        for link, demo in zip(links, simulated, strict=True):
             _this_morning(engine, link, demo)
         _banner(broker, links, web, demo_users)
-        swiper = threading.Thread(target=_swipe, args=(links, live, args.swipe_every, stop),
-                                  daemon=True)
+        swiper = threading.Thread(target=_swipe,
+                                  args=(links, simulated, args.swipe_every, stop), daemon=True)
         swiper.start()
         while not stop.wait(10):
             _report(engine, live, service)

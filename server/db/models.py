@@ -330,6 +330,36 @@ class DirtyDay(Base):
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+
+class MonthCloseEntry(Base):
+    """One employee of a month's close, fixed when the close begins, and their figures.
+
+    The close evaluates the entries not yet `done` in employee order and marks each done
+    in the same transaction as its figures, so a close resumed after a crash neither skips
+    nor repeats anyone, whoever was deactivated or added meanwhile. `evaluations` counts
+    the committed evaluations of the entry: 1 once the close is over.
+    """
+
+    __tablename__ = "month_close_entries"
+
+    month_close_id: Mapped[int] = mapped_column(ForeignKey("month_closes.id"),
+                                                primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), primary_key=True)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    evaluations: Mapped[int] = mapped_column(Integer, default=0)
+    evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The month's figures in minutes (meal vouchers and anomalies are counts); None until done.
+    worked: Mapped[int | None] = mapped_column(Integer)
+    due: Mapped[int | None] = mapped_column(Integer)
+    balance: Mapped[int | None] = mapped_column(Integer)
+    overtime_paid: Mapped[int | None] = mapped_column(Integer)
+    overtime_banked: Mapped[int | None] = mapped_column(Integer)
+    to_recover: Mapped[int | None] = mapped_column(Integer)
+    negative_flex: Mapped[int | None] = mapped_column(Integer)
+    unjustified: Mapped[int | None] = mapped_column(Integer)
+    meal_vouchers: Mapped[int | None] = mapped_column(Integer)
+    anomalies: Mapped[int | None] = mapped_column(Integer)
+
 # The tables as Core objects, for bulk statements that need no ORM objects.
 STAMPS: Table = Base.metadata.tables["stamps"]
 DAY_RESULTS: Table = Base.metadata.tables["day_results"]

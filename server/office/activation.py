@@ -34,7 +34,7 @@ from server.office.errors import NotAllowed, OfficeError
 from server.office.month_lock import is_locked
 from server.office.people import employee_in_reach
 from server.office.refresh import refresh_days
-from server.office.rules_in_force import policy_on
+from server.office.rules_in_force import policy_at
 
 MAY_CHANGE = frozenset({"office", "admin"})
 MAX_REASON = 500
@@ -80,12 +80,12 @@ def _set_active(session: Session, actor: User, employee: Employee, active: bool,
                           field="reason")
     now = now or utcnow()
     try:
-        zone = ZoneInfo(policy_on(session, employee.institution_id, now.date()).timezone)
+        policy, today = policy_at(session, employee.institution_id, now)
     except LookupError:  # no rules at all: no day was ever computed
-        zone = None
-    # The last day employed: the new one when deactivating, the one undone when reactivating.
-    last = (None if zone is None else
-            last_day(employee, zone) if active else now.astimezone(zone).date())
+        last = None
+    else:
+        # The last day employed: today when deactivating, the one undone when reactivating.
+        last = last_day(employee, ZoneInfo(policy.timezone)) if active else today
     employee.active = active
     employee.deactivated_at = None if active else now
     session.flush()  # bumps the directory revision (server.db.revision) in this transaction

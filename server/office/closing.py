@@ -1,31 +1,49 @@
-"""The month close of an institution: evaluate everyone with progress, lock, reopen.
+"""The month close of an institution: check, evaluate everyone with progress, lock, reopen.
 
-The close runs in steps so a page can show a progress bar: `begin_close` sets
-`total`, each `close_step` evaluates the next employees, stores their day results
-and advances `done`; the caller commits between steps so other sessions see
-the progress. Once every employee is done the month is "closed" and the
-services refuse any request or correction on its days (`month_lock`) until an
-audited `reopen`. Seed 002: unfixed anomalies prevent "la chiusura del mese": the
-close reports them per employee instead of refusing, so the office sees who.
+`precheck` lists, per employee, the month's pending requests and open anomalies: a
+request still pending when the month locks can no longer be decided, and seed 002 says
+unfixed anomalies prevent "la chiusura del mese". With nothing open the office closes at
+once; otherwise `begin_close` needs a reason, audited with the counts it overrode.
+
+The close runs in steps so a page can show a progress bar. `begin_close` takes a
+snapshot: the employees active at that moment become the close's entries
+(`MonthCloseEntry`). Each `close_step` evaluates the next entries not yet done, in
+employee order, stores their day results and their month's figures, and marks them done
+in the same transaction; the caller commits between steps so other sessions see the
+progress. A crash at any point loses at most the step in flight, and the next step
+starts from the first entry not done: nobody is skipped or evaluated twice, and someone
+deactivated after the start is still evaluated (they worked part of the month). Once
+every entry is done the month is "closed" and the services refuse any request or
+correction on its days (`month_lock`) until an audited `reopen`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, delete, false, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from server.days.month import month_bounds
-from server.db.models import Employee, MonthClose, User
+from server.db.models import Employee, MonthClose, MonthCloseEntry, User
+from server.db.models import Request as RequestRow
+from server.engine import MonthResult
 from server.office.audit import record, utcnow
 from server.office.errors import NotFound, OfficeError
 from server.office.people import require_office
 from server.office.refresh import refresh_days
-from server.office.rules_in_force import policy_on
+from server.office.rules_in_force import RulesInForce, policy_on
+from server.office.summary import evaluate_months
+
+REASON_MAX = 500  # characters of a reason to close with something open
+CHECK_BATCH = 200  # employees evaluated at a time by the pre-check
+# The month's figures a close stores per employee, as `MonthResult` names them.
+FIGURES = ("worked", "due", "balance", "overtime_paid", "overtime_banked", "to_recover",
+           "negative_flex", "unjustified", "meal_vouchers")
 
 
 @dataclass(frozen=True)
@@ -40,14 +58,71 @@ class Progress:
             self.done * 100 // self.total if self.total else 0)
 
 
+@dataclass(frozen=True)
+class OpenItems:
+    """What one employee still has open in the month."""
+
+    employee_id: int
+    number: str
+    name: str
+    pending_requests: int
+    open_anomalies: int
+
+
+@dataclass(frozen=True)
+class Precheck:
+    month: str  # YYYY-MM
+    employees: list[OpenItems]  # only those with something open, by employee number
+
+    @property
+    def pending_requests(self) -> int:
+        return sum(e.pending_requests for e in self.employees)
+
+    @property
+    def open_anomalies(self) -> int:
+        return sum(e.open_anomalies for e in self.employees)
+
+    @property
+    def clear(self) -> bool:
+        return not self.employees
+
+
+@dataclass(frozen=True)
+class EmployeeFigures:
+    """One employee's month as the close stored it."""
+
+    employee_id: int
+    number: str
+    name: str
+    worked: int
+    due: int
+    balance: int
+    overtime_paid: int
+    overtime_banked: int
+    to_recover: int
+    negative_flex: int
+    unjustified: int
+    meal_vouchers: int
+    anomalies: int
+
+
 def close_progress(session: Session, institution_id: str, year: int, month: int) -> Progress:
     row = _row(session, institution_id, year, month)
     return Progress(row.state, row.done, row.total) if row else Progress(None, 0, 0)
 
 
+def precheck(session: Session, actor: User, year: int, month: int) -> Precheck:
+    """Per employee, the month's pending requests and open anomalies."""
+    require_office(actor, "chiudere il mese", "close the month")
+    return _precheck(session, actor.institution_id, year, month)
+
+
 def begin_close(session: Session, actor: User, year: int, month: int, *,
-                now: datetime | None = None) -> MonthClose:
-    """Start closing a month that has ended; a reopened month may be closed again."""
+                reason: str | None = None, now: datetime | None = None) -> MonthClose:
+    """Start closing a month that has ended; a reopened month may be closed again.
+
+    With pending requests or open anomalies a `reason` is required; it goes to the audit
+    log with the counts it overrode. Nothing is written when the start is refused."""
     require_office(actor, "chiudere il mese", "close the month")
     now = now or utcnow()
     institution_id = actor.institution_id
@@ -60,50 +135,89 @@ def begin_close(session: Session, actor: User, year: int, month: int, *,
     if row is not None and row.state in ("closing", "closed"):
         raise OfficeError(f"Il mese {month:02d}/{year} è già chiuso o in chiusura",
                           f"Month {year}-{month:02d} is already closed or closing")
-    total = session.scalar(select(func.count()).select_from(Employee).where(
-        Employee.institution_id == institution_id, Employee.active.is_(True))) or 0
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX:
+        raise OfficeError(f"Il motivo non può superare {REASON_MAX} caratteri",
+                          f"The reason cannot exceed {REASON_MAX} characters", field="reason")
+    check = _precheck(session, institution_id, year, month)
+    if not check.clear and not reason:
+        raise OfficeError(
+            f"Il mese ha {check.pending_requests} richieste in sospeso e "
+            f"{check.open_anomalies} anomalie aperte: per chiuderlo comunque indica il motivo",
+            f"The month has {check.pending_requests} pending requests and "
+            f"{check.open_anomalies} open anomalies: give the reason to close it anyway",
+            field="reason")
     if row is None:
         row = MonthClose(institution_id=institution_id, year=year, month=month)
         session.add(row)
-    row.state, row.done, row.total = "closing", 0, total
+    row.state, row.done = "closing", 0
     row.started_by, row.started_at, row.closed_at = actor.id, now, None
     session.flush()
-    record(session, actor, "month_close_started", _target(year, month), {"total": total},
-           now=now)
+    row.total = _take_snapshot(session, row)
+    detail: dict[str, object] = {"total": row.total}
+    if not check.clear:
+        detail.update(reason=reason, pending_requests=check.pending_requests,
+                      open_anomalies=check.open_anomalies, employees=len(check.employees))
+    record(session, actor, "month_close_started", _target(year, month), detail, now=now)
     return row
 
 
 def close_step(session: Session, actor: User, year: int, month: int, *, batch: int = 50,
                now: datetime | None = None) -> Progress:
-    """Evaluate the next `batch` employees; close the month after the last one."""
+    """Evaluate the next `batch` employees of the snapshot; close the month after the last."""
     require_office(actor, "chiudere il mese", "close the month")
     now = now or utcnow()
-    row = _row(session, actor.institution_id, year, month)
+    # Locked (on PostgreSQL) so two closers of one month take their steps in turn.
+    row = session.scalar(select(MonthClose).where(
+        MonthClose.institution_id == actor.institution_id, MonthClose.year == year,
+        MonthClose.month == month).with_for_update())
     if row is None or row.state != "closing":
         raise NotFound("Nessuna chiusura in corso per questo mese",
                        "No close in progress for this month")
-    ids = list(session.scalars(select(Employee.id).where(
-        Employee.institution_id == actor.institution_id, Employee.active.is_(True))
-        .order_by(Employee.id).offset(row.done).limit(batch)))
+    if not _has_snapshot(session, row):  # left "closing" by a version without snapshots
+        row.total = _take_snapshot(session, row)
+    employees = list(session.scalars(
+        select(Employee).join(MonthCloseEntry, MonthCloseEntry.employee_id == Employee.id)
+        .where(MonthCloseEntry.month_close_id == row.id, MonthCloseEntry.done.is_(False))
+        .order_by(Employee.id).limit(batch)))
     first, last = month_bounds(year, month)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    refresh_days(session, [(actor.institution_id, e, d) for e in ids for d in days], now)
-    row.done = min(row.total, row.done + len(ids))
-    if not ids or row.done >= row.total:
-        row.done, row.state, row.closed_at = row.total, "closed", now
+    refresh_days(session, [(actor.institution_id, e.id, d) for e in employees for d in days],
+                 now)
+    results = month_results(session, actor.institution_id, employees, year, month)
+    for employee in employees:
+        result = results[employee.id]
+        session.execute(update(MonthCloseEntry).where(
+            MonthCloseEntry.month_close_id == row.id,
+            MonthCloseEntry.employee_id == employee.id).values(
+            done=True, evaluations=MonthCloseEntry.evaluations + 1, evaluated_at=now,
+            anomalies=len(result.anomalies),
+            **{name: getattr(result, name) for name in FIGURES}))
+    row.done = session.scalar(select(func.count()).select_from(MonthCloseEntry).where(
+        MonthCloseEntry.month_close_id == row.id, MonthCloseEntry.done.is_(True))) or 0
+    if row.done >= row.total or not employees:
+        row.state, row.closed_at = "closed", now
         record(session, actor, "month_closed", _target(year, month), {"total": row.total},
                now=now)
     session.flush()
     return Progress(row.state, row.done, row.total)
 
 
+def month_results(session: Session, institution_id: str, employees: Sequence[Employee],
+                  year: int, month: int) -> dict[int, MonthResult]:
+    """The month of these employees, as every page shows it: the one place the close and
+    its pre-check compute a month, so both follow whatever computes it for the pages."""
+    return evaluate_months(session, RulesInForce(session, [institution_id]), employees,
+                           year, month)
+
+
 def close_month(session: Session, actor: User, year: int, month: int, *, batch: int = 50,
-                now: datetime | None = None,
+                reason: str | None = None, now: datetime | None = None,
                 on_progress: Callable[[Progress], None] | None = None) -> Progress:
     """Begin (or resume) and run the close to the end, committing after every step."""
     existing = _row(session, actor.institution_id, year, month)
     if existing is None or existing.state != "closing":
-        begin_close(session, actor, year, month, now=now)
+        begin_close(session, actor, year, month, reason=reason, now=now)
     session.commit()
     while True:
         progress = close_step(session, actor, year, month, batch=batch, now=now)
@@ -112,6 +226,24 @@ def close_month(session: Session, actor: User, year: int, month: int, *, batch: 
             on_progress(progress)
         if progress.state == "closed":
             return progress
+
+
+def close_figures(session: Session, actor: User, year: int, month: int,
+                  ) -> list[EmployeeFigures]:
+    """The figures the last close of the month stored, by employee number; empty until a
+    close has evaluated someone."""
+    require_office(actor, "vedere i dati della chiusura", "see the figures of the close")
+    row = _row(session, actor.institution_id, year, month)
+    if row is None:
+        return []
+    rows = session.execute(
+        select(MonthCloseEntry, Employee.number, Employee.name)
+        .join(Employee, Employee.id == MonthCloseEntry.employee_id)
+        .where(MonthCloseEntry.month_close_id == row.id, MonthCloseEntry.done.is_(True))
+        .order_by(Employee.number, Employee.id))
+    return [EmployeeFigures(e.employee_id, number, name, anomalies=e.anomalies or 0,
+                            **{f: getattr(e, f) or 0 for f in FIGURES})
+            for e, number, name in rows]
 
 
 def reopen(session: Session, actor: User, year: int, month: int, reason: str, *,
@@ -137,6 +269,48 @@ def closed_months(session: Session, institution_id: str) -> list[date]:
         select(MonthClose.year, MonthClose.month).where(
             MonthClose.institution_id == institution_id, MonthClose.state == "closed")
         .order_by(MonthClose.year, MonthClose.month))]
+
+
+def _precheck(session: Session, institution_id: str, year: int, month: int) -> Precheck:
+    first, last = month_bounds(year, month)
+    # Anyone's pending request counts, active or not: once locked, nobody can decide it.
+    pending = Counter(dict(session.execute(
+        select(RequestRow.employee_id, func.count()).where(
+            RequestRow.institution_id == institution_id, RequestRow.state == "pending",
+            RequestRow.day.between(first, last)).group_by(RequestRow.employee_id)).all()))
+    anomalies: Counter[int] = Counter()
+    active = list(session.scalars(select(Employee).where(
+        Employee.institution_id == institution_id, Employee.active.is_(True))
+        .order_by(Employee.id)))
+    for start in range(0, len(active), CHECK_BATCH):
+        results = month_results(session, institution_id, active[start:start + CHECK_BATCH],
+                                year, month)
+        anomalies.update({e: len(r.anomalies) for e, r in results.items() if r.anomalies})
+    people = {e.id: e for e in active}
+    missing = set(pending) - set(people)
+    if missing:
+        people.update({e.id: e for e in session.scalars(
+            select(Employee).where(Employee.id.in_(missing)))})
+    listed = [OpenItems(e, people[e].number, people[e].name, pending[e], anomalies[e])
+              for e in set(pending) | set(anomalies)]
+    return Precheck(f"{year:04d}-{month:02d}",
+                    sorted(listed, key=lambda o: (o.number, o.employee_id)))
+
+
+def _take_snapshot(session: Session, row: MonthClose) -> int:
+    """The employees active now become the close's entries; returns how many."""
+    session.execute(delete(MonthCloseEntry).where(MonthCloseEntry.month_close_id == row.id))
+    session.execute(insert(MonthCloseEntry).from_select(
+        ["month_close_id", "employee_id", "done", "evaluations"],
+        select(literal(row.id, Integer), Employee.id, false(), literal(0, Integer))
+        .where(Employee.institution_id == row.institution_id, Employee.active.is_(True))))
+    return session.scalar(select(func.count()).select_from(MonthCloseEntry).where(
+        MonthCloseEntry.month_close_id == row.id)) or 0
+
+
+def _has_snapshot(session: Session, row: MonthClose) -> bool:
+    return session.scalar(select(MonthCloseEntry.employee_id).where(
+        MonthCloseEntry.month_close_id == row.id).limit(1)) is not None
 
 
 def _row(session: Session, institution_id: str, year: int, month: int) -> MonthClose | None:

@@ -26,7 +26,7 @@ from server.db.models import Badge, BadgeFee, User
 from server.office.audit import record, utcnow
 from server.office.errors import OfficeError
 from server.office.people import employee_in_reach, require_office
-from server.office.rules_in_force import policy_on
+from server.office.rules_in_force import policy_at, policy_on
 from server.policy.model import Version
 
 REASONS = ("lost", "damaged", "demagnetised", "stolen")
@@ -79,8 +79,11 @@ def replace_badge(session: Session, actor: User, employee_id: int, reason: str, 
                           field="reason")
     now = now or utcnow()
     employee = employee_in_reach(session, actor, employee_id)
-    day = day or now.date()
-    version = policy_on(session, employee.institution_id, day).version_on(day)
+    if day is None:
+        policy, day = policy_at(session, employee.institution_id, now)
+    else:
+        policy = policy_on(session, employee.institution_id, day)
+    version = policy.version_on(day)
     earlier = session.scalar(select(func.count()).select_from(BadgeFee).where(
         BadgeFee.employee_id == employee.id)) or 0
     charged = fee_for(version, reason, earlier)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from fpdf import FPDF
 from openpyxl import Workbook
@@ -54,7 +55,7 @@ class ReportTable:
 
 
 def institution_report(session: Session, actor: User, year: int, month: int,
-                       kind: str) -> ReportTable:
+                       kind: str, *, now: datetime | None = None) -> ReportTable:
     if kind not in KINDS:
         raise OfficeError(f"Tabulato sconosciuto: {kind}", f"Unknown report: {kind}")
     stmt = select(Employee).where(Employee.institution_id == actor.institution_id,
@@ -66,7 +67,7 @@ def institution_report(session: Session, actor: User, year: int, month: int,
                          "Only the personnel office and managers see the reports")
     employees = list(session.scalars(stmt.order_by(Employee.number)))
     results = evaluate_months(session, RulesInForce(session, [actor.institution_id]),
-                              employees, year, month)
+                              employees, year, month, now=now)
     title, figures = KINDS[kind]
     base = ["Matricola / Number", "Nome / Name", "Unità / Unit"]
     table = ReportTable(f"{title} {month:02d}/{year}", base + [h for _, h in figures],
@@ -153,7 +154,7 @@ def employee_month_pdf(summary: MonthSummary) -> bytes:
     pdf.ln(3)
     pdf.set_font("Helvetica", "", 9)
     lines = [
-        (f"Totali fino al {r.through:%d/%m/%Y}" if r.through else "Nessun giorno concluso")
+        (f"Totali fino al {r.days[-1].day:%d/%m/%Y}" if r.days else "Nessun giorno concluso")
         + f"  (dovuto nel mese {hours(r.due_in_month)})",
         f"Lavorato {hours(r.worked)}  Dovuto {hours(r.due)}  Saldo {hours(r.balance)}",
         f"Straordinario retribuito {hours(r.overtime_paid)}  a recupero "

@@ -14,8 +14,9 @@ import bisect
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -94,3 +95,15 @@ def policy_on(session: Session, institution_id: str, day: date) -> Policy:
     if policy is None:
         raise UnknownInstitution(institution_id, [])
     return policy
+
+
+def policy_at(session: Session, institution_id: str, moment: datetime) -> tuple[Policy, date]:
+    """The policy in force at `moment` and the institution's date then, on which it is
+    chosen: a file activated from the 1st starts at local midnight, when in Rome it is
+    still the last day of the month before in UTC. `UnknownInstitution` when none."""
+    rules = RulesInForce(session, [institution_id])
+    policy = rules.on(institution_id, moment.astimezone(UTC).date())
+    if policy is None:
+        raise UnknownInstitution(institution_id, [])
+    day = moment.astimezone(ZoneInfo(policy.timezone)).date()
+    return rules.on(institution_id, day) or policy, day

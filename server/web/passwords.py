@@ -1,8 +1,9 @@
 """Passwords of people who log in: argon2 hashes, one-time passwords, the institution's policy.
 
-The policy comes from the institution's rule file (`password { min_length 8 require digit
-require letter }`, seed 000); an institution whose rule file says nothing gets timbra's
-default, which is no weaker than the strictest seed.
+The policy comes from the institution's rule file in force today, the one an administrator
+activated or else the plugin's (`password { min_length 8 require digit require letter }`,
+seed 000); an institution whose rules say nothing gets timbra's default, which is no weaker
+than the strictest seed.
 """
 
 from __future__ import annotations
@@ -10,14 +11,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
 
-from server.policy.load import load_policy
+from server.office.rules_in_force import policy_at
 
 HASHER = PasswordHasher()  # argon2id with the library's (RFC 9106) parameters
 # Argon2 accepts any length; a cap keeps one request from costing minutes of CPU.
@@ -61,12 +63,12 @@ def one_time_password() -> str:
             return candidate
 
 
-# What a rule file may `require`, in the words shown to the person choosing a password.
+# What a rule file may `require` (the checker's `PASSWORD_REQUIREMENTS`: a key missing here
+# would be accepted in the file and never enforced), in the words shown to the person.
 _NEEDS: dict[str, tuple[str, str, Callable[[str], bool]]] = {
     "digit": ("una cifra", "a digit", str.isdigit),
     "letter": ("una lettera", "a letter", str.isalpha),
-    "upper": ("una maiuscola", "an upper-case letter", str.isupper),
-    "lower": ("una minuscola", "a lower-case letter", str.islower),
+    "uppercase": ("una maiuscola", "an upper-case letter", str.isupper),
     "symbol": ("un simbolo", "a symbol", lambda c: not c.isalnum()),
 }
 
@@ -106,9 +108,13 @@ class PasswordRules:
 DEFAULT_RULES = PasswordRules(min_length=10, require=("digit", "letter"), source="timbra default")
 
 
-def password_rules(institution_id: str, day: date) -> PasswordRules:
-    """The password rules in force on `day` for the institution."""
-    written = load_policy(institution_id).version_on(day).password
+def password_rules(session: Session, institution_id: str, now: datetime) -> PasswordRules:
+    """The password rules in force for the institution at `now`, on its local date."""
+    try:
+        policy, day = policy_at(session, institution_id, now)
+        written = policy.version_on(day).password
+    except LookupError:  # no rules at all, or none in force yet
+        written = None
     if written is None:
         return DEFAULT_RULES
     length = written.min_length.value if written.min_length else DEFAULT_RULES.min_length

@@ -8,7 +8,7 @@ checks again on the request's own day, which may fall under other rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ from server.db.models import Employee, User
 from server.db.models import Request as RequestRow
 from server.office.decisions import approval_of
 from server.office.requests import HOURLY_KINDS, OVERTIME_KIND, WHOLE_DAY_KINDS
-from server.office.rules_in_force import policy_on
+from server.office.rules_in_force import policy_at
 from server.policy.model import Version
 from server.web.office_calls import clock
 
@@ -96,11 +96,17 @@ def _view(session: Session, row: RequestRow, employee: Employee,
         decision_note=row.decision_note)
 
 
-def version_today(session: Session, institution_id: str, today: date) -> Version | None:
+def version_today(session: Session, institution_id: str,
+                  now: datetime) -> tuple[Version | None, date]:
+    """The rules in force at `now` and the institution's date then (None: no rules)."""
     try:
-        return policy_on(session, institution_id, today).version_on(today)
+        policy, today = policy_at(session, institution_id, now)
     except LookupError:
-        return None
+        return None, now.date()
+    try:
+        return policy.version_on(today), today
+    except LookupError:
+        return None, today
 
 
 def web_codes(version: Version | None) -> list[CodeChoice]:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from litestar import get, post
 from litestar.exceptions import ValidationException
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ from server.web.guards import ADMIN, OFFICE, allow
 from server.web.routes.admin_base import FORM, mine, together
 
 # `state` is a name Litestar reserves for the app state: the parameter is named apart.
-ByState = Annotated[str | None, Parameter(query="state", description="open, working, closed")]
+ByState = Annotated[str | None, QueryParameter(name="state", description="open, working, closed")]
 STATES = {"open": "aperta / open", "working": "in lavorazione / in progress",
           "closed": "risolta / closed"}
 

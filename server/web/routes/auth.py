@@ -12,6 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from server.db.models import User
 from server.web.audit import audit
@@ -19,6 +20,7 @@ from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EVERYONE, PUBLIC, allow
 from server.web.identity import ROTATE_SESSION, may_log_in, session_for
 from server.web.passwords import hash_password, needs_rehash, password_rules, verify_password
+from server.web.routes.admin_base import together
 
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)
@@ -107,9 +109,9 @@ def logout(request: Request[Any, Any, Any], db: DbSession, user: AuthUser) -> Re
     return Redirect("/login", status_code=303)
 
 
-@get("/password", opt=allow(*EVERYONE, password_change=True), sync_to_thread=False)
-def password_page(user: AuthUser) -> Template:
-    return _password_template(user, [], 200)
+@get("/password", opt=allow(*EVERYONE, password_change=True), sync_to_thread=True)
+def password_page(db: DbSession, user: AuthUser) -> Template:
+    return _password_template(db, user, [], 200)
 
 
 @post("/password", opt=allow(*EVERYONE, password_change=True), sync_to_thread=True,
@@ -118,7 +120,7 @@ def change_password(request: Request[Any, Any, Any], state: State, db: DbSession
                     user: AuthUser, data: Annotated[PasswordForm, FORM]) -> Template | Redirect:
     row = db.get(User, user.id)
     assert row is not None  # the identity middleware just loaded it
-    rules = password_rules(user.institution_id, datetime.now(UTC).date())
+    rules = password_rules(db, user.institution_id, datetime.now(UTC))
     problems: list[str] = []
     if not verify_password(row.password_hash, data.current):
         problems.append("La password attuale non è corretta. / The current password is wrong.")
@@ -131,7 +133,7 @@ def change_password(request: Request[Any, Any, Any], state: State, db: DbSession
             problems.append("La nuova password deve essere diversa. / "
                             "The new password must be different.")
     if problems:
-        return _password_template(user, problems, 400)
+        return _password_template(db, user, problems, 400)
     row.password_hash = hash_password(data.new)
     row.must_change_password = False
     row.password_changed_at = datetime.now(UTC)
@@ -144,10 +146,12 @@ def change_password(request: Request[Any, Any, Any], state: State, db: DbSession
     return Redirect("/", status_code=303)
 
 
-def _password_template(user: AuthUser, problems: list[str], status: int) -> Template:
-    rules = password_rules(user.institution_id, datetime.now(UTC).date())
+def _password_template(db: Session, user: AuthUser, problems: list[str],
+                       status: int) -> Template:
+    rules = password_rules(db, user.institution_id, datetime.now(UTC))
     return Template("password.html", status_code=status, context={
         "rules": rules, "problems": problems, "forced": user.must_change_password})
 
 
-ROUTES = [login_page, login, logout, password_page, change_password]
+# Both /password handlers read the database (sync_to_thread): see `together`.
+ROUTES = together(login_page, login, logout, password_page, change_password)

@@ -11,7 +11,7 @@ administrator's, who may import employees too. Another institution's employee is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from litestar import get, post
@@ -23,7 +23,7 @@ from server.db.models import Employee
 from server.office.activation import deactivate_employee, reactivate_employee
 from server.office.errors import OfficeError
 from server.office.profiles import change_profile
-from server.office.rules_in_force import policy_on
+from server.office.rules_in_force import policy_at
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import ADMIN, OFFICE, allow
 from server.web.identity import CurrentUser
@@ -78,9 +78,9 @@ class ProfileOutcome:
 
 def profiles_in_force(db: Session, institution_id: str) -> list[str]:
     """The profiles the rules in force today define, to choose from."""
-    today = date.today()
     try:
-        return sorted(policy_on(db, institution_id, today).version_on(today).profiles)
+        policy, today = policy_at(db, institution_id, datetime.now(UTC))
+        return sorted(policy.version_on(today).profiles)
     except LookupError:  # no rules at all (UnknownInstitution), or none yet today
         return []
 

@@ -1,10 +1,13 @@
-"""Chiusura del mese / Month close: start it, watch its progress bar, reopen it (audited).
+"""Chiusura del mese / Month close: check it, start it, watch its progress bar, see the
+figures it stored, reopen it (audited).
 
-Starting checks and locks the month in the request (so a refusal shows at once); the
-evaluation of every employee then runs in a background thread that commits after each
-batch, and the page polls `/api/v1/closes/{month}` for `done`/`total`. The thread lives
-in this server process: if the process stops midway the month stays "closing" (locked,
-nothing lost) and the page offers to resume it.
+The pre-check page lists each employee's pending requests and open anomalies; closing
+over them needs a reason. Starting checks, takes the snapshot of the employees and locks
+the month in the request (so a refusal shows at once); the evaluation of every employee
+then runs in a background thread that commits after each batch, and the page polls
+`/api/v1/closes/{month}` for `done`/`total`. The thread lives in this server process: if
+the process stops midway the month stays "closing" (locked, nothing lost) and the page
+offers to resume it from the first employee not yet evaluated.
 """
 
 from __future__ import annotations
@@ -54,6 +57,20 @@ class CloseProgress:
 class MonthForm:
     month: str = ""
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class PrecheckView:
+    month: str
+    clear: bool  # nothing open: the close needs no reason
+    pending_requests: int
+    open_anomalies: int
+    employees: list[closing.OpenItems]  # only those with something open
+
+
+def _precheck_view(check: closing.Precheck) -> PrecheckView:
+    return PrecheckView(check.month, check.clear, check.pending_requests,
+                        check.open_anomalies, check.employees)
 
 
 def _progress(db: Session, institution_id: str, year: int, month: int) -> CloseProgress:
@@ -108,15 +125,36 @@ def _page(db: Session, user: CurrentUser, month: str | None, *,
     history = list(db.scalars(select(MonthClose).where(
         MonthClose.institution_id == user.institution_id)
         .order_by(MonthClose.year.desc(), MonthClose.month.desc()).limit(24)))
+    progress = _progress(db, user.institution_id, year, number)
+    figures = closing.close_figures(db, acting_user(db, user), year, number) \
+        if progress.state == "closed" else []
     return Template("office_close.html", status_code=status_code, context={
-        "progress": _progress(db, user.institution_id, year, number), "history": history,
-        "error": error})
+        "progress": progress, "history": history, "figures": figures, "error": error})
+
+
+def _check_page(db: Session, user: CurrentUser, month: str, *, reason: str = "",
+                error: OfficeError | None = None, status_code: int = 200) -> Template:
+    year, number = month_of(month, date.today())
+    check = closing.precheck(db, acting_user(db, user), year, number)
+    return Template("office_close_check.html", status_code=status_code, context={
+        "check": check, "reason": reason, "reason_max": closing.REASON_MAX, "error": error})
 
 
 @get("/office/close", opt=OFFICE_ONLY, sync_to_thread=True)
 def close_page(db: DbSession, user: AuthUser, month: FromQuery[str | None] = None) -> Template:
     """The month's state, the progress bar while closing, the reopen form once closed."""
     return _page(db, user, month)
+
+
+@get("/office/close/check", opt=OFFICE_ONLY, sync_to_thread=True)
+def check_page(db: DbSession, user: AuthUser, month: FromQuery[str | None] = None,
+               ) -> Template:
+    """Before closing: each employee's pending requests and open anomalies, and the form
+    that closes (with a reason when anything is open)."""
+    try:
+        return _check_page(db, user, month or previous_month(date.today()))
+    except OfficeError as error:
+        return _page(db, user, None, error=error, status_code=status_of(error))
 
 
 @post("/office/close", opt=OFFICE_ONLY, sync_to_thread=True)
@@ -128,9 +166,12 @@ def start_close(db: DbSession, user: AuthUser, state: State,
         year, number = month_of(data.month, date.today())
         progress = closing.close_progress(db, user.institution_id, year, number)
         if progress.state != "closing":
-            closing.begin_close(db, acting_user(db, user), year, number)
+            closing.begin_close(db, acting_user(db, user), year, number, reason=data.reason)
     except OfficeError as error:
         db.rollback()
+        if error.field == "reason":  # back to the list, with what was typed
+            return _check_page(db, user, data.month, reason=data.reason[:closing.REASON_MAX],
+                               error=error, status_code=status_of(error))
         return _page(db, user, data.month, error=error, status_code=status_of(error))
     db.commit()
     start_in_background(state.engine, user, year, number)
@@ -168,14 +209,44 @@ class Reason:
     reason: str
 
 
+@dataclass
+class CloseRequest:
+    reason: str = ""  # required when the pre-check finds anything open
+
+
+@get("/api/v1/closes/{month:str}/precheck", opt=OFFICE_ONLY, sync_to_thread=True)
+def precheck_api(db: DbSession, user: AuthUser, month: FromPath[str]) -> PrecheckView:
+    """Per employee, the pending requests and open anomalies of `month`: with any, the
+    close needs a `reason`."""
+    try:
+        year, number = month_of(month, date.today())
+        return _precheck_view(closing.precheck(db, acting_user(db, user), year, number))
+    except OfficeError as error:
+        raise as_http(error) from None
+
+
+@get("/api/v1/closes/{month:str}/figures", opt=OFFICE_ONLY, sync_to_thread=True)
+def figures_api(db: DbSession, user: AuthUser,
+                month: FromPath[str]) -> list[closing.EmployeeFigures]:
+    """The month's figures per employee as the close stored them (minutes; meal vouchers
+    and anomalies are counts); empty before the close evaluates anyone."""
+    try:
+        year, number = month_of(month, date.today())
+        return closing.close_figures(db, acting_user(db, user), year, number)
+    except OfficeError as error:
+        raise as_http(error) from None
+
+
 @post("/api/v1/closes/{month:str}", opt=OFFICE_ONLY, sync_to_thread=True, status_code=202)
-def start_close_api(db: DbSession, user: AuthUser, state: State,
-                    month: FromPath[str]) -> CloseProgress:
-    """Begin (or resume) closing `month`; 202 at once, then poll GET for the progress."""
+def start_close_api(db: DbSession, user: AuthUser, state: State, month: FromPath[str],
+                    data: JSONBody[CloseRequest | None] = None) -> CloseProgress:
+    """Begin (or resume) closing `month`; 202 at once, then poll GET for the progress.
+    With pending requests or open anomalies (see `/precheck`) a `reason` is required."""
     try:
         year, number = month_of(month, date.today())
         if closing.close_progress(db, user.institution_id, year, number).state != "closing":
-            closing.begin_close(db, acting_user(db, user), year, number)
+            closing.begin_close(db, acting_user(db, user), year, number,
+                                reason=data.reason if data else None)
     except OfficeError as error:
         db.rollback()
         raise as_http(error) from None
@@ -200,5 +271,6 @@ def reopen_api(db: DbSession, user: AuthUser, month: FromPath[str],
 
 
 # One Router: GET and POST share paths here (see stamping.py for why).
-ROUTES = [Router("/", route_handlers=[close_page, start_close, reopen, close_progress_api,
+ROUTES = [Router("/", route_handlers=[close_page, check_page, start_close, reopen,
+                                      close_progress_api, precheck_api, figures_api,
                                       start_close_api, reopen_api])]

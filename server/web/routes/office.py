@@ -7,7 +7,7 @@ Flags are also for managers, who see their unit: they are the ones who talk to t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from litestar import Router, get, post
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from server.db.models import Employee, Geofence
 from server.office import fees
 from server.office.errors import OfficeError
-from server.office.rules_in_force import RulesInForce, policy_on
+from server.office.rules_in_force import RulesInForce, policy_at
 from server.office.summary import evaluate_months
 from server.web.areas import areas_of
 from server.web.audit import audit
@@ -132,9 +132,9 @@ def _euros(cents: int) -> str:
 
 def _fee_rules(db: Session, user: CurrentUser) -> list[FeeRule]:
     """The badge fees of the rules in force today; empty when they define none."""
-    today = date.today()
     try:
-        version = policy_on(db, user.institution_id, today).version_on(today)
+        policy, today = policy_at(db, user.institution_id, datetime.now(UTC))
+        version = policy.version_on(today)
     except LookupError:
         return []
     return [FeeRule(name, _euros(first), None if then is None else _euros(then))

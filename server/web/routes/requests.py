@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from litestar import Response, get, post
@@ -106,8 +106,7 @@ def visible_request(db: Session, user: CurrentUser, request_id: int) -> RequestR
 
 def _page(db: Session, user: CurrentUser, failed: Failed | None = None,
           status_code: int = 200) -> Template:
-    today = date.today()
-    version = version_today(db, user.institution_id, today)
+    version, today = version_today(db, user.institution_id, datetime.now(UTC))
     rows: list[RequestRow] = []
     if user.employee_id is not None:
         rows = decisions.requests_of(db, acting_user(db, user), user.employee_id)

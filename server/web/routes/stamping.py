@@ -29,7 +29,7 @@ from server.db.models import Stamp
 from server.office.errors import NotAllowed, OfficeError
 from server.office.month_lock import ensure_open
 from server.office.refresh import refresh_days
-from server.office.rules_in_force import policy_on
+from server.office.rules_in_force import policy_at
 from server.web.areas import area_containing, areas_of, valid_position
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
@@ -72,11 +72,10 @@ class Allowed:
 
 
 def allowed_sources(db: Session, institution_id: str, now: datetime) -> Allowed:
-    policy = policy_on(db, institution_id, now.date())
-    local = now.astimezone(ZoneInfo(policy.timezone))
     try:
-        version = policy.version_on(local.date())
-    except LookupError:
+        policy, day = policy_at(db, institution_id, now)
+        version = policy.version_on(day)
+    except LookupError:  # no rules at all, or none in force yet
         return Allowed(False, False, 0)
     sources = version.stamping.sources.value if version.stamping and \
         version.stamping.sources else ()
@@ -108,8 +107,7 @@ def stamp_now(db: Session, user: CurrentUser, direction: str,
         if area_containing(areas_of(db, user.institution_id), latitude, longitude) is None:
             raise NotAllowed("Sei fuori dalle aree in cui si può timbrare",
                              "You are outside the areas where stamping is allowed")
-    zone = ZoneInfo(policy_on(db, user.institution_id, now.date()).timezone)
-    local = now.astimezone(zone)
+    local = now.astimezone(ZoneInfo(policy_at(db, user.institution_id, now)[0].timezone))
     ensure_open(db, employee.institution_id, local.date())
     row = Stamp(institution_id=employee.institution_id, source=source,
                 employee_id=employee.id, terminal_time=now, received_at=now,
@@ -138,10 +136,11 @@ def _page(db: Session, user: CurrentUser, *, done: str | None = None,
     now = datetime.now(UTC)
     today: list[str] = []
     if user.employee_id is not None:
-        zone = ZoneInfo(policy_on(db, user.institution_id, now.date()).timezone)
-        day = now.astimezone(zone).date()
-        rows = list(db.execute(select(Stamp.id, Stamp.local_minute, Stamp.direction,
-                                      Stamp.source, Stamp.void, Stamp.replaces_id).where(
+        day = policy_at(db, user.institution_id, now)[1]
+        # `in_force` orders by terminal_time, so it is read too.
+        rows = list(db.execute(select(Stamp.id, Stamp.terminal_time, Stamp.local_minute,
+                                      Stamp.direction, Stamp.source, Stamp.void,
+                                      Stamp.replaces_id).where(
             Stamp.employee_id == user.employee_id, Stamp.local_date == day)))
         replaced = {r.replaces_id for r in rows if r.replaces_id is not None}
         today = [f"{clock(r.local_minute)} {'E' if r.direction == 'in' else 'U'} · {r.source}"
