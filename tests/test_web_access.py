@@ -220,6 +220,13 @@ ROUTES: list[Case] = [
     Case("POST", "/api/v1/requests/{request_id}/decision",
          expect(employee=403, manager=400, office=400, admin=403),
          params={"request_id": "colleague_request"}, form={"decision": "approve"}),
+    # Only the office revokes, and only an approved request: the rejected sample is refused.
+    *[Case("POST", path, expect(employee=403, manager=403, office=400, admin=403),
+           params={"request_id": "colleague_request"}, form={"reason": "errore"})
+      for path in ("/approvals/{request_id}/revoke", "/api/v1/requests/{request_id}/revoke")],
+    Case("POST", "/approvals/{request_id}/revoke",
+         expect(employee=403, manager=403, office=404, admin=403),
+         params={"request_id": "foreign:colleague_request"}, form={"reason": "errore"}),
     *[Case("GET", path, expect(employee=200, manager=200, office=200, admin=403),
            params={"employee_id": "self_employee"}, query="month=2026-01")
       for path in ("/summaries/{employee_id}", "/summaries/{employee_id}/report.pdf",

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from server.days import employment
 from server.days.facts import Facts, ShownStamp, load_facts
 from server.db.models import Employee
 from server.db.models import Request as RequestRow
@@ -86,8 +87,7 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
         policy = _policy(rules, employee, first)
         zone = ZoneInfo(policy.timezone)
         today = now.astimezone(zone).date()
-        last_day = (employee.deactivated_at.astimezone(zone).date()
-                    if not employee.active and employee.deactivated_at else None)
+        last_day = employment.last_day(employee, zone)
         opening = _opening(rules, employee, year, month, facts, today, last_day, policy) \
             if with_opening else None
         result = _month(policy, employee, year, month, facts, opening,

@@ -11,10 +11,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from server.days.employment import employed_on
 from server.days.facts import (
     STAMP_COLUMNS,
     FactRow,
@@ -42,8 +44,9 @@ def evaluate_days(session: Session, lookup: Lookup, days: Iterable[EmployeeDay],
         institution_of[employee_id] = institution_id
     if not wanted:
         return []
-    profiles = dict(session.execute(
-        select(Employee.id, Employee.profile).where(Employee.id.in_(wanted))).all())
+    employees = {row.id: row for row in session.execute(
+        select(Employee.id, Employee.profile, Employee.active, Employee.deactivated_at)
+        .where(Employee.id.in_(wanted)))}
     all_days = set().union(*wanted.values())
     stamps = list(session.execute(select(*STAMP_COLUMNS).where(
         StampRow.employee_id.in_(wanted), StampRow.local_date.in_(all_days))))
@@ -58,15 +61,15 @@ def evaluate_days(session: Session, lookup: Lookup, days: Iterable[EmployeeDay],
     rules = RulesInForce(session, set(institution_of.values()), fallback=lookup.policy)
     results = []
     for employee_id, days_wanted in sorted(wanted.items()):
-        profile = profiles.get(employee_id)
-        if profile is None:
+        employee = employees.get(employee_id)
+        if employee is None:
             continue
         for day in sorted(days_wanted):
             policy = rules.on(institution_of[employee_id], day)
-            if policy is None:
-                continue
+            if policy is None or not employed_on(employee, day, ZoneInfo(policy.timezone)):
+                continue  # not evaluated: `store_results` removes what was stored
             key = (employee_id, day)
-            row = _evaluate(policy, profile, employee_id, day,
+            row = _evaluate(policy, employee.profile, employee_id, day,
                             in_force(by_day[key], replaced), now,
                             declared.get(key, []), requests.get(key, []))
             if row is not None:
@@ -88,9 +91,13 @@ def _evaluate(policy: Any, profile: str, employee_id: int, day: date,
             "data": result.to_json(), "stamps_seen": len(rows), "computed_at": now}
 
 
-def store_results(session: Session, results: list[dict[str, Any]]) -> int:
-    """Replace these employee-days' results: Core statements, one delete per 500 days."""
-    keys = [(row["employee_id"], row["day"]) for row in results]
+def store_results(session: Session, results: list[dict[str, Any]],
+                  evaluated: Iterable[tuple[int, date]] = ()) -> int:
+    """Replace the results of the employee-days `evaluated` (and of those in `results`):
+    one of them with no result now (its employee left, the rules in force lack their
+    profile) keeps no figure computed under what held before. Core statements, one
+    delete per 500 days."""
+    keys = sorted({(row["employee_id"], row["day"]) for row in results} | set(evaluated))
     for start in range(0, len(keys), 500):
         session.execute(delete(DAY_RESULTS).where(
             employee_days(DAY_RESULTS, keys[start:start + 500])))
@@ -102,5 +109,7 @@ def store_results(session: Session, results: list[dict[str, Any]]) -> int:
 def recompute(session: Session, lookup: Lookup, days: Iterable[EmployeeDay],
               now: datetime) -> int:
     """Evaluate and store in the caller's transaction; returns how many were stored."""
-    return store_results(session, evaluate_days(session, lookup, days, now))
+    days = set(days)
+    return store_results(session, evaluate_days(session, lookup, days, now),
+                         {(employee_id, day) for _, employee_id, day in days})
 

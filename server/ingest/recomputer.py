@@ -55,7 +55,8 @@ class Recomputer:
     def store(self, computed: Computed) -> None:
         results, taken = computed
         with self.sessions.begin() as session:
-            self.recomputed += store_results(session, results)
+            self.recomputed += store_results(session, results,
+                                             [(e, d) for (_, e, d), _ in taken])
             clear_dirty(session, taken)
 
     def loop(self, stop: threading.Event, wake: threading.Event | None = None,

@@ -9,20 +9,32 @@ sees the change through the directory revision, bumped on the flush. The users l
 the employee can no longer log in (`server.web.identity.may_log_in`). Reactivating undoes
 exactly that (and clears `deactivated_at`), for an office that picked the wrong row.
 
+The days after the last one employed (`server.days.employment`) are no longer due: the
+stored day results from the deactivation date on are recomputed at once, in the caller's
+transaction (those after it are removed: no "absent" for someone who left), and a
+reactivation computes them back, with the days since that have stamps or approved
+requests. Days of a month that is closed or being closed are left as they were closed.
+
 The personnel office and the administrator may do both, as both may import employees.
 Nobody deactivates the employee they log in as, which would lock them out mid-click.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
-from server.db.models import Employee, User
+from server.days.employment import last_day
+from server.db.models import DayResultRow, Employee, Request, Stamp, User
 from server.office.audit import record, utcnow
 from server.office.errors import NotAllowed, OfficeError
+from server.office.month_lock import is_locked
 from server.office.people import employee_in_reach
+from server.office.refresh import refresh_days
+from server.office.rules_in_force import policy_at
 
 MAY_CHANGE = frozenset({"office", "admin"})
 MAX_REASON = 500
@@ -66,10 +78,42 @@ def _set_active(session: Session, actor: User, employee: Employee, active: bool,
         raise OfficeError(f"Motivo troppo lungo (massimo {MAX_REASON} caratteri)",
                           f"Reason too long (at most {MAX_REASON} characters)",
                           field="reason")
+    now = now or utcnow()
+    try:
+        policy, today = policy_at(session, employee.institution_id, now)
+    except LookupError:  # no rules at all: no day was ever computed
+        last = None
+    else:
+        # The last day employed: today when deactivating, the one undone when reactivating.
+        last = last_day(employee, ZoneInfo(policy.timezone)) if active else today
     employee.active = active
-    employee.deactivated_at = None if active else (now or utcnow())
+    employee.deactivated_at = None if active else now
     session.flush()  # bumps the directory revision (server.db.revision) in this transaction
+    refreshed = _refresh_after(session, employee, last, now) if last is not None else 0
     record(session, actor, "employee_reactivated" if active else "employee_deactivated",
            f"employee:{employee.id}",
-           {"number": employee.number, "name": employee.name, "reason": reason}, now=now)
+           {"number": employee.number, "name": employee.name, "reason": reason,
+            "refreshed": refreshed}, now=now)
     return employee
+
+
+def _refresh_after(session: Session, employee: Employee, last: date, now: datetime) -> int:
+    """Recompute the employee's days after `last` that are stored or have facts (stamps,
+    approved requests), in open months; returns how many were looked at."""
+    days = session.scalars(union(
+        select(DayResultRow.day).where(DayResultRow.employee_id == employee.id,
+                                       DayResultRow.day > last),
+        select(Stamp.local_date).where(Stamp.employee_id == employee.id,
+                                       Stamp.local_date > last),
+        select(Request.day).where(Request.employee_id == employee.id,
+                                  Request.state == "approved", Request.day > last)))
+    locked: dict[tuple[int, int], bool] = {}
+    wanted = []
+    for day in days:
+        month = (day.year, day.month)
+        if month not in locked:
+            locked[month] = is_locked(session, employee.institution_id, day)
+        if not locked[month]:
+            wanted.append((employee.institution_id, employee.id, day))
+    refresh_days(session, wanted, now)
+    return len(wanted)

@@ -1,9 +1,11 @@
-"""Deciding requests: approve, reject, withdraw; the approval queue.
+"""Deciding requests: approve, reject, withdraw, revoke; the approval queue.
 
 Who may decide is the code's `approval` (see `people.may_decide`); a missed
 stamp needs a manager of the employee's unit or the personnel office. Every
 change is audited with who and when; an approval recomputes the day at once,
-so the employee's timecard shows its effect.
+so the employee's timecard shows its effect, and so does its revocation: the
+personnel office takes back an approved request of an open month, with a reason,
+and the request is "revoked" (it no longer counts).
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from server.db.models import Request as RequestRow
 from server.office.audit import record, utcnow
 from server.office.errors import NotAllowed, NotFound, OfficeError
 from server.office.month_lock import ensure_open
-from server.office.people import employee_visible, may_decide
+from server.office.people import employee_visible, may_decide, require_office
 from server.office.refresh import refresh_days
 from server.office.rules_in_force import policy_on
+
+MAX_REASON = 500
 
 
 def approve(session: Session, actor: User, request_id: int, note: str = "", *,
@@ -55,6 +59,37 @@ def withdraw(session: Session, actor: User, request_id: int, *,
     session.flush()
     record(session, actor, "request_withdrawn", f"request:{row.id}",
            {"employee_id": row.employee_id, "day": row.day.isoformat()}, now=now)
+    return row
+
+
+def revoke(session: Session, actor: User, request_id: int, reason: str, *,
+           now: datetime | None = None) -> RequestRow:
+    """The personnel office withdraws an approval (granted by mistake, or the leave was
+    not taken): the day is computed again without the request."""
+    require_office(actor, "revocare un'approvazione", "revoke an approval")
+    row = _request(session, actor, request_id)
+    if row.state != "approved":
+        raise OfficeError("Si può revocare solo una richiesta approvata",
+                          "Only an approved request can be revoked")
+    reason = reason.strip()
+    if not reason:
+        raise OfficeError("Indica il motivo della revoca", "Give the reason for the revocation",
+                          field="decision_note")
+    if len(reason) > MAX_REASON:
+        raise OfficeError(f"Motivo troppo lungo (massimo {MAX_REASON} caratteri)",
+                          f"Reason too long (at most {MAX_REASON} characters)",
+                          field="decision_note")
+    ensure_open(session, row.institution_id, row.day)
+    now = now or utcnow()
+    approved_by, approved_at = row.decided_by, row.decided_at
+    row.state, row.decided_by, row.decided_at, row.decision_note = (
+        "revoked", actor.id, now, reason)
+    session.flush()
+    record(session, actor, "request_revoked", f"request:{row.id}",
+           {"employee_id": row.employee_id, "day": row.day.isoformat(), "kind": row.kind,
+            "code": row.code, "reason": reason, "approved_by": approved_by,
+            "approved_at": approved_at.isoformat() if approved_at else None}, now=now)
+    refresh_days(session, [(row.institution_id, row.employee_id, row.day)], now)
     return row
 
 

@@ -8,6 +8,11 @@
    closed (a closed month keeps the figures it was closed with); from then on
    `rules_in_force` gives it to the engine, the services and ingest (a running ingest
    from its next batch: the activation bumps the directory revision, `server.db.revision`).
+   Every stored day result from that date, of every employee of the institution, is
+   marked dirty in the activation's own transaction (`server.ingest.dirty`), so a month
+   never runs under two rule files. They can be many (employees x days), so they are not
+   computed inside the request: a recompute worker works them off (`timbra recompute`,
+   the ingest's thread, or the web app's own, `server.web.day_worker`).
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dsl.errors import RuleError
-from server.db.models import Employee, MonthClose, RuleVersion, User
+from server.db.models import DayResultRow, Employee, MonthClose, RuleVersion, User
+from server.ingest.dirty import mark_dirty
 from server.office.audit import record, utcnow
 from server.office.errors import NotAllowed, NotFound, OfficeError
 from server.office.rules_in_force import RulesInForce, compile_source
@@ -158,9 +164,15 @@ def activate(session: Session, actor: User, version_id: int, active_from: date, 
         old.state = "retired"
     row.state, row.active_from = "active", active_from
     session.flush()
+    stale = [(actor.institution_id, employee_id, day) for employee_id, day in session.execute(
+        select(DayResultRow.employee_id, DayResultRow.day)
+        .join(Employee, Employee.id == DayResultRow.employee_id)
+        .where(Employee.institution_id == actor.institution_id,
+               DayResultRow.day >= active_from))]
+    mark_dirty(session, stale, now or utcnow())
     record(session, actor, "rules_activated", f"rules:{row.id}",
-           {"active_from": active_from.isoformat(), "retired": [o.id for o in superseded]},
-           now=now)
+           {"active_from": active_from.isoformat(), "retired": [o.id for o in superseded],
+            "days_to_recompute": len(stale)}, now=now)
     return row
 
 

@@ -24,6 +24,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 from sqlalchemy import Engine
 
+from server.web.day_worker import DayWorker
 from server.web.dependencies import provide_db, provide_user
 from server.web.errors import http_error, no_such_row
 from server.web.guards import PUBLIC, access_guard, undeclared_handlers
@@ -64,7 +65,7 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
         middleware=[sessions.middleware, IdentityMiddleware],
         csrf_config=csrf,
         stores={"sessions": store},
-        on_startup=[_forget_expired_sessions],
+        on_startup=[_forget_expired_sessions, _work_off_dirty_days],
         template_config=templates,
         exception_handlers={HTTPException: http_error, OverflowError: no_such_row},
         openapi_config=OpenAPIConfig(
@@ -76,6 +77,7 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
         debug=debug,
     )
     app.state.engine = engine
+    app.state.day_worker = DayWorker(engine)
     app.state.secret = secret
     missing = undeclared_handlers(list(route_handlers(app)))
     if missing:
@@ -88,6 +90,12 @@ async def _forget_expired_sessions(app: Litestar) -> None:
     store = app.stores.get("sessions")
     if isinstance(store, FileStore | MemoryStore):
         await store.delete_expired()
+
+
+async def _work_off_dirty_days(app: Litestar) -> None:
+    """Days a previous run marked and did not finish (it stopped mid-way) are not left to
+    wait for the next change."""
+    app.state.day_worker.kick()
 
 
 def route_handlers(app: Litestar) -> list[tuple[str, HTTPRouteHandler]]:

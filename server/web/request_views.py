@@ -25,7 +25,8 @@ KIND_LABELS = {"justification": "Giustificativo / Justification",
                "missed_stamp": "Mancata timbratura / Missed stamp",
                "overtime": "Straordinario / Overtime"}
 STATE_LABELS = {"pending": "In attesa / Pending", "approved": "Approvata / Approved",
-                "rejected": "Respinta / Rejected", "withdrawn": "Ritirata / Withdrawn"}
+                "rejected": "Respinta / Rejected", "withdrawn": "Ritirata / Withdrawn",
+                "revoked": "Revocata / Revoked"}
 APPROVER_LABELS = {"manager": "Responsabile / Manager", "director": "Dirigente / Director",
                    "office": "Ufficio personale / Personnel office"}
 

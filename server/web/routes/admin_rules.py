@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 from litestar import get, post
-from litestar.datastructures import UploadFile
+from litestar.datastructures import State, UploadFile
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
@@ -181,7 +181,8 @@ def _difference(d: Difference) -> EmployeeDifference:
                               d.error)
 
 
-def switch_on(db: Session, user: AuthUser, version_id: int, active_from: date) -> RuleVersionView:
+def switch_on(db: Session, user: AuthUser, version_id: int, active_from: date,
+              state: State) -> RuleVersionView:
     mine(db, RuleVersion, version_id, user)
     try:
         row = activate(db, actor(db, user), version_id, active_from)
@@ -189,6 +190,7 @@ def switch_on(db: Session, user: AuthUser, version_id: int, active_from: date) -
         db.rollback()
         raise http_refusal(exc) from None
     db.commit()
+    state.day_worker.kick()  # the days the activation marked dirty, committed now
     return _view(row)
 
 
@@ -249,13 +251,13 @@ def dry_run_page(db: DbSession, user: AuthUser, version_id: FromPath[int],
 @post("/admin/rules/{version_id:int}/activate", opt=allow(ADMIN), sync_to_thread=True,
       status_code=303)
 def activate_page(db: DbSession, user: AuthUser, version_id: FromPath[int],
-                  data: Annotated[ActivateForm, FORM]) -> Redirect:
+                  data: Annotated[ActivateForm, FORM], state: State) -> Redirect:
     try:
         active_from = date.fromisoformat(data.active_from)
     except ValueError:
         raise ValidationException("Data non valida (AAAA-MM-GG). / "
                                   "Invalid date (YYYY-MM-DD).") from None
-    switch_on(db, user, version_id, active_from)
+    switch_on(db, user, version_id, active_from, state)
     return Redirect("/admin/rules", status_code=303)
 
 
@@ -292,9 +294,10 @@ def dry_run_api(db: DbSession, user: AuthUser, version_id: FromPath[int],
 @post("/api/v1/admin/rules/{version_id:int}/activate", opt=allow(ADMIN), sync_to_thread=True,
       status_code=200)
 def activate_api(db: DbSession, user: AuthUser, version_id: FromPath[int],
-                 data: JSONBody[ActivateRequest]) -> RuleVersionView:
-    """Put a draft in force from the first day of a month that is not closed."""
-    return switch_on(db, user, version_id, data.active_from)
+                 data: JSONBody[ActivateRequest], state: State) -> RuleVersionView:
+    """Put a draft in force from the first day of a month that is not closed; the stored
+    day results from that date are recomputed in the background."""
+    return switch_on(db, user, version_id, data.active_from, state)
 
 
 ROUTES = together(rules_page, upload_page, version_page, dry_run_page, activate_page, rules_api,

@@ -1,5 +1,6 @@
 """Approval queue: the pending requests a manager (their unit) or the personnel office
-(the institution) may decide, approved or rejected with a note.
+(the institution) may decide, approved or rejected with a note; and the revocation of an
+approval by the personnel office, with a reason (`decisions.revoke`).
 
 Who may decide which request is the office service's rule (`people.may_decide`, from
 the code's `approval`); a request of someone the user cannot see is a 404 before that.
@@ -97,4 +98,46 @@ def decide_api(db: DbSession, user: AuthUser, request_id: FromPath[int],
     return request_views(db, [visible_request(db, user, request_id)])[0]
 
 
-ROUTES = [queue, decide, queue_api, decide_api]
+@dataclass
+class Revocation:
+    reason: str = ""
+
+
+def _revoke(db: Session, user: CurrentUser, request_id: int, reason: str) -> None:
+    visible_request(db, user, request_id)
+    decisions.revoke(db, acting_user(db, user), request_id, reason)
+
+
+@post("/approvals/{request_id:int}/revoke", opt=allow(OFFICE), sync_to_thread=True)
+def revoke(db: DbSession, user: AuthUser, request_id: FromPath[int],
+           data: Annotated[Revocation, Body(media_type=RequestEncodingType.URL_ENCODED)],
+           ) -> Template | Redirect:
+    """Revoke an approved request (the request's page shows the form to the office)."""
+    try:
+        _revoke(db, user, request_id, data.reason)
+    except OfficeError as error:
+        db.rollback()
+        row = visible_request(db, user, request_id)
+        return Template("request_detail.html", status_code=status_of(error), context={
+            "r": request_views(db, [row])[0], "decidable": False,
+            "revocable": row.state == "approved", "error": error})
+    db.commit()
+    return Redirect(f"/requests/{request_id}", status_code=303)
+
+
+@post("/api/v1/requests/{request_id:int}/revoke", opt=allow(OFFICE), sync_to_thread=True,
+      status_code=200)
+def revoke_api(db: DbSession, user: AuthUser, request_id: FromPath[int],
+               data: JSONBody[Revocation]) -> RequestView:
+    """Revoke an approved request (`reason` required); returns it revoked. 400 when it is
+    not approved, 409 when its month is closed."""
+    try:
+        _revoke(db, user, request_id, data.reason)
+    except OfficeError as error:
+        db.rollback()
+        raise as_http(error) from None
+    db.commit()
+    return request_views(db, [visible_request(db, user, request_id)])[0]
+
+
+ROUTES = [queue, decide, queue_api, decide_api, revoke, revoke_api]

@@ -217,8 +217,9 @@ def request_detail(db: DbSession, user: AuthUser, request_id: FromPath[int]) -> 
     employee = visible_employee(db, user, row.employee_id)
     decidable = row.state == "pending" and may_decide(
         acting_user(db, user), employee, decisions.approval_of(db, row))
+    revocable = row.state == "approved" and user.role == OFFICE
     return Template("request_detail.html", context={"r": view, "decidable": decidable,
-                                                    "error": None})
+                                                    "revocable": revocable, "error": None})
 
 
 @get("/requests/{request_id:int}/attachment", opt=PEOPLE, sync_to_thread=True)
