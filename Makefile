@@ -10,9 +10,11 @@ CHROMIUM := /usr/bin/chromium
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The terminal is its own distribution (terminals/pyproject.toml); naming it on the same line
+# makes pip take timbra's dependency on it from this checkout, not from an index.
+$(STAMP): pyproject.toml terminals/pyproject.toml
 	python3 -m venv $(VENV)
-	$(BIN)/pip install -e '.[dev]'
+	$(BIN)/pip install -e ./terminals -e '.[dev]'
 	touch $@
 
 run: venv
