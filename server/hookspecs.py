@@ -16,7 +16,7 @@ hookimpl = pluggy.HookimplMarker("timbra")
 
 
 # --- Registration ---------------------------------------------------------------------------
-# Called when the plugin manager is built, before any month is evaluated.
+# Called whenever the core lists the installed institutions, before anything is computed.
 
 
 @hookspec
@@ -30,7 +30,7 @@ def timbra_institutions() -> list[InstitutionSpec]:
 
 
 # --- Loading an institution's rules ---------------------------------------------------------
-# Called once per institution and process, the first time its policy is needed.
+# Called once per institution and process, the first time its installed policy is needed.
 
 
 @hookspec(firstresult=True)

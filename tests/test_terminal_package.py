@@ -8,6 +8,7 @@ RECORD lists them, because nothing can be downloaded here; everything else stays
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import json
 import shutil
@@ -138,3 +139,20 @@ def test_terminal_installs_and_imports_without_the_server(wheel: Path, tmp_path:
         check=True, capture_output=True, text=True, cwd=tmp_path,
     ).stdout
     assert "--config" in help_text
+
+
+def test_terminal_source_imports_only_stdlib_paho_and_yaml() -> None:
+    # Also the imports inside functions, which importing the modules above does not run.
+    allowed = set(sys.stdlib_module_names) | {"terminals", *DEPENDENCIES.values()}
+    outside = []
+    for path in sorted(TERMINALS.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            outside += [f"{path.name}:{node.lineno}: {name}" for name in names
+                        if name.partition(".")[0] not in allowed]
+    assert outside == []
