@@ -34,14 +34,15 @@ def make_plugin_manager(
     """
     pm = pluggy.PluginManager("timbra")
     pm.add_hookspecs(hookspecs)
-    for name in DEFAULT_PLUGINS:
-        pm.register(importlib.import_module(name), name)
-    if load_entry_points:
-        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-    for plugin in extra_plugins:
-        pm.register(plugin)
     try:
-        # A misspelled hook name would otherwise be silently ignored.
+        for name in DEFAULT_PLUGINS:
+            pm.register(importlib.import_module(name), name)
+        if load_entry_points:
+            pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        for plugin in extra_plugins:
+            pm.register(plugin)
+        # A misspelled hook name would otherwise be silently ignored; registering has
+        # already refused an implementation that asks for arguments its hook does not give.
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         known = ", ".join(sorted(hookspec_names()))

@@ -200,3 +200,15 @@ def test_built_in_plugins_declare_what_their_rule_files_say() -> None:
         if spec.id in BUILT_IN:
             assert rule_file_of(spec).institution is not None
 
+
+
+class _TooManyArguments:
+    @hookimpl
+    def timbra_rule_file(self, spec: InstitutionSpec, month: str) -> None:
+        return None
+
+
+def test_hook_asking_for_an_argument_the_hook_does_not_give_fails_validation() -> None:
+    with pytest.raises(PluginError, match="timbra_rule_file") as excinfo:
+        make_plugin_manager(load_entry_points=False, extra_plugins=[_TooManyArguments()])
+    assert "month" in str(excinfo.value)
