@@ -10,9 +10,11 @@ CHROMIUM := /usr/bin/chromium
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The terminal is its own distribution (terminals/pyproject.toml); naming it on the same line
+# makes pip take timbra's dependency on it from this checkout, not from an index.
+$(STAMP): pyproject.toml terminals/pyproject.toml
 	python3 -m venv $(VENV)
-	$(BIN)/pip install -e '.[dev]'
+	$(BIN)/pip install -e ./terminals -e '.[dev]'
 	touch $@
 
 run: venv
@@ -33,5 +35,5 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-liberation
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache tests/artifacts
+	rm -rf $(VENV) build dist *.egg-info terminals/build terminals/*.egg-info .mypy_cache .ruff_cache .pytest_cache tests/artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,19 +1,23 @@
-"""Plugin manager: hook specifications, built-in plugins and installed ones."""
+"""Plugin manager: hook specifications, the core's default plugins and installed ones."""
 
 import functools
 import importlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from importlib.metadata import version
+from pathlib import Path
 
 import pluggy
 
 from server import hookspecs
+from server.hookspecs import hookimpl
 from server.institutions import InstitutionSpec
 
 ENTRY_POINT_GROUP = "timbra"
 
 # Core modules that implement hooks by default. Built-in behaviour goes through the same
-# hooks as plugins, so an institution can wrap or replace it the same way.
-DEFAULT_PLUGINS: tuple[str, ...] = ()
+# hooks as plugins, so an institution can wrap or replace it the same way. Named, not
+# imported, here: they sit above this module (server.policy.load asks the plugin manager).
+DEFAULT_PLUGINS: tuple[str, ...] = ("server.policy.load",)
 
 
 class PluginError(Exception):
@@ -30,17 +34,18 @@ def make_plugin_manager(
     """
     pm = pluggy.PluginManager("timbra")
     pm.add_hookspecs(hookspecs)
-    for name in DEFAULT_PLUGINS:
-        pm.register(importlib.import_module(name), name)
-    if load_entry_points:
-        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-    for plugin in extra_plugins:
-        pm.register(plugin)
     try:
-        # A misspelled hook name would otherwise be silently ignored.
+        for name in DEFAULT_PLUGINS:
+            pm.register(importlib.import_module(name), name)
+        if load_entry_points:
+            pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        for plugin in extra_plugins:
+            pm.register(plugin)
+        # A misspelled hook name would otherwise be silently ignored; registering has
+        # already refused an implementation that asks for arguments its hook does not give.
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        known = ", ".join(sorted(_hookspec_names()))
+        known = ", ".join(sorted(hookspec_names()))
         raise PluginError(f"{exc}; known hooks: {known}") from exc
     return pm
 
@@ -77,6 +82,24 @@ def installed_plugins(pm: pluggy.PluginManager | None = None) -> list[tuple[str,
     )
 
 
-def _hookspec_names() -> list[str]:
+def institution_plugin(
+    *, id: str, name: str, rule_file: Path, plugin: str, distribution: str
+) -> Callable[[], list[InstitutionSpec]]:
+    """The ``timbra_institutions`` hook of a plugin that provides one institution.
+
+    Assign the result to ``timbra_institutions`` in the plugin's module. The version is read
+    from ``distribution`` when the hook is called, so it is the one actually installed.
+    """
+
+    @hookimpl
+    def timbra_institutions() -> list[InstitutionSpec]:
+        return [InstitutionSpec(id=id, name=name, rule_file=rule_file, plugin=plugin,
+                                version=version(distribution))]
+
+    return timbra_institutions
+
+
+def hookspec_names() -> list[str]:
+    """The name of every hook a plugin may implement, in the order they are declared."""
     # pluggy marks each specification with a "<project>_spec" attribute.
     return [name for name, obj in vars(hookspecs).items() if hasattr(obj, "timbra_spec")]

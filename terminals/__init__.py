@@ -6,5 +6,7 @@
 - `config`: the YAML file; `main`: the `timbra-terminal` program;
 - `simulator`: many terminals in one process, for load and fault tests.
 
-Nothing here imports `server`: the terminal box does not have it.
+Nothing here imports `server`: the terminal box does not have it. This folder is its own
+distribution, `timbra-terminal` (`pyproject.toml` here), needing only paho-mqtt and PyYAML;
+the server depends on it, not the other way round.
 """

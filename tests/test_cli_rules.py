@@ -70,8 +70,9 @@ def test_check_reports_syntax_errors_without_traceback(
 def test_check_without_files_checks_installed_institutions(
     files: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    spec = InstitutionSpec("demo", "Demo", (files["valid"], files["bad"]), "test", "0")
-    monkeypatch.setattr(server.plugins, "institutions", lambda: {"demo": spec})
+    specs = {name: InstitutionSpec(name, name.title(), files[name], "test", "0")
+             for name in ("valid", "bad")}
+    monkeypatch.setattr(server.plugins, "institutions", lambda: specs)
     assert main(["rules", "check"]) == 1
     err = capsys.readouterr().err
     assert f"{files['bad']}:9:9:" in err

@@ -1,4 +1,5 @@
-"""A plugin shipped as its own distribution is found once pip has installed it."""
+"""A plugin shipped as its own distribution is found once pip has installed it, and a broken
+one stops `timbra` at start."""
 
 import os
 import subprocess
@@ -12,14 +13,14 @@ requires = ["setuptools>=70.1"]
 build-backend = "setuptools.build_meta"
 
 [project]
-name = "timbra-thirdparty-demo"
+name = "{distribution}"
 version = "0.3.0"
 
 [project.entry-points.timbra]
-thirdparty = "timbra_thirdparty_demo"
+{entry_point} = "{module}"
 
 [tool.setuptools]
-py-modules = ["timbra_thirdparty_demo"]
+py-modules = ["{module}"]
 """
 
 MODULE = """\
@@ -35,7 +36,7 @@ def timbra_institutions():
         InstitutionSpec(
             id="thirdparty",
             name="Third-party institution",
-            rules=(Path(__file__).parent / "thirdparty.rules",),
+            rule_file=Path(__file__).parent / "thirdparty.rules",
             plugin="timbra-thirdparty-demo",
             version="0.3.0",
         )
@@ -52,11 +53,25 @@ PROBE = textwrap.dedent(
 )
 
 
-def test_third_party_distribution_is_discovered(tmp_path: Path) -> None:
+MISSPELLED = """\
+from server.hookspecs import hookimpl
+
+
+@hookimpl
+def timbra_institution():
+    return []
+"""
+
+
+def _install(tmp_path: Path, distribution: str, entry_point: str, module_text: str) -> Path:
+    """pip-install a one-module plugin distribution into a directory of its own."""
+    module = distribution.replace("-", "_")
     package = tmp_path / "pkg"
     package.mkdir()
-    (package / "pyproject.toml").write_text(PYPROJECT)
-    (package / "timbra_thirdparty_demo.py").write_text(MODULE)
+    (package / "pyproject.toml").write_text(
+        PYPROJECT.format(distribution=distribution, entry_point=entry_point,
+                         module=module))
+    (package / f"{module}.py").write_text(module_text)
     site = tmp_path / "site"
     subprocess.run(
         [
@@ -67,16 +82,42 @@ def test_third_party_distribution_is_discovered(tmp_path: Path) -> None:
         check=True,
         cwd=tmp_path,
     )  # fmt: skip
+    return site
 
-    env = {**os.environ, "PYTHONPATH": str(site)}
+
+def _env(site: Path) -> dict[str, str]:
+    # The plugin's directory first, then whatever already finds timbra (a worktree, say).
+    return {**os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(site),
+                                                        os.environ.get("PYTHONPATH")]))}
+
+
+def test_third_party_distribution_is_discovered(tmp_path: Path) -> None:
+    site = _install(tmp_path, "timbra-thirdparty-demo", "thirdparty", MODULE)
     result = subprocess.run(
         [sys.executable, "-c", PROBE],
         check=True,
         capture_output=True,
         text=True,
-        env=env,
+        env=_env(site),
         cwd=tmp_path,
     )
     ids_line, version_line = result.stdout.splitlines()
     assert set(ids_line.split()) == {"academy", "chamber", "school", "thirdparty", "university"}
     assert version_line == "0.3.0"
+
+
+def test_misspelled_hook_stops_timbra_at_start(tmp_path: Path) -> None:
+    site = _install(tmp_path, "timbra-misspelled-demo", "misspelled", MISSPELLED)
+    rules = Path(__file__).resolve().parent.parent / "plugins" / "school" / "school.rules"
+    result = subprocess.run(
+        [sys.executable, "-m", "server.cli.main", "rules", "check", str(rules)],
+        capture_output=True,
+        text=True,
+        env=_env(site),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert "timbra_institution" in result.stderr
+    assert "known hooks: timbra_institutions, timbra_rule_file" in result.stderr
+    assert "Traceback" not in result.stderr

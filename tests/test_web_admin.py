@@ -143,7 +143,7 @@ def test_users_added_reset_and_unlocked(world: World, admin: TestClient[Litestar
 
 
 def _school_rules() -> str:
-    return institutions()[INSTITUTION].rules[0].read_text(encoding="utf-8")
+    return institutions()[INSTITUTION].rule_file.read_text(encoding="utf-8")
 
 
 def test_rule_file_errors_are_shown_at_their_line_with_a_caret(

@@ -136,8 +136,8 @@ def _admin_samples(session: Session, institution: str) -> dict[tuple[str, str], 
                           description="spento / off", contact_name="Referente", state="open",
                           history=[], reported_by=admin.id, reported_at=now, updated_at=now)
     spec = institutions()[institution]
-    draft = RuleVersion(institution_id=institution, file_name=spec.rules[0].name,
-                        source=spec.rules[0].read_text(encoding="utf-8"), state="draft",
+    draft = RuleVersion(institution_id=institution, file_name=spec.rule_file.name,
+                        source=spec.rule_file.read_text(encoding="utf-8"), state="draft",
                         uploaded_by=admin.id, uploaded_at=now)
     spare = add_user(session, institution, f"{institution}.spare", "office").user
     session.add_all([fault, draft])

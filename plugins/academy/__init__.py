@@ -3,21 +3,14 @@
 Keypad codes, 36-hour week, flexibility balance, EP staff.
 """
 
-from importlib.metadata import version
 from pathlib import Path
 
-from server.hookspecs import hookimpl
-from server.institutions import InstitutionSpec
+from server.plugins import institution_plugin
 
-
-@hookimpl
-def timbra_institutions() -> list[InstitutionSpec]:
-    return [
-        InstitutionSpec(
-            id="academy",
-            name="Accademia di Belle Arti di Macerata",
-            rules=(Path(__file__).parent / "academy.rules",),
-            plugin=__name__,
-            version=version("timbra"),
-        )
-    ]
+timbra_institutions = institution_plugin(
+    id="academy",
+    name="Accademia di Belle Arti di Macerata",
+    rule_file=Path(__file__).with_name("academy.rules"),
+    plugin=__name__,
+    distribution="timbra",
+)

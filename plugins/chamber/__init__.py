@@ -3,21 +3,14 @@
 Web stamping from the workstation, credentials, signature sheets.
 """
 
-from importlib.metadata import version
 from pathlib import Path
 
-from server.hookspecs import hookimpl
-from server.institutions import InstitutionSpec
+from server.plugins import institution_plugin
 
-
-@hookimpl
-def timbra_institutions() -> list[InstitutionSpec]:
-    return [
-        InstitutionSpec(
-            id="chamber",
-            name="Camera di Commercio di Caserta",
-            rules=(Path(__file__).parent / "chamber.rules",),
-            plugin=__name__,
-            version=version("timbra"),
-        )
-    ]
+timbra_institutions = institution_plugin(
+    id="chamber",
+    name="Camera di Commercio di Caserta",
+    rule_file=Path(__file__).with_name("chamber.rules"),
+    plugin=__name__,
+    distribution="timbra",
+)

@@ -3,21 +3,14 @@
 ATA staff: pause rule, recovery, missed stamps, badge fees.
 """
 
-from importlib.metadata import version
 from pathlib import Path
 
-from server.hookspecs import hookimpl
-from server.institutions import InstitutionSpec
+from server.plugins import institution_plugin
 
-
-@hookimpl
-def timbra_institutions() -> list[InstitutionSpec]:
-    return [
-        InstitutionSpec(
-            id="school",
-            name="Liceo Linguistico Statale Ninni Cassarà (Palermo)",
-            rules=(Path(__file__).parent / "school.rules",),
-            plugin=__name__,
-            version=version("timbra"),
-        )
-    ]
+timbra_institutions = institution_plugin(
+    id="school",
+    name="Liceo Linguistico Statale Ninni Cassarà (Palermo)",
+    rule_file=Path(__file__).with_name("school.rules"),
+    plugin=__name__,
+    distribution="timbra",
+)

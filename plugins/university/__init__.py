@@ -3,21 +3,14 @@
 Badge terminals, codes, rounding, lunch bands, allowances.
 """
 
-from importlib.metadata import version
 from pathlib import Path
 
-from server.hookspecs import hookimpl
-from server.institutions import InstitutionSpec
+from server.plugins import institution_plugin
 
-
-@hookimpl
-def timbra_institutions() -> list[InstitutionSpec]:
-    return [
-        InstitutionSpec(
-            id="university",
-            name="Università degli Studi di Milano",
-            rules=(Path(__file__).parent / "university.rules",),
-            plugin=__name__,
-            version=version("timbra"),
-        )
-    ]
+timbra_institutions = institution_plugin(
+    id="university",
+    name="Università degli Studi di Milano",
+    rule_file=Path(__file__).with_name("university.rules"),
+    plugin=__name__,
+    distribution="timbra",
+)

@@ -14,6 +14,7 @@ import sys
 
 from dsl.errors import RuleError
 from server.cli.base import Command, help_command
+from server.plugins import PluginError, get_plugin_manager
 
 # Modules with a `register(subparsers)` function, in the order `--help` lists them.
 COMMAND_GROUPS: tuple[str, ...] = (
@@ -41,6 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; the return value is the process exit code."""
     args = build_parser().parse_args(argv)
     command: Command = args.func
+    try:
+        # Before any work, so a broken plugin (a misspelled hook) fails loudly at start.
+        get_plugin_manager()
+    except PluginError as exc:
+        print(f"timbra: {exc}", file=sys.stderr)
+        return 1
     try:
         return command(args)
     except RuleError as exc:

@@ -87,7 +87,7 @@ def diagnose(path: Path) -> list[Diagnostic]:
 def installed_rule_files() -> list[Path]:
     from server.plugins import institutions  # loads the plugins only when needed
 
-    return [path for _, spec in sorted(institutions().items()) for path in spec.rules]
+    return [spec.rule_file for _, spec in sorted(institutions().items())]
 
 
 # ---- fmt -----------------------------------------------------------------------------

@@ -1,15 +1,23 @@
-"""Find an institution's rule file through the plugins and compile it."""
+"""Find an institution's rule file through the plugins and compile it.
+
+This module is also the core's default plugin for ``timbra_rule_file``
+(see ``server.plugins.DEFAULT_PLUGINS``).
+"""
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
 
+import pluggy
+
 from dsl import ast
 from dsl.checker import check
 from dsl.errors import RuleError
 from dsl.parser import parse_file
-from server.plugins import institutions
+from server.hookspecs import hookimpl
+from server.institutions import InstitutionSpec, identity_problems
+from server.plugins import get_plugin_manager, institutions
 from server.policy.compile import compile_policy
 from server.policy.model import Policy
 
@@ -29,10 +37,27 @@ def load_rule_file(path: str | Path) -> ast.RuleFile:
     return rule_file
 
 
+@hookimpl(trylast=True)
+def timbra_rule_file(spec: InstitutionSpec) -> ast.RuleFile:
+    """The core's default: the file the plugin names in its spec."""
+    return load_rule_file(spec.rule_file)
+
+
+def rule_file_of(spec: InstitutionSpec, pm: pluggy.PluginManager | None = None) -> ast.RuleFile:
+    """The institution's rule file as the plugins give it, checked against ``spec``."""
+    if pm is None:
+        pm = get_plugin_manager()
+    rule_file: ast.RuleFile = pm.hook.timbra_rule_file(spec=spec)
+    problems = identity_problems(spec, rule_file)
+    if problems:
+        raise RuleError(problems)
+    return rule_file
+
+
 @cache
 def load_policy(institution_id: str) -> Policy:
     specs = institutions()
     spec = specs.get(institution_id)
     if spec is None:
         raise UnknownInstitution(institution_id, list(specs))
-    return compile_policy(load_rule_file(spec.rules[0]))
+    return compile_policy(rule_file_of(spec))
