@@ -348,6 +348,13 @@ class _Day:
         if found is None and p.inside_service:
             in_service = next(((s, e, c) for s, e, c in gaps if c and self.in_band(s, e)
                                and self.kind(c) == "service"), None)
+        # Seeds 003/004: time out on service is still work ("ancora in servizio"): it
+        # counts towards the day's length and does not break its continuity. A file that
+        # takes the pause out of the service span instead (`inside_service`, seed 002)
+        # says so, and its service spans stay apart.
+        on_duty = [] if p.inside_service else [
+            (s, e) for s, e, c in gaps if c and e > s and self.kind(c) == "service"]
+        gross += sum(e - s for s, e in on_duty)
         if gross <= p.after:
             self.regular_pause = found is not None
             return
@@ -375,12 +382,11 @@ class _Day:
         elif any(c is None for _, _, c in gaps):
             fix = f": justify with code {outside}" if outside else ""
             self.anomaly("pause_outside_band", "lunch pause stamped outside its band" + fix)
-        elif self.must_deduct(intervals, gross) and p.deduct_unstamped:
+        elif self.must_deduct(intervals, on_duty, gross) and p.deduct_unstamped:
             self.r.pause_deducted = min(p.deduct_unstamped, gross)
             self.note(p.explain_after, N.PAUSE_DUE, gross)
             if p.mandatory_over is not None:
-                longest = max(i.end - i.start for i in intervals)
-                self.note(p.explain_mandatory, N.CONTINUOUS, longest)
+                self.note(p.explain_mandatory, N.CONTINUOUS, longest_stretch(intervals, on_duty))
             self.note(p.explain_deduct, N.NO_PAUSE, self.r.pause_deducted)
 
     def kind(self, code: str) -> str | None:
@@ -393,12 +399,13 @@ class _Day:
             return True
         return any(b.start <= start <= b.last_exit and end <= b.end for b in p.bands)
 
-    def must_deduct(self, intervals: list[Interval], gross: int) -> bool:
+    def must_deduct(self, intervals: list[Interval], on_duty: list[tuple[int, int]],
+                    gross: int) -> bool:
         p = self.plan.pause
         assert p is not None
         if p.mandatory_over is None:
             return gross > p.after
-        return max(i.end - i.start for i in intervals) > p.mandatory_over
+        return longest_stretch(intervals, on_duty) > p.mandatory_over
 
     def lateness(self, intervals: list[Interval]) -> None:
         plan, r = self.plan, self.r
@@ -444,3 +451,16 @@ class _Day:
             detail = N.MEAL_EARNED if r.meal_voucher else N.MEAL_NOT_EARNED
             self.note(plan.explain_meal, N.MEAL, detail)
 
+
+def longest_stretch(intervals: list[Interval], on_duty: list[tuple[int, int]]) -> int:
+    """The longest continuous work: intervals joined by the service spans between them."""
+    joins = set(on_duty)
+    longest = current = 0
+    previous_end: int | None = None
+    for start, end, _, _ in intervals:
+        joined = previous_end is not None and (previous_end, start) in joins
+        current = current + (end - previous_end if previous_end is not None else 0) \
+            if joined else end - start
+        longest = max(longest, current)
+        previous_end = end
+    return longest

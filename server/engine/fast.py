@@ -63,6 +63,7 @@ def compile_fast(plan: DayPlan) -> ForDay:
         "explain_entry": plan.explain_entry is not None,
         "explain_late": plan.explain_late is not None,
         "pause": pause is not None,
+        "service_is_work": bool(pause and not pause.inside_service),
         "bands": bool(pause and pause.bands),
         "explain_pause_min": bool(pause and pause.explain_min is not None),
         "deduct_without_gaps": bool(pause and pause.mandatory_over is None),

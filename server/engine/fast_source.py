@@ -104,6 +104,10 @@ def for_day(day, working, opening):
                 return None
             (overtime, service, credited, to_recover, overtime_paid, overtime_banked,
              by_code, allowance_used) = figures
+#if service_is_work
+            if service:
+                return None  # service time is work for the pause rules: the general path
+#endif
         else:
             overtime = service = credited = to_recover = overtime_paid = overtime_banked = 0
             by_code = {}
