@@ -14,7 +14,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from server.broker.acl import SERVER_USER
 from server.broker.embedded import EmbeddedBroker, EmbeddedBrokerError, free_port
 from server.broker.mosquitto import render_passwd
-from server.broker.passwords import hash_password
+from server.db.broker_passwords import hash_password
 
 
 class Client:

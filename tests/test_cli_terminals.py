@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from server.broker.acl import SERVER_USER
-from server.broker.passwords import verify_password
 from server.cli.main import main
+from server.db.broker_passwords import verify_password
 
 
 @pytest.fixture

@@ -16,11 +16,11 @@ from office_world import World, hm, world
 from sqlalchemy.orm import Session
 
 from server.days.month import person_months
+from server.days.rules_in_force import RulesInForce
 from server.db.models import Stamp
 from server.office import corrections, decisions, requests
 from server.office.activation import deactivate_employee
 from server.office.reports import institution_report
-from server.office.rules_in_force import RulesInForce
 from server.office.summary import month_summary
 from server.web.timecard import layout, month_view
 

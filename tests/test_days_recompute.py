@@ -30,24 +30,24 @@ from sqlalchemy.orm import Session
 from test_ingest_mqtt import BROKER, FakeTerminal
 
 import server.web.passwords
+from server.days.dirty import pending
 from server.days.employment import employed_on
 from server.days.facts import load_facts
+from server.days.results import refresh_days
+from server.days.rules_in_force import RulesInForce
+from server.days.worker import Recomputer
 from server.db.directory import add_badge, add_terminal
 from server.db.models import AuditEntry, DayResultRow, Employee, MonthClose, Stamp, User
 from server.db.models import Request as RequestRow
 from server.engine import evaluate_day
-from server.ingest.dirty import pending
-from server.ingest.recomputer import Recomputer
+from server.errors import MonthClosed, NotAllowed, OfficeError
 from server.ingest.service import IngestService
 from server.ingest.settings import BrokerSettings
 from server.office import decisions, rules_upload
 from server.office.activation import deactivate_employee, reactivate_employee
 from server.office.corrections import correct_stamp
-from server.office.errors import MonthClosed, NotAllowed, OfficeError
 from server.office.profiles import change_profile
-from server.office.refresh import refresh_days
 from server.office.requests import file_justification, file_missed_stamp
-from server.office.rules_in_force import RulesInForce
 from server.web import create_app
 
 SCHOOL_RULES = (Path(__file__).parents[1] / "plugins/school/school.rules").read_text()

@@ -16,8 +16,8 @@ from fault_harness import ROOT, PrivateMosquitto, free_port, wait_for
 from sqlalchemy.orm import Session
 
 from server.broker.mosquitto import BrokerSettings, write_config
-from server.broker.passwords import verify_password
 from server.db import make_engine, upgrade
+from server.db.broker_passwords import verify_password
 from server.db.models import Stamp, Terminal
 from server.demo.load import load_demo
 from server.demo.terminal_secrets import terminal_password

@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from office_world import world
 from sqlalchemy.orm import Session
 
+from server.days.results import refresh_days
 from server.db.directory import add_badge, add_terminal
 from server.db.models import Badge, DayResultRow, Employee, RejectedMessage, Stamp, User
 from server.db.revision import revisions
 from server.ingest.incoming import Incoming
 from server.ingest.lookup import Lookup
-from server.ingest.recompute import recompute
 from server.ingest.store import BatchOutcome, store_stamps
 from server.office.activation import deactivate_employee, reactivate_employee
 from server.office.fees import replace_badge
@@ -160,7 +160,7 @@ def test_a_stamp_taken_before_the_deactivation_and_replayed_after_it_is_stored(
     assert statuses(restarted) == {5: "stored", 6: "rejected"}
     with Session(db_engine) as session, session.begin():
         reasons = set(session.scalars(sa.select(RejectedMessage.reason)))
-        recompute(session, lookup, outcome.affected | restarted.affected, NOW)
+        refresh_days(session, outcome.affected | restarted.affected, NOW)
     assert reasons == {"unknown badge B1 (employee deactivated at 2026-03-02T11:00:00+00:00)"}
     with Session(db_engine) as session:
         seen = session.scalars(sa.select(DayResultRow.stamps_seen).where(
@@ -206,7 +206,7 @@ def test_recompute_evaluates_a_day_with_the_profile_changed_in_another_process(
 
     def due() -> int:
         with Session(db_engine) as session, session.begin():
-            recompute(session, lookup, day, NOW)
+            refresh_days(session, day, NOW)
         with Session(db_engine) as session:
             return session.scalars(sa.select(DayResultRow.due)).one()
 

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.orm import Session
 
+from server.days.dirty import mark_dirty
 from server.db.directory import add_employee, add_terminal, ensure_institution
 from server.db.models import DayResultRow, RejectedMessage, Stamp, Terminal
-from server.ingest.dirty import mark_dirty
 from server.ingest.incoming import Incoming
 from server.ingest.lookup import Lookup
 from server.ingest.service import IngestService

@@ -10,6 +10,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from server.days.dirty import clear_dirty, mark_dirty, marked_since, pending, take_dirty
+from server.days.results import refresh_days
 from server.db.directory import add_employee, add_terminal, ensure_institution
 from server.db.models import (
     DayResultRow,
@@ -19,10 +21,8 @@ from server.db.models import (
     StampConflict,
     User,
 )
-from server.ingest.dirty import clear_dirty, mark_dirty, marked_since, pending, take_dirty
 from server.ingest.incoming import Incoming
 from server.ingest.lookup import Lookup
-from server.ingest.recompute import recompute
 from server.ingest.store import store_stamps
 from terminals.protocol import StampMessage, topic
 
@@ -173,7 +173,7 @@ def test_day_result_follows_the_rules_seed_001(session: Session) -> None:
     """Seed 001: E09:00 U12:00 E12:45 U16:30 with the 8/9-16 schedule: 6h45 worked."""
     outcome = store(session, *(stamp(i, f"2026-03-02T{t}:00") for i, t in
                                enumerate(["09:00", "12:00", "12:45", "16:30"], start=1)))
-    recompute(session, Lookup(), outcome.affected, NOW)
+    refresh_days(session, outcome.affected, NOW)
     session.commit()
     result = session.scalars(sa.select(DayResultRow)).one()
     assert (result.day, result.worked, result.due, result.balance) == (

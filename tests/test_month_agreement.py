@@ -27,9 +27,9 @@ from server.db import make_engine, upgrade
 from server.db.directory import ensure_institution
 from server.db.models import Request as RequestRow
 from server.db.models import Stamp, User
+from server.errors import OfficeError
 from server.office import activation, closing, corrections, decisions, requests
 from server.office.closing import FIGURES, EmployeeFigures
-from server.office.errors import OfficeError
 from server.office.reports import employee_month_pdf, hours, institution_report
 from server.office.summary import month_summary
 from server.policy.load import load_policy

@@ -13,15 +13,15 @@ import sqlalchemy as sa
 from office_world import World, world
 from sqlalchemy.orm import Session
 
+from server.days.results import refresh_days
 from server.db.directory import add_badge, add_terminal
 from server.db.models import AuditEntry, DayResultRow, Employee, Stamp
 from server.db.revision import revisions
+from server.errors import NotAllowed, NotFound, OfficeError
 from server.ingest.incoming import Incoming
 from server.ingest.lookup import Lookup
 from server.ingest.store import store_stamps
 from server.office.activation import deactivate_employee, reactivate_employee
-from server.office.errors import NotAllowed, NotFound, OfficeError
-from server.office.refresh import refresh_days
 from terminals.protocol import StampMessage, topic
 
 ROME = ZoneInfo("Europe/Rome")

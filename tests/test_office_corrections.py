@@ -11,9 +11,9 @@ from office_world import World, hm, world
 from sqlalchemy.orm import Session
 
 from server.db.models import AuditEntry, DayResultRow, Stamp
+from server.errors import NotAllowed, NotFound, OfficeError
 from server.office import corrections
 from server.office.corrections import SheetLine
-from server.office.errors import NotAllowed, NotFound, OfficeError
 
 DAY = date(2026, 2, 2)  # a Monday
 NOW = datetime(2026, 2, 3, 9, 0, tzinfo=UTC)

@@ -11,8 +11,8 @@ from office_world import World, world
 from sqlalchemy.orm import Session
 
 from server.db.models import AuditEntry, Badge, Employee
+from server.errors import NotAllowed
 from server.office.employees_import import ImportRefused, import_employees
-from server.office.errors import NotAllowed
 
 TODAY = date(2026, 3, 2)
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from server.db.directory import add_badge
 from server.db.models import AuditEntry, Badge, BadgeFee
-from server.office.errors import NotAllowed, OfficeError
+from server.errors import NotAllowed, OfficeError
 from server.office.fees import replace_badge
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

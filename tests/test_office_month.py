@@ -11,9 +11,9 @@ from office_world import World, at, hm, world
 from sqlalchemy.orm import Session
 
 from server.db.models import AuditEntry, DayResultRow, MonthCloseEntry, Stamp
+from server.errors import MonthClosed, NotAllowed, OfficeError
 from server.office import closing, corrections, decisions, requests
 from server.office.audit import AuditQuery, audit_log
-from server.office.errors import MonthClosed, NotAllowed, OfficeError
 from server.office.summary import month_summary
 
 APRIL = (2026, 4)

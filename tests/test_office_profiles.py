@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from office_world import World, world
 from sqlalchemy.orm import Session
 
+from server.days.results import refresh_days
 from server.db.models import AuditEntry, DayResultRow, MonthClose
-from server.office.errors import NotAllowed, OfficeError
+from server.errors import NotAllowed, OfficeError
 from server.office.profiles import change_profile
-from server.office.refresh import refresh_days
 
 FEBRUARY_DAY, MARCH_2, MARCH_4 = date(2026, 2, 10), date(2026, 3, 2), date(2026, 3, 4)
 COMPUTED = datetime(2026, 3, 4, 18, 0, tzinfo=UTC)

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from office_world import World, world
 from sqlalchemy.orm import Session
 
+from server.errors import NotAllowed
 from server.office import reports
-from server.office.errors import NotAllowed
 from server.office.summary import month_summary
 
 

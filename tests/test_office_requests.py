@@ -11,8 +11,8 @@ from office_world import World, at, hm, world
 from sqlalchemy.orm import Session
 
 from server.db.models import AuditEntry, DayResultRow
+from server.errors import NotAllowed, NotFound, OfficeError
 from server.office import decisions, requests
-from server.office.errors import NotAllowed, NotFound, OfficeError
 
 DAY = date(2026, 3, 16)  # a Monday
 LATER = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from office_world import World, world
 from sqlalchemy.orm import Session
 
+from server.days.rules_in_force import policy_on
+from server.errors import NotAllowed, OfficeError
 from server.office import closing, rules_upload
-from server.office.errors import NotAllowed, OfficeError
-from server.office.rules_in_force import policy_on
 from server.office.summary import month_summary
 from server.policy.load import load_policy
 

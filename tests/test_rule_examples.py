@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from server.policy.examples import run_examples
+from server.engine.examples import run_examples
 from server.policy.load import load_rule_file
 
 RULE_FILES = sorted(Path(__file__).resolve().parent.parent.glob("plugins/*/*.rules"))

@@ -15,10 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from web_world import World, build_world, cheap_hashing, fresh_world, other
 
+from server.days.results import refresh_days
 from server.db import make_engine, upgrade
 from server.db.models import DayResultRow, Employee, Stamp, User
-from server.ingest.lookup import Lookup
-from server.ingest.recompute import recompute
 from server.web.timecard import hours
 
 RULES = Path(__file__).resolve().parent.parent / "plugins"
@@ -128,7 +127,7 @@ def test_an_anomaly_is_highlighted_with_its_fix_by_date(world: World, stack: Exi
                           terminal_time=now, received_at=now, local_date=day,
                           local_minute=8 * 60, direction="in", flags=""))
         session.flush()
-        recompute(session, Lookup(), {("university", employee_id, day)}, now)
+        refresh_days(session, {("university", employee_id, day)}, now)
     client = world.client(stack)
     world.login(client, "university", "employee")
     page = client.get(f"/timecard?month={day:%Y-%m}").text

@@ -50,7 +50,7 @@ from amqtt.session import (  # type: ignore[import-untyped]
 )
 
 from server.broker.acl import grants_for, permits
-from server.broker.passwords import verify_password
+from server.db.broker_passwords import verify_password
 
 _START_TIMEOUT_S = 15.0
 _STOP_TIMEOUT_S = 15.0

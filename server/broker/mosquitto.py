@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.broker.acl import SERVER_USER, Grant, server_grants, terminal_grants
-from server.broker.passwords import hash_password, new_password
+from server.db.broker_passwords import hash_password, new_password
 from server.db.models import Terminal
 
 CONF_NAME, PASSWD_NAME, ACL_NAME = "mosquitto.conf", "passwd", "acl"

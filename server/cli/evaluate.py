@@ -16,10 +16,10 @@ from dsl.errors import RuleError
 from dsl.parser import parse_stamps
 from dsl.transformer import clock_of
 from server.engine import Request, Stamp, evaluate_day, evaluate_month
+from server.engine.examples import hm
 from server.engine.inputs import Direction
 from server.engine.plan import UnknownProfile
 from server.engine.results import DayResult, MonthResult
-from server.policy.examples import hm
 from server.policy.load import UnknownInstitution, load_policy
 
 

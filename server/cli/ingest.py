@@ -13,8 +13,8 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
+from server.days.worker import Recomputer
 from server.db import make_engine, upgrade
-from server.ingest.recomputer import Recomputer
 from server.ingest.service import IngestService
 from server.ingest.settings import BrokerSettings, SettingsError
 from server.settings import database_url as default_database_url

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from server.db.engine import make_engine
 from server.db.migrate import upgrade
 from server.db.models import User
+from server.errors import OfficeError
 from server.office import closing
-from server.office.errors import OfficeError
 from server.settings import database_url
 
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from dsl.errors import RuleError
-from server.policy.examples import run_examples
+from server.engine.examples import run_examples
 from server.policy.load import load_rule_file
 
 

@@ -1,5 +1,5 @@
 """Whether an employee is employed on a day: the one rule, read by the month a person
-sees (`server.days.month`) and by the stored day results (`server.ingest.recompute`).
+sees (`server.days.month`) and by the stored day results (`server.days.results`).
 
 A deactivated employee's last day is the local date of the deactivation: the ingest
 still counts their stamps taken before that moment (`server.ingest.lookup.Holder`), so

@@ -27,6 +27,7 @@ from server.db.models import Stamp as StampRow
 from server.engine.inputs import Direction, Request, Stamp
 
 Key = tuple[int, date]  # (employee id, day)
+EmployeeDay = tuple[str, int, date]  # institution, employee id, local date
 FactRow = Any  # a Row of STAMP_COLUMNS: plain rows, not ORM objects, for speed
 STAMP_COLUMNS = (StampRow.id, StampRow.employee_id, StampRow.local_date,
                  StampRow.terminal_time, StampRow.local_minute, StampRow.direction,

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.broker.passwords import hash_password, new_password
+from server.db.broker_passwords import hash_password, new_password
 from server.db.models import Badge, Employee, Institution, Terminal
 from terminals.protocol import valid_name
 

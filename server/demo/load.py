@@ -13,12 +13,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
+from server.days.facts import EmployeeDay
+from server.days.results import refresh_days
 from server.db.directory import add_employee, add_terminal, ensure_institution
 from server.db.models import Employee, Stamp, Terminal
 from server.demo.stamps import demo_stamps
-from server.ingest.lookup import Lookup
-from server.ingest.recompute import recompute
-from server.ingest.store import EmployeeDay
 from server.plugins import institutions
 from server.policy.load import load_policy
 
@@ -95,4 +94,4 @@ def _people_and_history(session: Session, institution: str, today: date) -> None
                     })
     if rows:
         session.execute(insert(Stamp), rows)
-    recompute(session, Lookup(), days, received)
+    refresh_days(session, days, received)

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from server.broker.passwords import hash_password, new_password
+from server.db.broker_passwords import hash_password, new_password
 from server.db.models import Terminal
 
 

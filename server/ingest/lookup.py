@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.days.rules_in_force import RulesInForce
 from server.db.models import Badge, Employee, Terminal
 from server.db.revision import revisions
 from server.ingest.seq_marks import SeqMarks
-from server.office.rules_in_force import RulesInForce
 from server.policy.load import UnknownInstitution, load_policy
 from server.policy.model import Policy
 

@@ -28,13 +28,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from server.days.dirty import mark_dirty
+from server.days.worker import Computed, Recomputer
 from server.db.engine import make_sessionmaker
-from server.ingest.dirty import mark_dirty
 from server.ingest.incoming import Incoming
 from server.ingest.keypad import KeypadConfigs
 from server.ingest.last_stamps import last_stamps
 from server.ingest.lookup import Lookup
-from server.ingest.recomputer import Computed, Recomputer
 from server.ingest.settings import BrokerSettings
 from server.ingest.store import BatchOutcome, reject, store_stamps
 from server.ingest.terminal_status import apply_status
@@ -93,7 +93,7 @@ class IngestService:
         self.recompute = recompute
         # Results computed by the recompute thread are written by the writer thread.
         self._computed: queue.Queue[Computed] = queue.Queue()
-        self.recomputer = Recomputer(engine, clock, self.lookup, write=self._computed.put)
+        self.recomputer = Recomputer(engine, clock, write=self._computed.put)
         self.stats = IngestStats()
         self.connected = threading.Event()
         self._inbox: queue.Queue[Incoming] = queue.Queue()

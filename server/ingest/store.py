@@ -18,10 +18,11 @@ from typing import Any
 from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
+from server.days.facts import EmployeeDay
+from server.days.month_lock import LOCKED_STATES
 from server.db.models import MONTH_CLOSES, STAMPS, RejectedMessage, Stamp, StampConflict
 from server.ingest.incoming import Incoming
 from server.ingest.lookup import Holder, KnownTerminal, Lookup, refusal
-from server.office.month_lock import LOCKED_STATES
 from terminals.protocol import AckItem, ProtocolError, StampMessage, decode_stamp, parse_topic
 
 FUTURE_MARGIN = timedelta(minutes=5)  # a stamp later than this after "now" is flagged
@@ -35,7 +36,6 @@ SHOW_UNKNOWN_BADGE = "Badge sconosciuto / Unknown badge"
 SHOW_UNKNOWN_TERMINAL = "Terminale non registrato / Terminal not registered"
 SHOW_INVALID = "Messaggio non valido / Invalid message"
 
-EmployeeDay = tuple[str, int, date]  # institution, employee id, local date
 
 
 @dataclass

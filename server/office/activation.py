@@ -28,13 +28,13 @@ from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from server.days.employment import last_day
+from server.days.month_lock import is_locked
+from server.days.results import refresh_days
+from server.days.rules_in_force import policy_at
 from server.db.models import DayResultRow, Employee, Request, Stamp, User
+from server.errors import NotAllowed, OfficeError
 from server.office.audit import record, utcnow
-from server.office.errors import NotAllowed, OfficeError
-from server.office.month_lock import is_locked
 from server.office.people import employee_in_reach
-from server.office.refresh import refresh_days
-from server.office.rules_in_force import policy_at
 
 MAY_CHANGE = frozenset({"office", "admin"})
 MAX_REASON = 500

@@ -29,14 +29,14 @@ from sqlalchemy import Integer, delete, false, func, insert, literal, select, up
 from sqlalchemy.orm import Session
 
 from server.days.month import month_bounds
+from server.days.results import refresh_days
+from server.days.rules_in_force import RulesInForce, policy_on
 from server.db.models import Employee, MonthClose, MonthCloseEntry, User
 from server.db.models import Request as RequestRow
 from server.engine import MonthResult
+from server.errors import NotFound, OfficeError
 from server.office.audit import record, utcnow
-from server.office.errors import NotFound, OfficeError
 from server.office.people import require_office
-from server.office.refresh import refresh_days
-from server.office.rules_in_force import RulesInForce, policy_on
 from server.office.summary import evaluate_months
 
 REASON_MAX = 500  # characters of a reason to close with something open

@@ -19,13 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.days.facts import approved_rows
+from server.days.month_lock import ensure_open
+from server.days.results import refresh_days
+from server.days.rules_in_force import policy_on
 from server.db.models import Employee, Stamp, User
+from server.errors import NotFound, OfficeError
 from server.office.audit import record, utcnow
-from server.office.errors import NotFound, OfficeError
-from server.office.month_lock import ensure_open
 from server.office.people import employee_in_reach, employee_visible, require_office
-from server.office.refresh import refresh_days
-from server.office.rules_in_force import policy_on
 
 
 @dataclass(frozen=True)

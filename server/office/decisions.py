@@ -15,14 +15,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.days.month_lock import ensure_open
+from server.days.results import refresh_days
+from server.days.rules_in_force import policy_on
 from server.db.models import Employee, User
 from server.db.models import Request as RequestRow
+from server.errors import NotAllowed, NotFound, OfficeError
 from server.office.audit import record, utcnow
-from server.office.errors import NotAllowed, NotFound, OfficeError
-from server.office.month_lock import ensure_open
 from server.office.people import employee_visible, may_decide, require_office
-from server.office.refresh import refresh_days
-from server.office.rules_in_force import policy_on
 
 MAX_REASON = 500
 

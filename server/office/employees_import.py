@@ -16,12 +16,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.days.rules_in_force import policy_on
 from server.db.directory import add_employee
 from server.db.models import Badge, Employee, User
+from server.errors import OfficeError
 from server.office.audit import record, utcnow
-from server.office.errors import OfficeError
 from server.office.people import require_office
-from server.office.rules_in_force import policy_on
 
 REQUIRED = ("number", "name", "profile")
 OPTIONAL = ("unit", "category", "part_time_percent", "badge")

@@ -21,12 +21,12 @@ from datetime import date, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from server.days.rules_in_force import policy_at, policy_on
 from server.db.directory import add_badge
 from server.db.models import Badge, BadgeFee, User
+from server.errors import OfficeError
 from server.office.audit import record, utcnow
-from server.office.errors import OfficeError
 from server.office.people import employee_in_reach, require_office
-from server.office.rules_in_force import policy_at, policy_on
 from server.policy.model import Version
 
 REASONS = ("lost", "damaged", "demagnetised", "stolen")

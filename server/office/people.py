@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from server.db.models import Employee, User
-from server.office.errors import NotAllowed, NotFound
+from server.errors import NotAllowed, NotFound
 
 OFFICE_ROLES = frozenset({"office"})
 

@@ -18,13 +18,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.days.month_lock import is_locked
+from server.days.results import refresh_days
+from server.days.rules_in_force import policy_on
 from server.db.models import DayResultRow, Employee, User
+from server.errors import OfficeError
 from server.office.audit import record, utcnow
-from server.office.errors import OfficeError
-from server.office.month_lock import is_locked
 from server.office.people import employee_in_reach, require_office
-from server.office.refresh import refresh_days
-from server.office.rules_in_force import policy_on
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.days.rules_in_force import RulesInForce
 from server.db.models import Employee, User
-from server.office.errors import NotAllowed, OfficeError
-from server.office.rules_in_force import RulesInForce
+from server.errors import NotAllowed, OfficeError
 from server.office.summary import MonthSummary, evaluate_months
 
 Cell = str | int

@@ -18,15 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dsl import ast
+from server.days.month_lock import ensure_open
+from server.days.results import refresh_days
+from server.days.rules_in_force import policy_on
 from server.db.models import Employee, User
 from server.db.models import Request as RequestRow
 from server.engine.deadlines import resolve
+from server.errors import OfficeError
 from server.office.audit import record, utcnow
-from server.office.errors import OfficeError
-from server.office.month_lock import ensure_open
 from server.office.people import OFFICE_ROLES, employee_for_filing
-from server.office.refresh import refresh_days
-from server.office.rules_in_force import policy_on
 from server.policy.model import Policy, Version
 
 WHOLE_DAY_KINDS = frozenset({"service_day", "day_absence", "half_day_morning",

@@ -9,7 +9,7 @@
    `rules_in_force` gives it to the engine, the services and ingest (a running ingest
    from its next batch: the activation bumps the directory revision, `server.db.revision`).
    Every stored day result from that date, of every employee of the institution, is
-   marked dirty in the activation's own transaction (`server.ingest.dirty`), so a month
+   marked dirty in the activation's own transaction (`server.days.dirty`), so a month
    never runs under two rule files. They can be many (employees x days), so they are not
    computed inside the request: a recompute worker works them off (`timbra recompute`,
    the ingest's thread, or the web app's own, `server.web.day_worker`).
@@ -24,11 +24,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dsl.errors import RuleError
+from server.days.dirty import mark_dirty
+from server.days.rules_in_force import RulesInForce, compile_source
 from server.db.models import DayResultRow, Employee, MonthClose, RuleVersion, User
-from server.ingest.dirty import mark_dirty
+from server.errors import NotAllowed, NotFound, OfficeError
 from server.office.audit import record, utcnow
-from server.office.errors import NotAllowed, NotFound, OfficeError
-from server.office.rules_in_force import RulesInForce, compile_source
 from server.office.summary import evaluate_months
 from server.policy.model import Policy
 

@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from server.days.month import MonthUnavailable, PersonMonth, PolicySource, person_months
+from server.days.rules_in_force import RulesInForce
 from server.db.models import Employee, User
 from server.engine import MonthResult
-from server.office.errors import NotAllowed, OfficeError
+from server.errors import NotAllowed, OfficeError
 from server.office.people import employee_in_reach
-from server.office.rules_in_force import RulesInForce
 
 
 @dataclass

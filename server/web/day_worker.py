@@ -7,7 +7,7 @@ stamps), but the web may run alone. After such a commit the route `kick`s this w
 thread that runs `Recomputer` rounds until nothing is dirty, then ends. The app kicks it
 once at start too, for marks a stopped process left behind. Should an ingest
 worker take the same days meanwhile, each writes the same result and clears only the
-marks it read (`server.ingest.dirty.clear_dirty`): done twice, never lost.
+marks it read (`server.days.dirty.clear_dirty`): done twice, never lost.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from server.ingest.recomputer import Recomputer
+from server.days.worker import Recomputer
 
 log = logging.getLogger("timbra.web.recompute")
 

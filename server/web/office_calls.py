@@ -19,7 +19,7 @@ from litestar.exceptions import (
 from sqlalchemy.orm import Session
 
 from server.db.models import User
-from server.office.errors import MonthClosed, NotAllowed, NotFound, OfficeError
+from server.errors import MonthClosed, NotAllowed, NotFound, OfficeError
 from server.web.identity import CurrentUser
 from server.web.scope import NOT_FOUND
 from server.web.timecard import parse_month

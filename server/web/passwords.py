@@ -19,7 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
-from server.office.rules_in_force import policy_at
+from server.days.rules_in_force import policy_at
 
 HASHER = PasswordHasher()  # argon2id with the library's (RFC 9106) parameters
 # Argon2 accepts any length; a cap keeps one request from costing minutes of CPU.

@@ -13,11 +13,11 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.days.rules_in_force import policy_at
 from server.db.models import Employee, User
 from server.db.models import Request as RequestRow
 from server.office.decisions import approval_of
 from server.office.requests import HOURLY_KINDS, OVERTIME_KIND, WHOLE_DAY_KINDS
-from server.office.rules_in_force import policy_at
 from server.policy.model import Version
 from server.web.office_calls import clock
 

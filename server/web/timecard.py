@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from server.days.facts import ShownStamp
 from server.days.month import PersonMonth, month_bounds
+from server.days.rules_in_force import RulesInForce
 from server.db.models import Employee
 from server.engine import DayResult
-from server.office.rules_in_force import RulesInForce
 from server.office.summary import months_of
 
 # How a person reads where a stamp came from.

@@ -20,7 +20,7 @@ from litestar.exceptions import (
 from litestar.params import Body
 
 from server.db.models import User
-from server.office.errors import NotAllowed, NotFound, OfficeError
+from server.errors import NotAllowed, NotFound, OfficeError
 from server.web.dependencies import AuthUser, DbSession
 from server.web.identity import CurrentUser
 from server.web.scope import NOT_FOUND, in_institution

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import Employee
+from server.errors import OfficeError
 from server.office.employees_import import ImportRefused, LineError, import_employees
-from server.office.errors import OfficeError
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import ADMIN, OFFICE, allow
 from server.web.routes.admin_base import UPLOAD, actor, http_refusal, together

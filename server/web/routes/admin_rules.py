@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import RuleVersion
-from server.office.errors import OfficeError
+from server.errors import OfficeError
 from server.office.rules_upload import Difference, activate, check_rules, dry_run, upload_rules
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import ADMIN, allow

@@ -17,8 +17,8 @@ from litestar.params import Body, FromPath, JSONBody
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
+from server.errors import OfficeError
 from server.office import decisions
-from server.office.errors import OfficeError
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser

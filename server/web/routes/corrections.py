@@ -21,9 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import Employee, Stamp
+from server.errors import OfficeError
 from server.office import corrections
 from server.office.corrections import SheetLine, StampView
-from server.office.errors import OfficeError
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser

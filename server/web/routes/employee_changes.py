@@ -19,11 +19,11 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
+from server.days.rules_in_force import policy_at
 from server.db.models import Employee
+from server.errors import OfficeError
 from server.office.activation import deactivate_employee, reactivate_employee
-from server.office.errors import OfficeError
 from server.office.profiles import change_profile
-from server.office.rules_in_force import policy_at
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import ADMIN, OFFICE, allow
 from server.web.identity import CurrentUser

@@ -27,8 +27,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from server.db.models import MonthClose, User
+from server.errors import OfficeError
 from server.office import closing
-from server.office.errors import OfficeError
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser

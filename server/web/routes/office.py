@@ -17,10 +17,10 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.days.rules_in_force import RulesInForce, policy_at
 from server.db.models import Employee, Geofence
+from server.errors import OfficeError
 from server.office import fees
-from server.office.errors import OfficeError
-from server.office.rules_in_force import RulesInForce, policy_at
 from server.office.summary import evaluate_months
 from server.web.areas import areas_of
 from server.web.audit import audit

@@ -13,7 +13,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from server.office.errors import OfficeError
+from server.errors import OfficeError
 from server.office.reports import KINDS, ReportTable, institution_report, to_csv, to_pdf, to_xlsx
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import MANAGER, OFFICE, allow

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from server.db.models import Employee
 from server.db.models import Request as RequestRow
+from server.errors import OfficeError
 from server.office import decisions, requests
-from server.office.errors import OfficeError
 from server.office.people import may_decide
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow

@@ -13,8 +13,8 @@ from litestar import Router, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from server.db.models import Request as RequestRow
+from server.errors import OfficeError
 from server.office import decisions, requests
-from server.office.errors import OfficeError
 from server.web.dependencies import AuthUser, DbSession
 from server.web.office_calls import acting_user, as_http, parse_clock, parse_day
 from server.web.request_views import RequestView, request_views

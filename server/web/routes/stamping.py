@@ -25,11 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.days.facts import in_force
+from server.days.month_lock import ensure_open
+from server.days.results import refresh_days
+from server.days.rules_in_force import policy_at
 from server.db.models import Stamp
-from server.office.errors import NotAllowed, OfficeError
-from server.office.month_lock import ensure_open
-from server.office.refresh import refresh_days
-from server.office.rules_in_force import policy_at
+from server.errors import NotAllowed, OfficeError
 from server.web.areas import area_containing, areas_of, valid_position
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow

@@ -18,10 +18,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from sqlalchemy.orm import Session
 
+from server.days.rules_in_force import policy_on
 from server.engine.results import Explain
-from server.office.errors import OfficeError
+from server.errors import OfficeError
 from server.office.reports import employee_month_pdf
-from server.office.rules_in_force import policy_on
 from server.office.summary import MonthSummary, month_summary
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import MonthClose
-from server.office.errors import MonthClosed
+from server.errors import MonthClosed
 
 LOCKED_STATES = ("closing", "closed")  # a month being closed is already frozen
 

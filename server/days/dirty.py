@@ -16,9 +16,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from server.days.facts import EmployeeDay
 from server.db.keys import employee_day_marks
 from server.db.models import DIRTY_DAYS, DirtyDay
-from server.ingest.store import EmployeeDay
 
 Taken = tuple[EmployeeDay, datetime]
 

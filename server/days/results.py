@@ -19,22 +19,21 @@ from sqlalchemy.orm import Session
 from server.days.employment import employed_on
 from server.days.facts import (
     STAMP_COLUMNS,
+    EmployeeDay,
     FactRow,
     approved_rows,
     engine_inputs,
     engine_stamp,
     in_force,
 )
+from server.days.rules_in_force import RulesInForce
 from server.db.keys import employee_days
 from server.db.models import DAY_RESULTS, Employee
 from server.db.models import Stamp as StampRow
 from server.engine import Request, Stamp, evaluate_day
-from server.ingest.lookup import Lookup
-from server.ingest.store import EmployeeDay
-from server.office.rules_in_force import RulesInForce
 
 
-def evaluate_days(session: Session, lookup: Lookup, days: Iterable[EmployeeDay],
+def evaluate_days(session: Session, days: Iterable[EmployeeDay],
                   now: datetime) -> list[dict[str, Any]]:
     """The day-result rows for these employee-days, read and computed, not yet written."""
     wanted: dict[int, set[date]] = defaultdict(set)
@@ -58,7 +57,7 @@ def evaluate_days(session: Session, lookup: Lookup, days: Iterable[EmployeeDay],
     # Approved requests reach the engine: justifications as requests, missed stamps
     # as declared stamps, overtime as the authorisation of its code.
     requests, declared = engine_inputs(approved_rows(session, wanted, days=all_days))
-    rules = RulesInForce(session, set(institution_of.values()), fallback=lookup.policy)
+    rules = RulesInForce(session, set(institution_of.values()))
     results = []
     for employee_id, days_wanted in sorted(wanted.items()):
         employee = employees.get(employee_id)
@@ -106,10 +105,10 @@ def store_results(session: Session, results: list[dict[str, Any]],
     return len(results)
 
 
-def recompute(session: Session, lookup: Lookup, days: Iterable[EmployeeDay],
-              now: datetime) -> int:
-    """Evaluate and store in the caller's transaction; returns how many were stored."""
+def refresh_days(session: Session, days: Iterable[EmployeeDay], now: datetime) -> int:
+    """Evaluate and store in the caller's transaction, so a page shows it at once (a
+    decision, a correction, a close); returns how many were stored."""
     days = set(days)
-    return store_results(session, evaluate_days(session, lookup, days, now),
+    return store_results(session, evaluate_days(session, days, now),
                          {(employee_id, day) for _, employee_id, day in days})
 

@@ -19,11 +19,10 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from server.days.dirty import Taken, clear_dirty, marked_since, take_dirty
+from server.days.facts import EmployeeDay
+from server.days.results import evaluate_days, store_results
 from server.db.engine import make_sessionmaker
-from server.ingest.dirty import Taken, clear_dirty, marked_since, take_dirty
-from server.ingest.lookup import Lookup
-from server.ingest.recompute import evaluate_days, store_results
-from server.ingest.store import EmployeeDay
 
 log = logging.getLogger("timbra.recompute")
 
@@ -44,10 +43,8 @@ class Recomputer:
     ingest passes its writer thread's queue, so SQLite never sees two writers."""
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime],
-                 lookup: Lookup | None = None,
                  write: Callable[[Computed], None] | None = None) -> None:
         self.sessions = make_sessionmaker(engine)
-        self.lookup = lookup or Lookup()
         self.clock = clock
         self.write = write or self.store
         self.recomputed = 0
@@ -110,7 +107,7 @@ class Recomputer:
             for day, _ in taken:
                 by_date[day[2]].append(day)
             results = [row for days in by_date.values()
-                       for row in evaluate_days(session, self.lookup, days, self.clock())]
+                       for row in evaluate_days(session, days, self.clock())]
         for start in range(0, len(taken), WRITE_CHUNK):
             chunk = taken[start:start + WRITE_CHUNK]
             keys = {(e, d) for (_, e, d), _ in chunk}
