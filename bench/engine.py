@@ -121,7 +121,7 @@ def main() -> None:
         for month in months[:500] for d, s in month.items()
     )
     print(f"agreement on worked minutes (first 500 employees): {agree} days")
-    # The engine's speed rests on its generated fast path; say how many days it answered.
+    # The engine's speed rests on its fast path; say how many days it answered.
     answered = sum(context_for(university, "full_time", d).fast(s) is not None
                    for month in months[:500] for d, s in month.items())
     print(f"fast path answered (first 500 employees): {answered} days")

@@ -1,7 +1,7 @@
-"""The generated fast path gives what the general path gives, or declines the day.
+"""The fast path gives what the general path gives, or declines the day.
 
-`evaluate_day` answers most days with a function generated per plan
-(`server/engine/fast.py`); `evaluate_day_general` is the definition. Property
+`evaluate_day` answers most days with `server/engine/fast.py`, a one-pass
+evaluation of the common day; `evaluate_day_general` is the definition. Property
 tests draw days of every institution, profile and rule version, shaped like
 real days more often than not, so that the fast path really answers them.
 """

@@ -8,22 +8,29 @@ profile): they are worked out once and kept on the policy, so a month of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
 
 from server.engine import notes as N
-from server.engine.fast import FastDay, compile_fast
+from server.engine.fast import fast_day
+from server.engine.inputs import Stamp
 from server.engine.notes import Note
 from server.engine.plan import DayPlan, plan_for
-from server.engine.results import Explain
+from server.engine.results import DayResult, Explain
 from server.policy.model import Policy
 
 
-class DayContext(NamedTuple):
+@dataclass(frozen=True, slots=True)  # slots: read on every day, faster than a NamedTuple
+class DayContext:
     plan: DayPlan
+    day: date
     working: bool
     opening: tuple[Note, ...]
-    fast: FastDay  # bound to the date
+
+    def fast(self, stamps: Sequence[Stamp]) -> DayResult | None:
+        """The day by the fast path (`fast.py`), or None where it needs the general one."""
+        return fast_day(self, stamps)
 
 
 def context_for(policy: Policy, profile: str, day: date) -> DayContext:
@@ -36,13 +43,8 @@ def context_for(policy: Policy, profile: str, day: date) -> DayContext:
 
 def _build(policy: Policy, profile: str, day: date) -> DayContext:
     plan = plan_for(policy, policy.version_on(day), profile)
-    fast_key = ("fast", id(plan))
-    compiled = policy.plan_cache.get(fast_key)
-    if compiled is None:
-        compiled = policy.plan_cache[fast_key] = compile_fast(plan)
     working = day.isoweekday() in plan.days and not policy.is_holiday(day)
-    opening = _opening(policy, plan, day, working)
-    return DayContext(plan, working, opening, compiled(day, working, opening))
+    return DayContext(plan, day, working, _opening(policy, plan, day, working))
 
 
 def _opening(policy: Policy, plan: DayPlan, day: date, working: bool) -> tuple[Note, ...]:

@@ -1,7 +1,7 @@
 """One employee's day: stamps and approved requests -> figures and their explanation.
 
-`evaluate_day` first tries the plan's generated fast function (`fast.py`),
-which handles the common day and declines anything else; `_Day` below is the
+`evaluate_day` first tries the fast path (`fast.py`), which handles the
+common day in one pass and declines anything else; `_Day` below is the
 general path and the definition of what a day means.
 
 Order of work: codes the rules do not define reported; whole-day
@@ -21,6 +21,7 @@ from typing import NamedTuple
 from server.engine import notes as N
 from server.engine.context import DayContext, context_for
 from server.engine.deadlines import fix_by
+from server.engine.fast import fast_day
 from server.engine.inputs import Request, Stamp
 from server.engine.notes import Moves, Note, clock
 from server.engine.plan import CodePlan, DayPlan
@@ -49,7 +50,7 @@ def evaluate_day(
 ) -> DayResult:
     context = policy.plan_cache.get((day, profile)) or context_for(policy, profile, day)
     if not requests:
-        fast = context.fast(stamps)
+        fast = fast_day(context, stamps)
         if fast is not None:
             return fast
     return _general(policy, context, profile, day, stamps, requests)
@@ -448,8 +449,8 @@ class _Day:
         r.negative_flex = max(0, -r.balance - r.unjustified - r.to_recover)
         if plan.meal_min is not None and r.worked >= plan.meal_min:
             r.meal_voucher = self.regular_pause or not plan.meal_requires_pause
-            detail = N.MEAL_EARNED if r.meal_voucher else N.MEAL_NOT_EARNED
-            self.note(plan.explain_meal, N.MEAL, detail)
+            if plan.meal_notes is not None:
+                r.explain.append(plan.meal_notes[r.meal_voucher])
 
 
 def longest_stretch(intervals: list[Interval], on_duty: list[tuple[int, int]]) -> int:

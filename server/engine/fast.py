@@ -1,137 +1,243 @@
-"""The common day, evaluated in one pass by a function generated for one plan.
+"""The common day, evaluated in one pass.
 
 Most days have no approved request and nothing wrong with them: stamps that
-alternate in and out, known codes that need no approval. For those, the
-generated function gives exactly what `day._Day` gives, explanation included,
-without its per-day objects and indirections: the plan's figures are written
-into its source as literals and the options the plan does not use are left out
-(`fast_source`), and the explanation steps that never change are built once.
+alternate in and out, known codes that need no approval. For those,
+`fast_day` gives exactly what `day._Day` gives, explanation included, without
+its per-day objects and indirections: plain tuples, the plan's figures read
+into locals once, and the explanation steps that open a day built once per
+(date, profile) in `context.py`.
 
-The moment a day needs anything else (a request, an anomaly) the function
-returns None and the general path evaluates the day from the start: the
-general path is the definition, this is only a faster way to the same result.
-`tests/test_engine_equivalence.py` holds the two to the same output.
+The moment a day needs anything else (a request, an anomaly) it returns None
+and the general path evaluates the day from the start: the general path is the
+definition, this is only a faster way to the same result.
+`tests/test_engine_fast_path.py` and `tests/test_engine_equivalence.py` hold
+the two to the same output.
 
-The helpers below handle, in plain Python, the less common shapes the
-generated function hands over: codes typed at the terminal, work before the
-entry window that spans more than the first interval, a pause not found free
-in its band.
+The helpers below `fast_day` handle the less common shapes: codes typed at the
+terminal, work before the entry window, a pause not found free in its band.
 """
 
 from __future__ import annotations
 
-import itertools
-import linecache
-from collections.abc import Callable, Sequence
-from datetime import date
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from server.engine import notes as N
-from server.engine.fast_source import render
 from server.engine.inputs import Stamp
 from server.engine.notes import Moves, Note
 from server.engine.plan import CodePlan, DayPlan, PausePlan
 from server.engine.results import DayResult, Explain
 
-_NOTE = tuple.__new__  # a Note without NamedTuple's keyword-handling constructor
+if TYPE_CHECKING:
+    from server.engine.context import DayContext
+
+_NOTE = tuple.__new__
+_new = object.__new__  # a Note without NamedTuple's keyword-handling constructor
 
 # start, end, code typed on the entry, code typed on the exit
 Interval = tuple[int, int, str | None, str | None]
 # start, end, code that justifies it
 Gap = tuple[int, int, str | None]
+# direction, minute, code: the stamps as the day counted them
+Kept = tuple[str, int, str | None]
+# what the stamps make of a day: stamps kept, intervals, gaps between them, gross minutes,
+# and whether a code was typed
+Read = tuple[list[Kept], list[Interval], list[Gap], int, bool]
 
-FastDay = Callable[[Sequence[Stamp]], DayResult | None]
-ForDay = Callable[[date, bool, tuple[Note, ...]], FastDay]
-
-_serial = itertools.count(1)
+# Before any stamp, however early: the first is never out of order nor a double swipe.
+_NEVER = -1_000_000_000
 
 
 def _minute(stamp: Stamp) -> int:
     return stamp.minute
 
 
-def compile_fast(plan: DayPlan) -> ForDay:
-    """The plan's day function: bound to a date by (day, working, opening), then fed stamps."""
-    pause = plan.pause
-    flags = {
-        "rounding": bool(plan.rounding),
-        "explain_rounding": bool(plan.rounding) and plan.explain_rounding is not None,
-        "double_swipe": bool(plan.double_swipe),
-        "alternate": plan.alternate,
-        "explain_double_swipe": plan.explain_double_swipe is not None,
-        "entry_from": plan.entry_from is not None,
-        "explain_entry": plan.explain_entry is not None,
-        "explain_late": plan.explain_late is not None,
-        "pause": pause is not None,
-        "service_is_work": bool(pause and not pause.inside_service),
-        "bands": bool(pause and pause.bands),
-        "explain_pause_min": bool(pause and pause.explain_min is not None),
-        "deduct_without_gaps": bool(pause and pause.mandatory_over is None),
-        "explain_deduct": bool(pause and pause.explain_deduct is not None),
-        "late_checks": not plan.presence_only,
-        "entry_until": plan.entry_until is not None,
-        "last_stamp": plan.last_stamp is not None,
-        "explain_last_stamp": plan.explain_last_stamp is not None,
-        "tolerance": bool(plan.tolerance),
-        "explain_tolerance": plan.explain_tolerance is not None,
-        "meal": plan.meal_min is not None,
-        "meal_requires_pause": plan.meal_requires_pause,
-        "explain_meal": plan.explain_meal is not None,
-    }
-    values: dict[str, object] = {
-        "due": plan.due,
-        "step": plan.rounding,
-        "half_step": plan.rounding // 2,
-        "window": plan.double_swipe,
-        "entry_from": plan.entry_from,
-        "entry_until": plan.entry_until,
-        "last_stamp": plan.last_stamp,
-        "after": pause.after if pause else 0,
-        "pause_min": pause.min if pause else 0,
-        "deduct": pause.deduct_unstamped if pause else 0,
-        "in_band": " or ".join(
-            f"{b.start} <= gap[0] <= {b.last_exit} and gap[1] <= {b.end}"
-            for b in (pause.bands if pause else ())),
-        "tolerance": plan.tolerance,
-        "meal_min": plan.meal_min,
-    }
-    namespace: dict[str, Any] = {
-        "DayResult": DayResult, "Note": Note, "Moves": Moves, "N": N,
-        "_NOTE": _NOTE, "_minute": _minute, "_coded": _coded, "_clamp": _clamp,
-        "_unfound_pause": _unfound_pause,
-        "profile": plan.profile, "codes": plan.codes, "pause": pause,
-        "overtime_codes": frozenset(c for c, info in plan.codes.items() if info.overtime),
-        "entry_until": plan.entry_until, "last_stamp": plan.last_stamp,
-        "x_swipe": plan.explain_double_swipe, "x_rounding": plan.explain_rounding,
-        "x_entry": plan.explain_entry, "x_last": plan.explain_last_stamp,
-        "x_late": plan.explain_late, "x_until": plan.explain_credited_until,
-        "x_tolerance": plan.explain_tolerance,
-        "x_after": pause.explain_after if pause else None,
-        "x_min": pause.explain_min if pause else None,
-        "x_deduct": pause.explain_deduct if pause else None,
-        "meal_notes": _meal_notes(plan.explain_meal),
-    }
-    source = render(flags, values)
-    # Registered so that a traceback through the generated function shows its lines.
-    filename = f"<timbra fast day: {plan.profile} #{next(_serial)}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), namespace)
-    for_day: ForDay = namespace["for_day"]
-    return for_day
-
-
-def _meal_notes(explain: Explain | None) -> tuple[Note, Note] | None:
-    """Indexed by whether the voucher is earned."""
-    if explain is None:
+def fast_day(context: DayContext, stamps: Sequence[Stamp]) -> DayResult | None:
+    """The day's result, or None when the day needs the general path."""
+    plan, working = context.plan, context.working
+    notes = [*context.opening]
+    read = _read(plan, stamps, notes)
+    if read is None:
         return None
-    return (Note(explain, N.MEAL, (N.MEAL_NOT_EARNED,)), Note(explain, N.MEAL, (N.MEAL_EARNED,)))
+    kept, intervals, gaps, gross, coded = read
+    if plan.entry_from is not None and intervals and intervals[0][0] < plan.entry_from:
+        intervals, gaps, gross = _clamp(intervals, gaps, gross, plan.entry_from,
+                                        plan.explain_entry, notes)
+    due = plan.due if working else 0
+    if coded:
+        figures = _coded(plan, intervals, gaps, due, notes)
+        if figures is None:
+            return None
+        overtime, service, credited, to_recover, paid, banked, by_code, allowance_used = figures
+    else:
+        overtime = service = credited = to_recover = paid = banked = 0
+        by_code, allowance_used = {}, {}
+    pause = plan.pause
+    pause_deducted = from_service = 0
+    regular_pause = False
+    if pause is not None and intervals:
+        if service and not pause.inside_service:
+            return None  # service time is work for the pause rules: the general path
+        taken = _pause(pause, plan.codes, intervals, gaps, gross, service, notes)
+        if taken is None:
+            return None
+        pause_deducted, regular_pause, service, from_service = taken
+    unjustified = 0
+    if working and not plan.presence_only:
+        if not intervals:
+            if due:
+                return None  # absent without justification: an anomaly
+        elif (plan.entry_until is not None and intervals[0][0] > plan.entry_until) or (
+                plan.last_stamp is not None and intervals[-1][1] < plan.last_stamp):
+            unjustified = _late(plan, intervals, notes)
+    worked = gross - overtime - pause_deducted + from_service
+    worked = (worked if worked > 0 else 0) + service
+    balance = worked + credited - due
+    tolerated = 0
+    if plan.tolerance and -plan.tolerance <= balance < 0 and intervals:
+        tolerated, balance = -balance, 0
+        if plan.explain_tolerance is not None:
+            notes.append(_NOTE(Note, (plan.explain_tolerance, N.MARGIN, (tolerated,))))
+    negative_flex = -balance - unjustified - to_recover
+    meal_voucher = False
+    if plan.meal_min is not None and worked >= plan.meal_min:
+        meal_voucher = regular_pause or not plan.meal_requires_pause
+        if plan.meal_notes is not None:
+            notes.append(plan.meal_notes[meal_voucher])
+    # By keyword, on an instance made first: CPython 3.11 passes a class call's keywords
+    # through a dict, which costs a fifth of the whole day; a method call does not.
+    result = _new(DayResult)
+    result.__init__(  # type: ignore[misc]
+        day=context.day, profile=plan.profile, working_day=working, worked=worked, due=due,
+        balance=balance, pause_deducted=pause_deducted, credited=credited,
+        unjustified=unjustified, negative_flex=negative_flex if negative_flex > 0 else 0,
+        tolerated=tolerated, to_recover=to_recover, overtime_paid=paid, overtime_banked=banked,
+        meal_voucher=meal_voucher, regular_pause=regular_pause, by_code=by_code,
+        allowance_used=allowance_used, anomalies=[], explain=notes, stamps=kept,
+    )
+    return result
+
+
+Figures = tuple[int, int, int, int, int, int, dict[str, int], dict[str, int]]
+
+
+def _read(plan: DayPlan, stamps: Sequence[Stamp], notes: list[Note]) -> Read | None:
+    """Stamps rounded, double swipes dropped, paired into intervals; None for an anomaly."""
+    codes, step, window, alternate = plan.codes, plan.rounding, plan.double_swipe, plan.alternate
+    half = step // 2
+    kept: list[Kept] = []
+    intervals: list[Interval] = []
+    gaps: list[Gap] = []
+    moved = inside = coded = False
+    first_note = len(notes)
+    previous = last_minute = _NEVER
+    last_direction: str | None = None
+    open_minute = gross = 0
+    open_code: str | None = None
+    for s in stamps:
+        raw = s.minute
+        if raw < previous:  # rare; the general path sorts stably, so does this
+            del notes[first_note:]
+            return _read(plan, sorted(stamps, key=_minute), notes)
+        previous = raw
+        code = s.code
+        if code is not None and code not in codes:
+            return None  # a code the rules do not define: an anomaly
+        minute = (raw + half) // step * step if step else raw
+        if minute != raw:
+            moved = True
+        direction = s.direction
+        if window:
+            if minute - last_minute <= window and (alternate or direction == last_direction):
+                if plan.explain_double_swipe is not None:
+                    notes.append(_NOTE(Note, (plan.explain_double_swipe, N.DOUBLE_SWIPE, (raw,))))
+                continue
+            last_minute, last_direction = minute, direction
+        if code is not None:
+            coded = True
+        if inside:
+            if direction == "in":
+                return None  # two entries in a row: an anomaly
+            if intervals:
+                before = intervals[-1]
+                gaps.append((before[1], open_minute, before[3] or open_code))
+            intervals.append((open_minute, minute, open_code, code))
+            gross += minute - open_minute
+            kept.append((direction or "out", minute, code))
+            inside = False
+        else:
+            if direction is not None and direction != "in":
+                return None  # an exit without an entry: an anomaly
+            kept.append(("in", minute, code))
+            open_minute, open_code, inside = minute, code, True
+    if inside:
+        return None  # an entry without its exit: an anomaly
+    if moved and plan.explain_rounding is not None:
+        moves = _NOTE(Moves, (tuple(stamps), step))
+        notes.append(_NOTE(Note, (plan.explain_rounding, N.ROUNDED, (moves,))))
+    return kept, intervals, gaps, gross, coded
+
+
+def _pause(pause: PausePlan, codes: dict[str, CodePlan], intervals: list[Interval],
+           gaps: list[Gap], gross: int, service: int,
+           notes: list[Note]) -> tuple[int, bool, int, int] | None:
+    """(pause deducted, regular pause, service, the part of the deduction taken from
+    service), or None for an anomaly."""
+    bands = pause.bands
+    for start, end, code in gaps:
+        if code is None:
+            if not bands:
+                break
+            # in_band, written out: this runs for nearly every day
+            for low, high, last_exit, _ in bands:
+                if low <= start <= last_exit and end <= high:
+                    break
+            else:
+                continue
+            break
+    else:
+        return _unfound_pause(pause, codes, intervals, gaps, gross, service, notes)
+    if gross <= pause.after:
+        return 0, True, service, 0
+    taken = end - start
+    if taken >= pause.min:
+        notes.append(_NOTE(Note, (pause.explain_after, N.PAUSE_TAKEN, (gross, taken))))
+        return 0, True, service, 0
+    notes.append(_NOTE(Note, (pause.explain_after, N.PAUSE_DUE, (gross,))))
+    if pause.explain_min is not None:
+        notes.append(_NOTE(Note, (pause.explain_min, N.PAUSE_SHORT,
+                                  (taken, pause.min - taken))))
+    return pause.min - taken, True, service, 0
+
+
+def _late(plan: DayPlan, intervals: list[Interval], notes: list[Note]) -> int:
+    """Minutes unjustified by a late entry or an early exit."""
+    unjustified = 0
+    until, first_in = plan.entry_until, intervals[0][0]
+    if until is not None and first_in > until and not intervals[0][2]:
+        unjustified = first_in - until
+        if plan.explain_late is not None:
+            notes.append(_NOTE(Note, (plan.explain_late, N.LATE, (first_in, unjustified))))
+    end, last_out = plan.last_stamp, intervals[-1][1]
+    if end is not None and last_out < end and not intervals[-1][3]:
+        early = end - last_out
+        unjustified += early
+        if plan.explain_last_stamp is not None:
+            notes.append(_NOTE(Note, (plan.explain_last_stamp, N.EARLY, (last_out, early))))
+    return unjustified
 
 
 def _clamp(
-    intervals: list[Interval], gaps: list[Gap], entry_from: int, explain: Explain | None,
-    notes: list[Note],
+    intervals: list[Interval], gaps: list[Gap], gross: int, entry_from: int,
+    explain: Explain | None, notes: list[Note],
 ) -> tuple[list[Interval], list[Gap], int]:
     """Work before the entry window is not counted: intervals, gaps and gross without it."""
+    start, end, in_code, out_code = intervals[0]
+    if end > entry_from:  # the common case: only the first interval starts before the entry
+        if explain is not None:
+            notes.append(_NOTE(Note, (explain, N.BEFORE_ENTRY, (entry_from, start))))
+        intervals[0] = (entry_from, end, in_code, out_code)
+        return intervals, gaps, gross - (entry_from - start)
     kept = []
     for start, end, in_code, out_code in intervals:
         if end <= entry_from:
@@ -146,33 +252,22 @@ def _clamp(
     return kept, gaps, sum(end - start for start, end, _, _ in kept)
 
 
-def _coded(
-    codes: dict[str, CodePlan],
-    overtime_codes: frozenset[str],
-    intervals: list[Interval],
-    gaps: list[Gap],
-    due: int,
-    entry_until: int | None,
-    last_stamp: int | None,
-    x_until: Explain | None,
-    notes: list[Note],
-) -> tuple[int, int, int, int, int, int, dict[str, int], dict[str, int]] | None:
+def _coded(plan: DayPlan, intervals: list[Interval], gaps: list[Gap], due: int,
+           notes: list[Note]) -> Figures | None:
     """Time set apart by codes typed at the terminal: overtime, then coded spans.
 
     Returns (overtime, service, credited, to_recover, overtime paid, overtime
     banked, minutes by code, allowance used), or None for an anomaly.
     """
+    codes, entry_until, last_stamp = plan.codes, plan.entry_until, plan.last_stamp
     by_code: dict[str, int] = {}
     allowance_used: dict[str, int] = {}
-    overtime = service = credited = to_recover = overtime_paid = overtime_banked = 0
-    for interval in intervals:
-        if interval[2] in overtime_codes or interval[3] in overtime_codes:
-            figures = _overtime(codes, intervals, due, by_code, notes)
-            if figures is None:
-                return None
-            overtime_paid, overtime_banked = figures
-            overtime = overtime_paid + overtime_banked
-            break
+    service = credited = to_recover = 0
+    figures = _overtime(codes, intervals, due, by_code, notes)
+    if figures is None:
+        return None
+    overtime_paid, overtime_banked = figures
+    overtime = overtime_paid + overtime_banked
 
     spans = [gap for gap in gaps if gap[2]]
     if intervals:
@@ -182,8 +277,9 @@ def _coded(
         if last[3] and last_stamp is not None and last[1] < last_stamp:
             # Seed 001: a service code closes the day only up to the last scheduled stamp.
             spans.append((last[1], last_stamp, last[3]))
-            if x_until is not None:
-                notes.append(_NOTE(Note, (x_until, N.CREDITED_UNTIL, (last[3], last_stamp))))
+            if plan.explain_credited_until is not None:
+                notes.append(_NOTE(Note, (plan.explain_credited_until, N.CREDITED_UNTIL,
+                                          (last[3], last_stamp))))
     for start, end, code in spans:
         info = codes.get(code) if code else None
         if info is None:
@@ -238,9 +334,12 @@ def _overtime(
     return paid, banked
 
 
-def _in_band(pause: PausePlan, start: int, end: int) -> bool:
-    return not pause.bands or any(b.start <= start <= b.last_exit and end <= b.end
-                                  for b in pause.bands)
+def in_band(pause: PausePlan, start: int, end: int) -> bool:
+    """Whether a pause from start to end lies in one of the pause's bands (any, if none)."""
+    for low, high, last_exit, _ in pause.bands:
+        if low <= start <= last_exit and end <= high:
+            return True
+    return not pause.bands
 
 
 def _unfound_pause(
@@ -262,7 +361,7 @@ def _unfound_pause(
         outside = pause.outside_band_code
         found = next(((s, e) for s, e, c in gaps if c is not None and c == outside), None)
         if found is None and pause.inside_service:
-            in_service = next((c for s, e, c in gaps if c and _in_band(pause, s, e)
+            in_service = next((c for s, e, c in gaps if c and in_band(pause, s, e)
                                and c in codes and codes[c].kind == "service"), None)
     if gross <= pause.after:
         return 0, found is not None, service, 0

@@ -12,6 +12,8 @@ from typing import NamedTuple, TypeVar
 
 from dsl import ast
 from dsl.vocabulary import OVERTIME_KINDS
+from server.engine import notes as N
+from server.engine.notes import Note
 from server.engine.results import Explain
 from server.policy.model import Policy, Version
 
@@ -80,6 +82,7 @@ class DayPlan:
     meal_min: int | None
     meal_requires_pause: bool
     explain_meal: Explain | None
+    meal_notes: tuple[Note, Note] | None  # the meal voucher's step, by whether it is earned
     codes: dict[str, CodePlan]
     tolerance: int
     explain_tolerance: Explain | None
@@ -126,6 +129,7 @@ def _build(policy: Policy, version: Version, name: str) -> DayPlan:
     tolerance = version.tolerance
     due = profile.due.value if profile.due else 0
     category = profile.category.value if profile.category else "stamping"
+    explain_meal = _x(policy, _pos(meal.min_worked) if meal else None, "meal_voucher")
     return DayPlan(
         profile=name,
         days=frozenset(profile.days.value if profile.days else (1, 2, 3, 4, 5)),
@@ -150,7 +154,8 @@ def _build(policy: Policy, version: Version, name: str) -> DayPlan:
         pause=_pause_plan(policy, version.pause_for(profile)),
         meal_min=meal.min_worked.value if meal and meal.min_worked else None,
         meal_requires_pause=bool(meal and meal.requires_regular_pause),
-        explain_meal=_x(policy, _pos(meal.min_worked) if meal else None, "meal_voucher"),
+        explain_meal=explain_meal,
+        meal_notes=_meal_notes(explain_meal),
         codes={code: _code_plan(policy, version, c) for code, c in version.codes.items()},
         tolerance=tolerance.minutes if tolerance else 0,
         explain_tolerance=_x(policy, tolerance.pos if tolerance else None, "tolerated"),
@@ -160,6 +165,12 @@ def _build(policy: Policy, version: Version, name: str) -> DayPlan:
         anomaly_fix=_when(version, "anomaly_fix"),
         missed_stamp=_when(version, "missed_stamp"),
     )
+
+
+def _meal_notes(explain: Explain | None) -> tuple[Note, Note] | None:
+    if explain is None:
+        return None
+    return (Note(explain, N.MEAL, (N.MEAL_NOT_EARNED,)), Note(explain, N.MEAL, (N.MEAL_EARNED,)))
 
 
 def _when(version: Version, name: str) -> ast.When | None:
