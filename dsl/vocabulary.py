@@ -7,6 +7,8 @@ transformer and the engine agree on.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 SOURCES = frozenset({"terminal", "web", "app", "manual"})
 DIRECTIONS = frozenset({"keys", "alternate"})
 CATEGORIES = frozenset({"stamping", "presence_only", "signature_sheet"})
@@ -48,22 +50,29 @@ DEADLINES = frozenset(
 FLAG_METRICS = frozenset({"missed_stamps", "tolerated_margins", "anomaly_days"})
 PASSWORD_REQUIREMENTS = frozenset({"digit", "letter", "uppercase", "symbol"})
 
-# Figures an example may expect, as named in a day result.
-MINUTE_FIGURES = frozenset(
-    {
-        "worked",
-        "due",
-        "balance",
-        "pause_deducted",
-        "credited",
-        "unjustified",
-        "negative_flex",
-        "tolerated",
-        "overtime_paid",
-        "overtime_banked",
-        "to_recover",
-    }
-)
+
+
+@dataclass(slots=True, kw_only=True)
+class MinuteFigures:
+    """The minute figures a day has and a month sums, in the order results print them.
+
+    The one declaration of them: the engine's day and month results inherit these
+    fields, and an example may expect any of them (`expect worked 7h15`)."""
+
+    worked: int = 0
+    due: int = 0
+    balance: int = 0
+    pause_deducted: int = 0
+    credited: int = 0
+    unjustified: int = 0
+    negative_flex: int = 0
+    tolerated: int = 0
+    to_recover: int = 0
+    overtime_paid: int = 0
+    overtime_banked: int = 0
+
+
+MINUTE_FIGURES = tuple(f.name for f in fields(MinuteFigures))
 BOOL_FIGURES = frozenset({"meal_voucher"})
 ANOMALIES = frozenset(
     {

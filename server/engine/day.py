@@ -75,7 +75,7 @@ def _general(
     stamps: Sequence[Stamp],
     requests: Sequence[Request],
 ) -> DayResult:
-    result = DayResult(day, profile, context.working)
+    result = DayResult(day=day, profile=profile, working_day=context.working)
     result.explain.extend(context.opening)
     _Day(policy, context.plan, result, requests).run(stamps)
     return result

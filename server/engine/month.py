@@ -55,7 +55,7 @@ def evaluate_month(
         evaluate_day(policy, profile, day, stamps.get(day, ()), requests.get(day, ()))
         for day in counted
     ]
-    result = MonthResult(year, month, profile, days, through=through)
+    result = MonthResult(year=year, month=month, profile=profile, days=days, through=through)
     _sum(result)
     later = all_days[len(counted):]
     result.due_in_month = result.due + sum(

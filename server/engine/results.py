@@ -1,10 +1,15 @@
-"""Day and month results, each figure explained by the rule that made it."""
+"""Day and month results, each figure explained by the rule that made it.
+
+Their minute figures are declared once, in `dsl.vocabulary.MinuteFigures`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+
+from dsl.vocabulary import MINUTE_FIGURES as MINUTE_FIGURES  # re-exported: the results print them
+from dsl.vocabulary import MinuteFigures
 
 if TYPE_CHECKING:
     from server.engine.notes import Note
@@ -22,13 +27,6 @@ class Explain:
     def to_json(self) -> dict[str, str]:
         return {"rule": self.rule, "source": self.source, "figure": self.figure,
                 "detail": self.detail}
-
-
-# The minute figures a day has and a month sums, in the order results print them.
-MINUTE_FIGURES = (
-    "worked", "due", "balance", "pause_deducted", "credited", "unjustified",
-    "negative_flex", "tolerated", "to_recover", "overtime_paid", "overtime_banked",
-)
 
 
 # How a `fix_by` is written: a local date and time to the minute, 2026-03-03T08:30.
@@ -66,22 +64,11 @@ class Flag:
                 "message": self.message, "source": self.source}
 
 
-@dataclass(slots=True)
-class DayResult:
+@dataclass(slots=True, kw_only=True)
+class DayResult(MinuteFigures):
     day: date
     profile: str
     working_day: bool
-    worked: int = 0
-    due: int = 0
-    balance: int = 0
-    pause_deducted: int = 0
-    credited: int = 0
-    unjustified: int = 0
-    negative_flex: int = 0
-    tolerated: int = 0
-    to_recover: int = 0
-    overtime_paid: int = 0
-    overtime_banked: int = 0
     meal_voucher: bool = False
     regular_pause: bool = False
     by_code: dict[str, int] = field(default_factory=dict)
@@ -132,23 +119,12 @@ class AllowanceBalance:
         }
 
 
-@dataclass(slots=True)
-class MonthResult:
+@dataclass(slots=True, kw_only=True)
+class MonthResult(MinuteFigures):
     year: int
     month: int
     profile: str
     days: list[DayResult]
-    worked: int = 0
-    due: int = 0
-    balance: int = 0
-    pause_deducted: int = 0
-    credited: int = 0
-    unjustified: int = 0
-    negative_flex: int = 0
-    tolerated: int = 0
-    to_recover: int = 0
-    overtime_paid: int = 0
-    overtime_banked: int = 0
     meal_vouchers: int = 0
     by_code: dict[str, int] = field(default_factory=dict)
     allowances: list[AllowanceBalance] = field(default_factory=list)

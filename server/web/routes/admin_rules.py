@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dsl.vocabulary import MINUTE_FIGURES
 from server.db.models import RuleVersion
 from server.errors import OfficeError
 from server.office.rules_upload import Difference, activate, check_rules, dry_run, upload_rules
@@ -32,6 +33,8 @@ from server.web.routes.admin_base import (
 )
 
 MAX_RULES_BYTES = 512 * 1024  # the largest seed file is a few KiB
+# How the dry run names each figure it compares; which are minutes comes from the one
+# declaration of the figures (`dsl.vocabulary`), the rest are counts.
 FIGURE_WORDS = {
     "worked": "lavorato / worked", "due": "dovuto / due", "balance": "saldo / balance",
     "credited": "accreditato / credited", "unjustified": "non giustificato / unjustified",
@@ -39,7 +42,6 @@ FIGURE_WORDS = {
     "to_recover": "da recuperare / to recover", "overtime_paid": "straordinario pagato / paid",
     "overtime_banked": "straordinario a recupero / banked",
     "meal_vouchers": "buoni pasto / meal vouchers", "anomalies": "anomalie / anomalies"}
-MINUTE_FIGURES = frozenset(FIGURE_WORDS) - {"meal_vouchers", "anomalies"}
 
 
 @dataclass(frozen=True)
