@@ -27,6 +27,7 @@ from server.engine.inputs import Stamp
 from server.engine.notes import Moves, Note
 from server.engine.plan import CodePlan, DayPlan, PausePlan
 from server.engine.results import DayResult, Explain
+from server.engine.steps import Gap, Interval, clamp, credit_spans, edge_spans, in_band, overtime
 
 if TYPE_CHECKING:
     from server.engine.context import DayContext
@@ -34,10 +35,6 @@ if TYPE_CHECKING:
 _NOTE = tuple.__new__
 _new = object.__new__  # a Note without NamedTuple's keyword-handling constructor
 
-# start, end, code typed on the entry, code typed on the exit
-Interval = tuple[int, int, str | None, str | None]
-# start, end, code that justifies it
-Gap = tuple[int, int, str | None]
 # direction, minute, code: the stamps as the day counted them
 Kept = tuple[str, int, str | None]
 # what the stamps make of a day: stamps kept, intervals, gaps between them, gross minutes,
@@ -238,15 +235,7 @@ def _clamp(
             notes.append(_NOTE(Note, (explain, N.BEFORE_ENTRY, (entry_from, start))))
         intervals[0] = (entry_from, end, in_code, out_code)
         return intervals, gaps, gross - (entry_from - start)
-    kept = []
-    for start, end, in_code, out_code in intervals:
-        if end <= entry_from:
-            continue
-        if start < entry_from:
-            if explain is not None:
-                notes.append(_NOTE(Note, (explain, N.BEFORE_ENTRY, (entry_from, start))))
-            start = entry_from
-        kept.append((start, end, in_code, out_code))
+    kept = clamp(intervals, entry_from, explain, notes)
     # A gap survives when the interval before it does, that is when it ends after the entry.
     gaps = [gap for gap in gaps if gap[0] > entry_from]
     return kept, gaps, sum(end - start for start, end, _, _ in kept)
@@ -257,89 +246,23 @@ def _coded(plan: DayPlan, intervals: list[Interval], gaps: list[Gap], due: int,
     """Time set apart by codes typed at the terminal: overtime, then coded spans.
 
     Returns (overtime, service, credited, to_recover, overtime paid, overtime
-    banked, minutes by code, allowance used), or None for an anomaly.
+    banked, minutes by code, allowance used), or None for a code that needs an
+    approval (an anomaly).
     """
-    codes, entry_until, last_stamp = plan.codes, plan.entry_until, plan.last_stamp
     by_code: dict[str, int] = {}
     allowance_used: dict[str, int] = {}
-    service = credited = to_recover = 0
-    figures = _overtime(codes, intervals, due, by_code, notes)
-    if figures is None:
+    paid, banked, used = overtime(plan.codes, intervals, due, by_code, notes)
+    if any(info.approval for info in used):
         return None
-    overtime_paid, overtime_banked = figures
-    overtime = overtime_paid + overtime_banked
-
     spans = [gap for gap in gaps if gap[2]]
     if intervals:
-        first, last = intervals[0], intervals[-1]
-        if first[2] and entry_until is not None and first[0] > entry_until:
-            spans.append((entry_until, first[0], first[2]))
-        if last[3] and last_stamp is not None and last[1] < last_stamp:
-            # Seed 001: a service code closes the day only up to the last scheduled stamp.
-            spans.append((last[1], last_stamp, last[3]))
-            if plan.explain_credited_until is not None:
-                notes.append(_NOTE(Note, (plan.explain_credited_until, N.CREDITED_UNTIL,
-                                          (last[3], last_stamp))))
-    for start, end, code in spans:
-        info = codes.get(code) if code else None
-        if info is None:
-            return None  # an unknown code: an anomaly
-        minutes = end - start
-        if info.overtime or minutes <= 0:
-            continue
-        if info.approval:
-            return None  # a code that needs an approval it does not have: an anomaly
-        by_code[info.code] = by_code.get(info.code, 0) + minutes
-        notes.append(_NOTE(Note, (info.explain, N.CODE, (info.code, info.label, minutes))))
-        if info.kind == "service":
-            service += minutes
-        elif info.kind != "pause_outside_band":
-            if info.allowance:
-                allowance_used[info.allowance] = allowance_used.get(info.allowance, 0) + minutes
-            if info.recover:
-                to_recover += minutes
-            else:
-                credited += minutes
-    return (overtime, service, credited, to_recover, overtime_paid, overtime_banked,
-            by_code, allowance_used)
-
-
-def _overtime(
-    codes: dict[str, CodePlan], intervals: list[Interval], due: int, by_code: dict[str, int],
-    notes: list[Note],
-) -> tuple[int, int] | None:
-    """(paid, banked): a coded entry makes its interval overtime; a coded exit, what
-    lies beyond the day's due. None for an anomaly."""
-    paid = banked = cumulative = 0
-    for start, end, in_code, out_code in intervals:
-        length = end - start
-        info = codes.get(in_code) if in_code else None
-        if info is not None and info.overtime:
-            minutes = length
-        else:
-            cumulative += length
-            info = codes.get(out_code) if out_code else None
-            if info is None or not info.overtime:
-                continue
-            minutes = min(length, max(0, cumulative - due))
-            cumulative -= minutes
-        if info.approval:
-            return None  # overtime without its approval: an anomaly
-        if info.kind == "overtime_paid":
-            paid += minutes
-        else:
-            banked += minutes
-        by_code[info.code] = by_code.get(info.code, 0) + minutes
-        notes.append(_NOTE(Note, (info.explain, N.CODE, (info.code, info.label, minutes))))
-    return paid, banked
-
-
-def in_band(pause: PausePlan, start: int, end: int) -> bool:
-    """Whether a pause from start to end lies in one of the pause's bands (any, if none)."""
-    for low, high, last_exit, _ in pause.bands:
-        if low <= start <= last_exit and end <= high:
-            return True
-    return not pause.bands
+        edge_spans(plan, intervals, spans, notes)
+    service, credited, to_recover, credits = credit_spans(plan.codes, spans, by_code,
+                                                          allowance_used, notes)
+    if any(info.approval for _, info in credits):
+        return None
+    return (paid + banked, service, credited, to_recover, paid, banked, by_code,
+            allowance_used)
 
 
 def _unfound_pause(

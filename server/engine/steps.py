@@ -1,0 +1,119 @@
+"""The steps of a day that the general path (`day.py`) and the fast path (`fast.py`) share.
+
+Each step works on plain tuples and appends its explanation steps to `notes`.
+Where a step credits a code that may need an approval it returns the codes it
+used, and each path decides what that means: the general path records an
+anomaly for a missing approval, the fast path declines the day.
+"""
+
+from __future__ import annotations
+
+from server.engine import notes as N
+from server.engine.notes import Note
+from server.engine.plan import CodePlan, DayPlan, PausePlan
+from server.engine.results import Explain
+
+# start, end, code typed on the entry, code typed on the exit
+Interval = tuple[int, int, str | None, str | None]
+# start, end, code that justifies it
+Gap = tuple[int, int, str | None]
+
+_NOTE = tuple.__new__  # a Note without NamedTuple's keyword-handling constructor
+
+
+def clamp(intervals: list[Interval], entry_from: int, explain: Explain | None,
+          notes: list[Note]) -> list[Interval]:
+    """Work before the entry window is not counted."""
+    kept = []
+    for start, end, in_code, out_code in intervals:
+        if end <= entry_from:
+            continue
+        if start < entry_from:
+            if explain is not None:
+                notes.append(_NOTE(Note, (explain, N.BEFORE_ENTRY, (entry_from, start))))
+            start = entry_from
+        kept.append((start, end, in_code, out_code))
+    return kept
+
+
+def overtime(codes: dict[str, CodePlan], intervals: list[Interval], due: int,
+             by_code: dict[str, int], notes: list[Note]) -> tuple[int, int, list[CodePlan]]:
+    """(paid, banked, the overtime codes used): a coded entry makes its interval
+    overtime; a coded exit, what lies beyond the day's due."""
+    paid = banked = cumulative = 0
+    used: list[CodePlan] = []
+    for start, end, in_code, out_code in intervals:
+        length = end - start
+        info = codes.get(in_code) if in_code else None
+        if info is not None and info.overtime:
+            minutes = length
+        else:
+            cumulative += length
+            info = codes.get(out_code) if out_code else None
+            if info is None or not info.overtime:
+                continue
+            minutes = min(length, max(0, cumulative - due))
+            cumulative -= minutes
+        if info.kind == "overtime_paid":
+            paid += minutes
+        else:
+            banked += minutes
+        by_code[info.code] = by_code.get(info.code, 0) + minutes
+        notes.append(_NOTE(Note, (info.explain, N.CODE, (info.code, info.label, minutes))))
+        used.append(info)
+    return paid, banked, used
+
+
+def edge_spans(plan: DayPlan, intervals: list[Interval], spans: list[Gap],
+               notes: list[Note]) -> None:
+    """A code typed on a late first entry covers from the entry window; one typed on an
+    early last exit, up to the last scheduled stamp."""
+    first, last = intervals[0], intervals[-1]
+    until = plan.entry_until
+    if first[2] and until is not None and first[0] > until:
+        spans.append((until, first[0], first[2]))
+    end = plan.last_stamp
+    if last[3] and end is not None and last[1] < end:
+        # Seed 001: a service code closes the day only up to the last scheduled stamp.
+        spans.append((last[1], end, last[3]))
+        if plan.explain_credited_until is not None:
+            notes.append(_NOTE(Note, (plan.explain_credited_until, N.CREDITED_UNTIL,
+                                      (last[3], end))))
+
+
+def credit_spans(
+    codes: dict[str, CodePlan], spans: list[Gap], by_code: dict[str, int],
+    allowance_used: dict[str, int], notes: list[Note],
+) -> tuple[int, int, int, list[tuple[Gap, CodePlan]]]:
+    """(service, credited, to_recover, each span credited with its code): service time
+    counts as work, a pause outside its band is only shown, other codes are credited
+    or, drawn from an allowance to recover, owed. An undefined code credits nothing."""
+    service = credited = to_recover = 0
+    used: list[tuple[Gap, CodePlan]] = []
+    for span in spans:
+        start, end, code = span
+        info = codes.get(code) if code else None
+        minutes = end - start
+        if info is None or info.overtime or minutes <= 0:
+            continue
+        by_code[info.code] = by_code.get(info.code, 0) + minutes
+        notes.append(_NOTE(Note, (info.explain, N.CODE, (info.code, info.label, minutes))))
+        if info.kind == "service":
+            service += minutes
+        elif info.kind != "pause_outside_band":
+            if info.allowance:
+                allowance_used[info.allowance] = allowance_used.get(info.allowance, 0) + minutes
+            if info.recover:
+                to_recover += minutes
+            else:
+                credited += minutes
+        used.append((span, info))
+    return service, credited, to_recover, used
+
+
+def in_band(pause: PausePlan, start: int, end: int) -> bool:
+    """Whether a pause from start to end lies in one of the pause's bands (any, if none)."""
+    for low, high, last_exit, _ in pause.bands:
+        if low <= start <= last_exit and end <= high:
+            return True
+    return not pause.bands
