@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from itertools import pairwise
-from typing import NamedTuple
 
 from server.engine import notes as N
 from server.engine.context import DayContext, context_for
@@ -26,19 +25,19 @@ from server.engine.inputs import Request, Stamp
 from server.engine.notes import Moves, Note, clock
 from server.engine.plan import CodePlan, DayPlan
 from server.engine.results import Anomaly, DayResult, Explain
+from server.engine.steps import (
+    Gap,
+    Interval,
+    clamp,
+    credit_spans,
+    edge_spans,
+    in_band,
+    overtime,
+)
 from server.policy.model import Policy
-
-Gap = tuple[int, int, str | None]  # start, end, code that justifies it
 
 # Anomalies of the stamps themselves: the employee fixes them by declaring a missed stamp.
 STAMP_ANOMALIES = frozenset({"unpaired_stamps", "not_alternating"})
-
-
-class Interval(NamedTuple):
-    start: int
-    end: int
-    in_code: str | None
-    out_code: str | None
 
 
 def evaluate_day(
@@ -108,7 +107,7 @@ class _Day:
             if q.whole_day:
                 self.whole_day(q)
         intervals = self.intervals(stamps)
-        gross = sum(i.end - i.start for i in intervals)
+        gross = sum(end - start for start, end, _, _ in intervals)
         overtime = self.overtime(intervals)
         gaps = self.coded_spans(intervals)
         self.pause(intervals, gaps, gross)
@@ -219,7 +218,7 @@ class _Day:
             elif open_in is None:
                 self.anomaly("not_alternating", f"an exit without an entry ({clock(minute)})")
             else:
-                intervals.append(Interval(open_in[0], minute, open_in[1], code))
+                intervals.append((open_in[0], minute, open_in[1], code))
                 open_in, expected = None, "in"
         if open_in is not None:
             self.anomaly("unpaired_stamps", f"entry at {clock(open_in[0])} has no exit")
@@ -227,44 +226,19 @@ class _Day:
 
     def clamp(self, intervals: list[Interval]) -> list[Interval]:
         start = self.plan.entry_from
-        if start is None or not intervals or intervals[0].start >= start:
+        if start is None or not intervals or intervals[0][0] >= start:
             return intervals
-        kept = []
-        for interval in intervals:
-            if interval.end <= start:
-                continue
-            if interval.start < start:
-                self.note(self.plan.explain_entry, N.BEFORE_ENTRY, start, interval.start)
-                interval = interval._replace(start=start)
-            kept.append(interval)
-        return kept
+        return clamp(intervals, start, self.plan.explain_entry, self.r.explain)
 
     # ---- overtime, codes -------------------------------------------------------------------
     def overtime(self, intervals: list[Interval]) -> int:
-        total = cumulative = 0
-        for start, end, in_code, out_code in intervals:
-            length = end - start
-            info_in = self.plan.codes.get(in_code) if in_code else None
-            info_out = self.plan.codes.get(out_code) if out_code else None
-            if info_in is not None and info_in.overtime:
-                self.count_overtime(info_in, length)
-                total += length
-                continue
-            cumulative += length
-            if info_out is not None and info_out.overtime:
-                extra = min(length, max(0, cumulative - self.r.due))
-                cumulative -= extra
-                self.count_overtime(info_out, extra)
-                total += extra
-        return total
-
-    def count_overtime(self, info: CodePlan, minutes: int) -> None:
-        if info.kind == "overtime_paid":
-            self.r.overtime_paid += minutes
-        else:
-            self.r.overtime_banked += minutes
-        self.add_code(info, minutes)
-        self.check_approval(info)
+        r = self.r
+        paid, banked, used = overtime(self.plan.codes, intervals, r.due, r.by_code, r.explain)
+        r.overtime_paid += paid
+        r.overtime_banked += banked
+        for info in used:
+            self.check_approval(info)
+        return paid + banked
 
     def check_approval(self, info: CodePlan) -> None:
         if info.approval and info.code not in self.approved_codes:
@@ -273,38 +247,23 @@ class _Day:
 
     def coded_spans(self, intervals: list[Interval]) -> list[Gap]:
         """Credit every coded span; return the gaps between intervals with their code."""
+        r = self.r
         gaps: list[Gap] = []
         for before, after in pairwise(intervals):
-            gaps.append((before.end, after.start, before.out_code or after.in_code))
+            gaps.append((before[1], after[0], before[3] or after[2]))
         spans = [g for g in gaps if g[2]]
         if intervals:
-            self.edge_spans(intervals, spans)
+            edge_spans(self.plan, intervals, spans, r.explain)
         self.request_spans(intervals, gaps, spans)
-        for start, end, code in spans:
-            info = self.code(code) if code else None
-            if info is None or info.overtime or end <= start:
-                continue
-            if info.kind == "service":
-                self.service += end - start
-                self.add_code(info, end - start)
-            elif info.kind == "pause_outside_band":
-                self.add_code(info, end - start)
-            else:
-                self.credit(info, end - start)
-            if (start, end, code) not in self.request_marks:
+        service, credited, to_recover, used = credit_spans(
+            self.plan.codes, spans, r.by_code, r.allowance_used, r.explain)
+        self.service += service
+        r.credited += credited
+        r.to_recover += to_recover
+        for span, info in used:
+            if span not in self.request_marks:
                 self.check_approval(info)
         return gaps
-
-    def edge_spans(self, intervals: list[Interval], spans: list[Gap]) -> None:
-        first, last = intervals[0], intervals[-1]
-        until = self.plan.entry_until
-        if first.in_code and until is not None and first.start > until:
-            spans.append((until, first.start, first.in_code))
-        end = self.plan.last_stamp
-        if last.out_code and end is not None and last.end < end:
-            # Seed 001: a service code closes the day only up to the last scheduled stamp.
-            spans.append((last.end, end, last.out_code))
-            self.note(self.plan.explain_credited_until, N.CREDITED_UNTIL, last.out_code, end)
 
     def request_spans(
         self,
@@ -315,9 +274,9 @@ class _Day:
         if not self.hourly:
             return
         free, cursor = [], 0
-        for interval in intervals:
-            free.append((cursor, interval.start))
-            cursor = interval.end
+        for start, end, _, _ in intervals:
+            free.append((cursor, start))
+            cursor = end
         free.append((cursor, 24 * 60))
         stamped = list(spans)  # a code typed at the terminal and also requested counts once
         for q in self.hourly:
@@ -395,10 +354,7 @@ class _Day:
         return info.kind if info else None
 
     def in_band(self, start: int, end: int) -> bool:
-        p = self.plan.pause
-        if p is None or not p.bands:
-            return True
-        return any(b.start <= start <= b.last_exit and end <= b.end for b in p.bands)
+        return self.plan.pause is None or in_band(self.plan.pause, start, end)
 
     def must_deduct(self, intervals: list[Interval], on_duty: list[tuple[int, int]],
                     gross: int) -> bool:
@@ -420,15 +376,15 @@ class _Day:
         until = plan.entry_until
         if self.half == "morning" and plan.entry_from is not None and plan.morning_credit:
             until = plan.entry_from + plan.morning_credit + plan.scheduled_pause
-        first_in = intervals[0].start
-        if until is not None and first_in > until and not intervals[0].in_code:
+        first_in = intervals[0][0]
+        if until is not None and first_in > until and not intervals[0][2]:
             late = first_in - until - self.covered(until, first_in)
             if late > 0:
                 r.unjustified += late
                 self.note(plan.explain_late, N.LATE, first_in, late)
-        last_out = intervals[-1].end
+        last_out = intervals[-1][1]
         end = plan.last_stamp
-        if end is not None and last_out < end and not intervals[-1].out_code \
+        if end is not None and last_out < end and not intervals[-1][3] \
                 and self.half != "afternoon":
             early = end - last_out - self.covered(last_out, end)
             if early > 0:
