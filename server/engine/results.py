@@ -4,7 +4,7 @@ Their minute figures are declared once, in `dsl.vocabulary.MinuteFigures`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +25,11 @@ class Explain:
     detail: str = ""
 
     def to_json(self) -> dict[str, str]:
-        return {"rule": self.rule, "source": self.source, "figure": self.figure,
-                "detail": self.detail}
+        """The step as the API shows it: its fields, by name."""
+        return {name: getattr(self, name) for name in _EXPLAIN_FIELDS}
+
+
+_EXPLAIN_FIELDS = tuple(f.name for f in fields(Explain))
 
 
 # How a `fix_by` is written: a local date and time to the minute, 2026-03-03T08:30.
