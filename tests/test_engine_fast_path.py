@@ -9,6 +9,7 @@ real days more often than not, so that the fast path really answers them.
 from __future__ import annotations
 
 import random
+from dataclasses import fields
 from datetime import date, timedelta
 from typing import Any
 
@@ -93,6 +94,17 @@ def test_fast_path_answers_most_ordinary_days() -> None:
                 answered += 1
                 assert snapshot(fast) == snapshot(general), (name, profile, day, stamps)
     assert answered > 0.5 * total
+
+
+def test_the_fast_path_sets_every_field_of_the_day() -> None:
+    """It builds its result field by field: a field added to DayResult and not set there
+    would be missing from every ordinary day."""
+    policy = load_policy("university")
+    stamps = [Stamp(483, "in"), Stamp(782, "out"), Stamp(815, "in"), Stamp(962, "out")]
+    result = context_for(policy, "full_time", date(2026, 3, 2)).fast(stamps)
+    assert result is not None
+    missing = [f.name for f in fields(DayResult) if not hasattr(result, f.name)]
+    assert missing == []
 
 
 def test_explanations_are_worded_when_read() -> None:

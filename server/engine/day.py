@@ -33,6 +33,9 @@ from server.engine.steps import (
     edge_spans,
     in_band,
     overtime,
+    pause_on_duty,
+    pause_taken,
+    pause_unstamped,
 )
 from server.policy.model import Policy
 
@@ -318,36 +321,21 @@ class _Day:
         if gross <= p.after:
             self.regular_pause = found is not None
             return
+        r = self.r
         if found is not None:
             self.regular_pause = True
-            taken = found[1] - found[0]
-            short = p.min - taken
-            if short > 0:
-                self.r.pause_deducted = short
-                self.note(p.explain_after, N.PAUSE_DUE, gross)
-                self.note(p.explain_min, N.PAUSE_SHORT, taken, short)
-            else:
-                self.note(p.explain_after, N.PAUSE_TAKEN, gross, taken)
+            r.pause_deducted = pause_taken(p, found[1] - found[0], gross, r.explain)
         elif in_service is not None:
-            # Seed 001: a service code counts "solo oltre il tempo minimo previsto ...
-            # per effettuare la pausa"; seed 002: "la pausa sarà decurtata dal giustificativo".
             self.regular_pause = True
-            taken = min(p.min, self.service)
+            taken = pause_on_duty(p, in_service[2], self.service, gross, r.explain)
             self.service -= taken
             self.pause_from_service = taken
-            self.r.pause_deducted = taken
-            if taken:
-                self.note(p.explain_after, N.PAUSE_DUE, gross)
-                self.note(p.explain_inside_service, N.PAUSE_ON_DUTY, in_service[2], taken)
+            r.pause_deducted = taken
         elif any(c is None for _, _, c in gaps):
             fix = f": justify with code {outside}" if outside else ""
             self.anomaly("pause_outside_band", "lunch pause stamped outside its band" + fix)
-        elif self.must_deduct(intervals, on_duty, gross) and p.deduct_unstamped:
-            self.r.pause_deducted = min(p.deduct_unstamped, gross)
-            self.note(p.explain_after, N.PAUSE_DUE, gross)
-            if p.mandatory_over is not None:
-                self.note(p.explain_mandatory, N.CONTINUOUS, longest_stretch(intervals, on_duty))
-            self.note(p.explain_deduct, N.NO_PAUSE, self.r.pause_deducted)
+        else:
+            r.pause_deducted = pause_unstamped(p, intervals, on_duty, gross, r.explain)
 
     def kind(self, code: str) -> str | None:
         info = self.plan.codes.get(code)
@@ -355,14 +343,6 @@ class _Day:
 
     def in_band(self, start: int, end: int) -> bool:
         return self.plan.pause is None or in_band(self.plan.pause, start, end)
-
-    def must_deduct(self, intervals: list[Interval], on_duty: list[tuple[int, int]],
-                    gross: int) -> bool:
-        p = self.plan.pause
-        assert p is not None
-        if p.mandatory_over is None:
-            return gross > p.after
-        return longest_stretch(intervals, on_duty) > p.mandatory_over
 
     def lateness(self, intervals: list[Interval]) -> None:
         plan, r = self.plan, self.r
@@ -408,16 +388,3 @@ class _Day:
             if plan.meal_notes is not None:
                 r.explain.append(plan.meal_notes[r.meal_voucher])
 
-
-def longest_stretch(intervals: list[Interval], on_duty: list[tuple[int, int]]) -> int:
-    """The longest continuous work: intervals joined by the service spans between them."""
-    joins = set(on_duty)
-    longest = current = 0
-    previous_end: int | None = None
-    for start, end, _, _ in intervals:
-        joined = previous_end is not None and (previous_end, start) in joins
-        current = current + (end - previous_end if previous_end is not None else 0) \
-            if joined else end - start
-        longest = max(longest, current)
-        previous_end = end
-    return longest

@@ -117,3 +117,63 @@ def in_band(pause: PausePlan, start: int, end: int) -> bool:
         if low <= start <= last_exit and end <= high:
             return True
     return not pause.bands
+
+
+def pause_taken(pause: PausePlan, taken: int, gross: int, notes: list[Note]) -> int:
+    """A pause stamped, in its band or coded for outside it: what a short one deducts."""
+    short = pause.min - taken
+    if short > 0:
+        notes.append(_NOTE(Note, (pause.explain_after, N.PAUSE_DUE, (gross,))))
+        if pause.explain_min is not None:
+            notes.append(_NOTE(Note, (pause.explain_min, N.PAUSE_SHORT, (taken, short))))
+        return short
+    notes.append(_NOTE(Note, (pause.explain_after, N.PAUSE_TAKEN, (gross, taken))))
+    return 0
+
+
+def pause_on_duty(pause: PausePlan, code: str, service: int, gross: int,
+                  notes: list[Note]) -> int:
+    """A pause taken inside a service span (`inside_service`): what it takes from it.
+
+    Seed 001: a service code counts "solo oltre il tempo minimo previsto ... per
+    effettuare la pausa"; seed 002: "la pausa sarà decurtata dal giustificativo"."""
+    taken = min(pause.min, service)
+    if taken:
+        notes.append(_NOTE(Note, (pause.explain_after, N.PAUSE_DUE, (gross,))))
+        if pause.explain_inside_service is not None:
+            notes.append(_NOTE(Note, (pause.explain_inside_service, N.PAUSE_ON_DUTY,
+                                      (code, taken))))
+    return taken
+
+
+def pause_unstamped(pause: PausePlan, intervals: list[Interval],
+                    on_duty: list[tuple[int, int]], gross: int, notes: list[Note]) -> int:
+    """No pause stamped in a day longer than the pause's `after`: what is deducted."""
+    longest = 0
+    if pause.mandatory_over is not None:
+        longest = longest_stretch(intervals, on_duty)
+        if longest <= pause.mandatory_over:
+            return 0
+    if not pause.deduct_unstamped:
+        return 0
+    deducted = min(pause.deduct_unstamped, gross)
+    notes.append(_NOTE(Note, (pause.explain_after, N.PAUSE_DUE, (gross,))))
+    if pause.mandatory_over is not None and pause.explain_mandatory is not None:
+        notes.append(_NOTE(Note, (pause.explain_mandatory, N.CONTINUOUS, (longest,))))
+    if pause.explain_deduct is not None:
+        notes.append(_NOTE(Note, (pause.explain_deduct, N.NO_PAUSE, (deducted,))))
+    return deducted
+
+
+def longest_stretch(intervals: list[Interval], on_duty: list[tuple[int, int]]) -> int:
+    """The longest continuous work: intervals joined by the service spans between them."""
+    joins = set(on_duty)
+    longest = current = 0
+    previous_end: int | None = None
+    for start, end, _, _ in intervals:
+        joined = previous_end is not None and (previous_end, start) in joins
+        current = current + (end - previous_end if previous_end is not None else 0) \
+            if joined else end - start
+        longest = max(longest, current)
+        previous_end = end
+    return longest
