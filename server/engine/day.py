@@ -111,13 +111,13 @@ class _Day:
                 self.whole_day(q)
         intervals = self.intervals(stamps)
         gross = sum(end - start for start, end, _, _ in intervals)
-        overtime = self.overtime(intervals)
+        set_apart = self.overtime(intervals)
         gaps = self.coded_spans(intervals)
         self.pause(intervals, gaps, gross)
         if r.working_day and not plan.presence_only:
             self.lateness(intervals)
         deducted_from_work = r.pause_deducted - self.pause_from_service
-        r.worked = max(0, gross - overtime - deducted_from_work) + self.service
+        r.worked = max(0, gross - set_apart - deducted_from_work) + self.service
         r.regular_pause = self.regular_pause
         self.totals(bool(intervals))
 

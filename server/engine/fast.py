@@ -3,9 +3,10 @@
 Most days have no approved request and nothing wrong with them: stamps that
 alternate in and out, known codes that need no approval. For those,
 `fast_day` gives exactly what `day._Day` gives, explanation included, without
-its per-day objects and indirections: plain tuples, the plan's figures read
-into locals once, and the explanation steps that open a day built once per
-(date, profile) in `context.py`.
+its per-day objects and indirections: plain tuples, one loop over the stamps,
+few calls, and the explanation steps that open a day built once per (date,
+profile) in `context.py`. Where both paths do the same thing they call the
+same step (`steps.py`).
 
 The moment a day needs anything else (a request, an anomaly) it returns None
 and the general path evaluates the day from the start: the general path is the
@@ -43,8 +44,8 @@ from server.engine.steps import (
 if TYPE_CHECKING:
     from server.engine.context import DayContext
 
-_NOTE = tuple.__new__
-_new = object.__new__  # a Note without NamedTuple's keyword-handling constructor
+_NOTE = tuple.__new__  # a Note without NamedTuple's keyword-handling constructor
+_new = object.__new__
 
 # direction, minute, code: the stamps as the day counted them
 Kept = tuple[str, int, str | None]
@@ -76,9 +77,9 @@ def fast_day(context: DayContext, stamps: Sequence[Stamp]) -> DayResult | None:
         figures = _coded(plan, intervals, gaps, due, notes)
         if figures is None:
             return None
-        overtime, service, credited, to_recover, paid, banked, by_code, allowance_used = figures
+        set_apart, service, credited, to_recover, paid, banked, by_code, allowance_used = figures
     else:
-        overtime = service = credited = to_recover = paid = banked = 0
+        set_apart = service = credited = to_recover = paid = banked = 0
         by_code, allowance_used = {}, {}
     pause = plan.pause
     pause_deducted = from_service = 0
@@ -98,7 +99,7 @@ def fast_day(context: DayContext, stamps: Sequence[Stamp]) -> DayResult | None:
         elif (plan.entry_until is not None and intervals[0][0] > plan.entry_until) or (
                 plan.last_stamp is not None and intervals[-1][1] < plan.last_stamp):
             unjustified = _late(plan, intervals, notes)
-    worked = gross - overtime - pause_deducted + from_service
+    worked = gross - set_apart - pause_deducted + from_service
     worked = (worked if worked > 0 else 0) + service
     balance = worked + credited - due
     tolerated = 0
