@@ -21,7 +21,7 @@ from server.ingest.lookup import Lookup
 from server.ingest.recompute import recompute
 from server.web.timecard import hours
 
-RULES = Path(__file__).resolve().parent.parent / "plugins"
+RULES = Path(__file__).resolve().parents[2] / "plugins"
 
 
 @pytest.fixture(scope="module")
