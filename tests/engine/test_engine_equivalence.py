@@ -8,7 +8,7 @@ codes of every kind typed at the terminal or requested, unknown codes, missing
 and doubled stamps, stamps out of order or without direction, overtime.
 The same seed regenerates the same inputs here, so a faster engine must give
 byte-for-byte the same JSON. Regenerate (only for a deliberate change of
-behaviour) with `python tests/test_engine_equivalence.py --write`.
+behaviour) with `python tests/engine/test_engine_equivalence.py --write`.
 """
 
 from __future__ import annotations
