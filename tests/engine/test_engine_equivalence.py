@@ -8,7 +8,7 @@ codes of every kind typed at the terminal or requested, unknown codes, missing
 and doubled stamps, stamps out of order or without direction, overtime.
 The same seed regenerates the same inputs here, so a faster engine must give
 byte-for-byte the same JSON. Regenerate (only for a deliberate change of
-behaviour) with `python tests/test_engine_equivalence.py --write`.
+behaviour) with `python tests/engine/test_engine_equivalence.py --write`.
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from server.engine import DayResult, MonthResult, Request, Stamp, evaluate_day, evaluate_month
 from server.engine.month import Opening
 from server.policy.load import load_policy
 from server.policy.model import Policy
 
-REFERENCE = Path(__file__).parent / "data" / "engine_reference.json.gz"
+REFERENCE = Path(__file__).parents[1] / "data" / "engine_reference.json.gz"
 INSTITUTIONS = ("university", "school", "academy", "chamber")
 DAYS_PER_INSTITUTION = 900
 MONTHS_PER_INSTITUTION = 6

@@ -13,7 +13,7 @@ import pytest
 from server.engine.examples import run_examples
 from server.policy.load import load_rule_file
 
-RULE_FILES = sorted(Path(__file__).resolve().parent.parent.glob("plugins/*/*.rules"))
+RULE_FILES = sorted(Path(__file__).resolve().parents[2].glob("plugins/*/*.rules"))
 CASES = [
     pytest.param(path, index, id=f"{path.stem}:{example.pos.line}")
     for path in RULE_FILES

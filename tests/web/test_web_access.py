@@ -7,7 +7,7 @@ path parameters, the status each kind of visitor gets:
     Case("GET", "/timecard/{employee_id}", expect(employee=404, manager=200, office=200,
          admin=403), params={"employee_id": "unit_colleague"})
 
-`params` values name a sample of `tests/web_world.py` (`World.employees`), taken from the
+`params` values name a sample of `tests/support/web_world.py` (`World.employees`), taken from the
 visitor's own institution, or from the other one with a "foreign:" prefix. LOGIN means
 "sent to the login page" (302 to /login for a page, 401 for /api/). Each case is asked by
 an anonymous visitor and by the four demo users of each of the two institutions.

@@ -23,7 +23,7 @@ from terminals.protocol import StampMessage, topic
 
 ROME = ZoneInfo("Europe/Rome")
 NOW = datetime(2026, 4, 1, 13, 30, tzinfo=UTC)  # when the batches arrive
-UNIVERSITY = (Path(__file__).parents[1] / "plugins/university/university.rules").read_text()
+UNIVERSITY = (Path(__file__).parents[2] / "plugins/university/university.rules").read_text()
 # The same rules with a five-minute double-swipe window instead of one.
 FIVE_MINUTES = UNIVERSITY.replace("double_swipe 1m", "double_swipe 5m")
 

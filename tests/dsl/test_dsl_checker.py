@@ -11,7 +11,7 @@ from dsl.checker import check
 from dsl.errors import Diagnostic, RuleError
 from dsl.parser import parse
 
-VALID_PATH = Path(__file__).parent / "data" / "valid.rules"
+VALID_PATH = Path(__file__).parents[1] / "data" / "valid.rules"
 VALID = VALID_PATH.read_text(encoding="utf-8")
 
 SECOND_SECTION = """

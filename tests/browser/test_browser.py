@@ -31,7 +31,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 # The machine has no network: nothing Chromium would fetch on its own is wanted.
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = Path(__file__).parent / "artifacts"
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 INSTITUTION = "university"
 NEW_PASSWORD = "Nuova-password-2026"
 JUSTIFICATION_CODE = "20"  # missione oraria: service time, approved by the unit's manager

@@ -13,7 +13,7 @@ import server.plugins
 from server.cli.main import main
 from server.institutions import InstitutionSpec
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 VALID = (DATA / "valid.rules").read_text(encoding="utf-8")
 BAD = VALID.replace("weekly 36h", "weekly 35h")
 SYNTAX_ERROR = VALID.replace("due 7h12m", "due 7h12")

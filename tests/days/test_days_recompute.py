@@ -23,11 +23,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
+from fake_terminal import BROKER, FakeTerminal
 from litestar.stores.memory import MemoryStore
 from litestar.testing import TestClient
 from office_world import World, hm, world
 from sqlalchemy.orm import Session
-from test_ingest_mqtt import BROKER, FakeTerminal
 
 import server.web.passwords
 from server.days.dirty import pending
@@ -50,7 +50,7 @@ from server.office.profiles import change_profile
 from server.office.requests import file_justification, file_missed_stamp
 from server.web import create_app
 
-SCHOOL_RULES = (Path(__file__).parents[1] / "plugins/school/school.rules").read_text()
+SCHOOL_RULES = (Path(__file__).parents[2] / "plugins/school/school.rules").read_text()
 # 35 hours instead of 36: the full-time day is due 7h instead of 7h12m.
 SCHOOL_35H = SCHOOL_RULES.replace("        weekly 36h\n", "        weekly 35h\n", 1).replace(
     "        due 7h12m\n", "        due 7h\n", 1)

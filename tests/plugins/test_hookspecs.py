@@ -11,7 +11,7 @@ import pytest
 from server import hookspecs
 from server.plugins import hookspec_names
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs" / "plugins.md"
 HOOK_NAME = re.compile(r"\btimbra_[a-z_]+\b")
 

@@ -85,7 +85,7 @@ def test_kill_9_mid_burst_loses_no_stamp_reported_as_stored(tmp_path: Path) -> N
     for _round in range(2):
         child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)],
                                  stdout=subprocess.PIPE, text=True,
-                                 cwd=Path(__file__).parent.parent)
+                                 cwd=Path(__file__).parents[2])
         assert child.stdout is not None
         before = len(reported)
         while len(reported) < before + 300:
@@ -213,7 +213,7 @@ def test_kill_9_while_renumbering_leaves_the_old_numbers_or_the_new_ones(
         tmp_path: Path, delay: float) -> None:
     path = tmp_path / "outbox.sqlite"
     child = subprocess.Popen([sys.executable, "-c", RENUMBER_CHILD, str(path)],
-                             stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
+                             stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])
     assert child.stdout is not None
     assert child.stdout.readline() == "queued\n"
     time.sleep(delay)

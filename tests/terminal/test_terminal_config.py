@@ -10,7 +10,7 @@ import pytest
 
 from terminals.config import ConfigError, load_config
 
-EXAMPLE = Path(__file__).parent.parent / "terminals" / "example.yaml"
+EXAMPLE = Path(__file__).parents[2] / "terminals" / "example.yaml"
 TERMINAL = str(Path(sys.executable).parent / "timbra-terminal")
 
 GOOD = """

@@ -109,7 +109,7 @@ def test_third_party_distribution_is_discovered(tmp_path: Path) -> None:
 
 def test_misspelled_hook_stops_timbra_at_start(tmp_path: Path) -> None:
     site = _install(tmp_path, "timbra-misspelled-demo", "misspelled", MISSPELLED)
-    rules = Path(__file__).resolve().parent.parent / "plugins" / "school" / "school.rules"
+    rules = Path(__file__).resolve().parents[2] / "plugins" / "school" / "school.rules"
     result = subprocess.run(
         [sys.executable, "-m", "server.cli.main", "rules", "check", str(rules)],
         capture_output=True,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from server.broker.acl import SERVER_USER
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MOSQUITTO = "/usr/sbin/mosquitto"
 
 

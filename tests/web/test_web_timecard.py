@@ -20,7 +20,7 @@ from server.db import make_engine, upgrade
 from server.db.models import DayResultRow, Employee, Stamp, User
 from server.web.timecard import hours
 
-RULES = Path(__file__).resolve().parent.parent / "plugins"
+RULES = Path(__file__).resolve().parents[2] / "plugins"
 
 
 @pytest.fixture(scope="module")

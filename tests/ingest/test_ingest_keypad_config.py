@@ -24,9 +24,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from fake_terminal import BROKER, FakeTerminal, wait_until
 from office_world import world
 from sqlalchemy.orm import Session
-from test_ingest_mqtt import BROKER, FakeTerminal, wait_until
 
 from server.db import make_engine
 from server.db.directory import add_badge, add_terminal
@@ -37,7 +37,7 @@ from server.office import rules_upload
 from terminals.protocol import ConfigMessage, decode_config
 
 ROME = ZoneInfo("Europe/Rome")
-ACADEMY = (Path(__file__).parents[1] / "plugins/academy/academy.rules").read_text()
+ACADEMY = (Path(__file__).parents[2] / "plugins/academy/academy.rules").read_text()
 SEED_004_CODES = [str(n) for n in range(1, 10)]  # "1 Uscita per servizio" … "9 Altro"
 # The same rules with a code 10 and a two-minute double-swipe window, from 2026-01-01.
 CODE_10 = '''

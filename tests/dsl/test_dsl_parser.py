@@ -11,7 +11,7 @@ from dsl import ast
 from dsl.errors import RuleError, source_line
 from dsl.parser import parse, parse_file, parse_stamps
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 UNIVERSITY = REPO / "plugins" / "university" / "university.rules"
 
 SMALL = """\

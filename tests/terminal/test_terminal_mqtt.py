@@ -1,4 +1,4 @@
-"""Terminals against the real Mosquitto at 127.0.0.1:1883, with a test-side server stand-in.
+"""Terminals against the real Mosquitto (TIMBRA_TEST_MQTT), with a test-side server stand-in.
 
 The `Acker` plays the server's ingest: it receives stamps and, when told to,
 acknowledges them on the terminal's ack topic. What is checked is what the
@@ -24,6 +24,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
+from services import mosquitto_address
 
 from terminals.config import BrokerConfig
 from terminals.link import Acked, Configured, ConnectionChanged, Link, LinkEvent, Replied
@@ -42,7 +43,7 @@ from terminals.protocol import (
 )
 from terminals.simulator import Simulator
 
-HOST, PORT = "127.0.0.1", 1883
+HOST, PORT = mosquitto_address()
 TERMINAL = str(Path(sys.executable).parent / "timbra-terminal")
 
 
@@ -52,9 +53,6 @@ def _broker_up(port: int = PORT) -> bool:
     except OSError:
         return False
     return True
-
-
-pytestmark = pytest.mark.skipif(not _broker_up(), reason="Mosquitto is not running on :1883")
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-PLUGINS = Path(__file__).resolve().parent.parent / "plugins"
+PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
 CITATION = re.compile(r"\b([a-z_]+\.rules):(\d+)\b")
 INSTITUTIONS = ("chamber", "university", "school", "academy")
 

@@ -17,7 +17,7 @@ from server.office import closing, rules_upload
 from server.office.summary import month_summary
 from server.policy.load import load_policy
 
-SCHOOL = (Path(__file__).parents[1] / "plugins/school/school.rules").read_text()
+SCHOOL = (Path(__file__).parents[2] / "plugins/school/school.rules").read_text()
 # 35 hours instead of 36: the full-time day is due 7h instead of 7h12m.
 SHORTER = SCHOOL.replace("        weekly 36h\n", "        weekly 35h\n", 1).replace(
     "        due 7h12m\n", "        due 7h\n", 1)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TERMINALS = REPO / "terminals"
 # What the terminal needs besides the standard library, as distributions and as modules.
 DEPENDENCIES = {"paho-mqtt": "paho", "pyyaml": "yaml"}

@@ -12,8 +12,8 @@ from dsl import ast
 from dsl.formatter import clock, days, duration, format_rules
 from dsl.parser import parse, parse_file
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).parents[1] / "data"
 PLUGIN_RULES = sorted(REPO.glob("plugins/*/*.rules"))
 HANDWRITTEN = sorted(DATA.glob("*.rules"))
 

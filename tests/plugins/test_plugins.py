@@ -23,7 +23,7 @@ from server.plugins import (
 from server.policy.load import load_rule_file, rule_file_of
 
 BUILT_IN = {"chamber", "university", "school", "academy"}
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PLUGINS = REPO / "plugins"
 
 
