@@ -10,7 +10,7 @@ into its source as literals and the options the plan does not use are left out
 The moment a day needs anything else (a request, an anomaly) the function
 returns None and the general path evaluates the day from the start: the
 general path is the definition, this is only a faster way to the same result.
-`tests/test_engine_equivalence.py` holds the two to the same output.
+`tests/engine/test_engine_equivalence.py` holds the two to the same output.
 
 The helpers below handle, in plain Python, the less common shapes the
 generated function hands over: codes typed at the terminal, work before the
