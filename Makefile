@@ -15,6 +15,9 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml terminals/pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/pip install -e ./terminals -e '.[dev]'
+	# A venv made before the terminal had its own distribution: the old timbra's uninstall
+	# removed the timbra-terminal script the line above had just written. Put it back.
+	test -x $(BIN)/timbra-terminal || $(BIN)/pip install --no-deps -e ./terminals
 	touch $@
 
 run: venv

@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 import paho.mqtt.client as mqtt  # noqa: E402
 from fault_harness import IngestProcess, PrivateMosquitto  # noqa: E402

@@ -1,7 +1,7 @@
 """Hook specifications: everything a timbra plugin may implement.
 
 Hooks are grouped by the moment in the lifecycle when the core calls them. Every hook is
-documented in docs/plugins.md and has a test; tests/test_hookspecs.py keeps the three in step.
+documented in docs/plugins.md and has a test; tests/plugins/test_hookspecs.py checks all three.
 The core's own defaults are plugins too (``server.plugins.DEFAULT_PLUGINS``), so a plugin
 replaces a default the same way it adds anything else.
 """

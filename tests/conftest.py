@@ -1,18 +1,29 @@
-"""Shared fixtures: a fresh database on SQLite and on the real PostgreSQL."""
+"""Shared fixtures: a fresh database on SQLite and on the real PostgreSQL.
+
+The run needs a PostgreSQL and a Mosquitto; when one is down it stops before the first
+test with one line naming it and the command that starts it, rather than failing test
+after test with connection errors.
+"""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 
 import pytest
 import sqlalchemy as sa
+from services import POSTGRES_ADMIN, missing_services
 
 from server.db import make_engine, upgrade
 
-POSTGRES_ADMIN = os.environ.get("TIMBRA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    missing = missing_services()
+    if missing:
+        # Never a skip: a run without them would pass while testing much less. A usage
+        # error is printed as it is, once, and the run ends with a failing status.
+        raise pytest.UsageError("\n".join(missing))
 
 
 def _postgres_database() -> Iterator[str]:

@@ -11,8 +11,8 @@ same step (`steps.py`).
 The moment a day needs anything else (a request, an anomaly) it returns None
 and the general path evaluates the day from the start: the general path is the
 definition, this is only a faster way to the same result.
-`tests/test_engine_fast_path.py` and `tests/test_engine_equivalence.py` hold
-the two to the same output.
+`tests/engine/test_engine_fast_path.py` and
+`tests/engine/test_engine_equivalence.py` hold the two to the same output.
 
 The helpers below `fast_day` handle the less common shapes: codes typed at the
 terminal, work before the entry window, a pause not found free in its band.
@@ -113,9 +113,9 @@ def fast_day(context: DayContext, stamps: Sequence[Stamp]) -> DayResult | None:
         meal_voucher = regular_pause or not plan.meal_requires_pause
         if plan.meal_notes is not None:
             notes.append(plan.meal_notes[meal_voucher])
-    # Each field by name, on an instance made without __init__: in CPython 3.11 a call with
-    # 21 keywords costs a sixth of the whole day. tests/test_engine_fast_path.py checks
-    # that every field is set.
+    # Each field by name, on an instance made without __init__: in CPython 3.11 a call
+    # with 21 keywords costs a sixth of the whole day. A test in
+    # tests/engine/test_engine_fast_path.py checks that every field is set.
     result = _new(DayResult)
     result.day, result.profile, result.working_day = context.day, plan.profile, working
     result.worked, result.due, result.balance = worked, due, balance

@@ -1,0 +1,409 @@
+"""Every route × every role × two institutions: who gets what.
+
+THE ROUTE TABLE BELOW MUST LIST EVERY ROUTE OF THE APP. A route added without a row here
+fails `test_every_route_is_declared`. A row says, for one (method, path) and one choice of
+path parameters, the status each kind of visitor gets:
+
+    Case("GET", "/timecard/{employee_id}", expect(employee=404, manager=200, office=200,
+         admin=403), params={"employee_id": "unit_colleague"})
+
+`params` values name a sample of `tests/support/web_world.py` (`World.employees`), taken from the
+visitor's own institution, or from the other one with a "foreign:" prefix. LOGIN means
+"sent to the login page" (302 to /login for a page, 401 for /api/). Each case is asked by
+an anonymous visitor and by the four demo users of each of the two institutions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy.orm import Session
+from web_world import (
+    ANONYMOUS,
+    INSTITUTIONS,
+    ROLES,
+    World,
+    fresh_world,
+    other,
+)
+
+from server.db.models import Employee
+from server.web.app import route_handlers
+
+LOGIN = "login"
+Status = int | str
+
+
+def expect(*, anonymous: Status = LOGIN, employee: Status, manager: Status, office: Status,
+           admin: Status) -> dict[str, Status]:
+    return {ANONYMOUS: anonymous, "employee": employee, "manager": manager, "office": office,
+            "admin": admin}
+
+
+def everyone(status: Status, anonymous: Status = LOGIN) -> dict[str, Status]:
+    return expect(anonymous=anonymous, employee=status, manager=status, office=status,
+                  admin=status)
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    path: str  # exactly as Litestar lists the route: "/timecard/{employee_id}"
+    expect: dict[str, Status]
+    params: dict[str, str] = field(default_factory=dict)  # name → sample (see module doc)
+    query: str = ""
+    form: dict[str, str] = field(default_factory=dict)  # for POST; the CSRF token is added
+
+
+PUBLIC_200 = everyone(200, anonymous=200)
+TIMECARD_READERS = expect(employee=200, manager=200, office=200, admin=403)
+ADMIN_ONLY = expect(employee=403, manager=403, office=403, admin=200)
+ADMIN_ONLY_400 = expect(employee=403, manager=403, office=403, admin=400)
+ADMIN_OFFICE = expect(employee=403, manager=403, office=200, admin=200)
+ADMIN_OFFICE_400 = expect(employee=403, manager=403, office=400, admin=400)
+# Another institution's row: refused by role first, else not found.
+NOBODY_404 = expect(employee=403, manager=403, office=403, admin=404)
+
+ROUTES: list[Case] = [
+    # --- core: login, home, password ---
+    Case("GET", "/login", PUBLIC_200),
+    Case("POST", "/login", everyone(401, anonymous=401),
+         form={"username": "nobody", "password": "wrong"}),
+    Case("POST", "/logout", everyone(303)),
+    Case("GET", "/password", everyone(200)),
+    Case("POST", "/password", everyone(400), form={"current": "wrong", "new": "x", "confirm": "x"}),
+    Case("GET", "/", everyone(200)),
+    Case("GET", "/api/v1/me", everyone(200)),
+    # --- timecard: own, then by id for each kind of person ---
+    Case("GET", "/timecard", expect(employee=200, manager=200, office=404, admin=403)),
+    Case("GET", "/timecard/{employee_id}", TIMECARD_READERS,
+         params={"employee_id": "self_employee"}, query="month=2026-01"),
+    Case("GET", "/timecard/{employee_id}",
+         expect(employee=404, manager=200, office=200, admin=403),
+         params={"employee_id": "unit_colleague"}),
+    Case("GET", "/timecard/{employee_id}",
+         expect(employee=404, manager=404, office=200, admin=403),
+         params={"employee_id": "other_unit"}),
+    Case("GET", "/timecard/{employee_id}",
+         expect(employee=404, manager=404, office=404, admin=403),
+         params={"employee_id": "foreign:self_employee"}),
+    Case("GET", "/api/v1/timecard/{employee_id}",
+         expect(employee=404, manager=200, office=200, admin=403),
+         params={"employee_id": "manager_self"}),
+    Case("GET", "/api/v1/timecard/{employee_id}",
+         expect(employee=404, manager=404, office=404, admin=403),
+         params={"employee_id": "foreign:unit_colleague"}),
+    # --- administrator: terminals, faults, employees, users, rules, plugins, audit ---
+    *[Case("GET", path, ADMIN_ONLY) for path in (
+        "/admin/terminals", "/api/v1/admin/terminals", "/admin/users", "/api/v1/admin/users",
+        "/admin/rules", "/api/v1/admin/rules", "/admin/plugins", "/api/v1/admin/plugins",
+        "/admin/audit", "/api/v1/admin/audit")],
+    *[Case("GET", path, ADMIN_OFFICE) for path in (
+        "/admin/faults", "/api/v1/admin/faults", "/admin/employees", "/api/v1/admin/employees")],
+    Case("POST", "/admin/terminals", ADMIN_ONLY_400, form={"code": "NOT VALID"}),
+    Case("POST", "/api/v1/admin/terminals", ADMIN_ONLY_400, form={"code": "NOT VALID"}),
+    Case("GET", "/admin/terminals/{terminal_id}", ADMIN_ONLY, params={"terminal_id": "terminal"}),
+    Case("GET", "/admin/terminals/{terminal_id}", NOBODY_404,
+         params={"terminal_id": "foreign:terminal"}),
+    Case("POST", "/admin/terminals/{terminal_id}/faults", ADMIN_OFFICE_400,
+         params={"terminal_id": "terminal"}, form={"description": ""}),
+    Case("POST", "/admin/terminals/{terminal_id}/faults",
+         expect(employee=403, manager=403, office=404, admin=404),
+         params={"terminal_id": "foreign:terminal"}, form={"description": "x"}),
+    Case("POST", "/api/v1/admin/terminals/{terminal_id}/faults", ADMIN_OFFICE_400,
+         params={"terminal_id": "terminal"}, form={"description": ""}),
+    Case("POST", "/admin/faults/{fault_id}", ADMIN_ONLY_400, params={"fault_id": "fault"},
+         form={"state": "nonsense"}),
+    Case("POST", "/admin/faults/{fault_id}", NOBODY_404, params={"fault_id": "foreign:fault"},
+         form={"state": "closed"}),
+    Case("POST", "/api/v1/admin/faults/{fault_id}", ADMIN_ONLY_400,
+         params={"fault_id": "fault"}, form={"state": "nonsense"}),
+    Case("POST", "/admin/employees/import", ADMIN_OFFICE_400),
+    Case("POST", "/api/v1/admin/employees/import", ADMIN_OFFICE_400, form={"csv": "x"}),
+    # One employee's page (routes/employee_changes.py): the profile is the office's; the
+    # office and the admin deactivate (the sample `leaver` is inactive already, so the
+    # walk's POSTs change nothing: 400) and reactivate (`other_unit` is active: 400).
+    *[Case("GET", path, ADMIN_OFFICE, params={"employee_id": "self_employee"}) for path in (
+        "/admin/employees/{employee_id}", "/api/v1/admin/employees/{employee_id}")],
+    *[Case("GET", path, expect(employee=403, manager=403, office=404, admin=404),
+           params={"employee_id": "foreign:self_employee"}) for path in (
+        "/admin/employees/{employee_id}", "/api/v1/admin/employees/{employee_id}")],
+    Case("POST", "/admin/employees/{employee_id}/profile",
+         expect(employee=403, manager=403, office=400, admin=403),
+         params={"employee_id": "self_employee"}, form={"part_time_percent": "many"}),
+    Case("POST", "/admin/employees/{employee_id}/profile",
+         expect(employee=403, manager=403, office=404, admin=403),
+         params={"employee_id": "foreign:self_employee"}, form={"part_time_percent": "50"}),
+    # A form body where the API wants JSON: 400 once the role is allowed.
+    Case("POST", "/api/v1/admin/employees/{employee_id}/profile",
+         expect(employee=403, manager=403, office=400, admin=403),
+         params={"employee_id": "self_employee"}, form={"profile": "x"}),
+    *[Case("POST", path, ADMIN_OFFICE_400, params={"employee_id": "leaver"})
+      for path in ("/admin/employees/{employee_id}/deactivate",
+                   "/api/v1/admin/employees/{employee_id}/deactivate")],
+    *[Case("POST", path, ADMIN_OFFICE_400, params={"employee_id": "other_unit"})
+      for path in ("/admin/employees/{employee_id}/reactivate",
+                   "/api/v1/admin/employees/{employee_id}/reactivate")],
+    *[Case("POST", path, expect(employee=403, manager=403, office=404, admin=404),
+           params={"employee_id": "foreign:other_unit"}) for path in (
+        "/admin/employees/{employee_id}/deactivate", "/admin/employees/{employee_id}/reactivate")],
+    Case("POST", "/admin/users", ADMIN_ONLY_400, form={"username": "", "role": "admin"}),
+    Case("POST", "/api/v1/admin/users", ADMIN_ONLY_400, form={"username": ""}),
+    *[Case("POST", path, expect(employee=403, manager=403, office=403, admin=200),
+           params={"user_id": "spare_user"}) for path in (
+        "/admin/users/{user_id}/reset", "/api/v1/admin/users/{user_id}/reset",
+        "/api/v1/admin/users/{user_id}/unlock")],
+    Case("POST", "/admin/users/{user_id}/unlock",
+         expect(employee=403, manager=403, office=403, admin=303),
+         params={"user_id": "spare_user"}),
+    *[Case("POST", path, NOBODY_404, params={"user_id": "foreign:spare_user"}) for path in (
+        "/admin/users/{user_id}/reset", "/api/v1/admin/users/{user_id}/reset",
+        "/admin/users/{user_id}/unlock", "/api/v1/admin/users/{user_id}/unlock")],
+    Case("POST", "/admin/rules", ADMIN_ONLY_400, form={"text": "", "file_name": "x.rules"}),
+    Case("POST", "/api/v1/admin/rules", ADMIN_ONLY_400, form={"file_name": "x", "text": "x"}),
+    # A form body where the API wants JSON: 400 for the admin, the role refused for others.
+    Case("POST", "/api/v1/admin/rules/check", ADMIN_ONLY_400,
+         form={"file_name": "x.rules", "text": "x"}),
+    *[Case("GET", path, ADMIN_ONLY, params={"version_id": "rule_draft"}) for path in (
+        "/admin/rules/{version_id}", "/admin/rules/{version_id}/dry-run",
+        "/api/v1/admin/rules/{version_id}/dry-run")],
+    *[Case("GET", path, NOBODY_404, params={"version_id": "foreign:rule_draft"}) for path in (
+        "/admin/rules/{version_id}", "/api/v1/admin/rules/{version_id}/dry-run")],
+    Case("POST", "/admin/rules/{version_id}/activate", ADMIN_ONLY_400,
+         params={"version_id": "rule_draft"}, form={"active_from": "nonsense"}),
+    Case("POST", "/api/v1/admin/rules/{version_id}/activate", ADMIN_ONLY_400,
+         params={"version_id": "rule_draft"}, form={"active_from": "nonsense"}),
+    # --- employees' requests, summaries, stamping; approvals; personnel office ---
+    # Samples (web_world._request_samples): own_request is self_employee's, withdrawn;
+    # colleague_request is unit_colleague's, rejected: POSTs on them can change nothing.
+    *[Case("GET", path, expect(employee=200, manager=200, office=200, admin=403))
+      for path in ("/requests", "/stamp")],
+    *[Case("GET", path, expect(employee=200, manager=200, office=404, admin=403))
+      for path in ("/summaries", "/api/v1/requests")],
+    *[Case("POST", path, expect(employee=400, manager=400, office=404, admin=403))
+      for path in ("/requests/justification", "/requests/missed-stamp", "/requests/overtime",
+                   "/stamp")],
+    # A form sent to a JSON route: refused as unreadable before anything else is looked at.
+    *[Case("POST", path, expect(employee=400, manager=400, office=400, admin=403))
+      for path in ("/api/v1/requests", "/api/v1/stamps")],
+    *[Case("GET", path, expect(employee=200, manager=200, office=200, admin=403),
+           params={"request_id": "own_request"})
+      for path in ("/requests/{request_id}", "/requests/{request_id}/attachment",
+                   "/api/v1/requests/{request_id}")],
+    *[Case("GET", path, expect(employee=404, manager=200, office=200, admin=403),
+           params={"request_id": "colleague_request"})
+      for path in ("/requests/{request_id}", "/api/v1/requests/{request_id}")],
+    *[Case(method, path, expect(employee=404, manager=404, office=404, admin=403),
+           params={"request_id": "foreign:own_request"}, form={"decision": "approve"})
+      for method, path in (("GET", "/requests/{request_id}"),
+                           ("GET", "/requests/{request_id}/attachment"),
+                           ("POST", "/requests/{request_id}/withdraw"),
+                           ("POST", "/api/v1/requests/{request_id}/withdraw"))],
+    *[Case("POST", path, expect(employee=400, manager=403, office=403, admin=403),
+           params={"request_id": "own_request"})
+      for path in ("/requests/{request_id}/withdraw", "/api/v1/requests/{request_id}/withdraw")],
+    *[Case("GET", path, expect(employee=403, manager=200, office=200, admin=403))
+      for path in ("/approvals", "/api/v1/approvals", "/office/flags", "/api/v1/flags",
+                   "/reports")],
+    Case("POST", "/approvals/{request_id}/decide",
+         expect(employee=403, manager=400, office=400, admin=403),
+         params={"request_id": "colleague_request"}, form={"decision": "approve"}),
+    Case("POST", "/approvals/{request_id}/decide",
+         expect(employee=403, manager=404, office=404, admin=403),
+         params={"request_id": "foreign:colleague_request"}, form={"decision": "approve"}),
+    Case("POST", "/api/v1/requests/{request_id}/decision",
+         expect(employee=403, manager=400, office=400, admin=403),
+         params={"request_id": "colleague_request"}, form={"decision": "approve"}),
+    # Only the office revokes, and only an approved request: the rejected sample is refused.
+    *[Case("POST", path, expect(employee=403, manager=403, office=400, admin=403),
+           params={"request_id": "colleague_request"}, form={"reason": "errore"})
+      for path in ("/approvals/{request_id}/revoke", "/api/v1/requests/{request_id}/revoke")],
+    Case("POST", "/approvals/{request_id}/revoke",
+         expect(employee=403, manager=403, office=404, admin=403),
+         params={"request_id": "foreign:colleague_request"}, form={"reason": "errore"}),
+    *[Case("GET", path, expect(employee=200, manager=200, office=200, admin=403),
+           params={"employee_id": "self_employee"}, query="month=2026-01")
+      for path in ("/summaries/{employee_id}", "/summaries/{employee_id}/report.pdf",
+                   "/api/v1/summaries/{employee_id}", "/api/v1/stamps/{employee_id}")],
+    *[Case("GET", path, expect(employee=404, manager=404, office=200, admin=403),
+           params={"employee_id": "other_unit"})
+      for path in ("/summaries/{employee_id}", "/summaries/{employee_id}/report.pdf",
+                   "/api/v1/summaries/{employee_id}", "/api/v1/stamps/{employee_id}")],
+    *[Case("GET", path, expect(employee=404, manager=404, office=404, admin=403),
+           params={"employee_id": "foreign:self_employee"})
+      for path in ("/summaries/{employee_id}", "/api/v1/summaries/{employee_id}",
+                   "/api/v1/stamps/{employee_id}")],
+    *[Case("GET", path, expect(employee=403, manager=403, office=200, admin=403))
+      for path in ("/office/stamps", "/office/sheets", "/office/fees", "/api/v1/fees",
+                   "/office/areas", "/office/close")],
+    *[Case("POST", path, expect(employee=403, manager=403, office=400, admin=403),
+           params={"stamp_id": "self_stamp"})
+      for path in ("/office/stamps/{stamp_id}/correct", "/api/v1/stamps/{stamp_id}/correction")],
+    Case("POST", "/office/stamps/{stamp_id}/correct",
+         expect(employee=403, manager=403, office=404, admin=403),
+         params={"stamp_id": "foreign:self_stamp"}, form={"reason": "x"}),
+    *[Case("POST", path, expect(employee=403, manager=403, office=404, admin=403),
+           form={"employee_id": "x"})
+      for path in ("/office/stamps/add", "/office/sheets", "/office/fees")],
+    Case("POST", "/office/areas", expect(employee=403, manager=403, office=400, admin=403),
+         form={"name": "x", "latitude": "north"}),
+    Case("POST", "/office/areas/{area_id}/delete",
+         expect(employee=403, manager=403, office=404, admin=403),
+         params={"area_id": "foreign:area"}),
+    Case("POST", "/office/areas/{area_id}/delete",  # deletes it: keep after the foreign row
+         expect(employee=403, manager=403, office=303, admin=403), params={"area_id": "area"}),
+    *[Case("POST", path, expect(employee=403, manager=403, office=400, admin=403),
+           form={"month": "not-a-month"})
+      for path in ("/office/close", "/office/close/reopen")],
+    Case("GET", "/api/v1/closes/{month}", expect(employee=403, manager=200, office=200,
+                                                 admin=403), params={"month": "=2026-01"}),
+    Case("GET", "/office/close/check", expect(employee=403, manager=403, office=200,
+                                              admin=403), query="month=2026-01"),
+    *[Case("GET", path, expect(employee=403, manager=403, office=200, admin=403),
+           params={"month": "=2026-01"})
+      for path in ("/api/v1/closes/{month}/precheck", "/api/v1/closes/{month}/figures")],
+    *[Case("POST", path, expect(employee=403, manager=403, office=400, admin=403),
+           params={"month": "=not-a-month"})
+      for path in ("/api/v1/closes/{month}", "/api/v1/closes/{month}/reopen")],
+    *[Case("POST", path, expect(employee=403, manager=403, office=400, admin=403))
+      for path in ("/api/v1/fees", "/api/v1/sheets")],
+    *[Case("GET", path, expect(employee=403, manager=200, office=200, admin=403),
+           params={"kind": "=balances", "fmt": "=csv"}, query="month=2026-01")
+      for path in ("/reports/{kind}/{fmt}", "/api/v1/reports/{kind}")],
+    Case("GET", "/reports/{kind}/{fmt}", expect(employee=403, manager=404, office=404,
+                                                admin=403),
+         params={"kind": "=salaries", "fmt": "=csv"}),
+    # --- static files and the OpenAPI document: public ---
+    Case("GET", "/static/{file_path}", PUBLIC_200, params={"file_path": "=timbra.css"}),
+    Case("HEAD", "/static/{file_path}", PUBLIC_200, params={"file_path": "=timbra.css"}),
+    Case("GET", "/schema", PUBLIC_200),
+    Case("GET", "/schema/openapi.json", PUBLIC_200),
+    Case("GET", "/schema/swagger", PUBLIC_200),
+    Case("GET", "/schema/oauth2-redirect.html", PUBLIC_200),
+    Case("GET", "/schema/{path}", everyone(404, anonymous=404), params={"path": "=nothing"}),
+]
+
+
+def declared_routes(app: Litestar) -> set[tuple[str, str]]:
+    """(method, path) of every route, but Litestar's automatic OPTIONS answers."""
+    return {(method, path) for path, handler in route_handlers(app)
+            for method in handler.http_methods if method != "OPTIONS"}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    folder = tmp_path_factory.mktemp("web_access")
+    with fresh_world(folder) as world:
+        yield world
+
+
+def test_every_route_is_declared(world: World) -> None:
+    in_app = declared_routes(world.app)
+    in_table = {(case.method, case.path) for case in ROUTES}
+    assert not in_app - in_table, f"routes missing from ROUTES in this file: {in_app - in_table}"
+    assert not in_table - in_app, f"ROUTES lists routes the app lacks: {in_table - in_app}"
+
+
+def _url(world: World, case: Case, institution: str) -> str:
+    path = case.path
+    for name, sample in case.params.items():
+        if sample.startswith("="):
+            value = sample[1:]
+        elif sample.startswith("foreign:"):
+            value = str(world.employees[(other(institution), sample.removeprefix("foreign:"))])
+        else:
+            value = str(world.employees[(institution, sample)])
+        path = path.replace("{" + name + "}", value)
+    return path + (f"?{case.query}" if case.query else "")
+
+
+def _ask(client: TestClient[Litestar], case: Case, url: str) -> Any:
+    if case.method in ("GET", "HEAD"):
+        return client.request(case.method, url, follow_redirects=False)
+    token = client.cookies.get("timbra_csrf", "")
+    return client.request(case.method, url, data={**case.form, "_csrf_token": token},
+                          follow_redirects=False)
+
+
+def _check(response: Any, wanted: Status, url: str, login_page: str) -> str | None:
+    if wanted == LOGIN:
+        if url.startswith("/api/"):
+            ok = response.status_code == 401
+        else:
+            ok = (response.status_code == 302
+                  and response.headers["location"].startswith(login_page))
+    else:
+        ok = response.status_code == wanted
+    if ok:
+        return None
+    return f"{response.status_code} {response.headers.get('location', '')} (wanted {wanted})"
+
+
+def test_every_route_with_every_role_of_two_institutions(world: World) -> None:
+    failures: list[str] = []
+    with ExitStack() as stack:
+        clients: dict[tuple[str, str], TestClient[Litestar]] = {}
+        for institution in INSTITUTIONS:
+            clients[(institution, ANONYMOUS)] = world.client(stack)
+            for role in ROLES:
+                clients[(institution, role)] = client = world.client(stack)
+                assert world.login(client, institution, role).status_code == 303
+        for case in ROUTES:
+            for (institution, role), client in clients.items():
+                url = _url(world, case, institution)
+                problem = _check(_ask(client, case, url), case.expect[role], url, "/login")
+                if problem:
+                    failures.append(f"{case.method} {url} as {institution}/{role}: {problem}")
+                if case.method not in ("GET", "HEAD") and role != ANONYMOUS:
+                    world.login(client, institution, role)  # a POST may have logged out
+    assert not failures, "\n".join(failures)
+
+
+def test_a_user_who_must_change_password_reaches_only_the_password_pages(
+        world: World) -> None:
+    institution = INSTITUTIONS[0]
+    reachable = {("GET", "/password"), ("POST", "/password"), ("POST", "/logout")}
+    failures: list[str] = []
+    with ExitStack() as stack:
+        for role in ROLES:
+            world.set_must_change(institution, role, True)
+            try:
+                client = world.client(stack)
+                assert world.login(client, institution, role).headers["location"] == "/password"
+                for case in ROUTES:
+                    if case.expect[ANONYMOUS] != LOGIN or (case.method, case.path) in reachable:
+                        continue
+                    url = _url(world, case, institution)
+                    problem = _check(_ask(client, case, url), 403 if url.startswith("/api/")
+                                     else LOGIN, url, "/password")
+                    if problem:
+                        failures.append(f"{case.method} {url} as {role}: {problem}")
+            finally:
+                world.set_must_change(institution, role, False)
+    assert not failures, "\n".join(failures)
+
+
+def test_openapi_document_lists_the_api(world: World) -> None:
+    with TestClient(world.app, base_url="https://testserver.local") as client:
+        paths = client.get("/schema/openapi.json").json()["paths"]
+    assert "/api/v1/timecard/{employee_id}" in paths and "/api/v1/me" in paths
+
+
+def test_the_samples_belong_where_the_table_says(world: World) -> None:
+    """Else the cross-institution and cross-unit rows above would prove nothing."""
+    with Session(world.engine) as session:
+        for institution in INSTITUTIONS:
+            def get(name: str, inst: str = institution) -> Employee:
+                found = session.get(Employee, world.employees[(inst, name)])
+                assert found is not None
+                return found
+            assert get("self_employee").institution_id == institution
+            assert get("unit_colleague").unit == get("manager_self").unit
+            assert get("other_unit").unit != get("manager_self").unit
+            assert get("self_employee", other(institution)).institution_id != institution

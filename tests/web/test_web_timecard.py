@@ -1,0 +1,227 @@
+"""The timecard (cartellino) as the employee sees it: a demo month's figures, each one's
+explanation naming the rule file line, anomalies with their fix-by date, and nobody
+reading a timecard that is not theirs to read."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from web_world import World, build_world, cheap_hashing, fresh_world, other
+
+from server.days.results import refresh_days
+from server.db import make_engine, upgrade
+from server.db.models import DayResultRow, Employee, Stamp, User
+from server.web.timecard import hours
+
+RULES = Path(__file__).resolve().parents[2] / "plugins"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    folder = tmp_path_factory.mktemp("web_timecard")
+    with fresh_world(folder) as world:
+        yield world
+
+
+
+def last_month(today: date) -> str:
+    return (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+
+
+def a_demo_day(world: World, institution: str = "university") -> DayResultRow:
+    """A working day of last month with a pause deducted or a meal voucher: rich figures."""
+    employee_id = world.employees[(institution, "self_employee")]
+    first = (world.today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    with Session(world.engine) as session:
+        rows = list(session.scalars(sa.select(DayResultRow).where(
+            DayResultRow.employee_id == employee_id, DayResultRow.day >= first,
+            DayResultRow.due > 0).order_by(DayResultRow.day)))
+    assert rows, "the demo has no day results for last month"
+    return rows[0]
+
+
+def rule_line(source: str) -> str:
+    file_name, line = source.split(":")
+    path = RULES / file_name.removesuffix(".rules") / file_name
+    return path.read_text(encoding="utf-8").splitlines()[int(line) - 1]
+
+
+def test_the_employee_sees_a_demo_day_and_its_explanation(world: World,
+                                                          stack: ExitStack) -> None:
+    client = world.client(stack)
+    world.login(client, "university", "employee")
+    day = a_demo_day(world)
+    page = client.get(f"/timecard?month={day.day:%Y-%m}")
+    assert page.status_code == 200 and "Maria Rossi" in page.text
+    row = page.text.split(f'id="d{day.day.isoformat()}"', 1)[1].split("</tr>", 1)[0]
+    # The figures of that day, as the seeds write durations.
+    for minutes in (day.worked, day.due, day.balance):
+        assert f"<summary>{hours(minutes)}</summary>" in row, row
+    # The due figure opens onto its rule: the text and where it is written.
+    due_part = row.split(f"<summary>{hours(day.due)}</summary>", 1)[1].split("</details>")[0]
+    sources = re.findall(r"university\.rules:\d+", due_part)
+    assert sources, due_part
+    rule_text = re.search(r'<code class="rule">([^<]+)</code>', due_part)
+    assert rule_text and rule_text.group(1) in rule_line(sources[0])
+    # Each stamp with its time and source.
+    with Session(world.engine) as session:
+        first = session.scalars(sa.select(Stamp).where(
+            Stamp.employee_id == world.employees[("university", "self_employee")],
+            Stamp.local_date == day.day).order_by(Stamp.local_minute)).first()
+    assert first is not None
+    assert f"{first.local_minute // 60:02d}:{first.local_minute % 60:02d}" in row
+    assert "terminal" in row
+
+
+def test_the_json_api_gives_the_same_month_with_sources(world: World,
+                                                        stack: ExitStack) -> None:
+    client = world.client(stack)
+    world.login(client, "university", "employee")
+    day = a_demo_day(world)
+    employee_id = world.employees[("university", "self_employee")]
+    month = client.get(f"/api/v1/timecard/{employee_id}?month={day.day:%Y-%m}").json()
+    found = next(d for d in month["days"] if d["date"] == day.day.isoformat())
+    assert (found["worked"], found["due"], found["balance"]) == (day.worked, day.due,
+                                                                  day.balance)
+    for step in found["explain"]["due"]:
+        assert re.fullmatch(r"university\.rules:\d+", step["source"])
+        assert step["rule"] in rule_line(step["source"])
+    assert month["worked"] == sum(d["worked"] for d in month["days"])
+
+
+def test_month_navigation(world: World, stack: ExitStack) -> None:
+    client = world.client(stack)
+    world.login(client, "university", "employee")
+    page = client.get("/timecard?month=2026-01").text
+    assert 'href="/timecard?month=2025-12"' in page and 'href="/timecard?month=2026-02"' in page
+    assert client.get("/timecard?month=2026-13").status_code == 400
+    assert client.get("/api/v1/timecard/1?month=january").status_code in (400, 404)
+
+
+def test_an_anomaly_is_highlighted_with_its_fix_by_date(world: World, stack: ExitStack) -> None:
+    employee_id = world.employees[("university", "self_employee")]
+    day = a_demo_day(world).day + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    with Session(world.engine) as session, session.begin():
+        # A forgotten exit: one new "in" stamp alone on a day that had none left in force.
+        session.execute(sa.delete(DayResultRow).where(DayResultRow.employee_id == employee_id,
+                                                      DayResultRow.day == day))
+        existing = list(session.scalars(sa.select(Stamp).where(
+            Stamp.employee_id == employee_id, Stamp.local_date == day)))
+        now = datetime.now(UTC)
+        for stamp in existing:  # corrections that void them, as the office would
+            session.add(Stamp(institution_id="university", source="manual",
+                              employee_id=employee_id, terminal_time=stamp.terminal_time,
+                              received_at=now, local_date=day, local_minute=stamp.local_minute,
+                              replaces_id=stamp.id, void=True, author="test", reason="test",
+                              flags=""))
+        session.add(Stamp(institution_id="university", source="web", employee_id=employee_id,
+                          terminal_time=now, received_at=now, local_date=day,
+                          local_minute=8 * 60, direction="in", flags=""))
+        session.flush()
+        refresh_days(session, {("university", employee_id, day)}, now)
+    client = world.client(stack)
+    world.login(client, "university", "employee")
+    page = client.get(f"/timecard?month={day:%Y-%m}").text
+    row_start = page.index(f'id="d{day.isoformat()}"')
+    row = page[page.rindex("<tr", 0, row_start):].split("</tr>", 1)[0]
+    assert 'class="anomaly' in row, row
+    assert "fix by" in row and "08:00" in row and "web" in row
+
+
+@pytest.mark.parametrize("sample, page_status", [
+    ("unit_colleague", 404), ("other_unit", 404), ("foreign:self_employee", 404)])
+def test_an_employee_cannot_read_another_timecard_by_changing_the_id(
+        world: World, stack: ExitStack, sample: str, page_status: int) -> None:
+    client = world.client(stack)
+    world.login(client, "university", "employee")
+    institution = "university"
+    if sample.startswith("foreign:"):
+        institution, sample = other(institution), sample.removeprefix("foreign:")
+    target = world.employees[(institution, sample)]
+    with Session(world.engine) as session:
+        victim = session.get(Employee, target)
+        assert victim is not None
+        name = victim.name
+    for url in (f"/timecard/{target}", f"/api/v1/timecard/{target}",
+                f"/timecard/{target}?month={last_month(world.today)}"):
+        answer = client.get(url)
+        assert answer.status_code == page_status
+        assert f"matricola {victim.number}" not in answer.text
+    assert name not in client.get(f"/api/v1/timecard/{target}").text
+
+
+def test_manager_and_office_see_within_their_reach_only(world: World,
+                                                        stack: ExitStack) -> None:
+    manager, office = world.client(stack), world.client(stack)
+    world.login(manager, "school", "manager")
+    world.login(office, "school", "office")
+    colleague = world.employees[("school", "unit_colleague")]
+    elsewhere = world.employees[("school", "other_unit")]
+    foreign = world.employees[("university", "unit_colleague")]
+    assert manager.get(f"/timecard/{colleague}").status_code == 200
+    assert manager.get(f"/timecard/{elsewhere}").status_code == 404
+    assert office.get(f"/timecard/{elsewhere}").status_code == 200
+    assert office.get(f"/api/v1/timecard/{foreign}").status_code == 404
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_scoping_holds_on_postgresql(db_url: str, tmp_path: Path) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    try:
+        with cheap_hashing(), ExitStack() as stack:
+            world = build_world(engine, tmp_path)
+            client = world.client(stack)
+            world.login(client, "school", "employee")
+            own = world.employees[("school", "self_employee")]
+            assert client.get(f"/api/v1/timecard/{own}?month="
+                              f"{last_month(world.today)}").json()["worked"] > 0
+            for target in (world.employees[("school", "unit_colleague")],
+                           world.employees[("university", "self_employee")]):
+                assert client.get(f"/api/v1/timecard/{target}").status_code == 404
+    finally:
+        engine.dispose()
+
+
+def test_an_id_no_row_can_have_is_not_found_not_a_server_error(
+        world: World, stack: ExitStack) -> None:
+    client = world.client(stack)
+    world.login(client, "university", "employee")
+    huge = 10**30  # beyond 64 bits: the database driver overflows before any query runs
+    assert client.get(f"/api/v1/timecard/{huge}").status_code == 404
+    assert client.get(f"/timecard/{huge}").status_code == 404
+
+
+@pytest.mark.parametrize("institution", ["university", "school", "academy", "chamber"])
+def test_this_month_agrees_on_the_timecard_and_the_summaries(world: World, stack: ExitStack,
+                                                             institution: str) -> None:
+    """Issue 9: the demo employee's month read "+0h25" on the timecard and "-123h05 with 17
+    anomalies" in the summaries, which counted every day still to come as an absence."""
+    client = world.client(stack)
+    world.login(client, institution, "employee")
+    with Session(world.engine) as session:
+        employee_id = session.scalar(sa.select(User.employee_id).where(
+            User.username == world.usernames[(institution, "employee")]))
+    month = world.today.strftime("%Y-%m")
+    card = client.get(f"/api/v1/timecard/{employee_id}?month={month}").json()
+    summary = client.get(f"/api/v1/summaries/{employee_id}?month={month}").json()
+    assert (card["worked"], card["due"], card["balance"], card["meal_vouchers"],
+            card["anomalies"], card["due_in_month"]) == (
+        summary["worked"], summary["due"], summary["balance"], summary["meal_vouchers"],
+        len(summary["anomalies"]), summary["due_in_month"])
+    today = card["today"]
+    assert all(a["date"] < today for a in summary["anomalies"])
+    assert all(d["state"] == "future" and not d["anomalies"] and not d["computed"]
+               for d in card["days"] if d["date"] > today)
+    assert card["due"] == sum(d["due"] for d in card["days"] if d["computed"])
+    page = client.get(f"/summaries?month={month}")
+    assert page.status_code == 200 and "Dovuto nel mese" in page.text
