@@ -69,9 +69,6 @@ def fast_day(context: DayContext, stamps: Sequence[Stamp]) -> DayResult | None:
     if read is None:
         return None
     kept, intervals, gaps, gross, coded = read
-    if plan.entry_from is not None and intervals and intervals[0][0] < plan.entry_from:
-        intervals, gaps, gross = _clamp(intervals, gaps, gross, plan.entry_from,
-                                        plan.explain_entry, notes)
     due = plan.due if working else 0
     if coded:
         figures = _coded(plan, intervals, gaps, due, notes)
@@ -85,8 +82,6 @@ def fast_day(context: DayContext, stamps: Sequence[Stamp]) -> DayResult | None:
     pause_deducted = from_service = 0
     regular_pause = False
     if pause is not None and intervals:
-        if service and not pause.inside_service:
-            return None  # service time is work for the pause rules: the general path
         taken = _pause(pause, plan.codes, intervals, gaps, gross, service, notes)
         if taken is None:
             return None
@@ -119,8 +114,8 @@ def fast_day(context: DayContext, stamps: Sequence[Stamp]) -> DayResult | None:
     result = _new(DayResult)
     result.day, result.profile, result.working_day = context.day, plan.profile, working
     result.worked, result.due, result.balance = worked, due, balance
-    result.pause_deducted, result.credited = pause_deducted, credited
-    result.unjustified = unjustified
+    result.pause_deducted, result.credited, result.unjustified = (
+        pause_deducted, credited, unjustified)
     result.negative_flex = negative_flex if negative_flex > 0 else 0
     result.tolerated, result.to_recover = tolerated, to_recover
     result.overtime_paid, result.overtime_banked = paid, banked
@@ -134,7 +129,8 @@ Figures = tuple[int, int, int, int, int, int, dict[str, int], dict[str, int]]
 
 
 def _read(plan: DayPlan, stamps: Sequence[Stamp], notes: list[Note]) -> Read | None:
-    """Stamps rounded, double swipes dropped, paired into intervals; None for an anomaly."""
+    """Stamps rounded, double swipes dropped, paired into intervals, work before the entry
+    window dropped; None for an anomaly."""
     codes, step, window, alternate = plan.codes, plan.rounding, plan.double_swipe, plan.alternate
     half = step // 2
     kept: list[Kept] = []
@@ -187,6 +183,9 @@ def _read(plan: DayPlan, stamps: Sequence[Stamp], notes: list[Note]) -> Read | N
     if moved and plan.explain_rounding is not None:
         moves = _NOTE(Moves, (tuple(stamps), step))
         notes.append(_NOTE(Note, (plan.explain_rounding, N.ROUNDED, (moves,))))
+    if plan.entry_from is not None and intervals and intervals[0][0] < plan.entry_from:
+        intervals, gaps, gross = _clamp(intervals, gaps, gross, plan.entry_from,
+                                        plan.explain_entry, notes)
     return kept, intervals, gaps, gross, coded
 
 
@@ -194,7 +193,9 @@ def _pause(pause: PausePlan, codes: dict[str, CodePlan], intervals: list[Interva
            gaps: list[Gap], gross: int, service: int,
            notes: list[Note]) -> tuple[int, bool, int, int] | None:
     """(pause deducted, regular pause, service, the part of the deduction taken from
-    service), or None for an anomaly."""
+    service), or None for an anomaly or a day for the general path."""
+    if service and not pause.inside_service:
+        return None  # service time is work for the pause rules: the general path
     bands = pause.bands
     for start, end, code in gaps:
         if code is None:
