@@ -56,7 +56,7 @@ def activate_rules(world: World, stack: ExitStack, institution: str,
                    edit: Callable[[str], str], file_name: str) -> None:
     """The administrator's way: upload `edit` of the plugin's rule file in /admin/rules
     (checked on upload) and activate it from the 1st of this month, so it is in force today."""
-    plugin_text = institutions()[institution].rules[0].read_text(encoding="utf-8")
+    plugin_text = institutions()[institution].rule_file.read_text(encoding="utf-8")
     text = edit(plugin_text)
     assert text != plugin_text, "the edit changed nothing"
     admin = signed_in(world, stack, institution, "admin")

@@ -11,22 +11,15 @@ from __future__ import annotations
 from datetime import date
 
 from litestar.exceptions import (
-    ClientException,
-    HTTPException,
     NotFoundException,
-    PermissionDeniedException,
 )
 from sqlalchemy.orm import Session
 
 from server.db.models import User
-from server.errors import MonthClosed, NotAllowed, NotFound, OfficeError
+from server.errors import OfficeError
 from server.web.identity import CurrentUser
 from server.web.scope import NOT_FOUND
 from server.web.timecard import parse_month
-
-
-class Conflict(HTTPException):
-    status_code = 409
 
 
 def acting_user(session: Session, user: CurrentUser) -> User:
@@ -34,31 +27,6 @@ def acting_user(session: Session, user: CurrentUser) -> User:
     if row is None:  # deleted since the session was read: as good as logged out
         raise NotFoundException(NOT_FOUND)
     return row
-
-
-def status_of(error: OfficeError) -> int:
-    """404 for what is not theirs, 403 for what their role may not do, 409 for a closed
-    month (the request was right, the month is not), 400 for anything else."""
-    if isinstance(error, NotFound):
-        return 404
-    if isinstance(error, NotAllowed):
-        return 403
-    if isinstance(error, MonthClosed):
-        return 409
-    return 400
-
-
-def as_http(error: OfficeError) -> HTTPException:
-    """For the API: the same refusal as a Litestar exception (JSON by `errors.http_error`)."""
-    detail = str(error)
-    status = status_of(error)
-    if status == 404:
-        return NotFoundException(detail)
-    if status == 403:
-        return PermissionDeniedException(detail)
-    if status == 409:
-        return Conflict(detail)
-    return ClientException(detail)
 
 
 def parse_clock(text: str | None, italian: str, english: str, field: str) -> int | None:

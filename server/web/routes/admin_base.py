@@ -12,15 +12,12 @@ from typing import Any, TypeVar
 from litestar import Router
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import (
-    HTTPException,
     NotFoundException,
-    PermissionDeniedException,
     ValidationException,
 )
 from litestar.params import Body
 
 from server.db.models import User
-from server.errors import NotAllowed, NotFound, OfficeError
 from server.web.dependencies import AuthUser, DbSession
 from server.web.identity import CurrentUser
 from server.web.scope import NOT_FOUND, in_institution
@@ -49,17 +46,6 @@ def mine(db: DbSession, model: type[T], row_id: int, user: CurrentUser) -> T:
     if not 0 < row_id <= MAX_ID:
         raise NotFoundException(NOT_FOUND)
     return in_institution(db.get(model, row_id), user)
-
-
-def http_refusal(exc: OfficeError) -> HTTPException:
-    """An office refusal as the API answers it: 404 for records that are not the
-    institution's, 403 for roles, 400 for everything the person can fix."""
-    if isinstance(exc, NotFound):
-        return NotFoundException(NOT_FOUND)
-    if isinstance(exc, NotAllowed):
-        return PermissionDeniedException(str(exc))
-    extra: dict[str, Any] | None = {"field": exc.field} if exc.field else None
-    return ValidationException(str(exc), extra=extra)
 
 
 def month_arg(month: str | None) -> tuple[int, int] | None:

@@ -17,11 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import Employee
-from server.errors import OfficeError
 from server.office.employees_import import ImportRefused, LineError, import_employees
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import ADMIN, OFFICE, allow
-from server.web.routes.admin_base import UPLOAD, actor, http_refusal, together
+from server.web.routes.admin_base import UPLOAD, actor, together
 
 MAX_CSV_BYTES = 2 * 1024 * 1024  # some thousands of people; more is not a staff list
 EXAMPLE = "number,name,profile,unit,badge\nM100,Anna Verdi,full_time,Ufficio demo,UNI2001"
@@ -75,7 +74,7 @@ def employee_row(e: Employee) -> EmployeeRow:
 
 
 def run_import(db: Session, user: AuthUser, data: bytes) -> ImportOutcome:
-    """Import or refuse; on refusal the transaction is rolled back, nothing is left."""
+    """Import or refuse; on refusal what the import flushed is undone, nothing is left."""
     if len(data) > MAX_CSV_BYTES:
         return ImportOutcome(0, [], [ImportLineError(
             1, "file troppo grande (massimo 2 MB)", "file too large (at most 2 MB)")])
@@ -85,14 +84,10 @@ def run_import(db: Session, user: AuthUser, data: bytes) -> ImportOutcome:
         return ImportOutcome(0, [], [ImportLineError(
             1, "il file non è UTF-8", "the file is not UTF-8")])
     try:
-        result = import_employees(db, actor(db, user), text)
+        with db.begin_nested():
+            result = import_employees(db, actor(db, user), text)
     except ImportRefused as exc:
-        db.rollback()
         return ImportOutcome(0, [], [_line(e) for e in exc.errors])
-    except OfficeError as exc:
-        db.rollback()
-        raise http_refusal(exc) from None
-    db.commit()
     return ImportOutcome(len(result.created), [e.number for e in result.created], [])
 
 

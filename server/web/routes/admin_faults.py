@@ -99,7 +99,6 @@ def report_fault(db: Session, user: AuthUser, terminal_id: int, form: FaultForm)
     db.flush()
     audit(db, "terminal_fault_reported", institution_id=user.institution_id, user_id=user.id,
           target=f"terminal_fault:{row.id}", terminal=terminal.code)
-    db.commit()
     return _view(row, terminal)
 
 
@@ -116,7 +115,6 @@ def update_fault(db: Session, user: AuthUser, fault_id: int, form: FaultUpdate) 
     row.state, row.updated_at = form.state, now
     audit(db, "terminal_fault_updated", institution_id=user.institution_id, user_id=user.id,
           target=f"terminal_fault:{row.id}", state=form.state)
-    db.commit()
     terminal = db.get(Terminal, row.terminal_id)
     assert terminal is not None  # a foreign key
     return _view(row, terminal)

@@ -80,11 +80,9 @@ def _create(db: Session, user: AuthUser, code: str, location: str) -> NewTermina
     try:
         made = add_terminal(db, user.institution_id, code.strip(), location.strip())
     except DirectoryError as exc:
-        db.rollback()
         raise ValidationException(f"{exc} / terminale non aggiunto") from None
     audit(db, "terminal_added", institution_id=user.institution_id, user_id=user.id,
           target=f"terminal:{made.terminal.id}", code=made.terminal.code)
-    db.commit()
     return NewTerminalCredentials(status_of(made.terminal, 0, datetime.now(UTC)),
                                   made.terminal.username, made.password)
 

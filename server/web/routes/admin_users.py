@@ -79,9 +79,7 @@ def create(db: Session, admin: AuthUser, form: UserForm) -> OneTimePassword:
                         unit=form.unit.strip() or None,
                         display_name=form.display_name.strip() or None, by_user_id=admin.id)
     except DirectoryError as exc:
-        db.rollback()
         raise ValidationException(f"{exc} / utente non creato") from None
-    db.commit()
     return OneTimePassword(_row(made.user, form.employee_number.strip() or None), made.password)
 
 
@@ -94,7 +92,6 @@ def reset(db: Session, admin: AuthUser, user_id: int) -> OneTimePassword:
     row.failed_logins, row.locked_until = 0, None
     audit(db, "password_reset", institution_id=admin.institution_id, user_id=admin.id,
           target=f"user:{row.id}")
-    db.commit()
     return OneTimePassword(_row(row, _number(db, row)), password)
 
 
@@ -103,7 +100,6 @@ def unlock(db: Session, admin: AuthUser, user_id: int) -> UserRow:
     row.failed_logins, row.locked_until = 0, None
     audit(db, "user_unlocked", institution_id=admin.institution_id, user_id=admin.id,
           target=f"user:{row.id}")
-    db.commit()
     return _row(row, _number(db, row))
 
 

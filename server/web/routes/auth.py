@@ -63,7 +63,6 @@ def login(request: Request[Any, Any, Any], state: State, db: DbSession,
     if user is not None and user.locked_until is not None and user.locked_until > now:
         audit(db, "login_refused_locked", institution_id=user.institution_id, user_id=user.id,
               target=f"user:{user.id}")
-        db.commit()
         return _login_error(target, "Account bloccato per troppi tentativi: riprova più tardi. / "
                                     "Account locked after too many attempts: try again later.")
     # A deactivated employee's user is refused like a wrong password: nothing tells.
@@ -80,7 +79,6 @@ def login(request: Request[Any, Any, Any], state: State, db: DbSession,
                 user.locked_until, user.failed_logins = now + LOCK_FOR, 0
                 audit(db, "login_locked", institution_id=user.institution_id, user_id=user.id,
                       target=f"user:{user.id}", minutes=int(LOCK_FOR.total_seconds() // 60))
-        db.commit()
         return _login_error(target, "Nome utente o password errati. / "
                                     "Wrong username or password.")
     assert user is not None
@@ -89,7 +87,6 @@ def login(request: Request[Any, Any, Any], state: State, db: DbSession,
         user.password_hash = hash_password(data.password)
     audit(db, "login", institution_id=user.institution_id, user_id=user.id,
           target=f"user:{user.id}")
-    db.commit()
     request.set_session(session_for(state.secret, user))
     request.state[ROTATE_SESSION] = True
     return Redirect("/password" if user.must_change_password else target, status_code=303)
@@ -104,7 +101,6 @@ def _login_error(target: str, message: str) -> Template:
 def logout(request: Request[Any, Any, Any], db: DbSession, user: AuthUser) -> Redirect:
     audit(db, "logout", institution_id=user.institution_id, user_id=user.id,
           target=f"user:{user.id}")
-    db.commit()
     request.clear_session()
     return Redirect("/login", status_code=303)
 
@@ -139,7 +135,6 @@ def change_password(request: Request[Any, Any, Any], state: State, db: DbSession
     row.password_changed_at = datetime.now(UTC)
     audit(db, "password_changed", institution_id=user.institution_id, user_id=user.id,
           target=f"user:{user.id}", rule=rules.source)
-    db.commit()
     # The session key follows the hash: this session stays, the user's others end.
     request.set_session(session_for(state.secret, row))
     request.state[ROTATE_SESSION] = True

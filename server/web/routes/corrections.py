@@ -25,17 +25,10 @@ from server.errors import OfficeError
 from server.office import corrections
 from server.office.corrections import SheetLine, StampView
 from server.web.dependencies import AuthUser, DbSession
+from server.web.errors import status_of
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
-from server.web.office_calls import (
-    acting_user,
-    as_http,
-    form_id,
-    known_id,
-    parse_clock,
-    parse_day,
-    status_of,
-)
+from server.web.office_calls import acting_user, form_id, known_id, parse_clock, parse_day
 from server.web.scope import employee_filter, in_institution, visible_employee
 
 OFFICE_ONLY = allow(OFFICE)
@@ -123,12 +116,11 @@ def correct(db: DbSession, user: AuthUser, stamp_id: FromPath[int],
     """Replace a stamp (new time, direction or code) or, with `direction=void`, remove it."""
     original = in_institution(db.get(Stamp, known_id(stamp_id)), user)
     try:
-        _correct(db, user, original, data)
+        with db.begin_nested():
+            _correct(db, user, original, data)
     except OfficeError as error:
-        db.rollback()
         return _day_page(db, user, original.employee_id, original.local_date, error,
                          status_of(error))
-    db.commit()
     return _back(original.employee_id, original.local_date)
 
 
@@ -139,17 +131,16 @@ def add(db: DbSession, user: AuthUser,
     """A stamp from the emergency register or a terminal that was down."""
     employee = visible_employee(db, user, form_id(data.employee_id))
     try:
-        day = parse_day(data.day)
-        minute = parse_clock(data.time, "Ora", "Time", "minute")
-        if minute is None:
-            raise OfficeError("Indica l'ora", "Give the time", field="minute")
-        corrections.add_stamp(db, acting_user(db, user), employee.id, day, minute,
-                              _direction(data.direction), reason=data.reason,
-                              code=data.code.strip() or None)
+        with db.begin_nested():
+            day = parse_day(data.day)
+            minute = parse_clock(data.time, "Ora", "Time", "minute")
+            if minute is None:
+                raise OfficeError("Indica l'ora", "Give the time", field="minute")
+            corrections.add_stamp(db, acting_user(db, user), employee.id, day, minute,
+                                  _direction(data.direction), reason=data.reason,
+                                  code=data.code.strip() or None)
     except OfficeError as error:
-        db.rollback()
         return _day_page(db, user, employee.id, date.today(), error, status_of(error))
-    db.commit()
     return _back(employee.id, day)
 
 
@@ -192,13 +183,12 @@ def enter_sheet(db: DbSession, user: AuthUser,
                 ) -> Template | Redirect:
     """All the sheet's lines or, on any problem, none (the service's promise)."""
     try:
-        employee = visible_employee(db, user, form_id(data.employee_id))
-        rows = corrections.enter_signature_sheet(db, acting_user(db, user), employee.id,
-                                                 _sheet_lines(data.lines), sheet=data.sheet)
+        with db.begin_nested():
+            employee = visible_employee(db, user, form_id(data.employee_id))
+            rows = corrections.enter_signature_sheet(db, acting_user(db, user), employee.id,
+                                                     _sheet_lines(data.lines), sheet=data.sheet)
     except OfficeError as error:
-        db.rollback()
         return _sheet_page(db, user, data, error, status_code=status_of(error))
-    db.commit()
     return Redirect(f"/office/sheets?done={len(rows) // 2}", status_code=303)
 
 
@@ -209,11 +199,8 @@ def day_stamps_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
     """A day's stamps (`day=YYYY-MM-DD`, default today), corrected and voided ones
     included: `in_force`, `replaces_id`, `replaced_by`, `author`, `reason`."""
     visible_employee(db, user, known_id(employee_id))
-    try:
-        chosen = parse_day(day) if day else date.today()
-        return corrections.day_stamps(db, acting_user(db, user), employee_id, chosen)
-    except OfficeError as error:
-        raise as_http(error) from None
+    chosen = parse_day(day) if day else date.today()
+    return corrections.day_stamps(db, acting_user(db, user), employee_id, chosen)
 
 
 @dataclass
@@ -230,12 +217,7 @@ def correction_api(db: DbSession, user: AuthUser, stamp_id: FromPath[int],
     """Correct or void a stamp; returns the day's stamps, original and correction both."""
     original = in_institution(db.get(Stamp, known_id(stamp_id)), user)
     form = CorrectionForm(data.time or "", data.direction or "", data.code or "", data.reason)
-    try:
-        _correct(db, user, original, form)
-    except OfficeError as error:
-        db.rollback()
-        raise as_http(error) from None
-    db.commit()
+    _correct(db, user, original, form)
     return corrections.day_stamps(db, acting_user(db, user), original.employee_id,
                                   original.local_date)
 
@@ -259,13 +241,8 @@ def enter_sheet_api(db: DbSession, user: AuthUser, data: JSONBody[SheetIn]) -> l
     """Transcribe a signature sheet: all lines or none; returns the stamps made."""
     employee = visible_employee(db, user, known_id(data.employee_id))
     text = "\n".join(f"{line.day} {line.entry} {line.exit}" for line in data.lines)
-    try:
-        rows = corrections.enter_signature_sheet(db, acting_user(db, user), employee.id,
-                                                 _sheet_lines(text), sheet=data.sheet)
-    except OfficeError as error:
-        db.rollback()
-        raise as_http(error) from None
-    db.commit()
+    rows = corrections.enter_signature_sheet(db, acting_user(db, user), employee.id,
+                                             _sheet_lines(text), sheet=data.sheet)
     actor = acting_user(db, user)
     made = {row.id for row in rows}
     days = sorted({row.local_date for row in rows})

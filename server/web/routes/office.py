@@ -25,17 +25,10 @@ from server.office.summary import evaluate_months
 from server.web.areas import areas_of
 from server.web.audit import audit
 from server.web.dependencies import AuthUser, DbSession
+from server.web.errors import status_of
 from server.web.guards import MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
-from server.web.office_calls import (
-    acting_user,
-    as_http,
-    form_id,
-    known_id,
-    month_of,
-    previous_month,
-    status_of,
-)
+from server.web.office_calls import acting_user, form_id, known_id, month_of, previous_month
 from server.web.scope import employee_filter, in_institution, visible_employee
 
 OFFICE_ONLY = allow(OFFICE)
@@ -86,10 +79,7 @@ def flags_page(db: DbSession, user: AuthUser, month: FromQuery[str | None] = Non
 def flags_api(db: DbSession, user: AuthUser, month: FromQuery[str | None] = None,
               ) -> list[FlagRow]:
     """The month's flags (`month=YYYY-MM`, default last month) of the people one sees."""
-    try:
-        return month_flags(db, user, month)[1]
-    except OfficeError as error:
-        raise as_http(error) from None
+    return month_flags(db, user, month)[1]
 
 
 @dataclass
@@ -171,13 +161,12 @@ def charge_fee(db: DbSession, user: AuthUser,
                data: Annotated[FeeForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
                ) -> Template | Redirect:
     try:
-        employee = visible_employee(db, user, form_id(data.employee_id))
-        replaced = fees.replace_badge(db, acting_user(db, user), employee.id, data.reason,
-                                      new_badge=data.new_badge.strip() or None)
+        with db.begin_nested():
+            employee = visible_employee(db, user, form_id(data.employee_id))
+            replaced = fees.replace_badge(db, acting_user(db, user), employee.id, data.reason,
+                                          new_badge=data.new_badge.strip() or None)
     except OfficeError as error:
-        db.rollback()
         return _fees_page(db, user, error, data, status_of(error))
-    db.commit()
     done = "free" if replaced.fee is None else "charged"
     return Redirect(f"/office/fees?done={done}", status_code=303)
 
@@ -200,13 +189,8 @@ def charge_fee_api(db: DbSession, user: AuthUser, data: JSONBody[FeeIn]) -> Badg
     """Replace a badge: old badges revoked, the new one issued, and the fee the rules set
     (first or later); `fee` is null when the rules in force define none."""
     employee = visible_employee(db, user, known_id(data.employee_id))
-    try:
-        replaced = fees.replace_badge(db, acting_user(db, user), employee.id, data.reason,
-                                      new_badge=(data.new_badge or "").strip() or None)
-    except OfficeError as error:
-        db.rollback()
-        raise as_http(error) from None
-    db.commit()
+    replaced = fees.replace_badge(db, acting_user(db, user), employee.id, data.reason,
+                                  new_badge=(data.new_badge or "").strip() or None)
     fee = replaced.fee
     row = None if fee is None else next(r for r in _fee_rows(db, user) if r.id == fee.id)
     return BadgeReplacement(employee.id, data.reason, replaced.revoked, replaced.new_badge, row)
@@ -261,7 +245,6 @@ def add_area(db: DbSession, user: AuthUser,
     db.flush()
     audit(db, "geofence_added", institution_id=user.institution_id, user_id=user.id,
           target=f"geofence:{area.id}", name=name, radius_m=radius)
-    db.commit()
     return Redirect("/office/areas", status_code=303)
 
 
@@ -271,7 +254,6 @@ def delete_area(db: DbSession, user: AuthUser, area_id: FromPath[int]) -> Redire
     audit(db, "geofence_deleted", institution_id=user.institution_id, user_id=user.id,
           target=f"geofence:{area.id}", name=area.name)
     db.delete(area)
-    db.commit()
     return Redirect("/office/areas", status_code=303)
 
 

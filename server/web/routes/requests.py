@@ -27,9 +27,10 @@ from server.errors import OfficeError
 from server.office import decisions, requests
 from server.office.people import may_decide
 from server.web.dependencies import AuthUser, DbSession
+from server.web.errors import status_of
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
-from server.web.office_calls import acting_user, known_id, parse_clock, parse_day, status_of
+from server.web.office_calls import acting_user, known_id, parse_clock, parse_day
 from server.web.request_views import (
     overtime_modes,
     request_views,
@@ -124,7 +125,6 @@ def _page(db: Session, user: CurrentUser, failed: Failed | None = None,
 
 def _refused(db: Session, user: CurrentUser, form: str, error: OfficeError,
              values: dict[str, Any]) -> Template:
-    db.rollback()
     return _page(db, user, Failed(form, error, values), status_of(error))
 
 
@@ -141,21 +141,21 @@ def file_justification(
 ) -> Template | Redirect:
     values = {k: v for k, v in vars(data).items() if k != "attachment"}
     try:
-        employee_id = target_employee(db, user, data.employee_id)
-        attachment = None
-        upload = data.attachment
-        if upload is not None and upload.filename:
-            content = upload.file.read(requests.MAX_ATTACHMENT + 1)
-            if content:
-                attachment = (upload.filename[-200:], content)
-        requests.file_justification(
-            db, acting_user(db, user), employee_id, parse_day(data.day), data.code.strip(),
-            start=parse_clock(data.start, "Ora di inizio", "Start time", "start"),
-            end=parse_clock(data.end, "Ora di fine", "End time", "end"),
-            notes=data.notes, attachment=attachment)
+        with db.begin_nested():
+            employee_id = target_employee(db, user, data.employee_id)
+            attachment = None
+            upload = data.attachment
+            if upload is not None and upload.filename:
+                content = upload.file.read(requests.MAX_ATTACHMENT + 1)
+                if content:
+                    attachment = (upload.filename[-200:], content)
+            requests.file_justification(
+                db, acting_user(db, user), employee_id, parse_day(data.day), data.code.strip(),
+                start=parse_clock(data.start, "Ora di inizio", "Start time", "start"),
+                end=parse_clock(data.end, "Ora di fine", "End time", "end"),
+                notes=data.notes, attachment=attachment)
     except OfficeError as error:
         return _refused(db, user, "justification", error, values)
-    db.commit()
     return Redirect("/requests", status_code=303)
 
 
@@ -165,17 +165,17 @@ def file_missed_stamp(
         data: Annotated[MissedStampForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Template | Redirect:
     try:
-        employee_id = target_employee(db, user, data.employee_id)
-        minute = parse_clock(data.time, "Ora", "Time", "start")
-        if minute is None:
-            raise OfficeError("Indica l'ora della timbratura mancata",
-                              "Give the time of the missed stamp", field="start")
-        requests.file_missed_stamp(db, acting_user(db, user), employee_id,
-                                   parse_day(data.day), minute, data.direction,
-                                   data.circumstances)
+        with db.begin_nested():
+            employee_id = target_employee(db, user, data.employee_id)
+            minute = parse_clock(data.time, "Ora", "Time", "start")
+            if minute is None:
+                raise OfficeError("Indica l'ora della timbratura mancata",
+                                  "Give the time of the missed stamp", field="start")
+            requests.file_missed_stamp(db, acting_user(db, user), employee_id,
+                                       parse_day(data.day), minute, data.direction,
+                                       data.circumstances)
     except OfficeError as error:
         return _refused(db, user, "missed_stamp", error, vars(data))
-    db.commit()
     return Redirect("/requests", status_code=303)
 
 
@@ -185,15 +185,15 @@ def file_overtime(
         data: Annotated[OvertimeForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Template | Redirect:
     try:
-        employee_id = target_employee(db, user, data.employee_id)
-        requests.file_overtime(
-            db, acting_user(db, user), employee_id, parse_day(data.day), data.mode,
-            code=data.code.strip() or None,
-            start=parse_clock(data.start, "Ora di inizio", "Start time", "start"),
-            end=parse_clock(data.end, "Ora di fine", "End time", "end"), notes=data.notes)
+        with db.begin_nested():
+            employee_id = target_employee(db, user, data.employee_id)
+            requests.file_overtime(
+                db, acting_user(db, user), employee_id, parse_day(data.day), data.mode,
+                code=data.code.strip() or None,
+                start=parse_clock(data.start, "Ora di inizio", "Start time", "start"),
+                end=parse_clock(data.end, "Ora di fine", "End time", "end"), notes=data.notes)
     except OfficeError as error:
         return _refused(db, user, "overtime", error, vars(data))
-    db.commit()
     return Redirect("/requests", status_code=303)
 
 
@@ -201,10 +201,10 @@ def file_overtime(
 def withdraw(db: DbSession, user: AuthUser, request_id: FromPath[int]) -> Template | Redirect:
     visible_request(db, user, request_id)
     try:
-        decisions.withdraw(db, acting_user(db, user), request_id)
+        with db.begin_nested():
+            decisions.withdraw(db, acting_user(db, user), request_id)
     except OfficeError as error:
         return _refused(db, user, "withdraw", error, {})
-    db.commit()
     return Redirect("/requests", status_code=303)
 
 

@@ -16,7 +16,7 @@ from server.db.models import Request as RequestRow
 from server.errors import OfficeError
 from server.office import decisions, requests
 from server.web.dependencies import AuthUser, DbSession
-from server.web.office_calls import acting_user, as_http, parse_clock, parse_day
+from server.web.office_calls import acting_user, parse_clock, parse_day
 from server.web.request_views import RequestView, request_views
 from server.web.routes.requests import PEOPLE, target_employee, visible_request
 
@@ -42,10 +42,7 @@ def list_requests(db: DbSession, user: AuthUser,
     """The user's own requests (or, for a manager or the office, `employee_id`'s),
     newest day first, each with its state and who decided."""
     target = target_employee(db, user, employee_id)
-    try:
-        rows = decisions.requests_of(db, acting_user(db, user), target)
-    except OfficeError as error:
-        raise as_http(error) from None
+    rows = decisions.requests_of(db, acting_user(db, user), target)
     return request_views(db, rows)
 
 
@@ -53,12 +50,7 @@ def list_requests(db: DbSession, user: AuthUser,
 def file_request(db: DbSession, user: AuthUser, data: JSONBody[NewRequest]) -> RequestView:
     """File a justification, a missed stamp or an overtime authorisation; 201 with the
     request (state "approved" at once when the code needs nobody's approval)."""
-    try:
-        row = _file(db, user, data)
-    except OfficeError as error:
-        db.rollback()
-        raise as_http(error) from None
-    db.commit()
+    row = _file(db, user, data)
     return request_views(db, [row])[0]
 
 
@@ -103,12 +95,7 @@ def read_request(db: DbSession, user: AuthUser, request_id: FromPath[int]) -> Re
 def withdraw_request(db: DbSession, user: AuthUser, request_id: FromPath[int]) -> RequestView:
     """Take back a pending request one filed."""
     row = visible_request(db, user, request_id)
-    try:
-        decisions.withdraw(db, acting_user(db, user), request_id)
-    except OfficeError as error:
-        db.rollback()
-        raise as_http(error) from None
-    db.commit()
+    decisions.withdraw(db, acting_user(db, user), request_id)
     return request_views(db, [row])[0]
 
 

@@ -32,9 +32,10 @@ from server.db.models import Stamp
 from server.errors import NotAllowed, OfficeError
 from server.web.areas import area_containing, areas_of, valid_position
 from server.web.dependencies import AuthUser, DbSession
+from server.web.errors import status_of
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
-from server.web.office_calls import as_http, clock, status_of
+from server.web.office_calls import clock
 from server.web.scope import visible_employee
 
 STAMPERS = allow(EMPLOYEE, MANAGER, OFFICE)
@@ -161,12 +162,11 @@ def stamp_form(db: DbSession, user: AuthUser,
                data: Annotated[StampForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
                ) -> Template | Redirect:
     try:
-        row = stamp_now(db, user, data.direction, _position(data.latitude, data.longitude),
-                        datetime.now(UTC))
+        with db.begin_nested():
+            row = stamp_now(db, user, data.direction, _position(data.latitude, data.longitude),
+                            datetime.now(UTC))
     except OfficeError as error:
-        db.rollback()
         return _page(db, user, error=error, status_code=status_of(error))
-    db.commit()
     word = "entrata" if row.direction == "in" else "uscita"
     return Redirect(f"/stamp?done={word}+{clock(row.local_minute)}", status_code=303)
 
@@ -176,13 +176,8 @@ def stamp_api(db: DbSession, user: AuthUser, data: JSONBody[StampIn]) -> StampDo
     """Stamp now: without a position from the workstation (rules must allow `web`), with
     `latitude`/`longitude` from a phone inside an area (rules must allow `app`). 403 when
     not allowed or outside; the position is not stored."""
-    try:
-        row = stamp_now(db, user, data.direction, _position(data.latitude, data.longitude),
-                        datetime.now(UTC))
-    except OfficeError as error:
-        db.rollback()
-        raise as_http(error) from None
-    db.commit()
+    row = stamp_now(db, user, data.direction, _position(data.latitude, data.longitude),
+                    datetime.now(UTC))
     return StampDone(row.local_date.isoformat(), clock(row.local_minute), data.direction,
                      row.source)
 
