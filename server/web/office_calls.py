@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from server.db.models import User
 from server.errors import OfficeError
 from server.web.identity import CurrentUser
-from server.web.scope import NOT_FOUND
+from server.web.scope import MAX_ID, NOT_FOUND
 from server.web.timecard import parse_month
 
 
@@ -83,13 +83,3 @@ def form_id(text: str | None) -> int:
     except ValueError:
         return 0
     return value if 0 < value <= MAX_ID else 0
-
-
-MAX_ID = 2**63 - 1  # the widest id column; a bigger number would overflow the driver (500)
-
-
-def known_id(row_id: int) -> int:
-    """A path id that could name a row, else 404 at once, like any id that names none."""
-    if not 0 < row_id <= MAX_ID:
-        raise NotFoundException(NOT_FOUND)
-    return row_id

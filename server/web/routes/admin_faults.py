@@ -23,7 +23,8 @@ from server.db.models import Terminal, TerminalFault
 from server.web.audit import audit
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import ADMIN, OFFICE, allow
-from server.web.routes.admin_base import FORM, mine, together
+from server.web.routing import FORM, together
+from server.web.scope import mine
 
 # `state` is a name Litestar reserves for the app state: the parameter is named apart.
 ByState = Annotated[str | None, QueryParameter(name="state", description="open, working, closed")]

@@ -20,14 +20,9 @@ from server.db.models import RuleVersion
 from server.office.rules_upload import Difference, activate, check_rules, dry_run, upload_rules
 from server.web.dependencies import AuthUser, DbSession, after_commit
 from server.web.guards import ADMIN, allow
-from server.web.routes.admin_base import (
-    FORM,
-    UPLOAD,
-    actor,
-    mine,
-    month_arg,
-    together,
-)
+from server.web.office_calls import acting_user, month_of
+from server.web.routing import FORM, UPLOAD, together
+from server.web.scope import mine
 
 MAX_RULES_BYTES = 512 * 1024  # the largest seed file is a few KiB
 FIGURE_WORDS = {
@@ -142,16 +137,16 @@ def store(db: Session, user: AuthUser, file_name: str, text: str) -> RuleVersion
         # Refusals are answered as {status_code, detail}: the places go in the detail.
         raise ValidationException("Il file di regole ha errori / The rule file has errors: "
                                   + "; ".join(f"{p.where}: {p.message}" for p in problems))
-    row = upload_rules(db, actor(db, user), file_name, text)
+    row = upload_rules(db, acting_user(db, user), file_name, text)
     return _view(row)
 
 
 def run_dry(db: Session, user: AuthUser, version_id: int, month: str | None) -> DryRun:
     mine(db, RuleVersion, version_id, user)
-    wanted = month_arg(month)
+    wanted = month_of(month, date.today()) if month else None
     savepoint = db.begin_nested()
     try:
-        found = dry_run(db, actor(db, user), version_id, *(wanted or (None, None)))
+        found = dry_run(db, acting_user(db, user), version_id, *(wanted or (None, None)))
     except LookupError:  # neither file has rules in force in that month
         raise ValidationException("Nessuna regola in vigore in quel mese. / "
                                   "No rules in force in that month.") from None
@@ -176,7 +171,7 @@ def _difference(d: Difference) -> EmployeeDifference:
 def switch_on(db: Session, user: AuthUser, version_id: int, active_from: date,
               state: State) -> RuleVersionView:
     mine(db, RuleVersion, version_id, user)
-    row = activate(db, actor(db, user), version_id, active_from)
+    row = activate(db, acting_user(db, user), version_id, active_from)
     after_commit(db, state.day_worker.kick)  # the days the activation marked dirty
     return _view(row)
 

@@ -19,7 +19,7 @@ from server.office.audit import AuditQuery, audit_log
 from server.plugins import get_plugin_manager, installed_plugins, institutions
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import ADMIN, allow
-from server.web.routes.admin_base import together
+from server.web.routing import together
 
 PAGE = 100
 

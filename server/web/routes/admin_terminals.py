@@ -19,7 +19,8 @@ from server.db.models import Terminal, TerminalFault
 from server.web.audit import audit
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import ADMIN, allow
-from server.web.routes.admin_base import FORM, NO_STORE, mine, together
+from server.web.routing import FORM, NO_STORE, together
+from server.web.scope import mine
 
 # A terminal sends a heartbeat every minute or so; silent this long it is shown as silent
 # even if the ingest has not yet marked it offline.

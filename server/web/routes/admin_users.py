@@ -22,7 +22,8 @@ from server.web.audit import audit
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import ADMIN, allow
 from server.web.passwords import hash_password, one_time_password
-from server.web.routes.admin_base import FORM, NO_STORE, mine, together
+from server.web.routing import FORM, NO_STORE, together
+from server.web.scope import mine
 
 ROLE_WORDS = {"employee": "dipendente / employee", "manager": "responsabile / manager",
               "office": "ufficio personale / personnel office",

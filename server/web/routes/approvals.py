@@ -25,7 +25,7 @@ from server.web.guards import MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user
 from server.web.request_views import RequestView, request_views
-from server.web.routes.requests import visible_request
+from server.web.scope import visible_request
 
 DECIDERS = allow(MANAGER, OFFICE)
 

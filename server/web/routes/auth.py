@@ -20,7 +20,7 @@ from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EVERYONE, PUBLIC, allow
 from server.web.identity import ROTATE_SESSION, may_log_in, session_for
 from server.web.passwords import hash_password, needs_rehash, password_rules, verify_password
-from server.web.routes.admin_base import together
+from server.web.routing import together
 
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)

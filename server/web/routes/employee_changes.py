@@ -25,12 +25,13 @@ from server.errors import OfficeError
 from server.office.activation import deactivate_employee, reactivate_employee
 from server.office.profiles import change_profile
 from server.web.dependencies import AuthUser, DbSession
+from server.web.employee_views import EmployeeRow, employee_row
 from server.web.errors import status_of
 from server.web.guards import ADMIN, OFFICE, allow
 from server.web.identity import CurrentUser
-from server.web.office_calls import parse_day
-from server.web.routes.admin_base import FORM, actor, mine, together
-from server.web.routes.admin_employees import EmployeeRow, employee_row
+from server.web.office_calls import acting_user, parse_day
+from server.web.routing import FORM, together
+from server.web.scope import mine
 
 OFFICE_ONLY = allow(OFFICE)
 ADMIN_OFFICE = allow(ADMIN, OFFICE)
@@ -140,7 +141,7 @@ def profile_form(db: DbSession, user: AuthUser, employee_id: FromPath[int],
     try:
         with db.begin_nested():
             profile, percent, effective = form_change(employee, data)
-            change = change_profile(db, actor(db, user), employee.id, profile=profile,
+            change = change_profile(db, acting_user(db, user), employee.id, profile=profile,
                                     part_time_percent=percent, effective=effective)
     except OfficeError as error:
         return _page(db, user, employee, error=error, error_in="profile", form=data,
@@ -155,7 +156,7 @@ def _activation_form(db: Session, user: CurrentUser, employee_id: int, data: Act
     change = reactivate_employee if active else deactivate_employee
     try:
         with db.begin_nested():
-            change(db, actor(db, user), employee.id, reason=data.reason)
+            change(db, acting_user(db, user), employee.id, reason=data.reason)
     except OfficeError as error:
         return _page(db, user, employee, error=error, error_in="active",
                      status=status_of(error))
@@ -189,7 +190,7 @@ def profile_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
     `effective` (default: the 1st of this month) are recomputed, closed months excepted.
     Refusals are 400 with the form `field` in `extra`."""
     employee = _mine(db, user, employee_id)
-    change = change_profile(db, actor(db, user), employee.id, profile=data.profile,
+    change = change_profile(db, acting_user(db, user), employee.id, profile=data.profile,
                             part_time_percent=data.part_time_percent,
                             effective=data.effective)
     return ProfileOutcome(employee_row(change.employee), change.start, change.refreshed,
@@ -200,7 +201,7 @@ def _activation_api(db: Session, user: CurrentUser, employee_id: int, data: Acti
                     active: bool) -> EmployeeRow:
     employee = _mine(db, user, employee_id)
     change = reactivate_employee if active else deactivate_employee
-    change(db, actor(db, user), employee.id, reason=data.reason)
+    change(db, acting_user(db, user), employee.id, reason=data.reason)
     return employee_row(employee)
 
 

@@ -28,8 +28,8 @@ from server.web.dependencies import AuthUser, DbSession
 from server.web.errors import status_of
 from server.web.guards import MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
-from server.web.office_calls import acting_user, form_id, known_id, month_of, previous_month
-from server.web.scope import employee_filter, in_institution, visible_employee
+from server.web.office_calls import acting_user, form_id, month_of, previous_month
+from server.web.scope import employee_filter, in_institution, known_id, visible_employee
 
 OFFICE_ONLY = allow(OFFICE)
 

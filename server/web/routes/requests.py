@@ -28,9 +28,9 @@ from server.office import decisions, requests
 from server.office.people import may_decide
 from server.web.dependencies import AuthUser, DbSession
 from server.web.errors import status_of
-from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
+from server.web.guards import OFFICE, PEOPLE
 from server.web.identity import CurrentUser
-from server.web.office_calls import acting_user, known_id, parse_clock, parse_day
+from server.web.office_calls import acting_user, parse_clock, parse_day
 from server.web.request_views import (
     overtime_modes,
     request_views,
@@ -38,11 +38,12 @@ from server.web.request_views import (
     version_today,
     web_codes,
 )
-from server.web.scope import employee_filter, in_institution, visible_employee
-
-PEOPLE = allow(EMPLOYEE, MANAGER, OFFICE)
-NO_TIMECARD = ("Nessun dipendente collegato a questo utente: indica per chi è la richiesta. / "
-               "No employee is linked to this account: say whom the request is for.")
+from server.web.scope import (
+    employee_filter,
+    target_employee,
+    visible_employee,
+    visible_request,
+)
 
 
 @dataclass
@@ -83,26 +84,6 @@ class Failed:
     form: str  # justification, missed_stamp, overtime, withdraw
     error: OfficeError
     values: dict[str, Any] = field(default_factory=dict)
-
-
-def target_employee(db: Session, user: CurrentUser, employee_id: str | int | None) -> int:
-    """Whom a filing is for: oneself unless an id is given (then it must be visible)."""
-    if employee_id not in (None, ""):
-        try:
-            wanted = known_id(int(employee_id))
-        except ValueError:
-            raise NotFoundException("Not found / Non trovato") from None
-        return visible_employee(db, user, wanted).id
-    if user.employee_id is None:
-        raise NotFoundException(NO_TIMECARD)
-    return user.employee_id
-
-
-def visible_request(db: Session, user: CurrentUser, request_id: int) -> RequestRow:
-    """A request of the user's institution whose employee the user may see; else 404."""
-    row = in_institution(db.get(RequestRow, known_id(request_id)), user)
-    visible_employee(db, user, row.employee_id)
-    return row
 
 
 def _page(db: Session, user: CurrentUser, failed: Failed | None = None,

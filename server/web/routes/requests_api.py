@@ -16,9 +16,10 @@ from server.db.models import Request as RequestRow
 from server.errors import OfficeError
 from server.office import decisions, requests
 from server.web.dependencies import AuthUser, DbSession
+from server.web.guards import PEOPLE
 from server.web.office_calls import acting_user, parse_clock, parse_day
 from server.web.request_views import RequestView, request_views
-from server.web.routes.requests import PEOPLE, target_employee, visible_request
+from server.web.scope import target_employee, visible_request
 
 
 @dataclass

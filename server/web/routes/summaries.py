@@ -25,9 +25,8 @@ from server.office.summary import MonthSummary, month_summary
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
-from server.web.office_calls import acting_user, known_id, month_of
-from server.web.routes.requests import NO_TIMECARD
-from server.web.scope import visible_employee
+from server.web.office_calls import acting_user, month_of
+from server.web.scope import NO_TIMECARD, known_id, visible_employee
 
 READERS = allow(EMPLOYEE, MANAGER, OFFICE)
 DEADLINE_LABELS = {
