@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from server.db.directory import DirectoryError
 from server.db.models import Employee, Institution, User
-from server.web.audit import audit
+from server.office.audit import record
 from server.web.passwords import hash_password, one_time_password
 
 ROLES = ("employee", "manager", "office", "admin")
@@ -55,6 +55,7 @@ def add_user(session: Session, institution_id: str, username: str, role: str, *,
                 failed_logins=0, active=True, created_at=datetime.now(UTC))
     session.add(user)
     session.flush()
-    audit(session, "user_created", institution_id=institution_id, user_id=by_user_id,
-          target=f"user:{user.id}", username=username, role=role)
+    record(session, session.get(User, by_user_id) if by_user_id is not None else None,
+           "user_created", f"user:{user.id}", {"username": username, "role": role},
+           institution_id=institution_id)
     return NewUser(user, secret)

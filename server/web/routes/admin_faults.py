@@ -20,9 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import Terminal, TerminalFault
-from server.web.audit import audit
+from server.office.audit import record
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import ADMIN, OFFICE, allow
+from server.web.office_calls import acting_user
 from server.web.routing import FORM, together
 from server.web.scope import mine
 
@@ -98,8 +99,8 @@ def report_fault(db: Session, user: AuthUser, terminal_id: int, form: FaultForm)
         history=[_step(now, user, "open", "")])
     db.add(row)
     db.flush()
-    audit(db, "terminal_fault_reported", institution_id=user.institution_id, user_id=user.id,
-          target=f"terminal_fault:{row.id}", terminal=terminal.code)
+    record(db, acting_user(db, user), "terminal_fault_reported", f"terminal_fault:{row.id}",
+           {"terminal": terminal.code})
     return _view(row, terminal)
 
 
@@ -114,8 +115,8 @@ def update_fault(db: Session, user: AuthUser, fault_id: int, form: FaultUpdate) 
     # A new list, so SQLAlchemy sees the JSON column change.
     row.history = [*row.history, _step(now, user, form.state, form.note.strip())]
     row.state, row.updated_at = form.state, now
-    audit(db, "terminal_fault_updated", institution_id=user.institution_id, user_id=user.id,
-          target=f"terminal_fault:{row.id}", state=form.state)
+    record(db, acting_user(db, user), "terminal_fault_updated", f"terminal_fault:{row.id}",
+           {"state": form.state})
     terminal = db.get(Terminal, row.terminal_id)
     assert terminal is not None  # a foreign key
     return _view(row, terminal)

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from server.db.directory import DirectoryError, add_terminal
 from server.db.models import Terminal, TerminalFault
-from server.web.audit import audit
+from server.office.audit import record
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import ADMIN, allow
+from server.web.office_calls import acting_user
 from server.web.routing import FORM, NO_STORE, together
 from server.web.scope import mine
 
@@ -82,8 +83,8 @@ def _create(db: Session, user: AuthUser, code: str, location: str) -> NewTermina
         made = add_terminal(db, user.institution_id, code.strip(), location.strip())
     except DirectoryError as exc:
         raise ValidationException(f"{exc} / terminale non aggiunto") from None
-    audit(db, "terminal_added", institution_id=user.institution_id, user_id=user.id,
-          target=f"terminal:{made.terminal.id}", code=made.terminal.code)
+    record(db, acting_user(db, user), "terminal_added", f"terminal:{made.terminal.id}",
+           {"code": made.terminal.code})
     return NewTerminalCredentials(status_of(made.terminal, 0, datetime.now(UTC)),
                                   made.terminal.username, made.password)
 

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from server.db.directory import DirectoryError
 from server.db.models import Employee, User
+from server.office.audit import record
 from server.web.accounts import ROLES, add_user
-from server.web.audit import audit
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import ADMIN, allow
+from server.web.office_calls import acting_user
 from server.web.passwords import hash_password, one_time_password
 from server.web.routing import FORM, NO_STORE, together
 from server.web.scope import mine
@@ -91,16 +92,14 @@ def reset(db: Session, admin: AuthUser, user_id: int) -> OneTimePassword:
     row.password_hash = hash_password(password)
     row.must_change_password = True
     row.failed_logins, row.locked_until = 0, None
-    audit(db, "password_reset", institution_id=admin.institution_id, user_id=admin.id,
-          target=f"user:{row.id}")
+    record(db, acting_user(db, admin), "password_reset", f"user:{row.id}")
     return OneTimePassword(_row(row, _number(db, row)), password)
 
 
 def unlock(db: Session, admin: AuthUser, user_id: int) -> UserRow:
     row = mine(db, User, user_id, admin)
     row.failed_logins, row.locked_until = 0, None
-    audit(db, "user_unlocked", institution_id=admin.institution_id, user_id=admin.id,
-          target=f"user:{row.id}")
+    record(db, acting_user(db, admin), "user_unlocked", f"user:{row.id}")
     return _row(row, _number(db, row))
 
 

@@ -21,9 +21,9 @@ from server.days.rules_in_force import RulesInForce, policy_at
 from server.db.models import Employee, Geofence
 from server.errors import OfficeError
 from server.office import fees
+from server.office.audit import record
 from server.office.summary import evaluate_months
 from server.web.areas import areas_of
-from server.web.audit import audit
 from server.web.dependencies import AuthUser, DbSession
 from server.web.errors import status_of
 from server.web.guards import MANAGER, OFFICE, allow
@@ -243,16 +243,16 @@ def add_area(db: DbSession, user: AuthUser,
                     longitude=longitude, radius_m=radius)
     db.add(area)
     db.flush()
-    audit(db, "geofence_added", institution_id=user.institution_id, user_id=user.id,
-          target=f"geofence:{area.id}", name=name, radius_m=radius)
+    record(db, acting_user(db, user), "geofence_added", f"geofence:{area.id}",
+           {"name": name, "radius_m": radius})
     return Redirect("/office/areas", status_code=303)
 
 
 @post("/office/areas/{area_id:int}/delete", opt=OFFICE_ONLY, sync_to_thread=True)
 def delete_area(db: DbSession, user: AuthUser, area_id: FromPath[int]) -> Redirect:
     area = in_institution(db.get(Geofence, known_id(area_id)), user)
-    audit(db, "geofence_deleted", institution_id=user.institution_id, user_id=user.id,
-          target=f"geofence:{area.id}", name=area.name)
+    record(db, acting_user(db, user), "geofence_deleted", f"geofence:{area.id}",
+           {"name": area.name})
     db.delete(area)
     return Redirect("/office/areas", status_code=303)
 
