@@ -145,7 +145,8 @@ def add(db: DbSession, user: AuthUser,
 
 
 def _sheet_lines(text: str) -> list[SheetLine]:
-    lines = []
+    """The form's text, one line per day: "02/11/2026 07:30 14:42"."""
+    rows = []
     for number, raw in enumerate(text.splitlines(), start=1):
         words = raw.replace(",", " ").replace(";", " ").split()
         if not words:
@@ -153,10 +154,20 @@ def _sheet_lines(text: str) -> list[SheetLine]:
         if len(words) != 3:
             raise OfficeError(f"Riga {number}: scrivi giorno, entrata e uscita",
                               f"Line {number}: write day, entry and exit", field="lines")
-        entry = parse_clock(words[1], f"Riga {number}", f"Line {number}", "lines")
-        leave = parse_clock(words[2], f"Riga {number}", f"Line {number}", "lines")
-        assert entry is not None and leave is not None  # non-empty words
-        lines.append(SheetLine(parse_day(words[0], "lines"), entry, leave))
+        rows.append((number, words[0], words[1], words[2]))
+    return _sheet(rows)
+
+
+def _sheet(rows: list[tuple[int, str, str, str]]) -> list[SheetLine]:
+    """(line number, day, entry, exit) as typed → the service's lines; none is a refusal."""
+    lines = []
+    for number, day, entry_text, exit_text in rows:
+        entry = parse_clock(entry_text, f"Riga {number}", f"Line {number}", "lines")
+        leave = parse_clock(exit_text, f"Riga {number}", f"Line {number}", "lines")
+        if entry is None or leave is None:
+            raise OfficeError(f"Riga {number}: scrivi giorno, entrata e uscita",
+                              f"Line {number}: write day, entry and exit", field="lines")
+        lines.append(SheetLine(parse_day(day, "lines"), entry, leave))
     if not lines:
         raise OfficeError("Nessuna riga da trascrivere", "No lines to transcribe",
                           field="lines")
@@ -240,9 +251,10 @@ class SheetIn:
 def enter_sheet_api(db: DbSession, user: AuthUser, data: JSONBody[SheetIn]) -> list[StampView]:
     """Transcribe a signature sheet: all lines or none; returns the stamps made."""
     employee = visible_employee(db, user, known_id(data.employee_id))
-    text = "\n".join(f"{line.day} {line.entry} {line.exit}" for line in data.lines)
+    lines = _sheet([(number, line.day, line.entry, line.exit)
+                    for number, line in enumerate(data.lines, start=1)])
     rows = corrections.enter_signature_sheet(db, acting_user(db, user), employee.id,
-                                             _sheet_lines(text), sheet=data.sheet)
+                                             lines, sheet=data.sheet)
     actor = acting_user(db, user)
     made = {row.id for row in rows}
     days = sorted({row.local_date for row in rows})
