@@ -25,6 +25,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import Engine
 
 from server.errors import OfficeError
+from server.minutes import hours
 from server.web.day_worker import DayWorker
 from server.web.dependencies import provide_db, provide_user
 from server.web.errors import http_error, no_such_row, office_refusal
@@ -33,7 +34,6 @@ from server.web.identity import IdentityMiddleware, RotatingSessionConfig
 from server.web.navigation import menu_for
 from server.web.routes import ROUTE_HANDLERS
 from server.web.secret import load_or_create_secret
-from server.web.timecard import hours
 
 HERE = Path(__file__).resolve().parent
 SESSION_HOURS = 8  # a working day; after that, log in again

@@ -15,6 +15,7 @@ from litestar.exceptions import (
 )
 from sqlalchemy.orm import Session
 
+from server import minutes
 from server.db.models import User
 from server.errors import OfficeError
 from server.web.identity import CurrentUser
@@ -31,17 +32,13 @@ def acting_user(session: Session, user: CurrentUser) -> User:
 
 def parse_clock(text: str | None, italian: str, english: str, field: str) -> int | None:
     """'08:05' → 485; '' → None; anything else an OfficeError on that field."""
-    text = (text or "").strip().replace(".", ":")
-    if not text:
+    if not (text or "").strip():
         return None
-    hours, _, minutes = text.partition(":")
     try:
-        value = int(hours) * 60 + int(minutes or "0")
+        return minutes.parse_clock(text or "")
     except ValueError:
-        value = -1
-    if not 0 <= value <= 24 * 60 or (minutes and not 0 <= int(minutes) < 60):
-        raise OfficeError(f"{italian}: usa HH:MM", f"{english}: use HH:MM", field=field)
-    return value
+        raise OfficeError(f"{italian}: usa HH:MM", f"{english}: use HH:MM",
+                          field=field) from None
 
 
 def parse_day(text: str | None, field: str = "day") -> date:
@@ -69,10 +66,6 @@ def previous_month(today: date) -> str:
     """The month a close or a report is usually about: the one that just ended."""
     year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
     return f"{year:04d}-{month:02d}"
-
-
-def clock(minute: int | None) -> str:
-    return "" if minute is None else f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 def form_id(text: str | None) -> int:

@@ -18,18 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.days.rules_in_force import RulesInForce, policy_at
-from server.db.models import Employee, Geofence
+from server.db.models import Employee
 from server.errors import OfficeError
-from server.office import fees
-from server.office.audit import record
+from server.office import areas, fees
 from server.office.summary import evaluate_months
-from server.web.areas import areas_of
 from server.web.dependencies import AuthUser, DbSession
 from server.web.errors import status_of
 from server.web.guards import MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user, form_id, month_of, previous_month
-from server.web.scope import employee_filter, in_institution, known_id, visible_employee
+from server.web.scope import employee_filter, known_id, visible_employee
 
 OFFICE_ONLY = allow(OFFICE)
 
@@ -204,25 +202,18 @@ class AreaForm:
     radius_m: str = ""
 
 
-def _area(data: AreaForm) -> tuple[str, float, float, int]:
+def _area(data: AreaForm) -> tuple[float, float, int]:
     try:
-        latitude, longitude = float(data.latitude), float(data.longitude)
-        radius = int(data.radius_m)
+        return float(data.latitude), float(data.longitude), int(data.radius_m)
     except ValueError:
         raise OfficeError("Latitudine, longitudine e raggio devono essere numeri",
                           "Latitude, longitude and radius must be numbers") from None
-    if not data.name.strip():
-        raise OfficeError("Dai un nome all'area", "Name the area", field="name")
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180 and 10 <= radius <= 5000):
-        raise OfficeError("Posizione non valida o raggio fuori da 10–5000 m",
-                          "Invalid position or radius outside 10–5000 m")
-    return data.name.strip()[:200], latitude, longitude, radius
 
 
 def _areas_page(db: Session, user: CurrentUser, error: OfficeError | None = None,
                 status_code: int = 200) -> Template:
     return Template("office_areas.html", status_code=status_code, context={
-        "areas": areas_of(db, user.institution_id), "error": error})
+        "areas": areas.areas_of(db, user.institution_id), "error": error})
 
 
 @get("/office/areas", opt=OFFICE_ONLY, sync_to_thread=True)
@@ -236,24 +227,16 @@ def add_area(db: DbSession, user: AuthUser,
              data: Annotated[AreaForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
              ) -> Template | Redirect:
     try:
-        name, latitude, longitude, radius = _area(data)
+        with db.begin_nested():
+            areas.add_area(db, acting_user(db, user), data.name, *_area(data))
     except OfficeError as error:
-        return _areas_page(db, user, error, 400)
-    area = Geofence(institution_id=user.institution_id, name=name, latitude=latitude,
-                    longitude=longitude, radius_m=radius)
-    db.add(area)
-    db.flush()
-    record(db, acting_user(db, user), "geofence_added", f"geofence:{area.id}",
-           {"name": name, "radius_m": radius})
+        return _areas_page(db, user, error, status_of(error))
     return Redirect("/office/areas", status_code=303)
 
 
 @post("/office/areas/{area_id:int}/delete", opt=OFFICE_ONLY, sync_to_thread=True)
 def delete_area(db: DbSession, user: AuthUser, area_id: FromPath[int]) -> Redirect:
-    area = in_institution(db.get(Geofence, known_id(area_id)), user)
-    record(db, acting_user(db, user), "geofence_deleted", f"geofence:{area.id}",
-           {"name": area.name})
-    db.delete(area)
+    areas.delete_area(db, acting_user(db, user), known_id(area_id))
     return Redirect("/office/areas", status_code=303)
 
 

@@ -3,7 +3,7 @@ from a phone inside an area the office has drawn (seed 002).
 
 Which of the two is allowed is the rule file's `stamping { sources ... }` on the day:
 `web` for the workstation, `app` for the phone. A phone's stamp carries the position once;
-it is checked against the areas and not kept (see `server.web.areas`). The stamp is a
+it is checked against the areas and not kept (see `server.office.areas`). The stamp is a
 Stamp row with source "web" or "app", and its day is recomputed in the same transaction
 so the timecard shows it at once.
 """
@@ -30,12 +30,12 @@ from server.days.results import refresh_days
 from server.days.rules_in_force import policy_at
 from server.db.models import Stamp
 from server.errors import NotAllowed, OfficeError
-from server.web.areas import area_containing, areas_of, valid_position
+from server.minutes import clock
+from server.office.areas import area_containing, areas_of, valid_position
 from server.web.dependencies import AuthUser, DbSession
 from server.web.errors import status_of
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
-from server.web.office_calls import clock
 from server.web.scope import visible_employee
 
 STAMPERS = allow(EMPLOYEE, MANAGER, OFFICE)
