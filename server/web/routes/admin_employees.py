@@ -126,4 +126,4 @@ def import_api(db: DbSession, user: AuthUser, data: JSONBody[ImportRequest]) -> 
     return outcome
 
 
-ROUTES = together(employees_page, import_page, employees_api, import_api)
+ROUTES = together(employees_page, import_page, employees_api, import_api, tag="Admin: employees")

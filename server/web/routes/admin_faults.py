@@ -104,4 +104,4 @@ def update_fault_api(db: DbSession, user: AuthUser, fault_id: FromPath[int],
 
 
 ROUTES = together(faults_page, report_fault_page, update_fault_page, faults_api, report_fault_api,
-                  update_fault_api)
+                  update_fault_api, tag="Admin: terminal faults")

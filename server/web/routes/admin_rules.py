@@ -283,4 +283,4 @@ def activate_api(db: DbSession, user: AuthUser, version_id: FromPath[int],
 
 
 ROUTES = together(rules_page, upload_page, version_page, dry_run_page, activate_page, rules_api,
-                  check_api, upload_api, dry_run_api, activate_api)
+                  check_api, upload_api, dry_run_api, activate_api, tag="Admin: rule files")

@@ -135,4 +135,4 @@ def audit_api(db: DbSession, user: AuthUser, action: FromQuery[str | None] = Non
     return search(db, user, action, username, target, since, until, page)
 
 
-ROUTES = together(plugins_page, plugins_api, audit_page, audit_api)
+ROUTES = together(plugins_page, plugins_api, audit_page, audit_api, tag="Admin: plugins and audit")

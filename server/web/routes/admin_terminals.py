@@ -91,5 +91,5 @@ def add_terminal_api(db: DbSession, user: AuthUser,
     return new_terminal(db, acting_user(db, user), data.code, data.location)
 
 
-ROUTES = together(terminals_page, add_terminal_page, terminal_page, terminals_api,
-                  add_terminal_api)
+ROUTES = together(terminals_page, add_terminal_page, terminal_page, terminals_api, add_terminal_api,
+                  tag="Admin: terminals")

@@ -172,4 +172,4 @@ def unlock_api(db: DbSession, user: AuthUser, user_id: FromPath[int]) -> UserRow
 
 
 ROUTES = together(users_page, add_user_page, reset_page, unlock_page, users_api, add_user_api,
-                  reset_api, unlock_api)
+                  reset_api, unlock_api, tag="Admin: users")

@@ -25,6 +25,7 @@ from server.web.guards import MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user
 from server.web.request_views import RequestView, request_views
+from server.web.routing import together
 from server.web.scope import visible_request
 
 DECIDERS = allow(MANAGER, OFFICE)
@@ -129,4 +130,4 @@ def revoke_api(db: DbSession, user: AuthUser, request_id: FromPath[int],
     return request_views(db, [visible_request(db, user, request_id)])[0]
 
 
-ROUTES = [queue, decide, queue_api, decide_api, revoke, revoke_api]
+ROUTES = together(queue, decide, queue_api, decide_api, revoke, revoke_api, tag="Approvals")

@@ -144,5 +144,4 @@ def _password_template(db: Session, user: AuthUser, problems: list[str],
         "rules": rules, "problems": problems, "forced": user.must_change_password})
 
 
-# Both /password handlers read the database (sync_to_thread): see `together`.
-ROUTES = together(login_page, login, logout, password_page, change_password)
+ROUTES = together(login_page, login, logout, password_page, change_password, tag="Login")

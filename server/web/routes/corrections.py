@@ -13,7 +13,7 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
-from litestar import Router, get, post
+from litestar import get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
@@ -29,6 +29,7 @@ from server.web.errors import status_of
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user, form_id, parse_clock, parse_day
+from server.web.routing import together
 from server.web.scope import employee_filter, in_institution, known_id, visible_employee
 
 OFFICE_ONLY = allow(OFFICE)
@@ -262,6 +263,5 @@ def enter_sheet_api(db: DbSession, user: AuthUser, data: JSONBody[SheetIn]) -> l
             if view.id in made]
 
 
-# One Router: GET and POST share /office/sheets (see stamping.py for why).
-ROUTES = [Router("/", route_handlers=[day_page, correct, add, sheets_page, enter_sheet,
-                                      day_stamps_api, correction_api, enter_sheet_api])]
+ROUTES = together(day_page, correct, add, sheets_page, enter_sheet, day_stamps_api, correction_api,
+                  enter_sheet_api, tag="Office: stamps and sheets")

@@ -223,5 +223,5 @@ def reactivate_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
     return _activation_api(db, user, employee_id, data, True)
 
 
-ROUTES = together(employee_page, profile_form, deactivate_form, reactivate_form,
-                  employee_api, profile_api, deactivate_api, reactivate_api)
+ROUTES = together(employee_page, profile_form, deactivate_form, reactivate_form, employee_api,
+                  profile_api, deactivate_api, reactivate_api, tag="Office: employees")

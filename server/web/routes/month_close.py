@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Annotated
 
-from litestar import Router, get, post
+from litestar import get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
@@ -34,6 +34,7 @@ from server.web.errors import status_of
 from server.web.guards import MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user, month_of, previous_month
+from server.web.routing import together
 
 OFFICE_ONLY = allow(OFFICE)
 LOG = logging.getLogger(__name__)
@@ -251,7 +252,5 @@ def reopen_api(db: DbSession, user: AuthUser, month: FromPath[str],
     return _progress(db, user.institution_id, year, number)
 
 
-# One Router: GET and POST share paths here (see stamping.py for why).
-ROUTES = [Router("/", route_handlers=[close_page, check_page, start_close, reopen,
-                                      close_progress_api, precheck_api, figures_api,
-                                      start_close_api, reopen_api])]
+ROUTES = together(close_page, check_page, start_close, reopen, close_progress_api, precheck_api,
+                  figures_api, start_close_api, reopen_api, tag="Office: month close")

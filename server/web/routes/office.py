@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from litestar import Router, get, post
+from litestar import get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
@@ -27,6 +27,7 @@ from server.web.errors import status_of
 from server.web.guards import MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user, form_id, month_of, previous_month
+from server.web.routing import together
 from server.web.scope import employee_filter, known_id, visible_employee
 
 OFFICE_ONLY = allow(OFFICE)
@@ -240,7 +241,5 @@ def delete_area(db: DbSession, user: AuthUser, area_id: FromPath[int]) -> Redire
     return Redirect("/office/areas", status_code=303)
 
 
-# One Router: GET and POST share /office/fees and /office/areas (see stamping.py for why).
-ROUTES = [Router("/", route_handlers=[flags_page, flags_api, fees_page, charge_fee, fees_api,
-                                      charge_fee_api,
-                                      areas_page, add_area, delete_area])]
+ROUTES = together(flags_page, flags_api, fees_page, charge_fee, fees_api, charge_fee_api,
+                  areas_page, add_area, delete_area, tag="Office: flags, fees, areas")

@@ -18,6 +18,7 @@ from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user, month_of, previous_month
+from server.web.routing import together
 
 READERS = allow(MANAGER, OFFICE)
 FORMATS = {
@@ -77,4 +78,4 @@ def report_api(db: DbSession, user: AuthUser, kind: FromPath[str],
                       sorted(table.minute_columns))
 
 
-ROUTES = [reports_page, download, report_api]
+ROUTES = together(reports_page, download, report_api, tag="Reports")

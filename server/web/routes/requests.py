@@ -38,6 +38,7 @@ from server.web.request_views import (
     version_today,
     web_codes,
 )
+from server.web.routing import together
 from server.web.scope import (
     employee_filter,
     target_employee,
@@ -217,5 +218,5 @@ def attachment(db: DbSession, user: AuthUser, request_id: FromPath[int]) -> Resp
         "x-content-type-options": "nosniff"})
 
 
-ROUTES = [my_requests, file_justification, file_missed_stamp, file_overtime, withdraw,
-          request_detail, attachment]
+ROUTES = together(my_requests, file_justification, file_missed_stamp, file_overtime, withdraw,
+                  request_detail, attachment, tag="Requests")

@@ -9,7 +9,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 
-from litestar import Router, get, post
+from litestar import get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from server.db.models import Request as RequestRow
@@ -19,6 +19,7 @@ from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import PEOPLE
 from server.web.office_calls import acting_user, parse_clock, parse_day
 from server.web.request_views import RequestView, request_views
+from server.web.routing import together
 from server.web.scope import target_employee, visible_request
 
 
@@ -100,7 +101,4 @@ def withdraw_request(db: DbSession, user: AuthUser, request_id: FromPath[int]) -
     return request_views(db, [row])[0]
 
 
-# One Router for the whole module: Litestar 2.25 wraps a sync_to_thread handler once more
-# each time another handler is registered on its path (GET and POST of the same URL),
-# and the twice-wrapped one answers 500. Registered together they are wrapped once.
-ROUTES = [Router("/", route_handlers=[list_requests, file_request, read_request, withdraw_request])]
+ROUTES = together(list_requests, file_request, read_request, withdraw_request, tag="Requests")

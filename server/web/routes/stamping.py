@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from litestar import Router, get, post
+from litestar import get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromQuery, JSONBody
@@ -36,6 +36,7 @@ from server.web.dependencies import AuthUser, DbSession
 from server.web.errors import status_of
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
+from server.web.routing import together
 from server.web.scope import visible_employee
 
 STAMPERS = allow(EMPLOYEE, MANAGER, OFFICE)
@@ -182,7 +183,4 @@ def stamp_api(db: DbSession, user: AuthUser, data: JSONBody[StampIn]) -> StampDo
                      row.source)
 
 
-# One Router for the whole module: Litestar 2.25 wraps a sync_to_thread handler once more
-# each time another handler is registered on its path (GET and POST of the same URL),
-# and the twice-wrapped one answers 500. Registered together they are wrapped once.
-ROUTES = [Router("/", route_handlers=[stamp_page, stamp_form, stamp_api])]
+ROUTES = together(stamp_page, stamp_form, stamp_api, tag="Stamping")

@@ -26,6 +26,7 @@ from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user, month_of
+from server.web.routing import together
 from server.web.scope import NO_TIMECARD, known_id, visible_employee
 
 READERS = allow(EMPLOYEE, MANAGER, OFFICE)
@@ -121,4 +122,4 @@ def summary_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
     return _summary(db, user, employee_id, month).to_json()
 
 
-ROUTES = [own_summary, employee_summary, month_report_pdf, summary_api]
+ROUTES = together(own_summary, employee_summary, month_report_pdf, summary_api, tag="Summaries")
