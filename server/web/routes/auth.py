@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from server.db.models import User
 from server.office.audit import record
+from server.office.passwords import hash_password, needs_rehash, password_rules, verify_password
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EVERYONE, PUBLIC, allow
 from server.web.identity import ROTATE_SESSION, may_log_in, session_for
 from server.web.office_calls import acting_user
-from server.web.passwords import hash_password, needs_rehash, password_rules, verify_password
 from server.web.routing import together
 
 MAX_FAILURES = 5
