@@ -16,7 +16,7 @@ from web_world import World, build_world, cheap_hashing, fresh_world
 
 from server.db.models import AuditEntry, Stamp
 from server.minutes import hours
-from server.web.routes.stamping import allowed_sources
+from server.office.stamping import allowed_sources
 
 # Piazza Duomo, Milano, and a point about 2 km away (Stazione Centrale).
 DUOMO = (45.46416, 9.19199)
