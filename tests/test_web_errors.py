@@ -40,7 +40,7 @@ def _close(world: World, institution: str, day: date) -> None:
                                started_at=datetime.now(UTC), closed_at=datetime.now(UTC)))
 
 
-def test_a_closed_month_is_409_through_a_request_and_through_a_rule_activation(
+def test_a_closed_month_is_409_through_a_request_and_a_rule_activation_page_or_api(
         world: World, stack: ExitStack) -> None:
     first = date.today().replace(day=1)
     _close(world, "school", first)
@@ -56,6 +56,9 @@ def test_a_closed_month_is_409_through_a_request_and_through_a_rule_activation(
                            headers=json_headers(admin))
     assert activated.status_code == 409
     assert activated.json()["field"] == "active_from" and "chiuso" in activated.json()["detail"]
+    page = admin.post(f"/admin/rules/{draft}/activate",
+                      data=form(admin, active_from=first.isoformat()))
+    assert page.status_code == 409 and "chiuso" in page.text
 
 
 def test_a_refusal_is_json_with_its_field_for_the_api_and_the_error_page_for_a_page(
