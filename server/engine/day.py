@@ -22,9 +22,10 @@ from server.engine import notes as N
 from server.engine.context import DayContext, context_for
 from server.engine.deadlines import fix_by
 from server.engine.inputs import Request, Stamp
-from server.engine.notes import Moves, Note, clock
+from server.engine.notes import Moves, Note
 from server.engine.plan import CodePlan, DayPlan
 from server.engine.results import Anomaly, DayResult, Explain
+from server.minutes import clock
 from server.policy.model import Policy
 
 Gap = tuple[int, int, str | None]  # start, end, code that justifies it

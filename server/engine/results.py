@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from server.minutes import clock
+
 if TYPE_CHECKING:
     from server.engine.notes import Note
 
@@ -103,7 +105,7 @@ class DayResult:
             "anomalies": [a.to_json() for a in self.anomalies],
             "explain": [note.render().to_json() for note in self.explain],
             "stamps": [
-                {"direction": d, "time": f"{m // 60:02d}:{m % 60:02d}", "code": c}
+                {"direction": d, "time": clock(m), "code": c}
                 for d, m, c in self.stamps
             ],
         }
