@@ -20,6 +20,7 @@ from server.engine.examples import hm
 from server.engine.inputs import Direction
 from server.engine.plan import UnknownProfile
 from server.engine.results import DayResult, MonthResult
+from server.minutes import clock
 from server.policy.load import UnknownInstitution, load_policy
 
 
@@ -182,7 +183,7 @@ def _direction(text: str | None) -> Direction | None:
 def day_table(result: DayResult) -> str:
     rows = [
         ("date", result.day.isoformat()),
-        ("stamps", ", ".join(f"{d} {m // 60:02d}:{m % 60:02d}" + (f" code {c}" if c else "")
+        ("stamps", ", ".join(f"{d} {clock(m)}" + (f" code {c}" if c else "")
                              for d, m, c in result.stamps) or "-"),
         ("worked", hm(result.worked)),
         ("due", hm(result.due)),

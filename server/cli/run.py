@@ -33,6 +33,7 @@ from server.demo.terminal_secrets import terminal_password
 from server.demo.users import DemoUser, create_demo_users, print_demo_users
 from server.ingest.service import IngestService
 from server.ingest.settings import BrokerSettings, SettingsError
+from server.minutes import hours
 from server.settings import database_url, mqtt_url
 from server.web.serve import DEFAULT_PORT, WebServerError, serve_web
 from terminals.config import BrokerConfig
@@ -176,11 +177,7 @@ def _report(engine: Engine, live: list[DemoTerminal], service: IngestService) ->
                 .where(Badge.code.in_(demo.badges)))
             for badge, name, worked, due, seen in rows:
                 print(f"  {today} {demo.institution:<10} {badge} {name:<20} "
-                      f"stamps {seen}  worked {_hm(worked)}  due {_hm(due)}")
+                      f"stamps {seen}  worked {hours(worked)}  due {hours(due)}")
     stats = service.stats
     print(f"ingest: stored {stats.stored}, duplicates {stats.duplicates}, "
           f"rejected {stats.rejected}, days recomputed {service.recomputer.recomputed}", flush=True)
-
-
-def _hm(minutes: int) -> str:
-    return f"{minutes // 60}h{minutes % 60:02d}"

@@ -16,8 +16,8 @@ from server.cli.base import help_command
 from server.db.directory import DirectoryError
 from server.db.engine import make_engine
 from server.db.migrate import upgrade
+from server.office.accounts import ROLES, add_user
 from server.settings import database_url
-from server.web.accounts import ROLES, add_user
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

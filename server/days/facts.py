@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from server.db.models import Request as RequestRow
 from server.db.models import Stamp as StampRow
 from server.engine.inputs import Direction, Request, Stamp
+from server.minutes import clock
 
 Key = tuple[int, date]  # (employee id, day)
 EmployeeDay = tuple[str, int, date]  # institution, employee id, local date
@@ -51,7 +52,7 @@ class ShownStamp:
 
     @property
     def time(self) -> str:
-        return f"{self.minute // 60:02d}:{self.minute % 60:02d}"
+        return clock(self.minute)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from server.db.models import Employee, Institution, User
-from server.web.accounts import add_user
+from server.office.accounts import add_user
 
 DEMO_UNIT = "Ufficio demo"
 # (role, username suffix, demo employee number or None)

@@ -22,7 +22,7 @@ from server.engine.context import DayContext, context_for
 from server.engine.deadlines import fix_by
 from server.engine.fast import fast_day
 from server.engine.inputs import Request, Stamp
-from server.engine.notes import Moves, Note, clock
+from server.engine.notes import Moves, Note
 from server.engine.plan import CodePlan, DayPlan
 from server.engine.results import Anomaly, DayResult, Explain
 from server.engine.steps import (
@@ -37,6 +37,7 @@ from server.engine.steps import (
     pause_taken,
     pause_unstamped,
 )
+from server.minutes import clock
 from server.policy.model import Policy
 
 # Anomalies of the stamps themselves: the employee fixes them by declaring a missed stamp.

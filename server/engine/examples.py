@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dsl import ast
+from dsl.formatter import duration
 from server.engine.day import evaluate_day
 from server.engine.inputs import Request, Stamp
 from server.engine.results import DayResult
@@ -67,11 +68,7 @@ def _compare(exp: ast.Expectation, result: DayResult) -> str | None:
 
 def hm(minutes: int) -> str:
     """Minutes as the language writes them: 7h15m, 30m, -1h."""
-    sign = "-" if minutes < 0 else ""
-    hours, rest = divmod(abs(minutes), 60)
-    if hours and rest:
-        return f"{sign}{hours}h{rest}m"
-    return f"{sign}{hours}h" if hours else f"{sign}{rest}m"
+    return ("-" if minutes < 0 else "") + duration(abs(minutes))
 
 
 def _yes(flag: bool) -> str:

@@ -12,7 +12,7 @@ from server.engine.context import context_for
 from server.engine.day import evaluate_day
 from server.engine.deadlines import resolve
 from server.engine.inputs import Request, Stamp
-from server.engine.notes import Note, hm
+from server.engine.notes import Note
 from server.engine.results import (
     MINUTE_FIGURES,
     AllowanceBalance,
@@ -21,6 +21,7 @@ from server.engine.results import (
     Flag,
     MonthResult,
 )
+from server.minutes import hours
 from server.policy.model import Policy, Version
 
 
@@ -126,8 +127,8 @@ def _monte_ore(policy: Policy, profile: str, result: MonthResult, counted: list[
         return
     for rule, (minutes, days) in owed.items():
         result.explain.append(_note(
-            policy, rule.pos, "due", f"monte ore of {hm(rule.minutes)} a {rule.unit} over the "
-            f"{rule.period}: {days} working days, {hm(minutes)} due"))
+            policy, rule.pos, "due", f"monte ore of {hours(rule.minutes)} a {rule.unit} over the "
+            f"{rule.period}: {days} working days, {hours(minutes)} due"))
     before = result.balance
     result.due += due
     result.balance -= due
@@ -138,7 +139,7 @@ def _monte_ore(policy: Policy, profile: str, result: MonthResult, counted: list[
     if reached < due and complete:
         rule = next(iter(owed))
         short = due - reached
-        message = f"monte ore not reached: {hm(reached)} of {hm(due)} ({hm(short)} short)"
+        message = f"monte ore not reached: {hours(reached)} of {hours(due)} ({hours(short)} short)"
         result.explain.append(_note(policy, rule.pos, "balance", message))
         result.flags.append(Flag("monte_ore", short, 0, message, policy.where(rule.pos)))
 

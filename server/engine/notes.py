@@ -14,6 +14,7 @@ from string import Formatter
 from typing import Any, NamedTuple
 
 from server.engine.results import Explain
+from server.minutes import clock, hours
 
 DUE = "{:hm} due on a working day"
 REST_DAY = "not a working day of the profile: nothing due"
@@ -49,20 +50,11 @@ AMOUNT: dict[str, int | None] = {
 }
 
 
-def hm(minutes: int) -> str:
-    sign = "-" if minutes < 0 else ""
-    hours, rest = divmod(abs(minutes), 60)
-    return f"{sign}{hours}h{rest:02d}"
-
-
-def clock(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
-
 
 class _Wording(Formatter):
     def format_field(self, value: Any, format_spec: str) -> str:
         if format_spec == "hm":
-            return hm(value)
+            return hours(value)
         if format_spec == "clock":
             return clock(value)
         return str(format(value, format_spec))

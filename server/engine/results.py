@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from dsl.vocabulary import MINUTE_FIGURES as MINUTE_FIGURES  # re-exported: the results print them
 from dsl.vocabulary import MinuteFigures
+from server.minutes import clock
 
 if TYPE_CHECKING:
     from server.engine.notes import Note
@@ -93,7 +94,7 @@ class DayResult(MinuteFigures):
             "anomalies": [a.to_json() for a in self.anomalies],
             "explain": [note.render().to_json() for note in self.explain],
             "stamps": [
-                {"direction": d, "time": f"{m // 60:02d}:{m % 60:02d}", "code": c}
+                {"direction": d, "time": clock(m), "code": c}
                 for d, m, c in self.stamps
             ],
         }

@@ -24,6 +24,7 @@ from server.days.results import refresh_days
 from server.days.rules_in_force import policy_on
 from server.db.models import Employee, Stamp, User
 from server.errors import NotFound, OfficeError
+from server.minutes import clock
 from server.office.audit import record, utcnow
 from server.office.people import employee_in_reach, employee_visible, require_office
 
@@ -48,7 +49,7 @@ class StampView:
 
     @property
     def clock(self) -> str:
-        return f"{self.minute // 60:02d}:{self.minute % 60:02d}"
+        return clock(self.minute)
 
 
 def day_stamps(session: Session, actor: User, employee_id: int, day: date) -> list[StampView]:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from server.days.rules_in_force import RulesInForce
 from server.db.models import Employee, User
 from server.errors import NotAllowed, OfficeError
+from server.minutes import hours as minutes_text
 from server.office.summary import MonthSummary, evaluate_months
 
 Cell = str | int
@@ -84,8 +85,8 @@ def institution_report(session: Session, actor: User, year: int, month: int,
 
 
 def hours(minutes: int) -> str:
-    sign = "-" if minutes < 0 else ""
-    return f"{sign}{abs(minutes) // 60}:{abs(minutes) % 60:02d}"
+    """The spreadsheets' and the PDF's form: 7:40, -0:15."""
+    return minutes_text(minutes, sep=":")
 
 
 def to_csv(table: ReportTable) -> bytes:

@@ -27,7 +27,7 @@ from dsl.errors import RuleError
 from server.days.dirty import mark_dirty
 from server.days.rules_in_force import RulesInForce, compile_source
 from server.db.models import DayResultRow, Employee, MonthClose, RuleVersion, User
-from server.errors import NotAllowed, NotFound, OfficeError
+from server.errors import MonthClosed, NotAllowed, NotFound, OfficeError
 from server.office.audit import record, utcnow
 from server.office.summary import evaluate_months
 from server.policy.model import Policy
@@ -148,7 +148,7 @@ def activate(session: Session, actor: User, version_id: int, active_from: date, 
         MonthClose.state.in_(("closing", "closed")),
         MonthClose.year * 12 + MonthClose.month >= active_from.year * 12 + active_from.month))
     if closed is not None:
-        raise OfficeError("Un mese chiuso non può cambiare regole: riaprilo prima",
+        raise MonthClosed("Un mese chiuso non può cambiare regole: riaprilo prima",
                           "A closed month cannot change rules: reopen it first",
                           field="active_from")
     try:

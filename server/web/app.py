@@ -24,15 +24,16 @@ from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 from sqlalchemy import Engine
 
+from server.errors import OfficeError
+from server.minutes import hours
 from server.web.day_worker import DayWorker
 from server.web.dependencies import provide_db, provide_user
-from server.web.errors import http_error, no_such_row
+from server.web.errors import http_error, no_such_row, office_refusal
 from server.web.guards import PUBLIC, access_guard, undeclared_handlers
 from server.web.identity import IdentityMiddleware, RotatingSessionConfig
 from server.web.navigation import menu_for
 from server.web.routes import ROUTE_HANDLERS
 from server.web.secret import load_or_create_secret
-from server.web.timecard import hours
 
 HERE = Path(__file__).resolve().parent
 SESSION_HOURS = 8  # a working day; after that, log in again
@@ -67,7 +68,8 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
         stores={"sessions": store},
         on_startup=[_forget_expired_sessions, _work_off_dirty_days],
         template_config=templates,
-        exception_handlers={HTTPException: http_error, OverflowError: no_such_row},
+        exception_handlers={HTTPException: http_error, OfficeError: office_refusal,
+                            OverflowError: no_such_row},
         openapi_config=OpenAPIConfig(
             title="timbra", version="1",
             description="Rilevazione presenze / time and attendance. Log in at /login; "

@@ -1,4 +1,9 @@
-"""How refusals look: pages get a readable page (or the login form), the API gets JSON."""
+"""How refusals look: pages get a readable page (or the login form), the API gets JSON.
+
+Both the office's refusals (`server.errors.OfficeError` and its kinds) and Litestar's own
+HTTP exceptions come here, registered once in `create_app`; `STATUS` is the one table
+from a refusal's kind to its HTTP status.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,29 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException
 from litestar.response import Redirect, Template
 
+from server.errors import MonthClosed, NotAllowed, NotFound, OfficeError
 from server.web.guards import PasswordChangeRequired
 
 API_PREFIX = "/api/"
 
+# The most specific kind first. A closed month is 409: the request was right, the month is
+# not; anything else the person can fix (a field, a date) is 400.
+STATUS: tuple[tuple[type[OfficeError], int], ...] = (
+    (NotFound, 404), (NotAllowed, 403), (MonthClosed, 409), (OfficeError, 400))
+
+
+def status_of(error: OfficeError) -> int:
+    return next(status for kind, status in STATUS if isinstance(error, kind))
+
+
+def is_api(request: Request[Any, Any, Any]) -> bool:
+    path = request.url.path
+    return path.startswith(API_PREFIX) or path.startswith("/schema")
+
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     path = request.url.path
-    if path.startswith(API_PREFIX) or path.startswith("/schema"):
+    if is_api(request):
         return Response({"status_code": exc.status_code, "detail": exc.detail},
                         status_code=exc.status_code, media_type=MediaType.JSON)
     if isinstance(exc, NotAuthorizedException):
@@ -27,6 +47,17 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
         return Redirect("/password", status_code=302)
     return Template("error.html", status_code=exc.status_code,
                     context={"status": exc.status_code, "detail": exc.detail})
+
+
+def office_refusal(request: Request[Any, Any, Any], exc: OfficeError) -> Response[Any]:
+    """A refusal no handler turned into its own form: JSON with the form `field` for the
+    API, the error page for a page. The unit of work has already rolled back."""
+    status = status_of(exc)
+    if is_api(request):
+        return Response({"status_code": status, "detail": str(exc), "field": exc.field},
+                        status_code=status, media_type=MediaType.JSON)
+    return Template("error.html", status_code=status,
+                    context={"status": status, "detail": str(exc)})
 
 
 def no_such_row(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

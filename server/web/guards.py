@@ -33,6 +33,10 @@ def allow(*roles: str, password_change: bool = False) -> dict[str, Any]:
     return {"roles": frozenset(roles), "password_change": password_change}
 
 
+
+# Who files and reads requests: everyone with a timecard to look after.
+PEOPLE = allow(EMPLOYEE, MANAGER, OFFICE)
+
 class PasswordChangeRequired(PermissionDeniedException):
     """The user logged in with a one-time password and has not changed it yet."""
 

@@ -11,22 +11,16 @@ from __future__ import annotations
 from datetime import date
 
 from litestar.exceptions import (
-    ClientException,
-    HTTPException,
     NotFoundException,
-    PermissionDeniedException,
 )
 from sqlalchemy.orm import Session
 
+from server import minutes
 from server.db.models import User
-from server.errors import MonthClosed, NotAllowed, NotFound, OfficeError
+from server.errors import OfficeError
 from server.web.identity import CurrentUser
-from server.web.scope import NOT_FOUND
+from server.web.scope import MAX_ID, NOT_FOUND
 from server.web.timecard import parse_month
-
-
-class Conflict(HTTPException):
-    status_code = 409
 
 
 def acting_user(session: Session, user: CurrentUser) -> User:
@@ -36,44 +30,15 @@ def acting_user(session: Session, user: CurrentUser) -> User:
     return row
 
 
-def status_of(error: OfficeError) -> int:
-    """404 for what is not theirs, 403 for what their role may not do, 409 for a closed
-    month (the request was right, the month is not), 400 for anything else."""
-    if isinstance(error, NotFound):
-        return 404
-    if isinstance(error, NotAllowed):
-        return 403
-    if isinstance(error, MonthClosed):
-        return 409
-    return 400
-
-
-def as_http(error: OfficeError) -> HTTPException:
-    """For the API: the same refusal as a Litestar exception (JSON by `errors.http_error`)."""
-    detail = str(error)
-    status = status_of(error)
-    if status == 404:
-        return NotFoundException(detail)
-    if status == 403:
-        return PermissionDeniedException(detail)
-    if status == 409:
-        return Conflict(detail)
-    return ClientException(detail)
-
-
 def parse_clock(text: str | None, italian: str, english: str, field: str) -> int | None:
     """'08:05' → 485; '' → None; anything else an OfficeError on that field."""
-    text = (text or "").strip().replace(".", ":")
-    if not text:
+    if not (text or "").strip():
         return None
-    hours, _, minutes = text.partition(":")
     try:
-        value = int(hours) * 60 + int(minutes or "0")
+        return minutes.parse_clock(text or "")
     except ValueError:
-        value = -1
-    if not 0 <= value <= 24 * 60 or (minutes and not 0 <= int(minutes) < 60):
-        raise OfficeError(f"{italian}: usa HH:MM", f"{english}: use HH:MM", field=field)
-    return value
+        raise OfficeError(f"{italian}: usa HH:MM", f"{english}: use HH:MM",
+                          field=field) from None
 
 
 def parse_day(text: str | None, field: str = "day") -> date:
@@ -103,10 +68,6 @@ def previous_month(today: date) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-def clock(minute: int | None) -> str:
-    return "" if minute is None else f"{minute // 60:02d}:{minute % 60:02d}"
-
-
 def form_id(text: str | None) -> int:
     """An id typed in a form; anything that is not one becomes 0, which matches no row
     (so the caller's scoping answers 404, as for an id of another institution)."""
@@ -115,13 +76,3 @@ def form_id(text: str | None) -> int:
     except ValueError:
         return 0
     return value if 0 < value <= MAX_ID else 0
-
-
-MAX_ID = 2**63 - 1  # the widest id column; a bigger number would overflow the driver (500)
-
-
-def known_id(row_id: int) -> int:
-    """A path id that could name a row, else 404 at once, like any id that names none."""
-    if not 0 < row_id <= MAX_ID:
-        raise NotFoundException(NOT_FOUND)
-    return row_id

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from server.days.rules_in_force import policy_at
 from server.db.models import Employee, User
 from server.db.models import Request as RequestRow
+from server.minutes import clock
 from server.office.decisions import approval_of
 from server.office.requests import HOURLY_KINDS, OVERTIME_KIND, WHOLE_DAY_KINDS
 from server.policy.model import Version
-from server.web.office_calls import clock
 
 KIND_LABELS = {"justification": "Giustificativo / Justification",
                "missed_stamp": "Mancata timbratura / Missed stamp",
@@ -85,7 +85,7 @@ def _view(session: Session, row: RequestRow, employee: Employee,
         id=row.id, employee_id=row.employee_id, employee_name=employee.name,
         employee_number=employee.number, unit=employee.unit, kind=row.kind,
         kind_label=KIND_LABELS.get(row.kind, row.kind), code=row.code, day=row.day,
-        start=clock(row.start_minute), end=clock(row.end_minute), direction=row.direction,
+        start=_clock(row.start_minute), end=_clock(row.end_minute), direction=row.direction,
         overtime_mode=row.overtime_mode, notes=row.notes,
         attachment_name=row.attachment_name, state=row.state,
         state_label=STATE_LABELS.get(row.state, row.state),
@@ -141,3 +141,7 @@ def rounding_minutes(version: Version | None) -> int:
     if version is None or version.stamping is None or version.stamping.rounding is None:
         return 0
     return version.stamping.rounding.value
+
+
+def _clock(minute: int | None) -> str:
+    return "" if minute is None else clock(minute)

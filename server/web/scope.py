@@ -15,11 +15,24 @@ from sqlalchemy import ColumnElement, false, or_, true
 from sqlalchemy.orm import Session
 
 from server.db.models import Employee
+from server.db.models import Request as RequestRow
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE
 from server.web.identity import CurrentUser
 
 NOT_FOUND = "Not found / Non trovato"
+NO_TIMECARD = ("Nessun dipendente collegato a questo utente: indica per chi è la richiesta. / "
+               "No employee is linked to this account: say whom the request is for.")
 T = TypeVar("T")
+# Ids are 64-bit in every database timbra runs on; a larger one in a URL is no row, and
+# SQLite (OverflowError) or PostgreSQL (DataError) would otherwise answer it with a 500.
+MAX_ID = 2**63 - 1
+
+
+def known_id(row_id: int) -> int:
+    """A path id that could name a row, else 404 at once, like any id that names none."""
+    if not 0 < row_id <= MAX_ID:
+        raise NotFoundException(NOT_FOUND)
+    return row_id
 
 
 def employee_filter(user: CurrentUser) -> ColumnElement[bool]:
@@ -54,3 +67,28 @@ def in_institution(row: T | None, user: CurrentUser) -> T:
     if row is None or getattr(row, "institution_id", None) != user.institution_id:
         raise NotFoundException(NOT_FOUND)
     return row
+
+
+def mine(session: Session, model: type[T], row_id: int, user: CurrentUser) -> T:
+    """The row of `model` with this id if it is the user's institution's; otherwise 404."""
+    return in_institution(session.get(model, known_id(row_id)), user)
+
+
+def visible_request(session: Session, user: CurrentUser, request_id: int) -> RequestRow:
+    """A request of the user's institution whose employee the user may see; else 404."""
+    row = mine(session, RequestRow, request_id, user)
+    visible_employee(session, user, row.employee_id)
+    return row
+
+
+def target_employee(session: Session, user: CurrentUser, employee_id: str | int | None) -> int:
+    """Whom a filing is for: oneself unless an id is given (then it must be visible)."""
+    if employee_id not in (None, ""):
+        try:
+            wanted = known_id(int(employee_id))
+        except ValueError:
+            raise NotFoundException(NOT_FOUND) from None
+        return visible_employee(session, user, wanted).id
+    if user.employee_id is None:
+        raise NotFoundException(NO_TIMECARD)
+    return user.employee_id

@@ -172,10 +172,3 @@ def _overdue(fix_by: date | datetime | None, today: date) -> bool:
     if fix_by is None:
         return False
     return (fix_by.date() if isinstance(fix_by, datetime) else fix_by) < today
-
-
-def hours(minutes: int) -> str:
-    """7h40, -0h15: how the seeds write durations."""
-    sign = "-" if minutes < 0 else ""
-    minutes = abs(minutes)
-    return f"{sign}{minutes // 60}h{minutes % 60:02d}"

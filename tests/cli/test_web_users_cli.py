@@ -13,7 +13,7 @@ from server.cli.main import main
 from server.db import make_engine, upgrade
 from server.db.directory import add_employee, ensure_institution
 from server.db.models import User
-from server.web.passwords import verify_password
+from server.office.passwords import verify_password
 
 
 @pytest.fixture

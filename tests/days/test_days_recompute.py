@@ -29,7 +29,7 @@ from litestar.testing import TestClient
 from office_world import World, hm, world
 from sqlalchemy.orm import Session
 
-import server.web.passwords
+import server.office.passwords
 from server.days.dirty import pending
 from server.days.employment import employed_on
 from server.days.facts import load_facts
@@ -324,12 +324,12 @@ def test_a_rule_activation_recomputes_every_stored_day_from_its_date_and_none_be
 
 @pytest.fixture
 def cheap_hashing() -> Iterator[PasswordHasher]:
-    saved = server.web.passwords.HASHER
-    server.web.passwords.HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    saved = server.office.passwords.HASHER
+    server.office.passwords.HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     try:
-        yield server.web.passwords.HASHER
+        yield server.office.passwords.HASHER
     finally:
-        server.web.passwords.HASHER = saved
+        server.office.passwords.HASHER = saved
 
 
 def signed_in(w: World, web: sa.Engine, stack: ExitStack, hasher: PasswordHasher, key: str,

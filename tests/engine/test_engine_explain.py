@@ -21,6 +21,7 @@ from server.engine import DayResult, Request, Stamp, evaluate_day
 from server.engine import notes as N
 from server.engine.day import evaluate_day_general
 from server.engine.results import MINUTE_FIGURES
+from server.minutes import hours
 from server.policy.load import load_policy
 
 INSTITUTIONS = ("university", "school", "academy", "chamber")
@@ -49,16 +50,16 @@ def contradictions(result: DayResult) -> list[str]:
             found.append(f"{text!r} while meal_voucher is {result.meal_voucher}")
     for figure, minutes in stated.items():
         if minutes != getattr(result, figure):
-            found.append(f"steps state {figure} {N.hm(minutes)}, the day has "
-                         f"{N.hm(getattr(result, figure))}")
+            found.append(f"steps state {figure} {hours(minutes)}, the day has "
+                         f"{hours(getattr(result, figure))}")
     for code, minutes in per_code.items():
         if minutes != result.by_code.get(code, 0):
-            found.append(f"steps state code {code} {N.hm(minutes)}, the day has "
-                         f"{N.hm(result.by_code.get(code, 0))}")
+            found.append(f"steps state code {code} {hours(minutes)}, the day has "
+                         f"{hours(result.by_code.get(code, 0))}")
     # The figures a person asks "why?" about have a step that answers.
     for figure in ("pause_deducted", "unjustified", "tolerated"):
         if getattr(result, figure) and figure not in stated:
-            found.append(f"{figure} {N.hm(getattr(result, figure))} has no step")
+            found.append(f"{figure} {hours(getattr(result, figure))} has no step")
     found += [f"code {c} has no step" for c in result.by_code if c not in per_code]
     return found
 

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from server.engine import DayResult, Stamp, evaluate_day
 from server.engine.context import context_for
 from server.engine.day import evaluate_day_general
-from server.engine.notes import Note, clock, hm
+from server.engine.notes import Note
+from server.minutes import clock, hours
 from server.policy.load import load_policy
 
 INSTITUTIONS = ("university", "school", "academy", "chamber")
@@ -117,4 +118,4 @@ def test_explanations_are_worded_when_read() -> None:
     assert "08:04 ignored: double swipe" in details
     assert "08:03 → 08:05, 08:04 → 08:05, 13:02 → 13:00, 16:02 → 16:00" in details
     assert "7h20 of work, pause of 0h35 taken: nothing deducted" in details
-    assert (hm(-30), hm(435), clock(485)) == ("-0h30", "7h15", "08:05")
+    assert (hours(-30), hours(435), clock(485)) == ("-0h30", "7h15", "08:05")

@@ -21,7 +21,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
-import server.web.passwords
+import server.office.passwords
 from server.db import make_engine, upgrade
 from server.db.directory import add_employee
 from server.db.models import (
@@ -36,9 +36,9 @@ from server.db.models import (
 from server.db.models import Request as RequestRow
 from server.demo.load import load_demo
 from server.demo.users import create_demo_users, demo_password
+from server.office.accounts import add_user
 from server.plugins import institutions
 from server.web import create_app
-from server.web.accounts import add_user
 
 INSTITUTIONS = ("university", "school")  # A and B of every cross-institution check
 ROLES = ("employee", "manager", "office", "admin")
@@ -48,12 +48,12 @@ CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 @contextmanager
 def cheap_hashing() -> Iterator[None]:
-    saved = server.web.passwords.HASHER
-    server.web.passwords.HASHER = CHEAP
+    saved = server.office.passwords.HASHER
+    server.office.passwords.HASHER = CHEAP
     try:
         yield
     finally:
-        server.web.passwords.HASHER = saved
+        server.office.passwords.HASHER = saved
 
 
 @dataclass

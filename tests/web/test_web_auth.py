@@ -25,8 +25,8 @@ from server.db import make_engine
 from server.db.models import AuditEntry, User
 from server.demo.users import demo_password
 from server.office.activation import deactivate_employee
+from server.office.passwords import PasswordRules, password_rules
 from server.web import create_app
-from server.web.passwords import PasswordRules, password_rules
 
 WRONG = "Nome utente o password errati"
 

@@ -23,7 +23,7 @@ from web_pages import (
 from web_world import World, fresh_world
 
 from server.db.models import Request as RequestRow
-from server.web.accounts import add_user
+from server.office.accounts import add_user
 from server.web.request_views import version_today, web_codes
 
 OTHER_MANAGER_PASSWORD = "altra-unita-1-password"

@@ -15,8 +15,8 @@ from web_pages import activate_rules, form, json_headers, last_month, signed_in
 from web_world import World, build_world, cheap_hashing, fresh_world
 
 from server.db.models import AuditEntry, Stamp
-from server.web.routes.stamping import allowed_sources
-from server.web.timecard import hours
+from server.minutes import hours
+from server.office.stamping import allowed_sources
 
 # Piazza Duomo, Milano, and a point about 2 km away (Stazione Centrale).
 DUOMO = (45.46416, 9.19199)

@@ -18,7 +18,7 @@ from web_world import World, build_world, cheap_hashing, fresh_world, other
 from server.days.results import refresh_days
 from server.db import make_engine, upgrade
 from server.db.models import DayResultRow, Employee, Stamp, User
-from server.web.timecard import hours
+from server.minutes import hours
 
 RULES = Path(__file__).resolve().parents[2] / "plugins"
 

@@ -17,26 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import Employee
-from server.errors import OfficeError
 from server.office.employees_import import ImportRefused, LineError, import_employees
 from server.web.dependencies import AuthUser, DbSession
+from server.web.employee_views import EmployeeRow, employee_row
 from server.web.guards import ADMIN, OFFICE, allow
-from server.web.routes.admin_base import UPLOAD, actor, http_refusal, together
+from server.web.office_calls import acting_user
+from server.web.routing import UPLOAD, together
 
 MAX_CSV_BYTES = 2 * 1024 * 1024  # some thousands of people; more is not a staff list
 EXAMPLE = "number,name,profile,unit,badge\nM100,Anna Verdi,full_time,Ufficio demo,UNI2001"
-
-
-@dataclass(frozen=True)
-class EmployeeRow:
-    id: int
-    number: str
-    name: str
-    profile: str
-    category: str | None
-    part_time_percent: int
-    unit: str | None
-    active: bool
 
 
 @dataclass(frozen=True)
@@ -69,13 +58,8 @@ def employees(db: Session, institution_id: str) -> list[EmployeeRow]:
     return [employee_row(e) for e in rows]
 
 
-def employee_row(e: Employee) -> EmployeeRow:
-    return EmployeeRow(e.id, e.number, e.name, e.profile, e.category, e.part_time_percent,
-                       e.unit, e.active)
-
-
 def run_import(db: Session, user: AuthUser, data: bytes) -> ImportOutcome:
-    """Import or refuse; on refusal the transaction is rolled back, nothing is left."""
+    """Import or refuse; on refusal what the import flushed is undone, nothing is left."""
     if len(data) > MAX_CSV_BYTES:
         return ImportOutcome(0, [], [ImportLineError(
             1, "file troppo grande (massimo 2 MB)", "file too large (at most 2 MB)")])
@@ -85,14 +69,10 @@ def run_import(db: Session, user: AuthUser, data: bytes) -> ImportOutcome:
         return ImportOutcome(0, [], [ImportLineError(
             1, "il file non è UTF-8", "the file is not UTF-8")])
     try:
-        result = import_employees(db, actor(db, user), text)
+        with db.begin_nested():
+            result = import_employees(db, acting_user(db, user), text)
     except ImportRefused as exc:
-        db.rollback()
         return ImportOutcome(0, [], [_line(e) for e in exc.errors])
-    except OfficeError as exc:
-        db.rollback()
-        raise http_refusal(exc) from None
-    db.commit()
     return ImportOutcome(len(result.created), [e.number for e in result.created], [])
 
 
@@ -146,4 +126,4 @@ def import_api(db: DbSession, user: AuthUser, data: JSONBody[ImportRequest]) -> 
     return outcome
 
 
-ROUTES = together(employees_page, import_page, employees_api, import_api)
+ROUTES = together(employees_page, import_page, employees_api, import_api, tag="Admin: employees")

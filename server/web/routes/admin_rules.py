@@ -18,19 +18,12 @@ from sqlalchemy.orm import Session
 
 from dsl.vocabulary import MINUTE_FIGURES
 from server.db.models import RuleVersion
-from server.errors import OfficeError
 from server.office.rules_upload import Difference, activate, check_rules, dry_run, upload_rules
-from server.web.dependencies import AuthUser, DbSession
+from server.web.dependencies import AuthUser, DbSession, after_commit
 from server.web.guards import ADMIN, allow
-from server.web.routes.admin_base import (
-    FORM,
-    UPLOAD,
-    actor,
-    http_refusal,
-    mine,
-    month_arg,
-    together,
-)
+from server.web.office_calls import acting_user, month_of
+from server.web.routing import FORM, UPLOAD, together
+from server.web.scope import mine
 
 MAX_RULES_BYTES = 512 * 1024  # the largest seed file is a few KiB
 # How the dry run names each figure it compares; which are minutes comes from the one
@@ -146,27 +139,21 @@ def store(db: Session, user: AuthUser, file_name: str, text: str) -> RuleVersion
         # Refusals are answered as {status_code, detail}: the places go in the detail.
         raise ValidationException("Il file di regole ha errori / The rule file has errors: "
                                   + "; ".join(f"{p.where}: {p.message}" for p in problems))
-    try:
-        row = upload_rules(db, actor(db, user), file_name, text)
-    except OfficeError as exc:
-        db.rollback()
-        raise http_refusal(exc) from None
-    db.commit()
+    row = upload_rules(db, acting_user(db, user), file_name, text)
     return _view(row)
 
 
 def run_dry(db: Session, user: AuthUser, version_id: int, month: str | None) -> DryRun:
     mine(db, RuleVersion, version_id, user)
-    wanted = month_arg(month)
+    wanted = month_of(month, date.today()) if month else None
+    savepoint = db.begin_nested()
     try:
-        found = dry_run(db, actor(db, user), version_id, *(wanted or (None, None)))
-    except OfficeError as exc:
-        raise http_refusal(exc) from None
+        found = dry_run(db, acting_user(db, user), version_id, *(wanted or (None, None)))
     except LookupError:  # neither file has rules in force in that month
         raise ValidationException("Nessuna regola in vigore in quel mese. / "
                                   "No rules in force in that month.") from None
     finally:
-        db.rollback()  # a dry run writes nothing, whatever the evaluation touched
+        savepoint.rollback()  # a dry run writes nothing, whatever the evaluation touched
     label = f"{wanted[0]:04d}-{wanted[1]:02d}" if wanted else _last_month()
     return DryRun(version_id, label, [_difference(d) for d in found])
 
@@ -186,13 +173,8 @@ def _difference(d: Difference) -> EmployeeDifference:
 def switch_on(db: Session, user: AuthUser, version_id: int, active_from: date,
               state: State) -> RuleVersionView:
     mine(db, RuleVersion, version_id, user)
-    try:
-        row = activate(db, actor(db, user), version_id, active_from)
-    except OfficeError as exc:
-        db.rollback()
-        raise http_refusal(exc) from None
-    db.commit()
-    state.day_worker.kick()  # the days the activation marked dirty, committed now
+    row = activate(db, acting_user(db, user), version_id, active_from)
+    after_commit(db, state.day_worker.kick)  # the days the activation marked dirty
     return _view(row)
 
 
@@ -303,4 +285,4 @@ def activate_api(db: DbSession, user: AuthUser, version_id: FromPath[int],
 
 
 ROUTES = together(rules_page, upload_page, version_page, dry_run_page, activate_page, rules_api,
-                  check_api, upload_api, dry_run_api, activate_api)
+                  check_api, upload_api, dry_run_api, activate_api, tag="Admin: rule files")

@@ -19,7 +19,7 @@ from server.office.audit import AuditQuery, audit_log
 from server.plugins import get_plugin_manager, installed_plugins, institutions
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import ADMIN, allow
-from server.web.routes.admin_base import together
+from server.web.routing import together
 
 PAGE = 100
 
@@ -135,4 +135,4 @@ def audit_api(db: DbSession, user: AuthUser, action: FromQuery[str | None] = Non
     return search(db, user, action, username, target, since, until, page)
 
 
-ROUTES = together(plugins_page, plugins_api, audit_page, audit_api)
+ROUTES = together(plugins_page, plugins_api, audit_page, audit_api, tag="Admin: plugins and audit")

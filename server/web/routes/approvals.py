@@ -20,11 +20,13 @@ from sqlalchemy.orm import Session
 from server.errors import OfficeError
 from server.office import decisions
 from server.web.dependencies import AuthUser, DbSession
+from server.web.errors import status_of
 from server.web.guards import MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
-from server.web.office_calls import acting_user, as_http, status_of
+from server.web.office_calls import acting_user
 from server.web.request_views import RequestView, request_views
-from server.web.routes.requests import visible_request
+from server.web.routing import together
+from server.web.scope import visible_request
 
 DECIDERS = allow(MANAGER, OFFICE)
 
@@ -62,12 +64,11 @@ def decide(db: DbSession, user: AuthUser, request_id: FromPath[int],
            data: Annotated[DecisionForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
            ) -> Template | Redirect:
     try:
-        _decide(db, user, request_id, data)
+        with db.begin_nested():
+            _decide(db, user, request_id, data)
     except OfficeError as error:
-        db.rollback()
         return Template("approvals.html", status_code=status_of(error), context={
             "queue": _queue(db, user), "failed": {"id": request_id, "error": error}})
-    db.commit()
     return Redirect("/approvals", status_code=303)
 
 
@@ -89,12 +90,7 @@ def decide_api(db: DbSession, user: AuthUser, request_id: FromPath[int],
                data: JSONBody[Decision]) -> RequestView:
     """Approve or reject a pending request (`note` required to reject); returns it decided.
     403 when the user may not decide it, 409 when its month is closed."""
-    try:
-        _decide(db, user, request_id, DecisionForm(data.decision, data.note))
-    except OfficeError as error:
-        db.rollback()
-        raise as_http(error) from None
-    db.commit()
+    _decide(db, user, request_id, DecisionForm(data.decision, data.note))
     return request_views(db, [visible_request(db, user, request_id)])[0]
 
 
@@ -114,14 +110,13 @@ def revoke(db: DbSession, user: AuthUser, request_id: FromPath[int],
            ) -> Template | Redirect:
     """Revoke an approved request (the request's page shows the form to the office)."""
     try:
-        _revoke(db, user, request_id, data.reason)
+        with db.begin_nested():
+            _revoke(db, user, request_id, data.reason)
     except OfficeError as error:
-        db.rollback()
         row = visible_request(db, user, request_id)
         return Template("request_detail.html", status_code=status_of(error), context={
             "r": request_views(db, [row])[0], "decidable": False,
             "revocable": row.state == "approved", "error": error})
-    db.commit()
     return Redirect(f"/requests/{request_id}", status_code=303)
 
 
@@ -131,13 +126,8 @@ def revoke_api(db: DbSession, user: AuthUser, request_id: FromPath[int],
                data: JSONBody[Revocation]) -> RequestView:
     """Revoke an approved request (`reason` required); returns it revoked. 400 when it is
     not approved, 409 when its month is closed."""
-    try:
-        _revoke(db, user, request_id, data.reason)
-    except OfficeError as error:
-        db.rollback()
-        raise as_http(error) from None
-    db.commit()
+    _revoke(db, user, request_id, data.reason)
     return request_views(db, [visible_request(db, user, request_id)])[0]
 
 
-ROUTES = [queue, decide, queue_api, decide_api, revoke, revoke_api]
+ROUTES = together(queue, decide, queue_api, decide_api, revoke, revoke_api, tag="Approvals")

@@ -15,12 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import User
-from server.web.audit import audit
+from server.office.audit import record
+from server.office.passwords import hash_password, needs_rehash, password_rules, verify_password
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EVERYONE, PUBLIC, allow
 from server.web.identity import ROTATE_SESSION, may_log_in, session_for
-from server.web.passwords import hash_password, needs_rehash, password_rules, verify_password
-from server.web.routes.admin_base import together
+from server.web.office_calls import acting_user
+from server.web.routing import together
 
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)
@@ -61,35 +62,29 @@ def login(request: Request[Any, Any, Any], state: State, db: DbSession,
     user = db.scalar(select(User).where(User.username == username)) if username else None
     target = safe_next(data.next)
     if user is not None and user.locked_until is not None and user.locked_until > now:
-        audit(db, "login_refused_locked", institution_id=user.institution_id, user_id=user.id,
-              target=f"user:{user.id}")
-        db.commit()
+        record(db, user, "login_refused_locked", f"user:{user.id}")
         return _login_error(target, "Account bloccato per troppi tentativi: riprova più tardi. / "
                                     "Account locked after too many attempts: try again later.")
     # A deactivated employee's user is refused like a wrong password: nothing tells.
     usable = user is not None and may_log_in(db, user)
     if not verify_password(user.password_hash if usable and user else None, data.password):
         if user is None:
-            audit(db, "login_failed", institution_id=None, user_id=None,
-                  target=f"username:{username[:80]}", reason="unknown username")
+            record(db, None, "login_failed", f"username:{username[:80]}",
+                   {"reason": "unknown username"})
         else:
             user.failed_logins += 1
-            audit(db, "login_failed", institution_id=user.institution_id, user_id=user.id,
-                  target=f"user:{user.id}", attempt=user.failed_logins)
+            record(db, user, "login_failed", f"user:{user.id}", {"attempt": user.failed_logins})
             if user.failed_logins >= MAX_FAILURES:
                 user.locked_until, user.failed_logins = now + LOCK_FOR, 0
-                audit(db, "login_locked", institution_id=user.institution_id, user_id=user.id,
-                      target=f"user:{user.id}", minutes=int(LOCK_FOR.total_seconds() // 60))
-        db.commit()
+                record(db, user, "login_locked", f"user:{user.id}",
+                       {"minutes": int(LOCK_FOR.total_seconds() // 60)})
         return _login_error(target, "Nome utente o password errati. / "
                                     "Wrong username or password.")
     assert user is not None
     user.failed_logins, user.locked_until = 0, None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(data.password)
-    audit(db, "login", institution_id=user.institution_id, user_id=user.id,
-          target=f"user:{user.id}")
-    db.commit()
+    record(db, user, "login", f"user:{user.id}")
     request.set_session(session_for(state.secret, user))
     request.state[ROTATE_SESSION] = True
     return Redirect("/password" if user.must_change_password else target, status_code=303)
@@ -102,9 +97,7 @@ def _login_error(target: str, message: str) -> Template:
 @post("/logout", opt=allow(*EVERYONE, password_change=True), sync_to_thread=True,
       status_code=303)
 def logout(request: Request[Any, Any, Any], db: DbSession, user: AuthUser) -> Redirect:
-    audit(db, "logout", institution_id=user.institution_id, user_id=user.id,
-          target=f"user:{user.id}")
-    db.commit()
+    record(db, acting_user(db, user), "logout", f"user:{user.id}")
     request.clear_session()
     return Redirect("/login", status_code=303)
 
@@ -137,9 +130,7 @@ def change_password(request: Request[Any, Any, Any], state: State, db: DbSession
     row.password_hash = hash_password(data.new)
     row.must_change_password = False
     row.password_changed_at = datetime.now(UTC)
-    audit(db, "password_changed", institution_id=user.institution_id, user_id=user.id,
-          target=f"user:{user.id}", rule=rules.source)
-    db.commit()
+    record(db, acting_user(db, user), "password_changed", f"user:{user.id}", {"rule": rules.source})
     # The session key follows the hash: this session stays, the user's others end.
     request.set_session(session_for(state.secret, row))
     request.state[ROTATE_SESSION] = True
@@ -153,5 +144,4 @@ def _password_template(db: Session, user: AuthUser, problems: list[str],
         "rules": rules, "problems": problems, "forced": user.must_change_password})
 
 
-# Both /password handlers read the database (sync_to_thread): see `together`.
-ROUTES = together(login_page, login, logout, password_page, change_password)
+ROUTES = together(login_page, login, logout, password_page, change_password, tag="Login")

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
-from litestar import Router, get, post
+from litestar import get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
@@ -25,18 +25,12 @@ from server.errors import OfficeError
 from server.office import corrections
 from server.office.corrections import SheetLine, StampView
 from server.web.dependencies import AuthUser, DbSession
+from server.web.errors import status_of
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
-from server.web.office_calls import (
-    acting_user,
-    as_http,
-    form_id,
-    known_id,
-    parse_clock,
-    parse_day,
-    status_of,
-)
-from server.web.scope import employee_filter, in_institution, visible_employee
+from server.web.office_calls import acting_user, form_id, parse_clock, parse_day
+from server.web.routing import together
+from server.web.scope import employee_filter, in_institution, known_id, visible_employee
 
 OFFICE_ONLY = allow(OFFICE)
 
@@ -123,12 +117,11 @@ def correct(db: DbSession, user: AuthUser, stamp_id: FromPath[int],
     """Replace a stamp (new time, direction or code) or, with `direction=void`, remove it."""
     original = in_institution(db.get(Stamp, known_id(stamp_id)), user)
     try:
-        _correct(db, user, original, data)
+        with db.begin_nested():
+            _correct(db, user, original, data)
     except OfficeError as error:
-        db.rollback()
         return _day_page(db, user, original.employee_id, original.local_date, error,
                          status_of(error))
-    db.commit()
     return _back(original.employee_id, original.local_date)
 
 
@@ -139,22 +132,22 @@ def add(db: DbSession, user: AuthUser,
     """A stamp from the emergency register or a terminal that was down."""
     employee = visible_employee(db, user, form_id(data.employee_id))
     try:
-        day = parse_day(data.day)
-        minute = parse_clock(data.time, "Ora", "Time", "minute")
-        if minute is None:
-            raise OfficeError("Indica l'ora", "Give the time", field="minute")
-        corrections.add_stamp(db, acting_user(db, user), employee.id, day, minute,
-                              _direction(data.direction), reason=data.reason,
-                              code=data.code.strip() or None)
+        with db.begin_nested():
+            day = parse_day(data.day)
+            minute = parse_clock(data.time, "Ora", "Time", "minute")
+            if minute is None:
+                raise OfficeError("Indica l'ora", "Give the time", field="minute")
+            corrections.add_stamp(db, acting_user(db, user), employee.id, day, minute,
+                                  _direction(data.direction), reason=data.reason,
+                                  code=data.code.strip() or None)
     except OfficeError as error:
-        db.rollback()
         return _day_page(db, user, employee.id, date.today(), error, status_of(error))
-    db.commit()
     return _back(employee.id, day)
 
 
 def _sheet_lines(text: str) -> list[SheetLine]:
-    lines = []
+    """The form's text, one line per day: "02/11/2026 07:30 14:42"."""
+    rows = []
     for number, raw in enumerate(text.splitlines(), start=1):
         words = raw.replace(",", " ").replace(";", " ").split()
         if not words:
@@ -162,10 +155,20 @@ def _sheet_lines(text: str) -> list[SheetLine]:
         if len(words) != 3:
             raise OfficeError(f"Riga {number}: scrivi giorno, entrata e uscita",
                               f"Line {number}: write day, entry and exit", field="lines")
-        entry = parse_clock(words[1], f"Riga {number}", f"Line {number}", "lines")
-        leave = parse_clock(words[2], f"Riga {number}", f"Line {number}", "lines")
-        assert entry is not None and leave is not None  # non-empty words
-        lines.append(SheetLine(parse_day(words[0], "lines"), entry, leave))
+        rows.append((number, words[0], words[1], words[2]))
+    return _sheet(rows)
+
+
+def _sheet(rows: list[tuple[int, str, str, str]]) -> list[SheetLine]:
+    """(line number, day, entry, exit) as typed → the service's lines; none is a refusal."""
+    lines = []
+    for number, day, entry_text, exit_text in rows:
+        entry = parse_clock(entry_text, f"Riga {number}", f"Line {number}", "lines")
+        leave = parse_clock(exit_text, f"Riga {number}", f"Line {number}", "lines")
+        if entry is None or leave is None:
+            raise OfficeError(f"Riga {number}: scrivi giorno, entrata e uscita",
+                              f"Line {number}: write day, entry and exit", field="lines")
+        lines.append(SheetLine(parse_day(day, "lines"), entry, leave))
     if not lines:
         raise OfficeError("Nessuna riga da trascrivere", "No lines to transcribe",
                           field="lines")
@@ -192,13 +195,12 @@ def enter_sheet(db: DbSession, user: AuthUser,
                 ) -> Template | Redirect:
     """All the sheet's lines or, on any problem, none (the service's promise)."""
     try:
-        employee = visible_employee(db, user, form_id(data.employee_id))
-        rows = corrections.enter_signature_sheet(db, acting_user(db, user), employee.id,
-                                                 _sheet_lines(data.lines), sheet=data.sheet)
+        with db.begin_nested():
+            employee = visible_employee(db, user, form_id(data.employee_id))
+            rows = corrections.enter_signature_sheet(db, acting_user(db, user), employee.id,
+                                                     _sheet_lines(data.lines), sheet=data.sheet)
     except OfficeError as error:
-        db.rollback()
         return _sheet_page(db, user, data, error, status_code=status_of(error))
-    db.commit()
     return Redirect(f"/office/sheets?done={len(rows) // 2}", status_code=303)
 
 
@@ -209,11 +211,8 @@ def day_stamps_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
     """A day's stamps (`day=YYYY-MM-DD`, default today), corrected and voided ones
     included: `in_force`, `replaces_id`, `replaced_by`, `author`, `reason`."""
     visible_employee(db, user, known_id(employee_id))
-    try:
-        chosen = parse_day(day) if day else date.today()
-        return corrections.day_stamps(db, acting_user(db, user), employee_id, chosen)
-    except OfficeError as error:
-        raise as_http(error) from None
+    chosen = parse_day(day) if day else date.today()
+    return corrections.day_stamps(db, acting_user(db, user), employee_id, chosen)
 
 
 @dataclass
@@ -230,12 +229,7 @@ def correction_api(db: DbSession, user: AuthUser, stamp_id: FromPath[int],
     """Correct or void a stamp; returns the day's stamps, original and correction both."""
     original = in_institution(db.get(Stamp, known_id(stamp_id)), user)
     form = CorrectionForm(data.time or "", data.direction or "", data.code or "", data.reason)
-    try:
-        _correct(db, user, original, form)
-    except OfficeError as error:
-        db.rollback()
-        raise as_http(error) from None
-    db.commit()
+    _correct(db, user, original, form)
     return corrections.day_stamps(db, acting_user(db, user), original.employee_id,
                                   original.local_date)
 
@@ -258,14 +252,10 @@ class SheetIn:
 def enter_sheet_api(db: DbSession, user: AuthUser, data: JSONBody[SheetIn]) -> list[StampView]:
     """Transcribe a signature sheet: all lines or none; returns the stamps made."""
     employee = visible_employee(db, user, known_id(data.employee_id))
-    text = "\n".join(f"{line.day} {line.entry} {line.exit}" for line in data.lines)
-    try:
-        rows = corrections.enter_signature_sheet(db, acting_user(db, user), employee.id,
-                                                 _sheet_lines(text), sheet=data.sheet)
-    except OfficeError as error:
-        db.rollback()
-        raise as_http(error) from None
-    db.commit()
+    lines = _sheet([(number, line.day, line.entry, line.exit)
+                    for number, line in enumerate(data.lines, start=1)])
+    rows = corrections.enter_signature_sheet(db, acting_user(db, user), employee.id,
+                                             lines, sheet=data.sheet)
     actor = acting_user(db, user)
     made = {row.id for row in rows}
     days = sorted({row.local_date for row in rows})
@@ -273,6 +263,5 @@ def enter_sheet_api(db: DbSession, user: AuthUser, data: JSONBody[SheetIn]) -> l
             if view.id in made]
 
 
-# One Router: GET and POST share /office/sheets (see stamping.py for why).
-ROUTES = [Router("/", route_handlers=[day_page, correct, add, sheets_page, enter_sheet,
-                                      day_stamps_api, correction_api, enter_sheet_api])]
+ROUTES = together(day_page, correct, add, sheets_page, enter_sheet, day_stamps_api, correction_api,
+                  enter_sheet_api, tag="Office: stamps and sheets")

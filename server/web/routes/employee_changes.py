@@ -25,11 +25,13 @@ from server.errors import OfficeError
 from server.office.activation import deactivate_employee, reactivate_employee
 from server.office.profiles import change_profile
 from server.web.dependencies import AuthUser, DbSession
+from server.web.employee_views import EmployeeRow, employee_row
+from server.web.errors import status_of
 from server.web.guards import ADMIN, OFFICE, allow
 from server.web.identity import CurrentUser
-from server.web.office_calls import parse_day, status_of
-from server.web.routes.admin_base import FORM, actor, http_refusal, mine, together
-from server.web.routes.admin_employees import EmployeeRow, employee_row
+from server.web.office_calls import acting_user, parse_day
+from server.web.routing import FORM, together
+from server.web.scope import mine
 
 OFFICE_ONLY = allow(OFFICE)
 ADMIN_OFFICE = allow(ADMIN, OFFICE)
@@ -137,14 +139,13 @@ def profile_form(db: DbSession, user: AuthUser, employee_id: FromPath[int],
                  data: Annotated[ProfileForm, FORM]) -> Template | Redirect:
     employee = _mine(db, user, employee_id)
     try:
-        profile, percent, effective = form_change(employee, data)
-        change = change_profile(db, actor(db, user), employee.id, profile=profile,
-                                part_time_percent=percent, effective=effective)
+        with db.begin_nested():
+            profile, percent, effective = form_change(employee, data)
+            change = change_profile(db, acting_user(db, user), employee.id, profile=profile,
+                                    part_time_percent=percent, effective=effective)
     except OfficeError as error:
-        db.rollback()
         return _page(db, user, employee, error=error, error_in="profile", form=data,
                      status=status_of(error))
-    db.commit()
     return Redirect(f"/admin/employees/{employee.id}?done=profile"
                     f"&refreshed={change.refreshed}", status_code=303)
 
@@ -154,12 +155,11 @@ def _activation_form(db: Session, user: CurrentUser, employee_id: int, data: Act
     employee = _mine(db, user, employee_id)
     change = reactivate_employee if active else deactivate_employee
     try:
-        change(db, actor(db, user), employee.id, reason=data.reason)
+        with db.begin_nested():
+            change(db, acting_user(db, user), employee.id, reason=data.reason)
     except OfficeError as error:
-        db.rollback()
         return _page(db, user, employee, error=error, error_in="active",
                      status=status_of(error))
-    db.commit()
     done = "reactivated" if active else "deactivated"
     return Redirect(f"/admin/employees/{employee.id}?done={done}", status_code=303)
 
@@ -190,14 +190,9 @@ def profile_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
     `effective` (default: the 1st of this month) are recomputed, closed months excepted.
     Refusals are 400 with the form `field` in `extra`."""
     employee = _mine(db, user, employee_id)
-    try:
-        change = change_profile(db, actor(db, user), employee.id, profile=data.profile,
-                                part_time_percent=data.part_time_percent,
-                                effective=data.effective)
-    except OfficeError as error:
-        db.rollback()
-        raise http_refusal(error) from None
-    db.commit()
+    change = change_profile(db, acting_user(db, user), employee.id, profile=data.profile,
+                            part_time_percent=data.part_time_percent,
+                            effective=data.effective)
     return ProfileOutcome(employee_row(change.employee), change.start, change.refreshed,
                           change.closed_months)
 
@@ -206,12 +201,7 @@ def _activation_api(db: Session, user: CurrentUser, employee_id: int, data: Acti
                     active: bool) -> EmployeeRow:
     employee = _mine(db, user, employee_id)
     change = reactivate_employee if active else deactivate_employee
-    try:
-        change(db, actor(db, user), employee.id, reason=data.reason)
-    except OfficeError as error:
-        db.rollback()
-        raise http_refusal(error) from None
-    db.commit()
+    change(db, acting_user(db, user), employee.id, reason=data.reason)
     return employee_row(employee)
 
 
@@ -233,5 +223,5 @@ def reactivate_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
     return _activation_api(db, user, employee_id, data, True)
 
 
-ROUTES = together(employee_page, profile_form, deactivate_form, reactivate_form,
-                  employee_api, profile_api, deactivate_api, reactivate_api)
+ROUTES = together(employee_page, profile_form, deactivate_form, reactivate_form, employee_api,
+                  profile_api, deactivate_api, reactivate_api, tag="Office: employees")

@@ -11,6 +11,7 @@ from server.db.models import Institution
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EVERYONE, allow
 from server.web.navigation import menu_for
+from server.web.routing import together
 
 
 @get("/", opt=allow(*EVERYONE), sync_to_thread=True)
@@ -39,4 +40,4 @@ def me(user: AuthUser) -> Me:
               user.employee_id, user.unit)
 
 
-ROUTES = [home, me]
+ROUTES = together(home, me, tag="Home")

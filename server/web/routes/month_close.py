@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Annotated
 
-from litestar import Router, get, post
+from litestar import get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
@@ -29,10 +29,12 @@ from sqlalchemy.orm import Session
 from server.db.models import MonthClose, User
 from server.errors import OfficeError
 from server.office import closing
-from server.web.dependencies import AuthUser, DbSession
+from server.web.dependencies import AuthUser, DbSession, after_commit
+from server.web.errors import status_of
 from server.web.guards import MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
-from server.web.office_calls import acting_user, as_http, month_of, previous_month, status_of
+from server.web.office_calls import acting_user, month_of, previous_month
+from server.web.routing import together
 
 OFFICE_ONLY = allow(OFFICE)
 LOG = logging.getLogger(__name__)
@@ -163,18 +165,17 @@ def start_close(db: DbSession, user: AuthUser, state: State,
                 ) -> Template | Redirect:
     """Begin (or resume an interrupted) close; the page then shows its progress."""
     try:
-        year, number = month_of(data.month, date.today())
-        progress = closing.close_progress(db, user.institution_id, year, number)
-        if progress.state != "closing":
-            closing.begin_close(db, acting_user(db, user), year, number, reason=data.reason)
+        with db.begin_nested():
+            year, number = month_of(data.month, date.today())
+            progress = closing.close_progress(db, user.institution_id, year, number)
+            if progress.state != "closing":
+                closing.begin_close(db, acting_user(db, user), year, number, reason=data.reason)
     except OfficeError as error:
-        db.rollback()
         if error.field == "reason":  # back to the list, with what was typed
             return _check_page(db, user, data.month, reason=data.reason[:closing.REASON_MAX],
                                error=error, status_code=status_of(error))
         return _page(db, user, data.month, error=error, status_code=status_of(error))
-    db.commit()
-    start_in_background(state.engine, user, year, number)
+    after_commit(db, lambda: start_in_background(state.engine, user, year, number))
     return Redirect(f"/office/close?month={year:04d}-{number:02d}", status_code=303)
 
 
@@ -184,12 +185,11 @@ def reopen(db: DbSession, user: AuthUser,
            ) -> Template | Redirect:
     """Unlock a closed month; the reason goes to the audit log with who and when."""
     try:
-        year, number = month_of(data.month, date.today())
-        closing.reopen(db, acting_user(db, user), year, number, data.reason)
+        with db.begin_nested():
+            year, number = month_of(data.month, date.today())
+            closing.reopen(db, acting_user(db, user), year, number, data.reason)
     except OfficeError as error:
-        db.rollback()
         return _page(db, user, data.month, error=error, status_code=status_of(error))
-    db.commit()
     return Redirect(f"/office/close?month={year:04d}-{number:02d}", status_code=303)
 
 
@@ -197,10 +197,7 @@ def reopen(db: DbSession, user: AuthUser,
 def close_progress_api(db: DbSession, user: AuthUser, month: FromPath[str]) -> CloseProgress:
     """The close of `month` (YYYY-MM) in the user's institution: state, employees done of
     total, percent. Small on purpose: the close page polls it every second."""
-    try:
-        year, number = month_of(month, date.today())
-    except OfficeError as error:
-        raise as_http(error) from None
+    year, number = month_of(month, date.today())
     return _progress(db, user.institution_id, year, number)
 
 
@@ -218,11 +215,8 @@ class CloseRequest:
 def precheck_api(db: DbSession, user: AuthUser, month: FromPath[str]) -> PrecheckView:
     """Per employee, the pending requests and open anomalies of `month`: with any, the
     close needs a `reason`."""
-    try:
-        year, number = month_of(month, date.today())
-        return _precheck_view(closing.precheck(db, acting_user(db, user), year, number))
-    except OfficeError as error:
-        raise as_http(error) from None
+    year, number = month_of(month, date.today())
+    return _precheck_view(closing.precheck(db, acting_user(db, user), year, number))
 
 
 @get("/api/v1/closes/{month:str}/figures", opt=OFFICE_ONLY, sync_to_thread=True)
@@ -230,11 +224,8 @@ def figures_api(db: DbSession, user: AuthUser,
                 month: FromPath[str]) -> list[closing.EmployeeFigures]:
     """The month's figures per employee as the close stored them (minutes; meal vouchers
     and anomalies are counts); empty before the close evaluates anyone."""
-    try:
-        year, number = month_of(month, date.today())
-        return closing.close_figures(db, acting_user(db, user), year, number)
-    except OfficeError as error:
-        raise as_http(error) from None
+    year, number = month_of(month, date.today())
+    return closing.close_figures(db, acting_user(db, user), year, number)
 
 
 @post("/api/v1/closes/{month:str}", opt=OFFICE_ONLY, sync_to_thread=True, status_code=202)
@@ -242,17 +233,13 @@ def start_close_api(db: DbSession, user: AuthUser, state: State, month: FromPath
                     data: JSONBody[CloseRequest | None] = None) -> CloseProgress:
     """Begin (or resume) closing `month`; 202 at once, then poll GET for the progress.
     With pending requests or open anomalies (see `/precheck`) a `reason` is required."""
-    try:
-        year, number = month_of(month, date.today())
-        if closing.close_progress(db, user.institution_id, year, number).state != "closing":
-            closing.begin_close(db, acting_user(db, user), year, number,
-                                reason=data.reason if data else None)
-    except OfficeError as error:
-        db.rollback()
-        raise as_http(error) from None
-    db.commit()
-    start_in_background(state.engine, user, year, number)
-    return _progress(db, user.institution_id, year, number)
+    year, number = month_of(month, date.today())
+    if closing.close_progress(db, user.institution_id, year, number).state != "closing":
+        closing.begin_close(db, acting_user(db, user), year, number,
+                            reason=data.reason if data else None)
+    after_commit(db, lambda: start_in_background(state.engine, user, year, number))
+    # running: this server's thread starts (or goes on) as soon as the close is committed
+    return replace(_progress(db, user.institution_id, year, number), running=True)
 
 
 @post("/api/v1/closes/{month:str}/reopen", opt=OFFICE_ONLY, sync_to_thread=True,
@@ -260,17 +247,10 @@ def start_close_api(db: DbSession, user: AuthUser, state: State, month: FromPath
 def reopen_api(db: DbSession, user: AuthUser, month: FromPath[str],
                data: JSONBody[Reason]) -> CloseProgress:
     """Unlock a closed month; `reason` is required and audited."""
-    try:
-        year, number = month_of(month, date.today())
-        closing.reopen(db, acting_user(db, user), year, number, data.reason)
-    except OfficeError as error:
-        db.rollback()
-        raise as_http(error) from None
-    db.commit()
+    year, number = month_of(month, date.today())
+    closing.reopen(db, acting_user(db, user), year, number, data.reason)
     return _progress(db, user.institution_id, year, number)
 
 
-# One Router: GET and POST share paths here (see stamping.py for why).
-ROUTES = [Router("/", route_handlers=[close_page, check_page, start_close, reopen,
-                                      close_progress_api, precheck_api, figures_api,
-                                      start_close_api, reopen_api])]
+ROUTES = together(close_page, check_page, start_close, reopen, close_progress_api, precheck_api,
+                  figures_api, start_close_api, reopen_api, tag="Office: month close")

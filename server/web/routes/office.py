@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from litestar import Router, get, post
+from litestar import get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
@@ -18,25 +18,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.days.rules_in_force import RulesInForce, policy_at
-from server.db.models import Employee, Geofence
+from server.db.models import Employee
 from server.errors import OfficeError
-from server.office import fees
+from server.office import areas, fees
 from server.office.summary import evaluate_months
-from server.web.areas import areas_of
-from server.web.audit import audit
 from server.web.dependencies import AuthUser, DbSession
+from server.web.errors import status_of
 from server.web.guards import MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
-from server.web.office_calls import (
-    acting_user,
-    as_http,
-    form_id,
-    known_id,
-    month_of,
-    previous_month,
-    status_of,
-)
-from server.web.scope import employee_filter, in_institution, visible_employee
+from server.web.office_calls import acting_user, form_id, month_of, previous_month
+from server.web.routing import together
+from server.web.scope import employee_filter, known_id, visible_employee
 
 OFFICE_ONLY = allow(OFFICE)
 
@@ -86,10 +78,7 @@ def flags_page(db: DbSession, user: AuthUser, month: FromQuery[str | None] = Non
 def flags_api(db: DbSession, user: AuthUser, month: FromQuery[str | None] = None,
               ) -> list[FlagRow]:
     """The month's flags (`month=YYYY-MM`, default last month) of the people one sees."""
-    try:
-        return month_flags(db, user, month)[1]
-    except OfficeError as error:
-        raise as_http(error) from None
+    return month_flags(db, user, month)[1]
 
 
 @dataclass
@@ -171,13 +160,12 @@ def charge_fee(db: DbSession, user: AuthUser,
                data: Annotated[FeeForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
                ) -> Template | Redirect:
     try:
-        employee = visible_employee(db, user, form_id(data.employee_id))
-        replaced = fees.replace_badge(db, acting_user(db, user), employee.id, data.reason,
-                                      new_badge=data.new_badge.strip() or None)
+        with db.begin_nested():
+            employee = visible_employee(db, user, form_id(data.employee_id))
+            replaced = fees.replace_badge(db, acting_user(db, user), employee.id, data.reason,
+                                          new_badge=data.new_badge.strip() or None)
     except OfficeError as error:
-        db.rollback()
         return _fees_page(db, user, error, data, status_of(error))
-    db.commit()
     done = "free" if replaced.fee is None else "charged"
     return Redirect(f"/office/fees?done={done}", status_code=303)
 
@@ -200,13 +188,8 @@ def charge_fee_api(db: DbSession, user: AuthUser, data: JSONBody[FeeIn]) -> Badg
     """Replace a badge: old badges revoked, the new one issued, and the fee the rules set
     (first or later); `fee` is null when the rules in force define none."""
     employee = visible_employee(db, user, known_id(data.employee_id))
-    try:
-        replaced = fees.replace_badge(db, acting_user(db, user), employee.id, data.reason,
-                                      new_badge=(data.new_badge or "").strip() or None)
-    except OfficeError as error:
-        db.rollback()
-        raise as_http(error) from None
-    db.commit()
+    replaced = fees.replace_badge(db, acting_user(db, user), employee.id, data.reason,
+                                  new_badge=(data.new_badge or "").strip() or None)
     fee = replaced.fee
     row = None if fee is None else next(r for r in _fee_rows(db, user) if r.id == fee.id)
     return BadgeReplacement(employee.id, data.reason, replaced.revoked, replaced.new_badge, row)
@@ -220,25 +203,18 @@ class AreaForm:
     radius_m: str = ""
 
 
-def _area(data: AreaForm) -> tuple[str, float, float, int]:
+def _area(data: AreaForm) -> tuple[float, float, int]:
     try:
-        latitude, longitude = float(data.latitude), float(data.longitude)
-        radius = int(data.radius_m)
+        return float(data.latitude), float(data.longitude), int(data.radius_m)
     except ValueError:
         raise OfficeError("Latitudine, longitudine e raggio devono essere numeri",
                           "Latitude, longitude and radius must be numbers") from None
-    if not data.name.strip():
-        raise OfficeError("Dai un nome all'area", "Name the area", field="name")
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180 and 10 <= radius <= 5000):
-        raise OfficeError("Posizione non valida o raggio fuori da 10–5000 m",
-                          "Invalid position or radius outside 10–5000 m")
-    return data.name.strip()[:200], latitude, longitude, radius
 
 
 def _areas_page(db: Session, user: CurrentUser, error: OfficeError | None = None,
                 status_code: int = 200) -> Template:
     return Template("office_areas.html", status_code=status_code, context={
-        "areas": areas_of(db, user.institution_id), "error": error})
+        "areas": areas.areas_of(db, user.institution_id), "error": error})
 
 
 @get("/office/areas", opt=OFFICE_ONLY, sync_to_thread=True)
@@ -252,30 +228,18 @@ def add_area(db: DbSession, user: AuthUser,
              data: Annotated[AreaForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
              ) -> Template | Redirect:
     try:
-        name, latitude, longitude, radius = _area(data)
+        with db.begin_nested():
+            areas.add_area(db, acting_user(db, user), data.name, *_area(data))
     except OfficeError as error:
-        return _areas_page(db, user, error, 400)
-    area = Geofence(institution_id=user.institution_id, name=name, latitude=latitude,
-                    longitude=longitude, radius_m=radius)
-    db.add(area)
-    db.flush()
-    audit(db, "geofence_added", institution_id=user.institution_id, user_id=user.id,
-          target=f"geofence:{area.id}", name=name, radius_m=radius)
-    db.commit()
+        return _areas_page(db, user, error, status_of(error))
     return Redirect("/office/areas", status_code=303)
 
 
 @post("/office/areas/{area_id:int}/delete", opt=OFFICE_ONLY, sync_to_thread=True)
 def delete_area(db: DbSession, user: AuthUser, area_id: FromPath[int]) -> Redirect:
-    area = in_institution(db.get(Geofence, known_id(area_id)), user)
-    audit(db, "geofence_deleted", institution_id=user.institution_id, user_id=user.id,
-          target=f"geofence:{area.id}", name=area.name)
-    db.delete(area)
-    db.commit()
+    areas.delete_area(db, acting_user(db, user), known_id(area_id))
     return Redirect("/office/areas", status_code=303)
 
 
-# One Router: GET and POST share /office/fees and /office/areas (see stamping.py for why).
-ROUTES = [Router("/", route_handlers=[flags_page, flags_api, fees_page, charge_fee, fees_api,
-                                      charge_fee_api,
-                                      areas_page, add_area, delete_area])]
+ROUTES = together(flags_page, flags_api, fees_page, charge_fee, fees_api, charge_fee_api,
+                  areas_page, add_area, delete_area, tag="Office: flags, fees, areas")

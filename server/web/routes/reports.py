@@ -13,12 +13,12 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from server.errors import OfficeError
 from server.office.reports import KINDS, ReportTable, institution_report, to_csv, to_pdf, to_xlsx
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
-from server.web.office_calls import acting_user, as_http, month_of, previous_month
+from server.web.office_calls import acting_user, month_of, previous_month
+from server.web.routing import together
 
 READERS = allow(MANAGER, OFFICE)
 FORMATS = {
@@ -42,12 +42,9 @@ def _table(db: DbSession, user: CurrentUser, kind: str,
            month: str | None) -> tuple[ReportTable, str]:
     if kind not in KINDS:
         raise NotFoundException("Tabulato sconosciuto / Unknown report")
-    try:
-        year, number = month_of(month or previous_month(date.today()), date.today())
-        return (institution_report(db, acting_user(db, user), year, number, kind),
-                f"{year:04d}-{number:02d}")
-    except OfficeError as error:
-        raise as_http(error) from None
+    year, number = month_of(month or previous_month(date.today()), date.today())
+    return (institution_report(db, acting_user(db, user), year, number, kind),
+            f"{year:04d}-{number:02d}")
 
 
 @get("/reports", opt=READERS, sync_to_thread=True)
@@ -81,4 +78,4 @@ def report_api(db: DbSession, user: AuthUser, kind: FromPath[str],
                       sorted(table.minute_columns))
 
 
-ROUTES = [reports_page, download, report_api]
+ROUTES = together(reports_page, download, report_api, tag="Reports")

@@ -27,9 +27,10 @@ from server.errors import OfficeError
 from server.office import decisions, requests
 from server.office.people import may_decide
 from server.web.dependencies import AuthUser, DbSession
-from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
+from server.web.errors import status_of
+from server.web.guards import OFFICE, PEOPLE
 from server.web.identity import CurrentUser
-from server.web.office_calls import acting_user, known_id, parse_clock, parse_day, status_of
+from server.web.office_calls import acting_user, parse_clock, parse_day
 from server.web.request_views import (
     overtime_modes,
     request_views,
@@ -37,11 +38,13 @@ from server.web.request_views import (
     version_today,
     web_codes,
 )
-from server.web.scope import employee_filter, in_institution, visible_employee
-
-PEOPLE = allow(EMPLOYEE, MANAGER, OFFICE)
-NO_TIMECARD = ("Nessun dipendente collegato a questo utente: indica per chi è la richiesta. / "
-               "No employee is linked to this account: say whom the request is for.")
+from server.web.routing import together
+from server.web.scope import (
+    employee_filter,
+    target_employee,
+    visible_employee,
+    visible_request,
+)
 
 
 @dataclass
@@ -84,26 +87,6 @@ class Failed:
     values: dict[str, Any] = field(default_factory=dict)
 
 
-def target_employee(db: Session, user: CurrentUser, employee_id: str | int | None) -> int:
-    """Whom a filing is for: oneself unless an id is given (then it must be visible)."""
-    if employee_id not in (None, ""):
-        try:
-            wanted = known_id(int(employee_id))
-        except ValueError:
-            raise NotFoundException("Not found / Non trovato") from None
-        return visible_employee(db, user, wanted).id
-    if user.employee_id is None:
-        raise NotFoundException(NO_TIMECARD)
-    return user.employee_id
-
-
-def visible_request(db: Session, user: CurrentUser, request_id: int) -> RequestRow:
-    """A request of the user's institution whose employee the user may see; else 404."""
-    row = in_institution(db.get(RequestRow, known_id(request_id)), user)
-    visible_employee(db, user, row.employee_id)
-    return row
-
-
 def _page(db: Session, user: CurrentUser, failed: Failed | None = None,
           status_code: int = 200) -> Template:
     version, today = version_today(db, user.institution_id, datetime.now(UTC))
@@ -124,7 +107,6 @@ def _page(db: Session, user: CurrentUser, failed: Failed | None = None,
 
 def _refused(db: Session, user: CurrentUser, form: str, error: OfficeError,
              values: dict[str, Any]) -> Template:
-    db.rollback()
     return _page(db, user, Failed(form, error, values), status_of(error))
 
 
@@ -141,21 +123,21 @@ def file_justification(
 ) -> Template | Redirect:
     values = {k: v for k, v in vars(data).items() if k != "attachment"}
     try:
-        employee_id = target_employee(db, user, data.employee_id)
-        attachment = None
-        upload = data.attachment
-        if upload is not None and upload.filename:
-            content = upload.file.read(requests.MAX_ATTACHMENT + 1)
-            if content:
-                attachment = (upload.filename[-200:], content)
-        requests.file_justification(
-            db, acting_user(db, user), employee_id, parse_day(data.day), data.code.strip(),
-            start=parse_clock(data.start, "Ora di inizio", "Start time", "start"),
-            end=parse_clock(data.end, "Ora di fine", "End time", "end"),
-            notes=data.notes, attachment=attachment)
+        with db.begin_nested():
+            employee_id = target_employee(db, user, data.employee_id)
+            attachment = None
+            upload = data.attachment
+            if upload is not None and upload.filename:
+                content = upload.file.read(requests.MAX_ATTACHMENT + 1)
+                if content:
+                    attachment = (upload.filename[-200:], content)
+            requests.file_justification(
+                db, acting_user(db, user), employee_id, parse_day(data.day), data.code.strip(),
+                start=parse_clock(data.start, "Ora di inizio", "Start time", "start"),
+                end=parse_clock(data.end, "Ora di fine", "End time", "end"),
+                notes=data.notes, attachment=attachment)
     except OfficeError as error:
         return _refused(db, user, "justification", error, values)
-    db.commit()
     return Redirect("/requests", status_code=303)
 
 
@@ -165,17 +147,17 @@ def file_missed_stamp(
         data: Annotated[MissedStampForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Template | Redirect:
     try:
-        employee_id = target_employee(db, user, data.employee_id)
-        minute = parse_clock(data.time, "Ora", "Time", "start")
-        if minute is None:
-            raise OfficeError("Indica l'ora della timbratura mancata",
-                              "Give the time of the missed stamp", field="start")
-        requests.file_missed_stamp(db, acting_user(db, user), employee_id,
-                                   parse_day(data.day), minute, data.direction,
-                                   data.circumstances)
+        with db.begin_nested():
+            employee_id = target_employee(db, user, data.employee_id)
+            minute = parse_clock(data.time, "Ora", "Time", "start")
+            if minute is None:
+                raise OfficeError("Indica l'ora della timbratura mancata",
+                                  "Give the time of the missed stamp", field="start")
+            requests.file_missed_stamp(db, acting_user(db, user), employee_id,
+                                       parse_day(data.day), minute, data.direction,
+                                       data.circumstances)
     except OfficeError as error:
         return _refused(db, user, "missed_stamp", error, vars(data))
-    db.commit()
     return Redirect("/requests", status_code=303)
 
 
@@ -185,15 +167,15 @@ def file_overtime(
         data: Annotated[OvertimeForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Template | Redirect:
     try:
-        employee_id = target_employee(db, user, data.employee_id)
-        requests.file_overtime(
-            db, acting_user(db, user), employee_id, parse_day(data.day), data.mode,
-            code=data.code.strip() or None,
-            start=parse_clock(data.start, "Ora di inizio", "Start time", "start"),
-            end=parse_clock(data.end, "Ora di fine", "End time", "end"), notes=data.notes)
+        with db.begin_nested():
+            employee_id = target_employee(db, user, data.employee_id)
+            requests.file_overtime(
+                db, acting_user(db, user), employee_id, parse_day(data.day), data.mode,
+                code=data.code.strip() or None,
+                start=parse_clock(data.start, "Ora di inizio", "Start time", "start"),
+                end=parse_clock(data.end, "Ora di fine", "End time", "end"), notes=data.notes)
     except OfficeError as error:
         return _refused(db, user, "overtime", error, vars(data))
-    db.commit()
     return Redirect("/requests", status_code=303)
 
 
@@ -201,10 +183,10 @@ def file_overtime(
 def withdraw(db: DbSession, user: AuthUser, request_id: FromPath[int]) -> Template | Redirect:
     visible_request(db, user, request_id)
     try:
-        decisions.withdraw(db, acting_user(db, user), request_id)
+        with db.begin_nested():
+            decisions.withdraw(db, acting_user(db, user), request_id)
     except OfficeError as error:
         return _refused(db, user, "withdraw", error, {})
-    db.commit()
     return Redirect("/requests", status_code=303)
 
 
@@ -236,5 +218,5 @@ def attachment(db: DbSession, user: AuthUser, request_id: FromPath[int]) -> Resp
         "x-content-type-options": "nosniff"})
 
 
-ROUTES = [my_requests, file_justification, file_missed_stamp, file_overtime, withdraw,
-          request_detail, attachment]
+ROUTES = together(my_requests, file_justification, file_missed_stamp, file_overtime, withdraw,
+                  request_detail, attachment, tag="Requests")

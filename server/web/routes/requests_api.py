@@ -9,16 +9,18 @@ import base64
 import binascii
 from dataclasses import dataclass
 
-from litestar import Router, get, post
+from litestar import get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from server.db.models import Request as RequestRow
 from server.errors import OfficeError
 from server.office import decisions, requests
 from server.web.dependencies import AuthUser, DbSession
-from server.web.office_calls import acting_user, as_http, parse_clock, parse_day
+from server.web.guards import PEOPLE
+from server.web.office_calls import acting_user, parse_clock, parse_day
 from server.web.request_views import RequestView, request_views
-from server.web.routes.requests import PEOPLE, target_employee, visible_request
+from server.web.routing import together
+from server.web.scope import target_employee, visible_request
 
 
 @dataclass
@@ -42,10 +44,7 @@ def list_requests(db: DbSession, user: AuthUser,
     """The user's own requests (or, for a manager or the office, `employee_id`'s),
     newest day first, each with its state and who decided."""
     target = target_employee(db, user, employee_id)
-    try:
-        rows = decisions.requests_of(db, acting_user(db, user), target)
-    except OfficeError as error:
-        raise as_http(error) from None
+    rows = decisions.requests_of(db, acting_user(db, user), target)
     return request_views(db, rows)
 
 
@@ -53,12 +52,7 @@ def list_requests(db: DbSession, user: AuthUser,
 def file_request(db: DbSession, user: AuthUser, data: JSONBody[NewRequest]) -> RequestView:
     """File a justification, a missed stamp or an overtime authorisation; 201 with the
     request (state "approved" at once when the code needs nobody's approval)."""
-    try:
-        row = _file(db, user, data)
-    except OfficeError as error:
-        db.rollback()
-        raise as_http(error) from None
-    db.commit()
+    row = _file(db, user, data)
     return request_views(db, [row])[0]
 
 
@@ -103,16 +97,8 @@ def read_request(db: DbSession, user: AuthUser, request_id: FromPath[int]) -> Re
 def withdraw_request(db: DbSession, user: AuthUser, request_id: FromPath[int]) -> RequestView:
     """Take back a pending request one filed."""
     row = visible_request(db, user, request_id)
-    try:
-        decisions.withdraw(db, acting_user(db, user), request_id)
-    except OfficeError as error:
-        db.rollback()
-        raise as_http(error) from None
-    db.commit()
+    decisions.withdraw(db, acting_user(db, user), request_id)
     return request_views(db, [row])[0]
 
 
-# One Router for the whole module: Litestar 2.25 wraps a sync_to_thread handler once more
-# each time another handler is registered on its path (GET and POST of the same URL),
-# and the twice-wrapped one answers 500. Registered together they are wrapped once.
-ROUTES = [Router("/", route_handlers=[list_requests, file_request, read_request, withdraw_request])]
+ROUTES = together(list_requests, file_request, read_request, withdraw_request, tag="Requests")

@@ -3,9 +3,8 @@ from a phone inside an area the office has drawn (seed 002).
 
 Which of the two is allowed is the rule file's `stamping { sources ... }` on the day:
 `web` for the workstation, `app` for the phone. A phone's stamp carries the position once;
-it is checked against the areas and not kept (see `server.web.areas`). The stamp is a
-Stamp row with source "web" or "app", and its day is recomputed in the same transaction
-so the timecard shows it at once.
+it is checked against the areas and not kept. The rules are `server.office.stamping`; this
+module turns the buttons and the API into its calls.
 """
 
 from __future__ import annotations
@@ -14,32 +13,28 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
-from litestar import Router, get, post
+from litestar import get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.days.facts import in_force
-from server.days.month_lock import ensure_open
-from server.days.results import refresh_days
 from server.days.rules_in_force import policy_at
 from server.db.models import Stamp
-from server.errors import NotAllowed, OfficeError
-from server.web.areas import area_containing, areas_of, valid_position
+from server.errors import OfficeError
+from server.minutes import clock
+from server.office.stamping import allowed_sources, stamp_now
 from server.web.dependencies import AuthUser, DbSession
+from server.web.errors import status_of
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
-from server.web.office_calls import as_http, clock, status_of
-from server.web.scope import visible_employee
+from server.web.office_calls import acting_user
+from server.web.routing import together
 
 STAMPERS = allow(EMPLOYEE, MANAGER, OFFICE)
-NO_EMPLOYEE = ("Nessun dipendente collegato a questo utente. / "
-               "No employee is linked to this account.")
 
 
 @dataclass
@@ -62,62 +57,6 @@ class StampDone:
     time: str
     direction: str
     source: str  # web, app
-
-
-@dataclass(frozen=True)
-class Allowed:
-    web: bool
-    app: bool
-    areas: int  # how many areas the office has drawn
-
-
-def allowed_sources(db: Session, institution_id: str, now: datetime) -> Allowed:
-    try:
-        policy, day = policy_at(db, institution_id, now)
-        version = policy.version_on(day)
-    except LookupError:  # no rules at all, or none in force yet
-        return Allowed(False, False, 0)
-    sources = version.stamping.sources.value if version.stamping and \
-        version.stamping.sources else ()
-    return Allowed("web" in sources, "app" in sources, len(areas_of(db, institution_id)))
-
-
-def stamp_now(db: Session, user: CurrentUser, direction: str,
-              position: tuple[float, float] | None, now: datetime) -> Stamp:
-    """Record a stamp from the browser (no position) or the phone (with one)."""
-    if user.employee_id is None:
-        raise NotFoundException(NO_EMPLOYEE)
-    employee = visible_employee(db, user, user.employee_id)
-    if direction not in ("in", "out"):
-        raise OfficeError("Scegli entrata o uscita", "Choose in or out", field="direction")
-    allowed = allowed_sources(db, user.institution_id, now)
-    if position is None:
-        source = "web"
-        if not allowed.web:
-            raise NotAllowed("Le regole in vigore non consentono di timbrare dal web",
-                             "The rules in force do not allow stamping from the web")
-    else:
-        source = "app"
-        if not allowed.app:
-            raise NotAllowed("Le regole in vigore non consentono di timbrare dal telefono",
-                             "The rules in force do not allow stamping from a phone")
-        latitude, longitude = position
-        if not valid_position(latitude, longitude):
-            raise OfficeError("Posizione non valida", "Invalid position", field="position")
-        if area_containing(areas_of(db, user.institution_id), latitude, longitude) is None:
-            raise NotAllowed("Sei fuori dalle aree in cui si può timbrare",
-                             "You are outside the areas where stamping is allowed")
-    local = now.astimezone(ZoneInfo(policy_at(db, user.institution_id, now)[0].timezone))
-    ensure_open(db, employee.institution_id, local.date())
-    row = Stamp(institution_id=employee.institution_id, source=source,
-                employee_id=employee.id, terminal_time=now, received_at=now,
-                local_date=local.date(), local_minute=local.hour * 60 + local.minute,
-                direction=direction, code=None, flags="", void=False,
-                author=user.username)
-    db.add(row)
-    db.flush()
-    refresh_days(db, [(employee.institution_id, employee.id, local.date())], now)
-    return row
 
 
 def _position(latitude: str | float | None, longitude: str | float | None,
@@ -161,12 +100,11 @@ def stamp_form(db: DbSession, user: AuthUser,
                data: Annotated[StampForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
                ) -> Template | Redirect:
     try:
-        row = stamp_now(db, user, data.direction, _position(data.latitude, data.longitude),
-                        datetime.now(UTC))
+        with db.begin_nested():
+            row = stamp_now(db, acting_user(db, user), data.direction,
+                            _position(data.latitude, data.longitude), datetime.now(UTC))
     except OfficeError as error:
-        db.rollback()
         return _page(db, user, error=error, status_code=status_of(error))
-    db.commit()
     word = "entrata" if row.direction == "in" else "uscita"
     return Redirect(f"/stamp?done={word}+{clock(row.local_minute)}", status_code=303)
 
@@ -176,18 +114,10 @@ def stamp_api(db: DbSession, user: AuthUser, data: JSONBody[StampIn]) -> StampDo
     """Stamp now: without a position from the workstation (rules must allow `web`), with
     `latitude`/`longitude` from a phone inside an area (rules must allow `app`). 403 when
     not allowed or outside; the position is not stored."""
-    try:
-        row = stamp_now(db, user, data.direction, _position(data.latitude, data.longitude),
-                        datetime.now(UTC))
-    except OfficeError as error:
-        db.rollback()
-        raise as_http(error) from None
-    db.commit()
+    row = stamp_now(db, acting_user(db, user), data.direction,
+                    _position(data.latitude, data.longitude), datetime.now(UTC))
     return StampDone(row.local_date.isoformat(), clock(row.local_minute), data.direction,
                      row.source)
 
 
-# One Router for the whole module: Litestar 2.25 wraps a sync_to_thread handler once more
-# each time another handler is registered on its path (GET and POST of the same URL),
-# and the twice-wrapped one answers 500. Registered together they are wrapped once.
-ROUTES = [Router("/", route_handlers=[stamp_page, stamp_form, stamp_api])]
+ROUTES = together(stamp_page, stamp_form, stamp_api, tag="Stamping")

@@ -20,15 +20,14 @@ from sqlalchemy.orm import Session
 
 from server.days.rules_in_force import policy_on
 from server.engine.results import Explain
-from server.errors import OfficeError
 from server.office.reports import employee_month_pdf
 from server.office.summary import MonthSummary, month_summary
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
-from server.web.office_calls import acting_user, as_http, known_id, month_of
-from server.web.routes.requests import NO_TIMECARD
-from server.web.scope import visible_employee
+from server.web.office_calls import acting_user, month_of
+from server.web.routing import together
+from server.web.scope import NO_TIMECARD, known_id, visible_employee
 
 READERS = allow(EMPLOYEE, MANAGER, OFFICE)
 DEADLINE_LABELS = {
@@ -51,11 +50,8 @@ class RuleLine:
 def _summary(db: Session, user: CurrentUser, employee_id: int,
              month: str | None) -> MonthSummary:
     visible_employee(db, user, known_id(employee_id))
-    try:
-        year, number = month_of(month, date.today())
-        return month_summary(db, acting_user(db, user), employee_id, year, number)
-    except OfficeError as error:
-        raise as_http(error) from None
+    year, number = month_of(month, date.today())
+    return month_summary(db, acting_user(db, user), employee_id, year, number)
 
 
 def _rule_line(lines: list[str], file_name: str, source: str) -> RuleLine:
@@ -126,4 +122,4 @@ def summary_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
     return _summary(db, user, employee_id, month).to_json()
 
 
-ROUTES = [own_summary, employee_summary, month_report_pdf, summary_api]
+ROUTES = together(own_summary, employee_summary, month_report_pdf, summary_api, tag="Summaries")

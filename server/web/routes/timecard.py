@@ -11,6 +11,7 @@ from litestar.response import Template
 
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
+from server.web.routing import together
 from server.web.scope import visible_employee
 from server.web.timecard import SOURCE_LABELS, MonthView, month_view, parse_month
 
@@ -57,4 +58,4 @@ def timecard_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
     return _month(db, user, employee_id, month)
 
 
-ROUTES = [own_timecard, employee_timecard, timecard_api]
+ROUTES = together(own_timecard, employee_timecard, timecard_api, tag="Timecard")

@@ -1,0 +1,148 @@
+"""The accounts people log in with: created (CLI, demo, the administrator's pages) with a
+one-time password that must be changed at the first login; listed, reset (a new one-time
+password, which also ends the user's sessions) and unlocked by the administrator, audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.db.directory import DirectoryError
+from server.db.models import Employee, Institution, User
+from server.errors import NotAllowed, NotFound, OfficeError
+from server.office.audit import record
+from server.office.passwords import hash_password, one_time_password
+
+ROLES = ("employee", "manager", "office", "admin")
+
+
+@dataclass(frozen=True)
+class NewUser:
+    user: User
+    password: str  # shown once; only its hash is stored
+
+
+def add_user(session: Session, institution_id: str, username: str, role: str, *,
+             employee_number: str | None = None, unit: str | None = None,
+             display_name: str | None = None, password: str | None = None,
+             by_user_id: int | None = None) -> NewUser:
+    """Create a user; `password` defaults to a fresh one-time password."""
+    if role not in ROLES:
+        raise DirectoryError(f"role {role!r}: use one of {', '.join(ROLES)}")
+    if session.get(Institution, institution_id) is None:
+        raise DirectoryError(f"unknown institution {institution_id!r}")
+    if not username or len(username) > 100 or username != username.strip():
+        raise DirectoryError("username: 1 to 100 characters, no leading or trailing spaces")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise DirectoryError(f"username {username!r} is already taken")
+    employee: Employee | None = None
+    if employee_number is not None:
+        employee = session.scalar(select(Employee).where(
+            Employee.institution_id == institution_id, Employee.number == employee_number))
+        if employee is None:
+            raise DirectoryError(
+                f"no employee with number {employee_number!r} in {institution_id}")
+    if role == "employee" and employee is None:
+        raise DirectoryError("an employee account needs --employee NUMBER")
+    if role == "manager" and not unit:
+        raise DirectoryError("a manager needs --unit, the unit they approve for")
+    secret = password or one_time_password()
+    user = User(institution_id=institution_id, username=username,
+                display_name=display_name or (employee.name if employee else username),
+                role=role, employee_id=employee.id if employee else None, unit=unit,
+                password_hash=hash_password(secret), must_change_password=True,
+                failed_logins=0, active=True, created_at=datetime.now(UTC))
+    session.add(user)
+    session.flush()
+    record(session, session.get(User, by_user_id) if by_user_id is not None else None,
+           "user_created", f"user:{user.id}", {"username": username, "role": role},
+           institution_id=institution_id)
+    return NewUser(user, secret)
+
+
+@dataclass(frozen=True)
+class UserRow:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    employee_number: str | None
+    unit: str | None
+    active: bool
+    must_change_password: bool
+    locked: bool
+    failed_logins: int
+
+
+@dataclass(frozen=True)
+class OneTimePassword:
+    user: UserRow
+    password: str  # shown once; the user must change it at the next login
+
+
+def users_of(session: Session, institution_id: str) -> list[UserRow]:
+    numbers = dict(list(session.execute(select(Employee.id, Employee.number).where(
+        Employee.institution_id == institution_id)).all()))
+    rows = session.scalars(select(User).where(User.institution_id == institution_id)
+                           .order_by(User.username))
+    return [user_row(u, numbers.get(u.employee_id) if u.employee_id else None) for u in rows]
+
+
+def user_row(user: User, number: str | None) -> UserRow:
+    locked = user.locked_until is not None and user.locked_until > datetime.now(UTC)
+    return UserRow(user.id, user.username, user.display_name, user.role, number, user.unit,
+                   user.active, user.must_change_password, locked, user.failed_logins)
+
+
+def create_user(session: Session, actor: User, username: str, role: str, *,
+                employee_number: str | None = None, unit: str | None = None,
+                display_name: str | None = None) -> OneTimePassword:
+    """A user of the administrator's institution, with a one-time password."""
+    _require_admin(actor)
+    try:
+        made = add_user(session, actor.institution_id, username, role,
+                        employee_number=employee_number, unit=unit,
+                        display_name=display_name, by_user_id=actor.id)
+    except DirectoryError as exc:
+        raise OfficeError(f"utente non creato: {exc}", f"{exc}", field="username") from None
+    return OneTimePassword(user_row(made.user, employee_number), made.password)
+
+
+def reset_password(session: Session, actor: User, user_id: int) -> OneTimePassword:
+    row = _account(session, actor, user_id)
+    password = one_time_password()
+    # A new hash changes the session key: every session of this user ends now.
+    row.password_hash = hash_password(password)
+    row.must_change_password = True
+    row.failed_logins, row.locked_until = 0, None
+    record(session, actor, "password_reset", f"user:{row.id}")
+    return OneTimePassword(user_row(row, _number(session, row)), password)
+
+
+def unlock_user(session: Session, actor: User, user_id: int) -> UserRow:
+    row = _account(session, actor, user_id)
+    row.failed_logins, row.locked_until = 0, None
+    record(session, actor, "user_unlocked", f"user:{row.id}")
+    return user_row(row, _number(session, row))
+
+
+def _require_admin(actor: User) -> None:
+    if actor.role != "admin":
+        raise NotAllowed("Solo l'amministratore gestisce gli utenti",
+                         "Only the administrator manages users")
+
+
+def _account(session: Session, actor: User, user_id: int) -> User:
+    _require_admin(actor)
+    row = session.get(User, user_id)
+    if row is None or row.institution_id != actor.institution_id:
+        raise NotFound("Non trovato", "Not found")
+    return row
+
+
+def _number(session: Session, user: User) -> str | None:
+    employee = session.get(Employee, user.employee_id) if user.employee_id else None
+    return employee.number if employee else None

@@ -1,0 +1,82 @@
+"""Stamping from the workstation's browser (seed 000's ENTRATA / USCITA buttons) and from a
+phone inside an area the office has drawn (seed 002).
+
+Which of the two is allowed is the rule file's `stamping { sources ... }` on the day:
+`web` for the workstation, `app` for the phone. A phone's stamp carries the position once;
+it is checked against the areas and not kept. The stamp is a Stamp row with source "web"
+or "app".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from server.days.month_lock import ensure_open
+from server.days.results import refresh_days
+from server.days.rules_in_force import policy_at
+from server.db.models import Stamp, User
+from server.errors import NotAllowed, NotFound, OfficeError
+from server.office.areas import area_containing, areas_of, valid_position
+from server.office.people import employee_visible
+
+
+@dataclass(frozen=True)
+class Allowed:
+    web: bool
+    app: bool
+    areas: int  # how many areas the office has drawn
+
+
+def allowed_sources(db: Session, institution_id: str, now: datetime) -> Allowed:
+    try:
+        policy, day = policy_at(db, institution_id, now)
+        version = policy.version_on(day)
+    except LookupError:  # no rules at all, or none in force yet
+        return Allowed(False, False, 0)
+    sources = version.stamping.sources.value if version.stamping and \
+        version.stamping.sources else ()
+    return Allowed("web" in sources, "app" in sources, len(areas_of(db, institution_id)))
+
+
+def stamp_now(db: Session, user: User, direction: str,
+              position: tuple[float, float] | None, now: datetime) -> Stamp:
+    """Record a stamp from the browser (no position) or the phone (with one); the day is
+    recomputed in the same transaction, so the timecard shows it at once."""
+    if user.employee_id is None:
+        raise NotFound("Nessun dipendente collegato a questo utente.",
+                       "No employee is linked to this account.")
+    employee = employee_visible(db, user, user.employee_id)
+    if direction not in ("in", "out"):
+        raise OfficeError("Scegli entrata o uscita", "Choose in or out", field="direction")
+    allowed = allowed_sources(db, user.institution_id, now)
+    if position is None:
+        source = "web"
+        if not allowed.web:
+            raise NotAllowed("Le regole in vigore non consentono di timbrare dal web",
+                             "The rules in force do not allow stamping from the web")
+    else:
+        source = "app"
+        if not allowed.app:
+            raise NotAllowed("Le regole in vigore non consentono di timbrare dal telefono",
+                             "The rules in force do not allow stamping from a phone")
+        latitude, longitude = position
+        if not valid_position(latitude, longitude):
+            raise OfficeError("Posizione non valida", "Invalid position", field="position")
+        if area_containing(areas_of(db, user.institution_id), latitude, longitude) is None:
+            raise NotAllowed("Sei fuori dalle aree in cui si può timbrare",
+                             "You are outside the areas where stamping is allowed")
+    local = now.astimezone(ZoneInfo(policy_at(db, user.institution_id, now)[0].timezone))
+    ensure_open(db, employee.institution_id, local.date())
+    row = Stamp(institution_id=employee.institution_id, source=source,
+                employee_id=employee.id, terminal_time=now, received_at=now,
+                local_date=local.date(), local_minute=local.hour * 60 + local.minute,
+                direction=direction, code=None, flags="", void=False,
+                author=user.username)
+    db.add(row)
+    db.flush()
+    refresh_days(db, [(employee.institution_id, employee.id, local.date())], now)
+    return row
