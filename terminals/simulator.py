@@ -37,7 +37,8 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from terminals.config import PROTOCOL_VERSIONS, BrokerConfig
-from terminals.link import Acked, Link, LinkEvent
+from terminals.events import Acked, LinkEvent
+from terminals.link import Link
 from terminals.outbox import NewStamp, Outbox
 from terminals.protocol import Direction, valid_name
 
