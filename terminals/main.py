@@ -21,7 +21,8 @@ from typing import TextIO
 
 from terminals import display
 from terminals.config import ConfigError, TerminalConfig, load_config
-from terminals.link import Acked, Configured, ConnectionChanged, Link, LinkEvent, Replied
+from terminals.events import Acked, Configured, ConnectionChanged, LinkEvent, Replied
+from terminals.link import Link
 from terminals.outbox import Outbox, OutboxError
 from terminals.reader import DIRECTION_MODES, Event, LastStampsRequest, Reader, Swipe
 

@@ -15,6 +15,9 @@ what the terminals do.
 A terminal not started is offline: `run()` still queues its stamps in its
 outbox, and `start([name])` later connects it and it replays them in order.
 
+What the terminals swipe is planned in `terminals.swipes`; what delivery looked like
+(acks by status, swipe -> ack latency) is tallied in `terminals.delivery`.
+
 Command line: `python -m terminals.simulator --terminals 20 --stamps 20000 …`
 (see `--help`); it prints the statistics and exits 0 when every stamp was acked.
 """
@@ -23,86 +26,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 from terminals.config import PROTOCOL_VERSIONS, BrokerConfig
-from terminals.link import Acked, Link, LinkEvent
+from terminals.delivery import SimStats, Tally
+from terminals.events import Acked, LinkEvent
+from terminals.link import Link
 from terminals.outbox import NewStamp, Outbox
-from terminals.protocol import Direction, valid_name
+from terminals.protocol import valid_name
+from terminals.swipes import PlannedStamp, Profile, plan
 
-Profile = Literal["now", "peak"]
 ROME = ZoneInfo("Europe/Rome")
-
-
-@dataclass(frozen=True)
-class PlannedStamp:
-    """One swipe to simulate. `time` None means the terminal's clock when it is sent."""
-
-    terminal: str
-    badge: str
-    time: datetime | None = None
-    direction: Direction | None = None
-    code: str | None = None
-
-
-@dataclass
-class SimStats:
-    queued: int = 0  # stamps written to the outboxes by run() and enqueue()
-    published: int = 0  # MQTT publishes of stamps, replays and re-sends included
-    acked: int = 0  # stamps the server acknowledged (they left their outbox)
-    pending: int = 0  # stamps still waiting in the outboxes
-    by_status: dict[str, int] = field(default_factory=dict)
-    p50_ack_ms: float | None = None  # from the swipe to its ack, stamps sent by run() only
-    p99_ack_ms: float | None = None
-    max_ack_ms: float | None = None
-    elapsed_s: float = 0.0  # from the first swipe of run() to the last ack seen
-
-
-def percentile(values: Sequence[float], fraction: float) -> float | None:
-    """Nearest-rank percentile: the smallest value with `fraction` of them at or below it."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
-
-
-def peak_day(badges: Sequence[str], day: date, tz: tzinfo,
-             rng: random.Random) -> list[tuple[datetime, str, Direction]]:
-    """One working day of swipes around an 08:00 peak, in time order.
-
-    Most entries fall between 07:45 and 08:15. About a third of the staff
-    leave around 14:00 (the school's 7h12 day); the others take a lunch pause
-    and leave between 16:00 and 17:00.
-    """
-    start = datetime(day.year, day.month, day.day, tzinfo=tz)
-
-    def at(minutes: float) -> datetime:
-        return start + timedelta(seconds=round(minutes * 60))
-
-    swipes: list[tuple[datetime, str, Direction]] = []
-    for badge in badges:
-        entry = min(max(rng.gauss(8 * 60, 9), 7 * 60 + 30), 8 * 60 + 45)
-        swipes.append((at(entry), badge, "in"))
-        if rng.random() < 0.35:
-            swipes.append((at(14 * 60 + rng.gauss(12, 6)), badge, "out"))
-        else:
-            lunch = 12 * 60 + 30 + rng.uniform(0, 60)
-            swipes.append((at(lunch), badge, "out"))
-            swipes.append((at(lunch + rng.uniform(30, 60)), badge, "in"))
-            swipes.append((at(rng.uniform(16 * 60, 17 * 60)), badge, "out"))
-    swipes.sort()
-    return swipes
 
 
 class Simulator:
@@ -148,12 +90,7 @@ class Simulator:
         self.tz = tz
         self.rng = random.Random(seed)
         self.broker = broker or BrokerConfig()
-        self._lock = threading.Lock()
-        self._swiped_at: dict[tuple[str, int], float] = {}
-        self._acked_at: dict[tuple[str, int], float] = {}
-        self._status: Counter[str] = Counter()
-        self._queued = 0
-        self._started_at: float | None = None
+        self.tally = Tally()
         self.outboxes: dict[str, Outbox] = {}
         self.links: dict[str, Link] = {}
         for name in self.names:
@@ -219,37 +156,9 @@ class Simulator:
 
     def plan(self, total: int, *, profile: Profile = "now", day: date | None = None,
              shift: timedelta = timedelta(0)) -> list[PlannedStamp]:
-        """`total` swipes spread over the terminals' badges.
-
-        "now": stamps carry the terminal's clock at sending time plus `shift`
-        (a negative shift dates them on a past day), each badge alternating in
-        and out. "peak": working days of `peak_day`, the last one being `day`
-        (yesterday by default, so none is in the future), as many days back as
-        `total` needs, oldest first.
-        """
-        owner = {badge: name for name, badges in self.badges.items() for badge in badges}
-        if profile == "peak":
-            every = [badge for badges in self.badges.values() for badge in badges]
-            days: list[list[tuple[datetime, str, Direction]]] = []
-            current = day or (datetime.now(self.tz).date() - timedelta(days=1))
-            count = 0
-            while count < total:
-                if current.weekday() < 5:
-                    days.append(peak_day(every, current, self.tz, self.rng))
-                    count += len(days[-1])
-                current -= timedelta(days=1)
-            swipes = [s for d in reversed(days) for s in d][:total]
-            return [PlannedStamp(owner[b], b, t, d) for t, b, d in swipes]
-        planned: list[PlannedStamp] = []
-        inside: set[str] = set()
-        every = [badge for badges in self.badges.values() for badge in badges]
-        for _ in range(total):
-            badge = self.rng.choice(every)
-            direction: Direction = "out" if badge in inside else "in"
-            inside.symmetric_difference_update({badge})
-            moment = datetime.now(self.tz) + shift if shift else None
-            planned.append(PlannedStamp(owner[badge], badge, moment, direction))
-        return planned
+        """`total` swipes spread over the terminals' badges (see `terminals.swipes.plan`)."""
+        return plan(self.badges, total, profile=profile, day=day, shift=shift, tz=self.tz,
+                    rng=self.rng)
 
     def enqueue(self, stamps: Iterable[PlannedStamp]) -> int:
         """Write stamps straight into the outboxes in one transaction per terminal.
@@ -265,8 +174,7 @@ class Simulator:
             self.outboxes[name].add_many(batch)
             self.links[name].flush()
         added = sum(len(b) for b in grouped.values())
-        with self._lock:
-            self._queued += added
+        self.tally.queued(added)
         return added
 
     def run(self, total: int | None = None, *, rate: float | None = None,
@@ -287,9 +195,7 @@ class Simulator:
         for index, s in enumerate(stamps):
             per_terminal.setdefault(s.terminal, []).append((index, s))
         t0 = time.monotonic()
-        with self._lock:
-            if self._started_at is None:
-                self._started_at = t0
+        self.tally.start(t0)
         errors: list[BaseException] = []
         threads = [threading.Thread(target=self._swipe_all, args=(name, batch, t0, rate, errors),
                                     name=f"sim-{name}", daemon=True)
@@ -313,9 +219,7 @@ class Simulator:
                         time.sleep(delay)
                 swiped = time.monotonic()
                 message = link.stamp(s.badge, s.direction, s.code, s.time)
-                with self._lock:
-                    self._swiped_at[(name, message.seq)] = swiped
-                    self._queued += 1
+                self.tally.swiped(name, message.seq, swiped)
         except BaseException as exc:
             errors.append(exc)
 
@@ -325,17 +229,11 @@ class Simulator:
         return _Listener(self, name)
 
     def _on_ack(self, name: str, event: Acked) -> None:
-        with self._lock:
-            self._acked_at[(name, event.item.seq)] = time.monotonic()
-            self._status[event.item.status] += 1
+        self.tally.acked(name, event.item)
 
     def acked(self) -> dict[str, set[int]]:
         """The sequence numbers the server acknowledged so far, per terminal."""
-        seqs: dict[str, set[int]] = {}
-        with self._lock:
-            for name, seq in self._acked_at:
-                seqs.setdefault(name, set()).add(seq)
-        return seqs
+        return self.tally.acked_seqs()
 
     def pending(self) -> int:
         """Stamps still in the outboxes, over all terminals."""
@@ -352,27 +250,13 @@ class Simulator:
 
     def latencies_ms(self) -> list[float]:
         """Swipe -> ack of every acknowledged stamp swiped by `run()`."""
-        with self._lock:
-            return [(self._acked_at[key] - swiped) * 1000
-                    for key, swiped in self._swiped_at.items() if key in self._acked_at]
+        return self.tally.latencies_ms()
 
     def stats(self) -> SimStats:
-        latencies = self.latencies_ms()
-        with self._lock:
-            last_ack = max(self._acked_at.values(), default=None)
-            status = dict(self._status)
-            queued, started = self._queued, self._started_at
-        return SimStats(
-            queued=queued,
-            published=sum(link.published for link in self.links.values()),
-            acked=sum(status.values()),
-            pending=self.pending(),
-            by_status=status,
-            p50_ack_ms=percentile(latencies, 0.50),
-            p99_ack_ms=percentile(latencies, 0.99),
-            max_ack_ms=max(latencies, default=None),
-            elapsed_s=(last_ack - started) if last_ack and started else 0.0,
-        )
+        stats = self.tally.stats()
+        stats.published = sum(link.published for link in self.links.values())
+        stats.pending = self.pending()
+        return stats
 
 
 class _SkewedClock:

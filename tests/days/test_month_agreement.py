@@ -202,8 +202,10 @@ def _pdf_text(pdf: bytes) -> str:
     """The text drawn on the PDF's pages, decompressed."""
     out = []
     for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        # The regex may eat a last byte of the compressed data that happens to be a line
+        # end: a decompressor object gives what it can instead of raising on that.
         try:
-            content = zlib.decompress(stream)
+            content = zlib.decompressobj().decompress(stream)
         except zlib.error:
             content = stream
         out += [m.decode("latin-1") for m in re.findall(rb"\(((?:[^()\\]|\\.)*)\)", content)]

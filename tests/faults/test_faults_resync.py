@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from test_faults import Rig, rig  # noqa: F401
 
 from server.db.models import RejectedMessage, Stamp, StampConflict, Terminal
-from terminals.simulator import ROME, PlannedStamp, Simulator
+from terminals.simulator import ROME, Simulator
+from terminals.swipes import PlannedStamp
 
 pytestmark = pytest.mark.faults
 

@@ -27,7 +27,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 from services import mosquitto_address
 
 from terminals.config import BrokerConfig
-from terminals.link import Acked, Configured, ConnectionChanged, Link, LinkEvent, Replied
+from terminals.events import Acked, Configured, ConnectionChanged, LinkEvent, Replied
+from terminals.link import Link
 from terminals.outbox import Outbox
 from terminals.protocol import (
     AckItem,

@@ -6,7 +6,8 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from terminals.simulator import ROME, Simulator, percentile
+from terminals.delivery import percentile
+from terminals.simulator import ROME, Simulator
 
 MONDAY = date(2026, 3, 2)
 

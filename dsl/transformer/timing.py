@@ -1,0 +1,67 @@
+"""Blocks about how stamps and time are counted: stamping, pause, meal voucher, half day,
+tolerance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lark import Token, Tree
+
+from dsl import ast
+from dsl import vocabulary as vocab
+from dsl.transformer.literals import clock_of, minutes_of, unquote
+from dsl.transformer.walker import Walker
+
+
+class TimingBlocks(Walker):
+    def stamping(self, tree: Tree[Token]) -> ast.Stamping:
+        fields = self.collect(tree, 0, "stamping", self.stamping_stmt)
+        return ast.Stamping(self.pos(tree), self.end_line(tree), **fields)
+
+    def stamping_stmt(self, tree: Tree[Token]) -> tuple[str, Any]:
+        arg = tree.children[0]
+        if tree.data == "sources":
+            assert isinstance(arg, Tree)
+            names = tuple(self.word(t, vocab.SOURCES, "stamp source") for t in self.names(arg))
+            return "sources", self.at(names, tree)
+        assert isinstance(arg, Token)
+        if tree.data == "direction":
+            return "direction", self.at(self.word(arg, vocab.DIRECTIONS, "direction"), tree)
+        return str(tree.data), self.at(minutes_of(arg), tree)
+
+    def pause(self, tree: Tree[Token]) -> ast.Pause:
+        fields = self.collect(tree, 0, "pause", self.pause_stmt)
+        return ast.Pause(self.pos(tree), self.end_line(tree), **fields)
+
+    def pause_stmt(self, tree: Tree[Token]) -> tuple[str, Any]:
+        kind = str(tree.data)
+        tokens = [c for c in tree.children if isinstance(c, Token)]
+        if kind == "band":
+            start, end, last = (clock_of(t) for t in tokens[:3])
+            label = unquote(tokens[3]) if len(tokens) > 3 else None
+            return "bands+", ast.Band(start, end, last, label, self.pos(tree))
+        if kind == "outside_band_code":
+            return kind, self.at(self.code_ref(tree.children[0]), tree)
+        if kind == "inside_service":
+            return kind, self.at(True, tree)
+        names = {"pause_after": "after", "pause_min": "min", "pause_max": "max"}
+        return names.get(kind, kind), self.at(minutes_of(tokens[0]), tree)
+
+    def meal_voucher(self, tree: Tree[Token]) -> ast.MealVoucher:
+        fields = self.collect(tree, 0, "meal_voucher", self.flag_or_minutes)
+        return ast.MealVoucher(self.pos(tree), self.end_line(tree), **fields)
+
+    def flag_or_minutes(self, tree: Tree[Token]) -> tuple[str, Any]:
+        tokens = [c for c in tree.children if isinstance(c, Token)]
+        if not tokens:
+            return str(tree.data), self.at(True, tree)
+        return str(tree.data), self.at(minutes_of(tokens[0]), tree)
+
+    def half_day(self, tree: Tree[Token]) -> ast.HalfDay:
+        fields = self.collect(tree, 0, "half_day", self.flag_or_minutes)
+        return ast.HalfDay(self.pos(tree), self.end_line(tree), **fields)
+
+    def tolerance(self, tree: Tree[Token]) -> ast.Tolerance:
+        tokens = [c for c in tree.children if isinstance(c, Token)]
+        limit = int(str(tokens[1])) if len(tokens) > 1 else None
+        return ast.Tolerance(minutes_of(tokens[0]), limit, self.pos(tree))
