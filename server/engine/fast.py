@@ -79,8 +79,7 @@ def fast_day(context: DayContext, stamps: Sequence[Stamp]) -> DayResult | None:
         set_apart = service = credited = to_recover = paid = banked = 0
         by_code, allowance_used = {}, {}
     pause = plan.pause
-    pause_deducted = from_service = 0
-    regular_pause = False
+    pause_deducted, from_service, regular_pause = 0, 0, False
     if pause is not None and intervals:
         taken = _pause(pause, plan.codes, intervals, gaps, gross, service, notes)
         if taken is None:
@@ -108,17 +107,16 @@ def fast_day(context: DayContext, stamps: Sequence[Stamp]) -> DayResult | None:
         meal_voucher = regular_pause or not plan.meal_requires_pause
         if plan.meal_notes is not None:
             notes.append(plan.meal_notes[meal_voucher])
-    # Each field by name, on an instance made without __init__: in CPython 3.11 a call
-    # with 21 keywords costs a sixth of the whole day. A test in
-    # tests/engine/test_engine_fast_path.py checks that every field is set.
+    # Each field by name on an instance made without __init__: in CPython 3.11 a call with
+    # 21 keywords costs a sixth of the day (tests/engine/test_engine_fast_path.py: all set).
     result = _new(DayResult)
     result.day, result.profile, result.working_day = context.day, plan.profile, working
     result.worked, result.due, result.balance = worked, due, balance
     result.pause_deducted, result.credited, result.unjustified = (
         pause_deducted, credited, unjustified)
     result.negative_flex = negative_flex if negative_flex > 0 else 0
-    result.tolerated, result.to_recover = tolerated, to_recover
-    result.overtime_paid, result.overtime_banked = paid, banked
+    result.tolerated, result.to_recover, result.overtime_paid, result.overtime_banked = (
+        tolerated, to_recover, paid, banked)
     result.meal_voucher, result.regular_pause = meal_voucher, regular_pause
     result.by_code, result.allowance_used, result.anomalies = by_code, allowance_used, []
     result.explain, result.stamps = notes, kept
