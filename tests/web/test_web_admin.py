@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
-from world import WebWorld, fresh_web_world
+from world import WebWorld, fresh_web_world, log_in
 
 from server.db.models import Employee, Terminal, User
 from server.plugins import institutions
@@ -124,9 +124,7 @@ def test_users_added_reset_and_unlocked(world: WebWorld, admin: TestClient[Lites
     assert otp is not None
     with ExitStack() as stack:
         newcomer = world.client(stack)
-        first = newcomer.post("/login", data={
-            "username": "school.nuovo", "password": otp.group(1),
-            "_csrf_token": newcomer.cookies.get("timbra_csrf", "")}, follow_redirects=False)
+        first = log_in(newcomer, "school.nuovo", otp.group(1))
         assert first.headers["location"] == "/password"  # one-time: change it first
     with Session(world.engine) as session, session.begin():
         user = session.scalar(sa.select(User).where(User.username == "school.nuovo"))

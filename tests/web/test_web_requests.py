@@ -20,7 +20,7 @@ from web_pages import (
     plain_days,
     signed_in,
 )
-from world import WebWorld, fresh_web_world
+from world import WebWorld, fresh_web_world, log_in
 
 from server.db.models import Request as RequestRow
 from server.office.accounts import add_user
@@ -99,9 +99,7 @@ def test_a_manager_of_another_unit_cannot_see_or_decide_it(world: WebWorld,
     employee = signed_in(world, stack, "university", "employee")
     request_id = _file(employee, next(_days(world, employee)))
     other = world.client(stack)
-    assert other.post("/login", data=form(other, username="university.altra",
-                                          password=OTHER_MANAGER_PASSWORD),
-                      follow_redirects=False).status_code == 303
+    assert log_in(other, "university.altra", OTHER_MANAGER_PASSWORD).status_code == 303
     assert f'id="r{request_id}"' not in other.get("/approvals").text
     assert request_id not in [r["id"] for r in other.get("/api/v1/approvals").json()]
     assert other.get(f"/requests/{request_id}").status_code == 404
