@@ -34,7 +34,6 @@ from server.db.models import Employee, Geofence, RuleVersion, Stamp, Terminal, T
 from server.db.models import Request as RequestRow
 from server.demo.load import load_demo
 from server.demo.users import create_demo_users, demo_password
-from server.office.accounts import add_user
 from server.plugins import institutions
 from server.web import create_app
 
@@ -231,7 +230,7 @@ def _admin_samples(w: World) -> dict[str, int]:
     draft = RuleVersion(institution_id=institution, file_name=spec.rule_file.name,
                         source=spec.rule_file.read_text(encoding="utf-8"), state="draft",
                         uploaded_by=admin.id, uploaded_at=now)
-    spare = add_user(session, institution, f"{institution}.spare", "office").user
+    spare = w.user("spare", "office")
     session.add_all([fault, draft])
     session.flush()
     return {"terminal": terminal.id, "fault": fault.id, "rule_draft": draft.id,
