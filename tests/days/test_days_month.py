@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from office_world import World, hm, world
 from sqlalchemy.orm import Session
+from world import World, hm, world
 
 from server.days.month import person_months
 from server.days.rules_in_force import RulesInForce

@@ -24,12 +24,11 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from fake_terminal import BROKER, FakeTerminal
-from litestar.stores.memory import MemoryStore
+from litestar import Litestar
 from litestar.testing import TestClient
-from office_world import World, hm, world
 from sqlalchemy.orm import Session
+from world import World, app_on, cheap_hashing, hm, log_in, open_client, world
 
-import server.office.passwords
 from server.days.dirty import pending
 from server.days.employment import employed_on
 from server.days.facts import load_facts
@@ -48,7 +47,6 @@ from server.office.activation import deactivate_employee, reactivate_employee
 from server.office.corrections import correct_stamp
 from server.office.profiles import change_profile
 from server.office.requests import file_justification, file_missed_stamp
-from server.web import create_app
 
 SCHOOL_RULES = (Path(__file__).parents[2] / "plugins/school/school.rules").read_text()
 # 35 hours instead of 36: the full-time day is due 7h instead of 7h12m.
@@ -323,30 +321,20 @@ def test_a_rule_activation_recomputes_every_stored_day_from_its_date_and_none_be
 
 
 @pytest.fixture
-def cheap_hashing() -> Iterator[PasswordHasher]:
-    saved = server.office.passwords.HASHER
-    server.office.passwords.HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    try:
-        yield server.office.passwords.HASHER
-    finally:
-        server.office.passwords.HASHER = saved
+def cheap() -> Iterator[PasswordHasher]:
+    with cheap_hashing() as hasher:
+        yield hasher
 
 
 def signed_in(w: World, web: sa.Engine, stack: ExitStack, hasher: PasswordHasher, key: str,
-              tmp_path: Path) -> TestClient[Any]:
+              tmp_path: Path) -> TestClient[Litestar]:
     """A client of an app on the `web` engine (nothing but the web runs), logged in."""
     user = w.users[key]
     w.session.execute(sa.update(User).where(User.id == user.id).values(
         password_hash=hasher.hash("una parola lunga 1!")))
     w.session.commit()
-    app = create_app(web, data_dir=tmp_path, session_store=MemoryStore(), secret="x" * 40)
-    client: TestClient[Any] = stack.enter_context(
-        TestClient(app, base_url="https://testserver.local"))
-    client.get("/login")
-    answer = client.post("/login", data={
-        "username": user.username, "password": "una parola lunga 1!",
-        "_csrf_token": client.cookies.get("timbra_csrf", "")}, follow_redirects=False)
-    assert answer.status_code == 303
+    client = open_client(app_on(web, tmp_path), stack)
+    assert log_in(client, user.username, "una parola lunga 1!").status_code == 303
     return client
 
 
@@ -355,14 +343,14 @@ def csrf(client: TestClient[Any]) -> dict[str, str]:
 
 
 def test_with_only_the_web_running_an_activation_s_days_are_worked_off(
-        school: World, web: sa.Engine, stack: ExitStack, cheap_hashing: PasswordHasher,
+        school: World, web: sa.Engine, stack: ExitStack, cheap: PasswordHasher,
         tmp_path: Path) -> None:
     w = school
     ann = stamped(w, "ann", APRIL_7, "in 07:30, out 14:42")
     draft = rules_upload.upload_rules(w.session, w.users["admin"], "school-35h.rules",
                                       SCHOOL_35H, now=NOW)
     w.session.commit()
-    admin = signed_in(w, web, stack, cheap_hashing, "admin", tmp_path)
+    admin = signed_in(w, web, stack, cheap, "admin", tmp_path)
     answer = admin.post(f"/api/v1/admin/rules/{draft.id}/activate",
                         json={"active_from": "2026-04-01"}, headers=csrf(admin))
     assert answer.status_code == 200, answer.text
@@ -373,7 +361,7 @@ def test_with_only_the_web_running_an_activation_s_days_are_worked_off(
 
 
 def test_the_office_revokes_an_approval_through_the_api_and_the_page(
-        school: World, web: sa.Engine, stack: ExitStack, cheap_hashing: PasswordHasher,
+        school: World, web: sa.Engine, stack: ExitStack, cheap: PasswordHasher,
         tmp_path: Path) -> None:
     w = school
     ann = stamped(w, "ann", APRIL_13, "in 07:30")
@@ -381,7 +369,7 @@ def test_the_office_revokes_an_approval_through_the_api_and_the_page(
     for request in (first, second):
         decisions.approve(w.session, w.users["lab_head"], request.id, now=NOW)
     w.session.commit()
-    office = signed_in(w, web, stack, cheap_hashing, "office", tmp_path)
+    office = signed_in(w, web, stack, cheap, "office", tmp_path)
     refused = office.post(f"/api/v1/requests/{first.id}/revoke", json={"reason": ""},
                           headers=csrf(office))
     assert refused.status_code == 400 and "motivo" in refused.text
@@ -465,7 +453,7 @@ def test_a_deactivation_leaves_no_day_due_after_it_and_a_reactivation_brings_the
 
 
 def test_days_left_marked_by_a_stopped_web_are_worked_off_when_it_starts_again(
-        school: World, web: sa.Engine, stack: ExitStack, cheap_hashing: PasswordHasher,
+        school: World, web: sa.Engine, stack: ExitStack, cheap: PasswordHasher,
         tmp_path: Path) -> None:
     w = school
     ann = stamped(w, "ann", APRIL_7, "in 07:30, out 14:42")
@@ -474,6 +462,6 @@ def test_days_left_marked_by_a_stopped_web_are_worked_off_when_it_starts_again(
     rules_upload.activate(w.session, w.users["admin"], draft.id, APRIL_1, now=NOW)
     w.session.commit()  # committed, and the process stopped before working them off
     assert pending(w.session) == [(ann, APRIL_7)]
-    signed_in(w, web, stack, cheap_hashing, "ann", tmp_path)  # the web starts again
+    signed_in(w, web, stack, cheap, "ann", tmp_path)  # the web starts again
     wait_until(lambda: w.session.rollback() or pending(w.session) == [])
     assert current(w.session, ann, APRIL_7)["due"] == 420  # type: ignore[index]

@@ -20,8 +20,8 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from office_world import World, world
 from sqlalchemy.orm import Session
+from world import World, world
 
 from server.db import make_engine, upgrade
 from server.db.directory import ensure_institution

@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from fake_terminal import BROKER, FakeTerminal, wait_until
-from office_world import world
 from sqlalchemy.orm import Session
+from world import world
 
 from server.db import make_engine
 from server.db.directory import add_badge, add_terminal

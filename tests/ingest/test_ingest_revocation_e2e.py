@@ -17,9 +17,9 @@ import paho.mqtt.client as mqtt
 import pytest
 import sqlalchemy as sa
 from fault_harness import IngestProcess, PrivateMosquitto, wait_for
-from office_world import world
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.orm import Session
+from world import world
 
 from server.db.directory import add_badge, add_terminal
 from server.db.models import Employee, User

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from office_world import world
 from sqlalchemy.orm import Session
+from world import world
 
 from server.db.directory import add_badge, add_terminal
 from server.db.models import Stamp, User

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from office_world import World, world
 from sqlalchemy.orm import Session
+from world import World, world
 
 from server.days.results import refresh_days
 from server.db.directory import add_badge, add_terminal

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
-from office_world import World, world
 from sqlalchemy.orm import Session
+from world import World, world
 
 from server.db.directory import add_badge
 from server.db.models import AuditEntry, Badge, BadgeFee

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
-from office_world import World, at, hm, world
 from sqlalchemy.orm import Session
+from world import World, at, hm, world
 
 from server.db.models import AuditEntry, DayResultRow, MonthCloseEntry, Stamp
 from server.errors import MonthClosed, NotAllowed, OfficeError

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
-from office_world import World, world
 from sqlalchemy.orm import Session
+from world import World, world
 
 from server.days.results import refresh_days
 from server.db.models import AuditEntry, DayResultRow, MonthClose

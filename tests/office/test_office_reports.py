@@ -10,8 +10,8 @@ from datetime import date
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from office_world import World, world
 from sqlalchemy.orm import Session
+from world import World, world
 
 from server.errors import NotAllowed
 from server.office import reports

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from office_world import World, world
 from sqlalchemy.orm import Session
+from world import World, world
 
 from server.days.rules_in_force import policy_on
 from server.errors import NotAllowed, OfficeError

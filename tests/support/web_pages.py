@@ -11,14 +11,14 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.testing import TestClient
-from web_world import World
+from world import WebWorld
 
 from server.plugins import institutions
 
 Client = TestClient[Litestar]
 
 
-def signed_in(world: World, stack: ExitStack, institution: str, role: str) -> Client:
+def signed_in(world: WebWorld, stack: ExitStack, institution: str, role: str) -> Client:
     client = world.client(stack)
     assert world.login(client, institution, role).status_code == 303
     return client
@@ -52,7 +52,7 @@ def day_of(client: Client, employee_id: int, day: str) -> Any:
     return next(d for d in days if d["date"] == day)
 
 
-def activate_rules(world: World, stack: ExitStack, institution: str,
+def activate_rules(world: WebWorld, stack: ExitStack, institution: str,
                    edit: Callable[[str], str], file_name: str) -> None:
     """The administrator's way: upload `edit` of the plugin's rule file in /admin/rules
     (checked on upload) and activate it from the 1st of this month, so it is in force today."""

@@ -18,7 +18,7 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from web_world import World, fresh_world
+from world import WebWorld, fresh_web_world
 
 from server.demo.users import demo_password
 from server.web.serve import serve_web
@@ -37,14 +37,14 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 # Resetting a password ends the sessions this test runs on; test_web_admin covers it.
 SKIPPED = r"/reset$"
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
     folder = tmp_path_factory.mktemp("api_schema")
-    with fresh_world(folder) as world:
+    with fresh_web_world(folder) as world:
         yield world
 
 
 @pytest.fixture(scope="module")
-def base_url(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def base_url(world: WebWorld, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -53,7 +53,7 @@ def base_url(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         yield url.rstrip("/")
 
 
-def _session_headers(base_url: str, world: World, role: str) -> dict[str, str]:
+def _session_headers(base_url: str, world: WebWorld, role: str) -> dict[str, str]:
     """A logged-in session as request headers: the cookies and the CSRF token."""
     with requests.Session() as http:
         http.get(f"{base_url}/login", timeout=10)
@@ -69,7 +69,7 @@ def _session_headers(base_url: str, world: World, role: str) -> dict[str, str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
-def test_api_conforms_to_its_openapi_document(base_url: str, world: World, role: str) -> None:
+def test_api_conforms_to_its_openapi_document(base_url: str, world: WebWorld, role: str) -> None:
     schema = (schemathesis.openapi.from_url(f"{base_url}/schema/openapi.json")
               .include(path_regex="^/api/").exclude(path_regex=SKIPPED))
     headers = _session_headers(base_url, world, role)

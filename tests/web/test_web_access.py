@@ -7,7 +7,7 @@ path parameters, the status each kind of visitor gets:
     Case("GET", "/timecard/{employee_id}", expect(employee=404, manager=200, office=200,
          admin=403), params={"employee_id": "unit_colleague"})
 
-`params` values name a sample of `tests/support/web_world.py` (`World.employees`), taken from the
+`params` values name a sample of `tests/support/world.py` (`WebWorld.ids`), taken from the
 visitor's own institution, or from the other one with a "foreign:" prefix. LOGIN means
 "sent to the login page" (302 to /login for a page, 401 for /api/). Each case is asked by
 an anonymous visitor and by the four demo users of each of the two institutions.
@@ -24,12 +24,12 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
-from web_world import (
+from world import (
     ANONYMOUS,
     INSTITUTIONS,
     ROLES,
-    World,
-    fresh_world,
+    WebWorld,
+    fresh_web_world,
     other,
 )
 
@@ -180,7 +180,7 @@ ROUTES: list[Case] = [
     Case("POST", "/api/v1/admin/rules/{version_id}/activate", ADMIN_ONLY_400,
          params={"version_id": "rule_draft"}, form={"active_from": "nonsense"}),
     # --- employees' requests, summaries, stamping; approvals; personnel office ---
-    # Samples (web_world._request_samples): own_request is self_employee's, withdrawn;
+    # Samples (world._request_samples): own_request is self_employee's, withdrawn;
     # colleague_request is unit_colleague's, rejected: POSTs on them can change nothing.
     *[Case("GET", path, expect(employee=200, manager=200, office=200, admin=403))
       for path in ("/requests", "/stamp")],
@@ -297,28 +297,28 @@ def declared_routes(app: Litestar) -> set[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
     folder = tmp_path_factory.mktemp("web_access")
-    with fresh_world(folder) as world:
+    with fresh_web_world(folder) as world:
         yield world
 
 
-def test_every_route_is_declared(world: World) -> None:
+def test_every_route_is_declared(world: WebWorld) -> None:
     in_app = declared_routes(world.app)
     in_table = {(case.method, case.path) for case in ROUTES}
     assert not in_app - in_table, f"routes missing from ROUTES in this file: {in_app - in_table}"
     assert not in_table - in_app, f"ROUTES lists routes the app lacks: {in_table - in_app}"
 
 
-def _url(world: World, case: Case, institution: str) -> str:
+def _url(world: WebWorld, case: Case, institution: str) -> str:
     path = case.path
     for name, sample in case.params.items():
         if sample.startswith("="):
             value = sample[1:]
         elif sample.startswith("foreign:"):
-            value = str(world.employees[(other(institution), sample.removeprefix("foreign:"))])
+            value = str(world.ids[(other(institution), sample.removeprefix("foreign:"))])
         else:
-            value = str(world.employees[(institution, sample)])
+            value = str(world.ids[(institution, sample)])
         path = path.replace("{" + name + "}", value)
     return path + (f"?{case.query}" if case.query else "")
 
@@ -345,7 +345,7 @@ def _check(response: Any, wanted: Status, url: str, login_page: str) -> str | No
     return f"{response.status_code} {response.headers.get('location', '')} (wanted {wanted})"
 
 
-def test_every_route_with_every_role_of_two_institutions(world: World) -> None:
+def test_every_route_with_every_role_of_two_institutions(world: WebWorld) -> None:
     failures: list[str] = []
     with ExitStack() as stack:
         clients: dict[tuple[str, str], TestClient[Litestar]] = {}
@@ -366,7 +366,7 @@ def test_every_route_with_every_role_of_two_institutions(world: World) -> None:
 
 
 def test_a_user_who_must_change_password_reaches_only_the_password_pages(
-        world: World) -> None:
+        world: WebWorld) -> None:
     institution = INSTITUTIONS[0]
     reachable = {("GET", "/password"), ("POST", "/password"), ("POST", "/logout")}
     failures: list[str] = []
@@ -389,18 +389,18 @@ def test_a_user_who_must_change_password_reaches_only_the_password_pages(
     assert not failures, "\n".join(failures)
 
 
-def test_openapi_document_lists_the_api(world: World) -> None:
+def test_openapi_document_lists_the_api(world: WebWorld) -> None:
     with TestClient(world.app, base_url="https://testserver.local") as client:
         paths = client.get("/schema/openapi.json").json()["paths"]
     assert "/api/v1/timecard/{employee_id}" in paths and "/api/v1/me" in paths
 
 
-def test_the_samples_belong_where_the_table_says(world: World) -> None:
+def test_the_samples_belong_where_the_table_says(world: WebWorld) -> None:
     """Else the cross-institution and cross-unit rows above would prove nothing."""
     with Session(world.engine) as session:
         for institution in INSTITUTIONS:
             def get(name: str, inst: str = institution) -> Employee:
-                found = session.get(Employee, world.employees[(inst, name)])
+                found = session.get(Employee, world.ids[(inst, name)])
                 assert found is not None
                 return found
             assert get("self_employee").institution_id == institution

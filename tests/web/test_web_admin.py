@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
-from web_world import World, fresh_world
+from world import WebWorld, fresh_web_world, log_in
 
 from server.db.models import Employee, Terminal, User
 from server.plugins import institutions
@@ -26,14 +26,14 @@ INSTITUTION = "school"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
     folder = tmp_path_factory.mktemp("web_admin")
-    with fresh_world(folder) as world:
+    with fresh_web_world(folder) as world:
         yield world
 
 
 @pytest.fixture
-def admin(world: World) -> Iterator[TestClient[Litestar]]:
+def admin(world: WebWorld) -> Iterator[TestClient[Litestar]]:
     with ExitStack() as stack:
         client = world.client(stack)
         assert world.login(client, INSTITUTION, "admin").status_code == 303
@@ -51,7 +51,7 @@ def api(client: TestClient[Litestar], url: str, body: dict[str, Any] | None = No
 
 
 def test_terminal_added_shows_its_password_once_and_its_live_status(
-        world: World, admin: TestClient[Litestar]) -> None:
+        world: WebWorld, admin: TestClient[Litestar]) -> None:
     page = form(admin, "/admin/terminals", {"code": "aula-magna", "location": "Aula magna"})
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     password = re.search(r'<code class="secret">([^<]+)</code>', page.text)
@@ -71,9 +71,9 @@ def test_terminal_added_shows_its_password_once_and_its_live_status(
     assert refused.status_code == 400 and "already exists" in refused.text
 
 
-def test_a_fault_is_reported_followed_and_closed(world: World,
+def test_a_fault_is_reported_followed_and_closed(world: WebWorld,
                                                  admin: TestClient[Litestar]) -> None:
-    terminal = world.employees[(INSTITUTION, "terminal")]
+    terminal = world.ids[(INSTITUTION, "terminal")]
     made = api(admin, f"/api/v1/admin/terminals/{terminal}/faults", {
         "description": "spento, nessun segnale luminoso", "contact_name": "Anna Neri",
         "contact_email": "anna@example.org", "contact_phone": "091 000", "unit_head": "DSGA"})
@@ -90,12 +90,12 @@ def test_a_fault_is_reported_followed_and_closed(world: World,
     assert "tecnico chiamato" in page and "Anna Neri" in page
     assert [f["id"] for f in admin.get("/api/v1/admin/faults?state=closed").json()] \
         == [fault["id"]]
-    foreign = world.employees[("university", "fault")]
+    foreign = world.ids[("university", "fault")]
     assert api(admin, f"/api/v1/admin/faults/{foreign}", {"state": "closed"}).status_code == 404
 
 
 def test_csv_import_reports_every_bad_line_and_writes_nothing(
-        world: World, admin: TestClient[Litestar]) -> None:
+        world: WebWorld, admin: TestClient[Litestar]) -> None:
     def count() -> int:
         with Session(world.engine) as session:
             return session.scalar(sa.select(sa.func.count()).select_from(Employee).where(
@@ -116,7 +116,7 @@ def test_csv_import_reports_every_bad_line_and_writes_nothing(
     assert refused.status_code == 400 and "riga 2: matricola N10" in refused.json()["detail"]
 
 
-def test_users_added_reset_and_unlocked(world: World, admin: TestClient[Litestar]) -> None:
+def test_users_added_reset_and_unlocked(world: WebWorld, admin: TestClient[Litestar]) -> None:
     made = form(admin, "/admin/users", {"username": "school.nuovo", "role": "office",
                                         "display_name": "Nuovo Impiegato"})
     assert made.status_code == 200
@@ -124,9 +124,7 @@ def test_users_added_reset_and_unlocked(world: World, admin: TestClient[Litestar
     assert otp is not None
     with ExitStack() as stack:
         newcomer = world.client(stack)
-        first = newcomer.post("/login", data={
-            "username": "school.nuovo", "password": otp.group(1),
-            "_csrf_token": newcomer.cookies.get("timbra_csrf", "")}, follow_redirects=False)
+        first = log_in(newcomer, "school.nuovo", otp.group(1))
         assert first.headers["location"] == "/password"  # one-time: change it first
     with Session(world.engine) as session, session.begin():
         user = session.scalar(sa.select(User).where(User.username == "school.nuovo"))
@@ -159,7 +157,7 @@ def test_rule_file_errors_are_shown_at_their_line_with_a_caret(
     assert not checked["ok"] and checked["problems"][0]["caret"] == " " * 12 + "^"
 
 
-def test_rule_file_dry_run_then_activation(world: World, admin: TestClient[Litestar]) -> None:
+def test_rule_file_dry_run_then_activation(world: WebWorld, admin: TestClient[Litestar]) -> None:
     shorter = _school_rules().replace("weekly 36h\n        days mon..fri\n        due 7h12m",
                                       "weekly 35h\n        days mon..fri\n        due 7h", 1)
     uploaded = form(admin, "/admin/rules", {"text": shorter, "file_name": "school-35h.rules"})

@@ -18,7 +18,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 from web_pages import activate_rules
-from web_world import World, fresh_world
+from world import WebWorld, fresh_web_world
 
 from dsl.vocabulary import PASSWORD_REQUIREMENTS
 from server.db import make_engine
@@ -32,15 +32,15 @@ WRONG = "Nome utente o password errati"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
     """One world for the module: each test works with its own demo users."""
     folder = tmp_path_factory.mktemp("web_auth")
-    with fresh_world(folder) as world:
+    with fresh_web_world(folder) as world:
         yield world
 
 
 
-def audit_actions(world: World, username: str) -> list[tuple[str, dict[str, object]]]:
+def audit_actions(world: WebWorld, username: str) -> list[tuple[str, dict[str, object]]]:
     """The audit entries about one user, oldest first."""
     with Session(world.engine) as session:
         user_id = session.scalar(sa.select(User.id).where(User.username == username))
@@ -49,7 +49,7 @@ def audit_actions(world: World, username: str) -> list[tuple[str, dict[str, obje
             .order_by(AuditEntry.id))]
 
 
-def test_login_shows_home_and_logout_ends_the_session(world: World, stack: ExitStack) -> None:
+def test_login_shows_home_and_logout_ends_the_session(world: WebWorld, stack: ExitStack) -> None:
     client = world.client(stack)
     response = world.login(client, "university", "employee")
     assert response.status_code == 303 and response.headers["location"] == "/"
@@ -69,7 +69,7 @@ def test_login_shows_home_and_logout_ends_the_session(world: World, stack: ExitS
 
 
 def test_login_takes_you_back_to_the_page_you_asked_for_but_never_off_site(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     client = world.client(stack)
     asked = client.get("/timecard?month=2026-01", follow_redirects=False)
     assert asked.headers["location"] == "/login?next=%2Ftimecard%3Fmonth%3D2026-01"
@@ -83,7 +83,7 @@ def test_login_takes_you_back_to_the_page_you_asked_for_but_never_off_site(
 
 
 def test_wrong_password_and_unknown_user_get_the_same_answer_and_are_audited(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     client = world.client(stack)
     wrong = world.login(client, "university", "employee", password="not-the-password-9")
     unknown = client.post("/login", data={"username": "nobody", "password": "x",
@@ -101,7 +101,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer_and_are_audited(
     assert "not-the-password-9" not in str(everything)
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(world: World,
+def test_five_failures_lock_the_account_for_fifteen_minutes(world: WebWorld,
                                                             stack: ExitStack) -> None:
     client = world.client(stack)
     for _ in range(5):
@@ -136,7 +136,7 @@ def _change(client: TestClient[Any], current: str, new: str,
 
 
 def test_first_login_forces_a_password_change_with_the_chamber_policy(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     world.set_must_change("chamber", "employee", True)
     old = demo_password("chamber", "employee")
     client = world.client(stack)
@@ -167,7 +167,7 @@ def test_the_password_policy_is_the_activated_rule_files(tmp_path: Path,
     characters and an upper-case letter, instead of seed 000's "minimo di otto caratteri,
     con la presenza di almeno un carattere numerico ed uno alfabetico": the page says so,
     and passwords the plugin's file allowed are refused."""
-    world = stack.enter_context(fresh_world(tmp_path))
+    world = stack.enter_context(fresh_web_world(tmp_path))
     world.set_must_change("chamber", "employee", True)
     old = demo_password("chamber", "employee")
     client = world.client(stack)
@@ -215,7 +215,7 @@ def test_every_requirement_a_rule_file_may_write_is_enforced(need: str) -> None:
 
 
 def test_an_institution_without_a_password_block_gets_the_default(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     client = world.client(stack)
     world.login(client, "university", "office")
     old = demo_password("university", "office")
@@ -223,7 +223,7 @@ def test_an_institution_without_a_password_block_gets_the_default(
     assert _change(client, old, "abcd123456").status_code == 303
 
 
-def test_changing_the_password_ends_the_other_sessions(world: World, stack: ExitStack) -> None:
+def test_changing_the_password_ends_the_other_sessions(world: WebWorld, stack: ExitStack) -> None:
     here, there = world.client(stack), world.client(stack)
     world.login(here, "school", "employee")
     world.login(there, "school", "employee")
@@ -232,7 +232,7 @@ def test_changing_the_password_ends_the_other_sessions(world: World, stack: Exit
     assert there.get("/", follow_redirects=False).status_code == 302
 
 
-def test_forged_posts_without_the_csrf_token_are_refused(world: World, stack: ExitStack) -> None:
+def test_forged_posts_without_the_csrf_token_are_refused(world: WebWorld, stack: ExitStack) -> None:
     victim, attacker = world.client(stack), world.client(stack)
     world.login(victim, "university", "employee")
     # No token at all, then the attacker's own (valid for the attacker's cookie only).
@@ -253,7 +253,7 @@ def _set_cookies(response: httpx.Response) -> dict[str, str]:
     return {header.split("=", 1)[0]: header for header in response.headers.get_list("set-cookie")}
 
 
-def test_cookies_are_secure_http_only_and_same_site_lax(world: World, stack: ExitStack) -> None:
+def test_cookies_are_secure_http_only_and_same_site_lax(world: WebWorld, stack: ExitStack) -> None:
     client = stack.enter_context(TestClient(world.app, base_url="https://testserver.local"))
     csrf = _set_cookies(client.get("/login"))["timbra_csrf"]
     session = _set_cookies(world.login(client, "university", "employee"))["timbra_session"]
@@ -273,7 +273,7 @@ def test_without_secure_cookies_for_plain_http_on_this_machine(tmp_path: Path) -
     assert "secure" not in csrf.lower() and "httponly" in csrf.lower()
 
 
-def test_session_id_changes_at_login(world: World, stack: ExitStack) -> None:
+def test_session_id_changes_at_login(world: WebWorld, stack: ExitStack) -> None:
     """Session fixation: an id planted before login never becomes a logged-in session."""
     client = world.client(stack)
     client.cookies.set("timbra_session", "planted-by-an-attacker", domain="testserver.local")
@@ -297,7 +297,7 @@ def test_the_web_secret_is_made_once_and_private(tmp_path: Path) -> None:
 
 
 def test_a_deactivated_employee_is_logged_out_and_refused_like_a_wrong_password(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     """Only the academy's employee user is touched: the other tests of the module do not
     use it."""
     inside = world.client(stack)

@@ -22,7 +22,7 @@ from web_pages import (
     plain_days,
     signed_in,
 )
-from web_world import World, fresh_world
+from world import WebWorld, fresh_web_world
 
 from server.db.models import AuditEntry, Badge, Employee, Stamp
 from server.ingest.incoming import Incoming
@@ -34,8 +34,8 @@ FULL_TIME_DUE, PART_TIME_DUE = 7 * 60 + 15, 6 * 60  # university.rules: due 7h15
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    with fresh_world(tmp_path) as world:
+def world(tmp_path: Path) -> Iterator[WebWorld]:
+    with fresh_web_world(tmp_path) as world:
         yield world
 
 
@@ -43,7 +43,7 @@ def _first_of_last_month() -> str:
     return f"{last_month()}-01"
 
 
-def _employee(world: World, employee_id: int) -> Employee:
+def _employee(world: WebWorld, employee_id: int) -> Employee:
     with Session(world.engine) as session:
         found = session.get(Employee, employee_id)
         assert found is not None
@@ -52,9 +52,9 @@ def _employee(world: World, employee_id: int) -> Employee:
 
 
 def test_the_clerk_changes_a_profile_on_the_employee_page_and_the_open_month_due_follows(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     office = signed_in(world, stack, "university", "office")
-    me = world.employees[("university", "self_employee")]
+    me = world.ids[("university", "self_employee")]
     day = plain_days(office, me)[0]["date"]
     assert day_of(office, me, day)["due"] == FULL_TIME_DUE
     assert f'href="/admin/employees/{me}"' in office.get("/admin/employees").text
@@ -76,9 +76,9 @@ def test_the_clerk_changes_a_profile_on_the_employee_page_and_the_open_month_due
 
 
 def test_the_profile_form_shows_its_errors_in_italian_then_english_and_changes_nothing(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     office = signed_in(world, stack, "university", "office")
-    me = world.employees[("university", "self_employee")]
+    me = world.ids[("university", "self_employee")]
     future = (date.today() + timedelta(days=3)).isoformat()
     for fields, italian, english in (
             ({"part_time_percent": "molti"}, "Percentuale non valida", "Invalid percentage"),
@@ -99,9 +99,9 @@ def test_the_profile_form_shows_its_errors_in_italian_then_english_and_changes_n
 
 
 def test_the_api_changes_a_profile_and_the_open_month_due_follows(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     office = signed_in(world, stack, "university", "office")
-    me = world.employees[("university", "self_employee")]
+    me = world.ids[("university", "self_employee")]
     day = plain_days(office, me)[0]["date"]
     headers = json_headers(office)
     refused = office.post(f"/api/v1/admin/employees/{me}/profile",
@@ -121,9 +121,9 @@ def test_the_api_changes_a_profile_and_the_open_month_due_follows(
 
 
 def test_a_clerk_of_another_institution_gets_404_and_changes_nothing(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     office = signed_in(world, stack, "school", "office")
-    foreign = world.employees[("university", "self_employee")]
+    foreign = world.ids[("university", "self_employee")]
     headers = json_headers(office)
     assert office.get(f"/admin/employees/{foreign}").status_code == 404
     assert office.get(f"/api/v1/admin/employees/{foreign}").status_code == 404
@@ -140,8 +140,8 @@ def test_a_clerk_of_another_institution_gets_404_and_changes_nothing(
 
 
 def test_employees_and_managers_are_refused_and_the_admin_may_not_change_a_profile(
-        world: World, stack: ExitStack) -> None:
-    me = world.employees[("university", "self_employee")]
+        world: WebWorld, stack: ExitStack) -> None:
+    me = world.ids[("university", "self_employee")]
     for role in ("employee", "manager"):
         client = signed_in(world, stack, "university", role)
         assert client.get(f"/admin/employees/{me}").status_code == 403
@@ -158,7 +158,7 @@ def test_employees_and_managers_are_refused_and_the_admin_may_not_change_a_profi
     assert _employee(world, me).part_time_percent == 100
 
 
-def _swipe(world: World, badge: str) -> str:
+def _swipe(world: WebWorld, badge: str) -> str:
     """A stamp of `badge` now at the live demo terminal, through the ingest's store with
     a fresh Lookup, as a restarted ingest would read it."""
     now = datetime.now(UTC)
@@ -170,15 +170,15 @@ def _swipe(world: World, badge: str) -> str:
     return ack.status
 
 
-def _stamps_of(world: World, employee_id: int) -> int:
+def _stamps_of(world: WebWorld, employee_id: int) -> int:
     with Session(world.engine) as session:
         return session.scalar(sa.select(sa.func.count()).select_from(Stamp).where(
             Stamp.employee_id == employee_id)) or 0
 
 
 def test_deactivation_through_the_page_ends_login_and_the_ingest_refuses_the_badge(
-        world: World, stack: ExitStack) -> None:
-    me = world.employees[("university", "self_employee")]
+        world: WebWorld, stack: ExitStack) -> None:
+    me = world.ids[("university", "self_employee")]
     employee = signed_in(world, stack, "university", "employee")
     with Session(world.engine) as session:
         badge = session.scalars(sa.select(Badge.code).where(
@@ -205,8 +205,8 @@ def test_deactivation_through_the_page_ends_login_and_the_ingest_refuses_the_bad
 
 
 def test_reactivation_restores_login_and_badge_and_the_api_does_both(
-        world: World, stack: ExitStack) -> None:
-    me = world.employees[("university", "self_employee")]
+        world: WebWorld, stack: ExitStack) -> None:
+    me = world.ids[("university", "self_employee")]
     admin: Client = signed_in(world, stack, "university", "admin")
     headers = json_headers(admin)
     off = admin.post(f"/api/v1/admin/employees/{me}/deactivate",
@@ -231,11 +231,11 @@ def test_reactivation_restores_login_and_badge_and_the_api_does_both(
                       headers=headers).status_code == 400
 
 
-def test_the_profiles_offered_are_the_activated_rule_files(world: World,
+def test_the_profiles_offered_are_the_activated_rule_files(world: WebWorld,
                                                            stack: ExitStack) -> None:
     """The university activates a file with one more profile: the clerk may choose it."""
     office = signed_in(world, stack, "university", "office")
-    me = world.employees[("university", "self_employee")]
+    me = world.ids[("university", "self_employee")]
     assert "part_time_5h" not in office.get(f"/admin/employees/{me}").text
     activate_rules(world, stack, "university", lambda text: text.replace(
         "    profile part_time_6h {",

@@ -15,7 +15,7 @@ from litestar import Litestar, get
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 from web_pages import form, json_headers, signed_in
-from web_world import World, fresh_world
+from world import WebWorld, fresh_web_world
 
 from server.db.models import AuditEntry, MonthClose, User
 from server.errors import OfficeError
@@ -25,12 +25,12 @@ from server.web.errors import office_refusal
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    with fresh_world(tmp_path) as world:
+def world(tmp_path: Path) -> Iterator[WebWorld]:
+    with fresh_web_world(tmp_path) as world:
         yield world
 
 
-def _close(world: World, institution: str, day: date) -> None:
+def _close(world: WebWorld, institution: str, day: date) -> None:
     with Session(world.engine) as session, session.begin():
         admin = session.scalar(sa.select(User).where(
             User.username == world.usernames[(institution, "office")]))
@@ -41,7 +41,7 @@ def _close(world: World, institution: str, day: date) -> None:
 
 
 def test_a_closed_month_is_409_through_a_request_and_a_rule_activation_page_or_api(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     first = date.today().replace(day=1)
     _close(world, "school", first)
     employee = signed_in(world, stack, "school", "employee")
@@ -50,7 +50,7 @@ def test_a_closed_month_is_409_through_a_request_and_a_rule_activation_page_or_a
         "start": "18:00", "end": "19:00"}, headers=json_headers(employee))
     assert filed.status_code == 409 and "chiuso" in filed.json()["detail"]
     admin = signed_in(world, stack, "school", "admin")
-    draft = world.employees[("school", "rule_draft")]
+    draft = world.ids[("school", "rule_draft")]
     activated = admin.post(f"/api/v1/admin/rules/{draft}/activate",
                            json={"active_from": first.isoformat()},
                            headers=json_headers(admin))
@@ -62,7 +62,7 @@ def test_a_closed_month_is_409_through_a_request_and_a_rule_activation_page_or_a
 
 
 def test_a_refusal_is_json_with_its_field_for_the_api_and_the_error_page_for_a_page(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     office = signed_in(world, stack, "university", "office")
     api = office.get("/api/v1/reports/balances?month=2026-13")
     assert api.status_code == 400
@@ -73,11 +73,11 @@ def test_a_refusal_is_json_with_its_field_for_the_api_and_the_error_page_for_a_p
 
 
 def test_a_page_shows_its_form_with_the_refusal(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     office = signed_in(world, stack, "university", "office")
     before = _audit_count(world.engine)
     refused = office.post("/office/fees", data=form(
-        office, employee_id=str(world.employees[("university", "self_employee")]),
+        office, employee_id=str(world.ids[("university", "self_employee")]),
         reason="not a reason"))
     assert refused.status_code == 400 and "<form" in refused.text
     assert _audit_count(world.engine) == before

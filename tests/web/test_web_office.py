@@ -25,7 +25,7 @@ from web_pages import (
     plain_days,
     signed_in,
 )
-from web_world import World, fresh_world
+from world import WebWorld, fresh_web_world
 
 from server.db.directory import add_employee
 from server.db.models import AuditEntry, Badge, BadgeFee, Stamp, User
@@ -35,25 +35,25 @@ from server.office.fees import replace_badge
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    with fresh_world(tmp_path) as world:
+def world(tmp_path: Path) -> Iterator[WebWorld]:
+    with fresh_web_world(tmp_path) as world:
         yield world
 
 
 
-def _first_stamp(world: World, institution: str, employee: str, day: str) -> Stamp:
+def _first_stamp(world: WebWorld, institution: str, employee: str, day: str) -> Stamp:
     with Session(world.engine) as session:
         found = session.scalar(sa.select(Stamp).where(
-            Stamp.employee_id == world.employees[(institution, employee)],
+            Stamp.employee_id == world.ids[(institution, employee)],
             Stamp.local_date == date.fromisoformat(day)).order_by(Stamp.local_minute))
         assert found is not None
         return found
 
 
 def test_office_corrects_a_stamp_and_both_original_and_correction_show(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     office = signed_in(world, stack, "university", "office")
-    me = world.employees[("university", "self_employee")]
+    me = world.ids[("university", "self_employee")]
     day = plain_days(office, me)[0]["date"]
     original = _first_stamp(world, "university", "self_employee", day)
     corrected = office.post(f"/office/stamps/{original.id}/correct", data=form(
@@ -79,7 +79,7 @@ def test_office_corrects_a_stamp_and_both_original_and_correction_show(
 
 
 def test_signature_sheets_are_transcribed_for_staff_who_do_not_stamp(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     """Seed 000: auxiliary staff sign sheets with their entry and exit times."""
     with Session(world.engine) as session, session.begin():
         auxiliary = add_employee(session, "chamber", "A001", "Anna Ausiliaria",
@@ -113,11 +113,11 @@ def _wait_closed(office: Client, month: str) -> list[dict[str, object]]:
 
 
 def test_closing_a_month_shows_progress_then_refuses_requests_and_reopen_is_audited(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     office = signed_in(world, stack, "university", "office")
     employee = signed_in(world, stack, "university", "employee")
     month = last_month()
-    day = plain_days(employee, world.employees[("university", "self_employee")])[0]["date"]
+    day = plain_days(employee, world.ids[("university", "self_employee")])[0]["date"]
     started = office.post("/office/close", data=form(
         office, month=month, reason="assenze del demo da giustificare"), follow_redirects=False)
     assert started.status_code == 303
@@ -154,12 +154,12 @@ def test_closing_a_month_shows_progress_then_refuses_requests_and_reopen_is_audi
 
 
 def test_the_precheck_lists_what_is_open_and_the_close_needs_a_reason_for_it(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     """Seed 002: "La mancata giustificazione delle giornate in anomalia non consente: ...
     la chiusura del mese"; a pending request could no longer be decided once it locks."""
     office = signed_in(world, stack, "university", "office")
     employee = signed_in(world, stack, "university", "employee")
-    month, me = last_month(), world.employees[("university", "self_employee")]
+    month, me = last_month(), world.ids[("university", "self_employee")]
     day = plain_days(employee, me)[0]["date"]
     filed = employee.post("/api/v1/requests", json={
         "kind": "justification", "day": day, "code": "20", "start": "18:00", "end": "19:00"},
@@ -206,7 +206,7 @@ def test_the_precheck_lists_what_is_open_and_the_close_needs_a_reason_for_it(
     assert 'id="close-figures"' in closed and f"{stored['number']} · {stored['name']}" in closed
 
 
-def test_a_month_not_yet_ended_cannot_be_closed(world: World, stack: ExitStack) -> None:
+def test_a_month_not_yet_ended_cannot_be_closed(world: WebWorld, stack: ExitStack) -> None:
     office = signed_in(world, stack, "school", "office")
     this_month = date.today().strftime("%Y-%m")
     refused = office.post("/office/close", data=form(office, month=this_month))
@@ -214,11 +214,11 @@ def test_a_month_not_yet_ended_cannot_be_closed(world: World, stack: ExitStack) 
     assert office.get(f"/api/v1/closes/{this_month}").json()["state"] is None
 
 
-def test_more_than_three_missed_stamps_in_a_month_are_flagged(world: World,
+def test_more_than_three_missed_stamps_in_a_month_are_flagged(world: WebWorld,
                                                              stack: ExitStack) -> None:
     """Seed 003: "Oltre le tre mancate timbrature il DS può muovere contestazione"."""
     # M900 has no demo stamps, so the four declared here are all the missed stamps it has.
-    colleague = world.employees[("school", "other_unit")]
+    colleague = world.ids[("school", "other_unit")]
     first = date.fromisoformat(last_month() + "-01")
     with Session(world.engine) as session, session.begin():
         clerk = session.scalar(sa.select(User.id).where(User.username == "school.personale"))
@@ -244,13 +244,13 @@ def test_more_than_three_missed_stamps_in_a_month_are_flagged(world: World,
 
 
 def test_school_badge_replacement_through_the_web_still_costs_5_then_10_euros(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     """Seed 003, art. 3: "una somma pari a 5 euro per la prima richiesta ed a 10 euro per
     le successive" (school.rules: `fee badge_replacement 5.00 EUR then 10.00 EUR`)."""
     office = signed_in(world, stack, "school", "office")
     assert "badge_replacement: 5,00 € la prima volta, poi 10,00 €" in office.get(
         "/office/fees").text
-    me = str(world.employees[("school", "self_employee")])
+    me = str(world.ids[("school", "self_employee")])
     for badge in ("SCH9001", "SCH9002"):
         posted = office.post("/office/fees", data=form(
             office, employee_id=me, reason="lost", new_badge=badge), follow_redirects=False)
@@ -261,7 +261,7 @@ def test_school_badge_replacement_through_the_web_still_costs_5_then_10_euros(
     assert fees[0]["badge_code"] == "SCH9001"  # the second time, the badge given the first
 
 
-def test_badge_fees_are_the_activated_rule_files(world: World, stack: ExitStack) -> None:
+def test_badge_fees_are_the_activated_rule_files(world: WebWorld, stack: ExitStack) -> None:
     """The school activates a file with `fee badge_replacement 7.00 EUR then 12.00 EUR`
     in place of its plugin's 5 then 10: the page lists the new amounts and charges them."""
     activate_rules(world, stack, "school",
@@ -272,7 +272,7 @@ def test_badge_fees_are_the_activated_rule_files(world: World, stack: ExitStack)
     office = signed_in(world, stack, "school", "office")
     assert "badge_replacement: 7,00 € la prima volta, poi 12,00 €" in office.get(
         "/office/fees").text
-    me = world.employees[("school", "self_employee")]
+    me = world.ids[("school", "self_employee")]
     for badge in ("SCH9101", "SCH9102"):
         charged = office.post("/api/v1/fees", json={
             "employee_id": me, "reason": "lost", "new_badge": badge},
@@ -292,7 +292,7 @@ def test_badge_fees_are_the_activated_rule_files(world: World, stack: ExitStack)
 
 
 def test_university_clerk_replaces_a_lost_badge_through_the_web_with_no_fee(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     """Seed 001 states no fee: "Lo smarrimento o il furto del badge dovrà essere
     segnalato alla Divisione Stipendi per il rilascio di una nuova tessera", and
     university.rules defines none. The old badge is revoked, the new one is read as the
@@ -300,7 +300,7 @@ def test_university_clerk_replaces_a_lost_badge_through_the_web_with_no_fee(
     office = signed_in(world, stack, "university", "office")
     page = office.get("/office/fees").text
     assert "non prevedono costi" in page and "define no badge replacement fee" in page
-    me = world.employees[("university", "self_employee")]
+    me = world.ids[("university", "self_employee")]
     with Session(world.engine) as session:
         old = session.scalars(sa.select(Badge.code).where(
             Badge.employee_id == me, Badge.revoked_at.is_(None))).one()
@@ -325,7 +325,7 @@ def _csv_rows(response_text: str) -> list[list[str]]:
 
 
 def test_reports_download_as_csv_xlsx_and_pdf_and_a_manager_gets_their_unit(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     office = signed_in(world, stack, "university", "office")
     month = last_month()
     csv_file = office.get(f"/reports/balances/csv?month={month}")
@@ -351,7 +351,7 @@ def test_reports_download_as_csv_xlsx_and_pdf_and_a_manager_gets_their_unit(
                                for r in rows[1:]]
 
 
-def test_the_json_api_closes_reopens_charges_and_transcribes_too(world: World,
+def test_the_json_api_closes_reopens_charges_and_transcribes_too(world: WebWorld,
                                                                  stack: ExitStack) -> None:
     office = signed_in(world, stack, "school", "office")
     month, headers = last_month(), json_headers(office)
@@ -366,11 +366,11 @@ def test_the_json_api_closes_reopens_charges_and_transcribes_too(world: World,
     reopened = office.post(f"/api/v1/closes/{month}/reopen", json={"reason": "ricalcolo"},
                            headers=headers)
     assert reopened.status_code == 200 and reopened.json()["state"] == "reopened"
-    me = world.employees[("school", "self_employee")]
+    me = world.ids[("school", "self_employee")]
     fee = office.post("/api/v1/fees", json={"employee_id": me, "reason": "damaged"},
                       headers=headers)
     assert fee.status_code == 201 and fee.json()["fee"]["euros"] == "5,00"
-    foreign = world.employees[("university", "self_employee")]
+    foreign = world.ids[("university", "self_employee")]
     assert office.post("/api/v1/fees", json={"employee_id": foreign, "reason": "lost"},
                        headers=headers).status_code == 404
     # M001 stamps at the terminal: the rules say signature sheets are not for them.
@@ -381,11 +381,11 @@ def test_the_json_api_closes_reopens_charges_and_transcribes_too(world: World,
 
 
 def test_the_json_api_replaces_a_university_badge_with_a_null_fee(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     """Seed 001 states no fee for a new card: the API answers the replacement with
     `fee: null`, the revoked badge and the new one."""
     office = signed_in(world, stack, "university", "office")
-    me = world.employees[("university", "self_employee")]
+    me = world.ids[("university", "self_employee")]
     answer = office.post("/api/v1/fees", json={"employee_id": me, "reason": "stolen",
                                                "new_badge": "UNI9002"},
                          headers=json_headers(office))

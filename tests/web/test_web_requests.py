@@ -20,7 +20,7 @@ from web_pages import (
     plain_days,
     signed_in,
 )
-from web_world import World, fresh_world
+from world import WebWorld, fresh_web_world, log_in
 
 from server.db.models import Request as RequestRow
 from server.office.accounts import add_user
@@ -30,11 +30,11 @@ OTHER_MANAGER_PASSWORD = "altra-unita-1-password"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
     folder = tmp_path_factory.mktemp("web_requests")
-    with fresh_world(folder) as built:
+    with fresh_web_world(folder) as built:
         with Session(built.engine) as session, session.begin():
-            # A manager of the unit the demo people are not in (web_world's "Altra unità").
+            # A manager of the unit the demo people are not in (the web world's "Altra unità").
             user = add_user(session, "university", "university.altra", "manager",
                             unit="Altra unità", password=OTHER_MANAGER_PASSWORD).user
             user.must_change_password = False
@@ -42,10 +42,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 
-def _days(world: World, client: Client) -> Iterator[str]:
+def _days(world: WebWorld, client: Client) -> Iterator[str]:
     """A fresh plain day of last month for each test that files on one."""
     used: set[str] = world.__dict__.setdefault("used_days", set())
-    for day in plain_days(client, world.employees[("university", "self_employee")]):
+    for day in plain_days(client, world.ids[("university", "self_employee")]):
         if day["date"] not in used:
             used.add(day["date"])
             yield day["date"]
@@ -61,7 +61,7 @@ def _file(employee: Client, day: str, start: str = "18:02", end: str = "19:03") 
     return int(next(r["id"] for r in mine if r["day"] == day))
 
 
-def test_an_employee_files_a_justification_and_sees_it_pending(world: World,
+def test_an_employee_files_a_justification_and_sees_it_pending(world: WebWorld,
                                                               stack: ExitStack) -> None:
     employee = signed_in(world, stack, "university", "employee")
     day = next(_days(world, employee))
@@ -75,10 +75,10 @@ def test_an_employee_files_a_justification_and_sees_it_pending(world: World,
 
 
 def test_the_managers_approval_changes_the_employees_balance_for_that_day(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     employee = signed_in(world, stack, "university", "employee")
     manager = signed_in(world, stack, "university", "manager")
-    me = world.employees[("university", "self_employee")]
+    me = world.ids[("university", "self_employee")]
     day = next(_days(world, employee))
     before = day_of(employee, me, day)["balance"]
     request_id = _file(employee, day, "18:00", "19:00")
@@ -94,14 +94,12 @@ def test_the_managers_approval_changes_the_employees_balance_for_that_day(
     assert f'id="r{request_id}"' not in manager.get("/approvals").text
 
 
-def test_a_manager_of_another_unit_cannot_see_or_decide_it(world: World,
+def test_a_manager_of_another_unit_cannot_see_or_decide_it(world: WebWorld,
                                                           stack: ExitStack) -> None:
     employee = signed_in(world, stack, "university", "employee")
     request_id = _file(employee, next(_days(world, employee)))
     other = world.client(stack)
-    assert other.post("/login", data=form(other, username="university.altra",
-                                          password=OTHER_MANAGER_PASSWORD),
-                      follow_redirects=False).status_code == 303
+    assert log_in(other, "university.altra", OTHER_MANAGER_PASSWORD).status_code == 303
     assert f'id="r{request_id}"' not in other.get("/approvals").text
     assert request_id not in [r["id"] for r in other.get("/api/v1/approvals").json()]
     assert other.get(f"/requests/{request_id}").status_code == 404
@@ -115,7 +113,7 @@ def test_a_manager_of_another_unit_cannot_see_or_decide_it(world: World,
     assert mine["state"] == "pending"
 
 
-def test_a_code_that_requires_an_attachment_is_refused_without_one(world: World,
+def test_a_code_that_requires_an_attachment_is_refused_without_one(world: WebWorld,
                                                                   stack: ExitStack) -> None:
     employee = signed_in(world, stack, "university", "employee")
     day = next(_days(world, employee))
@@ -138,7 +136,7 @@ def test_a_code_that_requires_an_attachment_is_refused_without_one(world: World,
 
 
 def test_a_missed_stamp_is_declared_with_its_circumstances_and_can_be_withdrawn(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     employee = signed_in(world, stack, "university", "employee")
     yesterday = (date.today() - timedelta(days=1)).isoformat()
     without = employee.post("/requests/missed-stamp", data=form(
@@ -158,7 +156,7 @@ def test_a_missed_stamp_is_declared_with_its_circumstances_and_can_be_withdrawn(
 
 
 def test_overtime_to_bank_waits_for_the_director_not_the_unit_manager(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     """School codes need the DS/DSGA ("approval director"): the unit manager cannot."""
     employee = signed_in(world, stack, "school", "employee")
     filed = employee.post("/api/v1/requests", json={
@@ -185,7 +183,7 @@ def test_overtime_to_bank_waits_for_the_director_not_the_unit_manager(
             RequestRow.state == "approved", RequestRow.id == body["id"])) == 0
 
 
-def test_ids_too_big_for_any_row_are_not_found_not_a_server_error(world: World,
+def test_ids_too_big_for_any_row_are_not_found_not_a_server_error(world: WebWorld,
                                                                    stack: ExitStack) -> None:
     office = signed_in(world, stack, "university", "office")
     huge = 10**30
@@ -200,7 +198,7 @@ def test_the_codes_offered_are_the_activated_rule_files(tmp_path: Path,
                                                          stack: ExitStack) -> None:
     """The university activates a file that renames code 20: the form offers the code as
     the file in force says it, from the 1st at local midnight."""
-    own = stack.enter_context(fresh_world(tmp_path))
+    own = stack.enter_context(fresh_web_world(tmp_path))
     employee = signed_in(own, stack, "university", "employee")
     assert ">20 · Missione oraria</option>" in employee.get("/requests").text
     activate_rules(own, stack, "university",

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from web_pages import activate_rules, form, json_headers, last_month, signed_in
-from web_world import World, build_world, cheap_hashing, fresh_world
+from world import WebWorld, build_web_world, cheap_hashing, fresh_web_world
 
 from server.db.models import AuditEntry, Stamp
 from server.minutes import hours
@@ -24,28 +24,28 @@ CENTRALE = (45.48540, 9.20410)
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    with fresh_world(tmp_path) as world:
+def world(tmp_path: Path) -> Iterator[WebWorld]:
+    with fresh_web_world(tmp_path) as world:
         yield world
 
 
 @pytest.fixture
-def both(db_engine: sa.Engine, tmp_path: Path) -> Iterator[World]:
+def both(db_engine: sa.Engine, tmp_path: Path) -> Iterator[WebWorld]:
     """The demo world on SQLite and on PostgreSQL (`db_engine` is parametrized)."""
     with cheap_hashing():
-        yield build_world(db_engine, tmp_path)
+        yield build_web_world(db_engine, tmp_path)
 
 
-def _stamps(world: World, institution: str, source: str) -> list[Stamp]:
+def _stamps(world: WebWorld, institution: str, source: str) -> list[Stamp]:
     with Session(world.engine) as session:
         return list(session.scalars(sa.select(Stamp).where(
             Stamp.institution_id == institution, Stamp.source == source)))
 
 
-def test_summary_shows_the_months_figures_each_with_its_rule(world: World,
+def test_summary_shows_the_months_figures_each_with_its_rule(world: WebWorld,
                                                             stack: ExitStack) -> None:
     employee = signed_in(world, stack, "university", "employee")
-    me = world.employees[("university", "self_employee")]
+    me = world.ids[("university", "self_employee")]
     month = last_month()
     data = employee.get(f"/api/v1/summaries/{me}?month={month}").json()
     page = employee.get(f"/summaries?month={month}").text
@@ -63,27 +63,27 @@ def test_summary_shows_the_months_figures_each_with_its_rule(world: World,
     assert f'href="/timecard/{me}?month={month}"' in page
 
 
-def test_the_monthly_report_downloads_as_a_pdf(world: World, stack: ExitStack) -> None:
+def test_the_monthly_report_downloads_as_a_pdf(world: WebWorld, stack: ExitStack) -> None:
     employee = signed_in(world, stack, "university", "employee")
-    me = world.employees[("university", "self_employee")]
+    me = world.ids[("university", "self_employee")]
     response = employee.get(f"/summaries/{me}/report.pdf?month={last_month()}")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert "attachment" in response.headers["content-disposition"]
-    colleague = world.employees[("university", "unit_colleague")]
+    colleague = world.ids[("university", "unit_colleague")]
     assert employee.get(f"/summaries/{colleague}/report.pdf").status_code == 404
 
 
 def test_rilevatore_stamps_from_the_browser_where_the_rules_allow_web(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     employee = signed_in(world, stack, "university", "employee")
     assert "ENTRATA" in employee.get("/stamp").text
     done = employee.post("/stamp", data=form(employee, direction="in"), follow_redirects=False)
     assert done.status_code == 303
     [stamp] = _stamps(world, "university", "web")
     assert (stamp.employee_id, stamp.direction) == (
-        world.employees[("university", "self_employee")], "in")
+        world.ids[("university", "self_employee")], "in")
     day = stamp.local_date.isoformat()
     timecard = employee.get(f"/api/v1/timecard/{stamp.employee_id}?month={day[:7]}").json()
     today = next(d for d in timecard["days"] if d["date"] == day)
@@ -91,7 +91,7 @@ def test_rilevatore_stamps_from_the_browser_where_the_rules_allow_web(
 
 
 def test_the_rilevatore_page_lists_the_entrata_and_uscita_just_stamped(
-        both: World, stack: ExitStack) -> None:
+        both: WebWorld, stack: ExitStack) -> None:
     """Seed 000: "alla funzione RILEVATORE, e digitare il tasto ENTRATA / USCITA" — the
     chamber's only way to stamp. After each button the page lists today's stamps with
     their times (it answered 500 as soon as there was one)."""
@@ -113,7 +113,7 @@ def test_the_rilevatore_page_lists_the_entrata_and_uscita_just_stamped(
     assert "Nessuna timbratura oggi" not in page.text
 
 
-def test_web_stamping_is_refused_where_the_rules_do_not_allow_it(world: World,
+def test_web_stamping_is_refused_where_the_rules_do_not_allow_it(world: WebWorld,
                                                                 stack: ExitStack) -> None:
     """School (seed 003): stamps only at the terminal, or by hand from the emergency register."""
     employee = signed_in(world, stack, "school", "employee")
@@ -130,7 +130,7 @@ def test_web_stamping_is_refused_where_the_rules_do_not_allow_it(world: World,
 
 
 def test_a_phone_stamps_only_inside_an_area_and_its_position_is_not_kept(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     office = signed_in(world, stack, "university", "office")
     drawn = office.post("/office/areas", data=form(
         office, name="Duomo", latitude=str(DUOMO[0]), longitude=str(DUOMO[1]),
@@ -156,7 +156,7 @@ def test_a_phone_stamps_only_inside_an_area_and_its_position_is_not_kept(
 
 
 def test_web_stamping_follows_the_activated_rule_file_not_the_plugins(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     """The school's plugin file says `sources terminal, manual`; its administrator activates
     one that adds `web`: the page shows the buttons and the stamp is taken."""
     activate_rules(world, stack, "school",
@@ -170,11 +170,11 @@ def test_web_stamping_follows_the_activated_rule_file_not_the_plugins(
     assert done.status_code == 201, done.text
     assert done.json()["source"] == "web"
     [stamp] = _stamps(world, "school", "web")
-    assert stamp.employee_id == world.employees[("school", "self_employee")]
+    assert stamp.employee_id == world.ids[("school", "self_employee")]
 
 
 def test_phone_stamping_follows_the_activated_rule_file_not_the_plugins(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     """The university's plugin file allows `app` (seed 002); the activated file does not:
     even inside a drawn area the phone is refused, and the page offers no phone buttons."""
     office = signed_in(world, stack, "university", "office")
@@ -196,7 +196,7 @@ def test_phone_stamping_follows_the_activated_rule_file_not_the_plugins(
 
 
 def test_from_local_midnight_of_the_1st_the_activated_file_decides_the_stamping_sources(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     """An activated file applies from the 1st at midnight in the institution's time zone,
     when in Rome it is still the last day of the month before in UTC."""
     activate_rules(world, stack, "chamber",

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from web_world import World, build_world, cheap_hashing, fresh_world, other
+from world import WebWorld, build_web_world, cheap_hashing, fresh_web_world, other
 
 from server.days.results import refresh_days
 from server.db import make_engine, upgrade
@@ -24,9 +24,9 @@ RULES = Path(__file__).resolve().parents[2] / "plugins"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
     folder = tmp_path_factory.mktemp("web_timecard")
-    with fresh_world(folder) as world:
+    with fresh_web_world(folder) as world:
         yield world
 
 
@@ -35,9 +35,9 @@ def last_month(today: date) -> str:
     return (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
 
-def a_demo_day(world: World, institution: str = "university") -> DayResultRow:
+def a_demo_day(world: WebWorld, institution: str = "university") -> DayResultRow:
     """A working day of last month with a pause deducted or a meal voucher: rich figures."""
-    employee_id = world.employees[(institution, "self_employee")]
+    employee_id = world.ids[(institution, "self_employee")]
     first = (world.today.replace(day=1) - timedelta(days=1)).replace(day=1)
     with Session(world.engine) as session:
         rows = list(session.scalars(sa.select(DayResultRow).where(
@@ -53,7 +53,7 @@ def rule_line(source: str) -> str:
     return path.read_text(encoding="utf-8").splitlines()[int(line) - 1]
 
 
-def test_the_employee_sees_a_demo_day_and_its_explanation(world: World,
+def test_the_employee_sees_a_demo_day_and_its_explanation(world: WebWorld,
                                                           stack: ExitStack) -> None:
     client = world.client(stack)
     world.login(client, "university", "employee")
@@ -73,19 +73,19 @@ def test_the_employee_sees_a_demo_day_and_its_explanation(world: World,
     # Each stamp with its time and source.
     with Session(world.engine) as session:
         first = session.scalars(sa.select(Stamp).where(
-            Stamp.employee_id == world.employees[("university", "self_employee")],
+            Stamp.employee_id == world.ids[("university", "self_employee")],
             Stamp.local_date == day.day).order_by(Stamp.local_minute)).first()
     assert first is not None
     assert f"{first.local_minute // 60:02d}:{first.local_minute % 60:02d}" in row
     assert "terminal" in row
 
 
-def test_the_json_api_gives_the_same_month_with_sources(world: World,
+def test_the_json_api_gives_the_same_month_with_sources(world: WebWorld,
                                                         stack: ExitStack) -> None:
     client = world.client(stack)
     world.login(client, "university", "employee")
     day = a_demo_day(world)
-    employee_id = world.employees[("university", "self_employee")]
+    employee_id = world.ids[("university", "self_employee")]
     month = client.get(f"/api/v1/timecard/{employee_id}?month={day.day:%Y-%m}").json()
     found = next(d for d in month["days"] if d["date"] == day.day.isoformat())
     assert (found["worked"], found["due"], found["balance"]) == (day.worked, day.due,
@@ -96,7 +96,7 @@ def test_the_json_api_gives_the_same_month_with_sources(world: World,
     assert month["worked"] == sum(d["worked"] for d in month["days"])
 
 
-def test_month_navigation(world: World, stack: ExitStack) -> None:
+def test_month_navigation(world: WebWorld, stack: ExitStack) -> None:
     client = world.client(stack)
     world.login(client, "university", "employee")
     page = client.get("/timecard?month=2026-01").text
@@ -105,8 +105,8 @@ def test_month_navigation(world: World, stack: ExitStack) -> None:
     assert client.get("/api/v1/timecard/1?month=january").status_code in (400, 404)
 
 
-def test_an_anomaly_is_highlighted_with_its_fix_by_date(world: World, stack: ExitStack) -> None:
-    employee_id = world.employees[("university", "self_employee")]
+def test_an_anomaly_is_highlighted_with_its_fix_by_date(world: WebWorld, stack: ExitStack) -> None:
+    employee_id = world.ids[("university", "self_employee")]
     day = a_demo_day(world).day + timedelta(days=1)
     while day.weekday() >= 5:
         day += timedelta(days=1)
@@ -140,13 +140,13 @@ def test_an_anomaly_is_highlighted_with_its_fix_by_date(world: World, stack: Exi
 @pytest.mark.parametrize("sample, page_status", [
     ("unit_colleague", 404), ("other_unit", 404), ("foreign:self_employee", 404)])
 def test_an_employee_cannot_read_another_timecard_by_changing_the_id(
-        world: World, stack: ExitStack, sample: str, page_status: int) -> None:
+        world: WebWorld, stack: ExitStack, sample: str, page_status: int) -> None:
     client = world.client(stack)
     world.login(client, "university", "employee")
     institution = "university"
     if sample.startswith("foreign:"):
         institution, sample = other(institution), sample.removeprefix("foreign:")
-    target = world.employees[(institution, sample)]
+    target = world.ids[(institution, sample)]
     with Session(world.engine) as session:
         victim = session.get(Employee, target)
         assert victim is not None
@@ -159,14 +159,14 @@ def test_an_employee_cannot_read_another_timecard_by_changing_the_id(
     assert name not in client.get(f"/api/v1/timecard/{target}").text
 
 
-def test_manager_and_office_see_within_their_reach_only(world: World,
+def test_manager_and_office_see_within_their_reach_only(world: WebWorld,
                                                         stack: ExitStack) -> None:
     manager, office = world.client(stack), world.client(stack)
     world.login(manager, "school", "manager")
     world.login(office, "school", "office")
-    colleague = world.employees[("school", "unit_colleague")]
-    elsewhere = world.employees[("school", "other_unit")]
-    foreign = world.employees[("university", "unit_colleague")]
+    colleague = world.ids[("school", "unit_colleague")]
+    elsewhere = world.ids[("school", "other_unit")]
+    foreign = world.ids[("university", "unit_colleague")]
     assert manager.get(f"/timecard/{colleague}").status_code == 200
     assert manager.get(f"/timecard/{elsewhere}").status_code == 404
     assert office.get(f"/timecard/{elsewhere}").status_code == 200
@@ -179,21 +179,21 @@ def test_scoping_holds_on_postgresql(db_url: str, tmp_path: Path) -> None:
     upgrade(engine)
     try:
         with cheap_hashing(), ExitStack() as stack:
-            world = build_world(engine, tmp_path)
+            world = build_web_world(engine, tmp_path)
             client = world.client(stack)
             world.login(client, "school", "employee")
-            own = world.employees[("school", "self_employee")]
+            own = world.ids[("school", "self_employee")]
             assert client.get(f"/api/v1/timecard/{own}?month="
                               f"{last_month(world.today)}").json()["worked"] > 0
-            for target in (world.employees[("school", "unit_colleague")],
-                           world.employees[("university", "self_employee")]):
+            for target in (world.ids[("school", "unit_colleague")],
+                           world.ids[("university", "self_employee")]):
                 assert client.get(f"/api/v1/timecard/{target}").status_code == 404
     finally:
         engine.dispose()
 
 
 def test_an_id_no_row_can_have_is_not_found_not_a_server_error(
-        world: World, stack: ExitStack) -> None:
+        world: WebWorld, stack: ExitStack) -> None:
     client = world.client(stack)
     world.login(client, "university", "employee")
     huge = 10**30  # beyond 64 bits: the database driver overflows before any query runs
@@ -202,7 +202,7 @@ def test_an_id_no_row_can_have_is_not_found_not_a_server_error(
 
 
 @pytest.mark.parametrize("institution", ["university", "school", "academy", "chamber"])
-def test_this_month_agrees_on_the_timecard_and_the_summaries(world: World, stack: ExitStack,
+def test_this_month_agrees_on_the_timecard_and_the_summaries(world: WebWorld, stack: ExitStack,
                                                              institution: str) -> None:
     """Issue 9: the demo employee's month read "+0h25" on the timecard and "-123h05 with 17
     anomalies" in the summaries, which counted every day still to come as an absence."""
