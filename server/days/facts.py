@@ -49,6 +49,7 @@ class ShownStamp:
     flags: tuple[str, ...] = ()
     in_force: bool = True  # False: replaced by a correction or voided, shown struck through
     corrects: bool = False  # a correction that replaced an earlier stamp
+    voided: bool = False  # the office removed it (the voiding row itself is not shown)
 
     @property
     def time(self) -> str:
@@ -102,12 +103,15 @@ def load_facts(session: Session, employee_ids: Collection[int], first: date, las
 
 
 def _show_rows(facts: Facts, rows: list[FactRow], replaced: set[int]) -> None:
+    voided = {r.replaces_id for r in rows if r.void and r.replaces_id is not None}
     for row in sorted(rows, key=lambda r: (r.local_minute, r.terminal_time, r.id)):
+        if row.void and row.replaces_id is not None:
+            continue  # a voiding row: its original shows, struck through, as voided
         facts.shown[(row.employee_id, row.local_date)].append(ShownStamp(
             row.local_minute, row.direction, row.code, row.source,
             tuple(f for f in (row.flags or "").split(",") if f),
             in_force=not row.void and row.id not in replaced,
-            corrects=row.replaces_id is not None))
+            corrects=row.replaces_id is not None, voided=row.id in voided))
 
 
 def approved_rows(session: Session, employee_ids: Collection[int], *,

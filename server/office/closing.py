@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Integer, delete, false, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
+from server.days.employment import employed_from
 from server.days.month import month_bounds
 from server.days.results import refresh_days
 from server.days.rules_in_force import RulesInForce, policy_on
@@ -280,7 +281,8 @@ def _precheck(session: Session, institution_id: str, year: int, month: int) -> P
             RequestRow.day.between(first, last)).group_by(RequestRow.employee_id)).all()))
     anomalies: Counter[int] = Counter()
     active = list(session.scalars(select(Employee).where(
-        Employee.institution_id == institution_id, Employee.active.is_(True))
+        Employee.institution_id == institution_id,
+        employed_from(first, _zone(session, institution_id, first)))
         .order_by(Employee.id)))
     for start in range(0, len(active), CHECK_BATCH):
         results = month_results(session, institution_id, active[start:start + CHECK_BATCH],
@@ -298,12 +300,15 @@ def _precheck(session: Session, institution_id: str, year: int, month: int) -> P
 
 
 def _take_snapshot(session: Session, row: MonthClose) -> int:
-    """The employees active now become the close's entries; returns how many."""
+    """The employees employed in the month (active now, or deactivated during or after
+    it) become the close's entries; returns how many."""
+    first = month_bounds(row.year, row.month)[0]
+    employed = employed_from(first, _zone(session, row.institution_id, first))
     session.execute(delete(MonthCloseEntry).where(MonthCloseEntry.month_close_id == row.id))
     session.execute(insert(MonthCloseEntry).from_select(
         ["month_close_id", "employee_id", "done", "evaluations"],
         select(literal(row.id, Integer), Employee.id, false(), literal(0, Integer))
-        .where(Employee.institution_id == row.institution_id, Employee.active.is_(True))))
+        .where(Employee.institution_id == row.institution_id, employed)))
     return session.scalar(select(func.count()).select_from(MonthCloseEntry).where(
         MonthCloseEntry.month_close_id == row.id)) or 0
 
@@ -321,3 +326,7 @@ def _row(session: Session, institution_id: str, year: int, month: int) -> MonthC
 
 def _target(year: int, month: int) -> str:
     return f"month:{year:04d}-{month:02d}"
+
+
+def _zone(session: Session, institution_id: str, day: date) -> ZoneInfo:
+    return ZoneInfo(policy_on(session, institution_id, day).timezone)

@@ -14,7 +14,8 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from openpyxl import Workbook
@@ -22,7 +23,8 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.days.rules_in_force import RulesInForce
+from server.days.employment import employed_from
+from server.days.rules_in_force import RulesInForce, policy_on
 from server.db.models import Employee, User
 from server.errors import NotAllowed, OfficeError
 from server.minutes import hours as minutes_text
@@ -59,8 +61,10 @@ def institution_report(session: Session, actor: User, year: int, month: int,
                        kind: str, *, now: datetime | None = None) -> ReportTable:
     if kind not in KINDS:
         raise OfficeError(f"Tabulato sconosciuto: {kind}", f"Unknown report: {kind}")
+    first = date(year, month, 1)
+    zone = ZoneInfo(policy_on(session, actor.institution_id, first).timezone)
     stmt = select(Employee).where(Employee.institution_id == actor.institution_id,
-                                  Employee.active.is_(True))
+                                  employed_from(first, zone))
     if actor.role == "manager" and actor.unit is not None:
         stmt = stmt.where(Employee.unit == actor.unit)
     elif actor.role not in ("office", "manager"):

@@ -20,6 +20,7 @@ from server.days.month import PersonMonth, month_bounds
 from server.days.rules_in_force import RulesInForce
 from server.db.models import Employee
 from server.engine import DayResult
+from server.engine.results import FIX_BY_FORMAT
 from server.office.summary import months_of
 
 # How a person reads where a stamp came from.
@@ -53,13 +54,14 @@ class StampView:
     flags: list[str]
     corrected: bool  # a correction that replaced an earlier stamp
     in_force: bool = True  # False: replaced or voided by a correction, shown struck through
+    voided: bool = False  # removed by the office (not replaced by another time)
 
 
 @dataclass(frozen=True)
 class AnomalyView:
     code: str
     message: str
-    fix_by: str | None  # ISO date or date-time
+    fix_by: str | None  # local YYYY-MM-DDTHH:MM, as every API writes it
     overdue: bool
 
 
@@ -144,7 +146,8 @@ def layout(person: PersonMonth) -> MonthView:
 
 def _stamp(s: ShownStamp) -> StampView:
     return StampView(time=s.time, direction=s.direction, code=s.code, source=s.source,
-                     flags=list(s.flags), corrected=s.corrects, in_force=s.in_force)
+                     flags=list(s.flags), corrected=s.corrects, in_force=s.in_force,
+                     voided=s.voided)
 
 
 def _day(day: date, state: str, result: DayResult | None, stamps: list[StampView],
@@ -160,7 +163,7 @@ def _day(day: date, state: str, result: DayResult | None, stamps: list[StampView
         explain[home].append(Step(e.rule, e.source, e.figure, e.detail))
     # Today's anomalies are not anomalies yet: the day is still going on.
     anomalies = [] if state == "today" else [
-        AnomalyView(a.code, a.message, a.fix_by.isoformat() if a.fix_by else None,
+        AnomalyView(a.code, a.message, a.fix_by.strftime(FIX_BY_FORMAT) if a.fix_by else None,
                     _overdue(a.fix_by, today)) for a in result.anomalies]
     return DayView(date=day.isoformat(), weekday=weekday, computed=state == "past",
                    state=state, worked=result.worked, due=result.due, balance=result.balance,

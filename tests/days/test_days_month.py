@@ -18,7 +18,7 @@ from world import World, hm, world
 from server.days.month import person_months
 from server.days.rules_in_force import RulesInForce
 from server.db.models import Stamp
-from server.office import corrections, decisions, requests
+from server.office import closing, corrections, decisions, requests
 from server.office.activation import deactivate_employee
 from server.office.reports import institution_report
 from server.office.summary import month_summary
@@ -141,3 +141,44 @@ def test_a_month_to_come_has_no_figures(uni: World) -> None:
     month = ann_month(uni, now=NOW - timedelta(days=40))
     assert month.result.days == [] and month.result.due == 0
     assert month.result.due_in_month > 0 and not month.result.anomalies
+
+
+def test_a_voided_stamp_shows_struck_through_as_voided(uni: World) -> None:
+    w, day = uni, date(2026, 3, 4)
+    double = w.session.scalar(sa.select(Stamp.id).where(
+        Stamp.employee_id == w.employees["ann"].id, Stamp.local_date == day,
+        Stamp.local_minute == hm("12:45")))
+    assert double is not None
+    corrections.void_stamp(w.session, w.users["office"], double, "timbratura doppia", now=NOW)
+    card = month_view(w.session, w.employees["ann"], 2026, 3, now=NOW)
+    wednesday = next(d for d in card.days if d.date == day.isoformat())
+    assert [(s.time, s.in_force, s.voided) for s in wednesday.stamps] == [
+        ("08:00", True, False), ("12:00", True, False), ("12:45", False, True),
+        ("16:00", True, False)]
+
+
+def test_anomaly_deadlines_read_the_same_on_the_timecard_and_the_summaries(uni: World) -> None:
+    uni.stamps("bob", date(2026, 3, 3), "in 08:00")
+    employee = uni.employees["bob"]
+    card = month_view(uni.session, employee, 2026, 3, now=NOW)
+    summary = month_summary(uni.session, uni.users["office"], employee.id, 2026, 3,
+                            now=NOW).to_json()
+    on_card = [(d.date, a.code, a.fix_by) for d in card.days for a in d.anomalies]
+    assert on_card and on_card == [(a["date"], a["code"], a["fix_by"])
+                                   for a in summary["anomalies"]]
+
+
+def test_someone_who_left_later_stays_in_the_months_they_worked(uni: World) -> None:
+    """Deactivated in April, Bob worked March: March's reports, flags and close keep him."""
+    w = uni
+    w.stamps("bob", date(2026, 3, 2), FULL_DAY)
+    deactivate_employee(w.session, w.users["office"], w.employees["bob"].id,
+                        reason="trasferito", now=datetime(2026, 4, 10, 9, 0, tzinfo=UTC))
+    april = datetime(2026, 4, 15, 9, 0, tzinfo=UTC)
+    table = institution_report(w.session, w.users["office"], 2026, 3, "balances", now=april)
+    assert "BOB" in [row[0] for row in table.rows]
+    assert "BOB" not in [row[0] for row in institution_report(
+        w.session, w.users["office"], 2026, 5, "balances", now=april).rows]
+    closing.close_month(w.session, w.users["office"], 2026, 3, reason="prova", now=april)
+    closed = {f.number: f for f in closing.close_figures(w.session, w.users["office"], 2026, 3)}
+    assert closed["BOB"].worked == table.rows[[r[0] for r in table.rows].index("BOB")][3] > 0

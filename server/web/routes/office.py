@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from litestar import get, post
 from litestar.enums import RequestEncodingType
@@ -17,7 +18,8 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.days.rules_in_force import RulesInForce, policy_at
+from server.days.employment import employed_from
+from server.days.rules_in_force import RulesInForce, policy_at, policy_on
 from server.db.models import Employee
 from server.errors import OfficeError
 from server.office import areas, fees
@@ -46,15 +48,18 @@ class FlagRow:
     source: str  # file:line of the rule
 
 
-def _employees(db: Session, user: CurrentUser) -> list[Employee]:
-    return list(db.scalars(select(Employee).where(employee_filter(user),
-                                                  Employee.active.is_(True))
+def _employees(db: Session, user: CurrentUser, first: date | None = None) -> list[Employee]:
+    """The people at work now; with `first`, whoever was employed from that month on, a
+    leaver of a later month included."""
+    employed = Employee.active.is_(True) if first is None else employed_from(
+        first, ZoneInfo(policy_on(db, user.institution_id, first).timezone))
+    return list(db.scalars(select(Employee).where(employee_filter(user), employed)
                            .order_by(Employee.number)))
 
 
 def month_flags(db: Session, user: CurrentUser, month: str | None) -> tuple[str, list[FlagRow]]:
     year, number = month_of(month or previous_month(date.today()), date.today())
-    people = _employees(db, user)
+    people = _employees(db, user, date(year, number, 1))
     results = evaluate_months(db, RulesInForce(db, [user.institution_id]), people, year, number)
     rows = [FlagRow(e.id, e.number, e.name, e.unit, f.name, f.count, f.over, f.message,
                     f.source)
