@@ -8,9 +8,10 @@ import json
 import os
 import sys
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dsl.errors import RuleError
 from dsl.parser import parse_stamps
@@ -39,6 +40,9 @@ def register(subparsers: Any) -> None:
     month.add_argument("--month", required=True, help="YYYY-MM")
     month.add_argument("--stamps-file", required=True, type=Path,
                        help="CSV with columns date,time,direction,code")
+    month.add_argument("--through", type=_date, default=None,
+                       help="the last day to evaluate (YYYY-MM-DD); default: yesterday in "
+                            "the institution's time zone, as the pages count a month")
     month.set_defaults(func=run_month)
 
 
@@ -83,7 +87,10 @@ def run_month(args: argparse.Namespace) -> int:
             if (day.year, day.month) != (year, month):
                 raise InputError(f"--request {text!r}: {day} is not in {args.month}")
             requests[day].append(_request(rest))
-        result = evaluate_month(policy, args.profile, year, month, stamps, requests)
+        through = args.through or (
+            datetime.now(ZoneInfo(policy.timezone)).date() - timedelta(days=1))
+        result = evaluate_month(policy, args.profile, year, month, stamps, requests,
+                                through=through)
     except (RuleError, InputError, UnknownInstitution, UnknownProfile, LookupError,
             ValueError, OSError) as exc:
         print(f"timbra month: {exc}", file=sys.stderr)

@@ -85,6 +85,23 @@ def write_csv(tmp_path: Path, rows: str) -> Path:
     return path
 
 
+def test_month_evaluates_up_to_through_and_no_later(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """As the pages count a month: days after `--through` (by default yesterday) owe
+    nothing yet and are no absences; the month's whole due is apart."""
+    csv = tmp_path / "march.csv"
+    csv.write_text("date,time,direction,code\n2026-03-02,07:30,in,\n2026-03-02,14:42,out,\n",
+                   encoding="utf-8")
+    assert main(["month", "--institution", "school", "--month", "2026-03", "--through",
+                 "2026-03-04", "--stamps-file", str(csv), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert [d["date"] for d in result["days"]] == ["2026-03-01", "2026-03-02", "2026-03-03",
+                                                    "2026-03-04"]
+    assert result["due"] == 3 * (7 * 60 + 12)
+    assert result["due_in_month"] == 22 * (7 * 60 + 12)
+    assert {a["date"] for a in result["anomalies"]} == {"2026-03-03", "2026-03-04"}
+
+
 @pytest.mark.parametrize("time", ["25:99", "12:60", "24:01", "7", "07:3", "ab:cd"])
 def test_month_refuses_a_time_that_is_no_time_of_day(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], time: str,
