@@ -20,7 +20,7 @@ from server.days.month import PersonMonth, month_bounds
 from server.days.rules_in_force import RulesInForce
 from server.db.models import Employee
 from server.engine import DayResult
-from server.engine.results import FIX_BY_FORMAT
+from server.engine.results import FIX_BY_FORMAT, Explain
 from server.office.summary import months_of
 
 # How a person reads where a stamp came from.
@@ -35,14 +35,6 @@ FIGURE_STEPS: dict[str, tuple[str, ...]] = {
                 "overtime_paid", "overtime_banked"),
     "meal_voucher": ("meal_voucher",),
 }
-
-
-@dataclass(frozen=True)
-class Step:
-    rule: str  # the rule as written in the rule file
-    source: str  # file:line
-    figure: str
-    detail: str
 
 
 @dataclass(frozen=True)
@@ -78,7 +70,7 @@ class DayView:
     by_code: dict[str, int] = field(default_factory=dict)
     stamps: list[StampView] = field(default_factory=list)
     anomalies: list[AnomalyView] = field(default_factory=list)
-    explain: dict[str, list[Step]] = field(default_factory=dict)  # figure → steps
+    explain: dict[str, list[Explain]] = field(default_factory=dict)  # figure → steps
 
 
 @dataclass(frozen=True)
@@ -156,11 +148,11 @@ def _day(day: date, state: str, result: DayResult | None, stamps: list[StampView
     if result is None:
         return DayView(date=day.isoformat(), weekday=weekday, computed=False, state=state,
                        stamps=stamps)
-    explain: dict[str, list[Step]] = {figure: [] for figure in FIGURE_STEPS}
+    explain: dict[str, list[Explain]] = {figure: [] for figure in FIGURE_STEPS}
     explain["other"] = []
     for e in result.explanations():
         home = next((f for f, names in FIGURE_STEPS.items() if e.figure in names), "other")
-        explain[home].append(Step(e.rule, e.source, e.figure, e.detail))
+        explain[home].append(e)
     # Today's anomalies are not anomalies yet: the day is still going on.
     anomalies = [] if state == "today" else [
         AnomalyView(a.code, a.message, a.fix_by.strftime(FIX_BY_FORMAT) if a.fix_by else None,
