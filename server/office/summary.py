@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -39,19 +38,6 @@ class MonthSummary:
     @property
     def pending_requests(self) -> int:
         return self.month.pending_requests
-
-    @property
-    def flags(self) -> list[dict[str, Any]]:
-        return [f.to_json() for f in self.result.flags]
-
-    def to_json(self) -> dict[str, Any]:
-        data = self.result.to_json()
-        progress = self.month.in_progress
-        return {"employee": {"id": self.employee.id, "number": self.employee.number,
-                             "name": self.employee.name, "unit": self.employee.unit},
-                "pending_requests": self.pending_requests,
-                "today": self.month.today.isoformat(),
-                "in_progress": progress.to_json() if progress else None, **data}
 
 
 def month_summary(session: Session, actor: User, employee_id: int, year: int, month: int,

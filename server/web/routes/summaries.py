@@ -28,6 +28,7 @@ from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user, month_of
 from server.web.routing import together
 from server.web.scope import NO_TIMECARD, known_id, visible_employee
+from server.web.summary_view import SummaryOut, summary_out
 
 READERS = allow(EMPLOYEE, MANAGER, OFFICE)
 DEADLINE_LABELS = {
@@ -115,11 +116,11 @@ def month_report_pdf(db: DbSession, user: AuthUser, employee_id: FromPath[int],
 
 @get("/api/v1/summaries/{employee_id:int}", opt=READERS, sync_to_thread=True)
 def summary_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
-                month: FromQuery[str | None] = None) -> dict[str, Any]:
+                month: FromQuery[str | None] = None) -> SummaryOut:
     """One employee's month (`month=YYYY-MM`): totals in minutes, allowances (entitled,
     used before, used, left, recover by, source), deadlines, anomalies with fix-by dates,
     flags, meal vouchers, and the explanation steps of the month's figures."""
-    return _summary(db, user, employee_id, month).to_json()
+    return summary_out(_summary(db, user, employee_id, month))
 
 
 ROUTES = together(own_summary, employee_summary, month_report_pdf, summary_api, tag="Summaries")

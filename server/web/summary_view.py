@@ -1,0 +1,131 @@
+"""The summary API's response: one employee's month as `server.office.summary` hands it
+out, typed, with the keys the API has always written (the engine's `to_json` for the
+CLI and the stored day results writes the same ones).
+
+The minute figures are not listed here: the day and the month inherit them from
+`dsl.vocabulary.MinuteFigures`, where they are declared once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+import msgspec
+
+from dsl.vocabulary import MINUTE_FIGURES, MinuteFigures
+from server.engine import DayResult
+from server.engine.results import FIX_BY_FORMAT, AllowanceBalance, Anomaly, Explain, Flag
+from server.minutes import clock
+from server.office.summary import MonthSummary
+
+
+@dataclass(frozen=True)
+class EmployeeRef:
+    id: int
+    number: str
+    name: str
+    unit: str | None
+
+
+# A Struct, not a dataclass: an anomaly without a date or a deadline has no such key
+# (not a null), as the API has always written it.
+class AnomalyOut(msgspec.Struct, frozen=True, omit_defaults=True):
+    code: str
+    message: str
+    fix_by: str | None = None  # local YYYY-MM-DDTHH:MM
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class AllowanceOut:
+    name: str
+    label: str
+    entitled: int
+    used_before: int
+    used: int
+    left: int
+    recover_by: str | None  # ISO date
+    source: str  # file:line
+
+
+@dataclass(frozen=True)
+class StampOut:
+    direction: str
+    time: str  # HH:MM
+    code: str | None
+
+
+@dataclass(kw_only=True)
+class DayOut(MinuteFigures):
+    date: str
+    profile: str
+    meal_voucher: bool
+    by_code: dict[str, int]
+    anomalies: list[AnomalyOut]
+    explain: list[Explain]
+    stamps: list[StampOut]
+
+
+@dataclass(kw_only=True)
+class SummaryOut(MinuteFigures):
+    employee: EmployeeRef
+    pending_requests: int
+    today: str
+    in_progress: DayOut | None  # today so far, not in the totals
+    month: str  # YYYY-MM
+    profile: str
+    through: str | None  # the last day counted (ISO); None: the whole month
+    due_in_month: int
+    meal_vouchers: int
+    by_code: dict[str, int]
+    allowances: list[AllowanceOut]
+    anomalies: list[AnomalyOut]
+    flags: list[Flag]
+    deadlines: dict[str, str]  # what → ISO date or date-time
+    explain: list[Explain]
+    days: list[DayOut]
+
+
+def summary_out(summary: MonthSummary) -> SummaryOut:
+    result, employee, progress = summary.result, summary.employee, summary.month.in_progress
+    return _with_figures(result, SummaryOut(
+        employee=EmployeeRef(employee.id, employee.number, employee.name, employee.unit),
+        pending_requests=summary.pending_requests, today=summary.month.today.isoformat(),
+        in_progress=_day(progress) if progress else None,
+        month=f"{result.year:04d}-{result.month:02d}", profile=result.profile,
+        through=result.through.isoformat() if result.through else None,
+        due_in_month=result.due_in_month,
+        meal_vouchers=result.meal_vouchers, by_code=dict(result.by_code),
+        allowances=[_allowance(a) for a in result.allowances],
+        anomalies=[_anomaly(a) for a in result.anomalies], flags=list(result.flags),
+        deadlines={k: v.isoformat() for k, v in result.deadlines.items()},
+        explain=result.explanations(), days=[_day(d) for d in result.days]))
+
+
+Out = TypeVar("Out", bound=MinuteFigures)
+
+
+def _with_figures(result: MinuteFigures, out: Out) -> Out:
+    for name in MINUTE_FIGURES:
+        setattr(out, name, getattr(result, name))
+    return out
+
+
+def _day(day: DayResult) -> DayOut:
+    return _with_figures(day, DayOut(
+        date=day.day.isoformat(), profile=day.profile,
+        meal_voucher=day.meal_voucher, by_code=dict(day.by_code),
+        anomalies=[_anomaly(a) for a in day.anomalies], explain=day.explanations(),
+        stamps=[StampOut(d, clock(m), c) for d, m, c in day.stamps]))
+
+
+def _anomaly(a: Anomaly) -> AnomalyOut:
+    return AnomalyOut(a.code, a.message,
+                      a.fix_by.strftime(FIX_BY_FORMAT) if a.fix_by is not None else None,
+                      a.day.isoformat() if a.day is not None else None)
+
+
+def _allowance(a: AllowanceBalance) -> AllowanceOut:
+    return AllowanceOut(a.name, a.label, a.entitled, a.used_before, a.used, a.left,
+                        a.recover_by.isoformat() if a.recover_by else None, a.source)
