@@ -1,11 +1,13 @@
 """The accounts people log in with: created (CLI, demo, the administrator's pages) with a
 one-time password that must be changed at the first login; listed, reset (a new one-time
-password, which also ends the user's sessions) and unlocked by the administrator, audited."""
+password, which also ends the user's sessions) and unlocked by the administrator, audited;
+and the login itself: who may log in, the lockout after repeated failures, its audit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from enum import Enum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,9 +16,16 @@ from server.db.directory import DirectoryError
 from server.db.models import Employee, Institution, User
 from server.errors import NotAllowed, NotFound, OfficeError
 from server.office.audit import record
-from server.office.passwords import hash_password, one_time_password
+from server.office.passwords import (
+    hash_password,
+    needs_rehash,
+    one_time_password,
+    verify_password,
+)
 
 ROLES = ("employee", "manager", "office", "admin")
+MAX_FAILURES = 5
+LOCK_FOR = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -146,3 +155,58 @@ def _account(session: Session, actor: User, user_id: int) -> User:
 def _number(session: Session, user: User) -> str | None:
     employee = session.get(Employee, user.employee_id) if user.employee_id else None
     return employee.number if employee else None
+
+
+class Refusal(Enum):
+    """Why a login is refused: all a person is told."""
+
+    LOCKED = "locked"  # too many failures lately
+    WRONG = "wrong"  # unknown user, wrong password, or an account that may not log in
+
+
+def may_log_in(session: Session, user: User) -> bool:
+    """An active user, and, when linked to an employee, one who still works here: a
+    deactivated employee (`server.office.activation`) is logged out and cannot log in."""
+    if not user.active:
+        return False
+    if user.employee_id is None:
+        return True
+    employee = session.get(Employee, user.employee_id)
+    return employee is not None and employee.active
+
+
+def log_in(session: Session, username: str, password: str,
+           now: datetime | None = None) -> User | Refusal:
+    """The user these credentials name, or why not. Every attempt is audited; the
+    failures are kept (the caller commits them too), and the fifth in a row locks the
+    account for `LOCK_FOR`."""
+    now = now or datetime.now(UTC)
+    username = username.strip()
+    user = session.scalar(select(User).where(User.username == username)) if username else None
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        record(session, user, "login_refused_locked", f"user:{user.id}")
+        return Refusal.LOCKED
+    # A deactivated employee's user is refused like a wrong password: nothing tells.
+    usable = user is not None and may_log_in(session, user)
+    if not verify_password(user.password_hash if usable and user else None, password):
+        _failed(session, user, username, now)
+        return Refusal.WRONG
+    assert user is not None
+    user.failed_logins, user.locked_until = 0, None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    record(session, user, "login", f"user:{user.id}")
+    return user
+
+
+def _failed(session: Session, user: User | None, username: str, now: datetime) -> None:
+    if user is None:
+        record(session, None, "login_failed", f"username:{username[:80]}",
+               {"reason": "unknown username"})
+        return
+    user.failed_logins += 1
+    record(session, user, "login_failed", f"user:{user.id}", {"attempt": user.failed_logins})
+    if user.failed_logins >= MAX_FAILURES:
+        user.locked_until, user.failed_logins = now + LOCK_FOR, 0
+        record(session, user, "login_locked", f"user:{user.id}",
+               {"minutes": int(LOCK_FOR.total_seconds() // 60)})

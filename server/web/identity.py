@@ -24,7 +24,8 @@ from litestar.types import ASGIApp, Empty, Message, Receive, Scope, ScopeSession
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from server.db.models import Employee, User
+from server.db.models import User
+from server.office.accounts import may_log_in
 
 SESSION_USER = "uid"
 SESSION_KEY = "key"
@@ -60,17 +61,6 @@ def session_key(secret: str, user: User) -> str:
 def session_for(secret: str, user: User) -> dict[str, Any]:
     """The session data of a logged-in `user` (tests use it to skip the login form)."""
     return {SESSION_USER: user.id, SESSION_KEY: session_key(secret, user)}
-
-
-def may_log_in(session: Session, user: User) -> bool:
-    """An active user, and, when linked to an employee, one who still works here: a
-    deactivated employee (`server.office.activation`) is logged out and cannot log in."""
-    if not user.active:
-        return False
-    if user.employee_id is None:
-        return True
-    employee = session.get(Employee, user.employee_id)
-    return employee is not None and employee.active
 
 
 def load_user(engine: Engine, secret: str, data: dict[str, Any]) -> CurrentUser | None:

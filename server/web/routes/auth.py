@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from litestar import Request, get, post
@@ -11,20 +11,18 @@ from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import User
+from server.office.accounts import Refusal, log_in
 from server.office.audit import record
-from server.office.passwords import hash_password, needs_rehash, password_rules, verify_password
+from server.office.passwords import hash_password, password_rules, verify_password
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EVERYONE, PUBLIC, allow
-from server.web.identity import ROTATE_SESSION, may_log_in, session_for
+from server.web.identity import ROTATE_SESSION, session_for
 from server.web.office_calls import acting_user
 from server.web.routing import together
 
-MAX_FAILURES = 5
-LOCK_FOR = timedelta(minutes=15)
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
@@ -57,34 +55,14 @@ def login_page(next: FromQuery[str | None] = None) -> Template:
 @post("/login", opt=PUBLIC, sync_to_thread=True, status_code=303)
 def login(request: Request[Any, Any, Any], state: State, db: DbSession,
           data: Annotated[LoginForm, FORM]) -> Template | Redirect:
-    now = datetime.now(UTC)
-    username = data.username.strip()
-    user = db.scalar(select(User).where(User.username == username)) if username else None
     target = safe_next(data.next)
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        record(db, user, "login_refused_locked", f"user:{user.id}")
+    user = log_in(db, data.username, data.password)
+    if user is Refusal.LOCKED:
         return _login_error(target, "Account bloccato per troppi tentativi: riprova più tardi. / "
                                     "Account locked after too many attempts: try again later.")
-    # A deactivated employee's user is refused like a wrong password: nothing tells.
-    usable = user is not None and may_log_in(db, user)
-    if not verify_password(user.password_hash if usable and user else None, data.password):
-        if user is None:
-            record(db, None, "login_failed", f"username:{username[:80]}",
-                   {"reason": "unknown username"})
-        else:
-            user.failed_logins += 1
-            record(db, user, "login_failed", f"user:{user.id}", {"attempt": user.failed_logins})
-            if user.failed_logins >= MAX_FAILURES:
-                user.locked_until, user.failed_logins = now + LOCK_FOR, 0
-                record(db, user, "login_locked", f"user:{user.id}",
-                       {"minutes": int(LOCK_FOR.total_seconds() // 60)})
+    if user is Refusal.WRONG:
         return _login_error(target, "Nome utente o password errati. / "
                                     "Wrong username or password.")
-    assert user is not None
-    user.failed_logins, user.locked_until = 0, None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(data.password)
-    record(db, user, "login", f"user:{user.id}")
     request.set_session(session_for(state.secret, user))
     request.state[ROTATE_SESSION] = True
     return Redirect("/password" if user.must_change_password else target, status_code=303)
