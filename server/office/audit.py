@@ -44,6 +44,25 @@ class AuditQuery:
     offset: int = 0
 
 
+def user_named(session: Session, institution_id: str, username: str) -> int | None:
+    """The id of the institution's user of that name: a name from elsewhere finds none."""
+    return session.scalar(select(User.id).where(
+        User.username == username, User.institution_id == institution_id))
+
+
+def usernames(session: Session, entries: list[AuditEntry]) -> dict[int, str]:
+    """Who made each of these entries, by user id."""
+    ids = {e.user_id for e in entries if e.user_id}
+    return dict(list(session.execute(
+        select(User.id, User.username).where(User.id.in_(ids))).all()))
+
+
+def audit_actions(session: Session, institution_id: str) -> list[str]:
+    """The actions the institution's log holds, to filter it by, sorted."""
+    return sorted(session.scalars(select(AuditEntry.action).where(
+        AuditEntry.institution_id == institution_id).distinct()))
+
+
 def audit_log(session: Session, query: AuditQuery) -> list[AuditEntry]:
     """Newest first; only the institution's own entries."""
     stmt = select(AuditEntry).where(AuditEntry.institution_id == query.institution_id)

@@ -265,6 +265,13 @@ def reopen(session: Session, actor: User, year: int, month: int, reason: str, *,
     return row
 
 
+def close_history(session: Session, institution_id: str, limit: int = 24) -> list[MonthClose]:
+    """The institution's month closes, latest month first (two years by default)."""
+    return list(session.scalars(select(MonthClose).where(
+        MonthClose.institution_id == institution_id)
+        .order_by(MonthClose.year.desc(), MonthClose.month.desc()).limit(limit)))
+
+
 def closed_months(session: Session, institution_id: str) -> list[date]:
     return [date(y, m, 1) for y, m in session.execute(
         select(MonthClose.year, MonthClose.month).where(

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import Employee, User
 from server.errors import NotAllowed, NotFound
 
 OFFICE_ROLES = frozenset({"office"})
+
+
+def institution_employees(session: Session, institution_id: str) -> list[Employee]:
+    """Everyone the institution has employed, those who left included, by number."""
+    return list(session.scalars(select(Employee).where(
+        Employee.institution_id == institution_id).order_by(Employee.number)))
 
 
 def employee_in_reach(session: Session, actor: User, employee_id: int) -> Employee:

@@ -52,6 +52,12 @@ class RulesRefused(OfficeError):
                          f"The rule file has {len(problems)} errors")
 
 
+def rule_versions(session: Session, institution_id: str) -> list[RuleVersion]:
+    """The institution's rule files, drafts included, newest first."""
+    return list(session.scalars(select(RuleVersion).where(
+        RuleVersion.institution_id == institution_id).order_by(RuleVersion.id.desc())))
+
+
 def check_rules(text: str, file_name: str, institution_id: str) -> list[Problem]:
     """Every problem of the file, sorted by place; empty when it can be activated."""
     try:

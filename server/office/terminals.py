@@ -101,9 +101,14 @@ def terminal_statuses(session: Session, institution_id: str,
         select(TerminalFault.terminal_id, func.count()).where(
             TerminalFault.institution_id == institution_id, TerminalFault.state != "closed")
         .group_by(TerminalFault.terminal_id)).all()))
-    rows = session.scalars(select(Terminal).where(Terminal.institution_id == institution_id)
-                           .order_by(Terminal.code))
-    return [status_of(row, faults.get(row.id, 0), now) for row in rows]
+    return [status_of(row, faults.get(row.id, 0), now)
+            for row in terminals_of(session, institution_id)]
+
+
+def terminals_of(session: Session, institution_id: str) -> list[Terminal]:
+    """The institution's terminals, by code."""
+    return list(session.scalars(select(Terminal).where(
+        Terminal.institution_id == institution_id).order_by(Terminal.code)))
 
 
 def status_of(row: Terminal, open_faults: int, now: datetime) -> TerminalStatus:

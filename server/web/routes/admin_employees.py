@@ -13,11 +13,10 @@ from litestar.datastructures import UploadFile
 from litestar.exceptions import ValidationException
 from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.db.models import Employee
 from server.office.employees_import import ImportRefused, LineError, import_employees
+from server.office.people import institution_employees
 from server.web.dependencies import AuthUser, DbSession
 from server.web.employee_views import EmployeeRow, employee_row
 from server.web.guards import ADMIN, OFFICE, allow
@@ -53,9 +52,7 @@ class ImportRequest:
 
 
 def employees(db: Session, institution_id: str) -> list[EmployeeRow]:
-    rows = db.scalars(select(Employee).where(Employee.institution_id == institution_id)
-                      .order_by(Employee.number))
-    return [employee_row(e) for e in rows]
+    return [employee_row(e) for e in institution_employees(db, institution_id)]
 
 
 def run_import(db: Session, user: AuthUser, data: bytes) -> ImportOutcome:

@@ -14,15 +14,14 @@ from typing import Annotated
 from litestar import get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 
-from server.db.models import Terminal
 from server.office.terminals import (
     FAULT_STATES,
     FaultContact,
     FaultReport,
     fault_list,
     report_fault,
+    terminals_of,
     update_fault,
 )
 from server.web.dependencies import AuthUser, DbSession
@@ -57,8 +56,7 @@ def _contact(form: FaultForm) -> FaultContact:
 
 @get("/admin/faults", opt=allow(ADMIN, OFFICE), sync_to_thread=True)
 def faults_page(db: DbSession, user: AuthUser, wanted: ByState = None) -> Template:
-    terminals = list(db.scalars(select(Terminal).where(
-        Terminal.institution_id == user.institution_id).order_by(Terminal.code)))
+    terminals = terminals_of(db, user.institution_id)
     return Template("admin_faults.html", context={
         "faults": fault_list(db, user.institution_id, wanted), "states": FAULT_STATES,
         "state": wanted, "terminals": terminals, "can_update": user.role == ADMIN})

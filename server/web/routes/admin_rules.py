@@ -13,12 +13,18 @@ from litestar.datastructures import State, UploadFile
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dsl.vocabulary import MINUTE_FIGURES
 from server.db.models import RuleVersion
-from server.office.rules_upload import Difference, activate, check_rules, dry_run, upload_rules
+from server.office.rules_upload import (
+    Difference,
+    activate,
+    check_rules,
+    dry_run,
+    rule_versions,
+    upload_rules,
+)
 from server.web.dependencies import AuthUser, DbSession, after_commit
 from server.web.guards import ADMIN, allow
 from server.web.office_calls import acting_user, month_of
@@ -122,9 +128,7 @@ def problems_of(text: str, file_name: str, institution_id: str) -> list[RuleProb
 
 
 def versions(db: Session, institution_id: str) -> list[RuleVersionView]:
-    rows = db.scalars(select(RuleVersion).where(RuleVersion.institution_id == institution_id)
-                      .order_by(RuleVersion.id.desc()))
-    return [_view(r) for r in rows]
+    return [_view(r) for r in rule_versions(db, institution_id)]
 
 
 def _view(row: RuleVersion) -> RuleVersionView:

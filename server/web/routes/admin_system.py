@@ -11,11 +11,10 @@ from litestar import get
 from litestar.exceptions import ValidationException
 from litestar.params import FromQuery
 from litestar.response import Template
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.db.models import AuditEntry, User
-from server.office.audit import AuditQuery, audit_log
+from server.db.models import AuditEntry
+from server.office.audit import AuditQuery, audit_actions, audit_log, user_named, usernames
 from server.plugins import get_plugin_manager, installed_plugins, institutions
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import ADMIN, allow
@@ -89,9 +88,8 @@ def search(db: Session, user: AuthUser, action: str | None, username: str | None
         raise ValidationException("page: 1…10000")
     user_id = None
     if username:
-        # Only this institution's users: a name from elsewhere finds nothing.
-        user_id = db.scalar(select(User.id).where(
-            User.username == username, User.institution_id == user.institution_id)) or -1
+        # A name from elsewhere or no one's finds nothing (not everything).
+        user_id = user_named(db, user.institution_id, username) or -1
     end = _day(until, "until")
     query = AuditQuery(institution_id=user.institution_id, action=action or None,
                        user_id=user_id, target_prefix=target or None,
@@ -99,8 +97,7 @@ def search(db: Session, user: AuthUser, action: str | None, username: str | None
                        until=end + timedelta(days=1) if end else None,  # the whole last day
                        limit=PAGE + 1, offset=(page - 1) * PAGE)
     found = audit_log(db, query)
-    names = dict(list(db.execute(select(User.id, User.username).where(
-        User.id.in_({e.user_id for e in found if e.user_id}))).all()))
+    names = usernames(db, found)
     return AuditPage([_row(e, names) for e in found[:PAGE]], page, len(found) > PAGE)
 
 
@@ -115,8 +112,7 @@ def audit_page(db: DbSession, user: AuthUser, action: FromQuery[str | None] = No
                since: FromQuery[str | None] = None, until: FromQuery[str | None] = None,
                page: FromQuery[int] = 1) -> Template:
     found = search(db, user, action, username, target, since, until, page)
-    actions = sorted(db.scalars(select(AuditEntry.action).where(
-        AuditEntry.institution_id == user.institution_id).distinct()))
+    actions = audit_actions(db, user.institution_id)
     filters = {"action": action or "", "username": username or "", "target": target or "",
                "since": since or "", "until": until or ""}
     query = urlencode({k: v for k, v in filters.items() if v})

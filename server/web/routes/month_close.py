@@ -23,10 +23,10 @@ from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from server.db.models import MonthClose, User
+from server.db.models import User
 from server.errors import OfficeError
 from server.office import closing
 from server.web.dependencies import AuthUser, DbSession, after_commit
@@ -124,9 +124,7 @@ def _page(db: Session, user: CurrentUser, month: str | None, *,
         year, number = month_of(month or previous_month(today), today)
     except OfficeError as bad:
         year, number, error, status_code = today.year, today.month, bad, 400
-    history = list(db.scalars(select(MonthClose).where(
-        MonthClose.institution_id == user.institution_id)
-        .order_by(MonthClose.year.desc(), MonthClose.month.desc()).limit(24)))
+    history = closing.close_history(db, user.institution_id)
     progress = _progress(db, user.institution_id, year, number)
     figures = closing.close_figures(db, acting_user(db, user), year, number) \
         if progress.state == "closed" else []
