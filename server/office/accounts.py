@@ -1,7 +1,8 @@
 """The accounts people log in with: created (CLI, demo, the administrator's pages) with a
 one-time password that must be changed at the first login; listed, reset (a new one-time
 password, which also ends the user's sessions) and unlocked by the administrator, audited;
-and the login itself: who may log in, the lockout after repeated failures, its audit."""
+and the login itself: who may log in, the lockout after repeated failures, the change of
+password every one-time password leads to, their audit."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from server.office.passwords import (
     hash_password,
     needs_rehash,
     one_time_password,
+    password_rules,
     verify_password,
 )
 
@@ -210,3 +212,27 @@ def _failed(session: Session, user: User | None, username: str, now: datetime) -
         user.locked_until, user.failed_logins = now + LOCK_FOR, 0
         record(session, user, "login_locked", f"user:{user.id}",
                {"minutes": int(LOCK_FOR.total_seconds() // 60)})
+
+
+def change_password(session: Session, user: User, current: str, new: str, confirm: str,
+                    now: datetime | None = None) -> list[str]:
+    """Change `user`'s password, or say what is wrong (one sentence each, Italian /
+    English; nothing changes then). The new password follows the institution's rules in
+    force; the one-time password's obligation ends; audited `password_changed`."""
+    now = now or datetime.now(UTC)
+    rules = password_rules(session, user.institution_id, now)
+    if not verify_password(user.password_hash, current):
+        return ["La password attuale non è corretta. / The current password is wrong."]
+    problems = rules.problems(new, user.username)
+    if new != confirm:
+        problems.append("Le due nuove password non coincidono. / The two new passwords differ.")
+    if new == current:
+        problems.append("La nuova password deve essere diversa. / "
+                        "The new password must be different.")
+    if problems:
+        return problems
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.password_changed_at = now
+    record(session, user, "password_changed", f"user:{user.id}", {"rule": rules.source})
+    return []

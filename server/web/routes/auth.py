@@ -13,10 +13,9 @@ from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
-from server.db.models import User
-from server.office.accounts import Refusal, log_in
+from server.office import accounts
 from server.office.audit import record
-from server.office.passwords import hash_password, password_rules, verify_password
+from server.office.passwords import password_rules
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EVERYONE, PUBLIC, allow
 from server.web.identity import ROTATE_SESSION, session_for
@@ -56,11 +55,11 @@ def login_page(next: FromQuery[str | None] = None) -> Template:
 def login(request: Request[Any, Any, Any], state: State, db: DbSession,
           data: Annotated[LoginForm, FORM]) -> Template | Redirect:
     target = safe_next(data.next)
-    user = log_in(db, data.username, data.password)
-    if user is Refusal.LOCKED:
+    user = accounts.log_in(db, data.username, data.password)
+    if user is accounts.Refusal.LOCKED:
         return _login_error(target, "Account bloccato per troppi tentativi: riprova più tardi. / "
                                     "Account locked after too many attempts: try again later.")
-    if user is Refusal.WRONG:
+    if user is accounts.Refusal.WRONG:
         return _login_error(target, "Nome utente o password errati. / "
                                     "Wrong username or password.")
     request.set_session(session_for(state.secret, user))
@@ -89,26 +88,10 @@ def password_page(db: DbSession, user: AuthUser) -> Template:
       status_code=303)
 def change_password(request: Request[Any, Any, Any], state: State, db: DbSession,
                     user: AuthUser, data: Annotated[PasswordForm, FORM]) -> Template | Redirect:
-    row = db.get(User, user.id)
-    assert row is not None  # the identity middleware just loaded it
-    rules = password_rules(db, user.institution_id, datetime.now(UTC))
-    problems: list[str] = []
-    if not verify_password(row.password_hash, data.current):
-        problems.append("La password attuale non è corretta. / The current password is wrong.")
-    else:
-        problems += rules.problems(data.new, user.username)
-        if data.new != data.confirm:
-            problems.append("Le due nuove password non coincidono. / "
-                            "The two new passwords differ.")
-        if data.new == data.current:
-            problems.append("La nuova password deve essere diversa. / "
-                            "The new password must be different.")
+    row = acting_user(db, user)
+    problems = accounts.change_password(db, row, data.current, data.new, data.confirm)
     if problems:
         return _password_template(db, user, problems, 400)
-    row.password_hash = hash_password(data.new)
-    row.must_change_password = False
-    row.password_changed_at = datetime.now(UTC)
-    record(db, acting_user(db, user), "password_changed", f"user:{user.id}", {"rule": rules.source})
     # The session key follows the hash: this session stays, the user's others end.
     request.set_session(session_for(state.secret, row))
     request.state[ROTATE_SESSION] = True
