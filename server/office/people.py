@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
+from server.days.employment import employed_from
+from server.days.rules_in_force import policy_on
 from server.db.models import Employee, User
 from server.errors import NotAllowed, NotFound
 
@@ -15,6 +20,31 @@ def institution_employees(session: Session, institution_id: str) -> list[Employe
     """Everyone the institution has employed, those who left included, by number."""
     return list(session.scalars(select(Employee).where(
         Employee.institution_id == institution_id).order_by(Employee.number)))
+
+
+def employees_seen_by(session: Session, actor: User, since: date | None = None
+                      ) -> list[Employee]:
+    """Whom `actor` may see, at work now, by number: the office everyone of the
+    institution, a manager their unit and themselves, an employee themselves. With `since`
+    (a month's first day): whoever was employed from that month on, a leaver of a later
+    month included."""
+    employed = Employee.active.is_(True) if since is None else employed_from(
+        since, ZoneInfo(policy_on(session, actor.institution_id, since).timezone))
+    return list(session.scalars(select(Employee).where(_seen_by(actor), employed)
+                                .order_by(Employee.number)))
+
+
+def _seen_by(actor: User) -> ColumnElement[bool]:
+    same_institution = Employee.institution_id == actor.institution_id
+    mine = Employee.id == actor.employee_id if actor.employee_id is not None else false()
+    if actor.role == "office":
+        return same_institution
+    if actor.role == "manager":
+        unit = Employee.unit == actor.unit if actor.unit else false()
+        return same_institution & or_(unit, mine)
+    if actor.role == "employee":
+        return same_institution & mine
+    return false()
 
 
 def employee_in_reach(session: Session, actor: User, employee_id: int) -> Employee:

@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import TypeVar
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import ColumnElement, false, or_, true
 from sqlalchemy.orm import Session
 
 from server.db.models import Employee
 from server.db.models import Request as RequestRow
-from server.web.guards import EMPLOYEE, MANAGER, OFFICE
+from server.web.guards import MANAGER, OFFICE
 from server.web.identity import CurrentUser
 
 NOT_FOUND = "Not found / Non trovato"
@@ -33,20 +32,6 @@ def known_id(row_id: int) -> int:
     if not 0 < row_id <= MAX_ID:
         raise NotFoundException(NOT_FOUND)
     return row_id
-
-
-def employee_filter(user: CurrentUser) -> ColumnElement[bool]:
-    """A WHERE clause on `Employee` selecting exactly the employees `user` may see."""
-    same_institution = Employee.institution_id == user.institution_id
-    mine = Employee.id == user.employee_id if user.employee_id is not None else false()
-    if user.role == OFFICE:
-        return same_institution & true()
-    if user.role == MANAGER:
-        unit = Employee.unit == user.unit if user.unit else false()
-        return same_institution & or_(unit, mine)
-    if user.role == EMPLOYEE:
-        return same_institution & mine
-    return false()
 
 
 def visible_employee(session: Session, user: CurrentUser, employee_id: int) -> Employee:

@@ -17,20 +17,20 @@ from litestar import get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import Employee, Stamp
 from server.errors import OfficeError
 from server.office import corrections
 from server.office.corrections import SheetLine, StampView
+from server.office.people import employees_seen_by
 from server.web.dependencies import AuthUser, DbSession
 from server.web.errors import status_of
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user, form_id, parse_clock, parse_day
 from server.web.routing import together
-from server.web.scope import employee_filter, in_institution, known_id, visible_employee
+from server.web.scope import in_institution, known_id, visible_employee
 
 OFFICE_ONLY = allow(OFFICE)
 
@@ -61,9 +61,7 @@ class SheetForm:
 
 
 def _employees(db: Session, user: CurrentUser) -> list[Employee]:
-    return list(db.scalars(select(Employee).where(employee_filter(user),
-                                                  Employee.active.is_(True))
-                           .order_by(Employee.number)))
+    return employees_seen_by(db, acting_user(db, user))
 
 
 def _day_page(db: Session, user: CurrentUser, employee_id: int | None, day: date,

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from litestar import get, post
 from litestar.enums import RequestEncodingType
@@ -18,11 +17,11 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.days.employment import employed_from
-from server.days.rules_in_force import RulesInForce, policy_at, policy_on
+from server.days.rules_in_force import RulesInForce, policy_at
 from server.db.models import Employee
 from server.errors import OfficeError
 from server.office import areas, fees
+from server.office.people import employees_seen_by
 from server.office.summary import evaluate_months
 from server.web.dependencies import AuthUser, DbSession
 from server.web.errors import status_of
@@ -30,7 +29,7 @@ from server.web.guards import MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user, form_id, month_of, previous_month
 from server.web.routing import together
-from server.web.scope import employee_filter, known_id, visible_employee
+from server.web.scope import known_id, visible_employee
 
 OFFICE_ONLY = allow(OFFICE)
 
@@ -49,12 +48,7 @@ class FlagRow:
 
 
 def _employees(db: Session, user: CurrentUser, first: date | None = None) -> list[Employee]:
-    """The people at work now; with `first`, whoever was employed from that month on, a
-    leaver of a later month included."""
-    employed = Employee.active.is_(True) if first is None else employed_from(
-        first, ZoneInfo(policy_on(db, user.institution_id, first).timezone))
-    return list(db.scalars(select(Employee).where(employee_filter(user), employed)
-                           .order_by(Employee.number)))
+    return employees_seen_by(db, acting_user(db, user), first)
 
 
 def month_flags(db: Session, user: CurrentUser, month: str | None) -> tuple[str, list[FlagRow]]:

@@ -18,14 +18,13 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import Employee
 from server.db.models import Request as RequestRow
 from server.errors import OfficeError
 from server.office import decisions, requests
-from server.office.people import may_decide
+from server.office.people import employees_seen_by, may_decide
 from server.web.dependencies import AuthUser, DbSession
 from server.web.errors import status_of
 from server.web.guards import OFFICE, PEOPLE
@@ -40,7 +39,6 @@ from server.web.request_views import (
 )
 from server.web.routing import together
 from server.web.scope import (
-    employee_filter,
     target_employee,
     visible_employee,
     visible_request,
@@ -95,9 +93,7 @@ def _page(db: Session, user: CurrentUser, failed: Failed | None = None,
         rows = decisions.requests_of(db, acting_user(db, user), user.employee_id)
     people: list[Employee] = []
     if user.role == OFFICE:  # files on someone's behalf: late missed stamps, paper forms
-        people = list(db.scalars(select(Employee).where(employee_filter(user),
-                                                        Employee.active.is_(True))
-                                 .order_by(Employee.number)))
+        people = employees_seen_by(db, acting_user(db, user))
     return Template("requests.html", status_code=status_code, context={
         "people": people,
         "requests": request_views(db, rows), "codes": web_codes(version),
