@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.days.facts import in_force
 from server.days.month_lock import ensure_open
 from server.days.results import refresh_days
 from server.days.rules_in_force import policy_at
@@ -80,3 +82,25 @@ def stamp_now(db: Session, user: User, direction: str,
     db.flush()
     refresh_days(db, [(employee.institution_id, employee.id, local.date())], now)
     return row
+
+
+@dataclass(frozen=True)
+class TodayStamp:
+    minute: int  # local minutes since midnight
+    direction: str | None
+    source: str
+
+
+def stamps_today(db: Session, employee_id: int, institution_id: str,
+                 now: datetime) -> list[TodayStamp]:
+    """The employee's stamps in force today (the institution's local day), by time: what
+    the stamping page shows under its buttons."""
+    day = policy_at(db, institution_id, now)[1]
+    # `in_force` orders by terminal_time, so it is read too.
+    rows = list(db.execute(select(Stamp.id, Stamp.terminal_time, Stamp.local_minute,
+                                  Stamp.direction, Stamp.source, Stamp.void,
+                                  Stamp.replaces_id).where(
+        Stamp.employee_id == employee_id, Stamp.local_date == day)))
+    replaced = {r.replaces_id for r in rows if r.replaces_id is not None}
+    return [TodayStamp(r.local_minute, r.direction, r.source)
+            for r in sorted(in_force(rows, replaced), key=lambda r: r.local_minute)]

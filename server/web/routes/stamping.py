@@ -18,15 +18,11 @@ from litestar import get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery, JSONBody
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.days.facts import in_force
-from server.days.rules_in_force import policy_at
-from server.db.models import Stamp
 from server.errors import OfficeError
 from server.minutes import clock
-from server.office.stamping import allowed_sources, stamp_now
+from server.office.stamping import allowed_sources, stamp_now, stamps_today
 from server.web.dependencies import AuthUser, DbSession
 from server.web.errors import status_of
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
@@ -75,15 +71,8 @@ def _page(db: Session, user: CurrentUser, *, done: str | None = None,
     now = datetime.now(UTC)
     today: list[str] = []
     if user.employee_id is not None:
-        day = policy_at(db, user.institution_id, now)[1]
-        # `in_force` orders by terminal_time, so it is read too.
-        rows = list(db.execute(select(Stamp.id, Stamp.terminal_time, Stamp.local_minute,
-                                      Stamp.direction, Stamp.source, Stamp.void,
-                                      Stamp.replaces_id).where(
-            Stamp.employee_id == user.employee_id, Stamp.local_date == day)))
-        replaced = {r.replaces_id for r in rows if r.replaces_id is not None}
-        today = [f"{clock(r.local_minute)} {'E' if r.direction == 'in' else 'U'} · {r.source}"
-                 for r in sorted(in_force(rows, replaced), key=lambda r: r.local_minute)]
+        today = [f"{clock(s.minute)} {'E' if s.direction == 'in' else 'U'} · {s.source}"
+                 for s in stamps_today(db, user.employee_id, user.institution_id, now)]
     return Template("stamp.html", status_code=status_code, context={
         "allowed": allowed_sources(db, user.institution_id, now),
         "own": user.employee_id is not None, "today": today, "done": done, "error": error})
