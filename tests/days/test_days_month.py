@@ -80,7 +80,8 @@ def test_timecard_summaries_and_report_show_the_same_figures(uni: World) -> None
     for key in ("ann", "bob"):
         employee = uni.employees[key]
         card = month_view(uni.session, employee, 2026, 3, now=NOW)
-        summary = month_summary(uni.session, office, employee.id, 2026, 3, now=NOW).to_json()
+        summary = month_summary(uni.session, office, employee.id, 2026, 3,
+                                now=NOW).result.to_json()
         assert (card.worked, card.due, card.balance, card.meal_vouchers, card.anomalies,
                 card.due_in_month) == (
             summary["worked"], summary["due"], summary["balance"], summary["meal_vouchers"],
@@ -162,7 +163,7 @@ def test_anomaly_deadlines_read_the_same_on_the_timecard_and_the_summaries(uni: 
     employee = uni.employees["bob"]
     card = month_view(uni.session, employee, 2026, 3, now=NOW)
     summary = month_summary(uni.session, uni.users["office"], employee.id, 2026, 3,
-                            now=NOW).to_json()
+                            now=NOW).result.to_json()
     on_card = [(d.date, a.code, a.fix_by) for d in card.days for a in d.anomalies]
     assert on_card and on_card == [(a["date"], a["code"], a["fix_by"])
                                    for a in summary["anomalies"]]

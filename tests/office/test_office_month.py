@@ -38,10 +38,10 @@ def test_more_than_three_missed_stamps_in_a_month_are_flagged(school: World) -> 
                                            "out", "dimenticato", now=at(day, "18:00"))
         decisions.approve(w.session, w.users["office"], filed.id, now=at(day, "19:00"))
         summary = month_summary(w.session, w.users["lab_head"], ann, *APRIL)
-        flagged = [f["name"] for f in summary.flags]
+        flagged = [f.name for f in summary.result.flags]
         assert flagged == (["missed_stamps"] if n == 3 else []), n
     assert summary.result.worked == 4 * hm("07:12")
-    assert "contestazione" in summary.flags[0]["message"]
+    assert "contestazione" in summary.result.flags[0].message
 
 
 def test_month_summary_has_balance_deadline_allowance_and_anomaly_fix_by(school: World) -> None:
@@ -50,7 +50,7 @@ def test_month_summary_has_balance_deadline_allowance_and_anomaly_fix_by(school:
     w, ann = school, school.employees["ann"].id
     w.stamps("ann", date(2026, 4, 21), "in 07:30, out 10:00 code PB, in 11:00, out 14:42")
     w.stamps("ann", date(2026, 4, 22), "in 07:30")
-    summary = month_summary(w.session, w.users["ann"], ann, *APRIL).to_json()
+    summary = month_summary(w.session, w.users["ann"], ann, *APRIL).result.to_json()
     assert summary["deadlines"]["negative_balance"] == "2026-06-30"
     [permit] = summary["allowances"]
     assert (permit["name"], permit["used"], permit["recover_by"]) == (
