@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
+import msgspec
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from server.office import closing, corrections, decisions, requests
 from server.office.activation import deactivate_employee
 from server.office.reports import institution_report
 from server.office.summary import month_summary
+from server.web.summary_view import summary_out
 from server.web.timecard import layout, month_view
 
 # Wednesday 11 March 2026, 10:00 in Rome: 1-10 March are over, the 11th is in progress.
@@ -183,3 +185,17 @@ def test_someone_who_left_later_stays_in_the_months_they_worked(uni: World) -> N
     closing.close_month(w.session, w.users["office"], 2026, 3, reason="prova", now=april)
     closed = {f.number: f for f in closing.close_figures(w.session, w.users["office"], 2026, 3)}
     assert closed["BOB"].worked == table.rows[[r[0] for r in table.rows].index("BOB")][3] > 0
+
+
+def test_the_summary_api_writes_the_engines_month_key_for_key(uni: World) -> None:
+    """The typed summary response and the engine's `to_json` (CLI, stored results) are two
+    writers of one month: they must not drift apart."""
+    uni.stamps("bob", date(2026, 3, 3), "in 08:00")  # an anomaly, with its deadline
+    for key in ("ann", "bob"):
+        summary = month_summary(uni.session, uni.users["office"], uni.employees[key].id,
+                                2026, 3, now=NOW)
+        typed = msgspec.to_builtins(summary_out(summary))
+        engine = summary.result.to_json()
+        assert {k: typed[k] for k in engine} == engine
+        progress = summary.month.in_progress
+        assert progress is not None and typed["in_progress"] == progress.to_json()
