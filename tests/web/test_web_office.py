@@ -394,3 +394,10 @@ def test_the_json_api_replaces_a_university_badge_with_a_null_fee(
     assert (body["fee"], body["new_badge"], body["reason"]) == (None, "UNI9002", "stolen")
     assert len(body["revoked"]) == 1 and body["revoked"][0] != "UNI9002"
     assert office.get("/api/v1/fees").json() == []
+
+
+def test_a_month_never_closed_shows_no_employee_count(world: WebWorld, stack: ExitStack) -> None:
+    """Before any close the page said "0 / 0 dipendenti" with employees in the office."""
+    office = signed_in(world, stack, "school", "office")
+    page = office.get("/office/close?month=2026-01").text
+    assert "Aperto" in page and "close-total" not in page
