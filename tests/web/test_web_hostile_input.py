@@ -104,3 +104,20 @@ def test_a_fault_of_ours_is_a_500_logged_with_its_traceback(
     logged = [r for r in caplog.records if r.name == "timbra.web.errors"]
     assert logged and "POST /login" in logged[0].getMessage()
     assert logged[0].exc_info is not None and "disk on fire" in str(logged[0].exc_info[1])
+
+
+def test_a_request_too_far_ahead_or_with_a_huge_note_is_a_400_naming_the_field(
+        world: WebWorld, stack: ExitStack) -> None:
+    """9999-12-31 was accepted and approved; a 9 MB note made `/requests` 9 MB."""
+    employee = signed_in(world, stack, "university", "employee")
+    before = _requests(world)
+    filing = {"kind": "justification", "code": "20", "start": "18:02", "end": "19:03"}
+    far = employee.post("/api/v1/requests", json={**filing, "day": "9999-12-31"},
+                        headers=json_headers(employee))
+    assert far.status_code == 400 and far.json()["field"] == "day"
+    assert "Data troppo lontana" in far.json()["detail"]
+    huge = employee.post("/api/v1/requests", json={
+        **filing, "day": _day(world, employee), "notes": "x" * 9_000_000},
+        headers=json_headers(employee))
+    assert huge.status_code == 400 and huge.json()["field"] == "notes"
+    assert _requests(world) == before
