@@ -37,6 +37,7 @@ from server.db.models import Request as RequestRow
 from server.engine import MonthResult
 from server.errors import NotFound, OfficeError
 from server.office.audit import record, utcnow
+from server.office.bounds import bounded_text
 from server.office.people import require_office
 from server.office.summary import evaluate_months
 
@@ -254,6 +255,7 @@ def reopen(session: Session, actor: User, year: int, month: int, reason: str, *,
     if not reason.strip():
         raise OfficeError("Indica il motivo della riapertura", "Give the reason for reopening",
                           field="reason")
+    bounded_text(reason, "reason", REASON_MAX)
     row = _row(session, actor.institution_id, year, month)
     if row is None or row.state != "closed":
         raise OfficeError(f"Il mese {month:02d}/{year} non è chiuso",

@@ -26,6 +26,7 @@ from server.db.models import Employee, Stamp, User
 from server.errors import NotFound, OfficeError
 from server.minutes import clock
 from server.office.audit import record, utcnow
+from server.office.bounds import bounded_text
 from server.office.people import employee_in_reach, employee_visible, require_office
 
 
@@ -159,6 +160,7 @@ def _reason(reason: str) -> None:
     if not reason.strip():
         raise OfficeError("Indica il motivo della correzione", "Give the reason for the "
                           "correction", field="reason")
+    bounded_text(reason, "reason")
 
 
 def _in_force(session: Session, actor: User, stamp_id: int, reason: str) -> Stamp:

@@ -22,6 +22,7 @@ from server.db.models import Employee, User
 from server.db.models import Request as RequestRow
 from server.errors import NotAllowed, NotFound, OfficeError
 from server.office.audit import record, utcnow
+from server.office.bounds import bounded_text
 from server.office.people import employee_visible, may_decide, require_office
 
 MAX_REASON = 500
@@ -30,6 +31,7 @@ MAX_REASON = 500
 def approve(session: Session, actor: User, request_id: int, note: str = "", *,
             now: datetime | None = None) -> RequestRow:
     row = _decidable(session, actor, request_id)
+    bounded_text(note, "decision_note", MAX_REASON)
     return _decide(session, actor, row, "approved", note, now or utcnow())
 
 
@@ -37,6 +39,7 @@ def reject(session: Session, actor: User, request_id: int, note: str, *,
            now: datetime | None = None) -> RequestRow:
     """A rejection says why: the employee reads it next to the request."""
     row = _decidable(session, actor, request_id)  # first: nobody learns of others' requests
+    bounded_text(note, "decision_note", MAX_REASON)
     if not note.strip():
         raise OfficeError("Indica il motivo del rifiuto", "Give the reason for the rejection",
                           field="decision_note")

@@ -47,6 +47,9 @@ KINDS: dict[str, tuple[str, list[tuple[str, str]]]] = {
         ("unjustified", "Assenze ingiustificate / Unjustified absences")]),
 }
 COUNTS = frozenset({"meal_vouchers", "anomalies"})  # not minutes
+# A text cell starting with one of these is a formula to Excel and LibreOffice: a name
+# imported as `=HYPERLINK(...)` would run on the reader's machine (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -97,7 +100,7 @@ def to_csv(table: ReportTable) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.columns)
-    writer.writerows(table.rows)
+    writer.writerows(_inert(row) for row in table.rows)
     return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read the accents right
 
 
@@ -110,12 +113,18 @@ def to_xlsx(table: ReportTable) -> bytes:
     sheet.append(["Valori in minuti / Figures in minutes"])
     sheet.append(table.columns)
     for row in table.rows:
-        sheet.append(row)
+        sheet.append(_inert(row))
     for index, _ in enumerate(table.columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = 18
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _inert(row: list[Cell]) -> list[Cell]:
+    """OWASP's remedy: a leading `'` makes a would-be formula text; numbers stay numbers."""
+    return [f"'{cell}" if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
+            for cell in row]
 
 
 def to_pdf(table: ReportTable) -> bytes:

@@ -26,6 +26,7 @@ from server.db.models import Request as RequestRow
 from server.engine.deadlines import resolve
 from server.errors import OfficeError
 from server.office.audit import record, utcnow
+from server.office.bounds import MAX_FILE_NAME, bounded_text, within_reach
 from server.office.people import OFFICE_ROLES, employee_for_filing
 from server.policy.model import Policy, Version
 
@@ -42,6 +43,9 @@ def file_justification(session: Session, actor: User, employee_id: int, day: dat
                        notes: str = "", attachment: tuple[str, bytes] | None = None,
                        now: datetime | None = None) -> RequestRow:
     """A justification (giustificativo) with a code, for the whole day or a span."""
+    _in_bounds(day, notes, now)
+    if attachment:
+        bounded_text(attachment[0], "attachment", MAX_FILE_NAME)
     employee = employee_for_filing(session, actor, employee_id)
     ensure_open(session, employee.institution_id, day)
     _, version = _rules(session, employee, day)
@@ -90,6 +94,7 @@ def file_missed_stamp(session: Session, actor: User, employee_id: int, day: date
     late one (from the emergency register); the audit entry says it was late.
     """
     now = now or utcnow()
+    _in_bounds(day, circumstances, now)
     employee = employee_for_filing(session, actor, employee_id)
     ensure_open(session, employee.institution_id, day)
     policy, version = _rules(session, employee, day)
@@ -124,6 +129,7 @@ def file_overtime(session: Session, actor: User, employee_id: int, day: date, mo
                   notes: str = "", now: datetime | None = None) -> RequestRow:
     """The authorisation of overtime to be paid or banked (seed 003: "previa specifica
     autorizzazione scritta"); the hours themselves come from the coded stamps."""
+    _in_bounds(day, notes, now)
     employee = employee_for_filing(session, actor, employee_id)
     ensure_open(session, employee.institution_id, day)
     _, version = _rules(session, employee, day)
@@ -173,6 +179,12 @@ def round_minute(version: Version, minute: int) -> int:
 
 
 # ---- helpers ----------------------------------------------------------------------------
+
+
+def _in_bounds(day: date, notes: str, now: datetime | None) -> None:
+    # Checked first: a day years ahead must not reach the month lock or the rules lookup.
+    within_reach(day, (now or utcnow()).date())
+    bounded_text(notes, "notes")
 
 
 def _rules(session: Session, employee: Employee, day: date) -> tuple[Policy, Version]:

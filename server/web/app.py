@@ -1,6 +1,7 @@
 """The Litestar application: `create_app(engine)` is the whole web side.
 
-Middleware, outermost first: sessions (server-side, in the data directory), who is asking
+Middleware, outermost first: hostile input refused with a 400 (`InputGuardMiddleware`: NUL
+characters, JSON nested too deep), sessions (server-side, in the data directory), who is asking
 (`IdentityMiddleware`), then Litestar's CSRF check on every unsafe method. One app-wide
 guard (`access_guard`) enforces each route's declared roles.
 """
@@ -28,9 +29,10 @@ from server.errors import OfficeError
 from server.minutes import hours
 from server.web.day_worker import DayWorker
 from server.web.dependencies import provide_db, provide_user
-from server.web.errors import http_error, no_such_row, office_refusal
+from server.web.errors import http_error, no_such_row, office_refusal, server_error
 from server.web.guards import PUBLIC, access_guard, undeclared_handlers
 from server.web.identity import IdentityMiddleware, RotatingSessionConfig
+from server.web.input_guard import InputGuardMiddleware
 from server.web.navigation import menu_for
 from server.web.routes import ROUTE_HANDLERS
 from server.web.secret import load_or_create_secret
@@ -63,13 +65,13 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
         dependencies={"db": Provide(provide_db),
                       "user": Provide(provide_user, sync_to_thread=False)},
         guards=[access_guard],
-        middleware=[sessions.middleware, IdentityMiddleware],
+        middleware=[InputGuardMiddleware, sessions.middleware, IdentityMiddleware],
         csrf_config=csrf,
         stores={"sessions": store},
         on_startup=[_forget_expired_sessions, _work_off_dirty_days],
         template_config=templates,
         exception_handlers={HTTPException: http_error, OfficeError: office_refusal,
-                            OverflowError: no_such_row},
+                            OverflowError: no_such_row, Exception: server_error},
         openapi_config=OpenAPIConfig(
             title="timbra", version="1",
             description="Rilevazione presenze / time and attendance. Log in at /login; "

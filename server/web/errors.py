@@ -7,17 +7,24 @@ from a refusal's kind to its HTTP status.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import quote
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException
+from litestar.exceptions import (
+    HTTPException,
+    InternalServerException,
+    NotAuthorizedException,
+    NotFoundException,
+)
 from litestar.response import Redirect, Template
 
 from server.errors import MonthClosed, NotAllowed, NotFound, OfficeError
 from server.web.guards import PasswordChangeRequired
 
 API_PREFIX = "/api/"
+LOG = logging.getLogger("timbra.web.errors")
 
 # The most specific kind first. A closed month is 409: the request was right, the month is
 # not; anything else the person can fix (a field, a date) is 400.
@@ -36,6 +43,8 @@ def is_api(request: Request[Any, Any, Any]) -> bool:
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     path = request.url.path
+    if exc.status_code >= 500:
+        LOG.error("%s %s answered %d", request.method, path, exc.status_code, exc_info=exc)
     if is_api(request):
         return Response({"status_code": exc.status_code, "detail": exc.detail},
                         status_code=exc.status_code, media_type=MediaType.JSON)
@@ -64,3 +73,10 @@ def no_such_row(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     """An id no row can have (beyond 64 bits: the driver overflows before asking) is a 404,
     like any other id that does not exist, never a server error."""
     return http_error(request, NotFoundException("Non trovato / Not found"))
+
+
+def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Anything no other handler knows is a fault of ours: logged with its traceback (the
+    person sees only that it failed), answered as a 500 page or JSON."""
+    LOG.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return http_error(request, InternalServerException())

@@ -73,6 +73,9 @@ def test_only_the_office_corrects_and_always_with_a_reason(chamber: World) -> No
             corrections.void_stamp(w.session, w.users[key], only, "errore", now=NOW)
     with pytest.raises(OfficeError, match="motivo"):
         corrections.void_stamp(w.session, w.users["office"], only, "  ", now=NOW)
+    with pytest.raises(OfficeError, match="al massimo 2000 caratteri") as refused:
+        corrections.void_stamp(w.session, w.users["office"], only, "z" * 2001, now=NOW)
+    assert refused.value.field == "reason" and stamp_ids(w, "ann") == [only]
 
 
 def test_an_employee_sees_only_their_own_stamps(chamber: World) -> None:

@@ -106,6 +106,10 @@ def test_reopen_is_audited_and_unlocks(school: World) -> None:
         closing.reopen(w.session, w.users["lab_head"], *APRIL, "errore", now=AFTER_APRIL)
     with pytest.raises(OfficeError, match="motivo"):
         closing.reopen(w.session, w.users["office"], *APRIL, "", now=AFTER_APRIL)
+    with pytest.raises(OfficeError, match="al massimo 500 caratteri") as too_long:
+        closing.reopen(w.session, w.users["office"], *APRIL, "x" * 501, now=AFTER_APRIL)
+    assert too_long.value.field == "reason"
+    assert closing.close_progress(w.session, "school", *APRIL).state == "closed"
     closing.reopen(w.session, w.users["office"], *APRIL, "timbratura persa dal terminale 2",
                    now=AFTER_APRIL)
     [entry] = audit_log(w.session, AuditQuery("school", action="month_reopened"))

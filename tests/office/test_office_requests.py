@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from world import World, at, hm, world
 
 from server.db.models import AuditEntry, DayResultRow
+from server.db.models import Request as RequestRow
 from server.errors import NotAllowed, NotFound, OfficeError
 from server.office import decisions, requests
 
@@ -249,3 +250,47 @@ def test_university_has_no_overtime_code(uni: World) -> None:
     with pytest.raises(OfficeError, match="non prevedono"):
         requests.file_overtime(uni.session, uni.users["ann"], uni.employees["ann"].id, DAY,
                                "banked", now=LATER)
+
+
+def _filed(w: World, key: str) -> int:
+    return w.session.scalar(sa.select(sa.func.count()).select_from(RequestRow).where(
+        RequestRow.employee_id == w.employees[key].id)) or 0
+
+
+def test_a_note_is_at_most_2000_characters_and_a_rejection_note_500(uni: World) -> None:
+    """A 9 MB note made every listing that shows it 9 MB."""
+    w, ann = uni, uni.employees["ann"].id
+    with pytest.raises(OfficeError, match="al massimo 2000 caratteri") as refused:
+        requests.file_justification(w.session, w.users["ann"], ann, DAY, "20", start=600,
+                                    end=700, notes="x" * 2001, now=LATER)
+    assert refused.value.field == "notes" and _filed(w, "ann") == 0
+    with pytest.raises(OfficeError, match="al massimo 2000") as refused:
+        requests.file_missed_stamp(w.session, w.users["ann"], ann, DAY, 600, "in",
+                                   "x" * 2001, now=LATER)
+    assert refused.value.field == "notes" and _filed(w, "ann") == 0
+    filed = requests.file_justification(w.session, w.users["ann"], ann, DAY, "20", start=600,
+                                        end=700, notes="x" * 2000, now=LATER)
+    with pytest.raises(OfficeError, match="al massimo 500") as refused:
+        decisions.reject(w.session, w.users["lab_head"], filed.id, "y" * 501, now=LATER)
+    assert refused.value.field == "decision_note" and filed.state == "pending"
+
+
+def test_a_request_is_dated_at_most_a_year_ahead_and_within_the_rules(uni: World) -> None:
+    """A request dated 9999-12-31 was accepted and approved; then no page could show or
+    close that month."""
+    w, ann = uni, uni.employees["ann"].id
+    for day in (date(9999, 12, 31), date(2027, 3, 22)):  # LATER + 367 days
+        with pytest.raises(OfficeError, match="Data troppo lontana") as refused:
+            requests.file_justification(w.session, w.users["office"], ann, day, "20",
+                                        start=600, end=700, now=LATER)
+        assert refused.value.field == "day"
+        with pytest.raises(OfficeError, match="Data troppo lontana"):
+            requests.file_overtime(w.session, w.users["office"], ann, day, "paid", now=LATER)
+    with pytest.raises(OfficeError, match="Nessuna regola in vigore") as refused:
+        requests.file_justification(w.session, w.users["office"], ann, date(1900, 1, 1),
+                                    "20", start=600, end=700, now=LATER)
+    assert refused.value.field == "day" and _filed(w, "ann") == 0
+    a_year_on = requests.file_justification(w.session, w.users["office"], ann,
+                                            date(2027, 3, 19), "20", start=600, end=700,
+                                            now=LATER)
+    assert a_year_on.day == date(2027, 3, 19)
