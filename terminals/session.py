@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 V5_ANSWER_SECONDS = 3.0
 
 
-class Session:
+class Session(ABC):
     """One terminal's connection to the broker, kept up until `stop()` or `kill()`.
 
     `on_event` is called on paho's network thread; it must be quick and must not
@@ -335,22 +336,22 @@ class Session:
 
     # --- hooks: what the link does with the session -----------------------------------
 
+    @abstractmethod
     def _queue_state(self) -> tuple[int, int]:
         """Stamps waiting and the last sequence number, for the status message."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _subscribed(self) -> None:
         """Connected and subscribed: what waits can go out."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _tick(self) -> None:
         """Periodic work, on the session's own thread."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _connection_lost(self) -> None:
         """The connection is gone (called under the lock)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _handle_ack(self, payload: bytes) -> None:
         """An ack arrived (on paho's network thread)."""
-        raise NotImplementedError
