@@ -32,7 +32,7 @@ EmployeeDay = tuple[str, int, date]  # institution, employee id, local date
 FactRow = Any  # a Row of STAMP_COLUMNS: plain rows, not ORM objects, for speed
 STAMP_COLUMNS = (StampRow.id, StampRow.employee_id, StampRow.local_date,
                  StampRow.terminal_time, StampRow.local_minute, StampRow.direction,
-                 StampRow.code, StampRow.source, StampRow.void)
+                 StampRow.code, StampRow.source, StampRow.void, StampRow.replaces_id)
 REQUEST_COLUMNS = (RequestRow.id, RequestRow.employee_id, RequestRow.day, RequestRow.kind,
                    RequestRow.code, RequestRow.start_minute, RequestRow.end_minute,
                    RequestRow.direction)
@@ -63,6 +63,12 @@ class Facts:
     shown: dict[Key, list[ShownStamp]] = field(default_factory=lambda: defaultdict(list))
 
 
+def replaced_ids(rows: Iterable[FactRow]) -> set[int]:
+    """The stamps these rows correct or void. A correction lives on the day it corrects,
+    so reading whole days of stamps reads their corrections too."""
+    return {r.replaces_id for r in rows if r.replaces_id is not None}
+
+
 def in_force(rows: Iterable[FactRow], replaced: set[int]) -> list[FactRow]:
     """The stamps no correction replaces and that are not void, in time order."""
     kept = [r for r in rows if not r.void and r.id not in replaced]
@@ -79,13 +85,10 @@ def load_facts(session: Session, employee_ids: Collection[int], first: date, las
     facts = Facts()
     if not employee_ids:
         return facts
-    columns = STAMP_COLUMNS + ((StampRow.flags, StampRow.replaces_id) if shown else ())
+    columns = STAMP_COLUMNS + ((StampRow.flags,) if shown else ())
     rows = list(session.execute(select(*columns).where(
         StampRow.employee_id.in_(employee_ids), StampRow.local_date.between(first, last))))
-    # A correction lives on the day it corrects, so its row is among these.
-    replaced = {r for r in session.scalars(select(StampRow.replaces_id).where(
-        StampRow.employee_id.in_(employee_ids), StampRow.local_date.between(first, last)))
-        if r is not None}
+    replaced = replaced_ids(rows)
     for row in in_force(rows, replaced):
         facts.stamps[(row.employee_id, row.local_date)].append(engine_stamp(row))
     if shown:

@@ -25,6 +25,7 @@ from server.days.facts import (
     engine_inputs,
     engine_stamp,
     in_force,
+    replaced_ids,
 )
 from server.days.rules_in_force import RulesInForce
 from server.db.keys import employee_days
@@ -49,8 +50,7 @@ def evaluate_days(session: Session, days: Iterable[EmployeeDay],
     all_days = set().union(*wanted.values())
     stamps = list(session.execute(select(*STAMP_COLUMNS).where(
         StampRow.employee_id.in_(wanted), StampRow.local_date.in_(all_days))))
-    replaced: set[int] = {r for r in session.scalars(select(StampRow.replaces_id).where(
-        StampRow.replaces_id.in_([s.id for s in stamps]))) if r is not None} if stamps else set()
+    replaced = replaced_ids(stamps)
     by_day: dict[tuple[int, date], list[FactRow]] = defaultdict(list)
     for stamp in stamps:
         by_day[(stamp.employee_id, stamp.local_date)].append(stamp)

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.days.facts import in_force
+from server.days.facts import load_facts
 from server.days.month_lock import ensure_open
 from server.days.results import refresh_days
 from server.days.rules_in_force import policy_at
@@ -96,11 +95,6 @@ def stamps_today(db: Session, employee_id: int, institution_id: str,
     """The employee's stamps in force today (the institution's local day), by time: what
     the stamping page shows under its buttons."""
     day = policy_at(db, institution_id, now)[1]
-    # `in_force` orders by terminal_time, so it is read too.
-    rows = list(db.execute(select(Stamp.id, Stamp.terminal_time, Stamp.local_minute,
-                                  Stamp.direction, Stamp.source, Stamp.void,
-                                  Stamp.replaces_id).where(
-        Stamp.employee_id == employee_id, Stamp.local_date == day)))
-    replaced = {r.replaces_id for r in rows if r.replaces_id is not None}
-    return [TodayStamp(r.local_minute, r.direction, r.source)
-            for r in sorted(in_force(rows, replaced), key=lambda r: r.local_minute)]
+    stamps = load_facts(db, [employee_id], day, day).stamps.get((employee_id, day), [])
+    return [TodayStamp(s.minute, s.direction, s.source)
+            for s in sorted(stamps, key=lambda s: s.minute)]
