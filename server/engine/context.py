@@ -14,7 +14,7 @@ from datetime import date
 
 from server.engine import notes as N
 from server.engine.fast import fast_day
-from server.engine.inputs import Stamp
+from server.engine.inputs import Schedule, Stamp, schedule_of
 from server.engine.notes import Note
 from server.engine.plan import DayPlan, plan_for
 from server.engine.results import DayResult, Explain
@@ -33,7 +33,7 @@ class DayContext:
         return fast_day(self, stamps)
 
 
-def context_for(policy: Policy, profile: str, day: date) -> DayContext:
+def context_for(policy: Policy, profile: str | Schedule, day: date) -> DayContext:
     key = (day, profile)
     context: DayContext | None = policy.plan_cache.get(key)
     if context is None:
@@ -41,8 +41,8 @@ def context_for(policy: Policy, profile: str, day: date) -> DayContext:
     return context
 
 
-def _build(policy: Policy, profile: str, day: date) -> DayContext:
-    plan = plan_for(policy, policy.version_on(day), profile)
+def _build(policy: Policy, profile: str | Schedule, day: date) -> DayContext:
+    plan = plan_for(policy, policy.version_on(day), schedule_of(profile).profile)
     working = day.isoweekday() in plan.days and not policy.is_holiday(day)
     return DayContext(plan, day, working, _opening(policy, plan, day, working))
 

@@ -21,7 +21,7 @@ from server.engine import notes as N
 from server.engine.context import DayContext, context_for
 from server.engine.deadlines import fix_by
 from server.engine.fast import fast_day
-from server.engine.inputs import Request, Stamp
+from server.engine.inputs import Request, Schedule, Stamp, schedule_of
 from server.engine.notes import Moves, Note
 from server.engine.plan import CodePlan, DayPlan
 from server.engine.results import Anomaly, DayResult, Explain
@@ -46,7 +46,7 @@ STAMP_ANOMALIES = frozenset({"unpaired_stamps", "not_alternating"})
 
 def evaluate_day(
     policy: Policy,
-    profile: str,
+    profile: str | Schedule,
     day: date,
     stamps: Sequence[Stamp],
     requests: Sequence[Request] = (),
@@ -61,7 +61,7 @@ def evaluate_day(
 
 def evaluate_day_general(
     policy: Policy,
-    profile: str,
+    profile: str | Schedule,
     day: date,
     stamps: Sequence[Stamp],
     requests: Sequence[Request] = (),
@@ -73,12 +73,12 @@ def evaluate_day_general(
 def _general(
     policy: Policy,
     context: DayContext,
-    profile: str,
+    profile: str | Schedule,
     day: date,
     stamps: Sequence[Stamp],
     requests: Sequence[Request],
 ) -> DayResult:
-    result = DayResult(day=day, profile=profile, working_day=context.working)
+    result = DayResult(day=day, profile=schedule_of(profile).profile, working_day=context.working)
     result.explain.extend(context.opening)
     _Day(policy, context.plan, result, requests).run(stamps)
     return result
