@@ -148,7 +148,7 @@ def test_installed_script(files: dict[str, Path]) -> None:
     caret = lines.index(f"{files['syntax']}:11:15: unexpected word '12'") + 2
     assert lines[caret] == "    " + " " * 14 + "^"
     assert "Traceback" not in result.stderr
-    assert lines[-1] == "2 file(s) checked, 2 error(s)"
+    assert lines[-1] == "2 file(s) checked, 3 error(s)"
     ok = subprocess.run([timbra_script(), "rules", "check", str(files["valid"])],
                         capture_output=True, text=True, check=False, timeout=60)
     assert ok.returncode == 0, ok.stderr
