@@ -105,6 +105,9 @@ class _Recovery:
         saved = self.snapshot
         if saved is None or (token.line or 0) <= self.last_line:
             return False
+        choices = ip.choices()  # type: ignore[no-untyped-call]
+        if _RBRACE in choices or "$END" in choices:
+            return False  # the last statement is complete: nothing to drop
         trial = ip.copy(deepcopy_values=False)  # type: ignore[no-untyped-call]
         states, values, sizes = saved
         _restore(trial, (states, deepcopy(values), sizes))
@@ -112,6 +115,7 @@ class _Recovery:
             trial.feed_token(token)
         except UnexpectedToken:
             return False
+        _restore(ip, saved)
         ip.feed_token(token)
         return True
 
