@@ -29,7 +29,7 @@ rules from 2026-01-01 "Regolamento orario" {
     }
     profile short {
         weekly 30h
-        days mon..fri
+        days lun..ven
         due 6h
     }
 }
@@ -52,6 +52,16 @@ def test_day_with_a_file_that_is_not_installed(
     assert (result["worked"], result["due"], result["balance"]) == (390, 360, 30)
     # Every figure is explained with the line of this very file.
     assert any(e["source"].endswith(f"{own.name}:17") for e in result["explain"])
+
+
+@pytest.mark.parametrize(("day", "due"), [("2026-03-06", 360), ("2026-03-07", 0)])
+def test_italian_days_choose_the_working_days(
+    own: Path, day: str, due: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`days lun..ven`: Friday 6 March 2026 is due, Saturday 7 March is not."""
+    assert main(["day", "--rules", str(own), "--profile", "short", "--date", day,
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["due"] == due
 
 
 def test_month_with_a_file_that_is_not_installed(
