@@ -78,7 +78,7 @@ def near_miss(parser: Lark, text: str, token: Token, diagnostic: Diagnostic) -> 
         return diagnostic
     forms, keyword_block, headers = _grammar(parser)
     where = token.start_pos or 0
-    block = keyword_block.get(_open_block(text, where)[0], _TOP)
+    block = keyword_block.get(open_block(text, where)[0], _TOP)
     statement, starts_here = _statement(text, where)
     if not statement:
         return diagnostic
@@ -109,12 +109,12 @@ def _block_name(block: str) -> str:
 
 def missing_brace(text: str, token: Token, diagnostic: Diagnostic) -> Diagnostic:
     """The diagnostic of a token that fits once the block before it is closed."""
-    _, line, head = _open_block(text, token.start_pos or 0)
+    _, line, head = open_block(text, token.start_pos or 0)
     return replace(diagnostic, message=f"'}}' missing before '{token}'",
                    hint=f"the block opened at line {line} ({head} {{) is not closed")
 
 
-def _open_block(text: str, where: int) -> tuple[str, int, str]:
+def open_block(text: str, where: int) -> tuple[str, int, str]:
     """The innermost block open at `where`: its keyword ("" at the top level), line, head."""
     heads: list[tuple[str, int, str]] = []
     segment_start = 0
