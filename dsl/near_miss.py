@@ -16,7 +16,7 @@ from functools import cache
 
 from lark import Lark, Token
 
-from dsl.errors import Diagnostic
+from dsl.errors import Diagnostic, did_you_mean
 
 # The hint the parser gives a glued duration (`7h12`) is already the nearest construct.
 _DURATION_HINT = "durations are written like"
@@ -79,6 +79,13 @@ def near_miss(parser: Lark, text: str, token: Token, diagnostic: Diagnostic) -> 
     forms, keyword_block, headers = _grammar(parser)
     where = token.start_pos or 0
     block = keyword_block.get(open_block(text, where)[0], _TOP)
+    glued = _glued_word(text, where)
+    if glued is not None:
+        # `dues 7h`: the lexer took the keyword `due` and left `s`; name the word written.
+        keywords = {f.split()[0] for f in forms.get(block, [])}
+        hint = did_you_mean(glued, keywords) or diagnostic.hint
+        return replace(diagnostic, column=diagnostic.column - (len(glued) - len(str(token))),
+                       message=f"unexpected word '{glued}'", hint=hint)
     statement, starts_here = _statement(text, where)
     if not statement:
         return diagnostic
@@ -97,6 +104,17 @@ def near_miss(parser: Lark, text: str, token: Token, diagnostic: Diagnostic) -> 
         return replace(diagnostic, message=f"'{first}' is not supported in {place}",
                        hint="it belongs in " + " or ".join(sorted(homes)))
     return diagnostic
+
+
+def _glued_word(text: str, where: int) -> str | None:
+    """The whole word when the token at `where` is the tail of it, else None."""
+    if where == 0 or not (text[where - 1].isalnum() or text[where - 1] == "_"):
+        return None
+    start = where
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    found = re.match(r"\w+", text[start:])
+    return found.group() if found and not found.group()[0].isdigit() else None
 
 
 def _likeness(statement: str, form: str) -> float:

@@ -133,3 +133,13 @@ def test_json_form_points_at_the_whole_word() -> None:
     }
     assert json.loads(json.dumps(record)) == record
     assert end_column(d) == d.column + len("kynd")
+
+
+@pytest.mark.parametrize(("written", "keyword"), [("dues 7h12m", "due"),
+                                                  ("entryy 08:00", "entry")])
+def test_a_keyword_with_extra_letters_is_named_whole(written: str, keyword: str) -> None:
+    """The lexer reads `dues` as the keyword `due` and a stray `s`: the error names `dues`."""
+    (d,) = diagnose(section("profile full_time {", f"    {written}", "}"))
+    assert (d.line, d.column) == (8, 9)
+    assert d.message == f"unexpected word '{written.split()[0]}'"
+    assert d.hint == f"did you mean '{keyword}'?"
