@@ -182,10 +182,10 @@ def statement_doc(keyword: str, block: str) -> str | None:
     """What docs/rule-language.md says of a statement, preferring the table of its block."""
     tables = manual_tables()
     rows = tables.get(block, {}).get(keyword)
+    if rows is None and keyword in tables:  # a block's head: what may go inside it
+        return f"**{keyword} {{ … }}**: " + ", ".join(f"`{k}`" for k in tables[keyword])
     if rows is None:
         rows = next((t[keyword] for t in tables.values() if keyword in t), None)
-    if rows is None and keyword in tables:
-        return f"**{keyword} {{ … }}**: " + ", ".join(f"`{k}`" for k in tables[keyword])
     return "\n\n".join(rows) if rows else None
 
 
