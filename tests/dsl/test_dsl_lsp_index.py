@@ -37,7 +37,7 @@ def test_a_reference_leads_to_its_definition(
     assert word is not None
     target = reference(word)
     assert target == (kind, name)
-    line, column = place_of(defined_at, 0)
+    line, _ = place_of(defined_at, 0)
     (span,) = definitions(RULES, *target)
     assert span.line == line
     assert TEXT.splitlines()[line - 1][span.column - 1 : span.end_column - 1].strip('"') == name
