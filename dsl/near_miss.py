@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache
 
 from lark import Lark, Token
+from lark.exceptions import UnexpectedInput
 
 from dsl.errors import Diagnostic, did_you_mean
 
@@ -24,8 +25,16 @@ _TOP = "item"
 _MAX_DEPTH = 3
 
 
+@dataclass(frozen=True)
+class _Form:
+    """A statement as the grammar has it: `due DURATION`, and its terminals."""
+
+    text: str
+    terminals: tuple[str, ...]
+
+
 @cache
-def _grammar(parser: Lark) -> tuple[dict[str, list[str]], dict[str, str], dict[str, str]]:
+def _grammar(parser: Lark) -> tuple[dict[str, list[_Form]], dict[str, str], dict[str, str]]:
     """(statement forms per block rule, block rule per opening keyword, header per block rule).
 
     A block is a rule written `KEYWORD … "{" stmt* "}"`; `start: item*` is the top level."""
@@ -40,20 +49,24 @@ def _grammar(parser: Lark) -> tuple[dict[str, list[str]], dict[str, str], dict[s
             return None
         return str(pattern.value) if pattern.type == "str" else None
 
-    def render(symbols: list[str], depth: int) -> str:
-        words: list[str] = []
+    def render(symbols: list[str], depth: int) -> list[tuple[str, str]]:
+        """(word, terminal) pairs; a rule inside is shown by its shortest alternative."""
+        pairs: list[tuple[str, str]] = []
         for name in symbols:
             if name == "LBRACE":
-                words.append("{ … }")
+                pairs.append(("{ … }", name))
                 break
             if name.isupper() or name.startswith("__ANON") or name == "$END":
-                words.append(literal(name) or name)
+                pairs.append((literal(name) or name, name))
             elif not name.startswith("__") and depth < _MAX_DEPTH:
-                shortest = min(expansions.get(name, [[]]), key=len)
-                words.append(render(shortest, depth + 1))
-        return " ".join(w for w in words if w)
+                pairs += render(min(expansions.get(name, [[]]), key=len), depth + 1)
+        return pairs
 
-    forms: dict[str, list[str]] = {}
+    def form(symbols: list[str]) -> _Form:
+        pairs = render(symbols, 0)
+        return _Form(" ".join(w for w, _ in pairs), tuple(t for _, t in pairs))
+
+    forms: dict[str, list[_Form]] = {}
     keyword_block: dict[str, str] = {}
     headers: dict[str, str] = {}
     for alternatives in expansions.values():
@@ -65,10 +78,11 @@ def _grammar(parser: Lark) -> tuple[dict[str, list[str]], dict[str, str], dict[s
             keyword = literal(symbols[0])
             if star.startswith("__") and inner and keyword:
                 keyword_block[keyword] = inner[0]
-                headers[inner[0]] = render(min(alternatives, key=len), 0)
+                headers[inner[0]] = form(min(alternatives, key=len)).text
     keyword_block.setdefault("", _TOP)
     for block in {*keyword_block.values()}:
-        forms[block] = sorted({render(alt, 0) for alt in expansions.get(block, [])})
+        unique = {f.text: f for f in (form(alt) for alt in expansions.get(block, []))}
+        forms[block] = [unique[text] for text in sorted(unique)]
     return forms, keyword_block, headers
 
 
@@ -82,7 +96,7 @@ def near_miss(parser: Lark, text: str, token: Token, diagnostic: Diagnostic) -> 
     glued = _glued_word(text, where)
     if glued is not None:
         # `dues 7h`: the lexer took the keyword `due` and left `s`; name the word written.
-        keywords = {f.split()[0] for f in forms.get(block, [])}
+        keywords = {f.text.split()[0] for f in forms.get(block, [])}
         hint = did_you_mean(glued, keywords) or diagnostic.hint
         return replace(diagnostic, column=diagnostic.column - (len(glued) - len(str(token))),
                        message=f"unexpected word '{glued}'", hint=hint)
@@ -90,15 +104,16 @@ def near_miss(parser: Lark, text: str, token: Token, diagnostic: Diagnostic) -> 
     if not statement:
         return diagnostic
     first = statement.split()[0]
-    same = [f for f in forms.get(block, []) if f.split()[0] == first]
+    same = [f for f in forms.get(block, []) if f.text.split()[0] == first]
     if same and not starts_here:
-        best = max(same, key=lambda f: _likeness(statement, f))
+        shape = _shape(parser, statement)
+        best = max(same, key=lambda f: _likeness(shape, f)).text
         hint = f"did you mean '{best}'?"
-        if diagnostic.hint:
+        if diagnostic.hint and "one of" not in diagnostic.hint:  # a long list only blurs it
             hint += f" {diagnostic.hint}"
         return replace(diagnostic, message=f"'{statement}' is not supported here", hint=hint)
     homes = [headers[b] for b, found in forms.items()
-             if b != block and b in headers and any(f.split()[0] == first for f in found)]
+             if b != block and b in headers and any(f.text.split()[0] == first for f in found)]
     if starts_here and homes and not same:
         place = f"a {_block_name(block)} block" if block in headers else "the top level"
         return replace(diagnostic, message=f"'{first}' is not supported in {place}",
@@ -117,12 +132,45 @@ def _glued_word(text: str, where: int) -> str | None:
     return found.group() if found and not found.group()[0].isdigit() else None
 
 
-def _likeness(statement: str, form: str) -> float:
-    return difflib.SequenceMatcher(None, statement.split(), form.split()).ratio()
+def _shape(parser: Lark, statement: str) -> tuple[str, ...] | list[str]:
+    """The terminals of a statement (`due mon 9h`: DUE CODE DURATION), or its words when
+    it cannot even be lexed."""
+    try:
+        return tuple(t.type for t in parser.lex(statement))
+    except UnexpectedInput:
+        return statement.split()
+
+
+def _likeness(shape: tuple[str, ...] | list[str], form: _Form) -> float:
+    """How close a statement is to a form: by terminals, or by words if it did not lex."""
+    other = form.terminals if isinstance(shape, tuple) else form.text.split()
+    return difflib.SequenceMatcher(None, list(shape), list(other)).ratio()
 
 
 def _block_name(block: str) -> str:
     return block.removesuffix("_stmt").replace("_", " ")
+
+
+def unfinished(parser: Lark, text: str, line: int, diagnostic: Diagnostic) -> Diagnostic:
+    """The diagnostic of a statement that its line leaves unfinished (`due` alone): the
+    caret goes where the missing part belongs, the hint gives the statement's form."""
+    source = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+    where = sum(len(x) for x in text.splitlines(keepends=True)[: line - 1])
+    statement, _ = _statement(text, where + len(source) - len(source.lstrip()))
+    if not statement:
+        return diagnostic
+    forms, keyword_block, _ = _grammar(parser)
+    block = keyword_block.get(open_block(text, where)[0], _TOP)
+    same = [f for f in forms.get(block, []) if f.text.split()[0] == statement.split()[0]]
+    hint = diagnostic.hint
+    if same:
+        shape = _shape(parser, statement)
+        hint = f"did you mean '{max(same, key=lambda f: _likeness(shape, f)).text}'?"
+        if diagnostic.hint and "one of" not in diagnostic.hint:
+            hint += f" {diagnostic.hint}"
+    end = source.index(statement) + len(statement) + 1
+    return replace(diagnostic, line=line, column=end, source_line=source,
+                   message=f"'{statement}' is unfinished", hint=hint)
 
 
 def missing_brace(text: str, token: Token, diagnostic: Diagnostic) -> Diagnostic:

@@ -27,7 +27,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.parsers.lalr_interactive_parser import InteractiveParser
 
 from dsl.errors import Diagnostic
-from dsl.near_miss import missing_brace, near_miss
+from dsl.near_miss import missing_brace, near_miss, unfinished
 
 Describe = Callable[[UnexpectedInput], Diagnostic]
 _Say = Callable[[str, Token, Diagnostic], Diagnostic]
@@ -92,8 +92,11 @@ class _Recovery:
             self.skipping = False
             self.last_line, self.snapshot = line, None
             return
+        unfinished_line = self.last_line
         if self._feeds_from_statement_start(ip, token):
-            self.report(exc, line)
+            if self.error_line < unfinished_line:  # else its own error already said it
+                self.report(exc, line, lambda text, _, said: unfinished(
+                    self.parser, text, unfinished_line, said))
             self.skipping = False
             self.last_line, self.snapshot = line, None
             return

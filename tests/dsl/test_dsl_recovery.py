@@ -59,9 +59,10 @@ def test_a_misspelt_block_gives_one_error_not_one_per_line_inside_it() -> None:
 def test_a_statement_cut_short_does_not_spoil_the_next_lines() -> None:
     text = section("profile full_time {", "    due", "    entry 08:00..09:00",
                    "    last_stamp 16:00", "}")
-    found = where(text)
-    assert [(line, col) for line, col, _ in found] == [(9, 9)]
-    assert diagnose(text)[0].hint == "expected a duration like 7h12m, 30m or 2h"
+    (d,) = diagnose(text)
+    # The caret goes where the duration is missing, not on the next line's `entry`.
+    assert (d.line, d.column, d.message) == (8, 12, "'due' is unfinished")
+    assert d.hint == "did you mean 'due DURATION'? expected a duration like 7h12m, 30m or 2h"
 
 
 def test_a_missing_brace_is_named_with_the_block_it_leaves_open() -> None:
@@ -70,6 +71,25 @@ def test_a_missing_brace_is_named_with_the_block_it_leaves_open() -> None:
     (d,) = diagnose(text, "x.rules")
     assert (d.line, d.column, d.message) == (9, 5, "'}' missing before 'code'")
     assert d.hint == "the block opened at line 7 (profile full_time {) is not closed"
+
+
+@pytest.mark.parametrize(("statement", "nearest"), [
+    ("entry 08:00-09:00", "entry CLOCK .. CLOCK"),
+    ("label 36h", "label STRING"),
+])
+def test_the_nearest_form_is_found_by_the_shape_of_the_statement(
+    statement: str, nearest: str
+) -> None:
+    (d,) = diagnose(section("profile full_time {", f"    {statement}", "}"))
+    assert d.message == f"'{statement}' is not supported here"
+    assert d.hint is not None and d.hint.startswith(f"did you mean '{nearest}'?")
+
+
+def test_an_unfinished_statement_gets_its_whole_form() -> None:
+    (d,) = diagnose(section("profile full_time {", "    monte_ore 36h per week", "}"))
+    assert (d.line, d.column) == (8, 31)
+    assert d.message == "'monte_ore 36h per week' is unfinished"
+    assert d.hint == "did you mean 'monte_ore DURATION per NAME over NAME'? expected 'over'"
 
 
 def test_near_miss_says_not_supported_with_the_nearest_form() -> None:
