@@ -39,7 +39,6 @@ _RBRACE = "RBRACE"
 _Snapshot = tuple[list[int], list[object], list[int]]
 
 
-
 @dataclass
 class _Recovery:
     parser: Lark
