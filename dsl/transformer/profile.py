@@ -67,8 +67,8 @@ class ProfileBlock(TimingBlocks):
         listed = tree if tree.data == "day_range" else tree.children[0]
         assert isinstance(listed, Tree)
         tokens = self.names(listed)
-        words = [self.word(t, vocab.DAYS, "day") for t in tokens]
-        numbers = [vocab.DAYS.index(w) + 1 for w in words if w in vocab.DAYS]
+        words = [self.word(t, vocab.DAY_NAMES, "day") for t in tokens]
+        numbers = [n for w in words if (n := vocab.day_number(w)) is not None]
         if tree.data == "day_range" and len(numbers) == 2:
             low, high = numbers
             if high < low:
