@@ -16,13 +16,13 @@ from ldap3 import NONE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException
 from ldap3.utils.conv import escape_filter_chars
 
-from server.errors import OfficeError
+from server.office.sso import SignInFailed
 from server.office.sso.config import LdapSettings
 
 MAX_CREDENTIAL = 256
 
 
-class DirectoryUnavailable(OfficeError):
+class DirectoryUnavailable(SignInFailed):
     """The directory did not answer, or refused the service account."""
 
 

@@ -22,15 +22,12 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from server.errors import OfficeError
+from server.office.sso import SignInFailed, sign_in_failed
 from server.office.sso.config import OidcSettings
 
 TIMEOUT = 10.0
 SIGNING = ["RS256", "PS256", "ES256", "EdDSA"]
 
-
-class OidcFailed(OfficeError):
-    """The provider's answer cannot be trusted or used."""
 
 
 @dataclass(frozen=True)
@@ -64,21 +61,21 @@ def finish(settings: OidcSettings, redirect_uri: str, code: str, nonce: str,
             if value is None and "userinfo_endpoint" in meta:
                 info = client.get(meta["userinfo_endpoint"]).raise_for_status().json()
                 if info.get("sub") != claims.get("sub"):
-                    raise _failed("userinfo names another subject")
+                    raise sign_in_failed("userinfo names another subject")
                 value = info.get(settings.attribute)
-    except OidcFailed:
+    except SignInFailed:
         raise
     except (OAuth2Error, httpx.HTTPError, ValueError) as exc:
-        raise _failed(str(exc)[:200]) from None
+        raise sign_in_failed(str(exc)[:200]) from None
     if not isinstance(value, str | int) or isinstance(value, bool):
-        raise _failed(f"no {settings.attribute!r} in the identity")
+        raise sign_in_failed(f"no {settings.attribute!r} in the identity")
     return str(value)
 
 
 def _id_token_claims(settings: OidcSettings, meta: dict[str, Any], id_token: str,
                      nonce: str) -> dict[str, Any]:
     if not id_token:
-        raise _failed("no ID token")
+        raise sign_in_failed("no ID token")
     keys = KeySet.import_key_set(_get_json(settings, meta["jwks_uri"]))
     try:
         token = jwt.decode(id_token, keys, algorithms=SIGNING)
@@ -88,7 +85,7 @@ def _id_token_claims(settings: OidcSettings, meta: dict[str, Any], id_token: str
             sub={"essential": True}, exp={"essential": True},
             nonce={"essential": True, "value": nonce}).validate(token.claims)
     except (JoseError, ValueError) as exc:
-        raise _failed(f"ID token refused: {exc}") from None
+        raise sign_in_failed(f"ID token refused: {exc}") from None
     return dict(token.claims)
 
 
@@ -97,10 +94,10 @@ def _metadata(settings: OidcSettings) -> dict[str, Any]:
     document served for another issuer would lend us its keys)."""
     meta = _get_json(settings, settings.issuer.rstrip("/") + "/.well-known/openid-configuration")
     if meta.get("issuer") != settings.issuer:
-        raise _failed("the discovery document names another issuer")
+        raise sign_in_failed("the discovery document names another issuer")
     for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
         if not isinstance(meta.get(key), str):
-            raise _failed(f"the discovery document has no {key}")
+            raise sign_in_failed(f"the discovery document has no {key}")
     return meta
 
 
@@ -109,9 +106,9 @@ def _get_json(settings: OidcSettings, url: str) -> dict[str, Any]:
         response = httpx.get(url, timeout=TIMEOUT, verify=settings.ca_file or True)
         data = response.raise_for_status().json()
     except (httpx.HTTPError, ValueError) as exc:
-        raise _failed(f"{url}: {exc}"[:200]) from None
+        raise sign_in_failed(f"{url}: {exc}"[:200]) from None
     if not isinstance(data, dict):
-        raise _failed(f"{url}: not a JSON object")
+        raise sign_in_failed(f"{url}: not a JSON object")
     return data
 
 
@@ -120,8 +117,3 @@ def _client(settings: OidcSettings, redirect_uri: str) -> OAuth2Client:
                         scope=" ".join(settings.scopes), redirect_uri=redirect_uri,
                         code_challenge_method="S256", timeout=TIMEOUT,
                         verify=settings.ca_file or True)
-
-
-def _failed(reason: str) -> OidcFailed:
-    return OidcFailed(f"Accesso con le credenziali di Ateneo non riuscito ({reason}).",
-                      f"Sign-in with the institution's credentials failed ({reason}).")
