@@ -100,3 +100,11 @@ def _refuse(session: Session, inst: str, method: str, value: str, reason: str) -
         "rivolgiti all'ufficio del personale.",
         f"The identity '{value[:80]}' matches no timbra user of this institution: "
         "ask the personnel office.")
+
+
+def record_failure(session: Session, institution_id: str, method: str, reason: str,
+                   identity: str = "") -> None:
+    """A sign-in the provider or the directory refused, or whose answer was not
+    trusted: audited `sso_failed` in the institution, with what the person gave."""
+    record(session, None, "sso_failed", f"identity:{identity.strip()[:80]}",
+           {"method": method, "reason": reason[:300]}, institution_id=institution_id)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from authlib.integrations.httpx_client import OAuth2Client
@@ -76,7 +76,7 @@ def _id_token_claims(settings: OidcSettings, meta: dict[str, Any], id_token: str
                      nonce: str) -> dict[str, Any]:
     if not id_token:
         raise sign_in_failed("no ID token")
-    keys = KeySet.import_key_set(_get_json(settings, meta["jwks_uri"]))
+    keys = KeySet.import_key_set(cast(Any, _get_json(settings, meta["jwks_uri"])))
     try:
         token = jwt.decode(id_token, keys, algorithms=SIGNING)
         jwt.JWTClaimsRegistry(
