@@ -55,8 +55,8 @@ def sso_choices(db: Session, state: State) -> list[dict[str, Any]]:
                   if sso.methods}
     if not configured:
         return []
-    names = dict(db.execute(select(Institution.id, Institution.name).where(
-        Institution.id.in_(configured))).tuples())
+    names = {row.id: row.name for row in db.execute(
+        select(Institution.id, Institution.name).where(Institution.id.in_(list(configured))))}
     return [{"id": inst, "name": names.get(inst, inst), "methods": methods}
             for inst, methods in sorted(configured.items())]
 

@@ -25,7 +25,7 @@ from anyio import to_thread
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie, State
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.stores.base import Store
 from sqlalchemy.orm import Session
@@ -46,6 +46,11 @@ BROWSER_COOKIE = "timbra_sso"
 MAX_PARAM = 2048  # a code, a state: far shorter in practice
 MAX_SAML = 256 * 1024  # a signed response with its certificate is a few kilobytes
 SAML_ACS = {**PUBLIC, "exclude_from_csrf": True}
+Code = Annotated[str, QueryParameter(name="code", max_length=MAX_PARAM)]
+# `state` is Litestar's own parameter name: the provider's state arrives under another.
+ReturnedState = Annotated[str, QueryParameter(name="state", max_length=MAX_PARAM)]
+ProviderError = Annotated[str, QueryParameter(name="error", max_length=200)]
+Issuer = Annotated[str, QueryParameter(name="iss", max_length=MAX_PARAM)]
 WRONG = "Nome utente o password errati. / Wrong username or password."
 
 
@@ -62,7 +67,7 @@ class SamlPost:
     RelayState: str = ""
 
 
-def configured(state: State, institution: str, method: str) -> InstitutionSso:
+def configured(state: State, institution: FromPath[str], method: str) -> InstitutionSso:
     """The institution's settings when `method` is configured for it; else a 404."""
     sso: InstitutionSso | None = state.sso.of(institution)
     if sso is None or method not in sso.methods:
@@ -74,15 +79,15 @@ def configured(state: State, institution: str, method: str) -> InstitutionSso:
 
 
 @get("/sso/{institution:str}/ldap", opt=PUBLIC, sync_to_thread=True)
-def ldap_page(state: State, db: DbSession, institution: str,
-              next: Annotated[str | None, Parameter(query="next")] = None) -> Template:
+def ldap_page(state: State, db: DbSession, institution: FromPath[str],
+              next: FromQuery[str | None] = None) -> Template:
     configured(state, institution, "ldap")
     return _ldap_form(db, institution, safe_next(next), None, 200)
 
 
 @post("/sso/{institution:str}/ldap", opt=PUBLIC, sync_to_thread=True, status_code=303)
 def ldap_login(request: Request[Any, Any, Any], state: State, db: DbSession,
-               institution: str, data: Annotated[LdapForm, FORM]) -> Template | Redirect:
+               institution: FromPath[str], data: Annotated[LdapForm, FORM]) -> Template | Redirect:
     sso = configured(state, institution, "ldap")
     assert sso.ldap is not None
     target = safe_next(data.next)
@@ -100,7 +105,7 @@ def ldap_login(request: Request[Any, Any, Any], state: State, db: DbSession,
     return _logged_in(request, state, user, target)
 
 
-def _ldap_form(db: Session, institution: str, target: str, error: str | None,
+def _ldap_form(db: Session, institution: FromPath[str], target: str, error: str | None,
                status: int) -> Template:
     row = db.get(Institution, institution)
     return Template("sso_ldap.html", status_code=status, context={
@@ -112,8 +117,8 @@ def _ldap_form(db: Session, institution: str, target: str, error: str | None,
 
 
 @get("/sso/{institution:str}/oidc", opt=PUBLIC)
-async def oidc_start(request: Request[Any, Any, Any], state: State, institution: str,
-                     next: Annotated[str | None, Parameter(query="next")] = None
+async def oidc_start(request: Request[Any, Any, Any], state: State, institution: FromPath[str],
+                     next: FromQuery[str | None] = None
                      ) -> Redirect | Template:
     sso = configured(state, institution, "oidc")
     assert sso.oidc is not None
@@ -133,22 +138,15 @@ async def oidc_start(request: Request[Any, Any, Any], state: State, institution:
 
 @get("/sso/{institution:str}/oidc/callback", opt=PUBLIC)
 async def oidc_callback(request: Request[Any, Any, Any], state: State, db: DbSession,
-                        institution: str,
-                        code: Annotated[str, Parameter(query="code", max_length=MAX_PARAM)] = "",
-                        returned: Annotated[str, Parameter(query="state",
-                                                           max_length=MAX_PARAM)] = "",
-                        error: Annotated[str, Parameter(query="error", max_length=200)] = "",
+                        institution: FromPath[str],
+                        code: Code = "", returned: ReturnedState = "",
+                        error: ProviderError = "", iss: Issuer = "",
                         ) -> Redirect | Template:
     sso = configured(state, institution, "oidc")
     assert sso.oidc is not None
     pending = await _take(request, f"oidc:{returned}") if returned else None
-    browser = request.cookies.get(BROWSER_COOKIE, "")
-    problem = ("the provider refused: " + error if error
-               else "unknown or used state" if pending is None
-               else "another institution's sign-in" if pending["institution"] != institution
-               else "started in another browser"
-               if not secrets.compare_digest(pending["browser"], _digest(browser))
-               else "no code" if not code else None)
+    problem = _callback_problem(pending, institution, request.cookies.get(BROWSER_COOKIE, ""),
+                                code, error, iss, sso.oidc.issuer)
     if problem is not None or pending is None:
         return await _failed(db, institution, "oidc", problem or "no pending sign-in")
     callback = sso.url(f"/sso/{institution}/oidc/callback")
@@ -160,12 +158,29 @@ async def oidc_callback(request: Request[Any, Any, Any], state: State, db: DbSes
     return await _signed_in(request, state, db, sso, "oidc", value, pending["next"])
 
 
+def _callback_problem(pending: dict[str, Any] | None, institution: str, browser: str,
+                      code: str, error: str, iss: str, issuer: str) -> str | None:
+    """Why a callback cannot go on, or None. `iss` (RFC 9207), when the provider sends
+    it, must be the configured issuer: a callback from another provider is a mix-up."""
+    if error:
+        return f"the provider refused: {error}"
+    if pending is None:
+        return "unknown or used state"
+    if pending["institution"] != institution:
+        return "another institution's sign-in"
+    if not secrets.compare_digest(pending["browser"], _digest(browser)):
+        return "started in another browser"
+    if iss and iss != issuer:
+        return "answered by another issuer"
+    return None if code else "no code"
+
+
 # --- SAML 2 ---------------------------------------------------------------------------------
 
 
 @get("/sso/{institution:str}/saml", opt=PUBLIC)
-async def saml_start(request: Request[Any, Any, Any], state: State, institution: str,
-                     next: Annotated[str | None, Parameter(query="next")] = None
+async def saml_start(request: Request[Any, Any, Any], state: State, institution: FromPath[str],
+                     next: FromQuery[str | None] = None
                      ) -> Redirect | Template:
     sso = configured(state, institution, "saml")
     relay = secrets.token_urlsafe(24)
@@ -181,7 +196,8 @@ async def saml_start(request: Request[Any, Any, Any], state: State, institution:
 
 @post("/sso/{institution:str}/saml/acs", opt=SAML_ACS, status_code=303)
 async def saml_acs(request: Request[Any, Any, Any], state: State, db: DbSession,
-                   institution: str, data: Annotated[SamlPost, FORM]) -> Redirect | Template:
+                   institution: FromPath[str], data: Annotated[SamlPost, FORM]
+                   ) -> Redirect | Template:
     sso = configured(state, institution, "saml")
     if not data.SAMLResponse or len(data.SAMLResponse) > MAX_SAML \
             or len(data.RelayState) > MAX_PARAM:
@@ -198,7 +214,7 @@ async def saml_acs(request: Request[Any, Any, Any], state: State, db: DbSession,
 
 
 @get("/sso/{institution:str}/saml/metadata", opt=PUBLIC, media_type="application/xml")
-async def saml_metadata(state: State, institution: str) -> Response[str]:
+async def saml_metadata(state: State, institution: FromPath[str]) -> Response[str]:
     sso = configured(state, institution, "saml")
     return Response(await to_thread.run_sync(saml.metadata_xml, sso),
                     media_type="application/samlmetadata+xml")
@@ -224,7 +240,7 @@ def _logged_in(request: Request[Any, Any, Any], state: State, user: User,
     return Redirect(safe_next(target), status_code=303)
 
 
-async def _failed(db: Session, institution: str, method: str, reason: str) -> Template:
+async def _failed(db: Session, institution: FromPath[str], method: str, reason: str) -> Template:
     await to_thread.run_sync(record_failure, db, institution, method, reason)
     return _refused(f"Accesso con le credenziali di Ateneo non riuscito ({reason}). / "
                     f"Sign-in with the institution's credentials failed ({reason}).", 403)
