@@ -36,8 +36,8 @@ def sign_in(session: Session, sso: InstitutionSso, method: str, value: str,
     now = now or datetime.now(UTC)
     inst = sso.institution_id
     value = value.strip()
-    if not value or len(value) > MAX_IDENTITY or "\x00" in value:
-        _refuse(session, inst, method, value[:80], "no usable identity")
+    if not value or len(value) > MAX_IDENTITY or not value.isprintable():
+        _refuse(session, inst, method, value, "no usable identity")
     user = _user_named(session, sso, value)
     if user is None and sso.provision:
         user = _provision(session, sso, value, now)
@@ -93,18 +93,26 @@ def _provision(session: Session, sso: InstitutionSso, value: str,
 def _refuse(session: Session, inst: str, method: str, value: str, reason: str) -> None:
     """One answer whatever the reason: who the users of other institutions are stays
     unknown; the audit keeps the reason."""
-    record(session, None, "sso_refused", f"identity:{value[:80]}",
+    shown = shown_identity(value)
+    record(session, None, "sso_refused", f"identity:{shown}",
            {"method": method, "reason": reason}, institution_id=inst)
     raise IdentityRefused(
-        f"L'identità «{value[:80]}» non corrisponde a nessun utente di timbra di questo ente: "
+        f"L'identità «{shown}» non corrisponde a nessun utente di timbra di questo ente: "
         "rivolgiti all'ufficio del personale.",
-        f"The identity '{value[:80]}' matches no timbra user of this institution: "
+        f"The identity '{shown}' matches no timbra user of this institution: "
         "ask the personnel office.")
+
+
+def shown_identity(value: str, limit: int = 80) -> str:
+    """What a page and the audit show of an identity: printable, at most `limit`
+    characters (PostgreSQL refuses a NUL in text; a provider's value is not ours to trust)."""
+    return "".join(c if c.isprintable() else "?" for c in value.strip()[:limit])
 
 
 def record_failure(session: Session, institution_id: str, method: str, reason: str,
                    identity: str = "") -> None:
     """A sign-in the provider or the directory refused, or whose answer was not
     trusted: audited `sso_failed` in the institution, with what the person gave."""
-    record(session, None, "sso_failed", f"identity:{identity.strip()[:80]}",
-           {"method": method, "reason": reason[:300]}, institution_id=institution_id)
+    record(session, None, "sso_failed", f"identity:{shown_identity(identity)}",
+           {"method": method, "reason": shown_identity(reason, 300)},
+           institution_id=institution_id)
