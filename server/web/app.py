@@ -99,10 +99,12 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
 
 
 async def _forget_expired_sessions(app: Litestar) -> None:
-    """Expired sessions are otherwise removed only when their cookie comes back."""
-    store = app.stores.get("sessions")
-    if isinstance(store, FileStore | MemoryStore):
-        await store.delete_expired()
+    """Expired sessions, and sign-ins abandoned at the provider, are otherwise removed only
+    when their cookie or callback comes back."""
+    for name in ("sessions", "sso"):
+        store = app.stores.get(name)
+        if isinstance(store, FileStore | MemoryStore):
+            await store.delete_expired()
 
 
 async def _work_off_dirty_days(app: Litestar) -> None:

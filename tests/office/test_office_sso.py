@@ -119,7 +119,8 @@ university:
   provision: true
   oidc: {issuer: https://idp.ateneo.it, client_id: timbra,
          client_secret_env: UNI_OIDC_SECRET, attribute: fiscal_number}
-  saml: {idp_metadata: https://idem.it/metadata.xml, key_file: /k.pem, cert_file: /c.pem}
+  saml: {idp_metadata: https://idem.it/metadata.xml, key_file: /k.pem, cert_file: /c.pem,
+         idp_metadata_cert: /idem.crt}
   ldap: {url: ldaps://ldap.ateneo.it, base_dn: "ou=people,dc=ateneo,dc=it",
          bind_dn: "cn=timbra,dc=ateneo,dc=it", bind_password_env: UNI_LDAP_PASSWORD,
          login_attribute: sAMAccountName, attribute: employeeNumber}
@@ -130,6 +131,7 @@ university:
     assert uni.oidc is not None and uni.oidc.client_secret == "s3cret"
     assert uni.oidc.attribute == "fiscal_number"
     assert uni.ldap is not None and uni.ldap.bind_password == "bind-pw"
+    assert uni.saml is not None and uni.saml.idp_metadata_cert == "/idem.crt"
     assert uni.url("/sso/university/oidc/callback") == \
         "https://presenze.ateneo.it/sso/university/oidc/callback"
     assert load_sso(None).institutions == {}

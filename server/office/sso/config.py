@@ -44,6 +44,9 @@ class SamlSettings:
     key_file: str  # the service provider's signing key and certificate (PEM)
     cert_file: str
     attribute: str = "uid"  # the assertion's attribute (friendly name or OID) naming the person
+    # The federation's certificate that signs metadata fetched from a URL (IDEM publishes
+    # one): without it, whoever answers at that URL decides which keys are trusted.
+    idp_metadata_cert: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,7 @@ def _institution(inst: str, block: Any, env: Mapping[str, str]) -> InstitutionSs
     if "saml" in fields:
         f = _fields(f"{inst}.saml", fields["saml"], required={"idp_metadata", "key_file",
                                                               "cert_file"},
-                    optional={"attribute"})
+                    optional={"attribute", "idp_metadata_cert"})
         saml = SamlSettings(**{k: str(v) for k, v in f.items()})
     if "ldap" in fields:
         ldap = _ldap(f"{inst}.ldap", fields["ldap"], env)

@@ -11,6 +11,8 @@ signs the response by default). The provider's keys come from its metadata only.
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from dataclasses import dataclass
 
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
@@ -22,6 +24,9 @@ from server.office.sso import sign_in_failed
 from server.office.sso.config import InstitutionSso, SamlSettings
 
 XMLSEC = "/usr/bin/xmlsec1"
+METADATA_SECONDS = 3600
+_CONFIGS: dict[InstitutionSso, tuple[float, SPConfig]] = {}
+_LOCK = threading.Lock()
 
 
 
@@ -70,7 +75,7 @@ def finish(sso: InstitutionSso, saml_response: str, request_id: str) -> str:
 
 def metadata_xml(sso: InstitutionSso) -> str:
     """This service provider's metadata, for the federation or the IdP's administrator."""
-    text = create_metadata_string(None, config=_config(sso), sign=False)
+    text = create_metadata_string(None, config=_loaded_config(sso), sign=False)
     return text.decode() if isinstance(text, bytes) else str(text)
 
 
@@ -84,7 +89,9 @@ def _config(sso: InstitutionSso) -> SPConfig:
     settings = _settings(sso)
     entity_path, acs_path = paths(sso.institution_id)
     source = settings.idp_metadata
-    metadata = ({"remote": [{"url": source}]} if source.startswith(("https://", "http://"))
+    remote = {"url": source, **({"cert": settings.idp_metadata_cert}
+                                if settings.idp_metadata_cert else {})}
+    metadata = ({"remote": [remote]} if source.startswith(("https://", "http://"))
                 else {"local": [source]})
     config = SPConfig()
     config.load({
@@ -108,7 +115,18 @@ def _config(sso: InstitutionSso) -> SPConfig:
 
 
 def _client(sso: InstitutionSso) -> Saml2Client:
-    try:
-        return Saml2Client(config=_config(sso))
-    except Exception as exc:  # an unreadable key or metadata
-        raise sign_in_failed(str(exc)[:200]) from None
+    return Saml2Client(config=_loaded_config(sso))
+
+
+def _loaded_config(sso: InstitutionSso) -> SPConfig:
+    """The institution's configuration, whose metadata (a federation's can be tens of
+    megabytes) is loaded once an hour, not at every sign-in or metadata request."""
+    now = time.monotonic()
+    with _LOCK:
+        loaded = _CONFIGS.get(sso)
+        if loaded is None or now - loaded[0] > METADATA_SECONDS:
+            try:
+                loaded = _CONFIGS[sso] = (now, _config(sso))
+            except Exception as exc:  # an unreadable key or metadata
+                raise sign_in_failed(str(exc)[:200]) from None
+    return loaded[1]
