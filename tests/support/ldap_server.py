@@ -40,6 +40,11 @@ access to attrs=userPassword by anonymous auth by self auth by * none
 access to * by * read
 """
 
+# A certificate for 127.0.0.1, self-signed: the tests give it to timbra as `ca_file`.
+TLS = """TLSCertificateFile {folder}/slapd.crt
+TLSCertificateKeyFile {folder}/slapd.key
+"""
+
 
 @dataclass(frozen=True)
 class Person:
@@ -51,8 +56,10 @@ class Person:
 
 @dataclass(frozen=True)
 class Directory:
-    url: str
+    url: str  # ldap:// (StartTLS offered)
+    ldaps_url: str
     base_dn: str
+    ca_file: str  # the directory's self-signed certificate
 
 
 def _entry(person: Person, hashed: str) -> str:
@@ -67,19 +74,28 @@ def running_slapd(folder: Path, people: list[Person]) -> Iterator[Directory]:
     if not Path(SLAPD).exists():
         raise RuntimeError(f"{SLAPD} is missing: `make ldap` installs Debian's slapd")
     (folder / "data").mkdir(parents=True)
+    _certificate(folder)
     conf = folder / "slapd.conf"
-    conf.write_text(CONFIG.format(folder=folder, suffix=SUFFIX, root_dn=ROOT_DN,
-                                  root_password=ROOT_PASSWORD), encoding="utf-8")
-    url = f"ldap://127.0.0.1:{free_port()}"
-    process = subprocess.Popen([SLAPD, "-f", str(conf), "-h", f"{url}/", "-d", "0"],
+    conf.write_text(TLS.format(folder=folder) + CONFIG.format(
+        folder=folder, suffix=SUFFIX, root_dn=ROOT_DN, root_password=ROOT_PASSWORD),
+        encoding="utf-8")
+    url, ldaps = f"ldap://127.0.0.1:{free_port()}", f"ldaps://127.0.0.1:{free_port()}"
+    process = subprocess.Popen([SLAPD, "-f", str(conf), "-h", f"{url}/ {ldaps}/", "-d", "0"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         _load(url, folder, people, process)
-        yield Directory(url, PEOPLE)
+        yield Directory(url, ldaps, PEOPLE, str(folder / "slapd.crt"))
     finally:
         process.terminate()
         process.wait(10)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _certificate(folder: Path) -> None:
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(folder / "slapd.key"), "-out", str(folder / "slapd.crt")],
+                   check=True, capture_output=True)
 
 
 def _load(url: str, folder: Path, people: list[Person], process: subprocess.Popen[bytes]

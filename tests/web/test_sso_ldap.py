@@ -10,16 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
-from ldap_server import Person, running_slapd
+from ldap_server import Directory, Person, running_slapd
 from litestar import Litestar
 from litestar.testing import TestClient
-from sso_pages import audit_since, browser, display_name, greeted, last_audit_id, sso_app
+from sso_pages import BASE, audit_since, browser, display_name, greeted, last_audit_id, sso_app
 from world import WebWorld, fresh_web_world
 
 from server.office.sso.config import InstitutionSso, LdapSettings, SsoSettings
+from server.office.sso.ldap import DirectoryUnavailable, ldap_identity
 
 PASSWORD = "Ateneo.2026!"
 WRONG = "Nome utente o password errati"
@@ -32,6 +34,8 @@ class Setup:
     app: Litestar
     employee: str  # the university employee's username, their uid in the directory
     foreign: str  # the school employee's username, also a uid in the university's directory
+    directory: Directory
+    folder: Path
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +49,9 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
                   Person(foreign, PASSWORD, "f@ateneo.test", "M001")]
         with running_slapd(folder / "slapd", people) as directory:
             ldap = LdapSettings(url=directory.url, base_dn=directory.base_dn)
-            sso = SsoSettings({"university": InstitutionSso(
-                "university", "https://testserver.local", ldap=ldap)})
-            yield Setup(world, sso_app(world, folder, sso), employee, foreign)
+            sso = SsoSettings({"university": InstitutionSso("university", BASE, ldap=ldap)})
+            yield Setup(world, sso_app(world, folder, sso), employee, foreign, directory,
+                        folder)
 
 
 def ldap_login(client: TestClient[Litestar], username: str, password: str,
@@ -147,3 +151,29 @@ def test_local_passwords_still_work_beside_the_directory(setup: Setup,
     client = browser(setup.app, stack)
     assert setup.world.login(client, "university", "office").status_code == 303
     assert greeted(client) is not None
+
+
+@pytest.mark.parametrize("how", ["ldaps", "start_tls"])
+def test_over_tls_the_directory_certificate_is_verified(setup: Setup, how: str) -> None:
+    directory = setup.directory
+    url = directory.ldaps_url if how == "ldaps" else directory.url
+    trusted = LdapSettings(url=url, base_dn=directory.base_dn, ca_file=directory.ca_file,
+                           start_tls=how == "start_tls")
+    assert ldap_identity(trusted, setup.employee, PASSWORD) == setup.employee
+    # The same self-signed certificate, not in the system's trust: no password is sent.
+    untrusted = LdapSettings(url=url, base_dn=directory.base_dn, start_tls=how == "start_tls")
+    with pytest.raises(DirectoryUnavailable, match="non risponde"):
+        ldap_identity(untrusted, setup.employee, PASSWORD)
+
+
+def test_a_directory_that_does_not_answer_is_told_and_audited(setup: Setup,
+                                                              stack: ExitStack) -> None:
+    dead = LdapSettings(url="ldap://127.0.0.1:9", base_dn=setup.directory.base_dn, timeout=2)
+    app = sso_app(setup.world, setup.folder,
+                  SsoSettings({"university": InstitutionSso("university", BASE, ldap=dead)}))
+    client = browser(app, stack)
+    before = last_audit_id(setup.world)
+    answer = ldap_login(client, setup.employee, PASSWORD)
+    assert answer.status_code == 503 and "directory dell&#39;ente non risponde" in answer.text
+    assert greeted(client) is None
+    assert [a for a, _, _ in audit_since(setup.world, before)] == ["sso_failed"]

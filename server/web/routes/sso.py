@@ -34,7 +34,7 @@ from server.db.models import Institution, User
 from server.office.sso import SignInFailed, oidc, saml
 from server.office.sso.config import InstitutionSso
 from server.office.sso.identities import IdentityRefused, record_failure, sign_in
-from server.office.sso.ldap import ldap_identity
+from server.office.sso.ldap import DirectoryUnavailable, ldap_identity
 from server.web.dependencies import DbSession
 from server.web.guards import PUBLIC
 from server.web.identity import ROTATE_SESSION, session_for
@@ -101,7 +101,8 @@ def ldap_login(request: Request[Any, Any, Any], state: State, db: DbSession,
     except (SignInFailed, IdentityRefused) as error:
         if isinstance(error, SignInFailed):
             record_failure(db, institution, "ldap", error.english, data.username)
-        return _ldap_form(db, institution, target, str(error), 403)
+        down = isinstance(error, DirectoryUnavailable)
+        return _ldap_form(db, institution, target, str(error), 503 if down else 403)
     return _logged_in(request, state, user, target)
 
 
