@@ -106,7 +106,7 @@ def ldap_login(request: Request[Any, Any, Any], state: State, db: DbSession,
     return _logged_in(request, state, user, target)
 
 
-def _ldap_form(db: Session, institution: FromPath[str], target: str, error: str | None,
+def _ldap_form(db: Session, institution: str, target: str, error: str | None,
                status: int) -> Template:
     row = db.get(Institution, institution)
     return Template("sso_ldap.html", status_code=status, context={
