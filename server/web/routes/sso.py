@@ -67,7 +67,7 @@ class SamlPost:
     RelayState: str = ""
 
 
-def configured(state: State, institution: FromPath[str], method: str) -> InstitutionSso:
+def configured(state: State, institution: str, method: str) -> InstitutionSso:
     """The institution's settings when `method` is configured for it; else a 404."""
     sso: InstitutionSso | None = state.sso.of(institution)
     if sso is None or method not in sso.methods:
@@ -241,7 +241,7 @@ def _logged_in(request: Request[Any, Any, Any], state: State, user: User,
     return Redirect(safe_next(target), status_code=303)
 
 
-async def _failed(db: Session, institution: FromPath[str], method: str, reason: str) -> Template:
+async def _failed(db: Session, institution: str, method: str, reason: str) -> Template:
     await to_thread.run_sync(record_failure, db, institution, method, reason)
     return _refused(f"Accesso con le credenziali di Ateneo non riuscito ({reason}). / "
                     f"Sign-in with the institution's credentials failed ({reason}).", 403)
