@@ -24,12 +24,13 @@ from server.web.routes import (
     reports,
     requests,
     requests_api,
+    sso,
     stamping,
     summaries,
     timecard,
 )
 
-ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *home.ROUTES, *timecard.ROUTES]
+ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *sso.ROUTES, *home.ROUTES, *timecard.ROUTES]
 # Employees' requests, summaries, stamping; approvals; the personnel office's pages
 ROUTE_HANDLERS += [*requests.ROUTES, *requests_api.ROUTES, *approvals.ROUTES,
                    *summaries.ROUTES, *stamping.ROUTES, *corrections.ROUTES,
