@@ -95,7 +95,7 @@ def _suffix(role: str) -> str:
 
 
 def _logout(page: Any, base: str) -> None:
-    page.click("text=Esci / Log out")
+    page.click("text=Esci")
     page.wait_for_url(f"{base}/login")
 
 
