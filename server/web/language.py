@@ -18,6 +18,7 @@ from litestar.params import Body
 from litestar.response import Redirect
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from server.errors import OfficeError
 from server.i18n.current import current_locale, gettext, ngettext, pick_locale, use_locale
 from server.i18n.formats import day_text, local_time, month_text, weekday_text
 from server.web.guards import PUBLIC
@@ -30,9 +31,14 @@ def install(env: Environment) -> None:
     """Jinja's i18n extension with our catalogues, and the date filters."""
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals["current_locale"] = current_locale
+    env.globals.update(current_locale=current_locale, said=said)
     env.filters.update(day=day_text, month=month_text, weekday=weekday_text,
                        local_time=local_time)
+
+
+def said(error: OfficeError) -> str:
+    """A refusal in the reader's language (services word each one in both)."""
+    return error.english if current_locale() == "en" else error.italian
 
 
 class LanguageMiddleware:
