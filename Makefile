@@ -3,7 +3,7 @@ BIN := $(VENV)/bin
 # Reinstall whenever the project's metadata (dependencies, entry points) changes.
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv run test lint clean browser sso-servers
+.PHONY: venv run test lint clean browser sso-servers messages
 
 # The browser tests drive Debian's Chromium; Playwright's own browser downloads are never used.
 CHROMIUM := /usr/bin/chromium
@@ -54,6 +54,14 @@ $(SLAPD) $(XMLSEC):
 $(OIDC_OP): tests/support/oidc_op/package-lock.json
 	npm ci --prefix tests/support/oidc_op --no-audit --no-fund
 	touch $@
+
+# After changing what a page or a message says: collect the message ids into both catalogues
+# (server/i18n/locale/*/LC_MESSAGES/timbra.po), then translate the new Italian entries.
+# tests/suite/test_catalogues.py fails while an id is missing or untranslated.
+POT := $(VENV)/timbra.pot
+messages: venv
+	$(BIN)/pybabel extract -F server/i18n/babel.cfg -k N_ --no-location --sort-output -o $(POT) .
+	$(BIN)/pybabel update -i $(POT) -d server/i18n/locale -D timbra --no-fuzzy-matching --omit-header --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info terminals/build terminals/*.egg-info .mypy_cache .ruff_cache .pytest_cache tests/artifacts

@@ -1,9 +1,10 @@
 """The Litestar application: `create_app(engine)` is the whole web side.
 
 Middleware, outermost first: hostile input refused with a 400 (`InputGuardMiddleware`: NUL
-characters, JSON nested too deep), sessions (server-side, in the data directory), who is asking
-(`IdentityMiddleware`), then Litestar's CSRF check on every unsafe method. One app-wide
-guard (`access_guard`) enforces each route's declared roles.
+characters, JSON nested too deep), the page's language (`LanguageMiddleware`), sessions
+(server-side, in the data directory), who is asking (`IdentityMiddleware`), then Litestar's
+CSRF check on every unsafe method. One app-wide guard (`access_guard`) enforces each
+route's declared roles.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from server.web.errors import http_error, no_such_row, office_refusal, server_er
 from server.web.guards import PUBLIC, access_guard, undeclared_handlers
 from server.web.identity import IdentityMiddleware, RotatingSessionConfig
 from server.web.input_guard import InputGuardMiddleware
+from server.web.language import LanguageMiddleware, choose_language, install
 from server.web.navigation import menu_for
 from server.web.routes import ROUTE_HANDLERS
 from server.web.secret import load_or_create_secret
@@ -64,15 +66,18 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
                       cookie_httponly=True, cookie_samesite="lax")
     templates = TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
     templates.engine_instance.engine.globals.update(hours=hours, menu_for=menu_for)
+    install(templates.engine_instance.engine)
     app = Litestar(
         route_handlers=[
             *ROUTE_HANDLERS,
+            choose_language,
             create_static_files_router("/static", directories=[HERE / "static"], opt=PUBLIC),
         ],
         dependencies={"db": Provide(provide_db),
                       "user": Provide(provide_user, sync_to_thread=False)},
         guards=[access_guard],
-        middleware=[InputGuardMiddleware, sessions.middleware, IdentityMiddleware],
+        middleware=[InputGuardMiddleware, LanguageMiddleware, sessions.middleware,
+                    IdentityMiddleware],
         csrf_config=csrf,
         stores={"sessions": store, "sso": pending},
         on_startup=[_forget_expired_sessions, _work_off_dirty_days],

@@ -76,6 +76,7 @@ ROUTES: list[Case] = [
     Case("POST", "/login", everyone(401, anonymous=401),
          form={"username": "nobody", "password": "wrong"}),
     Case("POST", "/logout", everyone(303)),
+    Case("POST", "/language", everyone(303, anonymous=303), form={"lang": "en"}),
     Case("GET", "/password", everyone(200)),
     Case("POST", "/password", everyone(400), form={"current": "wrong", "new": "x", "confirm": "x"}),
     # --- single sign-on: public, and not found where the institution has none configured
