@@ -12,7 +12,6 @@ from dsl import vocabulary as vocab
 from dsl.transformer.literals import clock_of, minutes_of, unquote
 from dsl.transformer.schedule import ScheduleBlocks
 
-
 MINUTES_PER_DAY = 24 * 60
 
 

@@ -64,11 +64,15 @@ def _minute(stamp: Stamp) -> int:
 def fast_day(context: DayContext, stamps: Sequence[Stamp]) -> DayResult | None:
     """The day's result, or None when the day needs the general path."""
     plan, working = context.plan, context.working
+    if plan.schedule_problem is not None:
+        return None  # an anomaly
     notes = [*context.opening]
     read = _read(plan, stamps, notes)
     if read is None:
         return None
     kept, intervals, gaps, gross, coded = read
+    if plan.count_until is not None and intervals and intervals[-1][1] > plan.count_until:
+        return None  # work past the last counted minute: the general path cuts it
     due = plan.due if working else 0
     if coded:
         figures = _coded(plan, intervals, gaps, due, notes)
