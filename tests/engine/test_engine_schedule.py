@@ -16,6 +16,7 @@ from server.engine.examples import run_examples
 from server.engine.inputs import Schedule
 from server.engine.results import DayResult
 from server.policy.compile import compile_policy
+from server.policy.load import load_policy
 from server.policy.model import Policy
 
 RULES = Path(__file__).parents[1] / "data" / "schedules.rules"
@@ -188,3 +189,19 @@ def test_plans_are_resolved_once_per_weekday_and_schedule(policy: Policy) -> Non
     first = context_for(policy, RETURNS, TUE).plan
     assert context_for(policy, RETURNS, date(2026, 3, 10)).plan is first
     assert context_for(policy, RETURNS, WED).plan is not first
+
+
+def test_school_vertical_part_time_works_the_three_days_of_the_contract() -> None:
+    """Seed 003 l.51: «tempo parziale verticale, con l'espletamento del 50%: per 3 giorni
+    lavorativi (dal lunedì al venerdì) con orario giornaliero di 6 ore»."""
+    school = load_policy("school")
+    ann = Schedule("part_time_vertical", frozenset({1, 3, 4}))
+    week = [evaluate_day(school, ann, date(2026, 4, d), []) for d in range(20, 25)]
+    assert [d.due for d in week] == [360, 0, 360, 360, 0]
+    assert sum(d.due for d in week) == 18 * 60
+    bob = Schedule("part_time_vertical", frozenset({2, 5, 1}))
+    assert [evaluate_day(school, bob, date(2026, 4, d), []).due for d in range(20, 25)] == [
+        360, 360, 0, 0, 360]
+    four = evaluate_day(school, Schedule("part_time_vertical", frozenset({1, 2, 3, 4})),
+                        date(2026, 4, 20), [])
+    assert [a.code for a in four.anomalies] == ["schedule_invalid"]
