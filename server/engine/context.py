@@ -35,7 +35,9 @@ class DayContext:
 
 
 def context_for(policy: Policy, profile: str | Schedule, day: date) -> DayContext:
-    key = (day, profile)
+    # A schedule keys by its fields: a tuple hashes in C, a dataclass in Python, per day.
+    key = (day, profile) if isinstance(profile, str) else (
+        day, profile.profile, profile.chosen, profile.shift)
     context: DayContext | None = policy.plan_cache.get(key)
     if context is None:
         context = policy.plan_cache[key] = _build(policy, profile, day)

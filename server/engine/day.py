@@ -52,7 +52,8 @@ def evaluate_day(
     stamps: Sequence[Stamp],
     requests: Sequence[Request] = (),
 ) -> DayResult:
-    context = policy.plan_cache.get((day, profile)) or context_for(policy, profile, day)
+    context = (policy.plan_cache.get((day, profile)) if profile.__class__ is str else None) \
+        or context_for(policy, profile, day)
     if not requests:
         fast = fast_day(context, stamps)
         if fast is not None:
@@ -235,13 +236,12 @@ class _Day:
         plan, start = self.plan, self.plan.entry_from
         if start is not None and intervals and intervals[0][0] < start:
             intervals = clamp(intervals, start, plan.explain_entry, self.r.explain)
-        until = plan.count_until
-        if until is None or not intervals or intervals[-1][1] <= until:
+        if plan.count_until is None or not intervals or intervals[-1][1] <= plan.count_until:
             return intervals
         asked = [(int(q.start or 0), int(q.end or 0)) for q in self.hourly
                  if (info := plan.codes.get(q.code)) is not None and info.overtime]
-        return cut_after(plan.codes, intervals, until, asked, plan.explain_count_until,
-                         self.r.explain)
+        return cut_after(plan.codes, intervals, plan.count_until, asked,
+                         plan.explain_count_until, self.r.explain)
 
     # ---- overtime, codes -------------------------------------------------------------------
     def overtime(self, intervals: list[Interval]) -> int:
