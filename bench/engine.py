@@ -118,6 +118,7 @@ rules from 2026-01-01 {
         }
     }
     profile nurse { shifts morning, afternoon, night pause { after 7h min 20m } }
+    code "35" { label "Commissioni" kind service }
 }
 """
 ROTA = ("morning", "afternoon", "night", None)
