@@ -153,3 +153,28 @@ def test_examples_that_do_not_fit_their_schedule_are_refused(
                  " date 2026-03-03 expect worked 0m }\n")
     d = only(text)
     assert (d.line, d.message, d.hint) == (10, message, hint)
+
+
+def test_a_cycle_week_with_its_own_on_block_round_trips() -> None:
+    text = rules("    profile p { cycle 2 weeks from 2026-01-05 { week 2 { due 8h on fri "
+                 "{ due 4h exit 12:00..13:00 pause { min 10m } } days mon..fri } "
+                 "week 1 { days mon..thu due 9h } } }")
+    canonical = format_rules(parse(text))
+    assert format_rules(parse(canonical)) == canonical
+    assert """\
+        cycle 2 weeks from 2026-01-05 {
+            week 2 {
+                days mon..fri
+                due 8h
+                on fri {
+                    due 4h
+                    exit 12:00..13:00
+                    pause {
+                        min 10m
+                    }
+                }
+            }
+            week 1 {
+""" in canonical
+    week = parse(canonical).sections[0].statements[1].cycle.items[0]  # type: ignore[union-attr]
+    assert week.pattern.on[0].pattern.count_until.value == 13 * 60
