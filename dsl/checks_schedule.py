@@ -25,11 +25,10 @@ def check_profile(r: Reports, p: ast.Profile, shifts: set[str]) -> None:
         if outside and p.cycle is None:
             r.error(on.pos, f"on {days(tuple(outside))}: not a working day of profile "
                     f"'{p.name}'", "add the day to 'days', or remove it here")
-        among = set(p.choose.among) if p.choose else set()
-        if among & set(on.days):
+        if p.choose is not None and set(p.choose.among) & set(on.days):
             r.error(on.pos, f"on {days(on.days)} overlaps the days of 'choose'",
-                    f"which due wins on a chosen day? line {p.choose.pos.line if p.choose else 0}"
-                    " already shapes those days")
+                    f"a day that may be chosen is shaped by the choose block at line "
+                    f"{p.choose.pos.line}: say it there")
     if p.cycle is not None:
         _cycle(r, p.cycle)
     if p.shifts is not None:

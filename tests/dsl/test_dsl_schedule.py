@@ -178,3 +178,9 @@ def test_a_cycle_week_with_its_own_on_block_round_trips() -> None:
 """ in canonical
     week = parse(canonical).sections[0].statements[1].cycle.items[0]  # type: ignore[union-attr]
     assert week.pattern.on[0].pattern.count_until.value == 13 * 60
+
+
+def test_an_on_block_over_days_that_may_be_chosen_is_refused() -> None:
+    d = only(rules("    profile p { due 6h on tue { due 7h } choose 1 of mon..thu { due 9h } }"))
+    assert (d.line, d.message) == (4, "on tue overlaps the days of 'choose'")
+    assert d.hint == "a day that may be chosen is shaped by the choose block at line 4: say it there"
