@@ -183,4 +183,5 @@ def test_a_cycle_week_with_its_own_on_block_round_trips() -> None:
 def test_an_on_block_over_days_that_may_be_chosen_is_refused() -> None:
     d = only(rules("    profile p { due 6h on tue { due 7h } choose 1 of mon..thu { due 9h } }"))
     assert (d.line, d.message) == (4, "on tue overlaps the days of 'choose'")
-    assert d.hint == "a day that may be chosen is shaped by the choose block at line 4: say it there"
+    assert d.hint == ("a day that may be chosen is shaped by the choose block at line 4: "
+                      "say it there")
