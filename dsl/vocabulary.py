@@ -96,5 +96,7 @@ ANOMALIES = frozenset(
         "unknown_code",  # a code the rules in force do not define
         "code_outside_schedule",  # a code typed outside the first/last scheduled stamp
         "absent",  # a working day with no stamp and no justification
+        "schedule_missing",  # the profile needs the employee's chosen days; none recorded
+        "schedule_invalid",  # chosen days or a shift that the profile does not allow
     }
 )

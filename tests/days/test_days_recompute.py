@@ -396,7 +396,8 @@ def test_the_office_revokes_an_approval_through_the_api_and_the_page(
 
 def test_a_profile_change_recomputes_the_days_from_its_date(school: World) -> None:
     """Seed 003: part-time staff "per 3 giorni lavorativi ... con orario giornaliero di 6
-    ore": Ann moves to part time from 1 April, and her 6 hours on 7 April are now due."""
+    ore": Ann moves to part time from 1 April; until her record names her three days, 7
+    April owes nothing and says the days are missing (`days choose 3 of mon..fri`)."""
     w = school
     ann = stamped(w, "ann", MARCH_31, "in 07:30, out 13:30")
     stamped(w, "ann", APRIL_7, "in 07:30, out 13:30")
@@ -405,7 +406,9 @@ def test_a_profile_change_recomputes_the_days_from_its_date(school: World) -> No
                    effective=APRIL_1, now=NOW)
     w.session.commit()
     day = current(w.session, ann, APRIL_7)
-    assert day is not None and (day["due"], day["balance"]) == (360, 0)
+    assert day is not None and (day["due"], day["balance"]) == (0, 360)
+    assert day["anomalies"] == 1
+    assert [a["code"] for a in day["data"]["anomalies"]] == ["schedule_missing"]
     assert computed_at(w.session, ann, MARCH_31) == STORED_AT
 
 
