@@ -17,8 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.days.facts import EmployeeDay
-from server.db.keys import employee_day_marks
-from server.db.models import DIRTY_DAYS, DirtyDay
+from server.db.keys import employee_day_marks, employee_days
+from server.db.models import DAY_RESULTS, DIRTY_DAYS, DirtyDay
 
 Taken = tuple[EmployeeDay, datetime]
 
@@ -66,3 +66,19 @@ def marked_since(session: Session, moment: datetime) -> bool:
 
 def pending(session: Session) -> list[tuple[int, date]]:
     return [(e, d) for e, d in session.execute(select(DirtyDay.employee_id, DirtyDay.day))]
+
+
+def mark_stored_dirty(session: Session, institution_id: str,
+                      days: Iterable[tuple[int, date]], now: datetime) -> int:
+    """Mark those of these employee-days that have a stored result; the others have none
+    to keep current (a day not evaluated yet is computed when it is first asked for).
+    Returns how many were marked."""
+    wanted = sorted(set(days))
+    stored: list[EmployeeDay] = []
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        stored += [(institution_id, e, d) for e, d in session.execute(
+            select(DAY_RESULTS.c.employee_id, DAY_RESULTS.c.day)
+            .where(employee_days(DAY_RESULTS, chunk)))]
+    mark_dirty(session, stored, now)
+    return len(stored)

@@ -137,3 +137,23 @@ def ends_by(policy_on: Callable[[Key], Policy | None]) -> DayEnd:
     def end(key: Key, schedule: Schedule) -> int:
         return day_end(policy_on(key), schedule, key[1])
     return end
+
+
+def changed_days(before: Mapping[Key, Schedule], after: Mapping[Key, Schedule],
+                 base: Mapping[int, str], first: date, last: date) -> set[Key]:
+    """The employee-days from `first` to `last` whose schedule differs between `before` and
+    `after` (`base`: the employees' base profiles), with the morning after a changed shift,
+    whose stamps may move onto it or back."""
+    changed: set[Key] = set()
+    for employee_id, profile in base.items():
+        day = first
+        while day <= last:
+            key = (employee_id, day)
+            old = before.get(key) or Schedule(profile)
+            new = after.get(key) or Schedule(profile)
+            if old != new:
+                changed.add(key)
+                if old.shift is not None or new.shift is not None:
+                    changed.add((employee_id, day + timedelta(days=1)))
+            day += timedelta(days=1)
+    return changed
