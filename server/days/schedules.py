@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Protocol
 
+import pluggy
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -45,13 +46,13 @@ class Person(Protocol):
 
 
 def load_schedules(session: Session, employees: Collection[Person], first: date,
-                   last: date) -> dict[Key, Schedule]:
+                   last: date, pm: pluggy.PluginManager | None = None) -> dict[Key, Schedule]:
     """The schedules of these employees from `first` to `last` that differ from their
-    base profile, one hook call per institution."""
+    base profile, one hook call per institution (`pm`: the process's plugin manager)."""
     by_institution: dict[str, dict[int, str]] = defaultdict(dict)
     for employee in employees:
         by_institution[employee.institution_id][employee.id] = employee.number
-    hook = get_plugin_manager().hook.timbra_employee_schedules
+    hook = (pm or get_plugin_manager()).hook.timbra_employee_schedules
     found: dict[Key, Schedule] = {}
     for institution_id, wanted in sorted(by_institution.items()):
         answer = hook(session=session, institution_id=institution_id, employees=wanted,

@@ -116,8 +116,9 @@ def _parse(session: Session, actor: User, text: str,
     if sorted(names) != ["day", "number", "shift"]:
         raise ImportRefused([LineError(1, "intestazione: servono number, day, shift",
                                        "header: number, day, shift are needed")])
-    numbers = dict(session.execute(select(Employee.number, Employee.id).where(
-        Employee.institution_id == actor.institution_id)).tuples())
+    numbers = {number: employee_id for number, employee_id in session.execute(
+        select(Employee.number, Employee.id).where(
+            Employee.institution_id == actor.institution_id))}
     entries: dict[tuple[int, date], str | None] = {}
     lines: dict[tuple[int, date], int] = {}
     errors: list[LineError] = []
