@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from world import World, hm, world
 
 from server.days import spans
-from server.days.dirty import pending
+from server.days.dirty import mark_dirty, pending
 from server.days.month import person_months
 from server.days.results import refresh_days
 from server.days.rules_in_force import RulesInForce
@@ -32,9 +33,11 @@ from server.db.schedule_tables import RotaDay, SchedulePeriod
 from server.engine import Schedule
 from server.engine.context import context_for
 from server.errors import MonthClosed, NotAllowed, NotFound, OfficeError
+from server.hookspecs import hookimpl
 from server.office.employees_import import ImportRefused
 from server.office.rota import import_rota, rota_month, set_rota
 from server.office.schedules import periods_of, set_period
+from server.plugins import make_plugin_manager
 
 APRIL = {n: date(2026, 4, n) for n in range(1, 31)}
 STORED_AT = datetime(2026, 4, 13, 17, 0, tzinfo=UTC)
@@ -199,7 +202,7 @@ def test_a_night_shift_counts_on_the_day_it_starts(school: World) -> None:
     assert marked(w.session) == {(ann, APRIL[9]), (ann, APRIL[10])}
     work_off(w)
     night = current(w.session, ann, APRIL[9])
-    assert [s["time"] for s in night["data"]["stamps"]][0] == "21:00"
+    assert night["data"]["stamps"][0]["time"] == "21:00"
     assert len(night["data"]["stamps"]) == 2 and night["worked"] > 9 * 60
     assert "unpaired_stamps" not in [a["code"] for a in night["data"]["anomalies"]]
     assert current(w.session, ann, APRIL[10])["data"]["stamps"] == []  # not seen twice
@@ -233,6 +236,39 @@ def test_the_rota_is_imported_from_csv_all_or_nothing(school: World) -> None:
     assert [e.line for e in refused.value.errors] == [3, 4, 5]
     assert "shift 'Q' is not defined" in refused.value.errors[1].english
     assert rota_month(w.session, office, 2026, 4).shifts == {(bob, APRIL[10]): "M"}
+
+
+@pytest.mark.usefixtures("night_shift")
+def test_a_stamp_the_morning_after_a_shift_marks_the_shift_day_too(school: World) -> None:
+    """The ingest marks the day of a stamp; the night before, in the rota, takes the
+    morning's stamps, so it is marked as well (and only a day with a shift is)."""
+    w = school
+    ann, bob = w.employees["ann"].id, w.employees["bob"].id
+    set_rota(w.session, w.users["office"], 2026, 4, {(ann, APRIL[9]): "N"}, now=NOW)
+    mark_dirty(w.session, [("school", ann, APRIL[10]), ("school", bob, APRIL[10])], NOW)
+    w.session.commit()
+    assert marked(w.session) == {(ann, APRIL[9]), (ann, APRIL[10]), (bob, APRIL[10])}
+
+
+class OwnRota:
+    """A plugin object answering with its own type, as a duck-typed schedule."""
+
+    @hookimpl
+    def timbra_employee_schedules(self, employees: dict[int, str], first: date,
+                                  last: date) -> dict[int, dict[date, Any]]:
+        seen = SimpleNamespace(profile="part_time_vertical", chosen=[3, 1], shift="M")
+        wanted = {first: seen, last + timedelta(days=1): seen}  # the second is not asked for
+        return {**{e: wanted for e in employees}, 999_999: wanted}
+
+
+def test_a_plugin_answer_replaces_the_database_and_is_kept_to_what_was_asked(
+        school: World) -> None:
+    w = school
+    ann = w.employees["ann"].id
+    set_period(w.session, w.users["office"], ann, APRIL[1], None, "full_time", now=NOW)
+    pm = make_plugin_manager(load_entry_points=False, extra_plugins=[OwnRota()])
+    found = load_schedules(w.session, [w.employees["ann"]], APRIL[1], APRIL[2], pm)
+    assert found == {(ann, APRIL[1]): Schedule("part_time_vertical", frozenset({1, 3}), "M")}
 
 
 def test_lead_after_sched_merges_the_plan_answers_shifts_and_span_end(school: World) -> None:
