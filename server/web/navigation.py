@@ -26,6 +26,7 @@ NAV: list[NavItem] = [
     NavItem("/summaries", "Riepiloghi / Summaries", frozenset({EMPLOYEE, MANAGER})),
     NavItem("/approvals", "Da approvare / To approve", frozenset({MANAGER, OFFICE})),
     NavItem("/office/stamps", "Correzioni / Corrections", frozenset({OFFICE})),
+    NavItem("/office/rota", "Turni / Rota", frozenset({MANAGER, OFFICE})),
     NavItem("/office/sheets", "Fogli firma / Signature sheets", frozenset({OFFICE})),
     NavItem("/office/flags", "Segnalazioni / Flags", frozenset({MANAGER, OFFICE})),
     NavItem("/office/fees", "Badge", frozenset({OFFICE})),
