@@ -87,8 +87,9 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
     facts = load_facts(session, ids, start, last + timedelta(days=1), shown=shown)
     schedules = load_schedules(session, employees, start - timedelta(days=1), last)
     institution_of = {e.id: e.institution_id for e in employees}
-    carry_night_stamps(facts.stamps, schedules,
-                       ends_by(lambda key: rules.on(institution_of[key[0]], key[1])))
+    ends = ends_by(lambda key: rules.on(institution_of[key[0]], key[1]))
+    carry_night_stamps(facts.stamps, schedules, ends)
+    carry_night_stamps(facts.shown, schedules, ends)  # the timecard shows them there too
     pending = _pending(session, ids, first, last) if shown else {}
     out: dict[int, PersonMonth] = {}
     for employee in employees:

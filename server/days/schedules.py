@@ -14,12 +14,13 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import pluggy
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from server.days.facts import ShownStamp
 from server.days.spans import MIDNIGHT, day_end
 from server.db.models import Employee
 from server.db.schedule_tables import RotaDay, SchedulePeriod
@@ -29,6 +30,7 @@ from server.plugins import get_plugin_manager
 from server.policy.model import Policy
 
 Key = tuple[int, date]  # (employee id, day)
+S = TypeVar("S", Stamp, ShownStamp)  # what the engine reads, what the timecard shows
 DayEnd = Callable[[Key, Schedule], int]  # up to which minute stamps belong to the day
 
 
@@ -114,22 +116,23 @@ def _base_profiles(session: Session, ids: set[int]) -> dict[int, str]:
     return {employee_id: profile for employee_id, profile in rows}
 
 
-def carry_night_stamps(stamps: dict[Key, list[Stamp]], schedules: Mapping[Key, Schedule],
+def carry_night_stamps(stamps: dict[Key, list[S]], schedules: Mapping[Key, Schedule],
                        day_end: DayEnd) -> None:
     """A shift that crosses midnight counts on the day it starts: the next morning's stamps
     up to the shift's end move onto that day as minutes past 1440, and the next day no
     longer sees them."""
-    for key in sorted(k for k, s in schedules.items() if s.shift is not None):
-        end = day_end(key, schedules[key])
+    shifts: list[Key] = sorted(k for k, v in schedules.items() if v.shift is not None)
+    for day in shifts:
+        end = day_end(day, schedules[day])
         if end <= MIDNIGHT:
             continue
-        after = (key[0], key[1] + timedelta(days=1))
-        morning = [s for s in stamps.get(after, ()) if s.minute <= end - MIDNIGHT]
+        after = (day[0], day[1] + timedelta(days=1))
+        morning: list[S] = [s for s in stamps.get(after, ()) if s.minute <= end - MIDNIGHT]
         if not morning:
             continue
         stamps[after] = [s for s in stamps[after] if s.minute > end - MIDNIGHT]
-        stamps[key] = [*stamps.get(key, ()),
-                       *(replace(s, minute=s.minute + MIDNIGHT) for s in morning)]
+        moved: list[S] = [replace(s, minute=s.minute + MIDNIGHT) for s in morning]
+        stamps[day] = stamps.get(day, []) + moved
 
 
 def ends_by(policy_on: Callable[[Key], Policy | None]) -> DayEnd:

@@ -203,12 +203,17 @@ def test_a_night_shift_counts_on_the_day_it_starts(school: World) -> None:
     work_off(w)
     night = current(w.session, ann, APRIL[9])
     assert night["data"]["stamps"][0]["time"] == "21:00"
-    assert len(night["data"]["stamps"]) == 2 and night["worked"] > 9 * 60
+    # 21:00 to 07:00 is 10 hours in one go, no pause stamped: seed 003 "si provvederà
+    # d'ufficio a trattenere la mezz'ora".
+    assert len(night["data"]["stamps"]) == 2 and night["worked"] == 10 * 60 - 30
     assert "unpaired_stamps" not in [a["code"] for a in night["data"]["anomalies"]]
     assert current(w.session, ann, APRIL[10])["data"]["stamps"] == []  # not seen twice
     month = person_months(w.session, RulesInForce(w.session, ["school"]),
-                          [w.session.get(Employee, ann)], 2026, 4, now=NOW)[ann]
+                          [w.session.get(Employee, ann)], 2026, 4, now=NOW, shown=True)[ann]
     assert month.schedules[APRIL[9]] == Schedule("full_time", shift="N")
+    # The timecard shows the morning's exit on the shift's day, past midnight.
+    assert [s.minute for s in month.shown[APRIL[9]]] == [hm("21:00"), 1440 + hm("07:00")]
+    assert month.shown.get(APRIL[10], []) == []
     # Cleared, the morning's exit goes back to the 10th.
     set_rota(w.session, w.users["office"], 2026, 4, {(ann, APRIL[9]): None}, now=NOW)
     w.session.commit()
