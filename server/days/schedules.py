@@ -89,23 +89,35 @@ def stored_schedules(session: Session, institution_id: str, employee_ids: Collec
     found: dict[int, dict[date, Schedule]] = defaultdict(dict)
     if not employee_ids:
         return found
-    periods = session.scalars(select(SchedulePeriod).where(
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    shared: dict[tuple[str, str, str | None], Schedule] = {}  # one object per schedule
+
+    def schedule(profile: str, chosen: str, shift: str | None = None) -> Schedule:
+        key = (profile, chosen, shift)
+        if key not in shared:
+            shared[key] = Schedule(profile, frozenset(int(d) for d in chosen.split(",") if d),
+                                   shift)
+        return shared[key]
+
+    periods = session.execute(select(
+        SchedulePeriod.employee_id, SchedulePeriod.starts, SchedulePeriod.ends,
+        SchedulePeriod.profile, SchedulePeriod.chosen).where(
         SchedulePeriod.institution_id == institution_id,
         SchedulePeriod.employee_id.in_(employee_ids), SchedulePeriod.starts <= last,
         or_(SchedulePeriod.ends.is_(None), SchedulePeriod.ends >= first)))
-    for period in periods:
-        schedule = Schedule(period.profile, period.chosen_days)
-        day, until = max(period.starts, first), min(period.ends or last, last)
-        while day <= until:
-            found[period.employee_id][day] = schedule
-            day += timedelta(days=1)
+    own: dict[int, dict[date, tuple[str, str]]] = defaultdict(dict)
+    for employee_id, starts, ends, profile, chosen in periods:
+        start = max((starts - first).days, 0)
+        stop = len(days) if ends is None else min((ends - first).days + 1, len(days))
+        found[employee_id].update(dict.fromkeys(days[start:stop], schedule(profile, chosen)))
+        own[employee_id].update(dict.fromkeys(days[start:stop], (profile, chosen)))
     rota = list(session.execute(select(RotaDay.employee_id, RotaDay.day, RotaDay.shift).where(
         RotaDay.institution_id == institution_id, RotaDay.employee_id.in_(employee_ids),
         RotaDay.day.between(first, last))))
     base = _base_profiles(session, {row.employee_id for row in rota})
     for employee_id, day, shift in rota:
-        own = found[employee_id].get(day) or Schedule(base[employee_id])
-        found[employee_id][day] = replace(own, shift=shift)
+        profile, chosen = own[employee_id].get(day) or (base[employee_id], "")
+        found[employee_id][day] = schedule(profile, chosen, shift)
     return found
 
 
