@@ -260,7 +260,7 @@ def rota_set_api(db: DbSession, user: AuthUser, state: State,
             1900 < data.year < 3000):
         raise ValidationException("Mese non valido o troppi giorni / Invalid month or too "
                                   "many days")
-    entries = {(e.employee_id, e.day): e.shift for e in data.entries}
+    entries = {(e.employee_id, e.day): (e.shift or "").strip() or None for e in data.entries}
     change = set_rota_days(db, acting_user(db, user), data.year, data.month, entries)
     after_commit(db, state.day_worker.kick)
     return _outcome(change)
