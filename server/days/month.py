@@ -147,13 +147,18 @@ def _month(policy: Policy, employee: Employee, year: int, month: int, facts: Fac
     whole = _days(*month_bounds(year, month))
     days = [d for d in whole if d <= through]
     key = employee.id
+    own = {d: schedules[(key, d)] for d in whole if (key, d) in schedules}
+    # The month's own rules (monte ore, allowances) follow the profile of its last day, as
+    # they follow the rules in force on it; the days keep each their own schedule.
+    profile = own[whole[-1]].profile if whole[-1] in own else employee.profile
+    if profile != employee.profile:
+        own = {d: own.get(d) or Schedule(employee.profile) for d in whole}
     try:
         return evaluate_month(
-            policy, employee.profile, year, month,
+            policy, profile, year, month,
             {d: facts.stamps[(key, d)] for d in days if (key, d) in facts.stamps},
             {d: facts.requests[(key, d)] for d in days if (key, d) in facts.requests},
-            opening, through=through,
-            schedules={d: schedules[(key, d)] for d in whole if (key, d) in schedules})
+            opening, through=through, schedules=own)
     except LookupError:
         raise _missing(employee, year, month) from None
 

@@ -125,6 +125,12 @@ def test_a_period_gives_its_days_the_profile_and_the_chosen_days(school: World) 
     day = current(w.session, ann, APRIL[8])
     assert (day["due"], day["worked"], day["balance"]) == (PART_TIME_DAY, 6 * 60, 0)
     assert current(w.session, ann, APRIL[7])["due"] == SCHOOL_DAY
+    # The month's own rules follow the profile of its last day; each day keeps its own.
+    month = person_months(w.session, RulesInForce(w.session, ["school"]),
+                          [w.session.get(Employee, ann)], 2026, 4, now=NOW)[ann].result
+    assert month.profile == "part_time_vertical"
+    # The 7th full time, the 8th (a Wednesday) 6 hours, the 9th (a Thursday) not due.
+    assert [d.due for d in month.days[6:9]] == [SCHOOL_DAY, PART_TIME_DAY, 0]
     entry = w.session.scalars(sa.select(AuditEntry).where(
         AuditEntry.action == "schedule_period_set")).one()
     assert entry.detail["period"]["chosen"] == [1, 3] and entry.detail["marked"] == 1
