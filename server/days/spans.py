@@ -2,9 +2,8 @@
 each employee choose, the shifts it defines, and where a day's work ends, past midnight for
 a night shift. The one place the loader and the office ask.
 
-The language has no shifts and no choosable days yet (branch `sched` adds them to the
-engine's `DayPlan`: the day's shifts, the span end plus its margin). Until then the plan
-is read for them by name and the answers fall back to what the language says today:
+Written against branch `sched` (the profile's `choose`/`days choose`, `shifts`, and
+`DayPlan.stamps_until`), read by name so it also runs before that branch is merged: then
 the choosable days are the profile's working days, there are no shifts, and every day's
 work ends at midnight.
 """
@@ -14,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from dsl import ast
 from server.engine.context import context_for
 from server.engine.inputs import Schedule
 from server.engine.plan import DayPlan, plan_for
@@ -28,30 +28,43 @@ class ScheduleTerms:
 
     profile: str
     choosable: frozenset[int]  # ISO weekdays the employee may choose
+    count: int | None  # how many they choose, where the profile says (`choose 2 of …`)
     shifts: frozenset[str]  # the rota's shift names
 
 
 def schedule_terms(policy: Policy, day: date, profile: str) -> ScheduleTerms | None:
     """None when the rules in force on `day` define no such profile."""
     version = policy.version_on(day)
-    if profile not in version.profiles:
+    found = version.profiles.get(profile)
+    if found is None:
         return None
-    plan = plan_for(policy, version, profile)
-    return ScheduleTerms(profile, choosable_days(plan), shift_names(plan))
+    choosable, count = choosable_days(found, plan_for(policy, version, profile))
+    return ScheduleTerms(profile, choosable, count, shift_names(found))
 
 
-def choosable_days(plan: DayPlan) -> frozenset[int]:
-    chosen = getattr(plan, "choosable", None)
-    return frozenset(chosen) if chosen is not None else plan.days
+def choosable_days(profile: ast.Profile, plan: DayPlan) -> tuple[frozenset[int], int | None]:
+    """`choose N of …` (the returns) or `days choose N of …` (a vertical part time's days):
+    N of those weekdays; a profile of a language that has them but says neither: none;
+    before the language had them: the profile's working days, any number."""
+    choice = getattr(profile, "choose", None) or getattr(profile, "contract_days", None)
+    if choice is not None:
+        return frozenset(choice.among), int(choice.count)
+    if hasattr(profile, "choose"):
+        return frozenset(), None
+    return plan.days, None
 
 
-def shift_names(plan: DayPlan) -> frozenset[str]:
-    return frozenset(getattr(plan, "shifts", None) or ())
+def shift_names(profile: ast.Profile) -> frozenset[str]:
+    """The shifts the profile is worked in (`shifts morning, night`); none before the
+    language had them."""
+    shifts = getattr(profile, "shifts", None)
+    return frozenset(shifts.value) if shifts is not None else frozenset()
 
 
 def plan_span_end(plan: DayPlan) -> int | None:
-    """The minute the day's span ends plus its margin (past 1440 across midnight)."""
-    end = getattr(plan, "span_end", None)
+    """Up to which minute the day owns stamps (`DayPlan.stamps_until`: past 1440 for a
+    night shift, its span's end plus a margin)."""
+    end = getattr(plan, "stamps_until", None)
     return end if isinstance(end, int) else None
 
 

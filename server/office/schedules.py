@@ -110,6 +110,11 @@ def _check_terms(session: Session, employee: Employee, starts: date, ends: date 
             raise OfficeError(
                 f"Profilo '{profile}' assente dalle regole in vigore il {day:%d/%m/%Y}",
                 f"Profile '{profile}' is not in the rules in force on {day}", field="profile")
+        if terms.count is not None and len(chosen) != terms.count:
+            raise OfficeError(
+                f"Il profilo '{profile}' chiede {terms.count} giorni scelti ({len(chosen)} dati)",
+                f"Profile '{profile}' needs {terms.count} chosen days ({len(chosen)} given)",
+                field="chosen")
         if not chosen <= terms.choosable:
             wrong = ", ".join(str(d) for d in sorted(chosen - terms.choosable))
             raise OfficeError(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -25,7 +26,7 @@ from server.days import spans
 from server.days.dirty import mark_dirty, pending
 from server.days.month import person_months
 from server.days.results import refresh_days
-from server.days.rules_in_force import RulesInForce
+from server.days.rules_in_force import RulesInForce, compile_source
 from server.days.schedules import load_schedules
 from server.days.worker import Recomputer
 from server.db.models import AuditEntry, DayResultRow, Employee, MonthClose
@@ -109,17 +110,17 @@ def marked(session: Session) -> set[tuple[int, date]]:
 def test_a_period_gives_its_days_the_profile_and_the_chosen_days(school: World) -> None:
     """Seed 003: "tempo parziale verticale, con l'espletamento del 50%: per 3 giorni
     lavorativi (dal lunedì al venerdì) con orario giornaliero di 6 ore": from the 8th Ann
-    works the school's vertical part time, her record naming Monday and Wednesday."""
+    works the school's vertical part time, her record naming Monday to Wednesday."""
     w = school
     ann = stamped(w, "ann", APRIL[7], "in 07:30, out 14:42")  # a Tuesday
     stamped(w, "ann", APRIL[8], "in 07:30, out 13:30")  # a Wednesday
     assert current(w.session, ann, APRIL[8])["due"] == SCHOOL_DAY
     set_period(w.session, w.users["office"], ann, APRIL[8], None, "part_time_vertical",
-               {1, 3}, reason="contratto part time", now=NOW)
+               {1, 2, 3}, reason="contratto part time", now=NOW)
     w.session.commit()
     assert marked(w.session) == {(ann, APRIL[8])}  # the 7th keeps its schedule
     schedules = load_schedules(w.session, [w.employees["ann"]], APRIL[6], APRIL[9])
-    part_time = Schedule("part_time_vertical", frozenset({1, 3}))
+    part_time = Schedule("part_time_vertical", frozenset({1, 2, 3}))
     assert schedules == {(ann, APRIL[8]): part_time, (ann, APRIL[9]): part_time}
     work_off(w)
     day = current(w.session, ann, APRIL[8])
@@ -133,7 +134,7 @@ def test_a_period_gives_its_days_the_profile_and_the_chosen_days(school: World) 
     assert [d.due for d in month.days[6:9]] == [SCHOOL_DAY, PART_TIME_DAY, 0]
     entry = w.session.scalars(sa.select(AuditEntry).where(
         AuditEntry.action == "schedule_period_set")).one()
-    assert entry.detail["period"]["chosen"] == [1, 3] and entry.detail["marked"] == 1
+    assert entry.detail["period"]["chosen"] == [1, 2, 3] and entry.detail["marked"] == 1
 
 
 def test_a_one_week_change_resumes_the_schedule_before(school: World) -> None:
@@ -143,13 +144,14 @@ def test_a_one_week_change_resumes_the_schedule_before(school: World) -> None:
     w = school
     ann = w.employees["ann"].id
     office = w.users["office"]
-    set_period(w.session, office, ann, APRIL[1], None, "part_time_vertical", {1}, now=NOW)
+    set_period(w.session, office, ann, APRIL[1], None, "part_time_vertical", {1, 2, 3},
+               now=NOW)
     set_period(w.session, office, ann, APRIL[13], APRIL[17], "full_time", now=NOW)
     w.session.commit()
     shape = [(p.starts, p.ends, p.profile, p.chosen) for p in periods_of(w.session, office, ann)]
-    assert shape == [(APRIL[1], APRIL[12], "part_time_vertical", "1"),
+    assert shape == [(APRIL[1], APRIL[12], "part_time_vertical", "1,2,3"),
                      (APRIL[13], APRIL[17], "full_time", ""),
-                     (APRIL[18], None, "part_time_vertical", "1")]
+                     (APRIL[18], None, "part_time_vertical", "1,2,3")]
     # A period over all of them takes their place: earlier ones end, covered ones go.
     set_period(w.session, office, ann, APRIL[10], None, "full_time", now=NOW)
     shape = [(p.starts, p.ends, p.profile) for p in periods_of(w.session, office, ann)]
@@ -165,7 +167,7 @@ def test_what_the_rules_or_the_calendar_do_not_allow_is_refused(school: World) -
 
     def refused(error: type[OfficeError], field: str | None, **changes: Any) -> None:
         args: dict[str, Any] = {"starts": APRIL[13], "ends": None,
-                                "profile": "part_time_vertical", "chosen": {1}}
+                                "profile": "part_time_vertical", "chosen": {1, 2, 3}}
         args.update(changes)
         with pytest.raises(error) as caught:
             set_period(w.session, changes.pop("actor", office), ann, args["starts"],
@@ -173,7 +175,7 @@ def test_what_the_rules_or_the_calendar_do_not_allow_is_refused(school: World) -
         assert caught.value.field == field
 
     refused(OfficeError, "profile", profile="night_porter")
-    refused(OfficeError, "chosen", chosen={6})  # the profile works Monday to Wednesday
+    refused(OfficeError, "chosen", chosen={1, 2, 6})  # Saturday is not the profile's
     refused(OfficeError, "chosen", chosen={9})
     refused(OfficeError, "ends", ends=APRIL[12])
     refused(OfficeError, "starts", starts=date(2027, 6, 1))  # beyond a year ahead
@@ -283,13 +285,18 @@ def test_a_plugin_answer_replaces_the_database_and_is_kept_to_what_was_asked(
 
 
 def test_lead_after_sched_merges_the_plan_answers_shifts_and_span_end(school: World) -> None:
-    """FOR THE LEAD: `sched` adds the day's shifts and span end (plus margin) to the
-    `DayPlan`; `server.days.spans` reads them by name and falls back to no shifts and
-    midnight until then. Once merged this passes: write a rule file with a night shift,
-    replace the `night_shift` fixture's stand-in answers with it and drop the xfail."""
+    """FOR THE LEAD: with branch `sched` merged, `server.days.spans` reads the language's
+    shifts and `DayPlan.stamps_until` (docs/rule-language.md: "up to the span's end plus 2
+    hours"); before, it falls back to no shifts and midnight and this test is an xfail.
+    Once merged, replace the `night_shift` fixture's stand-in answers with a rule file that
+    has a night shift (tests/data/schedules.rules) and drop the xfail."""
     policy = RulesInForce(school.session, ["school"]).on("school", APRIL[9])
     assert policy is not None
-    plan = context_for(policy, Schedule("full_time", shift="N"), APRIL[9]).plan
-    if not hasattr(plan, "span_end"):
-        pytest.xfail("the engine's DayPlan has no span_end until branch sched merges")
-    assert spans.day_end(policy, Schedule("full_time", shift="N"), APRIL[9]) > 1440
+    if not hasattr(context_for(policy, Schedule("full_time"), APRIL[9]).plan, "stamps_until"):
+        pytest.xfail("the engine's DayPlan has no stamps_until until branch sched merges")
+    rules = Path(__file__).parents[1] / "data" / "schedules.rules"
+    clinic = compile_source(rules.read_text(encoding="utf-8"), rules.name)
+    terms = spans.schedule_terms(clinic, APRIL[9], "nurse")
+    assert terms is not None and terms.shifts == {"morning", "night"}
+    assert spans.day_end(clinic, Schedule("nurse", shift="night"), APRIL[9]) == 1440 + hm("09:00")
+    assert spans.day_end(clinic, Schedule("nurse", shift="morning"), APRIL[9]) == 1440
