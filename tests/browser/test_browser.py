@@ -232,7 +232,7 @@ def test_pages_fit_a_phone_screen(base_url: str, browser: Any) -> None:
     page = context.new_page()
     _login(page, base_url, "office", first_time=True)
     for path in ("/", "/approvals", "/office/stamps", "/office/close", "/office/close/check",
-                 "/reports"):
+                 "/reports", "/office/rota"):
         _fits_the_phone(page, base_url, path)
     _logout(page, base_url)
     # The employee's own pages; the first test already changed this password.
