@@ -32,7 +32,6 @@ from server.days.worker import Recomputer
 from server.db.models import AuditEntry, DayResultRow, Employee, MonthClose
 from server.db.schedule_tables import RotaDay, SchedulePeriod
 from server.engine import Schedule
-from server.engine.context import context_for
 from server.errors import MonthClosed, NotAllowed, NotFound, OfficeError
 from server.hookspecs import hookimpl
 from server.office.employees_import import ImportRefused
@@ -284,16 +283,9 @@ def test_a_plugin_answer_replaces_the_database_and_is_kept_to_what_was_asked(
     assert found == {(ann, APRIL[1]): Schedule("part_time_vertical", frozenset({1, 3}), "M")}
 
 
-def test_lead_after_sched_merges_the_plan_answers_shifts_and_span_end(school: World) -> None:
-    """FOR THE LEAD: with branch `sched` merged, `server.days.spans` reads the language's
-    shifts and `DayPlan.stamps_until` (docs/rule-language.md: "up to the span's end plus 2
-    hours"); before, it falls back to no shifts and midnight and this test is an xfail.
-    Once merged, replace the `night_shift` fixture's stand-in answers with a rule file that
-    has a night shift (tests/data/schedules.rules) and drop the xfail."""
-    policy = RulesInForce(school.session, ["school"]).on("school", APRIL[9])
-    assert policy is not None
-    if not hasattr(context_for(policy, Schedule("full_time"), APRIL[9]).plan, "stamps_until"):
-        pytest.xfail("the engine's DayPlan has no stamps_until until branch sched merges")
+def test_the_plan_answers_shifts_and_the_span_end_past_midnight(school: World) -> None:
+    """`server.days.spans` reads the language's shifts and `DayPlan.stamps_until`
+    (docs/rule-language.md: "up to the span's end plus 2 hours")."""
     rules = Path(__file__).parents[1] / "data" / "schedules.rules"
     clinic = compile_source(rules.read_text(encoding="utf-8"), rules.name)
     terms = spans.schedule_terms(clinic, APRIL[9], "nurse")
