@@ -39,7 +39,8 @@ def _upsert(dialect_name: str) -> Any:
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     statement: Any = dialect.insert(DIRTY_DAYS)
     return statement.on_conflict_do_update(
-        index_elements=["employee_id", "day"], set_={"marked_at": statement.excluded.marked_at})
+        index_elements=["institution_id", "employee_id", "day"],
+        set_={"marked_at": statement.excluded.marked_at})
 
 
 def take_dirty(session: Session, limit: int = 2000) -> list[Taken]:
