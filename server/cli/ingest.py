@@ -144,4 +144,6 @@ def _serve(engine: Any, broker: BrokerSettings, stop: threading.Event, in_thread
         gc.freeze()
         while not stop.wait(10):
             logging.getLogger("timbra.ingest").info("%s", service.stats)
+    # After the writer has stopped: the totals of the whole run.
+    logging.getLogger("timbra.ingest").info("stopped: %s", service.stats)
     return 0

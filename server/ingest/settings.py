@@ -64,7 +64,8 @@ class BrokerSettings:
         parts = urlsplit(url)
         if parts.scheme not in ("mqtt", "tcp"):
             raise SettingsError(f"broker URL must start with mqtt://, not {parts.scheme}://")
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        # Blank values kept: an empty `share=` is a mistake to report, not to ignore.
+        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         try:
             port = parts.port or 1883
             protocol = int(query.get("protocol", "5"))
@@ -76,7 +77,7 @@ class BrokerSettings:
                        username=unquote(parts.username) if parts.username else None,
                        password=unquote(parts.password) if parts.password else None,
                        protocol=protocol)
-        if "client_id" in query:
+        if query.get("client_id"):
             settings = replace(settings, client_id=query["client_id"])
         if "share" in query:
             settings = replace(settings, share_group=query["share"])

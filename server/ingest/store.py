@@ -310,11 +310,16 @@ def _flag_double_swipes(session: Session, lookup: Lookup, rows: list[dict[str, A
         return
     column = STAMPS.c
     days = [row["local_date"] for row, _ in wanted]
+    moments = [row["terminal_time"] for row, _ in wanted]
+    widest = timedelta(seconds=max(window for _, window in wanted))
     seen: dict[int, list[datetime]] = defaultdict(list)
+    # The dates let the (employee, local date) index find the rows; the times keep out
+    # the rest of a day that already holds many stamps.
     for employee_id, moment in session.connection().execute(
             select(column.employee_id, column.terminal_time).where(
                 column.employee_id.in_(sorted({row["employee_id"] for row, _ in wanted})),
                 column.local_date.between(min(days) - timedelta(days=1), max(days)),
+                column.terminal_time.between(min(moments) - widest, max(moments)),
                 column.void.is_(False))):
         seen[employee_id].append(moment)
     for row, window in wanted:
