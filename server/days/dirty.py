@@ -55,7 +55,7 @@ def clear_dirty(session: Session, taken: list[Taken]) -> None:
         return
     for start in range(0, len(taken), 500):
         # An exact marked_at: one marked again since has a newer one and stays.
-        keys = [(e, d, marked) for (_, e, d), marked in taken[start:start + 500]]
+        keys = [(i, e, d, marked) for (i, e, d), marked in taken[start:start + 500]]
         session.execute(delete(DIRTY_DAYS).where(employee_day_marks(DIRTY_DAYS, keys)))
 
 
