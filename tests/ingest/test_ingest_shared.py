@@ -4,7 +4,6 @@ decided from one process's memory, one recompute worker at a time."""
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from fake_terminal import BROKER, FakeTerminal, wait_until
+from fake_terminal import FakeTerminal, wait_until
+from fault_harness import PrivateMosquitto
 from sqlalchemy.orm import Session
 
 from server.cli.main import main
@@ -154,26 +154,26 @@ def test_two_ingests_writing_the_same_keys_at_once_store_each_once(engine: sa.En
 
 
 @pytest.fixture
-def shared_pair(engine: sa.Engine) -> Iterator[tuple[list[IngestService], FakeTerminal]]:
-    code = f"t{uuid.uuid4().hex[:10]}"  # retained messages of other runs never reach us
-    with Session(engine) as session:
-        add_terminal(session, "university", code)
-        session.commit()
-    group = f"g{uuid.uuid4().hex[:8]}"
-    services = [IngestService(engine, BrokerSettings(host=BROKER[0], port=BROKER[1],
-                                                     client_id="test-ingest",
-                                                     share_group=group), recompute=False)
+def shared_pair(engine: sa.Engine, tmp_path: Path
+                ) -> Iterator[tuple[list[IngestService], FakeTerminal]]:
+    """Two ingests sharing a subscription on a Mosquitto of the test's own: on the
+    machine's, every other ingest running meanwhile would answer our terminal too."""
+    broker = PrivateMosquitto(tmp_path / "mosquitto")
+    broker.start()
+    services = [IngestService(engine, BrokerSettings(port=broker.port, client_id="test-ingest",
+                                                     share_group="timbra"), recompute=False)
                 for _ in range(2)]
-    terminal = FakeTerminal("university", code)
+    terminal = FakeTerminal("university", "t1", ("127.0.0.1", broker.port))
     try:
         for service in services:
             service.start()
-            assert service.connected.wait(10), "Mosquitto must be running at 127.0.0.1:1883"
+            assert service.connected.wait(10), "the private Mosquitto did not answer"
         yield services, terminal
     finally:
         terminal.close()
         for service in services:
             service.stop()
+        broker.stop()
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
