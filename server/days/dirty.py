@@ -55,7 +55,8 @@ def _upsert(dialect_name: str) -> Any:
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     statement: Any = dialect.insert(DIRTY_DAYS)
     return statement.on_conflict_do_update(
-        index_elements=["employee_id", "day"], set_={"marked_at": statement.excluded.marked_at})
+        index_elements=["institution_id", "employee_id", "day"],
+        set_={"marked_at": statement.excluded.marked_at})
 
 
 def take_dirty(session: Session, limit: int = 2000) -> list[Taken]:
@@ -70,7 +71,7 @@ def clear_dirty(session: Session, taken: list[Taken]) -> None:
         return
     for start in range(0, len(taken), 500):
         # An exact marked_at: one marked again since has a newer one and stays.
-        keys = [(e, d, marked) for (_, e, d), marked in taken[start:start + 500]]
+        keys = [(i, e, d, marked) for (i, e, d), marked in taken[start:start + 500]]
         session.execute(delete(DIRTY_DAYS).where(employee_day_marks(DIRTY_DAYS, keys)))
 
 
