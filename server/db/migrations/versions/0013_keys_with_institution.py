@@ -2,7 +2,7 @@
 dirty_days (institution, employee, day)
 
 Revision ID: 0013
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06 22:40:00.000000
 """
 
