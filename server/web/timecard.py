@@ -22,6 +22,7 @@ from server.db.models import Employee
 from server.engine import DayResult
 from server.engine.results import FIX_BY_FORMAT, Explain
 from server.office.summary import months_of
+from server.web.wording import say
 
 # How a person reads where a stamp came from.
 SOURCE_LABELS = {"terminal": "terminale", "web": "postazione web", "app": "app",
@@ -164,7 +165,8 @@ def _day(day: date, state: str, result: DayResult | None, stamps: list[StampView
         explain[home].append(e)
     # Today's anomalies are not anomalies yet: the day is still going on.
     anomalies = [] if state == "today" else [
-        AnomalyView(a.code, a.message, a.fix_by.strftime(FIX_BY_FORMAT) if a.fix_by else None,
+        AnomalyView(a.code, say(a, "message"),
+                    a.fix_by.strftime(FIX_BY_FORMAT) if a.fix_by else None,
                     _overdue(a.fix_by, today)) for a in result.anomalies]
     return DayView(date=day.isoformat(), weekday=weekday, computed=state == "past",
                    state=state, worked=result.worked, due=result.due, balance=result.balance,
