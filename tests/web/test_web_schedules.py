@@ -123,4 +123,4 @@ def test_the_employee_sees_the_rota_shift_on_their_timecard(
     employee = signed_in(world, stack, "university", "employee")
     assert day_of(employee, me, day)["shift"] == "M"
     page = employee.get(f"/timecard?month={day[:7]}").text
-    assert "turno / shift <b>M</b>" in page
+    assert "turno <b>M</b>" in page
