@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 from contextlib import ExitStack
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from server.broker.embedded import EmbeddedBroker, EmbeddedBrokerError
+from server.days.rules_in_force import policy_at
 from server.db import make_engine, upgrade
 from server.db.directory import terminal_username
 from server.db.models import Badge, DayResultRow, Employee
@@ -165,9 +166,10 @@ def _banner(broker: BrokerSettings, links: list[Link], web: str,
 
 
 def _report(engine: Engine, live: list[DemoTerminal], service: IngestService) -> None:
-    today = date.today()
     with Session(engine) as session:
         for demo in live:
+            # The institution's own day: past 23:00 UTC it is already tomorrow in Rome.
+            today = policy_at(session, demo.institution, datetime.now(UTC))[1]
             rows = session.execute(
                 select(Badge.code, Employee.name, DayResultRow.worked, DayResultRow.due,
                        DayResultRow.stamps_seen)
