@@ -36,6 +36,7 @@ from server.web.input_guard import InputGuardMiddleware
 from server.web.navigation import menu_for
 from server.web.routes import ROUTE_HANDLERS
 from server.web.secret import load_or_create_secret
+from server.web.throttle import LoginThrottle
 
 HERE = Path(__file__).resolve().parent
 SESSION_HOURS = 8  # a working day; after that, log in again
@@ -83,6 +84,7 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
     app.state.engine = engine
     app.state.day_worker = DayWorker(engine)
     app.state.secret = secret
+    app.state.login_throttle = LoginThrottle()
     missing = undeclared_handlers(list(route_handlers(app)))
     if missing:
         raise RuntimeError(f"routes without opt=PUBLIC or opt=allow(...): {missing}")

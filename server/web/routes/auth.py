@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -21,6 +22,7 @@ from server.web.guards import EVERYONE, PUBLIC, allow
 from server.web.identity import ROTATE_SESSION, session_for
 from server.web.office_calls import acting_user
 from server.web.routing import together
+from server.web.throttle import LoginThrottle
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 
@@ -51,24 +53,39 @@ def login_page(next: FromQuery[str | None] = None) -> Template:
     return Template("login.html", context={"next": safe_next(next), "error": None})
 
 
+# One answer for every refused login: an unknown name, a wrong password and a locked
+# account must look alike, or the answer tells which usernames exist.
+REFUSED = ("Nome utente o password errati, oppure troppi tentativi: riprova tra qualche "
+           "minuto. / Wrong username or password, or too many attempts: try again in a few "
+           "minutes.")
+
+
 @post("/login", opt=PUBLIC, sync_to_thread=True, status_code=303)
 def login(request: Request[Any, Any, Any], state: State, db: DbSession,
           data: Annotated[LoginForm, FORM]) -> Template | Redirect:
     target = safe_next(data.next)
+    address = request.client.host if request.client else "-"
+    throttle: LoginThrottle = state.login_throttle
+    wait = throttle.wait_left(address)
+    if wait:
+        minutes = math.ceil(wait / 60)
+        return _login_error(target, f"Troppi tentativi da questo indirizzo: riprova tra "
+                                    f"{minutes} minuti. / Too many attempts from this address: "
+                                    f"try again in {minutes} minutes.",
+                            status=429, headers={"retry-after": str(math.ceil(wait))})
     user = accounts.log_in(db, data.username, data.password)
-    if user is accounts.Refusal.LOCKED:
-        return _login_error(target, "Account bloccato per troppi tentativi: riprova più tardi. / "
-                                    "Account locked after too many attempts: try again later.")
-    if user is accounts.Refusal.WRONG:
-        return _login_error(target, "Nome utente o password errati. / "
-                                    "Wrong username or password.")
+    if isinstance(user, accounts.Refusal):
+        throttle.failed(address)
+        return _login_error(target, REFUSED)
     request.set_session(session_for(state.secret, user))
     request.state[ROTATE_SESSION] = True
     return Redirect("/password" if user.must_change_password else target, status_code=303)
 
 
-def _login_error(target: str, message: str) -> Template:
-    return Template("login.html", context={"next": target, "error": message}, status_code=401)
+def _login_error(target: str, message: str, status: int = 401,
+                 headers: dict[str, str] | None = None) -> Template:
+    return Template("login.html", context={"next": target, "error": message},
+                    status_code=status, headers=headers)
 
 
 @post("/logout", opt=allow(*EVERYONE, password_change=True), sync_to_thread=True,
