@@ -1,9 +1,12 @@
 """The Litestar application: `create_app(engine)` is the whole web side.
 
-Middleware, outermost first: hostile input refused with a 400 (`InputGuardMiddleware`: NUL
-characters, JSON nested too deep), sessions (server-side, in the data directory), who is asking
-(`IdentityMiddleware`), then Litestar's CSRF check on every unsafe method. One app-wide
-guard (`access_guard`) enforces each route's declared roles.
+Every response gets the security headers, and its cookies `Secure` over TLS
+(`server.web.headers.security_headers`, a `before_send` hook). Middleware, outermost
+first: hostile input refused with a 400 (`InputGuardMiddleware`: NUL characters, JSON
+nested too deep), sessions (server-side, in the data directory), who is asking
+(`IdentityMiddleware`), then Litestar's CSRF check on every unsafe method, its token bound
+to the session (`SessionCSRFMiddleware`). One app-wide guard (`access_guard`) enforces
+each route's declared roles.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.handlers import HTTPRouteHandler
+from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -27,10 +31,13 @@ from sqlalchemy import Engine
 
 from server.errors import OfficeError
 from server.minutes import hours
+from server.private_files import private_dir
+from server.web.csrf import SessionCSRFMiddleware
 from server.web.day_worker import DayWorker
 from server.web.dependencies import provide_db, provide_user
 from server.web.errors import http_error, no_such_row, office_refusal, server_error
 from server.web.guards import PUBLIC, access_guard, undeclared_handlers
+from server.web.headers import security_headers
 from server.web.identity import IdentityMiddleware, RotatingSessionConfig
 from server.web.input_guard import InputGuardMiddleware
 from server.web.navigation import menu_for
@@ -47,10 +54,12 @@ CSRF_COOKIE = "timbra_csrf"
 def create_app(engine: Engine, *, secure_cookies: bool = True,
                data_dir: Path = Path("timbra-data"), secret: str | None = None,
                session_store: Store | None = None, debug: bool = False) -> Litestar:
-    """The app. `secure_cookies=False` only for plain-http development on 127.0.0.1
-    (browsers drop Secure cookies there); tests and `timbra run` say which they use."""
+    """The app. `secure_cookies=True` marks every cookie `Secure`; with False (plain-http
+    development on 127.0.0.1, where browsers drop Secure cookies) they are marked so only
+    on requests that came over TLS (`server.web.headers`)."""
     secret = secret or load_or_create_secret(data_dir)
-    store = session_store or FileStore(data_dir / "sessions", create_directories=True)
+    # Session files are written 0600 (mkstemp) into a folder only we may enter.
+    store = session_store or FileStore(private_dir(data_dir / "sessions"))
     sessions = RotatingSessionConfig(
         key=SESSION_COOKIE, max_age=SESSION_HOURS * 3600, secure=secure_cookies,
         httponly=True, samesite="lax", renew_on_access=True)
@@ -66,9 +75,11 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
         dependencies={"db": Provide(provide_db),
                       "user": Provide(provide_user, sync_to_thread=False)},
         guards=[access_guard],
-        middleware=[InputGuardMiddleware, sessions.middleware, IdentityMiddleware],
-        csrf_config=csrf,
+        # Litestar's CSRF middleware, bound to the session: after the session middleware.
+        middleware=[InputGuardMiddleware, sessions.middleware, IdentityMiddleware,
+                    DefineMiddleware(SessionCSRFMiddleware, config=csrf)],
         stores={"sessions": store},
+        before_send=[security_headers],
         on_startup=[_forget_expired_sessions, _work_off_dirty_days],
         template_config=templates,
         exception_handlers={HTTPException: http_error, OfficeError: office_refusal,
