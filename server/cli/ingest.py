@@ -74,11 +74,11 @@ def run_ingest(args: argparse.Namespace) -> int:
         return 2
     try:
         broker = BrokerSettings.from_url(url)
+        if args.client_id:
+            broker = BrokerSettings(**{**vars(broker), "client_id": args.client_id})
     except SettingsError as exc:
         print(f"timbra ingest: {exc}", file=sys.stderr)
         return 2
-    if args.client_id:
-        broker = BrokerSettings(**{**vars(broker), "client_id": args.client_id})
     database = database_url(args.database)
     engine = make_engine(database)
     upgrade(engine)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from server.db.directory import terminal_could_use
+
 
 class SettingsError(ValueError):
     pass
@@ -24,6 +26,13 @@ class BrokerSettings:
     client_id: str = "timbra-ingest"
     keepalive: int = 30
     session_expiry_s: int = 7 * 24 * 3600  # queued stamps wait this long for us
+
+    def __post_init__(self) -> None:
+        if terminal_could_use(self.client_id):
+            raise SettingsError(
+                f"client id {self.client_id!r} is one a terminal may take (a name with a dot, "
+                f"or timbra-<institution>-<terminal>): a terminal connecting with it would "
+                f"disconnect the ingest. Use e.g. timbra-ingest")
 
     @classmethod
     def from_url(cls, url: str) -> BrokerSettings:
