@@ -48,8 +48,6 @@ def add_user(session: Session, institution_id: str, username: str, role: str, *,
         raise DirectoryError(f"unknown institution {institution_id!r}")
     if not username or len(username) > 100 or username != username.strip():
         raise DirectoryError("username: 1 to 100 characters, no leading or trailing spaces")
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise DirectoryError(f"username {username!r} is already taken")
     employee: Employee | None = None
     if employee_number is not None:
         employee = session.scalar(select(Employee).where(
@@ -61,6 +59,8 @@ def add_user(session: Session, institution_id: str, username: str, role: str, *,
         raise DirectoryError("an employee account needs --employee NUMBER")
     if role == "manager" and not unit:
         raise DirectoryError("a manager needs --unit, the unit they approve for")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise DirectoryError(f"username {username!r} is already taken")
     secret = password or one_time_password()
     user = User(institution_id=institution_id, username=username,
                 display_name=display_name or (employee.name if employee else username),
@@ -112,8 +112,16 @@ def user_row(user: User, number: str | None) -> UserRow:
 def create_user(session: Session, actor: User, username: str, role: str, *,
                 employee_number: str | None = None, unit: str | None = None,
                 display_name: str | None = None) -> OneTimePassword:
-    """A user of the administrator's institution, with a one-time password."""
+    """A user of the administrator's institution, with a one-time password. Usernames are
+    unique across institutions (a login names no institution), so the administrator's
+    start with the institution's id and a dot: a name already taken can only be one of
+    their own, and the refusal tells nothing about another institution's users."""
     _require_admin(actor)
+    prefix = f"{actor.institution_id}."
+    if not username.startswith(prefix) or len(username) == len(prefix):
+        raise OfficeError(f"il nome utente deve cominciare con «{prefix}» (es. {prefix}mrossi)",
+                          f"the username must start with '{prefix}' (e.g. {prefix}mrossi)",
+                          field="username")
     try:
         made = add_user(session, actor.institution_id, username, role,
                         employee_number=employee_number, unit=unit,
