@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.stores.memory import MemoryStore
@@ -17,9 +18,11 @@ from litestar.testing import TestClient
 from web_pages import Client, signed_in
 from world import WebWorld, fresh_web_world
 
+from server.broker.embedded import free_port
 from server.db import make_engine, upgrade
 from server.web import create_app
 from server.web.secret import FILE_NAME
+from server.web.serve import serve_web
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +108,22 @@ def test_behind_tls_the_cookies_are_secure_even_when_not_forced(tmp_path: Path) 
     with TestClient(app, base_url="http://127.0.0.1") as client:
         cookie = client.get("/login").headers["set-cookie"]
     assert "secure" not in cookie.lower()
+
+
+def test_behind_a_tls_proxy_on_this_machine_uvicorn_reports_https(tmp_path: Path) -> None:
+    """`timbra run`'s uvicorn trusts X-Forwarded-Proto from 127.0.0.1 (its default
+    `forwarded_allow_ips`): a reverse proxy there terminating TLS gets Secure cookies and
+    HSTS; a plain-http request does not."""
+    engine = make_engine(f"sqlite:///{tmp_path}/t.db")
+    upgrade(engine)
+    with serve_web(engine, port=free_port(), data_dir=tmp_path, secure_cookies=False) as url:
+        proxied = httpx.get(f"{url}login", headers={"x-forwarded-proto": "https"})
+        plain = httpx.get(f"{url}login")
+    assert "secure" in proxied.headers["set-cookie"].lower()
+    assert proxied.headers["strict-transport-security"] == "max-age=31536000"
+    assert "secure" not in plain.headers["set-cookie"].lower()
+    assert "strict-transport-security" not in plain.headers
+    engine.dispose()
 
 
 def _mode(path: Path) -> int:
