@@ -83,12 +83,7 @@ def run_ingest(args: argparse.Namespace) -> int:
         print("timbra ingest: give --mqtt URL or set TIMBRA_MQTT_URL", file=sys.stderr)
         return 2
     try:
-        broker = BrokerSettings.from_url(url)
-    except SettingsError as exc:
-        print(f"timbra ingest: {exc}", file=sys.stderr)
-        return 2
-    try:
-        broker = _options(broker, args)
+        broker = _options(BrokerSettings.from_url(url), args)
     except SettingsError as exc:
         print(f"timbra ingest: {exc}", file=sys.stderr)
         return 2

@@ -18,6 +18,8 @@ import socket
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from server.db.directory import terminal_could_use
+
 # A shared subscription's group is one topic level: no wildcard, no separator.
 GROUP = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
@@ -39,6 +41,11 @@ class BrokerSettings:
     share_group: str | None = None  # several ingests share the subscription (MQTT 5)
 
     def __post_init__(self) -> None:
+        if terminal_could_use(self.client_id):
+            raise SettingsError(
+                f"client id {self.client_id!r} is one a terminal may take (a name with a dot, "
+                f"or timbra-<institution>-<terminal>): a terminal connecting with it would "
+                f"disconnect the ingest. Use e.g. timbra-ingest")
         if self.share_group is not None:
             if not GROUP.fullmatch(self.share_group):
                 raise SettingsError("broker URL: share is 1-40 letters, digits, - or _")

@@ -1,10 +1,12 @@
 """The Litestar application: `create_app(engine)` is the whole web side.
 
-Middleware, outermost first: hostile input refused with a 400 (`InputGuardMiddleware`: NUL
-characters, JSON nested too deep), the page's language (`LanguageMiddleware`), sessions
-(server-side, in the data directory), who is asking (`IdentityMiddleware`), then Litestar's
-CSRF check on every unsafe method. One app-wide guard (`access_guard`) enforces each
-route's declared roles.
+Every response gets the security headers, and its cookies `Secure` over TLS
+(`server.web.headers.security_headers`, a `before_send` hook). Middleware, outermost
+first: hostile input refused with a 400 (`InputGuardMiddleware`: NUL characters, JSON
+nested too deep), the page's language (`LanguageMiddleware`), sessions (server-side, in the
+data directory), who is asking (`IdentityMiddleware`), then Litestar's CSRF check on every
+unsafe method, its token bound to the session (`SessionCSRFMiddleware`). One app-wide guard
+(`access_guard`) enforces each route's declared roles.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.handlers import HTTPRouteHandler
+from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -29,17 +32,21 @@ from sqlalchemy import Engine
 from server.errors import OfficeError
 from server.minutes import hours
 from server.office.sso.config import SsoSettings, load_sso
+from server.private_files import private_dir
 from server.settings import sso_file
+from server.web.csrf import SessionCSRFMiddleware
 from server.web.day_worker import DayWorker
 from server.web.dependencies import provide_db, provide_user
 from server.web.errors import http_error, no_such_row, office_refusal, server_error
 from server.web.guards import PUBLIC, access_guard, undeclared_handlers
+from server.web.headers import security_headers
 from server.web.identity import IdentityMiddleware, RotatingSessionConfig
 from server.web.input_guard import InputGuardMiddleware
 from server.web.language import LanguageMiddleware, choose_language, install
 from server.web.navigation import menu_for
 from server.web.routes import ROUTE_HANDLERS
 from server.web.secret import load_or_create_secret
+from server.web.throttle import LoginThrottle
 
 HERE = Path(__file__).resolve().parent
 SESSION_HOURS = 8  # a working day; after that, log in again
@@ -51,14 +58,16 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
                data_dir: Path = Path("timbra-data"), secret: str | None = None,
                session_store: Store | None = None, debug: bool = False,
                sso: SsoSettings | None = None) -> Litestar:
-    """The app. `secure_cookies=False` only for plain-http development on 127.0.0.1
-    (browsers drop Secure cookies there); tests and `timbra run` say which they use.
-    `sso`: the institutions' single sign-on, by default from `TIMBRA_SSO_FILE`. Sign-ins
-    under way are kept beside the sessions, in memory when the sessions are."""
+    """The app. `secure_cookies=True` marks every cookie `Secure`; with False (plain-http
+    development on 127.0.0.1, where browsers drop Secure cookies) they are marked so only
+    on requests that came over TLS (`server.web.headers`). `sso`: the institutions' single
+    sign-on, by default from `TIMBRA_SSO_FILE`. Sign-ins under way are kept beside the
+    sessions, in memory when the sessions are."""
     secret = secret or load_or_create_secret(data_dir)
-    store = session_store or FileStore(data_dir / "sessions", create_directories=True)
+    # Session files are written 0600 (mkstemp) into a folder only we may enter.
+    store = session_store or FileStore(private_dir(data_dir / "sessions"))
     pending: Store = (MemoryStore() if session_store is not None
-                      else FileStore(data_dir / "sso-pending", create_directories=True))
+                      else FileStore(private_dir(data_dir / "sso-pending")))
     sessions = RotatingSessionConfig(
         key=SESSION_COOKIE, max_age=SESSION_HOURS * 3600, secure=secure_cookies,
         httponly=True, samesite="lax", renew_on_access=True)
@@ -76,10 +85,11 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
         dependencies={"db": Provide(provide_db),
                       "user": Provide(provide_user, sync_to_thread=False)},
         guards=[access_guard],
+        # Litestar's CSRF middleware, bound to the session: after the session middleware.
         middleware=[InputGuardMiddleware, LanguageMiddleware, sessions.middleware,
-                    IdentityMiddleware],
-        csrf_config=csrf,
+                    IdentityMiddleware, DefineMiddleware(SessionCSRFMiddleware, config=csrf)],
         stores={"sessions": store, "sso": pending},
+        before_send=[security_headers],
         on_startup=[_forget_expired_sessions, _work_off_dirty_days],
         template_config=templates,
         exception_handlers={HTTPException: http_error, OfficeError: office_refusal,
@@ -97,6 +107,7 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
     app.state.secret = secret
     app.state.secure_cookies = secure_cookies
     app.state.sso = sso if sso is not None else load_sso(sso_file())
+    app.state.login_throttle = LoginThrottle()
     missing = undeclared_handlers(list(route_handlers(app)))
     if missing:
         raise RuntimeError(f"routes without opt=PUBLIC or opt=allow(...): {missing}")

@@ -2,7 +2,7 @@
 dirty_days (institution, employee, day)
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-06 22:40:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.exc import SAWarning
 
 revision = "0013"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
