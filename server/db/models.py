@@ -191,6 +191,8 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    email: Mapped[str | None] = mapped_column(String(254))  # where notifications go, if set
+    language: Mapped[str | None] = mapped_column(String(5))  # of the e-mails; None: Italian
 
 
 class Request(Base):
@@ -359,6 +361,7 @@ class MonthCloseEntry(Base):
     unjustified: Mapped[int | None] = mapped_column(Integer)
     meal_vouchers: Mapped[int | None] = mapped_column(Integer)
     anomalies: Mapped[int | None] = mapped_column(Integer)
+
 
 # The tables as Core objects, for bulk statements that need no ORM objects.
 STAMPS: Table = Base.metadata.tables["stamps"]
