@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from server.days.facts import load_facts
 from server.days.month import PersonMonth, month_bounds
 from server.days.rules_in_force import RulesInForce, policy_at
 from server.db.models import Employee, MonthClose, User
@@ -98,8 +99,7 @@ def employee_today(session: Session, actor: User, now: datetime | None = None
     today = local_now(session, actor.institution_id, now).date()
     month = months_of(session, RulesInForce(session, [actor.institution_id]), [employee],
                       today.year, today.month, now=now, with_opening=True)[employee.id]
-    stamps = sorted((m, d) for d, m, _code in
-                    (month.in_progress.stamps if month.in_progress else []))
+    stamps = _today_stamps(session, [employee.id], today).get(employee.id, [])
     pending = session.scalar(select(func.count()).select_from(RequestRow).where(
         RequestRow.employee_id == employee.id, RequestRow.state == "pending")) or 0
     return EmployeeToday(
@@ -118,11 +118,11 @@ def unit_today(session: Session, actor: User, now: datetime | None = None) -> Un
     months = months_of(session, RulesInForce(session, [actor.institution_id]), people,
                        today.year, today.month, now=now)
     names = {e.id: e.name for e in people}
+    today_stamps = _today_stamps(session, list(names), today)
     colleagues = []
     for employee in people:
         month = months[employee.id]
-        stamps = sorted((m, d) for d, m, _c in
-                        (month.in_progress.stamps if month.in_progress else []))
+        stamps = today_stamps.get(employee.id, [])
         last = stamps[-1] if stamps else None
         colleagues.append(Colleague(employee, last is not None and last[1] == "in",
                                     last[0] if last else None, list(month.result.flags)))
@@ -188,6 +188,14 @@ def _open_anomalies(months: Iterable[PersonMonth]) -> list[OpenAnomaly]:
         out += [OpenAnomaly(month.employee.id, month.employee.name, a.day or first, a.code,
                             a.message, a.fix_by) for a in month.result.anomalies]
     return sorted(out, key=lambda a: (a.fix_by or datetime.max, a.name, a.day))
+
+
+def _today_stamps(session: Session, ids: list[int], today: date
+                  ) -> dict[int, list[tuple[int, str | None]]]:
+    """Each employee's stamps in force today, (minute, direction) by time: one read."""
+    stamps = load_facts(session, ids, today, today).stamps
+    return {employee_id: sorted((s.minute, s.direction) for s in rows)
+            for (employee_id, _day), rows in stamps.items()}
 
 
 def _name(session: Session, employee_id: int) -> str:
