@@ -13,7 +13,8 @@ from email.message import Message
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session as SmtpSession
+from aiosmtpd.smtp import SMTP, Envelope
+from aiosmtpd.smtp import Session as SmtpSession
 from sqlalchemy.orm import Session
 from world import World, at, hm, world
 

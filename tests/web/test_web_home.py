@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from web_pages import form, signed_in
-from world import ROME, World, WebWorld, build_web_world, cheap_hashing, fresh_web_world
+from world import ROME, WebWorld, World, build_web_world, cheap_hashing, fresh_web_world
 
 from server.db.models import AuditEntry, Stamp, User
 from server.db.notifications import Notification
