@@ -78,6 +78,7 @@ class OfficeMonth:
     anomalies: list[OpenAnomaly]
     pending_requests: int
     closing: list[MonthClose]
+    now: datetime  # local and naive, as the anomalies' fix-by: past it, an anomaly is late
     unavailable: list[str] = field(default_factory=list)
 
 
@@ -136,14 +137,16 @@ def office_month(session: Session, actor: User, now: datetime | None = None) -> 
     month's while it is not closed), the requests pending, the closes under way."""
     now = now or datetime.now(UTC)
     institution = actor.institution_id
-    today = local_now(session, institution, now).date()
+    local = local_now(session, institution, now)
+    today = local.date()
     anomalies, unavailable = _institution_anomalies(session, institution, today, now)
     pending = session.scalar(select(func.count()).select_from(RequestRow).where(
         RequestRow.institution_id == institution, RequestRow.state == "pending")) or 0
     closing = list(session.scalars(select(MonthClose).where(
         MonthClose.institution_id == institution, MonthClose.state == "closing")
         .order_by(MonthClose.year, MonthClose.month)))
-    return OfficeMonth(today.year, today.month, anomalies, pending, closing, unavailable)
+    return OfficeMonth(today.year, today.month, anomalies, pending, closing,
+                       local.replace(tzinfo=None), unavailable)
 
 
 def near_deadlines(session: Session, institution_id: str, now: datetime,
