@@ -9,7 +9,8 @@ means local passwords only.
 `TIMBRA_SMTP_HOST`, `TIMBRA_SMTP_PORT` (25), `TIMBRA_SMTP_STARTTLS` (`1`/`0`, off),
 `TIMBRA_SMTP_USER`, `TIMBRA_SMTP_PASSWORD`, `TIMBRA_SMTP_FROM`: the mail server the
 notifications are sent through (`timbra notify`); unset host means no e-mail is sent and
-the outbox keeps them.
+the outbox keeps them. `TIMBRA_PUBLIC_URL` (`https://presenze.example.it`): put before the
+links in the mails.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class SmtpSettings:
     user: str | None
     password: str | None
     sender: str  # the From address
+    public_url: str = ""  # the web pages' address, before the links in a mail
 
 
 def smtp_settings(environ: Mapping[str, str] = os.environ) -> SmtpSettings | None:
@@ -61,4 +63,5 @@ def smtp_settings(environ: Mapping[str, str] = os.environ) -> SmtpSettings | Non
         starttls=environ.get("TIMBRA_SMTP_STARTTLS", "0").lower() in ("1", "true", "yes"),
         user=environ.get("TIMBRA_SMTP_USER") or None,
         password=environ.get("TIMBRA_SMTP_PASSWORD") or None,
-        sender=environ.get("TIMBRA_SMTP_FROM") or f"timbra@{host}")
+        sender=environ.get("TIMBRA_SMTP_FROM") or f"timbra@{host}",
+        public_url=(environ.get("TIMBRA_PUBLIC_URL") or "").rstrip("/"))

@@ -1,12 +1,12 @@
 """Delivering the notifications' e-mails: the outbox sender.
 
 A notification whose recipient has an address waits as `pending`. `deliver` takes the due
-ones one at a time, locked (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two senders never
-take the same row; SQLite has one writer anyway), sends it and marks it `sent` in the same
-transaction. SMTP down: the row stays pending, its attempt counted and the next one put
-off (1, 2, 4 … minutes, at most six hours); after `MAX_ATTEMPTS` it is `failed` and shown
-as such. A crash between the server's "250 OK" and the commit sends that one mail again on
-the next run: at least once, and exactly once whenever the sender survives its round.
+ones one at a time: it claims the row (its next attempt moved ten minutes on, in a short
+transaction: two senders never take the same row, on PostgreSQL or SQLite), sends it and
+marks it `sent`. SMTP down: the row stays pending, its attempt counted and the next one put
+off (1, 2, 4 … minutes, at most six hours); after `MAX_ATTEMPTS` it is `failed`, its last
+error kept. A crash between the server's "250 OK" and the commit sends that one mail again
+once the claim lapses: at least once, and exactly once whenever the sender survives its round.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from server.db.models import User
@@ -29,6 +29,7 @@ from server.settings import SmtpSettings
 MAX_ATTEMPTS = 10
 MAX_BACKOFF = timedelta(hours=6)
 TIMEOUT_S = 20
+LEASE = timedelta(minutes=10)  # a claimed row's other senders wait this long
 # Refusals of one message; any other error means the server itself is out of reach.
 MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
                    smtplib.SMTPDataError)
@@ -54,13 +55,15 @@ def deliver(engine: Engine, smtp: SmtpSettings, *, now: datetime | None = None,
     connection: smtplib.SMTP | None = None
     try:
         for _ in range(limit):
+            claimed = _claim(engine, now)
+            if claimed is None:
+                break
             with Session(engine) as session, session.begin():
-                row = _next_due(session, now)
-                if row is None:
-                    break
+                row = session.get(Notification, claimed)
+                assert row is not None  # claimed: nobody deletes a notification
                 try:
                     connection = connection or _connect(smtp)
-                    connection.send_message(_message(session, row, smtp.sender))
+                    connection.send_message(_message(session, row, smtp))
                 except OSError as error:  # smtplib's errors are OSErrors
                     _drop(connection)
                     connection = None
@@ -78,12 +81,25 @@ def deliver(engine: Engine, smtp: SmtpSettings, *, now: datetime | None = None,
     return Delivery(sent, retrying, failed)
 
 
-def _next_due(session: Session, now: datetime) -> Notification | None:
-    return session.scalar(
-        select(Notification).where(Notification.email_state == "pending",
-                                   Notification.next_attempt_at <= now)
-        .order_by(Notification.next_attempt_at, Notification.id).limit(1)
-        .with_for_update(skip_locked=True))
+def _claim(engine: Engine, now: datetime) -> int | None:
+    """Take the next due row for this sender: its next attempt moved past the lease in a
+    short transaction of its own, so a second sender skips it and no lock is held while
+    the mail server answers. A sender that dies holding it leaves it to the lease's end."""
+    with Session(engine) as session, session.begin():
+        for _ in range(20):  # another sender may take a candidate first: take the next
+            candidate = session.scalar(
+                select(Notification.id).where(Notification.email_state == "pending",
+                                              Notification.next_attempt_at <= now)
+                .order_by(Notification.next_attempt_at, Notification.id).limit(1)
+                .with_for_update(skip_locked=True))
+            if candidate is None:
+                return None
+            taken = session.execute(update(Notification).where(
+                Notification.id == candidate, Notification.email_state == "pending",
+                Notification.next_attempt_at <= now).values(next_attempt_at=now + LEASE))
+            if getattr(taken, "rowcount", 0) == 1:
+                return candidate
+    return None
 
 
 def _failed(row: Notification, error: Exception, now: datetime) -> bool:
@@ -97,14 +113,14 @@ def _failed(row: Notification, error: Exception, now: datetime) -> bool:
     return False
 
 
-def _message(session: Session, row: Notification, sender: str) -> EmailMessage:
+def _message(session: Session, row: Notification, smtp: SmtpSettings) -> EmailMessage:
     user = session.get(User, row.user_id)
     assert user is not None and user.email  # pending only with an address
     with use_locale(user.language):
         text = text_of(row)
-        footer = gettext("Open timbra to see it: %(link)s", link=row.link)
+        footer = gettext("Open timbra to see it: %(link)s", link=smtp.public_url + row.link)
     message = EmailMessage()
-    message["From"], message["To"] = sender, user.email
+    message["From"], message["To"] = smtp.sender, user.email
     message["Subject"] = f"timbra: {text}"[:200]
     message["Message-ID"] = f"<notification-{row.id}@timbra>"  # a resend is the same mail
     message.set_content(f"{text}\n\n{footer}\n")

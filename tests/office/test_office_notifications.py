@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import Message
@@ -68,7 +69,8 @@ def inbox(port: int) -> Iterator[Inbox]:
 
 def smtp(port: int) -> SmtpSettings:
     return SmtpSettings(host="127.0.0.1", port=port, starttls=False, user=None, password=None,
-                        sender="timbra@ateneo.example")
+                        sender="timbra@ateneo.example",
+                        public_url="https://presenze.ateneo.example")
 
 
 @pytest.fixture
@@ -153,7 +155,8 @@ def test_each_mail_is_in_its_recipients_language(uni: World, db_engine: sa.Engin
     assert english["Subject"] == ("timbra: Ann filed a request (Missed stamp) for "
                                   "16/03/2026: it awaits your decision")
     assert italian["From"] == "timbra@ateneo.example"
-    assert "Apri timbra per vederla: /approvals#r" in str(italian.get_payload())
+    assert ("Apri timbra per vederla: https://presenze.ateneo.example/approvals#r"
+            in str(italian.get_payload()))
 
 
 def test_a_user_without_an_address_is_told_in_the_page_only(uni: World,
@@ -230,8 +233,25 @@ def test_the_smtp_settings_come_from_the_environment() -> None:
     settings = smtp_settings({"TIMBRA_SMTP_HOST": "mail.example", "TIMBRA_SMTP_PORT": "587",
                               "TIMBRA_SMTP_STARTTLS": "1", "TIMBRA_SMTP_USER": "timbra",
                               "TIMBRA_SMTP_PASSWORD": "s3cret",
-                              "TIMBRA_SMTP_FROM": "presenze@example"})
+                              "TIMBRA_SMTP_FROM": "presenze@example",
+                              "TIMBRA_PUBLIC_URL": "https://presenze.example/"})
     assert settings == SmtpSettings("mail.example", 587, True, "timbra", "s3cret",
-                                    "presenze@example")
+                                    "presenze@example", "https://presenze.example")
     with pytest.raises(ValueError, match="TIMBRA_SMTP_PORT"):
         smtp_settings({"TIMBRA_SMTP_HOST": "mail.example", "TIMBRA_SMTP_PORT": "smtp"})
+
+
+def test_two_senders_at_once_deliver_each_mail_once(uni: World, db_engine: sa.Engine,
+                                                    port: int, inbox: Inbox) -> None:
+    """Two `timbra notify` processes on the same outbox (PostgreSQL locks each row it
+    sends and the other skips it; SQLite has one writer at a time)."""
+    w = uni
+    for n in range(12):
+        w.user(f"office{n}", "office").email = f"ufficio{n}@ateneo.example"
+    w.session.commit()
+    file_missed_stamp(w)
+    with ThreadPoolExecutor(2) as pool:
+        rounds = list(pool.map(lambda _: deliver(db_engine, smtp(port), now=LATER), range(2)))
+    sent = sorted(to for to, _ in inbox.messages)
+    assert len(sent) == len(set(sent)) == 14
+    assert sum(r.sent for r in rounds) == 14
