@@ -7,6 +7,7 @@ latest notifications. Each block is read by `server.office.home` in a few querie
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -15,11 +16,13 @@ from litestar.response import Template
 from sqlalchemy.orm import Session
 
 from server.db.models import Institution, User
+from server.errors import OfficeError
 from server.office import home as blocks
 from server.office.notifications import latest
 from server.office.terminals import terminal_statuses
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EVERYONE, allow
+from server.web.language import said
 from server.web.navigation import menu_for
 from server.web.office_calls import acting_user
 from server.web.routes.summaries import DEADLINE_LABELS
@@ -41,18 +44,27 @@ def home(user: AuthUser, db: DbSession) -> Template:
 
 
 def blocks_for(db: Session, actor: User, now: datetime) -> dict[str, object]:
-    """The blocks of the actor's role; a block whose rules are missing says so."""
+    """The blocks of the actor's role; a block that cannot be computed (no rules in force
+    yet) says why instead of taking the page down."""
     shown: dict[str, object] = {"mine": None, "unit": None, "office": None, "terminals": None}
+    wanted: dict[str, Callable[[], object]] = {}
     if actor.role in ("employee", "manager", "office"):
-        shown["mine"] = blocks.employee_today(db, actor, now)
+        wanted["mine"] = lambda: blocks.employee_today(db, actor, now)
     if actor.role == "manager":
-        shown["unit"] = blocks.unit_today(db, actor, now)
+        wanted["unit"] = lambda: blocks.unit_today(db, actor, now)
     if actor.role == "office":
-        shown["office"] = blocks.office_month(db, actor, now)
+        wanted["office"] = lambda: blocks.office_month(db, actor, now)
     if actor.role == "admin":
-        shown["terminals"] = [s for s in terminal_statuses(db, actor.institution_id, now)
-                              if s.status in ("offline", "silent")]
-    return shown
+        wanted["terminals"] = lambda: [
+            s for s in terminal_statuses(db, actor.institution_id, now)
+            if s.status in ("offline", "silent")]
+    problems = []
+    for name, compute in wanted.items():
+        try:
+            shown[name] = compute()
+        except OfficeError as error:
+            problems.append(said(error))
+    return {**shown, "problems": problems}
 
 
 @dataclass(frozen=True)
