@@ -23,6 +23,7 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "server.cli.terminals",
     "server.cli.users",
     "server.cli.month_close",
+    "server.cli.notify",
 )
 
 

@@ -21,6 +21,7 @@ from server.days.rules_in_force import policy_on
 from server.db.models import Employee, User
 from server.db.models import Request as RequestRow
 from server.errors import NotAllowed, NotFound, OfficeError
+from server.office import notifications
 from server.office.audit import record, utcnow
 from server.office.bounds import bounded_text
 from server.office.people import employee_visible, may_decide, require_office
@@ -164,6 +165,7 @@ def _decide(session: Session, actor: User, row: RequestRow, state: str, note: st
             "code": row.code, "note": note}, now=now)
     if state == "approved":
         refresh_days(session, [(row.institution_id, row.employee_id, row.day)], now)
+    notifications.request_decided(session, row, now)
     return row
 
 

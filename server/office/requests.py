@@ -25,6 +25,7 @@ from server.db.models import Employee, User
 from server.db.models import Request as RequestRow
 from server.engine.deadlines import resolve
 from server.errors import OfficeError
+from server.office import notifications
 from server.office.audit import record, utcnow
 from server.office.bounds import MAX_FILE_NAME, bounded_text, within_reach
 from server.office.people import OFFICE_ROLES, employee_for_filing
@@ -264,6 +265,8 @@ def _filed(session: Session, actor: User, row: RequestRow, approval: str | None,
                {**detail, "automatic": True}, now=now)
         session.flush()
         refresh_days(session, [(row.institution_id, row.employee_id, row.day)], now)
+    else:
+        notifications.request_filed(session, row, approval, now)
     return row
 
 

@@ -30,7 +30,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import Engine
 
 from server.errors import OfficeError
-from server.minutes import hours
+from server.minutes import clock, hours
 from server.office.sso.config import SsoSettings, load_sso
 from server.private_files import private_dir
 from server.settings import sso_file
@@ -45,6 +45,7 @@ from server.web.input_guard import InputGuardMiddleware
 from server.web.language import LanguageMiddleware, choose_language, install
 from server.web.navigation import menu_for
 from server.web.routes import ROUTE_HANDLERS
+from server.web.routes.notifications import unread_notifications
 from server.web.secret import load_or_create_secret
 from server.web.throttle import LoginThrottle
 
@@ -74,7 +75,8 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
     csrf = CSRFConfig(secret=secret, cookie_name=CSRF_COOKIE, cookie_secure=secure_cookies,
                       cookie_httponly=True, cookie_samesite="lax")
     templates = TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
-    templates.engine_instance.engine.globals.update(hours=hours, menu_for=menu_for)
+    templates.engine_instance.engine.globals.update(hours=hours, clock=clock, menu_for=menu_for,
+                                                   unread=unread_notifications)
     install(templates.engine_instance.engine)
     app = Litestar(
         route_handlers=[

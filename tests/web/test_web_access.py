@@ -95,6 +95,15 @@ ROUTES: list[Case] = [
           ("GET", "/sso/{institution}/saml/metadata", {}))],
     Case("GET", "/", everyone(200)),
     Case("GET", "/api/v1/me", everyone(200)),
+    # --- notifications and the addresses they are e-mailed to ---
+    Case("POST", "/notifications/read", everyone(303)),
+    Case("GET", "/admin/contacts", ADMIN_OFFICE),
+    Case("POST", "/admin/contacts/{user_id}",
+         expect(employee=403, manager=403, office=303, admin=303),
+         params={"user_id": "spare_user"}, form={"email": "spare@example.org", "language": "it"}),
+    Case("POST", "/admin/contacts/{user_id}",
+         expect(employee=403, manager=403, office=404, admin=404),
+         params={"user_id": "foreign:spare_user"}, form={"email": "x@example.org"}),
     # --- timecard: own, then by id for each kind of person ---
     Case("GET", "/timecard", expect(employee=200, manager=200, office=404, admin=403)),
     Case("GET", "/timecard/{employee_id}", TIMECARD_READERS,

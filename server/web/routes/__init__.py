@@ -20,6 +20,7 @@ from server.web.routes import (
     employee_changes,
     home,
     month_close,
+    notifications,
     office,
     reports,
     requests,
@@ -31,7 +32,8 @@ from server.web.routes import (
     timecard,
 )
 
-ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *sso.ROUTES, *home.ROUTES, *timecard.ROUTES]
+ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *sso.ROUTES, *home.ROUTES, *timecard.ROUTES,
+                                *notifications.ROUTES]
 # Employees' requests, summaries, stamping; approvals; the personnel office's pages
 ROUTE_HANDLERS += [*requests.ROUTES, *requests_api.ROUTES, *approvals.ROUTES,
                    *summaries.ROUTES, *stamping.ROUTES, *corrections.ROUTES,
