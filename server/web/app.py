@@ -43,7 +43,7 @@ from server.web.headers import security_headers
 from server.web.identity import IdentityMiddleware, RotatingSessionConfig
 from server.web.input_guard import InputGuardMiddleware
 from server.web.language import LanguageMiddleware, choose_language, install
-from server.web.navigation import menu_for
+from server.web.navigation import menu_for, role_name
 from server.web.routes import ROUTE_HANDLERS
 from server.web.routes.notifications import unread_notifications
 from server.web.secret import load_or_create_secret
@@ -76,6 +76,7 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
                       cookie_httponly=True, cookie_samesite="lax")
     templates = TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
     templates.engine_instance.engine.globals.update(hours=hours, clock=clock, menu_for=menu_for,
+                                                   role_name=role_name,
                                                    unread=unread_notifications)
     install(templates.engine_instance.engine)
     app = Litestar(
