@@ -81,6 +81,7 @@ class Band:
     last_exit: int
     label: str | None
     pos: Pos
+    last_exit_given: bool = True  # False: any exit inside the band starts a pause
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ class Pause:
     deduct_unstamped: At[int] | None = None
     outside_band_code: At[str] | None = None
     inside_service: At[bool] | None = None  # a pause inside a service span is taken from it
+    after_inclusive: bool = False  # `from 6h`: a pause is due at 6h of work, not only over it
+    skipped_with: At[str] | None = None  # an approved request of this code excuses a skipped pause
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,33 @@ class CodeDef:
     notes_required: At[bool] | None = None
     approval: At[str] | None = None
     allowance: At[str] | None = None
+    approval_prior: At[int] | None = None  # asked before the time it covers, this long before
+    approval_within: At[int] | None = None  # decided within this long after the time it covers
+    approval_except: At[tuple[str, ...]] | None = None  # profiles that need no approval
+    caps: tuple[Cap, ...] = ()
+    not_for: At[tuple[str, ...]] | None = None  # profiles that may not use the code
+
+
+CapPeriod = Literal["day", "month", "year"]
+
+
+@dataclass(frozen=True)
+class Cap:
+    """At most `minutes` per `period`: what lies beyond is not credited or paid."""
+
+    minutes: int
+    period: CapPeriod
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Overtime:
+    """Limits on all overtime codes together, and what unauthorised excess work counts."""
+
+    pos: Pos
+    end_line: int
+    caps: tuple[Cap, ...] = ()
+    unauthorised: At[bool] | None = None  # uncoded work beyond the due not credited unless authorised
 
 
 @dataclass(frozen=True)
@@ -252,6 +282,7 @@ Statement = (
     | PasswordPolicy
     | HalfDay
     | Tolerance
+    | Overtime
 )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import holidays
 
 from dsl import ast
+from dsl.checks_limits import check_code_limits, check_overtime, check_skipped_with
 from dsl.errors import Diagnostic, did_you_mean, one_of, source_line
 from dsl.formatter import clock, duration, quote
 
@@ -126,6 +127,7 @@ class _SectionChecker:
         self.codes: set[str] = set()
         self.allowances: set[str] = set()
         self.profiles: set[str] = set()
+        self.kinds: dict[str, str] = {}
 
     def run(self, sections: tuple[ast.RulesSection, ...]) -> None:
         if not sections:
@@ -158,6 +160,7 @@ class _SectionChecker:
         for stmt in section.statements:
             if isinstance(stmt, ast.CodeDef):
                 self.codes.add(stmt.code)
+                self.kinds[stmt.code] = stmt.kind.value if stmt.kind else "hourly_absence"
             elif isinstance(stmt, ast.Allowance):
                 self.allowances.add(stmt.name)
             elif isinstance(stmt, ast.Profile):
@@ -169,6 +172,8 @@ class _SectionChecker:
                 self.pause(stmt)
             elif isinstance(stmt, ast.CodeDef):
                 self.code(stmt)
+            elif isinstance(stmt, ast.Overtime):
+                check_overtime(self.error, stmt)
 
     def duplicates(self, statements: Iterable[ast.Statement]) -> None:
         seen: dict[tuple[str, str], int] = {}
@@ -235,6 +240,7 @@ class _SectionChecker:
         for i, band in enumerate(bands):
             for other in bands[:i]:
                 self.overlap(band, other)
+        check_skipped_with(self.error, pause, self.kinds)
         if (code := pause.outside_band_code) is not None and code.value not in self.codes:
             self.error(code.pos, f"unknown code '{code.value}'", self.code_hint(code.value),
                        word=code.value)
@@ -263,6 +269,7 @@ class _SectionChecker:
             hint = (one_of(name.value, self.allowances) if self.allowances
                     else "define it with: allowance <name> { … } in this section or an earlier one")
             self.error(name.pos, f"unknown allowance '{name.value}'", hint, word=name.value)
+        check_code_limits(self.error, code, self.profiles)
 
     def code_hint(self, code: str) -> str:
         if self.codes:

@@ -157,6 +157,8 @@ def _statement(stmt: ast.Statement) -> Node:
             return _half_day(stmt)
         case ast.Tolerance():
             return _tolerance(stmt)
+        case ast.Overtime():
+            return _overtime(stmt)
 
 
 def _stamping(s: ast.Stamping) -> Node:
@@ -212,15 +214,44 @@ def _code_def(c: ast.CodeDef) -> Node:
         *_opt(c.entered, lambda v: "entered " + ", ".join(v)),
         *_opt(c.attachment_required, lambda v: "attachment required"),
         *_opt(c.notes_required, lambda v: "notes required"),
-        *_opt(c.approval, lambda v: f"approval {v}"),
+        *_opt(c.approval, lambda v: f"approval {v}" + _approval_options(c)),
         *_opt(c.allowance, lambda v: f"allowance {v}"),
+        *(_line(_cap(cap), cap.pos) for cap in c.caps),
+        *_opt(c.not_for, lambda v: "not_for " + ", ".join(v)),
     ]
     return _block(f"code {quote(c.code)}", c.pos, c.end_line, kids)
 
 
-def _pause(p: ast.Pause) -> Node:
+def _approval_options(c: ast.CodeDef) -> str:
+    prior = c.approval_prior
+    words = [
+        *([] if prior is None else ["prior" + (f" {duration(prior.value)}" if prior.value else "")]),
+        *_words(c.approval_within, lambda v: f"within {duration(v)}"),
+        *_words(c.approval_except, lambda v: "except " + ", ".join(v)),
+    ]
+    return "".join(" " + w for w in words)
+
+
+def _words(item: ast.At[T] | None, text: Callable[[T], str]) -> list[str]:
+    return [] if item is None else [text(item.value)]
+
+
+def _cap(cap: ast.Cap) -> str:
+    return f"max {duration(cap.minutes)} per {cap.period}"
+
+
+def _overtime(o: ast.Overtime) -> Node:
     kids = [
-        *_opt(p.after, lambda v: f"after {duration(v)}"),
+        *(_line(_cap(cap), cap.pos) for cap in o.caps),
+        *_opt(o.unauthorised, lambda v: "unauthorised not_credited"),
+    ]
+    return _block("overtime", o.pos, o.end_line, kids)
+
+
+def _pause(p: ast.Pause) -> Node:
+    threshold = "from" if p.after_inclusive else "after"
+    kids = [
+        *_opt(p.after, lambda v: f"{threshold} {duration(v)}"),
         *_opt(p.mandatory_over, lambda v: f"mandatory_over {duration(v)}"),
         *_opt(p.min, lambda v: f"min {duration(v)}"),
         *_opt(p.max, lambda v: f"max {duration(v)}"),
@@ -228,13 +259,15 @@ def _pause(p: ast.Pause) -> Node:
         *_opt(p.deduct_unstamped, lambda v: f"deduct_unstamped {duration(v)}"),
         *_opt(p.outside_band_code, lambda v: f"outside_band code {quote(v)}"),
         *_opt(p.inside_service, lambda v: "inside_service deduct_min"),
+        *_opt(p.skipped_with, lambda v: f"skipped_with code {quote(v)}"),
     ]
     return _block("pause", p.pos, p.end_line, kids)
 
 
 def _band(b: ast.Band) -> str:
     label = "" if b.label is None else " " + quote(b.label)
-    return f"band {clock(b.start)}..{clock(b.end)} last_exit {clock(b.last_exit)}{label}"
+    last = f" last_exit {clock(b.last_exit)}" if b.last_exit_given else ""
+    return f"band {clock(b.start)}..{clock(b.end)}{last}{label}"
 
 
 def _meal_voucher(m: ast.MealVoucher) -> Node:

@@ -10,19 +10,26 @@ from lark import Token, Tree
 from dsl import ast
 from dsl import vocabulary as vocab
 from dsl.transformer.literals import clock_of, minutes_of, unquote
-from dsl.transformer.walker import Walker
+from dsl.transformer.limits import LimitBlocks
 
 
-class CodeBlocks(Walker):
+class CodeBlocks(LimitBlocks):
     def code_def(self, tree: Tree[Token]) -> ast.CodeDef:
         code = self.code_ref(tree.children[0])
         fields = self.collect(tree, 1, f"code {code}", self.code_stmt)
+        fields.update(fields.pop("approval", {}))  # the approval with its timing and waiver
         return ast.CodeDef(code, self.pos(tree), self.end_line(tree), **fields)
 
     def code_stmt(self, tree: Tree[Token]) -> tuple[str, Any]:
         kind = str(tree.data)
         if kind in {"attachment_required", "notes_required"}:
             return kind, self.at(True, tree)
+        if kind == "cap":
+            return "caps+", self.cap(tree)
+        if kind == "approval":
+            return self.approval(tree)
+        if kind == "not_for":
+            return self.not_for(tree)
         arg = tree.children[0]
         if kind == "entered":
             assert isinstance(arg, Tree)
@@ -33,8 +40,6 @@ class CodeBlocks(Walker):
             return "label", self.at(unquote(arg), tree)
         if kind == "kind":
             return "kind", self.at(self.word(arg, vocab.CODE_KINDS, "code kind"), tree)
-        if kind == "approval":
-            return "approval", self.at(self.word(arg, vocab.APPROVERS, "approver"), tree)
         return "allowance", self.at(str(arg), tree)
 
     def allowance(self, tree: Tree[Token]) -> ast.Allowance:
