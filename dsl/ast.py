@@ -176,7 +176,7 @@ class Overtime:
     pos: Pos
     end_line: int
     caps: tuple[Cap, ...] = ()
-    unauthorised: At[bool] | None = None  # uncoded work beyond the due not credited unless authorised
+    unauthorised: At[bool] | None = None  # uncoded excess credited only when authorised
 
 
 @dataclass(frozen=True)

@@ -223,9 +223,8 @@ def _code_def(c: ast.CodeDef) -> Node:
 
 
 def _approval_options(c: ast.CodeDef) -> str:
-    prior = c.approval_prior
     words = [
-        *([] if prior is None else ["prior" + (f" {duration(prior.value)}" if prior.value else "")]),
+        *_words(c.approval_prior, lambda v: "prior" + (f" {duration(v)}" if v else "")),
         *_words(c.approval_within, lambda v: f"within {duration(v)}"),
         *_words(c.approval_except, lambda v: "except " + ", ".join(v)),
     ]

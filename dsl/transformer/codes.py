@@ -9,8 +9,8 @@ from lark import Token, Tree
 
 from dsl import ast
 from dsl import vocabulary as vocab
-from dsl.transformer.literals import clock_of, minutes_of, unquote
 from dsl.transformer.limits import LimitBlocks
+from dsl.transformer.literals import clock_of, minutes_of, unquote
 
 
 class CodeBlocks(LimitBlocks):

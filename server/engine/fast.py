@@ -95,6 +95,8 @@ def fast_day(context: DayContext, stamps: Sequence[Stamp]) -> DayResult | None:
             unjustified = _late(plan, intervals, notes)
     worked = gross - set_apart - pause_deducted + from_service
     worked = (worked if worked > 0 else 0) + service
+    if plan.explain_excess is not None and worked + credited > due:
+        return None  # excess work without authorisation: the general path takes it away
     balance = worked + credited - due
     tolerated = 0
     if plan.tolerance and -plan.tolerance <= balance < 0 and intervals:
@@ -119,6 +121,7 @@ def fast_day(context: DayContext, stamps: Sequence[Stamp]) -> DayResult | None:
         tolerated, to_recover, paid, banked)
     result.meal_voucher, result.regular_pause = meal_voucher, regular_pause
     result.by_code, result.allowance_used, result.anomalies = by_code, allowance_used, []
+    result.over_cap = {}
     result.explain, result.stamps = notes, kept
     return result
 
@@ -148,8 +151,9 @@ def _read(plan: DayPlan, stamps: Sequence[Stamp], notes: list[Note]) -> Read | N
         previous = raw
         code = s.code
         if code is not None:
-            if code not in codes:
-                return None  # a code the rules do not define: an anomaly
+            info = codes.get(code)
+            if info is None or info.special:
+                return None  # undefined (an anomaly), limited or banned: the general path
             coded = True
         minute = (raw + half) // step * step if step else raw
         if minute != raw:

@@ -12,6 +12,7 @@ from server.engine.context import context_for
 from server.engine.day import evaluate_day
 from server.engine.deadlines import resolve
 from server.engine.inputs import Request, Schedule, Stamp, schedule_of
+from server.engine.limits import limit_month
 from server.engine.notes import Note
 from server.engine.results import (
     MINUTE_FIGURES,
@@ -27,10 +28,13 @@ from server.policy.model import Policy, Version
 
 @dataclass(frozen=True)
 class Opening:
-    """What the month starts from: allowance minutes already used this year."""
+    """What the month starts from: allowance minutes already used this year, and the minutes
+    the year's earlier months counted against yearly limits (by code, and all overtime)."""
 
     allowance_used: Mapping[str, int] = field(default_factory=dict)
     employee_flags: frozenset[str] = frozenset()
+    code_used: Mapping[str, int] = field(default_factory=dict)
+    overtime_used: int = 0
 
 
 def evaluate_month(
@@ -71,6 +75,7 @@ def evaluate_month(
     version = policy.version_on(last)
     _tolerance(policy, version, result)
     _monte_ore(policy, name, result, counted, later)
+    limit_month(policy, version, result, opening.code_used, opening.overtime_used)
     _deadlines(policy, version, result, last)
     _allowances(policy, version, name, result, opening)
     _flags(policy, version, result, stamps)
@@ -88,6 +93,8 @@ def _sum(result: MonthResult) -> None:
     for d in result.days:
         for code, minutes in d.by_code.items():
             result.by_code[code] = result.by_code.get(code, 0) + minutes
+        for code, minutes in d.over_cap.items():
+            result.over_cap[code] = result.over_cap.get(code, 0) + minutes
         for anomaly in d.anomalies:
             result.anomalies.append(anomaly.__class__(anomaly.code, anomaly.message,
                                                       anomaly.fix_by, d.day))

@@ -36,6 +36,10 @@ DAY_SWAPPED = "day swapped by code {}: {:hm} due"
 LATE = "entry at {:clock}: {:hm} late"
 EARLY = "exit at {:clock}: {:hm} early"
 MARGIN = "{:hm} short: within the margin"
+OVER_CAP = "code {} over its limit of {:hm} a {}: {:hm} not counted"
+PAUSE_SKIPPED = "pause skipped, approved by code {}: {:hm} not deducted"
+PAUSE_AS_OVERTIME = "{} {}: pause worked, approved: {:hm} counted as overtime"
+EXCESS = "{:hm} beyond the due without an approved overtime request: not credited"
 MEAL = "meal voucher {}"
 MEAL_EARNED = "earned"
 MEAL_NOT_EARNED = "not earned: no regular pause"
@@ -46,8 +50,11 @@ MEAL_NOT_EARNED = "not earned: no regular pause"
 # longest stretch worked).
 AMOUNT: dict[str, int | None] = {
     DUE: 0, CODE: 2, PAUSE_TAKEN: None, PAUSE_SHORT: 1, PAUSE_ON_DUTY: 1, NO_PAUSE: 0,
-    ABSENT: 0, DAY_SWAPPED: 1, LATE: 1, EARLY: 1, MARGIN: 0,
+    ABSENT: 0, DAY_SWAPPED: 1, LATE: 1, EARLY: 1, MARGIN: 0, PAUSE_AS_OVERTIME: 2,
+    PAUSE_SKIPPED: None,
 }
+# Templates whose minutes are what a limit took away, not an amount of their figure.
+TAKEN_AWAY = frozenset({OVER_CAP, EXCESS})
 
 
 

@@ -69,7 +69,8 @@ def test_every_template_with_minutes_says_whether_they_are_its_figure() -> None:
                  if name.isupper() and isinstance(value, str)]
     with_minutes = [t for t in templates
                     if any(spec == "hm" for _, _, spec, _ in string.Formatter().parse(t))]
-    context = {N.PAUSE_DUE, N.CONTINUOUS}  # gross work and the longest stretch, not a pause
+    # gross work and the longest stretch, not a pause; what a limit took away, not the figure
+    context = {N.PAUSE_DUE, N.CONTINUOUS} | N.TAKEN_AWAY
     assert set(with_minutes) - context == set(N.AMOUNT)
 
 
