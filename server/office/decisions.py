@@ -21,6 +21,7 @@ from server.days.rules_in_force import policy_on
 from server.db.models import Employee, User
 from server.db.models import Request as RequestRow
 from server.errors import NotAllowed, NotFound, OfficeError
+from server.office.approval_timing import check_decision_time, local
 from server.office.audit import record, utcnow
 from server.office.bounds import bounded_text
 from server.office.people import employee_visible, may_decide, require_office
@@ -32,7 +33,15 @@ def approve(session: Session, actor: User, request_id: int, note: str = "", *,
             now: datetime | None = None) -> RequestRow:
     row = _decidable(session, actor, request_id)
     bounded_text(note, "decision_note", MAX_REASON)
-    return _decide(session, actor, row, "approved", note, now or utcnow())
+    now = now or utcnow()
+    policy = policy_on(session, row.institution_id, row.day)
+    try:
+        info = policy.version_on(row.day).codes.get(row.code or "")
+    except LookupError:
+        info = None  # rules gone since filing: only the office decides it (approval_of)
+    if info is not None:  # a deadline to decide by (`approval … within`)
+        check_decision_time(info, row.day, row.end_minute, local(now, policy.timezone))
+    return _decide(session, actor, row, "approved", note, now)
 
 
 def reject(session: Session, actor: User, request_id: int, note: str, *,
