@@ -53,3 +53,61 @@ def test_rows_without_a_rule_line_say_why(institution: str) -> None:
     for row in table_rows(PLUGINS / institution / "README.md"):
         if row[1] in {"", "—", "-"}:
             assert row[2], f"{institution}: '{row[0][:60]}…' is not implemented and says not why"
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+# A hook's name; not a distribution's file name (timbra_terminal-0.1.0-py3-none-any.whl).
+HOOK_NAME = re.compile(r"\btimbra_[a-z_]+\b(?![-\w])")
+
+
+def _hooks() -> set[str]:
+    import server.hookspecs as specs
+
+    return {name for name in vars(specs) if name.startswith("timbra_")}
+
+
+def _texts() -> list[Path]:
+    return [*(PLUGINS / i / "README.md" for i in INSTITUTIONS), *sorted(DOCS.glob("*.md"))]
+
+
+def test_readmes_and_docs_name_only_hooks_that_exist() -> None:
+    """Issue 11: the READMEs cited five hooks that did not exist, so those seed rules were
+    implemented nowhere while the table looked complete."""
+    hooks = _hooks()
+    assert "timbra_rule_file" in hooks  # the scan below reads real specifications
+    for path in _texts():
+        named = set(HOOK_NAME.findall(path.read_text(encoding="utf-8")))
+        assert named <= hooks, f"{path.name} names hooks that do not exist: {named - hooks}"
+
+
+def _language_words() -> set[str]:
+    from dsl import vocabulary
+
+    grammar = (PLUGINS.parent / "dsl" / "grammar.lark").read_text(encoding="utf-8")
+    words = set(re.findall(r'"([a-z_]+)"', grammar))
+    for value in vars(vocabulary).values():
+        if isinstance(value, frozenset | tuple) and all(isinstance(x, str) for x in value):
+            words |= set(value)
+    return words
+
+
+@pytest.mark.parametrize("institution", INSTITUTIONS)
+def test_statements_a_coverage_table_quotes_are_in_the_language(institution: str) -> None:
+    """A table that says `approval director except coadiutore` or `from 6h` quotes a statement:
+    each of its words is a word of the language or a name the institution's rules define."""
+    folder = PLUGINS / institution
+    rules = next(folder.glob("*.rules")).read_text(encoding="utf-8")
+    names = set(re.findall(r"\b(?:profile|allowance|fee)\s+([a-z_0-9]+)", rules))
+    known = _language_words() | names
+    _, _, coverage = (folder / "README.md").read_text(encoding="utf-8").partition("## Coverage")
+    quoted = [s for s in re.findall(r"`([^`]+)`", coverage) if re.match(r"[a-z_]+ ", s)]
+    if institution != "chamber":  # the chamber's table quotes no statement
+        assert quoted, "the table quotes no statement: nothing to hold it to"
+    for snippet in quoted:
+        unknown = set(re.findall(r'(?<![\w".…])[a-z_]+(?![\w"])', snippet)) - known
+        assert not unknown, f"{institution}: `{snippet}` is not the language's: {unknown}"
+
+
+def test_a_made_up_statement_is_caught() -> None:
+    known = _language_words()
+    assert "inclusive" not in known and {"from", "after", "skipped_with"} <= known
