@@ -188,7 +188,7 @@ class MealVoucher:
 
 
 PeriodKind = Literal["this_month", "next_month", "month_plus", "this_year", "school_year"]
-WhenKind = Literal["day_of", "end_of", "next_day_at", "within_days"]
+WhenKind = Literal["day_of", "end_of", "next_day_at", "within_days", "within_time", "open_ended"]
 
 
 @dataclass(frozen=True)
@@ -196,10 +196,11 @@ class When:
     """A deadline relative to the day or month it is about."""
 
     kind: WhenKind
-    number: int  # day of month, clock minutes, or number of days
+    number: int  # day of month, clock minutes, number of days, or minutes (within_time)
     period: PeriodKind | None
     months: int  # for month_plus
     pos: Pos
+    anchor: str | None = None  # counted from another deadline: `5 days after report`
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import holidays
 
 from dsl import ast
+from dsl.checks_deadlines import check_deadlines, check_recover_by
 from dsl.checks_limits import check_code_limits, check_overtime, check_skipped_with
 from dsl.errors import Diagnostic, did_you_mean, one_of, source_line
 from dsl.formatter import clock, duration, quote
@@ -128,6 +129,7 @@ class _SectionChecker:
         self.allowances: set[str] = set()
         self.profiles: set[str] = set()
         self.kinds: dict[str, str] = {}
+        self.deadlines: dict[str, ast.When] = {}
 
     def run(self, sections: tuple[ast.RulesSection, ...]) -> None:
         if not sections:
@@ -174,6 +176,10 @@ class _SectionChecker:
                 self.code(stmt)
             elif isinstance(stmt, ast.Overtime):
                 check_overtime(self.error, stmt)
+            elif isinstance(stmt, ast.Deadlines):
+                check_deadlines(self.error, stmt, self.deadlines)
+            elif isinstance(stmt, ast.Allowance):
+                check_recover_by(self.error, stmt)
 
     def duplicates(self, statements: Iterable[ast.Statement]) -> None:
         seen: dict[tuple[str, str], int] = {}

@@ -93,7 +93,12 @@ def when(w: ast.When) -> str:
         return f"end of {period}"
     if w.kind == "next_day_at":
         return f"{clock(w.number)} of next_day"
-    return f"{w.number} days"
+    if w.kind == "open_ended":
+        return "open"
+    after = "" if w.anchor is None else f" after {w.anchor}"
+    if w.kind == "within_time":
+        return f"{duration(w.number)}{after}"
+    return f"{w.number} days{after}"
 
 
 # ---- nodes ------------------------------------------------------------------------

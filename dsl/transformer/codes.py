@@ -76,15 +76,20 @@ class CodeBlocks(LimitBlocks):
             if period == "month_plus":
                 months = int(str(periods[0].children[0]))
         number = 0
+        anchor: str | None = None
         if kind == "next_day_at":
             number = clock_of(tokens[0])
+        elif kind == "within_time":
+            number = minutes_of(tokens[0])
         elif tokens:
             number = int(str(tokens[0]))
+        if kind in {"within_days", "within_time"} and len(tokens) > 1:
+            anchor = self.word(tokens[1], vocab.DEADLINES, "deadline")
         if kind == "day_of" and not 1 <= number <= 28:
             self.error(tree, "a day of the month for a deadline lies between 1 and 28",
                        "later days do not exist in every month")
         when_kind: ast.WhenKind = kind  # type: ignore[assignment]
-        return ast.When(when_kind, number, period, months, self.pos(tree))
+        return ast.When(when_kind, number, period, months, self.pos(tree), anchor)
 
     def deadlines(self, tree: Tree[Token]) -> ast.Deadlines:
         items: list[ast.Deadline] = []

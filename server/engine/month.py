@@ -179,9 +179,12 @@ def _deadlines(policy: Policy, version: Version, result: MonthResult, last: date
             continue
         if name == "compensatory_rest" and not result.overtime_banked:
             continue
-        result.deadlines[name] = resolve(deadline.when, last)
+        resolved = resolve(deadline.when, last, version.deadlines)
+        if resolved is None:
+            continue  # `open`: the rules give no term
+        result.deadlines[name] = resolved
         result.explain.append(_note(policy, deadline.pos, name,
-                                       f"{name}: {result.deadlines[name].isoformat()}"))
+                                       f"{name}: {resolved.isoformat()}"))
 
 
 def _allowances(
@@ -227,7 +230,7 @@ def _recover_by(rule: Allowance, last: date) -> date | None:
     if rule.recover_by is None:
         return None
     when = resolve(rule.recover_by, last)
-    return when.date() if isinstance(when, datetime) else when
+    return when.date() if isinstance(when, datetime) else when  # None: open
 
 
 def _flags(policy: Policy, version: Version, result: MonthResult,

@@ -112,7 +112,7 @@ def file_missed_stamp(session: Session, actor: User, employee_id: int, day: date
     if datetime.combine(day, time()) + timedelta(minutes=minute) > local_now:
         raise OfficeError("Non si può dichiarare una timbratura futura",
                           "A stamp in the future cannot be declared", field="start")
-    deadline = missed_stamp_deadline(version, day)
+    deadline = missed_stamp_deadline(version, day, minute)
     late = deadline is not None and past(deadline, local_now)
     if late and actor.role not in OFFICE_ROLES:
         assert deadline is not None
@@ -162,9 +162,12 @@ def file_overtime(session: Session, actor: User, employee_id: int, day: date, mo
     return _filed(session, actor, row, approver(info, employee.profile), now, late=late)
 
 
-def missed_stamp_deadline(version: Version, day: date) -> date | datetime | None:
+def missed_stamp_deadline(version: Version, day: date,
+                          minute: int | None = None) -> date | datetime | None:
+    """By when a stamp missed at `minute` of `day` is declared (`48h` counts from it); None
+    when the rules give no term (none, or `missed_stamp open`)."""
     deadline = version.deadlines.get("missed_stamp") or version.deadlines.get("anomaly_fix")
-    return resolve(deadline.when, day) if deadline else None
+    return resolve(deadline.when, day, version.deadlines, minute) if deadline else None
 
 
 def past(deadline: date | datetime, local_now: datetime) -> bool:

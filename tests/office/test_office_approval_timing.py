@@ -101,6 +101,7 @@ def test_an_approval_after_its_deadline_is_refused_and_a_rejection_still_allowed
     filed = requests.file_justification(w.session, w.users["ann"], w.employees["ann"].id, DAY,
                                         "PB", start=hm("10:00"), end=hm("11:00"),
                                         now=at(DAY, "09:00"))
+    w.session.commit()
     with pytest.raises(OfficeError) as refused:  # the day ends 16/03 24:00, + 48 h
         decisions.approve(w.session, w.users["office"], filed.id, now=at(date(2026, 3, 18),
                                                                           "11:01"))
@@ -138,3 +139,20 @@ def test_a_code_not_for_the_profile_is_refused(school: World) -> None:
         requests.file_overtime(w.session, w.users["ann"], w.employees["ann"].id, DAY, "paid",
                                start=hm("15:00"), end=hm("16:00"), now=at(DAY, "09:00"))
     assert refused.value.italian == "Il codice STRP non è previsto per il profilo full_time"
+
+
+def test_a_missed_stamp_is_declared_within_48_hours_of_it(school: World) -> None:
+    """«entro le 48 ore successive» (issue 11): counted from the stamp that was missed."""
+    w = school
+    activate(w, ("        missed_stamp 08:30 of next_day", "        missed_stamp 48h"))
+    ann = w.employees["ann"].id
+    later = date(2026, 3, 18)
+    with pytest.raises(OfficeError) as refused:
+        requests.file_missed_stamp(w.session, w.users["ann"], ann, DAY, hm("13:00"), "out",
+                                   "dimenticato", now=at(later, "13:01"))
+    assert refused.value.italian == ("Termine scaduto: la mancata timbratura andava "
+                                     "dichiarata entro 18/03/2026 13:00")
+    w.session.rollback()
+    filed = requests.file_missed_stamp(w.session, w.users["ann"], ann, DAY, hm("13:00"), "out",
+                                       "dimenticato", now=at(later, "12:59"))
+    assert filed.state == "pending"
