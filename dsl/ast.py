@@ -136,6 +136,7 @@ class Profile:
     flags: At[tuple[str, ...]] | None = None
     monte_ore: MonteOre | None = None
     pause: Pause | None = None
+    no_pause: At[bool] | None = None  # `pause none`: no pause rule, no voucher lost for it
 
 
 @dataclass(frozen=True)

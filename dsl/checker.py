@@ -218,6 +218,9 @@ class _SectionChecker:
             self.monte_ore(p, p.monte_ore)
         if p.pause is not None:
             self.pause(p.pause)
+            if p.no_pause is not None:
+                self.error(p.no_pause.pos, f"profile '{p.name}' has a pause block and 'pause "
+                           "none'", "keep one", word="none")
 
     def monte_ore(self, p: ast.Profile, m: ast.MonteOre) -> None:
         # A monte ore replaces the daily schedule: with a `due` too, the month would owe twice.

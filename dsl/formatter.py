@@ -196,6 +196,7 @@ def _profile(p: ast.Profile) -> Node:
         kids.append(_line(f"monte_ore {duration(m.minutes)} per {m.unit} over {m.period}", m.pos))
     if p.pause is not None:
         kids.append(_pause(p.pause))
+    kids += _opt(p.no_pause, lambda v: "pause none")
     return _block(f"profile {p.name}", p.pos, p.end_line, kids)
 
 

@@ -29,6 +29,8 @@ class ProfileBlock(TimingBlocks):
         first = kids[0] if kids else None
         if kind == "pause":
             return "pause", self.pause(tree)
+        if kind == "no_pause":
+            return "no_pause", self.at(True, tree)
         if kind == "days":
             assert isinstance(first, Tree)
             return "days", self.at(self.day_set(first), tree)

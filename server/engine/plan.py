@@ -160,7 +160,8 @@ def _build(policy: Policy, version: Version, name: str) -> DayPlan:
         presence_only=category == "presence_only",
         pause=_pause_plan(policy, version.pause_for(profile)),
         meal_min=meal.min_worked.value if meal and meal.min_worked else None,
-        meal_requires_pause=bool(meal and meal.requires_regular_pause),
+        # `pause none` (shift work): no pause is owed, so none is required for the voucher.
+        meal_requires_pause=bool(meal and meal.requires_regular_pause and not profile.no_pause),
         explain_meal=explain_meal,
         meal_notes=_meal_notes(explain_meal),
         codes={code: _code_plan(policy, version, c, name) for code, c in version.codes.items()},

@@ -39,7 +39,9 @@ class Version:
     overtime: ast.Overtime | None = None
 
     def pause_for(self, profile: ast.Profile) -> ast.Pause | None:
-        """A profile's own pause block replaces the section's default."""
+        """A profile's own pause block replaces the section's default; `pause none`, any."""
+        if profile.no_pause is not None:
+            return None
         return profile.pause if profile.pause is not None else self.pause
 
 

@@ -166,3 +166,13 @@ def test_after_and_from_are_one_threshold() -> None:
     with pytest.raises(RuleError) as error:
         parse(HEAD + "rules from 2026-01-01 { pause { after 6h  from 6h } }", "t.rules")
     assert "is given twice in pause" in str(error.value)
+
+
+def test_pause_none_parses_formats_and_excludes_a_pause_block() -> None:
+    text = HEAD + "rules from 2026-01-01 { profile full_time { due 7h12m  pause none } }\n"
+    f = parse(text, "t.rules")
+    profile = f.sections[0].statements[0]
+    assert isinstance(profile, ast.Profile) and profile.no_pause is not None
+    assert "        pause none\n" in format_rules(f)
+    found = problems("profile shift { due 6h  pause { min 10m }  pause none }")
+    assert found == ["4:50: profile 'shift' has a pause block and 'pause none' | keep one"]

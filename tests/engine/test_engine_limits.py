@@ -195,3 +195,15 @@ def test_a_codes_year_limit_counts_the_earlier_months() -> None:
     long_day = "in 08:00, out 13:00, in 13:30, out 16:42 code STRP"
     result = month(p, {date(2026, 3, 2): long_day}, Opening(code_used={"STRP": 90}))
     assert (result.overtime_paid, result.over_cap) == (30, {"STRP": 30})
+
+
+def test_shift_workers_owe_no_pause_and_keep_their_voucher() -> None:
+    """Issue 11: «no pause for shift workers without losing their vouchers»."""
+    p = compile_policy(parse(RULES.replace(
+        "    profile full_time { due 7h12m }",
+        "    profile full_time { due 7h12m }\n    profile shift { due 7h12m  pause none }"),
+        "t.rules"))
+    office = day(p, "in 07:00, out 14:12")
+    shift = day(p, "in 07:00, out 14:12", profile="shift")
+    assert (office.pause_deducted, office.meal_voucher) == (30, False)
+    assert (shift.pause_deducted, shift.worked, shift.meal_voucher) == (0, 432, True)
