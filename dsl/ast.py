@@ -72,6 +72,7 @@ class Stamping:
     direction: At[str] | None = None
     rounding: At[int] | None = None
     double_swipe: At[int] | None = None
+    missed_stamp_approval: At[str] | None = None  # who approves a declared missed stamp
 
 
 @dataclass(frozen=True)

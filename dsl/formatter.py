@@ -172,6 +172,7 @@ def _stamping(s: ast.Stamping) -> Node:
         *_opt(s.direction, lambda v: f"direction {v}"),
         *_opt(s.rounding, lambda v: f"rounding nearest {duration(v)}"),
         *_opt(s.double_swipe, lambda v: f"double_swipe {duration(v)}"),
+        *_opt(s.missed_stamp_approval, lambda v: f"missed_stamp approval {v}"),
     ]
     return _block("stamping", s.pos, s.end_line, kids)
 

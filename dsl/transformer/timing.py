@@ -27,6 +27,9 @@ class TimingBlocks(Walker):
         assert isinstance(arg, Token)
         if tree.data == "direction":
             return "direction", self.at(self.word(arg, vocab.DIRECTIONS, "direction"), tree)
+        if tree.data == "missed_stamp_approval":
+            approver = self.word(arg, vocab.APPROVERS, "approver")
+            return "missed_stamp_approval", self.at(approver, tree)
         return str(tree.data), self.at(minutes_of(arg), tree)
 
     def pause(self, tree: Tree[Token]) -> ast.Pause:

@@ -1,7 +1,8 @@
 """Deciding requests: approve, reject, withdraw, revoke; the approval queue.
 
 Who may decide is the code's `approval` (see `people.may_decide`); a missed
-stamp needs a manager of the employee's unit or the personnel office. Every
+stamp, the stamping block's `missed_stamp approval` (a manager of the employee's unit
+or the personnel office when the rules do not say). Every
 change is audited with who and when; an approval recomputes the day at once,
 so the employee's timecard shows its effect, and so does its revocation: the
 personnel office takes back an approved request of an open month, with a reason,
@@ -25,6 +26,7 @@ from server.office.approval_timing import check_decision_time, local
 from server.office.audit import record, utcnow
 from server.office.bounds import bounded_text
 from server.office.people import employee_visible, may_decide, require_office
+from server.office.requests import missed_stamp_approver
 
 MAX_REASON = 500
 
@@ -125,12 +127,12 @@ def requests_of(session: Session, actor: User, employee_id: int) -> list[Request
 
 def approval_of(session: Session, row: RequestRow) -> str | None:
     """Who must decide, as the rules in force on the request's day say."""
-    if row.kind == "missed_stamp":
-        return "manager"
     try:
         version = policy_on(session, row.institution_id, row.day).version_on(row.day)
     except LookupError:
         return "office"  # rules gone since filing: only the office may sort it out
+    if row.kind == "missed_stamp":
+        return missed_stamp_approver(version)
     info = version.codes.get(row.code or "")
     if info is None:
         return "office"

@@ -122,7 +122,7 @@ def file_missed_stamp(session: Session, actor: User, employee_id: int, day: date
             field="day")
     row = _new(session, actor, employee, "missed_stamp", day, code=code, start=minute,
                end=None, notes=circumstances, direction=direction, now=now)
-    return _filed(session, actor, row, "manager", now, late=late)
+    return _filed(session, actor, row, missed_stamp_approver(version), now, late=late)
 
 
 def file_overtime(session: Session, actor: User, employee_id: int, day: date, mode: str, *,
@@ -160,6 +160,14 @@ def file_overtime(session: Session, actor: User, employee_id: int, day: date, mo
     row = _new(session, actor, employee, "overtime", day, code=code, start=start, end=end,
                notes=notes, overtime_mode=mode, now=now)
     return _filed(session, actor, row, approver(info, employee.profile), now, late=late)
+
+
+def missed_stamp_approver(version: Version) -> str:
+    """Who approves a declared missed stamp: the stamping block's `missed_stamp approval`,
+    else a manager of the employee's unit (or the office)."""
+    stamping = version.stamping
+    given = stamping.missed_stamp_approval if stamping else None
+    return given.value if given is not None else "manager"
 
 
 def missed_stamp_deadline(version: Version, day: date,

@@ -176,3 +176,15 @@ def test_pause_none_parses_formats_and_excludes_a_pause_block() -> None:
     assert "        pause none\n" in format_rules(f)
     found = problems("profile shift { due 6h  pause { min 10m }  pause none }")
     assert found == ["4:50: profile 'shift' has a pause block and 'pause none' | keep one"]
+
+
+def test_who_approves_a_missed_stamp_is_a_word_of_the_stamping_block() -> None:
+    text = HEAD + "rules from 2026-01-01 { stamping { missed_stamp approval director } }\n"
+    f = parse(text, "t.rules")
+    stamping = f.sections[0].statements[0]
+    assert isinstance(stamping, ast.Stamping) and stamping.missed_stamp_approval is not None
+    assert stamping.missed_stamp_approval.value == "director"
+    assert "        missed_stamp approval director\n" in format_rules(f)
+    with pytest.raises(RuleError) as error:
+        parse(text.replace("director", "directr"), "t.rules")
+    assert "unknown approver 'directr'" in str(error.value)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from world import World, at, hm, world
 
 from server.db.models import AuditEntry, RuleVersion, User
-from server.errors import OfficeError
+from server.errors import NotAllowed, OfficeError
 from server.office import decisions, requests
 from server.plugins import institutions
 
@@ -156,3 +156,21 @@ def test_a_missed_stamp_is_declared_within_48_hours_of_it(school: World) -> None
     filed = requests.file_missed_stamp(w.session, w.users["ann"], ann, DAY, hm("13:00"), "out",
                                        "dimenticato", now=at(later, "12:59"))
     assert filed.state == "pending"
+
+
+def test_who_approves_a_declared_missed_stamp_is_the_rules(school: World) -> None:
+    """Seed 003, the self-certification form: «Autorizza / Non autorizza IL DSGA»."""
+    w = school
+    ann = w.employees["ann"].id
+    first = requests.file_missed_stamp(w.session, w.users["ann"], ann, DAY, hm("13:00"), "out",
+                                       "dimenticato", now=at(DAY, "18:00"))
+    assert decisions.approval_of(w.session, first) == "manager"
+    activate(w, ("        direction keys\n    }",
+                 "        direction keys\n        missed_stamp approval director\n    }"))
+    second = requests.file_missed_stamp(w.session, w.users["bob"], w.employees["bob"].id, DAY,
+                                        hm("13:00"), "out", "dimenticato", now=at(DAY, "18:00"))
+    assert decisions.approval_of(w.session, second) == "director"
+    with pytest.raises(NotAllowed):
+        decisions.approve(w.session, w.users["lab_head"], second.id, now=at(DAY, "19:00"))
+    assert decisions.approve(w.session, w.users["office"], second.id,
+                             now=at(DAY, "19:00")).state == "approved"
