@@ -235,7 +235,7 @@ def test_an_approval_recomputes_the_day(school: World) -> None:
     request = missed_exit(w, APRIL_13)
     w.session.commit()
     assert current(w.session, ann, APRIL_13)["worked"] == 0  # type: ignore[index]
-    decisions.approve(w.session, w.users["lab_head"], request.id, now=NOW)
+    decisions.approve(w.session, w.users["office"], request.id, now=NOW)
     w.session.commit()
     day = current(w.session, ann, APRIL_13)
     assert day is not None and (day["worked"], day["balance"], day["anomalies"]) == (
@@ -247,7 +247,8 @@ def test_revoking_an_approval_recomputes_the_day_without_it(school: World) -> No
     ann = stamped(w, "ann", APRIL_13, "in 07:30")
     before = current(w.session, ann, APRIL_13)
     request = missed_exit(w, APRIL_13)
-    decisions.approve(w.session, w.users["lab_head"], request.id, now=NOW)
+    director = w.user("dsga", "manager", unit=None)  # missed_stamp approval director
+    decisions.approve(w.session, director, request.id, now=NOW)
     w.session.commit()
     assert current(w.session, ann, APRIL_13)["worked"] == SCHOOL_DAY  # type: ignore[index]
     decisions.revoke(w.session, w.users["office"], request.id,
@@ -260,7 +261,7 @@ def test_revoking_an_approval_recomputes_the_day_without_it(school: World) -> No
         "revoked", "l'uscita alle 14:42 non risulta dal registro", w.users["office"].id)
     entry = w.session.scalars(sa.select(AuditEntry).where(
         AuditEntry.action == "request_revoked")).one()
-    assert entry.detail["approved_by"] == w.users["lab_head"].id
+    assert entry.detail["approved_by"] == director.id
     assert entry.target == f"request:{request.id}"
 
 
@@ -272,7 +273,7 @@ def test_a_revocation_is_refused_unless_the_office_revokes_an_approved_request_o
     w.session.commit()
     with pytest.raises(OfficeError, match="approvata"):  # still pending: nothing to revoke
         decisions.revoke(w.session, w.users["office"], request.id, "errore", now=NOW)
-    decisions.approve(w.session, w.users["lab_head"], request.id, now=NOW)
+    decisions.approve(w.session, w.users["office"], request.id, now=NOW)
     w.session.commit()
     with pytest.raises(NotAllowed):  # the manager who approved cannot take it back
         decisions.revoke(w.session, w.users["lab_head"], request.id, "errore", now=NOW)
@@ -367,7 +368,7 @@ def test_the_office_revokes_an_approval_through_the_api_and_the_page(
     ann = stamped(w, "ann", APRIL_13, "in 07:30")
     first, second = missed_exit(w, APRIL_13), missed_exit(w, APRIL_14)
     for request in (first, second):
-        decisions.approve(w.session, w.users["lab_head"], request.id, now=NOW)
+        decisions.approve(w.session, w.users["office"], request.id, now=NOW)
     w.session.commit()
     office = signed_in(w, web, stack, cheap, "office", tmp_path)
     refused = office.post(f"/api/v1/requests/{first.id}/revoke", json={"reason": ""},
