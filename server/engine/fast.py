@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from server.engine import notes as N
 from server.engine.inputs import Stamp
+from server.engine.limits import not_credited
 from server.engine.notes import Moves, Note
 from server.engine.plan import CodePlan, DayPlan, PausePlan
 from server.engine.results import DayResult, Explain
@@ -95,9 +96,9 @@ def fast_day(context: DayContext, stamps: Sequence[Stamp]) -> DayResult | None:
             unjustified = _late(plan, intervals, notes)
     worked = gross - set_apart - pause_deducted + from_service
     worked = (worked if worked > 0 else 0) + service
-    if (balance := worked + credited - due) > 0 and plan.explain_excess is not None:
-        return None  # excess work without authorisation: the general path takes it away
-    tolerated = 0
+    if plan.explain_excess is not None:  # no request on this path: nothing is authorised
+        worked -= not_credited(plan.explain_excess, worked, worked + credited - due, notes)
+    balance, tolerated = worked + credited - due, 0
     if plan.tolerance and -plan.tolerance <= balance < 0 and intervals:
         tolerated, balance = -balance, 0
         if plan.explain_tolerance is not None:

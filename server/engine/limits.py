@@ -99,10 +99,18 @@ def unauthorised_excess(plan: DayPlan, r: DayResult, requests: Iterable[Request]
         info = plan.codes.get(q.code)
         if info is not None and info.overtime and not info.forbidden:
             return
-    over = min(r.worked, r.worked + r.credited - r.due)
-    if over > 0:
-        r.worked -= over
-        r.explain.append(Note(plan.explain_excess, N.EXCESS, (over,)))
+    r.worked -= not_credited(plan.explain_excess, r.worked, r.worked + r.credited - r.due,
+                             r.explain)
+
+
+def not_credited(explain: Explain, worked: int, surplus: int, notes: list[Note]) -> int:
+    """The minutes of `worked` beyond the due (`surplus`: worked + credited − due) that no
+    authorisation covers; the one rule of it, for the general and the fast path."""
+    over = surplus if surplus < worked else worked
+    if over <= 0:
+        return 0
+    notes.append(Note(explain, N.EXCESS, (over,)))
+    return over
 
 
 # ---- the month -----------------------------------------------------------------------

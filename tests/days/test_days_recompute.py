@@ -301,7 +301,7 @@ def test_a_rule_activation_recomputes_every_stored_day_from_its_date_and_none_be
     as it was computed."""
     w = school
     ann = stamped(w, "ann", MARCH_31, "in 07:30, out 14:42")
-    stamped(w, "ann", APRIL_7, "in 07:30, out 14:42")
+    stamped(w, "ann", APRIL_7, "in 07:30, out 14:00")  # 6h30: 30m short of the new 7h
     bob = stamped(w, "bob", APRIL_7, "in 07:30, out 14:30")
     cat = stamped(w, "cat", APRIL_9, "in 08:00, out 15:00")
     draft = rules_upload.upload_rules(w.session, w.users["admin"], "school-35h.rules",
@@ -315,7 +315,7 @@ def test_a_rule_activation_recomputes_every_stored_day_from_its_date_and_none_be
     april = {key: current(w.session, *key) for key in ((ann, APRIL_7), (bob, APRIL_7),
                                                        (cat, APRIL_9))}
     assert {key: (d["due"], d["balance"]) for key, d in april.items() if d} == {
-        (ann, APRIL_7): (420, 12), (bob, APRIL_7): (420, 0), (cat, APRIL_9): (420, 0)}
+        (ann, APRIL_7): (420, -30), (bob, APRIL_7): (420, 0), (cat, APRIL_9): (420, 0)}
     march = current(w.session, ann, MARCH_31)
     assert march is not None and march["due"] == SCHOOL_DAY
     assert computed_at(w.session, ann, MARCH_31) == STORED_AT
@@ -347,7 +347,7 @@ def test_with_only_the_web_running_an_activation_s_days_are_worked_off(
         school: World, web: sa.Engine, stack: ExitStack, cheap: PasswordHasher,
         tmp_path: Path) -> None:
     w = school
-    ann = stamped(w, "ann", APRIL_7, "in 07:30, out 14:42")
+    ann = stamped(w, "ann", APRIL_7, "in 07:30, out 14:00")  # 6h30: 30m short of the new 7h
     draft = rules_upload.upload_rules(w.session, w.users["admin"], "school-35h.rules",
                                       SCHOOL_35H, now=NOW)
     w.session.commit()
@@ -357,7 +357,7 @@ def test_with_only_the_web_running_an_activation_s_days_are_worked_off(
     assert answer.status_code == 200, answer.text
     wait_until(lambda: (w.session.rollback() or stored(w.session, ann, APRIL_7) or {}).get(
         "due") == 420)
-    assert current(w.session, ann, APRIL_7)["balance"] == 12  # type: ignore[index]
+    assert current(w.session, ann, APRIL_7)["balance"] == -30  # type: ignore[index]
     wait_until(lambda: w.session.rollback() or pending(w.session) == [])
 
 

@@ -162,11 +162,12 @@ def test_who_approves_a_declared_missed_stamp_is_the_rules(school: World) -> Non
     """Seed 003, the self-certification form: «Autorizza / Non autorizza IL DSGA»."""
     w = school
     ann = w.employees["ann"].id
+    activate(w, ("        missed_stamp approval director\n", ""))  # without it: a manager
     first = requests.file_missed_stamp(w.session, w.users["ann"], ann, DAY, hm("13:00"), "out",
                                        "dimenticato", now=at(DAY, "18:00"))
     assert decisions.approval_of(w.session, first) == "manager"
-    activate(w, ("        direction keys\n    }",
-                 "        direction keys\n        missed_stamp approval director\n    }"))
+    w.session.execute(sa.delete(RuleVersion))  # back to the plugin's file: the DSGA
+    w.session.commit()
     second = requests.file_missed_stamp(w.session, w.users["bob"], w.employees["bob"].id, DAY,
                                         hm("13:00"), "out", "dimenticato", now=at(DAY, "18:00"))
     assert decisions.approval_of(w.session, second) == "director"
