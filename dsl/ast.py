@@ -156,6 +156,7 @@ class CodeDef:
     approval_within: At[int] | None = None  # decided within this long after the time it covers
     approval_except: At[tuple[str, ...]] | None = None  # profiles that need no approval
     caps: tuple[Cap, ...] = ()
+    allowance_then: At[str] | None = None  # drawn on once `allowance` is used up (month)
     not_for: At[tuple[str, ...]] | None = None  # profiles that may not use the code
 
 

@@ -279,6 +279,13 @@ class _SectionChecker:
                     else "define it with: allowance <name> { … } in this section or an earlier one")
             self.error(name.pos, f"unknown allowance '{name.value}'", hint, word=name.value)
         check_code_limits(self.error, code, self.profiles)
+        then = code.allowance_then
+        if then is not None and then.value not in self.allowances:
+            self.error(then.pos, f"unknown allowance '{then.value}'",
+                       one_of(then.value, self.allowances), word=then.value)
+        elif then is not None and code.allowance and then.value == code.allowance.value:
+            self.error(then.pos, f"allowance '{then.value}' follows itself",
+                       "name another allowance after 'then'", word=then.value)
 
     def code_hint(self, code: str) -> str:
         if self.codes:

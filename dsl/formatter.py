@@ -222,7 +222,7 @@ def _code_def(c: ast.CodeDef) -> Node:
         *_opt(c.attachment_required, lambda v: "attachment required"),
         *_opt(c.notes_required, lambda v: "notes required"),
         *_opt(c.approval, lambda v: f"approval {v}" + _approval_options(c)),
-        *_opt(c.allowance, lambda v: f"allowance {v}"),
+        *_opt(c.allowance, lambda v: f"allowance {v}" + _then(c.allowance_then)),
         *(_line(_cap(cap), cap.pos) for cap in c.caps),
         *_opt(c.not_for, lambda v: "not_for " + ", ".join(v)),
     ]
@@ -240,6 +240,10 @@ def _approval_options(c: ast.CodeDef) -> str:
 
 def _words(item: ast.At[T] | None, text: Callable[[T], str]) -> list[str]:
     return [] if item is None else [text(item.value)]
+
+
+def _then(then: ast.At[str] | None) -> str:
+    return "" if then is None else f" then {then.value}"
 
 
 def _cap(cap: ast.Cap) -> str:

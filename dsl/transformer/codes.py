@@ -18,6 +18,7 @@ class CodeBlocks(LimitBlocks):
         code = self.code_ref(tree.children[0])
         fields = self.collect(tree, 1, f"code {code}", self.code_stmt)
         fields.update(fields.pop("approval", {}))  # the approval with its timing and waiver
+        fields.update(fields.pop("allowance", {}))  # the allowance and the one after it
         return ast.CodeDef(code, self.pos(tree), self.end_line(tree), **fields)
 
     def code_stmt(self, tree: Tree[Token]) -> tuple[str, Any]:
@@ -40,7 +41,9 @@ class CodeBlocks(LimitBlocks):
             return "label", self.at(unquote(arg), tree)
         if kind == "kind":
             return "kind", self.at(self.word(arg, vocab.CODE_KINDS, "code kind"), tree)
-        return "allowance", self.at(str(arg), tree)
+        then = tree.children[1] if len(tree.children) > 1 else None
+        return "allowance", {"allowance": self.at(str(arg), tree),
+                             "allowance_then": self.at(str(then), then) if then else None}
 
     def allowance(self, tree: Tree[Token]) -> ast.Allowance:
         name = tree.children[0]

@@ -150,6 +150,27 @@ def limit_month(policy: Policy, version: Version, result: MonthResult,
         _report(policy, result, OVERTIME, "overtime", cut)
 
 
+def draw_in_order(policy: Policy, version: Version, result: MonthResult) -> None:
+    """`allowance a then b`: what a code uses beyond what is left of `a` (the year's earlier
+    months included) is drawn on `b`. The days count it on `a`; the month moves it."""
+    balances = {b.name: b for b in result.allowances}
+    for code, rule in version.codes.items():
+        first = balances.get(rule.allowance.value) if rule.allowance else None
+        then = balances.get(rule.allowance_then.value) if rule.allowance_then else None
+        minutes = result.by_code.get(code, 0) - result.over_cap.get(code, 0)
+        if first is None or then is None or rule.allowance_then is None or minutes <= 0:
+            continue
+        moved = min(minutes, -first.left)
+        if moved <= 0:
+            continue
+        first.used -= moved
+        then.used += moved
+        pos = rule.allowance_then.pos
+        result.explain.append(Note(Explain(
+            policy.rule_text(pos), policy.where(pos), "allowances",
+            f"code {code}: {hours(moved)} beyond {first.name} drawn on {then.name}")))
+
+
 def has_year_limits(policy: Policy) -> bool:
     """Whether some version limits a code or overtime per year: the month then needs the
     year's earlier months (`Opening.code_used`, `Opening.overtime_used`)."""

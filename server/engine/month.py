@@ -12,7 +12,7 @@ from server.engine.context import context_for
 from server.engine.day import evaluate_day
 from server.engine.deadlines import resolve
 from server.engine.inputs import Request, Schedule, Stamp, schedule_of
-from server.engine.limits import limit_month
+from server.engine.limits import draw_in_order, limit_month
 from server.engine.notes import Note
 from server.engine.results import (
     MINUTE_FIGURES,
@@ -212,6 +212,7 @@ def _allowances(
         ))
         if rule.max_half_due:
             _half_due(policy, rule.max_half_due.pos, name, result.days, result)
+    draw_in_order(policy, version, result)
 
 
 def _half_due(policy: Policy, pos: Pos, name: str, days: list[DayResult],

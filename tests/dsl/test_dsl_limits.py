@@ -188,3 +188,18 @@ def test_who_approves_a_missed_stamp_is_a_word_of_the_stamping_block() -> None:
     with pytest.raises(RuleError) as error:
         parse(text.replace("director", "directr"), "t.rules")
     assert "unknown approver 'directr'" in str(error.value)
+
+
+def test_a_code_draws_on_two_allowances_in_order() -> None:
+    text = (HEAD + "rules from 2026-01-01 {\n    profile full_time { due 6h }\n"
+            "    allowance a { amount 1h per year }\n    allowance b { amount 2h per year }\n"
+            '    code "C" { allowance a then b }\n}\n')
+    f = parse(text, "t.rules")
+    code = next(s for s in f.sections[0].statements if isinstance(s, ast.CodeDef))
+    assert code.allowance is not None and code.allowance_then is not None
+    assert (code.allowance.value, code.allowance_then.value) == ("a", "b")
+    assert '        allowance a then b\n' in format_rules(f) and check(f) == []
+    found = problems('allowance a { amount 1h per year }\n'
+                     'code "D" { allowance a then a }\ncode "E" { allowance a then bb }')
+    assert found == ["5:29: allowance 'a' follows itself | name another allowance after 'then'",
+                     "6:29: unknown allowance 'bb' | expected one of: a"]

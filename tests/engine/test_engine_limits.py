@@ -207,3 +207,22 @@ def test_shift_workers_owe_no_pause_and_keep_their_voucher() -> None:
     shift = day(p, "in 07:00, out 14:12", profile="shift")
     assert (office.pause_deducted, office.meal_voucher) == (30, False)
     assert (shift.pause_deducted, shift.worked, shift.meal_voucher) == (0, 432, True)
+
+
+def test_a_code_draws_on_its_second_allowance_once_the_first_is_used_up() -> None:
+    """Seed 002: «la possibilità di accumulare ulteriori 72 ore oltre le 36 ore per esigenze
+    personali»: written as one code drawing on two allowances in order."""
+    p = compile_policy(parse(RULES.replace(
+        '    code "CB" { label "Pausa caffè"  max 20m per day }',
+        '    code "CB" { label "Pausa caffè"  max 20m per day }\n'
+        "    allowance personal { amount 36h per year }\n"
+        "    allowance extra { amount 72h per year }\n"
+        '    code "EP" { allowance personal then extra }'), "t.rules"))
+    text = "in 08:00, out 10:00 code EP, in 12:00, out 15:12"  # 2h of EP
+    days = {date(2026, 3, d): text for d in (2, 3)}
+    result = month(p, days, Opening(allowance_used={"personal": 35 * 60}))
+    left = {a.name: (a.used_before, a.used, a.left) for a in result.allowances}
+    assert left == {"personal": (35 * 60, 60, 0), "extra": (0, 3 * 60, 69 * 60)}
+    step = next(e for e in result.explanations() if e.figure == "allowances")
+    assert (step.source, step.detail) == ("t.rules:8", "code EP: 3h00 beyond personal drawn "
+                                          "on extra")
