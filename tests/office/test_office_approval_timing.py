@@ -12,9 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from world import World, at, hm, world
 
+from server.days.rules_in_force import RulesInForce
 from server.db.models import AuditEntry, RuleVersion, User
 from server.errors import NotAllowed, OfficeError
 from server.office import decisions, requests
+from server.office.summary import evaluate_months
 from server.plugins import institutions
 
 DAY = date(2026, 3, 16)  # a Monday
@@ -175,3 +177,21 @@ def test_who_approves_a_declared_missed_stamp_is_the_rules(school: World) -> Non
         decisions.approve(w.session, w.users["lab_head"], second.id, now=at(DAY, "19:00"))
     assert decisions.approve(w.session, w.users["office"], second.id,
                              now=at(DAY, "19:00")).state == "approved"
+
+
+def test_a_yearly_overtime_limit_counts_the_earlier_months_in_every_computation(
+        school: World) -> None:
+    """The month close and the reports read the month without asking for its opening: a rule
+    file with a yearly limit makes them read the year's earlier months all the same."""
+    w = school
+    activate(w, ("    overtime {\n", "    overtime {\n        max 1h30m per year\n"))
+    for day in (date(2026, 1, 12), date(2026, 3, 16)):  # 1h of paid overtime on each
+        w.stamps("ann", day, "in 07:30, out 13:00, in 13:30, out 16:12 code STRP")
+    w.session.commit()
+    rules = RulesInForce(w.session, ["school"])
+    march = evaluate_months(w.session, rules, [w.employees["ann"]], 2026, 3,
+                            now=datetime(2026, 4, 2, 9, tzinfo=UTC))[w.employees["ann"].id]
+    assert (march.overtime_paid, march.over_cap) == (30, {"overtime": 30})
+    [flag] = [f for f in march.flags if f.name == "overtime_over_limit"]
+    assert flag.message == ("overtime: 2h00 this year, over the limit of 1h30: 0h30 not "
+                            "counted")
