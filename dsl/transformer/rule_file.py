@@ -78,5 +78,6 @@ class ToAst(ProfileBlock, CodeBlocks, ControlBlocks, ExampleBlock):
             "half_day": self.half_day,
             "tolerance": self.tolerance,
             "overtime": self.overtime,
+            "shift": self.shift,
         }
         return handler[str(tree.data)](tree)

@@ -101,8 +101,10 @@ class Terminal(Base):
 class Stamp(Base):
     __tablename__ = "stamps"
     __table_args__ = (
-        # The durability contract: one row per (terminal, sequence), ever.
-        UniqueConstraint("terminal_id", "seq", name="uq_stamps_terminal_seq"),
+        # The durability contract: one row per (terminal, sequence), ever. The institution
+        # leads the key so a table partitioned or distributed by it can keep the key.
+        UniqueConstraint("institution_id", "terminal_id", "seq",
+                         name="uq_stamps_institution_terminal_seq"),
         Index("ix_stamps_employee_day", "employee_id", "local_date"),
     )
 
@@ -324,9 +326,10 @@ class DirtyDay(Base):
 
     __tablename__ = "dirty_days"
 
+    # The institution is part of the key, as in the stamps' (migration 0013).
+    institution_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    institution_id: Mapped[str] = mapped_column(String(40))
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -16,8 +16,9 @@ from server.engine import notes as N
 from server.engine.fast import fast_day
 from server.engine.inputs import Schedule, Stamp, schedule_of
 from server.engine.notes import Note
-from server.engine.plan import DayPlan, plan_for
+from server.engine.plan import DayPlan
 from server.engine.results import DayResult, Explain
+from server.engine.schedule import day_plan
 from server.policy.model import Policy
 
 
@@ -34,7 +35,9 @@ class DayContext:
 
 
 def context_for(policy: Policy, profile: str | Schedule, day: date) -> DayContext:
-    key = (day, profile)
+    # A schedule keys by its fields: a tuple hashes in C, a dataclass in Python, per day.
+    key = (day, profile) if isinstance(profile, str) else (
+        day, profile.profile, profile.chosen, profile.shift)
     context: DayContext | None = policy.plan_cache.get(key)
     if context is None:
         context = policy.plan_cache[key] = _build(policy, profile, day)
@@ -42,7 +45,7 @@ def context_for(policy: Policy, profile: str | Schedule, day: date) -> DayContex
 
 
 def _build(policy: Policy, profile: str | Schedule, day: date) -> DayContext:
-    plan = plan_for(policy, policy.version_on(day), schedule_of(profile).profile)
+    plan = day_plan(policy, policy.version_on(day), schedule_of(profile), day)
     working = day.isoweekday() in plan.days and not policy.is_holiday(day)
     return DayContext(plan, day, working, _opening(policy, plan, day, working))
 

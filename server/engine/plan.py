@@ -98,6 +98,13 @@ class DayPlan:
     anomaly_fix: ast.When | None
     missed_stamp: ast.When | None
     explain_excess: Explain | None = None  # uncoded work beyond the due needs an authorisation
+    # The day's schedule (server/engine/schedule.py): work after count_until is not counted,
+    # the day owns stamps up to stamps_until (past 1440 for a night shift), and a schedule
+    # the employee's record gets wrong is an anomaly, not a silent default.
+    count_until: int | None = None
+    explain_count_until: Explain | None = None
+    stamps_until: int = 24 * 60
+    schedule_problem: tuple[str, str] | None = None
 
 
 class UnknownProfile(LookupError):
@@ -158,7 +165,7 @@ def _build(policy: Policy, version: Version, name: str) -> DayPlan:
         explain_double_swipe=_x(policy, _pos(swipe), "stamps"),
         alternate=direction == "alternate",
         presence_only=category == "presence_only",
-        pause=_pause_plan(policy, version.pause_for(profile)),
+        pause=pause_plan(policy, version.pause_for(profile)),
         meal_min=meal.min_worked.value if meal and meal.min_worked else None,
         # `pause none` (shift work): no pause is owed, so none is required for the voucher.
         meal_requires_pause=bool(meal and meal.requires_regular_pause and not profile.no_pause),
@@ -174,6 +181,8 @@ def _build(policy: Policy, version: Version, name: str) -> DayPlan:
         missed_stamp=_when(version, "missed_stamp"),
         explain_excess=_x(policy, _pos(version.overtime.unauthorised if version.overtime
                                        else None), "worked"),
+        count_until=profile.count_until.value if profile.count_until else None,
+        explain_count_until=_x(policy, _pos(profile.count_until), "worked"),
     )
 
 
@@ -188,7 +197,7 @@ def _when(version: Version, name: str) -> ast.When | None:
     return deadline.when if deadline else None
 
 
-def _pause_plan(policy: Policy, pause: ast.Pause | None) -> PausePlan | None:
+def pause_plan(policy: Policy, pause: ast.Pause | None) -> PausePlan | None:
     if pause is None:
         return None
     return PausePlan(

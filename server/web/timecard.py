@@ -10,7 +10,7 @@ missed stamp); a corrected original stays, struck through.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -71,6 +71,10 @@ class DayView:
     stamps: list[StampView] = field(default_factory=list)
     anomalies: list[AnomalyView] = field(default_factory=list)
     explain: dict[str, list[Explain]] = field(default_factory=dict)  # figure → steps
+    # The day's schedule from the employee's record: profile, chosen weekdays, rota shift.
+    profile: str = ""
+    chosen: list[int] = field(default_factory=list)
+    shift: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,7 @@ class MonthView:
     through: str | None  # the last day counted (ISO); None when no day is yet
     today: str
     days: list[DayView]
+    profile: str = ""  # the base profile: a day's own differs only where the record says so
 
 
 def parse_month(text: str | None, today: date) -> tuple[int, int]:
@@ -123,7 +128,11 @@ def layout(person: PersonMonth) -> MonthView:
         shown = [_stamp(s) for s in person.shown.get(day, [])]
         found = evaluated.get(day) if state == "past" else (
             person.in_progress if state == "today" else None)
-        days.append(_day(day, state, found, shown, person.today))
+        own = person.schedules.get(day)
+        days.append(replace(_day(day, state, found, shown, person.today),
+                            profile=own.profile if own else employee.profile,
+                            chosen=sorted(own.chosen) if own else [],
+                            shift=own.shift if own else None))
     before = date.fromordinal(first.toordinal() - 1)
     after = date.fromordinal(last.toordinal() + 1)
     through = result.days[-1].day.isoformat() if result.days else None
@@ -133,7 +142,7 @@ def layout(person: PersonMonth) -> MonthView:
         next=after.strftime("%Y-%m"), worked=result.worked, due=result.due,
         balance=result.balance, meal_vouchers=result.meal_vouchers,
         anomalies=len(result.anomalies), due_in_month=result.due_in_month, through=through,
-        today=person.today.isoformat(), days=days)
+        today=person.today.isoformat(), days=days, profile=employee.profile)
 
 
 def _stamp(s: ShownStamp) -> StampView:

@@ -72,6 +72,8 @@ ADMIN_ONLY = expect(employee=403, manager=403, office=403, admin=200)
 ADMIN_ONLY_400 = expect(employee=403, manager=403, office=403, admin=400)
 ADMIN_OFFICE = expect(employee=403, manager=403, office=200, admin=200)
 ADMIN_OFFICE_400 = expect(employee=403, manager=403, office=400, admin=400)
+OFFICE_400 = expect(employee=403, manager=403, office=400, admin=403)
+MANAGER_OFFICE = expect(employee=403, manager=200, office=200, admin=403)
 # Another institution's row: refused by role first, else not found.
 NOBODY_404 = expect(employee=403, manager=403, office=403, admin=404)
 
@@ -81,8 +83,21 @@ ROUTES: list[Case] = [
     Case("POST", "/login", everyone(401, anonymous=401),
          form={"username": "nobody", "password": "wrong"}),
     Case("POST", "/logout", everyone(303)),
+    Case("POST", "/language", everyone(303, anonymous=303), form={"lang": "en"}),
     Case("GET", "/password", everyone(200)),
     Case("POST", "/password", everyone(400), form={"current": "wrong", "new": "x", "confirm": "x"}),
+    # --- single sign-on: public, and not found where the institution has none configured
+    # (this world has none; tests/web/test_sso_*.py configure it) ---
+    *[Case(method, path, everyone(404, anonymous=404), params={"institution": "=university"},
+           form=form)
+      for method, path, form in (
+          ("GET", "/sso/{institution}/ldap", {}),
+          ("POST", "/sso/{institution}/ldap", {"username": "x", "password": "y"}),
+          ("GET", "/sso/{institution}/oidc", {}),
+          ("GET", "/sso/{institution}/oidc/callback", {}),
+          ("GET", "/sso/{institution}/saml", {}),
+          ("POST", "/sso/{institution}/saml/acs", {"SAMLResponse": "x"}),
+          ("GET", "/sso/{institution}/saml/metadata", {}))],
     Case("GET", "/", everyone(200)),
     Case("GET", "/api/v1/me", everyone(200)),
     # --- timecard: own, then by id for each kind of person ---
@@ -158,6 +173,24 @@ ROUTES: list[Case] = [
     *[Case("POST", path, expect(employee=403, manager=403, office=404, admin=404),
            params={"employee_id": "foreign:other_unit"}) for path in (
         "/admin/employees/{employee_id}/deactivate", "/admin/employees/{employee_id}/reactivate")],
+    # The employee's schedule periods and the rota (routes/schedules.py): kept by the office;
+    # read by the office and the managers (their unit); a form missing its date is a 400.
+    Case("POST", "/admin/employees/{employee_id}/schedule", OFFICE_400,
+         params={"employee_id": "self_employee"}, form={"starts": "not-a-day"}),
+    Case("POST", "/admin/employees/{employee_id}/schedule",
+         expect(employee=403, manager=403, office=404, admin=403),
+         params={"employee_id": "foreign:self_employee"}, form={"starts": "2026-01-01"}),
+    Case("GET", "/api/v1/admin/employees/{employee_id}/schedules", MANAGER_OFFICE,
+         params={"employee_id": "unit_colleague"}),
+    Case("GET", "/api/v1/admin/employees/{employee_id}/schedules",
+         expect(employee=403, manager=404, office=404, admin=403),
+         params={"employee_id": "foreign:unit_colleague"}),
+    Case("POST", "/api/v1/admin/employees/{employee_id}/schedules", OFFICE_400,
+         params={"employee_id": "self_employee"}, form={"profile": "x"}),
+    *[Case("GET", path, MANAGER_OFFICE) for path in ("/office/rota", "/api/v1/office/rota")],
+    Case("POST", "/office/rota", OFFICE_400, form={"day": "not-a-day"}),
+    *[Case("POST", path, OFFICE_400) for path in (
+        "/office/rota/import", "/api/v1/office/rota", "/api/v1/office/rota/import")],
     Case("POST", "/admin/users", ADMIN_ONLY_400, form={"username": "", "role": "admin"}),
     Case("POST", "/api/v1/admin/users", ADMIN_ONLY_400, form={"username": ""}),
     *[Case("POST", path, expect(employee=403, manager=403, office=403, admin=200),
