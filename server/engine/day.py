@@ -22,6 +22,7 @@ from server.engine.context import DayContext, context_for
 from server.engine.deadlines import fix_by
 from server.engine.fast import fast_day
 from server.engine.inputs import Request, Schedule, Stamp, schedule_of
+from server.engine.limits import cap_day, skipped_pause, unauthorised_excess
 from server.engine.notes import Moves, Note
 from server.engine.plan import CodePlan, DayPlan
 from server.engine.results import Anomaly, DayResult, Explain
@@ -117,11 +118,17 @@ class _Day:
         gross = sum(end - start for start, end, _, _ in intervals)
         set_apart = self.overtime(intervals)
         gaps = self.coded_spans(intervals)
+        self.service -= cap_day(plan, r)
+        mark = len(r.explain)
         self.pause(intervals, gaps, gross)
+        if skipped_pause(plan, r, self.approved_codes, mark):
+            self.service += self.pause_from_service
+            self.pause_from_service, self.regular_pause = 0, True
         if r.working_day and not plan.presence_only:
             self.lateness(intervals)
         deducted_from_work = r.pause_deducted - self.pause_from_service
         r.worked = max(0, gross - set_apart - deducted_from_work) + self.service
+        unauthorised_excess(plan, r, self.requests)
         r.regular_pause = self.regular_pause
         self.totals(bool(intervals))
 
@@ -137,9 +144,13 @@ class _Day:
         not only where spans are credited."""
         typed = [s.code for s in sorted(stamps, key=lambda s: s.minute) if s.code is not None]
         for code in [*typed, *(q.code for q in self.requests)]:
-            if code not in self.plan.codes and code not in self.unknown:
+            info = self.plan.codes.get(code)
+            if (info is None or info.forbidden) and code not in self.unknown:
                 self.unknown.add(code)
-                self.anomaly("unknown_code", N.A_UNKNOWN_CODE, code)
+                if info is None:
+                    self.anomaly("unknown_code", N.A_UNKNOWN_CODE, code)
+                else:
+                    self.anomaly("code_not_for_profile", N.A_NOT_FOR_PROFILE, code, self.r.profile)
 
     def code(self, code: str) -> CodePlan | None:
         return self.plan.codes.get(code)  # an undefined one was reported by unknown_codes
@@ -152,8 +163,8 @@ class _Day:
 
     def whole_day(self, q: Request) -> None:
         info = self.code(q.code)
-        if info is None:
-            return
+        if info is None or info.forbidden or info.overtime or info.kind == "pause_waiver":
+            return  # an authorisation credits no time of its own: the stamps say how much
         r, due = self.r, self.r.due
         if info.kind == "service_day":
             self.service += due
@@ -278,12 +289,7 @@ class _Day:
                 self.check_approval(info)
         return gaps
 
-    def request_spans(
-        self,
-        intervals: list[Interval],
-        gaps: list[Gap],
-        spans: list[Gap],
-    ) -> None:
+    def request_spans(self, intervals: list[Interval], gaps: list[Gap], spans: list[Gap]) -> None:
         if not self.hourly:
             return
         free, cursor = [], 0

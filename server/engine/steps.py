@@ -69,12 +69,12 @@ def overtime(codes: dict[str, CodePlan], intervals: list[Interval], due: int,
     for start, end, in_code, out_code in intervals:
         length = end - start
         info = codes.get(in_code) if in_code else None
-        if info is not None and info.overtime:
+        if info is not None and info.overtime and not info.forbidden:
             minutes = length
         else:
             cumulative += length
             info = codes.get(out_code) if out_code else None
-            if info is None or not info.overtime:
+            if info is None or not info.overtime or info.forbidden:
                 continue
             minutes = min(length, max(0, cumulative - due))
             cumulative -= minutes
@@ -118,7 +118,8 @@ def credit_spans(
         start, end, code = span
         info = codes.get(code) if code else None
         minutes = end - start
-        if info is None or info.overtime or minutes <= 0:
+        if info is None or info.overtime or minutes <= 0 or info.forbidden \
+                or info.kind == "pause_waiver":  # an authorisation: it counts no time
             continue
         by_code[info.code] = by_code.get(info.code, 0) + minutes
         notes.append(_NOTE(Note, (info.explain, N.CODE, (info.code, info.label, minutes))))
