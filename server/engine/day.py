@@ -30,6 +30,7 @@ from server.engine.steps import (
     Gap,
     Interval,
     clamp,
+    covered,
     credit_spans,
     cut_after,
     edge_spans,
@@ -137,11 +138,8 @@ class _Day:
             self.r.explain.append(Note(explain, template, args))
 
     def unknown_codes(self, stamps: Sequence[Stamp]) -> None:
-        """Every code the rules in force do not define, wherever it is typed or requested.
-
-        A code on the first entry or the last exit justifies no span when the
-        profile has no entry window or last stamp, so it must be checked here,
-        not only where spans are credited."""
+        """Every code the rules in force do not define (or forbid to the profile), wherever
+        typed or requested: a code on the first entry or last exit credits no span."""
         typed = [s.code for s in sorted(stamps, key=lambda s: s.minute) if s.code is not None]
         for code in [*typed, *(q.code for q in self.requests)]:
             info = self.plan.codes.get(code)
@@ -374,7 +372,7 @@ class _Day:
             until = plan.entry_from + plan.morning_credit + plan.scheduled_pause
         first_in = intervals[0][0]
         if until is not None and first_in > until and not intervals[0][2]:
-            late = first_in - until - self.covered(until, first_in)
+            late = first_in - until - covered(self.hourly, until, first_in)
             if late > 0:
                 r.unjustified += late
                 self.note(plan.explain_late, N.LATE, first_in, late)
@@ -382,14 +380,10 @@ class _Day:
         end = plan.last_stamp
         if end is not None and last_out < end and not intervals[-1][3] \
                 and self.half != "afternoon":
-            early = end - last_out - self.covered(last_out, end)
+            early = end - last_out - covered(self.hourly, last_out, end)
             if early > 0:
                 r.unjustified += early
                 self.note(plan.explain_last_stamp, N.EARLY, last_out, early)
-
-    def covered(self, start: int, end: int) -> int:
-        return sum(max(0, min(end, int(q.end or 0)) - max(start, int(q.start or 0)))
-                   for q in self.hourly)
 
     def totals(self, stamped: bool) -> None:
         r, plan = self.r, self.plan

@@ -54,7 +54,8 @@ def cap_day(plan: DayPlan, r: DayResult) -> int:
             else:
                 r.credited -= over
         if info.explain_cap is not None:
-            r.explain.append(Note(info.explain_cap, N.OVER_CAP, (code, info.day_cap, "day", over)))
+            args = (code, info.day_cap, N.PER_DAY, over)
+            r.explain.append(Note(info.explain_cap, N.OVER_CAP, args))
     return service
 
 

@@ -47,7 +47,8 @@ MEAL_EARNED = N_("earned")
 MEAL_NOT_EARNED = N_("not earned: no regular pause")
 
 # Arguments that are themselves words to translate (the rest are figures, codes, names).
-WORD_ARGS = frozenset({MEAL_EARNED, MEAL_NOT_EARNED})
+PER_DAY = N_("day")
+WORD_ARGS = frozenset({MEAL_EARNED, MEAL_NOT_EARNED, PER_DAY})
 
 # Anomalies: the message ids of what a person must fix, with their arguments.
 A_UNKNOWN_CODE = N_("code {} is not defined by the rules in force")

@@ -8,7 +8,10 @@ anomaly for a missing approval, the fast path declines the day.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from server.engine import notes as N
+from server.engine.inputs import Request
 from server.engine.notes import Note
 from server.engine.plan import CodePlan, DayPlan, PausePlan
 from server.engine.results import Explain
@@ -202,3 +205,9 @@ def longest_stretch(intervals: list[Interval], on_duty: list[tuple[int, int]]) -
         longest = max(longest, current)
         previous_end = end
     return longest
+
+
+def covered(hourly: Sequence[Request], start: int, end: int) -> int:
+    """Minutes of [start, end) that approved hourly requests justify."""
+    return sum(max(0, min(end, int(q.end or 0)) - max(start, int(q.start or 0)))
+               for q in hourly)

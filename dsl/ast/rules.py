@@ -1,45 +1,13 @@
-"""Typed syntax tree of a rule file.
-
-Every node is a frozen dataclass that keeps where it was written, so the
-engine can name `file:line` for each figure it produces. Durations and clock
-times are integer minutes (a clock time is minutes since midnight).
-"""
+"""The nodes of an institution and its rule sections: what the engine reads."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Generic, Literal, TypeVar
+from typing import Literal
 
-T = TypeVar("T")
-
-
-@dataclass(frozen=True, order=True)
-class Pos:
-    """A place in a rule file."""
-
-    file: str
-    line: int
-    column: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
-
-
-@dataclass(frozen=True)
-class At(Generic[T]):
-    """A value together with the place that wrote it."""
-
-    value: T
-    pos: Pos
-
-
-@dataclass(frozen=True)
-class Comment:
-    line: int
-    text: str
-    own_line: bool
-
+from dsl.ast.base import At, Comment, Pos
+from dsl.ast.examples import Example
 
 # ---- identity ---------------------------------------------------------------
 
@@ -377,48 +345,6 @@ class RulesSection:
     pos: Pos
     end_line: int
     statements: tuple[Statement, ...] = ()
-
-
-# ---- examples -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StampLit:
-    direction: Literal["in", "out"] | None
-    minute: int  # 1440 and more for `07:00+1`, the morning after
-    code: str | None
-    pos: Pos
-
-
-@dataclass(frozen=True)
-class RequestLit:
-    code: str
-    start: int | None  # None for a whole-day request
-    end: int | None
-    pos: Pos
-
-
-@dataclass(frozen=True)
-class Expectation:
-    kind: Literal["minutes", "bool", "code", "anomaly", "no_anomalies"]
-    name: str  # figure name, code or anomaly code
-    minutes: int = 0
-    flag: bool = False
-    pos: Pos = field(default_factory=lambda: Pos("", 0, 0))
-
-
-@dataclass(frozen=True)
-class Example:
-    name: str
-    pos: Pos
-    end_line: int
-    profile: At[str] | None = None
-    chosen: At[tuple[int, ...]] | None = None
-    shift: At[str] | None = None
-    date: At[date] | None = None
-    stamps: tuple[StampLit, ...] = ()
-    requests: tuple[RequestLit, ...] = ()
-    expectations: tuple[Expectation, ...] = ()
 
 
 @dataclass(frozen=True)
