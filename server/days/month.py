@@ -52,6 +52,7 @@ class PersonMonth:
     last_day: date | None = None  # a deactivated employee's last day
     shown: dict[date, list[ShownStamp]] = field(default_factory=dict)
     pending_requests: int = 0
+    seen: dict[date, int] = field(default_factory=dict)  # stamps in force per day
 
     def state_of(self, day: date) -> str:
         """past (evaluated), today (in progress), future, or gone (after deactivation)."""
@@ -99,7 +100,9 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
             employee, result, today, progress, last_day,
             {d: facts.shown[(employee.id, d)] for d in _days(first, last)
              if (employee.id, d) in facts.shown},
-            pending.get(employee.id, 0))
+            pending.get(employee.id, 0),
+            seen={d: facts.seen[(employee.id, d)] for d in _days(first, last)
+                  if (employee.id, d) in facts.seen})
     return out
 
 

@@ -10,6 +10,7 @@ prints minutes since midnight as 08:05.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from string import Formatter
 from typing import Any, NamedTuple
 
@@ -71,9 +72,21 @@ class Note(NamedTuple):
     args: tuple[object, ...] = ()
 
     def render(self) -> Explain:
-        e = self.explain
-        detail = _WORDING.format(self.template, *self.args) if self.template else e.detail
-        return Explain(e.rule, e.source, e.figure, detail)
+        try:
+            return _rendered(self)
+        except TypeError:  # an argument that cannot be hashed: worded afresh
+            return _render(self)
+
+
+def _render(note: Note) -> Explain:
+    e = note.explain
+    detail = _WORDING.format(note.template, *note.args) if note.template else e.detail
+    return Explain(e.rule, e.source, e.figure, detail)
+
+
+# Storing a month of day results words every step of every day, and most steps repeat
+# across employees and days (the same rule, the same figures): worded once each.
+_rendered = lru_cache(maxsize=8192)(_render)
 
 
 class Moves(NamedTuple):
