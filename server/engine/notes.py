@@ -52,16 +52,31 @@ AMOUNT: dict[str, int | None] = {
 
 
 
-class _Wording(Formatter):
-    def format_field(self, value: Any, format_spec: str) -> str:
-        if format_spec == "hm":
-            return hours(value)
-        if format_spec == "clock":
-            return clock(value)
-        return str(format(value, format_spec))
+def _field(value: Any, spec: str) -> str:
+    if spec == "hm":
+        return hours(value)
+    if spec == "clock":
+        return clock(value)
+    return str(format(value, spec))
 
 
-_WORDING = _Wording()
+@lru_cache(maxsize=256)
+def _pieces(template: str) -> tuple[tuple[str, str | None], ...]:
+    """A template cut once into (text, the spec of the field after it or None)."""
+    return tuple((text, None if name is None else spec or "")
+                 for text, name, spec, _ in Formatter().parse(template))
+
+
+def word(template: str, args: tuple[object, ...]) -> str:
+    """The template with its positional fields filled; `{:hm}` and `{:clock}` as above.
+    Cut once per template: `string.Formatter` parses it again at every call, and a
+    month's stored results word a few steps of every day."""
+    out, fields = [], iter(args)
+    for text, spec in _pieces(template):
+        out.append(text)
+        if spec is not None:
+            out.append(_field(next(fields), spec))
+    return "".join(out)
 
 
 class Note(NamedTuple):
@@ -72,21 +87,9 @@ class Note(NamedTuple):
     args: tuple[object, ...] = ()
 
     def render(self) -> Explain:
-        try:
-            return _rendered(self)
-        except TypeError:  # an argument that cannot be hashed: worded afresh
-            return _render(self)
-
-
-def _render(note: Note) -> Explain:
-    e = note.explain
-    detail = _WORDING.format(note.template, *note.args) if note.template else e.detail
-    return Explain(e.rule, e.source, e.figure, detail)
-
-
-# Storing a month of day results words every step of every day, and most steps repeat
-# across employees and days (the same rule, the same figures): worded once each.
-_rendered = lru_cache(maxsize=8192)(_render)
+        e = self.explain
+        detail = word(self.template, self.args) if self.template else e.detail
+        return Explain(e.rule, e.source, e.figure, detail)
 
 
 class Moves(NamedTuple):
