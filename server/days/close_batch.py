@@ -11,8 +11,9 @@ as `store_results` does for a day no longer evaluated.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert
@@ -46,9 +47,31 @@ def replace_month_results(session: Session, employee_ids: Sequence[int], first: 
         session.execute(delete(DAY_RESULTS).where(
             column.employee_id.in_(ids[start:start + IDS_PER_DELETE]),
             column.day >= first, column.day <= last))
-    if rows:
+    if rows and session.get_bind().dialect.name == "postgresql":
+        _copy(session, rows)
+    elif rows:
         session.execute(insert(DAY_RESULTS), rows)
     return len(rows)
+
+
+def _copy(session: Session, rows: list[dict[str, Any]]) -> None:
+    """COPY, in the session's own transaction: several times faster than multi-row
+    INSERTs for the tens of thousands of rows of a step, JSON included."""
+    columns = [c.name for c in DAY_RESULTS.columns]
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(
+            f"COPY day_results ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([_copied(row[name]) for name in columns])
+
+
+def _copied(value: Any) -> Any:
+    if isinstance(value, dict):
+        return json.dumps(value)
+    if isinstance(value, datetime):  # kept naive in UTC, as `UTCDateTime` writes it
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
 
 
 def store_months(session: Session, months: Mapping[int, PersonMonth], first: date,
