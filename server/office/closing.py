@@ -8,7 +8,8 @@ once; otherwise `begin_close` needs a reason, audited with the counts it overrod
 The close runs in steps so a page can show a progress bar. `begin_close` takes a
 snapshot: the employees active at that moment become the close's entries
 (`MonthCloseEntry`). Each `close_step` evaluates the next entries not yet done, in
-employee order, stores their day results and their month's figures, and marks them done
+employee order, stores their day results (the month's own days: each employee-day is
+evaluated once, `server.days.close_batch`) and their month's figures, and marks them done
 in the same transaction; the caller commits between steps so other sessions see the
 progress. A crash at any point loses at most the step in flight, and the next step
 starts from the first entry not done: nobody is skipped or evaluated twice, and someone
