@@ -91,6 +91,19 @@ class Note(NamedTuple):
         detail = word(self.template, self.args) if self.template else e.detail
         return Explain(e.rule, e.source, e.figure, detail)
 
+    def to_json(self) -> dict[str, str]:
+        """`render().to_json()`; a step repeated across days and employees (the same rule,
+        the same figures) is worded once."""
+        try:
+            return dict(_json(self))
+        except TypeError:  # an argument that cannot be hashed
+            return self.render().to_json()
+
+
+@lru_cache(maxsize=4096)
+def _json(note: Note) -> dict[str, str]:
+    return note.render().to_json()  # shared: `Note.to_json` hands out copies
+
 
 class Moves(NamedTuple):
     """The stamps rounding moved, worked out only when the explanation is read."""
