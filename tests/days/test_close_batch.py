@@ -21,7 +21,7 @@ from server.office import closing, corrections, decisions, requests
 APRIL = (2026, 4)
 AFTER_APRIL = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 DAYS = [date(2026, 4, 1) + timedelta(days=n) for n in range(30)]
-COMPARED = ("worked", "due", "balance", "anomalies", "data", "stamps_seen")
+COMPARED = ("worked", "due", "balance", "anomalies", "data", "stamps_seen", "computed_at")
 
 
 @pytest.fixture
