@@ -61,6 +61,8 @@ class Facts:
     stamps: dict[Key, list[Stamp]] = field(default_factory=lambda: defaultdict(list))
     requests: dict[Key, list[Request]] = field(default_factory=lambda: defaultdict(list))
     shown: dict[Key, list[ShownStamp]] = field(default_factory=lambda: defaultdict(list))
+    # Stamps in force per day, declared ones apart: what a stored day result says it saw.
+    seen: dict[Key, int] = field(default_factory=lambda: defaultdict(int))
 
 
 def replaced_ids(rows: Iterable[FactRow]) -> set[int]:
@@ -91,6 +93,7 @@ def load_facts(session: Session, employee_ids: Collection[int], first: date, las
     replaced = replaced_ids(rows)
     for row in in_force(rows, replaced):
         facts.stamps[(row.employee_id, row.local_date)].append(engine_stamp(row))
+        facts.seen[(row.employee_id, row.local_date)] += 1
     if shown:
         _show_rows(facts, rows, replaced)
     approved = approved_rows(session, employee_ids, between=(first, last))

@@ -55,6 +55,7 @@ class PersonMonth:
     shown: dict[date, list[ShownStamp]] = field(default_factory=dict)
     pending_requests: int = 0
     schedules: dict[date, Schedule] = field(default_factory=dict)  # days off the base profile
+    seen: dict[date, int] = field(default_factory=dict)  # stamps in force per day
 
     def state_of(self, day: date) -> str:
         """past (evaluated), today (in progress), future, or gone (after deactivation)."""
@@ -114,7 +115,9 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
              if (employee.id, d) in facts.shown},
             pending.get(employee.id, 0),
             {d: schedules[(employee.id, d)] for d in _days(first, last)
-             if (employee.id, d) in schedules})
+             if (employee.id, d) in schedules},
+            seen={d: facts.seen[(employee.id, d)] for d in _days(first, last)
+                  if (employee.id, d) in facts.seen})
     return out
 
 

@@ -203,7 +203,10 @@ class Request(Base):
     """What an employee asks: a justification, a missed stamp, overtime paid or banked."""
 
     __tablename__ = "requests"
-    __table_args__ = (Index("ix_requests_employee_day", "employee_id", "day"),)
+    __table_args__ = (Index("ix_requests_employee_day", "employee_id", "day"),
+                      # the month close's pre-check: a month's pending requests
+                      Index("ix_requests_institution_state_day", "institution_id", "state",
+                            "day"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), index=True)
@@ -373,3 +376,4 @@ STAMPS: Table = Base.metadata.tables["stamps"]
 DAY_RESULTS: Table = Base.metadata.tables["day_results"]
 DIRTY_DAYS: Table = Base.metadata.tables["dirty_days"]
 MONTH_CLOSES: Table = Base.metadata.tables["month_closes"]
+MONTH_CLOSE_ENTRIES: Table = Base.metadata.tables["month_close_entries"]

@@ -10,6 +10,7 @@ prints minutes since midnight as 08:05.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from string import Formatter
 from typing import Any, NamedTuple
 
@@ -81,26 +82,36 @@ TAKEN_AWAY = frozenset({OVER_CAP, EXCESS})
 
 
 
-def word(template: str, args: tuple[object, ...]) -> str:
-    """A template with its arguments, as a sentence (in whatever language `template` is)."""
-    return _WORDING.format(template, *args)
-
-
 def plain(args: tuple[object, ...]) -> tuple[object, ...]:
     """Arguments as stored with a result: numbers and text (a rounding's moves as text)."""
     return tuple(a if isinstance(a, int | str) else format(a) for a in args)
 
 
-class _Wording(Formatter):
-    def format_field(self, value: Any, format_spec: str) -> str:
-        if format_spec == "hm":
-            return hours(value)
-        if format_spec == "clock":
-            return clock(value)
-        return str(format(value, format_spec))
+def _field(value: Any, spec: str) -> str:
+    if spec == "hm":
+        return hours(value)
+    if spec == "clock":
+        return clock(value)
+    return str(format(value, spec))
 
 
-_WORDING = _Wording()
+@lru_cache(maxsize=256)
+def _pieces(template: str) -> tuple[tuple[str, str | None], ...]:
+    """A template cut once into (text, the spec of the field after it or None)."""
+    return tuple((text, None if name is None else spec or "")
+                 for text, name, spec, _ in Formatter().parse(template))
+
+
+def word(template: str, args: tuple[object, ...]) -> str:
+    """The template with its positional fields filled; `{:hm}` and `{:clock}` as above.
+    Cut once per template: `string.Formatter` parses it again at every call, and a
+    month's stored results word a few steps of every day."""
+    out, fields = [], iter(args)
+    for text, spec in _pieces(template):
+        out.append(text)
+        if spec is not None:
+            out.append(_field(next(fields), spec))
+    return "".join(out)
 
 
 class Note(NamedTuple):
@@ -114,8 +125,21 @@ class Note(NamedTuple):
         e = self.explain
         if not self.template:
             return e
-        return Explain(e.rule, e.source, e.figure, _WORDING.format(self.template, *self.args),
+        return Explain(e.rule, e.source, e.figure, word(self.template, self.args),
                        self.template, plain(self.args))
+
+    def to_json(self) -> dict[str, str]:
+        """`render().to_json()`; a step repeated across days and employees (the same rule,
+        the same figures) is worded once."""
+        try:
+            return dict(_json(self))
+        except TypeError:  # an argument that cannot be hashed
+            return self.render().to_json()
+
+
+@lru_cache(maxsize=4096)
+def _json(note: Note) -> dict[str, str]:
+    return note.render().to_json()  # shared: `Note.to_json` hands out copies
 
 
 class Moves(NamedTuple):

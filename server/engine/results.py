@@ -103,7 +103,7 @@ class DayResult(MinuteFigures):
             "meal_voucher": self.meal_voucher,
             "by_code": dict(self.by_code),
             "anomalies": [a.to_json() for a in self.anomalies],
-            "explain": [note.render().to_json() for note in self.explain],
+            "explain": [note.to_json() for note in self.explain],
             "stamps": [
                 {"direction": d, "time": clock(m), "code": c}
                 for d, m, c in self.stamps
@@ -169,6 +169,6 @@ class MonthResult(MinuteFigures):
             "anomalies": [a.to_json() for a in self.anomalies],
             "flags": [f.to_json() for f in self.flags],
             "deadlines": {k: v.isoformat() for k, v in self.deadlines.items()},
-            "explain": [note.render().to_json() for note in self.explain],
+            "explain": [note.to_json() for note in self.explain],
             "days": [d.to_json() for d in self.days],
         }

@@ -8,7 +8,8 @@ once; otherwise `begin_close` needs a reason, audited with the counts it overrod
 The close runs in steps so a page can show a progress bar. `begin_close` takes a
 snapshot: the employees active at that moment become the close's entries
 (`MonthCloseEntry`). Each `close_step` evaluates the next entries not yet done, in
-employee order, stores their day results and their month's figures, and marks them done
+employee order, stores their day results (the month's own days: each employee-day is
+evaluated once, `server.days.close_batch`) and their month's figures, and marks them done
 in the same transaction; the caller commits between steps so other sessions see the
 progress. A crash at any point loses at most the step in flight, and the next step
 starts from the first entry not done: nobody is skipped or evaluated twice, and someone
@@ -22,25 +23,25 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, delete, false, func, insert, literal, select, update
+from sqlalchemy import Integer, bindparam, delete, false, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from server.days.close_batch import store_months
 from server.days.employment import employed_from
-from server.days.month import month_bounds
-from server.days.results import refresh_days
+from server.days.month import PersonMonth, month_bounds
 from server.days.rules_in_force import RulesInForce, policy_on
-from server.db.models import Employee, MonthClose, MonthCloseEntry, User
+from server.db.models import MONTH_CLOSE_ENTRIES, Employee, MonthClose, MonthCloseEntry, User
 from server.db.models import Request as RequestRow
 from server.engine import MonthResult
 from server.errors import NotFound, OfficeError
 from server.office.audit import record, utcnow
 from server.office.bounds import bounded_text
 from server.office.people import require_office
-from server.office.summary import evaluate_months
+from server.office.summary import months_of
 
 REASON_MAX = 500  # characters of a reason to close with something open
 CHECK_BATCH = 200  # employees evaluated at a time by the pre-check
@@ -209,19 +210,10 @@ def close_step(session: Session, actor: User, year: int, month: int, *, batch: i
         select(Employee).join(MonthCloseEntry, MonthCloseEntry.employee_id == Employee.id)
         .where(MonthCloseEntry.month_close_id == row.id, MonthCloseEntry.done.is_(False))
         .order_by(Employee.id).limit(batch)))
-    first, last = month_bounds(year, month)
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    refresh_days(session, [(actor.institution_id, e.id, d) for e in employees for d in days],
-                 now)
-    results = month_results(session, actor.institution_id, employees, year, month)
-    for employee in employees:
-        result = results[employee.id]
-        session.execute(update(MonthCloseEntry).where(
-            MonthCloseEntry.month_close_id == row.id,
-            MonthCloseEntry.employee_id == employee.id).values(
-            done=True, evaluations=MonthCloseEntry.evaluations + 1, evaluated_at=now,
-            anomalies=len(result.anomalies),
-            **{name: getattr(result, name) for name in FIGURES}))
+    # Each day evaluated once: the month's own days are the day results stored.
+    months = _months(session, actor.institution_id, employees, year, month, now)
+    store_months(session, months, *month_bounds(year, month), now)
+    _mark_done(session, row.id, {e: m.result for e, m in months.items()}, now)
     row.done = session.scalar(select(func.count()).select_from(MonthCloseEntry).where(
         MonthCloseEntry.month_close_id == row.id, MonthCloseEntry.done.is_(True))) or 0
     if row.done >= row.total or not employees:
@@ -236,8 +228,32 @@ def month_results(session: Session, institution_id: str, employees: Sequence[Emp
                   year: int, month: int) -> dict[int, MonthResult]:
     """The month of these employees, as every page shows it: the one place the close and
     its pre-check compute a month, so both follow whatever computes it for the pages."""
-    return evaluate_months(session, RulesInForce(session, [institution_id]), employees,
-                           year, month)
+    return {e: m.result for e, m in _months(session, institution_id, employees, year,
+                                            month, None).items()}
+
+
+def _months(session: Session, institution_id: str, employees: Sequence[Employee],
+            year: int, month: int, now: datetime | None) -> dict[int, PersonMonth]:
+    return months_of(session, RulesInForce(session, [institution_id]), employees, year,
+                     month, now=now)
+
+
+def _mark_done(session: Session, close_id: int, results: dict[int, MonthResult],
+               now: datetime) -> None:
+    """The entries of this step done, with their figures: one statement, many rows."""
+    if not results:
+        return
+    entries = MONTH_CLOSE_ENTRIES
+    session.execute(update(entries).where(
+        entries.c.month_close_id == bindparam("close_id"),
+        entries.c.employee_id == bindparam("entry_employee"),
+    ).values(done=True, evaluations=entries.c.evaluations + 1, evaluated_at=now,
+             anomalies=bindparam("entry_anomalies"),
+             **{name: bindparam(f"entry_{name}") for name in FIGURES}),
+        [{"close_id": close_id, "entry_employee": employee_id,
+          "entry_anomalies": len(result.anomalies),
+          **{f"entry_{name}": getattr(result, name) for name in FIGURES}}
+         for employee_id, result in results.items()])
 
 
 def close_month(session: Session, actor: User, year: int, month: int, *, batch: int = 50,

@@ -40,7 +40,7 @@ def say(item: Any, english_field: str = "detail") -> str:
                  for a in _field(item, "args") or ())
     try:
         return word(gettext(message_id), args)
-    except (IndexError, KeyError, ValueError):  # a translation that lost a placeholder
+    except (IndexError, KeyError, ValueError, StopIteration):  # a translation lost a field
         return str(_field(item, english_field) or "")
 
 

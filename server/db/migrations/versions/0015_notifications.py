@@ -2,7 +2,7 @@
 users' e-mail address and language
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-06 23:20:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import server.db.types
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,111 @@
+"""The close bench's reading side: the timecard page and its API timed over many
+employees, and a late stamp followed until its day and its month are current."""
+
+from __future__ import annotations
+
+import logging
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from litestar.testing import TestClient
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.orm import Session
+
+from bench.close_data import CREATED, INSTITUTION, MONTH, YEAR, ZONE
+from server.days.dirty import mark_dirty
+from server.days.month import person_months
+from server.days.rules_in_force import RulesInForce
+from server.days.worker import Recomputer
+from server.db.models import DayResultRow, Employee, Stamp, User
+from server.office.passwords import hash_password
+from server.web.app import create_app
+
+PASSWORD = "bench-Password-2026"
+SAMPLE = 200  # employees whose timecard is asked, once each per kind
+
+
+def page_percentiles(engine: Engine, now: datetime) -> None:
+    """p50/p95/p99 of GET /timecard/{id} and /api/v1/timecard/{id} for March, as the office
+    asks them (the whole year's stamps before it are in the database)."""
+    with Session(engine) as session, session.begin():
+        session.execute(update(User).where(User.role == "office").values(
+            password_hash=hash_password(PASSWORD), must_change_password=False))
+        username = session.scalar(select(User.username).where(User.role == "office"))
+        ids = list(session.scalars(select(Employee.id)))
+    sample = random.Random(3).sample(ids, min(SAMPLE, len(ids)))
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
+    with tempfile.TemporaryDirectory() as folder, TestClient(
+            create_app(engine, data_dir=Path(folder), secret="bench-secret-" + "x" * 32),
+            base_url="https://testserver.local") as client:
+        client.get("/login")
+        answer = client.post("/login", data={
+            "username": username, "password": PASSWORD,
+            "_csrf_token": client.cookies.get("timbra_csrf", "")}, follow_redirects=False)
+        assert answer.status_code == 303, answer.text
+        month = f"{YEAR:04d}-{MONTH:02d}"
+        for kind, path in (("page", "/timecard/{}"), ("api", "/api/v1/timecard/{}")):
+            client.get(path.format(sample[0]) + f"?month={month}")  # templates, caches
+            times = _timed(lambda e, p=path: _ok(client.get(p.format(e) + f"?month={month}")),
+                           sample)
+            print(f"{engine.dialect.name:<10} timecard {kind:<4} over {len(times)} employees: "
+                  f"p50 {_p(times, 50):.0f} ms p95 {_p(times, 95):.0f} ms "
+                  f"p99 {_p(times, 99):.0f} ms", flush=True)
+
+
+def _ok(answer: object) -> None:
+    assert getattr(answer, "status_code", 0) == 200, getattr(answer, "text", answer)
+
+
+def _timed(ask: Callable[[int], None], employees: list[int]) -> list[float]:
+    times = []
+    for employee_id in employees:
+        started = time.perf_counter()
+        ask(employee_id)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def _p(times: list[float], percent: int) -> float:
+    return statistics.quantiles(times, n=100, method="inclusive")[percent - 1]
+
+
+def late_stamp_s(engine: Engine) -> float:
+    """A late exit of 10 March stored as the ingest stores it (the row and its dirty mark
+    in one transaction), then the recompute worker's rounds: seconds until the day's
+    stored result and the month as the pages compute it both count it. The worker's
+    wait for a wake-up (at most its pause) is not counted."""
+    day = date(YEAR, MONTH, 10)
+    with Session(engine) as session:
+        employee = session.scalars(select(Employee).order_by(Employee.id)).first()
+        assert employee is not None
+        before = _seen(session, employee, day)
+    moment = datetime.combine(day, datetime.min.time(), ZONE) + timedelta(hours=19)
+    started = time.perf_counter()
+    with Session(engine) as session, session.begin():
+        session.execute(insert(Stamp).values(
+            institution_id=INSTITUTION, source="terminal", employee_id=employee.id,
+            terminal_time=moment.astimezone(UTC), received_at=CREATED, local_date=day,
+            local_minute=19 * 60, direction="out", code=None, flags="late", void=False))
+        mark_dirty(session, [(INSTITUTION, employee.id, day)], datetime.now(UTC))
+    worker = Recomputer(engine, lambda: datetime.now(UTC))
+    while worker.run_once():
+        pass
+    with Session(engine) as session:
+        stored = session.get(DayResultRow, (employee.id, day))
+        after = _seen(session, employee, day)
+    elapsed = time.perf_counter() - started
+    assert stored is not None and stored.stamps_seen == before + 1, "day not recomputed"
+    assert after == before + 1, "the month does not count the late stamp"
+    return elapsed
+
+
+def _seen(session: Session, employee: Employee, day: date) -> int:
+    """The stamps in force the month as the pages show it counts on `day`."""
+    months = person_months(session, RulesInForce(session, [INSTITUTION]), [employee], YEAR,
+                           MONTH)
+    return months[employee.id].seen.get(day, 0)

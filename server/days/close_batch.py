@@ -1,0 +1,80 @@
+"""A batch of the month close stored in bulk: each employee's days as the month computed
+them, so the close evaluates every employee-day once.
+
+`person_months` already evaluates each day of the month with the engine; its `DayResult`s
+are the day results the close keeps. They replace what was stored for the batch's
+employees over the whole month with one delete by key range (primary-key order: employee,
+then day) and one multi-row insert, instead of a second evaluation of every day and a
+delete per key. Days after `through` (a deactivation) are deleted and not written back,
+as `store_results` does for a day no longer evaluated.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import delete, insert
+from sqlalchemy.orm import Session
+
+from server.days.month import PersonMonth
+from server.db.models import DAY_RESULTS
+
+IDS_PER_DELETE = 500  # employees per delete: a bounded IN list on either database
+
+
+def day_rows(months: Mapping[int, PersonMonth], now: datetime) -> list[dict[str, Any]]:
+    """The day-result rows of these months' evaluated days, as `evaluate_days` words them."""
+    rows = []
+    for employee_id, person in months.items():
+        for day in person.result.days:
+            rows.append({"employee_id": employee_id, "day": day.day, "worked": day.worked,
+                         "due": day.due, "balance": day.balance,
+                         "anomalies": len(day.anomalies), "data": day.to_json(),
+                         "stamps_seen": person.seen.get(day.day, 0), "computed_at": now})
+    return rows
+
+
+def replace_month_results(session: Session, employee_ids: Sequence[int], first: date,
+                          last: date, rows: list[dict[str, Any]]) -> int:
+    """Replace the stored results of these employees from `first` to `last` with `rows`;
+    returns how many were written."""
+    ids = sorted(employee_ids)
+    column = DAY_RESULTS.c
+    for start in range(0, len(ids), IDS_PER_DELETE):
+        session.execute(delete(DAY_RESULTS).where(
+            column.employee_id.in_(ids[start:start + IDS_PER_DELETE]),
+            column.day >= first, column.day <= last))
+    if rows and session.get_bind().dialect.name == "postgresql":
+        _copy(session, rows)
+    elif rows:
+        session.execute(insert(DAY_RESULTS), rows)
+    return len(rows)
+
+
+def _copy(session: Session, rows: list[dict[str, Any]]) -> None:
+    """COPY, in the session's own transaction: several times faster than multi-row
+    INSERTs for the tens of thousands of rows of a step, JSON included."""
+    columns = [c.name for c in DAY_RESULTS.columns]
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(
+            f"COPY day_results ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([_copied(row[name]) for name in columns])
+
+
+def _copied(value: Any) -> Any:
+    if isinstance(value, dict):
+        return json.dumps(value)
+    if isinstance(value, datetime):  # kept naive in UTC, as `UTCDateTime` writes it
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def store_months(session: Session, months: Mapping[int, PersonMonth], first: date,
+                 last: date, now: datetime) -> int:
+    """Keep the days of these evaluated months as their stored day results."""
+    return replace_month_results(session, list(months), first, last, day_rows(months, now))

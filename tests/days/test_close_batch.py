@@ -1,0 +1,79 @@
+"""The month close evaluates each employee-day once and keeps the month's own days as the
+stored day results: they must be exactly what the recompute of those days stores
+(`refresh_days`), stamp corrections, a void, an approved missed stamp and a deactivation
+included, on both databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from world import World, at, hm, world
+
+from server.days.results import refresh_days
+from server.db.models import DAY_RESULTS, Stamp
+from server.office import closing, corrections, decisions, requests
+
+APRIL = (2026, 4)
+AFTER_APRIL = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+DAYS = [date(2026, 4, 1) + timedelta(days=n) for n in range(30)]
+COMPARED = ("worked", "due", "balance", "anomalies", "data", "stamps_seen", "computed_at")
+
+
+@pytest.fixture
+def school(db_engine: sa.Engine) -> Iterator[World]:
+    with Session(db_engine) as session:
+        yield world(session, "school")
+
+
+def stored(w: World) -> dict[tuple[int, date], tuple[Any, ...]]:
+    rows = w.session.execute(sa.select(DAY_RESULTS).where(
+        DAY_RESULTS.c.day.between(DAYS[0], DAYS[-1])))
+    return {(r.employee_id, r.day): tuple(getattr(r, c) for c in COMPARED) for r in rows}
+
+
+def test_the_close_stores_the_day_results_the_recompute_stores(school: World) -> None:
+    w = school
+    ann, bob, cat = (w.employees[k] for k in ("ann", "bob", "cat"))
+    for day in (date(2026, 4, 7), date(2026, 4, 8), date(2026, 4, 9)):
+        w.stamps("ann", day, "in 07:30, out 14:42")
+    w.stamps("bob", date(2026, 4, 7), "in 07:40")  # the exit declared later
+    w.stamps("cat", date(2026, 4, 8), "in 07:30, out 11:00, in 11:05, out 14:42")
+    w.session.commit()
+    out_id, = w.session.scalars(sa.select(Stamp.id).where(
+        Stamp.employee_id == ann.id, Stamp.local_date == date(2026, 4, 8),
+        Stamp.direction == "out"))
+    corrections.correct_stamp(w.session, w.users["office"], out_id, minute=hm("15:30"),
+                              direction="out", code=None, reason="uscita errata",
+                              now=AFTER_APRIL - timedelta(days=10))
+    doubled, = w.session.scalars(sa.select(Stamp.id).where(
+        Stamp.employee_id == cat.id, Stamp.local_minute == hm("11:05")))
+    corrections.void_stamp(w.session, w.users["office"], doubled, "timbratura doppia",
+                           now=AFTER_APRIL - timedelta(days=10))
+    filed = requests.file_missed_stamp(w.session, w.users["bob"], bob.id, date(2026, 4, 7),
+                                       hm("14:42"), "out", "dimenticato",
+                                       now=at(date(2026, 4, 7), "18:00"))
+    decisions.approve(w.session, w.users["office"], filed.id,
+                      now=at(date(2026, 4, 7), "19:00"))
+    cat.active, cat.deactivated_at = False, at(date(2026, 4, 20), "12:00")
+    w.session.commit()
+
+    closing.close_month(w.session, w.users["office"], *APRIL, batch=2, reason="assenze",
+                        now=AFTER_APRIL)
+    by_close = stored(w)
+    people = list(w.employees.values())
+    refresh_days(w.session, [("school", e.id, d) for e in people for d in DAYS], AFTER_APRIL)
+    by_recompute = stored(w)
+    assert by_close == by_recompute
+    # What the comparison covers: whole months, the declared exit, the correction, the
+    # void, and no day of Cat's after she left.
+    assert len([k for k in by_close if k[0] == ann.id]) == 30
+    assert by_close[(bob.id, date(2026, 4, 7))][0] == hm("07:02")
+    assert by_close[(bob.id, date(2026, 4, 7))][5] == 1  # the declared exit is not a row
+    assert by_close[(ann.id, date(2026, 4, 8))][5] == 2
+    assert by_close[(cat.id, date(2026, 4, 8))][5] == 3
+    assert max(d for e, d in by_close if e == cat.id) == date(2026, 4, 20)
