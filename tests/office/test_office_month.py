@@ -58,8 +58,9 @@ def test_month_summary_has_balance_deadline_allowance_and_anomaly_fix_by(school:
     assert (permit["name"], permit["used"], permit["recover_by"]) == (
         "short_permit", 60, "2026-06-30")
     unpaired = [a for a in summary["anomalies"] if a["code"] == "unpaired_stamps"]
-    assert unpaired == [{"code": "unpaired_stamps", "message": unpaired[0]["message"],
-                         "fix_by": "2026-04-23T08:30", "date": "2026-04-22"}]
+    assert unpaired == [{"code": "unpaired_stamps", "message": "entry at 07:30 has no exit",
+                         "fix_by": "2026-04-23T08:30", "date": "2026-04-22",
+                         "message_id": "entry at {:clock} has no exit", "args": [450]}]
     with pytest.raises(NotAllowed):
         month_summary(w.session, w.users["bob"], ann, *APRIL)
 
