@@ -1,8 +1,10 @@
 """The Litestar application: `create_app(engine)` is the whole web side.
 
-Middleware, outermost first: hostile input refused with a 400 (`InputGuardMiddleware`: NUL
-characters, JSON nested too deep), sessions (server-side, in the data directory), who is asking
-(`IdentityMiddleware`), then Litestar's CSRF check on every unsafe method. One app-wide
+Outermost, around the router: the request id, access log line and latency sample
+(`RequestLogMiddleware`). Middleware, outermost first: hostile input refused with a 400
+(`InputGuardMiddleware`: NUL characters, JSON nested too deep), sessions (server-side:
+files in the data directory for `timbra run`, the database for `timbra web`), who is
+asking (`IdentityMiddleware`), then Litestar's CSRF check on every unsafe method. One app-wide
 guard (`access_guard`) enforces each route's declared roles.
 """
 
@@ -25,7 +27,9 @@ from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 from sqlalchemy import Engine
 
+from server.db.migrate import head_revision
 from server.errors import OfficeError
+from server.ingest.settings import BrokerSettings
 from server.minutes import hours
 from server.web.day_worker import DayWorker
 from server.web.dependencies import provide_db, provide_user
@@ -34,8 +38,10 @@ from server.web.guards import PUBLIC, access_guard, undeclared_handlers
 from server.web.identity import IdentityMiddleware, RotatingSessionConfig
 from server.web.input_guard import InputGuardMiddleware
 from server.web.navigation import menu_for
+from server.web.request_log import RequestLogMiddleware
 from server.web.routes import ROUTE_HANDLERS
 from server.web.secret import load_or_create_secret
+from server.web.session_store import DatabaseStore
 
 HERE = Path(__file__).resolve().parent
 SESSION_HOURS = 8  # a working day; after that, log in again
@@ -45,9 +51,12 @@ CSRF_COOKIE = "timbra_csrf"
 
 def create_app(engine: Engine, *, secure_cookies: bool = True,
                data_dir: Path = Path("timbra-data"), secret: str | None = None,
-               session_store: Store | None = None, debug: bool = False) -> Litestar:
+               session_store: Store | None = None, debug: bool = False,
+               broker: BrokerSettings | None = None,
+               metrics_token: str | None = None) -> Litestar:
     """The app. `secure_cookies=False` only for plain-http development on 127.0.0.1
-    (browsers drop Secure cookies there); tests and `timbra run` say which they use."""
+    (browsers drop Secure cookies there); tests and `timbra run` say which they use.
+    `broker` is what `/readyz` checks; `/metrics` exists only with a `metrics_token`."""
     secret = secret or load_or_create_secret(data_dir)
     store = session_store or FileStore(data_dir / "sessions", create_directories=True)
     sessions = RotatingSessionConfig(
@@ -83,6 +92,12 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
     app.state.engine = engine
     app.state.day_worker = DayWorker(engine)
     app.state.secret = secret
+    app.state.broker = broker
+    app.state.metrics_token = metrics_token
+    app.state.schema_head = head_revision()
+    # Around the router, as Litestar's OpenTelemetry plugin wraps it: requests no route
+    # matches get their id, log line and latency sample too.
+    app.asgi_handler = RequestLogMiddleware(app.asgi_handler)
     missing = undeclared_handlers(list(route_handlers(app)))
     if missing:
         raise RuntimeError(f"routes without opt=PUBLIC or opt=allow(...): {missing}")
@@ -92,7 +107,7 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
 async def _forget_expired_sessions(app: Litestar) -> None:
     """Expired sessions are otherwise removed only when their cookie comes back."""
     store = app.stores.get("sessions")
-    if isinstance(store, FileStore | MemoryStore):
+    if isinstance(store, FileStore | MemoryStore | DatabaseStore):
         await store.delete_expired()
 
 

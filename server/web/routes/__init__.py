@@ -18,6 +18,7 @@ from server.web.routes import (
     auth,
     corrections,
     employee_changes,
+    health,
     home,
     month_close,
     office,
@@ -30,6 +31,8 @@ from server.web.routes import (
 )
 
 ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *home.ROUTES, *timecard.ROUTES]
+# For the machines that run it: health, readiness, metrics
+ROUTE_HANDLERS += health.ROUTES
 # Employees' requests, summaries, stamping; approvals; the personnel office's pages
 ROUTE_HANDLERS += [*requests.ROUTES, *requests_api.ROUTES, *approvals.ROUTES,
                    *summaries.ROUTES, *stamping.ROUTES, *corrections.ROUTES,

@@ -1,0 +1,59 @@
+"""Logs as one JSON object per line, each naming the request it belongs to.
+
+`configure_logging("json")` sets the root handler; the request id comes from a context
+variable that the web's request middleware sets (and anyio copies into worker threads), so
+a line logged deep inside a service still says which request it was. A person who sees a
+500 page quotes the id it shows; the operator finds every line of that request with it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+REQUEST_ID: ContextVar[str | None] = ContextVar("timbra_request_id", default=None)
+FORMATS = ("json", "text")
+TEXT_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
+# Attributes every LogRecord has; anything else was passed with `extra=` and is kept.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message",
+                                                                          "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "pid": record.process,
+        }
+        request_id = REQUEST_ID.get()
+        if request_id:
+            line["request_id"] = request_id
+        line.update({k: v for k, v in vars(record).items()
+                     if k not in _STANDARD and not k.startswith("_")})
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str, ensure_ascii=False)
+
+
+def log_format(default: str = "text") -> str:
+    """TIMBRA_LOG_FORMAT, `json` or `text`; anything else is refused at start."""
+    chosen = os.environ.get("TIMBRA_LOG_FORMAT") or default
+    if chosen not in FORMATS:
+        raise ValueError(f"TIMBRA_LOG_FORMAT must be json or text, not {chosen!r}")
+    return chosen
+
+
+def configure_logging(fmt: str, level: int | str = logging.INFO) -> None:
+    """One handler on the root logger, to stderr (journald keeps it under systemd)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(os.environ.get("TIMBRA_LOG_LEVEL") or level)
