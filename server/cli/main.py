@@ -23,6 +23,9 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "server.cli.terminals",
     "server.cli.users",
     "server.cli.month_close",
+    "server.cli.db",
+    "server.cli.web",
+    "server.cli.purge",
 )
 
 

@@ -61,8 +61,3 @@ def exposition(extra: Iterable[Collector] = ()) -> bytes:
         database.register(collector)
     return text + generate_latest(database)
 
-
-def process_exited(pid: int) -> None:
-    """A worker that stopped leaves files behind; its live gauges must stop counting."""
-    if multiprocess_mode():
-        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
