@@ -17,6 +17,8 @@ from server.days.worker import Recomputer
 from server.db import make_engine, upgrade
 from server.ingest.service import IngestService
 from server.ingest.settings import BrokerSettings, SettingsError
+from server.observe.logs import configure_logging, log_format
+from server.observe.metrics import serve as serve_metrics
 from server.settings import database_url as default_database_url
 
 
@@ -28,10 +30,15 @@ def register(subparsers: Any) -> None:
                         help="broker URL, e.g. mqtt://user:pass@127.0.0.1:1883?protocol=5 "
                              "(default: $TIMBRA_MQTT_URL)")
     parser.add_argument("--client-id", default=None, help="MQTT client id (default timbra-ingest)")
-    parser.add_argument("--recompute", choices=("auto", "process", "thread"), default="auto",
+    parser.add_argument("--recompute", choices=("auto", "process", "thread", "none"),
+                        default="auto",
                         help="keep day results current in a thread of this process or a "
                              "process of their own; auto: a thread on SQLite (one writer), "
-                             "a process on PostgreSQL")
+                             "a process on PostgreSQL; none: a `timbra recompute` service "
+                             "of its own does it")
+    parser.add_argument("--metrics-bind", default=None, metavar="HOST:PORT",
+                        help="serve Prometheus metrics there (default: "
+                             "$TIMBRA_INGEST_METRICS_BIND; unset: none); an internal address")
     parser.set_defaults(func=run_ingest)
     worker = subparsers.add_parser("recompute", help="keep day results current (started by "
                                                      "timbra ingest)")
@@ -51,8 +58,11 @@ def _on_signals(stop: threading.Event) -> None:
 
 
 def run_recompute(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        configure_logging(log_format())
+    except ValueError as exc:
+        print(f"timbra recompute: {exc}", file=sys.stderr)
+        return 2
     engine = make_engine(database_url(args.database))
     stop = threading.Event()
     _on_signals(stop)
@@ -66,15 +76,15 @@ def run_recompute(args: argparse.Namespace) -> int:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
     url = args.mqtt or os.environ.get("TIMBRA_MQTT_URL")
     if not url:
         print("timbra ingest: give --mqtt URL or set TIMBRA_MQTT_URL", file=sys.stderr)
         return 2
     try:
+        configure_logging(log_format())
         broker = BrokerSettings.from_url(url)
-    except SettingsError as exc:
+        _serve_metrics(args.metrics_bind or os.environ.get("TIMBRA_INGEST_METRICS_BIND"))
+    except (SettingsError, ValueError) as exc:
         print(f"timbra ingest: {exc}", file=sys.stderr)
         return 2
     if args.client_id:
@@ -95,11 +105,23 @@ def run_ingest(args: argparse.Namespace) -> int:
              "--parent-pid", str(os.getpid())],
             env={**os.environ, "TIMBRA_DATABASE_URL": database})
     try:
-        return _serve(engine, broker, stop, in_thread=worker is None)
+        return _serve(engine, broker, stop, in_thread=mode == "thread")
     finally:
         if worker is not None:
             worker.terminate()
             worker.wait(15)
+
+
+def _serve_metrics(bind: str | None) -> None:
+    if not bind:
+        return
+    host, _, port = bind.rpartition(":")
+    if not host or not port.isdigit():
+        raise SettingsError(f"metrics bind must be HOST:PORT, not {bind!r}")
+    try:
+        serve_metrics(host.strip("[]"), int(port))
+    except OSError as exc:
+        raise SettingsError(f"cannot serve metrics on {bind}: {exc.strerror}") from None
 
 
 def _serve(engine: Any, broker: BrokerSettings, stop: threading.Event, in_thread: bool) -> int:

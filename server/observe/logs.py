@@ -19,8 +19,9 @@ REQUEST_ID: ContextVar[str | None] = ContextVar("timbra_request_id", default=Non
 FORMATS = ("json", "text")
 TEXT_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
 # Attributes every LogRecord has; anything else was passed with `extra=` and is kept.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message",
-                                                                          "asctime"}
+# uvicorn adds `color_message`, the same message with terminal colours.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -57,3 +58,5 @@ def configure_logging(fmt: str, level: int | str = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(os.environ.get("TIMBRA_LOG_LEVEL") or level)
+    # Every readiness probe opens a migration context, which says so at INFO.
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)

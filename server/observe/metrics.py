@@ -21,6 +21,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    start_http_server,
 )
 from prometheus_client.registry import Collector
 
@@ -47,15 +48,24 @@ def multiprocess_mode() -> bool:
     return bool(os.environ.get(MULTIPROCESS_DIR))
 
 
+def _process_registry() -> CollectorRegistry:
+    if not multiprocess_mode():
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return registry
+
+
+def serve(host: str, port: int) -> None:
+    """This process's metrics at http://host:port/ from a thread (the ingest's: it has no
+    web server of its own). Bind an internal address: the endpoint asks no credentials."""
+    start_http_server(port, addr=host, registry=_process_registry())
+
+
 def exposition(extra: Iterable[Collector] = ()) -> bytes:
     """The text format for a scrape: this process's metrics, or all workers' when several
     processes share the multiprocess directory, then the `extra` collectors."""
-    if multiprocess_mode():
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        text = generate_latest(registry)
-    else:
-        text = generate_latest(REGISTRY)
+    text = generate_latest(_process_registry())
     database = CollectorRegistry()
     for collector in extra:
         database.register(collector)

@@ -88,6 +88,9 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
             render_plugins=[SwaggerRenderPlugin()],
             openapi_router=Router("/schema", route_handlers=[], opt=PUBLIC)),
         debug=debug,
+        # The process configures logging (`timbra run`: plain text; `timbra web`: JSON
+        # lines, server/observe/logs.py); Litestar's default would replace its handlers.
+        logging_config=None,
     )
     app.state.engine = engine
     app.state.day_worker = DayWorker(engine)
