@@ -43,11 +43,16 @@ def is_api(request: Request[Any, Any, Any]) -> bool:
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if exc.status_code >= 500:
+        LOG.error("%s %s answered %d", request.method, request.url.path, exc.status_code,
+                  exc_info=exc)
+    return _answer(request, exc)
+
+
+def _answer(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     path = request.url.path
     # A fault of ours names its request, so what the person quotes finds the log lines.
     request_id = request_id_of(request.scope) if exc.status_code >= 500 else None
-    if exc.status_code >= 500:
-        LOG.error("%s %s answered %d", request.method, path, exc.status_code, exc_info=exc)
     if is_api(request):
         body = {"status_code": exc.status_code, "detail": exc.detail}
         if request_id:
@@ -85,4 +90,4 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
     """Anything no other handler knows is a fault of ours: logged with its traceback (the
     person sees only that it failed), answered as a 500 page or JSON."""
     LOG.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-    return http_error(request, InternalServerException())
+    return _answer(request, InternalServerException())  # logged once, with the cause

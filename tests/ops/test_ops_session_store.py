@@ -1,0 +1,68 @@
+"""Web sessions in the database (server/web/session_store.py), on SQLite and PostgreSQL:
+what one process stores another reads, renewal moves the expiry, an expired session is
+gone, and the purge of expired ones leaves the live ones."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import anyio
+import sqlalchemy as sa
+
+from server.db import make_engine
+from server.db.models import WebSession
+from server.web.session_store import DatabaseStore
+
+
+def test_two_processes_share_sessions_and_expiry_holds(db_url: str,
+                                                       db_engine: sa.Engine) -> None:
+    other_engine = make_engine(db_url)  # as another worker has its own
+    first, second = DatabaseStore(db_engine), DatabaseStore(other_engine)
+
+    async def scenario() -> None:
+        await first.set("alpha", b'{"uid": 1}', expires_in=3600)
+        assert await second.get("alpha") == b'{"uid": 1}'
+        await second.set("alpha", "changed", expires_in=60)  # same id: replaced
+        assert await first.get("alpha") == b"changed"
+        left = await first.expires_in("alpha")
+        assert left is not None and 50 <= left <= 60
+        await first.get("alpha", renew_for=7200)
+        renewed = await second.expires_in("alpha")
+        assert renewed is not None and 7100 <= renewed <= 7200
+        await first.set("stale", b"old", expires_in=1)
+        with db_engine.begin() as connection:  # as if its hour had passed
+            connection.execute(sa.update(WebSession).where(WebSession.id == "stale")
+                               .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+        assert await second.get("stale") is None
+        assert not await second.exists("stale")
+        await first.set("gone-later", b"x", expires_in=3600)
+        await first.delete("gone-later")
+        assert await second.get("gone-later") is None and await second.exists("alpha")
+        await first.set("expired-too", b"y", expires_in=1)
+        with db_engine.begin() as connection:
+            connection.execute(sa.update(WebSession).where(WebSession.id == "expired-too")
+                               .values(expires_at=datetime.now(UTC) - timedelta(hours=1)))
+        await second.delete_expired()
+        await first.delete_all()
+        assert await second.get("alpha") is None
+
+    try:
+        anyio.run(scenario)
+    finally:
+        other_engine.dispose()
+
+
+def test_the_expired_are_removed_and_the_live_kept(db_engine: sa.Engine) -> None:
+    store = DatabaseStore(db_engine)
+
+    async def scenario() -> list[str]:
+        await store.set("live", b"a", expires_in=3600)
+        await store.set("dead", b"b", expires_in=3600)
+        with db_engine.begin() as connection:
+            connection.execute(sa.update(WebSession).where(WebSession.id == "dead")
+                               .values(expires_at=datetime.now(UTC) - timedelta(hours=1)))
+        await store.delete_expired()
+        with db_engine.connect() as connection:
+            return list(connection.scalars(sa.select(WebSession.id)))
+
+    assert anyio.run(scenario) == ["live"]
