@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed-stamp
 
 # The browser tests drive Debian's Chromium; Playwright's own browser downloads are never used.
 CHROMIUM := /usr/bin/chromium
+# tests/ops checks the systemd units of docs/deploy/ with systemd-analyze (Debian's systemd).
+SYSTEMD_ANALYZE := /usr/bin/systemd-analyze
 
 venv: $(STAMP)
 
@@ -28,7 +30,7 @@ lint: venv
 	$(BIN)/mypy
 
 # No `-` prefixes or `|| true`: any failure, including pytest's exit 5 (no tests), fails make.
-test: lint browser
+test: lint browser $(SYSTEMD_ANALYZE)
 	$(BIN)/python -m pytest
 
 browser: $(CHROMIUM)
@@ -36,6 +38,10 @@ browser: $(CHROMIUM)
 $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-liberation
+
+$(SYSTEMD_ANALYZE):
+	DEBIAN_FRONTEND=noninteractive apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends systemd
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info terminals/build terminals/*.egg-info .mypy_cache .ruff_cache .pytest_cache tests/artifacts

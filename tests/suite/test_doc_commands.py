@@ -16,8 +16,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SKIP_DIRS = {".git", ".venv", "node_modules", "build", "dist"}
 FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 SPAN = re.compile(r"`([^`\n]+)`")
-# `timbra` as a program: at the start, after a space, a slash (.venv/bin/timbra) or `(`.
-COMMAND = re.compile(r"(?:^|(?<=[\s/(]))timbra((?:[ \t]+[a-z][a-z-]*)+)", re.M)
+# `timbra` as the program a line (or a code span) runs: first, or after `sudo` and
+# VARIABLE=value assignments, maybe with its path (.venv/bin/timbra).
+COMMAND = re.compile(r"^\s*(?:sudo\s+)?(?:[A-Z_]+=\S*\s+)*(?:\S*/)?timbra"
+                     r"((?:[ \t]+[a-z][a-z-]*)+)", re.M)
 
 
 def documents() -> list[Path]:
@@ -56,6 +58,9 @@ def test_the_walk_tells_a_command_from_a_made_up_one() -> None:
     assert unknown(["db", "downgrade"]) == "downgrade" and unknown(["serve"]) == "serve"
     assert commands_in("run `timbra web` then\n```\n.venv/bin/timbra db upgrade\n```") == [
         ["db", "upgrade"], ["web"]]
+    # Not the program: a user named timbra, a message quoted.
+    assert commands_in("```\nuseradd --home-dir /opt/timbra timbra\nthis timbra needs\n```"
+                       ) == []
 
 
 @pytest.mark.parametrize("document", documents(),
