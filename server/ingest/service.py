@@ -38,7 +38,7 @@ from server.ingest.lookup import Lookup
 from server.ingest.settings import BrokerSettings
 from server.ingest.store import BatchOutcome, reject, store_stamps
 from server.ingest.terminal_status import apply_status
-from server.observe.metrics import ACK_SECONDS, INBOX_DEPTH, INGEST_MESSAGES
+from server.observe.metrics import ACK_SECONDS, INBOX_DEPTH, INGEST_MESSAGES, INGEST_OUTCOMES
 from terminals.protocol import (
     ACK_ITEMS_PER_MESSAGE,
     AckMessage,
@@ -332,7 +332,7 @@ class IngestService:
 
     def _measure(self, batch: list[Incoming], outcome: BatchOutcome) -> None:
         """Prometheus figures (server/observe/metrics.py), once the batch is acknowledged."""
-        for name in ("stored", "duplicates", "conflicts", "rejected"):
+        for name in INGEST_OUTCOMES:
             INGEST_MESSAGES.labels(name).inc(getattr(outcome, name))
         now = self.clock()
         for item in batch:

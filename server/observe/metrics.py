@@ -32,9 +32,12 @@ REQUEST_SECONDS = Histogram(
     "timbra_http_request_duration_seconds", "Time to answer a request, by route template",
     ["method", "route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+INGEST_OUTCOMES = ("stored", "duplicates", "conflicts", "rejected")
 INGEST_MESSAGES = Counter(
     "timbra_ingest_messages_total", "Stamp messages the ingest committed, by outcome",
     ["outcome"])
+for _outcome in INGEST_OUTCOMES:  # present at 0 from the start, so rate() sees the first
+    INGEST_MESSAGES.labels(_outcome)
 ACK_SECONDS = Histogram(
     "timbra_ingest_ack_latency_seconds",
     "From a stamp's arrival at the ingest to its acknowledgement, after the commit",
