@@ -95,7 +95,8 @@ def _cookie(response: httpx.Response, name: str) -> tuple[str, str]:
 
 
 def _log_lines(log: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    """Every line the master and its workers wrote: each must be one JSON object."""
+    return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
 
 
 def _log_in(base: str) -> tuple[str, str]:
