@@ -3,12 +3,18 @@ BIN := $(VENV)/bin
 # Reinstall whenever the project's metadata (dependencies, entry points) changes.
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv run test lint clean browser
+.PHONY: venv run test lint clean browser sso-servers messages
 
 # The browser tests drive Debian's Chromium; Playwright's own browser downloads are never used.
 CHROMIUM := /usr/bin/chromium
 # tests/ops checks the systemd units of docs/deploy/ with systemd-analyze (Debian's systemd).
 SYSTEMD_ANALYZE := /usr/bin/systemd-analyze
+# The single sign-on tests start real servers: Debian's OpenLDAP slapd (with ldap-utils to
+# load it), xmlsec1 for pysaml2's signatures, and panva's oidc-provider run by Node (20 or
+# later, already on the machine: Debian's own nodejs is too old for it).
+SLAPD := /usr/sbin/slapd
+XMLSEC := /usr/bin/xmlsec1
+OIDC_OP := tests/support/oidc_op/node_modules/.installed-stamp
 
 venv: $(STAMP)
 
@@ -30,7 +36,7 @@ lint: venv
 	$(BIN)/mypy
 
 # No `-` prefixes or `|| true`: any failure, including pytest's exit 5 (no tests), fails make.
-test: lint browser $(SYSTEMD_ANALYZE)
+test: lint browser sso-servers $(SYSTEMD_ANALYZE)
 	$(BIN)/python -m pytest
 
 browser: $(CHROMIUM)
@@ -42,6 +48,25 @@ $(CHROMIUM):
 $(SYSTEMD_ANALYZE):
 	DEBIAN_FRONTEND=noninteractive apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends systemd
+sso-servers: $(SLAPD) $(XMLSEC) $(OIDC_OP)
+
+$(SLAPD) $(XMLSEC):
+	DEBIAN_FRONTEND=noninteractive apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends slapd ldap-utils xmlsec1
+
+# The versions are pinned by the lock file; npm ci installs exactly them. npm dates the files
+# it unpacks 1985, hence a stamp of our own.
+$(OIDC_OP): tests/support/oidc_op/package-lock.json
+	npm ci --prefix tests/support/oidc_op --no-audit --no-fund
+	touch $@
+
+# After changing what a page or a message says: collect the message ids into both catalogues
+# (server/i18n/locale/*/LC_MESSAGES/timbra.po), then translate the new Italian entries.
+# tests/suite/test_catalogues.py fails while an id is missing or untranslated.
+POT := $(VENV)/timbra.pot
+messages: venv
+	$(BIN)/pybabel extract -F server/i18n/babel.cfg -k N_ --no-location --sort-output -o $(POT) .
+	$(BIN)/pybabel update -i $(POT) -d server/i18n/locale -D timbra --no-fuzzy-matching --omit-header --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info terminals/build terminals/*.egg-info .mypy_cache .ruff_cache .pytest_cache tests/artifacts

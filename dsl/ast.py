@@ -116,6 +116,79 @@ class MonteOre:
 
 
 @dataclass(frozen=True)
+class DayPattern:
+    """What shapes the days a block applies to: `on mon { … }`, `choose 2 of mon..thu { … }`,
+    `week 2 { … }`. What it does not say, the profile says."""
+
+    pos: Pos
+    end_line: int
+    days: At[tuple[int, ...]] | None = None  # only in a cycle's week
+    due: At[int] | None = None
+    entry_from: At[int] | None = None
+    entry_until: At[int] | None = None
+    last_stamp: At[int] | None = None  # `exit A..B` sets it and count_until at one place
+    count_until: At[int] | None = None
+    pause: Pause | None = None
+    on: tuple[OnDays, ...] = ()  # only in a cycle's week
+
+
+@dataclass(frozen=True)
+class OnDays:
+    """`on mon, fri { … }`: those weekdays differ from the profile's ordinary day."""
+
+    days: tuple[int, ...]
+    pattern: DayPattern
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Choose:
+    """`choose 2 of mon..thu { … }` (the returns) or `days choose 3 of mon..fri` (the days of
+    a vertical part time): which weekdays, the employee's record says (`Schedule.chosen`)."""
+
+    count: int
+    among: tuple[int, ...]
+    pattern: DayPattern | None  # None for `days choose`
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class CycleWeek:
+    number: int
+    pattern: DayPattern
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """`cycle 2 weeks from 2026-01-05 { week 1 { … } week 2 { … } }`: weeks counted from the
+    anchor, a Monday."""
+
+    weeks: int
+    anchor: date
+    items: tuple[CycleWeek, ...]
+    pos: Pos
+    end_line: int
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A shift of the rota (`shift night { span 21:00..07:00 due 10h }`); a span that ends
+    before it starts ends the next day and counts on the day it starts."""
+
+    name: str
+    pos: Pos
+    end_line: int
+    label: At[str] | None = None
+    span: At[tuple[int, int]] | None = None
+    due: At[int] | None = None
+    entry_from: At[int] | None = None
+    entry_until: At[int] | None = None
+    last_stamp: At[int] | None = None
+    count_until: At[int] | None = None
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     pos: Pos
@@ -133,6 +206,12 @@ class Profile:
     flags: At[tuple[str, ...]] | None = None
     monte_ore: MonteOre | None = None
     pause: Pause | None = None
+    count_until: At[int] | None = None
+    contract_days: Choose | None = None
+    on: tuple[OnDays, ...] = ()
+    choose: Choose | None = None
+    cycle: Cycle | None = None
+    shifts: At[tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -252,6 +331,7 @@ Statement = (
     | PasswordPolicy
     | HalfDay
     | Tolerance
+    | Shift
 )
 
 
@@ -270,7 +350,7 @@ class RulesSection:
 @dataclass(frozen=True)
 class StampLit:
     direction: Literal["in", "out"] | None
-    minute: int
+    minute: int  # 1440 and more for `07:00+1`, the morning after
     code: str | None
     pos: Pos
 
@@ -298,6 +378,8 @@ class Example:
     pos: Pos
     end_line: int
     profile: At[str] | None = None
+    chosen: At[tuple[int, ...]] | None = None
+    shift: At[str] | None = None
     date: At[date] | None = None
     stamps: tuple[StampLit, ...] = ()
     requests: tuple[RequestLit, ...] = ()

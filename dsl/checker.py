@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import holidays
 
 from dsl import ast
+from dsl.checks_schedule import check_example, check_profile, check_shift, pattern_pauses
 from dsl.errors import Diagnostic, did_you_mean, one_of, source_line
 from dsl.formatter import clock, duration, quote
 
@@ -126,6 +127,7 @@ class _SectionChecker:
         self.codes: set[str] = set()
         self.allowances: set[str] = set()
         self.profiles: set[str] = set()
+        self.shifts: set[str] = set()
 
     def run(self, sections: tuple[ast.RulesSection, ...]) -> None:
         if not sections:
@@ -162,6 +164,9 @@ class _SectionChecker:
                 self.allowances.add(stmt.name)
             elif isinstance(stmt, ast.Profile):
                 self.profiles.add(stmt.name)
+            elif isinstance(stmt, ast.Shift):
+                self.shifts.add(stmt.name)
+                check_shift(self.reporter, stmt)
         for stmt in section.statements:
             if isinstance(stmt, ast.Profile):
                 self.profile(stmt)
@@ -173,7 +178,7 @@ class _SectionChecker:
     def duplicates(self, statements: Iterable[ast.Statement]) -> None:
         seen: dict[tuple[str, str], int] = {}
         for stmt in statements:
-            if isinstance(stmt, ast.Profile | ast.Allowance):
+            if isinstance(stmt, ast.Profile | ast.Allowance | ast.Shift):
                 key = (type(stmt).__name__.lower(), stmt.name)
             elif isinstance(stmt, ast.CodeDef):
                 key = ("code", stmt.code)
@@ -185,24 +190,9 @@ class _SectionChecker:
             seen.setdefault(key, stmt.pos.line)
 
     def profile(self, p: ast.Profile) -> None:
-        if p.weekly and p.due and p.days:
-            count = len(p.days.value)
-            product = p.due.value * count
-            if product != p.weekly.value:
-                self.error(
-                    p.weekly.pos,
-                    f"weekly {duration(p.weekly.value)} does not match due × days",
-                    f"due {duration(p.due.value)} × {count} days = {duration(product)}",
-                )
-        if p.entry_from and p.entry_until and p.entry_until.value <= p.entry_from.value:
-            span = f"{clock(p.entry_from.value)}..{clock(p.entry_until.value)}"
-            self.error(p.entry_from.pos, f"the entry window {span} does not end after it starts")
-        if p.entry_from and p.last_stamp and p.last_stamp.value <= p.entry_from.value:
-            self.error(
-                p.last_stamp.pos,
-                f"last_stamp {clock(p.last_stamp.value)} is not after the entry start "
-                f"{clock(p.entry_from.value)}",
-            )
+        check_profile(self.reporter, p, self.shifts)
+        for pause in pattern_pauses(p):
+            self.pause(pause)
         if p.monte_ore is not None:
             self.monte_ore(p, p.monte_ore)
         if p.pause is not None:
@@ -302,14 +292,18 @@ def _check_example(
     if example.profile is not None and example.profile.value not in profiles:
         name = example.profile.value
         reporter.error(example.profile.pos, f"unknown profile '{name}' on {day}",
-                       _hint(name, profiles, "profile"), word=name)
+                       _hint(name, set(profiles), "profile"), word=name)
+    elif example.profile is not None:
+        shifts = {s.name: s for x in in_force for s in x.statements if isinstance(s, ast.Shift)}
+        check_example(reporter, profiles[example.profile.value], shifts, example)
     for code, pos in _codes_used(example):
         if code not in codes:
             reporter.error(pos, f"unknown code '{code}'", _hint(code, codes, "code"), word=code)
 
 
-def _profiles(sections: Iterable[ast.RulesSection]) -> set[str]:
-    return {p.name for s in sections for p in s.statements if isinstance(p, ast.Profile)}
+def _profiles(sections: Iterable[ast.RulesSection]) -> dict[str, ast.Profile]:
+    """The profiles in force, the latest definition of each."""
+    return {p.name: p for s in sections for p in s.statements if isinstance(p, ast.Profile)}
 
 
 def _codes(sections: Iterable[ast.RulesSection]) -> set[str]:

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from dsl import ast
+from dsl.formatter_schedule import contract_days, day_lines, pattern_blocks, shift_block
 from dsl.layout import Node, render
 from dsl.vocabulary import DAYS
 
@@ -157,6 +158,8 @@ def _statement(stmt: ast.Statement) -> Node:
             return _half_day(stmt)
         case ast.Tolerance():
             return _tolerance(stmt)
+        case ast.Shift():
+            return shift_block(stmt)
 
 
 def _stamping(s: ast.Stamping) -> Node:
@@ -174,9 +177,8 @@ def _profile(p: ast.Profile) -> Node:
         *_opt(p.label, lambda v: f"label {quote(v)}"),
         *_opt(p.weekly, lambda v: f"weekly {duration(v)}"),
         *_opt(p.days, lambda v: f"days {days(v)}"),
-        *_opt(p.due, lambda v: f"due {duration(v)}"),
-        *_opt(p.entry_from, lambda v: f"entry {clock(v)}" + _until(p.entry_until)),
-        *_opt(p.last_stamp, lambda v: f"last_stamp {clock(v)}"),
+        *contract_days(p),
+        *day_lines(p),
         *_opt(p.scheduled_pause, lambda v: f"scheduled_pause {duration(v)}"),
     ]
     if (wt := p.working_time) is not None:
@@ -189,6 +191,7 @@ def _profile(p: ast.Profile) -> Node:
         kids.append(_line(f"monte_ore {duration(m.minutes)} per {m.unit} over {m.period}", m.pos))
     if p.pause is not None:
         kids.append(_pause(p.pause))
+    kids += pattern_blocks(p)
     return _block(f"profile {p.name}", p.pos, p.end_line, kids)
 
 
@@ -301,6 +304,8 @@ def _tolerance(t: ast.Tolerance) -> Node:
 def _example(e: ast.Example) -> Node:
     kids = [
         *_opt(e.profile, lambda v: f"profile {v}"),
+        *_opt(e.chosen, lambda v: f"chosen {days(v)}"),
+        *_opt(e.shift, lambda v: f"shift {v}"),
         *_opt(e.date, lambda v: f"date {v.isoformat()}"),
     ]
     if e.stamps:
@@ -315,7 +320,8 @@ def _example(e: ast.Example) -> Node:
 def stamp(s: ast.StampLit) -> str:
     """One stamp as `parse_stamps` reads it: `in 08:03`, `out 12:00 code 35`."""
     words: list[str] = [] if s.direction is None else [s.direction]
-    words.append(clock(s.minute))
+    day, minute = divmod(s.minute, 24 * 60)
+    words.append(clock(minute) + ("+1" if day else ""))  # the morning after: a night shift
     if s.code is not None:
         words += ["code", bare_code(s.code)]
     return " ".join(words)

@@ -12,6 +12,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from dsl.ast import Comment, RuleFile, StampLit
 from dsl.errors import Diagnostic, RuleError, did_you_mean, source_line
+from dsl.recovery import recover
 from dsl.transformer import ToAst
 
 # Terminal names a person would not recognise, in words.
@@ -58,11 +59,22 @@ def parse_file(path: str | Path) -> RuleFile:
 
 def parse(text: str, file: str = "<rules>") -> RuleFile:
     """Parse a whole rule file. Raises `RuleError` listing what is wrong."""
-    tree = _lark_parse(text, file, "start")
+    rule_file, problems = parse_partial(text, file)
+    if problems or rule_file is None:
+        raise RuleError(problems)
+    return rule_file
+
+
+def parse_partial(text: str, file: str = "<rules>") -> tuple[RuleFile | None, list[Diagnostic]]:
+    """Every syntax problem of a file, and the file as far as it could be read.
+
+    The file is None only when no tree could be built (see `dsl.recovery`)."""
+    tree, problems = recover(_parser(), text, "start", lambda exc: _diagnostic(exc, text, file))
+    if tree is None:
+        return None, problems
     builder = ToAst(file, text)
     rule_file = builder.rule_file(tree)
-    if builder.diagnostics:
-        raise RuleError(builder.diagnostics)
+    found = sorted([*problems, *builder.diagnostics], key=lambda d: (d.line, d.column))
     return RuleFile(
         path=rule_file.path,
         source=text,
@@ -70,7 +82,7 @@ def parse(text: str, file: str = "<rules>") -> RuleFile:
         sections=rule_file.sections,
         examples=rule_file.examples,
         comments=_comments(text),
-    )
+    ), found
 
 
 def parse_stamps(text: str, file: str = "<stamps>") -> tuple[StampLit, ...]:

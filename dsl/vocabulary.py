@@ -18,6 +18,19 @@ ARRANGEMENTS = frozenset({"horizontal", "vertical"})
 MONTE_ORE_UNITS = frozenset({"week"})
 MONTE_ORE_PERIODS = frozenset({"month"})
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The same days as the users say them (`days lun..ven`), accepted wherever the English ones
+# are; the formatter prints the English ones, like every other keyword of the language.
+DAYS_IT = ("lun", "mar", "mer", "gio", "ven", "sab", "dom")
+DAY_NAMES = frozenset(DAYS) | frozenset(DAYS_IT)
+
+
+def day_number(word: str) -> int | None:
+    """The ISO weekday (1 = Monday) of a day name, English or Italian; None if it is none."""
+    for names in (DAYS, DAYS_IT):
+        if word in names:
+            return names.index(word) + 1
+    return None
+
 
 CODE_KINDS = frozenset(
     {
@@ -83,5 +96,7 @@ ANOMALIES = frozenset(
         "unknown_code",  # a code the rules in force do not define
         "code_outside_schedule",  # a code typed outside the first/last scheduled stamp
         "absent",  # a working day with no stamp and no justification
+        "schedule_missing",  # the profile needs the employee's chosen days; none recorded
+        "schedule_invalid",  # chosen days or a shift that the profile does not allow
     }
 )

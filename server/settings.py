@@ -4,11 +4,14 @@
 `timbra-data/` in the working directory.
 `TIMBRA_MQTT_URL`: `mqtt://user:password@host:port` of an external broker
 (Mosquitto); unset means `make run` starts the embedded broker.
+`TIMBRA_SSO_FILE`: the single sign-on settings of the institutions (docs/sso.md); unset
+means local passwords only.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///timbra-data/timbra.db"
 
@@ -20,3 +23,9 @@ def database_url() -> str:
 def mqtt_url() -> str | None:
     """The external broker's URL, or None for the embedded one."""
     return os.environ.get("TIMBRA_MQTT_URL") or None
+
+
+def sso_file() -> Path | None:
+    """The YAML file of the institutions' single sign-on, or None for none."""
+    value = os.environ.get("TIMBRA_SSO_FILE")
+    return Path(value) if value else None

@@ -10,10 +10,12 @@ from lark import Token, Tree
 from dsl import ast
 from dsl import vocabulary as vocab
 from dsl.transformer.literals import clock_of, minutes_of, unquote
-from dsl.transformer.walker import Walker
+from dsl.transformer.schedule import ScheduleBlocks
+
+MINUTES_PER_DAY = 24 * 60
 
 
-class ExampleBlock(Walker):
+class ExampleBlock(ScheduleBlocks):
     def example(self, tree: Tree[Token]) -> ast.Example:
         title = tree.children[0]
         assert isinstance(title, Token)
@@ -31,7 +33,12 @@ class ExampleBlock(Walker):
         if kind == "ex_expect":
             found = tuple(self.expectation(c) for c in tree.children if isinstance(c, Tree))
             return "expectations", found
+        if kind == "ex_chosen":
+            assert isinstance(arg, Tree)
+            return "chosen", self.at(self.day_set(arg), tree)
         assert isinstance(arg, Token)
+        if kind == "ex_shift":
+            return "shift", self.at(str(arg), tree)
         if kind == "ex_profile":
             return "profile", self.at(str(arg), tree)
         return "date", self.at(self.date(arg), tree)
@@ -48,8 +55,10 @@ class ExampleBlock(Walker):
                 code = self.code_ref(child)
             elif child.type == "DIRECTION":
                 direction = "in" if str(child) == "in" else "out"
+            elif child.type == "NEXT_DAY":
+                minute += MINUTES_PER_DAY
             else:
-                minute = clock_of(child)
+                minute += clock_of(child)
         return ast.StampLit(direction, minute, code, self.pos(tree))
 
     def request(self, tree: Tree[Token]) -> ast.RequestLit:

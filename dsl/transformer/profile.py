@@ -9,18 +9,17 @@ from lark import Token, Tree
 
 from dsl import ast
 from dsl import vocabulary as vocab
-from dsl.transformer.literals import clock_of, minutes_of, unquote
-from dsl.transformer.timing import TimingBlocks
+from dsl.transformer.literals import minutes_of, unquote
+from dsl.transformer.schedule import DAY_STATEMENTS, ScheduleBlocks
 
 
-# On top of the timing blocks because a profile may hold a pause block of its own.
-class ProfileBlock(TimingBlocks):
+# On top of the schedule blocks (and so the timing blocks): a profile holds day statements,
+# day patterns and a pause block of its own.
+class ProfileBlock(ScheduleBlocks):
     def profile(self, tree: Tree[Token]) -> ast.Profile:
         name = tree.children[0]
         assert isinstance(name, Token)
-        fields = self.collect(tree, 1, f"profile {name}", self.profile_stmt)
-        if "entry" in fields:
-            fields["entry_from"], fields["entry_until"] = fields.pop("entry")
+        fields = self.split(tree, self.collect(tree, 1, f"profile {name}", self.profile_stmt))
         return ast.Profile(str(name), self.pos(tree), self.end_line(tree), **fields)
 
     def profile_stmt(self, tree: Tree[Token]) -> tuple[str, Any]:
@@ -29,6 +28,17 @@ class ProfileBlock(TimingBlocks):
         first = kids[0] if kids else None
         if kind == "pause":
             return "pause", self.pause(tree)
+        if kind in DAY_STATEMENTS:
+            return self.day_stmt(tree)
+        if kind == "on_days":
+            return "on+", self.on_days(tree)
+        if kind in {"choose", "contract_days"}:
+            return kind, self.choose(tree, with_block=kind == "choose")
+        if kind == "cycle":
+            return "cycle", self.cycle(tree)
+        if kind == "profile_shifts":
+            assert isinstance(first, Tree)
+            return "shifts", self.at(tuple(str(t) for t in self.names(first)), tree)
         if kind == "days":
             assert isinstance(first, Tree)
             return "days", self.at(self.day_set(first), tree)
@@ -44,15 +54,7 @@ class ProfileBlock(TimingBlocks):
             return "label", self.at(unquote(first), tree)
         if kind == "category":
             return "category", self.at(self.word(first, vocab.CATEGORIES, "category"), tree)
-        if kind == "entry_window":
-            second = kids[1]
-            assert isinstance(second, Token)
-            return "entry", (self.at(clock_of(first), tree), self.at(clock_of(second), tree))
-        if kind == "entry_from":
-            return "entry", (self.at(clock_of(first), tree), None)
-        if kind == "last_stamp":
-            return "last_stamp", self.at(clock_of(first), tree)
-        return kind, self.at(minutes_of(first), tree)  # weekly, due, scheduled_pause
+        return kind, self.at(minutes_of(first), tree)  # weekly, scheduled_pause
 
     def monte_ore(self, tree: Tree[Token]) -> ast.MonteOre:
         amount, unit, period = (c for c in tree.children if isinstance(c, Token))
@@ -62,19 +64,6 @@ class ProfileBlock(TimingBlocks):
             self.word(period, vocab.MONTE_ORE_PERIODS, "monte ore period"),
             self.pos(tree),
         )
-
-    def day_set(self, tree: Tree[Token]) -> tuple[int, ...]:
-        listed = tree if tree.data == "day_range" else tree.children[0]
-        assert isinstance(listed, Tree)
-        tokens = self.names(listed)
-        words = [self.word(t, vocab.DAYS, "day") for t in tokens]
-        numbers = [vocab.DAYS.index(w) + 1 for w in words if w in vocab.DAYS]
-        if tree.data == "day_range" and len(numbers) == 2:
-            low, high = numbers
-            if high < low:
-                self.error(tree, "the day range runs backwards", "write it like mon..fri")
-            return tuple(range(low, high + 1))
-        return tuple(sorted(set(numbers)))
 
     def working_time(self, tree: Tree[Token]) -> ast.WorkingTime:
         tokens = [c for c in tree.children if isinstance(c, Token)]

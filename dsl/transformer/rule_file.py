@@ -77,5 +77,6 @@ class ToAst(ProfileBlock, CodeBlocks, ControlBlocks, ExampleBlock):
             "password": self.password,
             "half_day": self.half_day,
             "tolerance": self.tolerance,
+            "shift": self.shift,
         }
         return handler[str(tree.data)](tree)

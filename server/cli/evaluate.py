@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dsl.diagnose import diagnose_file
 from dsl.errors import RuleError
-from dsl.parser import parse_stamps
+from dsl.parser import parse_file, parse_stamps
 from dsl.transformer import clock_of
 from server.engine import Request, Stamp, evaluate_day, evaluate_month
 from server.engine.examples import hm
@@ -22,7 +23,9 @@ from server.engine.inputs import Direction
 from server.engine.plan import UnknownProfile
 from server.engine.results import DayResult, MonthResult
 from server.minutes import clock
+from server.policy.compile import compile_policy
 from server.policy.load import UnknownInstitution, load_policy
+from server.policy.model import Policy
 
 
 class InputError(ValueError):
@@ -47,7 +50,10 @@ def register(subparsers: Any) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--institution", required=True)
+    whose = parser.add_mutually_exclusive_group(required=True)
+    whose.add_argument("--institution", help="an installed institution")
+    whose.add_argument("--rules", type=Path, metavar="FILE",
+                       help="a rule file that is not installed (checked first)")
     parser.add_argument("--profile", default="full_time")
     parser.add_argument("--request", action="append", default=[], metavar="CODE SPAN",
                         help='an approved request: "49 14:30..15:10" or "FER day"')
@@ -61,15 +67,34 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
 
 
+def _policy(args: argparse.Namespace) -> Policy:
+    """The installed institution's rules, or the file of `--rules`, checked as a whole."""
+    if args.rules is None:
+        return load_policy(args.institution)
+    problems = diagnose_file(args.rules)
+    if problems:
+        raise RuleError(problems)
+    return compile_policy(parse_file(args.rules))
+
+
+def _fail(command: str, exc: Exception) -> int:
+    if isinstance(exc, RuleError):
+        # file:line:col, the line and a caret: the form `timbra rules check` prints.
+        print(exc.render(), file=sys.stderr)
+        print(f"timbra {command}: {len(exc.diagnostics)} error(s)", file=sys.stderr)
+    else:
+        print(f"timbra {command}: {exc}", file=sys.stderr)
+    return 2
+
+
 def run_day(args: argparse.Namespace) -> int:
     try:
-        policy = load_policy(args.institution)
+        policy = _policy(args)
         stamps = _stamps(args.stamps)
         requests = [_request(text) for text in args.request]
         result = evaluate_day(policy, args.profile, args.date, stamps, requests)
     except (RuleError, InputError, UnknownInstitution, UnknownProfile, LookupError) as exc:
-        print(f"timbra day: {exc}", file=sys.stderr)
-        return 2
+        return _fail("day", exc)
     if args.json:
         return _emit(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     return _emit(day_table(result))
@@ -78,7 +103,7 @@ def run_day(args: argparse.Namespace) -> int:
 def run_month(args: argparse.Namespace) -> int:
     try:
         year, month = _month(args.month)
-        policy = load_policy(args.institution)
+        policy = _policy(args)
         stamps = read_stamps_csv(args.stamps_file, (year, month))
         requests: dict[date, list[Request]] = defaultdict(list)
         for text in args.request:
@@ -93,8 +118,7 @@ def run_month(args: argparse.Namespace) -> int:
                                 through=through)
     except (RuleError, InputError, UnknownInstitution, UnknownProfile, LookupError,
             ValueError, OSError) as exc:
-        print(f"timbra month: {exc}", file=sys.stderr)
-        return 2
+        return _fail("month", exc)
     if args.json:
         return _emit(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     return _emit(month_table(result))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from dsl.checker import check
+from dsl.diagnose import as_json, diagnose_file
 from dsl.errors import Diagnostic, RuleError
 from dsl.formatter import format_rules
 from dsl.parser import parse_file
@@ -35,6 +36,11 @@ def add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "institution. Exits 1 if any problem is found.",
     )
     parser.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text",
+        help="json: print one JSON array on stdout, an object per problem with file, line, "
+        "col, end, severity, message and hint",
+    )
     parser.set_defaults(func=run_check)
 
 
@@ -66,22 +72,20 @@ SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]
 
 def run_check(args: argparse.Namespace) -> int:
     files: list[Path] = list(args.files) or installed_rule_files()
-    errors = 0
-    for path in files:
-        for diagnostic in diagnose(path):
+    found = [d for path in files for d in diagnose(path)]
+    if args.format == "json":
+        print(json.dumps([as_json(d) for d in found], ensure_ascii=False, indent=2))
+    else:
+        for diagnostic in found:
             print(diagnostic.render(), file=sys.stderr)
-            errors += 1
+    errors = len(found)
     print(f"{len(files)} file(s) checked, {errors} error(s)", file=sys.stderr)
     return 1 if errors else 0
 
 
 def diagnose(path: Path) -> list[Diagnostic]:
-    """Every problem of one file: syntax errors, or else what the checker finds."""
-    try:
-        rule_file = parse_file(path)
-    except RuleError as exc:
-        return list(exc.diagnostics)
-    return check(rule_file)
+    """Every problem of one file: its syntax errors together with the checker's findings."""
+    return diagnose_file(path)
 
 
 def installed_rule_files() -> list[Path]:

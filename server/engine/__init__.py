@@ -1,10 +1,10 @@
-"""The pure engine: (policy, profile, date, stamps, approved requests) -> results.
+"""The pure engine: (policy, schedule, date, stamps, approved requests) -> results.
 
 Nothing here reads a clock, a file or a database.
 """
 
 from server.engine.day import evaluate_day
-from server.engine.inputs import Request, Stamp
+from server.engine.inputs import Request, Schedule, Stamp
 from server.engine.month import evaluate_month
 from server.engine.results import Anomaly, DayResult, Explain, MonthResult
 
@@ -14,6 +14,7 @@ __all__ = [
     "Explain",
     "MonthResult",
     "Request",
+    "Schedule",
     "Stamp",
     "evaluate_day",
     "evaluate_month",

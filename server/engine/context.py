@@ -14,10 +14,11 @@ from datetime import date
 
 from server.engine import notes as N
 from server.engine.fast import fast_day
-from server.engine.inputs import Stamp
+from server.engine.inputs import Schedule, Stamp, schedule_of
 from server.engine.notes import Note
-from server.engine.plan import DayPlan, plan_for
+from server.engine.plan import DayPlan
 from server.engine.results import DayResult, Explain
+from server.engine.schedule import day_plan
 from server.policy.model import Policy
 
 
@@ -33,16 +34,18 @@ class DayContext:
         return fast_day(self, stamps)
 
 
-def context_for(policy: Policy, profile: str, day: date) -> DayContext:
-    key = (day, profile)
+def context_for(policy: Policy, profile: str | Schedule, day: date) -> DayContext:
+    # A schedule keys by its fields: a tuple hashes in C, a dataclass in Python, per day.
+    key = (day, profile) if isinstance(profile, str) else (
+        day, profile.profile, profile.chosen, profile.shift)
     context: DayContext | None = policy.plan_cache.get(key)
     if context is None:
         context = policy.plan_cache[key] = _build(policy, profile, day)
     return context
 
 
-def _build(policy: Policy, profile: str, day: date) -> DayContext:
-    plan = plan_for(policy, policy.version_on(day), profile)
+def _build(policy: Policy, profile: str | Schedule, day: date) -> DayContext:
+    plan = day_plan(policy, policy.version_on(day), schedule_of(profile), day)
     working = day.isoweekday() in plan.days and not policy.is_holiday(day)
     return DayContext(plan, day, working, _opening(policy, plan, day, working))
 

@@ -21,7 +21,7 @@ from server.engine import notes as N
 from server.engine.context import DayContext, context_for
 from server.engine.deadlines import fix_by
 from server.engine.fast import fast_day
-from server.engine.inputs import Request, Stamp
+from server.engine.inputs import Request, Schedule, Stamp, schedule_of
 from server.engine.notes import Moves, Note
 from server.engine.plan import CodePlan, DayPlan
 from server.engine.results import Anomaly, DayResult, Explain
@@ -30,6 +30,7 @@ from server.engine.steps import (
     Interval,
     clamp,
     credit_spans,
+    cut_after,
     edge_spans,
     in_band,
     overtime,
@@ -46,12 +47,13 @@ STAMP_ANOMALIES = frozenset({"unpaired_stamps", "not_alternating"})
 
 def evaluate_day(
     policy: Policy,
-    profile: str,
+    profile: str | Schedule,
     day: date,
     stamps: Sequence[Stamp],
     requests: Sequence[Request] = (),
 ) -> DayResult:
-    context = policy.plan_cache.get((day, profile)) or context_for(policy, profile, day)
+    context = (policy.plan_cache.get((day, profile)) if profile.__class__ is str else None) \
+        or context_for(policy, profile, day)
     if not requests:
         fast = fast_day(context, stamps)
         if fast is not None:
@@ -61,7 +63,7 @@ def evaluate_day(
 
 def evaluate_day_general(
     policy: Policy,
-    profile: str,
+    profile: str | Schedule,
     day: date,
     stamps: Sequence[Stamp],
     requests: Sequence[Request] = (),
@@ -73,12 +75,12 @@ def evaluate_day_general(
 def _general(
     policy: Policy,
     context: DayContext,
-    profile: str,
+    profile: str | Schedule,
     day: date,
     stamps: Sequence[Stamp],
     requests: Sequence[Request],
 ) -> DayResult:
-    result = DayResult(day=day, profile=profile, working_day=context.working)
+    result = DayResult(day=day, profile=schedule_of(profile).profile, working_day=context.working)
     result.explain.extend(context.opening)
     _Day(policy, context.plan, result, requests).run(stamps)
     return result
@@ -106,6 +108,8 @@ class _Day:
         r, plan = self.r, self.plan
         if r.working_day:
             r.due = plan.due
+        if plan.schedule_problem is not None:
+            self.anomaly(*plan.schedule_problem)
         self.unknown_codes(stamps)
         for q in self.requests:
             if q.whole_day:
@@ -229,10 +233,15 @@ class _Day:
         return self.clamp(intervals)
 
     def clamp(self, intervals: list[Interval]) -> list[Interval]:
-        start = self.plan.entry_from
-        if start is None or not intervals or intervals[0][0] >= start:
+        plan, start = self.plan, self.plan.entry_from
+        if start is not None and intervals and intervals[0][0] < start:
+            intervals = clamp(intervals, start, plan.explain_entry, self.r.explain)
+        if plan.count_until is None or not intervals or intervals[-1][1] <= plan.count_until:
             return intervals
-        return clamp(intervals, start, self.plan.explain_entry, self.r.explain)
+        asked = [(int(q.start or 0), int(q.end or 0)) for q in self.hourly
+                 if (info := plan.codes.get(q.code)) is not None and info.overtime]
+        return cut_after(plan.codes, intervals, plan.count_until, asked,
+                         plan.explain_count_until, self.r.explain)
 
     # ---- overtime, codes -------------------------------------------------------------------
     def overtime(self, intervals: list[Interval]) -> int:
@@ -281,7 +290,7 @@ class _Day:
         for start, end, _, _ in intervals:
             free.append((cursor, start))
             cursor = end
-        free.append((cursor, 24 * 60))
+        free.append((cursor, max(24 * 60, self.plan.stamps_until)))
         stamped = list(spans)  # a code typed at the terminal and also requested counts once
         for q in self.hourly:
             for low, high in free:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from dsl import ast
 from dsl.formatter import duration
 from server.engine.day import evaluate_day
-from server.engine.inputs import Request, Stamp
+from server.engine.inputs import Request, Schedule, Stamp
 from server.engine.results import DayResult
 from server.policy.compile import compile_policy
 from server.policy.model import Policy
@@ -34,8 +34,11 @@ def _run(policy: Policy, example: ast.Example) -> Outcome:
         return Outcome(example, (f"{example.pos}: an example needs a profile and a date",), None)
     stamps = [Stamp(s.minute, s.direction, s.code) for s in example.stamps]
     requests = [Request(q.code, q.start, q.end) for q in example.requests]
+    chosen = frozenset(example.chosen.value) if example.chosen else frozenset()
+    shift = example.shift.value if example.shift else None
+    schedule = Schedule(example.profile.value, chosen, shift)
     try:
-        result = evaluate_day(policy, example.profile.value, example.date.value, stamps, requests)
+        result = evaluate_day(policy, schedule, example.date.value, stamps, requests)
     except LookupError as exc:
         return Outcome(example, (f"{example.pos}: {exc}",), None)
     failures = tuple(

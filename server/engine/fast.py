@@ -65,7 +65,7 @@ def fast_day(context: DayContext, stamps: Sequence[Stamp]) -> DayResult | None:
     """The day's result, or None when the day needs the general path."""
     plan, working = context.plan, context.working
     notes = [*context.opening]
-    read = _read(plan, stamps, notes)
+    read = _read(plan, stamps, notes) if plan.schedule_problem is None else None
     if read is None:
         return None
     kept, intervals, gaps, gross, coded = read
@@ -128,7 +128,7 @@ Figures = tuple[int, int, int, int, int, int, dict[str, int], dict[str, int]]
 
 def _read(plan: DayPlan, stamps: Sequence[Stamp], notes: list[Note]) -> Read | None:
     """Stamps rounded, double swipes dropped, paired into intervals, work before the entry
-    window dropped; None for an anomaly."""
+    window dropped; None for an anomaly, or for work past `count_until` (the general path)."""
     codes, step, window, alternate = plan.codes, plan.rounding, plan.double_swipe, plan.alternate
     half = step // 2
     kept: list[Kept] = []
@@ -184,7 +184,8 @@ def _read(plan: DayPlan, stamps: Sequence[Stamp], notes: list[Note]) -> Read | N
     if plan.entry_from is not None and intervals and intervals[0][0] < plan.entry_from:
         intervals, gaps, gross = _clamp(intervals, gaps, gross, plan.entry_from,
                                         plan.explain_entry, notes)
-    return kept, intervals, gaps, gross, coded
+    past = plan.count_until is not None and intervals and intervals[-1][1] > plan.count_until
+    return None if past else (kept, intervals, gaps, gross, coded)
 
 
 def _pause(pause: PausePlan, codes: dict[str, CodePlan], intervals: list[Interval],

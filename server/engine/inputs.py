@@ -1,4 +1,4 @@
-"""What the engine is fed: stamps (facts) and approved requests."""
+"""What the engine is fed: the employee's schedule, stamps (facts) and approved requests."""
 
 from __future__ import annotations
 
@@ -29,3 +29,22 @@ class Request:
     @property
     def whole_day(self) -> bool:
         return self.start is None or self.end is None
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """An employee's schedule on one day: the rule file's profile plus their own record's choices.
+
+    `chosen` holds the ISO weekdays (1 = Monday) the employee's record names where the profile
+    lets each employee choose (the afternoon returns, the days of a vertical part time);
+    `shift` is the rota's shift for the day where the profile is worked in shifts. With both
+    empty the profile alone decides, exactly as a bare profile name does.
+    """
+
+    profile: str
+    chosen: frozenset[int] = frozenset()
+    shift: str | None = None
+
+
+def schedule_of(profile: str | Schedule) -> Schedule:
+    return profile if isinstance(profile, Schedule) else Schedule(profile)

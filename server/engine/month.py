@@ -11,7 +11,7 @@ from dsl.ast import Allowance, MonteOre, Pos
 from server.engine.context import context_for
 from server.engine.day import evaluate_day
 from server.engine.deadlines import resolve
-from server.engine.inputs import Request, Stamp
+from server.engine.inputs import Request, Schedule, Stamp, schedule_of
 from server.engine.notes import Note
 from server.engine.results import (
     MINUTE_FIGURES,
@@ -35,7 +35,7 @@ class Opening:
 
 def evaluate_month(
     policy: Policy,
-    profile: str,
+    profile: str | Schedule,
     year: int,
     month: int,
     stamps: Mapping[date, Sequence[Stamp]],
@@ -43,30 +43,36 @@ def evaluate_month(
     opening: Opening | None = None,
     *,
     through: date | None = None,
+    schedules: Mapping[date, Schedule] | None = None,
 ) -> MonthResult:
     """The month's days up to `through` (all when None) summed, with the month's rules.
 
     Days after `through` have not happened yet: they are not evaluated (no absence,
-    no anomaly, no due in the balance); only their due adds to `due_in_month`."""
+    no anomaly, no due in the balance); only their due adds to `due_in_month`.
+    `schedules` gives the days where the employee's record sets another schedule than
+    `profile` (a change of contract days, a rota's shift, a week's change of schedule)."""
     requests = requests or {}
+    on = schedules or {}
     opening = opening or Opening()
     all_days = _days(year, month)
     counted = [d for d in all_days if through is None or d <= through]
     days = [
-        evaluate_day(policy, profile, day, stamps.get(day, ()), requests.get(day, ()))
+        evaluate_day(policy, on.get(day, profile), day, stamps.get(day, ()),
+                     requests.get(day, ()))
         for day in counted
     ]
-    result = MonthResult(year=year, month=month, profile=profile, days=days, through=through)
+    name = schedule_of(profile).profile
+    result = MonthResult(year=year, month=month, profile=name, days=days, through=through)
     _sum(result)
     later = all_days[len(counted):]
     result.due_in_month = result.due + sum(
-        evaluate_day(policy, profile, day, (), ()).due for day in later)
+        evaluate_day(policy, on.get(day, profile), day, (), ()).due for day in later)
     last = date(year, month, calendar.monthrange(year, month)[1])
     version = policy.version_on(last)
     _tolerance(policy, version, result)
-    _monte_ore(policy, profile, result, counted, later)
+    _monte_ore(policy, name, result, counted, later)
     _deadlines(policy, version, result, last)
-    _allowances(policy, version, profile, result, opening)
+    _allowances(policy, version, name, result, opening)
     _flags(policy, version, result, stamps)
     return result
 

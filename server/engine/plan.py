@@ -91,6 +91,13 @@ class DayPlan:
     explain_half_day: Explain | None
     anomaly_fix: ast.When | None
     missed_stamp: ast.When | None
+    # The day's schedule (server/engine/schedule.py): work after count_until is not counted,
+    # the day owns stamps up to stamps_until (past 1440 for a night shift), and a schedule
+    # the employee's record gets wrong is an anomaly, not a silent default.
+    count_until: int | None = None
+    explain_count_until: Explain | None = None
+    stamps_until: int = 24 * 60
+    schedule_problem: tuple[str, str] | None = None
 
 
 class UnknownProfile(LookupError):
@@ -151,7 +158,7 @@ def _build(policy: Policy, version: Version, name: str) -> DayPlan:
         explain_double_swipe=_x(policy, _pos(swipe), "stamps"),
         alternate=direction == "alternate",
         presence_only=category == "presence_only",
-        pause=_pause_plan(policy, version.pause_for(profile)),
+        pause=pause_plan(policy, version.pause_for(profile)),
         meal_min=meal.min_worked.value if meal and meal.min_worked else None,
         meal_requires_pause=bool(meal and meal.requires_regular_pause),
         explain_meal=explain_meal,
@@ -164,6 +171,8 @@ def _build(policy: Policy, version: Version, name: str) -> DayPlan:
         explain_half_day=_x(policy, half.pos if half else None, "credited"),
         anomaly_fix=_when(version, "anomaly_fix"),
         missed_stamp=_when(version, "missed_stamp"),
+        count_until=profile.count_until.value if profile.count_until else None,
+        explain_count_until=_x(policy, _pos(profile.count_until), "worked"),
     )
 
 
@@ -178,7 +187,7 @@ def _when(version: Version, name: str) -> ast.When | None:
     return deadline.when if deadline else None
 
 
-def _pause_plan(policy: Policy, pause: ast.Pause | None) -> PausePlan | None:
+def pause_plan(policy: Policy, pause: ast.Pause | None) -> PausePlan | None:
     if pause is None:
         return None
     return PausePlan(

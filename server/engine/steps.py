@@ -36,6 +36,30 @@ def clamp(intervals: list[Interval], entry_from: int, explain: Explain | None,
     return kept
 
 
+def cut_after(codes: dict[str, CodePlan], intervals: list[Interval], until: int,
+              covered: list[tuple[int, int]], explain: Explain | None,
+              notes: list[Note]) -> list[Interval]:
+    """Work after `count_until` is not counted, unless an overtime code typed on its interval
+    or an approved overtime request over it says it was asked for."""
+    for start, end in sorted(covered):
+        if start <= until < end:
+            until = end
+    kept: list[Interval] = []
+    dropped = 0
+    for interval in intervals:
+        start, end, in_code, out_code = interval
+        coded = [codes.get(c) for c in (in_code, out_code) if c]
+        if end <= until or any(info is not None and info.overtime for info in coded):
+            kept.append(interval)
+            continue
+        dropped += end - max(start, until)
+        if start < until:
+            kept.append((start, until, in_code, out_code))
+    if dropped and explain is not None:
+        notes.append(_NOTE(Note, (explain, N.AFTER_COUNT, (until, dropped))))
+    return kept
+
+
 def overtime(codes: dict[str, CodePlan], intervals: list[Interval], due: int,
              by_code: dict[str, int], notes: list[Note]) -> tuple[int, int, list[CodePlan]]:
     """(paid, banked, the overtime codes used): a coded entry makes its interval

@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, delete, false, func, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.days.employment import employed_from
@@ -135,8 +136,7 @@ def begin_close(session: Session, actor: User, year: int, month: int, *,
                           f"Month {year}-{month:02d} has not ended yet")
     row = _row(session, institution_id, year, month)
     if row is not None and row.state in ("closing", "closed"):
-        raise OfficeError(f"Il mese {month:02d}/{year} è già chiuso o in chiusura",
-                          f"Month {year}-{month:02d} is already closed or closing")
+        raise _already_closing(year, month)
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX:
         raise OfficeError(f"Il motivo non può superare {REASON_MAX} caratteri",
@@ -149,12 +149,7 @@ def begin_close(session: Session, actor: User, year: int, month: int, *,
             f"The month has {check.pending_requests} pending requests and "
             f"{check.open_anomalies} open anomalies: give the reason to close it anyway",
             field="reason")
-    if row is None:
-        row = MonthClose(institution_id=institution_id, year=year, month=month)
-        session.add(row)
-    row.state, row.done = "closing", 0
-    row.started_by, row.started_at, row.closed_at = actor.id, now, None
-    session.flush()
+    row = _claim(session, row, actor, institution_id, year, month, now)
     row.total = _take_snapshot(session, row)
     detail: dict[str, object] = {"total": row.total}
     if not check.clear:
@@ -162,6 +157,38 @@ def begin_close(session: Session, actor: User, year: int, month: int, *,
                       open_anomalies=check.open_anomalies, employees=len(check.employees))
     record(session, actor, "month_close_started", _target(year, month), detail, now=now)
     return row
+
+
+def _claim(session: Session, row: MonthClose | None, actor: User, institution_id: str,
+           year: int, month: int, now: datetime) -> MonthClose:
+    """Put the month in "closing" unless someone else just did.
+
+    Two clerks pressing "Chiudi" together both read the month as open: the unique key
+    (first close) or the state condition (a reopened month) lets exactly one through."""
+    started = {"state": "closing", "done": 0, "started_by": actor.id, "started_at": now,
+               "closed_at": None}
+    if row is None:
+        try:
+            session.execute(insert(MonthClose).values(
+                institution_id=institution_id, year=year, month=month, total=0, **started))
+        except IntegrityError:
+            session.rollback()  # nothing of this call was written before the insert
+            raise _already_closing(year, month) from None
+    else:
+        claimed = session.execute(update(MonthClose).where(
+            MonthClose.id == row.id, MonthClose.state.not_in(("closing", "closed")),
+        ).values(**started).execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            raise _already_closing(year, month)
+    claimed_row = _row(session, institution_id, year, month)
+    assert claimed_row is not None
+    session.refresh(claimed_row)
+    return claimed_row
+
+
+def _already_closing(year: int, month: int) -> OfficeError:
+    return OfficeError(f"Il mese {month:02d}/{year} è già chiuso o in chiusura",
+                       f"Month {year}-{month:02d} is already closed or closing")
 
 
 def close_step(session: Session, actor: User, year: int, month: int, *, batch: int = 50,

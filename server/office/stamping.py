@@ -10,9 +10,10 @@ or "app".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.days.facts import load_facts
@@ -46,7 +47,8 @@ def allowed_sources(db: Session, institution_id: str, now: datetime) -> Allowed:
 def stamp_now(db: Session, user: User, direction: str,
               position: tuple[float, float] | None, now: datetime) -> Stamp:
     """Record a stamp from the browser (no position) or the phone (with one); the day is
-    recomputed in the same transaction, so the timecard shows it at once."""
+    recomputed in the same transaction, so the timecard shows it at once. The same button
+    pressed again within a minute answers with the stamp already made."""
     if user.employee_id is None:
         raise NotFound("Nessun dipendente collegato a questo utente.",
                        "No employee is linked to this account.")
@@ -72,6 +74,9 @@ def stamp_now(db: Session, user: User, direction: str,
                              "You are outside the areas where stamping is allowed")
     local = now.astimezone(ZoneInfo(policy_at(db, user.institution_id, now)[0].timezone))
     ensure_open(db, employee.institution_id, local.date())
+    repeated = _just_stamped(db, employee.id, direction, now)
+    if repeated is not None:
+        return repeated
     row = Stamp(institution_id=employee.institution_id, source=source,
                 employee_id=employee.id, terminal_time=now, received_at=now,
                 local_date=local.date(), local_minute=local.hour * 60 + local.minute,
@@ -81,6 +86,20 @@ def stamp_now(db: Session, user: User, direction: str,
     db.flush()
     refresh_days(db, [(employee.institution_id, employee.id, local.date())], now)
     return row
+
+
+# A second press within this time, same direction, is the same stamp: a double click or a
+# form sent again from the browser's history must not make a pair of entries.
+REPEAT_WINDOW = timedelta(seconds=60)
+
+
+def _just_stamped(db: Session, employee_id: int, direction: str, now: datetime) -> Stamp | None:
+    """The last browser or phone stamp if it is this one again (in, out, in stays three)."""
+    last = db.scalar(select(Stamp).where(
+        Stamp.employee_id == employee_id, Stamp.source.in_(("web", "app")),
+        Stamp.received_at > now - REPEAT_WINDOW, Stamp.received_at <= now,
+    ).order_by(Stamp.received_at.desc(), Stamp.id.desc()).limit(1))
+    return last if last is not None and last.direction == direction else None
 
 
 @dataclass(frozen=True)

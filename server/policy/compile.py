@@ -68,6 +68,7 @@ def _apply(base: Version, section: ast.RulesSection) -> Version:
     deadlines = dict(base.deadlines)
     flags = dict(base.flags)
     fees = dict(base.fees)
+    shifts = dict(base.shifts)
     for stmt in section.statements:
         if isinstance(stmt, ast.Profile):
             profiles[stmt.name] = stmt
@@ -81,6 +82,8 @@ def _apply(base: Version, section: ast.RulesSection) -> Version:
             flags[stmt.name] = stmt
         elif isinstance(stmt, ast.Fee):
             fees[stmt.name] = stmt
+        elif isinstance(stmt, ast.Shift):
+            shifts[stmt.name] = stmt
         else:
             blocks[_BLOCKS[type(stmt)]] = stmt
     return replace(
@@ -94,5 +97,6 @@ def _apply(base: Version, section: ast.RulesSection) -> Version:
         deadlines=deadlines,
         flags=flags,
         fees=fees,
+        shifts=shifts,
         **blocks,  # type: ignore[arg-type]
     )

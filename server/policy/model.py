@@ -36,6 +36,7 @@ class Version:
     deadlines: dict[str, ast.Deadline]
     flags: dict[str, ast.Flag]
     fees: dict[str, ast.Fee]
+    shifts: dict[str, ast.Shift] = field(default_factory=dict)
 
     def pause_for(self, profile: ast.Profile) -> ast.Pause | None:
         """A profile's own pause block replaces the section's default."""

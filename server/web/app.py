@@ -2,10 +2,11 @@
 
 Outermost, around the router: the request id, access log line and latency sample
 (`RequestLogMiddleware`). Middleware, outermost first: hostile input refused with a 400
-(`InputGuardMiddleware`: NUL characters, JSON nested too deep), sessions (server-side:
-files in the data directory for `timbra run`, the database for `timbra web`), who is
-asking (`IdentityMiddleware`), then Litestar's CSRF check on every unsafe method. One app-wide
-guard (`access_guard`) enforces each route's declared roles.
+(`InputGuardMiddleware`: NUL characters, JSON nested too deep), the page's language
+(`LanguageMiddleware`), sessions (server-side: files in the data directory for `timbra run`,
+the database for `timbra web`), who is asking (`IdentityMiddleware`), then Litestar's CSRF
+check on every unsafe method. One app-wide guard (`access_guard`) enforces each route's
+declared roles.
 """
 
 from __future__ import annotations
@@ -31,12 +32,15 @@ from server.db.migrate import head_revision
 from server.errors import OfficeError
 from server.ingest.settings import BrokerSettings
 from server.minutes import hours
+from server.office.sso.config import SsoSettings, load_sso
+from server.settings import sso_file
 from server.web.day_worker import DayWorker
 from server.web.dependencies import provide_db, provide_user
 from server.web.errors import http_error, no_such_row, office_refusal, server_error
 from server.web.guards import PUBLIC, access_guard, undeclared_handlers
 from server.web.identity import IdentityMiddleware, RotatingSessionConfig
 from server.web.input_guard import InputGuardMiddleware
+from server.web.language import LanguageMiddleware, choose_language, install
 from server.web.navigation import menu_for
 from server.web.request_log import RequestLogMiddleware
 from server.web.routes import ROUTE_HANDLERS
@@ -52,13 +56,23 @@ CSRF_COOKIE = "timbra_csrf"
 def create_app(engine: Engine, *, secure_cookies: bool = True,
                data_dir: Path = Path("timbra-data"), secret: str | None = None,
                session_store: Store | None = None, debug: bool = False,
-               broker: BrokerSettings | None = None,
+               sso: SsoSettings | None = None, broker: BrokerSettings | None = None,
                metrics_token: str | None = None) -> Litestar:
     """The app. `secure_cookies=False` only for plain-http development on 127.0.0.1
     (browsers drop Secure cookies there); tests and `timbra run` say which they use.
-    `broker` is what `/readyz` checks; `/metrics` exists only with a `metrics_token`."""
+    `sso`: the institutions' single sign-on, by default from `TIMBRA_SSO_FILE`. Sign-ins
+    under way are kept beside the sessions: in the database when the sessions are, else in
+    memory with given sessions, files with the default ones. `broker` is what `/readyz`
+    checks; `/metrics` exists only with a `metrics_token`."""
     secret = secret or load_or_create_secret(data_dir)
     store = session_store or FileStore(data_dir / "sessions", create_directories=True)
+    pending: Store
+    if isinstance(session_store, DatabaseStore):  # shared by every worker, as sessions are
+        pending = session_store.with_namespace("sso")
+    elif session_store is not None:
+        pending = MemoryStore()
+    else:
+        pending = FileStore(data_dir / "sso-pending", create_directories=True)
     sessions = RotatingSessionConfig(
         key=SESSION_COOKIE, max_age=SESSION_HOURS * 3600, secure=secure_cookies,
         httponly=True, samesite="lax", renew_on_access=True)
@@ -66,17 +80,20 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
                       cookie_httponly=True, cookie_samesite="lax")
     templates = TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
     templates.engine_instance.engine.globals.update(hours=hours, menu_for=menu_for)
+    install(templates.engine_instance.engine)
     app = Litestar(
         route_handlers=[
             *ROUTE_HANDLERS,
+            choose_language,
             create_static_files_router("/static", directories=[HERE / "static"], opt=PUBLIC),
         ],
         dependencies={"db": Provide(provide_db),
                       "user": Provide(provide_user, sync_to_thread=False)},
         guards=[access_guard],
-        middleware=[InputGuardMiddleware, sessions.middleware, IdentityMiddleware],
+        middleware=[InputGuardMiddleware, LanguageMiddleware, sessions.middleware,
+                    IdentityMiddleware],
         csrf_config=csrf,
-        stores={"sessions": store},
+        stores={"sessions": store, "sso": pending},
         on_startup=[_forget_expired_sessions, _work_off_dirty_days],
         template_config=templates,
         exception_handlers={HTTPException: http_error, OfficeError: office_refusal,
@@ -95,6 +112,8 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
     app.state.engine = engine
     app.state.day_worker = DayWorker(engine)
     app.state.secret = secret
+    app.state.secure_cookies = secure_cookies
+    app.state.sso = sso if sso is not None else load_sso(sso_file())
     app.state.broker = broker
     app.state.metrics_token = metrics_token
     app.state.schema_head = head_revision()
@@ -108,10 +127,12 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
 
 
 async def _forget_expired_sessions(app: Litestar) -> None:
-    """Expired sessions are otherwise removed only when their cookie comes back."""
-    store = app.stores.get("sessions")
-    if isinstance(store, FileStore | MemoryStore | DatabaseStore):
-        await store.delete_expired()
+    """Expired sessions, and sign-ins abandoned at the provider, are otherwise removed only
+    when their cookie or callback comes back."""
+    for name in ("sessions", "sso"):
+        store = app.stores.get(name)
+        if isinstance(store, FileStore | MemoryStore | DatabaseStore):
+            await store.delete_expired()
 
 
 async def _work_off_dirty_days(app: Litestar) -> None:

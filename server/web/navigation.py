@@ -7,40 +7,41 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from server.i18n.current import N_
 from server.web.guards import ADMIN, EMPLOYEE, MANAGER, OFFICE
 
 
 @dataclass(frozen=True)
 class NavItem:
     path: str
-    label: str  # "Italiano / English"
+    label: str  # the message id; the page shows it in the reader's language
     roles: frozenset[str]
 
 
 NAV: list[NavItem] = [
-    NavItem("/", "Home", frozenset({EMPLOYEE, MANAGER, OFFICE, ADMIN})),
-    NavItem("/timecard", "Cartellino / Timecard", frozenset({EMPLOYEE, MANAGER, OFFICE})),
+    NavItem("/", N_("Home"), frozenset({EMPLOYEE, MANAGER, OFFICE, ADMIN})),
+    NavItem("/timecard", N_("Timecard"), frozenset({EMPLOYEE, MANAGER, OFFICE})),
     # Employees' pages, approvals and the personnel office (web/routes/requests.py, …)
-    NavItem("/stamp", "Timbra / Stamp", frozenset({EMPLOYEE, MANAGER})),
-    NavItem("/requests", "Le mie richieste / My requests", frozenset({EMPLOYEE, MANAGER})),
-    NavItem("/summaries", "Riepiloghi / Summaries", frozenset({EMPLOYEE, MANAGER})),
-    NavItem("/approvals", "Da approvare / To approve", frozenset({MANAGER, OFFICE})),
-    NavItem("/office/stamps", "Correzioni / Corrections", frozenset({OFFICE})),
-    NavItem("/office/sheets", "Fogli firma / Signature sheets", frozenset({OFFICE})),
-    NavItem("/office/flags", "Segnalazioni / Flags", frozenset({MANAGER, OFFICE})),
-    NavItem("/office/fees", "Badge", frozenset({OFFICE})),
-    NavItem("/office/areas", "Aree / Areas", frozenset({OFFICE})),
-    NavItem("/office/close", "Chiusura mese / Month close", frozenset({OFFICE})),
-    NavItem("/reports", "Tabulati / Reports", frozenset({MANAGER, OFFICE})),
+    NavItem("/stamp", N_("Stamp"), frozenset({EMPLOYEE, MANAGER})),
+    NavItem("/requests", N_("My requests"), frozenset({EMPLOYEE, MANAGER})),
+    NavItem("/summaries", N_("Summaries"), frozenset({EMPLOYEE, MANAGER})),
+    NavItem("/approvals", N_("To approve"), frozenset({MANAGER, OFFICE})),
+    NavItem("/office/stamps", N_("Corrections"), frozenset({OFFICE})),
+    NavItem("/office/sheets", N_("Signature sheets"), frozenset({OFFICE})),
+    NavItem("/office/flags", N_("Flags"), frozenset({MANAGER, OFFICE})),
+    NavItem("/office/fees", N_("Badge"), frozenset({OFFICE})),
+    NavItem("/office/areas", N_("Areas"), frozenset({OFFICE})),
+    NavItem("/office/close", N_("Month close"), frozenset({OFFICE})),
+    NavItem("/reports", N_("Reports"), frozenset({MANAGER, OFFICE})),
     # The administrator's pages (web/routes/admin_*.py)
-    NavItem("/admin/terminals", "Terminali / Terminals", frozenset({ADMIN})),
-    NavItem("/admin/faults", "Guasti / Faults", frozenset({ADMIN, OFFICE})),
-    NavItem("/admin/employees", "Dipendenti / Employees", frozenset({ADMIN, OFFICE})),
-    NavItem("/admin/users", "Utenti / Users", frozenset({ADMIN})),
-    NavItem("/admin/rules", "Regole / Rules", frozenset({ADMIN})),
-    NavItem("/admin/plugins", "Plugin", frozenset({ADMIN})),
-    NavItem("/admin/audit", "Registro / Audit log", frozenset({ADMIN})),
-    NavItem("/password", "Password", frozenset({EMPLOYEE, MANAGER, OFFICE, ADMIN})),
+    NavItem("/admin/terminals", N_("Terminals"), frozenset({ADMIN})),
+    NavItem("/admin/faults", N_("Faults"), frozenset({ADMIN, OFFICE})),
+    NavItem("/admin/employees", N_("Employees"), frozenset({ADMIN, OFFICE})),
+    NavItem("/admin/users", N_("Users"), frozenset({ADMIN})),
+    NavItem("/admin/rules", N_("Rules"), frozenset({ADMIN})),
+    NavItem("/admin/plugins", N_("Plugin"), frozenset({ADMIN})),
+    NavItem("/admin/audit", N_("Audit log"), frozenset({ADMIN})),
+    NavItem("/password", N_("Password"), frozenset({EMPLOYEE, MANAGER, OFFICE, ADMIN})),
 ]
 
 

@@ -16,19 +16,20 @@ from sqlalchemy.orm import Session
 from server.days.rules_in_force import policy_at
 from server.db.models import Employee, User
 from server.db.models import Request as RequestRow
+from server.i18n.current import N_, gettext
 from server.minutes import clock
 from server.office.decisions import approval_of
 from server.office.requests import HOURLY_KINDS, OVERTIME_KIND, WHOLE_DAY_KINDS
 from server.policy.model import Version
 
-KIND_LABELS = {"justification": "Giustificativo / Justification",
-               "missed_stamp": "Mancata timbratura / Missed stamp",
-               "overtime": "Straordinario / Overtime"}
-STATE_LABELS = {"pending": "In attesa / Pending", "approved": "Approvata / Approved",
-                "rejected": "Respinta / Rejected", "withdrawn": "Ritirata / Withdrawn",
-                "revoked": "Revocata / Revoked"}
-APPROVER_LABELS = {"manager": "Responsabile / Manager", "director": "Dirigente / Director",
-                   "office": "Ufficio personale / Personnel office"}
+KIND_LABELS = {"justification": N_("Justification"),
+               "missed_stamp": N_("Missed stamp"),
+               "overtime": N_("Overtime")}
+STATE_LABELS = {"pending": N_("Pending"), "approved": N_("Approved"),
+                "rejected": N_("Rejected"), "withdrawn": N_("Withdrawn"),
+                "revoked": N_("Revoked")}
+APPROVER_LABELS = {"manager": N_("Manager"), "director": N_("Director"),
+                   "office": N_("Personnel office")}
 
 
 @dataclass(frozen=True)
@@ -84,12 +85,12 @@ def _view(session: Session, row: RequestRow, employee: Employee,
     return RequestView(
         id=row.id, employee_id=row.employee_id, employee_name=employee.name,
         employee_number=employee.number, unit=employee.unit, kind=row.kind,
-        kind_label=KIND_LABELS.get(row.kind, row.kind), code=row.code, day=row.day,
+        kind_label=gettext(KIND_LABELS.get(row.kind, row.kind)), code=row.code, day=row.day,
         start=_clock(row.start_minute), end=_clock(row.end_minute), direction=row.direction,
         overtime_mode=row.overtime_mode, notes=row.notes,
         attachment_name=row.attachment_name, state=row.state,
-        state_label=STATE_LABELS.get(row.state, row.state),
-        approver=approver, approver_label=APPROVER_LABELS.get(approver or "", approver),
+        state_label=gettext(STATE_LABELS.get(row.state, row.state)),
+        approver=approver, approver_label=_approver_label(approver),
         filed_by=names.get(row.created_by, ""),
         decided_by=names.get(row.decided_by) if row.decided_by else None,
         decided_at=row.decided_at.isoformat() if row.decided_at else None,
@@ -145,3 +146,8 @@ def rounding_minutes(version: Version | None) -> int:
 
 def _clock(minute: int | None) -> str:
     return "" if minute is None else clock(minute)
+
+
+def _approver_label(approver: str | None) -> str | None:
+    """Who decides, in the reader's language (the API's labels follow the page's language)."""
+    return gettext(APPROVER_LABELS[approver]) if approver in APPROVER_LABELS else approver

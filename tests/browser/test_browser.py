@@ -95,7 +95,7 @@ def _suffix(role: str) -> str:
 
 
 def _logout(page: Any, base: str) -> None:
-    page.click("text=Esci / Log out")
+    page.click("text=Esci")
     page.wait_for_url(f"{base}/login")
 
 
@@ -108,7 +108,7 @@ def _minutes(text: str) -> int:
 
 
 def _month_balance(page: Any) -> int:
-    return _minutes(page.locator(".totals div", has_text="Saldo / Balance")
+    return _minutes(page.locator(".totals div", has_text="Saldo")
                     .locator("dd").inner_text())
 
 
@@ -192,7 +192,7 @@ def test_administrator_pages(base_url: str, browser: Any) -> None:
     page.click("text=ingresso-festa")
     page.fill("textarea[name=description]", "Display spento, nessun segnale acustico")
     page.fill("input[name=contact_name]", "Anna Neri")
-    page.click("text=Segnala / Report")
+    page.click("text=Segnala")
     page.wait_for_url(re.compile(r".*/admin/faults.*"))
     assert "Display spento" in page.content()
     _shot(page, "15-admin-fault-reported")

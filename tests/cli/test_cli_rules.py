@@ -64,7 +64,9 @@ def test_check_reports_syntax_errors_without_traceback(
     err = capsys.readouterr().err
     assert f"{files['syntax']}:11:15: unexpected word '12'" in err
     assert "Traceback" not in err
-    assert err.endswith("2 file(s) checked, 2 error(s)\n")
+    # The checker reads on past the syntax error: `due 7h` (the `12` skipped) × 5 ≠ 36h.
+    assert f"{files['syntax']}:9:9: weekly 36h does not match due × days" in err
+    assert err.endswith("2 file(s) checked, 3 error(s)\n")
 
 
 def test_check_without_files_checks_installed_institutions(
@@ -146,7 +148,7 @@ def test_installed_script(files: dict[str, Path]) -> None:
     caret = lines.index(f"{files['syntax']}:11:15: unexpected word '12'") + 2
     assert lines[caret] == "    " + " " * 14 + "^"
     assert "Traceback" not in result.stderr
-    assert lines[-1] == "2 file(s) checked, 2 error(s)"
+    assert lines[-1] == "2 file(s) checked, 3 error(s)"
     ok = subprocess.run([timbra_script(), "rules", "check", str(files["valid"])],
                         capture_output=True, text=True, check=False, timeout=60)
     assert ok.returncode == 0, ok.stderr

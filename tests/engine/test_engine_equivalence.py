@@ -26,9 +26,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from server.engine import DayResult, MonthResult, Request, Stamp, evaluate_day, evaluate_month
+from server.engine.inputs import Schedule
 from server.engine.month import Opening
 from server.policy.load import load_policy
-from server.policy.model import Policy
+from server.policy.model import Policy, Version
 
 REFERENCE = Path(__file__).parents[1] / "data" / "engine_reference.json.gz"
 INSTITUTIONS = ("university", "school", "academy", "chamber")
@@ -98,7 +99,17 @@ def _requests(rng: random.Random, codes: list[str]) -> list[Request]:
     return requests
 
 
-def day_cases() -> list[tuple[str, str, date, list[Stamp], list[Request]]]:
+def _schedule(rng: random.Random, version: Version, name: str) -> Schedule:
+    """The employee's schedule: for a profile that lets days be chosen, most often days
+    that fit, sometimes none (an anomaly)."""
+    profile = version.profiles[name]
+    choice = profile.choose or profile.contract_days
+    if choice is None or rng.random() < 0.2:
+        return Schedule(name)
+    return Schedule(name, frozenset(rng.sample(choice.among, choice.count)))
+
+
+def day_cases() -> list[tuple[str, Schedule, date, list[Stamp], list[Request]]]:
     rng = random.Random(SEED)
     cases = []
     for name in INSTITUTIONS:
@@ -106,13 +117,13 @@ def day_cases() -> list[tuple[str, str, date, list[Stamp], list[Request]]]:
         for _ in range(DAYS_PER_INSTITUTION):
             day, index = _date_in(rng, policy)
             version = policy.versions[index]
-            profile = rng.choice(sorted(version.profiles))
+            profile = _schedule(rng, version, rng.choice(sorted(version.profiles)))
             codes = sorted(version.codes)
             cases.append((name, profile, day, _stamps(rng, codes), _requests(rng, codes)))
     return cases
 
 
-def month_cases() -> list[tuple[str, str, int, int, dict[date, list[Stamp]],
+def month_cases() -> list[tuple[str, Schedule, int, int, dict[date, list[Stamp]],
                                 dict[date, list[Request]], Opening]]:
     rng = random.Random(SEED + 1)
     cases = []
@@ -121,7 +132,7 @@ def month_cases() -> list[tuple[str, str, int, int, dict[date, list[Stamp]],
         for _ in range(MONTHS_PER_INSTITUTION):
             first, index = _date_in(rng, policy)
             version = policy.versions[index]
-            profile = rng.choice(sorted(version.profiles))
+            profile = _schedule(rng, version, rng.choice(sorted(version.profiles)))
             codes = sorted(version.codes)
             year, month = first.year, first.month
             days = [date(year, month, 1) + timedelta(days=n) for n in range(31)]

@@ -69,7 +69,9 @@ def test_every_template_with_minutes_says_whether_they_are_its_figure() -> None:
                  if name.isupper() and isinstance(value, str)]
     with_minutes = [t for t in templates
                     if any(spec == "hm" for _, _, spec, _ in string.Formatter().parse(t))]
-    context = {N.PAUSE_DUE, N.CONTINUOUS}  # gross work and the longest stretch, not a pause
+    # gross work and the longest stretch, not a pause; the work cut after count_until, not
+    # the worked figure
+    context = {N.PAUSE_DUE, N.CONTINUOUS, N.AFTER_COUNT}
     assert set(with_minutes) - context == set(N.AMOUNT)
 
 

@@ -11,16 +11,20 @@ from __future__ import annotations
 import random
 from dataclasses import fields
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dsl.parser import parse_file
 from server.engine import DayResult, Stamp, evaluate_day
 from server.engine.context import context_for
 from server.engine.day import evaluate_day_general
+from server.engine.inputs import Schedule
 from server.engine.notes import Note
 from server.minutes import clock, hours
+from server.policy.compile import compile_policy
 from server.policy.load import load_policy
 
 INSTITUTIONS = ("university", "school", "academy", "chamber")
@@ -65,6 +69,49 @@ def test_fast_path_matches_the_general_path(case: tuple[str, str, date, list[Sta
     policy = load_policy(name)
     assert snapshot(evaluate_day(policy, profile, day, stamps)) == snapshot(
         evaluate_day_general(policy, profile, day, stamps))
+
+
+SCHEDULES = compile_policy(parse_file(Path(__file__).parents[1] / "data" / "schedules.rules"))
+
+
+@st.composite
+def scheduled_days(draw: st.DrawFn) -> tuple[Schedule, date, list[Stamp]]:
+    """Days of every schedule construct (tests/data/schedules.rules): chosen days right,
+    wrong or missing, shifts of the rota or not, stamps past midnight and past 19:00."""
+    version = SCHEDULES.versions[0]
+    profile = draw(st.sampled_from(sorted(version.profiles)))
+    chosen = draw(st.sets(st.integers(1, 5), max_size=4) | st.sampled_from([{2, 4}, {1, 3, 5}]))
+    shift = draw(st.sampled_from([None, None, "morning", "night", "evening"]))
+    day = date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 120)))
+    minutes = sorted(draw(st.lists(st.integers(360, 1320) | st.integers(1200, 1990),
+                                   max_size=6)))
+    codes = [None] * 10 + ["STR"]
+    stamps = [Stamp(m, ("in", "out")[i % 2], draw(st.sampled_from(codes)))  # type: ignore[arg-type]
+              for i, m in enumerate(minutes)]
+    return Schedule(profile, frozenset(chosen), shift), day, stamps
+
+
+@settings(max_examples=800, deadline=None)
+@given(scheduled_days())
+def test_fast_path_matches_the_general_path_on_every_schedule(
+        case: tuple[Schedule, date, list[Stamp]]) -> None:
+    schedule, day, stamps = case
+    assert snapshot(evaluate_day(SCHEDULES, schedule, day, stamps)) == snapshot(
+        evaluate_day_general(SCHEDULES, schedule, day, stamps))
+
+
+def test_fast_path_answers_ordinary_scheduled_days() -> None:
+    """Returns, uneven weeks, cycles, contract days and night shifts stay on the fast path."""
+    cases = [(Schedule("full_time_returns", frozenset({2, 4})), date(2026, 3, 3), 480, 1050),
+             (Schedule("uneven"), date(2026, 3, 2), 480, 1020),
+             (Schedule("alternating"), date(2026, 3, 12), 480, 1020),
+             (Schedule("part_time_vertical", frozenset({1, 3, 5})), date(2026, 3, 4), 480, 840),
+             (Schedule("nurse", shift="night"), date(2026, 3, 4), 1260, 1860)]
+    for schedule, day, start, end in cases:
+        stamps = [Stamp(start, "in"), Stamp(end, "out")]
+        fast = context_for(SCHEDULES, schedule, day).fast(stamps)
+        assert fast is not None, schedule
+        assert snapshot(fast) == snapshot(evaluate_day_general(SCHEDULES, schedule, day, stamps))
 
 
 def test_fast_path_answers_most_ordinary_days() -> None:

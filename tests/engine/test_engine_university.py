@@ -8,6 +8,7 @@ import pytest
 
 from dsl.parser import parse_stamps
 from server.engine import Request, Stamp, evaluate_day
+from server.engine.inputs import Schedule
 from server.engine.results import DayResult
 from server.policy.load import load_policy
 
@@ -15,7 +16,11 @@ SEED_001_DAY = date(2020, 3, 2)  # a Monday under the older rules (seed 001)
 SEED_002_DAY = date(2026, 3, 2)  # a Monday under the newer rules (seed 002)
 
 
-def day(text: str, when: date = SEED_002_DAY, profile: str = "full_time",
+# Returns on Tuesday and Thursday: Monday, SEED_002_DAY, is one of the 6-hour days.
+RETURNS = Schedule("full_time_returns", frozenset({2, 4}))
+
+
+def day(text: str, when: date = SEED_002_DAY, profile: str | Schedule = "full_time",
         requests: tuple[Request, ...] = ()) -> DayResult:
     stamps = [Stamp(s.minute, s.direction, s.code) for s in parse_stamps(text)]
     return evaluate_day(load_policy("university"), profile, when, stamps, requests)
@@ -113,19 +118,52 @@ def test_short_pause_is_brought_to_the_minimum() -> None:
 @pytest.mark.parametrize(
     ("profile", "stamps", "regular"),
     [
-        ("full_time_6h", "in 08:00, out 13:40, in 14:10, out 14:40", True),  # mattino, 13:45
-        ("full_time_6h", "in 08:00, out 13:50, in 14:20, out 14:40", True),  # pomeriggio band
-        ("full_time_6h", "in 08:00, out 15:05, in 15:35, out 16:00", False),  # after 15:00
+        (RETURNS, "in 08:00, out 13:40, in 14:10, out 14:40", True),  # mattino, 13:45
+        (RETURNS, "in 08:00, out 13:50, in 14:20, out 14:40", True),  # pomeriggio band
+        (RETURNS, "in 08:00, out 15:05, in 15:35, out 16:00", False),  # after 15:00
         ("part_time_6h", "in 08:00, out 13:35, in 13:50, out 14:40", True),  # mattino, 13:35
         ("part_time_6h", "in 08:00, out 15:05, in 15:15, out 15:40", True),  # pomeriggio, 15:05
         ("part_time_6h", "in 08:00, out 15:10, in 15:15, out 15:40", False),  # after 15:05
     ],
 )
-def test_six_hour_bands(profile: str, stamps: str, regular: bool) -> None:
+def test_six_hour_bands(profile: str | Schedule, stamps: str, regular: bool) -> None:
     """002: the morning and afternoon bands of 6-hour schedules with their last exits."""
     result = day(stamps, profile=profile)
     assert result.regular_pause is regular
     assert ("pause_outside_band" in anomalies(result)) is (not regular)
+
+
+def test_full_time_with_returns_owes_36_hours_a_week() -> None:
+    """002:l.83 «minimo 30 minuti per i full time (orari con i rientri)»: a full time of 36
+    hours, three days of 6 hours and two returns, the days the employee's record names."""
+    policy = load_policy("university")
+    week = [evaluate_day(policy, RETURNS, date(2026, 3, d), []) for d in range(2, 7)]
+    assert [d.due for d in week] == [360, 540, 360, 540, 360]
+    assert sum(d.due for d in week) == 36 * 60
+    missing = evaluate_day(policy, "full_time_returns", date(2026, 3, 3), [])
+    assert "schedule_missing" in [a.code for a in missing.anomalies]
+
+
+def test_a_return_day_takes_the_band_of_schedules_over_six_hours() -> None:
+    """002:l.87 «per orari superiori alle 6 ore: tra le 11.45 e le 14.30, ultima uscita ore
+    14.00»; 002:l.90, for the 6-hour days, «al pomeriggio: tra le 13.15 e le 15.30, ultima
+    uscita ore 15.00»: a pause from 14:10 is regular on a 6-hour day, not on a return."""
+    stamps = "in 08:00, out 14:10, in 14:40, out 17:30"
+    ordinary = day(stamps, date(2026, 3, 2), RETURNS)
+    ret = day(stamps, date(2026, 3, 3), RETURNS)
+    assert (ordinary.due, ordinary.regular_pause, anomalies(ordinary)) == (360, True, [])
+    assert (ret.due, anomalies(ret)) == (540, ["pause_outside_band"])
+
+
+def test_a_rearranged_week_spreads_36_hours_over_five_of_six_days() -> None:
+    """002:l.153 «su 6 giorni settimanali possono recuperare la giornata di sospensione ...
+    rimodulando l'orario sui restanti giorni della settimana»."""
+    policy = load_policy("university")
+    usual = [evaluate_day(policy, "six_days", date(2026, 3, d), []).due for d in range(2, 8)]
+    moved = Schedule("six_days_rearranged", frozenset({1, 2, 3, 4, 6}))
+    week = [evaluate_day(policy, moved, date(2026, 3, d), []).due for d in range(2, 8)]
+    assert usual == [360] * 6 and week == [432, 432, 432, 432, 0, 432]
+    assert sum(usual) == sum(week) == 36 * 60
 
 
 def test_holiday_of_the_patron_saint_is_not_due() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
@@ -274,3 +275,42 @@ def test_a_close_left_closing_without_a_snapshot_takes_it_at_the_resume(
     final = closing.close_month(w.session, office, *APRIL, now=AFTER_APRIL)
     assert (final.state, final.done, final.total) == ("closed", 3, 3)
     assert len(closing.close_figures(w.session, office, *APRIL)) == 3
+
+
+@pytest.mark.parametrize("reopened", [False, True], ids=["first close", "after a reopen"])
+def test_two_clerks_starting_the_close_together_one_starts_it_the_other_is_told(
+        school: World, db_engine: sa.Engine, reopened: bool) -> None:
+    """Both read the month as open; the second's start waits on the first's and is refused
+    with a message (it was a 500), and exactly one snapshot is taken."""
+    w, office = school, school.users["office"]
+    if reopened:
+        closing.close_month(w.session, office, *APRIL, now=AFTER_APRIL, reason=ABSENT)
+        closing.reopen(w.session, office, *APRIL, "timbratura persa", now=AFTER_APRIL)
+        w.session.commit()
+    with Session(db_engine) as second:
+        clerk = second.get(type(office), office.id)
+        assert clerk is not None
+        # The second clerk's page has read the month before the first one's start commits.
+        assert closing.precheck(second, clerk, *APRIL) is not None
+        closing.begin_close(w.session, office, *APRIL, reason=ABSENT, now=AFTER_APRIL)
+        outcome: list[BaseException | str] = []
+
+        def start_second() -> None:
+            try:
+                closing.begin_close(second, clerk, *APRIL, reason=ABSENT, now=AFTER_APRIL)
+                outcome.append("started")
+            except BaseException as refused:  # the test reports what it got
+                outcome.append(refused)
+
+        racer = threading.Thread(target=start_second)
+        racer.start()
+        racer.join(timeout=1.0)  # it waits on the first start's write
+        w.session.commit()
+        racer.join(timeout=30)
+        [got] = outcome
+        assert isinstance(got, OfficeError) and "già chiuso o in chiusura" in got.italian, got
+        second.rollback()
+    progress = closing.close_progress(w.session, "school", *APRIL)
+    assert (progress.state, progress.total) == ("closing", 3)
+    entries = w.session.scalar(sa.select(sa.func.count()).select_from(MonthCloseEntry))
+    assert entries == 3

@@ -53,3 +53,86 @@ def test_rows_without_a_rule_line_say_why(institution: str) -> None:
     for row in table_rows(PLUGINS / institution / "README.md"):
         if row[1] in {"", "—", "-"}:
             assert row[2], f"{institution}: '{row[0][:60]}…' is not implemented and says not why"
+
+
+HOOK = re.compile(r"\btimbra_[a-z_]+\b")
+SPAN = re.compile(r"`([^`]+)`")
+# Where a statement quoted alone in a README may stand: the blocks of a rules section.
+WRAPPERS = (
+    "rules from 2026-01-01 {{ {} }}",
+    "rules from 2026-01-01 {{ profile p {{ {} }} }}",
+    "rules from 2026-01-01 {{ pause {{ {} }} }}",
+    'rules from 2026-01-01 {{ code "x" {{ {} }} }}',
+    "rules from 2026-01-01 {{ stamping {{ {} }} }}",
+    "rules from 2026-01-01 {{ allowance a {{ {} }} }}",
+    "rules from 2026-01-01 {{ shift s {{ {} }} }}",
+    "rules from 2026-01-01 {{ deadlines {{ {} }} }}",
+    'example "e" {{ {} }}',
+)
+
+
+def hooks_there_are() -> set[str]:
+    from server.plugins import get_plugin_manager
+
+    return {name for name in dir(get_plugin_manager().hook) if name.startswith("timbra_")}
+
+
+def keywords() -> set[str]:
+    grammar = (Path(__file__).resolve().parents[2] / "dsl" / "grammar.lark").read_text()
+    return set(re.findall(r'"([a-z_]+)"', grammar))
+
+
+def is_statement(span: str) -> bool:
+    from dsl.errors import RuleError
+    from dsl.parser import parse
+
+    for wrapper in WRAPPERS:
+        try:
+            parse(wrapper.format(span))
+        except RuleError:
+            continue
+        return True
+    return False
+
+
+def unknown_hooks(text: str, known: set[str]) -> set[str]:
+    """Hooks a text names that do not exist, but for cells that say they do "not yet"."""
+    return {hook for line in text.splitlines() for cell in line.split("|")
+            if not cell.strip().startswith("not yet") for hook in HOOK.findall(cell)} - known
+
+
+@pytest.mark.parametrize("institution", INSTITUTIONS)
+def test_readmes_name_only_hooks_there_are(institution: str) -> None:
+    text = (PLUGINS / institution / "README.md").read_text(encoding="utf-8")
+    missing = unknown_hooks(text, hooks_there_are())
+    assert not missing, f"{institution}/README.md names hooks there are not: {missing}"
+
+
+def test_a_readme_naming_a_hook_that_is_not_there_is_caught() -> None:
+    known = hooks_there_are()
+    assert "timbra_rule_file" in known
+    assert unknown_hooks("| 003:l.1 «…» | hook timbra_made_up | |", known) == {"timbra_made_up"}
+    assert unknown_hooks("| 003:l.1 «…» | not yet: hook timbra_made_up | |", known) == set()
+    assert unknown_hooks("| 003:l.1 «…» | hook timbra_rule_file | |", known) == set()
+
+
+@pytest.mark.parametrize("institution", INSTITUTIONS)
+def test_coverage_tables_name_only_constructs_there_are(institution: str) -> None:
+    """A statement a coverage row quotes is one the language reads, or is in the rule file."""
+    rules = (PLUGINS / institution / f"{institution}.rules").read_text(encoding="utf-8")
+    words = keywords()
+    for row in table_rows(PLUGINS / institution / "README.md"):
+        for cell in row[1:]:
+            if cell.startswith("not yet"):
+                continue
+            for span in SPAN.findall(cell):
+                if len(span.split()) < 2 or span.split()[0] not in words:
+                    continue  # a name, a figure or a word, not a statement
+                assert is_statement(span) or span in rules, (
+                    f"{institution}/README.md quotes `{span}`, which the language does not read")
+
+
+def test_a_readme_quoting_a_construct_that_is_not_there_is_caught() -> None:
+    assert is_statement("days choose 3 of mon..fri")
+    assert not is_statement("approval director except profile coadiutore")
+    assert not is_statement("due mon 9h, tue 6h")

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # A package may import its own modules and those of lower layers only. Within a layer,
 # packages are siblings and do not import each other.
 LAYERS: list[set[str]] = [
-    {"dsl", "terminals", "server.errors", "server.settings", "server.minutes",
+    {"dsl", "terminals", "server.errors", "server.settings", "server.minutes", "server.i18n",
      "server.observe"},
     {"server.institutions"},
     {"server.hookspecs"},

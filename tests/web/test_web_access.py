@@ -76,8 +76,21 @@ ROUTES: list[Case] = [
     Case("POST", "/login", everyone(401, anonymous=401),
          form={"username": "nobody", "password": "wrong"}),
     Case("POST", "/logout", everyone(303)),
+    Case("POST", "/language", everyone(303, anonymous=303), form={"lang": "en"}),
     Case("GET", "/password", everyone(200)),
     Case("POST", "/password", everyone(400), form={"current": "wrong", "new": "x", "confirm": "x"}),
+    # --- single sign-on: public, and not found where the institution has none configured
+    # (this world has none; tests/web/test_sso_*.py configure it) ---
+    *[Case(method, path, everyone(404, anonymous=404), params={"institution": "=university"},
+           form=form)
+      for method, path, form in (
+          ("GET", "/sso/{institution}/ldap", {}),
+          ("POST", "/sso/{institution}/ldap", {"username": "x", "password": "y"}),
+          ("GET", "/sso/{institution}/oidc", {}),
+          ("GET", "/sso/{institution}/oidc/callback", {}),
+          ("GET", "/sso/{institution}/saml", {}),
+          ("POST", "/sso/{institution}/saml/acs", {"SAMLResponse": "x"}),
+          ("GET", "/sso/{institution}/saml/metadata", {}))],
     Case("GET", "/", everyone(200)),
     Case("GET", "/api/v1/me", everyone(200)),
     # --- timecard: own, then by id for each kind of person ---

@@ -61,7 +61,7 @@ def test_office_corrects_a_stamp_and_both_original_and_correction_show(
         follow_redirects=False)
     assert corrected.status_code == 303
     page = office.get(corrected.headers["location"]).text
-    assert "sostituita da / replaced by" in page and f"corregge / replaces #{original.id}" in page
+    assert "sostituita da #" in page and f"corregge #{original.id}" in page
     assert "university.personale: «guasto del terminale»" in page
     stamps = office.get(f"/api/v1/stamps/{me}?day={day}").json()
     old = next(s for s in stamps if s["id"] == original.id)
@@ -299,7 +299,7 @@ def test_university_clerk_replaces_a_lost_badge_through_the_web_with_no_fee(
     employee's, no fee row is written, and the page says so."""
     office = signed_in(world, stack, "university", "office")
     page = office.get("/office/fees").text
-    assert "non prevedono costi" in page and "define no badge replacement fee" in page
+    assert "non prevedono costi" in page and "define no badge replacement fee" not in page
     me = world.ids[("university", "self_employee")]
     with Session(world.engine) as session:
         old = session.scalars(sa.select(Badge.code).where(
@@ -309,7 +309,7 @@ def test_university_clerk_replaces_a_lost_badge_through_the_web_with_no_fee(
         follow_redirects=False)
     assert posted.status_code == 303
     done = office.get(posted.headers["location"]).text
-    assert "Badge sostituito senza addebito" in done and "Badge replaced with no fee" in done
+    assert "Badge sostituito senza addebito" in done and "Badge replaced" not in done
     now = datetime.now(UTC)
     with Session(world.engine) as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(BadgeFee)) == 0

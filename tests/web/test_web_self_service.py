@@ -113,6 +113,30 @@ def test_the_rilevatore_page_lists_the_entrata_and_uscita_just_stamped(
     assert "Nessuna timbratura oggi" not in page.text
 
 
+def test_entrata_pressed_twice_is_one_stamp_and_the_page_says_so(
+        both: WebWorld, stack: ExitStack) -> None:
+    """A double click, or the form sent again from the browser's history, made two entries
+    in the same minute: the second press answers with the first stamp. In, out, in within
+    the minute stays three stamps."""
+    employee = signed_in(both, stack, "chamber", "employee")
+    for _ in range(2):
+        done = employee.post("/stamp", data=form(employee, direction="in"))
+        assert done.status_code == 200 and "Timbratura registrata: entrata " in done.text
+    again = employee.post("/api/v1/stamps", json={"direction": "in"},
+                          headers=json_headers(employee))
+    assert again.status_code == 201 and again.json()["direction"] == "in"
+    assert [s.direction for s in _web_rows(both)] == ["in"]
+    for direction in ("out", "in"):
+        assert employee.post("/stamp", data=form(employee, direction=direction)).status_code == 200
+    assert [s.direction for s in _web_rows(both)] == ["in", "out", "in"]
+
+
+def _web_rows(world: WebWorld) -> list[Stamp]:
+    with Session(world.engine) as session:
+        return list(session.scalars(sa.select(Stamp).where(
+            Stamp.institution_id == "chamber", Stamp.source == "web").order_by(Stamp.id)))
+
+
 def test_web_stamping_is_refused_where_the_rules_do_not_allow_it(world: WebWorld,
                                                                 stack: ExitStack) -> None:
     """School (seed 003): stamps only at the terminal, or by hand from the emergency register."""

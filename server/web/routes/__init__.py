@@ -25,12 +25,13 @@ from server.web.routes import (
     reports,
     requests,
     requests_api,
+    sso,
     stamping,
     summaries,
     timecard,
 )
 
-ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *home.ROUTES, *timecard.ROUTES]
+ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *sso.ROUTES, *home.ROUTES, *timecard.ROUTES]
 # For the machines that run it: health, readiness, metrics
 ROUTE_HANDLERS += health.ROUTES
 # Employees' requests, summaries, stamping; approvals; the personnel office's pages

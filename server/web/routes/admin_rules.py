@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from dsl.vocabulary import MINUTE_FIGURES
 from server.db.models import RuleVersion
+from server.i18n.current import N_
 from server.office.rules_upload import (
     Difference,
     activate,
@@ -35,12 +36,12 @@ MAX_RULES_BYTES = 512 * 1024  # the largest seed file is a few KiB
 # How the dry run names each figure it compares; which are minutes comes from the one
 # declaration of the figures (`dsl.vocabulary`), the rest are counts.
 FIGURE_WORDS = {
-    "worked": "lavorato / worked", "due": "dovuto / due", "balance": "saldo / balance",
-    "credited": "accreditato / credited", "unjustified": "non giustificato / unjustified",
-    "negative_flex": "flessibilità negativa / negative flex",
-    "to_recover": "da recuperare / to recover", "overtime_paid": "straordinario pagato / paid",
-    "overtime_banked": "straordinario a recupero / banked",
-    "meal_vouchers": "buoni pasto / meal vouchers", "anomalies": "anomalie / anomalies"}
+    "worked": N_("worked"), "due": N_("due"), "balance": N_("balance"),
+    "credited": N_("credited"), "unjustified": N_("unjustified"),
+    "negative_flex": N_("negative flex"),
+    "to_recover": N_("to recover"), "overtime_paid": N_("overtime paid"),
+    "overtime_banked": N_("overtime banked"),
+    "meal_vouchers": N_("meal vouchers"), "anomalies": N_("anomalies")}
 
 
 @dataclass(frozen=True)

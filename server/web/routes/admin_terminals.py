@@ -12,6 +12,7 @@ from litestar.response import Template
 from sqlalchemy.orm import Session
 
 from server.errors import OfficeError
+from server.i18n.current import N_
 from server.office.terminals import (
     NewTerminalCredentials,
     TerminalStatus,
@@ -26,8 +27,8 @@ from server.web.office_calls import acting_user
 from server.web.routing import FORM, NO_STORE, together
 from server.web.scope import known_id
 
-STATUS_WORDS = {"online": "in linea / online", "offline": "non in linea / offline",
-                "never": "mai collegato / never connected", "silent": "silente / silent"}
+STATUS_WORDS = {"online": N_("online"), "offline": N_("offline"),
+                "never": N_("never connected"), "silent": N_("silent")}
 
 
 @dataclass

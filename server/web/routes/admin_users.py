@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
 from server.errors import OfficeError
+from server.i18n.current import N_
 from server.office.accounts import (
     ROLES,
     OneTimePassword,
@@ -29,9 +30,9 @@ from server.web.office_calls import acting_user
 from server.web.routing import FORM, NO_STORE, together
 from server.web.scope import known_id
 
-ROLE_WORDS = {"employee": "dipendente / employee", "manager": "responsabile / manager",
-              "office": "ufficio personale / personnel office",
-              "admin": "amministratore / administrator"}
+ROLE_WORDS = {"employee": N_("employee"), "manager": N_("manager"),
+              "office": N_("personnel office"),
+              "admin": N_("administrator")}
 
 
 @dataclass

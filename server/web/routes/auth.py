@@ -11,8 +11,10 @@ from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.db.models import Institution
 from server.office import accounts
 from server.office.audit import record
 from server.office.passwords import password_rules
@@ -46,9 +48,23 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-@get("/login", opt=PUBLIC, sync_to_thread=False)
-def login_page(next: FromQuery[str | None] = None) -> Template:
-    return Template("login.html", context={"next": safe_next(next), "error": None})
+def sso_choices(db: Session, state: State) -> list[dict[str, Any]]:
+    """What the login page offers besides the password: each institution with single
+    sign-on configured (`routes/sso.py`), its name and its methods."""
+    configured = {inst: sso.methods for inst, sso in state.sso.institutions.items()
+                  if sso.methods}
+    if not configured:
+        return []
+    names = {row.id: row.name for row in db.execute(
+        select(Institution.id, Institution.name).where(Institution.id.in_(list(configured))))}
+    return [{"id": inst, "name": names.get(inst, inst), "methods": methods}
+            for inst, methods in sorted(configured.items())]
+
+
+@get("/login", opt=PUBLIC, sync_to_thread=True)
+def login_page(state: State, db: DbSession, next: FromQuery[str | None] = None) -> Template:
+    return Template("login.html", context={"next": safe_next(next), "error": None,
+                                           "sso": sso_choices(db, state)})
 
 
 @post("/login", opt=PUBLIC, sync_to_thread=True, status_code=303)
@@ -56,19 +72,22 @@ def login(request: Request[Any, Any, Any], state: State, db: DbSession,
           data: Annotated[LoginForm, FORM]) -> Template | Redirect:
     target = safe_next(data.next)
     user = accounts.log_in(db, data.username, data.password)
+    choices = sso_choices(db, state)
     if user is accounts.Refusal.LOCKED:
-        return _login_error(target, "Account bloccato per troppi tentativi: riprova più tardi. / "
-                                    "Account locked after too many attempts: try again later.")
+        return _login_error(target, choices,
+                            "Account bloccato per troppi tentativi: riprova più tardi. / "
+                            "Account locked after too many attempts: try again later.")
     if user is accounts.Refusal.WRONG:
-        return _login_error(target, "Nome utente o password errati. / "
-                                    "Wrong username or password.")
+        return _login_error(target, choices, "Nome utente o password errati. / "
+                                             "Wrong username or password.")
     request.set_session(session_for(state.secret, user))
     request.state[ROTATE_SESSION] = True
     return Redirect("/password" if user.must_change_password else target, status_code=303)
 
 
-def _login_error(target: str, message: str) -> Template:
-    return Template("login.html", context={"next": target, "error": message}, status_code=401)
+def _login_error(target: str, choices: list[dict[str, Any]], message: str) -> Template:
+    return Template("login.html", context={"next": target, "error": message, "sso": choices},
+                    status_code=401)
 
 
 @post("/logout", opt=allow(*EVERYONE, password_change=True), sync_to_thread=True,

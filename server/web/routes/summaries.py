@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from server.days.rules_in_force import policy_on
 from server.engine.results import Explain
+from server.i18n.current import N_
 from server.office.reports import employee_month_pdf
 from server.office.summary import MonthSummary, month_summary
 from server.web.dependencies import AuthUser, DbSession
@@ -32,11 +33,11 @@ from server.web.summary_view import SummaryOut, summary_out
 
 READERS = allow(EMPLOYEE, MANAGER, OFFICE)
 DEADLINE_LABELS = {
-    "negative_balance": "Recupero del saldo negativo / Negative balance to recover by",
-    "anomaly_fix": "Sistemare le anomalie / Fix anomalies by",
-    "missed_stamp": "Dichiarare le mancate timbrature / Declare missed stamps by",
-    "report": "Consegna del riepilogo / Report due",
-    "correction_request": "Richieste di correzione / Correction requests by",
+    "negative_balance": N_("Negative balance to recover by"),
+    "anomaly_fix": N_("Fix anomalies by"),
+    "missed_stamp": N_("Declare missed stamps by"),
+    "report": N_("Report due"),
+    "correction_request": N_("Correction requests by"),
 }
 
 

@@ -1,0 +1,37 @@
+"""Dates, months and times as each language writes them (Babel's CLDR data).
+
+Italian: `03/12/2026`, `dicembre 2026`, `mer 03`; times in the institution's time zone,
+never UTC on a page.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+
+from server.i18n.current import current_locale
+
+
+def day_text(day: date | str) -> str:
+    """`03/12/2026`: day first in both languages, as the offices that read them write it."""
+    value = date.fromisoformat(day) if isinstance(day, str) else day
+    return format_date(value, "dd/MM/yyyy", locale=current_locale())
+
+
+def month_text(year: int, month: int) -> str:
+    """`dicembre 2026` / `December 2026`."""
+    return format_date(date(year, month, 1), "LLLL yyyy", locale=current_locale())
+
+
+def weekday_text(day: date | str) -> str:
+    """The short weekday: `mer` / `Wed`."""
+    value = date.fromisoformat(day) if isinstance(day, str) else day
+    return format_date(value, "EEE", locale=current_locale())
+
+
+def local_time(moment: datetime, zone: str) -> str:
+    """`03/12/2026 21:30` for a moment, in the institution's time zone."""
+    return format_datetime(moment.astimezone(ZoneInfo(zone)), "dd/MM/yyyy HH:mm",
+                           locale=current_locale())

@@ -1,0 +1,79 @@
+"""The language of each page: Italian unless the person chose English.
+
+The choice is a cookie (it must work on the login page, before anyone is known); the
+middleware sets it for the whole request, templates translate with `_()` through Jinja's
+i18n extension, and `POST /language` changes it.
+"""
+
+from __future__ import annotations
+
+from http.cookies import CookieError, SimpleCookie
+from typing import Annotated
+
+from jinja2 import Environment
+from litestar import post
+from litestar.datastructures import Cookie
+from litestar.enums import RequestEncodingType, ScopeType
+from litestar.params import Body
+from litestar.response import Redirect
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from server.errors import OfficeError
+from server.i18n.current import current_locale, gettext, ngettext, pick_locale, use_locale
+from server.i18n.formats import day_text, local_time, month_text, weekday_text
+from server.web.guards import PUBLIC
+
+LANGUAGE_COOKIE = "timbra_lang"
+YEAR = 365 * 24 * 3600
+
+
+def install(env: Environment) -> None:
+    """Jinja's i18n extension with our catalogues, and the date filters."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(current_locale=current_locale, said=said)
+    env.filters.update(day=day_text, month=month_text, weekday=weekday_text,
+                       local_time=local_time)
+
+
+def said(error: OfficeError) -> str:
+    """A refusal in the reader's language (services word each one in both)."""
+    return error.english if current_locale() == "en" else error.italian
+
+
+class LanguageMiddleware:
+    """Renders the whole request in the language of the `timbra_lang` cookie."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        wanted = _cookie(scope) if scope["type"] == ScopeType.HTTP else None
+        with use_locale(wanted):
+            await self.app(scope, receive, send)
+
+
+def _cookie(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"cookie":
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except CookieError:  # a malformed header is the default language
+                return None
+            morsel = jar.get(LANGUAGE_COOKIE)
+            return morsel.value if morsel else None
+    return None
+
+
+@post("/language", opt=PUBLIC, sync_to_thread=False)
+def choose_language(data: Annotated[dict[str, str], Body(
+        media_type=RequestEncodingType.URL_ENCODED)]) -> Redirect:
+    """Switch the pages between Italian and English; back to the page it was asked from."""
+    locale = pick_locale(data.get("lang"))
+    back = data.get("next", "/")
+    if not back.startswith("/") or back.startswith("//"):
+        back = "/"  # only our own pages: never an open redirect
+    return Redirect(back, status_code=303, cookies=[
+        Cookie(key=LANGUAGE_COOKIE, value=locale, max_age=YEAR, httponly=True,
+               samesite="lax")])

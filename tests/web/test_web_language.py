@@ -1,0 +1,67 @@
+"""Italian first: pages in Italian by default, English when the person chooses it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+from web_pages import form, signed_in
+from world import WebWorld, fresh_web_world
+
+from server.i18n.catalogues import read_catalogue
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[WebWorld]:
+    with fresh_web_world(tmp_path) as world:
+        yield world
+
+
+def _english_only() -> set[str]:
+    """The English words of the catalogue that Italian says differently."""
+    return {m.id for m in read_catalogue("it") if m.id and m.string and m.string != m.id}
+
+
+def test_the_login_page_is_italian_until_english_is_chosen(world: WebWorld,
+                                                          stack: ExitStack) -> None:
+    client = world.client(stack)
+    page = client.get("/login").text
+    assert '<html lang="it">' in page
+    assert "Accesso" in page and "Nome utente" in page and "Entra" in page
+    assert "Log in" not in page and "Username" not in page
+    chosen = client.post("/language", data=form(client, lang="en", next="/login"))
+    assert chosen.status_code == 200 and chosen.url.path == "/login"
+    english = chosen.text
+    assert '<html lang="en">' in english and "Username" in english
+    assert "Nome utente" not in english
+    back = client.post("/language", data=form(client, lang="it", next="/login"))
+    assert "Nome utente" in back.text
+
+
+def test_an_employee_s_menu_shows_no_english_word_in_italian(world: WebWorld,
+                                                             stack: ExitStack) -> None:
+    office = signed_in(world, stack, "university", "office")
+    page = office.get("/").text
+    menu = page.split('<nav aria-label="Menu">', 1)[1].split("</nav>", 1)[0]
+    assert "Cartellino" in menu and "Chiusura mese" in menu
+    leaked = [word for word in _english_only() if f">{word}<" in page]
+    assert leaked == []
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:x"])
+def test_the_language_switch_sends_back_only_to_our_own_pages(
+        world: WebWorld, stack: ExitStack, target: str) -> None:
+    client = world.client(stack)
+    client.get("/login")
+    answer = client.post("/language", data=form(client, lang="en", next=target),
+                         follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+
+
+def test_an_unknown_language_is_italian(world: WebWorld, stack: ExitStack) -> None:
+    client = world.client(stack)
+    client.get("/login")
+    page = client.post("/language", data=form(client, lang="xx", next="/login")).text
+    assert "Nome utente" in page
