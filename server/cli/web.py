@@ -19,7 +19,7 @@ import uvicorn
 
 from server.cli.db import schema_problem
 from server.ingest.settings import SettingsError
-from server.observe.logs import configure_logging, log_format
+from server.observe.logs import configure_logging, log_format, logging_config
 from server.observe.metrics import MULTIPROCESS_DIR
 from server.web.production import WebSettings
 
@@ -36,7 +36,8 @@ def register(subparsers: Any) -> None:
 def run_web(args: argparse.Namespace) -> int:
     try:
         settings = WebSettings.from_environment(os.environ)
-        configure_logging(log_format(default="json"))
+        fmt = log_format(default="json")
+        configure_logging(fmt)
     except (SettingsError, ValueError) as exc:
         print(f"timbra web: {exc}", file=sys.stderr)
         return 2
@@ -49,7 +50,7 @@ def run_web(args: argparse.Namespace) -> int:
         uvicorn.run(FACTORY, factory=True, host=settings.host, port=settings.port,
                     workers=settings.workers, proxy_headers=True,
                     forwarded_allow_ips=settings.trusted_proxies, access_log=False,
-                    log_config=None, server_header=False, lifespan="on")
+                    log_config=logging_config(fmt), server_header=False, lifespan="on")
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
+import logging.config
 import os
-import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("timbra_request_id", default=None)
 FORMATS = ("json", "text")
@@ -51,12 +52,27 @@ def log_format(default: str = "text") -> str:
     return chosen
 
 
+def formatter(fmt: str) -> logging.Formatter:
+    """The formatter of `fmt`. Python's warnings become log lines in it from now on: a
+    library's warning at import would otherwise be a raw line among the JSON ones."""
+    logging.captureWarnings(True)
+    return JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT)
+
+
+def logging_config(fmt: str, level: int | str = logging.INFO) -> dict[str, Any]:
+    """One handler on the root logger, to stderr (journald keeps it under systemd), as a
+    `dictConfig`: uvicorn applies it in each worker before the app is imported."""
+    return {
+        "version": 1, "disable_existing_loggers": False,
+        "formatters": {"timbra": {"()": f"{__name__}.formatter", "fmt": fmt}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "timbra",
+                                "stream": "ext://sys.stderr"}},
+        "root": {"handlers": ["stderr"],
+                 "level": os.environ.get("TIMBRA_LOG_LEVEL") or level},
+        # Every readiness probe opens a migration context, which says so at INFO.
+        "loggers": {"alembic.runtime.migration": {"level": "WARNING"}},
+    }
+
+
 def configure_logging(fmt: str, level: int | str = logging.INFO) -> None:
-    """One handler on the root logger, to stderr (journald keeps it under systemd)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(os.environ.get("TIMBRA_LOG_LEVEL") or level)
-    # Every readiness probe opens a migration context, which says so at INFO.
-    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
+    logging.config.dictConfig(logging_config(fmt, level))

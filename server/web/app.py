@@ -66,13 +66,6 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
     checks; `/metrics` exists only with a `metrics_token`."""
     secret = secret or load_or_create_secret(data_dir)
     store = session_store or FileStore(data_dir / "sessions", create_directories=True)
-    pending: Store
-    if isinstance(session_store, DatabaseStore):  # shared by every worker, as sessions are
-        pending = session_store.with_namespace("sso")
-    elif session_store is not None:
-        pending = MemoryStore()
-    else:
-        pending = FileStore(data_dir / "sso-pending", create_directories=True)
     sessions = RotatingSessionConfig(
         key=SESSION_COOKIE, max_age=SESSION_HOURS * 3600, secure=secure_cookies,
         httponly=True, samesite="lax", renew_on_access=True)
@@ -93,7 +86,7 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
         middleware=[InputGuardMiddleware, LanguageMiddleware, sessions.middleware,
                     IdentityMiddleware],
         csrf_config=csrf,
-        stores={"sessions": store, "sso": pending},
+        stores={"sessions": store, "sso": _pending_store(session_store, data_dir)},
         on_startup=[_forget_expired_sessions, _work_off_dirty_days],
         template_config=templates,
         exception_handlers={HTTPException: http_error, OfficeError: office_refusal,
@@ -109,14 +102,10 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
         # lines, server/observe/logs.py); Litestar's default would replace its handlers.
         logging_config=None,
     )
-    app.state.engine = engine
-    app.state.day_worker = DayWorker(engine)
-    app.state.secret = secret
-    app.state.secure_cookies = secure_cookies
-    app.state.sso = sso if sso is not None else load_sso(sso_file())
-    app.state.broker = broker
-    app.state.metrics_token = metrics_token
-    app.state.schema_head = head_revision()
+    app.state.update(engine=engine, day_worker=DayWorker(engine), secret=secret,
+                     secure_cookies=secure_cookies,
+                     sso=sso if sso is not None else load_sso(sso_file()),
+                     broker=broker, metrics_token=metrics_token, schema_head=head_revision())
     # Around the router, as Litestar's OpenTelemetry plugin wraps it: requests no route
     # matches get their id, log line and latency sample too.
     app.asgi_handler = RequestLogMiddleware(app.asgi_handler)
@@ -124,6 +113,15 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
     if missing:
         raise RuntimeError(f"routes without opt=PUBLIC or opt=allow(...): {missing}")
     return app
+
+
+def _pending_store(session_store: Store | None, data_dir: Path) -> Store:
+    """Where sign-ins under way wait for the provider's callback, beside the sessions."""
+    if isinstance(session_store, DatabaseStore):  # shared by every worker, as sessions are
+        return session_store.with_namespace("sso")
+    if session_store is not None:
+        return MemoryStore()
+    return FileStore(data_dir / "sso-pending", create_directories=True)
 
 
 async def _forget_expired_sessions(app: Litestar) -> None:

@@ -60,13 +60,17 @@ def test_the_ingest_counts_stamps_by_outcome_and_times_their_acks(
         terminal = FakeTerminal("university", code)
         for seq, at in enumerate(["08:00", "12:00", "13:00"], start=1):
             terminal.stamp(seq, f"2026-03-02T{at}:00")
-        wait_until(lambda: len(terminal.acks) == 3, 30)
+        # The broker is shared: other runs' ingests may ack our terminal too, and their
+        # terminals' stamps reach ours (rejected: unknown here). Only our own terminal's
+        # stamps can be stored or duplicates in this database, so those counts are exact.
+        stored = 'timbra_ingest_messages_total{outcome="stored"}'
+        wait_until(lambda: sample(scrape(port), stored) == 3, 30)
         terminal.stamp(2, "2026-03-02T12:00:00")  # sent again: already stored
-        wait_until(lambda: len(terminal.acks) == 4, 30)
+        duplicates = 'timbra_ingest_messages_total{outcome="duplicates"}'
+        wait_until(lambda: sample(scrape(port), duplicates) == 1, 30)
         after = scrape(port)
-        assert sample(after, 'timbra_ingest_messages_total{outcome="stored"}') == 3
-        assert sample(after, 'timbra_ingest_messages_total{outcome="duplicates"}') == 1
-        assert sample(after, "timbra_ingest_ack_latency_seconds_count") == 4
+        assert sample(after, stored) == 3
+        assert sample(after, "timbra_ingest_ack_latency_seconds_count") >= 4
         assert sample(after, "timbra_ingest_ack_latency_seconds_sum") < 30
     finally:
         if terminal is not None:

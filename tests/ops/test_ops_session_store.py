@@ -1,12 +1,14 @@
 """Web sessions in the database (server/web/session_store.py), on SQLite and PostgreSQL:
 what one process stores another reads, renewal moves the expiry, an expired session is
-gone, and the purge of expired ones leaves the live ones."""
+gone, the purge of expired ones leaves the live ones, and the single sign-ons under way
+(the `sso` namespace) stay apart from the sessions."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import anyio
+import pytest
 import sqlalchemy as sa
 
 from server.db import make_engine
@@ -66,3 +68,24 @@ def test_the_expired_are_removed_and_the_live_kept(db_engine: sa.Engine) -> None
             return list(connection.scalars(sa.select(WebSession.id)))
 
     assert anyio.run(scenario) == ["live"]
+
+
+def test_a_namespace_keeps_its_keys_apart_and_a_forged_long_key_names_nothing(
+        db_engine: sa.Engine) -> None:
+    sessions = DatabaseStore(db_engine)
+    pending = sessions.with_namespace("sso")
+
+    async def scenario() -> None:
+        await sessions.set("abc", b"a session", expires_in=60)
+        await pending.set("abc", b"a sign-in under way", expires_in=60)
+        assert await sessions.get("abc") == b"a session"
+        assert await pending.get("abc") == b"a sign-in under way"
+        await pending.delete_all()  # the sign-ins only
+        assert await pending.get("abc") is None and await sessions.get("abc") == b"a session"
+        forged = "oidc:" + "x" * 500  # a callback's state is the caller's to choose
+        assert await pending.get(forged) is None and await pending.expires_in(forged) is None
+        await pending.delete(forged)
+        with pytest.raises(ValueError, match="at most 128"):
+            await pending.set(forged, b"x")
+
+    anyio.run(scenario)
