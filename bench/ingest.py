@@ -12,7 +12,12 @@ Both run against a private Mosquitto started here with timbra's settings, so
 the machine's broker and its defaults play no part. Last line:
 `ingest <N>/s raw <M>/s ratio <N/M> p99_ack_ms <P>`.
 
-Run: .venv/bin/python bench/ingest.py [--stamps 20000] [--database URL]
+`--ingests N` (N > 1, PostgreSQL only) measures instead how the stamp path scales:
+bursts through one `timbra ingest --share` and through N sharing the subscription,
+taking turns for `--rounds` rounds (no day results: those are one worker's either
+way). Last line: `ingests 1 <A>/s ingests N <B>/s scaling <B/A>`.
+
+Run: .venv/bin/python bench/ingest.py [--stamps 20000] [--database URL] [--ingests 2]
 """
 
 from __future__ import annotations
@@ -173,13 +178,53 @@ def settle(url: str, timeout: float = 120.0) -> None:
     engine.dispose()
 
 
+def scaling(url: str, work: Path, stamps: int, rounds: int, most: int) -> None:
+    """Bursts through 1 and through `most` shared ingests, in turns; prints the best of
+    each. The terminals keep their queue files, so each burst numbers on."""
+    broker = PrivateMosquitto(work / "mosquitto")
+    broker.start()
+    best: dict[int, float] = {}
+    try:
+        for number in range(1, rounds + 1):
+            for count in (1, most):
+                ingests = [IngestProcess(url, broker.url, work / f"ingest{n}.log",
+                                         client_id="bench-ingest",
+                                         options=("--share", "bench", "--recompute", "none"))
+                           for n in range(count)]
+                for ingest in ingests:
+                    ingest.start(wait=False)
+                try:
+                    for ingest in ingests:
+                        ingest.wait_listening()
+                    rate, p99 = timbra(broker.port, work / "burst", stamps, None)
+                finally:
+                    for ingest in ingests:
+                        ingest.stop()
+                best[count] = max(best.get(count, 0.0), rate)
+                print(f"round {number}: {count} ingest(s) {rate:,.0f} stamps/s "
+                      f"(p99 swipe->ack {p99:.0f} ms)", flush=True)
+    finally:
+        broker.stop()
+    print(f"ingests 1 {best[1]:.0f}/s ingests {most} {best[most]:.0f}/s "
+          f"scaling {best[most] / best[1]:.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stamps", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--paced-seconds", type=int, default=10)
     parser.add_argument("--database", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--ingests", type=int, default=1,
+                        help="N > 1: the scaling from 1 to N shared ingests (PostgreSQL)")
     args = parser.parse_args()
+    if args.ingests > 1:
+        if not (args.database or "").startswith("postgresql"):
+            parser.error("--ingests N needs --database postgresql://…: SQLite has one writer")
+        with tempfile.TemporaryDirectory(prefix="timbra-bench-") as tmp:
+            prepare(args.database)
+            scaling(args.database, Path(tmp), args.stamps, args.rounds, args.ingests)
+        return 0
     with tempfile.TemporaryDirectory(prefix="timbra-bench-") as tmp:
         work = Path(tmp)
         url = args.database or f"sqlite:///{work}/timbra.db"

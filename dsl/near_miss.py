@@ -81,9 +81,24 @@ def _grammar(parser: Lark) -> tuple[dict[str, list[_Form]], dict[str, str], dict
                 headers[inner[0]] = form(min(alternatives, key=len)).text
     keyword_block.setdefault("", _TOP)
     for block in {*keyword_block.values()}:
-        unique = {f.text: f for f in (form(alt) for alt in expansions.get(block, []))}
+        unique = {f.text: f for f in (form(alt) for alt in _statements(expansions, block))}
         forms[block] = [unique[text] for text in sorted(unique)]
     return forms, keyword_block, headers
+
+
+def _statements(expansions: dict[str, list[list[str]]], rule: str,
+                depth: int = 0) -> list[list[str]]:
+    """A block's statement alternatives, with a group of statements (`day_stmt`, that
+    several blocks share) opened into its own alternatives."""
+    found: list[list[str]] = []
+    for alt in expansions.get(rule, []):
+        inner = alt[0] if len(alt) == 1 else ""
+        if (inner.islower() and not inner.startswith("__") and depth < _MAX_DEPTH
+                and not any("LBRACE" in a for a in expansions.get(inner, []))):
+            found += _statements(expansions, inner, depth + 1)
+        else:
+            found.append(alt)
+    return found
 
 
 def near_miss(parser: Lark, text: str, token: Token, diagnostic: Diagnostic) -> Diagnostic:

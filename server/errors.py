@@ -27,3 +27,7 @@ class MonthClosed(OfficeError):
 
 class NotFound(OfficeError):
     """No such record in the user's institution."""
+
+
+class Busy(OfficeError):
+    """The server is at its limit for this kind of work right now: try again shortly."""

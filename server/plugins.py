@@ -17,7 +17,7 @@ ENTRY_POINT_GROUP = "timbra"
 # Core modules that implement hooks by default. Built-in behaviour goes through the same
 # hooks as plugins, so an institution can wrap or replace it the same way. Named, not
 # imported, here: they sit above this module (server.policy.load asks the plugin manager).
-DEFAULT_PLUGINS: tuple[str, ...] = ("server.policy.load",)
+DEFAULT_PLUGINS: tuple[str, ...] = ("server.policy.load", "server.days.schedules")
 
 
 class PluginError(Exception):

@@ -39,6 +39,8 @@ from typing import Any
 # amqtt ships no type information (no py.typed): its classes are `Any` to mypy.
 from amqtt.broker import Broker, RetainedApplicationMessage  # type: ignore[import-untyped]
 from amqtt.contexts import Action, BaseContext  # type: ignore[import-untyped]
+from amqtt.errors import AMQTTError, MQTTError  # type: ignore[import-untyped]
+from amqtt.mqtt.connack import NOT_AUTHORIZED, ConnackPacket  # type: ignore[import-untyped]
 from amqtt.mqtt.protocol.broker_handler import (  # type: ignore[import-untyped]
     BrokerProtocolHandler,
 )
@@ -48,6 +50,7 @@ from amqtt.session import (  # type: ignore[import-untyped]
     OutgoingApplicationMessage,
     Session,
 )
+from amqtt.utils import gen_client_id  # type: ignore[import-untyped]
 
 from server.broker.acl import grants_for, permits
 from server.db.broker_passwords import verify_password
@@ -63,10 +66,12 @@ class EmbeddedBrokerError(RuntimeError):
 class EmbeddedBroker:
     """amqtt running in a daemon thread; `start()` returns once it accepts connections.
 
-    Without `password_file`, any client that gives a username is let in and may use
-    any topic (a development broker on the loopback). With one — the file
-    `timbra terminals mosquitto` writes — passwords are checked against its `$7$`
-    hashes and each user gets the same topic grants as in Mosquitto's ACL.
+    With `password_file` — the file `timbra terminals mosquitto` writes, and the one
+    `timbra run` writes at each start — passwords are checked against its `$7$` hashes
+    before the client id is looked at, a client's id is its username (no terminal can
+    take the server's), and each user gets the same topic grants as in Mosquitto's ACL.
+    Without it (the broker's own tests), any client that gives a username is let in and
+    may use any topic.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 1883, *,
@@ -142,7 +147,9 @@ class EmbeddedBroker:
         self.stop()
 
     async def _start_broker(self) -> None:
-        self._broker = _RedeliveringBroker(broker_config(self.host, self.port, self.password_file))
+        self._broker = _RedeliveringBroker(
+            broker_config(self.host, self.port, self.password_file),
+            bind_client_ids=self.password_file is not None)
         await self._broker.start()
 
 
@@ -162,7 +169,47 @@ def broker_config(host: str, port: int, password_file: Path | None = None) -> di
 
 
 class _RedeliveringBroker(Broker):  # type: ignore[misc]
-    """amqtt's broker, keeping the unacknowledged QoS 1 messages of persistent sessions."""
+    """amqtt's broker, keeping the unacknowledged QoS 1 messages of persistent sessions, and
+    checking credentials before a connection touches any session."""
+
+    def __init__(self, config: dict[str, Any], *, bind_client_ids: bool) -> None:
+        super().__init__(config)
+        self._bind_client_ids = bind_client_ids
+
+    async def _initialize_client_session(self, reader: Any, writer: Any, remote_address: str,
+                                         remote_port: int) -> tuple[Any, Session]:
+        """amqtt's own, authenticating first. amqtt looks the client id up (and deletes a
+        clean session's namesake) before it checks the password, and registers even a
+        refused connection under that id: a stranger using the ingest's client id ended the
+        ingest's session. With a password file an accepted client's id is its username, as
+        Mosquitto's `use_username_as_clientid` does: no terminal can take the server's."""
+        try:
+            handler, fresh = await BrokerProtocolHandler.init_from_connect(
+                reader, writer, self.plugins_manager)
+        except (AMQTTError, MQTTError) as exc:
+            raise AMQTTError(exc) from exc
+        if not await self._authenticate(fresh, None):
+            await ConnackPacket.build(0, NOT_AUTHORIZED).to_stream(writer)
+            await writer.close()
+            raise MQTTError(f"{fresh.username or 'anonymous'}: not authorised")
+        if self._bind_client_ids:
+            fresh.client_id = fresh.username
+        elif not fresh.client_id:  # a clean session may leave it to the broker
+            fresh.client_id = gen_client_id()
+        session = fresh
+        if fresh.clean_session:
+            await self._delete_session(fresh.client_id)
+        elif (kept := self._sessions.get(fresh.client_id, (None, None))[0]) is not None:
+            # As amqtt does: the session stays, the new connection brings its settings.
+            for name in ("will_flag", "will_message", "will_topic", "will_qos", "keep_alive",
+                         "username", "password"):
+                setattr(kept, name, getattr(fresh, name))
+            session = kept
+        session.parent = 0 if session is fresh else 1
+        delay = self.config.get("timeout-disconnect-delay", 0)
+        if session.keep_alive > 0 and isinstance(delay, int):
+            session.keep_alive += delay
+        return handler, session
 
     async def _handle_client_session(self, reader: Any, writer: Any, client_session: Session,
                                      handler: BrokerProtocolHandler, server: Any,

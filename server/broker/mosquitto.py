@@ -41,6 +41,10 @@ CONF_TEMPLATE = """\
 
 per_listener_settings false
 listener {port} {bind}
+# A client's id is its username: a terminal's credentials can never take the server's
+# client id (taking it would disconnect the ingest and end its session). Every server
+# process therefore logs in with a broker user of its own.
+use_username_as_clientid true
 # Stamps are acknowledged by the server, not by the broker, so latency matters more
 # than packet count.
 set_tcp_nodelay true
@@ -149,16 +153,32 @@ def write_config(session: Session, out_dir: Path, settings: BrokerSettings | Non
         created = new_password()
         server_hash = hash_password(created)
 
-    terminals = list(session.scalars(
-        select(Terminal).order_by(Terminal.institution_id, Terminal.code)))
-    users = [(SERVER_USER, server_hash)] + [(t.username, t.password_hash) for t in terminals]
+    terminals = _terminals(session)
     entries = [(SERVER_USER, server_grants())] + [
         (t.username, terminal_grants(t.institution_id, t.code)) for t in terminals]
 
-    _write_private(passwd, render_passwd(users))
+    _write_private(passwd, render_passwd(_users(terminals, server_hash)))
     _write_private(acl, render_acl(entries))
     _write_private(conf, render_conf(settings, passwd, acl, data_dir), mode=0o644)
     return WrittenConfig(conf, passwd, acl, len(terminals), created)
+
+
+def write_password_file(session: Session, path: Path, server_password: str) -> Path:
+    """Only the `passwd` file (0600): the server's user and every terminal in the database.
+    `timbra run` gives it to the embedded broker at each start."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_private(path, render_passwd(_users(_terminals(session),
+                                              hash_password(server_password))))
+    return path
+
+
+def _terminals(session: Session) -> list[Terminal]:
+    return list(session.scalars(
+        select(Terminal).order_by(Terminal.institution_id, Terminal.code)))
+
+
+def _users(terminals: list[Terminal], server_hash: str) -> list[tuple[str, str]]:
+    return [(SERVER_USER, server_hash)] + [(t.username, t.password_hash) for t in terminals]
 
 
 def _existing_hash(passwd: Path, username: str) -> str | None:

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,19 +30,26 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--mqtt", default=None,
                         help="broker URL, e.g. mqtt://user:pass@127.0.0.1:1883?protocol=5 "
                              "(default: $TIMBRA_MQTT_URL)")
-    parser.add_argument("--client-id", default=None, help="MQTT client id (default timbra-ingest)")
+    parser.add_argument("--client-id", default=None,
+                        help="MQTT client id (default timbra-ingest); with --share, the "
+                             "prefix of this process's own id")
+    parser.add_argument("--share", default=None, metavar="GROUP",
+                        help="split the stamps with the other ingests of GROUP through an "
+                             "MQTT 5 shared subscription (PostgreSQL only; or share=GROUP "
+                             "in the broker URL)")
     parser.add_argument("--recompute", choices=("auto", "process", "thread", "none"),
                         default="auto",
-                        help="keep day results current in a thread of this process or a "
-                             "process of their own; auto: a thread on SQLite (one writer), "
-                             "a process on PostgreSQL; none: a `timbra recompute` service "
-                             "of its own does it")
+                        help="keep day results current in a thread of this process, a "
+                             "process of their own, or not here (a `timbra recompute` "
+                             "service does); auto: a thread on SQLite (one writer), a "
+                             "process on PostgreSQL, none with --share")
     parser.add_argument("--metrics-bind", default=None, metavar="HOST:PORT",
                         help="serve Prometheus metrics there (default: "
                              "$TIMBRA_INGEST_METRICS_BIND; unset: none); an internal address")
     parser.set_defaults(func=run_ingest)
-    worker = subparsers.add_parser("recompute", help="keep day results current (started by "
-                                                     "timbra ingest)")
+    worker = subparsers.add_parser("recompute", help="keep day results current (one worker "
+                                                     "works at a time; timbra ingest starts "
+                                                     "one on PostgreSQL unless --share)")
     worker.add_argument("--database", default=None)
     worker.add_argument("--parent-pid", type=int, default=None,
                         help="exit when this process is gone")
@@ -82,22 +90,27 @@ def run_ingest(args: argparse.Namespace) -> int:
         return 2
     try:
         configure_logging(log_format())
-        broker = BrokerSettings.from_url(url)
+        broker = _options(BrokerSettings.from_url(url), args)
         _serve_metrics(args.metrics_bind or os.environ.get("TIMBRA_INGEST_METRICS_BIND"))
     except (SettingsError, ValueError) as exc:
         print(f"timbra ingest: {exc}", file=sys.stderr)
         return 2
-    if args.client_id:
-        broker = BrokerSettings(**{**vars(broker), "client_id": args.client_id})
     database = database_url(args.database)
     engine = make_engine(database)
+    if broker.shared and engine.dialect.name == "sqlite":
+        print("timbra ingest: shared subscriptions (--share) need PostgreSQL: SQLite has one "
+              "writer, so run a single ingest without --share", file=sys.stderr)
+        return 2
     upgrade(engine)
     stop = threading.Event()
     _on_signals(stop)
     worker = None
     mode = args.recompute
     if mode == "auto":
-        mode = "thread" if engine.dialect.name == "sqlite" else "process"
+        # Shared: several ingests, one recompute service beside them (`timbra recompute`,
+        # one or more: one works at a time), not one worker per ingest.
+        mode = ("thread" if engine.dialect.name == "sqlite"
+                else "none" if broker.shared else "process")
     if mode == "process":
         # The URL goes by environment, not argv: argv is visible to every local user.
         worker = subprocess.Popen(
@@ -124,6 +137,15 @@ def _serve_metrics(bind: str | None) -> None:
         raise SettingsError(f"cannot serve metrics on {bind}: {exc.strerror}") from None
 
 
+def _options(broker: BrokerSettings, args: argparse.Namespace) -> BrokerSettings:
+    """The broker URL's settings with the command line's on top."""
+    if args.client_id:
+        broker = replace(broker, client_id=args.client_id)
+    if args.share:
+        broker = replace(broker, share_group=args.share)
+    return broker
+
+
 def _serve(engine: Any, broker: BrokerSettings, stop: threading.Event, in_thread: bool) -> int:
     with IngestService(engine, broker, recompute=in_thread) as service:
         # "listening" only once subscribed: a first session gets nothing published before.
@@ -137,4 +159,6 @@ def _serve(engine: Any, broker: BrokerSettings, stop: threading.Event, in_thread
         gc.freeze()
         while not stop.wait(10):
             logging.getLogger("timbra.ingest").info("%s", service.stats)
+    # After the writer has stopped: the totals of the whole run.
+    logging.getLogger("timbra.ingest").info("stopped: %s", service.stats)
     return 0

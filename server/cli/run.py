@@ -15,15 +15,19 @@ import signal
 import sys
 import threading
 from contextlib import ExitStack
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from server.broker.acl import SERVER_USER
 from server.broker.embedded import EmbeddedBroker, EmbeddedBrokerError
+from server.broker.mosquitto import write_password_file
+from server.days.rules_in_force import policy_at
 from server.db import make_engine, upgrade
+from server.db.broker_passwords import new_password
 from server.db.directory import terminal_username
 from server.db.models import Badge, DayResultRow, Employee
 from server.db.models import Stamp as StampRow
@@ -34,6 +38,7 @@ from server.demo.users import DemoUser, create_demo_users, print_demo_users
 from server.ingest.service import IngestService
 from server.ingest.settings import BrokerSettings, SettingsError
 from server.minutes import hours
+from server.private_files import private_dir
 from server.settings import database_url, mqtt_url
 from server.web.serve import DEFAULT_PORT, WebServerError, serve_web
 from terminals.config import BrokerConfig
@@ -41,6 +46,8 @@ from terminals.link import Link
 from terminals.outbox import Outbox
 
 EMBEDDED_PORT = 18830  # not 1883, so it never fights a Mosquitto already on the machine
+TERMINALS_FOLDER = Path("timbra-data") / "terminals"  # the simulated terminals' queues, passwords
+BROKER_FOLDER = Path("timbra-data") / "broker"  # the embedded broker's password file
 
 
 def register(subparsers: Any) -> None:
@@ -68,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     with ExitStack() as stack:
         try:
-            broker = _broker(args, stack)
+            broker = _broker(args, stack, engine, [] if args.no_terminals else live)
         except (EmbeddedBrokerError, SettingsError) as exc:
             print(f"timbra run: {exc}", file=sys.stderr)
             return 2
@@ -96,20 +103,28 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _broker(args: argparse.Namespace, stack: ExitStack) -> BrokerSettings:
+def _broker(args: argparse.Namespace, stack: ExitStack, engine: Engine,
+            live: list[DemoTerminal]) -> BrokerSettings:
     url = mqtt_url()
     if url:
         return BrokerSettings.from_url(url)
-    embedded = stack.enter_context(EmbeddedBroker("127.0.0.1", args.port))
+    # The embedded broker asks for credentials too: the terminals' from the database (the
+    # simulated ones get theirs first), the server's made for this run only.
+    for demo in live:
+        terminal_password(engine, TERMINALS_FOLDER, demo.institution, demo.code)
+    server_password = new_password()
+    with Session(engine) as session:
+        passwd = write_password_file(session, BROKER_FOLDER / "passwd", server_password)
+    embedded = stack.enter_context(EmbeddedBroker("127.0.0.1", args.port,
+                                                  password_file=passwd))
     # amqtt speaks MQTT 3.1.1 and queues messages only for clients with a username.
-    return BrokerSettings(host=embedded.host, port=embedded.port, username="timbra-server",
-                          protocol=4)
+    return BrokerSettings(host=embedded.host, port=embedded.port, username=SERVER_USER,
+                          password=server_password, protocol=4)
 
 
 def _terminal(stack: ExitStack, engine: Engine, demo: DemoTerminal,
               broker: BrokerSettings) -> Link:
-    folder = Path("timbra-data") / "terminals"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(TERMINALS_FOLDER)
     outbox = Outbox(folder / f"{demo.code}.sqlite", demo.code)
     stack.callback(outbox.close)
     config = BrokerConfig(host=broker.host, port=broker.port,
@@ -165,9 +180,10 @@ def _banner(broker: BrokerSettings, links: list[Link], web: str,
 
 
 def _report(engine: Engine, live: list[DemoTerminal], service: IngestService) -> None:
-    today = date.today()
     with Session(engine) as session:
         for demo in live:
+            # The institution's own day: past 23:00 UTC it is already tomorrow in Rome.
+            today = policy_at(session, demo.institution, datetime.now(UTC))[1]
             rows = session.execute(
                 select(Badge.code, Employee.name, DayResultRow.worked, DayResultRow.due,
                        DayResultRow.stamps_seen)

@@ -8,7 +8,7 @@ arrived meanwhile, so the day must be computed once more).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -17,13 +17,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.days.facts import EmployeeDay
-from server.db.keys import employee_day_marks
-from server.db.models import DIRTY_DAYS, DirtyDay
+from server.db.keys import employee_day_marks, employee_days
+from server.db.models import DAY_RESULTS, DIRTY_DAYS, DirtyDay
+from server.db.schedule_tables import ROTA_DAYS
 
 Taken = tuple[EmployeeDay, datetime]
 
 
 def mark_dirty(session: Session, days: Iterable[EmployeeDay], now: datetime) -> None:
+    """Mark these days, and the day before any of them that has a shift in the rota: a
+    night shift takes the next morning's stamps."""
+    days = set(days)
+    days |= _shift_the_day_before(session, days)
     rows = [{"institution_id": i, "employee_id": e, "day": d, "marked_at": now}
             for i, e, d in sorted(set(days))]
     if not rows:
@@ -33,13 +38,25 @@ def mark_dirty(session: Session, days: Iterable[EmployeeDay], now: datetime) -> 
     connection.execute(_upsert(connection.dialect.name), rows)
 
 
+def _shift_the_day_before(session: Session, days: set[EmployeeDay]) -> set[EmployeeDay]:
+    before = sorted({(e, d - timedelta(days=1)) for _, e, d in days})
+    institution_of = {e: i for i, e, _ in days}
+    found: set[EmployeeDay] = set()
+    for start in range(0, len(before), 500):
+        found |= {(institution_of[e], e, d) for e, d in session.execute(
+            select(ROTA_DAYS.c.employee_id, ROTA_DAYS.c.day)
+            .where(employee_days(ROTA_DAYS, before[start:start + 500])))}
+    return found
+
+
 @cache
 def _upsert(dialect_name: str) -> Any:
     """INSERT … ON CONFLICT DO UPDATE marked_at, built once: it runs at every batch."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     statement: Any = dialect.insert(DIRTY_DAYS)
     return statement.on_conflict_do_update(
-        index_elements=["employee_id", "day"], set_={"marked_at": statement.excluded.marked_at})
+        index_elements=["institution_id", "employee_id", "day"],
+        set_={"marked_at": statement.excluded.marked_at})
 
 
 def take_dirty(session: Session, limit: int = 2000) -> list[Taken]:
@@ -54,7 +71,7 @@ def clear_dirty(session: Session, taken: list[Taken]) -> None:
         return
     for start in range(0, len(taken), 500):
         # An exact marked_at: one marked again since has a newer one and stays.
-        keys = [(e, d, marked) for (_, e, d), marked in taken[start:start + 500]]
+        keys = [(i, e, d, marked) for (i, e, d), marked in taken[start:start + 500]]
         session.execute(delete(DIRTY_DAYS).where(employee_day_marks(DIRTY_DAYS, keys)))
 
 
@@ -66,3 +83,19 @@ def marked_since(session: Session, moment: datetime) -> bool:
 
 def pending(session: Session) -> list[tuple[int, date]]:
     return [(e, d) for e, d in session.execute(select(DirtyDay.employee_id, DirtyDay.day))]
+
+
+def mark_stored_dirty(session: Session, institution_id: str,
+                      days: Iterable[tuple[int, date]], now: datetime) -> int:
+    """Mark those of these employee-days that have a stored result; the others have none
+    to keep current (a day not evaluated yet is computed when it is first asked for).
+    Returns how many were marked."""
+    wanted = sorted(set(days))
+    stored: list[EmployeeDay] = []
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        stored += [(institution_id, e, d) for e, d in session.execute(
+            select(DAY_RESULTS.c.employee_id, DAY_RESULTS.c.day)
+            .where(employee_days(DAY_RESULTS, chunk)))]
+    mark_dirty(session, stored, now)
+    return len(stored)

@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session
 
 from server.days import employment
 from server.days.facts import Facts, ShownStamp, load_facts
+from server.days.schedules import Key, carry_night_stamps, ends_by, load_schedules
 from server.db.models import Employee
 from server.db.models import Request as RequestRow
-from server.engine import DayResult, MonthResult, evaluate_day, evaluate_month
+from server.engine import DayResult, MonthResult, Schedule, evaluate_day, evaluate_month
 from server.engine.month import Opening
 from server.policy.model import Policy
 
@@ -52,6 +53,7 @@ class PersonMonth:
     last_day: date | None = None  # a deactivated employee's last day
     shown: dict[date, list[ShownStamp]] = field(default_factory=dict)
     pending_requests: int = 0
+    schedules: dict[date, Schedule] = field(default_factory=dict)  # days off the base profile
 
     def state_of(self, day: date) -> str:
         """past (evaluated), today (in progress), future, or gone (after deactivation)."""
@@ -80,7 +82,14 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
     first, last = month_bounds(year, month)
     start = date(year, 1, 1) if with_opening else first
     ids = [e.id for e in employees]
-    facts = load_facts(session, ids, start, last, shown=shown)
+    # The next morning's stamps of a night shift belong to the day it starts: one day more
+    # of stamps read, one day before of schedules (its shift takes the 1st's morning).
+    facts = load_facts(session, ids, start, last + timedelta(days=1), shown=shown)
+    schedules = load_schedules(session, employees, start - timedelta(days=1), last)
+    institution_of = {e.id: e.institution_id for e in employees}
+    ends = ends_by(lambda key: rules.on(institution_of[key[0]], key[1]))
+    carry_night_stamps(facts.stamps, schedules, ends)
+    carry_night_stamps(facts.shown, schedules, ends)  # the timecard shows them there too
     pending = _pending(session, ids, first, last) if shown else {}
     out: dict[int, PersonMonth] = {}
     for employee in employees:
@@ -88,18 +97,20 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
         zone = ZoneInfo(policy.timezone)
         today = now.astimezone(zone).date()
         last_day = employment.last_day(employee, zone)
-        opening = _opening(rules, employee, year, month, facts, today, last_day, policy) \
-            if with_opening else None
-        result = _month(policy, employee, year, month, facts, opening,
+        opening = _opening(rules, employee, year, month, facts, schedules, today, last_day,
+                           policy) if with_opening else None
+        result = _month(policy, employee, year, month, facts, schedules, opening,
                         _through(today, last_day, last))
         progress = None
         if first <= today <= last and (last_day is None or today <= last_day):
-            progress = _day(policy, employee, today, facts)
+            progress = _day(policy, employee, today, facts, schedules)
         out[employee.id] = PersonMonth(
             employee, result, today, progress, last_day,
             {d: facts.shown[(employee.id, d)] for d in _days(first, last)
              if (employee.id, d) in facts.shown},
-            pending.get(employee.id, 0))
+            pending.get(employee.id, 0),
+            {d: schedules[(employee.id, d)] for d in _days(first, last)
+             if (employee.id, d) in schedules})
     return out
 
 
@@ -118,11 +129,12 @@ def _policy(rules: PolicySource, employee: Employee, day: date) -> Policy:
 
 
 def _opening(rules: PolicySource, employee: Employee, year: int, month: int, facts: Facts,
-             today: date, last_day: date | None, policy: Policy) -> Opening:
+             schedules: dict[Key, Schedule], today: date, last_day: date | None,
+             policy: Policy) -> Opening:
     used: dict[str, int] = defaultdict(int)
     for earlier in range(1, month):
         before = _month(rules.on(employee.institution_id, date(year, earlier, 1)) or policy,
-                        employee, year, earlier, facts, None,
+                        employee, year, earlier, facts, schedules, None,
                         _through(today, last_day, month_bounds(year, earlier)[1]))
         for allowance in before.allowances:
             used[allowance.name] += allowance.used
@@ -130,23 +142,33 @@ def _opening(rules: PolicySource, employee: Employee, year: int, month: int, fac
 
 
 def _month(policy: Policy, employee: Employee, year: int, month: int, facts: Facts,
-           opening: Opening | None, through: date) -> MonthResult:
-    days = [d for d in _days(*month_bounds(year, month)) if d <= through]
+           schedules: dict[Key, Schedule], opening: Opening | None, through: date,
+           ) -> MonthResult:
+    whole = _days(*month_bounds(year, month))
+    days = [d for d in whole if d <= through]
     key = employee.id
+    own = {d: schedules[(key, d)] for d in whole if (key, d) in schedules}
+    # The month's own rules (monte ore, allowances) follow the profile of its last day, as
+    # they follow the rules in force on it; the days keep each their own schedule.
+    profile = own[whole[-1]].profile if whole[-1] in own else employee.profile
+    if profile != employee.profile:
+        own = {d: own.get(d) or Schedule(employee.profile) for d in whole}
     try:
         return evaluate_month(
-            policy, employee.profile, year, month,
+            policy, profile, year, month,
             {d: facts.stamps[(key, d)] for d in days if (key, d) in facts.stamps},
             {d: facts.requests[(key, d)] for d in days if (key, d) in facts.requests},
-            opening, through=through)
+            opening, through=through, schedules=own)
     except LookupError:
         raise _missing(employee, year, month) from None
 
 
-def _day(policy: Policy, employee: Employee, day: date, facts: Facts) -> DayResult:
+def _day(policy: Policy, employee: Employee, day: date, facts: Facts,
+         schedules: dict[Key, Schedule]) -> DayResult:
     key = (employee.id, day)
     try:
-        return evaluate_day(policy, employee.profile, day, facts.stamps.get(key, ()),
+        return evaluate_day(policy, schedules.get(key, employee.profile), day,
+                            facts.stamps.get(key, ()),
                             facts.requests.get(key, ()))
     except LookupError:
         raise _missing(employee, day.year, day.month) from None

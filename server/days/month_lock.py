@@ -32,3 +32,16 @@ def ensure_open(session: Session, institution_id: str, day: date) -> None:
             "del personale non lo riapre",
             f"Month {label} is closed: nothing can change until the personnel office "
             "reopens it")
+
+
+def ensure_open_between(session: Session, institution_id: str, first: date,
+                        last: date | None) -> None:
+    """Raise `MonthClosed` for the first closed month (or one being closed) that the days
+    from `first` to `last` (None: open-ended) touch."""
+    closed = session.execute(select(MonthClose.year, MonthClose.month).where(
+        MonthClose.institution_id == institution_id, MonthClose.state.in_(LOCKED_STATES))
+        .order_by(MonthClose.year, MonthClose.month))
+    for year, month in closed:
+        if (year, month) >= (first.year, first.month) and (
+                last is None or (year, month) <= (last.year, last.month)):
+            ensure_open(session, institution_id, date(year, month, 1))

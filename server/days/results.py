@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,10 +28,13 @@ from server.days.facts import (
     replaced_ids,
 )
 from server.days.rules_in_force import RulesInForce
+from server.days.schedules import Key, carry_night_stamps, ends_by, load_schedules
 from server.db.keys import employee_days
 from server.db.models import DAY_RESULTS, Employee
 from server.db.models import Stamp as StampRow
-from server.engine import Request, Stamp, evaluate_day
+from server.engine import Request, Schedule, Stamp, evaluate_day
+
+ONE_DAY = timedelta(days=1)
 
 
 def evaluate_days(session: Session, days: Iterable[EmployeeDay],
@@ -45,19 +48,15 @@ def evaluate_days(session: Session, days: Iterable[EmployeeDay],
     if not wanted:
         return []
     employees = {row.id: row for row in session.execute(
-        select(Employee.id, Employee.profile, Employee.active, Employee.deactivated_at)
-        .where(Employee.id.in_(wanted)))}
+        select(Employee.id, Employee.institution_id, Employee.number, Employee.profile,
+               Employee.active, Employee.deactivated_at).where(Employee.id.in_(wanted)))}
     all_days = set().union(*wanted.values())
-    stamps = list(session.execute(select(*STAMP_COLUMNS).where(
-        StampRow.employee_id.in_(wanted), StampRow.local_date.in_(all_days))))
-    replaced = replaced_ids(stamps)
-    by_day: dict[tuple[int, date], list[FactRow]] = defaultdict(list)
-    for stamp in stamps:
-        by_day[(stamp.employee_id, stamp.local_date)].append(stamp)
-    # Approved requests reach the engine: justifications as requests, missed stamps
-    # as declared stamps, overtime as the authorisation of its code.
-    requests, declared = engine_inputs(approved_rows(session, wanted, days=all_days))
     rules = RulesInForce(session, set(institution_of.values()))
+    schedules = load_schedules(session, list(employees.values()),
+                               min(all_days) - ONE_DAY, max(all_days))
+    rows, stamps, requests = _inputs(session, wanted, all_days)
+    carry_night_stamps(stamps, schedules,
+                       ends_by(lambda key: rules.on(institution_of[key[0]], key[1])))
     results = []
     for employee_id, days_wanted in sorted(wanted.items()):
         employee = employees.get(employee_id)
@@ -68,26 +67,45 @@ def evaluate_days(session: Session, days: Iterable[EmployeeDay],
             if policy is None or not employed_on(employee, day, ZoneInfo(policy.timezone)):
                 continue  # not evaluated: `store_results` removes what was stored
             key = (employee_id, day)
-            row = _evaluate(policy, employee.profile, employee_id, day,
-                            in_force(by_day[key], replaced), now,
-                            declared.get(key, []), requests.get(key, []))
+            row = _evaluate(policy, schedules.get(key, employee.profile), key,
+                            len(rows.get(key, ())), now, stamps.get(key, []),
+                            requests.get(key, []))
             if row is not None:
                 results.append(row)
     return results
 
 
-def _evaluate(policy: Any, profile: str, employee_id: int, day: date,
-              rows: list[FactRow], now: datetime, declared: list[Stamp] | None = None,
-              requests: list[Request] | None = None) -> dict[str, Any] | None:
-    stamps = [engine_stamp(r) for r in rows]
-    stamps += declared or []
+def _inputs(session: Session, wanted: dict[int, set[date]], all_days: set[date],
+            ) -> tuple[dict[Key, list[FactRow]], dict[Key, list[Stamp]],
+                       dict[Key, list[Request]]]:
+    """(stamp rows in force, engine stamps, requests) per employee-day; the stamps of the
+    day after each day too, which a night shift may take."""
+    read = all_days | {d + ONE_DAY for d in all_days}
+    fact_rows = list(session.execute(select(*STAMP_COLUMNS).where(
+        StampRow.employee_id.in_(wanted), StampRow.local_date.in_(read))))
+    replaced = replaced_ids(fact_rows)
+    by_day: dict[Key, list[FactRow]] = defaultdict(list)
+    for row in fact_rows:
+        by_day[(row.employee_id, row.local_date)].append(row)
+    rows = {key: in_force(found, replaced) for key, found in by_day.items()}
+    # Approved requests reach the engine: justifications as requests, missed stamps
+    # as declared stamps, overtime as the authorisation of its code.
+    requests, declared = engine_inputs(approved_rows(session, wanted, days=read))
+    stamps: dict[Key, list[Stamp]] = {
+        key: [engine_stamp(r) for r in rows.get(key, ())] + declared.get(key, [])
+        for key in set(rows) | set(declared)}
+    return rows, stamps, requests
+
+
+def _evaluate(policy: Any, schedule: str | Schedule, key: Key, seen: int, now: datetime,
+              stamps: list[Stamp], requests: list[Request]) -> dict[str, Any] | None:
     try:
-        result = evaluate_day(policy, profile, day, stamps, requests or [])
+        result = evaluate_day(policy, schedule, key[1], stamps, requests)
     except LookupError:
         return None  # no rules in force that day, or a profile the rules lack
-    return {"employee_id": employee_id, "day": day, "worked": result.worked, "due": result.due,
+    return {"employee_id": key[0], "day": key[1], "worked": result.worked, "due": result.due,
             "balance": result.balance, "anomalies": len(result.anomalies),
-            "data": result.to_json(), "stamps_seen": len(rows), "computed_at": now}
+            "data": result.to_json(), "stamps_seen": seen, "computed_at": now}
 
 
 def store_results(session: Session, results: list[dict[str, Any]],

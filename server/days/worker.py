@@ -1,9 +1,10 @@
 """The worker that keeps day results current from the dirty-days table.
 
 It runs as a thread of the ingest service or as a process of its own
-(`timbra recompute`, which `timbra ingest` starts by default): the engine's
-CPU work then never holds the ingest's interpreter lock while stamps wait for
-their commit and ack.
+(`timbra recompute`): the engine's CPU work then never holds the ingest's
+interpreter lock while stamps wait for their commit and ack. However many
+run, one works at a time (`server/days/turn.py`): the others would only
+compute the same days again.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from server.days.dirty import Taken, clear_dirty, marked_since, take_dirty
 from server.days.facts import EmployeeDay
 from server.days.results import evaluate_days, store_results
+from server.days.turn import Turn
 from server.db.engine import make_sessionmaker
 
 log = logging.getLogger("timbra.recompute")
@@ -48,6 +50,7 @@ class Recomputer:
         self.clock = clock
         self.write = write or self.store
         self.recomputed = 0
+        self.turn = Turn(engine)
 
     def store(self, computed: Computed) -> None:
         results, taken = computed
@@ -64,6 +67,13 @@ class Recomputer:
 
         While `busy()` (stamps arriving faster than they are written) it waits, up to
         MAX_LAG_S: the terminals wait for acks, nobody waits for a day result."""
+        try:
+            self._loop(stop, wake, alive, busy)
+        finally:
+            self.turn.release()
+
+    def _loop(self, stop: threading.Event, wake: threading.Event | None,
+              alive: Callable[[], bool], busy: Callable[[], bool]) -> None:
         while not stop.is_set() and alive():
             deadline = time.monotonic() + MAX_LAG_S
             while busy() and time.monotonic() < deadline and not stop.is_set():
@@ -96,7 +106,10 @@ class Recomputer:
             return False
 
     def run_once(self) -> bool:
-        """One round; returns whether there may be more."""
+        """One round; returns whether there may be more (never while another worker has
+        the turn)."""
+        if not self.turn.holds():
+            return False
         with self.sessions() as session:  # reading only: no write lock held meanwhile
             taken = take_dirty(session, ROUND)
             if not taken:
@@ -112,4 +125,7 @@ class Recomputer:
             chunk = taken[start:start + WRITE_CHUNK]
             keys = {(e, d) for (_, e, d), _ in chunk}
             self.write(([r for r in results if (r["employee_id"], r["day"]) in keys], chunk))
+        # One line per round: how many days each worker computed, for the office and the
+        # fault tests (several workers must never compute the same marks).
+        log.info("computed %d employee-days", len(taken))
         return len(taken) >= ROUND

@@ -4,8 +4,9 @@ Facts (stamps) are only ever inserted; corrections are new rows that point
 at what they replace. Day results are derived and kept current.
 """
 
-# Imported for its effect: the directory-revision listeners on every Session.
-from server.db import revision  # noqa: F401
+# Imported for their effect: the directory-revision listeners on every Session, and the
+# schedule tables joining the models' metadata.
+from server.db import revision, schedule_tables  # noqa: F401
 from server.db.engine import make_engine, make_sessionmaker
 from server.db.migrate import upgrade
 

@@ -89,3 +89,11 @@ def add_terminal(session: Session, institution_id: str, code: str,
 
 def terminal_username(institution_id: str, code: str) -> str:
     return f"{institution_id}.{code}"
+
+
+def terminal_could_use(client_id: str) -> bool:
+    """Whether a terminal may connect with this MQTT client id: its username
+    (`<institution>.<terminal>`, the id Mosquitto and the embedded broker give it) or its
+    own default (`timbra-<institution>-<terminal>`, `terminals/session.py`). The server's
+    client must never be one: a terminal connecting with it would disconnect the server."""
+    return "." in client_id or (client_id.startswith("timbra-") and client_id.count("-") >= 2)

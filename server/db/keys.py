@@ -27,10 +27,12 @@ def employee_days(table: Table, keys: Iterable[tuple[int, date]]) -> ColumnEleme
                  for employee_id, wanted in sorted(days.items())))
 
 
-def employee_day_marks(table: Table,
-                       keys: Iterable[tuple[int, date, datetime]]) -> ColumnElement[bool]:
-    """Rows at these (employee, day) keys whose marked_at is exactly the one given."""
+def employee_day_marks(table: Table, keys: Iterable[tuple[str, int, date, datetime]]
+                       ) -> ColumnElement[bool]:
+    """Rows at these (institution, employee, day) keys whose marked_at is exactly the one
+    given. The institution leads dirty_days' key (migration 0013): without it, SQLite
+    would scan."""
     column = table.c
-    return or_(*(and_(column.employee_id == employee_id, column.day == day,
-                      column.marked_at == marked)
-                 for employee_id, day, marked in keys))
+    return or_(*(and_(column.institution_id == institution, column.employee_id == employee_id,
+                      column.day == day, column.marked_at == marked)
+                 for institution, employee_id, day, marked in keys))

@@ -101,8 +101,10 @@ class Terminal(Base):
 class Stamp(Base):
     __tablename__ = "stamps"
     __table_args__ = (
-        # The durability contract: one row per (terminal, sequence), ever.
-        UniqueConstraint("terminal_id", "seq", name="uq_stamps_terminal_seq"),
+        # The durability contract: one row per (terminal, sequence), ever. The institution
+        # leads the key so a table partitioned or distributed by it can keep the key.
+        UniqueConstraint("institution_id", "terminal_id", "seq",
+                         name="uq_stamps_institution_terminal_seq"),
         Index("ix_stamps_employee_day", "employee_id", "local_date"),
     )
 
@@ -189,6 +191,8 @@ class User(Base):
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Lockouts since the last successful login: each lasts twice the one before.
+    lockouts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -324,9 +328,10 @@ class DirtyDay(Base):
 
     __tablename__ = "dirty_days"
 
+    # The institution is part of the key, as in the stamps' (migration 0013).
+    institution_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    institution_id: Mapped[str] = mapped_column(String(40))
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

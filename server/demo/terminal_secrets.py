@@ -3,8 +3,8 @@
 A real terminal keeps the password `timbra terminals add` printed in its YAML
 file; the database keeps only its hash. The demo's terminals do the same with
 a file each (owner-only), so they can log in to a Mosquitto configured by
-`timbra terminals mosquitto`, which reads the hashes, not only to the embedded
-broker, which takes any password.
+`timbra terminals mosquitto` and to the embedded broker of `timbra run`: both read the
+hashes.
 """
 
 from __future__ import annotations

@@ -38,7 +38,6 @@ from server.engine.steps import (
     pause_taken,
     pause_unstamped,
 )
-from server.minutes import clock
 from server.policy.model import Policy
 
 # Anomalies of the stamps themselves: the employee fixes them by declaring a missed stamp.
@@ -140,15 +139,16 @@ class _Day:
         for code in [*typed, *(q.code for q in self.requests)]:
             if code not in self.plan.codes and code not in self.unknown:
                 self.unknown.add(code)
-                self.anomaly("unknown_code", f"code {code} is not defined by the rules in force")
+                self.anomaly("unknown_code", N.A_UNKNOWN_CODE, code)
 
     def code(self, code: str) -> CodePlan | None:
         return self.plan.codes.get(code)  # an undefined one was reported by unknown_codes
 
-    def anomaly(self, code: str, message: str) -> None:
+    def anomaly(self, code: str, template: str, *args: object) -> None:
         missed = code in STAMP_ANOMALIES and self.plan.missed_stamp
         when = self.plan.missed_stamp if missed else self.plan.anomaly_fix
-        self.r.anomalies.append(Anomaly(code, message, fix_by(when, self.r.day)))
+        self.r.anomalies.append(Anomaly(code, N.word(template, args), fix_by(when, self.r.day),
+                                        None, template, N.plain(args)))
 
     def whole_day(self, q: Request) -> None:
         info = self.code(q.code)
@@ -221,15 +221,15 @@ class _Day:
             self.r.stamps.append((direction, minute, code))
             if direction == "in":
                 if open_in is not None:
-                    self.anomaly("not_alternating", f"two entries in a row ({clock(minute)})")
+                    self.anomaly("not_alternating", N.A_TWO_ENTRIES, minute)
                 open_in, expected = (minute, code), "out"
             elif open_in is None:
-                self.anomaly("not_alternating", f"an exit without an entry ({clock(minute)})")
+                self.anomaly("not_alternating", N.A_EXIT_WITHOUT_ENTRY, minute)
             else:
                 intervals.append((open_in[0], minute, open_in[1], code))
                 open_in, expected = None, "in"
         if open_in is not None:
-            self.anomaly("unpaired_stamps", f"entry at {clock(open_in[0])} has no exit")
+            self.anomaly("unpaired_stamps", N.A_NO_EXIT, open_in[0])
         return self.clamp(intervals)
 
     def clamp(self, intervals: list[Interval]) -> list[Interval]:
@@ -255,8 +255,8 @@ class _Day:
 
     def check_approval(self, info: CodePlan) -> None:
         if info.approval and info.code not in self.approved_codes:
-            self.anomaly("needs_approval",
-                         f"code {info.code} ({info.label}) needs the {info.approval}'s approval")
+            self.anomaly("needs_approval", N.A_NEEDS_APPROVAL, info.code, info.label,
+                         info.approval)
 
     def coded_spans(self, intervals: list[Interval]) -> list[Gap]:
         """Credit every coded span; return the gaps between intervals with their code."""
@@ -342,8 +342,8 @@ class _Day:
             self.pause_from_service = taken
             r.pause_deducted = taken
         elif any(c is None for _, _, c in gaps):
-            fix = f": justify with code {outside}" if outside else ""
-            self.anomaly("pause_outside_band", "lunch pause stamped outside its band" + fix)
+            template = N.A_PAUSE_OUTSIDE_BAND_CODE if outside else N.A_PAUSE_OUTSIDE_BAND
+            self.anomaly("pause_outside_band", template, *([outside] if outside else []))
         else:
             r.pause_deducted = pause_unstamped(p, intervals, on_duty, gross, r.explain)
 
@@ -360,7 +360,7 @@ class _Day:
             stamped = any(a.code in STAMP_ANOMALIES for a in r.anomalies)
             if not self.requests and r.due and not stamped:
                 r.unjustified = r.due
-                self.anomaly("absent", "working day without stamps or justification")
+                self.anomaly("absent", N.A_ABSENT)
                 self.note(plan.explain_absent, N.ABSENT, r.due)
             return
         until = plan.entry_until

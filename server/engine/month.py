@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from dsl.ast import Allowance, MonteOre, Pos
@@ -89,8 +89,7 @@ def _sum(result: MonthResult) -> None:
         for code, minutes in d.by_code.items():
             result.by_code[code] = result.by_code.get(code, 0) + minutes
         for anomaly in d.anomalies:
-            result.anomalies.append(anomaly.__class__(anomaly.code, anomaly.message,
-                                                      anomaly.fix_by, d.day))
+            result.anomalies.append(replace(anomaly, day=d.day))
 
 
 def _note(policy: Policy, pos: Pos, figure: str, detail: str) -> Note:

@@ -14,32 +14,52 @@ from string import Formatter
 from typing import Any, NamedTuple
 
 from server.engine.results import Explain
+from server.i18n.current import N_
 from server.minutes import clock, hours
 
-DUE = "{:hm} due on a working day"
-REST_DAY = "not a working day of the profile: nothing due"
-HOLIDAY = "{} is a holiday ({})"
-HALF_DAY = "half day of leave ({})"
-CODE = "{} {}: {:hm}"
-DOUBLE_SWIPE = "{:clock} ignored: double swipe"
+DUE = N_("{:hm} due on a working day")
+REST_DAY = N_("not a working day of the profile: nothing due")
+HOLIDAY = N_("{} is a holiday ({})")
+HALF_DAY = N_("half day of leave ({})")
+CODE = N_("{} {}: {:hm}")
+DOUBLE_SWIPE = N_("{:clock} ignored: double swipe")
 ROUNDED = "{}"
-BEFORE_ENTRY = "work before {:clock} not counted (entry {:clock})"
-AFTER_COUNT = "work after {:clock} not counted ({:hm})"
-CREDITED_UNTIL = "code {} credited until {:clock}"
-PAUSE_DUE = "{:hm} of work: a pause is due"
-PAUSE_TAKEN = "{:hm} of work, pause of {:hm} taken: nothing deducted"
-PAUSE_SHORT = "pause of {:hm}: {:hm} deducted"
-PAUSE_ON_DUTY = "pause taken inside the span of code {}: {:hm} deducted from it"
-NO_PAUSE = "no pause stamped: {:hm} deducted"
-CONTINUOUS = "{:hm} of continuous work"
-ABSENT = "no stamp and no justification: {:hm} unjustified"
-DAY_SWAPPED = "day swapped by code {}: {:hm} due"
-LATE = "entry at {:clock}: {:hm} late"
-EARLY = "exit at {:clock}: {:hm} early"
-MARGIN = "{:hm} short: within the margin"
-MEAL = "meal voucher {}"
-MEAL_EARNED = "earned"
-MEAL_NOT_EARNED = "not earned: no regular pause"
+BEFORE_ENTRY = N_("work before {:clock} not counted (entry {:clock})")
+AFTER_COUNT = N_("work after {:clock} not counted ({:hm})")
+CREDITED_UNTIL = N_("code {} credited until {:clock}")
+PAUSE_DUE = N_("{:hm} of work: a pause is due")
+PAUSE_TAKEN = N_("{:hm} of work, pause of {:hm} taken: nothing deducted")
+PAUSE_SHORT = N_("pause of {:hm}: {:hm} deducted")
+PAUSE_ON_DUTY = N_("pause taken inside the span of code {}: {:hm} deducted from it")
+NO_PAUSE = N_("no pause stamped: {:hm} deducted")
+CONTINUOUS = N_("{:hm} of continuous work")
+ABSENT = N_("no stamp and no justification: {:hm} unjustified")
+DAY_SWAPPED = N_("day swapped by code {}: {:hm} due")
+LATE = N_("entry at {:clock}: {:hm} late")
+EARLY = N_("exit at {:clock}: {:hm} early")
+MARGIN = N_("{:hm} short: within the margin")
+MEAL = N_("meal voucher {}")
+MEAL_EARNED = N_("earned")
+MEAL_NOT_EARNED = N_("not earned: no regular pause")
+
+# Arguments that are themselves words to translate (the rest are figures, codes, names).
+WORD_ARGS = frozenset({MEAL_EARNED, MEAL_NOT_EARNED})
+
+# Anomalies: the message ids of what a person must fix, with their arguments.
+A_UNKNOWN_CODE = N_("code {} is not defined by the rules in force")
+A_TWO_ENTRIES = N_("two entries in a row ({:clock})")
+A_EXIT_WITHOUT_ENTRY = N_("an exit without an entry ({:clock})")
+A_NO_EXIT = N_("entry at {:clock} has no exit")
+A_NEEDS_APPROVAL = N_("code {} ({}) needs the {}'s approval")
+A_PAUSE_OUTSIDE_BAND = N_("lunch pause stamped outside its band")
+A_PAUSE_OUTSIDE_BAND_CODE = N_("lunch pause stamped outside its band: justify with code {}")
+A_ABSENT = N_("working day without stamps or justification")
+A_SHIFT_NOT_IN_SHIFTS = N_("the rota sets shift '{}', but profile '{}' does not work in shifts")
+A_CHOSEN_NOT_ALLOWED = N_("the employee's record chooses {}, but profile '{}' lets no days "
+                          "be chosen")
+A_CHOSEN_MISSING = N_("'{}' ({}) needs the employee's chosen days; their record names none")
+A_CHOSEN_WRONG = N_("the employee's record chooses {}, which does not fit '{}' ({})")
+A_SHIFT_UNLISTED = N_("the rota sets shift '{}', which '{}' ({}) does not list")
 
 # Which argument of a template is the amount of the figure its step explains (None:
 # the step says the figure is 0). A template absent here states no amount of its
@@ -50,6 +70,16 @@ AMOUNT: dict[str, int | None] = {
     ABSENT: 0, DAY_SWAPPED: 1, LATE: 1, EARLY: 1, MARGIN: 0,
 }
 
+
+
+def word(template: str, args: tuple[object, ...]) -> str:
+    """A template with its arguments, as a sentence (in whatever language `template` is)."""
+    return _WORDING.format(template, *args)
+
+
+def plain(args: tuple[object, ...]) -> tuple[object, ...]:
+    """Arguments as stored with a result: numbers and text (a rounding's moves as text)."""
+    return tuple(a if isinstance(a, int | str) else format(a) for a in args)
 
 
 class _Wording(Formatter):
@@ -73,8 +103,10 @@ class Note(NamedTuple):
 
     def render(self) -> Explain:
         e = self.explain
-        detail = _WORDING.format(self.template, *self.args) if self.template else e.detail
-        return Explain(e.rule, e.source, e.figure, detail)
+        if not self.template:
+            return e
+        return Explain(e.rule, e.source, e.figure, _WORDING.format(self.template, *self.args),
+                       self.template, plain(self.args))
 
 
 class Moves(NamedTuple):

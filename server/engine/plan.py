@@ -97,7 +97,7 @@ class DayPlan:
     count_until: int | None = None
     explain_count_until: Explain | None = None
     stamps_until: int = 24 * 60
-    schedule_problem: tuple[str, str] | None = None
+    schedule_problem: tuple[str, ...] | None = None  # (anomaly code, message id, args…)
 
 
 class UnknownProfile(LookupError):

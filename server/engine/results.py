@@ -24,8 +24,12 @@ class Explain:
     source: str
     figure: str
     detail: str = ""
+    # The detail as a message id and its arguments, so a page can say it in its reader's
+    # language (`detail` is the English).
+    message_id: str = ""
+    args: tuple[Any, ...] = ()
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, Any]:
         """The step as the API shows it: its fields, by name."""
         return {name: getattr(self, name) for name in _EXPLAIN_FIELDS}
 
@@ -40,9 +44,11 @@ FIX_BY_FORMAT = "%Y-%m-%dT%H:%M"
 @dataclass(frozen=True, slots=True)
 class Anomaly:
     code: str
-    message: str
+    message: str  # English; `message_id` and `args` say it in any language
     fix_by: datetime | None = None  # local time; the engine always sets it
     day: date | None = None
+    message_id: str = ""
+    args: tuple[Any, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -50,6 +56,10 @@ class Anomaly:
             out["fix_by"] = self.fix_by.strftime(FIX_BY_FORMAT)
         if self.day is not None:
             out["date"] = self.day.isoformat()
+        if self.message_id:
+            out["message_id"] = self.message_id
+        if self.args:
+            out["args"] = list(self.args)
         return out
 
 

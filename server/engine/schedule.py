@@ -19,13 +19,14 @@ from typing import TypeVar
 from dsl import ast
 from dsl import day_layers as L
 from dsl.formatter import days as day_names
+from server.engine import notes as N
 from server.engine.inputs import Schedule
 from server.engine.plan import DayPlan, pause_plan, plan_for
 from server.engine.results import Explain
 from server.policy.model import Policy, Version
 
 T = TypeVar("T")
-Problem = tuple[str, str]
+Problem = tuple[str, ...]  # (anomaly code, message id, its arguments…)
 EVERY_DAY = frozenset(range(1, 8))
 NO_DAY: frozenset[int] = frozenset()
 
@@ -61,8 +62,8 @@ def _resolve(policy: Policy, version: Version, base: DayPlan, p: ast.Profile,
     if p.shifts is not None:
         return _shift_day(policy, version, base, p, schedule, problem)
     if schedule.shift is not None:
-        problem = problem or ("schedule_invalid", f"the rota sets shift '{schedule.shift}', "
-                              f"but profile '{p.name}' does not work in shifts")
+        problem = problem or ("schedule_invalid", N.A_SHIFT_NOT_IN_SHIFTS, schedule.shift,
+                              p.name)
     chosen = problem is None and weekday in schedule.chosen
     found = L.layers(p, weekday, week, chosen and p.choose is not None)
     if p.contract_days is not None:
@@ -115,15 +116,12 @@ def _choice_problem(policy: Policy, p: ast.Profile, schedule: Schedule) -> Probl
     if choice is None:
         if not picked:
             return None
-        return ("schedule_invalid", f"the employee's record chooses {day_names(picked)}, but "
-                f"profile '{p.name}' lets no days be chosen")
-    rule = f"'{policy.rule_text(choice.pos).rstrip(' {')}' ({policy.where(choice.pos)})"
+        return ("schedule_invalid", N.A_CHOSEN_NOT_ALLOWED, day_names(picked), p.name)
+    rule = (policy.rule_text(choice.pos).rstrip(" {"), policy.where(choice.pos))
     if not picked:
-        return ("schedule_missing", f"{rule} needs the employee's chosen days; "
-                "their record names none")
+        return ("schedule_missing", N.A_CHOSEN_MISSING, *rule)
     if len(picked) != choice.count or not set(picked) <= set(choice.among):
-        return ("schedule_invalid", f"the employee's record chooses {day_names(picked)}, "
-                f"which does not fit {rule}")
+        return ("schedule_invalid", N.A_CHOSEN_WRONG, day_names(picked), *rule)
     return None
 
 
@@ -134,9 +132,8 @@ def _shift_day(policy: Policy, version: Version, base: DayPlan, p: ast.Profile,
     name = schedule.shift
     shift = version.shifts.get(name) if name is not None else None
     if name is not None and (shift is None or name not in p.shifts.value):
-        problem = problem or ("schedule_invalid", f"the rota sets shift '{name}', which "
-                              f"'{policy.rule_text(p.shifts.pos)}' ({policy.where(p.shifts.pos)}) "
-                              "does not list")
+        problem = problem or ("schedule_invalid", N.A_SHIFT_UNLISTED, name,
+                              policy.rule_text(p.shifts.pos), policy.where(p.shifts.pos))
         shift = None
     rest = _x(policy, p.shifts, "due", "no shift on the rota")
     if shift is None or shift.span is None:

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from server.days.rules_in_force import RulesInForce
 from server.db.models import Badge, Employee, Terminal
 from server.db.revision import revisions
-from server.ingest.seq_marks import SeqMarks
 from server.policy.load import UnknownInstitution, load_policy
 from server.policy.model import Policy
 
@@ -83,11 +82,6 @@ class Lookup:
         self._rules: dict[str, RulesInForce] = {}
         self._zones: dict[tuple[str, date], ZoneInfo] = {}  # key: (institution, UTC date)
         self._double_swipe: dict[tuple[str, date], int] = {}  # key: (institution, local day)
-        self.seq_marks = SeqMarks()
-        self.skew_s: dict[int, int] = {}  # terminal id -> last reported clock skew
-        # employee id -> time of their latest stamp seen by this process, for the
-        # double-swipe flag (the engine applies the same window again when evaluating).
-        self.last_swipe: dict[int, datetime] = {}
         # Institutions whose revision changed since `take_changed` was last asked: what
         # else derives from their rules (the terminals' keypad configs) is built again.
         self._changed: set[str] = set()
@@ -102,8 +96,6 @@ class Lookup:
                 return None
             found = KnownTerminal(row.id, institution_id, code)
             self._terminals[key] = found
-            if row.clock_skew_s is not None:
-                self.skew_s[row.id] = row.clock_skew_s
         return found
 
     def holders(self, session: Session,

@@ -35,13 +35,14 @@ from server.ingest.incoming import Incoming
 from server.ingest.keypad import KeypadConfigs
 from server.ingest.last_stamps import last_stamps
 from server.ingest.lookup import Lookup
-from server.ingest.settings import BrokerSettings
+from server.ingest.settings import BrokerSettings, SettingsError
 from server.ingest.store import BatchOutcome, reject, store_stamps
 from server.ingest.terminal_status import apply_status
 from server.observe.metrics import ACK_SECONDS, INBOX_DEPTH, INGEST_MESSAGES, INGEST_OUTCOMES
 from terminals.protocol import (
     ACK_ITEMS_PER_MESSAGE,
     AckMessage,
+    Kind,
     ProtocolError,
     decode_query,
     parse_topic,
@@ -70,6 +71,7 @@ class IngestStats:
     rejected: int = 0
     batches: int = 0
     db_errors: int = 0
+    fallbacks: int = 0  # batches the database refused whole, then written one by one
 
     def add(self, outcome: BatchOutcome) -> None:
         self.stored += outcome.stored
@@ -84,8 +86,12 @@ class IngestService:
                  batch_wait_s: float = 0.003, clock: Callable[[], datetime] = utc_now,
                  recompute: bool = True) -> None:
         """`recompute=False` when a `timbra recompute` process keeps day results current."""
+        if broker.shared and engine.dialect.name == "sqlite":
+            raise SettingsError("shared subscriptions need PostgreSQL: SQLite has one writer, "
+                                "so run a single ingest without share=")
         self.engine = engine
         self.broker = broker
+        self.client_id = broker.process_client_id()
         self.batch_max = batch_max
         self.batch_wait_s = batch_wait_s
         self.clock = clock
@@ -118,18 +124,30 @@ class IngestService:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
-        properties = None
-        if self.broker.protocol == 5:
-            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-            properties.SessionExpiryInterval = self.broker.session_expiry_s
-            properties.ReceiveMaximum = RECEIVE_MAXIMUM
-        # clean_start=False on every connect, including the first after a restart:
-        # paho's default would wipe the session that holds our unacknowledged stamps.
-        clean: Any = False if self.broker.protocol == 5 else mqtt.MQTT_CLEAN_START_FIRST_ONLY
+        clean, properties = self._session()
         self.client.connect_async(self.broker.host, self.broker.port, self.broker.keepalive,
                                   clean_start=clean, properties=properties)
         self.client.loop_start()
-        log.info("ingest connecting to %s", self.broker.redacted())
+        log.info("ingest %s connecting to %s", self.client_id, self.broker.redacted())
+
+    def _session(self) -> tuple[Any, Properties | None]:
+        """clean_start and the CONNECT properties.
+
+        Alone: clean_start=False on every connect, including the first after a restart
+        (paho's default would wipe the session that holds our unacknowledged stamps).
+        Shared: a clean session that ends with the connection. A session left behind by a
+        process that is gone would hold its share of the stamps for nobody; what it had
+        not acknowledged the terminals send again (an EMQX cluster hands it to another
+        member), and the unique key makes that a duplicate."""
+        if self.broker.protocol != 5:
+            return mqtt.MQTT_CLEAN_START_FIRST_ONLY, None
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        properties.ReceiveMaximum = RECEIVE_MAXIMUM
+        if self.broker.shared:
+            properties.SessionExpiryInterval = 0
+            return True, properties
+        properties.SessionExpiryInterval = self.broker.session_expiry_s
+        return False, properties
 
     def stop(self, timeout: float = 10.0) -> None:
         self._running.clear()
@@ -150,7 +168,7 @@ class IngestService:
 
     def _make_client(self) -> mqtt.Client:
         protocol = mqtt.MQTTv5 if self.broker.protocol == 5 else mqtt.MQTTv311
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.broker.client_id,
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id,
                              protocol=protocol, manual_ack=True,
                              clean_session=None if protocol == mqtt.MQTTv5 else False)
         if self.broker.username:
@@ -172,12 +190,17 @@ class IngestService:
                 log.error("broker refused the connection: %s", reason)
                 return
             # Subscriptions may not have survived a broker that lost its state.
-            client.subscribe([(subscription("stamp"), 1), (subscription("status"), 1),
-                              (subscription("query"), 1)])
+            client.subscribe([(self._filter("stamp"), 1), (self._filter("status"), 1),
+                              (self._filter("query"), 1)])
             log.info("ingest connected (session present: %s)", flags.session_present)
             self.keypad.publish_all()  # by the writer thread, the one that uses the lookup
         except Exception:
             log.exception("on_connect failed")
+
+    def _filter(self, kind: Kind) -> str:
+        if self.broker.shared:
+            return f"$share/{self.broker.share_group}/{subscription(kind)}"
+        return subscription(kind)
 
     def _on_subscribe(self, client: mqtt.Client, userdata: object, mid: int,
                       reasons: Any, properties: Any) -> None:
@@ -274,6 +297,7 @@ class IngestService:
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
             except DBAPIError as exc:
+                self.stats.fallbacks += 1
                 log.warning("batch refused by the database (%s); writing one by one",
                             type(exc.orig or exc).__name__)
                 return self._commit_each(batch)
@@ -299,7 +323,8 @@ class IngestService:
         now = self.clock()
         outcome = store_stamps(session, self.lookup, stamps, now)
         mark_dirty(session, outcome.affected, now)
-        for item in batch:
+        # In topic order: two ingests updating the same terminals lock their rows alike.
+        for item in sorted(batch, key=lambda m: m.topic):
             if item.topic.endswith("/status"):
                 applied = apply_status(session, self.lookup, item)
                 if applied.came_online:

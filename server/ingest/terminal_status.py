@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.db.models import RejectedMessage, Terminal
+from server.db.models import RejectedMessage, Stamp, Terminal
 from server.ingest.incoming import Incoming
-from server.ingest.lookup import Lookup
-from server.ingest.seq_marks import committed_seq
+from server.ingest.lookup import KnownTerminal, Lookup
 from terminals.protocol import AckMessage, ProtocolError, decode_status, parse_topic, topic
 
 
@@ -61,7 +61,19 @@ def apply_status(session: Session, lookup: Lookup, item: Incoming) -> StatusAppl
         terminal.last_seq = max(terminal.last_seq, status.last_seq)
         if status.time is not None and not item.retain:
             skew = round((status.time - item.received_at).total_seconds())
+            # Read by every ingest's next batch (`store._skews`): whichever took this
+            # heartbeat, the terminal's stamps are flagged alike.
             terminal.clock_skew_s = skew
-            lookup.skew_s[known.id] = skew
     live_online = status.state == "online" and not item.retain
-    return StatusApplied(came_online, committed_seq(session, known.id) if live_online else None)
+    return StatusApplied(came_online, committed_seq(session, known) if live_online else None)
+
+
+def committed_seq(session: Session, terminal: KnownTerminal) -> int:
+    """The highest sequence stored for a terminal, 0 if none."""
+    # ORDER BY … LIMIT 1 walks the unique index (institution, terminal, seq) backwards on
+    # both databases; max() would scan all of the terminal's stamps on SQLite.
+    highest = session.scalar(
+        select(Stamp.seq).where(Stamp.institution_id == terminal.institution_id,
+                                Stamp.terminal_id == terminal.id, Stamp.seq.is_not(None))
+        .order_by(Stamp.seq.desc()).limit(1))
+    return int(highest or 0)

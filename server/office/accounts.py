@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import select
+from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.orm import Session
 
 from server.db.directory import DirectoryError
@@ -27,7 +27,8 @@ from server.office.passwords import (
 
 ROLES = ("employee", "manager", "office", "admin")
 MAX_FAILURES = 5
-LOCK_FOR = timedelta(minutes=15)
+FIRST_LOCK = timedelta(minutes=1)
+LONGEST_LOCK = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,6 @@ def add_user(session: Session, institution_id: str, username: str, role: str, *,
         raise DirectoryError(f"unknown institution {institution_id!r}")
     if not username or len(username) > 100 or username != username.strip():
         raise DirectoryError("username: 1 to 100 characters, no leading or trailing spaces")
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise DirectoryError(f"username {username!r} is already taken")
     employee: Employee | None = None
     if employee_number is not None:
         employee = session.scalar(select(Employee).where(
@@ -60,6 +59,8 @@ def add_user(session: Session, institution_id: str, username: str, role: str, *,
         raise DirectoryError("an employee account needs --employee NUMBER")
     if role == "manager" and not unit:
         raise DirectoryError("a manager needs --unit, the unit they approve for")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise DirectoryError(f"username {username!r} is already taken")
     secret = password or one_time_password()
     user = User(institution_id=institution_id, username=username,
                 display_name=display_name or (employee.name if employee else username),
@@ -111,8 +112,16 @@ def user_row(user: User, number: str | None) -> UserRow:
 def create_user(session: Session, actor: User, username: str, role: str, *,
                 employee_number: str | None = None, unit: str | None = None,
                 display_name: str | None = None) -> OneTimePassword:
-    """A user of the administrator's institution, with a one-time password."""
+    """A user of the administrator's institution, with a one-time password. Usernames are
+    unique across institutions (a login names no institution), so the administrator's
+    start with the institution's id and a dot: a name already taken can only be one of
+    their own, and the refusal tells nothing about another institution's users."""
     _require_admin(actor)
+    prefix = f"{actor.institution_id}."
+    if not username.startswith(prefix) or len(username) == len(prefix):
+        raise OfficeError(f"il nome utente deve cominciare con «{prefix}» (es. {prefix}mrossi)",
+                          f"the username must start with '{prefix}' (e.g. {prefix}mrossi)",
+                          field="username")
     try:
         made = add_user(session, actor.institution_id, username, role,
                         employee_number=employee_number, unit=unit,
@@ -128,14 +137,14 @@ def reset_password(session: Session, actor: User, user_id: int) -> OneTimePasswo
     # A new hash changes the session key: every session of this user ends now.
     row.password_hash = hash_password(password)
     row.must_change_password = True
-    row.failed_logins, row.locked_until = 0, None
+    row.failed_logins, row.locked_until, row.lockouts = 0, None, 0
     record(session, actor, "password_reset", f"user:{row.id}")
     return OneTimePassword(user_row(row, _number(session, row)), password)
 
 
 def unlock_user(session: Session, actor: User, user_id: int) -> UserRow:
     row = _account(session, actor, user_id)
-    row.failed_logins, row.locked_until = 0, None
+    row.failed_logins, row.locked_until, row.lockouts = 0, None, 0
     record(session, actor, "user_unlocked", f"user:{row.id}")
     return user_row(row, _number(session, row))
 
@@ -179,39 +188,78 @@ def may_log_in(session: Session, user: User) -> bool:
 
 def log_in(session: Session, username: str, password: str,
            now: datetime | None = None) -> User | Refusal:
-    """The user these credentials name, or why not. Every attempt is audited; the
-    failures are kept (the caller commits them too), and the fifth in a row locks the
-    account for `LOCK_FOR`."""
+    """The user these credentials name, or why not. Every attempt is audited.
+
+    An existing account's attempt is taken before its password is checked, in a
+    transaction of its own (`_take_attempt`): of any number of guesses sent at once, only
+    `MAX_FAILURES` are checked before the lock, and the last of them sets it. Each lock
+    lasts twice the one before (`lock_length`), from a minute to `LONGEST_LOCK`. Every
+    refusal costs one password verification, so its time does not tell an unknown name,
+    a locked account and a wrong password apart."""
     now = now or datetime.now(UTC)
     username = username.strip()
     user = session.scalar(select(User).where(User.username == username)) if username else None
-    if user is not None and user.locked_until is not None and user.locked_until > now:
+    if user is None:
+        verify_password(None, password)
+        record(session, None, "login_failed", f"username:{username[:80]}",
+               {"reason": "unknown username"})
+        return Refusal.WRONG
+    attempt = _take_attempt(session, user.id, now)
+    if attempt is None:
+        verify_password(None, password)
         record(session, user, "login_refused_locked", f"user:{user.id}")
         return Refusal.LOCKED
     # A deactivated employee's user is refused like a wrong password: nothing tells.
-    usable = user is not None and may_log_in(session, user)
-    if not verify_password(user.password_hash if usable and user else None, password):
-        _failed(session, user, username, now)
+    usable = may_log_in(session, user)
+    if not verify_password(user.password_hash if usable else None, password):
+        record(session, user, "login_failed", f"user:{user.id}", {"attempt": attempt.number})
+        if attempt.locked_for is not None:
+            record(session, user, "login_locked", f"user:{user.id}",
+                   {"minutes": int(attempt.locked_for.total_seconds() // 60)})
         return Refusal.WRONG
-    assert user is not None
-    user.failed_logins, user.locked_until = 0, None
+    session.execute(update(User).where(User.id == user.id).values(
+        failed_logins=0, locked_until=None, lockouts=0))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     record(session, user, "login", f"user:{user.id}")
     return user
 
 
-def _failed(session: Session, user: User | None, username: str, now: datetime) -> None:
-    if user is None:
-        record(session, None, "login_failed", f"username:{username[:80]}",
-               {"reason": "unknown username"})
-        return
-    user.failed_logins += 1
-    record(session, user, "login_failed", f"user:{user.id}", {"attempt": user.failed_logins})
-    if user.failed_logins >= MAX_FAILURES:
-        user.locked_until, user.failed_logins = now + LOCK_FOR, 0
-        record(session, user, "login_locked", f"user:{user.id}",
-               {"minutes": int(LOCK_FOR.total_seconds() // 60)})
+def lock_length(lockouts: int) -> timedelta:
+    """The lock after `lockouts` earlier ones since the last good login."""
+    length: timedelta = FIRST_LOCK * 2 ** min(lockouts, 16)
+    return min(length, LONGEST_LOCK)
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    number: int  # 1 to MAX_FAILURES: the failures in a row this one would make
+    locked_for: timedelta | None  # set when this attempt locked the account
+
+
+def _take_attempt(session: Session, user_id: int, now: datetime) -> _Attempt | None:
+    """Count an attempt on the account, unless it is locked (None). Committed at once on a
+    connection of its own, before the slow password check: a read-modify-write in the
+    caller's transaction let 26 parallel guesses through before the lock, not 5."""
+    bind = session.get_bind()
+    assert isinstance(bind, Engine), "log_in needs a session bound to an engine"
+    with bind.begin() as connection:
+        taken = connection.execute(
+            update(User).where(User.id == user_id, or_(User.locked_until.is_(None),
+                                                       User.locked_until <= now))
+            .values(failed_logins=User.failed_logins + 1)
+            .returning(User.failed_logins, User.lockouts)).first()
+        if taken is None:
+            return None
+        number, lockouts = taken
+        if number < MAX_FAILURES:
+            return _Attempt(number, None)
+        # The last attempt before the lock sets it: whatever happens to this request, the
+        # account is locked, and a right password here lifts it again.
+        length = lock_length(lockouts)
+        connection.execute(update(User).where(User.id == user_id).values(
+            failed_logins=0, locked_until=now + length, lockouts=User.lockouts + 1))
+        return _Attempt(number, length)
 
 
 def change_password(session: Session, user: User, current: str, new: str, confirm: str,

@@ -9,7 +9,10 @@ than the strictest seed.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+import string
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -20,16 +23,35 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from server.days.rules_in_force import policy_at
+from server.errors import Busy
 
 HASHER = PasswordHasher()  # argon2id with the library's (RFC 9106) parameters
 # Argon2 accepts any length; a cap keeps one request from costing minutes of CPU.
 MAX_LENGTH = 256
 # No 0/O, 1/l/I: a one-time password is read off a screen or a sheet of paper.
 _ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+# Each argon2 hash takes 64 MiB for a quarter of a second: forty anonymous logins at once
+# took the server from 149 to 534 MiB. At most this many run at once; a request that
+# cannot get a slot within WAIT_FOR_SLOT_S is told to come back (503), not queued.
+MAX_HASHING = 4
+WAIT_FOR_SLOT_S = 3.0
+_SLOTS = threading.BoundedSemaphore(MAX_HASHING)
+
+
+@contextmanager
+def hashing_slot() -> Iterator[None]:
+    if not _SLOTS.acquire(timeout=WAIT_FOR_SLOT_S):
+        raise Busy("Troppe richieste in questo momento: riprova tra qualche secondo",
+                   "Too many requests right now: try again in a few seconds")
+    try:
+        yield
+    finally:
+        _SLOTS.release()
 
 
 def hash_password(password: str) -> str:
-    return HASHER.hash(password)
+    with hashing_slot():
+        return HASHER.hash(password)
 
 
 def needs_rehash(password_hash: str) -> bool:
@@ -41,10 +63,11 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     """True when `password` matches; a missing user still pays for one verification."""
     if len(password) > MAX_LENGTH:
         return False
-    try:
-        return HASHER.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
-    except (VerificationError, InvalidHashError):
-        return False
+    with hashing_slot():
+        try:
+            return HASHER.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 @cache
@@ -65,10 +88,13 @@ def one_time_password() -> str:
 
 # What a rule file may `require` (the checker's `PASSWORD_REQUIREMENTS`: a key missing here
 # would be accepted in the file and never enforced), in the words shown to the person.
+# Digits and letters are ASCII: "²", "٣" or "Ⅻ" pass str.isdigit/isupper but are not what
+# the rule means, and a keyboard at the terminal or a colleague's would not type them.
 _NEEDS: dict[str, tuple[str, str, Callable[[str], bool]]] = {
-    "digit": ("una cifra", "a digit", str.isdigit),
-    "letter": ("una lettera", "a letter", str.isalpha),
-    "uppercase": ("una maiuscola", "an upper-case letter", str.isupper),
+    "digit": ("una cifra (0-9)", "a digit (0-9)", lambda c: c in string.digits),
+    "letter": ("una lettera (a-z)", "a letter (a-z)", lambda c: c in string.ascii_letters),
+    "uppercase": ("una maiuscola (A-Z)", "an upper-case letter (A-Z)",
+                  lambda c: c in string.ascii_uppercase),
     "symbol": ("un simbolo", "a symbol", lambda c: not c.isalnum()),
 }
 

@@ -7,7 +7,9 @@ closed or being closed (`month_lock.LOCKED_STATES`) are never touched; a month t
 closed later is computed again by its close anyway.
 
 The employee row keeps one profile, not a history: a later recompute of a day before the
-effective date (a new stamp, a month close) uses the new profile too.
+effective date (a new stamp, a month close) uses the new profile too. It is the profile of
+the days no schedule period covers; a change from a date is a period
+(`server.office.schedules`).
 """
 
 from __future__ import annotations

@@ -1,12 +1,14 @@
 """The Litestar application: `create_app(engine)` is the whole web side.
 
 Outermost, around the router: the request id, access log line and latency sample
-(`RequestLogMiddleware`). Middleware, outermost first: hostile input refused with a 400
-(`InputGuardMiddleware`: NUL characters, JSON nested too deep), the page's language
-(`LanguageMiddleware`), sessions (server-side: files in the data directory for `timbra run`,
-the database for `timbra web`), who is asking (`IdentityMiddleware`), then Litestar's CSRF
-check on every unsafe method. One app-wide guard (`access_guard`) enforces each route's
-declared roles.
+(`RequestLogMiddleware`). Every response gets the security headers, and its cookies
+`Secure` over TLS (`server.web.headers.security_headers`, a `before_send` hook). Middleware,
+outermost first: hostile input refused with a 400 (`InputGuardMiddleware`: NUL characters,
+JSON nested too deep), the page's language (`LanguageMiddleware`), sessions (server-side:
+files in the data directory for `timbra run`, the database for `timbra web`), who is asking
+(`IdentityMiddleware`), then Litestar's CSRF check on every unsafe method, its token bound
+to the session (`SessionCSRFMiddleware`). One app-wide guard (`access_guard`) enforces each
+route's declared roles.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.handlers import HTTPRouteHandler
+from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -33,11 +36,14 @@ from server.errors import OfficeError
 from server.ingest.settings import BrokerSettings
 from server.minutes import hours
 from server.office.sso.config import SsoSettings, load_sso
+from server.private_files import private_dir
 from server.settings import sso_file
+from server.web.csrf import SessionCSRFMiddleware
 from server.web.day_worker import DayWorker
 from server.web.dependencies import provide_db, provide_user
 from server.web.errors import http_error, no_such_row, office_refusal, server_error
 from server.web.guards import PUBLIC, access_guard, undeclared_handlers
+from server.web.headers import security_headers
 from server.web.identity import IdentityMiddleware, RotatingSessionConfig
 from server.web.input_guard import InputGuardMiddleware
 from server.web.language import LanguageMiddleware, choose_language, install
@@ -46,6 +52,7 @@ from server.web.request_log import RequestLogMiddleware
 from server.web.routes import ROUTE_HANDLERS
 from server.web.secret import load_or_create_secret
 from server.web.session_store import DatabaseStore
+from server.web.throttle import LoginThrottle
 
 HERE = Path(__file__).resolve().parent
 SESSION_HOURS = 8  # a working day; after that, log in again
@@ -58,14 +65,12 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
                session_store: Store | None = None, debug: bool = False,
                sso: SsoSettings | None = None, broker: BrokerSettings | None = None,
                metrics_token: str | None = None) -> Litestar:
-    """The app. `secure_cookies=False` only for plain-http development on 127.0.0.1
-    (browsers drop Secure cookies there); tests and `timbra run` say which they use.
-    `sso`: the institutions' single sign-on, by default from `TIMBRA_SSO_FILE`. Sign-ins
-    under way are kept beside the sessions: in the database when the sessions are, else in
-    memory with given sessions, files with the default ones. `broker` is what `/readyz`
-    checks; `/metrics` exists only with a `metrics_token`."""
+    """The app. `secure_cookies=False`: cookies `Secure` only over TLS (plain-http work on
+    127.0.0.1, `server.web.headers`). `sso` defaults to `TIMBRA_SSO_FILE`'s; `broker` is
+    what `/readyz` checks; `/metrics` exists only with a `metrics_token`."""
     secret = secret or load_or_create_secret(data_dir)
-    store = session_store or FileStore(data_dir / "sessions", create_directories=True)
+    # Session files are written 0600 (mkstemp) into a folder only we may enter.
+    store = session_store or FileStore(private_dir(data_dir / "sessions"))
     sessions = RotatingSessionConfig(
         key=SESSION_COOKIE, max_age=SESSION_HOURS * 3600, secure=secure_cookies,
         httponly=True, samesite="lax", renew_on_access=True)
@@ -83,10 +88,11 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
         dependencies={"db": Provide(provide_db),
                       "user": Provide(provide_user, sync_to_thread=False)},
         guards=[access_guard],
+        # Litestar's CSRF middleware, bound to the session: after the session middleware.
         middleware=[InputGuardMiddleware, LanguageMiddleware, sessions.middleware,
-                    IdentityMiddleware],
-        csrf_config=csrf,
+                    IdentityMiddleware, DefineMiddleware(SessionCSRFMiddleware, config=csrf)],
         stores={"sessions": store, "sso": _pending_store(session_store, data_dir)},
+        before_send=[security_headers],
         on_startup=[_forget_expired_sessions, _work_off_dirty_days],
         template_config=templates,
         exception_handlers={HTTPException: http_error, OfficeError: office_refusal,
@@ -105,7 +111,8 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
     app.state.update(engine=engine, day_worker=DayWorker(engine), secret=secret,
                      secure_cookies=secure_cookies,
                      sso=sso if sso is not None else load_sso(sso_file()),
-                     broker=broker, metrics_token=metrics_token, schema_head=head_revision())
+                     login_throttle=LoginThrottle(), broker=broker,
+                     metrics_token=metrics_token, schema_head=head_revision())
     # Around the router, as Litestar's OpenTelemetry plugin wraps it: requests no route
     # matches get their id, log line and latency sample too.
     app.asgi_handler = RequestLogMiddleware(app.asgi_handler)
@@ -121,7 +128,7 @@ def _pending_store(session_store: Store | None, data_dir: Path) -> Store:
         return session_store.with_namespace("sso")
     if session_store is not None:
         return MemoryStore()
-    return FileStore(data_dir / "sso-pending", create_directories=True)
+    return FileStore(private_dir(data_dir / "sso-pending"))
 
 
 async def _forget_expired_sessions(app: Litestar) -> None:

@@ -5,9 +5,12 @@ rules_upload`), too many to compute inside the request. The ingest's workers wor
 off when the ingest runs (`timbra recompute` polls; the thread of `timbra run` wakes on
 stamps), but the web may run alone. After such a commit the route `kick`s this worker: a
 thread that runs `Recomputer` rounds until nothing is dirty, then ends. The app kicks it
-once at start too, for marks a stopped process left behind. Should an ingest
-worker take the same days meanwhile, each writes the same result and clears only the
-marks it read (`server.days.dirty.clear_dirty`): done twice, never lost.
+once at start too, for marks a stopped process left behind. On PostgreSQL it works only
+with the recompute turn (`server.days.turn`): a `timbra recompute` that holds it does
+the work instead, and the thread gives the turn back when it ends. On SQLite (`timbra
+run`) the ingest's thread may take the same days meanwhile: each writes the same result
+and clears only the marks it read (`server.days.dirty.clear_dirty`), done twice, never
+lost.
 """
 
 from __future__ import annotations
@@ -49,6 +52,14 @@ class DayWorker:
             thread.join(timeout)
 
     def _run(self) -> None:
+        try:
+            self._rounds()
+        finally:
+            # Between kicks the turn is free: a `timbra recompute` beside the web takes it
+            # (and while it has it, a kick finds the days already in its hands).
+            self.recomputer.turn.release()
+
+    def _rounds(self) -> None:
         while True:
             try:
                 while self.recomputer.run_once():

@@ -20,7 +20,7 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect, Template
 
-from server.errors import MonthClosed, NotAllowed, NotFound, OfficeError
+from server.errors import Busy, MonthClosed, NotAllowed, NotFound, OfficeError
 from server.web.guards import PasswordChangeRequired
 from server.web.request_log import request_id_of
 
@@ -30,7 +30,8 @@ LOG = logging.getLogger("timbra.web.errors")
 # The most specific kind first. A closed month is 409: the request was right, the month is
 # not; anything else the person can fix (a field, a date) is 400.
 STATUS: tuple[tuple[type[OfficeError], int], ...] = (
-    (NotFound, 404), (NotAllowed, 403), (MonthClosed, 409), (OfficeError, 400))
+    (NotFound, 404), (NotAllowed, 403), (MonthClosed, 409), (Busy, 503), (OfficeError, 400))
+RETRY_AFTER_S = 5  # told with every 503: the work it waited for takes a few seconds
 
 
 def status_of(error: OfficeError) -> int:
@@ -73,10 +74,11 @@ def office_refusal(request: Request[Any, Any, Any], exc: OfficeError) -> Respons
     """A refusal no handler turned into its own form: JSON with the form `field` for the
     API, the error page for a page. The unit of work has already rolled back."""
     status = status_of(exc)
+    headers = {"retry-after": str(RETRY_AFTER_S)} if status == 503 else {}
     if is_api(request):
         return Response({"status_code": status, "detail": str(exc), "field": exc.field},
-                        status_code=status, media_type=MediaType.JSON)
-    return Template("error.html", status_code=status,
+                        status_code=status, media_type=MediaType.JSON, headers=headers)
+    return Template("error.html", status_code=status, headers=headers,
                     context={"status": status, "detail": str(exc)})
 
 

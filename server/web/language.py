@@ -22,6 +22,7 @@ from server.errors import OfficeError
 from server.i18n.current import current_locale, gettext, ngettext, pick_locale, use_locale
 from server.i18n.formats import day_text, local_time, month_text, weekday_text
 from server.web.guards import PUBLIC
+from server.web.wording import anomaly_name, say
 
 LANGUAGE_COOKIE = "timbra_lang"
 YEAR = 365 * 24 * 3600
@@ -31,7 +32,8 @@ def install(env: Environment) -> None:
     """Jinja's i18n extension with our catalogues, and the date filters."""
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(current_locale=current_locale, said=said)
+    env.globals.update(current_locale=current_locale, said=said, say=say,
+                       anomaly_name=anomaly_name)
     env.filters.update(day=day_text, month=month_text, weekday=weekday_text,
                        local_time=local_time)
 

@@ -27,6 +27,7 @@ NAV: list[NavItem] = [
     NavItem("/summaries", N_("Summaries"), frozenset({EMPLOYEE, MANAGER})),
     NavItem("/approvals", N_("To approve"), frozenset({MANAGER, OFFICE})),
     NavItem("/office/stamps", N_("Corrections"), frozenset({OFFICE})),
+    NavItem("/office/rota", N_("Rota"), frozenset({MANAGER, OFFICE})),
     NavItem("/office/sheets", N_("Signature sheets"), frozenset({OFFICE})),
     NavItem("/office/flags", N_("Flags"), frozenset({MANAGER, OFFICE})),
     NavItem("/office/fees", N_("Badge"), frozenset({OFFICE})),

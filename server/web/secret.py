@@ -8,12 +8,13 @@ import secrets
 import time
 from pathlib import Path
 
+from server.private_files import private_dir
+
 FILE_NAME = "web-secret"
 
 
 def load_or_create_secret(data_dir: Path) -> str:
-    path = data_dir / FILE_NAME
-    data_dir.mkdir(parents=True, exist_ok=True)
+    path = private_dir(data_dir) / FILE_NAME
     # O_EXCL: of two processes starting together, one writes and the other reads.
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

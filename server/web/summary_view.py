@@ -32,9 +32,11 @@ class EmployeeRef:
 # (not a null), as the API has always written it.
 class AnomalyOut(msgspec.Struct, frozen=True, omit_defaults=True):
     code: str
-    message: str
+    message: str  # English; message_id and args say it in any language (server/i18n)
     fix_by: str | None = None  # local YYYY-MM-DDTHH:MM
     date: str | None = None
+    message_id: str = ""
+    args: list[str | int] = msgspec.field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,8 @@ def _day(day: DayResult) -> DayOut:
 def _anomaly(a: Anomaly) -> AnomalyOut:
     return AnomalyOut(a.code, a.message,
                       a.fix_by.strftime(FIX_BY_FORMAT) if a.fix_by is not None else None,
-                      a.day.isoformat() if a.day is not None else None)
+                      a.day.isoformat() if a.day is not None else None,
+                      a.message_id, list(a.args))
 
 
 def _allowance(a: AllowanceBalance) -> AllowanceOut:

@@ -10,7 +10,7 @@ missed stamp); a corrected original stays, struck through.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from server.db.models import Employee
 from server.engine import DayResult
 from server.engine.results import FIX_BY_FORMAT, Explain
 from server.office.summary import months_of
+from server.web.wording import say
 
 # How a person reads where a stamp came from.
 SOURCE_LABELS = {"terminal": "terminale", "web": "postazione web", "app": "app",
@@ -71,6 +72,10 @@ class DayView:
     stamps: list[StampView] = field(default_factory=list)
     anomalies: list[AnomalyView] = field(default_factory=list)
     explain: dict[str, list[Explain]] = field(default_factory=dict)  # figure → steps
+    # The day's schedule from the employee's record: profile, chosen weekdays, rota shift.
+    profile: str = ""
+    chosen: list[int] = field(default_factory=list)
+    shift: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ class MonthView:
     through: str | None  # the last day counted (ISO); None when no day is yet
     today: str
     days: list[DayView]
+    profile: str = ""  # the base profile: a day's own differs only where the record says so
 
 
 def parse_month(text: str | None, today: date) -> tuple[int, int]:
@@ -123,7 +129,11 @@ def layout(person: PersonMonth) -> MonthView:
         shown = [_stamp(s) for s in person.shown.get(day, [])]
         found = evaluated.get(day) if state == "past" else (
             person.in_progress if state == "today" else None)
-        days.append(_day(day, state, found, shown, person.today))
+        own = person.schedules.get(day)
+        days.append(replace(_day(day, state, found, shown, person.today),
+                            profile=own.profile if own else employee.profile,
+                            chosen=sorted(own.chosen) if own else [],
+                            shift=own.shift if own else None))
     before = date.fromordinal(first.toordinal() - 1)
     after = date.fromordinal(last.toordinal() + 1)
     through = result.days[-1].day.isoformat() if result.days else None
@@ -133,7 +143,7 @@ def layout(person: PersonMonth) -> MonthView:
         next=after.strftime("%Y-%m"), worked=result.worked, due=result.due,
         balance=result.balance, meal_vouchers=result.meal_vouchers,
         anomalies=len(result.anomalies), due_in_month=result.due_in_month, through=through,
-        today=person.today.isoformat(), days=days)
+        today=person.today.isoformat(), days=days, profile=employee.profile)
 
 
 def _stamp(s: ShownStamp) -> StampView:
@@ -155,7 +165,8 @@ def _day(day: date, state: str, result: DayResult | None, stamps: list[StampView
         explain[home].append(e)
     # Today's anomalies are not anomalies yet: the day is still going on.
     anomalies = [] if state == "today" else [
-        AnomalyView(a.code, a.message, a.fix_by.strftime(FIX_BY_FORMAT) if a.fix_by else None,
+        AnomalyView(a.code, say(a, "message"),
+                    a.fix_by.strftime(FIX_BY_FORMAT) if a.fix_by else None,
                     _overdue(a.fix_by, today)) for a in result.anomalies]
     return DayView(date=day.isoformat(), weekday=weekday, computed=state == "past",
                    state=state, worked=result.worked, due=result.due, balance=result.balance,

@@ -232,7 +232,7 @@ def test_pages_fit_a_phone_screen(base_url: str, browser: Any) -> None:
     page = context.new_page()
     _login(page, base_url, "office", first_time=True)
     for path in ("/", "/approvals", "/office/stamps", "/office/close", "/office/close/check",
-                 "/reports"):
+                 "/reports", "/office/rota"):
         _fits_the_phone(page, base_url, path)
     _logout(page, base_url)
     # The employee's own pages; the first test already changed this password.
@@ -253,3 +253,28 @@ def _fits_the_phone(page: Any, base: str, path: str) -> None:
         "document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1, f"{path} is {overflow}px wider than the phone"
     _shot(page, "16-phone" + (path.split("?")[0].replace("/", "-") if path != "/" else "-home"))
+
+
+def test_the_pages_scripts_run_under_the_content_security_policy(base_url: str,
+                                                                 browser: Any) -> None:
+    """The CSP allows no inline code (issue 12: there was no CSP at all); the pages' own
+    scripts in /static must still run, and the browser must report no violation."""
+    page = browser.new_page()
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    _login(page, base_url, "admin", first_time=True, institution="school")
+    page.goto(f"{base_url}/admin/faults")
+    form = page.locator("section", has_text="Segnala un guasto").locator("form")
+    chosen = page.locator("#fault-terminal option").last.get_attribute("value")
+    form.evaluate("f => f.setAttribute('action', '/elsewhere')")
+    page.select_option("#fault-terminal", chosen)
+    page.dispatch_event("#fault-terminal", "change")
+    # static/faults.js ran: the form posts to the terminal chosen.
+    assert form.get_attribute("action") == f"/admin/terminals/{chosen}/faults"
+    _logout(page, base_url)
+    _login(page, base_url, "office", first_time=True, institution="school")
+    for path in ("/office/areas", "/office/close"):
+        page.goto(f"{base_url}{path}")
+    assert violations == []
+    page.close()

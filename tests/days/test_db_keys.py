@@ -54,7 +54,8 @@ def test_a_dirty_mark_renewed_since_it_was_read_stays(db_engine: sa.Engine) -> N
             {"institution_id": "university", "employee_id": second, "day": DAYS[0],
              "marked_at": later}])
         connection.execute(sa.delete(DIRTY_DAYS).where(employee_day_marks(
-            DIRTY_DAYS, [(first, DAYS[0], MARKED), (second, DAYS[0], MARKED)])))
+            DIRTY_DAYS, [("university", first, DAYS[0], MARKED),
+                         ("university", second, DAYS[0], MARKED)])))
         left = set(connection.execute(sa.select(DIRTY_DAYS.c.employee_id)))
     assert left == {(second,)}
 
@@ -67,7 +68,7 @@ def test_sqlite_finds_the_keys_through_the_index_instead_of_scanning(
     statements = [
         sa.delete(DAY_RESULTS).where(employee_days(DAY_RESULTS, [(1, DAYS[0]), (2, DAYS[1])])),
         sa.delete(DIRTY_DAYS).where(employee_day_marks(
-            DIRTY_DAYS, [(1, DAYS[0], MARKED), (2, DAYS[1], MARKED)])),
+            DIRTY_DAYS, [("university", 1, DAYS[0], MARKED), ("university", 2, DAYS[1], MARKED)])),
     ]
     with engine.connect() as connection:
         for statement in statements:

@@ -147,13 +147,24 @@ def month_cases() -> list[tuple[str, Schedule, int, int, dict[date, list[Stamp]]
 
 def day_snapshot(result: DayResult) -> dict[str, Any]:
     """Everything a day result exposes, not only what `to_json` prints."""
-    return {**result.to_json(), "working_day": result.working_day,
+    return {**_worded(result.to_json()), "working_day": result.working_day,
             "regular_pause": result.regular_pause,
             "allowance_used": dict(result.allowance_used)}
 
 
 def month_snapshot(result: MonthResult) -> dict[str, Any]:
-    return {**result.to_json(), "days": [day_snapshot(d) for d in result.days]}
+    return {**_worded(result.to_json()), "days": [day_snapshot(d) for d in result.days]}
+
+
+def _worded(out: dict[str, Any]) -> dict[str, Any]:
+    """Steps and anomalies as the reference has them: their English words. The message
+    ids and arguments that say them in any language came later; that they word the same
+    English is tests/engine/test_engine_wording.py's."""
+    drop = ("message_id", "args")
+    for key in ("explain", "anomalies"):
+        if key in out:
+            out[key] = [{k: v for k, v in item.items() if k not in drop} for item in out[key]]
+    return out
 
 
 def compute() -> dict[str, list[Any]]:

@@ -119,5 +119,65 @@ def test_misspelled_hook_stops_timbra_at_start(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "timbra_institution" in result.stderr
-    assert "known hooks: timbra_institutions, timbra_rule_file" in result.stderr
+    assert ("known hooks: timbra_employee_schedules, timbra_institutions, timbra_rule_file"
+            in result.stderr)
     assert "Traceback" not in result.stderr
+
+
+ROTA_MODULE = """\
+from datetime import timedelta
+
+from server.engine import Schedule
+from server.hookspecs import hookimpl
+
+
+@hookimpl
+def timbra_employee_schedules(session, institution_id, employees, first, last):
+    # An institution's own rota system: employee numbers starting with N work nights on
+    # even days; the school's numbers only. Others leave it to the database.
+    if institution_id != "school":
+        return None
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return {employee_id: {day: Schedule("part_time_vertical", frozenset({1}), "N")
+                          for day in days if day.day % 2 == 0}
+            for employee_id, number in employees.items() if number.startswith("N")}
+"""
+
+ROTA_PROBE = textwrap.dedent(
+    """\
+    import sys
+    from datetime import date
+
+    from sqlalchemy.orm import Session
+
+    from server.db import make_engine, upgrade
+    from server.db.directory import add_employee, ensure_institution
+    from server.days.schedules import load_schedules
+
+    engine = make_engine(f"sqlite:///{sys.argv[1]}/timbra.db")
+    upgrade(engine)
+    with Session(engine) as session:
+        ensure_institution(session, "school", "School")
+        ensure_institution(session, "academy", "Academy")
+        night = add_employee(session, "school", "N1", "Nina")
+        day = add_employee(session, "school", "D1", "Dario")
+        other = add_employee(session, "academy", "N2", "Nora")
+        found = load_schedules(session, [night, day, other], date(2026, 4, 1),
+                               date(2026, 4, 4))
+        for (employee_id, when), schedule in sorted(found.items()):
+            print(employee_id == night.id, when.day, schedule.profile,
+                  sorted(schedule.chosen), schedule.shift)
+    """
+)
+
+
+def test_a_plugin_gives_the_schedules_from_its_own_rota(tmp_path: Path) -> None:
+    """Issue 11: "an institution can provide e.g. an employee's schedule from its own rota
+    system", through `timbra_employee_schedules`, installed as a distribution of its own.
+    Its answer replaces the database's for its institution; another institution still
+    gets the core's default (no period, no rota: nothing but the base profile)."""
+    site = _install(tmp_path, "timbra-rota-demo", "rota", ROTA_MODULE)
+    result = subprocess.run([sys.executable, "-c", ROTA_PROBE, str(tmp_path)], check=True,
+                            capture_output=True, text=True, env=_env(site), cwd=tmp_path)
+    assert result.stdout.splitlines() == ["True 2 part_time_vertical [1] N",
+                                          "True 4 part_time_vertical [1] N"]

@@ -20,7 +20,9 @@ ROME = ZoneInfo("Europe/Rome")
 class FakeTerminal:
     """A bare paho client speaking the terminal's side of the wire."""
 
-    def __init__(self, institution: str, code: str) -> None:
+    def __init__(self, institution: str, code: str,
+                 broker: tuple[str, int] = BROKER) -> None:
+        """`broker`: the machine's Mosquitto unless a test brings its own."""
         self.institution, self.code = institution, code
         self.acks: list[AckItem] = []
         self.committed: list[int] = []  # committed_seq answers to "online"
@@ -29,7 +31,7 @@ class FakeTerminal:
         self.replies: list[bytes] = []
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
         self.client.on_message = self._on_message
-        self.client.connect(*BROKER)
+        self.client.connect(*broker)
         self.client.subscribe([(topic(institution, code, "ack"), 1),
                                (topic(institution, code, "config"), 1),
                                (topic(institution, code, "reply"), 1)])

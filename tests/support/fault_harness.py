@@ -114,20 +114,27 @@ class IngestProcess:
     """`timbra ingest` in its own process, so it can be killed with SIGKILL."""
 
     def __init__(self, database: str, mqtt_url: str, log: Path,
-                 client_id: str = "timbra-ingest") -> None:
+                 client_id: str = "timbra-ingest", options: tuple[str, ...] = ()) -> None:
+        """`options`: more of `timbra ingest`'s, e.g. ("--share", "timbra")."""
         self.database, self.mqtt_url, self.log = database, mqtt_url, log
         self.client_id = client_id
+        self.options = options
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def start(self, wait: bool = True) -> None:
+        """`wait=False` returns at once: several start together, then `wait_listening`."""
         # Credentials by environment, as an administrator should pass them: argv is public.
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "TIMBRA_MQTT_URL": self.mqtt_url,
                "TIMBRA_DATABASE_URL": self.database}
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "server.cli.main", "ingest",
-                 "--client-id", self.client_id],
+                 "--client-id", self.client_id, *self.options],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        if wait:
+            self.wait_listening()
+
+    def wait_listening(self) -> None:
         wait_for(self._listening, 30, "timbra ingest to start")
 
     def _listening(self) -> bool:
@@ -150,6 +157,31 @@ class IngestProcess:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill9()
+            self.process = None
+
+
+class RecomputeProcess:
+    """`timbra recompute` in its own process, its log (stderr) in a file."""
+
+    def __init__(self, database: str, log: Path) -> None:
+        self.database, self.log = database, log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "TIMBRA_DATABASE_URL": self.database}
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "server.cli.main", "recompute"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
             self.process = None
 
 

@@ -67,6 +67,8 @@ ADMIN_ONLY = expect(employee=403, manager=403, office=403, admin=200)
 ADMIN_ONLY_400 = expect(employee=403, manager=403, office=403, admin=400)
 ADMIN_OFFICE = expect(employee=403, manager=403, office=200, admin=200)
 ADMIN_OFFICE_400 = expect(employee=403, manager=403, office=400, admin=400)
+OFFICE_400 = expect(employee=403, manager=403, office=400, admin=403)
+MANAGER_OFFICE = expect(employee=403, manager=200, office=200, admin=403)
 # Another institution's row: refused by role first, else not found.
 NOBODY_404 = expect(employee=403, manager=403, office=403, admin=404)
 
@@ -166,6 +168,24 @@ ROUTES: list[Case] = [
     *[Case("POST", path, expect(employee=403, manager=403, office=404, admin=404),
            params={"employee_id": "foreign:other_unit"}) for path in (
         "/admin/employees/{employee_id}/deactivate", "/admin/employees/{employee_id}/reactivate")],
+    # The employee's schedule periods and the rota (routes/schedules.py): kept by the office;
+    # read by the office and the managers (their unit); a form missing its date is a 400.
+    Case("POST", "/admin/employees/{employee_id}/schedule", OFFICE_400,
+         params={"employee_id": "self_employee"}, form={"starts": "not-a-day"}),
+    Case("POST", "/admin/employees/{employee_id}/schedule",
+         expect(employee=403, manager=403, office=404, admin=403),
+         params={"employee_id": "foreign:self_employee"}, form={"starts": "2026-01-01"}),
+    Case("GET", "/api/v1/admin/employees/{employee_id}/schedules", MANAGER_OFFICE,
+         params={"employee_id": "unit_colleague"}),
+    Case("GET", "/api/v1/admin/employees/{employee_id}/schedules",
+         expect(employee=403, manager=404, office=404, admin=403),
+         params={"employee_id": "foreign:unit_colleague"}),
+    Case("POST", "/api/v1/admin/employees/{employee_id}/schedules", OFFICE_400,
+         params={"employee_id": "self_employee"}, form={"profile": "x"}),
+    *[Case("GET", path, MANAGER_OFFICE) for path in ("/office/rota", "/api/v1/office/rota")],
+    Case("POST", "/office/rota", OFFICE_400, form={"day": "not-a-day"}),
+    *[Case("POST", path, OFFICE_400) for path in (
+        "/office/rota/import", "/api/v1/office/rota", "/api/v1/office/rota/import")],
     Case("POST", "/admin/users", ADMIN_ONLY_400, form={"username": "", "role": "admin"}),
     Case("POST", "/api/v1/admin/users", ADMIN_ONLY_400, form={"username": ""}),
     *[Case("POST", path, expect(employee=403, manager=403, office=403, admin=200),

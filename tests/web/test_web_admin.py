@@ -136,7 +136,7 @@ def test_users_added_reset_and_unlocked(world: WebWorld, admin: TestClient[Lites
     assert api(admin, f"/api/v1/admin/users/{user_id}/unlock").json()["locked"] is False
     reset = api(admin, f"/api/v1/admin/users/{user_id}/reset").json()
     assert reset["password"] != otp.group(1) and reset["user"]["must_change_password"]
-    refused = api(admin, "/api/v1/admin/users", {"username": "x", "role": "employee"})
+    refused = api(admin, "/api/v1/admin/users", {"username": "school.x", "role": "employee"})
     assert refused.status_code == 400 and "employee" in refused.json()["detail"]
 
 

@@ -29,6 +29,7 @@ from server.office.passwords import PasswordRules, password_rules
 from server.web import create_app
 
 WRONG = "Nome utente o password errati"
+REFUSED = "Nome utente o password errati, oppure troppi tentativi"
 
 
 @pytest.fixture(scope="module")
@@ -101,26 +102,43 @@ def test_wrong_password_and_unknown_user_get_the_same_answer_and_are_audited(
     assert "not-the-password-9" not in str(everything)
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(world: WebWorld,
-                                                            stack: ExitStack) -> None:
-    client = world.client(stack)
-    for _ in range(5):
-        assert world.login(client, "school", "manager", password="wrong-guess-1").status_code == 401
-    refused = world.login(client, "school", "manager")  # the right password, while locked
-    assert refused.status_code == 401 and "bloccato" in refused.text
+def _lock_minutes(world: WebWorld, username: str) -> float:
     with Session(world.engine) as session:
-        user = session.scalar(sa.select(User).where(User.username == "school.responsabile"))
+        user = session.scalar(sa.select(User).where(User.username == username))
         assert user is not None and user.locked_until is not None
-        minutes = (user.locked_until - datetime.now(UTC)) / timedelta(minutes=1)
-        assert 14 < minutes <= 15
-    actions = [a for a, _ in audit_actions(world, "school.responsabile")]
+        return (user.locked_until - datetime.now(UTC)) / timedelta(minutes=1)
+
+
+def _lift_lock(world: WebWorld, username: str) -> None:
+    """As if the lock's time had passed."""
+    with Session(world.engine) as session, session.begin():
+        session.execute(sa.update(User).where(User.username == username).values(
+            locked_until=datetime.now(UTC) - timedelta(seconds=1)))
+
+
+def test_five_failures_lock_the_account_each_lock_twice_as_long(world: WebWorld,
+                                                                 stack: ExitStack) -> None:
+    client = world.client(stack)
+    username = "school.responsabile"
+    wrong_answers = [world.login(client, "school", "manager", password="wrong-guess-1")
+                     for _ in range(5)]
+    refused = world.login(client, "school", "manager")  # the right password, while locked
+    # The locked account answers exactly like a wrong password: nothing tells it exists.
+    assert refused.status_code == 401 and REFUSED in refused.text
+    assert all(a.status_code == 401 and REFUSED in a.text for a in wrong_answers)
+    assert 0.9 < _lock_minutes(world, username) <= 1  # the first lock: one minute
+    actions = [a for a, _ in audit_actions(world, username)]
     assert actions.count("login_failed") == 5 and "login_locked" in actions
     assert actions[-1] == "login_refused_locked"
-    # Fifteen minutes later the right password works again.
-    with Session(world.engine) as session, session.begin():
-        session.execute(sa.update(User).where(User.username == "school.responsabile").values(
-            locked_until=datetime.now(UTC) - timedelta(seconds=1)))
+    _lift_lock(world, username)
+    for _ in range(5):
+        world.login(client, "school", "manager", password="wrong-guess-1")
+    assert 1.9 < _lock_minutes(world, username) <= 2  # the second in a row: twice as long
+    _lift_lock(world, username)
     assert world.login(client, "school", "manager").status_code == 303
+    with Session(world.engine) as session:
+        user = session.scalar(sa.select(User).where(User.username == username))
+        assert user is not None and (user.failed_logins, user.lockouts) == (0, 0)
     # Four failures do not lock.
     other = world.client(stack)
     for _ in range(4):
@@ -143,7 +161,7 @@ def test_first_login_forces_a_password_change_with_the_chamber_policy(
     assert world.login(client, "chamber", "employee").headers["location"] == "/password"
     assert client.get("/timecard", follow_redirects=False).headers["location"] == "/password"
     page = client.get("/password")
-    assert "Almeno 8 caratteri, con una cifra e una lettera" in page.text
+    assert "Almeno 8 caratteri, con una cifra (0-9) e una lettera (a-z)" in page.text
     assert "chamber.rules:47" in page.text
     # Seed 000: at least eight characters, a digit and a letter.
     assert "Manca una cifra" in _change(client, old, "abcdefgh").text
@@ -179,7 +197,8 @@ def test_the_password_policy_is_the_activated_rule_files(tmp_path: Path,
                    "camera-2027.rules")
     page = client.get("/password")
     assert page.status_code == 200
-    assert "Almeno 12 caratteri, con una cifra e una lettera e una maiuscola" in page.text
+    assert ("Almeno 12 caratteri, con una cifra (0-9) e una lettera (a-z) e una maiuscola "
+            "(A-Z)") in page.text
     assert "camera-2027.rules:47" in page.text and 'minlength="12"' in page.text
     refused = _change(client, old, "abcd123456")
     assert refused.status_code == 400

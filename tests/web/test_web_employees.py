@@ -191,7 +191,7 @@ def test_deactivation_through_the_page_ends_login_and_the_ingest_refuses_the_bad
         office, reason="dimissioni"), follow_redirects=False)
     assert done.status_code == 303
     page = office.get(done.headers["location"]).text
-    assert "Dipendente disattivato" in page and "disattivato / inactive" in page
+    assert "Dipendente disattivato" in page and ">disattivato<" in page
     assert f'action="/admin/employees/{me}/reactivate"' in page
     # The session they were in ends; a new login gets the wrong-password answer.
     ended = employee.get("/", follow_redirects=False)

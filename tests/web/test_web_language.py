@@ -7,7 +7,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from web_pages import form, signed_in
+from web_pages import form, last_month, signed_in
 from world import WebWorld, fresh_web_world
 
 from server.i18n.catalogues import read_catalogue
@@ -65,3 +65,17 @@ def test_an_unknown_language_is_italian(world: WebWorld, stack: ExitStack) -> No
     client.get("/login")
     page = client.post("/language", data=form(client, lang="xx", next="/login")).text
     assert "Nome utente" in page
+
+
+def test_the_timecard_explains_in_the_reader_s_language(world: WebWorld,
+                                                         stack: ExitStack) -> None:
+    """The engine's explanations and anomalies are message ids: "7h15 dovute in un giorno
+    lavorativo" in Italian, "7h15 due on a working day" in English, never mixed."""
+    employee = signed_in(world, stack, "university", "employee")
+    page = employee.get(f"/timecard?month={last_month()}").text
+    assert "dovute in un giorno lavorativo" in page
+    assert "due on a working day" not in page
+    employee.post("/language", data=form(employee, lang="en", next="/"))
+    english = employee.get(f"/timecard?month={last_month()}").text
+    assert "due on a working day" in english
+    assert "dovute in un giorno lavorativo" not in english

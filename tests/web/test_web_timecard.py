@@ -134,7 +134,7 @@ def test_an_anomaly_is_highlighted_with_its_fix_by_date(world: WebWorld, stack: 
     row_start = page.index(f'id="d{day.isoformat()}"')
     row = page[page.rindex("<tr", 0, row_start):].split("</tr>", 1)[0]
     assert 'class="anomaly' in row, row
-    assert "fix by" in row and "08:00" in row and "web" in row
+    assert "da sistemare entro" in row and "08:00" in row and "web" in row
 
 
 @pytest.mark.parametrize("sample, page_status", [

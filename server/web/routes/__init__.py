@@ -25,6 +25,7 @@ from server.web.routes import (
     reports,
     requests,
     requests_api,
+    schedules,
     sso,
     stamping,
     summaries,
@@ -40,5 +41,5 @@ ROUTE_HANDLERS += [*requests.ROUTES, *requests_api.ROUTES, *approvals.ROUTES,
                    *month_close.ROUTES, *office.ROUTES, *reports.ROUTES]
 # The administrator's pages and API (web/routes/admin_*.py)
 ROUTE_HANDLERS += [*admin_terminals.ROUTES, *admin_faults.ROUTES, *admin_employees.ROUTES,
-                   *employee_changes.ROUTES,
+                   *employee_changes.ROUTES, *schedules.ROUTES,
                    *admin_users.ROUTES, *admin_rules.ROUTES, *admin_system.ROUTES]

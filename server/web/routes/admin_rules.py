@@ -10,7 +10,7 @@ from typing import Annotated
 
 from litestar import get, post
 from litestar.datastructures import State, UploadFile
-from litestar.exceptions import ValidationException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
@@ -259,17 +259,25 @@ def rules_api(db: DbSession, user: AuthUser) -> list[RuleVersionView]:
 @post("/api/v1/admin/rules/check", opt=allow(ADMIN), sync_to_thread=True, status_code=200)
 def check_api(user: AuthUser, data: JSONBody[RulesText]) -> CheckResult:
     """Check a rule file without keeping it: every problem at file:line:col."""
-    problems = problems_of(data.text[:MAX_RULES_BYTES], data.file_name or "regole.rules",
-                           user.institution_id)
+    _refuse_too_large(data.text)
+    problems = problems_of(data.text, data.file_name or "regole.rules", user.institution_id)
     return CheckResult(not problems, problems)
 
 
 @post("/api/v1/admin/rules", opt=allow(ADMIN), sync_to_thread=True)
 def upload_api(db: DbSession, user: AuthUser, data: JSONBody[RulesText]) -> RuleVersionView:
     """Upload a rule file: checked, then kept as a draft (400 with the problems if not)."""
-    if len(data.text) > MAX_RULES_BYTES:
-        raise ValidationException("File troppo grande / File too large")
+    _refuse_too_large(data.text)
     return store(db, user, data.file_name, data.text)
+
+
+def _refuse_too_large(text: str) -> None:
+    """The check refuses what the upload would: a check of the first 512 KB of a larger
+    file said "valid" about a file that can never be stored."""
+    if len(text.encode("utf-8")) > MAX_RULES_BYTES:
+        raise HTTPException(status_code=413, detail=(
+            f"File troppo grande (massimo {MAX_RULES_BYTES // 1024} KB) / "
+            f"File too large (at most {MAX_RULES_BYTES // 1024} KB)"))
 
 
 @get("/api/v1/admin/rules/{version_id:int}/dry-run", opt=allow(ADMIN), sync_to_thread=True)

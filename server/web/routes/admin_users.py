@@ -56,7 +56,8 @@ def _page(db: Session, user: AuthUser, *, secret: OneTimePassword | None = None,
           unlocked: str | None = None) -> Template:
     return Template("admin_users.html", status_code=status, headers=NO_STORE, context={
         "users": users_of(db, user.institution_id), "roles": ROLES, "role_words": ROLE_WORDS,
-        "secret": secret, "error": error, "form": form or UserForm(), "unlocked": unlocked})
+        "secret": secret, "error": error, "form": form or UserForm(), "unlocked": unlocked,
+        "prefix": f"{user.institution_id}."})
 
 
 @get("/admin/users", opt=allow(ADMIN), sync_to_thread=True)

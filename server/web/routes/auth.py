@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import Institution
+from server.i18n.current import N_, gettext
 from server.office import accounts
 from server.office.audit import record
 from server.office.passwords import password_rules
@@ -23,6 +25,7 @@ from server.web.guards import EVERYONE, PUBLIC, allow
 from server.web.identity import ROTATE_SESSION, session_for
 from server.web.office_calls import acting_user
 from server.web.routing import together
+from server.web.throttle import LoginThrottle
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 
@@ -67,27 +70,37 @@ def login_page(state: State, db: DbSession, next: FromQuery[str | None] = None) 
                                            "sso": sso_choices(db, state)})
 
 
+# One answer for every refused login: an unknown name, a wrong password and a locked
+# account must look alike, or the answer tells which usernames exist.
+REFUSED = N_("Wrong username or password, or too many attempts: try again in a few minutes.")
+
+
 @post("/login", opt=PUBLIC, sync_to_thread=True, status_code=303)
 def login(request: Request[Any, Any, Any], state: State, db: DbSession,
           data: Annotated[LoginForm, FORM]) -> Template | Redirect:
     target = safe_next(data.next)
+    address = request.client.host if request.client else "-"
+    throttle: LoginThrottle = state.login_throttle
+    wait = throttle.wait_left(address)
+    if wait:
+        minutes = math.ceil(wait / 60)
+        message = gettext("Too many attempts from this address: try again in %(minutes)s "
+                          "minutes.", minutes=minutes)
+        return _login_error(target, sso_choices(db, state), message, status=429,
+                            headers={"retry-after": str(math.ceil(wait))})
     user = accounts.log_in(db, data.username, data.password)
-    choices = sso_choices(db, state)
-    if user is accounts.Refusal.LOCKED:
-        return _login_error(target, choices,
-                            "Account bloccato per troppi tentativi: riprova più tardi. / "
-                            "Account locked after too many attempts: try again later.")
-    if user is accounts.Refusal.WRONG:
-        return _login_error(target, choices, "Nome utente o password errati. / "
-                                             "Wrong username or password.")
+    if isinstance(user, accounts.Refusal):
+        throttle.failed(address)
+        return _login_error(target, sso_choices(db, state), gettext(REFUSED))
     request.set_session(session_for(state.secret, user))
     request.state[ROTATE_SESSION] = True
     return Redirect("/password" if user.must_change_password else target, status_code=303)
 
 
-def _login_error(target: str, choices: list[dict[str, Any]], message: str) -> Template:
+def _login_error(target: str, choices: list[dict[str, Any]], message: str, status: int = 401,
+                 headers: dict[str, str] | None = None) -> Template:
     return Template("login.html", context={"next": target, "error": message, "sso": choices},
-                    status_code=401)
+                    status_code=status, headers=headers)
 
 
 @post("/logout", opt=allow(*EVERYONE, password_change=True), sync_to_thread=True,

@@ -24,6 +24,7 @@ from server.db.models import Employee
 from server.errors import OfficeError
 from server.office.activation import deactivate_employee, reactivate_employee
 from server.office.profiles import change_profile
+from server.office.schedules import periods_of
 from server.web.dependencies import AuthUser, DbSession
 from server.web.employee_views import EmployeeRow, employee_row
 from server.web.errors import status_of
@@ -40,7 +41,10 @@ DONE = {
     "deactivated": "Dipendente disattivato: non può più accedere né timbrare. / "
                    "Employee deactivated: they can no longer log in or stamp.",
     "reactivated": "Dipendente riattivato. / Employee reactivated.",
+    "schedule": "Orario aggiornato: i giorni interessati vengono ricalcolati. / Schedule "
+                "updated: the days it affects are being recomputed.",
 }
+WEEKDAYS = ("lun", "mar", "mer", "gio", "ven", "sab", "dom")
 
 
 @dataclass
@@ -110,7 +114,7 @@ def form_change(employee: Employee, data: ProfileForm,
     return profile, percent, effective
 
 
-def _page(db: Session, user: CurrentUser, employee: Employee, *,
+def employee_page_with(db: Session, user: CurrentUser, employee: Employee, *,
           error: OfficeError | None = None, error_in: str = "", form: ProfileForm | None = None,
           status: int = 200, done: str | None = None, refreshed: int | None = None,
           ) -> Template:
@@ -119,7 +123,9 @@ def _page(db: Session, user: CurrentUser, employee: Employee, *,
             db, user.institution_id), "may_change_profile": user.role == OFFICE,
         "form": form or ProfileForm(employee.profile, str(employee.part_time_percent)),
         "today": date.today().isoformat(), "error": error, "error_in": error_in,
-        "done": DONE.get(done or ""), "refreshed": refreshed})
+        "done": DONE.get(done or ""), "refreshed": refreshed,
+        "periods": periods_of(db, acting_user(db, user), employee.id)
+        if user.role == OFFICE else [], "weekdays": WEEKDAYS})
 
 
 def _mine(db: Session, user: CurrentUser, employee_id: int) -> Employee:
@@ -131,7 +137,8 @@ def employee_page(db: DbSession, user: AuthUser, employee_id: FromPath[int],
                   done: FromQuery[str | None] = None,
                   refreshed: FromQuery[int | None] = None) -> Template:
     """One employee: profile and part-time percentage, deactivation or reactivation."""
-    return _page(db, user, _mine(db, user, employee_id), done=done, refreshed=refreshed)
+    return employee_page_with(db, user, _mine(db, user, employee_id), done=done,
+                              refreshed=refreshed)
 
 
 @post("/admin/employees/{employee_id:int}/profile", opt=OFFICE_ONLY, sync_to_thread=True)
@@ -144,7 +151,7 @@ def profile_form(db: DbSession, user: AuthUser, employee_id: FromPath[int],
             change = change_profile(db, acting_user(db, user), employee.id, profile=profile,
                                     part_time_percent=percent, effective=effective)
     except OfficeError as error:
-        return _page(db, user, employee, error=error, error_in="profile", form=data,
+        return employee_page_with(db, user, employee, error=error, error_in="profile", form=data,
                      status=status_of(error))
     return Redirect(f"/admin/employees/{employee.id}?done=profile"
                     f"&refreshed={change.refreshed}", status_code=303)
@@ -158,7 +165,7 @@ def _activation_form(db: Session, user: CurrentUser, employee_id: int, data: Act
         with db.begin_nested():
             change(db, acting_user(db, user), employee.id, reason=data.reason)
     except OfficeError as error:
-        return _page(db, user, employee, error=error, error_in="active",
+        return employee_page_with(db, user, employee, error=error, error_in="active",
                      status=status_of(error))
     done = "reactivated" if active else "deactivated"
     return Redirect(f"/admin/employees/{employee.id}?done={done}", status_code=303)

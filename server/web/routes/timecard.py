@@ -13,7 +13,7 @@ from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.routing import together
 from server.web.scope import visible_employee
-from server.web.timecard import SOURCE_LABELS, MonthView, month_view, parse_month
+from server.web.timecard import SOURCE_LABELS, WEEKDAYS, MonthView, month_view, parse_month
 
 READERS = allow(EMPLOYEE, MANAGER, OFFICE)
 
@@ -47,7 +47,8 @@ def employee_timecard(db: DbSession, user: AuthUser, employee_id: FromPath[int],
 def _page(view: MonthView, *, own: bool) -> Template:
     base = "/timecard" if own else f"/timecard/{view.employee_id}"
     return Template("timecard.html", context={"view": view, "base": base,
-                                                  "source_labels": SOURCE_LABELS})
+                                                  "source_labels": SOURCE_LABELS,
+                                                  "weekday_names": WEEKDAYS})
 
 
 @get("/api/v1/timecard/{employee_id:int}", opt=READERS, sync_to_thread=True)
