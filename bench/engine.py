@@ -90,9 +90,9 @@ def handwritten_day(day: date, stamps: Sequence[Stamp]) -> dict[str, object]:
     for s, e, c in gaps:
         if c is None and BAND_START <= s <= LAST_EXIT and e <= BAND_END:
             regular = True
-            pause_deducted = max(0, PAUSE_MIN - (e - s)) if gross > AFTER else 0
+            pause_deducted = max(0, PAUSE_MIN - (e - s)) if gross >= AFTER else 0
             break
-    if not regular and not gaps and gross > AFTER:
+    if not regular and not gaps and gross >= AFTER:  # `from 6h`: "pari alle 6 ore"
         pause_deducted = min(DEDUCT, gross)
     worked = gross - pause_deducted + service
     return {"worked": worked, "due": DUE, "balance": worked - DUE,

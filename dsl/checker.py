@@ -13,6 +13,8 @@ from collections.abc import Iterable
 import holidays
 
 from dsl import ast
+from dsl.checks_deadlines import check_deadlines, check_recover_by
+from dsl.checks_limits import check_code_limits, check_overtime, check_skipped_with
 from dsl.checks_schedule import check_example, check_profile, check_shift, pattern_pauses
 from dsl.errors import Diagnostic, did_you_mean, one_of, source_line
 from dsl.formatter import clock, duration, quote
@@ -127,6 +129,8 @@ class _SectionChecker:
         self.codes: set[str] = set()
         self.allowances: set[str] = set()
         self.profiles: set[str] = set()
+        self.kinds: dict[str, str] = {}
+        self.deadlines: dict[str, ast.When] = {}
         self.shifts: set[str] = set()
 
     def run(self, sections: tuple[ast.RulesSection, ...]) -> None:
@@ -160,6 +164,7 @@ class _SectionChecker:
         for stmt in section.statements:
             if isinstance(stmt, ast.CodeDef):
                 self.codes.add(stmt.code)
+                self.kinds[stmt.code] = stmt.kind.value if stmt.kind else "hourly_absence"
             elif isinstance(stmt, ast.Allowance):
                 self.allowances.add(stmt.name)
             elif isinstance(stmt, ast.Profile):
@@ -174,6 +179,12 @@ class _SectionChecker:
                 self.pause(stmt)
             elif isinstance(stmt, ast.CodeDef):
                 self.code(stmt)
+            elif isinstance(stmt, ast.Overtime):
+                check_overtime(self.error, stmt)
+            elif isinstance(stmt, ast.Deadlines):
+                check_deadlines(self.error, stmt, self.deadlines)
+            elif isinstance(stmt, ast.Allowance):
+                check_recover_by(self.error, stmt)
 
     def duplicates(self, statements: Iterable[ast.Statement]) -> None:
         seen: dict[tuple[str, str], int] = {}
@@ -197,6 +208,9 @@ class _SectionChecker:
             self.monte_ore(p, p.monte_ore)
         if p.pause is not None:
             self.pause(p.pause)
+            if p.no_pause is not None:
+                self.error(p.no_pause.pos, f"profile '{p.name}' has a pause block and 'pause "
+                           "none'", "keep one", word="none")
 
     def monte_ore(self, p: ast.Profile, m: ast.MonteOre) -> None:
         # A monte ore replaces the daily schedule: with a `due` too, the month would owe twice.
@@ -225,6 +239,7 @@ class _SectionChecker:
         for i, band in enumerate(bands):
             for other in bands[:i]:
                 self.overlap(band, other)
+        check_skipped_with(self.error, pause, self.kinds)
         if (code := pause.outside_band_code) is not None and code.value not in self.codes:
             self.error(code.pos, f"unknown code '{code.value}'", self.code_hint(code.value),
                        word=code.value)
@@ -253,6 +268,14 @@ class _SectionChecker:
             hint = (one_of(name.value, self.allowances) if self.allowances
                     else "define it with: allowance <name> { … } in this section or an earlier one")
             self.error(name.pos, f"unknown allowance '{name.value}'", hint, word=name.value)
+        check_code_limits(self.error, code, self.profiles)
+        then = code.allowance_then
+        if then is not None and then.value not in self.allowances:
+            self.error(then.pos, f"unknown allowance '{then.value}'",
+                       one_of(then.value, self.allowances), word=then.value)
+        elif then is not None and code.allowance and then.value == code.allowance.value:
+            self.error(then.pos, f"allowance '{then.value}' follows itself",
+                       "name another allowance after 'then'", word=then.value)
 
     def code_hint(self, code: str) -> str:
         if self.codes:

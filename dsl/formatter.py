@@ -94,7 +94,12 @@ def when(w: ast.When) -> str:
         return f"end of {period}"
     if w.kind == "next_day_at":
         return f"{clock(w.number)} of next_day"
-    return f"{w.number} days"
+    if w.kind == "open_ended":
+        return "open"
+    after = "" if w.anchor is None else f" after {w.anchor}"
+    if w.kind == "within_time":
+        return f"{duration(w.number)}{after}"
+    return f"{w.number} days{after}"
 
 
 # ---- nodes ------------------------------------------------------------------------
@@ -158,6 +163,8 @@ def _statement(stmt: ast.Statement) -> Node:
             return _half_day(stmt)
         case ast.Tolerance():
             return _tolerance(stmt)
+        case ast.Overtime():
+            return _overtime(stmt)
         case ast.Shift():
             return shift_block(stmt)
 
@@ -168,6 +175,7 @@ def _stamping(s: ast.Stamping) -> Node:
         *_opt(s.direction, lambda v: f"direction {v}"),
         *_opt(s.rounding, lambda v: f"rounding nearest {duration(v)}"),
         *_opt(s.double_swipe, lambda v: f"double_swipe {duration(v)}"),
+        *_opt(s.missed_stamp_approval, lambda v: f"missed_stamp approval {v}"),
     ]
     return _block("stamping", s.pos, s.end_line, kids)
 
@@ -191,6 +199,7 @@ def _profile(p: ast.Profile) -> Node:
         kids.append(_line(f"monte_ore {duration(m.minutes)} per {m.unit} over {m.period}", m.pos))
     if p.pause is not None:
         kids.append(_pause(p.pause))
+    kids += _opt(p.no_pause, lambda v: "pause none")
     kids += pattern_blocks(p)
     return _block(f"profile {p.name}", p.pos, p.end_line, kids)
 
@@ -215,15 +224,47 @@ def _code_def(c: ast.CodeDef) -> Node:
         *_opt(c.entered, lambda v: "entered " + ", ".join(v)),
         *_opt(c.attachment_required, lambda v: "attachment required"),
         *_opt(c.notes_required, lambda v: "notes required"),
-        *_opt(c.approval, lambda v: f"approval {v}"),
-        *_opt(c.allowance, lambda v: f"allowance {v}"),
+        *_opt(c.approval, lambda v: f"approval {v}" + _approval_options(c)),
+        *_opt(c.allowance, lambda v: f"allowance {v}" + _then(c.allowance_then)),
+        *(_line(_cap(cap), cap.pos) for cap in c.caps),
+        *_opt(c.not_for, lambda v: "not_for " + ", ".join(v)),
     ]
     return _block(f"code {quote(c.code)}", c.pos, c.end_line, kids)
 
 
-def _pause(p: ast.Pause) -> Node:
+def _approval_options(c: ast.CodeDef) -> str:
+    words = [
+        *_words(c.approval_prior, lambda v: "prior" + (f" {duration(v)}" if v else "")),
+        *_words(c.approval_within, lambda v: f"within {duration(v)}"),
+        *_words(c.approval_except, lambda v: "except " + ", ".join(v)),
+    ]
+    return "".join(" " + w for w in words)
+
+
+def _words(item: ast.At[T] | None, text: Callable[[T], str]) -> list[str]:
+    return [] if item is None else [text(item.value)]
+
+
+def _then(then: ast.At[str] | None) -> str:
+    return "" if then is None else f" then {then.value}"
+
+
+def _cap(cap: ast.Cap) -> str:
+    return f"max {duration(cap.minutes)} per {cap.period}"
+
+
+def _overtime(o: ast.Overtime) -> Node:
     kids = [
-        *_opt(p.after, lambda v: f"after {duration(v)}"),
+        *(_line(_cap(cap), cap.pos) for cap in o.caps),
+        *_opt(o.unauthorised, lambda v: "unauthorised not_credited"),
+    ]
+    return _block("overtime", o.pos, o.end_line, kids)
+
+
+def _pause(p: ast.Pause) -> Node:
+    threshold = "from" if p.after_inclusive else "after"
+    kids = [
+        *_opt(p.after, lambda v: f"{threshold} {duration(v)}"),
         *_opt(p.mandatory_over, lambda v: f"mandatory_over {duration(v)}"),
         *_opt(p.min, lambda v: f"min {duration(v)}"),
         *_opt(p.max, lambda v: f"max {duration(v)}"),
@@ -231,13 +272,15 @@ def _pause(p: ast.Pause) -> Node:
         *_opt(p.deduct_unstamped, lambda v: f"deduct_unstamped {duration(v)}"),
         *_opt(p.outside_band_code, lambda v: f"outside_band code {quote(v)}"),
         *_opt(p.inside_service, lambda v: "inside_service deduct_min"),
+        *_opt(p.skipped_with, lambda v: f"skipped_with code {quote(v)}"),
     ]
     return _block("pause", p.pos, p.end_line, kids)
 
 
 def _band(b: ast.Band) -> str:
     label = "" if b.label is None else " " + quote(b.label)
-    return f"band {clock(b.start)}..{clock(b.end)} last_exit {clock(b.last_exit)}{label}"
+    last = f" last_exit {clock(b.last_exit)}" if b.last_exit_given else ""
+    return f"band {clock(b.start)}..{clock(b.end)}{last}{label}"
 
 
 def _meal_voucher(m: ast.MealVoucher) -> Node:

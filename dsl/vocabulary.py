@@ -44,9 +44,14 @@ CODE_KINDS = frozenset(
         "overtime_banked",  # work beyond the schedule, counted apart, banked as rest
         "pause_outside_band",  # allows the lunch pause outside its band
         "day_swap",  # part-time vertical: works a day instead of another
+        "pause_waiver",  # an authorised skipped pause: nothing deducted, voucher kept
     }
 )
 OVERTIME_KINDS = frozenset({"overtime_paid", "overtime_banked"})
+# What a pause's `skipped_with` code may be: given back, or recognised as overtime.
+PAUSE_SKIP_KINDS = frozenset({"pause_waiver", *OVERTIME_KINDS})
+# The windows a `max … per …` limit counts over.
+CAP_PERIODS = ("day", "month", "year")
 ENTRY_CHANNELS = frozenset({"terminal", "web", "app"})
 APPROVERS = frozenset({"manager", "director", "office"})
 
@@ -95,6 +100,7 @@ ANOMALIES = frozenset(
         "needs_approval",  # a code that needs an approval that is not there
         "unknown_code",  # a code the rules in force do not define
         "code_outside_schedule",  # a code typed outside the first/last scheduled stamp
+        "code_not_for_profile",  # a code the profile may not use (`not_for`)
         "absent",  # a working day with no stamp and no justification
         "schedule_missing",  # the profile needs the employee's chosen days; none recorded
         "schedule_invalid",  # chosen days or a shift that the profile does not allow

@@ -9,20 +9,28 @@ from lark import Token, Tree
 
 from dsl import ast
 from dsl import vocabulary as vocab
+from dsl.transformer.limits import LimitBlocks
 from dsl.transformer.literals import clock_of, minutes_of, unquote
-from dsl.transformer.walker import Walker
 
 
-class CodeBlocks(Walker):
+class CodeBlocks(LimitBlocks):
     def code_def(self, tree: Tree[Token]) -> ast.CodeDef:
         code = self.code_ref(tree.children[0])
         fields = self.collect(tree, 1, f"code {code}", self.code_stmt)
+        fields.update(fields.pop("approval", {}))  # the approval with its timing and waiver
+        fields.update(fields.pop("allowance", {}))  # the allowance and the one after it
         return ast.CodeDef(code, self.pos(tree), self.end_line(tree), **fields)
 
     def code_stmt(self, tree: Tree[Token]) -> tuple[str, Any]:
         kind = str(tree.data)
         if kind in {"attachment_required", "notes_required"}:
             return kind, self.at(True, tree)
+        if kind == "cap":
+            return "caps+", self.cap(tree)
+        if kind == "approval":
+            return self.approval(tree)
+        if kind == "not_for":
+            return self.not_for(tree)
         arg = tree.children[0]
         if kind == "entered":
             assert isinstance(arg, Tree)
@@ -33,9 +41,9 @@ class CodeBlocks(Walker):
             return "label", self.at(unquote(arg), tree)
         if kind == "kind":
             return "kind", self.at(self.word(arg, vocab.CODE_KINDS, "code kind"), tree)
-        if kind == "approval":
-            return "approval", self.at(self.word(arg, vocab.APPROVERS, "approver"), tree)
-        return "allowance", self.at(str(arg), tree)
+        then = tree.children[1] if len(tree.children) > 1 else None
+        return "allowance", {"allowance": self.at(str(arg), tree),
+                             "allowance_then": self.at(str(then), then) if then else None}
 
     def allowance(self, tree: Tree[Token]) -> ast.Allowance:
         name = tree.children[0]
@@ -71,15 +79,20 @@ class CodeBlocks(Walker):
             if period == "month_plus":
                 months = int(str(periods[0].children[0]))
         number = 0
+        anchor: str | None = None
         if kind == "next_day_at":
             number = clock_of(tokens[0])
+        elif kind == "within_time":
+            number = minutes_of(tokens[0])
         elif tokens:
             number = int(str(tokens[0]))
+        if kind in {"within_days", "within_time"} and len(tokens) > 1:
+            anchor = self.word(tokens[1], vocab.DEADLINES, "deadline")
         if kind == "day_of" and not 1 <= number <= 28:
             self.error(tree, "a day of the month for a deadline lies between 1 and 28",
                        "later days do not exist in every month")
         when_kind: ast.WhenKind = kind  # type: ignore[assignment]
-        return ast.When(when_kind, number, period, months, self.pos(tree))
+        return ast.When(when_kind, number, period, months, self.pos(tree), anchor)
 
     def deadlines(self, tree: Tree[Token]) -> ast.Deadlines:
         items: list[ast.Deadline] = []

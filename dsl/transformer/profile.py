@@ -28,6 +28,8 @@ class ProfileBlock(ScheduleBlocks):
         first = kids[0] if kids else None
         if kind == "pause":
             return "pause", self.pause(tree)
+        if kind == "no_pause":
+            return "no_pause", self.at(True, tree)
         if kind in DAY_STATEMENTS:
             return self.day_stmt(tree)
         if kind == "on_days":

@@ -77,6 +77,7 @@ class ToAst(ProfileBlock, CodeBlocks, ControlBlocks, ExampleBlock):
             "password": self.password,
             "half_day": self.half_day,
             "tolerance": self.tolerance,
+            "overtime": self.overtime,
             "shift": self.shift,
         }
         return handler[str(tree.data)](tree)

@@ -27,23 +27,33 @@ class TimingBlocks(Walker):
         assert isinstance(arg, Token)
         if tree.data == "direction":
             return "direction", self.at(self.word(arg, vocab.DIRECTIONS, "direction"), tree)
+        if tree.data == "missed_stamp_approval":
+            approver = self.word(arg, vocab.APPROVERS, "approver")
+            return "missed_stamp_approval", self.at(approver, tree)
         return str(tree.data), self.at(minutes_of(arg), tree)
 
     def pause(self, tree: Tree[Token]) -> ast.Pause:
         fields = self.collect(tree, 0, "pause", self.pause_stmt)
-        return ast.Pause(self.pos(tree), self.end_line(tree), **fields)
+        # `after` and `from` are one threshold, said exclusive or inclusive: given twice.
+        inclusive = any(isinstance(c, Tree) and c.data == "pause_from" for c in tree.children)
+        return ast.Pause(self.pos(tree), self.end_line(tree), after_inclusive=inclusive, **fields)
 
     def pause_stmt(self, tree: Tree[Token]) -> tuple[str, Any]:
         kind = str(tree.data)
         tokens = [c for c in tree.children if isinstance(c, Token)]
         if kind == "band":
-            start, end, last = (clock_of(t) for t in tokens[:3])
-            label = unquote(tokens[3]) if len(tokens) > 3 else None
-            return "bands+", ast.Band(start, end, last, label, self.pos(tree))
-        if kind == "outside_band_code":
+            clocks = [clock_of(t) for t in tokens if t.type == "CLOCK"]
+            labels = [unquote(t) for t in tokens if t.type == "STRING"]
+            # Without a last exit, a pause may start anywhere in the band (seed: none given).
+            last = clocks[2] if len(clocks) > 2 else clocks[1]
+            return "bands+", ast.Band(clocks[0], clocks[1], last, labels[0] if labels else None,
+                                      self.pos(tree), len(clocks) > 2)
+        if kind in {"outside_band_code", "skipped_with"}:
             return kind, self.at(self.code_ref(tree.children[0]), tree)
         if kind == "inside_service":
             return kind, self.at(True, tree)
+        if kind == "pause_from":  # `from 6h` is `after 6h` reached, not exceeded
+            return "after", self.at(minutes_of(tokens[0]), tree)
         names = {"pause_after": "after", "pause_min": "min", "pause_max": "max"}
         return names.get(kind, kind), self.at(minutes_of(tokens[0]), tree)
 

@@ -25,6 +25,7 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "server.cli.terminals",
     "server.cli.users",
     "server.cli.month_close",
+    "server.cli.notify",
     "server.cli.db",
     "server.cli.web",
     "server.cli.purge",

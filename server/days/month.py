@@ -28,6 +28,7 @@ from server.days.schedules import Key, carry_night_stamps, ends_by, load_schedul
 from server.db.models import Employee
 from server.db.models import Request as RequestRow
 from server.engine import DayResult, MonthResult, Schedule, evaluate_day, evaluate_month
+from server.engine.limits import has_year_limits
 from server.engine.month import Opening
 from server.policy.model import Policy
 
@@ -74,12 +75,15 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
                   ) -> dict[int, PersonMonth]:
     """The month of each employee, read in a few queries whatever their number.
 
-    `with_opening` also evaluates the year's earlier months (allowances used before);
+    `with_opening` also evaluates the year's earlier months (allowances used before); rules
+    with a yearly limit always do, or the limit would count from this month only;
     `shown` keeps every stamp as the timecard shows it; both cost more reading."""
     if not employees:
         return {}
     now = now or datetime.now(UTC)
     first, last = month_bounds(year, month)
+    with_opening = with_opening or any(
+        has_year_limits(_policy(rules, e, first)) for e in employees)
     start = date(year, 1, 1) if with_opening else first
     ids = [e.id for e in employees]
     # The next morning's stamps of a night shift belong to the day it starts: one day more
@@ -132,13 +136,22 @@ def _opening(rules: PolicySource, employee: Employee, year: int, month: int, fac
              schedules: dict[Key, Schedule], today: date, last_day: date | None,
              policy: Policy) -> Opening:
     used: dict[str, int] = defaultdict(int)
+    code_used: dict[str, int] = defaultdict(int)
+    overtime_used = 0
+    opening = Opening()
     for earlier in range(1, month):
+        # Each month counts against yearly limits what the months before it left.
         before = _month(rules.on(employee.institution_id, date(year, earlier, 1)) or policy,
-                        employee, year, earlier, facts, schedules, None,
+                        employee, year, earlier, facts, schedules, opening,
                         _through(today, last_day, month_bounds(year, earlier)[1]))
         for allowance in before.allowances:
             used[allowance.name] += allowance.used
-    return Opening(allowance_used=dict(used))
+        for code, minutes in before.by_code.items():
+            code_used[code] += minutes - before.over_cap.get(code, 0)
+        overtime_used += before.overtime_paid + before.overtime_banked
+        opening = Opening(code_used=dict(code_used), overtime_used=overtime_used)
+    return Opening(allowance_used=dict(used), code_used=dict(code_used),
+                   overtime_used=overtime_used)
 
 
 def _month(policy: Policy, employee: Employee, year: int, month: int, facts: Facts,

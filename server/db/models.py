@@ -195,6 +195,8 @@ class User(Base):
     lockouts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    email: Mapped[str | None] = mapped_column(String(254))  # where notifications go, if set
+    language: Mapped[str | None] = mapped_column(String(5))  # of the e-mails; None: Italian
 
 
 class Request(Base):

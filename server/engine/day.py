@@ -22,6 +22,7 @@ from server.engine.context import DayContext, context_for
 from server.engine.deadlines import fix_by
 from server.engine.fast import fast_day
 from server.engine.inputs import Request, Schedule, Stamp, schedule_of
+from server.engine.limits import cap_day, skipped_pause, unauthorised_excess
 from server.engine.notes import Moves, Note
 from server.engine.plan import CodePlan, DayPlan
 from server.engine.results import Anomaly, DayResult, Explain
@@ -29,6 +30,7 @@ from server.engine.steps import (
     Gap,
     Interval,
     clamp,
+    covered,
     credit_spans,
     cut_after,
     edge_spans,
@@ -117,11 +119,17 @@ class _Day:
         gross = sum(end - start for start, end, _, _ in intervals)
         set_apart = self.overtime(intervals)
         gaps = self.coded_spans(intervals)
+        self.service -= cap_day(plan, r)
+        mark = len(r.explain)
         self.pause(intervals, gaps, gross)
+        if skipped_pause(plan, r, self.approved_codes, mark):
+            self.service += self.pause_from_service
+            self.pause_from_service, self.regular_pause = 0, True
         if r.working_day and not plan.presence_only:
             self.lateness(intervals)
         deducted_from_work = r.pause_deducted - self.pause_from_service
         r.worked = max(0, gross - set_apart - deducted_from_work) + self.service
+        unauthorised_excess(plan, r, self.requests)
         r.regular_pause = self.regular_pause
         self.totals(bool(intervals))
 
@@ -130,16 +138,17 @@ class _Day:
             self.r.explain.append(Note(explain, template, args))
 
     def unknown_codes(self, stamps: Sequence[Stamp]) -> None:
-        """Every code the rules in force do not define, wherever it is typed or requested.
-
-        A code on the first entry or the last exit justifies no span when the
-        profile has no entry window or last stamp, so it must be checked here,
-        not only where spans are credited."""
+        """Every code the rules in force do not define (or forbid to the profile), wherever
+        typed or requested: a code on the first entry or last exit credits no span."""
         typed = [s.code for s in sorted(stamps, key=lambda s: s.minute) if s.code is not None]
         for code in [*typed, *(q.code for q in self.requests)]:
-            if code not in self.plan.codes and code not in self.unknown:
+            info = self.plan.codes.get(code)
+            if (info is None or info.forbidden) and code not in self.unknown:
                 self.unknown.add(code)
-                self.anomaly("unknown_code", N.A_UNKNOWN_CODE, code)
+                if info is None:
+                    self.anomaly("unknown_code", N.A_UNKNOWN_CODE, code)
+                else:
+                    self.anomaly("code_not_for_profile", N.A_NOT_FOR_PROFILE, code, self.r.profile)
 
     def code(self, code: str) -> CodePlan | None:
         return self.plan.codes.get(code)  # an undefined one was reported by unknown_codes
@@ -152,8 +161,8 @@ class _Day:
 
     def whole_day(self, q: Request) -> None:
         info = self.code(q.code)
-        if info is None:
-            return
+        if info is None or info.forbidden or info.overtime or info.kind == "pause_waiver":
+            return  # an authorisation credits no time of its own: the stamps say how much
         r, due = self.r, self.r.due
         if info.kind == "service_day":
             self.service += due
@@ -278,12 +287,7 @@ class _Day:
                 self.check_approval(info)
         return gaps
 
-    def request_spans(
-        self,
-        intervals: list[Interval],
-        gaps: list[Gap],
-        spans: list[Gap],
-    ) -> None:
+    def request_spans(self, intervals: list[Interval], gaps: list[Gap], spans: list[Gap]) -> None:
         if not self.hourly:
             return
         free, cursor = [], 0
@@ -368,7 +372,7 @@ class _Day:
             until = plan.entry_from + plan.morning_credit + plan.scheduled_pause
         first_in = intervals[0][0]
         if until is not None and first_in > until and not intervals[0][2]:
-            late = first_in - until - self.covered(until, first_in)
+            late = first_in - until - covered(self.hourly, until, first_in)
             if late > 0:
                 r.unjustified += late
                 self.note(plan.explain_late, N.LATE, first_in, late)
@@ -376,14 +380,10 @@ class _Day:
         end = plan.last_stamp
         if end is not None and last_out < end and not intervals[-1][3] \
                 and self.half != "afternoon":
-            early = end - last_out - self.covered(last_out, end)
+            early = end - last_out - covered(self.hourly, last_out, end)
             if early > 0:
                 r.unjustified += early
                 self.note(plan.explain_last_stamp, N.EARLY, last_out, early)
-
-    def covered(self, start: int, end: int) -> int:
-        return sum(max(0, min(end, int(q.end or 0)) - max(start, int(q.start or 0)))
-                   for q in self.hourly)
 
     def totals(self, stamped: bool) -> None:
         r, plan = self.r, self.plan

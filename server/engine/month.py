@@ -12,6 +12,7 @@ from server.engine.context import context_for
 from server.engine.day import evaluate_day
 from server.engine.deadlines import resolve
 from server.engine.inputs import Request, Schedule, Stamp, schedule_of
+from server.engine.limits import draw_in_order, limit_month
 from server.engine.notes import Note
 from server.engine.results import (
     MINUTE_FIGURES,
@@ -27,10 +28,13 @@ from server.policy.model import Policy, Version
 
 @dataclass(frozen=True)
 class Opening:
-    """What the month starts from: allowance minutes already used this year."""
+    """What the month starts from: allowance minutes already used this year, and the minutes
+    the year's earlier months counted against yearly limits (by code, and all overtime)."""
 
     allowance_used: Mapping[str, int] = field(default_factory=dict)
     employee_flags: frozenset[str] = frozenset()
+    code_used: Mapping[str, int] = field(default_factory=dict)
+    overtime_used: int = 0
 
 
 def evaluate_month(
@@ -71,6 +75,7 @@ def evaluate_month(
     version = policy.version_on(last)
     _tolerance(policy, version, result)
     _monte_ore(policy, name, result, counted, later)
+    limit_month(policy, version, result, opening.code_used, opening.overtime_used)
     _deadlines(policy, version, result, last)
     _allowances(policy, version, name, result, opening)
     _flags(policy, version, result, stamps)
@@ -88,6 +93,8 @@ def _sum(result: MonthResult) -> None:
     for d in result.days:
         for code, minutes in d.by_code.items():
             result.by_code[code] = result.by_code.get(code, 0) + minutes
+        for code, minutes in d.over_cap.items():
+            result.over_cap[code] = result.over_cap.get(code, 0) + minutes
         for anomaly in d.anomalies:
             result.anomalies.append(replace(anomaly, day=d.day))
 
@@ -171,9 +178,12 @@ def _deadlines(policy: Policy, version: Version, result: MonthResult, last: date
             continue
         if name == "compensatory_rest" and not result.overtime_banked:
             continue
-        result.deadlines[name] = resolve(deadline.when, last)
+        resolved = resolve(deadline.when, last, version.deadlines)
+        if resolved is None:
+            continue  # `open`: the rules give no term
+        result.deadlines[name] = resolved
         result.explain.append(_note(policy, deadline.pos, name,
-                                       f"{name}: {result.deadlines[name].isoformat()}"))
+                                       f"{name}: {resolved.isoformat()}"))
 
 
 def _allowances(
@@ -201,6 +211,7 @@ def _allowances(
         ))
         if rule.max_half_due:
             _half_due(policy, rule.max_half_due.pos, name, result.days, result)
+    draw_in_order(policy, version, result)
 
 
 def _half_due(policy: Policy, pos: Pos, name: str, days: list[DayResult],
@@ -219,7 +230,7 @@ def _recover_by(rule: Allowance, last: date) -> date | None:
     if rule.recover_by is None:
         return None
     when = resolve(rule.recover_by, last)
-    return when.date() if isinstance(when, datetime) else when
+    return when.date() if isinstance(when, datetime) else when  # None: open
 
 
 def _flags(policy: Policy, version: Version, result: MonthResult,

@@ -38,15 +38,21 @@ DAY_SWAPPED = N_("day swapped by code {}: {:hm} due")
 LATE = N_("entry at {:clock}: {:hm} late")
 EARLY = N_("exit at {:clock}: {:hm} early")
 MARGIN = N_("{:hm} short: within the margin")
+OVER_CAP = N_("code {} over its limit of {:hm} a {}: {:hm} not counted")
+PAUSE_SKIPPED = N_("pause skipped, approved by code {}: {:hm} not deducted")
+PAUSE_AS_OVERTIME = N_("{} {}: pause worked, approved: {:hm} counted as overtime")
+EXCESS = N_("{:hm} beyond the due without an approved overtime request: not credited")
 MEAL = N_("meal voucher {}")
 MEAL_EARNED = N_("earned")
 MEAL_NOT_EARNED = N_("not earned: no regular pause")
 
 # Arguments that are themselves words to translate (the rest are figures, codes, names).
-WORD_ARGS = frozenset({MEAL_EARNED, MEAL_NOT_EARNED})
+PER_DAY = N_("day")
+WORD_ARGS = frozenset({MEAL_EARNED, MEAL_NOT_EARNED, PER_DAY})
 
 # Anomalies: the message ids of what a person must fix, with their arguments.
 A_UNKNOWN_CODE = N_("code {} is not defined by the rules in force")
+A_NOT_FOR_PROFILE = N_("code {} is not for {}")
 A_TWO_ENTRIES = N_("two entries in a row ({:clock})")
 A_EXIT_WITHOUT_ENTRY = N_("an exit without an entry ({:clock})")
 A_NO_EXIT = N_("entry at {:clock} has no exit")
@@ -67,8 +73,11 @@ A_SHIFT_UNLISTED = N_("the rota sets shift '{}', which '{}' ({}) does not list")
 # longest stretch worked).
 AMOUNT: dict[str, int | None] = {
     DUE: 0, CODE: 2, PAUSE_TAKEN: None, PAUSE_SHORT: 1, PAUSE_ON_DUTY: 1, NO_PAUSE: 0,
-    ABSENT: 0, DAY_SWAPPED: 1, LATE: 1, EARLY: 1, MARGIN: 0,
+    ABSENT: 0, DAY_SWAPPED: 1, LATE: 1, EARLY: 1, MARGIN: 0, PAUSE_AS_OVERTIME: 2,
+    PAUSE_SKIPPED: None,
 }
+# Templates whose minutes are what a limit took away, not an amount of their figure.
+TAKEN_AWAY = frozenset({OVER_CAP, EXCESS})
 
 
 

@@ -34,9 +34,13 @@ class CodePlan:
     kind: str
     allowance: str | None
     recover: bool  # drawn from an allowance that must be recovered: not credited
-    approval: str | None
+    approval: str | None  # None where the rules ask none, or waive it for the profile
     overtime: bool
     explain: Explain
+    day_cap: int | None = None  # at most these minutes a day: `max … per day`
+    explain_cap: Explain | None = None
+    forbidden: bool = False  # `not_for` the profile: credits nothing, an anomaly
+    special: bool = False  # a limit or a ban: the fast path leaves the day to the general one
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,8 @@ class PausePlan:
     explain_deduct: Explain | None
     explain_mandatory: Explain | None
     explain_inside_service: Explain | None
+    skipped_with: str | None = None  # an approved request of this code excuses a skipped pause
+    explain_skipped: Explain | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +97,7 @@ class DayPlan:
     explain_half_day: Explain | None
     anomaly_fix: ast.When | None
     missed_stamp: ast.When | None
+    explain_excess: Explain | None = None  # uncoded work beyond the due needs an authorisation
     # The day's schedule (server/engine/schedule.py): work after count_until is not counted,
     # the day owns stamps up to stamps_until (past 1440 for a night shift), and a schedule
     # the employee's record gets wrong is an anomaly, not a silent default.
@@ -160,10 +167,11 @@ def _build(policy: Policy, version: Version, name: str) -> DayPlan:
         presence_only=category == "presence_only",
         pause=pause_plan(policy, version.pause_for(profile)),
         meal_min=meal.min_worked.value if meal and meal.min_worked else None,
-        meal_requires_pause=bool(meal and meal.requires_regular_pause),
+        # `pause none` (shift work): no pause is owed, so none is required for the voucher.
+        meal_requires_pause=bool(meal and meal.requires_regular_pause and not profile.no_pause),
         explain_meal=explain_meal,
         meal_notes=_meal_notes(explain_meal),
-        codes={code: _code_plan(policy, version, c) for code, c in version.codes.items()},
+        codes={code: _code_plan(policy, version, c, name) for code, c in version.codes.items()},
         tolerance=tolerance.minutes if tolerance else 0,
         explain_tolerance=_x(policy, tolerance.pos if tolerance else None, "tolerated"),
         morning_credit=half.morning_credit.value if half and half.morning_credit else None,
@@ -171,6 +179,8 @@ def _build(policy: Policy, version: Version, name: str) -> DayPlan:
         explain_half_day=_x(policy, half.pos if half else None, "credited"),
         anomaly_fix=_when(version, "anomaly_fix"),
         missed_stamp=_when(version, "missed_stamp"),
+        explain_excess=_x(policy, _pos(version.overtime.unauthorised if version.overtime
+                                       else None), "worked"),
         count_until=profile.count_until.value if profile.count_until else None,
         explain_count_until=_x(policy, _pos(profile.count_until), "worked"),
     )
@@ -191,7 +201,8 @@ def pause_plan(policy: Policy, pause: ast.Pause | None) -> PausePlan | None:
     if pause is None:
         return None
     return PausePlan(
-        after=pause.after.value if pause.after else 0,
+        # `from 6h` owes a pause at 6h itself: in whole minutes, over 5h59.
+        after=(pause.after.value - pause.after_inclusive if pause.after else 0),
         mandatory_over=pause.mandatory_over.value if pause.mandatory_over else None,
         min=pause.min.value if pause.min else 0,
         max=pause.max.value if pause.max else None,
@@ -210,21 +221,35 @@ def pause_plan(policy: Policy, pause: ast.Pause | None) -> PausePlan | None:
         explain_deduct=_x(policy, _pos(pause.deduct_unstamped), "pause_deducted"),
         explain_mandatory=_x(policy, _pos(pause.mandatory_over), "pause_deducted"),
         explain_inside_service=_x(policy, _pos(pause.inside_service), "pause_deducted"),
+        skipped_with=pause.skipped_with.value if pause.skipped_with else None,
+        explain_skipped=_x(policy, _pos(pause.skipped_with), "pause_deducted"),
     )
 
 
-def _code_plan(policy: Policy, version: Version, code: ast.CodeDef) -> CodePlan:
+def _code_plan(policy: Policy, version: Version, code: ast.CodeDef, profile: str) -> CodePlan:
     kind = code.kind.value if code.kind else "hourly_absence"
     allowance_name = code.allowance.value if code.allowance else None
     allowance = version.allowances.get(allowance_name) if allowance_name else None
     label = code.label.value if code.label else code.code
+    waived = code.approval_except is not None and profile in code.approval_except.value
+    day_cap = next((c for c in code.caps if c.period == "day"), None)
+    forbidden = code.not_for is not None and profile in code.not_for.value
     return CodePlan(
         code=code.code,
         label=label,
         kind=kind,
         allowance=allowance_name,
         recover=bool(allowance and allowance.recover_by),
-        approval=code.approval.value if code.approval else None,
+        approval=code.approval.value if code.approval and not waived else None,
         overtime=kind in OVERTIME_KINDS,
         explain=Explain(policy.rule_text(code.pos), policy.where(code.pos), "by_code", label),
+        day_cap=day_cap.minutes if day_cap else None,
+        explain_cap=_x(policy, day_cap.pos if day_cap else None, _CAPPED.get(kind, "credited")),
+        forbidden=forbidden,
+        special=day_cap is not None or forbidden,
     )
+
+
+# The figure a code's minutes over its limit are taken from, by kind.
+_CAPPED = {"service": "worked", "overtime_paid": "overtime_paid",
+           "overtime_banked": "overtime_banked"}

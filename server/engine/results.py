@@ -87,6 +87,7 @@ class DayResult(MinuteFigures):
     regular_pause: bool = False
     by_code: dict[str, int] = field(default_factory=dict)
     allowance_used: dict[str, int] = field(default_factory=dict)
+    over_cap: dict[str, int] = field(default_factory=dict)  # minutes over a code's day limit
     anomalies: list[Anomaly] = field(default_factory=list)
     explain: list[Note] = field(default_factory=list)
     stamps: list[tuple[str, int, str | None]] = field(default_factory=list)
@@ -142,6 +143,7 @@ class MonthResult(MinuteFigures):
     meal_vouchers: int = 0
     by_code: dict[str, int] = field(default_factory=dict)
     allowances: list[AllowanceBalance] = field(default_factory=list)
+    over_cap: dict[str, int] = field(default_factory=dict)  # by code, "overtime": not counted
     anomalies: list[Anomaly] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     deadlines: dict[str, date | datetime] = field(default_factory=dict)

@@ -8,7 +8,10 @@ anomaly for a missing approval, the fast path declines the day.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from server.engine import notes as N
+from server.engine.inputs import Request
 from server.engine.notes import Note
 from server.engine.plan import CodePlan, DayPlan, PausePlan
 from server.engine.results import Explain
@@ -69,12 +72,12 @@ def overtime(codes: dict[str, CodePlan], intervals: list[Interval], due: int,
     for start, end, in_code, out_code in intervals:
         length = end - start
         info = codes.get(in_code) if in_code else None
-        if info is not None and info.overtime:
+        if info is not None and info.overtime and not info.forbidden:
             minutes = length
         else:
             cumulative += length
             info = codes.get(out_code) if out_code else None
-            if info is None or not info.overtime:
+            if info is None or not info.overtime or info.forbidden:
                 continue
             minutes = min(length, max(0, cumulative - due))
             cumulative -= minutes
@@ -118,7 +121,8 @@ def credit_spans(
         start, end, code = span
         info = codes.get(code) if code else None
         minutes = end - start
-        if info is None or info.overtime or minutes <= 0:
+        if info is None or info.overtime or minutes <= 0 or info.forbidden \
+                or info.kind == "pause_waiver":  # an authorisation: it counts no time
             continue
         by_code[info.code] = by_code.get(info.code, 0) + minutes
         notes.append(_NOTE(Note, (info.explain, N.CODE, (info.code, info.label, minutes))))
@@ -201,3 +205,9 @@ def longest_stretch(intervals: list[Interval], on_duty: list[tuple[int, int]]) -
         longest = max(longest, current)
         previous_end = end
     return longest
+
+
+def covered(hourly: Sequence[Request], start: int, end: int) -> int:
+    """Minutes of [start, end) that approved hourly requests justify."""
+    return sum(max(0, min(end, int(q.end or 0)) - max(start, int(q.start or 0)))
+               for q in hourly)

@@ -13,6 +13,8 @@ from contextvars import ContextVar
 from server.i18n.catalogues import DEFAULT, LOCALES, translations
 
 _locale: ContextVar[str] = ContextVar("timbra_locale", default=DEFAULT)
+# The time zone times are shown in: the reader's institution's (the web sets it per request).
+_zone: ContextVar[str] = ContextVar("timbra_zone", default="Europe/Rome")
 
 
 def current_locale() -> str:
@@ -36,6 +38,19 @@ def use_locale(locale: str | None) -> Iterator[str]:
 def N_(message: str) -> str:
     """Marks a message id for extraction where it is translated later (a menu label)."""
     return message
+
+
+def current_zone() -> str:
+    return _zone.get()
+
+
+@contextmanager
+def use_zone(zone: str) -> Iterator[str]:
+    token = _zone.set(zone)
+    try:
+        yield zone
+    finally:
+        _zone.reset(token)
 
 
 def gettext(message: str, **params: object) -> str:

@@ -6,7 +6,7 @@ never UTC on a page.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -31,7 +31,10 @@ def weekday_text(day: date | str) -> str:
     return format_date(value, "EEE", locale=current_locale())
 
 
-def local_time(moment: datetime, zone: str) -> str:
-    """`03/12/2026 21:30` for a moment, in the institution's time zone."""
-    return format_datetime(moment.astimezone(ZoneInfo(zone)), "dd/MM/yyyy HH:mm",
+def local_time(moment: datetime | str, zone: str) -> str:
+    """`03/12/2026 21:30` for a moment (stored in UTC), in the institution's time zone."""
+    value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return format_datetime(value.astimezone(ZoneInfo(zone)), "dd/MM/yyyy HH:mm",
                            locale=current_locale())

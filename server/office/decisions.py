@@ -1,7 +1,8 @@
 """Deciding requests: approve, reject, withdraw, revoke; the approval queue.
 
 Who may decide is the code's `approval` (see `people.may_decide`); a missed
-stamp needs a manager of the employee's unit or the personnel office. Every
+stamp, the stamping block's `missed_stamp approval` (a manager of the employee's unit
+or the personnel office when the rules do not say). Every
 change is audited with who and when; an approval recomputes the day at once,
 so the employee's timecard shows its effect, and so does its revocation: the
 personnel office takes back an approved request of an open month, with a reason,
@@ -21,9 +22,12 @@ from server.days.rules_in_force import policy_on
 from server.db.models import Employee, User
 from server.db.models import Request as RequestRow
 from server.errors import NotAllowed, NotFound, OfficeError
+from server.office import notifications
+from server.office.approval_timing import check_decision_time, local
 from server.office.audit import record, utcnow
 from server.office.bounds import bounded_text
 from server.office.people import employee_visible, may_decide, require_office
+from server.office.requests import missed_stamp_approver
 
 MAX_REASON = 500
 
@@ -32,7 +36,15 @@ def approve(session: Session, actor: User, request_id: int, note: str = "", *,
             now: datetime | None = None) -> RequestRow:
     row = _decidable(session, actor, request_id)
     bounded_text(note, "decision_note", MAX_REASON)
-    return _decide(session, actor, row, "approved", note, now or utcnow())
+    now = now or utcnow()
+    policy = policy_on(session, row.institution_id, row.day)
+    try:
+        info = policy.version_on(row.day).codes.get(row.code or "")
+    except LookupError:
+        info = None  # rules gone since filing: only the office decides it (approval_of)
+    if info is not None:  # a deadline to decide by (`approval … within`)
+        check_decision_time(info, row.day, row.end_minute, local(now, policy.timezone))
+    return _decide(session, actor, row, "approved", note, now)
 
 
 def reject(session: Session, actor: User, request_id: int, note: str, *,
@@ -116,12 +128,12 @@ def requests_of(session: Session, actor: User, employee_id: int) -> list[Request
 
 def approval_of(session: Session, row: RequestRow) -> str | None:
     """Who must decide, as the rules in force on the request's day say."""
-    if row.kind == "missed_stamp":
-        return "manager"
     try:
         version = policy_on(session, row.institution_id, row.day).version_on(row.day)
     except LookupError:
         return "office"  # rules gone since filing: only the office may sort it out
+    if row.kind == "missed_stamp":
+        return missed_stamp_approver(version)
     info = version.codes.get(row.code or "")
     if info is None:
         return "office"
@@ -164,6 +176,7 @@ def _decide(session: Session, actor: User, row: RequestRow, state: str, note: st
             "code": row.code, "note": note}, now=now)
     if state == "approved":
         refresh_days(session, [(row.institution_id, row.employee_id, row.day)], now)
+    notifications.request_decided(session, row, now)
     return row
 
 

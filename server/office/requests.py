@@ -25,13 +25,15 @@ from server.db.models import Employee, User
 from server.db.models import Request as RequestRow
 from server.engine.deadlines import resolve
 from server.errors import OfficeError
+from server.office import notifications
+from server.office.approval_timing import approver, filed_late, local, refuse_late_filing
 from server.office.audit import record, utcnow
 from server.office.bounds import MAX_FILE_NAME, bounded_text, within_reach
 from server.office.people import OFFICE_ROLES, employee_for_filing
 from server.policy.model import Policy, Version
 
 WHOLE_DAY_KINDS = frozenset({"service_day", "day_absence", "half_day_morning",
-                             "half_day_afternoon", "day_swap"})
+                             "half_day_afternoon", "day_swap", "pause_waiver"})
 HOURLY_KINDS = frozenset({"service", "hourly_absence", "pause_outside_band"})
 OVERTIME_KIND = {"paid": "overtime_paid", "banked": "overtime_banked"}
 MAX_ATTACHMENT = 5 * 1024 * 1024
@@ -48,7 +50,7 @@ def file_justification(session: Session, actor: User, employee_id: int, day: dat
         bounded_text(attachment[0], "attachment", MAX_FILE_NAME)
     employee = employee_for_filing(session, actor, employee_id)
     ensure_open(session, employee.institution_id, day)
-    _, version = _rules(session, employee, day)
+    policy, version = _rules(session, employee, day)
     info = _code(version, code)
     kind = info.kind.value if info.kind else "hourly_absence"
     if kind in OVERTIME_KIND.values():
@@ -77,10 +79,10 @@ def file_justification(session: Session, actor: User, employee_id: int, day: dat
         raise OfficeError("L'allegato supera 5 MB", "The attachment exceeds 5 MB",
                           field="attachment")
     _no_overlap(session, employee, day, start, end)
+    late = _timing(policy, actor, employee, info, day, start, now)
     row = _new(session, actor, employee, "justification", day, code=code, start=start, end=end,
                notes=notes, attachment=attachment, now=now)
-    approval = info.approval.value if info.approval else None
-    return _filed(session, actor, row, approval, now)
+    return _filed(session, actor, row, approver(info, employee.profile), now, late=late)
 
 
 def file_missed_stamp(session: Session, actor: User, employee_id: int, day: date,
@@ -111,7 +113,7 @@ def file_missed_stamp(session: Session, actor: User, employee_id: int, day: date
     if datetime.combine(day, time()) + timedelta(minutes=minute) > local_now:
         raise OfficeError("Non si può dichiarare una timbratura futura",
                           "A stamp in the future cannot be declared", field="start")
-    deadline = missed_stamp_deadline(version, day)
+    deadline = missed_stamp_deadline(version, day, minute)
     late = deadline is not None and past(deadline, local_now)
     if late and actor.role not in OFFICE_ROLES:
         assert deadline is not None
@@ -121,7 +123,7 @@ def file_missed_stamp(session: Session, actor: User, employee_id: int, day: date
             field="day")
     row = _new(session, actor, employee, "missed_stamp", day, code=code, start=minute,
                end=None, notes=circumstances, direction=direction, now=now)
-    return _filed(session, actor, row, "manager", now, late=late)
+    return _filed(session, actor, row, missed_stamp_approver(version), now, late=late)
 
 
 def file_overtime(session: Session, actor: User, employee_id: int, day: date, mode: str, *,
@@ -132,7 +134,7 @@ def file_overtime(session: Session, actor: User, employee_id: int, day: date, mo
     _in_bounds(day, notes, now)
     employee = employee_for_filing(session, actor, employee_id)
     ensure_open(session, employee.institution_id, day)
-    _, version = _rules(session, employee, day)
+    policy, version = _rules(session, employee, day)
     if mode not in OVERTIME_KIND:
         raise OfficeError("Scegli retribuito o a recupero", "Choose paid or banked",
                           field="overtime_mode")
@@ -154,15 +156,27 @@ def file_overtime(session: Session, actor: User, employee_id: int, day: date, mo
                           "Give both start and end, or neither", field="start")
     if start is not None and end is not None:
         start, end = _span(version, start, end)
+    info = version.codes[code]
+    late = _timing(policy, actor, employee, info, day, start, now)
     row = _new(session, actor, employee, "overtime", day, code=code, start=start, end=end,
                notes=notes, overtime_mode=mode, now=now)
-    info = version.codes[code]
-    return _filed(session, actor, row, info.approval.value if info.approval else None, now)
+    return _filed(session, actor, row, approver(info, employee.profile), now, late=late)
 
 
-def missed_stamp_deadline(version: Version, day: date) -> date | datetime | None:
+def missed_stamp_approver(version: Version) -> str:
+    """Who approves a declared missed stamp: the stamping block's `missed_stamp approval`,
+    else a manager of the employee's unit (or the office)."""
+    stamping = version.stamping
+    given = stamping.missed_stamp_approval if stamping else None
+    return given.value if given is not None else "manager"
+
+
+def missed_stamp_deadline(version: Version, day: date,
+                          minute: int | None = None) -> date | datetime | None:
+    """By when a stamp missed at `minute` of `day` is declared (`48h` counts from it); None
+    when the rules give no term (none, or `missed_stamp open`)."""
     deadline = version.deadlines.get("missed_stamp") or version.deadlines.get("anomaly_fix")
-    return resolve(deadline.when, day) if deadline else None
+    return resolve(deadline.when, day, version.deadlines, minute) if deadline else None
 
 
 def past(deadline: date | datetime, local_now: datetime) -> bool:
@@ -203,6 +217,21 @@ def _code(version: Version, code: str) -> ast.CodeDef:
                           f"Code {code} does not exist in the rules in force that day",
                           field="code")
     return info
+
+
+def _timing(policy: Policy, actor: User, employee: Employee, info: ast.CodeDef, day: date,
+            start: int | None, now: datetime | None) -> bool:
+    """Refuse a code the employee's profile may not use, and a prior authorisation asked too
+    late (the office may record one late: True then, for the audit)."""
+    if info.not_for is not None and employee.profile in info.not_for.value:
+        raise OfficeError(f"Il codice {info.code} non è previsto per il profilo "
+                          f"{employee.profile}", f"Code {info.code} is not for the profile "
+                          f"{employee.profile}", field="code")
+    by = filed_late(info, employee.profile, day, start, local(now or utcnow(), policy.timezone))
+    if by is not None and actor.role not in OFFICE_ROLES:
+        lead = info.approval_prior.value if info.approval_prior else 0
+        raise refuse_late_filing(by, info.code, lead)
+    return by is not None
 
 
 def _minute(version: Version, minute: int, field: str) -> int:
@@ -264,6 +293,8 @@ def _filed(session: Session, actor: User, row: RequestRow, approval: str | None,
                {**detail, "automatic": True}, now=now)
         session.flush()
         refresh_days(session, [(row.institution_id, row.employee_id, row.day)], now)
+    else:
+        notifications.request_filed(session, row, approval, now)
     return row
 
 

@@ -34,6 +34,7 @@ _BLOCKS: dict[type, str] = {
     ast.HalfDay: "half_day",
     ast.PasswordPolicy: "password",
     ast.Tolerance: "tolerance",
+    ast.Overtime: "overtime",
 }
 
 

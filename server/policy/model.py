@@ -36,10 +36,13 @@ class Version:
     deadlines: dict[str, ast.Deadline]
     flags: dict[str, ast.Flag]
     fees: dict[str, ast.Fee]
+    overtime: ast.Overtime | None = None
     shifts: dict[str, ast.Shift] = field(default_factory=dict)
 
     def pause_for(self, profile: ast.Profile) -> ast.Pause | None:
-        """A profile's own pause block replaces the section's default."""
+        """A profile's own pause block replaces the section's default; `pause none`, any."""
+        if profile.no_pause is not None:
+            return None
         return profile.pause if profile.pause is not None else self.pause
 
 

@@ -34,7 +34,7 @@ from sqlalchemy import Engine
 from server.db.migrate import head_revision
 from server.errors import OfficeError
 from server.ingest.settings import BrokerSettings
-from server.minutes import hours
+from server.minutes import clock, hours
 from server.office.sso.config import SsoSettings, load_sso
 from server.private_files import private_dir
 from server.settings import sso_file
@@ -47,9 +47,10 @@ from server.web.headers import security_headers
 from server.web.identity import IdentityMiddleware, RotatingSessionConfig
 from server.web.input_guard import InputGuardMiddleware
 from server.web.language import LanguageMiddleware, choose_language, install
-from server.web.navigation import menu_for
+from server.web.navigation import menu_for, role_name
 from server.web.request_log import RequestLogMiddleware
 from server.web.routes import ROUTE_HANDLERS
+from server.web.routes.notifications import unread_notifications
 from server.web.secret import load_or_create_secret
 from server.web.session_store import DatabaseStore
 from server.web.throttle import LoginThrottle
@@ -76,9 +77,6 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
         httponly=True, samesite="lax", renew_on_access=True)
     csrf = CSRFConfig(secret=secret, cookie_name=CSRF_COOKIE, cookie_secure=secure_cookies,
                       cookie_httponly=True, cookie_samesite="lax")
-    templates = TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
-    templates.engine_instance.engine.globals.update(hours=hours, menu_for=menu_for)
-    install(templates.engine_instance.engine)
     app = Litestar(
         route_handlers=[
             *ROUTE_HANDLERS,
@@ -94,7 +92,7 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
         stores={"sessions": store, "sso": _pending_store(session_store, data_dir)},
         before_send=[security_headers],
         on_startup=[_forget_expired_sessions, _work_off_dirty_days],
-        template_config=templates,
+        template_config=_templates(),
         exception_handlers={HTTPException: http_error, OfficeError: office_refusal,
                             OverflowError: no_such_row, Exception: server_error},
         openapi_config=OpenAPIConfig(
@@ -120,6 +118,15 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
     if missing:
         raise RuntimeError(f"routes without opt=PUBLIC or opt=allow(...): {missing}")
     return app
+
+
+def _templates() -> TemplateConfig[JinjaTemplateEngine]:
+    templates = TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
+    templates.engine_instance.engine.globals.update(hours=hours, clock=clock, menu_for=menu_for,
+                                                   role_name=role_name,
+                                                   unread=unread_notifications)
+    install(templates.engine_instance.engine)
+    return templates
 
 
 def _pending_store(session_store: Store | None, data_dir: Path) -> Store:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio.to_thread
@@ -24,7 +26,9 @@ from litestar.types import ASGIApp, Empty, Message, Receive, Scope, ScopeSession
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from server.days.rules_in_force import policy_at
 from server.db.models import User
+from server.i18n.current import use_zone
 from server.office.accounts import may_log_in
 
 SESSION_USER = "uid"
@@ -45,11 +49,12 @@ class CurrentUser:
     employee_id: int | None
     unit: str | None
     must_change_password: bool
+    timezone: str = "Europe/Rome"  # the institution's, as its rules in force say
 
     @classmethod
-    def of(cls, user: User) -> CurrentUser:
+    def of(cls, user: User, timezone: str = "Europe/Rome") -> CurrentUser:
         return cls(user.id, user.username, user.display_name, user.role, user.institution_id,
-                   user.employee_id, user.unit, user.must_change_password)
+                   user.employee_id, user.unit, user.must_change_password, timezone)
 
 
 def session_key(secret: str, user: User) -> str:
@@ -75,7 +80,24 @@ def load_user(engine: Engine, secret: str, data: dict[str, Any]) -> CurrentUser 
             return None
         if not hmac.compare_digest(str(data.get(SESSION_KEY, "")), session_key(secret, user)):
             return None
-        return CurrentUser.of(user)
+        return CurrentUser.of(user, _timezone(session, user.institution_id))
+
+
+_ZONES: dict[str, tuple[float, str]] = {}
+ZONE_SECONDS = 300  # a rule file's new time zone shows on the pages within five minutes
+
+
+def _timezone(session: Session, institution_id: str) -> str:
+    """The institution's time zone, for the times pages show (never UTC)."""
+    known = _ZONES.get(institution_id)
+    if known is not None and time.monotonic() - known[0] < ZONE_SECONDS:
+        return known[1]
+    try:
+        zone = policy_at(session, institution_id, datetime.now(UTC))[0].timezone
+    except LookupError:
+        zone = "Europe/Rome"
+    _ZONES[institution_id] = (time.monotonic(), zone)
+    return zone
 
 
 class IdentityMiddleware:
@@ -93,6 +115,10 @@ class IdentityMiddleware:
                 user = await anyio.to_thread.run_sync(load_user, state.engine, state.secret,
                                                       data)
             scope["user"] = user
+            if user is not None:
+                with use_zone(user.timezone):  # the times the pages show
+                    await self.app(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
 

@@ -7,6 +7,7 @@ i18n extension, and `POST /language` changes it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from http.cookies import CookieError, SimpleCookie
 from typing import Annotated
 
@@ -19,7 +20,14 @@ from litestar.response import Redirect
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from server.errors import OfficeError
-from server.i18n.current import current_locale, gettext, ngettext, pick_locale, use_locale
+from server.i18n.current import (
+    current_locale,
+    current_zone,
+    gettext,
+    ngettext,
+    pick_locale,
+    use_locale,
+)
 from server.i18n.formats import day_text, local_time, month_text, weekday_text
 from server.web.guards import PUBLIC
 from server.web.wording import anomaly_name, say
@@ -33,9 +41,14 @@ def install(env: Environment) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(current_locale=current_locale, said=said, say=say,
-                       anomaly_name=anomaly_name)
+                       anomaly_name=anomaly_name, here=here)
     env.filters.update(day=day_text, month=month_text, weekday=weekday_text,
                        local_time=local_time)
+
+
+def here(moment: datetime | str | None) -> str:
+    """A stored moment as the reader's institution tells the time: `03/12/2026 21:30`."""
+    return "—" if moment is None else local_time(moment, current_zone())
 
 
 def said(error: OfficeError) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.i18n.current import N_
+from server.i18n.current import N_, gettext
 from server.web.guards import ADMIN, EMPLOYEE, MANAGER, OFFICE
 
 
@@ -48,3 +48,12 @@ NAV: list[NavItem] = [
 
 def menu_for(role: str) -> list[NavItem]:
     return [item for item in NAV if role in item.roles]
+
+# How each role is called on the pages (the header, the users' list).
+ROLE_NAMES = {"employee": N_("employee"), "manager": N_("manager"),
+              "office": N_("personnel office"),
+              "admin": N_("administrator")}
+
+
+def role_name(role: str) -> str:
+    return gettext(ROLE_NAMES[role]) if role in ROLE_NAMES else role

@@ -192,7 +192,7 @@ def test_administrator_pages(base_url: str, browser: Any) -> None:
     page.click("text=ingresso-festa")
     page.fill("textarea[name=description]", "Display spento, nessun segnale acustico")
     page.fill("input[name=contact_name]", "Anna Neri")
-    page.click("text=Segnala")
+    page.click("button:text-is('Segnala')")
     page.wait_for_url(re.compile(r".*/admin/faults.*"))
     assert "Display spento" in page.content()
     _shot(page, "15-admin-fault-reported")

@@ -235,7 +235,7 @@ def test_an_approval_recomputes_the_day(school: World) -> None:
     request = missed_exit(w, APRIL_13)
     w.session.commit()
     assert current(w.session, ann, APRIL_13)["worked"] == 0  # type: ignore[index]
-    decisions.approve(w.session, w.users["lab_head"], request.id, now=NOW)
+    decisions.approve(w.session, w.users["office"], request.id, now=NOW)
     w.session.commit()
     day = current(w.session, ann, APRIL_13)
     assert day is not None and (day["worked"], day["balance"], day["anomalies"]) == (
@@ -247,7 +247,8 @@ def test_revoking_an_approval_recomputes_the_day_without_it(school: World) -> No
     ann = stamped(w, "ann", APRIL_13, "in 07:30")
     before = current(w.session, ann, APRIL_13)
     request = missed_exit(w, APRIL_13)
-    decisions.approve(w.session, w.users["lab_head"], request.id, now=NOW)
+    director = w.user("dsga", "manager", unit=None)  # missed_stamp approval director
+    decisions.approve(w.session, director, request.id, now=NOW)
     w.session.commit()
     assert current(w.session, ann, APRIL_13)["worked"] == SCHOOL_DAY  # type: ignore[index]
     decisions.revoke(w.session, w.users["office"], request.id,
@@ -260,7 +261,7 @@ def test_revoking_an_approval_recomputes_the_day_without_it(school: World) -> No
         "revoked", "l'uscita alle 14:42 non risulta dal registro", w.users["office"].id)
     entry = w.session.scalars(sa.select(AuditEntry).where(
         AuditEntry.action == "request_revoked")).one()
-    assert entry.detail["approved_by"] == w.users["lab_head"].id
+    assert entry.detail["approved_by"] == director.id
     assert entry.target == f"request:{request.id}"
 
 
@@ -272,7 +273,7 @@ def test_a_revocation_is_refused_unless_the_office_revokes_an_approved_request_o
     w.session.commit()
     with pytest.raises(OfficeError, match="approvata"):  # still pending: nothing to revoke
         decisions.revoke(w.session, w.users["office"], request.id, "errore", now=NOW)
-    decisions.approve(w.session, w.users["lab_head"], request.id, now=NOW)
+    decisions.approve(w.session, w.users["office"], request.id, now=NOW)
     w.session.commit()
     with pytest.raises(NotAllowed):  # the manager who approved cannot take it back
         decisions.revoke(w.session, w.users["lab_head"], request.id, "errore", now=NOW)
@@ -300,7 +301,7 @@ def test_a_rule_activation_recomputes_every_stored_day_from_its_date_and_none_be
     as it was computed."""
     w = school
     ann = stamped(w, "ann", MARCH_31, "in 07:30, out 14:42")
-    stamped(w, "ann", APRIL_7, "in 07:30, out 14:42")
+    stamped(w, "ann", APRIL_7, "in 07:30, out 14:00")  # 6h30: 30m short of the new 7h
     bob = stamped(w, "bob", APRIL_7, "in 07:30, out 14:30")
     cat = stamped(w, "cat", APRIL_9, "in 08:00, out 15:00")
     draft = rules_upload.upload_rules(w.session, w.users["admin"], "school-35h.rules",
@@ -314,7 +315,7 @@ def test_a_rule_activation_recomputes_every_stored_day_from_its_date_and_none_be
     april = {key: current(w.session, *key) for key in ((ann, APRIL_7), (bob, APRIL_7),
                                                        (cat, APRIL_9))}
     assert {key: (d["due"], d["balance"]) for key, d in april.items() if d} == {
-        (ann, APRIL_7): (420, 12), (bob, APRIL_7): (420, 0), (cat, APRIL_9): (420, 0)}
+        (ann, APRIL_7): (420, -30), (bob, APRIL_7): (420, 0), (cat, APRIL_9): (420, 0)}
     march = current(w.session, ann, MARCH_31)
     assert march is not None and march["due"] == SCHOOL_DAY
     assert computed_at(w.session, ann, MARCH_31) == STORED_AT
@@ -346,7 +347,7 @@ def test_with_only_the_web_running_an_activation_s_days_are_worked_off(
         school: World, web: sa.Engine, stack: ExitStack, cheap: PasswordHasher,
         tmp_path: Path) -> None:
     w = school
-    ann = stamped(w, "ann", APRIL_7, "in 07:30, out 14:42")
+    ann = stamped(w, "ann", APRIL_7, "in 07:30, out 14:00")  # 6h30: 30m short of the new 7h
     draft = rules_upload.upload_rules(w.session, w.users["admin"], "school-35h.rules",
                                       SCHOOL_35H, now=NOW)
     w.session.commit()
@@ -356,7 +357,7 @@ def test_with_only_the_web_running_an_activation_s_days_are_worked_off(
     assert answer.status_code == 200, answer.text
     wait_until(lambda: (w.session.rollback() or stored(w.session, ann, APRIL_7) or {}).get(
         "due") == 420)
-    assert current(w.session, ann, APRIL_7)["balance"] == 12  # type: ignore[index]
+    assert current(w.session, ann, APRIL_7)["balance"] == -30  # type: ignore[index]
     wait_until(lambda: w.session.rollback() or pending(w.session) == [])
 
 
@@ -367,7 +368,7 @@ def test_the_office_revokes_an_approval_through_the_api_and_the_page(
     ann = stamped(w, "ann", APRIL_13, "in 07:30")
     first, second = missed_exit(w, APRIL_13), missed_exit(w, APRIL_14)
     for request in (first, second):
-        decisions.approve(w.session, w.users["lab_head"], request.id, now=NOW)
+        decisions.approve(w.session, w.users["office"], request.id, now=NOW)
     w.session.commit()
     office = signed_in(w, web, stack, cheap, "office", tmp_path)
     refused = office.post(f"/api/v1/requests/{first.id}/revoke", json={"reason": ""},

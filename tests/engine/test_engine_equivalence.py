@@ -1,8 +1,11 @@
 """The engine's results, explanations included, match those recorded before it was sped up.
 
 `tests/data/engine_reference.json.gz` holds the results of the engine as it was
-before the fast paths (commit 8ea868f), regenerated once, deliberately, for the
-engine fixes of issue 9 (that commit lists what changed), for seeded random
+before the fast paths (commit 8ea868f), regenerated deliberately for the
+engine fixes of issue 9 (that commit lists what changed) and for issue 11's limits
+(branch `limits`: a whole-day overtime request no longer credits the due, the
+university's pause is due from 6h, the school's unauthorised excess is not credited,
+the academy's new code PS changes its random draws), for seeded random
 days and months of all four institutions: every profile, every rule version, holidays and weekends,
 codes of every kind typed at the terminal or requested, unknown codes, missing
 and doubled stamps, stamps out of order or without direction, overtime.

@@ -27,10 +27,14 @@ def test_a_service_trip_does_not_break_the_schools_continuous_hours() -> None:
     servizio"; "Se l'orario continuativo sia superiore a 7 ore e 12 minuti ... Qualora il
     dipendente non abbia provveduto alla timbratura relative alla pausa pranzo, si provvederà
     d'ufficio a trattenere la mezz'ora"."""
-    assert day("school", "in 08:00, out 16:30") == (480, 30)
-    assert day("school", "in 08:00, out 11:00 code PERL, in 12:00, out 16:30") == (480, 30)
-    # An uncoded hour out is a pause taken: nothing deducted.
-    assert day("school", "in 08:00, out 11:00, in 12:00, out 16:30") == (450, 0)
+    # 8h30 - 30m = 8h, of which 48m beyond the due are not credited without authorisation
+    # ("In nessun caso è possibile il prolungamento ... dell'orario senza preventiva
+    # autorizzazione"): worked 7h12
+    assert day("school", "in 08:00, out 16:30") == (432, 30)
+    assert day("school", "in 08:00, out 11:00 code PERL, in 12:00, out 16:30") == (432, 30)
+    # An uncoded hour out is a pause taken: nothing deducted (7h30, 18m beyond the due
+    # not credited).
+    assert day("school", "in 08:00, out 11:00, in 12:00, out 16:30") == (432, 0)
 
 
 def test_the_academy_counts_service_as_work_and_assumes_no_pause_inside_it() -> None:

@@ -19,6 +19,7 @@ from server.office.summary import month_summary
 
 APRIL = (2026, 4)
 AFTER_APRIL = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+BEFORE_APRIL_8 = at(date(2026, 4, 7), "12:00")  # overtime is authorised before it is worked
 ABSENT = "assenze da giustificare: si chiude per il pagamento"  # everyone's unstamped days
 
 
@@ -91,7 +92,7 @@ def test_close_shows_progress_then_locks_the_month(school: World) -> None:
 def test_a_pending_request_cannot_be_decided_once_its_month_is_closed(school: World) -> None:
     w = school
     filed = requests.file_overtime(w.session, w.users["ann"], w.employees["ann"].id,
-                                   date(2026, 4, 8), "banked", now=AFTER_APRIL)
+                                   date(2026, 4, 8), "banked", now=BEFORE_APRIL_8)
     closing.close_month(w.session, w.users["office"], *APRIL, now=AFTER_APRIL,
                         reason="chiusura forzata: la richiesta resta indecisa")
     with pytest.raises(MonthClosed):
@@ -155,7 +156,7 @@ def test_precheck_lists_each_employee_s_pending_requests_and_open_anomalies(
     _stamp_every_working_day(w, "ann", "bob", "cat")
     w.stamps("ann", date(2026, 4, 30), "in 18:00")  # an exit never stamped
     requests.file_overtime(w.session, w.users["bob"], w.employees["bob"].id,
-                           date(2026, 4, 8), "paid", now=AFTER_APRIL)
+                           date(2026, 4, 8), "paid", now=BEFORE_APRIL_8)
     w.session.commit()
     check = closing.precheck(w.session, w.users["office"], *APRIL)
     ann = month_summary(w.session, w.users["office"], w.employees["ann"].id, *APRIL)
@@ -171,7 +172,7 @@ def test_closing_over_open_items_needs_a_bounded_reason_and_audits_what_it_overr
         school: World) -> None:
     w, office = school, school.users["office"]
     requests.file_overtime(w.session, w.users["ann"], w.employees["ann"].id,
-                           date(2026, 4, 8), "banked", now=AFTER_APRIL)
+                           date(2026, 4, 8), "banked", now=BEFORE_APRIL_8)
     w.session.commit()
     check = closing.precheck(w.session, office, *APRIL)
     for reason in (None, "   "):

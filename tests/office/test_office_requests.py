@@ -232,8 +232,9 @@ def test_overtime_authorised_clears_the_needs_approval_anomaly(school: World) ->
     del Direttore Amministrativo"."""
     w = school
     w.stamps("ann", DAY, "in 07:30, out 13:00, in 13:30, out 16:12 code STRP")
+    # "preventivamente autorizzato": asked before the day (approval director prior)
     request = requests.file_overtime(w.session, w.users["ann"], w.employees["ann"].id, DAY,
-                                     "paid", now=LATER)
+                                     "paid", now=at(date(2026, 3, 13), "12:00"))
     assert request.code == "STRP"
     with pytest.raises(NotAllowed, match="dirigente"):
         decisions.approve(w.session, w.users["lab_head"], request.id, now=LATER)

@@ -136,3 +136,29 @@ def test_a_readme_quoting_a_construct_that_is_not_there_is_caught() -> None:
     assert is_statement("days choose 3 of mon..fri")
     assert not is_statement("approval director except profile coadiutore")
     assert not is_statement("due mon 9h, tue 6h")
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+# A hook's name; not a distribution's file name (timbra_terminal-0.1.0-py3-none-any.whl).
+HOOK_NAME = re.compile(r"\btimbra_[a-z_]+\b(?![-\w])")
+
+
+def _hooks() -> set[str]:
+    import server.hookspecs as specs
+
+    return {name for name in vars(specs) if name.startswith("timbra_")}
+
+
+def _texts() -> list[Path]:
+    # The hooks' own page, and the READMEs (other pages name cookies like `timbra_sso`).
+    return [*(PLUGINS / i / "README.md" for i in INSTITUTIONS), DOCS / "plugins.md"]
+
+
+def test_readmes_and_docs_name_only_hooks_that_exist() -> None:
+    """Issue 11: the READMEs cited five hooks that did not exist, so those seed rules were
+    implemented nowhere while the table looked complete."""
+    hooks = _hooks()
+    assert "timbra_rule_file" in hooks  # the scan below reads real specifications
+    for path in _texts():
+        named = set(HOOK_NAME.findall(path.read_text(encoding="utf-8")))
+        assert named <= hooks, f"{path.name} names hooks that do not exist: {named - hooks}"

@@ -254,7 +254,8 @@ def _request_samples(w: World) -> dict[str, int]:
                           state=state, created_by=user.id, created_at=now)
 
     own, colleague = request("self_employee", "withdrawn"), request("unit_colleague", "rejected")
-    # A missed stamp: whatever the codes' `approval`, the unit's manager may decide it.
+    # A missed stamp: the unit's manager decides it where the rules name no approver
+    # (the university); the school's `missed_stamp approval director` leaves it to the DSGA.
     colleague.kind, colleague.code, colleague.start_minute, colleague.direction = (
         "missed_stamp", None, 8 * 60, "in")
     area = Geofence(institution_id=institution, name="Sede / Main site", latitude=45.46,

@@ -106,7 +106,7 @@ def test_csv_import_reports_every_bad_line_and_writes_nothing(
     page = form(admin, "/admin/employees/import", {},
                 files={"file": ("people.csv", bad.encode(), "text/csv")})
     assert page.status_code == 400
-    assert "riga / line <b>3</b>" in page.text and "riga / line <b>4</b>" in page.text
+    assert "riga <b>3</b>" in page.text and "riga <b>4</b>" in page.text
     assert count() == before
     good = "number,name,profile,unit\nN10,Dieci Nuovo,full_time,Segreteria\n"
     done = form(admin, "/admin/employees/import", {},

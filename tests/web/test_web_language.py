@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from web_pages import form, last_month, signed_in
@@ -79,3 +81,17 @@ def test_the_timecard_explains_in_the_reader_s_language(world: WebWorld,
     english = employee.get(f"/timecard?month={last_month()}").text
     assert "due on a working day" in english
     assert "dovute in un giorno lavorativo" not in english
+
+
+def test_times_are_shown_in_the_institution_s_time_zone_not_utc(world: WebWorld,
+                                                                stack: ExitStack) -> None:
+    """The audit log showed "2026-12-03 20:30:00" in UTC: now 21:30, Rome's time, Italian
+    format."""
+    admin = signed_in(world, stack, "university", "admin")
+    page = admin.get("/admin/audit").text
+    now = datetime.now(UTC)
+    rome = [(now + timedelta(minutes=d)).astimezone(ZoneInfo("Europe/Rome"))
+            for d in (-1, 0, 1)]
+    assert any(t.strftime("%d/%m/%Y %H:%M") in page for t in rome), page[-3000:]
+    utc = [(now + timedelta(minutes=d)).strftime("%Y-%m-%d %H:%M") for d in (-1, 0, 1)]
+    assert not any(t in page for t in utc)

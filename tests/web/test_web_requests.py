@@ -160,7 +160,8 @@ def test_overtime_to_bank_waits_for_the_director_not_the_unit_manager(
     """School codes need the DS/DSGA ("approval director"): the unit manager cannot."""
     employee = signed_in(world, stack, "school", "employee")
     filed = employee.post("/api/v1/requests", json={
-        "kind": "overtime", "day": (date.today() - timedelta(days=1)).isoformat(),
+        # asked the day before: overtime is "preventivamente autorizzato" (approval … prior)
+        "kind": "overtime", "day": (date.today() + timedelta(days=1)).isoformat(),
         "mode": "banked", "start": "14:30", "end": "16:00", "notes": "scrutini"},
         headers=json_headers(employee))
     assert filed.status_code == 201, filed.text

@@ -12,11 +12,11 @@ endpoint, whose `sub` must be the ID token's.
 from __future__ import annotations
 
 import secrets
+import warnings
 from dataclasses import dataclass
 from typing import Any, cast
 
 import httpx
-from authlib.integrations.httpx_client import OAuth2Client
 from authlib.oauth2.rfc6749 import OAuth2Error
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -25,9 +25,14 @@ from joserfc.jwk import KeySet
 from server.office.sso import SignInFailed, sign_in_failed
 from server.office.sso.config import OidcSettings
 
+with warnings.catch_warnings():
+    # authlib announces a move to httpx2 when this is imported; commands that merely load
+    # the module (`timbra month` into a pipe) must not print it.
+    warnings.simplefilter("ignore")
+    from authlib.integrations.httpx_client import OAuth2Client
+
 TIMEOUT = 10.0
 SIGNING = ["RS256", "PS256", "ES256", "EdDSA"]
-
 
 
 @dataclass(frozen=True)

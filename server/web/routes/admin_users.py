@@ -13,7 +13,6 @@ from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
 from server.errors import OfficeError
-from server.i18n.current import N_
 from server.office.accounts import (
     ROLES,
     OneTimePassword,
@@ -26,13 +25,10 @@ from server.office.accounts import (
 from server.web.dependencies import AuthUser, DbSession
 from server.web.errors import status_of
 from server.web.guards import ADMIN, allow
+from server.web.navigation import ROLE_NAMES
 from server.web.office_calls import acting_user
 from server.web.routing import FORM, NO_STORE, together
 from server.web.scope import known_id
-
-ROLE_WORDS = {"employee": N_("employee"), "manager": N_("manager"),
-              "office": N_("personnel office"),
-              "admin": N_("administrator")}
 
 
 @dataclass
@@ -55,7 +51,7 @@ def _page(db: Session, user: AuthUser, *, secret: OneTimePassword | None = None,
           error: str | None = None, form: UserForm | None = None, status: int = 200,
           unlocked: str | None = None) -> Template:
     return Template("admin_users.html", status_code=status, headers=NO_STORE, context={
-        "users": users_of(db, user.institution_id), "roles": ROLES, "role_words": ROLE_WORDS,
+        "users": users_of(db, user.institution_id), "roles": ROLES, "role_words": ROLE_NAMES,
         "secret": secret, "error": error, "form": form or UserForm(), "unlocked": unlocked,
         "prefix": f"{user.institution_id}."})
 

@@ -1,25 +1,70 @@
-"""The home page and who-am-I for the API."""
+"""The home page, one block per role, and who-am-I for the API.
+
+An employee (or a manager, an office clerk with an employee record) sees their today; a
+manager their unit; the personnel office the month it is working on; everyone their
+latest notifications. Each block is read by `server.office.home` in a few queries.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from litestar import get
 from litestar.response import Template
+from sqlalchemy.orm import Session
 
-from server.db.models import Institution
+from server.db.models import Institution, User
+from server.errors import OfficeError
+from server.office import home as blocks
+from server.office.notifications import latest
+from server.office.terminals import terminal_statuses
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EVERYONE, allow
+from server.web.language import said
 from server.web.navigation import menu_for
+from server.web.office_calls import acting_user
+from server.web.routes.summaries import DEADLINE_LABELS
 from server.web.routing import together
+
+ANOMALIES_SHOWN = 50  # the office's list; the rest are counted, and on the flags page
 
 
 @get("/", opt=allow(*EVERYONE), sync_to_thread=True)
 def home(user: AuthUser, db: DbSession) -> Template:
     institution = db.get(Institution, user.institution_id)
+    actor = acting_user(db, user)
     return Template("home.html", context={
         "institution": institution.name if institution else user.institution_id,
-        "menu": [item for item in menu_for(user.role) if item.path != "/"]})
+        "menu": [item for item in menu_for(user.role) if item.path != "/"],
+        **blocks_for(db, actor, datetime.now(UTC)),
+        "notifications": latest(db, actor),
+        "deadline_labels": DEADLINE_LABELS, "anomalies_shown": ANOMALIES_SHOWN})
+
+
+def blocks_for(db: Session, actor: User, now: datetime) -> dict[str, object]:
+    """The blocks of the actor's role; a block that cannot be computed (no rules in force
+    yet) says why instead of taking the page down."""
+    shown: dict[str, object] = {"mine": None, "unit": None, "office": None, "terminals": None}
+    wanted: dict[str, Callable[[], object]] = {}
+    if actor.role in ("employee", "manager", "office"):
+        wanted["mine"] = lambda: blocks.employee_today(db, actor, now)
+    if actor.role == "manager":
+        wanted["unit"] = lambda: blocks.unit_today(db, actor, now)
+    if actor.role == "office":
+        wanted["office"] = lambda: blocks.office_month(db, actor, now)
+    if actor.role == "admin":
+        wanted["terminals"] = lambda: [
+            s for s in terminal_statuses(db, actor.institution_id, now)
+            if s.status in ("offline", "silent")]
+    problems = []
+    for name, compute in wanted.items():
+        try:
+            shown[name] = compute()
+        except OfficeError as error:
+            problems.append(said(error))
+    return {**shown, "problems": problems}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """web_sessions: the web's sessions in the database, shared by its workers
 
 Revision ID: 0011
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-06 22:40:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import server.db.types
 
 revision = "0011"
-down_revision = "0013"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

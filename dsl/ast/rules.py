@@ -1,45 +1,13 @@
-"""Typed syntax tree of a rule file.
-
-Every node is a frozen dataclass that keeps where it was written, so the
-engine can name `file:line` for each figure it produces. Durations and clock
-times are integer minutes (a clock time is minutes since midnight).
-"""
+"""The nodes of an institution and its rule sections: what the engine reads."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Generic, Literal, TypeVar
+from typing import Literal
 
-T = TypeVar("T")
-
-
-@dataclass(frozen=True, order=True)
-class Pos:
-    """A place in a rule file."""
-
-    file: str
-    line: int
-    column: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
-
-
-@dataclass(frozen=True)
-class At(Generic[T]):
-    """A value together with the place that wrote it."""
-
-    value: T
-    pos: Pos
-
-
-@dataclass(frozen=True)
-class Comment:
-    line: int
-    text: str
-    own_line: bool
-
+from dsl.ast.base import At, Comment, Pos
+from dsl.ast.examples import Example
 
 # ---- identity ---------------------------------------------------------------
 
@@ -72,6 +40,7 @@ class Stamping:
     direction: At[str] | None = None
     rounding: At[int] | None = None
     double_swipe: At[int] | None = None
+    missed_stamp_approval: At[str] | None = None  # who approves a declared missed stamp
 
 
 @dataclass(frozen=True)
@@ -81,6 +50,7 @@ class Band:
     last_exit: int
     label: str | None
     pos: Pos
+    last_exit_given: bool = True  # False: any exit inside the band starts a pause
 
 
 @dataclass(frozen=True)
@@ -95,6 +65,8 @@ class Pause:
     deduct_unstamped: At[int] | None = None
     outside_band_code: At[str] | None = None
     inside_service: At[bool] | None = None  # a pause inside a service span is taken from it
+    after_inclusive: bool = False  # `from 6h`: a pause is due at 6h of work, not only over it
+    skipped_with: At[str] | None = None  # an approved request of this code excuses a skipped pause
 
 
 @dataclass(frozen=True)
@@ -206,6 +178,7 @@ class Profile:
     flags: At[tuple[str, ...]] | None = None
     monte_ore: MonteOre | None = None
     pause: Pause | None = None
+    no_pause: At[bool] | None = None  # `pause none`: no pause rule, no voucher lost for it
     count_until: At[int] | None = None
     contract_days: Choose | None = None
     on: tuple[OnDays, ...] = ()
@@ -226,6 +199,34 @@ class CodeDef:
     notes_required: At[bool] | None = None
     approval: At[str] | None = None
     allowance: At[str] | None = None
+    approval_prior: At[int] | None = None  # asked before the time it covers, this long before
+    approval_within: At[int] | None = None  # decided within this long after the time it covers
+    approval_except: At[tuple[str, ...]] | None = None  # profiles that need no approval
+    caps: tuple[Cap, ...] = ()
+    allowance_then: At[str] | None = None  # drawn on once `allowance` is used up (month)
+    not_for: At[tuple[str, ...]] | None = None  # profiles that may not use the code
+
+
+CapPeriod = Literal["day", "month", "year"]
+
+
+@dataclass(frozen=True)
+class Cap:
+    """At most `minutes` per `period`: what lies beyond is not credited or paid."""
+
+    minutes: int
+    period: CapPeriod
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Overtime:
+    """Limits on all overtime codes together, and what unauthorised excess work counts."""
+
+    pos: Pos
+    end_line: int
+    caps: tuple[Cap, ...] = ()
+    unauthorised: At[bool] | None = None  # uncoded excess credited only when authorised
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ class MealVoucher:
 
 
 PeriodKind = Literal["this_month", "next_month", "month_plus", "this_year", "school_year"]
-WhenKind = Literal["day_of", "end_of", "next_day_at", "within_days"]
+WhenKind = Literal["day_of", "end_of", "next_day_at", "within_days", "within_time", "open_ended"]
 
 
 @dataclass(frozen=True)
@@ -245,10 +246,11 @@ class When:
     """A deadline relative to the day or month it is about."""
 
     kind: WhenKind
-    number: int  # day of month, clock minutes, or number of days
+    number: int  # day of month, clock minutes, number of days, or minutes (within_time)
     period: PeriodKind | None
     months: int  # for month_plus
     pos: Pos
+    anchor: str | None = None  # counted from another deadline: `5 days after report`
 
 
 @dataclass(frozen=True)
@@ -331,6 +333,7 @@ Statement = (
     | PasswordPolicy
     | HalfDay
     | Tolerance
+    | Overtime
     | Shift
 )
 
@@ -342,48 +345,6 @@ class RulesSection:
     pos: Pos
     end_line: int
     statements: tuple[Statement, ...] = ()
-
-
-# ---- examples -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StampLit:
-    direction: Literal["in", "out"] | None
-    minute: int  # 1440 and more for `07:00+1`, the morning after
-    code: str | None
-    pos: Pos
-
-
-@dataclass(frozen=True)
-class RequestLit:
-    code: str
-    start: int | None  # None for a whole-day request
-    end: int | None
-    pos: Pos
-
-
-@dataclass(frozen=True)
-class Expectation:
-    kind: Literal["minutes", "bool", "code", "anomaly", "no_anomalies"]
-    name: str  # figure name, code or anomaly code
-    minutes: int = 0
-    flag: bool = False
-    pos: Pos = field(default_factory=lambda: Pos("", 0, 0))
-
-
-@dataclass(frozen=True)
-class Example:
-    name: str
-    pos: Pos
-    end_line: int
-    profile: At[str] | None = None
-    chosen: At[tuple[int, ...]] | None = None
-    shift: At[str] | None = None
-    date: At[date] | None = None
-    stamps: tuple[StampLit, ...] = ()
-    requests: tuple[RequestLit, ...] = ()
-    expectations: tuple[Expectation, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,58 @@
+"""Limits and approvals: `max … per …` on a code or on all overtime, a code forbidden to
+profiles, when an approval is asked (`prior`, `within`) and for whom it is waived (`except`),
+and the `overtime` block."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lark import Token, Tree
+
+from dsl import ast
+from dsl import vocabulary as vocab
+from dsl.transformer.literals import minutes_of
+from dsl.transformer.walker import Walker
+
+
+class LimitBlocks(Walker):
+    def cap(self, tree: Tree[Token]) -> ast.Cap:
+        amount, period = (c for c in tree.children if isinstance(c, Token))
+        word = self.word(period, vocab.CAP_PERIODS, "limit period")
+        minutes = minutes_of(amount)
+        if minutes <= 0:
+            self.error(amount, "a limit allows more than 0 minutes", "remove it, or use not_for")
+        return ast.Cap(minutes, word, self.pos(tree))  # type: ignore[arg-type]
+
+    def approval(self, tree: Tree[Token]) -> tuple[str, Any]:
+        """`approval WHO [prior D] [within D] [except p, …]` as the code's fields."""
+        who = tree.children[0]
+        assert isinstance(who, Token)
+        fields: dict[str, Any] = {
+            "approval": self.at(self.word(who, vocab.APPROVERS, "approver"), tree)}
+        for option in tree.children[1:]:
+            assert isinstance(option, Tree)
+            key = str(option.data)
+            if key in fields:
+                self.error(option, f"'{key.removeprefix('approval_')}' is given twice in the "
+                           "approval", "keep one")
+            arg = option.children[0] if option.children else None
+            if key == "approval_except":
+                assert isinstance(arg, Tree)
+                fields[key] = self.at(tuple(str(t) for t in self.names(arg)), option)
+            else:
+                fields[key] = self.at(minutes_of(arg) if isinstance(arg, Token) else 0, option)
+        return "approval", fields
+
+    def not_for(self, tree: Tree[Token]) -> tuple[str, Any]:
+        listed = tree.children[0]
+        assert isinstance(listed, Tree)
+        return "not_for", self.at(tuple(str(t) for t in self.names(listed)), tree)
+
+    def overtime(self, tree: Tree[Token]) -> ast.Overtime:
+        fields = self.collect(tree, 0, "overtime", self.overtime_stmt)
+        return ast.Overtime(self.pos(tree), self.end_line(tree), **fields)
+
+    def overtime_stmt(self, tree: Tree[Token]) -> tuple[str, Any]:
+        if tree.data == "cap":
+            return "caps+", self.cap(tree)
+        return "unauthorised", self.at(True, tree)

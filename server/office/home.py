@@ -1,0 +1,206 @@
+"""What each role's home page shows, read in a few queries per block whatever the number of
+people: the employee's today, the manager's unit today, the office's month.
+
+Every figure comes from the one month computation (`server.days.month`): the balance is
+the month's to yesterday, today is the day in progress, the leave left is each
+allowance's `left`; anomalies and flags are the engine's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.days.facts import load_facts
+from server.days.month import PersonMonth, month_bounds
+from server.days.rules_in_force import RulesInForce, policy_at
+from server.db.models import Employee, MonthClose, User
+from server.db.models import Request as RequestRow
+from server.engine.results import AllowanceBalance, Flag
+from server.errors import OfficeError
+from server.office.decisions import approval_queue
+from server.office.notifications import NearDeadline
+from server.office.people import employee_visible, employees_seen_by, institution_employees
+from server.office.summary import months_of
+
+
+@dataclass(frozen=True)
+class OpenAnomaly:
+    employee_id: int
+    name: str
+    day: date
+    code: str
+    message: str
+    fix_by: datetime | None  # local
+
+
+@dataclass
+class EmployeeToday:
+    employee: Employee
+    today: date
+    stamps: Sequence[tuple[int, str | None]]  # (local minute, direction), by time
+    worked_today: int  # the engine's figure for today's stamps so far
+    at_work_since: int | None  # the minute of the last "in", while no "out" follows it
+    balance: int  # the month's, to yesterday
+    allowances: list[AllowanceBalance]
+    deadlines: dict[str, date | datetime]
+    anomalies: list[OpenAnomaly]
+    pending_requests: int
+
+
+@dataclass(frozen=True)
+class Colleague:
+    employee: Employee
+    present: bool  # the last stamp today is an entry
+    last_stamp: int | None  # its local minute
+    flags: list[Flag]
+
+
+@dataclass
+class UnitToday:
+    people: list[Colleague]
+    waiting: list[tuple[RequestRow, str]]  # (request, employee name), oldest first
+
+    @property
+    def present(self) -> int:
+        return sum(1 for p in self.people if p.present)
+
+
+@dataclass
+class OfficeMonth:
+    year: int
+    month: int
+    anomalies: list[OpenAnomaly]
+    pending_requests: int
+    closing: list[MonthClose]
+    now: datetime  # local and naive, as the anomalies' fix-by: past it, an anomaly is late
+    unavailable: list[str] = field(default_factory=list)
+
+
+def local_now(session: Session, institution_id: str, now: datetime) -> datetime:
+    try:
+        zone = ZoneInfo(policy_at(session, institution_id, now)[0].timezone)
+    except LookupError:
+        zone = ZoneInfo("Europe/Rome")
+    return now.astimezone(zone)
+
+
+def employee_today(session: Session, actor: User, now: datetime | None = None
+                   ) -> EmployeeToday | None:
+    """The actor's own day and month; None for an account with no employee."""
+    if actor.employee_id is None:
+        return None
+    now = now or datetime.now(UTC)
+    employee = employee_visible(session, actor, actor.employee_id)
+    today = local_now(session, actor.institution_id, now).date()
+    month = months_of(session, RulesInForce(session, [actor.institution_id]), [employee],
+                      today.year, today.month, now=now, with_opening=True)[employee.id]
+    stamps = _today_stamps(session, [employee.id], today).get(employee.id, [])
+    pending = session.scalar(select(func.count()).select_from(RequestRow).where(
+        RequestRow.employee_id == employee.id, RequestRow.state == "pending")) or 0
+    return EmployeeToday(
+        employee, today, stamps, month.in_progress.worked if month.in_progress else 0,
+        stamps[-1][0] if stamps and stamps[-1][1] == "in" else None,
+        month.result.balance, list(month.result.allowances), dict(month.result.deadlines),
+        _open_anomalies([month]), pending)
+
+
+def unit_today(session: Session, actor: User, now: datetime | None = None) -> UnitToday:
+    """A manager's people (their unit; the whole institution for a manager with none):
+    who is in, their flags this month, and the requests waiting for this manager."""
+    now = now or datetime.now(UTC)
+    people = [e for e in employees_seen_by(session, actor) if e.id != actor.employee_id]
+    today = local_now(session, actor.institution_id, now).date()
+    months = months_of(session, RulesInForce(session, [actor.institution_id]), people,
+                       today.year, today.month, now=now)
+    names = {e.id: e.name for e in people}
+    today_stamps = _today_stamps(session, list(names), today)
+    colleagues = []
+    for employee in people:
+        month = months[employee.id]
+        stamps = today_stamps.get(employee.id, [])
+        last = stamps[-1] if stamps else None
+        colleagues.append(Colleague(employee, last is not None and last[1] == "in",
+                                    last[0] if last else None, list(month.result.flags)))
+    waiting = [(row, names.get(row.employee_id) or _name(session, row.employee_id))
+               for row in approval_queue(session, actor)]
+    return UnitToday(colleagues, waiting)
+
+
+def office_month(session: Session, actor: User, now: datetime | None = None) -> OfficeMonth:
+    """The month the office is working on: the open anomalies (this month's, and last
+    month's while it is not closed), the requests pending, the closes under way."""
+    now = now or datetime.now(UTC)
+    institution = actor.institution_id
+    local = local_now(session, institution, now)
+    today = local.date()
+    anomalies, unavailable = _institution_anomalies(session, institution, today, now)
+    pending = session.scalar(select(func.count()).select_from(RequestRow).where(
+        RequestRow.institution_id == institution, RequestRow.state == "pending")) or 0
+    closing = list(session.scalars(select(MonthClose).where(
+        MonthClose.institution_id == institution, MonthClose.state == "closing")
+        .order_by(MonthClose.year, MonthClose.month)))
+    return OfficeMonth(today.year, today.month, anomalies, pending, closing,
+                       local.replace(tzinfo=None), unavailable)
+
+
+def near_deadlines(session: Session, institution_id: str, now: datetime,
+                   within: timedelta) -> list[NearDeadline]:
+    """The anomalies whose fix-by falls between now and `within` from now."""
+    local = local_now(session, institution_id, now)
+    horizon = local + within
+    anomalies, _ = _institution_anomalies(session, institution_id, local.date(), now)
+    return [NearDeadline(a.employee_id, a.day, a.code, a.fix_by) for a in anomalies
+            if a.fix_by is not None and
+            local.replace(tzinfo=None) <= a.fix_by.replace(tzinfo=None)
+            <= horizon.replace(tzinfo=None)]
+
+
+def _institution_anomalies(session: Session, institution_id: str, today: date,
+                           now: datetime) -> tuple[list[OpenAnomaly], list[str]]:
+    """Open anomalies of everyone at work, this month and the last one unless closed."""
+    employees = [e for e in institution_employees(session, institution_id) if e.active]
+    rules = RulesInForce(session, [institution_id])
+    first = today.replace(day=1)
+    before = first - timedelta(days=1)
+    closed = session.scalar(select(MonthClose.state).where(
+        MonthClose.institution_id == institution_id, MonthClose.year == before.year,
+        MonthClose.month == before.month)) in ("closing", "closed")
+    found: list[OpenAnomaly] = []
+    unavailable: list[str] = []
+    for year, month in ([] if closed else [(before.year, before.month)]) + \
+            [(today.year, today.month)]:
+        try:
+            months = months_of(session, rules, employees, year, month, now=now)
+        except OfficeError as error:  # no rules in force then: said, not hidden
+            unavailable.append(error.italian)
+            continue
+        found += _open_anomalies(months.values())
+    return found, unavailable
+
+
+def _open_anomalies(months: Iterable[PersonMonth]) -> list[OpenAnomaly]:
+    out = []
+    for month in months:
+        first, _ = month_bounds(month.result.year, month.result.month)
+        out += [OpenAnomaly(month.employee.id, month.employee.name, a.day or first, a.code,
+                            a.message, a.fix_by) for a in month.result.anomalies]
+    return sorted(out, key=lambda a: (a.fix_by or datetime.max, a.name, a.day))
+
+
+def _today_stamps(session: Session, ids: list[int], today: date
+                  ) -> dict[int, list[tuple[int, str | None]]]:
+    """Each employee's stamps in force today, (minute, direction) by time: one read."""
+    stamps = load_facts(session, ids, today, today).stamps
+    return {employee_id: sorted((s.minute, s.direction) for s in rows)
+            for (employee_id, _day), rows in stamps.items()}
+
+
+def _name(session: Session, employee_id: int) -> str:
+    employee = session.get(Employee, employee_id)
+    return employee.name if employee else str(employee_id)
