@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed-stamp
 
 # The browser tests drive Debian's Chromium; Playwright's own browser downloads are never used.
 CHROMIUM := /usr/bin/chromium
+# tests/ops checks the systemd units of docs/deploy/ with systemd-analyze (Debian's systemd).
+SYSTEMD_ANALYZE := /usr/bin/systemd-analyze
 # The single sign-on tests start real servers: Debian's OpenLDAP slapd (with ldap-utils to
 # load it), xmlsec1 for pysaml2's signatures, and panva's oidc-provider run by Node (20 or
 # later, already on the machine: Debian's own nodejs is too old for it).
@@ -34,7 +36,7 @@ lint: venv
 	$(BIN)/mypy
 
 # No `-` prefixes or `|| true`: any failure, including pytest's exit 5 (no tests), fails make.
-test: lint browser sso-servers
+test: lint browser sso-servers $(SYSTEMD_ANALYZE)
 	$(BIN)/python -m pytest
 
 browser: $(CHROMIUM)
@@ -43,6 +45,9 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-liberation
 
+$(SYSTEMD_ANALYZE):
+	DEBIAN_FRONTEND=noninteractive apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends systemd
 sso-servers: $(SLAPD) $(XMLSEC) $(OIDC_OP)
 
 $(SLAPD) $(XMLSEC):

@@ -18,6 +18,8 @@ from server.days.worker import Recomputer
 from server.db import make_engine, upgrade
 from server.ingest.service import IngestService
 from server.ingest.settings import BrokerSettings, SettingsError
+from server.observe.logs import configure_logging, log_format
+from server.observe.metrics import serve as serve_metrics
 from server.settings import database_url as default_database_url
 
 
@@ -41,6 +43,9 @@ def register(subparsers: Any) -> None:
                              "process of their own, or not here (a `timbra recompute` "
                              "service does); auto: a thread on SQLite (one writer), a "
                              "process on PostgreSQL, none with --share")
+    parser.add_argument("--metrics-bind", default=None, metavar="HOST:PORT",
+                        help="serve Prometheus metrics there (default: "
+                             "$TIMBRA_INGEST_METRICS_BIND; unset: none); an internal address")
     parser.set_defaults(func=run_ingest)
     worker = subparsers.add_parser("recompute", help="keep day results current (one worker "
                                                      "works at a time; timbra ingest starts "
@@ -61,8 +66,11 @@ def _on_signals(stop: threading.Event) -> None:
 
 
 def run_recompute(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        configure_logging(log_format())
+    except ValueError as exc:
+        print(f"timbra recompute: {exc}", file=sys.stderr)
+        return 2
     engine = make_engine(database_url(args.database))
     stop = threading.Event()
     _on_signals(stop)
@@ -76,15 +84,15 @@ def run_recompute(args: argparse.Namespace) -> int:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
     url = args.mqtt or os.environ.get("TIMBRA_MQTT_URL")
     if not url:
         print("timbra ingest: give --mqtt URL or set TIMBRA_MQTT_URL", file=sys.stderr)
         return 2
     try:
+        configure_logging(log_format())
         broker = _options(BrokerSettings.from_url(url), args)
-    except SettingsError as exc:
+        _serve_metrics(args.metrics_bind or os.environ.get("TIMBRA_INGEST_METRICS_BIND"))
+    except (SettingsError, ValueError) as exc:
         print(f"timbra ingest: {exc}", file=sys.stderr)
         return 2
     database = database_url(args.database)
@@ -115,6 +123,18 @@ def run_ingest(args: argparse.Namespace) -> int:
         if worker is not None:
             worker.terminate()
             worker.wait(15)
+
+
+def _serve_metrics(bind: str | None) -> None:
+    if not bind:
+        return
+    host, _, port = bind.rpartition(":")
+    if not host or not port.isdigit():
+        raise SettingsError(f"metrics bind must be HOST:PORT, not {bind!r}")
+    try:
+        serve_metrics(host.strip("[]"), int(port))
+    except OSError as exc:
+        raise SettingsError(f"cannot serve metrics on {bind}: {exc.strerror}") from None
 
 
 def _options(broker: BrokerSettings, args: argparse.Namespace) -> BrokerSettings:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from dsl.errors import RuleError
 from server.cli.base import Command, help_command
+from server.observe.logs import configure_logging, log_format
 from server.plugins import PluginError, get_plugin_manager
 
 # Modules with a `register(subparsers)` function, in the order `--help` lists them.
@@ -24,6 +26,9 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "server.cli.users",
     "server.cli.month_close",
     "server.cli.notify",
+    "server.cli.db",
+    "server.cli.web",
+    "server.cli.purge",
 )
 
 
@@ -41,6 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; the return value is the process exit code."""
+    if os.environ.get("TIMBRA_LOG_FORMAT"):
+        # Set for the services (the units, compose): what is logged, or warned, while the
+        # commands load is already a line in that format.
+        try:
+            configure_logging(log_format())
+        except ValueError as exc:
+            print(f"timbra: {exc}", file=sys.stderr)
+            return 2
     args = build_parser().parse_args(argv)
     command: Command = args.func
     try:

@@ -371,6 +371,17 @@ class MonthCloseEntry(Base):
     anomalies: Mapped[int | None] = mapped_column(Integer)
 
 
+class WebSession(Base):
+    """A logged-in web session (server/web/session_store.py), shared by every web worker
+    and machine: kept in the database, not in files beside one process."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
 # The tables as Core objects, for bulk statements that need no ORM objects.
 STAMPS: Table = Base.metadata.tables["stamps"]
 DAY_RESULTS: Table = Base.metadata.tables["day_results"]

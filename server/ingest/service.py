@@ -38,6 +38,7 @@ from server.ingest.lookup import Lookup
 from server.ingest.settings import BrokerSettings, SettingsError
 from server.ingest.store import BatchOutcome, reject, store_stamps
 from server.ingest.terminal_status import apply_status
+from server.observe.metrics import ACK_SECONDS, INBOX_DEPTH, INGEST_MESSAGES, INGEST_OUTCOMES
 from terminals.protocol import (
     ACK_ITEMS_PER_MESSAGE,
     AckMessage,
@@ -337,6 +338,7 @@ class IngestService:
         for item in batch:
             if item.qos > 0:
                 self.client.ack(item.mid, item.qos)
+        self._measure(batch, outcome)
         for (institution, terminal), items in outcome.acks.items():
             for start in range(0, len(items), ACK_ITEMS_PER_MESSAGE):
                 chunk = tuple(items[start:start + ACK_ITEMS_PER_MESSAGE])
@@ -352,6 +354,16 @@ class IngestService:
         if outcome.came_online:
             self.keypad.came_online((w.institution, w.terminal)
                                     for w in map(parse_topic, outcome.came_online))
+
+    def _measure(self, batch: list[Incoming], outcome: BatchOutcome) -> None:
+        """Prometheus figures (server/observe/metrics.py), once the batch is acknowledged."""
+        for name in INGEST_OUTCOMES:
+            INGEST_MESSAGES.labels(name).inc(getattr(outcome, name))
+        now = self.clock()
+        for item in batch:
+            if item.topic.endswith("/stamp"):
+                ACK_SECONDS.observe(max(0.0, (now - item.received_at).total_seconds()))
+        INBOX_DEPTH.set(self._inbox.qsize())
 
     def _answer(self, item: Incoming) -> None:
         try:

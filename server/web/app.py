@@ -1,12 +1,14 @@
 """The Litestar application: `create_app(engine)` is the whole web side.
 
-Every response gets the security headers, and its cookies `Secure` over TLS
-(`server.web.headers.security_headers`, a `before_send` hook). Middleware, outermost
-first: hostile input refused with a 400 (`InputGuardMiddleware`: NUL characters, JSON
-nested too deep), the page's language (`LanguageMiddleware`), sessions (server-side, in the
-data directory), who is asking (`IdentityMiddleware`), then Litestar's CSRF check on every
-unsafe method, its token bound to the session (`SessionCSRFMiddleware`). One app-wide guard
-(`access_guard`) enforces each route's declared roles.
+Outermost, around the router: the request id, access log line and latency sample
+(`RequestLogMiddleware`). Every response gets the security headers, and its cookies
+`Secure` over TLS (`server.web.headers.security_headers`, a `before_send` hook). Middleware,
+outermost first: hostile input refused with a 400 (`InputGuardMiddleware`: NUL characters,
+JSON nested too deep), the page's language (`LanguageMiddleware`), sessions (server-side:
+files in the data directory for `timbra run`, the database for `timbra web`), who is asking
+(`IdentityMiddleware`), then Litestar's CSRF check on every unsafe method, its token bound
+to the session (`SessionCSRFMiddleware`). One app-wide guard (`access_guard`) enforces each
+route's declared roles.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 from sqlalchemy import Engine
 
+from server.db.migrate import head_revision
 from server.errors import OfficeError
+from server.ingest.settings import BrokerSettings
 from server.minutes import clock, hours
 from server.office.sso.config import SsoSettings, load_sso
 from server.private_files import private_dir
@@ -44,9 +48,11 @@ from server.web.identity import IdentityMiddleware, RotatingSessionConfig
 from server.web.input_guard import InputGuardMiddleware
 from server.web.language import LanguageMiddleware, choose_language, install
 from server.web.navigation import menu_for, role_name
+from server.web.request_log import RequestLogMiddleware
 from server.web.routes import ROUTE_HANDLERS
 from server.web.routes.notifications import unread_notifications
 from server.web.secret import load_or_create_secret
+from server.web.session_store import DatabaseStore
 from server.web.throttle import LoginThrottle
 
 HERE = Path(__file__).resolve().parent
@@ -58,27 +64,19 @@ CSRF_COOKIE = "timbra_csrf"
 def create_app(engine: Engine, *, secure_cookies: bool = True,
                data_dir: Path = Path("timbra-data"), secret: str | None = None,
                session_store: Store | None = None, debug: bool = False,
-               sso: SsoSettings | None = None) -> Litestar:
-    """The app. `secure_cookies=True` marks every cookie `Secure`; with False (plain-http
-    development on 127.0.0.1, where browsers drop Secure cookies) they are marked so only
-    on requests that came over TLS (`server.web.headers`). `sso`: the institutions' single
-    sign-on, by default from `TIMBRA_SSO_FILE`. Sign-ins under way are kept beside the
-    sessions, in memory when the sessions are."""
+               sso: SsoSettings | None = None, broker: BrokerSettings | None = None,
+               metrics_token: str | None = None) -> Litestar:
+    """The app. `secure_cookies=False`: cookies `Secure` only over TLS (plain-http work on
+    127.0.0.1, `server.web.headers`). `sso` defaults to `TIMBRA_SSO_FILE`'s; `broker` is
+    what `/readyz` checks; `/metrics` exists only with a `metrics_token`."""
     secret = secret or load_or_create_secret(data_dir)
     # Session files are written 0600 (mkstemp) into a folder only we may enter.
     store = session_store or FileStore(private_dir(data_dir / "sessions"))
-    pending: Store = (MemoryStore() if session_store is not None
-                      else FileStore(private_dir(data_dir / "sso-pending")))
     sessions = RotatingSessionConfig(
         key=SESSION_COOKIE, max_age=SESSION_HOURS * 3600, secure=secure_cookies,
         httponly=True, samesite="lax", renew_on_access=True)
     csrf = CSRFConfig(secret=secret, cookie_name=CSRF_COOKIE, cookie_secure=secure_cookies,
                       cookie_httponly=True, cookie_samesite="lax")
-    templates = TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
-    templates.engine_instance.engine.globals.update(hours=hours, clock=clock, menu_for=menu_for,
-                                                   role_name=role_name,
-                                                   unread=unread_notifications)
-    install(templates.engine_instance.engine)
     app = Litestar(
         route_handlers=[
             *ROUTE_HANDLERS,
@@ -91,10 +89,10 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
         # Litestar's CSRF middleware, bound to the session: after the session middleware.
         middleware=[InputGuardMiddleware, LanguageMiddleware, sessions.middleware,
                     IdentityMiddleware, DefineMiddleware(SessionCSRFMiddleware, config=csrf)],
-        stores={"sessions": store, "sso": pending},
+        stores={"sessions": store, "sso": _pending_store(session_store, data_dir)},
         before_send=[security_headers],
         on_startup=[_forget_expired_sessions, _work_off_dirty_days],
-        template_config=templates,
+        template_config=_templates(),
         exception_handlers={HTTPException: http_error, OfficeError: office_refusal,
                             OverflowError: no_such_row, Exception: server_error},
         openapi_config=OpenAPIConfig(
@@ -104,17 +102,40 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
             render_plugins=[SwaggerRenderPlugin()],
             openapi_router=Router("/schema", route_handlers=[], opt=PUBLIC)),
         debug=debug,
+        # The process configures logging (`timbra run`: plain text; `timbra web`: JSON
+        # lines, server/observe/logs.py); Litestar's default would replace its handlers.
+        logging_config=None,
     )
-    app.state.engine = engine
-    app.state.day_worker = DayWorker(engine)
-    app.state.secret = secret
-    app.state.secure_cookies = secure_cookies
-    app.state.sso = sso if sso is not None else load_sso(sso_file())
-    app.state.login_throttle = LoginThrottle()
+    app.state.update(engine=engine, day_worker=DayWorker(engine), secret=secret,
+                     secure_cookies=secure_cookies,
+                     sso=sso if sso is not None else load_sso(sso_file()),
+                     login_throttle=LoginThrottle(), broker=broker,
+                     metrics_token=metrics_token, schema_head=head_revision())
+    # Around the router, as Litestar's OpenTelemetry plugin wraps it: requests no route
+    # matches get their id, log line and latency sample too.
+    app.asgi_handler = RequestLogMiddleware(app.asgi_handler)
     missing = undeclared_handlers(list(route_handlers(app)))
     if missing:
         raise RuntimeError(f"routes without opt=PUBLIC or opt=allow(...): {missing}")
     return app
+
+
+def _templates() -> TemplateConfig[JinjaTemplateEngine]:
+    templates = TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
+    templates.engine_instance.engine.globals.update(hours=hours, clock=clock, menu_for=menu_for,
+                                                   role_name=role_name,
+                                                   unread=unread_notifications)
+    install(templates.engine_instance.engine)
+    return templates
+
+
+def _pending_store(session_store: Store | None, data_dir: Path) -> Store:
+    """Where sign-ins under way wait for the provider's callback, beside the sessions."""
+    if isinstance(session_store, DatabaseStore):  # shared by every worker, as sessions are
+        return session_store.with_namespace("sso")
+    if session_store is not None:
+        return MemoryStore()
+    return FileStore(private_dir(data_dir / "sso-pending"))
 
 
 async def _forget_expired_sessions(app: Litestar) -> None:
@@ -122,7 +143,7 @@ async def _forget_expired_sessions(app: Litestar) -> None:
     when their cookie or callback comes back."""
     for name in ("sessions", "sso"):
         store = app.stores.get(name)
-        if isinstance(store, FileStore | MemoryStore):
+        if isinstance(store, FileStore | MemoryStore | DatabaseStore):
             await store.delete_expired()
 
 

@@ -22,6 +22,7 @@ from litestar.response import Redirect, Template
 
 from server.errors import Busy, MonthClosed, NotAllowed, NotFound, OfficeError
 from server.web.guards import PasswordChangeRequired
+from server.web.request_log import request_id_of
 
 API_PREFIX = "/api/"
 LOG = logging.getLogger("timbra.web.errors")
@@ -43,12 +44,21 @@ def is_api(request: Request[Any, Any, Any]) -> bool:
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    path = request.url.path
     if exc.status_code >= 500:
-        LOG.error("%s %s answered %d", request.method, path, exc.status_code, exc_info=exc)
+        LOG.error("%s %s answered %d", request.method, request.url.path, exc.status_code,
+                  exc_info=exc)
+    return _answer(request, exc)
+
+
+def _answer(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    path = request.url.path
+    # A fault of ours names its request, so what the person quotes finds the log lines.
+    request_id = request_id_of(request.scope) if exc.status_code >= 500 else None
     if is_api(request):
-        return Response({"status_code": exc.status_code, "detail": exc.detail},
-                        status_code=exc.status_code, media_type=MediaType.JSON)
+        body = {"status_code": exc.status_code, "detail": exc.detail}
+        if request_id:
+            body["request_id"] = request_id
+        return Response(body, status_code=exc.status_code, media_type=MediaType.JSON)
     if isinstance(exc, NotAuthorizedException):
         target = path + (f"?{request.url.query}" if request.url.query else "")
         next_part = f"?next={quote(target, safe='')}" if request.method == "GET" else ""
@@ -56,7 +66,8 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     if isinstance(exc, PasswordChangeRequired):
         return Redirect("/password", status_code=302)
     return Template("error.html", status_code=exc.status_code,
-                    context={"status": exc.status_code, "detail": exc.detail})
+                    context={"status": exc.status_code, "detail": exc.detail,
+                             "request_id": request_id})
 
 
 def office_refusal(request: Request[Any, Any, Any], exc: OfficeError) -> Response[Any]:
@@ -81,4 +92,4 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
     """Anything no other handler knows is a fault of ours: logged with its traceback (the
     person sees only that it failed), answered as a 500 page or JSON."""
     LOG.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-    return http_error(request, InternalServerException())
+    return _answer(request, InternalServerException())  # logged once, with the cause

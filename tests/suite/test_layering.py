@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # packages are siblings and do not import each other.
 LAYERS: list[set[str]] = [
     {"dsl", "terminals", "server.errors", "server.settings", "server.minutes", "server.i18n",
-     "server.private_files"},
+     "server.private_files", "server.observe"},
     {"server.institutions"},
     {"server.hookspecs"},
     {"server.plugins"},

@@ -337,6 +337,10 @@ ROUTES: list[Case] = [
     Case("GET", "/schema/swagger", PUBLIC_200),
     Case("GET", "/schema/oauth2-redirect.html", PUBLIC_200),
     Case("GET", "/schema/{path}", everyone(404, anonymous=404), params={"path": "=nothing"}),
+    # --- for the machines that run it: no login; /metrics only with its token (none here) ---
+    Case("GET", "/healthz", PUBLIC_200),
+    Case("GET", "/readyz", PUBLIC_200),
+    Case("GET", "/metrics", everyone(404, anonymous=404)),
 ]
 
 

@@ -18,6 +18,7 @@ from server.web.routes import (
     auth,
     corrections,
     employee_changes,
+    health,
     home,
     month_close,
     notifications,
@@ -34,6 +35,8 @@ from server.web.routes import (
 
 ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *sso.ROUTES, *home.ROUTES, *timecard.ROUTES,
                                 *notifications.ROUTES]
+# For the machines that run it: health, readiness, metrics
+ROUTE_HANDLERS += health.ROUTES
 # Employees' requests, summaries, stamping; approvals; the personnel office's pages
 ROUTE_HANDLERS += [*requests.ROUTES, *requests_api.ROUTES, *approvals.ROUTES,
                    *summaries.ROUTES, *stamping.ROUTES, *corrections.ROUTES,

@@ -1,0 +1,88 @@
+"""`timbra db`: the database schema, migrated as a step of its own.
+
+`timbra db upgrade` brings the database named by `--database` or TIMBRA_DATABASE_URL to
+the schema of this version; `timbra db current` says where it stands (exit 1 if behind).
+Run the upgrade once per deployment, before starting the new version's processes:
+`timbra web` refuses a schema that is not its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from server.cli.base import help_command
+from server.db import make_engine, upgrade
+from server.db.migrate import schema_state
+from server.settings import database_url
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("db", help="the database schema: upgrade, current")
+    parser.set_defaults(func=help_command(parser))
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for name, func, text in (("upgrade", run_upgrade, "migrate to this version's schema"),
+                             ("current", run_current, "print the schema revision")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--database", default=None,
+                             help="SQLAlchemy URL (default: $TIMBRA_DATABASE_URL or SQLite)")
+        command.set_defaults(func=func)
+
+
+def run_upgrade(args: argparse.Namespace) -> int:
+    engine = make_engine(args.database or database_url())
+    try:
+        before = schema_state(engine)
+        upgrade(engine)
+        after = schema_state(engine)
+    except SQLAlchemyError as exc:
+        print(f"timbra db upgrade: {unreachable(exc)}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    if before.current == after.current:
+        print(f"schema already at {after.current}")
+    else:
+        print(f"schema upgraded from {before.current or 'empty'} to {after.current}")
+    return 0
+
+
+def run_current(args: argparse.Namespace) -> int:
+    engine = make_engine(args.database or database_url())
+    try:
+        state = schema_state(engine)
+    except SQLAlchemyError as exc:
+        print(f"timbra db current: {unreachable(exc)}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    word = "up to date" if state.up_to_date else "behind: run timbra db upgrade"
+    print(f"schema {state.current or 'empty'}, this version {state.head} ({word})")
+    return 0 if state.up_to_date else 1
+
+
+def unreachable(exc: SQLAlchemyError) -> str:
+    """The driver's first line says why (refused, unknown role, …); the rest is noise."""
+    cause = getattr(exc, "orig", None) or exc
+    return f"cannot reach the database: {str(cause).strip().splitlines()[0]}"
+
+
+def schema_problem(url: str) -> str | None:
+    """Why a process of this version must not start on the database at `url`, or None."""
+    engine = make_engine(url)
+    try:
+        state = schema_state(engine)
+    except SQLAlchemyError as exc:
+        return unreachable(exc)
+    finally:
+        engine.dispose()
+    if state.current is None:
+        return ("the database has no timbra schema: run `timbra db upgrade` first "
+                "(with the same TIMBRA_DATABASE_URL)")
+    if not state.up_to_date:
+        return (f"the database schema is at revision {state.current}, this timbra needs "
+                f"{state.head}: run `timbra db upgrade` first")
+    return None
