@@ -22,6 +22,7 @@ from litestar.response import Redirect, Template
 
 from server.errors import Busy, MonthClosed, NotAllowed, NotFound, OfficeError
 from server.web.guards import PasswordChangeRequired
+from server.web.language import said
 from server.web.request_log import request_id_of
 
 API_PREFIX = "/api/"
@@ -65,8 +66,11 @@ def _answer(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any
         return Redirect(f"/login{next_part}", status_code=302)
     if isinstance(exc, PasswordChangeRequired):
         return Redirect("/password", status_code=302)
+    # A 403 or 404 page says so in its title, in the reader's language; the detail's
+    # two-language wording is for the API.
+    detail = "" if exc.status_code in (403, 404) else exc.detail
     return Template("error.html", status_code=exc.status_code,
-                    context={"status": exc.status_code, "detail": exc.detail,
+                    context={"status": exc.status_code, "detail": detail,
                              "request_id": request_id})
 
 
@@ -79,7 +83,7 @@ def office_refusal(request: Request[Any, Any, Any], exc: OfficeError) -> Respons
         return Response({"status_code": status, "detail": str(exc), "field": exc.field},
                         status_code=status, media_type=MediaType.JSON, headers=headers)
     return Template("error.html", status_code=status, headers=headers,
-                    context={"status": status, "detail": str(exc)})
+                    context={"status": status, "detail": said(exc)})
 
 
 def no_such_row(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
