@@ -8,6 +8,7 @@ these grants, so the embedded broker of `make run` enforces what production does
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,6 +17,18 @@ from terminals.protocol import ROOT, Kind, topic
 # Terminal usernames are always `<institution>.<terminal>`; a name without a dot can
 # never be one, so the server's user cannot collide with a terminal added later.
 SERVER_USER = "timbra-server"
+# Mosquitto makes a client's id its username (`use_username_as_clientid`), so each server
+# process that is connected at the same time (the ingests sharing a subscription) logs in
+# as a user of its own: timbra-server, timbra-server-2, timbra-server-3, ...
+_SERVER_NAME = re.compile(r"timbra-server(?:-(?:[2-9]|[1-9][0-9]+))?")
+
+
+def server_users(count: int) -> list[str]:
+    return [SERVER_USER] + [f"{SERVER_USER}-{n}" for n in range(2, count + 1)]
+
+
+def is_server_user(username: str) -> bool:
+    return _SERVER_NAME.fullmatch(username) is not None
 
 Access = Literal["read", "write", "readwrite"]
 
@@ -41,7 +54,7 @@ def terminal_grants(institution: str, terminal: str) -> tuple[Grant, ...]:
 
 def grants_for(username: str) -> tuple[Grant, ...]:
     """The grants of a broker user; an unknown shape of name gets none."""
-    if username == SERVER_USER:
+    if is_server_user(username):
         return server_grants()
     institution, dot, terminal = username.partition(".")
     if not dot or not institution or not terminal or "." in terminal:

@@ -19,7 +19,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.broker.acl import SERVER_USER, Grant, server_grants, terminal_grants
+from server.broker.acl import (
+    SERVER_USER,
+    Grant,
+    server_grants,
+    server_users,
+    terminal_grants,
+)
 from server.db.broker_passwords import hash_password, new_password
 from server.db.models import Terminal
 
@@ -130,12 +136,14 @@ class WrittenConfig:
 
 
 def write_config(session: Session, out_dir: Path, settings: BrokerSettings | None = None, *,
-                 server_password: str | None = None) -> WrittenConfig:
+                 server_password: str | None = None, server_count: int = 1) -> WrittenConfig:
     """Write the three files into `out_dir` from the terminals in the database.
 
     The server user's hash is, in order: made from `server_password` if given; kept
     from an existing `passwd` in `out_dir`, so regenerating does not change it; or made
-    from a new random password, returned so the caller shows it once.
+    from a new random password, returned so the caller shows it once. `server_count`
+    server users share it (`timbra-server`, `timbra-server-2`, ...): one per ingest
+    process sharing the subscription, since the broker makes each client's id its name.
     """
     settings = settings or BrokerSettings()
     out_dir = out_dir.resolve()
@@ -154,10 +162,11 @@ def write_config(session: Session, out_dir: Path, settings: BrokerSettings | Non
         server_hash = hash_password(created)
 
     terminals = _terminals(session)
-    entries = [(SERVER_USER, server_grants())] + [
+    servers = server_users(server_count)
+    entries = [(name, server_grants()) for name in servers] + [
         (t.username, terminal_grants(t.institution_id, t.code)) for t in terminals]
 
-    _write_private(passwd, render_passwd(_users(terminals, server_hash)))
+    _write_private(passwd, render_passwd(_users(terminals, server_hash, servers)))
     _write_private(acl, render_acl(entries))
     _write_private(conf, render_conf(settings, passwd, acl, data_dir), mode=0o644)
     return WrittenConfig(conf, passwd, acl, len(terminals), created)
@@ -177,8 +186,10 @@ def _terminals(session: Session) -> list[Terminal]:
         select(Terminal).order_by(Terminal.institution_id, Terminal.code)))
 
 
-def _users(terminals: list[Terminal], server_hash: str) -> list[tuple[str, str]]:
-    return [(SERVER_USER, server_hash)] + [(t.username, t.password_hash) for t in terminals]
+def _users(terminals: list[Terminal], server_hash: str,
+           servers: list[str] | None = None) -> list[tuple[str, str]]:
+    return [(name, server_hash) for name in servers or [SERVER_USER]] + [
+        (t.username, t.password_hash) for t in terminals]
 
 
 def _existing_hash(passwd: Path, username: str) -> str | None:

@@ -73,6 +73,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                            help="also read every *.conf here (a TLS listener, logging)")
     mosquitto.add_argument("--user", metavar="ACCOUNT",
                            help="account mosquitto switches to when started as root")
+    mosquitto.add_argument("--server-users", type=int, default=1, metavar="N",
+                           help="server users to write, one per ingest process sharing the "
+                           "subscription: timbra-server, timbra-server-2, ... (default 1)")
     _database_option(mosquitto)
     mosquitto.set_defaults(func=run_mosquitto)
 
@@ -136,7 +139,8 @@ def run_mosquitto(args: argparse.Namespace) -> int:
                               user=args.user, include_dir=args.include_dir)
     try:
         with _session(args.database) as session:
-            written = write_config(session, args.out, settings)
+            written = write_config(session, args.out, settings,
+                                   server_count=max(1, min(args.server_users, 64)))
     except OSError as exc:
         return _fail(args, f"cannot write into {args.out}: {exc.strerror or exc}")
     except TerminalsError as exc:

@@ -75,11 +75,16 @@ class PrivateMosquitto:
 
     def use_config(self, conf: Path, server_password: str) -> None:
         self.conf = conf
+        self.password = server_password
         self.user = f"{SERVER_USER}:{server_password}@"
 
     @property
     def url(self) -> str:
         return f"mqtt://{self.user}127.0.0.1:{self.port}"
+
+    def url_as(self, username: str) -> str:
+        """The broker's URL for another server user of the same password."""
+        return f"mqtt://{username}:{self.password}@127.0.0.1:{self.port}"
 
     def start(self) -> None:
         self.process = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)],
