@@ -125,12 +125,12 @@ def test_employee_justifies_a_day_manager_approves_balance_changes(
     before = _month_balance(page)
     # A worked day that fell short: the justification will cover the time after leaving.
     short = page.locator("table.month tbody tr").filter(
-        has=page.locator("td[data-label='Saldo / Balance'].neg")).first
+        has=page.locator("td[data-label='Saldo'].neg")).first
     day = short.get_attribute("id").removeprefix("d")
     last_stamp = short.locator(".stamp").last.inner_text().split()[0]
     _shot(page, "02-employee-timecard")
 
-    due = short.locator("td[data-label='Dovuto / Due'] details.figure")
+    due = short.locator("td[data-label='Dovuto'] details.figure")
     due.locator("summary").click()
     explanation = due.locator(".explain")
     assert explanation.is_visible()

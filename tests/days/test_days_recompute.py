@@ -111,8 +111,11 @@ def codes(result: dict[str, Any] | None) -> list[str]:
 def work_off(engine: sa.Engine) -> None:
     """What `timbra recompute` (or the ingest's thread) does with the dirty days."""
     worker = Recomputer(engine, lambda: NOW)
-    while worker.run_once():
-        pass
+    try:
+        while worker.run_once():
+            pass
+    finally:
+        worker.turn.release()  # the next worker of this test must get the turn
 
 
 def wait_until(check: Callable[[], bool], timeout: float = 15.0) -> None:
