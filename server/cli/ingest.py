@@ -14,6 +14,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from server.days.worker import Recomputer
 from server.db import make_engine, upgrade
 from server.ingest.service import IngestService
@@ -96,11 +98,12 @@ def run_ingest(args: argparse.Namespace) -> int:
         print(f"timbra ingest: {exc}", file=sys.stderr)
         return 2
     database = database_url(args.database)
-    engine = make_engine(database)
-    if broker.shared and engine.dialect.name == "sqlite":
+    # Refused before the engine exists: making one creates the SQLite file.
+    if broker.shared and make_url(database).get_backend_name() == "sqlite":
         print("timbra ingest: shared subscriptions (--share) need PostgreSQL: SQLite has one "
               "writer, so run a single ingest without --share", file=sys.stderr)
         return 2
+    engine = make_engine(database)
     upgrade(engine)
     stop = threading.Event()
     _on_signals(stop)
