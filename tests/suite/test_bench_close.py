@@ -1,5 +1,5 @@
 """bench/close.py runs in the suite (issue 13), outside timing assertions: its quick mode
-builds 300 employees on SQLite and on the test PostgreSQL, closes March with one month and
+builds 100 employees (20 with a year of stamps) on SQLite and on the test PostgreSQL, closes March with one month and
 then with a year of stamps, times the timecard and follows a late stamp. What is checked
 is what a reader of its output relies on: every figure printed, positive and finite, and
 the last line in the form the issue gives. How fast is the bench's business, not this
@@ -35,10 +35,10 @@ def test_the_close_bench_prints_its_figures_in_quick_mode() -> None:
     assert ratio == pytest.approx(close_s / anchor_s, rel=0.02)
     output = "\n".join(lines)
     for database in ("sqlite", "postgresql"):
-        assert re.search(rf"^{database} +300 employees x 1 month: close ", output, re.M)
+        assert re.search(rf"^{database} +100 employees x 1 month: close ", output, re.M)
         assert re.search(rf"^{database} +the same close with a year of stamps", output, re.M)
     for kind in ("page", "api"):
-        timed = re.search(rf"postgresql timecard {kind} +over 200 employees: p50 (\d+) ms "
+        timed = re.search(rf"postgresql timecard {kind} +over 100 employees: p50 (\d+) ms "
                           r"p95 (\d+) ms p99 (\d+) ms", output)
         assert timed, output
         p50, p95, p99 = (int(x) for x in timed.groups())
