@@ -1,6 +1,7 @@
 """bench/close.py runs in the suite (issue 13), outside timing assertions: its quick mode
-builds 100 employees (20 with a year of stamps) on SQLite and on the test PostgreSQL, closes March with one month and
-then with a year of stamps, times the timecard and follows a late stamp. What is checked
+builds 100 employees (20 with a year of stamps) on SQLite and on the test PostgreSQL,
+closes March with one month and then with a year of stamps, times the timecard and
+follows a late stamp. What is checked
 is what a reader of its output relies on: every figure printed, positive and finite, and
 the last line in the form the issue gives. How fast is the bench's business, not this
 test's: the machine is shared."""
