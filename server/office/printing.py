@@ -81,7 +81,10 @@ class Sheet(FPDF):
 
     def text_line(self, text: str, *, bold: bool = False, size: float = 8) -> None:
         self.set_font(FAMILY, "B" if bold else "", size)
-        self.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
+        if self.get_string_width(text) < self.epw:  # one line: no line breaking to do
+            self.cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
+        else:
+            self.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
 
     def signatures(self) -> None:
         """Two signature boxes side by side, kept together on one page."""
