@@ -8,9 +8,11 @@ page number; a timecard ends with the signature lines.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
@@ -24,6 +26,7 @@ from server.office.month_status import month_status, status_text
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "DejaVuSans"
+Align = Literal["L", "R"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,48 @@ class Sheet(FPDF):
             self.cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
         else:
             self.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
+
+    def grid(self, widths: Sequence[float], rows: Sequence[Sequence[str]],
+             aligns: Sequence[Align], *, totals: bool = False, size: float = 7) -> None:
+        """A ruled table: the first row the headings (again atop each new page), the last
+        one in bold when it holds `totals`; a text wider than its column wraps at spaces.
+        Drawn cell by cell: fpdf2's `table()` takes a second for a month of days."""
+        heading, last = rows[0], len(rows) - 1
+        for index, row in enumerate(rows):
+            bold = index == 0 or (totals and index == last)
+            self.set_font(FAMILY, "B" if bold else "", size)
+            pieces = [self._wrapped(text, width) for text, width in zip(row, widths,
+                                                                         strict=True)]
+            height = size * 0.55 * max(len(p) for p in pieces)
+            if index and self.will_page_break(height):
+                self.add_page()
+                self.grid(widths, [heading], aligns, size=size)
+                self.set_font(FAMILY, "B" if bold else "", size)
+            self._row(pieces, widths, aligns, size * 0.55, height)
+
+    def _row(self, pieces: list[list[str]], widths: Sequence[float], aligns: Sequence[Align],
+             line: float, height: float) -> None:
+        x, y = self.l_margin, self.get_y()
+        for lines, width, align in zip(pieces, widths, aligns, strict=True):
+            self.rect(x, y, width, height)
+            for number, text in enumerate(lines):
+                self.set_xy(x, y + number * line)
+                self.cell(width, line, text, align=align)
+            x += width
+        self.set_xy(self.l_margin, y + height)
+
+    def _wrapped(self, text: str, width: float) -> list[str]:
+        room = width - 2 * self.c_margin
+        if self.get_string_width(text) <= room:
+            return [text]
+        lines = [""]
+        for word in text.split(" "):
+            joined = f"{lines[-1]} {word}" if lines[-1] else word
+            if lines[-1] and self.get_string_width(joined) > room:
+                lines.append(word)
+            else:
+                lines[-1] = joined
+        return lines
 
     def signatures(self) -> None:
         """Two signature boxes side by side, kept together on one page."""

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from fpdf.fonts import FontFace
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -34,7 +33,7 @@ from server.db.models import Employee, User
 from server.errors import NotAllowed, OfficeError
 from server.i18n.current import N_, gettext
 from server.minutes import hours as minutes_text
-from server.office.printing import FAMILY, Letterhead, Sheet, letterhead
+from server.office.printing import Align, Letterhead, Sheet, letterhead
 from server.office.summary import evaluate_months
 
 Cell = str | int
@@ -170,7 +169,7 @@ def to_xlsx(table: ReportTable) -> bytes:
                 data.number_format = TIME_FORMAT
     for index, _ in enumerate(table.columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = 28 if index == 2 else 16
-    sheet.freeze_panes = sheet.cell(header_row + 1, 1)
+    sheet.freeze_panes = f"A{header_row + 1}"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -190,18 +189,10 @@ def _inert(row: list[Cell]) -> list[Cell]:
 
 def to_pdf(table: ReportTable) -> bytes:
     pdf = Sheet(table.heading)
-    pdf.set_font(FAMILY, "", 8)
     figures = len(table.columns) - len(BASE)
     widths = (22, 60, 40, *[(pdf.epw - 122) / figures] * figures)
-    bold = FontFace(emphasis="BOLD")
-    with pdf.table(col_widths=widths, line_height=5, first_row_as_headings=True,
-                   text_align=("LEFT", "LEFT", "LEFT", *["RIGHT"] * figures),
-                   headings_style=bold) as grid:
-        for values in ([*table.columns], *(_shown(table, r) for r in table.rows)):
-            line = grid.row()
-            for text in values:
-                line.cell(text)
-        line = grid.row(style=bold)
-        for text in _shown(table, table.totals()):
-            line.cell(text)
+    right: list[Align] = ["R"] * figures
+    aligns: list[Align] = ["L", "L", "L", *right]
+    pdf.grid(widths, [table.columns, *(_shown(table, r) for r in table.rows),
+                      _shown(table, table.totals())], aligns, totals=True, size=8)
     return pdf.bytes()

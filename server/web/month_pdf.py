@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from fpdf.fonts import FontFace
 from sqlalchemy.orm import Session
 
 from server.engine import MonthResult
@@ -17,12 +16,13 @@ from server.engine.results import Anomaly, DayResult
 from server.i18n.current import gettext
 from server.i18n.formats import day_text, weekday_text
 from server.minutes import clock
-from server.office.printing import FAMILY, Sheet, letterhead
+from server.office.printing import Align, Sheet, letterhead
 from server.office.reports import hours
 from server.office.summary import MonthSummary
 from server.web.wording import anomaly_name, say
 
 WIDTHS = (30, 75, 18, 18, 18, 40, 78)
+ALIGNS: tuple[Align, ...] = ("L", "L", "R", "R", "R", "L", "L")
 
 
 def month_pdf(session: Session, summary: MonthSummary, now: datetime,
@@ -32,17 +32,9 @@ def month_pdf(session: Session, summary: MonthSummary, now: datetime,
     r, e = summary.result, summary.employee
     title = gettext("Timecard of %(name)s (%(number)s)", name=e.name, number=e.number)
     pdf = Sheet(letterhead(session, e.institution_id, title, r.year, r.month, now))
-    pdf.set_font(FAMILY, "", 7)
-    bold = FontFace(emphasis="BOLD")
     heads = [gettext(h) for h in ("Day", "Stamps", "Worked", "Due", "Balance", "Codes",
                                   "Anomalies")]
-    with pdf.table(col_widths=WIDTHS, line_height=4, headings_style=bold,
-                   text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT",
-                               "LEFT")) as grid:
-        for values in (heads, *(_day(d) for d in r.days)):
-            line = grid.row()
-            for text in values:
-                line.cell(text)
+    pdf.grid(WIDTHS, [heads, *(_day(d) for d in r.days)], ALIGNS)
     pdf.ln(3)
     for text in _totals(r, deadline_labels):
         pdf.text_line(text, size=8)

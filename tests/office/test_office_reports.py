@@ -105,7 +105,7 @@ def test_the_overtime_xlsx_holds_time_cells_that_add_up(school: World) -> None:
     assert people["CAT"][6].value == timedelta(minutes=20)
     assert people["CAT"][7].value == timedelta(minutes=20 * 432)
     assert people["BOB"][7].value == timedelta(minutes=21 * 432)
-    totals = list(sheet.iter_rows(min_row=9, max_row=9))[0]
+    totals = sheet[9]
     assert totals[0].value == "Totale"
     for cell in totals[3:]:
         letter = cell.column_letter
