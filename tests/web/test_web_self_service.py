@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from pdf_text import pdf_text
 from sqlalchemy.orm import Session
 from web_pages import activate_rules, form, json_headers, last_month, signed_in
 from world import WebWorld, build_web_world, cheap_hashing, fresh_web_world
@@ -71,6 +72,10 @@ def test_the_monthly_report_downloads_as_a_pdf(world: WebWorld, stack: ExitStack
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert "attachment" in response.headers["content-disposition"]
+    assert "Firma del dipendente" in pdf_text(response.content)
+    employee.cookies.set("timbra_lang", "en", domain="testserver.local")
+    english = pdf_text(employee.get(f"/summaries/{me}/report.pdf?month={last_month()}").content)
+    assert "Employee's signature" in english and "Firma" not in english
     colleague = world.ids[("university", "unit_colleague")]
     assert employee.get(f"/summaries/{colleague}/report.pdf").status_code == 404
 
@@ -156,10 +161,16 @@ def test_web_stamping_is_refused_where_the_rules_do_not_allow_it(world: WebWorld
 def test_a_phone_stamps_only_inside_an_area_and_its_position_is_not_kept(
         world: WebWorld, stack: ExitStack) -> None:
     office = signed_in(world, stack, "university", "office")
+    # The office types the centre as an Italian keyboard writes it: a decimal comma.
+    refused = office.post("/office/areas", data=form(
+        office, name="Duomo", latitude="145,46416", longitude="9,19199", radius_m="300"))
+    assert refused.status_code == 400
+    assert "La latitudine 145,46416 è fuori intervallo: deve stare tra -90 e 90" in refused.text
     drawn = office.post("/office/areas", data=form(
-        office, name="Duomo", latitude=str(DUOMO[0]), longitude=str(DUOMO[1]),
-        radius_m="300"), follow_redirects=False)
+        office, name="Duomo", latitude=f"{DUOMO[0]}".replace(".", ","),
+        longitude=f"{DUOMO[1]}".replace(".", ","), radius_m="300"), follow_redirects=False)
     assert drawn.status_code == 303
+    assert "45.46416, 9.19199" in office.get("/office/areas").text
     employee = signed_in(world, stack, "university", "employee")
     outside = employee.post("/api/v1/stamps", json={
         "direction": "in", "latitude": CENTRALE[0], "longitude": CENTRALE[1]},
