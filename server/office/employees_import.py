@@ -98,7 +98,8 @@ def read_header(fields: list[str]) -> list[str]:
                            f"valide sono {_valid_headings()}.",
                         f"the column “{text.strip()}” is not known; the valid columns are "
                         f"{', '.join(REQUIRED + OPTIONAL)}.")
-              for text, column in zip(fields, columns, strict=True) if not column]
+              for text, column in zip(fields, columns, strict=True)
+              if not column and text.strip()]  # Excel's trailing separators: no heading
     errors += [LineError(1, f"la colonna «{HEADINGS[c][0]}» compare due volte.",
                          f"the column “{c}” appears twice.")
                for c in dict.fromkeys(columns) if c and columns.count(c) > 1]
@@ -122,8 +123,13 @@ def import_employees(session: Session, actor: User, data: bytes | str, *,
     now = now or utcnow()
     text = csv_text(data)
     first = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text), delimiter=";" if ";" in first else ",")
-    columns = read_header(next(reader, []))
+    try:
+        lines = list(csv.reader(io.StringIO(text), delimiter=";" if ";" in first else ","))
+    except csv.Error:  # a field over csv's limit (128 KB): no staff list has one
+        raise ImportRefused([LineError(1, "il file non si legge come CSV: un campo supera "
+                                          "128 KB.", "the file does not read as CSV: a "
+                                                     "field is over 128 KB.")]) from None
+    columns = read_header(lines[0] if lines else [])
     institution = actor.institution_id
     version = policy_on(session, institution, today or now.date()).version_on(today or now.date())
     seen = _Seen(set(session.scalars(select(Employee.number).where(
@@ -131,16 +137,14 @@ def import_employees(session: Session, actor: User, data: bytes | str, *,
         select(Badge.code).where(Badge.institution_id == institution))))
     errors: list[LineError] = []
     rows: list[dict[str, str]] = []
-    for line, cells in enumerate(reader, start=2):
+    for line, cells in enumerate(lines[1:], start=2):
         if not any(cell.strip() for cell in cells):
             continue  # Excel leaves empty lines of separators at the end
-        if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
-            errors.append(LineError(line, f"la riga ha {len(cells)} campi, l'intestazione "
-                                          f"{len(columns)}: un separatore di troppo?",
-                                    f"the line has {len(cells)} fields, the header "
-                                    f"{len(columns)}: one separator too many?"))
+        shape = _shape(line, cells, columns)
+        if shape is not None:
+            errors.append(shape)
             continue
-        row = {c: v.strip() for c, v in zip(columns, cells, strict=False)}
+        row = {c: v.strip() for c, v in zip(columns, cells, strict=False) if c}
         errors += _check(line, row, sorted(version.profiles), seen)
         rows.append(row)
     if errors:
@@ -166,6 +170,21 @@ def _write(session: Session, actor: User, rows: list[dict[str, str]],
     record(session, actor, "employees_imported", f"institution:{actor.institution_id}",
            {"count": len(rows), "numbers": [r["number"] for r in rows]}, now=now)
     return result
+
+
+def _shape(line: int, cells: list[str], columns: list[str]) -> LineError | None:
+    """A value beyond the headings, or under an empty one: a separator too many."""
+    if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
+        return LineError(line, f"la riga ha {len(cells)} campi, l'intestazione "
+                               f"{len(columns)}: un separatore di troppo?",
+                         f"the line has {len(cells)} fields, the header {len(columns)}: "
+                         "one separator too many?")
+    if any(cell.strip() for cell, column in zip(cells, columns, strict=False) if not column):
+        return LineError(line, "la riga ha un valore in una colonna senza intestazione: un "
+                               "separatore di troppo?",
+                         "the line has a value in a column without heading: one separator "
+                         "too many?")
+    return None
 
 
 @dataclass

@@ -69,10 +69,10 @@ def test_one_bad_line_writes_nothing_and_every_error_names_its_line(uni: World) 
 def test_what_italian_excel_writes_is_imported(uni: World) -> None:
     """Excel in Italian saves `;` between fields, and in Windows-1252 unless told UTF-8;
     the headings are the office's own words; empty lines of separators at the end."""
-    data = ("Matricola;Nome;Profilo;Unità;Part-time;Badge\r\n"
-            "M100;Niccolò Bianchi;full_time;Segreteria;;5100\r\n"
-            "M101;Sara Neri;part_time_6h;Biblioteca;83%;5101\r\n"
-            ";;;;;\r\n").encode("cp1252")
+    data = ("Matricola;Nome;Profilo;Unità;Part-time;Badge;;\r\n"
+            "M100;Niccolò Bianchi;full_time;Segreteria;;5100;;\r\n"
+            "M101;Sara Neri;part_time_6h;Biblioteca;83%;5101;;\r\n"
+            ";;;;;;;\r\n").encode("cp1252")
     result = import_employees(uni.session, uni.users["office"], data, today=TODAY, now=NOW)
     assert [(e.number, e.name, e.unit, e.part_time_percent) for e in result.created] == [
         ("M100", "Niccolò Bianchi", "Segreteria", 100), ("M101", "Sara Neri", "Biblioteca", 83)]
@@ -99,19 +99,27 @@ def test_a_wrong_header_is_told_in_sentences_before_any_line() -> None:
     assert not [m for m in messages if "[" in m or "'" in m]  # no Python list in sight
 
 
-def test_a_part_time_that_is_not_a_percentage_is_refused(tmp_path: Path) -> None:
+def test_bad_lines_of_a_spreadsheet_are_told_by_line(tmp_path: Path) -> None:
     """Checking lines is logic: one database (SQLite) is enough."""
     engine = make_engine(f"sqlite:///{tmp_path}/timbra.db")
     upgrade(engine)
-    with Session(engine) as session, pytest.raises(ImportRefused) as refused:
+
+    def refused(text: str) -> list[tuple[int, str]]:
+        with pytest.raises(ImportRefused) as refusal:
+            import_employees(session, uni.users["office"], text, today=TODAY, now=NOW)
+        return [(e.line, e.italian) for e in refusal.value.errors]
+    with Session(engine) as session:
         uni = world(session, "university")
-        import_employees(uni.session, uni.users["office"],
-                         "matricola;nome;profilo;part-time\nM1;Uno;full_time;83,5\n"
-                         "M2;Due;full_time;0%\nM3;Tre;full_time;1;x\n", today=TODAY, now=NOW)
-    assert [(e.line, e.italian) for e in refused.value.errors] == [
-        (2, "la percentuale di part-time «83,5» non è un numero intero da 1 a 100."),
-        (3, "la percentuale di part-time «0%» non è un numero intero da 1 a 100."),
-        (4, "la riga ha 5 campi, l'intestazione 4: un separatore di troppo?")]
+        assert refused("matricola;nome;profilo;part-time;\nM1;Uno;full_time;83,5;\n"
+                       "M2;Due;full_time;0%\nM3;Tre;full_time;1;;x\n"
+                       "M4;Quattro;full_time;;x\n") == [
+            (2, "la percentuale di part-time «83,5» non è un numero intero da 1 a 100."),
+            (3, "la percentuale di part-time «0%» non è un numero intero da 1 a 100."),
+            (4, "la riga ha 6 campi, l'intestazione 5: un separatore di troppo?"),
+            (5, "la riga ha un valore in una colonna senza intestazione: un separatore di "
+                "troppo?")]
+        assert refused(f"matricola;nome;profilo\nM1;{'x' * 200_000};full_time\n") == [
+            (1, "il file non si legge come CSV: un campo supera 128 KB.")]
     engine.dispose()
 
 
