@@ -107,6 +107,7 @@ def test_csv_import_reports_every_bad_line_and_writes_nothing(
                 files={"file": ("people.csv", bad.encode(), "text/csv")})
     assert page.status_code == 400
     assert "riga <b>3</b>" in page.text and "riga <b>4</b>" in page.text
+    assert "i profili validi sono: " in page.text and "Part-time %</th>" in page.text
     assert count() == before
     good = "number,name,profile,unit\nN10,Dieci Nuovo,full_time,Segreteria\n"
     done = form(admin, "/admin/employees/import", {},
@@ -119,6 +120,7 @@ def test_csv_import_reports_every_bad_line_and_writes_nothing(
     done = form(admin, "/admin/employees/import", {},
                 files={"file": ("persone.csv", italian.encode("cp1252"), "text/csv")})
     assert done.status_code == 303 and count() == before + 2
+    assert "1 dipendente importato." in admin.get(done.headers["location"]).text
 
 
 def test_users_added_reset_and_unlocked(world: WebWorld, admin: TestClient[Litestar]) -> None:
