@@ -227,6 +227,35 @@ def test_the_stamping_buttons_are_one_pair_readable_on_a_phone(base_url: str,
     assert not checker.problems, "\n".join(checker.problems)
 
 
+def test_inside_the_area_the_phone_stamps_with_its_position(base_url: str,
+                                                            browser: Any) -> None:
+    """Seed 002: "Nel momento in cui il/la dipendente si trova nell'area prevista è possibile
+    effettuare la timbratura". The page's script asks the phone for its position and sends it
+    with the button pressed; the stamp is the phone's (source app)."""
+    duomo = {"latitude": 45.46416, "longitude": 9.19199}
+    context = browser.new_context(viewport=PHONE, locale="it-IT", is_mobile=True,
+                                  geolocation=duomo, permissions=["geolocation"])
+    page = context.new_page()
+    _first_login(page, base_url, "office")
+    page.goto(f"{base_url}/office/areas")
+    page.fill("input[name=name]", "Piazza del Duomo")
+    page.fill("input[name=latitude]", str(duomo["latitude"]))
+    page.fill("input[name=longitude]", str(duomo["longitude"]))
+    page.fill("input[name=radius_m]", "300")
+    with page.expect_navigation():
+        page.click("main button[type=submit]:text-is('Aggiungi')")
+    page.click("header button.link")  # Esci
+    page.wait_for_url(f"{base_url}/login")
+    _first_login(page, base_url, "employee")
+    page.goto(f"{base_url}/stamp")
+    assert page.locator("main button[name=direction]").all_inner_texts() == [
+        "ENTRATA", "USCITA"]
+    with page.expect_navigation(url=re.compile(r".*/stamp\?done=entrata.*")):
+        page.click("main button[value=in]")
+    assert page.locator("main li").last.inner_text().endswith("E · app")
+    context.close()
+
+
 def _tab_to(page: Any, selector: str, limit: int = 40) -> None:
     """Tab until `selector` has the focus; each stop must show where the focus is."""
     for _ in range(limit):
