@@ -182,6 +182,9 @@ def test_every_page_of_the_role_passes_axe_on_a_desk_and_a_phone(
         page.goto(base_url + path)
         assert page.locator("html").get_attribute("lang") == LANGUAGE[role], path
         checker.at(PHONE if len(checker.checked) % 2 else DESK)
+        if "view=calendar" in path:  # for a person to look at: the month on a phone
+            page.set_viewport_size(PHONE)
+            page.screenshot(path=str(ARTIFACTS / "a11y-calendar-phone.png"), full_page=True)
         row = page.locator(DETAILS.get(path, "no-such-element")).first
         if row.count() and _kind(row.get_attribute("href")) not in SEEN:
             todo.append(row.get_attribute("href"))
