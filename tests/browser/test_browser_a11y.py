@@ -230,25 +230,35 @@ def test_the_stamping_buttons_are_one_pair_readable_on_a_phone(base_url: str,
     assert not checker.problems, "\n".join(checker.problems)
 
 
+DUOMO = {"latitude": 45.46416, "longitude": 9.19199}
+
+
+@pytest.fixture(scope="module")
+def duomo_area(base_url: str, browser: Any) -> None:
+    """The personnel office draws an area of 300 m around Piazza del Duomo."""
+    context = browser.new_context(viewport=DESK, locale="it-IT")
+    page = context.new_page()
+    _first_login(page, base_url, "office")
+    page.goto(f"{base_url}/office/areas")
+    page.fill("input[name=name]", "Piazza del Duomo")
+    page.fill("input[name=latitude]", str(DUOMO["latitude"]))
+    page.fill("input[name=longitude]", str(DUOMO["longitude"]))
+    page.fill("input[name=radius_m]", "300")
+    with page.expect_navigation():
+        page.click("main button[type=submit]:text-is('Aggiungi')")
+    assert "Piazza del Duomo" in page.locator("main table").inner_text()
+    context.close()
+
+
+@pytest.mark.usefixtures("duomo_area")
 def test_inside_the_area_the_phone_stamps_with_its_position(base_url: str,
                                                             browser: Any) -> None:
     """Seed 002: "Nel momento in cui il/la dipendente si trova nell'area prevista è possibile
     effettuare la timbratura". The page's script asks the phone for its position and sends it
     with the button pressed; the stamp is the phone's (source app)."""
-    duomo = {"latitude": 45.46416, "longitude": 9.19199}
     context = browser.new_context(viewport=PHONE, locale="it-IT", is_mobile=True,
-                                  geolocation=duomo, permissions=["geolocation"])
+                                  geolocation=DUOMO, permissions=["geolocation"])
     page = context.new_page()
-    _first_login(page, base_url, "office")
-    page.goto(f"{base_url}/office/areas")
-    page.fill("input[name=name]", "Piazza del Duomo")
-    page.fill("input[name=latitude]", str(duomo["latitude"]))
-    page.fill("input[name=longitude]", str(duomo["longitude"]))
-    page.fill("input[name=radius_m]", "300")
-    with page.expect_navigation():
-        page.click("main button[type=submit]:text-is('Aggiungi')")
-    page.click("header button.link")  # Esci
-    page.wait_for_url(f"{base_url}/login")
     _first_login(page, base_url, "employee")
     page.goto(f"{base_url}/stamp")
     assert page.locator("main button[name=direction]").all_inner_texts() == [
@@ -256,6 +266,24 @@ def test_inside_the_area_the_phone_stamps_with_its_position(base_url: str,
     with page.expect_navigation(url=re.compile(r".*/stamp\?done=entrata.*")):
         page.click("main button[value=in]")
     assert page.locator("main li").last.inner_text().endswith("E · app")
+    context.close()
+
+
+@pytest.mark.usefixtures("duomo_area")
+def test_without_scripts_the_menu_shows_and_no_stamp_goes_without_the_position(
+        base_url: str, browser: Any) -> None:
+    """A phone with scripts off: the menu is a visible row and its button is hidden; the
+    university's ENTRATA is sent without the position and refused, the refusal said in
+    the page."""
+    context = browser.new_context(viewport=PHONE, locale="it-IT", java_script_enabled=False)
+    page = context.new_page()
+    _first_login(page, base_url, "employee")
+    assert page.locator("#menu").is_visible() and not page.locator("#menu-button").is_visible()
+    header = page.locator("header.top").bounding_box()
+    assert header is not None and header["height"] <= 0.25 * PHONE["height"], header
+    page.goto(f"{base_url}/stamp")
+    page.click("main button[value=in]")
+    assert "chiedono la posizione" in page.locator("main p.error").first.inner_text()
     context.close()
 
 
