@@ -80,19 +80,35 @@ def test_the_monthly_report_downloads_as_a_pdf(world: WebWorld, stack: ExitStack
     assert employee.get(f"/summaries/{colleague}/report.pdf").status_code == 404
 
 
-def test_rilevatore_stamps_from_the_browser_where_the_rules_allow_web(
+def test_where_only_the_phone_may_stamp_no_button_form_or_api_stamps_without_the_position(
         world: WebWorld, stack: ExitStack) -> None:
+    """Seed 002: "Le timbrature in entrata e uscita possono essere registrate solo all'atto
+    di attivazione dell'APP da parte del/della dipendente" and "Nel momento in cui il/la
+    dipendente si trova nell'area prevista è possibile effettuare la timbratura". The page
+    has one pair of buttons, which send the position; the workstation's buttons that went
+    round the area are gone, and a forged form or API call without the position is refused."""
+    office = signed_in(world, stack, "university", "office")
+    assert office.post("/office/areas", data=form(
+        office, name="Duomo", latitude=str(DUOMO[0]), longitude=str(DUOMO[1]),
+        radius_m="300"), follow_redirects=False).status_code == 303
     employee = signed_in(world, stack, "university", "employee")
-    assert "ENTRATA" in employee.get("/stamp").text
-    done = employee.post("/stamp", data=form(employee, direction="in"), follow_redirects=False)
-    assert done.status_code == 303
-    [stamp] = _stamps(world, "university", "web")
-    assert (stamp.employee_id, stamp.direction) == (
-        world.ids[("university", "self_employee")], "in")
-    day = stamp.local_date.isoformat()
-    timecard = employee.get(f"/api/v1/timecard/{stamp.employee_id}?month={day[:7]}").json()
-    today = next(d for d in timecard["days"] if d["date"] == day)
-    assert [s["source"] for s in today["stamps"]] == ["web"]
+    page = employee.get("/stamp").text
+    assert page.count('name="direction"') == 2 and page.count("ENTRATA") == 1
+    assert "Dalla tua postazione" not in page and 'id="phone"' in page
+    assert 'name="latitude"' in page and "/static/stamp.js" in page
+    forged = employee.post("/stamp", data=form(employee, direction="in"))
+    assert forged.status_code == 403 and "chiedono la posizione" in forged.text
+    by_api = employee.post("/api/v1/stamps", json={"direction": "in"},
+                           headers=json_headers(employee))
+    assert by_api.status_code == 403 and "posizione" in by_api.json()["detail"]
+    half = employee.post("/stamp", data=form(employee, direction="in",
+                                              latitude=str(DUOMO[0]), longitude=""))
+    assert half.status_code == 400 and "Posizione non valida" in half.text
+    assert _stamps(world, "university", "web") == [] and _stamps(world, "university", "app") == []
+    me = world.ids[("university", "self_employee")]
+    day = date.today().isoformat()
+    timecard = employee.get(f"/api/v1/timecard/{me}?month={day[:7]}").json()
+    assert next(d for d in timecard["days"] if d["date"] == day)["stamps"] == []
 
 
 def test_the_rilevatore_page_lists_the_entrata_and_uscita_just_stamped(
@@ -217,8 +233,8 @@ def test_phone_stamping_follows_the_activated_rule_file_not_the_plugins(
         office, name="Duomo", latitude=str(DUOMO[0]), longitude=str(DUOMO[1]),
         radius_m="300"), follow_redirects=False).status_code == 303
     activate_rules(world, stack, "university",
-                   lambda text: text.replace("sources terminal, app, web",
-                                             "sources terminal, web", 1),
+                   lambda text: text.replace("sources terminal, app, manual",
+                                             "sources terminal, web, manual", 1),
                    "unimi-senza-app.rules")
     employee = signed_in(world, stack, "university", "employee")
     page = employee.get("/stamp").text
