@@ -270,6 +270,12 @@ ROUTES: list[Case] = [
     Case("POST", "/api/v1/requests/{request_id}/decision",
          expect(employee=403, manager=400, office=400, admin=403),
          params={"request_id": "colleague_request"}, form={"decision": "approve"}),
+    # Bulk: a request nobody has is listed as refused on the page; the API takes JSON only.
+    Case("POST", "/approvals/bulk", expect(employee=403, manager=200, office=200, admin=403),
+         form={"decision": "approve", "ids": "999999999"}),
+    Case("POST", "/api/v1/approvals/bulk",
+         expect(employee=403, manager=400, office=400, admin=403),
+         form={"decision": "approve", "ids": "999999999"}),
     # Only the office revokes, and only an approved request: the rejected sample is refused.
     *[Case("POST", path, expect(employee=403, manager=403, office=400, admin=403),
            params={"request_id": "colleague_request"}, form={"reason": "errore"})
