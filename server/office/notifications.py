@@ -38,6 +38,13 @@ MESSAGES = {
                           "%(note)s"),
     "request_withdrawn": N_("%(employee)s withdrew the request (%(what)s) for %(day)s: "
                             "nothing left to decide"),
+    "password_reset": N_("Someone asked for a new timbra password for your account: the "
+                         "link below works once, within %(minutes)s minutes. If it was not "
+                         "you, ignore this mail: your password stays as it is."),
+    "password_sso": N_("Someone asked for a new timbra password for your account: you sign "
+                       "in with your institution's credentials, so there is no timbra "
+                       "password to reset. Use \"Sign in with your institution's "
+                       "credentials\" on the login page."),
     "anomaly_deadline": N_("The anomaly of %(day)s (%(code)s) must be fixed by %(fix_by)s"),
     "terminal_offline": N_("Terminal %(code)s (%(location)s) is not connected: last heard "
                            "%(since)s"),

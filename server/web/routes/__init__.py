@@ -16,6 +16,7 @@ from server.web.routes import (
     admin_users,
     approvals,
     auth,
+    password_reset,
     corrections,
     employee_changes,
     health,
@@ -33,7 +34,7 @@ from server.web.routes import (
     timecard,
 )
 
-ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *sso.ROUTES, *home.ROUTES, *timecard.ROUTES,
+ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *password_reset.ROUTES, *sso.ROUTES, *home.ROUTES, *timecard.ROUTES,
                                 *notifications.ROUTES]
 # For the machines that run it: health, readiness, metrics
 ROUTE_HANDLERS += health.ROUTES
