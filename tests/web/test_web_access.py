@@ -84,6 +84,13 @@ ROUTES: list[Case] = [
          form={"username": "nobody", "password": "wrong"}),
     Case("POST", "/logout", everyone(303)),
     Case("POST", "/language", everyone(303, anonymous=303), form={"lang": "en"}),
+    # «Password dimenticata?»: public, one answer for any name; a link nobody has is a 400.
+    Case("GET", "/password/forgot", PUBLIC_200),
+    Case("POST", "/password/forgot", everyone(200, anonymous=200),
+         form={"username": "nessuno"}),
+    *[Case(method, "/password/reset/{token}", everyone(400, anonymous=400),
+           params={"token": "=not-a-link"}, form={"new": "x", "confirm": "x"})
+      for method in ("GET", "POST")],
     Case("GET", "/password", everyone(200)),
     Case("POST", "/password", everyone(400), form={"current": "wrong", "new": "x", "confirm": "x"}),
     # --- single sign-on: public, and not found where the institution has none configured
