@@ -96,7 +96,8 @@ def test_a_bulk_approval_decides_the_decidable_and_lists_the_others_with_why(
     48h` (approval_timing) refuses the late one, which stays pending; the others are
     approved, audited and told to the employee."""
     w = school
-    activate(w, ('        entered terminal\n        approval director\n        allowance short_permit',
+    activate(w, ('        entered terminal\n        approval director\n'
+                 '        allowance short_permit',
                  '        entered terminal, web\n        approval director within 48h\n'
                  '        allowance short_permit'))
 

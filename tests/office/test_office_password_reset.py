@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from sqlalchemy.orm import Session
-from test_office_notifications import Inbox, inbox, port, smtp  # noqa: F401 (fixtures)
+from test_office_notifications import Inbox, free_port, smtp
 from world import World, cheap_hashing, world
 
 from server.db import make_engine, upgrade
@@ -38,6 +39,23 @@ pytestmark = pytest.mark.usefixtures("cheap")
 def cheap() -> Iterator[None]:
     with cheap_hashing():
         yield
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def mailbox(smtp_port: int) -> Iterator[Inbox]:
+    """A real SMTP server on a private port, running for the test."""
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        yield handler
+    finally:
+        controller.stop()
 
 
 @pytest.fixture
@@ -73,14 +91,14 @@ def audit(w: World, action: str) -> list[AuditEntry]:
 
 
 def test_the_mailed_link_sets_a_password_the_rules_allow_once(
-        chamber: World, db_engine: sa.Engine, port: int, inbox: Inbox) -> None:
+        chamber: World, db_engine: sa.Engine, smtp_port: int, mailbox: Inbox) -> None:
     """Seed 000: «La password dovrà contenere un minimo di otto caratteri, con la presenza
     di almeno un carattere numerico ed uno alfabetico»."""
     w = chamber
     request_reset(w.session, "chamber.ann", now=NOW)
     w.session.commit()
-    assert deliver(db_engine, smtp(port), now=NOW).sent == 1
-    (to, mail), = inbox.messages
+    assert deliver(db_engine, smtp(smtp_port), now=NOW).sent == 1
+    (to, mail), = mailbox.messages
     assert to == "ann@camera.example"
     assert mail["Subject"].startswith("timbra: È stata chiesta una nuova password di timbra")
     body = mail.get_content()  # type: ignore[attr-defined]

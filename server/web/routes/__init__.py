@@ -16,7 +16,6 @@ from server.web.routes import (
     admin_users,
     approvals,
     auth,
-    password_reset,
     corrections,
     employee_changes,
     health,
@@ -24,6 +23,7 @@ from server.web.routes import (
     month_close,
     notifications,
     office,
+    password_reset,
     reports,
     requests,
     requests_api,
@@ -34,8 +34,8 @@ from server.web.routes import (
     timecard,
 )
 
-ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *password_reset.ROUTES, *sso.ROUTES, *home.ROUTES, *timecard.ROUTES,
-                                *notifications.ROUTES]
+ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *password_reset.ROUTES, *sso.ROUTES,
+                                *home.ROUTES, *timecard.ROUTES, *notifications.ROUTES]
 # For the machines that run it: health, readiness, metrics
 ROUTE_HANDLERS += health.ROUTES
 # Employees' requests, summaries, stamping; approvals; the personnel office's pages
