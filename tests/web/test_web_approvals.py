@@ -8,8 +8,11 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 
 import pytest
+from sqlalchemy.orm import Session
 from web_pages import Client, form, plain_days, signed_in
 from world import WebWorld, fresh_web_world
+
+from server.db.models import Employee
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +82,23 @@ def test_the_page_and_the_api_in_english(world: WebWorld, stack: ExitStack) -> N
     assert result.status_code == 200, result.text
     body = result.json()
     assert body["decided"] == [filed[0]] and [r["id"] for r in body["refused"]] == [10**30]
+
+
+def test_the_managers_unit_is_searched_by_name_or_number(world: WebWorld,
+                                                         stack: ExitStack) -> None:
+    manager = signed_in(world, stack, "university", "manager")
+    everyone = manager.get("/").text
+    names = re.findall(r'<a href="/timecard/\d+">([^<]+)</a>', everyone)
+    assert len(names) > 1 and "Nome o matricola" in everyone
+    one = names[-1]
+    found = manager.get("/", params={"who": one.split()[0].lower()}).text
+    shown = re.findall(r'<a href="/timecard/\d+">([^<]+)</a>', found)
+    assert one in shown and len(shown) < len(names) and "Persone trovate:" in found
+    with Session(world.engine) as session:
+        person = session.get(Employee, world.ids[("university", "unit_colleague")])
+        assert person is not None
+    by_number = manager.get("/", params={"who": person.number}).text
+    assert person.name in re.findall(r'<a href="/timecard/\d+">([^<]+)</a>', by_number)
+    nobody = manager.get("/", params={"who": "zzz-nessuno"}).text
+    assert re.findall(r'<a href="/timecard/\d+">', nobody) == []
+    assert "Persone trovate: 0" in nobody
