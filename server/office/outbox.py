@@ -34,6 +34,7 @@ LEASE = timedelta(minutes=10)  # a claimed row's other senders wait this long
 # Refusals of one message; any other error means the server itself is out of reach.
 # The line under the text, by kind; the others say where to see it.
 FOOTERS = {"password_reset": N_("Choose the new password here: %(link)s")}
+SEE_IT = N_("Open timbra to see it: %(link)s")
 MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
                    smtplib.SMTPDataError)
 
@@ -124,8 +125,7 @@ def _message(session: Session, row: Notification, smtp: SmtpSettings) -> EmailMe
     assert user is not None and user.email  # pending only with an address
     with use_locale(user.language):
         text = text_of(row)
-        footer = gettext(FOOTERS.get(row.kind, N_("Open timbra to see it: %(link)s")),
-                         link=smtp.public_url + row.link)
+        footer = gettext(FOOTERS.get(row.kind, SEE_IT), link=smtp.public_url + row.link)
     message = EmailMessage()
     message["From"], message["To"] = smtp.sender, user.email
     message["Subject"] = f"timbra: {text}"[:200]
