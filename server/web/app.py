@@ -109,7 +109,8 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
     app.state.update(engine=engine, day_worker=DayWorker(engine), secret=secret,
                      secure_cookies=secure_cookies,
                      sso=sso if sso is not None else load_sso(sso_file()),
-                     login_throttle=LoginThrottle(), broker=broker,
+                     login_throttle=LoginThrottle(), reset_throttle=LoginThrottle(),
+                     broker=broker,
                      metrics_token=metrics_token, schema_head=head_revision())
     # Around the router, as Litestar's OpenTelemetry plugin wraps it: requests no route
     # matches get their id, log line and latency sample too.

@@ -87,6 +87,13 @@ ROUTES: list[Case] = [
     # --- the installable web app and the accessibility statement: before logging in too ---
     Case("GET", "/manifest.webmanifest", PUBLIC_200),
     Case("GET", "/accessibility", PUBLIC_200),
+    # «Password dimenticata?»: public, one answer for any name; a link nobody has is a 400.
+    Case("GET", "/password/forgot", PUBLIC_200),
+    Case("POST", "/password/forgot", everyone(200, anonymous=200),
+         form={"username": "nessuno"}),
+    *[Case(method, "/password/reset/{token}", everyone(400, anonymous=400),
+           params={"token": "=not-a-link"}, form={"new": "x", "confirm": "x"})
+      for method in ("GET", "POST")],
     Case("GET", "/password", everyone(200)),
     Case("POST", "/password", everyone(400), form={"current": "wrong", "new": "x", "confirm": "x"}),
     # --- single sign-on: public, and not found where the institution has none configured
@@ -273,6 +280,12 @@ ROUTES: list[Case] = [
     Case("POST", "/api/v1/requests/{request_id}/decision",
          expect(employee=403, manager=400, office=400, admin=403),
          params={"request_id": "colleague_request"}, form={"decision": "approve"}),
+    # Bulk: a request nobody has is listed as refused on the page; the API takes JSON only.
+    Case("POST", "/approvals/bulk", expect(employee=403, manager=200, office=200, admin=403),
+         form={"decision": "approve", "ids": "999999999"}),
+    Case("POST", "/api/v1/approvals/bulk",
+         expect(employee=403, manager=400, office=400, admin=403),
+         form={"decision": "approve", "ids": "999999999"}),
     # Only the office revokes, and only an approved request: the rejected sample is refused.
     *[Case("POST", path, expect(employee=403, manager=403, office=400, admin=403),
            params={"request_id": "colleague_request"}, form={"reason": "errore"})

@@ -24,6 +24,7 @@ from server.web.routes import (
     month_close,
     notifications,
     office,
+    password_reset,
     reports,
     requests,
     requests_api,
@@ -34,8 +35,8 @@ from server.web.routes import (
     timecard,
 )
 
-ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *sso.ROUTES, *home.ROUTES, *timecard.ROUTES,
-                                *notifications.ROUTES, *installable.ROUTES]
+ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *password_reset.ROUTES, *sso.ROUTES, *home.ROUTES,
+                                *timecard.ROUTES, *notifications.ROUTES, *installable.ROUTES]
 # For the machines that run it: health, readiness, metrics
 ROUTE_HANDLERS += health.ROUTES
 # Employees' requests, summaries, stamping; approvals; the personnel office's pages

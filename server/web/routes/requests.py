@@ -31,6 +31,7 @@ from server.web.guards import OFFICE, PEOPLE
 from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user, parse_clock, parse_day
 from server.web.request_views import (
+    overtime_codes,
     overtime_modes,
     request_views,
     rounding_minutes,
@@ -97,7 +98,8 @@ def _page(db: Session, user: CurrentUser, failed: Failed | None = None,
     return Template("requests.html", status_code=status_code, context={
         "people": people,
         "requests": request_views(db, rows), "codes": web_codes(version),
-        "overtime_modes": overtime_modes(version), "rounding": rounding_minutes(version),
+        "overtime_modes": overtime_modes(version), "overtime_codes": overtime_codes(version),
+        "rounding": rounding_minutes(version),
         "today": today.isoformat(), "failed": failed, "own": user.employee_id is not None})
 
 
