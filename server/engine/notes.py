@@ -19,6 +19,7 @@ from server.i18n.current import N_
 from server.minutes import clock, hours
 
 DUE = N_("{:hm} due on a working day")
+DUE_PART_TIME = N_("{:hm} due on a working day: {:hm} at the contract's {}% part time")
 REST_DAY = N_("not a working day of the profile: nothing due")
 HOLIDAY = N_("{} is a holiday ({})")
 HALF_DAY = N_("half day of leave ({})")

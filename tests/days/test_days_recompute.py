@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from world import World, app_on, cheap_hashing, hm, log_in, open_client, world
 
 from server.days.dirty import pending
-from server.days.employment import employed_on
+from server.days.employment import contracts_of, employed_on
 from server.days.facts import load_facts
 from server.days.results import refresh_days
 from server.days.rules_in_force import RulesInForce
@@ -70,7 +70,8 @@ def fresh(session: Session, employee_id: int, day: date) -> dict[str, Any] | Non
     employee = session.get(Employee, employee_id)
     assert employee is not None
     policy = RulesInForce(session, [employee.institution_id]).on(employee.institution_id, day)
-    if policy is None or not employed_on(employee, day, ZoneInfo(policy.timezone)):
+    if policy is None or not employed_on(employee, day, ZoneInfo(policy.timezone),
+                                         contracts_of(session, [employee])[employee.id]):
         return None
     facts = load_facts(session, [employee_id], day, day)
     key = (employee_id, day)
