@@ -1,7 +1,7 @@
 """contracts: each employee's contracts with their dates, profile and part-time percentage
 
 Revision ID: 0016
-Revises: 0015
+Revises: 0011
 Create Date: 2026-12-07 02:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import server.db.types
 
 revision = "0016"
-down_revision = "0015"
+down_revision = "0011"  # the head on main (0011 follows 0015 there)
 branch_labels = None
 depends_on = None
 
