@@ -1,8 +1,9 @@
 """Employees imported from CSV: every line checked first, then all written or none.
 
 Columns (header required, order free): number, name, profile; optional unit,
-category, part_time_percent, badge. Each problem is reported with its line
-number; with any problem nothing is written.
+category, part_time_percent, badge, start (the first contract's start date, YYYY-MM-DD or
+DD/MM/YYYY; empty: no start on record, `server.db.contract_tables`). Each problem is
+reported with its line number; with any problem nothing is written.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from server.db.directory import add_employee
 from server.db.models import Badge, Employee, User
 from server.errors import OfficeError
 from server.office.audit import record, utcnow
+from server.office.bounds import within_reach
 from server.office.people import require_office
 
 REQUIRED = ("number", "name", "profile")
-OPTIONAL = ("unit", "category", "part_time_percent", "badge")
+OPTIONAL = ("unit", "category", "part_time_percent", "badge", "start")
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def import_employees(session: Session, actor: User, data: bytes | str, *,
         if None in raw:
             errors.append(LineError(line, "troppe colonne", "too many columns"))
             continue
-        errors += _check(line, row, version.profiles, numbers, badges)
+        errors += _check(line, row, version.profiles, numbers, badges, today or now.date())
         numbers.add(row.get("number", ""))
         if row.get("badge"):
             badges.add(row["badge"])
@@ -95,14 +97,14 @@ def import_employees(session: Session, actor: User, data: bytes | str, *,
                 session, institution, row["number"], row["name"], profile=row["profile"],
                 badge=row.get("badge") or None, category=row.get("category") or None,
                 part_time_percent=int(row.get("part_time_percent") or 100),
-                unit=row.get("unit") or None))
+                unit=row.get("unit") or None, start=_start(row.get("start", ""))))
     record(session, actor, "employees_imported", f"institution:{institution}",
            {"count": len(rows), "numbers": [r["number"] for r in rows]}, now=now)
     return result
 
 
 def _check(line: int, row: dict[str, str], profiles: Mapping[str, object], numbers: set[str],
-           badges: set[str]) -> list[LineError]:
+           badges: set[str], today: date) -> list[LineError]:
     errors = []
     for column in REQUIRED:
         if not row.get(column):
@@ -121,4 +123,23 @@ def _check(line: int, row: dict[str, str], profiles: Mapping[str, object], numbe
     if percent and not (percent.isdigit() and 1 <= int(percent) <= 100):
         errors.append(LineError(line, f"percentuale '{percent}' non valida (1-100)",
                                 f"invalid percentage '{percent}' (1-100)"))
+    start = row.get("start", "")
+    try:
+        within_reach(_start(start) or today, today, "start")
+    except OfficeError:  # a ValueError too: first
+        errors.append(LineError(line, f"data di inizio '{start}' troppo lontana",
+                                f"start date '{start}' too far ahead"))
+    except ValueError:
+        errors.append(LineError(line, f"data di inizio '{start[:20]}' non valida (GG/MM/AAAA)",
+                                f"invalid start date '{start[:20]}' (YYYY-MM-DD)"))
     return errors
+
+
+def _start(text: str) -> date | None:
+    """'2026-03-16' or '16/03/2026'; '' is None; anything else a ValueError."""
+    if not text:
+        return None
+    if "/" in text:
+        day, month, year = text.split("/")
+        return date(int(year), int(month), int(day))
+    return date.fromisoformat(text)

@@ -111,7 +111,7 @@ def employees_api(db: DbSession, user: AuthUser) -> list[EmployeeRow]:
 @post("/api/v1/admin/employees/import", opt=allow(ADMIN, OFFICE), sync_to_thread=True)
 def import_api(db: DbSession, user: AuthUser, data: JSONBody[ImportRequest]) -> ImportOutcome:
     """Import employees from CSV text (header `number,name,profile[,unit,category,
-    part_time_percent,badge]`). With any error nothing is written and the answer is 400
+    part_time_percent,badge,start]`). With any error nothing is written and the answer is 400
     with the errors per line."""
     outcome = run_import(db, user, data.csv.encode())
     if outcome.errors:
