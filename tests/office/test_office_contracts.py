@@ -33,6 +33,9 @@ FULL_DAY = 7 * 60 + 12  # school.rules full_time: due 7h12m
 HALF_DAY = FULL_DAY // 2
 
 
+ONE_DATABASE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
 @pytest.fixture
 def school(db_engine: sa.Engine) -> Iterator[World]:
     with Session(db_engine) as session:
@@ -59,6 +62,7 @@ def work_off(w: World) -> None:
     w.session.commit()
 
 
+@ONE_DATABASE  # its storage path is the one the next test runs on both
 def test_a_part_time_employee_hired_mid_month_owes_nothing_before_and_half_from_the_start(
         school: World) -> None:
     """Bea is imported with `start` 15 April at 50%: the 14th is not hers (not due, no
@@ -129,9 +133,6 @@ def test_a_change_of_percentage_from_a_date_then_the_contract_ending(school: Wor
     entry = w.session.scalars(sa.select(AuditEntry).where(
         AuditEntry.action == "contract_dates_set")).one()
     assert entry.detail["contract"]["end"] == "2026-04-20" and entry.detail["marked"] == 1
-
-
-ONE_DATABASE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # no storage
 
 
 @ONE_DATABASE
