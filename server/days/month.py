@@ -6,7 +6,8 @@ included) and the approved requests, evaluated by the engine with the rules in f
 each day. Days that have not happened yet are not evaluated: no absence, no anomaly and
 no due in the month-to-date figures; the month's whole due is `result.due_in_month`.
 Today is "in progress": evaluated apart (`in_progress`), counted once it is over. Days
-after an employee's deactivation are not due either.
+outside the employee's contracts or after their deactivation (`server.days.employment`)
+are not due either, and not evaluated.
 """
 
 from __future__ import annotations
@@ -56,10 +57,12 @@ class PersonMonth:
     pending_requests: int = 0
     schedules: dict[date, Schedule] = field(default_factory=dict)  # days off the base profile
     seen: dict[date, int] = field(default_factory=dict)  # stamps in force per day
+    off: frozenset[date] = frozenset()  # the month's days not employed
 
     def state_of(self, day: date) -> str:
-        """past (evaluated), today (in progress), future, or gone (after deactivation)."""
-        if self.last_day is not None and day > self.last_day:
+        """past (evaluated), today (in progress), future, or gone (not employed: outside
+        the contracts, or after deactivation)."""
+        if day in self.off or (self.last_day is not None and day > self.last_day):
             return "gone"
         if day == self.today:
             return "today"
@@ -90,7 +93,9 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
     # The next morning's stamps of a night shift belong to the day it starts: one day more
     # of stamps read, one day before of schedules (its shift takes the 1st's morning).
     facts = load_facts(session, ids, start, last + timedelta(days=1), shown=shown)
-    schedules = load_schedules(session, employees, start - timedelta(days=1), last)
+    contracts = employment.contracts_of(session, employees)
+    schedules = load_schedules(session, employees, start - timedelta(days=1), last,
+                               contracts=contracts)
     institution_of = {e.id: e.institution_id for e in employees}
     ends = ends_by(lambda key: rules.on(institution_of[key[0]], key[1]))
     carry_night_stamps(facts.stamps, schedules, ends)
@@ -102,12 +107,13 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
         zone = ZoneInfo(policy.timezone)
         today = now.astimezone(zone).date()
         last_day = employment.last_day(employee, zone)
+        off = employment.days_off(employee, contracts[employee.id], zone, start, last)
         opening = _opening(rules, employee, year, month, facts, schedules, today, last_day,
-                           policy) if with_opening else None
+                           policy, off) if with_opening else None
         result = _month(policy, employee, year, month, facts, schedules, opening,
-                        _through(today, last_day, last))
+                        _through(today, last_day, last), off)
         progress = None
-        if first <= today <= last and (last_day is None or today <= last_day):
+        if first <= today <= last and today not in off:
             progress = _day(policy, employee, today, facts, schedules)
         out[employee.id] = PersonMonth(
             employee, result, today, progress, last_day,
@@ -117,7 +123,8 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
             {d: schedules[(employee.id, d)] for d in _days(first, last)
              if (employee.id, d) in schedules},
             seen={d: facts.seen[(employee.id, d)] for d in _days(first, last)
-                  if (employee.id, d) in facts.seen})
+                  if (employee.id, d) in facts.seen},
+            off=frozenset(d for d in off if d >= first))
     return out
 
 
@@ -137,7 +144,7 @@ def _policy(rules: PolicySource, employee: Employee, day: date) -> Policy:
 
 def _opening(rules: PolicySource, employee: Employee, year: int, month: int, facts: Facts,
              schedules: dict[Key, Schedule], today: date, last_day: date | None,
-             policy: Policy) -> Opening:
+             policy: Policy, off: frozenset[date]) -> Opening:
     used: dict[str, int] = defaultdict(int)
     code_used: dict[str, int] = defaultdict(int)
     overtime_used = 0
@@ -146,7 +153,7 @@ def _opening(rules: PolicySource, employee: Employee, year: int, month: int, fac
         # Each month counts against yearly limits what the months before it left.
         before = _month(rules.on(employee.institution_id, date(year, earlier, 1)) or policy,
                         employee, year, earlier, facts, schedules, opening,
-                        _through(today, last_day, month_bounds(year, earlier)[1]))
+                        _through(today, last_day, month_bounds(year, earlier)[1]), off)
         for allowance in before.allowances:
             used[allowance.name] += allowance.used
         for code, minutes in before.by_code.items():
@@ -159,7 +166,7 @@ def _opening(rules: PolicySource, employee: Employee, year: int, month: int, fac
 
 def _month(policy: Policy, employee: Employee, year: int, month: int, facts: Facts,
            schedules: dict[Key, Schedule], opening: Opening | None, through: date,
-           ) -> MonthResult:
+           off: frozenset[date]) -> MonthResult:
     whole = _days(*month_bounds(year, month))
     days = [d for d in whole if d <= through]
     key = employee.id
@@ -174,7 +181,7 @@ def _month(policy: Policy, employee: Employee, year: int, month: int, facts: Fac
             policy, profile, year, month,
             {d: facts.stamps[(key, d)] for d in days if (key, d) in facts.stamps},
             {d: facts.requests[(key, d)] for d in days if (key, d) in facts.requests},
-            opening, through=through, schedules=own)
+            opening, through=through, schedules=own, off=off)
     except LookupError:
         raise _missing(employee, year, month) from None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -48,17 +48,20 @@ def evaluate_month(
     *,
     through: date | None = None,
     schedules: Mapping[date, Schedule] | None = None,
+    off: Collection[date] = (),
 ) -> MonthResult:
     """The month's days up to `through` (all when None) summed, with the month's rules.
 
     Days after `through` have not happened yet: they are not evaluated (no absence,
     no anomaly, no due in the balance); only their due adds to `due_in_month`.
     `schedules` gives the days where the employee's record sets another schedule than
-    `profile` (a change of contract days, a rota's shift, a week's change of schedule)."""
+    `profile` (a change of contract days, a rota's shift, a week's change of schedule).
+    Days in `off` are not employed (before a contract's start, after its end or a
+    deactivation; `server.days.employment`): not evaluated and not due at all."""
     requests = requests or {}
     on = schedules or {}
     opening = opening or Opening()
-    all_days = _days(year, month)
+    all_days = [d for d in _days(year, month) if d not in off]
     counted = [d for d in all_days if through is None or d <= through]
     days = [
         evaluate_day(policy, on.get(day, profile), day, stamps.get(day, ()),

@@ -19,6 +19,7 @@ from server.i18n.current import N_
 from server.minutes import clock, hours
 
 DUE = N_("{:hm} due on a working day")
+DUE_PART_TIME = N_("{:hm} due on a working day: {:hm} at the contract's {}% part time")
 REST_DAY = N_("not a working day of the profile: nothing due")
 HOLIDAY = N_("{} is a holiday ({})")
 HALF_DAY = N_("half day of leave ({})")
@@ -73,8 +74,8 @@ A_SHIFT_UNLISTED = N_("the rota sets shift '{}', which '{}' ({}) does not list")
 # figure: its minutes, if any, are context (the gross work before a pause, the
 # longest stretch worked).
 AMOUNT: dict[str, int | None] = {
-    DUE: 0, CODE: 2, PAUSE_TAKEN: None, PAUSE_SHORT: 1, PAUSE_ON_DUTY: 1, NO_PAUSE: 0,
-    ABSENT: 0, DAY_SWAPPED: 1, LATE: 1, EARLY: 1, MARGIN: 0, PAUSE_AS_OVERTIME: 2,
+    DUE: 0, DUE_PART_TIME: 0, CODE: 2, PAUSE_TAKEN: None, PAUSE_SHORT: 1, PAUSE_ON_DUTY: 1,
+    NO_PAUSE: 0, ABSENT: 0, DAY_SWAPPED: 1, LATE: 1, EARLY: 1, MARGIN: 0, PAUSE_AS_OVERTIME: 2,
     PAUSE_SKIPPED: None,
 }
 # Templates whose minutes are what a limit took away, not an amount of their figure.

@@ -105,6 +105,10 @@ class DayPlan:
     explain_count_until: Explain | None = None
     stamps_until: int = 24 * 60
     schedule_problem: tuple[str, ...] | None = None  # (anomaly code, message id, args…)
+    # The contract's part-time percentage where it scaled the due (`schedule.part_time_due`):
+    # `due` is `full_due` at `part_time` percent.
+    part_time: int = 100
+    full_due: int = 0
 
 
 class UnknownProfile(LookupError):

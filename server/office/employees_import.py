@@ -4,7 +4,8 @@ The file Italian Excel writes is accepted as it is: `;` between fields (`,` too)
 with or without a BOM, else Windows-1252 (Excel's "CSV (delimitato dal separatore di
 elenco)"); headings in Italian or English, in any order and case: matricola/number,
 nome/name, profilo/profile are required; unità/unit, categoria/category,
-part-time/part_time_percent (`50` or `50%`), badge are optional. Each problem is a sentence
+part-time/part_time_percent (`50` or `50%`), badge, inizio/start (the first contract's
+start, DD/MM/YYYY or YYYY-MM-DD; empty: no start on record) are optional. Each problem is a sentence
 with its line number, in Italian and English; a profile the rules in force lack is told
 with the profiles they have. With any problem nothing is written.
 """
@@ -26,10 +27,11 @@ from server.db.directory import add_employee
 from server.db.models import Badge, Employee, User
 from server.errors import OfficeError
 from server.office.audit import record, utcnow
+from server.office.bounds import within_reach
 from server.office.people import require_office
 
 REQUIRED = ("number", "name", "profile")
-OPTIONAL = ("unit", "category", "part_time_percent", "badge")
+OPTIONAL = ("unit", "category", "part_time_percent", "badge", "start")
 # Each column: its Italian heading (the one errors name) and every heading taken for it,
 # written as `_heading` normalises them (lower case, no accents, spaces for - and _).
 HEADINGS: dict[str, tuple[str, frozenset[str]]] = {
@@ -44,6 +46,8 @@ HEADINGS: dict[str, tuple[str, frozenset[str]]] = {
         "part time percent", "part time", "parttime", "percentuale part time",
         "% part time", "part time %", "percentuale"})),
     "badge": ("badge", frozenset({"badge", "tessera", "codice badge", "n badge"})),
+    "start": ("inizio", frozenset({"start", "inizio", "data inizio", "inizio contratto",
+                                   "data assunzione", "assunzione"})),
 }
 # What a missing value is called in a sentence: (Italian, English).
 NOUNS = {"number": ("la matricola", "the number"), "name": ("il nome", "the name"),
@@ -145,7 +149,7 @@ def import_employees(session: Session, actor: User, data: bytes | str, *,
             errors.append(shape)
             continue
         row = {c: v.strip() for c, v in zip(columns, cells, strict=False) if c}
-        errors += _check(line, row, sorted(version.profiles), seen)
+        errors += _check(line, row, sorted(version.profiles), seen, today or now.date())
         rows.append(row)
     if errors:
         raise ImportRefused(errors)
@@ -166,7 +170,7 @@ def _write(session: Session, actor: User, rows: list[dict[str, str]],
                 profile=row["profile"], badge=row.get("badge") or None,
                 category=row.get("category") or None,
                 part_time_percent=percent(row.get("part_time_percent", "")) or 100,
-                unit=row.get("unit") or None))
+                unit=row.get("unit") or None, start=_start(row.get("start", ""))))
     record(session, actor, "employees_imported", f"institution:{actor.institution_id}",
            {"count": len(rows), "numbers": [r["number"] for r in rows]}, now=now)
     return result
@@ -204,7 +208,7 @@ def percent(text: str) -> int | None:
 
 
 def _check(line: int, row: dict[str, str], profiles: Collection[str],
-           seen: _Seen) -> list[LineError]:
+           seen: _Seen, today: date) -> list[LineError]:
     errors = [LineError(line, f"manca {NOUNS[c][0]}.", f"{NOUNS[c][1]} is missing.")
               for c in REQUIRED if not row.get(c)]
     number, profile, badge = row.get("number", ""), row.get("profile", ""), row.get("badge")
@@ -233,8 +237,31 @@ def _check(line: int, row: dict[str, str], profiles: Collection[str],
         errors.append(LineError(
             line, f"la percentuale di part-time «{given}» non è un numero intero da 1 a 100.",
             f"the part-time percentage “{given}” is not a whole number from 1 to 100."))
+    errors += _check_start(line, row.get("start", ""), today)
     if number:
         seen.number_lines.setdefault(number, line)
     if badge:
         seen.badge_lines.setdefault(badge, line)
     return errors
+
+
+def _check_start(line: int, start: str, today: date) -> list[LineError]:
+    try:
+        within_reach(_start(start) or today, today, "start")
+    except OfficeError:  # a subclass of ValueError: caught first
+        return [LineError(line, f"la data di inizio «{start}» è troppo lontana.",
+                          f"the start date “{start}” is too far ahead.")]
+    except ValueError:
+        return [LineError(line, f"la data di inizio «{start[:20]}» non è valida (GG/MM/AAAA).",
+                          f"the start date “{start[:20]}” is not valid (DD/MM/YYYY).")]
+    return []
+
+
+def _start(text: str) -> date | None:
+    """'2026-03-16' or '16/03/2026'; '' is None; anything else a ValueError."""
+    if not text:
+        return None
+    if "/" in text:
+        day, month, year = text.split("/")
+        return date(int(year), int(month), int(day))
+    return date.fromisoformat(text)

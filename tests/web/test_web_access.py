@@ -206,6 +206,23 @@ ROUTES: list[Case] = [
          params={"employee_id": "foreign:unit_colleague"}),
     Case("POST", "/api/v1/admin/employees/{employee_id}/schedules", OFFICE_400,
          params={"employee_id": "self_employee"}, form={"profile": "x"}),
+    # The employee's contracts (routes/contracts.py): kept by the office; read by the office
+    # and the managers (their unit); another institution's employee is not found.
+    Case("POST", "/admin/employees/{employee_id}/contracts", OFFICE_400,
+         params={"employee_id": "self_employee"}, form={"kind": "add", "start": "not-a-day"}),
+    Case("POST", "/admin/employees/{employee_id}/contracts",
+         expect(employee=403, manager=403, office=404, admin=403),
+         params={"employee_id": "foreign:self_employee"}, form={"start": "2026-01-01"}),
+    Case("GET", "/api/v1/admin/employees/{employee_id}/contracts", MANAGER_OFFICE,
+         params={"employee_id": "unit_colleague"}),
+    Case("GET", "/api/v1/admin/employees/{employee_id}/contracts",
+         expect(employee=403, manager=404, office=404, admin=403),
+         params={"employee_id": "foreign:unit_colleague"}),
+    *[Case("POST", path, OFFICE_400, params={"employee_id": "self_employee",
+                                            "contract_id": "=1"}, form={"start": "x"})
+      for path in ("/api/v1/admin/employees/{employee_id}/contracts",
+                   "/api/v1/admin/employees/{employee_id}/contracts/change",
+                   "/api/v1/admin/employees/{employee_id}/contracts/{contract_id}/dates")],
     *[Case("GET", path, MANAGER_OFFICE) for path in ("/office/rota", "/api/v1/office/rota")],
     Case("POST", "/office/rota", OFFICE_400, form={"day": "not-a-day"}),
     *[Case("POST", path, OFFICE_400) for path in (

@@ -16,6 +16,7 @@ from server.web.routes import (
     admin_users,
     approvals,
     auth,
+    contracts,
     corrections,
     employee_changes,
     health,
@@ -45,5 +46,5 @@ ROUTE_HANDLERS += [*requests.ROUTES, *requests_api.ROUTES, *approvals.ROUTES,
                    *month_close.ROUTES, *office.ROUTES, *reports.ROUTES]
 # The administrator's pages and API (web/routes/admin_*.py)
 ROUTE_HANDLERS += [*admin_terminals.ROUTES, *admin_faults.ROUTES, *admin_employees.ROUTES,
-                   *employee_changes.ROUTES, *schedules.ROUTES,
+                   *employee_changes.ROUTES, *contracts.ROUTES, *schedules.ROUTES,
                    *admin_users.ROUTES, *admin_rules.ROUTES, *admin_system.ROUTES]

@@ -108,9 +108,9 @@ def employees_api(db: DbSession, user: AuthUser) -> list[EmployeeRow]:
 @post("/api/v1/admin/employees/import", opt=allow(ADMIN, OFFICE), sync_to_thread=True)
 def import_api(db: DbSession, user: AuthUser, data: JSONBody[ImportRequest]) -> ImportOutcome:
     """Import employees from CSV text (`;` or `,` between fields; header
-    `matricola;nome;profilo[;unità;categoria;part-time;badge]` or `number,name,profile[,unit,
-    category,part_time_percent,badge]`). With any error nothing is written and the answer is 400
-    with the errors per line."""
+    `matricola;nome;profilo[;unità;categoria;part-time;badge;inizio]` or
+    `number,name,profile[,unit,category,part_time_percent,badge,start]`). With any error nothing
+    is written and the answer is 400 with the errors per line."""
     outcome = run_import(db, user, data.csv.encode())
     if outcome.errors:
         # Refusals are answered as {status_code, detail}: the lines go in the detail.

@@ -1,7 +1,7 @@
 """password_resets: one-time links to set a new password, the token kept hashed
 
 Revision ID: 0019
-Revises: 0011
+Revises: 0016
 Create Date: 2026-12-07 02:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import server.db.types
 
 revision = "0019"
-down_revision = "0011"  # the head on main (0015 → 0011)
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
