@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from world import World, world
 
 from server.db import make_engine, upgrade
+from server.days.employment import NO_START, contracts_of
 from server.db.models import AuditEntry, Badge, Employee
 from server.errors import NotAllowed
 from server.office.employees_import import ImportRefused, import_employees, read_header
@@ -90,9 +91,9 @@ def test_a_wrong_header_is_told_in_sentences_before_any_line() -> None:
     messages = [str(e) for e in refused.value.errors]
     assert messages == [
         "riga 1: la colonna «età» non è riconosciuta; le colonne valide sono matricola, nome, "
-        "profilo, unità, categoria, part-time, badge. / line 1: the column “età” is not "
-        "known; the valid columns are number, name, profile, unit, category, "
-        "part_time_percent, badge.",
+        "profilo, unità, categoria, part-time, badge, inizio. / line 1: the column “età” is "
+        "not known; the valid columns are number, name, profile, unit, category, "
+        "part_time_percent, badge, start.",
         "riga 1: manca la colonna «profilo» (o «profile»). / line 1: the column “profile” "
         "(or “profilo”) is missing.",
     ]
@@ -126,3 +127,19 @@ def test_bad_lines_of_a_spreadsheet_are_told_by_line(tmp_path: Path) -> None:
 def test_employees_cannot_import(uni: World) -> None:
     with pytest.raises(NotAllowed):
         import_employees(uni.session, uni.users["ann"], "number,name,profile\n", today=TODAY)
+
+
+def test_an_italian_file_gives_each_employee_a_contract_from_its_inizio(uni: World) -> None:
+    data = ("matricola;nome;profilo;inizio\r\n"
+            "M100;Anna Neri;full_time;16/03/2026\r\n"
+            "M101;Bruno Blu;full_time;\r\n"
+            "M102;Carla Verdi;full_time;31/02/2026\r\n").encode("utf-8-sig")
+    with pytest.raises(ImportRefused) as refused:
+        import_employees(uni.session, uni.users["office"], data, today=TODAY, now=NOW)
+    assert [(e.line, e.italian) for e in refused.value.errors] == [
+        (4, "la data di inizio «31/02/2026» non è valida (GG/MM/AAAA).")]
+    created = import_employees(uni.session, uni.users["office"], data.rsplit(b"M102", 1)[0],
+                               today=TODAY, now=NOW).created
+    starts = contracts_of(uni.session, created)
+    assert [c.start for c in starts[created[0].id]] == [date(2026, 3, 16)]
+    assert [c.start for c in starts[created[1].id]] == [NO_START]  # no start on record
