@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from world import World, world
 
-from server.db import make_engine, upgrade
 from server.days.employment import NO_START, contracts_of
+from server.db import make_engine, upgrade
 from server.db.models import AuditEntry, Badge, Employee
 from server.errors import NotAllowed
 from server.office.employees_import import ImportRefused, import_employees, read_header
