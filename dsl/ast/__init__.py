@@ -17,6 +17,9 @@ from dsl.ast.base import (
 from dsl.ast.base import (
     Pos as Pos,
 )
+from dsl.ast.base import (
+    Source as Source,
+)
 from dsl.ast.examples import (
     Example as Example,
 )

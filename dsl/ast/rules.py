@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from dsl.ast.base import At, Comment, Pos
+from dsl.ast.base import At, Comment, Pos, Source
 from dsl.ast.examples import Example
 
 # ---- identity ---------------------------------------------------------------
@@ -355,3 +355,4 @@ class RuleFile:
     sections: tuple[RulesSection, ...]
     examples: tuple[Example, ...]
     comments: tuple[Comment, ...] = ()
+    sources: tuple[Source, ...] = ()  # read beside the tree, like comments (`dsl.sources`)
