@@ -235,7 +235,8 @@ def day_table(result: DayResult) -> str:
     width = max(len(k) for k, _ in rows)
     lines = [f"{k:<{width}}  {v}" for k, v in rows]
     lines.append("explain:")
-    lines += [f"  {e.source:<24} {e.rule}  — {e.detail}" for e in result.explanations()]
+    lines += [f"  {e.source:<24} {e.rule}  — {e.detail}"
+              + (f"  [{e.regulation}]" if e.regulation else "") for e in result.explanations()]
     return "\n".join(lines)
 
 

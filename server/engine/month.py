@@ -100,7 +100,8 @@ def _sum(result: MonthResult) -> None:
 
 
 def _note(policy: Policy, pos: Pos, figure: str, detail: str) -> Note:
-    return Note(Explain(policy.rule_text(pos), policy.where(pos), figure, detail))
+    return Note(Explain(policy.rule_text(pos), policy.where(pos), figure, detail,
+                        regulation=policy.regulation(pos)))
 
 
 def _tolerance(policy: Policy, version: Version, result: MonthResult) -> None:

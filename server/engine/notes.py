@@ -126,7 +126,7 @@ class Note(NamedTuple):
         if not self.template:
             return e
         return Explain(e.rule, e.source, e.figure, word(self.template, self.args),
-                       self.template, plain(self.args))
+                       self.template, plain(self.args), e.regulation)
 
     def to_json(self) -> dict[str, str]:
         """`render().to_json()`; a step repeated across days and employees (the same rule,

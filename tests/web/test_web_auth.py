@@ -162,7 +162,7 @@ def test_first_login_forces_a_password_change_with_the_chamber_policy(
     assert client.get("/timecard", follow_redirects=False).headers["location"] == "/password"
     page = client.get("/password")
     assert "Almeno 8 caratteri, con una cifra (0-9) e una lettera (a-z)" in page.text
-    assert "chamber.rules:47" in page.text
+    assert "chamber.rules:60" in page.text
     # Seed 000: at least eight characters, a digit and a letter.
     assert "Manca una cifra" in _change(client, old, "abcdefgh").text
     assert "Manca una lettera" in _change(client, old, "12345678").text
@@ -175,7 +175,7 @@ def test_first_login_forces_a_password_change_with_the_chamber_policy(
     assert world.login(again, "chamber", "employee").status_code == 401
     assert world.login(again, "chamber", "employee", password="abcd1234").headers[
         "location"] == "/"
-    assert any(a == "password_changed" and d.get("rule") == "chamber.rules:47"
+    assert any(a == "password_changed" and d.get("rule") == "chamber.rules:60"
                for a, d in audit_actions(world, "chamber.dipendente"))
 
 
