@@ -26,6 +26,7 @@ from typing import TypeVar
 from dsl import ast
 from dsl.formatter_schedule import contract_days, day_lines, pattern_blocks, shift_block
 from dsl.layout import Node, render
+from dsl.sources import as_comments
 from dsl.vocabulary import DAYS
 
 T = TypeVar("T")
@@ -48,20 +49,7 @@ def format_rules(rule_file: ast.RuleFile) -> str:
     items.sort(key=lambda n: (n.line, n.column))
     end = len(rule_file.source.splitlines()) + 1
     root = Node("", 0, 0, items, end, "loose")
-    return render(root, _with_sources(rule_file), rule_file.source)
-
-
-def _with_sources(rule_file: ast.RuleFile) -> list[ast.Comment]:
-    """The comments and the sources, the way the layout places them: a source is printed
-    just before the statement after it, as a comment on its own line is, and keeps the
-    comment written after it on its line."""
-    lines = {s.pos.line: s for s in rule_file.sources}
-    kept = [c for c in rule_file.comments if c.line not in lines]
-    for line, s in lines.items():
-        text = f"source {quote(s.ref)}" + ("" if s.quote is None else f" {quote(s.quote)}")
-        after = [c.text for c in rule_file.comments if c.line == line]
-        kept.append(ast.Comment(line, "  ".join([text, *after]), True))
-    return sorted(kept, key=lambda c: c.line)
+    return render(root, as_comments(rule_file), rule_file.source)
 
 
 # ---- words ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from dsl.ast import Pos, Source
+from dsl.ast import Comment, Pos, RuleFile, Source
 from dsl.errors import Diagnostic, source_line
 from dsl.transformer.literals import unquote
 
@@ -119,3 +119,20 @@ def innermost(sources: tuple[Source, ...], line: int) -> tuple[Source, ...]:
         return ()
     start = max(s.target.line for s in around)
     return tuple(s for s in around if s.target.line == start)
+
+
+def as_comments(rule_file: RuleFile) -> list[Comment]:
+    """The comments and the sources, the way the formatter's layout places them: a source is
+    printed just before the statement after it, as a comment on its own line is, and keeps
+    the comment written after it on its line."""
+    lines = {s.pos.line: s for s in rule_file.sources}
+    kept = [c for c in rule_file.comments if c.line not in lines]
+    for line, s in lines.items():
+        text = f"source {_quote(s.ref)}" + ("" if s.quote is None else f" {_quote(s.quote)}")
+        after = [c.text for c in rule_file.comments if c.line == line]
+        kept.append(Comment(line, "  ".join([text, *after]), True))
+    return sorted(kept, key=lambda c: c.line)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

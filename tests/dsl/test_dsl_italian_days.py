@@ -1,5 +1,6 @@
-"""Italian weekday names (`lun..ven`, `lunedì..venerdì`, `lunedi..venerdi`) are accepted wherever the English ones are; the
-formatter prints the English ones, the canonical form like every keyword of the language."""
+"""Italian weekday names (`lun..ven`, `lunedì..venerdì`, `lunedi..venerdi`) are accepted
+wherever the English ones are; the formatter prints the English ones, the canonical form
+like every keyword of the language."""
 
 from __future__ import annotations
 

@@ -74,7 +74,8 @@ def test_the_formatter_keeps_each_source_before_its_statement() -> None:
     # `after` comes before `min` in the canonical order: its source moves with it.
     assert ('    pause {\n        source "art. 4" "dopo sei ore di lavoro"\n'
             '        after 6h\n        min 30m\n') in text
-    assert '        source "art. 3 c. 2" "sei ore al giorno"  # the daily due\n        due 6h' in text
+    assert ('        source "art. 3 c. 2" "sei ore al giorno"  # the daily due\n'
+            '        due 6h') in text
     assert format_rules(parse(text)) == text
     assert parse(text).sources[1:] != () and len(parse(text).sources) == 4
 
