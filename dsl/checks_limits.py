@@ -24,6 +24,9 @@ def check_code_limits(error: Error, code: ast.CodeDef, profiles: Collection[str]
               "limit overtime with 'max 20h per month' in the code or an overtime { … } block",
               word="allowance")
     _caps(error, code.caps, f"code {quote(code.code)}")
+    if code.window is not None and code.window.anchor.isoweekday() != 1:
+        error(code.window.pos, f"the window starts on {code.window.anchor}, not a Monday",
+              "weeks run Monday to Sunday: count the windows from a Monday", word="max")
     if code.caps and kind in _UNCAPPED_KINDS:
         error(code.caps[0].pos, f"a code of kind {kind} credits nothing to limit",
               "remove the max", word="max")

@@ -228,6 +228,8 @@ def _code_def(c: ast.CodeDef) -> Node:
         *_opt(c.approval, lambda v: f"approval {v}" + _approval_options(c)),
         *_opt(c.allowance, lambda v: f"allowance {v}" + _then(c.allowance_then)),
         *(_line(_cap(cap), cap.pos) for cap in c.caps),
+        *([] if (w := c.window) is None else [_line(
+            f"max {w.percent}% of due per {w.weeks} weeks from {w.anchor.isoformat()}", w.pos)]),
         *_opt(c.not_for, lambda v: "not_for " + ", ".join(v)),
     ]
     return _block(f"code {quote(c.code)}", c.pos, c.end_line, kids)

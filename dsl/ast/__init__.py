@@ -129,5 +129,8 @@ from dsl.ast.rules import (
     WhenKind as WhenKind,
 )
 from dsl.ast.rules import (
+    WindowCap as WindowCap,
+)
+from dsl.ast.rules import (
     WorkingTime as WorkingTime,
 )

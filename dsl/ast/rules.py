@@ -205,6 +205,7 @@ class CodeDef:
     caps: tuple[Cap, ...] = ()
     allowance_then: At[str] | None = None  # drawn on once `allowance` is used up (month)
     not_for: At[tuple[str, ...]] | None = None  # profiles that may not use the code
+    window: WindowCap | None = None  # `max 10% of due per 4 weeks from DATE`
 
 
 CapPeriod = Literal["day", "month", "year"]
@@ -216,6 +217,17 @@ class Cap:
 
     minutes: int
     period: CapPeriod
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class WindowCap:
+    """At most `percent` of the due of each window of `weeks` weeks, the windows counted
+    from `anchor` (a Monday): what lies beyond, day after day, is not credited or paid."""
+
+    percent: int
+    weeks: int
+    anchor: date
     pos: Pos
 
 

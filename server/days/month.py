@@ -30,6 +30,7 @@ from server.db.models import Request as RequestRow
 from server.engine import DayResult, MonthResult, Schedule, evaluate_day, evaluate_month
 from server.engine.limits import has_year_limits
 from server.engine.month import Opening
+from server.engine.windows import has_windows
 from server.policy.model import Policy
 
 
@@ -84,7 +85,8 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
     now = now or datetime.now(UTC)
     first, last = month_bounds(year, month)
     with_opening = with_opening or any(
-        has_year_limits(_policy(rules, e, first)) for e in employees)
+        has_year_limits(policy) or has_windows(policy)
+        for policy in (_policy(rules, e, first) for e in employees))
     start = date(year, 1, 1) if with_opening else first
     ids = [e.id for e in employees]
     # The next morning's stamps of a night shift belong to the day it starts: one day more
@@ -142,6 +144,7 @@ def _opening(rules: PolicySource, employee: Employee, year: int, month: int, fac
     code_used: dict[str, int] = defaultdict(int)
     overtime_used = 0
     opening = Opening()
+    days: tuple[DayResult, ...] = ()  # the month before's, for a window reaching back
     for earlier in range(1, month):
         # Each month counts against yearly limits what the months before it left.
         before = _month(rules.on(employee.institution_id, date(year, earlier, 1)) or policy,
@@ -152,9 +155,11 @@ def _opening(rules: PolicySource, employee: Employee, year: int, month: int, fac
         for code, minutes in before.by_code.items():
             code_used[code] += minutes - before.over_cap.get(code, 0)
         overtime_used += before.overtime_paid + before.overtime_banked
-        opening = Opening(code_used=dict(code_used), overtime_used=overtime_used)
+        days = tuple(before.days)
+        opening = Opening(code_used=dict(code_used), overtime_used=overtime_used,
+                          earlier_days=days)
     return Opening(allowance_used=dict(used), code_used=dict(code_used),
-                   overtime_used=overtime_used)
+                   overtime_used=overtime_used, earlier_days=days)
 
 
 def _month(policy: Policy, employee: Employee, year: int, month: int, facts: Facts,

@@ -135,8 +135,8 @@ def limit_month(policy: Policy, version: Version, result: MonthResult,
             continue
         cut = _cut(caps, counted, code_used.get(code, 0))
         if cut is not None:
-            _take(result, rule.kind.value if rule.kind else "hourly_absence", cut.minutes,
-                  recover=_recovered(version, rule))
+            take(result, rule.kind.value if rule.kind else "hourly_absence", cut.minutes,
+                  recover=recovered(version, rule))
             _report(policy, result, code, f"code {code}", cut)
     block = version.overtime
     counted = result.overtime_paid + result.overtime_banked
@@ -200,12 +200,12 @@ def _cut(caps: Iterable[ast.Cap], counted: int, before: int) -> _Cut | None:
     return best
 
 
-def _recovered(version: Version, rule: ast.CodeDef) -> bool:
+def recovered(version: Version, rule: ast.CodeDef) -> bool:
     allowance = version.allowances.get(rule.allowance.value) if rule.allowance else None
     return bool(allowance and allowance.recover_by)
 
 
-def _take(result: MonthResult, kind: str, minutes: int, *, recover: bool) -> None:
+def take(result: MonthResult, kind: str, minutes: int, *, recover: bool) -> None:
     if kind == "overtime_paid":
         result.overtime_paid -= minutes
     elif kind == "overtime_banked":

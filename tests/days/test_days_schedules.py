@@ -306,3 +306,21 @@ def test_the_plan_answers_shifts_and_the_span_end_past_midnight(school: World) -
     assert terms is not None and terms.shifts == {"morning", "night"}
     assert spans.day_end(clinic, Schedule("nurse", shift="night"), APRIL[9]) == 1440 + hm("09:00")
     assert spans.day_end(clinic, Schedule("nurse", shift="morning"), APRIL[9]) == 1440
+
+
+def test_a_window_limit_reaches_back_into_the_month_before(clinic: World) -> None:
+    """Supplementary work ≤ 10 % over four weeks (issue 11): the clinic's window of 30 March
+    to 26 April has 68h24m due for a 50 % part time, a tenth 6h50m. The month as the pages
+    read it counts March's 6h, so of April's 3h only 50 minutes are paid."""
+    w = clinic
+    w.employee("dee", profile="part_time", unit="lab")
+    w.session.commit()
+    for day in (date(2026, 3, 30), date(2026, 3, 31), APRIL[1]):
+        w.stamps("dee", day, "in 08:00, out 14:36 code SUPPL")
+    w.session.commit()
+    dee = w.employees["dee"]
+    month = person_months(w.session, RulesInForce(w.session, ["clinic"]), [dee], 2026, 4,
+                          now=NOW)[dee.id].result
+    assert month.by_code["SUPPL"] == 3 * 60
+    assert month.over_cap["SUPPL"] == 2 * 60 + 10 and month.overtime_paid == 50
+    assert [f.name for f in month.flags] == ["SUPPL_over_limit"]
