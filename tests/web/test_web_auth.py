@@ -199,7 +199,7 @@ def test_the_password_policy_is_the_activated_rule_files(tmp_path: Path,
     assert page.status_code == 200
     assert ("Almeno 12 caratteri, con una cifra (0-9) e una lettera (a-z) e una maiuscola "
             "(A-Z)") in page.text
-    assert "camera-2027.rules:47" in page.text and 'minlength="12"' in page.text
+    assert "camera-2027.rules:60" in page.text and 'minlength="12"' in page.text
     refused = _change(client, old, "abcd123456")
     assert refused.status_code == 400
     assert "Troppo corta: servono almeno 12 caratteri" in refused.text
@@ -209,7 +209,7 @@ def test_the_password_policy_is_the_activated_rule_files(tmp_path: Path,
         assert world.login(world.client(stack), "chamber", "employee", password=tried
                            ).status_code == 401  # the password did not change
     assert _change(client, old, "Abcd12345678").status_code == 303
-    assert any(a == "password_changed" and d.get("rule") == "camera-2027.rules:47"
+    assert any(a == "password_changed" and d.get("rule") == "camera-2027.rules:60"
                for a, d in audit_actions(world, "chamber.dipendente"))
     # In force from the 1st at local midnight, still the month before in UTC.
     first = date.today().replace(day=1)
