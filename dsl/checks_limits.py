@@ -47,6 +47,14 @@ def check_code_limits(error: Error, code: ast.CodeDef, profiles: Collection[str]
 
 def check_overtime(error: Error, block: ast.Overtime) -> None:
     _caps(error, block.caps, "overtime")
+    seen: dict[str | None, ast.UnitBudget] = {}
+    for budget in block.unit_budgets:
+        if budget.unit in seen:
+            which = "every unit" if budget.unit is None else f"unit {quote(budget.unit)}"
+            error(budget.pos, f"two budgets for {which}",
+                  f"the other is at line {seen[budget.unit].pos.line}; keep one",
+                  word="unit_budget")
+        seen.setdefault(budget.unit, budget)
     for cap in block.caps:
         if cap.period == "day":
             error(cap.pos, "the overtime block limits months and years",

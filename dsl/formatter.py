@@ -260,6 +260,8 @@ def _overtime(o: ast.Overtime) -> Node:
     kids = [
         *(_line(_cap(cap), cap.pos) for cap in o.caps),
         *_opt(o.unauthorised, lambda v: "unauthorised not_credited"),
+        *(_line("unit_budget " + ("" if b.unit is None else quote(b.unit) + " ")
+                + f"{duration(b.minutes)} per year", b.pos) for b in o.unit_budgets),
     ]
     return _block("overtime", o.pos, o.end_line, kids)
 

@@ -123,6 +123,9 @@ from dsl.ast.rules import (
     Tolerance as Tolerance,
 )
 from dsl.ast.rules import (
+    UnitBudget as UnitBudget,
+)
+from dsl.ast.rules import (
     When as When,
 )
 from dsl.ast.rules import (

@@ -239,6 +239,17 @@ class Overtime:
     end_line: int
     caps: tuple[Cap, ...] = ()
     unauthorised: At[bool] | None = None  # uncoded excess credited only when authorised
+    unit_budgets: tuple[UnitBudget, ...] = ()  # `unit_budget ["unit"] D per year`
+
+
+@dataclass(frozen=True)
+class UnitBudget:
+    """The paid overtime all employees of a unit may have in a year ("nel limite del monte
+    ore ... della struttura"): `unit` None for every unit without an amount of its own."""
+
+    unit: str | None
+    minutes: int
+    pos: Pos
 
 
 @dataclass(frozen=True)

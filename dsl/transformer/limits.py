@@ -10,7 +10,7 @@ from lark import Token, Tree
 
 from dsl import ast
 from dsl import vocabulary as vocab
-from dsl.transformer.literals import minutes_of
+from dsl.transformer.literals import minutes_of, unquote
 from dsl.transformer.walker import Walker
 
 
@@ -65,4 +65,11 @@ class LimitBlocks(Walker):
     def overtime_stmt(self, tree: Tree[Token]) -> tuple[str, Any]:
         if tree.data == "cap":
             return "caps+", self.cap(tree)
+        if tree.data == "unit_budget":
+            tokens = [c for c in tree.children if isinstance(c, Token)]
+            unit = unquote(tokens[0]) if tokens[0].type == "STRING" else None
+            minutes = minutes_of(tokens[-1])
+            if minutes <= 0:
+                self.error(tokens[-1], "a budget allows more than 0 minutes")
+            return "unit_budgets+", ast.UnitBudget(unit, minutes, self.pos(tree))
         return "unauthorised", self.at(True, tree)

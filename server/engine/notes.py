@@ -43,6 +43,8 @@ OVER_CAP = N_("code {} over its limit of {:hm} a {}: {:hm} not counted")
 PAUSE_SKIPPED = N_("pause skipped, approved by code {}: {:hm} not deducted")
 PAUSE_AS_OVERTIME = N_("{} {}: pause worked, approved: {:hm} counted as overtime")
 EXCESS = N_("{:hm} beyond the due without an approved overtime request: not credited")
+OVER_UNIT_BUDGET = N_("unit {}: {:hm} of paid overtime this year, over its budget of {:hm}: "
+                      "{:hm} of this month not paid")
 OVER_WINDOW = N_("code {} in the {} weeks from {}: {:hm}, over {}% of their due {:hm} "
                  "({:hm}): {:hm} not counted")
 MEAL = N_("meal voucher {}")
@@ -80,7 +82,7 @@ AMOUNT: dict[str, int | None] = {
     PAUSE_SKIPPED: None,
 }
 # Templates whose minutes are what a limit took away, not an amount of their figure.
-TAKEN_AWAY = frozenset({OVER_CAP, EXCESS, OVER_WINDOW})
+TAKEN_AWAY = frozenset({OVER_CAP, EXCESS, OVER_WINDOW, OVER_UNIT_BUDGET})
 
 
 

@@ -324,3 +324,35 @@ def test_a_window_limit_reaches_back_into_the_month_before(clinic: World) -> Non
     assert month.by_code["SUPPL"] == 3 * 60
     assert month.over_cap["SUPPL"] == 2 * 60 + 10 and month.overtime_paid == 50
     assert [f.name for f in month.flags] == ["SUPPL_over_limit"]
+
+
+def test_a_units_overtime_budget_is_shared_by_its_employees(clinic: World) -> None:
+    """Seed 001: «Le ore straordinarie, nel limite del monte ore personale o della
+    struttura». With `unit_budget "lab" 3h per year`, the lab's paid overtime is spent in
+    the order it was worked: Ann's 2h of 3 March, then Bob's 2h of 4 March (1h beyond);
+    Ann's 2h of 1 April are all beyond. Cat's library has 100h and loses nothing."""
+    w = clinic
+    version = w.session.scalar(sa.select(RuleVersion).where(
+        RuleVersion.institution_id == "clinic"))
+    assert version is not None
+    text = CLINIC_RULES.read_text(encoding="utf-8")
+    end = text.index("\n}\n", text.index('code "STR"'))
+    version.source = (text[:end] + '\n    overtime {\n        unit_budget "lab" 3h per year\n'
+                      '        unit_budget 100h per year\n    }' + text[end:])
+    for key in ("ann", "bob"):
+        w.employees[key].profile = "full_time"
+    w.session.commit()
+    for key, day in (("ann", date(2026, 3, 3)), ("bob", date(2026, 3, 4)),
+                     ("ann", APRIL[1]), ("cat", date(2026, 3, 5))):
+        w.stamps(key, day, "in 08:00, out 17:12 code STR")  # 2h of paid overtime
+    w.session.commit()
+    rules = RulesInForce(w.session, ["clinic"])
+    ann, bob, cat = (w.employees[k] for k in ("ann", "bob", "cat"))
+    march = person_months(w.session, rules, [bob, cat], 2026, 3, now=NOW)
+    assert (march[bob.id].result.overtime_paid, march[bob.id].result.over_cap) == (
+        60, {"unit_budget": 60})
+    assert march[cat.id].result.overtime_paid == 120
+    assert set(march) == {bob.id, cat.id}  # Ann was read for the budget, not returned
+    april = person_months(w.session, rules, [ann], 2026, 4, now=NOW)[ann.id].result
+    assert april.overtime_paid == 0 and april.over_cap == {"unit_budget": 120}
+    assert [f.name for f in april.flags] == ["unit_budget_over_limit"]
