@@ -20,7 +20,7 @@ from server.policy.model import Policy
 RULES = Path(__file__).parents[1] / "data" / "schedules.rules"
 BUDGETS = """
     overtime {
-        source "001:l.10" "Le ore straordinarie, nel limite del monte ore personale o della struttura"
+        source "001:l.10" "Le ore straordinarie, nel limite del monte ore personale"
         unit_budget "lab" 3h per year
         unit_budget 100h per year
     }
