@@ -1,5 +1,6 @@
-"""`max 10% of due per 4 weeks from 2026-01-05` on a code: read, checked with positions
-and hints, formatted (issue 11: supplementary work ≤ 10 % over four weeks)."""
+"""`max 10% of due per 4 weeks from 2026-01-05` on a code and `unit_budget` in the overtime
+block: read, checked with positions and hints, formatted (issue 11: supplementary work
+≤ 10 % over four weeks; budgets per unit)."""
 
 from __future__ import annotations
 
@@ -65,3 +66,27 @@ def test_a_duration_where_a_share_goes_gets_the_form_as_hint() -> None:
                                 "supported here")
     assert found[0].hint is not None
     assert "max PERCENT of due per INT weeks from DATE" in found[0].hint
+
+
+BUDGETS = TEXT[:-2] + """
+    overtime {
+        unit_budget "lab" 300h per year
+        unit_budget 120h per year
+    }
+}
+"""
+
+
+def test_unit_budgets_are_read_checked_and_formatted() -> None:
+    """Seed 001: «nel limite del monte ore personale o della struttura»."""
+    block = parse(BUDGETS).sections[0].statements[-1]
+    assert isinstance(block, ast.Overtime)
+    assert [(b.unit, b.minutes, b.pos.line) for b in block.unit_budgets] == [
+        ("lab", 300 * 60, 20), (None, 120 * 60, 21)]
+    text = format_rules(parse(BUDGETS))
+    assert '        unit_budget "lab" 300h per year\n        unit_budget 120h per year\n' in text
+    (twice,) = diagnose(BUDGETS.replace("unit_budget 120h", 'unit_budget "lab" 120h'))
+    assert (twice.line, twice.message, twice.hint) == (
+        21, 'two budgets for unit "lab"', "the other is at line 20; keep one")
+    (zero,) = diagnose(BUDGETS.replace("120h per year", "0m per year"))
+    assert (zero.line, zero.message) == (21, "a budget allows more than 0 minutes")
