@@ -21,12 +21,16 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The same days as the users say them (`days lun..ven`), accepted wherever the English ones
 # are; the formatter prints the English ones, like every other keyword of the language.
 DAYS_IT = ("lun", "mar", "mer", "gio", "ven", "sab", "dom")
-DAY_NAMES = frozenset(DAYS) | frozenset(DAYS_IT)
+# And in full (`days lunedì..venerdì`), with the accent or, as many keyboards type it, without.
+DAYS_IT_FULL = ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica")
+DAYS_IT_PLAIN = tuple(name.replace("ì", "i") for name in DAYS_IT_FULL)
+_DAY_LISTS = (DAYS, DAYS_IT, DAYS_IT_FULL, DAYS_IT_PLAIN)
+DAY_NAMES = frozenset(name for names in _DAY_LISTS for name in names)
 
 
 def day_number(word: str) -> int | None:
     """The ISO weekday (1 = Monday) of a day name, English or Italian; None if it is none."""
-    for names in (DAYS, DAYS_IT):
+    for names in _DAY_LISTS:
         if word in names:
             return names.index(word) + 1
     return None

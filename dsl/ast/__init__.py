@@ -17,6 +17,9 @@ from dsl.ast.base import (
 from dsl.ast.base import (
     Pos as Pos,
 )
+from dsl.ast.base import (
+    Source as Source,
+)
 from dsl.ast.examples import (
     Example as Example,
 )
@@ -120,10 +123,16 @@ from dsl.ast.rules import (
     Tolerance as Tolerance,
 )
 from dsl.ast.rules import (
+    UnitBudget as UnitBudget,
+)
+from dsl.ast.rules import (
     When as When,
 )
 from dsl.ast.rules import (
     WhenKind as WhenKind,
+)
+from dsl.ast.rules import (
+    WindowCap as WindowCap,
 )
 from dsl.ast.rules import (
     WorkingTime as WorkingTime,

@@ -26,11 +26,14 @@ from sqlalchemy.orm import Session
 from server.days import employment
 from server.days.facts import Facts, ShownStamp, load_facts
 from server.days.schedules import Key, carry_night_stamps, ends_by, load_schedules
+from server.days.unit_budgets import share_budgets, unit_peers
 from server.db.models import Employee
 from server.db.models import Request as RequestRow
 from server.engine import DayResult, MonthResult, Schedule, evaluate_day, evaluate_month
+from server.engine.budgets import has_unit_budgets
 from server.engine.limits import has_year_limits
 from server.engine.month import Opening
+from server.engine.windows import has_windows
 from server.policy.model import Policy
 
 
@@ -86,8 +89,13 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
         return {}
     now = now or datetime.now(UTC)
     first, last = month_bounds(year, month)
-    with_opening = with_opening or any(
-        has_year_limits(_policy(rules, e, first)) for e in employees)
+    asked = list(employees)
+    budgets = any(has_unit_budgets(_policy(rules, e, first)) for e in asked)
+    if budgets:  # a unit's budget is shared: its other employees' year counts too
+        employees = [*asked, *unit_peers(session, asked)]
+    with_opening = with_opening or budgets or any(
+        has_year_limits(policy) or has_windows(policy)
+        for policy in (_policy(rules, e, first) for e in employees))
     start = date(year, 1, 1) if with_opening else first
     ids = [e.id for e in employees]
     # The next morning's stamps of a night shift belong to the day it starts: one day more
@@ -102,16 +110,18 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
     carry_night_stamps(facts.shown, schedules, ends)  # the timecard shows them there too
     pending = _pending(session, ids, first, last) if shown else {}
     out: dict[int, PersonMonth] = {}
+    year_months: dict[int, list[MonthResult]] = {}
     for employee in employees:
         policy = _policy(rules, employee, first)
         zone = ZoneInfo(policy.timezone)
         today = now.astimezone(zone).date()
         last_day = employment.last_day(employee, zone)
         off = employment.days_off(employee, contracts[employee.id], zone, start, last)
-        opening = _opening(rules, employee, year, month, facts, schedules, today, last_day,
-                           policy, off) if with_opening else None
+        opening, earlier = _opening(rules, employee, year, month, facts, schedules, today,
+                                    last_day, policy, off) if with_opening else (None, [])
         result = _month(policy, employee, year, month, facts, schedules, opening,
                         _through(today, last_day, last), off)
+        year_months[employee.id] = [*earlier, result]
         progress = None
         if first <= today <= last and today not in off:
             progress = _day(policy, employee, today, facts, schedules)
@@ -125,7 +135,10 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
             seen={d: facts.seen[(employee.id, d)] for d in _days(first, last)
                   if (employee.id, d) in facts.seen},
             off=frozenset(d for d in off if d >= first))
-    return out
+    if budgets:
+        share_budgets(lambda e: _policy(rules, e, first), last, employees, year_months,
+                      [out[e.id].result for e in asked], asked)
+    return {e.id: out[e.id] for e in asked}
 
 
 def _through(today: date, last_day: date | None, month_last: date) -> date:
@@ -144,24 +157,30 @@ def _policy(rules: PolicySource, employee: Employee, day: date) -> Policy:
 
 def _opening(rules: PolicySource, employee: Employee, year: int, month: int, facts: Facts,
              schedules: dict[Key, Schedule], today: date, last_day: date | None,
-             policy: Policy, off: frozenset[date]) -> Opening:
+             policy: Policy, off: frozenset[date]) -> tuple[Opening, list[MonthResult]]:
+    """What the year's earlier months leave to this one, and those months."""
     used: dict[str, int] = defaultdict(int)
     code_used: dict[str, int] = defaultdict(int)
     overtime_used = 0
     opening = Opening()
+    days: tuple[DayResult, ...] = ()  # the month before's, for a window reaching back
+    months: list[MonthResult] = []
     for earlier in range(1, month):
         # Each month counts against yearly limits what the months before it left.
         before = _month(rules.on(employee.institution_id, date(year, earlier, 1)) or policy,
                         employee, year, earlier, facts, schedules, opening,
                         _through(today, last_day, month_bounds(year, earlier)[1]), off)
+        months.append(before)
         for allowance in before.allowances:
             used[allowance.name] += allowance.used
         for code, minutes in before.by_code.items():
             code_used[code] += minutes - before.over_cap.get(code, 0)
         overtime_used += before.overtime_paid + before.overtime_banked
-        opening = Opening(code_used=dict(code_used), overtime_used=overtime_used)
+        days = tuple(before.days)
+        opening = Opening(code_used=dict(code_used), overtime_used=overtime_used,
+                          earlier_days=days)
     return Opening(allowance_used=dict(used), code_used=dict(code_used),
-                   overtime_used=overtime_used)
+                   overtime_used=overtime_used, earlier_days=days), months
 
 
 def _month(policy: Policy, employee: Employee, year: int, month: int, facts: Facts,

@@ -58,6 +58,7 @@ def compile_policy(rule_file: ast.RuleFile) -> Policy:
         source=rule_file.source,
         versions=tuple(versions),
         holidays_pos=inst.holidays.pos if inst.holidays else None,
+        sources=rule_file.sources,
     )
 
 

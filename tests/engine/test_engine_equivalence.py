@@ -6,8 +6,11 @@ engine fixes of issue 9 (that commit lists what changed) and for issue 11's limi
 (branch `limits`: a whole-day overtime request no longer credits the due, the
 university's pause is due from 6h, the school's unauthorised excess is not credited,
 the academy's new code PS changes its random draws; branch `desk`: the chamber's
-catalogue of codes changes its draws, the other institutions' entries are unchanged),
-for seeded random
+catalogue of codes changes its draws, the other institutions' entries are unchanged), and
+for issue 11's sources (branch `rules`: the plugins' rule files gained `source` lines, so
+the steps cite new line numbers, and each step carries its `regulation`; mapped back to
+the old lines and without that key, all 3,600 days and 24 months were equal), for seeded
+random
 days and months of all four institutions: every profile, every rule version, holidays and weekends,
 codes of every kind typed at the terminal or requested, unknown codes, missing
 and doubled stamps, stamps out of order or without direction, overtime.
