@@ -98,16 +98,7 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
         for policy in (_policy(rules, e, first) for e in employees))
     start = date(year, 1, 1) if with_opening else first
     ids = [e.id for e in employees]
-    # The next morning's stamps of a night shift belong to the day it starts: one day more
-    # of stamps read, one day before of schedules (its shift takes the 1st's morning).
-    facts = load_facts(session, ids, start, last + timedelta(days=1), shown=shown)
-    contracts = employment.contracts_of(session, employees)
-    schedules = load_schedules(session, employees, start - timedelta(days=1), last,
-                               contracts=contracts)
-    institution_of = {e.id: e.institution_id for e in employees}
-    ends = ends_by(lambda key: rules.on(institution_of[key[0]], key[1]))
-    carry_night_stamps(facts.stamps, schedules, ends)
-    carry_night_stamps(facts.shown, schedules, ends)  # the timecard shows them there too
+    facts, contracts, schedules = _inputs(session, rules, employees, start, last, shown)
     pending = _pending(session, ids, first, last) if shown else {}
     out: dict[int, PersonMonth] = {}
     year_months: dict[int, list[MonthResult]] = {}
@@ -139,6 +130,24 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
         share_budgets(lambda e: _policy(rules, e, first), last, employees, year_months,
                       [out[e.id].result for e in asked], asked)
     return {e.id: out[e.id] for e in asked}
+
+
+def _inputs(session: Session, rules: PolicySource, employees: Collection[Employee],
+            start: date, last: date, shown: bool,
+            ) -> tuple[Facts, employment.Contracts, dict[Key, Schedule]]:
+    """The stamps, requests, contracts and schedules from `start` to `last`, read at once."""
+    # The next morning's stamps of a night shift belong to the day it starts: one day more
+    # of stamps read, one day before of schedules (its shift takes the 1st's morning).
+    facts = load_facts(session, [e.id for e in employees], start, last + timedelta(days=1),
+                       shown=shown)
+    contracts = employment.contracts_of(session, employees)
+    schedules = load_schedules(session, employees, start - timedelta(days=1), last,
+                               contracts=contracts)
+    institution_of = {e.id: e.institution_id for e in employees}
+    ends = ends_by(lambda key: rules.on(institution_of[key[0]], key[1]))
+    carry_night_stamps(facts.stamps, schedules, ends)
+    carry_night_stamps(facts.shown, schedules, ends)  # the timecard shows them there too
+    return facts, contracts, schedules
 
 
 def _through(today: date, last_day: date | None, month_last: date) -> date:
