@@ -8,6 +8,7 @@ from typing import Literal
 
 from dsl.ast.base import At, Comment, Pos
 from dsl.ast.examples import Example
+from dsl.ast.leave import Leave
 
 # ---- identity ---------------------------------------------------------------
 
@@ -335,6 +336,7 @@ Statement = (
     | Tolerance
     | Overtime
     | Shift
+    | Leave
 )
 
 
