@@ -173,7 +173,7 @@ def leave_balances(policy: Policy, terms: LeaveTerms, on: date, draws: Iterable[
     for leave in version.leaves.values():
         opening = openings.get(leave.name)
         first = _first_year(policy, terms, on.year, opening)
-        carried = (0, None)
+        carried: tuple[int, date | None] = (0, None)
         year: LeaveYear | None = None
         for y in range(first, on.year + 1):
             ask = on if y == on.year else date(y, 12, 31)
