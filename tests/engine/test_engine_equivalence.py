@@ -5,7 +5,8 @@ before the fast paths (commit 8ea868f), regenerated deliberately for the
 engine fixes of issue 9 (that commit lists what changed) and for issue 11's limits
 (branch `limits`: a whole-day overtime request no longer credits the due, the
 university's pause is due from 6h, the school's unauthorised excess is not credited,
-the academy's new code PS changes its random draws), for seeded random
+the academy's new code PS changes its random draws; issue 16's leave codes FER, FS,
+SW and PR change the draws of the university, the school and the academy), for seeded random
 days and months of all four institutions: every profile, every rule version, holidays and weekends,
 codes of every kind typed at the terminal or requested, unknown codes, missing
 and doubled stamps, stamps out of order or without direction, overtime.
