@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from server.days import employment
 from server.days.month import PolicySource
 from server.db.leave_tables import LeaveOpening
-from server.db.models import Employee
+from server.db.models import Employee, Institution
 from server.db.models import Request as RequestRow
 from server.engine.leave import (
     Contract,
@@ -73,6 +73,7 @@ def balances(session: Session, rules: PolicySource, employees: Collection[Employ
     first = min([first, *(o.on.replace(month=1, day=1) for x in openings.values()
                           for o in x.values())])
     draws = load_draws(session, ids, first, date(on.year, 12, 31), states)
+    adopted = _adopted(session, {e.institution_id for e in employees})
     out: dict[int, list[LeaveYear]] = {}
     for employee in employees:
         policy = policies[employee.id]
@@ -80,9 +81,19 @@ def balances(session: Session, rules: PolicySource, employees: Collection[Employ
             out[employee.id] = []
             continue
         mine = draws.get(employee.id, []) + (extra or {}).get(employee.id, [])
-        out[employee.id] = leave_balances(policy, leave_terms(employee, policy, on), on, mine,
-                                          openings.get(employee.id))
+        since = adopted.get(employee.institution_id)
+        out[employee.id] = leave_balances(
+            policy, leave_terms(employee, policy, on), on, mine, openings.get(employee.id),
+            since.astimezone(ZoneInfo(policy.timezone)).date() if since else None)
     return out
+
+
+def _adopted(session: Session, institutions: Collection[str]) -> dict[str, datetime]:
+    """When each institution started recording (its row's creation): no year before it
+    carries leave, unless an opening balance says so."""
+    rows = session.execute(select(Institution.id, Institution.created_at).where(
+        Institution.id.in_(list(institutions))))
+    return {institution: created for institution, created in rows}
 
 
 def load_draws(session: Session, ids: Iterable[int], first: date, last: date,

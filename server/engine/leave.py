@@ -161,9 +161,12 @@ def leave_of(version: Version, code: str) -> ast.Leave | None:
 
 
 def leave_balances(policy: Policy, terms: LeaveTerms, on: date, draws: Iterable[Draw],
-                   openings: Mapping[str, Opening] | None = None) -> list[LeaveYear]:
+                   openings: Mapping[str, Opening] | None = None, since: date | None = None,
+                   ) -> list[LeaveYear]:
     """Each leave of the rules in force on `on`, for `on`'s year: entitled, carried,
-    taken (all the year's draws, planned ones too), and the draws beyond the balance."""
+    taken (all the year's draws, planned ones too), and the draws beyond the balance.
+    `since`: the day draws were first recorded (the adoption); no year before it is
+    counted, so nothing is carried from a year nobody recorded."""
     openings = openings or {}
     version = _version(policy, on)
     if version is None:
@@ -172,7 +175,7 @@ def leave_balances(policy: Policy, terms: LeaveTerms, on: date, draws: Iterable[
     out = []
     for leave in version.leaves.values():
         opening = openings.get(leave.name)
-        first = _first_year(policy, terms, on.year, opening)
+        first = _first_year(policy, terms, on.year, opening, since)
         carried: tuple[int, date | None] = (0, None)
         year: LeaveYear | None = None
         for y in range(first, on.year + 1):
@@ -194,12 +197,14 @@ def _version(policy: Policy, day: date) -> Version | None:
         return None
 
 
-def _first_year(policy: Policy, terms: LeaveTerms, year: int, opening: Opening | None) -> int:
+def _first_year(policy: Policy, terms: LeaveTerms, year: int, opening: Opening | None,
+                since: date | None) -> int:
     """Where the chain of carries starts: the opening balance's year, else the first year
-    of the rules or of the contract, at most `_LOOKBACK_YEARS` back."""
+    of the rules, of the records or of the contract, at most `_LOOKBACK_YEARS` back."""
     if opening is not None and opening.on.year <= year:
         return opening.on.year
     starts = [policy.versions[0].effective.year, year - _LOOKBACK_YEARS]
+    starts += [since.year] if since is not None else []
     starts += [c.start.year for c in terms.contracts if c.start is not None][:1]
     return min(max(starts), year)
 

@@ -97,7 +97,7 @@ def test_a_month_counts_when_the_contract_covers_more_than_15_days_of_it() -> No
 def test_days_taken_and_half_days() -> None:
     """Seed 001: "Per registrare correttamente le ½ giornate di ferie …": a half day of
     ferie draws half a day."""
-    draws = working_days(date(2026, 7, 6), 10, "FER") + [Draw(date(2026, 7, 20), "FERM")]
+    draws = [*working_days(date(2026, 7, 6), 10, "FER"), Draw(date(2026, 7, 20), "FERM")]
     year = balance("ferie", FULL, date(2026, 8, 1), draws)
     assert (year.taken, year.left, year.beyond) == (21, 35, [])
 

@@ -2,7 +2,7 @@
 timbra (issue 16)
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0011
 Create Date: 2026-12-07 02:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import server.db.types
 
 revision = "0018"
-down_revision = "0015"
+down_revision = "0011"  # the chain's head on main (0011 follows 0015)
 branch_labels = None
 depends_on = None
 
