@@ -55,8 +55,14 @@ class Days(float):
     """Half days printed as days: 12, 12½."""
 
     def __format__(self, spec: str) -> str:
-        whole = int(self)
-        return f"{whole}½" if self - whole else str(whole)
+        sign, size = ("-" if self < 0 else ""), abs(self)
+        whole = int(size)
+        if size == whole:
+            return f"{sign}{whole}"
+        return f"{sign}{whole or ''}½"
+
+    def __str__(self) -> str:
+        return format(self, "")
 
 
 def days(halves: int) -> Days:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from server.days.employment import employed_from
 from server.days.rules_in_force import RulesInForce, policy_on
 from server.db.models import Employee, User
+from server.engine.leave import LeaveYear, days
 from server.errors import NotAllowed, OfficeError
 from server.minutes import hours as minutes_text
 from server.office.summary import MonthSummary, evaluate_months
@@ -175,12 +176,27 @@ def employee_month_pdf(summary: MonthSummary) -> bytes:
         f"{hours(r.overtime_banked)}  Buoni pasto {r.meal_vouchers}",
         *[f"Scadenza {name}: {when.isoformat()}" for name, when in r.deadlines.items()],
         *[f"{a.label}: usati {hours(a.used)}, residui {hours(a.left)}" for a in r.allowances],
+        *[leave_line(y) for y in summary.leave],
         *[f"Anomalia {a.day} {a.code}: da sanare entro {a.fix_by}" for a in r.anomalies],
         *[f"Segnalazione: {f.message} ({f.count})" for f in r.flags],
     ]
     for line in lines:
         pdf.cell(0, 5, _latin(line), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def leave_line(y: LeaveYear) -> str:
+    """A leave in days as the PDF prints it (seed 004 Art. 9.2: "i giorni/ore di ferie,
+    festività soppresse, permessi retribuiti")."""
+    if not y.yearly:
+        cap = y.month_cap or 0
+        return f"{y.label}: nel mese {days(y.month_taken)} giorni su {days(cap)}"
+    carried = ""
+    if y.carried_in and y.carry_until is not None:
+        carried = (f", dall'anno precedente {days(y.carried_in)} (usati "
+                   f"{days(y.carried_used)}, validi fino al {y.carry_until:%d/%m/%Y})")
+    return (f"{y.label} {y.year}: spettanti {days(y.entitled)}{carried}, fruiti "
+            f"{days(y.taken + y.carried_used)}, residui {days(y.total_left)} giorni")
 
 
 def _pdf(title: str) -> FPDF:
