@@ -1,0 +1,77 @@
+"""Leave in days where people see it: Riepiloghi (page and JSON), the monthly PDF and the
+employee's home page show the same balances (seed 004 Art. 9.2: each employee sees "i
+giorni/ore di ferie, festività soppresse, permessi retribuiti")."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from web_pages import signed_in
+from world import WebWorld, fresh_web_world
+
+from server.db.models import Request as RequestRow
+from server.db.models import User
+from server.office import leave
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[WebWorld]:
+    with fresh_web_world(tmp_path) as world:
+        yield world
+
+
+def text(html: str) -> str:
+    main = html[html.index("<main>"):]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main))
+
+
+def pdf_text(pdf: bytes) -> str:
+    out = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            content = zlib.decompressobj().decompress(stream)
+        except zlib.error:
+            content = stream
+        out += [m.decode("latin-1") for m in re.findall(rb"\(((?:[^()\\]|\\.)*)\)", content)]
+    return "\n".join(out)
+
+
+def test_the_leave_balances_are_the_same_on_every_page(world: WebWorld,
+                                                        stack: ExitStack) -> None:
+    """Adopted on 1 January with 10 days of ferie left; one day approved since: 9 left of
+    the 28 of the national contract, on the page, in the JSON, in the PDF and at home."""
+    me = world.ids[("university", "self_employee")]
+    year = world.today.year
+    with Session(world.engine) as session, session.begin():
+        office = session.scalars(sa.select(User).where(
+            User.username == world.usernames[("university", "office")])).one()
+        leave.record_opening(session, office, me, "ferie", date(year, 1, 1), left_halves=20)
+        session.add(RequestRow(
+            institution_id="university", employee_id=me, kind="justification", code="FER",
+            day=date(year, 1, 13), state="approved", created_by=office.id,
+            created_at=datetime.now(UTC), notes=""))
+    employee = signed_in(world, stack, "university", "employee")
+    month = f"{world.today:%Y-%m}"
+    data = employee.get(f"/api/v1/summaries/{me}?month={month}").json()
+    found = {y["name"]: y for y in data["leave"]}
+    ferie = found["ferie"]
+    assert (ferie["entitled"], ferie["taken"], ferie["total_left"]) == (28, 19, 9)
+    assert ferie["explain"][0]["source"].startswith("university.rules:")
+    assert found["festivita_soppresse"]["total_left"] == 4
+    assert found["smart_working"]["month_cap"] == 7
+    page = text(employee.get(f"/summaries?month={month}").text)
+    assert "Ferie e permessi in giorni" in page
+    assert re.search(r"Ferie .*? 28 — 19 9 ", page), page
+    assert "Giornate di lavoro agile (Pila)" in page and "7 al mese" in page
+    pdf = pdf_text(employee.get(f"/summaries/{me}/report.pdf?month={month}").content)
+    assert f"Ferie {year}: spettanti 28, fruiti 19, residui 9 giorni" in pdf
+    home = text(employee.get("/").text)
+    assert "Ferie: 9 giorni su 28" in home and "Festività soppresse: 4 giorni su 4" in home
