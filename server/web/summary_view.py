@@ -126,7 +126,7 @@ def summary_out(summary: MonthSummary) -> SummaryOut:
         due_in_month=result.due_in_month,
         meal_vouchers=result.meal_vouchers, by_code=dict(result.by_code),
         allowances=[_allowance(a) for a in result.allowances],
-        leave=[_leave(y) for y in summary.leave],
+        leave=[leave_out(y) for y in summary.leave],
         anomalies=[_anomaly(a) for a in result.anomalies], flags=list(result.flags),
         deadlines={k: v.isoformat() for k, v in result.deadlines.items()},
         explain=result.explanations(), days=[_day(d) for d in result.days]))
@@ -161,7 +161,7 @@ def _allowance(a: AllowanceBalance) -> AllowanceOut:
                         a.recover_by.isoformat() if a.recover_by else None, a.source)
 
 
-def _leave(y: LeaveYear) -> LeaveOut:
+def leave_out(y: LeaveYear) -> LeaveOut:
     return LeaveOut(
         y.name, y.label, y.year, y.entitled / 2, y.accrued / 2, y.carried_in / 2,
         y.carry_until.isoformat() if y.carry_until else None, y.carried_used / 2,

@@ -9,7 +9,6 @@ import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -22,9 +21,10 @@ from server.db.models import User
 from server.office import leave
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[WebWorld]:
-    with fresh_web_world(tmp_path) as world:
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
+    """One world for the module: each test works on an employee of its own."""
+    with fresh_web_world(tmp_path_factory.mktemp("leave")) as world:
         yield world
 
 
@@ -75,3 +75,30 @@ def test_the_leave_balances_are_the_same_on_every_page(world: WebWorld,
     assert f"Ferie {year}: spettanti 28, fruiti 19, residui 9 giorni" in pdf
     home = text(employee.get("/").text)
     assert "Ferie: 9 giorni su 28" in home and "Festività soppresse: 4 giorni su 4" in home
+
+
+def test_opening_balances_through_the_api(world: WebWorld, stack: ExitStack) -> None:
+    """The office records an opening balance in days (halves as .5) and reads the balance
+    through the API; bad amounts, another institution's employee and an employee's own
+    attempt are refused."""
+    me = world.ids[("university", "unit_colleague")]
+    year = world.today.year
+    office = signed_in(world, stack, "university", "office")
+    token = office.cookies.get("timbra_csrf", "")
+    url = f"/api/v1/employees/{me}/leave/openings"
+    body = {"leave": "ferie", "on": f"{year}-01-01", "left": 12.5, "carried": 2,
+            "reason": "saldo al 31/12 dal sistema precedente"}
+    created = office.post(url, json=body, headers={"x-csrftoken": token})
+    assert created.status_code == 201, created.text
+    assert created.json()["left"] == 12.5
+    refused = office.post(url, json={**body, "left": 3.25}, headers={"x-csrftoken": token})
+    assert refused.status_code == 400 and "mezza giornata" in refused.text
+    foreign = world.ids[("school", "self_employee")]
+    assert office.post(f"/api/v1/employees/{foreign}/leave/openings", json=body,
+                       headers={"x-csrftoken": token}).status_code == 404
+    found = {y["name"]: y for y in office.get(
+        f"/api/v1/employees/{me}/leave?on={year}-01-02").json()}
+    assert (found["ferie"]["left"], found["ferie"]["carried_in"]) == (12.5, 2)
+    employee = signed_in(world, stack, "university", "employee")
+    assert employee.post(url, json=body, headers={
+        "x-csrftoken": employee.cookies.get("timbra_csrf", "")}).status_code == 403

@@ -20,6 +20,7 @@ from server.web.routes import (
     employee_changes,
     health,
     home,
+    leave,
     month_close,
     notifications,
     office,
@@ -39,7 +40,7 @@ ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *sso.ROUTES, *home.ROUTES, *timecard.
 ROUTE_HANDLERS += health.ROUTES
 # Employees' requests, summaries, stamping; approvals; the personnel office's pages
 ROUTE_HANDLERS += [*requests.ROUTES, *requests_api.ROUTES, *approvals.ROUTES,
-                   *summaries.ROUTES, *stamping.ROUTES, *corrections.ROUTES,
+                   *summaries.ROUTES, *leave.ROUTES, *stamping.ROUTES, *corrections.ROUTES,
                    *month_close.ROUTES, *office.ROUTES, *reports.ROUTES]
 # The administrator's pages and API (web/routes/admin_*.py)
 ROUTE_HANDLERS += [*admin_terminals.ROUTES, *admin_faults.ROUTES, *admin_employees.ROUTES,
