@@ -188,9 +188,8 @@ def leave_balances(policy: Policy, terms: LeaveTerms, on: date, draws: Iterable[
             ask = on if y == on.year else date(y, 12, 31)
             year = _year(policy, leave.name, terms, y, ask, ordered, carried,
                          opening if opening is not None and opening.on.year == y else None)
-            if year is None:
-                break
-            carried = _carry_out(policy, leave.name, year)
+            # A year whose rules lack the leave carries nothing to the next.
+            carried = (0, None) if year is None else _carry_out(policy, leave.name, year)
         if year is not None and year.year == on.year:
             out.append(year)
     return out

@@ -156,3 +156,16 @@ def test_an_opening_balance_replaces_what_came_before_adoption() -> None:
     year = balance("ferie", FULL, date(2026, 3, 31), draws, opening)
     assert (year.carried_used, year.taken, year.left, year.carried_left) == (6, 38, 18, 0)
     assert year.explain[1].detail == "opening balance on 2026-03-01: 10 days left, 3 carried"
+
+
+def test_a_leave_added_by_a_later_section_counts_from_its_rules() -> None:
+    """Smart working added in 2027: no 2026 rules to carry from, and 2027 is counted."""
+    rules = RULES.replace('    leave smart_working { max 7 days per month  drawn_by "SW" }\n',
+                          "") + ('rules from 2027-01-01 {\n'
+                                 '    leave smart_working { max 7 days per month  drawn_by "SW" }\n'
+                                 '}\n')
+    draws = working_days(date(2027, 3, 1), 2, "SW")
+    sw = balance("smart_working", FULL, date(2027, 3, 10), draws, rules=rules)
+    assert (sw.month_taken, sw.month_left) == (4, 10)
+    assert "smart_working" not in {y.name for y in leave_balances(
+        policy(rules), FULL, date(2026, 3, 10), draws)}
