@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from web_pages import signed_in
+from web_pages import form, signed_in
 from world import WebWorld, fresh_web_world
 
 from server.db.models import Request as RequestRow
@@ -47,13 +47,16 @@ def pdf_text(pdf: bytes) -> str:
 def test_the_leave_balances_are_the_same_on_every_page(world: WebWorld,
                                                         stack: ExitStack) -> None:
     """Adopted on 1 January with 10 days of ferie left; one day approved since: 9 left of
-    the 28 of the national contract, on the page, in the JSON, in the PDF and at home."""
+    the 28 of the national contract, on the page, in the JSON, in the PDF and at home; no
+    festività soppressa left, so the request page refuses one."""
     me = world.ids[("university", "self_employee")]
     year = world.today.year
     with Session(world.engine) as session, session.begin():
         office = session.scalars(sa.select(User).where(
             User.username == world.usernames[("university", "office")])).one()
         leave.record_opening(session, office, me, "ferie", date(year, 1, 1), left_halves=20)
+        leave.record_opening(session, office, me, "festivita_soppresse", date(year, 1, 1),
+                             left_halves=0)
         session.add(RequestRow(
             institution_id="university", employee_id=me, kind="justification", code="FER",
             day=date(year, 1, 13), state="approved", created_by=office.id,
@@ -65,7 +68,7 @@ def test_the_leave_balances_are_the_same_on_every_page(world: WebWorld,
     ferie = found["ferie"]
     assert (ferie["entitled"], ferie["taken"], ferie["total_left"]) == (28, 19, 9)
     assert ferie["explain"][0]["source"].startswith("university.rules:")
-    assert found["festivita_soppresse"]["total_left"] == 4
+    assert found["festivita_soppresse"]["total_left"] == 0
     assert found["smart_working"]["month_cap"] == 7
     page = text(employee.get(f"/summaries?month={month}").text)
     assert "Ferie e permessi in giorni" in page
@@ -74,7 +77,15 @@ def test_the_leave_balances_are_the_same_on_every_page(world: WebWorld,
     pdf = pdf_text(employee.get(f"/summaries/{me}/report.pdf?month={month}").content)
     assert f"Ferie {year}: spettanti 28, fruiti 19, residui 9 giorni" in pdf
     home = text(employee.get("/").text)
-    assert "Ferie: 9 giorni su 28" in home and "Festività soppresse: 4 giorni su 4" in home
+    assert "Ferie: 9 giorni su 28" in home and "Festività soppresse: 0 giorni su 4" in home
+    # The request page refuses a day of festività soppresse beyond the balance, in Italian.
+    today = world.today.isoformat()
+    refused = employee.post("/requests/justification", data=form(employee, code="FS",
+                                                                  day=today),
+                            files={"attachment": ("", b"", "application/octet-stream")})
+    assert refused.status_code == 400
+    assert (f"Festività soppresse: saldo insufficiente per il {world.today:%d/%m/%Y}, "
+            "restano 0 giorni") in text(refused.text)
 
 
 def test_opening_balances_through_the_api(world: WebWorld, stack: ExitStack) -> None:
