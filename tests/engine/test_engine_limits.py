@@ -120,7 +120,7 @@ def test_work_beyond_the_due_without_authorisation_is_not_credited() -> None:
     text = "in 07:30, out 13:00, in 13:30, out 16:12"
     plain = day(school, text)
     assert (plain.worked, plain.balance) == (432, 0)
-    assert ("school.rules:183", "worked", "1h00 beyond the due without an approved overtime "
+    assert ("school.rules:182", "worked", "1h00 beyond the due without an approved overtime "
             "request: not credited") in steps(plain)
     authorised = day(school, text, (Request("STRR"),))
     assert (authorised.worked, authorised.balance, authorised.credited) == (492, 60, 0)
