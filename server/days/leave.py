@@ -60,20 +60,23 @@ def leave_terms(employee: Employee, policy: Policy, day: date) -> LeaveTerms:
 def balances(session: Session, rules: PolicySource, employees: Collection[Employee],
              on: date, *, states: tuple[str, ...] = COUNTED,
              extra: dict[int, list[Draw]] | None = None) -> dict[int, list[LeaveYear]]:
-    """Each employee's leave balances for `on`'s year, read in two queries; `extra` adds
-    draws not yet stored (a request being filed)."""
+    """Each employee's leave balances for `on`'s year, read in three queries whatever their
+    number; `extra` adds draws not yet stored (a request being filed)."""
     policies = {e.id: rules.on(e.institution_id, on) for e in employees}
     known = [p for p in policies.values() if p is not None]
     if not employees or not known:
         return {e.id: [] for e in employees}
-    first = date(max(min(p.versions[0].effective.year for p in known),
-                     on.year - _LOOKBACK_YEARS), 1, 1)
     ids = [e.id for e in employees]
     openings = load_openings(session, ids)
+    adopted = _adopted(session, {e.institution_id for e in employees})
+    # The draws of the years the engine counts: from the rules, the adoption (a day early
+    # in UTC at worst) or an opening balance, at most `_LOOKBACK_YEARS` back.
+    first = date(max(min(p.versions[0].effective.year for p in known),
+                     min((a.year for a in adopted.values()), default=0),
+                     on.year - _LOOKBACK_YEARS), 1, 1)
     first = min([first, *(o.on.replace(month=1, day=1) for x in openings.values()
                           for o in x.values())])
     draws = load_draws(session, ids, first, date(on.year, 12, 31), states)
-    adopted = _adopted(session, {e.institution_id for e in employees})
     out: dict[int, list[LeaveYear]] = {}
     for employee in employees:
         policy = policies[employee.id]
