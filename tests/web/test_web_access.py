@@ -84,6 +84,9 @@ ROUTES: list[Case] = [
          form={"username": "nobody", "password": "wrong"}),
     Case("POST", "/logout", everyone(303)),
     Case("POST", "/language", everyone(303, anonymous=303), form={"lang": "en"}),
+    # --- the installable web app and the accessibility statement: before logging in too ---
+    Case("GET", "/manifest.webmanifest", PUBLIC_200),
+    Case("GET", "/accessibility", PUBLIC_200),
     Case("GET", "/password", everyone(200)),
     Case("POST", "/password", everyone(400), form={"current": "wrong", "new": "x", "confirm": "x"}),
     # --- single sign-on: public, and not found where the institution has none configured

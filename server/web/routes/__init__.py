@@ -20,6 +20,7 @@ from server.web.routes import (
     employee_changes,
     health,
     home,
+    installable,
     leave,
     month_close,
     notifications,
@@ -35,7 +36,7 @@ from server.web.routes import (
 )
 
 ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *sso.ROUTES, *home.ROUTES, *timecard.ROUTES,
-                                *notifications.ROUTES]
+                                *notifications.ROUTES, *installable.ROUTES]
 # For the machines that run it: health, readiness, metrics
 ROUTE_HANDLERS += health.ROUTES
 # Employees' requests, summaries, stamping; approvals; the personnel office's pages
