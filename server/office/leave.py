@@ -60,7 +60,10 @@ def _beyond_message(year: LeaveYear, day: date, halves: int) -> tuple[str, str]:
                 f"{used} giorni su {days(year.month_cap)} consentiti",
                 f"{year.label}: {used} of the {days(year.month_cap)} days allowed in "
                 f"{day:%B %Y} are already asked for")
-    left = days(max(year.total_left, 0))
+    # What was left before this request (the year counts it): of the year's days, or of
+    # those earned by its day where the leave accrues.
+    earned = year.accrued - year.taken + year.carried_left
+    left = days(max(min(year.total_left, earned) + halves, 0))
     return (f"{year.label}: saldo insufficiente per il {day:%d/%m/%Y}, restano {left} "
             f"giorni", f"{year.label}: not enough left for {day.isoformat()}, {left} days "
             "left")
