@@ -4,8 +4,9 @@ Every node is a frozen dataclass that keeps where it was written, so the
 engine can name `file:line` for each figure it produces. Durations and clock
 times are integer minutes (a clock time is minutes since midnight).
 
-`base` holds positions, `rules` the institution and its rule sections, `examples`
-the `example` blocks; every node is importable from here (`from dsl import ast`).
+`base` holds positions, `rules` the institution and its rule sections, `leave` the
+leave in days, `examples` the `example` blocks; every node is importable from here
+(`from dsl import ast`).
 """
 
 from dsl.ast.base import (
@@ -31,6 +32,18 @@ from dsl.ast.examples import (
 )
 from dsl.ast.examples import (
     StampLit as StampLit,
+)
+from dsl.ast.leave import (
+    Entitlement as Entitlement,
+)
+from dsl.ast.leave import (
+    Leave as Leave,
+)
+from dsl.ast.leave import (
+    LeaveCap as LeaveCap,
+)
+from dsl.ast.leave import (
+    LeaveCarry as LeaveCarry,
 )
 from dsl.ast.rules import (
     Allowance as Allowance,

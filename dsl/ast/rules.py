@@ -8,6 +8,7 @@ from typing import Literal
 
 from dsl.ast.base import At, Comment, Pos, Source
 from dsl.ast.examples import Example
+from dsl.ast.leave import Leave
 
 # ---- identity ---------------------------------------------------------------
 
@@ -358,6 +359,7 @@ Statement = (
     | Tolerance
     | Overtime
     | Shift
+    | Leave
 )
 
 

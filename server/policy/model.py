@@ -39,6 +39,7 @@ class Version:
     fees: dict[str, ast.Fee]
     overtime: ast.Overtime | None = None
     shifts: dict[str, ast.Shift] = field(default_factory=dict)
+    leaves: dict[str, ast.Leave] = field(default_factory=dict)
 
     def pause_for(self, profile: ast.Profile) -> ast.Pause | None:
         """A profile's own pause block replaces the section's default; `pause none`, any."""

@@ -322,6 +322,15 @@ ROUTES: list[Case] = [
            params={"employee_id": "foreign:self_employee"})
       for path in ("/summaries/{employee_id}", "/api/v1/summaries/{employee_id}",
                    "/api/v1/stamps/{employee_id}")],
+    # Leave in days: read as Riepiloghi are; opening balances are the office's (a form
+    # instead of JSON is a 400 once the role is allowed).
+    Case("GET", "/api/v1/employees/{employee_id}/leave", TIMECARD_READERS,
+         params={"employee_id": "self_employee"}),
+    Case("GET", "/api/v1/employees/{employee_id}/leave",
+         expect(employee=404, manager=404, office=200, admin=403),
+         params={"employee_id": "other_unit"}),
+    Case("POST", "/api/v1/employees/{employee_id}/leave/openings", OFFICE_400,
+         params={"employee_id": "self_employee"}),
     *[Case("GET", path, expect(employee=403, manager=403, office=200, admin=403))
       for path in ("/office/stamps", "/office/sheets", "/office/fees", "/api/v1/fees",
                    "/office/areas", "/office/close")],

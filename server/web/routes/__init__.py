@@ -22,6 +22,7 @@ from server.web.routes import (
     health,
     home,
     installable,
+    leave,
     month_close,
     notifications,
     office,
@@ -42,7 +43,7 @@ ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *password_reset.ROUTES, *sso.ROUTES, 
 ROUTE_HANDLERS += health.ROUTES
 # Employees' requests, summaries, stamping; approvals; the personnel office's pages
 ROUTE_HANDLERS += [*requests.ROUTES, *requests_api.ROUTES, *approvals.ROUTES,
-                   *summaries.ROUTES, *stamping.ROUTES, *corrections.ROUTES,
+                   *summaries.ROUTES, *leave.ROUTES, *stamping.ROUTES, *corrections.ROUTES,
                    *month_close.ROUTES, *office.ROUTES, *reports.ROUTES]
 # The administrator's pages and API (web/routes/admin_*.py)
 ROUTE_HANDLERS += [*admin_terminals.ROUTES, *admin_faults.ROUTES, *admin_employees.ROUTES,
