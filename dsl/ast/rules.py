@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from dsl.ast.account import Account
 from dsl.ast.base import At, Comment, Pos
 from dsl.ast.examples import Example
 
@@ -335,6 +336,7 @@ Statement = (
     | Tolerance
     | Overtime
     | Shift
+    | Account
 )
 
 

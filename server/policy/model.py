@@ -38,6 +38,7 @@ class Version:
     fees: dict[str, ast.Fee]
     overtime: ast.Overtime | None = None
     shifts: dict[str, ast.Shift] = field(default_factory=dict)
+    account: ast.Account | None = None  # the hours account carried month to month
 
     def pause_for(self, profile: ast.Profile) -> ast.Pause | None:
         """A profile's own pause block replaces the section's default; `pause none`, any."""
