@@ -1,7 +1,8 @@
 """An employee's month as the office services hand it out: `server.days.month` computes
 it (the one computation), this module checks who may see it and words its errors.
 
-The result carries worked, due, balance and its recovery deadline, allowances used and
+The result carries worked, due, balance and its recovery deadline, the hours account
+(opening, movements, closing) where the rules keep one, allowances used and
 left (the year's earlier months give what was used before), overtime, meal vouchers,
 anomalies with fix-by dates and flags (seed 003: more than 3 missed stamps in a month
 are flagged); today in progress apart, days still to come not evaluated.
@@ -15,10 +16,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from server.days.account import account_of
 from server.days.month import MonthUnavailable, PersonMonth, PolicySource, person_months
 from server.days.rules_in_force import RulesInForce
 from server.db.models import Employee, User
 from server.engine import MonthResult
+from server.engine.account import AccountMonth
 from server.errors import NotAllowed, OfficeError
 from server.office.people import employee_in_reach
 
@@ -26,6 +29,7 @@ from server.office.people import employee_in_reach
 @dataclass
 class MonthSummary:
     month: PersonMonth
+    account: AccountMonth | None = None  # the hours account, when the rules keep one
 
     @property
     def employee(self) -> Employee:
@@ -46,9 +50,19 @@ def month_summary(session: Session, actor: User, employee_id: int, year: int, mo
     employee = employee_in_reach(session, actor, employee_id)
     if actor.employee_id != employee.id and actor.role not in ("manager", "office"):
         raise NotAllowed("Puoi vedere solo il tuo cartellino", "You can only see your timecard")
-    return MonthSummary(months_of(session, RulesInForce(session, [employee.institution_id]),
-                                  [employee], year, month, now=now, with_opening=True,
-                                  shown=True)[employee.id])
+    rules = RulesInForce(session, [employee.institution_id])
+    person = months_of(session, rules, [employee], year, month, now=now, with_opening=True,
+                       shown=True)[employee.id]
+    return MonthSummary(person, month_account(session, rules, person, now=now))
+
+
+def month_account(session: Session, rules: PolicySource, person: PersonMonth, *,
+                  now: datetime | None = None) -> AccountMonth | None:
+    """The hours account of a computed month (`server.days.account`), errors worded."""
+    try:
+        return account_of(session, rules, person, now=now)
+    except MonthUnavailable as error:
+        raise OfficeError(error.italian, error.english) from None
 
 
 def months_of(session: Session, rules: PolicySource, employees: Collection[Employee],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
-from server.db import schedule_tables  # noqa: F401  (its tables join the metadata)
+from server.db import account_tables, schedule_tables  # noqa: F401  (their tables join the metadata)
 from server.db.models import Base
 
 engine = context.config.attributes.get("engine")
