@@ -1,7 +1,7 @@
 """account: the hours account's opening balances, and each closed month's closing balance
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0011
 Create Date: 2026-12-07 02:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import server.db.types
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0011"  # the head on main (0011 follows 0015)
 branch_labels = None
 depends_on = None
 
