@@ -5,7 +5,8 @@ engine can name `file:line` for each figure it produces. Durations and clock
 times are integer minutes (a clock time is minutes since midnight).
 
 `base` holds positions, `rules` the institution and its rule sections, `examples`
-the `example` blocks, `account` the hours account carried month to month; every node is importable from here (`from dsl import ast`).
+the `example` blocks, `account` the hours account carried month to month; every node
+is importable from here (`from dsl import ast`).
 """
 
 from dsl.ast.account import (

@@ -20,8 +20,8 @@ from server.days.month import PersonMonth, month_bounds
 from server.days.rules_in_force import RulesInForce
 from server.db.models import Employee
 from server.engine import DayResult
-from server.engine.results import FIX_BY_FORMAT, Explain
 from server.engine.account import AccountMonth, month_adjustment, running_balance
+from server.engine.results import FIX_BY_FORMAT, Explain
 from server.office.summary import month_account, months_of
 from server.web.wording import say
 
