@@ -7,8 +7,9 @@ result, never a second one). The carry starts from the latest of:
 - the month after the latest closed month whose closing balance the close froze
   (`month_close_entries.account_closing`, with its debts and their dates);
 - else at zero, on the first month the employee has a stamp and the rules keep an account.
-Each month in between is computed with `person_months`, in order, and carried by the pure
-ledger (`server.engine.account.carry_month`). A closed month shows its frozen closing.
+Each month in between is computed as `person_months` computes it (`month_runs`: the facts
+of the whole run read once), in order, and carried by the pure ledger
+(`server.engine.account.carry_month`). A closed month shows its frozen closing.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from server.days.month import PersonMonth, PolicySource, month_bounds, person_months
+from server.days.month import PersonMonth, PolicySource, month_bounds, month_runs
 from server.db.account_tables import AccountOpening
 from server.db.models import Employee, MonthClose, MonthCloseEntry
 from server.db.models import Stamp as StampRow
@@ -33,22 +34,46 @@ Month = tuple[int, int]
 def account_of(session: Session, rules: PolicySource, current: PersonMonth, *,
                now: datetime | None = None) -> AccountMonth | None:
     """The account of `current`'s month; None when the rules in force keep none."""
-    employee, result = current.employee, current.result
-    target = (result.year, result.month)
-    policy = rules.on(employee.institution_id, month_bounds(*target)[1])
-    if policy is None or _first_account_month(policy) is None:
-        return None
-    start, state = _start(session, employee, target, policy)
-    month = start
-    while month < target:
-        earlier = person_months(session, rules, [employee], *month, now=now)[employee.id]
-        state = _carry(rules, earlier, state).closing
-        month = _next(month)
-    account = _carry(rules, current, state)
-    frozen = _frozen(session, employee, target)
-    if frozen is not None:
-        account.closing, account.frozen = frozen, True
-    return account
+    return accounts_of(session, rules, [current], now=now)[current.employee.id]
+
+
+def accounts_of(session: Session, rules: PolicySource, currents: Iterable[PersonMonth], *,
+                now: datetime | None = None) -> dict[int, AccountMonth | None]:
+    """The accounts of several employees' same month: the months before it are computed
+    for all of them at once, a month at a time (`person_months` reads them in a few
+    queries whatever their number)."""
+    out: dict[int, AccountMonth | None] = {}
+    states: dict[int, tuple[Month, AccountState]] = {}
+    todo: dict[int, PersonMonth] = {}
+    for current in currents:
+        employee, result = current.employee, current.result
+        target = (result.year, result.month)
+        policy = rules.on(employee.institution_id, month_bounds(*target)[1])
+        out[employee.id] = None
+        if policy is None or _first_account_month(policy) is None:
+            continue
+        states[employee.id] = _start(session, employee, target, policy)
+        todo[employee.id] = current
+    if not todo:
+        return out
+    any_current = next(iter(todo.values()))
+    target = (any_current.result.year, any_current.result.month)
+    before = _previous(target)
+    earlier = [todo[k].employee for k, (start, _) in states.items() if start <= before]
+    first = min((states[e.id][0] for e in earlier), default=target)
+    for key, runs in month_runs(session, rules, earlier, first, before, now=now).items():
+        start, state = states[key]
+        for pm in runs:
+            if (pm.result.year, pm.result.month) >= start:
+                state = _carry(rules, pm, state).closing
+        states[key] = (target, state)
+    for key, current in todo.items():
+        account = _carry(rules, current, states[key][1])
+        frozen = _frozen(session, current.employee, target)
+        if frozen is not None:
+            account.closing, account.frozen = frozen, True
+        out[key] = account
+    return out
 
 
 def _carry(rules: PolicySource, pm: PersonMonth, opening: AccountState) -> AccountMonth:
@@ -113,6 +138,11 @@ def _state(balance: int, debts: list[Any] | None) -> AccountState:
     return AccountState(balance + sum(d.minutes for d in owed), owed)
 
 
+def _previous(month: Month) -> Month:
+    year, number = month
+    return (year - 1, 12) if number == 1 else (year, number - 1)
+
+
 def _next(month: Month) -> Month:
     year, number = month
     return (year + 1, 1) if number == 12 else (year, number + 1)
@@ -122,13 +152,11 @@ def freeze_accounts(session: Session, rules: PolicySource, close_id: int,
                     months: Iterable[PersonMonth], now: datetime) -> None:
     """The month close keeps each employee's closing balance (with its debts' dates): the
     next months carry from it, whatever changes later in the closed month's facts."""
-    for pm in months:
-        account = account_of(session, rules, pm, now=now)
+    for key, account in accounts_of(session, rules, months, now=now).items():
         if account is None:
             continue
         session.execute(update(MonthCloseEntry).where(
-            MonthCloseEntry.month_close_id == close_id,
-            MonthCloseEntry.employee_id == pm.employee.id,
+            MonthCloseEntry.month_close_id == close_id, MonthCloseEntry.employee_id == key,
         ).values(account_closing=account.closing.balance,
                  account_debts=[d.to_json() for d in account.closing.debts])
             .execution_options(synchronize_session=False))

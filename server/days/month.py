@@ -121,6 +121,42 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
     return out
 
 
+def month_runs(session: Session, rules: PolicySource, employees: Collection[Employee],
+               first: tuple[int, int], last: tuple[int, int], *, now: datetime | None = None,
+               ) -> dict[int, list[PersonMonth]]:
+    """Each employee's months from `first` to `last` (inclusive), in order, computed as
+    `person_months` computes each (the hours account carries them): the facts of the
+    whole run read once. The timecard's extras (`shown`, pending requests) are left out."""
+    if not employees or first > last:
+        return {e.id: [] for e in employees}
+    now = now or datetime.now(UTC)
+    start, end = month_bounds(*first)[0], month_bounds(*last)[1]
+    if any(has_year_limits(_policy(rules, e, start)) for e in employees):
+        start = date(first[0], 1, 1)
+    ids = [e.id for e in employees]
+    facts = load_facts(session, ids, start, end + timedelta(days=1))
+    schedules = load_schedules(session, employees, start - timedelta(days=1), end)
+    institution_of = {e.id: e.institution_id for e in employees}
+    carry_night_stamps(facts.stamps, schedules,
+                       ends_by(lambda key: rules.on(institution_of[key[0]], key[1])))
+    out: dict[int, list[PersonMonth]] = {}
+    for employee in employees:
+        months = out.setdefault(employee.id, [])
+        year, month = first
+        while (year, month) <= last:
+            policy = _policy(rules, employee, date(year, month, 1))
+            zone = ZoneInfo(policy.timezone)
+            today = now.astimezone(zone).date()
+            last_day = employment.last_day(employee, zone)
+            opening = _opening(rules, employee, year, month, facts, schedules, today, last_day,
+                               policy) if has_year_limits(policy) else None
+            result = _month(policy, employee, year, month, facts, schedules, opening,
+                            _through(today, last_day, month_bounds(year, month)[1]))
+            months.append(PersonMonth(employee, result, today, last_day=last_day))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
 def _through(today: date, last_day: date | None, month_last: date) -> date:
     """The last day that counts: yesterday, the month's end or the last day employed."""
     through = min(month_last, today - timedelta(days=1))
