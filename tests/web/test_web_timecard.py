@@ -225,3 +225,35 @@ def test_this_month_agrees_on_the_timecard_and_the_summaries(world: WebWorld, st
     assert card["due"] == sum(d["due"] for d in card["days"] if d["computed"])
     page = client.get(f"/summaries?month={month}")
     assert page.status_code == 200 and "Dovuto nel mese" in page.text
+
+
+def test_the_hours_account_is_the_same_on_the_summaries_and_the_timecard(
+        world: WebWorld, stack: ExitStack) -> None:
+    """Seed 002: «automaticamente compensata, in caso di conto ore individuale positivo»: the
+    account the Riepiloghi list (opening, movements, closing) is the one the timecard runs
+    day by day, in the API and on the Italian pages."""
+    client = world.client(stack)
+    world.login(client, "university", "employee")
+    employee_id = world.ids[("university", "self_employee")]
+    month = last_month(world.today)
+    summary = client.get(f"/api/v1/summaries/{employee_id}?month={month}").json()
+    card = client.get(f"/api/v1/timecard/{employee_id}?month={month}").json()
+    account = summary["account"]
+    assert account is not None and account["complete"]
+    assert (card["account_opening"], card["account_closing"]) == (account["opening"],
+                                                                  account["closing"])
+    assert account["opening"] + sum(m["effect"] for m in account["movements"]) == account[
+        "closing"]
+    running = [d["account"] for d in card["days"] if d["account"] is not None]
+    assert len(running) == len(summary["days"])
+    came_in = next(m["effect"] for m in account["movements"] if m["kind"] == "month")
+    assert came_in == summary["balance"]
+    assert running[-1] + card["account_adjustment"] == account["opening"] + came_in
+    for movement in account["movements"]:
+        assert rule_line(movement["explain"]["source"]).strip() == movement["explain"]["rule"]
+    page = client.get(f"/summaries/{employee_id}?month={month}").text
+    assert "Conto ore individuale" in page and "Saldo iniziale" in page
+    assert f"{hours(account['closing'])}</th>" in page
+    timecard = client.get(f"/timecard/{employee_id}?month={month}").text
+    closing = f"{hours(account['closing'])}</b>"
+    assert "Conto ore a fine mese" in timecard and closing in timecard
