@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.web.routes import (
+    account_openings,
     admin_employees,
     admin_faults,
     admin_rules,
@@ -43,5 +44,5 @@ ROUTE_HANDLERS += [*requests.ROUTES, *requests_api.ROUTES, *approvals.ROUTES,
                    *month_close.ROUTES, *office.ROUTES, *reports.ROUTES]
 # The administrator's pages and API (web/routes/admin_*.py)
 ROUTE_HANDLERS += [*admin_terminals.ROUTES, *admin_faults.ROUTES, *admin_employees.ROUTES,
-                   *employee_changes.ROUTES, *schedules.ROUTES,
+                   *employee_changes.ROUTES, *schedules.ROUTES, *account_openings.ROUTES,
                    *admin_users.ROUTES, *admin_rules.ROUTES, *admin_system.ROUTES]
