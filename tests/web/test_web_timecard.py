@@ -254,7 +254,7 @@ def test_the_hours_account_is_the_same_on_the_summaries_and_the_timecard(
         assert rule_line(movement["explain"]["source"]).strip() == movement["explain"]["rule"]
     page = client.get(f"/summaries/{employee_id}?month={month}").text
     assert "Conto ore individuale" in page and "Saldo iniziale" in page
-    assert f"{hours(account['closing'])}</th>" in page
+    assert f"{hours(account['closing'])}</b></td></tr>" in page
     timecard = client.get(f"/timecard/{employee_id}?month={month}").text
     closing = f"{hours(account['closing'])}</b>"
     assert "Conto ore a fine mese" in timecard and closing in timecard
