@@ -49,10 +49,10 @@ def university_sqlite(tmp_path: Path) -> Iterator[World]:
 
 
 def test_a_debt_carried_into_the_next_month_is_deducted_when_not_recovered(
-        university: World) -> None:
+        university_sqlite: World) -> None:
     """Seed 002: «La flessibilità negativa deve essere recuperata entro il mese successivo, in
     caso di mancato recupero si determina la proporzionale decurtazione della retribuzione»."""
-    w, ann = university, university.employees["ann"].id
+    w, ann = university_sqlite, university_sqlite.employees["ann"].id
     february = month_summary(w.session, w.users["office"], ann, 2026, 2, now=APRIL_10)
     feb = february.account
     assert feb is not None and feb.opening.balance == 0  # the first stamped month
