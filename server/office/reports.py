@@ -26,7 +26,9 @@ from sqlalchemy.orm import Session
 from server.days.employment import employed_from
 from server.days.rules_in_force import RulesInForce, policy_on
 from server.db.models import Employee, User
+from server.engine.notes import word
 from server.errors import NotAllowed, OfficeError
+from server.i18n.current import gettext
 from server.minutes import hours as minutes_text
 from server.office.summary import MonthSummary, evaluate_months
 
@@ -177,10 +179,24 @@ def employee_month_pdf(summary: MonthSummary) -> bytes:
         *[f"{a.label}: usati {hours(a.used)}, residui {hours(a.left)}" for a in r.allowances],
         *[f"Anomalia {a.day} {a.code}: da sanare entro {a.fix_by}" for a in r.anomalies],
         *[f"Segnalazione: {f.message} ({f.count})" for f in r.flags],
+        *_account_lines(summary),
     ]
     for line in lines:
         pdf.cell(0, 5, _latin(line), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def _account_lines(summary: MonthSummary) -> list[str]:
+    """The hours account as the Riepiloghi list it: opening, each movement with its rule's
+    file:line, closing."""
+    account = summary.account
+    if account is None:
+        return []
+    moves = [f"  {word(gettext(m.explain.message_id), m.explain.args)} ({m.explain.source})"
+             for m in account.movements]
+    return [f"{gettext('Hours account')}: {gettext('Opening balance')} "
+            f"{hours(account.opening.balance)}", *moves,
+            f"  {gettext('Closing balance')} {hours(account.closing.balance)}"]
 
 
 def _pdf(title: str) -> FPDF:
