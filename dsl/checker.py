@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import holidays
 
 from dsl import ast
+from dsl.checks_account import check_account
 from dsl.checks_deadlines import check_deadlines, check_recover_by
 from dsl.checks_leave import check_leave
 from dsl.checks_limits import check_code_limits, check_overtime, check_skipped_with
@@ -186,6 +187,8 @@ class _SectionChecker:
                 check_deadlines(self.error, stmt, self.deadlines)
             elif isinstance(stmt, ast.Allowance):
                 check_recover_by(self.error, stmt)
+            elif isinstance(stmt, ast.Account):
+                check_account(self.error, stmt, self.profiles)
         drawn: dict[str, str] = {}  # per section: a later one may give a code to another leave
         for stmt in section.statements:
             if isinstance(stmt, ast.Leave):

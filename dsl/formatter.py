@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from dsl import ast
+from dsl.formatter_account import account_block
 from dsl.formatter_leave import leave_block
 from dsl.formatter_schedule import contract_days, day_lines, pattern_blocks, shift_block
 from dsl.layout import Node, render
@@ -171,6 +172,8 @@ def _statement(stmt: ast.Statement) -> Node:
             return shift_block(stmt)
         case ast.Leave():
             return leave_block(stmt)
+        case ast.Account():
+            return account_block(stmt)
 
 
 def _stamping(s: ast.Stamping) -> Node:

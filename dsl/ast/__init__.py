@@ -5,10 +5,28 @@ engine can name `file:line` for each figure it produces. Durations and clock
 times are integer minutes (a clock time is minutes since midnight).
 
 `base` holds positions, `rules` the institution and its rule sections, `leave` the
-leave in days, `examples` the `example` blocks; every node is importable from here
-(`from dsl import ast`).
+leave in days, `account` the hours account carried month to month, `examples` the
+`example` blocks; every node is importable from here (`from dsl import ast`).
 """
 
+from dsl.ast.account import (
+    Account as Account,
+)
+from dsl.ast.account import (
+    CarryMonthly as CarryMonthly,
+)
+from dsl.ast.account import (
+    KeepKind as KeepKind,
+)
+from dsl.ast.account import (
+    Settle as Settle,
+)
+from dsl.ast.account import (
+    SettleKind as SettleKind,
+)
+from dsl.ast.account import (
+    YearEnd as YearEnd,
+)
 from dsl.ast.base import (
     At as At,
 )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from dsl.ast.account import Account
 from dsl.ast.base import At, Comment, Pos, Source
 from dsl.ast.examples import Example
 from dsl.ast.leave import Leave
@@ -360,6 +361,7 @@ Statement = (
     | Overtime
     | Shift
     | Leave
+    | Account
 )
 
 

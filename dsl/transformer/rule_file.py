@@ -9,6 +9,7 @@ from typing import Any
 from lark import Token, Tree
 
 from dsl import ast
+from dsl.transformer.account import AccountBlock
 from dsl.transformer.codes import CodeBlocks
 from dsl.transformer.controls import ControlBlocks
 from dsl.transformer.examples import ExampleBlock
@@ -17,7 +18,7 @@ from dsl.transformer.literals import unquote
 from dsl.transformer.profile import ProfileBlock
 
 
-class ToAst(ProfileBlock, CodeBlocks, ControlBlocks, ExampleBlock, LeaveBlock):
+class ToAst(ProfileBlock, AccountBlock, CodeBlocks, ControlBlocks, ExampleBlock, LeaveBlock):
     def rule_file(self, tree: Tree[Token]) -> ast.RuleFile:
         institution: ast.Institution | None = None
         sections: list[ast.RulesSection] = []
@@ -81,5 +82,6 @@ class ToAst(ProfileBlock, CodeBlocks, ControlBlocks, ExampleBlock, LeaveBlock):
             "overtime": self.overtime,
             "shift": self.shift,
             "leave": self.leave,
+            "account": self.account,
         }
         return handler[str(tree.data)](tree)

@@ -150,6 +150,43 @@ def _inputs(session: Session, rules: PolicySource, employees: Collection[Employe
     return facts, contracts, schedules
 
 
+def month_runs(session: Session, rules: PolicySource, employees: Collection[Employee],
+               first: tuple[int, int], last: tuple[int, int], *, now: datetime | None = None,
+               ) -> dict[int, list[PersonMonth]]:
+    """Each employee's months from `first` to `last` (inclusive), in order, computed as
+    `person_months` computes each (the hours account carries them): the facts of the
+    whole run read once. The timecard's extras (`shown`, pending requests) are left out, and
+    so are unit overtime budgets (`share_budgets`), which `person_months` applies."""
+    if not employees or first > last:
+        return {e.id: [] for e in employees}
+    now = now or datetime.now(UTC)
+    start, end = month_bounds(*first)[0], month_bounds(*last)[1]
+    if any(has_year_limits(p) or has_windows(p)
+           for p in (_policy(rules, e, start) for e in employees)):
+        start = date(first[0], 1, 1)
+    facts, contracts, schedules = _inputs(session, rules, employees, start, end, False)
+    out: dict[int, list[PersonMonth]] = {}
+    for employee in employees:
+        months = out.setdefault(employee.id, [])
+        year, month = first
+        while (year, month) <= last:
+            policy = _policy(rules, employee, date(year, month, 1))
+            zone = ZoneInfo(policy.timezone)
+            today = now.astimezone(zone).date()
+            last_day = employment.last_day(employee, zone)
+            month_first, month_last = month_bounds(year, month)
+            off = employment.days_off(employee, contracts[employee.id], zone, start, month_last)
+            opening = _opening(rules, employee, year, month, facts, schedules, today, last_day,
+                               policy, off)[0] if has_year_limits(policy) or has_windows(
+                                   policy) else None
+            result = _month(policy, employee, year, month, facts, schedules, opening,
+                            _through(today, last_day, month_last), off)
+            months.append(PersonMonth(employee, result, today, last_day=last_day,
+                                      off=frozenset(d for d in off if d >= month_first)))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
 def _through(today: date, last_day: date | None, month_last: date) -> date:
     """The last day that counts: yesterday, the month's end or the last day employed."""
     through = min(month_last, today - timedelta(days=1))

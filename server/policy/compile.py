@@ -35,6 +35,7 @@ _BLOCKS: dict[type, str] = {
     ast.PasswordPolicy: "password",
     ast.Tolerance: "tolerance",
     ast.Overtime: "overtime",
+    ast.Account: "account",
 }
 
 

@@ -40,6 +40,7 @@ class Version:
     overtime: ast.Overtime | None = None
     shifts: dict[str, ast.Shift] = field(default_factory=dict)
     leaves: dict[str, ast.Leave] = field(default_factory=dict)
+    account: ast.Account | None = None  # the hours account carried month to month
 
     def pause_for(self, profile: ast.Profile) -> ast.Pause | None:
         """A profile's own pause block replaces the section's default; `pause none`, any."""

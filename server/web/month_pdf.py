@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from server.engine import MonthResult
 from server.engine.leave import LeaveYear, days
+from server.engine.notes import word
 from server.engine.results import Anomaly, DayResult
 from server.i18n.current import gettext
 from server.i18n.formats import day_text, weekday_text
@@ -29,7 +30,7 @@ ALIGNS: tuple[Align, ...] = ("L", "L", "R", "R", "R", "L", "L")
 def month_pdf(session: Session, summary: MonthSummary, now: datetime,
               deadline_labels: Mapping[str, str]) -> bytes:
     """The employee's month: one row a day, then totals, deadlines, allowances,
-    anomalies, flags and leave in days; `deadline_labels` are the message ids the
+    anomalies, flags, leave in days and the hours account; `deadline_labels` are the message ids the
     summaries page uses."""
     r, e = summary.result, summary.employee
     title = gettext("Timecard of %(name)s (%(number)s)", name=e.name, number=e.number)
@@ -38,7 +39,8 @@ def month_pdf(session: Session, summary: MonthSummary, now: datetime,
                                   "Anomalies")]
     pdf.grid(WIDTHS, [heads, *(_day(d) for d in r.days)], ALIGNS)
     pdf.ln(3)
-    for text in [*_totals(r, deadline_labels), *(leave_line(y) for y in summary.leave)]:
+    for text in [*_totals(r, deadline_labels), *(leave_line(y) for y in summary.leave),
+                 *_account_lines(summary)]:
         pdf.text_line(text, size=8)
     pdf.signatures()
     return pdf.bytes()
@@ -75,6 +77,19 @@ def _totals(r: MonthResult, deadline_labels: Mapping[str, str]) -> list[str]:
     lines += [_anomaly_line(a) for a in r.anomalies]
     lines += [f"{flag}: {f.message} ({f.count})" for f in r.flags]
     return lines
+
+
+def _account_lines(summary: MonthSummary) -> list[str]:
+    """The hours account as the Riepiloghi list it: opening, each movement with its rule's
+    file:line, closing."""
+    account = summary.account
+    if account is None:
+        return []
+    moves = [f"  {word(gettext(m.explain.message_id), m.explain.args)} ({m.explain.source})"
+             for m in account.movements]
+    return [f"{gettext('Hours account')}: {gettext('Opening balance')} "
+            f"{hours(account.opening.balance)}", *moves,
+            f"  {gettext('Closing balance')} {hours(account.closing.balance)}"]
 
 
 def leave_line(y: LeaveYear) -> str:

@@ -15,6 +15,7 @@ import msgspec
 
 from dsl.vocabulary import MINUTE_FIGURES, MinuteFigures
 from server.engine import DayResult
+from server.engine.account import AccountMonth
 from server.engine.leave import LeaveYear
 from server.engine.results import FIX_BY_FORMAT, AllowanceBalance, Anomaly, Explain, Flag
 from server.minutes import clock
@@ -94,6 +95,36 @@ class DayOut(MinuteFigures):
     stamps: list[StampOut]
 
 
+@dataclass(frozen=True)
+class MovementOut:
+    kind: str  # month, compensate, debt, recover, deduct, leave, anomaly, lapse, expire
+    minutes: int  # how much moved
+    effect: int  # on the balance: opening + the effects = closing
+    leave: str | None  # the leave a `leave` movement draws on (ferie)
+    explain: Explain  # the rule as written, file:line, what it did
+
+
+@dataclass(frozen=True)
+class DebtOut:
+    minutes: int
+    since: str  # YYYY-MM-DD, the first day of the month it arose in
+    due: str | None  # ISO date it falls due; None: no date, or left to the office
+    source: str  # file:line of the rule that dated it
+
+
+@dataclass(frozen=True)
+class AccountOut:
+    """The hours account (conto ore) in minutes: opening, the month's movements, closing."""
+
+    opening: int
+    movements: list[MovementOut]
+    closing: int
+    debts: list[DebtOut]  # what the closing owes, with dates
+    complete: bool  # the month is over: its end movements are in
+    frozen: bool  # a closed month: the closing is the one the close kept
+    anomalies: list[AnomalyOut]
+
+
 @dataclass(kw_only=True)
 class SummaryOut(MinuteFigures):
     employee: EmployeeRef
@@ -113,6 +144,7 @@ class SummaryOut(MinuteFigures):
     deadlines: dict[str, str]  # what → ISO date or date-time
     explain: list[Explain]
     days: list[DayOut]
+    account: AccountOut | None = None  # None: the rules keep no hours account
 
 
 def summary_out(summary: MonthSummary) -> SummaryOut:
@@ -129,7 +161,20 @@ def summary_out(summary: MonthSummary) -> SummaryOut:
         leave=[leave_out(y) for y in summary.leave],
         anomalies=[_anomaly(a) for a in result.anomalies], flags=list(result.flags),
         deadlines={k: v.isoformat() for k, v in result.deadlines.items()},
-        explain=result.explanations(), days=[_day(d) for d in result.days]))
+        explain=result.explanations(), days=[_day(d) for d in result.days],
+        account=account_out(summary.account) if summary.account else None))
+
+
+def account_out(account: AccountMonth) -> AccountOut:
+    return AccountOut(
+        opening=account.opening.balance,
+        movements=[MovementOut(m.kind, m.minutes, m.effect, m.leave, m.explain)
+                   for m in account.movements],
+        closing=account.closing.balance,
+        debts=[DebtOut(d.minutes, d.since.isoformat(), d.due.isoformat() if d.due else None,
+                       d.source) for d in account.closing.debts],
+        complete=account.complete, frozen=account.frozen,
+        anomalies=[_anomaly(a) for a in account.anomalies])
 
 
 Out = TypeVar("Out", bound=MinuteFigures)

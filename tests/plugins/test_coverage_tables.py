@@ -69,6 +69,7 @@ WRAPPERS = (
     "rules from 2026-01-01 {{ allowance a {{ {} }} }}",
     "rules from 2026-01-01 {{ shift s {{ {} }} }}",
     "rules from 2026-01-01 {{ deadlines {{ {} }} }}",
+    "rules from 2026-01-01 {{ account {{ {} }} }}",
     'example "e" {{ {} }}',
 )
 

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Engine
 
 from server.db import (  # noqa: F401  (their tables join the metadata)
+    account_tables,
     contract_tables,
     leave_tables,
     schedule_tables,

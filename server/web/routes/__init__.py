@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.web.routes import (
+    account_openings,
     admin_employees,
     admin_faults,
     admin_rules,
@@ -48,4 +49,5 @@ ROUTE_HANDLERS += [*requests.ROUTES, *requests_api.ROUTES, *approvals.ROUTES,
 # The administrator's pages and API (web/routes/admin_*.py)
 ROUTE_HANDLERS += [*admin_terminals.ROUTES, *admin_faults.ROUTES, *admin_employees.ROUTES,
                    *employee_changes.ROUTES, *contracts.ROUTES, *schedules.ROUTES,
+                   *account_openings.ROUTES,
                    *admin_users.ROUTES, *admin_rules.ROUTES, *admin_system.ROUTES]
