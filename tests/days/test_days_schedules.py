@@ -29,6 +29,7 @@ from server.days.results import refresh_days
 from server.days.rules_in_force import RulesInForce, compile_source
 from server.days.schedules import load_schedules
 from server.days.worker import Recomputer
+from server.db.contract_tables import ContractRow
 from server.db.models import AuditEntry, DayResultRow, Employee, MonthClose, RuleVersion, User
 from server.db.schedule_tables import RotaDay, SchedulePeriod
 from server.engine import Schedule
@@ -65,10 +66,18 @@ def clinic(db_engine: sa.Engine) -> Iterator[World]:
                                 source=CLINIC_RULES.read_text(encoding="utf-8"),
                                 state="active", active_from=date(2026, 1, 1),
                                 uploaded_by=admin.id, uploaded_at=datetime(2026, 1, 1, tzinfo=UTC)))
-        for key in ("ann", "bob"):
-            w.employees[key].profile = "nurse"
+        set_profile(w, ("ann", "bob"), "nurse")
         session.commit()
         yield w
+
+
+def set_profile(w: World, keys: tuple[str, ...], profile: str) -> None:
+    """The profile of these employees' contracts, where a profile lives
+    (server/days/employment.py), and the employee rows that show it."""
+    for key in keys:
+        w.employees[key].profile = profile
+    w.session.execute(sa.update(ContractRow).where(
+        ContractRow.employee_id.in_([w.employees[k].id for k in keys])).values(profile=profile))
 
 
 def stamped(w: World, key: str, day: date, text: str) -> int:
@@ -339,8 +348,7 @@ def test_a_units_overtime_budget_is_shared_by_its_employees(clinic: World) -> No
     end = text.index("\n}\n", text.index('code "STR"'))
     version.source = (text[:end] + '\n    overtime {\n        unit_budget "lab" 3h per year\n'
                       '        unit_budget 100h per year\n    }' + text[end:])
-    for key in ("ann", "bob"):
-        w.employees[key].profile = "full_time"
+    set_profile(w, ("ann", "bob"), "full_time")
     w.session.commit()
     for key, day in (("ann", date(2026, 3, 3)), ("bob", date(2026, 3, 4)),
                      ("ann", APRIL[1]), ("cat", date(2026, 3, 5))):
