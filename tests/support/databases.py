@@ -7,6 +7,10 @@ before, and every test gets a copy of its own: on SQLite a copy of the file, on 
 `CREATE DATABASE … TEMPLATE`, a copy made by the server. A copy is as isolated as a database
 built for the test: nothing a test writes reaches the template or another test. The tests of
 the migrations themselves still start from an empty database and run alembic.
+
+On PostgreSQL the server's copying and dropping (a second or more on a busy machine) is done
+on a thread of its own, off the tests' path: the next copy of a template is made while a
+test runs, and a test's database is dropped while the next one starts.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import sqlite3
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +58,8 @@ class Templates:
     def __init__(self) -> None:
         self._built: dict[tuple[str, str], Template] = {}
         self._folder: Path | None = None
+        self._worker: ThreadPoolExecutor | None = None
+        self._ahead: dict[str, Future[str]] = {}  # template → the name of its next copy
 
     def get(self, backend: str, kind: str, build: Callable[[sa.Engine], Any]) -> Template:
         """The template `kind` on `backend`; `build(engine)` fills a migrated database."""
@@ -71,11 +78,7 @@ class Templates:
             source = str(self._folder / f"{kind.replace(' ', '_')}.db")
             url = f"sqlite:///{source}"
         else:
-            source = f"timbra_tpl_{uuid.uuid4().hex[:12]}"
-            admin = _admin()
-            with admin.connect() as connection:
-                connection.execute(sa.text(f'CREATE DATABASE "{source}"'))
-            admin.dispose()
+            source = _create(None)
             url = postgres_url(source)
         engine = make_engine(url)
         try:
@@ -89,27 +92,69 @@ class Templates:
             _fold_wal(Path(source))
         return Template(backend, source, made)
 
+    def postgres_copy(self, template: Template) -> str:
+        """The name of a new copy of `template`, made ahead if it could; and the next one is
+        started now, for the next test."""
+        made = self._ahead.pop(template.source, None)
+        name = made.result() if made is not None else _create(template.source)
+        self._ahead[template.source] = self._thread().submit(_create, template.source)
+        return name
+
+    def drop_later(self, name: str) -> None:
+        self._thread().submit(_drop, name)
+
+    def _thread(self) -> ThreadPoolExecutor:
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix="test-databases")
+        return self._worker
+
     def close(self) -> None:
-        postgres = [t.source for t in self._built.values() if t.backend == "postgresql"]
-        if postgres:
-            admin = _admin()
-            with admin.connect() as connection:
-                for name in postgres:
-                    connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        """Drops the copies made ahead and the templates, removes the files."""
+        for made in self._ahead.values():
+            self.drop_later(made.result())
+        self._ahead.clear()
+        if self._worker is not None:
+            self._worker.shutdown(wait=True)
+            self._worker = None
+        for template in self._built.values():
+            if template.backend == "postgresql":
+                _drop(template.source)
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
         self._built.clear()
         self._folder = None
 
 
+def _create(template: str | None) -> str:
+    name = f"timbra_t_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template is not None else ""
+    admin = _admin()
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"{copy}'))
+    finally:
+        admin.dispose()
+    return name
+
+
+def _drop(name: str) -> None:
+    admin = _admin()
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
 def _fold_wal(path: Path) -> None:
     """Everything in the main file, so copying that one file copies the database."""
-    with sqlite3.connect(path) as connection:
+    connection = sqlite3.connect(path)
+    try:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    connection.close()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    finally:
+        connection.close()  # the last connection: SQLite removes the -wal file
+    if Path(f"{path}-wal").exists():
+        raise AssertionError(f"{path}-wal is left: a connection to the template is open")
 
 
 def copy_sqlite(template: Template, path: Path) -> str:
@@ -118,20 +163,19 @@ def copy_sqlite(template: Template, path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def migrated_sqlite(path: Path) -> str:
+    """A SQLite database at the newest schema at `path` (a new file); returns its URL."""
+    return copy_sqlite(TEMPLATES.migrated("sqlite"), path)
+
+
 @contextmanager
 def postgres_database(template: Template | None = None) -> Iterator[str]:
     """A database of its own for one test, empty or a copy of `template`; dropped afterwards."""
-    name = f"timbra_t_{uuid.uuid4().hex[:12]}"
-    admin = _admin()
-    copy = f' TEMPLATE "{template.source}"' if template is not None else ""
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"{copy}'))
+    name = TEMPLATES.postgres_copy(template) if template is not None else _create(None)
     try:
         yield postgres_url(name)
     finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        TEMPLATES.drop_later(name)
 
 
 # One per test process, closed when the run ends (tests/conftest.py).
