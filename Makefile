@@ -39,7 +39,14 @@ lint: venv
 test: lint browser sso-servers $(SYSTEMD_ANALYZE)
 	$(BIN)/python -m pytest
 
-browser: $(CHROMIUM)
+# axe-core, the accessibility checker the browser tests inject into each page (tests/support/axe).
+AXE := tests/support/axe/node_modules/.installed-stamp
+
+browser: $(CHROMIUM) $(AXE)
+
+$(AXE): tests/support/axe/package-lock.json
+	npm ci --prefix tests/support/axe --no-audit --no-fund
+	touch $@
 
 $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get update -q

@@ -12,11 +12,12 @@ from dsl import ast
 from dsl.transformer.codes import CodeBlocks
 from dsl.transformer.controls import ControlBlocks
 from dsl.transformer.examples import ExampleBlock
+from dsl.transformer.leave import LeaveBlock
 from dsl.transformer.literals import unquote
 from dsl.transformer.profile import ProfileBlock
 
 
-class ToAst(ProfileBlock, CodeBlocks, ControlBlocks, ExampleBlock):
+class ToAst(ProfileBlock, CodeBlocks, ControlBlocks, ExampleBlock, LeaveBlock):
     def rule_file(self, tree: Tree[Token]) -> ast.RuleFile:
         institution: ast.Institution | None = None
         sections: list[ast.RulesSection] = []
@@ -79,5 +80,6 @@ class ToAst(ProfileBlock, CodeBlocks, ControlBlocks, ExampleBlock):
             "tolerance": self.tolerance,
             "overtime": self.overtime,
             "shift": self.shift,
+            "leave": self.leave,
         }
         return handler[str(tree.data)](tree)

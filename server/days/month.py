@@ -6,7 +6,8 @@ included) and the approved requests, evaluated by the engine with the rules in f
 each day. Days that have not happened yet are not evaluated: no absence, no anomaly and
 no due in the month-to-date figures; the month's whole due is `result.due_in_month`.
 Today is "in progress": evaluated apart (`in_progress`), counted once it is over. Days
-after an employee's deactivation are not due either.
+outside the employee's contracts or after their deactivation (`server.days.employment`)
+are not due either, and not evaluated.
 """
 
 from __future__ import annotations
@@ -25,11 +26,14 @@ from sqlalchemy.orm import Session
 from server.days import employment
 from server.days.facts import Facts, ShownStamp, load_facts
 from server.days.schedules import Key, carry_night_stamps, ends_by, load_schedules
+from server.days.unit_budgets import share_budgets, unit_peers
 from server.db.models import Employee
 from server.db.models import Request as RequestRow
 from server.engine import DayResult, MonthResult, Schedule, evaluate_day, evaluate_month
+from server.engine.budgets import has_unit_budgets
 from server.engine.limits import has_year_limits
 from server.engine.month import Opening
+from server.engine.windows import has_windows
 from server.policy.model import Policy
 
 
@@ -56,10 +60,12 @@ class PersonMonth:
     pending_requests: int = 0
     schedules: dict[date, Schedule] = field(default_factory=dict)  # days off the base profile
     seen: dict[date, int] = field(default_factory=dict)  # stamps in force per day
+    off: frozenset[date] = frozenset()  # the month's days not employed
 
     def state_of(self, day: date) -> str:
-        """past (evaluated), today (in progress), future, or gone (after deactivation)."""
-        if self.last_day is not None and day > self.last_day:
+        """past (evaluated), today (in progress), future, or gone (not employed: outside
+        the contracts, or after deactivation)."""
+        if day in self.off or (self.last_day is not None and day > self.last_day):
             return "gone"
         if day == self.today:
             return "today"
@@ -83,31 +89,32 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
         return {}
     now = now or datetime.now(UTC)
     first, last = month_bounds(year, month)
-    with_opening = with_opening or any(
-        has_year_limits(_policy(rules, e, first)) for e in employees)
+    asked = list(employees)
+    budgets = any(has_unit_budgets(_policy(rules, e, first)) for e in asked)
+    if budgets:  # a unit's budget is shared: its other employees' year counts too
+        employees = [*asked, *unit_peers(session, asked)]
+    with_opening = with_opening or budgets or any(
+        has_year_limits(policy) or has_windows(policy)
+        for policy in (_policy(rules, e, first) for e in employees))
     start = date(year, 1, 1) if with_opening else first
     ids = [e.id for e in employees]
-    # The next morning's stamps of a night shift belong to the day it starts: one day more
-    # of stamps read, one day before of schedules (its shift takes the 1st's morning).
-    facts = load_facts(session, ids, start, last + timedelta(days=1), shown=shown)
-    schedules = load_schedules(session, employees, start - timedelta(days=1), last)
-    institution_of = {e.id: e.institution_id for e in employees}
-    ends = ends_by(lambda key: rules.on(institution_of[key[0]], key[1]))
-    carry_night_stamps(facts.stamps, schedules, ends)
-    carry_night_stamps(facts.shown, schedules, ends)  # the timecard shows them there too
+    facts, contracts, schedules = _inputs(session, rules, employees, start, last, shown)
     pending = _pending(session, ids, first, last) if shown else {}
     out: dict[int, PersonMonth] = {}
+    year_months: dict[int, list[MonthResult]] = {}
     for employee in employees:
         policy = _policy(rules, employee, first)
         zone = ZoneInfo(policy.timezone)
         today = now.astimezone(zone).date()
         last_day = employment.last_day(employee, zone)
-        opening = _opening(rules, employee, year, month, facts, schedules, today, last_day,
-                           policy) if with_opening else None
+        off = employment.days_off(employee, contracts[employee.id], zone, start, last)
+        opening, earlier = _opening(rules, employee, year, month, facts, schedules, today,
+                                    last_day, policy, off) if with_opening else (None, [])
         result = _month(policy, employee, year, month, facts, schedules, opening,
-                        _through(today, last_day, last))
+                        _through(today, last_day, last), off)
+        year_months[employee.id] = [*earlier, result]
         progress = None
-        if first <= today <= last and (last_day is None or today <= last_day):
+        if first <= today <= last and today not in off:
             progress = _day(policy, employee, today, facts, schedules)
         out[employee.id] = PersonMonth(
             employee, result, today, progress, last_day,
@@ -117,8 +124,30 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
             {d: schedules[(employee.id, d)] for d in _days(first, last)
              if (employee.id, d) in schedules},
             seen={d: facts.seen[(employee.id, d)] for d in _days(first, last)
-                  if (employee.id, d) in facts.seen})
-    return out
+                  if (employee.id, d) in facts.seen},
+            off=frozenset(d for d in off if d >= first))
+    if budgets:
+        share_budgets(lambda e: _policy(rules, e, first), last, employees, year_months,
+                      [out[e.id].result for e in asked], asked)
+    return {e.id: out[e.id] for e in asked}
+
+
+def _inputs(session: Session, rules: PolicySource, employees: Collection[Employee],
+            start: date, last: date, shown: bool,
+            ) -> tuple[Facts, employment.Contracts, dict[Key, Schedule]]:
+    """The stamps, requests, contracts and schedules from `start` to `last`, read at once."""
+    # The next morning's stamps of a night shift belong to the day it starts: one day more
+    # of stamps read, one day before of schedules (its shift takes the 1st's morning).
+    facts = load_facts(session, [e.id for e in employees], start, last + timedelta(days=1),
+                       shown=shown)
+    contracts = employment.contracts_of(session, employees)
+    schedules = load_schedules(session, employees, start - timedelta(days=1), last,
+                               contracts=contracts)
+    institution_of = {e.id: e.institution_id for e in employees}
+    ends = ends_by(lambda key: rules.on(institution_of[key[0]], key[1]))
+    carry_night_stamps(facts.stamps, schedules, ends)
+    carry_night_stamps(facts.shown, schedules, ends)  # the timecard shows them there too
+    return facts, contracts, schedules
 
 
 def _through(today: date, last_day: date | None, month_last: date) -> date:
@@ -137,29 +166,35 @@ def _policy(rules: PolicySource, employee: Employee, day: date) -> Policy:
 
 def _opening(rules: PolicySource, employee: Employee, year: int, month: int, facts: Facts,
              schedules: dict[Key, Schedule], today: date, last_day: date | None,
-             policy: Policy) -> Opening:
+             policy: Policy, off: frozenset[date]) -> tuple[Opening, list[MonthResult]]:
+    """What the year's earlier months leave to this one, and those months."""
     used: dict[str, int] = defaultdict(int)
     code_used: dict[str, int] = defaultdict(int)
     overtime_used = 0
     opening = Opening()
+    days: tuple[DayResult, ...] = ()  # the month before's, for a window reaching back
+    months: list[MonthResult] = []
     for earlier in range(1, month):
         # Each month counts against yearly limits what the months before it left.
         before = _month(rules.on(employee.institution_id, date(year, earlier, 1)) or policy,
                         employee, year, earlier, facts, schedules, opening,
-                        _through(today, last_day, month_bounds(year, earlier)[1]))
+                        _through(today, last_day, month_bounds(year, earlier)[1]), off)
+        months.append(before)
         for allowance in before.allowances:
             used[allowance.name] += allowance.used
         for code, minutes in before.by_code.items():
             code_used[code] += minutes - before.over_cap.get(code, 0)
         overtime_used += before.overtime_paid + before.overtime_banked
-        opening = Opening(code_used=dict(code_used), overtime_used=overtime_used)
+        days = tuple(before.days)
+        opening = Opening(code_used=dict(code_used), overtime_used=overtime_used,
+                          earlier_days=days)
     return Opening(allowance_used=dict(used), code_used=dict(code_used),
-                   overtime_used=overtime_used)
+                   overtime_used=overtime_used, earlier_days=days), months
 
 
 def _month(policy: Policy, employee: Employee, year: int, month: int, facts: Facts,
            schedules: dict[Key, Schedule], opening: Opening | None, through: date,
-           ) -> MonthResult:
+           off: frozenset[date]) -> MonthResult:
     whole = _days(*month_bounds(year, month))
     days = [d for d in whole if d <= through]
     key = employee.id
@@ -174,7 +209,7 @@ def _month(policy: Policy, employee: Employee, year: int, month: int, facts: Fac
             policy, profile, year, month,
             {d: facts.stamps[(key, d)] for d in days if (key, d) in facts.stamps},
             {d: facts.requests[(key, d)] for d in days if (key, d) in facts.requests},
-            opening, through=through, schedules=own)
+            opening, through=through, schedules=own, off=off)
     except LookupError:
         raise _missing(employee, year, month) from None
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from server.days.employment import employed_on
+from server.days.employment import contracts_of, employed_on
 from server.days.facts import (
     STAMP_COLUMNS,
     EmployeeDay,
@@ -49,11 +49,13 @@ def evaluate_days(session: Session, days: Iterable[EmployeeDay],
         return []
     employees = {row.id: row for row in session.execute(
         select(Employee.id, Employee.institution_id, Employee.number, Employee.profile,
-               Employee.active, Employee.deactivated_at).where(Employee.id.in_(wanted)))}
+               Employee.part_time_percent, Employee.active, Employee.deactivated_at).where(
+            Employee.id.in_(wanted)))}
     all_days = set().union(*wanted.values())
     rules = RulesInForce(session, set(institution_of.values()))
+    contracts = contracts_of(session, list(employees.values()))
     schedules = load_schedules(session, list(employees.values()),
-                               min(all_days) - ONE_DAY, max(all_days))
+                               min(all_days) - ONE_DAY, max(all_days), contracts=contracts)
     rows, stamps, requests = _inputs(session, wanted, all_days)
     carry_night_stamps(stamps, schedules,
                        ends_by(lambda key: rules.on(institution_of[key[0]], key[1])))
@@ -64,7 +66,8 @@ def evaluate_days(session: Session, days: Iterable[EmployeeDay],
             continue
         for day in sorted(days_wanted):
             policy = rules.on(institution_of[employee_id], day)
-            if policy is None or not employed_on(employee, day, ZoneInfo(policy.timezone)):
+            if policy is None or not employed_on(employee, day, ZoneInfo(policy.timezone),
+                                                 contracts[employee_id]):
                 continue  # not evaluated: `store_results` removes what was stored
             key = (employee_id, day)
             row = _evaluate(policy, schedules.get(key, employee.profile), key,

@@ -20,6 +20,7 @@ import pluggy
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from server.days.employment import Contracts, contracts_of
 from server.days.facts import ShownStamp
 from server.days.spans import MIDNIGHT, day_end
 from server.db.models import Employee
@@ -46,11 +47,19 @@ class Person(Protocol):
     @property
     def number(self) -> str: ...
 
+    @property
+    def profile(self) -> str: ...
+
+    @property
+    def part_time_percent(self) -> int: ...
+
 
 def load_schedules(session: Session, employees: Collection[Person], first: date,
-                   last: date, pm: pluggy.PluginManager | None = None) -> dict[Key, Schedule]:
+                   last: date, pm: pluggy.PluginManager | None = None,
+                   contracts: Contracts | None = None) -> dict[Key, Schedule]:
     """The schedules of these employees from `first` to `last` that differ from their
-    base profile, one hook call per institution (`pm`: the process's plugin manager)."""
+    base profile, one hook call per institution (`pm`: the process's plugin manager), with
+    their contracts' profile and part-time percentage (`contracts`: read when not given)."""
     by_institution: dict[str, dict[int, str]] = defaultdict(dict)
     for employee in employees:
         by_institution[employee.institution_id][employee.id] = employee.number
@@ -65,7 +74,36 @@ def load_schedules(session: Session, employees: Collection[Person], first: date,
             for day, schedule in days.items():
                 if first <= day <= last:
                     found[(employee_id, day)] = as_schedule(schedule)
+    _under_contract(found, employees, contracts if contracts is not None
+                    else contracts_of(session, employees), first, last)
     return found
+
+
+def _under_contract(found: dict[Key, Schedule], employees: Collection[Person],
+                    contracts: Contracts, first: date, last: date) -> None:
+    """Each day takes its contract's part-time percentage, and its contract's profile where
+    no period or rota (the hook) set the day's own: the contract is the day's base."""
+    shared: dict[tuple[str, int], Schedule] = {}
+    for employee in employees:
+        terms = contracts.get(employee.id, ())
+        if all(c.profile == employee.profile and c.part_time_percent == 100 for c in terms):
+            continue  # every day on the base profile, full time: nothing differs
+        for term in terms:
+            if not term.overlaps(first, last):
+                continue
+            start = max(term.start, first)
+            stop = last if term.end is None else min(term.end, last)
+            for n in range((stop - start).days + 1):
+                key = (employee.id, start + timedelta(days=n))
+                own = found.get(key)
+                if own is not None:
+                    if own.part_time != term.part_time_percent:
+                        found[key] = replace(own, part_time=term.part_time_percent)
+                elif term.profile != employee.profile or term.part_time_percent != 100:
+                    base = (term.profile, term.part_time_percent)
+                    if base not in shared:
+                        shared[base] = Schedule(term.profile, part_time=term.part_time_percent)
+                    found[key] = shared[base]
 
 
 def as_schedule(schedule: DaySchedule) -> Schedule:

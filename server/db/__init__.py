@@ -5,8 +5,8 @@ at what they replace. Day results are derived and kept current.
 """
 
 # Imported for their effect: the directory-revision listeners on every Session, and the
-# schedule tables joining the models' metadata.
-from server.db import revision, schedule_tables  # noqa: F401
+# schedule, contract and leave tables joining the models' metadata.
+from server.db import contract_tables, leave_tables, revision, schedule_tables  # noqa: F401
 from server.db.engine import make_engine, make_sessionmaker
 from server.db.migrate import upgrade
 

@@ -7,12 +7,13 @@ function adds to the given session and leaves the commit to the caller.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.broker_passwords import hash_password, new_password
+from server.db.contract_tables import NO_START, ContractRow
 from server.db.models import Badge, Employee, Institution, Terminal
 from terminals.protocol import valid_name
 
@@ -37,12 +38,17 @@ def ensure_institution(session: Session, institution_id: str, name: str) -> Inst
 def add_employee(session: Session, institution_id: str, number: str, name: str, *,
                  profile: str = "full_time", badge: str | None = None,
                  category: str | None = None, part_time_percent: int = 100,
-                 unit: str | None = None) -> Employee:
+                 unit: str | None = None, start: date | None = None) -> Employee:
+    """A new employee and their first contract, open-ended from `start` (None: no start
+    on record, employed from the earliest day; `server.db.contract_tables`)."""
     employee = Employee(institution_id=institution_id, number=number, name=name,
                         profile=profile, category=category,
                         part_time_percent=part_time_percent, unit=unit, active=True)
     session.add(employee)
     session.flush()
+    session.add(ContractRow(institution_id=institution_id, employee_id=employee.id,
+                            starts=start or NO_START, ends=None, profile=profile,
+                            part_time_percent=part_time_percent, reason="", set_at=now()))
     if badge is not None:
         add_badge(session, employee, badge)
     return employee

@@ -1,10 +1,10 @@
 """The employee's own schedule: effective-dated periods and the rota.
 
-A day no period covers follows `Employee.profile` (the employee's base profile, what every
-day followed before these tables): one home each, the base on the employee, the changes
-from a date here. The part-time percentage stays on `Employee` (the engine does not read
-it; issue 16's contracts will give it dates). Read through the hook
-`timbra_employee_schedules`, whose core default is `server.days.schedules`.
+A day no period covers follows the profile of the employee's contract that day
+(`server.db.contract_tables`; `Employee.profile` shows today's): the base with its dates
+there, the schedule's changes from a date here. The part-time percentage is the
+contract's. Read through the hook `timbra_employee_schedules`, whose core default is
+`server.days.schedules`.
 """
 
 from __future__ import annotations

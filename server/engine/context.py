@@ -37,7 +37,7 @@ class DayContext:
 def context_for(policy: Policy, profile: str | Schedule, day: date) -> DayContext:
     # A schedule keys by its fields: a tuple hashes in C, a dataclass in Python, per day.
     key = (day, profile) if isinstance(profile, str) else (
-        day, profile.profile, profile.chosen, profile.shift)
+        day, profile.profile, profile.chosen, profile.shift, profile.part_time)
     context: DayContext | None = policy.plan_cache.get(key)
     if context is None:
         context = policy.plan_cache[key] = _build(policy, profile, day)
@@ -54,6 +54,9 @@ def _opening(policy: Policy, plan: DayPlan, day: date, working: bool) -> tuple[N
     if working:
         if plan.explain_due is None:
             return ()
+        if plan.part_time != 100:
+            return (Note(plan.explain_due, N.DUE_PART_TIME,
+                         (plan.due, plan.full_due, plan.part_time)),)
         return (Note(plan.explain_due, N.DUE, (plan.due,)),)
     if day.isoweekday() not in plan.days:
         if plan.explain_days is None:
@@ -63,5 +66,6 @@ def _opening(policy: Policy, plan: DayPlan, day: date, working: bool) -> tuple[N
     pos = policy.holidays_pos
     if pos is None:
         return ()
-    rule = Explain(policy.rule_text(pos), policy.where(pos), "due")
+    rule = Explain(policy.rule_text(pos), policy.where(pos), "due",
+                   regulation=policy.regulation(pos))
     return (Note(rule, N.HOLIDAY, (day.isoformat(), name)),)

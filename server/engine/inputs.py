@@ -39,11 +39,16 @@ class Schedule:
     lets each employee choose (the afternoon returns, the days of a vertical part time);
     `shift` is the rota's shift for the day where the profile is worked in shifts. With both
     empty the profile alone decides, exactly as a bare profile name does.
+
+    `part_time` is the percentage of the employee's contract on the day
+    (`server.days.employment`): it scales the day's due where the profile does not give part
+    time its own schedule (`server.engine.schedule.part_time_due`).
     """
 
     profile: str
     chosen: frozenset[int] = frozenset()
     shift: str | None = None
+    part_time: int = 100
 
 
 def schedule_of(profile: str | Schedule) -> Schedule:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -22,6 +22,7 @@ from server.engine.results import (
     Flag,
     MonthResult,
 )
+from server.engine.windows import limit_windows
 from server.minutes import hours
 from server.policy.model import Policy, Version
 
@@ -35,6 +36,8 @@ class Opening:
     employee_flags: frozenset[str] = frozenset()
     code_used: Mapping[str, int] = field(default_factory=dict)
     overtime_used: int = 0
+    # The days before the month that a window limit reaches back to (`server.engine.windows`).
+    earlier_days: tuple[DayResult, ...] = ()
 
 
 def evaluate_month(
@@ -48,17 +51,20 @@ def evaluate_month(
     *,
     through: date | None = None,
     schedules: Mapping[date, Schedule] | None = None,
+    off: Collection[date] = (),
 ) -> MonthResult:
     """The month's days up to `through` (all when None) summed, with the month's rules.
 
     Days after `through` have not happened yet: they are not evaluated (no absence,
     no anomaly, no due in the balance); only their due adds to `due_in_month`.
     `schedules` gives the days where the employee's record sets another schedule than
-    `profile` (a change of contract days, a rota's shift, a week's change of schedule)."""
+    `profile` (a change of contract days, a rota's shift, a week's change of schedule).
+    Days in `off` are not employed (before a contract's start, after its end or a
+    deactivation; `server.days.employment`): not evaluated and not due at all."""
     requests = requests or {}
     on = schedules or {}
     opening = opening or Opening()
-    all_days = _days(year, month)
+    all_days = [d for d in _days(year, month) if d not in off]
     counted = [d for d in all_days if through is None or d <= through]
     days = [
         evaluate_day(policy, on.get(day, profile), day, stamps.get(day, ()),
@@ -76,6 +82,7 @@ def evaluate_month(
     _tolerance(policy, version, result)
     _monte_ore(policy, name, result, counted, later)
     limit_month(policy, version, result, opening.code_used, opening.overtime_used)
+    limit_windows(policy, version, result, on, profile, opening.earlier_days)
     _deadlines(policy, version, result, last)
     _allowances(policy, version, name, result, opening)
     _flags(policy, version, result, stamps)
@@ -100,7 +107,8 @@ def _sum(result: MonthResult) -> None:
 
 
 def _note(policy: Policy, pos: Pos, figure: str, detail: str) -> Note:
-    return Note(Explain(policy.rule_text(pos), policy.where(pos), figure, detail))
+    return Note(Explain(policy.rule_text(pos), policy.where(pos), figure, detail,
+                        regulation=policy.regulation(pos)))
 
 
 def _tolerance(policy: Policy, version: Version, result: MonthResult) -> None:

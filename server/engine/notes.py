@@ -19,6 +19,7 @@ from server.i18n.current import N_
 from server.minutes import clock, hours
 
 DUE = N_("{:hm} due on a working day")
+DUE_PART_TIME = N_("{:hm} due on a working day: {:hm} at the contract's {}% part time")
 REST_DAY = N_("not a working day of the profile: nothing due")
 HOLIDAY = N_("{} is a holiday ({})")
 HALF_DAY = N_("half day of leave ({})")
@@ -43,6 +44,10 @@ OVER_CAP = N_("code {} over its limit of {:hm} a {}: {:hm} not counted")
 PAUSE_SKIPPED = N_("pause skipped, approved by code {}: {:hm} not deducted")
 PAUSE_AS_OVERTIME = N_("{} {}: pause worked, approved: {:hm} counted as overtime")
 EXCESS = N_("{:hm} beyond the due without an approved overtime request: not credited")
+OVER_UNIT_BUDGET = N_("unit {}: {:hm} of paid overtime this year, over its budget of {:hm}: "
+                      "{:hm} of this month not paid")
+OVER_WINDOW = N_("code {} in the {} weeks from {}: {:hm}, over {}% of their due {:hm} "
+                 "({:hm}): {:hm} not counted")
 MEAL = N_("meal voucher {}")
 MEAL_EARNED = N_("earned")
 MEAL_NOT_EARNED = N_("not earned: no regular pause")
@@ -73,12 +78,12 @@ A_SHIFT_UNLISTED = N_("the rota sets shift '{}', which '{}' ({}) does not list")
 # figure: its minutes, if any, are context (the gross work before a pause, the
 # longest stretch worked).
 AMOUNT: dict[str, int | None] = {
-    DUE: 0, CODE: 2, PAUSE_TAKEN: None, PAUSE_SHORT: 1, PAUSE_ON_DUTY: 1, NO_PAUSE: 0,
-    ABSENT: 0, DAY_SWAPPED: 1, LATE: 1, EARLY: 1, MARGIN: 0, PAUSE_AS_OVERTIME: 2,
+    DUE: 0, DUE_PART_TIME: 0, CODE: 2, PAUSE_TAKEN: None, PAUSE_SHORT: 1, PAUSE_ON_DUTY: 1,
+    NO_PAUSE: 0, ABSENT: 0, DAY_SWAPPED: 1, LATE: 1, EARLY: 1, MARGIN: 0, PAUSE_AS_OVERTIME: 2,
     PAUSE_SKIPPED: None,
 }
 # Templates whose minutes are what a limit took away, not an amount of their figure.
-TAKEN_AWAY = frozenset({OVER_CAP, EXCESS})
+TAKEN_AWAY = frozenset({OVER_CAP, EXCESS, OVER_WINDOW, OVER_UNIT_BUDGET})
 
 
 
@@ -126,7 +131,7 @@ class Note(NamedTuple):
         if not self.template:
             return e
         return Explain(e.rule, e.source, e.figure, word(self.template, self.args),
-                       self.template, plain(self.args))
+                       self.template, plain(self.args), e.regulation)
 
     def to_json(self) -> dict[str, str]:
         """`render().to_json()`; a step repeated across days and employees (the same rule,

@@ -34,15 +34,37 @@ NO_DAY: frozenset[int] = frozenset()
 def day_plan(policy: Policy, version: Version, schedule: Schedule, day: date) -> DayPlan:
     base = plan_for(policy, version, schedule.profile)
     profile = version.profiles[schedule.profile]
-    if not _shaped(profile) and not schedule.chosen and schedule.shift is None:
+    scaled = schedule.part_time != 100 and scales_due(profile)
+    if not _shaped(profile) and not schedule.chosen and schedule.shift is None and not scaled:
         return base
     week = L.week_of(profile.cycle, day) if profile.cycle is not None else None
     key = ("day_plan", id(version), schedule, day.isoweekday(), week.number if week else 0)
     plan: DayPlan | None = policy.plan_cache.get(key)
     if plan is None:
-        plan = policy.plan_cache[key] = _resolve(policy, version, base, profile, schedule,
-                                                 day.isoweekday(), week)
+        plan = base
+        if _shaped(profile) or schedule.chosen or schedule.shift is not None:
+            plan = _resolve(policy, version, base, profile, schedule, day.isoweekday(), week)
+        if scaled:
+            plan = part_time_due(plan, schedule.part_time)
+        policy.plan_cache[key] = plan
     return plan
+
+
+def scales_due(p: ast.Profile) -> bool:
+    """Whether the contract's part-time percentage scales this profile's due: yes, unless
+    the rule file gives part time its own schedule (`time part …`: its days and dues are
+    already the part-time ones) or owes hours over a period (`monte_ore`), not by day."""
+    own = p.working_time is not None and p.working_time.mode == "part"
+    return not own and p.monte_ore is None
+
+
+def part_time_due(plan: DayPlan, percent: int) -> DayPlan:
+    """A full-time profile worked at `percent`: each working day owes that share of the
+    profile's due, to the minute (half a minute rounds to even), explained by the profile's
+    `due` with the percentage named (`notes.DUE_PART_TIME`). Nothing else of the day moves:
+    its entry window, pause and meal voucher stay the rule file's."""
+    return replace(plan, due=round(plan.due * percent / 100), full_due=plan.due,
+                   part_time=percent)
 
 
 def _shaped(p: ast.Profile) -> bool:
@@ -53,7 +75,8 @@ def _x(policy: Policy, at: ast.At[T] | ast.Choose | None, figure: str,
        detail: str = "") -> Explain | None:
     if at is None:
         return None
-    return Explain(policy.rule_text(at.pos), policy.where(at.pos), figure, detail)
+    return Explain(policy.rule_text(at.pos), policy.where(at.pos), figure, detail,
+                   regulation=policy.regulation(at.pos))
 
 
 def _resolve(policy: Policy, version: Version, base: DayPlan, p: ast.Profile,

@@ -9,6 +9,7 @@ is stored, logged or audited, not even which area matched.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -20,6 +21,12 @@ from server.office.audit import record
 from server.office.people import require_office
 
 EARTH_RADIUS_M = 6_371_000.0
+RADIUS_M = (10, 5000)
+# A coordinate as people type it: "45,4605" (Italian decimal comma) or "45.4605".
+DECIMAL = re.compile(r"[+-]?[0-9]{1,3}(?:[.,][0-9]{1,12})?")
+# field: (Italian name, English name, lowest, highest)
+COORDINATES = {"latitude": ("latitudine", "latitude", -90.0, 90.0),
+               "longitude": ("longitudine", "longitude", -180.0, 180.0)}
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -33,6 +40,43 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def valid_position(latitude: float, longitude: float) -> bool:
     return (math.isfinite(latitude) and math.isfinite(longitude)
             and -90 <= latitude <= 90 and -180 <= longitude <= 180)
+
+
+def coordinate(text: str, field: str) -> float:
+    """A latitude or longitude from a form: decimal comma or point, in its range."""
+    italian, english = COORDINATES[field][:2]
+    value = text.strip()
+    if not DECIMAL.fullmatch(value):
+        raise OfficeError(
+            f"La {italian} «{value[:40]}» non è un numero: scrivila in gradi decimali, "
+            "per esempio 45,4605 o 45.4605",
+            f"The {english} “{value[:40]}” is not a number: write it in decimal degrees, "
+            "for example 45.4605 or 45,4605", field=field)
+    return within(float(value.replace(",", ".")), field, value)
+
+
+def within(number: float, field: str, shown: str) -> float:
+    """`number` if inside the range of `field` (latitude, longitude); NaN never is."""
+    italian, english, low, high = COORDINATES[field]
+    if not low <= number <= high:
+        raise OfficeError(
+            f"La {italian} {shown} è fuori intervallo: deve stare tra {low:g} e {high:g}",
+            f"The {english} {shown} is out of range: it must lie between {low:g} and "
+            f"{high:g}", field=field)
+    return number
+
+
+def radius(text: str) -> int:
+    """The radius in whole metres, within `RADIUS_M`."""
+    value = text.strip().removesuffix("m").strip()
+    low, high = RADIUS_M
+    if not (value.isascii() and value.isdigit() and len(value) <= 6 and low <= int(value) <= high):
+        raise OfficeError(
+            f"Il raggio «{text.strip()[:40]}» non è valido: serve un numero intero di metri "
+            f"da {low} a {high}",
+            f"The radius “{text.strip()[:40]}” is not valid: a whole number of metres from "
+            f"{low} to {high} is needed", field="radius_m")
+    return int(value)
 
 
 def area_containing(areas: Iterable[Geofence], latitude: float,
@@ -54,9 +98,9 @@ def add_area(session: Session, actor: User, name: str, latitude: float, longitud
     require_office(actor, "disegnare le aree di timbratura", "draw the stamping areas")
     if not name.strip():
         raise OfficeError("Dai un nome all'area", "Name the area", field="name")
-    if not (valid_position(latitude, longitude) and 10 <= radius_m <= 5000):
-        raise OfficeError("Posizione non valida o raggio fuori da 10–5000 m",
-                          "Invalid position or radius outside 10–5000 m")
+    within(latitude, "latitude", f"{latitude:g}")
+    within(longitude, "longitude", f"{longitude:g}")
+    radius(str(radius_m))
     area = Geofence(institution_id=actor.institution_id, name=name.strip()[:200],
                     latitude=latitude, longitude=longitude, radius_m=radius_m)
     session.add(area)

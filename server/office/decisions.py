@@ -74,6 +74,7 @@ def withdraw(session: Session, actor: User, request_id: int, *,
     session.flush()
     record(session, actor, "request_withdrawn", f"request:{row.id}",
            {"employee_id": row.employee_id, "day": row.day.isoformat()}, now=now)
+    notifications.request_withdrawn(session, row, approval_of(session, row), actor, now)
     return row
 
 
@@ -105,6 +106,7 @@ def revoke(session: Session, actor: User, request_id: int, reason: str, *,
             "code": row.code, "reason": reason, "approved_by": approved_by,
             "approved_at": approved_at.isoformat() if approved_at else None}, now=now)
     refresh_days(session, [(row.institution_id, row.employee_id, row.day)], now)
+    notifications.request_revoked(session, row, now)
     return row
 
 

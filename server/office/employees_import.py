@@ -1,15 +1,21 @@
 """Employees imported from CSV: every line checked first, then all written or none.
 
-Columns (header required, order free): number, name, profile; optional unit,
-category, part_time_percent, badge. Each problem is reported with its line
-number; with any problem nothing is written.
+The file Italian Excel writes is accepted as it is: `;` between fields (`,` too), UTF-8
+with or without a BOM, else Windows-1252 (Excel's "CSV (delimitato dal separatore di
+elenco)"); headings in Italian or English, in any order and case: matricola/number,
+nome/name, profilo/profile are required; unità/unit, categoria/category,
+part-time/part_time_percent (`50` or `50%`), badge, inizio/start (the first contract's
+start, DD/MM/YYYY or YYYY-MM-DD; empty: no start on record) are optional. Each problem is a sentence
+with its line number, in Italian and English; a profile the rules in force lack is told
+with the profiles they have. With any problem nothing is written.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -21,10 +27,31 @@ from server.db.directory import add_employee
 from server.db.models import Badge, Employee, User
 from server.errors import OfficeError
 from server.office.audit import record, utcnow
+from server.office.bounds import within_reach
 from server.office.people import require_office
 
 REQUIRED = ("number", "name", "profile")
-OPTIONAL = ("unit", "category", "part_time_percent", "badge")
+OPTIONAL = ("unit", "category", "part_time_percent", "badge", "start")
+# Each column: its Italian heading (the one errors name) and every heading taken for it,
+# written as `_heading` normalises them (lower case, no accents, spaces for - and _).
+HEADINGS: dict[str, tuple[str, frozenset[str]]] = {
+    "number": ("matricola", frozenset({"number", "matricola", "numero matricola",
+                                       "n matricola", "n. matricola"})),
+    "name": ("nome", frozenset({"name", "nome", "nominativo", "cognome e nome",
+                                "nome e cognome", "dipendente"})),
+    "profile": ("profilo", frozenset({"profile", "profilo", "profilo orario"})),
+    "unit": ("unità", frozenset({"unit", "unita", "struttura", "ufficio", "reparto"})),
+    "category": ("categoria", frozenset({"category", "categoria"})),
+    "part_time_percent": ("part-time", frozenset({
+        "part time percent", "part time", "parttime", "percentuale part time",
+        "% part time", "part time %", "percentuale"})),
+    "badge": ("badge", frozenset({"badge", "tessera", "codice badge", "n badge"})),
+    "start": ("inizio", frozenset({"start", "inizio", "data inizio", "inizio contratto",
+                                   "data assunzione", "assunzione"})),
+}
+# What a missing value is called in a sentence: (Italian, English).
+NOUNS = {"number": ("la matricola", "the number"), "name": ("il nome", "the name"),
+         "profile": ("il profilo", "the profile")}
 
 
 @dataclass(frozen=True)
@@ -52,73 +79,189 @@ class ImportResult:
     created: list[Employee] = field(default_factory=list)
 
 
+def csv_text(data: bytes | str) -> str:
+    """UTF-8 (a BOM dropped), else Windows-1252: what Excel saves as CSV in Italy."""
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _heading(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(plain.lower().replace("_", " ").replace("-", " ").split())
+
+
+def read_header(fields: list[str]) -> list[str]:
+    """The columns the headings name; `ImportRefused` (line 1) naming what is wrong."""
+    known = {alias: column for column, (_, aliases) in HEADINGS.items() for alias in aliases}
+    columns = [known.get(_heading(text), "") for text in fields]
+    errors = [LineError(1, f"la colonna «{text.strip()}» non è riconosciuta; le colonne "
+                           f"valide sono {_valid_headings()}.",
+                        f"the column “{text.strip()}” is not known; the valid columns are "
+                        f"{', '.join(REQUIRED + OPTIONAL)}.")
+              for text, column in zip(fields, columns, strict=True)
+              if not column and text.strip()]  # Excel's trailing separators: no heading
+    errors += [LineError(1, f"la colonna «{HEADINGS[c][0]}» compare due volte.",
+                         f"the column “{c}” appears twice.")
+               for c in dict.fromkeys(columns) if c and columns.count(c) > 1]
+    errors += [LineError(1, f"manca la colonna «{HEADINGS[c][0]}» (o «{c}»).",
+                         f"the column “{c}” (or “{HEADINGS[c][0]}”) is missing.")
+               for c in REQUIRED if c not in columns]
+    if errors:
+        raise ImportRefused(errors)
+    return columns
+
+
+def _valid_headings() -> str:
+    return ", ".join(HEADINGS[c][0] for c in REQUIRED + OPTIONAL)
+
+
 def import_employees(session: Session, actor: User, data: bytes | str, *,
                      today: date | None = None, now: datetime | None = None) -> ImportResult:
     """Check every line against the rules in force today and the directory, then write."""
     if actor.role not in ("admin", "office"):
         require_office(actor, "importare i dipendenti", "import employees")
     now = now or utcnow()
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in REQUIRED if c not in header]
-    unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
-    if missing or unknown:
-        raise ImportRefused([LineError(
-            1, f"intestazione: mancano {missing}, sconosciute {unknown}",
-            f"header: missing {missing}, unknown {unknown}")])
+    text = csv_text(data)
+    first = text.split("\n", 1)[0]
+    try:
+        lines = list(csv.reader(io.StringIO(text), delimiter=";" if ";" in first else ","))
+    except csv.Error:  # a field over csv's limit (128 KB): no staff list has one
+        raise ImportRefused([LineError(1, "il file non si legge come CSV: un campo supera "
+                                          "128 KB.", "the file does not read as CSV: a "
+                                                     "field is over 128 KB.")]) from None
+    columns = read_header(lines[0] if lines else [])
     institution = actor.institution_id
     version = policy_on(session, institution, today or now.date()).version_on(today or now.date())
-    numbers = set(session.scalars(select(Employee.number).where(
-        Employee.institution_id == institution)))
-    badges = set(session.scalars(select(Badge.code).where(Badge.institution_id == institution)))
+    seen = _Seen(set(session.scalars(select(Employee.number).where(
+        Employee.institution_id == institution))), set(session.scalars(
+        select(Badge.code).where(Badge.institution_id == institution))))
     errors: list[LineError] = []
     rows: list[dict[str, str]] = []
-    for line, raw in enumerate(reader, start=2):
-        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        if None in raw:
-            errors.append(LineError(line, "troppe colonne", "too many columns"))
+    for line, cells in enumerate(lines[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue  # Excel leaves empty lines of separators at the end
+        shape = _shape(line, cells, columns)
+        if shape is not None:
+            errors.append(shape)
             continue
-        errors += _check(line, row, version.profiles, numbers, badges)
-        numbers.add(row.get("number", ""))
-        if row.get("badge"):
-            badges.add(row["badge"])
+        row = {c: v.strip() for c, v in zip(columns, cells, strict=False) if c}
+        errors += _check(line, row, sorted(version.profiles), seen, today or now.date())
         rows.append(row)
     if errors:
         raise ImportRefused(errors)
     if not rows:
-        raise ImportRefused([LineError(2, "nessun dipendente nel file", "no employee in file")])
+        raise ImportRefused([LineError(2, "il file non contiene dipendenti, solo "
+                                          "l'intestazione.",
+                                       "the file holds no employee, only the header.")])
+    return _write(session, actor, rows, now)
+
+
+def _write(session: Session, actor: User, rows: list[dict[str, str]],
+           now: datetime) -> ImportResult:
     result = ImportResult()
     with session.begin_nested():  # one savepoint: a failure below undoes every line
         for row in rows:
             result.created.append(add_employee(
-                session, institution, row["number"], row["name"], profile=row["profile"],
-                badge=row.get("badge") or None, category=row.get("category") or None,
-                part_time_percent=int(row.get("part_time_percent") or 100),
-                unit=row.get("unit") or None))
-    record(session, actor, "employees_imported", f"institution:{institution}",
+                session, actor.institution_id, row["number"], row["name"],
+                profile=row["profile"], badge=row.get("badge") or None,
+                category=row.get("category") or None,
+                part_time_percent=percent(row.get("part_time_percent", "")) or 100,
+                unit=row.get("unit") or None, start=_start(row.get("start", ""))))
+    record(session, actor, "employees_imported", f"institution:{actor.institution_id}",
            {"count": len(rows), "numbers": [r["number"] for r in rows]}, now=now)
     return result
 
 
-def _check(line: int, row: dict[str, str], profiles: Mapping[str, object], numbers: set[str],
-           badges: set[str]) -> list[LineError]:
-    errors = []
-    for column in REQUIRED:
-        if not row.get(column):
-            errors.append(LineError(line, f"manca {column}", f"{column} is missing"))
+def _shape(line: int, cells: list[str], columns: list[str]) -> LineError | None:
+    """A value beyond the headings, or under an empty one: a separator too many."""
+    if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
+        return LineError(line, f"la riga ha {len(cells)} campi, l'intestazione "
+                               f"{len(columns)}: un separatore di troppo?",
+                         f"the line has {len(cells)} fields, the header {len(columns)}: "
+                         "one separator too many?")
+    if any(cell.strip() for cell, column in zip(cells, columns, strict=False) if not column):
+        return LineError(line, "la riga ha un valore in una colonna senza intestazione: un "
+                               "separatore di troppo?",
+                         "the line has a value in a column without heading: one separator "
+                         "too many?")
+    return None
+
+
+@dataclass
+class _Seen:
+    """Numbers and badges taken: in the directory, or by a line above (which one)."""
+
+    numbers: set[str]
+    badges: set[str]
+    number_lines: dict[str, int] = field(default_factory=dict)
+    badge_lines: dict[str, int] = field(default_factory=dict)
+
+
+def percent(text: str) -> int | None:
+    """"50", "50%" or "50 %" → 50; None when empty or not a whole number."""
+    value = text.removesuffix("%").strip()
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def _check(line: int, row: dict[str, str], profiles: Collection[str],
+           seen: _Seen, today: date) -> list[LineError]:
+    errors = [LineError(line, f"manca {NOUNS[c][0]}.", f"{NOUNS[c][1]} is missing.")
+              for c in REQUIRED if not row.get(c)]
     number, profile, badge = row.get("number", ""), row.get("profile", ""), row.get("badge")
-    if number and number in numbers:
-        errors.append(LineError(line, f"matricola {number} già presente",
-                                f"number {number} already exists"))
+    if number in seen.number_lines:
+        errors.append(LineError(
+            line, f"la matricola {number} compare già alla riga {seen.number_lines[number]}.",
+            f"the number {number} is already on line {seen.number_lines[number]}."))
+    elif number in seen.numbers:
+        errors.append(LineError(line, f"la matricola {number} è già presente.",
+                                f"the number {number} already exists."))
     if profile and profile not in profiles:
-        errors.append(LineError(line, f"profilo '{profile}' assente dalle regole in vigore",
-                                f"profile '{profile}' is not in the rules in force"))
-    if badge and badge in badges:
-        errors.append(LineError(line, f"badge {badge} già assegnato",
-                                f"badge {badge} is already issued"))
-    percent = row.get("part_time_percent")
-    if percent and not (percent.isdigit() and 1 <= int(percent) <= 100):
-        errors.append(LineError(line, f"percentuale '{percent}' non valida (1-100)",
-                                f"invalid percentage '{percent}' (1-100)"))
+        errors.append(LineError(
+            line, f"il profilo «{profile}» non esiste nelle regole in vigore; i profili "
+                  f"validi sono: {', '.join(profiles)}.",
+            f"the profile “{profile}” is not in the rules in force; the valid profiles "
+            f"are: {', '.join(profiles)}."))
+    if badge and badge in seen.badge_lines:
+        errors.append(LineError(
+            line, f"il badge {badge} compare già alla riga {seen.badge_lines[badge]}.",
+            f"the badge {badge} is already on line {seen.badge_lines[badge]}."))
+    elif badge and badge in seen.badges:
+        errors.append(LineError(line, f"il badge {badge} è già assegnato.",
+                                f"the badge {badge} is already issued."))
+    given = row.get("part_time_percent", "")
+    if given and not 1 <= (percent(given) or 0) <= 100:
+        errors.append(LineError(
+            line, f"la percentuale di part-time «{given}» non è un numero intero da 1 a 100.",
+            f"the part-time percentage “{given}” is not a whole number from 1 to 100."))
+    errors += _check_start(line, row.get("start", ""), today)
+    if number:
+        seen.number_lines.setdefault(number, line)
+    if badge:
+        seen.badge_lines.setdefault(badge, line)
     return errors
+
+
+def _check_start(line: int, start: str, today: date) -> list[LineError]:
+    try:
+        within_reach(_start(start) or today, today, "start")
+    except OfficeError:  # a subclass of ValueError: caught first
+        return [LineError(line, f"la data di inizio «{start}» è troppo lontana.",
+                          f"the start date “{start}” is too far ahead.")]
+    except ValueError:
+        return [LineError(line, f"la data di inizio «{start[:20]}» non è valida (GG/MM/AAAA).",
+                          f"the start date “{start[:20]}” is not valid (DD/MM/YYYY).")]
+    return []
+
+
+def _start(text: str) -> date | None:
+    """'2026-03-16' or '16/03/2026'; '' is None; anything else a ValueError."""
+    if not text:
+        return None
+    if "/" in text:
+        day, month, year = text.split("/")
+        return date(int(year), int(month), int(day))
+    return date.fromisoformat(text)

@@ -34,6 +34,17 @@ MESSAGES = {
                         "your decision"),
     "request_approved": N_("Your request (%(what)s) for %(day)s was approved"),
     "request_rejected": N_("Your request (%(what)s) for %(day)s was rejected: %(note)s"),
+    "request_revoked": N_("The approval of your request (%(what)s) for %(day)s was revoked: "
+                          "%(note)s"),
+    "request_withdrawn": N_("%(employee)s withdrew the request (%(what)s) for %(day)s: "
+                            "nothing left to decide"),
+    "password_reset": N_("Someone asked for a new timbra password for your account: the "
+                         "link below works once, within %(minutes)s minutes. If it was not "
+                         "you, ignore this mail: your password stays as it is."),
+    "password_sso": N_("Someone asked for a new timbra password for your account: you sign "
+                       "in with your institution's credentials, so there is no timbra "
+                       "password to reset. Use \"Sign in with your institution's "
+                       "credentials\" on the login page."),
     "anomaly_deadline": N_("The anomaly of %(day)s (%(code)s) must be fixed by %(fix_by)s"),
     "terminal_offline": N_("Terminal %(code)s (%(location)s) is not connected: last heard "
                            "%(since)s"),
@@ -95,9 +106,7 @@ def request_filed(session: Session, row: RequestRow, approval: str | None,
     """Tell whoever may decide a pending request that it waits for them."""
     employee = session.get(Employee, row.employee_id)
     assert employee is not None  # a foreign key
-    deciders = [u for u in session.scalars(select(User).where(
-        User.institution_id == row.institution_id, User.role.in_(("manager", "office"))))
-        if may_decide(u, employee, approval)]
+    deciders = _deciders(session, row, employee, approval)
     return tell(session, deciders, "request_filed", f"request_filed:{row.id}",
                 {"employee": employee.name, "what": row.kind, "day": row.day.isoformat()},
                 f"/approvals#r{row.id}", now)
@@ -111,6 +120,33 @@ def request_decided(session: Session, row: RequestRow, now: datetime) -> int:
     return tell(session, users, f"request_{row.state}", f"request_{row.state}:{row.id}",
                 {"what": row.kind, "day": row.day.isoformat(),
                  "note": row.decision_note or ""}, "/requests", now)
+
+
+def request_revoked(session: Session, row: RequestRow, now: datetime) -> int:
+    """Tell the employee that an approval was taken back, and why: their day changed."""
+    users = session.scalars(select(User).where(User.employee_id == row.employee_id))
+    return tell(session, users, "request_revoked", f"request_revoked:{row.id}",
+                {"what": row.kind, "day": row.day.isoformat(),
+                 "note": row.decision_note or ""}, "/requests", now)
+
+
+def request_withdrawn(session: Session, row: RequestRow, approval: str | None,
+                      actor: User, now: datetime) -> int:
+    """Tell those who were asked to decide that the request is gone (the one who withdrew
+    it knows)."""
+    employee = session.get(Employee, row.employee_id)
+    assert employee is not None  # a foreign key
+    deciders = [u for u in _deciders(session, row, employee, approval) if u.id != actor.id]
+    return tell(session, deciders, "request_withdrawn", f"request_withdrawn:{row.id}",
+                {"employee": employee.name, "what": row.kind, "day": row.day.isoformat()},
+                "/approvals", now)
+
+
+def _deciders(session: Session, row: RequestRow, employee: Employee,
+              approval: str | None) -> list[User]:
+    return [u for u in session.scalars(select(User).where(
+        User.institution_id == row.institution_id, User.role.in_(("manager", "office"))))
+        if may_decide(u, employee, approval)]
 
 
 @dataclass(frozen=True)

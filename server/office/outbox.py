@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 
 from server.db.models import User
 from server.db.notifications import Notification
-from server.i18n.current import gettext, use_locale
+from server.i18n.current import N_, gettext, use_locale
 from server.office.notifications import text_of
+from server.office.password_reset import SPENT_LINK, spend_links
 from server.settings import SmtpSettings
 
 MAX_ATTEMPTS = 10
@@ -31,6 +32,9 @@ MAX_BACKOFF = timedelta(hours=6)
 TIMEOUT_S = 20
 LEASE = timedelta(minutes=10)  # a claimed row's other senders wait this long
 # Refusals of one message; any other error means the server itself is out of reach.
+# The line under the text, by kind; the others say where to see it.
+FOOTERS = {"password_reset": N_("Choose the new password here: %(link)s")}
+SEE_IT = N_("Open timbra to see it: %(link)s")
 MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
                    smtplib.SMTPDataError)
 
@@ -75,6 +79,7 @@ def deliver(engine: Engine, smtp: SmtpSettings, *, now: datetime | None = None,
                         break  # the server is unreachable: the others wait for it too
                     continue
                 row.email_state, row.sent_at, row.attempts = "sent", now, row.attempts + 1
+                spend_links(session, notification_id=row.id)  # the mail holds the only copy
                 sent += 1
     finally:
         _drop(connection)
@@ -108,6 +113,8 @@ def _failed(row: Notification, error: Exception, now: datetime) -> bool:
     row.last_error = f"{error.__class__.__name__}: {error}"[:500]
     if row.attempts >= MAX_ATTEMPTS:
         row.email_state, row.next_attempt_at = "failed", None
+        if row.kind == "password_reset":  # never sent: nobody may use its link now
+            row.link = SPENT_LINK
         return True
     row.next_attempt_at = now + backoff(row.attempts)
     return False
@@ -118,7 +125,7 @@ def _message(session: Session, row: Notification, smtp: SmtpSettings) -> EmailMe
     assert user is not None and user.email  # pending only with an address
     with use_locale(user.language):
         text = text_of(row)
-        footer = gettext("Open timbra to see it: %(link)s", link=smtp.public_url + row.link)
+        footer = gettext(FOOTERS.get(row.kind, SEE_IT), link=smtp.public_url + row.link)
     message = EmailMessage()
     message["From"], message["To"] = smtp.sender, user.email
     message["Subject"] = f"timbra: {text}"[:200]

@@ -1,15 +1,14 @@
-"""An employee's profile and part-time percentage changed by the personnel office.
+"""An employee's profile and part-time percentage changed by the personnel office: a change
+of contract from the effective date (`server.office.contracts.change_contract`), so the
+days before it keep the contract they had.
 
-The day results already stored from the change on are recomputed at once, in the caller's
-transaction, as corrections and decisions do (`refresh.refresh_days`): from the effective
-date, or, without one, from the first day of the current month. Days of a month that is
-closed or being closed (`month_lock.LOCKED_STATES`) are never touched; a month that is
-closed later is computed again by its close anyway.
-
-The employee row keeps one profile, not a history: a later recompute of a day before the
-effective date (a new stamp, a month close) uses the new profile too. It is the profile of
-the days no schedule period covers; a change from a date is a period
-(`server.office.schedules`).
+The day results already stored from the change on are also recomputed at once, in the
+caller's transaction, as corrections and decisions do (`refresh.refresh_days`): from the
+effective date, or, without one, from the first day of the current month (or the start of
+a contract begun since). Days of a month that is closed or being closed
+(`month_lock.LOCKED_STATES`) are never touched; a month that is closed later is computed
+again by its close anyway. A change dated ahead is a contract change of its own
+(`server.office.contracts`), not this form's.
 """
 
 from __future__ import annotations
@@ -20,12 +19,14 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.days.employment import contracts_of
 from server.days.month_lock import is_locked
 from server.days.results import refresh_days
 from server.days.rules_in_force import policy_on
 from server.db.models import DayResultRow, Employee, User
 from server.errors import OfficeError
 from server.office.audit import record, utcnow
+from server.office.contracts import change_contract
 from server.office.people import employee_in_reach, require_office
 
 
@@ -72,11 +73,11 @@ def change_profile(session: Session, actor: User, employee_id: int, *,
         raise OfficeError("Percentuale non valida (1-100)", "Invalid percentage (1-100)",
                           field="part_time_percent")
     before = {"profile": employee.profile, "part_time_percent": employee.part_time_percent}
-    if profile is not None:
-        employee.profile = profile
-    if part_time_percent is not None:
-        employee.part_time_percent = part_time_percent
-    session.flush()
+    if effective is None:  # the month's first day, or the start of a contract begun since
+        start = next((c.start for c in contracts_of(session, [employee])[employee.id]
+                      if start < c.start <= today and c.covers(today)), start)
+    change_contract(session, actor, employee.id, effective=start, profile=profile,
+                    part_time_percent=part_time_percent, now=now)
     stored = session.scalars(select(DayResultRow.day).where(
         DayResultRow.employee_id == employee.id, DayResultRow.day >= start))
     locked: dict[tuple[int, int], bool] = {}

@@ -1,12 +1,15 @@
-"""The reports of seed 001 and the employee's monthly report, as bytes.
+"""The reports of seed 001, as CSV, XLSX and PDF.
 
 Seed 001: "la stampa di due differenti tipi di tabulati: quello dei saldi e quello
 delle voci di "straordinario", "ore per recupero" e "assenze ingiustificate"".
 `institution_report` builds either table for a month (the personnel office sees
-everyone, a manager their unit: "spediti alle singole strutture"); `to_csv`,
-`to_xlsx` and `to_pdf` render it; `employee_month_pdf` prints one timecard.
-Minutes are kept as integers in CSV and XLSX (exact for payroll) and printed as
-h:mm in PDF.
+everyone, a manager their unit: "spediti alle singole strutture"), its headings in the
+reader's language; `to_csv`, `to_xlsx` and `to_pdf` render it, each with a totals row.
+The table keeps minutes as integers; the files show hours: "7:15" (negatives "-0:30") in
+CSV and PDF, real time cells in XLSX (a fraction of a day formatted `[h]:mm`, so Excel
+adds them up; the 1904 date system, so a negative balance shows "-0:30" and not "####").
+The CSV is the one Italian Excel opens by a double click: `;` between fields, UTF-8 with
+a BOM.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF
 from openpyxl import Workbook
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,37 +31,52 @@ from server.days.employment import employed_from
 from server.days.rules_in_force import RulesInForce, policy_on
 from server.db.models import Employee, User
 from server.errors import NotAllowed, OfficeError
+from server.i18n.current import N_, gettext
 from server.minutes import hours as minutes_text
-from server.office.summary import MonthSummary, evaluate_months
+from server.office.printing import Align, Letterhead, Sheet, letterhead
+from server.office.summary import evaluate_months
 
 Cell = str | int
 
-# (figure, Italian heading / English heading), per report.
+# (title, [(figure, column heading)]) per report; message ids, worded when built.
 KINDS: dict[str, tuple[str, list[tuple[str, str]]]] = {
-    "balances": ("Tabulato dei saldi / Balances", [
-        ("worked", "Lavorato / Worked"), ("due", "Dovuto / Due"),
-        ("balance", "Saldo / Balance"), ("meal_vouchers", "Buoni pasto / Meal vouchers"),
-        ("anomalies", "Anomalie / Anomalies")]),
-    "overtime": ("Straordinario, ore per recupero, assenze ingiustificate / "
-                 "Overtime, hours to recover, unjustified absences", [
-        ("overtime_paid", "Straordinario retribuito / Overtime paid"),
-        ("overtime_banked", "Straordinario a recupero / Overtime banked"),
-        ("to_recover", "Permessi da recuperare / Permits to recover"),
-        ("negative_flex", "Flessibilità negativa / Negative flex"),
-        ("unjustified", "Assenze ingiustificate / Unjustified absences")]),
+    "balances": (N_("Balances report"), [
+        ("worked", N_("Worked")), ("due", N_("Due")), ("balance", N_("Balance")),
+        ("meal_vouchers", N_("Meal vouchers")), ("anomalies", N_("Anomalies"))]),
+    "overtime": (N_("Overtime, hours to recover, unjustified absences"), [
+        ("overtime_paid", N_("Overtime paid")), ("overtime_banked", N_("Overtime banked")),
+        ("to_recover", N_("Permits to recover")), ("negative_flex", N_("Negative flex")),
+        ("unjustified", N_("Unjustified absences"))]),
 }
+BASE = (N_("Number"), N_("Name"), N_("Unit"))
 COUNTS = frozenset({"meal_vouchers", "anomalies"})  # not minutes
 # A text cell starting with one of these is a formula to Excel and LibreOffice: a name
 # imported as `=HYPERLINK(...)` would run on the reader's machine (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TIME_FORMAT = "[h]:mm"
+MINUTES_A_DAY = 24 * 60
 
 
 @dataclass
 class ReportTable:
-    title: str
+    kind: str
+    heading: Letterhead
     columns: list[str]
     rows: list[list[Cell]] = field(default_factory=list)
     minute_columns: frozenset[int] = frozenset()
+
+    @property
+    def title(self) -> str:
+        return f"{self.heading.title} – {self.heading.period}"
+
+    @property
+    def figure_columns(self) -> range:
+        return range(len(BASE), len(self.columns))
+
+    def totals(self) -> list[Cell]:
+        """"Totale" and the sum of each figure (minutes or counts)."""
+        sums: list[Cell] = [sum(int(row[i]) for row in self.rows) for i in self.figure_columns]
+        return [gettext("Total"), "", "", *sums]
 
 
 def institution_report(session: Session, actor: User, year: int, month: int,
@@ -77,10 +96,12 @@ def institution_report(session: Session, actor: User, year: int, month: int,
     results = evaluate_months(session, RulesInForce(session, [actor.institution_id]),
                               employees, year, month, now=now)
     title, figures = KINDS[kind]
-    base = ["Matricola / Number", "Nome / Name", "Unità / Unit"]
-    table = ReportTable(f"{title} {month:02d}/{year}", base + [h for _, h in figures],
-                        minute_columns=frozenset(len(base) + i for i, (f, _) in
-                                                 enumerate(figures) if f not in COUNTS))
+    table = ReportTable(
+        kind, letterhead(session, actor.institution_id, gettext(title), year, month,
+                         now or datetime.now(UTC)),
+        [gettext(h) for h in BASE] + [gettext(h) for _, h in figures],
+        minute_columns=frozenset(len(BASE) + i for i, (f, _) in enumerate(figures)
+                                 if f not in COUNTS))
     for employee in employees:
         result = results[employee.id]
         values: list[Cell] = [employee.number, employee.name, employee.unit or ""]
@@ -92,33 +113,72 @@ def institution_report(session: Session, actor: User, year: int, month: int,
 
 
 def hours(minutes: int) -> str:
-    """The spreadsheets' and the PDF's form: 7:40, -0:15."""
+    """The files' form of a duration: 7:40, -0:15."""
     return minutes_text(minutes, sep=":")
 
 
+def _shown(table: ReportTable, row: list[Cell]) -> list[str]:
+    """A row as the CSV and the PDF write it: hours for minutes, inert text."""
+    return [hours(cell) if index in table.minute_columns and isinstance(cell, int)
+            else str(cell) for index, cell in enumerate(_inert(row))]
+
+
 def to_csv(table: ReportTable) -> bytes:
+    """`;`-separated, hours as "7:15", a totals row; UTF-8 with BOM (Excel reads the
+    accents right only with it)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(table.columns)
-    writer.writerows(_inert(row) for row in table.rows)
-    return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read the accents right
+    writer.writerows(_shown(table, row) for row in table.rows)
+    writer.writerow(_shown(table, table.totals()))
+    return out.getvalue().encode("utf-8-sig")
 
 
 def to_xlsx(table: ReportTable) -> bytes:
+    """The letterhead, the headings, one row per person and a row of SUM formulas."""
     book = Workbook()
+    book.epoch = CALENDAR_MAC_1904  # negative durations shown, not "####"
     sheet = book.active
     assert sheet is not None
-    sheet.title = "Tabulato"
-    sheet.append([table.title])
-    sheet.append(["Valori in minuti / Figures in minutes"])
+    sheet.title = gettext("Report table")[:31]
+    head = table.heading
+    for line in (head.institution, table.title, head.status,
+                 gettext("Printed on %(date)s", date=head.printed)):
+        sheet.append([line])
+    sheet["A1"].font = sheet["A2"].font = Font(bold=True)
     sheet.append(table.columns)
+    header_row = sheet.max_row
+    for cell in sheet[header_row]:
+        cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append(_inert(row))
+        sheet.append(_xlsx_row(table, row))
+    last = sheet.max_row
+    totals: list[Cell] = [gettext("Total")]
+    sheet.append(totals)
+    total_row = sheet.max_row
+    sheet.cell(total_row, 1).font = Font(bold=True)
+    for index in table.figure_columns:
+        letter = get_column_letter(index + 1)
+        cell = sheet.cell(total_row, index + 1,
+                          f"=SUM({letter}{header_row + 1}:{letter}{last})" if table.rows else 0)
+        cell.font = Font(bold=True)
+        if index in table.minute_columns:
+            cell.number_format = TIME_FORMAT
+            for (data,) in sheet.iter_rows(min_row=header_row + 1, max_row=last,
+                                           min_col=index + 1, max_col=index + 1):
+                data.number_format = TIME_FORMAT
     for index, _ in enumerate(table.columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = 18
+        sheet.column_dimensions[get_column_letter(index)].width = 28 if index == 2 else 16
+    sheet.freeze_panes = f"A{header_row + 1}"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _xlsx_row(table: ReportTable, row: list[Cell]) -> list[Cell | float]:
+    """Minutes as a fraction of a day: Excel's time value."""
+    return [cell / MINUTES_A_DAY if index in table.minute_columns and isinstance(cell, int)
+            else cell for index, cell in enumerate(_inert(row))]
 
 
 def _inert(row: list[Cell]) -> list[Cell]:
@@ -128,72 +188,11 @@ def _inert(row: list[Cell]) -> list[Cell]:
 
 
 def to_pdf(table: ReportTable) -> bytes:
-    pdf = _pdf(table.title)
-    width = (pdf.w - 20) / len(table.columns)
-    pdf.set_font("Helvetica", "B", 7)
-    for column in table.columns:
-        pdf.cell(width, 8, _latin(column.split(" / ")[0]), border=1)
-    pdf.ln()
-    pdf.set_font("Helvetica", "", 8)
-    for row in table.rows:
-        for index, value in enumerate(row):
-            text = hours(value) if index in table.minute_columns and isinstance(value, int) \
-                else str(value)
-            pdf.cell(width, 6, _latin(text), border=1)
-        pdf.ln()
-    return bytes(pdf.output())
-
-
-def employee_month_pdf(summary: MonthSummary) -> bytes:
-    """The employee's monthly report: days, totals, allowances, anomalies, flags."""
-    r, e = summary.result, summary.employee
-    pdf = _pdf(f"Cartellino {r.month:02d}/{r.year} - {e.name} ({e.number})")
-    pdf.set_font("Helvetica", "B", 8)
-    heads = ["Giorno", "Timbrature", "Lavorato", "Dovuto", "Saldo", "Codici", "Anomalie"]
-    widths = [22, 70, 20, 20, 20, 40, 85]
-    for head, width in zip(heads, widths, strict=True):
-        pdf.cell(width, 7, head, border=1)
-    pdf.ln()
-    pdf.set_font("Helvetica", "", 7)
-    for d in r.days:
-        stamps = " ".join(f"{'E' if s[0] == 'in' else 'U'}{hours(s[1])}"
-                          + (f"/{s[2]}" if s[2] else "") for s in d.stamps)
-        codes = " ".join(f"{c} {hours(m)}" for c, m in d.by_code.items())
-        anomalies = "; ".join(a.code for a in d.anomalies)
-        for text, width in zip([d.day.strftime("%a %d"), stamps, hours(d.worked),
-                                hours(d.due), hours(d.balance), codes, anomalies],
-                               widths, strict=True):
-            pdf.cell(width, 5, _latin(text)[:60], border=1)
-        pdf.ln()
-    pdf.ln(3)
-    pdf.set_font("Helvetica", "", 9)
-    lines = [
-        (f"Totali fino al {r.days[-1].day:%d/%m/%Y}" if r.days else "Nessun giorno concluso")
-        + f"  (dovuto nel mese {hours(r.due_in_month)})",
-        f"Lavorato {hours(r.worked)}  Dovuto {hours(r.due)}  Saldo {hours(r.balance)}",
-        f"Straordinario retribuito {hours(r.overtime_paid)}  a recupero "
-        f"{hours(r.overtime_banked)}  Buoni pasto {r.meal_vouchers}",
-        *[f"Scadenza {name}: {when.isoformat()}" for name, when in r.deadlines.items()],
-        *[f"{a.label}: usati {hours(a.used)}, residui {hours(a.left)}" for a in r.allowances],
-        *[f"Anomalia {a.day} {a.code}: da sanare entro {a.fix_by}" for a in r.anomalies],
-        *[f"Segnalazione: {f.message} ({f.count})" for f in r.flags],
-    ]
-    for line in lines:
-        pdf.cell(0, 5, _latin(line), new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
-
-
-def _pdf(title: str) -> FPDF:
-    pdf = FPDF(orientation="L", format="A4")
-    pdf.set_margins(10, 10, 10)
-    pdf.set_auto_page_break(True, margin=10)
-    pdf.add_page()
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 10, _latin(title), new_x="LMARGIN", new_y="NEXT")
-    return pdf
-
-
-def _latin(text: str) -> str:
-    # The PDF core fonts speak Latin-1: Italian accents pass, anything else becomes '?'.
-    return text.replace("’", "'").replace("€", "EUR").encode("latin-1", "replace").decode(
-        "latin-1")
+    pdf = Sheet(table.heading)
+    figures = len(table.columns) - len(BASE)
+    widths = (22, 60, 40, *[(pdf.epw - 122) / figures] * figures)
+    right: list[Align] = ["R"] * figures
+    aligns: list[Align] = ["L", "L", "L", *right]
+    pdf.grid(widths, [table.columns, *(_shown(table, r) for r in table.rows),
+                      _shown(table, table.totals())], aligns, totals=True, size=8)
+    return pdf.bytes()

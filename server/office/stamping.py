@@ -32,6 +32,12 @@ class Allowed:
     app: bool
     areas: int  # how many areas the office has drawn
 
+    @property
+    def needs_position(self) -> bool:
+        """Only the phone inside an area may stamp: every stamp must carry the position
+        (a browser's stamp without one would go round the area)."""
+        return self.app and not self.web
+
 
 def allowed_sources(db: Session, institution_id: str, now: datetime) -> Allowed:
     try:
@@ -58,6 +64,10 @@ def stamp_now(db: Session, user: User, direction: str,
     allowed = allowed_sources(db, user.institution_id, now)
     if position is None:
         source = "web"
+        if allowed.needs_position:
+            raise NotAllowed("Le regole in vigore chiedono la posizione: timbra dal telefono, "
+                             "dentro un'area", "The rules in force require the position: "
+                             "stamp from your phone, inside an area")
         if not allowed.web:
             raise NotAllowed("Le regole in vigore non consentono di timbrare dal web",
                              "The rules in force do not allow stamping from the web")

@@ -32,6 +32,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import Engine
 
 from server.db.migrate import head_revision
+from server.engine.leave import days
 from server.errors import OfficeError
 from server.ingest.settings import BrokerSettings
 from server.minutes import clock, hours
@@ -109,7 +110,8 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
     app.state.update(engine=engine, day_worker=DayWorker(engine), secret=secret,
                      secure_cookies=secure_cookies,
                      sso=sso if sso is not None else load_sso(sso_file()),
-                     login_throttle=LoginThrottle(), broker=broker,
+                     login_throttle=LoginThrottle(), reset_throttle=LoginThrottle(),
+                     broker=broker,
                      metrics_token=metrics_token, schema_head=head_revision())
     # Around the router, as Litestar's OpenTelemetry plugin wraps it: requests no route
     # matches get their id, log line and latency sample too.
@@ -123,7 +125,7 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
 def _templates() -> TemplateConfig[JinjaTemplateEngine]:
     templates = TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
     templates.engine_instance.engine.globals.update(hours=hours, clock=clock, menu_for=menu_for,
-                                                   role_name=role_name,
+                                                   role_name=role_name, days=days,
                                                    unread=unread_notifications)
     install(templates.engine_instance.engine)
     return templates

@@ -130,6 +130,25 @@ def web_codes(version: Version | None) -> list[CodeChoice]:
     return out
 
 
+@dataclass(frozen=True)
+class OvertimeCode:
+    code: str
+    label: str
+    mode: str  # paid, banked
+
+
+def overtime_codes(version: Version | None) -> list[OvertimeCode]:
+    """The overtime codes to choose from, when a mode has more than one (the academy's
+    codes 3, 6, 7, 8 are all paid): with one per mode the code goes without saying."""
+    if version is None:
+        return []
+    found = [OvertimeCode(code, info.label.value if info.label else code, mode)
+             for code, info in version.codes.items() if info.kind
+             for mode, kind in OVERTIME_KIND.items() if info.kind.value == kind]
+    modes = [c.mode for c in found]
+    return found if len(set(modes)) < len(modes) else []
+
+
 def overtime_modes(version: Version | None) -> list[str]:
     """paid and/or banked, as far as the rules define a code for them."""
     if version is None:

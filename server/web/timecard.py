@@ -178,3 +178,26 @@ def _overdue(fix_by: date | datetime | None, today: date) -> bool:
     if fix_by is None:
         return False
     return (fix_by.date() if isinstance(fix_by, datetime) else fix_by) < today
+
+
+@dataclass(frozen=True)
+class CalendarWeek:
+    """One row of the month's calendar, Monday to Sunday: None where the day is in the
+    month before or after."""
+
+    days: list[DayView | None]
+
+
+def calendar_weeks(view: MonthView) -> list[CalendarWeek]:
+    """The month's days (the same `DayView`s as the table) in weeks from Monday."""
+    first = date.fromisoformat(view.days[0].date)
+    cells: list[DayView | None] = [None] * first.weekday() + list(view.days)
+    cells += [None] * (-len(cells) % 7)
+    return [CalendarWeek(cells[start:start + 7]) for start in range(0, len(cells), 7)]
+
+
+def week_of(view: MonthView) -> list[str]:
+    """Seven dates, Monday to Sunday, for the calendar's column heads (their weekday)."""
+    first = date.fromisoformat(view.days[0].date)
+    monday = first.toordinal() - first.weekday()
+    return [date.fromordinal(monday + n).isoformat() for n in range(7)]

@@ -30,10 +30,11 @@ from sqlalchemy.orm import Session
 from world import World, app_on, cheap_hashing, hm, log_in, open_client, world
 
 from server.days.dirty import pending
-from server.days.employment import employed_on
+from server.days.employment import contracts_of, employed_on
 from server.days.facts import load_facts
 from server.days.results import refresh_days
 from server.days.rules_in_force import RulesInForce
+from server.days.schedules import load_schedules
 from server.days.worker import Recomputer
 from server.db.directory import add_badge, add_terminal
 from server.db.models import AuditEntry, DayResultRow, Employee, MonthClose, Stamp, User
@@ -70,11 +71,14 @@ def fresh(session: Session, employee_id: int, day: date) -> dict[str, Any] | Non
     employee = session.get(Employee, employee_id)
     assert employee is not None
     policy = RulesInForce(session, [employee.institution_id]).on(employee.institution_id, day)
-    if policy is None or not employed_on(employee, day, ZoneInfo(policy.timezone)):
+    if policy is None or not employed_on(employee, day, ZoneInfo(policy.timezone),
+                                         contracts_of(session, [employee])[employee.id]):
         return None
     facts = load_facts(session, [employee_id], day, day)
     key = (employee_id, day)
-    result = evaluate_day(policy, employee.profile, day, facts.stamps.get(key, []),
+    # The day's schedule: the contract's profile and part-time percentage, a period's.
+    schedule = load_schedules(session, [employee], day, day).get(key, employee.profile)
+    result = evaluate_day(policy, schedule, day, facts.stamps.get(key, []),
                           facts.requests.get(key, []))
     return {"worked": result.worked, "due": result.due, "balance": result.balance,
             "anomalies": len(result.anomalies),
@@ -420,17 +424,20 @@ def test_a_profile_change_recomputes_the_days_from_its_date(school: World) -> No
 
 
 def test_a_part_time_change_recomputes_the_days_from_its_date(school: World) -> None:
-    """The percentage is recorded and the days from its date recomputed; the school's
-    rules take the day's due from the profile ("time part vertical 50%"), so the figures
-    stay those of the profile."""
+    """Seed 002: "In caso di rapporto di lavoro part time, le 72 ore saranno da
+    riparametrare alla percentuale del part time stesso": timbra scales the day's due of a
+    full-time profile ("time full") by the contract's percentage in the same way. Ann goes
+    to 50% from 1 April: 7 April owes half of 7h12m, and says why."""
     w = school
     ann = stamped(w, "ann", APRIL_7, "in 07:30, out 14:42")
-    before = current(w.session, ann, APRIL_7)
+    assert current(w.session, ann, APRIL_7)["due"] == SCHOOL_DAY  # type: ignore[index]
     change_profile(w.session, w.users["office"], ann, part_time_percent=50, effective=APRIL_1,
                    now=NOW)
     w.session.commit()
     assert computed_at(w.session, ann, APRIL_7) == NOW
-    assert current(w.session, ann, APRIL_7) == before
+    day = current(w.session, ann, APRIL_7)
+    assert day is not None and day["due"] == SCHOOL_DAY // 2
+    assert "7h12 at the contract's 50% part time" in json.dumps(day["data"])
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ read everywhere".
 
 from __future__ import annotations
 
-import re
-import zlib
+import csv
+import io
 from collections.abc import Iterator
 from contextlib import suppress
 from datetime import UTC, date, datetime
@@ -21,6 +21,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pdf_text import pdf_text
 from sqlalchemy.orm import Session
 from world import World, world
 
@@ -31,9 +32,11 @@ from server.db.models import Stamp, User
 from server.errors import OfficeError
 from server.office import activation, closing, corrections, decisions, requests
 from server.office.closing import FIGURES, EmployeeFigures
-from server.office.reports import employee_month_pdf, hours, institution_report
+from server.office.reports import ReportTable, hours, institution_report, to_csv
 from server.office.summary import month_summary
 from server.policy.load import load_policy
+from server.web.month_pdf import month_pdf
+from server.web.routes.summaries import DEADLINE_LABELS
 from server.web.summary_view import summary_out
 from server.web.timecard import month_view
 
@@ -137,14 +140,16 @@ def test_every_page_shows_the_same_month(
     assert not by_day, "the summaries evaluated days the timecard does not show"
     balances = _row(institution_report(w.session, office, year, number, "balances", now=NOW),
                     employee.number)
-    assert balances[3:8] == [data["worked"], data["due"], data["balance"],
-                             data["meal_vouchers"], len(data["anomalies"])]
+    assert balances[3:8] == [hours(data["worked"]), hours(data["due"]),
+                             hours(data["balance"]), str(data["meal_vouchers"]),
+                             str(len(data["anomalies"]))]
     overtime = _row(institution_report(w.session, office, year, number, "overtime", now=NOW),
                     employee.number)
-    assert overtime[3:] == [data["overtime_paid"], data["overtime_banked"],
-                            data["to_recover"], data["negative_flex"], data["unjustified"]]
-    text = _pdf_text(employee_month_pdf(summary))
-    assert (f"Lavorato {hours(data['worked'])}  Dovuto {hours(data['due'])}  "
+    assert overtime[3:] == [hours(data[f]) for f in ("overtime_paid", "overtime_banked",
+                                                     "to_recover", "negative_flex",
+                                                     "unjustified")]
+    text = pdf_text(month_pdf(w.session, summary, NOW, DEADLINE_LABELS))
+    assert (f"Lavorato {hours(data['worked'])} · Dovuto {hours(data['due'])} · "
             f"Saldo {hours(data['balance'])}") in text
     assert f"Buoni pasto {data['meal_vouchers']}" in text
     if month < (NOW.year, NOW.month):  # only an ended month can be closed
@@ -194,21 +199,10 @@ def _approve(w: World, filed: RequestRow, who: User) -> None:
         decisions.approve(w.session, who, filed.id, now=NOW)
 
 
-def _row(table: object, number: str) -> list[object]:
-    rows = [r for r in table.rows if r[0] == number]  # type: ignore[attr-defined]
+def _row(table: ReportTable, number: str) -> list[str]:
+    """The employee's line of the report as the office reads it: the CSV, in hours."""
+    data = to_csv(table)
+    rows = [r for r in csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";")
+            if r[0] == number]
     assert len(rows) == 1
     return rows[0]
-
-
-def _pdf_text(pdf: bytes) -> str:
-    """The text drawn on the PDF's pages, decompressed."""
-    out = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        # The regex may eat a last byte of the compressed data that happens to be a line
-        # end: a decompressor object gives what it can instead of raising on that.
-        try:
-            content = zlib.decompressobj().decompress(stream)
-        except zlib.error:
-            content = stream
-        out += [m.decode("latin-1") for m in re.findall(rb"\(((?:[^()\\]|\\.)*)\)", content)]
-    return "\n".join(out)

@@ -123,9 +123,7 @@ def test_a_coadiutore_needs_no_approval_for_code_1(academy: World) -> None:
     """Seed 004 art. 3: uscite autorizzate dal Direttore Amministrativo "eccetto quelle
     disposte per l'affidamento di incarichi rientranti nelle mansioni del personale
     coadiutore"."""
-    w = academy
-    activate(w, ('        kind service\n        entered terminal\n',
-                 '        kind service\n        entered terminal, web\n'))
+    w = academy  # code 1 is also entered on the web (academy.rules): filed afterwards
     for key, state in (("dan", "approved"), ("ann", "pending")):
         filed = requests.file_justification(
             w.session, w.users[key], w.employees[key].id, DAY, "1", start=hm("10:00"),

@@ -255,3 +255,31 @@ def test_two_senders_at_once_deliver_each_mail_once(uni: World, db_engine: sa.En
     sent = sorted(to for to, _ in inbox.messages)
     assert len(sent) == len(set(sent)) == 14
     assert sum(r.sent for r in rounds) == 14
+
+
+def test_a_withdrawn_request_tells_its_deciders_and_a_revoked_one_the_employee_by_mail(
+        uni: World, db_engine: sa.Engine, port: int, inbox: Inbox) -> None:
+    w = uni
+    first = file_missed_stamp(w)
+    decisions.withdraw(w.session, w.users["ann"], first, now=LATER)
+    w.session.commit()
+    # Those who were asked to decide hear it is gone; Ann, who withdrew it, is not told.
+    assert [n.kind for n in notes_of(w, "lab_head")] == ["request_filed", "request_withdrawn"]
+    assert [n.kind for n in notes_of(w, "office")] == ["request_filed", "request_withdrawn"]
+    assert notes_of(w, "ann") == []
+    second = requests.file_missed_stamp(w.session, w.users["ann"], w.employees["ann"].id, DAY,
+                                        hm("08:05"), "in", "badge dimenticato", now=LATER)
+    w.session.commit()
+    decisions.approve(w.session, w.users["lab_head"], second.id, now=LATER)
+    decisions.revoke(w.session, w.users["office"], second.id, "era in ferie", now=LATER)
+    w.session.commit()
+    assert [(n.kind, n.params["note"]) for n in notes_of(w, "ann")] == [
+        ("request_approved", ""), ("request_revoked", "era in ferie")]
+    assert deliver(db_engine, smtp(port), now=LATER).sent == 8
+    subjects = {(to, m["Subject"]) for to, m in inbox.messages}
+    assert ("lab.head@ateneo.example", "timbra: Ann ha ritirato la richiesta (Mancata "
+            "timbratura) per il 16/03/2026: non c'è più nulla da decidere") in subjects
+    assert ("personale@ateneo.example", "timbra: Ann withdrew the request (Missed stamp) for "
+            "16/03/2026: nothing left to decide") in subjects
+    assert ("ann@ateneo.example", "timbra: L'approvazione della tua richiesta (Mancata "
+            "timbratura) per il 16/03/2026 è stata revocata: era in ferie") in subjects

@@ -13,7 +13,7 @@ from world import World, world
 
 from server.days.results import refresh_days
 from server.db.models import AuditEntry, DayResultRow, MonthClose
-from server.errors import NotAllowed, OfficeError
+from server.errors import MonthClosed, NotAllowed, OfficeError
 from server.office.profiles import change_profile
 
 FEBRUARY_DAY, MARCH_2, MARCH_4 = date(2026, 2, 10), date(2026, 3, 2), date(2026, 3, 4)
@@ -64,18 +64,23 @@ def test_a_profile_change_refreshes_the_open_month_and_leaves_the_closed_month_u
     assert entry.detail["after"] == {"profile": "part_time_6h", "part_time_percent": 83}
 
 
-def test_a_profile_change_effective_in_a_closed_month_refreshes_only_the_open_days_after_it(
+def test_a_profile_change_dated_in_a_closed_month_is_refused_and_one_in_the_open_month_applies(
         university: World) -> None:
     w = university
-    change = change_profile(w.session, w.users["office"], w.employees["ann"].id,
-                            profile="part_time_6h", effective=date(2026, 2, 1), now=NOW)
-    w.session.commit()
-    assert (change.refreshed, change.closed_months) == (2, ["2026-02"])
+    """A change of contract dated in a closed month would change that month's figures: it
+    is refused naming the month, and nothing changes; dated in the open month, it
+    refreshes the days from its date."""
+    with pytest.raises(MonthClosed, match="02/2026"):
+        change_profile(w.session, w.users["office"], w.employees["ann"].id,
+                       profile="part_time_6h", effective=date(2026, 2, 1), now=NOW)
+    w.session.rollback()
     assert stored(w)[FEBRUARY_DAY] == (FULL_TIME_DUE, COMPUTED)
+    change = change_profile(w.session, w.users["office"], w.employees["ann"].id,
+                            profile="part_time_6h", effective=date(2026, 3, 1), now=NOW)
     later = change_profile(w.session, w.users["office"], w.employees["ann"].id,
                            profile="full_time", effective=date(2026, 3, 3), now=NOW)
     w.session.commit()
-    assert later.refreshed == 1
+    assert (change.refreshed, later.refreshed) == (2, 1)
     assert {d: due for d, (due, _) in stored(w).items()} == {
         FEBRUARY_DAY: FULL_TIME_DUE, MARCH_2: PART_TIME_DUE, MARCH_4: FULL_TIME_DUE}
 

@@ -84,6 +84,16 @@ ROUTES: list[Case] = [
          form={"username": "nobody", "password": "wrong"}),
     Case("POST", "/logout", everyone(303)),
     Case("POST", "/language", everyone(303, anonymous=303), form={"lang": "en"}),
+    # --- the installable web app and the accessibility statement: before logging in too ---
+    Case("GET", "/manifest.webmanifest", PUBLIC_200),
+    Case("GET", "/accessibility", PUBLIC_200),
+    # «Password dimenticata?»: public, one answer for any name; a link nobody has is a 400.
+    Case("GET", "/password/forgot", PUBLIC_200),
+    Case("POST", "/password/forgot", everyone(200, anonymous=200),
+         form={"username": "nessuno"}),
+    *[Case(method, "/password/reset/{token}", everyone(400, anonymous=400),
+           params={"token": "=not-a-link"}, form={"new": "x", "confirm": "x"})
+      for method in ("GET", "POST")],
     Case("GET", "/password", everyone(200)),
     Case("POST", "/password", everyone(400), form={"current": "wrong", "new": "x", "confirm": "x"}),
     # --- single sign-on: public, and not found where the institution has none configured
@@ -196,6 +206,23 @@ ROUTES: list[Case] = [
          params={"employee_id": "foreign:unit_colleague"}),
     Case("POST", "/api/v1/admin/employees/{employee_id}/schedules", OFFICE_400,
          params={"employee_id": "self_employee"}, form={"profile": "x"}),
+    # The employee's contracts (routes/contracts.py): kept by the office; read by the office
+    # and the managers (their unit); another institution's employee is not found.
+    Case("POST", "/admin/employees/{employee_id}/contracts", OFFICE_400,
+         params={"employee_id": "self_employee"}, form={"kind": "add", "start": "not-a-day"}),
+    Case("POST", "/admin/employees/{employee_id}/contracts",
+         expect(employee=403, manager=403, office=404, admin=403),
+         params={"employee_id": "foreign:self_employee"}, form={"start": "2026-01-01"}),
+    Case("GET", "/api/v1/admin/employees/{employee_id}/contracts", MANAGER_OFFICE,
+         params={"employee_id": "unit_colleague"}),
+    Case("GET", "/api/v1/admin/employees/{employee_id}/contracts",
+         expect(employee=403, manager=404, office=404, admin=403),
+         params={"employee_id": "foreign:unit_colleague"}),
+    *[Case("POST", path, OFFICE_400, params={"employee_id": "self_employee",
+                                            "contract_id": "=1"}, form={"start": "x"})
+      for path in ("/api/v1/admin/employees/{employee_id}/contracts",
+                   "/api/v1/admin/employees/{employee_id}/contracts/change",
+                   "/api/v1/admin/employees/{employee_id}/contracts/{contract_id}/dates")],
     *[Case("GET", path, MANAGER_OFFICE) for path in ("/office/rota", "/api/v1/office/rota")],
     Case("POST", "/office/rota", OFFICE_400, form={"day": "not-a-day"}),
     *[Case("POST", path, OFFICE_400) for path in (
@@ -270,6 +297,12 @@ ROUTES: list[Case] = [
     Case("POST", "/api/v1/requests/{request_id}/decision",
          expect(employee=403, manager=400, office=400, admin=403),
          params={"request_id": "colleague_request"}, form={"decision": "approve"}),
+    # Bulk: a request nobody has is listed as refused on the page; the API takes JSON only.
+    Case("POST", "/approvals/bulk", expect(employee=403, manager=200, office=200, admin=403),
+         form={"decision": "approve", "ids": "999999999"}),
+    Case("POST", "/api/v1/approvals/bulk",
+         expect(employee=403, manager=400, office=400, admin=403),
+         form={"decision": "approve", "ids": "999999999"}),
     # Only the office revokes, and only an approved request: the rejected sample is refused.
     *[Case("POST", path, expect(employee=403, manager=403, office=400, admin=403),
            params={"request_id": "colleague_request"}, form={"reason": "errore"})
@@ -289,6 +322,15 @@ ROUTES: list[Case] = [
            params={"employee_id": "foreign:self_employee"})
       for path in ("/summaries/{employee_id}", "/api/v1/summaries/{employee_id}",
                    "/api/v1/stamps/{employee_id}")],
+    # Leave in days: read as Riepiloghi are; opening balances are the office's (a form
+    # instead of JSON is a 400 once the role is allowed).
+    Case("GET", "/api/v1/employees/{employee_id}/leave", TIMECARD_READERS,
+         params={"employee_id": "self_employee"}),
+    Case("GET", "/api/v1/employees/{employee_id}/leave",
+         expect(employee=404, manager=404, office=200, admin=403),
+         params={"employee_id": "other_unit"}),
+    Case("POST", "/api/v1/employees/{employee_id}/leave/openings", OFFICE_400,
+         params={"employee_id": "self_employee"}),
     *[Case("GET", path, expect(employee=403, manager=403, office=200, admin=403))
       for path in ("/office/stamps", "/office/sheets", "/office/fees", "/api/v1/fees",
                    "/office/areas", "/office/close")],

@@ -107,13 +107,20 @@ def test_csv_import_reports_every_bad_line_and_writes_nothing(
                 files={"file": ("people.csv", bad.encode(), "text/csv")})
     assert page.status_code == 400
     assert "riga <b>3</b>" in page.text and "riga <b>4</b>" in page.text
+    assert "i profili validi sono: " in page.text and "Part-time %</th>" in page.text
     assert count() == before
     good = "number,name,profile,unit\nN10,Dieci Nuovo,full_time,Segreteria\n"
     done = form(admin, "/admin/employees/import", {},
                 files={"file": ("people.csv", good.encode(), "text/csv")})
     assert done.status_code == 303 and count() == before + 1
     refused = api(admin, "/api/v1/admin/employees/import", {"csv": good})
-    assert refused.status_code == 400 and "riga 2: matricola N10" in refused.json()["detail"]
+    assert refused.status_code == 400
+    assert "riga 2: la matricola N10 è già presente." in refused.json()["detail"]
+    italian = "matricola;nome;profilo;unità\r\nN11;Undici Nuovo;full_time;Segreteria\r\n"
+    done = form(admin, "/admin/employees/import", {},
+                files={"file": ("persone.csv", italian.encode("cp1252"), "text/csv")})
+    assert done.status_code == 303 and count() == before + 2
+    assert "1 dipendente importato." in admin.get(done.headers["location"]).text
 
 
 def test_users_added_reset_and_unlocked(world: WebWorld, admin: TestClient[Litestar]) -> None:

@@ -36,7 +36,7 @@ def both(web_world: WebWorld) -> WebWorld:
 
 def text(html: str) -> str:
     """The page's words as a reader sees them, one space between."""
-    main = html[html.index("<main>"):]
+    main = html[html.index("<main"):]
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main))
 
 

@@ -32,6 +32,7 @@ from server.db.models import AuditEntry, Badge, BadgeFee, Stamp, User
 from server.db.models import Request as RequestRow
 from server.ingest.lookup import Lookup
 from server.office.fees import replace_badge
+from server.office.reports import hours
 
 
 @pytest.fixture
@@ -321,7 +322,7 @@ def test_university_clerk_replaces_a_lost_badge_through_the_web_with_no_fee(
 
 
 def _csv_rows(response_text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response_text.lstrip("\ufeff"))))
+    return list(csv.reader(io.StringIO(response_text.lstrip("\ufeff")), delimiter=";"))
 
 
 def test_reports_download_as_csv_xlsx_and_pdf_and_a_manager_gets_their_unit(
@@ -330,25 +331,31 @@ def test_reports_download_as_csv_xlsx_and_pdf_and_a_manager_gets_their_unit(
     month = last_month()
     csv_file = office.get(f"/reports/balances/csv?month={month}")
     assert csv_file.headers["content-type"].startswith("text/csv")
+    assert csv_file.content.startswith(b"\xef\xbb\xbf")
     rows = _csv_rows(csv_file.text)
-    assert rows[0][:2] == ["Matricola / Number", "Nome / Name"]
-    assert [r[0] for r in rows[1:]] == ["M001", "M002", "M003", "M900"]
+    assert rows[0][:4] == ["Matricola", "Nome", "Unità", "Lavorato"]
+    assert [r[0] for r in rows[1:]] == ["M001", "M002", "M003", "M900", "Totale"]
     xlsx = office.get(f"/reports/overtime/xlsx?month={month}")
     assert xlsx.headers["content-type"] == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet is not None
     values = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
-    assert "Straordinario" in str(values[0][0])
-    assert [row[0] for row in values[3:]] == ["M001", "M002", "M003", "M900"]
+    assert "Straordinario" in str(values[1][0])
+    assert [row[0] for row in values[5:]] == ["M001", "M002", "M003", "M900", "Totale"]
     pdf = office.get(f"/reports/balances/pdf?month={month}")
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     manager = signed_in(world, stack, "university", "manager")
     unit_rows = _csv_rows(manager.get(f"/reports/balances/csv?month={month}").text)
-    assert [r[0] for r in unit_rows[1:]] == ["M001", "M002", "M003"]
+    assert [r[0] for r in unit_rows[1:]] == ["M001", "M002", "M003", "Totale"]
     as_json = office.get(f"/api/v1/reports/balances?month={month}").json()
-    assert as_json["rows"] == [[int(c) if c.lstrip("-").isdigit() else c for c in r]
-                               for r in rows[1:]]
+    # The API keeps minutes (for programs); the file shows the same figures in hours.
+    minutes = as_json["minute_columns"]
+    assert [[hours(c) if i in minutes else str(c) for i, c in enumerate(r)]
+            for r in as_json["rows"]] == rows[1:-1]
+    office.cookies.set("timbra_lang", "en", domain="testserver.local")
+    english = _csv_rows(office.get(f"/reports/balances/csv?month={month}").text)
+    assert english[0][:4] == ["Number", "Name", "Unit", "Worked"] and english[-1][0] == "Total"
 
 
 def test_the_json_api_closes_reopens_charges_and_transcribes_too(world: WebWorld,

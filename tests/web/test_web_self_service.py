@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from pdf_text import pdf_text
 from sqlalchemy.orm import Session
 from web_pages import activate_rules, form, json_headers, last_month, signed_in
 from world import WebWorld, fresh_web_world
@@ -70,23 +71,43 @@ def test_the_monthly_report_downloads_as_a_pdf(world: WebWorld, stack: ExitStack
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert "attachment" in response.headers["content-disposition"]
+    assert "Firma del dipendente" in pdf_text(response.content)
+    employee.cookies.set("timbra_lang", "en", domain="testserver.local")
+    english = pdf_text(employee.get(f"/summaries/{me}/report.pdf?month={last_month()}").content)
+    assert "Employee's signature" in english and "Firma" not in english
     colleague = world.ids[("university", "unit_colleague")]
     assert employee.get(f"/summaries/{colleague}/report.pdf").status_code == 404
 
 
-def test_rilevatore_stamps_from_the_browser_where_the_rules_allow_web(
+def test_where_only_the_phone_may_stamp_no_button_form_or_api_stamps_without_the_position(
         world: WebWorld, stack: ExitStack) -> None:
+    """Seed 002: "Le timbrature in entrata e uscita possono essere registrate solo all'atto
+    di attivazione dell'APP da parte del/della dipendente" and "Nel momento in cui il/la
+    dipendente si trova nell'area prevista è possibile effettuare la timbratura". The page
+    has one pair of buttons, which send the position; the workstation's buttons that went
+    round the area are gone, and a forged form or API call without the position is refused."""
+    office = signed_in(world, stack, "university", "office")
+    assert office.post("/office/areas", data=form(
+        office, name="Duomo", latitude=str(DUOMO[0]), longitude=str(DUOMO[1]),
+        radius_m="300"), follow_redirects=False).status_code == 303
     employee = signed_in(world, stack, "university", "employee")
-    assert "ENTRATA" in employee.get("/stamp").text
-    done = employee.post("/stamp", data=form(employee, direction="in"), follow_redirects=False)
-    assert done.status_code == 303
-    [stamp] = _stamps(world, "university", "web")
-    assert (stamp.employee_id, stamp.direction) == (
-        world.ids[("university", "self_employee")], "in")
-    day = stamp.local_date.isoformat()
-    timecard = employee.get(f"/api/v1/timecard/{stamp.employee_id}?month={day[:7]}").json()
-    today = next(d for d in timecard["days"] if d["date"] == day)
-    assert [s["source"] for s in today["stamps"]] == ["web"]
+    page = employee.get("/stamp").text
+    assert page.count('name="direction"') == 2 and page.count("ENTRATA") == 1
+    assert "Dalla tua postazione" not in page and 'id="phone"' in page
+    assert 'name="latitude"' in page and "/static/stamp.js" in page
+    forged = employee.post("/stamp", data=form(employee, direction="in"))
+    assert forged.status_code == 403 and "chiedono la posizione" in forged.text
+    by_api = employee.post("/api/v1/stamps", json={"direction": "in"},
+                           headers=json_headers(employee))
+    assert by_api.status_code == 403 and "posizione" in by_api.json()["detail"]
+    half = employee.post("/stamp", data=form(employee, direction="in",
+                                              latitude=str(DUOMO[0]), longitude=""))
+    assert half.status_code == 400 and "Posizione non valida" in half.text
+    assert _stamps(world, "university", "web") == [] and _stamps(world, "university", "app") == []
+    me = world.ids[("university", "self_employee")]
+    day = date.today().isoformat()
+    timecard = employee.get(f"/api/v1/timecard/{me}?month={day[:7]}").json()
+    assert next(d for d in timecard["days"] if d["date"] == day)["stamps"] == []
 
 
 def test_the_rilevatore_page_lists_the_entrata_and_uscita_just_stamped(
@@ -155,10 +176,16 @@ def test_web_stamping_is_refused_where_the_rules_do_not_allow_it(world: WebWorld
 def test_a_phone_stamps_only_inside_an_area_and_its_position_is_not_kept(
         world: WebWorld, stack: ExitStack) -> None:
     office = signed_in(world, stack, "university", "office")
+    # The office types the centre as an Italian keyboard writes it: a decimal comma.
+    refused = office.post("/office/areas", data=form(
+        office, name="Duomo", latitude="145,46416", longitude="9,19199", radius_m="300"))
+    assert refused.status_code == 400
+    assert "La latitudine 145,46416 è fuori intervallo: deve stare tra -90 e 90" in refused.text
     drawn = office.post("/office/areas", data=form(
-        office, name="Duomo", latitude=str(DUOMO[0]), longitude=str(DUOMO[1]),
-        radius_m="300"), follow_redirects=False)
+        office, name="Duomo", latitude=f"{DUOMO[0]}".replace(".", ","),
+        longitude=f"{DUOMO[1]}".replace(".", ","), radius_m="300"), follow_redirects=False)
     assert drawn.status_code == 303
+    assert "45.46416, 9.19199" in office.get("/office/areas").text
     employee = signed_in(world, stack, "university", "employee")
     outside = employee.post("/api/v1/stamps", json={
         "direction": "in", "latitude": CENTRALE[0], "longitude": CENTRALE[1]},
@@ -205,8 +232,8 @@ def test_phone_stamping_follows_the_activated_rule_file_not_the_plugins(
         office, name="Duomo", latitude=str(DUOMO[0]), longitude=str(DUOMO[1]),
         radius_m="300"), follow_redirects=False).status_code == 303
     activate_rules(world, stack, "university",
-                   lambda text: text.replace("sources terminal, app, web",
-                                             "sources terminal, web", 1),
+                   lambda text: text.replace("sources terminal, app, manual",
+                                             "sources terminal, web, manual", 1),
                    "unimi-senza-app.rules")
     employee = signed_in(world, stack, "university", "employee")
     page = employee.get("/stamp").text

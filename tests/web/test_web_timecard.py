@@ -15,9 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from world import WebWorld, fresh_web_world, other
 
+from dsl.ast import Pos
 from server.days.results import refresh_days
 from server.db.models import DayResultRow, Employee, Stamp, User
 from server.minutes import hours
+from server.policy.load import load_policy
 
 RULES = Path(__file__).resolve().parents[2] / "plugins"
 
@@ -69,6 +71,16 @@ def test_the_employee_sees_a_demo_day_and_its_explanation(world: WebWorld,
     assert sources, due_part
     rule_text = re.search(r'<code class="rule">([^<]+)</code>', due_part)
     assert rule_text and rule_text.group(1) in rule_line(sources[0])
+    # And where in the regulation each rule comes from (the `source` lines of the file).
+    policy = load_policy("university")
+    shown = re.findall(r'<span class="source">(university\.rules:\d+)</span> · '
+                       r'<span class="regulation" title="Norma">([^<]+)</span>', page.text)
+    assert shown, "no step of the month names its regulation"
+    for source, regulation in shown:
+        line = int(source.split(":")[1])
+        assert regulation == policy.regulation(Pos("university.rules", line, 1)), source
+    if not policy.regulation(Pos("university.rules", int(sources[0].split(":")[1]), 1)):
+        assert 'class="regulation"' not in due_part
     # Each stamp with its time and source.
     with Session(world.engine) as session:
         first = session.scalars(sa.select(Stamp).where(

@@ -16,13 +16,17 @@ from server.web.routes import (
     admin_users,
     approvals,
     auth,
+    contracts,
     corrections,
     employee_changes,
     health,
     home,
+    installable,
+    leave,
     month_close,
     notifications,
     office,
+    password_reset,
     reports,
     requests,
     requests_api,
@@ -33,15 +37,15 @@ from server.web.routes import (
     timecard,
 )
 
-ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *sso.ROUTES, *home.ROUTES, *timecard.ROUTES,
-                                *notifications.ROUTES]
+ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *password_reset.ROUTES, *sso.ROUTES, *home.ROUTES,
+                                *timecard.ROUTES, *notifications.ROUTES, *installable.ROUTES]
 # For the machines that run it: health, readiness, metrics
 ROUTE_HANDLERS += health.ROUTES
 # Employees' requests, summaries, stamping; approvals; the personnel office's pages
 ROUTE_HANDLERS += [*requests.ROUTES, *requests_api.ROUTES, *approvals.ROUTES,
-                   *summaries.ROUTES, *stamping.ROUTES, *corrections.ROUTES,
+                   *summaries.ROUTES, *leave.ROUTES, *stamping.ROUTES, *corrections.ROUTES,
                    *month_close.ROUTES, *office.ROUTES, *reports.ROUTES]
 # The administrator's pages and API (web/routes/admin_*.py)
 ROUTE_HANDLERS += [*admin_terminals.ROUTES, *admin_faults.ROUTES, *admin_employees.ROUTES,
-                   *employee_changes.ROUTES, *schedules.ROUTES,
+                   *employee_changes.ROUTES, *contracts.ROUTES, *schedules.ROUTES,
                    *admin_users.ROUTES, *admin_rules.ROUTES, *admin_system.ROUTES]

@@ -24,7 +24,9 @@ from server.web.office_calls import acting_user
 from server.web.routing import UPLOAD, together
 
 MAX_CSV_BYTES = 2 * 1024 * 1024  # some thousands of people; more is not a staff list
-EXAMPLE = "number,name,profile,unit,badge\nM100,Anna Verdi,full_time,Ufficio demo,UNI2001"
+EXAMPLE = ("matricola;nome;profilo;unità;part-time;badge\n"
+           "M100;Anna Verdi;full_time;Ufficio demo;;UNI2001\n"
+           "M101;Luca Neri;full_time;Ufficio demo;50%;UNI2002")
 
 
 @dataclass(frozen=True)
@@ -61,13 +63,8 @@ def run_import(db: Session, user: AuthUser, data: bytes) -> ImportOutcome:
         return ImportOutcome(0, [], [ImportLineError(
             1, "file troppo grande (massimo 2 MB)", "file too large (at most 2 MB)")])
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return ImportOutcome(0, [], [ImportLineError(
-            1, "il file non è UTF-8", "the file is not UTF-8")])
-    try:
         with db.begin_nested():
-            result = import_employees(db, acting_user(db, user), text)
+            result = import_employees(db, acting_user(db, user), data)
     except ImportRefused as exc:
         return ImportOutcome(0, [], [_line(e) for e in exc.errors])
     return ImportOutcome(len(result.created), [e.number for e in result.created], [])
@@ -110,9 +107,10 @@ def employees_api(db: DbSession, user: AuthUser) -> list[EmployeeRow]:
 
 @post("/api/v1/admin/employees/import", opt=allow(ADMIN, OFFICE), sync_to_thread=True)
 def import_api(db: DbSession, user: AuthUser, data: JSONBody[ImportRequest]) -> ImportOutcome:
-    """Import employees from CSV text (header `number,name,profile[,unit,category,
-    part_time_percent,badge]`). With any error nothing is written and the answer is 400
-    with the errors per line."""
+    """Import employees from CSV text (`;` or `,` between fields; header
+    `matricola;nome;profilo[;unità;categoria;part-time;badge;inizio]` or
+    `number,name,profile[,unit,category,part_time_percent,badge,start]`). With any error nothing
+    is written and the answer is 400 with the errors per line."""
     outcome = run_import(db, user, data.csv.encode())
     if outcome.errors:
         # Refusals are answered as {status_code, detail}: the lines go in the detail.

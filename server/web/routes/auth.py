@@ -65,9 +65,11 @@ def sso_choices(db: Session, state: State) -> list[dict[str, Any]]:
 
 
 @get("/login", opt=PUBLIC, sync_to_thread=True)
-def login_page(state: State, db: DbSession, next: FromQuery[str | None] = None) -> Template:
+def login_page(state: State, db: DbSession, next: FromQuery[str | None] = None,
+               reset: FromQuery[str | None] = None) -> Template:
     return Template("login.html", context={"next": safe_next(next), "error": None,
-                                           "sso": sso_choices(db, state)})
+                                           "sso": sso_choices(db, state),
+                                           "reset_done": reset == "done"})
 
 
 # One answer for every refused login: an unknown name, a wrong password and a locked

@@ -20,9 +20,12 @@ from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
 from server.days.rules_in_force import policy_at
+from server.db.contract_tables import NO_START
 from server.db.models import Employee
 from server.errors import OfficeError
+from server.i18n.current import N_
 from server.office.activation import deactivate_employee, reactivate_employee
+from server.office.contracts import contracts_on_record
 from server.office.profiles import change_profile
 from server.office.schedules import periods_of
 from server.web.dependencies import AuthUser, DbSession
@@ -43,6 +46,7 @@ DONE = {
     "reactivated": "Dipendente riattivato. / Employee reactivated.",
     "schedule": "Orario aggiornato: i giorni interessati vengono ricalcolati. / Schedule "
                 "updated: the days it affects are being recomputed.",
+    "contract": N_("Contract saved: the days it changes are being recomputed."),
 }
 WEEKDAYS = ("lun", "mar", "mer", "gio", "ven", "sab", "dom")
 
@@ -125,7 +129,9 @@ def employee_page_with(db: Session, user: CurrentUser, employee: Employee, *,
         "today": date.today().isoformat(), "error": error, "error_in": error_in,
         "done": DONE.get(done or ""), "refreshed": refreshed,
         "periods": periods_of(db, acting_user(db, user), employee.id)
-        if user.role == OFFICE else [], "weekdays": WEEKDAYS})
+        if user.role == OFFICE else [], "weekdays": WEEKDAYS,
+        "contracts": contracts_on_record(db, acting_user(db, user), employee.id)
+        if user.role == OFFICE else [], "no_start": NO_START})
 
 
 def _mine(db: Session, user: CurrentUser, employee_id: int) -> Employee:

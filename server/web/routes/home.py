@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from litestar import get
+from litestar.params import FromQuery
 from litestar.response import Template
 from sqlalchemy.orm import Session
 
@@ -29,16 +30,47 @@ from server.web.routes.summaries import DEADLINE_LABELS
 from server.web.routing import together
 
 ANOMALIES_SHOWN = 50  # the office's list; the rest are counted, and on the flags page
+UNIT_PAGE = 25  # people of the manager's unit a page
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    """The part of the manager's unit the page shows: found by name or number, paged."""
+
+    people: list[blocks.Colleague]
+    who: str
+    page: int
+    pages: int
+    found: int
+
+
+def people_page(unit: blocks.UnitToday | None, who: str, page: int) -> PeoplePage | None:
+    if unit is None:
+        return None
+    who = who.strip()[:100]
+    wanted = who.casefold()
+    found = [p for p in unit.people if wanted in p.employee.name.casefold()
+             or wanted in p.employee.number.casefold()]
+    pages = max(1, -(-len(found) // UNIT_PAGE))
+    page = min(max(page, 1), pages)
+    return PeoplePage(found[(page - 1) * UNIT_PAGE:page * UNIT_PAGE], who, page, pages,
+                      len(found))
 
 
 @get("/", opt=allow(*EVERYONE), sync_to_thread=True)
-def home(user: AuthUser, db: DbSession) -> Template:
+def home(user: AuthUser, db: DbSession, who: FromQuery[str] = "",
+         page: FromQuery[int] = 1) -> Template:
+    """The home page; `who` and `page` search and page the manager's unit."""
     institution = db.get(Institution, user.institution_id)
     actor = acting_user(db, user)
+    shown = blocks_for(db, actor, datetime.now(UTC))
+    unit = shown["unit"]
     return Template("home.html", context={
         "institution": institution.name if institution else user.institution_id,
         "menu": [item for item in menu_for(user.role) if item.path != "/"],
-        **blocks_for(db, actor, datetime.now(UTC)),
+        **shown,
+        "unit_page": people_page(unit if isinstance(unit, blocks.UnitToday) else None,
+                                 who, page),
         "notifications": latest(db, actor),
         "deadline_labels": DEADLINE_LABELS, "anomalies_shown": ANOMALIES_SHOWN})
 

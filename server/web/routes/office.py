@@ -203,11 +203,9 @@ class AreaForm:
 
 
 def _area(data: AreaForm) -> tuple[float, float, int]:
-    try:
-        return float(data.latitude), float(data.longitude), int(data.radius_m)
-    except ValueError:
-        raise OfficeError("Latitudine, longitudine e raggio devono essere numeri",
-                          "Latitude, longitude and radius must be numbers") from None
+    """The form's texts: "45,4605" as well as "45.4605"; each refusal names its field."""
+    return (areas.coordinate(data.latitude, "latitude"),
+            areas.coordinate(data.longitude, "longitude"), areas.radius(data.radius_m))
 
 
 def _areas_page(db: Session, user: CurrentUser, error: OfficeError | None = None,

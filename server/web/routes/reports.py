@@ -59,7 +59,8 @@ def reports_page(user: AuthUser, month: FromQuery[str | None] = None) -> Templat
 @get("/reports/{kind:str}/{fmt:str}", opt=READERS, sync_to_thread=True)
 def download(db: DbSession, user: AuthUser, kind: FromPath[str], fmt: FromPath[str],
              month: FromQuery[str | None] = None) -> Response[bytes]:
-    """`fmt`: csv, xlsx or pdf. Minutes stay integers in CSV and XLSX (exact for payroll)."""
+    """`fmt`: csv, xlsx or pdf, in the reader's language: hours ("7:15") in CSV (`;`, as
+    Italian Excel opens it) and PDF, time cells (`[h]:mm`) in XLSX, each with a totals row."""
     if fmt not in FORMATS:
         raise NotFoundException("Formato sconosciuto: csv, xlsx, pdf / Unknown format")
     table, label = _table(db, user, kind, month)
@@ -72,7 +73,8 @@ def download(db: DbSession, user: AuthUser, kind: FromPath[str], fmt: FromPath[s
 @get("/api/v1/reports/{kind:str}", opt=READERS, sync_to_thread=True)
 def report_api(db: DbSession, user: AuthUser, kind: FromPath[str],
                month: FromQuery[str | None] = None) -> ReportJson:
-    """A report (`balances` or `overtime`) for `month` (YYYY-MM, default last month)."""
+    """A report (`balances` or `overtime`) for `month` (YYYY-MM, default last month); the
+    figures in `minute_columns` are minutes, for programs (the files show hours)."""
     table, label = _table(db, user, kind, month)
     return ReportJson(kind, label, table.title, table.columns, table.rows,
                       sorted(table.minute_columns))

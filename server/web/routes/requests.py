@@ -31,6 +31,7 @@ from server.web.guards import OFFICE, PEOPLE
 from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user, parse_clock, parse_day
 from server.web.request_views import (
+    overtime_codes,
     overtime_modes,
     request_views,
     rounding_minutes,
@@ -54,6 +55,7 @@ class JustificationForm:
     notes: str = ""
     employee_id: str = ""
     attachment: UploadFile | None = None
+    override_balance: str = ""  # the office files it beyond the leave balance, knowingly
 
 
 @dataclass
@@ -97,7 +99,8 @@ def _page(db: Session, user: CurrentUser, failed: Failed | None = None,
     return Template("requests.html", status_code=status_code, context={
         "people": people,
         "requests": request_views(db, rows), "codes": web_codes(version),
-        "overtime_modes": overtime_modes(version), "rounding": rounding_minutes(version),
+        "overtime_modes": overtime_modes(version), "overtime_codes": overtime_codes(version),
+        "rounding": rounding_minutes(version),
         "today": today.isoformat(), "failed": failed, "own": user.employee_id is not None})
 
 
@@ -131,7 +134,8 @@ def file_justification(
                 db, acting_user(db, user), employee_id, parse_day(data.day), data.code.strip(),
                 start=parse_clock(data.start, "Ora di inizio", "Start time", "start"),
                 end=parse_clock(data.end, "Ora di fine", "End time", "end"),
-                notes=data.notes, attachment=attachment)
+                notes=data.notes, attachment=attachment,
+                override_balance=data.override_balance == "1")
     except OfficeError as error:
         return _refused(db, user, "justification", error, values)
     return Redirect("/requests", status_code=303)

@@ -3,8 +3,9 @@ from a phone inside an area the office has drawn (seed 002).
 
 Which of the two is allowed is the rule file's `stamping { sources ... }` on the day:
 `web` for the workstation, `app` for the phone. A phone's stamp carries the position once;
-it is checked against the areas and not kept. The rules are `server.office.stamping`; this
-module turns the buttons and the API into its calls.
+it is checked against the areas and not kept. The page has one pair of buttons: the
+phone's where the rules allow `app` without `web`, the workstation's otherwise. The rules
+are `server.office.stamping`; this module turns the buttons and the API into its calls.
 """
 
 from __future__ import annotations
@@ -101,8 +102,9 @@ def stamp_form(db: DbSession, user: AuthUser,
 @post("/api/v1/stamps", opt=STAMPERS, sync_to_thread=True)
 def stamp_api(db: DbSession, user: AuthUser, data: JSONBody[StampIn]) -> StampDone:
     """Stamp now: without a position from the workstation (rules must allow `web`), with
-    `latitude`/`longitude` from a phone inside an area (rules must allow `app`). 403 when
-    not allowed or outside; the position is not stored."""
+    `latitude`/`longitude` from a phone inside an area (rules must allow `app`; with `app`
+    and without `web` a stamp without the position is refused). 403 when not allowed or
+    outside; the position is not stored."""
     row = stamp_now(db, acting_user(db, user), data.direction,
                     _position(data.latitude, data.longitude), datetime.now(UTC))
     return StampDone(row.local_date.isoformat(), clock(row.local_minute), data.direction,

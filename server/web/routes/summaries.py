@@ -9,7 +9,7 @@ facts), so they match the month close and the reports.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from litestar import Response, get
@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 from server.days.rules_in_force import policy_on
 from server.engine.results import Explain
 from server.i18n.current import N_
-from server.office.reports import employee_month_pdf
 from server.office.summary import MonthSummary, month_summary
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
+from server.web.month_pdf import month_pdf
 from server.web.office_calls import acting_user, month_of
 from server.web.routing import together
 from server.web.scope import NO_TIMECARD, known_id, visible_employee
@@ -111,7 +111,8 @@ def month_report_pdf(db: DbSession, user: AuthUser, employee_id: FromPath[int],
     summary = _summary(db, user, employee_id, month)
     r = summary.result
     name = f"cartellino-{summary.employee.number}-{r.year:04d}-{r.month:02d}.pdf"
-    return Response(employee_month_pdf(summary), media_type="application/pdf",
+    pdf = month_pdf(db, summary, datetime.now(UTC), DEADLINE_LABELS)
+    return Response(pdf, media_type="application/pdf",
                     headers={"content-disposition": f'attachment; filename="{name}"'})
 
 

@@ -13,9 +13,19 @@ from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.routing import together
 from server.web.scope import visible_employee
-from server.web.timecard import SOURCE_LABELS, WEEKDAYS, MonthView, month_view, parse_month
+from server.web.timecard import (
+    SOURCE_LABELS,
+    WEEKDAYS,
+    MonthView,
+    calendar_weeks,
+    month_view,
+    parse_month,
+    week_of,
+)
 
 READERS = allow(EMPLOYEE, MANAGER, OFFICE)
+# How the page lays the month out: the table of days, or a calendar of weeks (a phone's).
+VIEWS = ("table", "calendar")
 
 
 def _month(db: DbSession, user: AuthUser, employee_id: int, month: str | None) -> MonthView:
@@ -29,26 +39,37 @@ def _month(db: DbSession, user: AuthUser, employee_id: int, month: str | None) -
 
 
 @get("/timecard", opt=READERS, sync_to_thread=True)
-def own_timecard(db: DbSession, user: AuthUser, month: FromQuery[str | None] = None) -> Template:
-    """The logged-in person's own month."""
+def own_timecard(db: DbSession, user: AuthUser, month: FromQuery[str | None] = None,
+                 view: FromQuery[str] = "table") -> Template:
+    """The logged-in person's own month, as a table or (`view=calendar`) a calendar."""
+    _check(view)
     if user.employee_id is None:
         raise NotFoundException("Nessun cartellino collegato a questo utente. / "
                                 "No timecard is linked to this account.")
-    return _page(_month(db, user, user.employee_id, month), own=True)
+    return _page(_month(db, user, user.employee_id, month), own=True, layout=view)
 
 
 @get("/timecard/{employee_id:int}", opt=READERS, sync_to_thread=True)
 def employee_timecard(db: DbSession, user: AuthUser, employee_id: FromPath[int],
-                      month: FromQuery[str | None] = None) -> Template:
+                      month: FromQuery[str | None] = None,
+                      view: FromQuery[str] = "table") -> Template:
     """Someone's month: themselves, their unit's people for a manager, anyone for the office."""
-    return _page(_month(db, user, employee_id, month), own=employee_id == user.employee_id)
+    _check(view)
+    return _page(_month(db, user, employee_id, month), own=employee_id == user.employee_id,
+                 layout=view)
 
 
-def _page(view: MonthView, *, own: bool) -> Template:
+def _check(layout: str) -> None:
+    if layout not in VIEWS:
+        raise ValidationException("view: table or calendar / vista: table o calendar")
+
+
+def _page(view: MonthView, *, own: bool, layout: str) -> Template:
     base = "/timecard" if own else f"/timecard/{view.employee_id}"
-    return Template("timecard.html", context={"view": view, "base": base,
-                                                  "source_labels": SOURCE_LABELS,
-                                                  "weekday_names": WEEKDAYS})
+    return Template("timecard.html", context={
+        "view": view, "base": base, "source_labels": SOURCE_LABELS, "weekday_names": WEEKDAYS,
+        "layout": layout, "weeks": calendar_weeks(view) if layout == "calendar" else [],
+        "week": week_of(view)})
 
 
 @get("/api/v1/timecard/{employee_id:int}", opt=READERS, sync_to_thread=True)
