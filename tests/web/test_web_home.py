@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from web_pages import form, signed_in
-from world import ROME, WebWorld, World, build_web_world, cheap_hashing, fresh_web_world
+from world import ROME, WebWorld, World, fresh_web_world
 
 from server.db.models import AuditEntry, Stamp, User
 from server.db.notifications import Notification
@@ -29,10 +29,9 @@ def world(tmp_path: Path) -> Iterator[WebWorld]:
 
 
 @pytest.fixture
-def both(db_engine: sa.Engine, tmp_path: Path) -> Iterator[WebWorld]:
-    """The demo world on SQLite and on PostgreSQL (`db_engine` is parametrized)."""
-    with cheap_hashing():
-        yield build_web_world(db_engine, tmp_path)
+def both(web_world: WebWorld) -> WebWorld:
+    """The demo world on SQLite and on PostgreSQL (`db_url` is parametrized)."""
+    return web_world
 
 
 def text(html: str) -> str:

@@ -14,11 +14,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from web_pages import json_headers, signed_in
-from world import WebWorld, build_web_world, cheap_hashing, fresh_web_world, other
+from world import WebWorld, fresh_web_world, other
 
 from dsl.ast import Pos
 from server.days.results import refresh_days
-from server.db import make_engine, upgrade
 from server.db.models import DayResultRow, Employee, Stamp, User
 from server.minutes import hours
 from server.policy.load import load_policy
@@ -187,22 +186,16 @@ def test_manager_and_office_see_within_their_reach_only(world: WebWorld,
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-def test_scoping_holds_on_postgresql(db_url: str, tmp_path: Path) -> None:
-    engine = make_engine(db_url)
-    upgrade(engine)
-    try:
-        with cheap_hashing(), ExitStack() as stack:
-            world = build_web_world(engine, tmp_path)
-            client = world.client(stack)
-            world.login(client, "school", "employee")
-            own = world.ids[("school", "self_employee")]
-            assert client.get(f"/api/v1/timecard/{own}?month="
-                              f"{last_month(world.today)}").json()["worked"] > 0
-            for target in (world.ids[("school", "unit_colleague")],
-                           world.ids[("university", "self_employee")]):
-                assert client.get(f"/api/v1/timecard/{target}").status_code == 404
-    finally:
-        engine.dispose()
+def test_scoping_holds_on_postgresql(web_world: WebWorld, stack: ExitStack) -> None:
+    world = web_world
+    client = world.client(stack)
+    world.login(client, "school", "employee")
+    own = world.ids[("school", "self_employee")]
+    assert client.get(f"/api/v1/timecard/{own}?month="
+                      f"{last_month(world.today)}").json()["worked"] > 0
+    for target in (world.ids[("school", "unit_colleague")],
+                   world.ids[("university", "self_employee")]):
+        assert client.get(f"/api/v1/timecard/{target}").status_code == 404
 
 
 def test_an_id_no_row_can_have_is_not_found_not_a_server_error(
