@@ -21,6 +21,7 @@ from server.days.month import PersonMonth, month_bounds
 from server.days.rules_in_force import RulesInForce, policy_at
 from server.db.models import Employee, MonthClose, User
 from server.db.models import Request as RequestRow
+from server.engine.leave_time import LeaveNow, leave_now
 from server.engine.results import AllowanceBalance, Flag
 from server.errors import OfficeError
 from server.office.decisions import approval_queue
@@ -51,6 +52,9 @@ class EmployeeToday:
     deadlines: dict[str, date | datetime]
     anomalies: list[OpenAnomaly]
     pending_requests: int
+    # "If I leave now": the engine on today's inputs with an exit now; None on a day not
+    # employed or outside the month computed.
+    leave: LeaveNow | None = None
 
 
 @dataclass(frozen=True)
@@ -97,9 +101,14 @@ def employee_today(session: Session, actor: User, now: datetime | None = None
         return None
     now = now or datetime.now(UTC)
     employee = employee_visible(session, actor, actor.employee_id)
-    today = local_now(session, actor.institution_id, now).date()
+    local = local_now(session, actor.institution_id, now)
+    today = local.date()
     month = months_of(session, RulesInForce(session, [actor.institution_id]), [employee],
                       today.year, today.month, now=now, with_opening=True)[employee.id]
+    inputs = month.today_inputs
+    leave = None if inputs is None else leave_now(
+        inputs.policy, inputs.schedule, today, inputs.stamps, inputs.requests,
+        local.hour * 60 + local.minute)
     stamps = _today_stamps(session, [employee.id], today).get(employee.id, [])
     pending = session.scalar(select(func.count()).select_from(RequestRow).where(
         RequestRow.employee_id == employee.id, RequestRow.state == "pending")) or 0
@@ -107,7 +116,7 @@ def employee_today(session: Session, actor: User, now: datetime | None = None
         employee, today, stamps, month.in_progress.worked if month.in_progress else 0,
         stamps[-1][0] if stamps and stamps[-1][1] == "in" else None,
         month.result.balance, list(month.result.allowances), dict(month.result.deadlines),
-        _open_anomalies([month]), pending)
+        _open_anomalies([month]), pending, leave)
 
 
 def unit_today(session: Session, actor: User, now: datetime | None = None) -> UnitToday:
