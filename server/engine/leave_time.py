@@ -59,12 +59,12 @@ def leave_now(policy: Policy, schedule: str | Schedule, day: date, stamps: Seque
               requests: Sequence[Request], now: int) -> LeaveNow:
     """The day if the employee stamps out at minute `now`, and when leaving reaches more."""
     plan = context_for(policy, schedule, day).plan
-    rules = {"due_rule": plan.explain_due, "voucher_rule": plan.explain_meal}
+    rules = plan.explain_due, plan.explain_meal
     if not stamps:
-        return LeaveNow(now, "no_entry", None, **rules)
+        return LeaveNow(now, "no_entry", None, None, None, *rules)
     as_stamped = evaluate_day(policy, schedule, day, stamps, requests)
     if not as_stamped.stamps or as_stamped.stamps[-1][0] != "in":
-        return LeaveNow(now, "out", as_stamped, **rules)
+        return LeaveNow(now, "out", as_stamped, None, None, *rules)
     # An exit before the entry it closes is no exit: a clock behind the terminal's waits.
     now = max(now, max(s.minute for s in stamps))
 
@@ -83,4 +83,4 @@ def leave_now(policy: Policy, schedule: str | Schedule, day: date, stamps: Seque
             due_at, want_due = minute, False
         if want_voucher and later.meal_voucher:
             voucher_at, want_voucher = minute, False
-    return LeaveNow(now, "at_work", result, due_at, voucher_at, **rules)
+    return LeaveNow(now, "at_work", result, due_at, voucher_at, *rules)
