@@ -58,13 +58,18 @@ class LeaveNow:
 def leave_now(policy: Policy, schedule: str | Schedule, day: date, stamps: Sequence[Stamp],
               requests: Sequence[Request], now: int) -> LeaveNow:
     """The day if the employee stamps out at minute `now`, and when leaving reaches more."""
-    plan = context_for(policy, schedule, day).plan
-    rules = plan.explain_due, plan.explain_meal
+    context = context_for(policy, schedule, day)
+    plan = context.plan
+    # The due's rule is the one the day opened with: the profile's due, or the holiday or
+    # rest day that makes it nothing.
+    due_rule = next((n.explain for n in context.opening if n.explain.figure == "due"),
+                    plan.explain_due)
+    rules = due_rule, plan.explain_meal
     if not stamps:
         return LeaveNow(now, "no_entry", None, None, None, *rules)
     as_stamped = evaluate_day(policy, schedule, day, stamps, requests)
     if not as_stamped.stamps or as_stamped.stamps[-1][0] != "in":
-        return LeaveNow(now, "out", as_stamped, None, None, *rules)
+        return LeaveNow(now, "out", as_stamped, None, None, *_rules(as_stamped, rules))
     # An exit before the entry it closes is no exit: a clock behind the terminal's waits.
     now = max(now, max(s.minute for s in stamps))
 
@@ -83,4 +88,11 @@ def leave_now(policy: Policy, schedule: str | Schedule, day: date, stamps: Seque
             due_at, want_due = minute, False
         if want_voucher and later.meal_voucher:
             voucher_at, want_voucher = minute, False
-    return LeaveNow(now, "at_work", result, due_at, voucher_at, *rules)
+    return LeaveNow(now, "at_work", result, due_at, voucher_at, *_rules(result, rules))
+
+
+def _rules(result: DayResult, found: tuple[Explain | None, Explain | None]
+           ) -> tuple[Explain | None, Explain | None]:
+    """The rules the evaluated day names for its due (a swapped day says its own)."""
+    due = next((n.explain for n in result.explain if n.explain.figure == "due"), found[0])
+    return due, found[1]

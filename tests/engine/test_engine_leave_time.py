@@ -89,3 +89,12 @@ def test_an_approved_request_covering_part_of_the_afternoon() -> None:
     assert with_request.due_at is not None and clock(with_request.due_at) == "14:58"
     assert exit_at(WITH_PAUSE, with_request.due_at, study).balance >= 0
     assert leaving(WITH_PAUSE, "14:00").due_at == with_request.due_at + 60
+
+
+def test_on_a_holiday_the_due_is_nothing_and_its_rule_is_the_holiday() -> None:
+    """Sant'Ambrogio, 7 December, is a holiday in Milan (`holidays IT "MI"`): nothing is
+    due, whatever the hour, and the rule named is the holiday's, not the profile's due."""
+    holiday = leave_now(load_policy("university"), "full_time", date(2026, 12, 7),
+                        stamps("in 09:00"), (), parse_clock("10:00"))
+    assert holiday.result is not None and holiday.result.due == 0 and holiday.due_reached
+    assert holiday.due_rule is not None and holiday.due_rule.source == "university.rules:8"
