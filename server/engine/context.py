@@ -66,5 +66,6 @@ def _opening(policy: Policy, plan: DayPlan, day: date, working: bool) -> tuple[N
     pos = policy.holidays_pos
     if pos is None:
         return ()
-    rule = Explain(policy.rule_text(pos), policy.where(pos), "due")
+    rule = Explain(policy.rule_text(pos), policy.where(pos), "due",
+                   regulation=policy.regulation(pos))
     return (Note(rule, N.HOLIDAY, (day.isoformat(), name)),)

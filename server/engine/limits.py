@@ -80,7 +80,8 @@ def skipped_pause(plan: DayPlan, r: DayResult, approved: set[str], mark: int) ->
             r.overtime_banked += minutes
         r.by_code[info.code] = r.by_code.get(info.code, 0) + minutes
         if explain is not None:
-            step = Explain(explain.rule, explain.source, "by_code")
+            step = Explain(explain.rule, explain.source, "by_code",
+                           regulation=explain.regulation)
             r.explain.append(Note(step, N.PAUSE_AS_OVERTIME, (info.code, info.label, minutes)))
         return False
     given_back = r.pause_deducted
@@ -134,8 +135,8 @@ def limit_month(policy: Policy, version: Version, result: MonthResult,
             continue
         cut = _cut(caps, counted, code_used.get(code, 0))
         if cut is not None:
-            _take(result, rule.kind.value if rule.kind else "hourly_absence", cut.minutes,
-                  recover=_recovered(version, rule))
+            take(result, rule.kind.value if rule.kind else "hourly_absence", cut.minutes,
+                  recover=recovered(version, rule))
             _report(policy, result, code, f"code {code}", cut)
     block = version.overtime
     counted = result.overtime_paid + result.overtime_banked
@@ -169,7 +170,8 @@ def draw_in_order(policy: Policy, version: Version, result: MonthResult) -> None
         pos = rule.allowance_then.pos
         result.explain.append(Note(Explain(
             policy.rule_text(pos), policy.where(pos), "allowances",
-            f"code {code}: {hours(moved)} beyond {first.name} drawn on {then.name}")))
+            f"code {code}: {hours(moved)} beyond {first.name} drawn on {then.name}",
+            regulation=policy.regulation(pos))))
 
 
 def has_year_limits(policy: Policy) -> bool:
@@ -198,12 +200,12 @@ def _cut(caps: Iterable[ast.Cap], counted: int, before: int) -> _Cut | None:
     return best
 
 
-def _recovered(version: Version, rule: ast.CodeDef) -> bool:
+def recovered(version: Version, rule: ast.CodeDef) -> bool:
     allowance = version.allowances.get(rule.allowance.value) if rule.allowance else None
     return bool(allowance and allowance.recover_by)
 
 
-def _take(result: MonthResult, kind: str, minutes: int, *, recover: bool) -> None:
+def take(result: MonthResult, kind: str, minutes: int, *, recover: bool) -> None:
     if kind == "overtime_paid":
         result.overtime_paid -= minutes
     elif kind == "overtime_banked":
@@ -226,5 +228,6 @@ def _report(policy: Policy, result: MonthResult, key: str, what: str, cut: _Cut)
     message = (f"{what}: {hours(cut.counted)} this {cut.cap.period}, over the limit of "
                f"{hours(cut.cap.minutes)}: {hours(cut.minutes)} not counted")
     figure = "overtime_paid" if key == OVERTIME else "by_code"
-    result.explain.append(Note(Explain(policy.rule_text(cut.cap.pos), where, figure, message)))
+    result.explain.append(Note(Explain(policy.rule_text(cut.cap.pos), where, figure, message,
+                                       regulation=policy.regulation(cut.cap.pos))))
     result.flags.append(Flag(f"{key}_over_limit", cut.minutes, cut.cap.minutes, message, where))

@@ -146,7 +146,7 @@ class LeaveView:
 
 
 def leave_view(today: blocks.EmployeeToday) -> LeaveView:
-    leave = today.leave
+    leave = today.leaving
     if leave is None:
         raise NotFound("Oggi non è un giorno di servizio nel tuo contratto",
                        "Today is not a day under your contract")
