@@ -29,7 +29,15 @@ from server.days.schedules import Key, carry_night_stamps, ends_by, load_schedul
 from server.days.unit_budgets import share_budgets, unit_peers
 from server.db.models import Employee
 from server.db.models import Request as RequestRow
-from server.engine import DayResult, MonthResult, Schedule, evaluate_day, evaluate_month
+from server.engine import (
+    DayResult,
+    MonthResult,
+    Request,
+    Schedule,
+    Stamp,
+    evaluate_day,
+    evaluate_month,
+)
 from server.engine.budgets import has_unit_budgets
 from server.engine.limits import has_year_limits
 from server.engine.month import Opening
@@ -49,6 +57,17 @@ class MonthUnavailable(LookupError):
         self.italian, self.english = italian, english
 
 
+@dataclass(frozen=True)
+class DayInputs:
+    """What the engine was fed for one day: the same stamps, requests, schedule and rules,
+    for a computation that asks the engine about that day again ("if I leave now")."""
+
+    policy: Policy
+    schedule: str | Schedule
+    stamps: tuple[Stamp, ...]
+    requests: tuple[Request, ...]
+
+
 @dataclass
 class PersonMonth:
     employee: Employee
@@ -61,6 +80,7 @@ class PersonMonth:
     schedules: dict[date, Schedule] = field(default_factory=dict)  # days off the base profile
     seen: dict[date, int] = field(default_factory=dict)  # stamps in force per day
     off: frozenset[date] = frozenset()  # the month's days not employed
+    today_inputs: DayInputs | None = None  # what `in_progress` was computed from
 
     def state_of(self, day: date) -> str:
         """past (evaluated), today (in progress), future, or gone (not employed: outside
@@ -113,9 +133,10 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
         result = _month(policy, employee, year, month, facts, schedules, opening,
                         _through(today, last_day, last), off)
         year_months[employee.id] = [*earlier, result]
-        progress = None
+        progress = inputs = None
         if first <= today <= last and today not in off:
-            progress = _day(policy, employee, today, facts, schedules)
+            inputs = _today_inputs(policy, employee, today, facts, schedules)
+            progress = _day(inputs, employee, today)
         out[employee.id] = PersonMonth(
             employee, result, today, progress, last_day,
             {d: facts.shown[(employee.id, d)] for d in _days(first, last)
@@ -125,7 +146,7 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
              if (employee.id, d) in schedules},
             seen={d: facts.seen[(employee.id, d)] for d in _days(first, last)
                   if (employee.id, d) in facts.seen},
-            off=frozenset(d for d in off if d >= first))
+            off=frozenset(d for d in off if d >= first), today_inputs=inputs)
     if budgets:
         share_budgets(lambda e: _policy(rules, e, first), last, employees, year_months,
                       [out[e.id].result for e in asked], asked)
@@ -251,13 +272,17 @@ def _month(policy: Policy, employee: Employee, year: int, month: int, facts: Fac
         raise _missing(employee, year, month) from None
 
 
-def _day(policy: Policy, employee: Employee, day: date, facts: Facts,
-         schedules: dict[Key, Schedule]) -> DayResult:
+def _today_inputs(policy: Policy, employee: Employee, day: date, facts: Facts,
+                  schedules: dict[Key, Schedule]) -> DayInputs:
     key = (employee.id, day)
+    return DayInputs(policy, schedules.get(key, employee.profile),
+                     tuple(facts.stamps.get(key, ())), tuple(facts.requests.get(key, ())))
+
+
+def _day(inputs: DayInputs, employee: Employee, day: date) -> DayResult:
     try:
-        return evaluate_day(policy, schedules.get(key, employee.profile), day,
-                            facts.stamps.get(key, ()),
-                            facts.requests.get(key, ()))
+        return evaluate_day(inputs.policy, inputs.schedule, day, inputs.stamps,
+                            inputs.requests)
     except LookupError:
         raise _missing(employee, day.year, day.month) from None
 

@@ -24,6 +24,7 @@ from server.days.rules_in_force import RulesInForce, policy_at
 from server.db.models import Employee, MonthClose, User
 from server.db.models import Request as RequestRow
 from server.engine.leave import LeaveYear
+from server.engine.leave_time import LeaveNow, leave_now
 from server.engine.results import AllowanceBalance, Flag
 from server.errors import OfficeError
 from server.office.decisions import approval_queue
@@ -55,6 +56,9 @@ class EmployeeToday:
     anomalies: list[OpenAnomaly]
     pending_requests: int
     leave: list[LeaveYear] = field(default_factory=list)  # leave in days left, today
+    # "If I leave now": the engine on today's inputs with an exit now; None on a day not
+    # employed.
+    leaving: LeaveNow | None = None
 
 
 @dataclass(frozen=True)
@@ -101,10 +105,15 @@ def employee_today(session: Session, actor: User, now: datetime | None = None
         return None
     now = now or datetime.now(UTC)
     employee = employee_visible(session, actor, actor.employee_id)
-    today = local_now(session, actor.institution_id, now).date()
+    local = local_now(session, actor.institution_id, now)
+    today = local.date()
     rules = RulesInForce(session, [actor.institution_id])
     month = months_of(session, rules, [employee], today.year, today.month, now=now,
                       with_opening=True)[employee.id]
+    inputs = month.today_inputs
+    leaving = None if inputs is None else leave_now(
+        inputs.policy, inputs.schedule, today, inputs.stamps, inputs.requests,
+        local.hour * 60 + local.minute)
     stamps = _today_stamps(session, [employee.id], today).get(employee.id, [])
     pending = session.scalar(select(func.count()).select_from(RequestRow).where(
         RequestRow.employee_id == employee.id, RequestRow.state == "pending")) or 0
@@ -113,7 +122,7 @@ def employee_today(session: Session, actor: User, now: datetime | None = None
         stamps[-1][0] if stamps and stamps[-1][1] == "in" else None,
         month.result.balance, list(month.result.allowances), dict(month.result.deadlines),
         _open_anomalies([month]), pending,
-        balances(session, rules, [employee], today)[employee.id])
+        balances(session, rules, [employee], today)[employee.id], leaving)
 
 
 def unit_today(session: Session, actor: User, now: datetime | None = None) -> UnitToday:
