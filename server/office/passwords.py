@@ -103,7 +103,7 @@ _NEEDS: dict[str, tuple[str, str, Callable[[str], bool]]] = {
 class PasswordRules:
     min_length: int
     require: tuple[str, ...]  # keys of _NEEDS
-    source: str  # where it is written: `chamber.rules:47`, or "timbra default"
+    source: str  # where it is written: `chamber.rules:227`, or "timbra default"
 
     def describe(self) -> str:
         """The rules in plain words, Italian then English, for the change-password page."""
