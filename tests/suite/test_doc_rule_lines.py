@@ -74,7 +74,8 @@ def misplaced(text: str, rules: dict[str, list[str]]) -> list[str]:
 
 
 def documents() -> list[Path]:
-    found = [path for path in ROOT.rglob("*.md") if not SKIP_DIRS & set(path.relative_to(ROOT).parts)]
+    found = [path for path in ROOT.rglob("*.md")
+             if not SKIP_DIRS & set(path.relative_to(ROOT).parts)]
     return sorted([*found, *(ROOT / "plugins").glob("*/*.rules")])
 
 
