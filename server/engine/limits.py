@@ -136,7 +136,7 @@ def limit_month(policy: Policy, version: Version, result: MonthResult,
         if cut is not None:
             _take(result, rule.kind.value if rule.kind else "hourly_absence", cut.minutes,
                   recover=_recovered(version, rule))
-            _report(policy, result, code, f"code {code}", cut)
+            _report(policy, result, code, N.F_CODE_OVER_LIMIT, (code,), cut)
     block = version.overtime
     counted = result.overtime_paid + result.overtime_banked
     if block is None or not block.caps or counted <= 0:
@@ -148,7 +148,7 @@ def limit_month(policy: Policy, version: Version, result: MonthResult,
         paid = min(cut.minutes, result.overtime_paid)
         result.overtime_paid -= paid
         result.overtime_banked -= cut.minutes - paid
-        _report(policy, result, OVERTIME, "overtime", cut)
+        _report(policy, result, OVERTIME, N.F_OVERTIME_OVER_LIMIT, (), cut)
 
 
 def draw_in_order(policy: Policy, version: Version, result: MonthResult) -> None:
@@ -220,11 +220,15 @@ def _take(result: MonthResult, kind: str, minutes: int, *, recover: bool) -> Non
         result.negative_flex += max(0, -result.balance) - max(0, -before)
 
 
-def _report(policy: Policy, result: MonthResult, key: str, what: str, cut: _Cut) -> None:
+def _report(policy: Policy, result: MonthResult, key: str, template: str,
+            what: tuple[str, ...], cut: _Cut) -> None:
     result.over_cap[key] = result.over_cap.get(key, 0) + cut.minutes
     where = policy.where(cut.cap.pos)
-    message = (f"{what}: {hours(cut.counted)} this {cut.cap.period}, over the limit of "
-               f"{hours(cut.cap.minutes)}: {hours(cut.minutes)} not counted")
+    period = N.THIS_PERIOD.get(cut.cap.period, f"this {cut.cap.period}")
+    args = (*what, cut.counted, period, cut.cap.minutes, cut.minutes)
+    message = N.word(template, args)
     figure = "overtime_paid" if key == OVERTIME else "by_code"
-    result.explain.append(Note(Explain(policy.rule_text(cut.cap.pos), where, figure, message)))
-    result.flags.append(Flag(f"{key}_over_limit", cut.minutes, cut.cap.minutes, message, where))
+    result.explain.append(Note(Explain(policy.rule_text(cut.cap.pos), where, figure, message),
+                               template, args))
+    result.flags.append(Flag(f"{key}_over_limit", cut.minutes, cut.cap.minutes, message, where,
+                             template, args))

@@ -13,7 +13,7 @@ from server.engine.day import evaluate_day
 from server.engine.deadlines import resolve
 from server.engine.inputs import Request, Schedule, Stamp, schedule_of
 from server.engine.limits import draw_in_order, limit_month
-from server.engine.notes import Note
+from server.engine.notes import COUNTED, F_COUNT, F_MONTE_ORE, F_OVER_HALF_DAY, Note, word
 from server.engine.results import (
     MINUTE_FIGURES,
     AllowanceBalance,
@@ -154,9 +154,12 @@ def _monte_ore(policy: Policy, profile: str, result: MonthResult, counted: list[
     if reached < due and complete:
         rule = next(iter(owed))
         short = due - reached
-        message = f"monte ore not reached: {hours(reached)} of {hours(due)} ({hours(short)} short)"
-        result.explain.append(_note(policy, rule.pos, "balance", message))
-        result.flags.append(Flag("monte_ore", short, 0, message, policy.where(rule.pos)))
+        args = (reached, due, short)
+        message = word(F_MONTE_ORE, args)
+        result.explain.append(Note(_note(policy, rule.pos, "balance", message).explain,
+                                   F_MONTE_ORE, args))
+        result.flags.append(Flag("monte_ore", short, 0, message, policy.where(rule.pos),
+                                 F_MONTE_ORE, args))
 
 
 def _owed(policy: Policy, profile: str, days: list[date]) -> dict[MonteOre, tuple[int, int]]:
@@ -223,10 +226,10 @@ def _half_due(policy: Policy, pos: Pos, name: str, days: list[DayResult],
     for d in days:
         used = d.allowance_used.get(name, 0)
         if d.due and used > d.due // 2:
-            result.flags.append(Flag(
-                f"{name}_over_half_day", 1, 0,
-                f"{d.day.isoformat()}: {used} minutes of {name}, more than half the day's "
-                f"{d.due}", policy.where(pos)))
+            args = (d.day.isoformat(), used, name, d.due)
+            result.flags.append(Flag(f"{name}_over_half_day", 1, 0,
+                                     word(F_OVER_HALF_DAY, args), policy.where(pos),
+                                     F_OVER_HALF_DAY, args))
 
 
 def _recover_by(rule: Allowance, last: date) -> date | None:
@@ -247,5 +250,8 @@ def _flags(policy: Policy, version: Version, result: MonthResult,
     for name, rule in version.flags.items():
         count = counts.get(name, 0)
         if count > rule.over:
-            message = rule.message or f"{name}: {count} in the month (more than {rule.over})"
-            result.flags.append(Flag(name, count, rule.over, message, policy.where(rule.pos)))
+            # The rule file's own words are the institution's: shown as written.
+            args = () if rule.message else (COUNTED.get(name, name), count, rule.over)
+            message = rule.message or word(F_COUNT, args)
+            result.flags.append(Flag(name, count, rule.over, message, policy.where(rule.pos),
+                                     "" if rule.message else F_COUNT, args))
