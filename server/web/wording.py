@@ -14,6 +14,9 @@ from typing import Any
 from server.engine.notes import WORD_ARGS, word
 from server.i18n.current import N_, gettext
 
+# The short weekdays, Monday first, as message ids (a page writes `_(WEEKDAYS[i])`).
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+
 # What each anomaly is called where a page lists it by kind.
 ANOMALY_NAMES = {
     "absent": N_("Absence to justify"),
