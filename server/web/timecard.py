@@ -21,14 +21,10 @@ from server.days.rules_in_force import RulesInForce
 from server.db.models import Employee
 from server.engine import DayResult
 from server.engine.results import FIX_BY_FORMAT, Explain
-from server.i18n.current import N_
 from server.office.summary import months_of
 from server.web.wording import WEEKDAYS, say
 
 # How a person reads where a stamp came from.
-# Message ids: the page translates them.
-SOURCE_LABELS = {"terminal": N_("terminal"), "web": N_("web workstation"), "app": N_("app"),
-                 "manual": N_("office correction"), "declared": N_("declared (missed stamp)")}
 # Which explanation steps belong to which figure of the page; the rest go under "other".
 FIGURE_STEPS: dict[str, tuple[str, ...]] = {
     "worked": ("worked", "stamps", "pause_deducted", "credited", "by_code"),

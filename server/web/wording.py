@@ -17,6 +17,15 @@ from server.i18n.current import N_, gettext
 # The short weekdays, Monday first, as message ids (a page writes `_(WEEKDAYS[i])`).
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
+# Where a stamp came from, as message ids.
+SOURCE_LABELS = {"terminal": N_("terminal"), "web": N_("web workstation"), "app": N_("app"),
+                 "manual": N_("office correction"), "declared": N_("declared (missed stamp)")}
+
+
+def source_label(source: str) -> str:
+    return gettext(SOURCE_LABELS[source]) if source in SOURCE_LABELS else source
+
+
 # What each anomaly is called where a page lists it by kind.
 ANOMALY_NAMES = {
     "absent": N_("Absence to justify"),

@@ -22,6 +22,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
 from server.errors import OfficeError
+from server.i18n.current import gettext
 from server.minutes import clock
 from server.office.stamping import allowed_sources, stamp_now, stamps_today
 from server.web.dependencies import AuthUser, DbSession
@@ -30,6 +31,7 @@ from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user
 from server.web.routing import together
+from server.web.wording import source_label
 
 STAMPERS = allow(EMPLOYEE, MANAGER, OFFICE)
 
@@ -72,7 +74,7 @@ def _page(db: Session, user: CurrentUser, *, done: str | None = None,
     now = datetime.now(UTC)
     today: list[str] = []
     if user.employee_id is not None:
-        today = [f"{clock(s.minute)} {'E' if s.direction == 'in' else 'U'} · {s.source}"
+        today = [f"{clock(s.minute)} {gettext(s.direction or '—')} · {source_label(s.source)}"
                  for s in stamps_today(db, user.employee_id, user.institution_id, now)]
     return Template("stamp.html", status_code=status_code, context={
         "allowed": allowed_sources(db, user.institution_id, now),
