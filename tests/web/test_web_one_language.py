@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -24,8 +25,13 @@ from web_pages import form, last_month, signed_in
 from world import WebWorld, fresh_web_world
 
 from server.db.models import Stamp
+from server.engine import evaluate_day
+from server.engine.notes import HOLIDAY
 from server.i18n.catalogues import read_catalogue
+from server.i18n.current import use_locale
 from server.plugins import institutions
+from server.policy.load import load_policy
+from server.web.wording import say
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{[^}]*\}|%%")
 SHOWN_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
@@ -162,3 +168,14 @@ def test_each_page_shows_one_language(world: WebWorld, stack: ExitStack,
         if wrong := leftovers(answer.text, language, quoted(institution)):
             found[f"{institution} {url}"] = wrong
     assert found == {}
+
+
+def test_a_holiday_is_named_in_the_reader_s_language() -> None:
+    """Seed 001 (Milan): Sant'Ambrogio, 7 December, is not due. The timecard's explanation
+    named it in Italian on an English page; now each reader gets their own name and date."""
+    result = evaluate_day(load_policy("university"), "full_time", date(2026, 12, 7), [])
+    [step] = [e for e in result.explanations() if e.message_id == HOLIDAY]
+    with use_locale("it"):
+        assert say(step) == "07/12/2026 è festivo (Sant'Ambrogio)"
+    with use_locale("en"):
+        assert say(step) == "07/12/2026 is a holiday (Saint Ambrose's Day)"
