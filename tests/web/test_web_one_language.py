@@ -163,8 +163,8 @@ PAGES = [
 def test_each_page_shows_one_language(world: WebWorld, stack: ExitStack,
                                       language: str) -> None:
     """The employee's timecard, summaries, requests, password and stamping pages, the
-    office's employee page and flags, the audit log: in Italian no English sentence of the catalogue, in
-    English no Italian one."""
+    office's employee page and flags, the audit log: in Italian no English sentence of
+    the catalogue, in English no Italian one."""
     for institution in ("university", "school"):
         _web_stamp(world, world.ids[(institution, "self_employee")])
     clients = {}
