@@ -21,7 +21,6 @@ from server.engine.inputs import Request
 from server.engine.notes import Note
 from server.engine.plan import DayPlan
 from server.engine.results import DayResult, Explain, Flag, MonthResult
-from server.minutes import hours
 from server.policy.model import Policy, Version
 
 OVERTIME = "overtime"  # the `over_cap` key of the overtime block's limits
@@ -167,9 +166,8 @@ def draw_in_order(policy: Policy, version: Version, result: MonthResult) -> None
         first.used -= moved
         then.used += moved
         pos = rule.allowance_then.pos
-        result.explain.append(Note(Explain(
-            policy.rule_text(pos), policy.where(pos), "allowances",
-            f"code {code}: {hours(moved)} beyond {first.name} drawn on {then.name}")))
+        result.explain.append(Note(Explain(policy.rule_text(pos), policy.where(pos), "allowances"),
+                                   N.M_DRAWN, (code, moved, first.name, then.name)))
 
 
 def has_year_limits(policy: Policy) -> bool:

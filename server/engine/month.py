@@ -13,7 +13,17 @@ from server.engine.day import evaluate_day
 from server.engine.deadlines import resolve
 from server.engine.inputs import Request, Schedule, Stamp, schedule_of
 from server.engine.limits import draw_in_order, limit_month
-from server.engine.notes import COUNTED, F_COUNT, F_MONTE_ORE, F_OVER_HALF_DAY, Note, word
+from server.engine.notes import (
+    COUNTED,
+    F_COUNT,
+    F_MONTE_ORE,
+    F_OVER_HALF_DAY,
+    M_MARGIN_DEBT,
+    M_MONTE_ORE_DUE,
+    UNITS,
+    Note,
+    word,
+)
 from server.engine.results import (
     MINUTE_FIGURES,
     AllowanceBalance,
@@ -22,7 +32,6 @@ from server.engine.results import (
     Flag,
     MonthResult,
 )
-from server.minutes import hours
 from server.policy.model import Policy, Version
 
 
@@ -114,10 +123,9 @@ def _tolerance(policy: Policy, version: Version, result: MonthResult) -> None:
         return
     result.balance -= result.tolerated
     result.negative_flex += result.tolerated
-    result.explain.append(_note(
-        policy, rule.pos, "balance",
-        f"margin used on {len(tolerated_days)} days (limit {rule.repeat_limit}): "
-        f"{result.tolerated} minutes become debt"))
+    args = (len(tolerated_days), rule.repeat_limit, result.tolerated)
+    result.explain.append(Note(_note(policy, rule.pos, "balance", "").explain,
+                               M_MARGIN_DEBT, args))
 
 
 def _monte_ore(policy: Policy, profile: str, result: MonthResult, counted: list[date],
@@ -141,9 +149,10 @@ def _monte_ore(policy: Policy, profile: str, result: MonthResult, counted: list[
     if not owed:
         return
     for rule, (minutes, days) in owed.items():
-        result.explain.append(_note(
-            policy, rule.pos, "due", f"monte ore of {hours(rule.minutes)} a {rule.unit} over the "
-            f"{rule.period}: {days} working days, {hours(minutes)} due"))
+        args = (rule.minutes, UNITS.get(rule.unit, rule.unit),
+                UNITS.get(rule.period, rule.period), days, minutes)
+        result.explain.append(Note(_note(policy, rule.pos, "due", "").explain,
+                                   M_MONTE_ORE_DUE, args))
     before = result.balance
     result.due += due
     result.balance -= due

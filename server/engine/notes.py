@@ -53,8 +53,14 @@ PER_DAY = N_("day")
 THIS_PERIOD = {"month": N_("this month"), "year": N_("this year")}
 COUNTED = {"missed_stamps": N_("missed stamps"), "tolerated_margins": N_("margins tolerated"),
            "anomaly_days": N_("days with anomalies")}
+UNITS = {"week": N_("week"), "month": N_("month")}  # a monte ore's unit and period
 WORD_ARGS = frozenset({MEAL_EARNED, MEAL_NOT_EARNED, PER_DAY, *THIS_PERIOD.values(),
-                       *COUNTED.values()})
+                       *COUNTED.values(), *UNITS.values()})
+
+# The month's own steps.
+M_MARGIN_DEBT = N_("margin used on {} days (limit {}): {:hm} become debt")
+M_MONTE_ORE_DUE = N_("monte ore of {:hm} a {} over the {}: {} working days, {:hm} due")
+M_DRAWN = N_("code {}: {:hm} beyond {} drawn on {}")
 
 # Flags: what the manager is told about a month, with their arguments.
 F_CODE_OVER_LIMIT = N_("code {}: {:hm} {}, over the limit of {:hm}: {:hm} not counted")
