@@ -163,12 +163,12 @@ def _monte_ore(policy: Policy, profile: str, result: MonthResult, counted: list[
     if reached < due and complete:
         rule = next(iter(owed))
         short = due - reached
-        args = (reached, due, short)
-        message = word(F_MONTE_ORE, args)
+        reach = (reached, due, short)
+        message = word(F_MONTE_ORE, reach)
         result.explain.append(Note(_note(policy, rule.pos, "balance", message).explain,
-                                   F_MONTE_ORE, args))
+                                   F_MONTE_ORE, reach))
         result.flags.append(Flag("monte_ore", short, 0, message, policy.where(rule.pos),
-                                 F_MONTE_ORE, args))
+                                 F_MONTE_ORE, reach))
 
 
 def _owed(policy: Policy, profile: str, days: list[date]) -> dict[MonteOre, tuple[int, int]]:
