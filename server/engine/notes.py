@@ -97,6 +97,9 @@ AMOUNT: dict[str, int | None] = {
 }
 # Templates whose minutes are what a limit took away, not an amount of their figure.
 TAKEN_AWAY = frozenset({OVER_CAP, EXCESS})
+# Templates of the month's steps and flags, never a day's: their minutes are the month's.
+MONTH = frozenset({F_CODE_OVER_LIMIT, F_OVERTIME_OVER_LIMIT, F_MONTE_ORE, F_OVER_HALF_DAY,
+                   M_MARGIN_DEBT, M_MONTE_ORE_DUE, M_DRAWN})
 
 
 
