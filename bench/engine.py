@@ -6,8 +6,10 @@ the same run, then the ratio (hand-written / engine: 1.0 means as fast).
 Then the same for uneven weeks and shifts: employees with two returns chosen each (36 h as
 3 × 6 h + 2 × 9 h) and nurses on a rota of morning, afternoon and night shifts (the night
 ending the next morning), and its ratio to the same hand-written baseline.
+Then a year of the hours account carried for each employee (`server/engine/account.py`).
 Last line: `engine <N> employee-days/s handwritten <M> employee-days/s ratio <M/N> month_10k_s <S>
-schedules <R> employee-days/s schedules_ratio <M/R>`.
+schedules <R> employee-days/s schedules_ratio <M/R> account_year_ratio <A>`, A being a year
+of months with their balances carried over the same months without (target: under 2).
 
 Times are the process's CPU time (`time.process_time`), not the wall clock: on a machine
 shared with other work the wall clock measures the queue for a core, not the engine.
@@ -22,6 +24,7 @@ import random
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
@@ -30,10 +33,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dsl.parser import parse
 from server.engine import Stamp, evaluate_day, evaluate_month
+from server.engine.account import AccountState, carry_month
 from server.engine.context import context_for
 from server.engine.inputs import Schedule
 from server.policy.compile import compile_policy
 from server.policy.load import load_policy
+from server.policy.model import Policy
 
 YEAR, MONTH = 2026, 3
 INSTITUTIONS = ("university", "school", "academy", "chamber")
@@ -202,11 +207,30 @@ def main() -> None:
     for month in months:
         evaluate_month(university, "full_time", YEAR, MONTH, month)
     month_s = time.process_time() - started
+    account_s = measure_account(university, months)
     schedules = measure_schedules(scheduled_months(args.employees, seed=11))
     print(f"engine {engine:.0f} employee-days/s handwritten {handwritten:.0f} employee-days/s "
           f"ratio {handwritten / engine:.2f} month_10k_s {month_s * 10_000 / args.employees:.2f} "
           f"schedules {schedules:.0f} employee-days/s "
-          f"schedules_ratio {handwritten / schedules:.2f}")
+          f"schedules_ratio {handwritten / schedules:.2f} "
+          f"account_year_ratio {(account_s + 12 * month_s) / (12 * month_s):.3f}")
+
+
+def measure_account(policy: Policy, months: list[dict[date, list[Stamp]]]) -> float:
+    """A year of the hours account: each employee's month carried twelve times (the months'
+    evaluation aside, one employee at a time as the pages do), as a year of balances adds
+    to a year of months."""
+    elapsed = 0.0
+    for stamps in months:
+        result = evaluate_month(policy, "full_time", YEAR, MONTH, stamps)
+        year = [replace(result, month=m, days=[]) for m in range(1, 13)]
+        started = time.process_time()
+        state = AccountState()
+        for one in year:
+            state = carry_month(policy, "full_time", state, one).closing
+        elapsed += time.process_time() - started
+    print(f"{'account, a year':<28} {len(months) * 12:>8} employee-months in {elapsed:6.2f} s")
+    return elapsed
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@ from collections.abc import Iterable
 import holidays
 
 from dsl import ast
+from dsl.checks_account import check_account
 from dsl.checks_deadlines import check_deadlines, check_recover_by
+from dsl.checks_leave import check_leave
 from dsl.checks_limits import check_code_limits, check_overtime, check_skipped_with
 from dsl.checks_schedule import check_example, check_profile, check_shift, pattern_pauses
 from dsl.errors import Diagnostic, did_you_mean, one_of, source_line
@@ -185,11 +187,17 @@ class _SectionChecker:
                 check_deadlines(self.error, stmt, self.deadlines)
             elif isinstance(stmt, ast.Allowance):
                 check_recover_by(self.error, stmt)
+            elif isinstance(stmt, ast.Account):
+                check_account(self.error, stmt, self.profiles)
+        drawn: dict[str, str] = {}  # per section: a later one may give a code to another leave
+        for stmt in section.statements:
+            if isinstance(stmt, ast.Leave):
+                check_leave(self.error, stmt, self.kinds, drawn)
 
     def duplicates(self, statements: Iterable[ast.Statement]) -> None:
         seen: dict[tuple[str, str], int] = {}
         for stmt in statements:
-            if isinstance(stmt, ast.Profile | ast.Allowance | ast.Shift):
+            if isinstance(stmt, ast.Profile | ast.Allowance | ast.Shift | ast.Leave):
                 key = (type(stmt).__name__.lower(), stmt.name)
             elif isinstance(stmt, ast.CodeDef):
                 key = ("code", stmt.code)

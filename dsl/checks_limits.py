@@ -24,6 +24,9 @@ def check_code_limits(error: Error, code: ast.CodeDef, profiles: Collection[str]
               "limit overtime with 'max 20h per month' in the code or an overtime { … } block",
               word="allowance")
     _caps(error, code.caps, f"code {quote(code.code)}")
+    if code.window is not None and code.window.anchor.isoweekday() != 1:
+        error(code.window.pos, f"the window starts on {code.window.anchor}, not a Monday",
+              "weeks run Monday to Sunday: count the windows from a Monday", word="max")
     if code.caps and kind in _UNCAPPED_KINDS:
         error(code.caps[0].pos, f"a code of kind {kind} credits nothing to limit",
               "remove the max", word="max")
@@ -44,6 +47,14 @@ def check_code_limits(error: Error, code: ast.CodeDef, profiles: Collection[str]
 
 def check_overtime(error: Error, block: ast.Overtime) -> None:
     _caps(error, block.caps, "overtime")
+    seen: dict[str | None, ast.UnitBudget] = {}
+    for budget in block.unit_budgets:
+        if budget.unit in seen:
+            which = "every unit" if budget.unit is None else f"unit {quote(budget.unit)}"
+            error(budget.pos, f"two budgets for {which}",
+                  f"the other is at line {seen[budget.unit].pos.line}; keep one",
+                  word="unit_budget")
+        seen.setdefault(budget.unit, budget)
     for cap in block.caps:
         if cap.period == "day":
             error(cap.pos, "the overtime block limits months and years",

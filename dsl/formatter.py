@@ -24,8 +24,11 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from dsl import ast
+from dsl.formatter_account import account_block
+from dsl.formatter_leave import leave_block
 from dsl.formatter_schedule import contract_days, day_lines, pattern_blocks, shift_block
 from dsl.layout import Node, render
+from dsl.sources import as_comments
 from dsl.vocabulary import DAYS
 
 T = TypeVar("T")
@@ -48,7 +51,7 @@ def format_rules(rule_file: ast.RuleFile) -> str:
     items.sort(key=lambda n: (n.line, n.column))
     end = len(rule_file.source.splitlines()) + 1
     root = Node("", 0, 0, items, end, "loose")
-    return render(root, rule_file.comments, rule_file.source)
+    return render(root, as_comments(rule_file), rule_file.source)
 
 
 # ---- words ------------------------------------------------------------------------
@@ -167,6 +170,10 @@ def _statement(stmt: ast.Statement) -> Node:
             return _overtime(stmt)
         case ast.Shift():
             return shift_block(stmt)
+        case ast.Leave():
+            return leave_block(stmt)
+        case ast.Account():
+            return account_block(stmt)
 
 
 def _stamping(s: ast.Stamping) -> Node:
@@ -227,6 +234,8 @@ def _code_def(c: ast.CodeDef) -> Node:
         *_opt(c.approval, lambda v: f"approval {v}" + _approval_options(c)),
         *_opt(c.allowance, lambda v: f"allowance {v}" + _then(c.allowance_then)),
         *(_line(_cap(cap), cap.pos) for cap in c.caps),
+        *([] if (w := c.window) is None else [_line(
+            f"max {w.percent}% of due per {w.weeks} weeks from {w.anchor.isoformat()}", w.pos)]),
         *_opt(c.not_for, lambda v: "not_for " + ", ".join(v)),
     ]
     return _block(f"code {quote(c.code)}", c.pos, c.end_line, kids)
@@ -257,6 +266,8 @@ def _overtime(o: ast.Overtime) -> Node:
     kids = [
         *(_line(_cap(cap), cap.pos) for cap in o.caps),
         *_opt(o.unauthorised, lambda v: "unauthorised not_credited"),
+        *(_line("unit_budget " + ("" if b.unit is None else quote(b.unit) + " ")
+                + f"{duration(b.minutes)} per year", b.pos) for b in o.unit_budgets),
     ]
     return _block("overtime", o.pos, o.end_line, kids)
 

@@ -13,6 +13,8 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from dsl.ast import Comment, RuleFile, StampLit
 from dsl.errors import Diagnostic, RuleError, did_you_mean, source_line
 from dsl.recovery import recover
+from dsl.sources import HINT as SOURCE_HINT
+from dsl.sources import read_sources
 from dsl.transformer import ToAst
 
 # Terminal names a person would not recognise, in words.
@@ -74,7 +76,9 @@ def parse_partial(text: str, file: str = "<rules>") -> tuple[RuleFile | None, li
         return None, problems
     builder = ToAst(file, text)
     rule_file = builder.rule_file(tree)
-    found = sorted([*problems, *builder.diagnostics], key=lambda d: (d.line, d.column))
+    sources, unsourced = read_sources(text, file)
+    found = sorted([*problems, *builder.diagnostics, *unsourced],
+                   key=lambda d: (d.line, d.column))
     return RuleFile(
         path=rule_file.path,
         source=text,
@@ -82,6 +86,7 @@ def parse_partial(text: str, file: str = "<rules>") -> tuple[RuleFile | None, li
         sections=rule_file.sections,
         examples=rule_file.examples,
         comments=_comments(text),
+        sources=sources,
     ), found
 
 
@@ -135,6 +140,8 @@ def _token_hint(token: Token, text: str, expected: set[str]) -> str | None:
     if _GLUED_DURATION.search(text[max(0, start - 8) : start]):
         return "durations are written like 7h12m, 30m or 2h"
     keywords = {_keyword(name) for name in expected} - {None}
+    if str(token) == "source":  # the SOURCE terminal did not match: no quoted place follows
+        return SOURCE_HINT
     if token.type in {"NAME", "CODE"}:
         close = did_you_mean(str(token), [k for k in keywords if k])
         if close:

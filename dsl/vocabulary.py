@@ -21,12 +21,16 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The same days as the users say them (`days lun..ven`), accepted wherever the English ones
 # are; the formatter prints the English ones, like every other keyword of the language.
 DAYS_IT = ("lun", "mar", "mer", "gio", "ven", "sab", "dom")
-DAY_NAMES = frozenset(DAYS) | frozenset(DAYS_IT)
+# And in full (`days lunedì..venerdì`), with the accent or, as many keyboards type it, without.
+DAYS_IT_FULL = ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica")
+DAYS_IT_PLAIN = tuple(name.replace("ì", "i") for name in DAYS_IT_FULL)
+_DAY_LISTS = (DAYS, DAYS_IT, DAYS_IT_FULL, DAYS_IT_PLAIN)
+DAY_NAMES = frozenset(name for names in _DAY_LISTS for name in names)
 
 
 def day_number(word: str) -> int | None:
     """The ISO weekday (1 = Monday) of a day name, English or Italian; None if it is none."""
-    for names in (DAYS, DAYS_IT):
+    for names in _DAY_LISTS:
         if word in names:
             return names.index(word) + 1
     return None
@@ -65,6 +69,26 @@ DEADLINES = frozenset(
         "compensatory_rest",  # banked overtime used as rest by
     }
 )
+# Leave in days (`leave NAME { … }`): what prorates it, how it accrues, the window of a
+# `max … days per …`, the code kinds that draw on it and how much each draws (in halves).
+LEAVE_PRORATE = frozenset({"part_time", "contract"})
+LEAVE_ACCRUALS = frozenset({"monthly"})
+LEAVE_CAP_PERIODS = frozenset({"month"})
+LEAVE_DRAWS = {"day_absence": 2, "service_day": 2, "half_day_morning": 1,
+               "half_day_afternoon": 1}
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+MONTHS_IT = ("gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic")
+MONTH_NAMES = frozenset(MONTHS) | frozenset(MONTHS_IT)
+
+
+def month_number(word: str) -> int | None:
+    """The month (1 = January) of a month name, English or Italian; None if it is none."""
+    for names in (MONTHS, MONTHS_IT):
+        if word in names:
+            return names.index(word) + 1
+    return None
+
+
 FLAG_METRICS = frozenset({"missed_stamps", "tolerated_margins", "anomaly_days"})
 PASSWORD_REQUIREMENTS = frozenset({"digit", "letter", "uppercase", "symbol"})
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///timbra-data/timbra.db"
+DEFAULT_WEB_PORT = 8000  # `timbra run`'s web pages, on 127.0.0.1
 
 
 def database_url() -> str:

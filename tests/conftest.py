@@ -7,13 +7,15 @@ after test with connection errors.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from databases import BACKENDS, TEMPLATES, Template, copy_sqlite, postgres_database
 from services import POSTGRES_ADMIN, missing_services
+from world import WebWorld, cheap_hashing, web_world_on, web_world_template
 
 from server.db import make_engine, upgrade
 
@@ -26,38 +28,54 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError("\n".join(missing))
 
 
-def _postgres_database() -> Iterator[str]:
-    """A database of its own for one test, dropped afterwards."""
-    name = f"timbra_t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:  # a missing PostgreSQL must fail, not skip
-        pytest.fail(f"PostgreSQL is required at {POSTGRES_ADMIN}: {exc}")
-    url = sa.engine.make_url(POSTGRES_ADMIN).set(database=name).render_as_string(False)
-    try:
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    TEMPLATES.close()
+
+
+# The template db_url's database is a copy of, for db_engine and web_world.
+FILLED = pytest.StashKey[Template]()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own. Empty, unless the test uses `db_engine` (then at the
+    newest schema) or `web_world` (the demo world): a copy of the run's template of it."""
+    backend = request.param
+    template = None
+    if "web_world" in request.fixturenames:
+        template = web_world_template(backend)
+    elif "db_engine" in request.fixturenames:
+        template = TEMPLATES.migrated(backend)
+    if template is not None:
+        request.node.stash[FILLED] = template
+    if backend == "sqlite":
+        path = tmp_path / "timbra.db"
+        yield copy_sqlite(template, path) if template is not None else f"sqlite:///{path}"
+        return
+    with ExitStack() as opened:
+        try:
+            url = opened.enter_context(postgres_database(template))
+        except sa.exc.OperationalError as exc:  # a missing PostgreSQL must fail, not skip
+            pytest.fail(f"PostgreSQL is required at {POSTGRES_ADMIN}: {exc}")
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/timbra.db"
-    else:
-        yield from _postgres_database()
 
 
 @pytest.fixture
-def db_engine(db_url: str) -> Iterator[sa.Engine]:
+def db_engine(request: pytest.FixtureRequest, db_url: str) -> Iterator[sa.Engine]:
+    """An engine on `db_url`'s database, at the newest schema."""
     engine = make_engine(db_url)
-    upgrade(engine)
+    if FILLED not in request.node.stash:  # asked for by name, not cloned: migrate it here
+        upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def web_world(request: pytest.FixtureRequest, db_url: str, db_engine: sa.Engine,
+              tmp_path: Path) -> Iterator[WebWorld]:
+    """The demo world of tests/support/world.py on SQLite and on PostgreSQL."""
+    with cheap_hashing():
+        yield web_world_on(db_engine, tmp_path, request.node.stash[FILLED].made)
 
 
 @pytest.fixture

@@ -4,10 +4,29 @@ Every node is a frozen dataclass that keeps where it was written, so the
 engine can name `file:line` for each figure it produces. Durations and clock
 times are integer minutes (a clock time is minutes since midnight).
 
-`base` holds positions, `rules` the institution and its rule sections, `examples`
-the `example` blocks; every node is importable from here (`from dsl import ast`).
+`base` holds positions, `rules` the institution and its rule sections, `leave` the
+leave in days, `account` the hours account carried month to month, `examples` the
+`example` blocks; every node is importable from here (`from dsl import ast`).
 """
 
+from dsl.ast.account import (
+    Account as Account,
+)
+from dsl.ast.account import (
+    CarryMonthly as CarryMonthly,
+)
+from dsl.ast.account import (
+    KeepKind as KeepKind,
+)
+from dsl.ast.account import (
+    Settle as Settle,
+)
+from dsl.ast.account import (
+    SettleKind as SettleKind,
+)
+from dsl.ast.account import (
+    YearEnd as YearEnd,
+)
 from dsl.ast.base import (
     At as At,
 )
@@ -16,6 +35,9 @@ from dsl.ast.base import (
 )
 from dsl.ast.base import (
     Pos as Pos,
+)
+from dsl.ast.base import (
+    Source as Source,
 )
 from dsl.ast.examples import (
     Example as Example,
@@ -28,6 +50,18 @@ from dsl.ast.examples import (
 )
 from dsl.ast.examples import (
     StampLit as StampLit,
+)
+from dsl.ast.leave import (
+    Entitlement as Entitlement,
+)
+from dsl.ast.leave import (
+    Leave as Leave,
+)
+from dsl.ast.leave import (
+    LeaveCap as LeaveCap,
+)
+from dsl.ast.leave import (
+    LeaveCarry as LeaveCarry,
 )
 from dsl.ast.rules import (
     Allowance as Allowance,
@@ -120,10 +154,16 @@ from dsl.ast.rules import (
     Tolerance as Tolerance,
 )
 from dsl.ast.rules import (
+    UnitBudget as UnitBudget,
+)
+from dsl.ast.rules import (
     When as When,
 )
 from dsl.ast.rules import (
     WhenKind as WhenKind,
+)
+from dsl.ast.rules import (
+    WindowCap as WindowCap,
 )
 from dsl.ast.rules import (
     WorkingTime as WorkingTime,

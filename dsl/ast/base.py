@@ -33,3 +33,16 @@ class Comment:
     line: int
     text: str
     own_line: bool
+
+
+@dataclass(frozen=True)
+class Source:
+    """`source "art. 5 c. 2" "quote"`: the regulation sentence that the statement after it
+    implements. `target` is where that statement starts, `target_end` its last line (a
+    block's closing brace), so a step cited anywhere inside the block finds its source."""
+
+    ref: str
+    quote: str | None
+    pos: Pos
+    target: Pos
+    target_end: int

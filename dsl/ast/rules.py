@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from dsl.ast.base import At, Comment, Pos
+from dsl.ast.account import Account
+from dsl.ast.base import At, Comment, Pos, Source
 from dsl.ast.examples import Example
+from dsl.ast.leave import Leave
 
 # ---- identity ---------------------------------------------------------------
 
@@ -205,6 +207,7 @@ class CodeDef:
     caps: tuple[Cap, ...] = ()
     allowance_then: At[str] | None = None  # drawn on once `allowance` is used up (month)
     not_for: At[tuple[str, ...]] | None = None  # profiles that may not use the code
+    window: WindowCap | None = None  # `max 10% of due per 4 weeks from DATE`
 
 
 CapPeriod = Literal["day", "month", "year"]
@@ -220,6 +223,17 @@ class Cap:
 
 
 @dataclass(frozen=True)
+class WindowCap:
+    """At most `percent` of the due of each window of `weeks` weeks, the windows counted
+    from `anchor` (a Monday): what lies beyond, day after day, is not credited or paid."""
+
+    percent: int
+    weeks: int
+    anchor: date
+    pos: Pos
+
+
+@dataclass(frozen=True)
 class Overtime:
     """Limits on all overtime codes together, and what unauthorised excess work counts."""
 
@@ -227,6 +241,17 @@ class Overtime:
     end_line: int
     caps: tuple[Cap, ...] = ()
     unauthorised: At[bool] | None = None  # uncoded excess credited only when authorised
+    unit_budgets: tuple[UnitBudget, ...] = ()  # `unit_budget ["unit"] D per year`
+
+
+@dataclass(frozen=True)
+class UnitBudget:
+    """The paid overtime all employees of a unit may have in a year ("nel limite del monte
+    ore ... della struttura"): `unit` None for every unit without an amount of its own."""
+
+    unit: str | None
+    minutes: int
+    pos: Pos
 
 
 @dataclass(frozen=True)
@@ -335,6 +360,8 @@ Statement = (
     | Tolerance
     | Overtime
     | Shift
+    | Leave
+    | Account
 )
 
 
@@ -355,3 +382,4 @@ class RuleFile:
     sections: tuple[RulesSection, ...]
     examples: tuple[Example, ...]
     comments: tuple[Comment, ...] = ()
+    sources: tuple[Source, ...] = ()  # read beside the tree, like comments (`dsl.sources`)

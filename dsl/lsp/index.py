@@ -15,6 +15,7 @@ from typing import Literal
 
 from dsl import ast
 from dsl.near_miss import open_block
+from dsl.sources import innermost
 
 Kind = Literal["code", "allowance", "profile"]
 # Where the user manual lives in a checkout (an editable install); a wheel has no docs/.
@@ -113,10 +114,18 @@ def hover(rule_file: ast.RuleFile | None, text: str, line: int, column: int) -> 
         doc = statement_doc(word.text, block)
         if doc:
             parts.append(doc)
+    if rule_file is not None:
+        parts += [source_markdown(s) for s in innermost(rule_file.sources, line)]
     quoted = comment_above(text, line)
     if quoted:
         parts.append("\n".join(f"> {c}" if c else ">" for c in quoted))
     return "\n\n".join(parts) or None
+
+
+def source_markdown(source: ast.Source) -> str:
+    """`source "art. 5 c. 2" "…"` as a hover shows it: the place, then the sentence."""
+    said = f"**{source.ref}**"
+    return said if source.quote is None else f"{said}: «{source.quote}»"
 
 
 def _target_summary(rule_file: ast.RuleFile, kind: Kind, name: str) -> list[str]:

@@ -27,6 +27,8 @@ class CodeBlocks(LimitBlocks):
             return kind, self.at(True, tree)
         if kind == "cap":
             return "caps+", self.cap(tree)
+        if kind == "window_cap":
+            return "window", self.window_cap(tree)
         if kind == "approval":
             return self.approval(tree)
         if kind == "not_for":

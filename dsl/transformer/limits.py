@@ -10,7 +10,7 @@ from lark import Token, Tree
 
 from dsl import ast
 from dsl import vocabulary as vocab
-from dsl.transformer.literals import minutes_of
+from dsl.transformer.literals import minutes_of, unquote
 from dsl.transformer.walker import Walker
 
 
@@ -22,6 +22,16 @@ class LimitBlocks(Walker):
         if minutes <= 0:
             self.error(amount, "a limit allows more than 0 minutes", "remove it, or use not_for")
         return ast.Cap(minutes, word, self.pos(tree))  # type: ignore[arg-type]
+
+    def window_cap(self, tree: Tree[Token]) -> ast.WindowCap:
+        percent, weeks, anchor = (c for c in tree.children if isinstance(c, Token))
+        share = int(str(percent).rstrip("%"))
+        if not 0 < share <= 100:
+            self.error(percent, f"a share of the due is from 1% to 100%, not {percent}",
+                       "write it like max 10% of due per 4 weeks from 2026-01-05")
+        if not 0 < int(weeks) <= 52:
+            self.error(weeks, f"a window is 1 to 52 weeks, not {weeks}")
+        return ast.WindowCap(share, int(weeks), self.date(anchor), self.pos(tree))
 
     def approval(self, tree: Tree[Token]) -> tuple[str, Any]:
         """`approval WHO [prior D] [within D] [except p, …]` as the code's fields."""
@@ -55,4 +65,11 @@ class LimitBlocks(Walker):
     def overtime_stmt(self, tree: Tree[Token]) -> tuple[str, Any]:
         if tree.data == "cap":
             return "caps+", self.cap(tree)
+        if tree.data == "unit_budget":
+            tokens = [c for c in tree.children if isinstance(c, Token)]
+            unit = unquote(tokens[0]) if tokens[0].type == "STRING" else None
+            minutes = minutes_of(tokens[-1])
+            if minutes <= 0:
+                self.error(tokens[-1], "a budget allows more than 0 minutes")
+            return "unit_budgets+", ast.UnitBudget(unit, minutes, self.pos(tree))
         return "unauthorised", self.at(True, tree)

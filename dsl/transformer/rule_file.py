@@ -9,14 +9,16 @@ from typing import Any
 from lark import Token, Tree
 
 from dsl import ast
+from dsl.transformer.account import AccountBlock
 from dsl.transformer.codes import CodeBlocks
 from dsl.transformer.controls import ControlBlocks
 from dsl.transformer.examples import ExampleBlock
+from dsl.transformer.leave import LeaveBlock
 from dsl.transformer.literals import unquote
 from dsl.transformer.profile import ProfileBlock
 
 
-class ToAst(ProfileBlock, CodeBlocks, ControlBlocks, ExampleBlock):
+class ToAst(ProfileBlock, AccountBlock, CodeBlocks, ControlBlocks, ExampleBlock, LeaveBlock):
     def rule_file(self, tree: Tree[Token]) -> ast.RuleFile:
         institution: ast.Institution | None = None
         sections: list[ast.RulesSection] = []
@@ -79,5 +81,7 @@ class ToAst(ProfileBlock, CodeBlocks, ControlBlocks, ExampleBlock):
             "tolerance": self.tolerance,
             "overtime": self.overtime,
             "shift": self.shift,
+            "leave": self.leave,
+            "account": self.account,
         }
         return handler[str(tree.data)](tree)

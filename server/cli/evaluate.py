@@ -37,6 +37,8 @@ def register(subparsers: Any) -> None:
     _common(day)
     day.add_argument("--date", required=True, type=_date, help="YYYY-MM-DD")
     day.add_argument("--stamps", default="", help='e.g. "in 08:03, out 12:00 code 35"')
+    day.add_argument("--request", action="append", default=[], metavar="'CODE SPAN'",
+                     help='an approved request: "49 14:30..15:10" or "FER day"')
     day.set_defaults(func=run_day)
     month = subparsers.add_parser("month", help="evaluate a month of stamps from a CSV file")
     _common(month)
@@ -46,6 +48,10 @@ def register(subparsers: Any) -> None:
     month.add_argument("--through", type=_date, default=None,
                        help="the last day to evaluate (YYYY-MM-DD); default: yesterday in "
                             "the institution's time zone, as the pages count a month")
+    # A month's request names its day first: the same words as `timbra day`'s, dated.
+    month.add_argument("--request", action="append", default=[], metavar="'DATE CODE SPAN'",
+                       help='an approved request on a day of the month: '
+                            '"2026-03-02 49 14:30..15:10" or "2026-03-02 FER day"')
     month.set_defaults(func=run_month)
 
 
@@ -55,8 +61,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
     whose.add_argument("--rules", type=Path, metavar="FILE",
                        help="a rule file that is not installed (checked first)")
     parser.add_argument("--profile", default="full_time")
-    parser.add_argument("--request", action="append", default=[], metavar="CODE SPAN",
-                        help='an approved request: "49 14:30..15:10" or "FER day"')
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -231,7 +235,8 @@ def day_table(result: DayResult) -> str:
     width = max(len(k) for k, _ in rows)
     lines = [f"{k:<{width}}  {v}" for k, v in rows]
     lines.append("explain:")
-    lines += [f"  {e.source:<24} {e.rule}  — {e.detail}" for e in result.explanations()]
+    lines += [f"  {e.source:<24} {e.rule}  — {e.detail}"
+              + (f"  [{e.regulation}]" if e.regulation else "") for e in result.explanations()]
     return "\n".join(lines)
 
 

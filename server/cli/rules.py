@@ -1,4 +1,5 @@
-"""`timbra rules check|fmt`: check rule files and print them in canonical form."""
+"""`timbra rules check|fmt|test|coverage`: check rule files, print them in canonical form,
+run their examples, print their coverage tables."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dsl.errors import Diagnostic, RuleError
 from dsl.formatter import format_rules
 from dsl.parser import parse_file
 from server.cli.base import help_command
+from server.cli.rules_coverage import add_coverage
 from server.cli.rules_test import add_test
 
 
@@ -64,6 +66,7 @@ SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]
     add_check,
     add_fmt,
     add_test,
+    add_coverage,
 )
 
 

@@ -39,8 +39,7 @@ from server.ingest.service import IngestService
 from server.ingest.settings import BrokerSettings, SettingsError
 from server.minutes import hours
 from server.private_files import private_dir
-from server.settings import database_url, mqtt_url
-from server.web.serve import DEFAULT_PORT, WebServerError, serve_web
+from server.settings import DEFAULT_WEB_PORT, database_url, mqtt_url
 from terminals.config import BrokerConfig
 from terminals.link import Link
 from terminals.outbox import Outbox
@@ -56,14 +55,19 @@ def register(subparsers: Any) -> None:
                         help=f"embedded broker port (default {EMBEDDED_PORT})")
     parser.add_argument("--swipe-every", type=float, default=5.0,
                         help="seconds between simulated swipes (default 5)")
-    parser.add_argument("--web-port", type=int, default=DEFAULT_PORT,
-                        help=f"web pages on 127.0.0.1:PORT (default {DEFAULT_PORT})")
+    parser.add_argument("--web-port", type=int, default=DEFAULT_WEB_PORT,
+                        help=f"web pages on 127.0.0.1:PORT (default {DEFAULT_WEB_PORT})")
     parser.add_argument("--no-terminals", action="store_true",
                         help="do not start the two simulated terminals")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported when `run` runs, not when the commands register: the web stack takes
+    # seconds to import, which every other command (`timbra ingest`, `recompute`, `db`)
+    # would pay at each start.
+    from server.web.serve import WebServerError, serve_web
+
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     engine = make_engine(database_url())

@@ -21,7 +21,6 @@ from server.cli.db import schema_problem
 from server.ingest.settings import SettingsError
 from server.observe.logs import configure_logging, log_format, logging_config
 from server.observe.metrics import MULTIPROCESS_DIR
-from server.web.production import WebSettings
 
 FACTORY = "server.web.production:app_from_environment"
 
@@ -34,6 +33,9 @@ def register(subparsers: Any) -> None:
 
 
 def run_web(args: argparse.Namespace) -> int:
+    # Imported when `web` runs, not when the commands register (see `run`'s).
+    from server.web.production import WebSettings
+
     try:
         settings = WebSettings.from_environment(os.environ)
         fmt = log_format(default="json")

@@ -26,11 +26,22 @@ from sqlalchemy.orm import Session
 from server.days import employment
 from server.days.facts import Facts, ShownStamp, load_facts
 from server.days.schedules import Key, carry_night_stamps, ends_by, load_schedules
+from server.days.unit_budgets import share_budgets, unit_peers
 from server.db.models import Employee
 from server.db.models import Request as RequestRow
-from server.engine import DayResult, MonthResult, Schedule, evaluate_day, evaluate_month
+from server.engine import (
+    DayResult,
+    MonthResult,
+    Request,
+    Schedule,
+    Stamp,
+    evaluate_day,
+    evaluate_month,
+)
+from server.engine.budgets import has_unit_budgets
 from server.engine.limits import has_year_limits
 from server.engine.month import Opening
+from server.engine.windows import has_windows
 from server.policy.model import Policy
 
 
@@ -46,6 +57,17 @@ class MonthUnavailable(LookupError):
         self.italian, self.english = italian, english
 
 
+@dataclass(frozen=True)
+class DayInputs:
+    """What the engine was fed for one day: the same stamps, requests, schedule and rules,
+    for a computation that asks the engine about that day again ("if I leave now")."""
+
+    policy: Policy
+    schedule: str | Schedule
+    stamps: tuple[Stamp, ...]
+    requests: tuple[Request, ...]
+
+
 @dataclass
 class PersonMonth:
     employee: Employee
@@ -58,6 +80,7 @@ class PersonMonth:
     schedules: dict[date, Schedule] = field(default_factory=dict)  # days off the base profile
     seen: dict[date, int] = field(default_factory=dict)  # stamps in force per day
     off: frozenset[date] = frozenset()  # the month's days not employed
+    today_inputs: DayInputs | None = None  # what `in_progress` was computed from
 
     def state_of(self, day: date) -> str:
         """past (evaluated), today (in progress), future, or gone (not employed: outside
@@ -86,35 +109,34 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
         return {}
     now = now or datetime.now(UTC)
     first, last = month_bounds(year, month)
-    with_opening = with_opening or any(
-        has_year_limits(_policy(rules, e, first)) for e in employees)
+    asked = list(employees)
+    budgets = any(has_unit_budgets(_policy(rules, e, first)) for e in asked)
+    if budgets:  # a unit's budget is shared: its other employees' year counts too
+        employees = [*asked, *unit_peers(session, asked)]
+    with_opening = with_opening or budgets or any(
+        has_year_limits(policy) or has_windows(policy)
+        for policy in (_policy(rules, e, first) for e in employees))
     start = date(year, 1, 1) if with_opening else first
     ids = [e.id for e in employees]
-    # The next morning's stamps of a night shift belong to the day it starts: one day more
-    # of stamps read, one day before of schedules (its shift takes the 1st's morning).
-    facts = load_facts(session, ids, start, last + timedelta(days=1), shown=shown)
-    contracts = employment.contracts_of(session, employees)
-    schedules = load_schedules(session, employees, start - timedelta(days=1), last,
-                               contracts=contracts)
-    institution_of = {e.id: e.institution_id for e in employees}
-    ends = ends_by(lambda key: rules.on(institution_of[key[0]], key[1]))
-    carry_night_stamps(facts.stamps, schedules, ends)
-    carry_night_stamps(facts.shown, schedules, ends)  # the timecard shows them there too
+    facts, contracts, schedules = _inputs(session, rules, employees, start, last, shown)
     pending = _pending(session, ids, first, last) if shown else {}
     out: dict[int, PersonMonth] = {}
+    year_months: dict[int, list[MonthResult]] = {}
     for employee in employees:
         policy = _policy(rules, employee, first)
         zone = ZoneInfo(policy.timezone)
         today = now.astimezone(zone).date()
         last_day = employment.last_day(employee, zone)
         off = employment.days_off(employee, contracts[employee.id], zone, start, last)
-        opening = _opening(rules, employee, year, month, facts, schedules, today, last_day,
-                           policy, off) if with_opening else None
+        opening, earlier = _opening(rules, employee, year, month, facts, schedules, today,
+                                    last_day, policy, off) if with_opening else (None, [])
         result = _month(policy, employee, year, month, facts, schedules, opening,
                         _through(today, last_day, last), off)
-        progress = None
+        year_months[employee.id] = [*earlier, result]
+        progress = inputs = None
         if first <= today <= last and today not in off:
-            progress = _day(policy, employee, today, facts, schedules)
+            inputs = _today_inputs(policy, employee, today, facts, schedules)
+            progress = _day(inputs, employee, today)
         out[employee.id] = PersonMonth(
             employee, result, today, progress, last_day,
             {d: facts.shown[(employee.id, d)] for d in _days(first, last)
@@ -124,7 +146,65 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
              if (employee.id, d) in schedules},
             seen={d: facts.seen[(employee.id, d)] for d in _days(first, last)
                   if (employee.id, d) in facts.seen},
-            off=frozenset(d for d in off if d >= first))
+            off=frozenset(d for d in off if d >= first), today_inputs=inputs)
+    if budgets:
+        share_budgets(lambda e: _policy(rules, e, first), last, employees, year_months,
+                      [out[e.id].result for e in asked], asked)
+    return {e.id: out[e.id] for e in asked}
+
+
+def _inputs(session: Session, rules: PolicySource, employees: Collection[Employee],
+            start: date, last: date, shown: bool,
+            ) -> tuple[Facts, employment.Contracts, dict[Key, Schedule]]:
+    """The stamps, requests, contracts and schedules from `start` to `last`, read at once."""
+    # The next morning's stamps of a night shift belong to the day it starts: one day more
+    # of stamps read, one day before of schedules (its shift takes the 1st's morning).
+    facts = load_facts(session, [e.id for e in employees], start, last + timedelta(days=1),
+                       shown=shown)
+    contracts = employment.contracts_of(session, employees)
+    schedules = load_schedules(session, employees, start - timedelta(days=1), last,
+                               contracts=contracts)
+    institution_of = {e.id: e.institution_id for e in employees}
+    ends = ends_by(lambda key: rules.on(institution_of[key[0]], key[1]))
+    carry_night_stamps(facts.stamps, schedules, ends)
+    carry_night_stamps(facts.shown, schedules, ends)  # the timecard shows them there too
+    return facts, contracts, schedules
+
+
+def month_runs(session: Session, rules: PolicySource, employees: Collection[Employee],
+               first: tuple[int, int], last: tuple[int, int], *, now: datetime | None = None,
+               ) -> dict[int, list[PersonMonth]]:
+    """Each employee's months from `first` to `last` (inclusive), in order, computed as
+    `person_months` computes each (the hours account carries them): the facts of the
+    whole run read once. The timecard's extras (`shown`, pending requests) are left out, and
+    so are unit overtime budgets (`share_budgets`), which `person_months` applies."""
+    if not employees or first > last:
+        return {e.id: [] for e in employees}
+    now = now or datetime.now(UTC)
+    start, end = month_bounds(*first)[0], month_bounds(*last)[1]
+    if any(has_year_limits(p) or has_windows(p)
+           for p in (_policy(rules, e, start) for e in employees)):
+        start = date(first[0], 1, 1)
+    facts, contracts, schedules = _inputs(session, rules, employees, start, end, False)
+    out: dict[int, list[PersonMonth]] = {}
+    for employee in employees:
+        months = out.setdefault(employee.id, [])
+        year, month = first
+        while (year, month) <= last:
+            policy = _policy(rules, employee, date(year, month, 1))
+            zone = ZoneInfo(policy.timezone)
+            today = now.astimezone(zone).date()
+            last_day = employment.last_day(employee, zone)
+            month_first, month_last = month_bounds(year, month)
+            off = employment.days_off(employee, contracts[employee.id], zone, start, month_last)
+            opening = _opening(rules, employee, year, month, facts, schedules, today, last_day,
+                               policy, off)[0] if has_year_limits(policy) or has_windows(
+                                   policy) else None
+            result = _month(policy, employee, year, month, facts, schedules, opening,
+                            _through(today, last_day, month_last), off)
+            months.append(PersonMonth(employee, result, today, last_day=last_day,
+                                      off=frozenset(d for d in off if d >= month_first)))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return out
 
 
@@ -144,24 +224,30 @@ def _policy(rules: PolicySource, employee: Employee, day: date) -> Policy:
 
 def _opening(rules: PolicySource, employee: Employee, year: int, month: int, facts: Facts,
              schedules: dict[Key, Schedule], today: date, last_day: date | None,
-             policy: Policy, off: frozenset[date]) -> Opening:
+             policy: Policy, off: frozenset[date]) -> tuple[Opening, list[MonthResult]]:
+    """What the year's earlier months leave to this one, and those months."""
     used: dict[str, int] = defaultdict(int)
     code_used: dict[str, int] = defaultdict(int)
     overtime_used = 0
     opening = Opening()
+    days: tuple[DayResult, ...] = ()  # the month before's, for a window reaching back
+    months: list[MonthResult] = []
     for earlier in range(1, month):
         # Each month counts against yearly limits what the months before it left.
         before = _month(rules.on(employee.institution_id, date(year, earlier, 1)) or policy,
                         employee, year, earlier, facts, schedules, opening,
                         _through(today, last_day, month_bounds(year, earlier)[1]), off)
+        months.append(before)
         for allowance in before.allowances:
             used[allowance.name] += allowance.used
         for code, minutes in before.by_code.items():
             code_used[code] += minutes - before.over_cap.get(code, 0)
         overtime_used += before.overtime_paid + before.overtime_banked
-        opening = Opening(code_used=dict(code_used), overtime_used=overtime_used)
+        days = tuple(before.days)
+        opening = Opening(code_used=dict(code_used), overtime_used=overtime_used,
+                          earlier_days=days)
     return Opening(allowance_used=dict(used), code_used=dict(code_used),
-                   overtime_used=overtime_used)
+                   overtime_used=overtime_used, earlier_days=days), months
 
 
 def _month(policy: Policy, employee: Employee, year: int, month: int, facts: Facts,
@@ -186,13 +272,17 @@ def _month(policy: Policy, employee: Employee, year: int, month: int, facts: Fac
         raise _missing(employee, year, month) from None
 
 
-def _day(policy: Policy, employee: Employee, day: date, facts: Facts,
-         schedules: dict[Key, Schedule]) -> DayResult:
+def _today_inputs(policy: Policy, employee: Employee, day: date, facts: Facts,
+                  schedules: dict[Key, Schedule]) -> DayInputs:
     key = (employee.id, day)
+    return DayInputs(policy, schedules.get(key, employee.profile),
+                     tuple(facts.stamps.get(key, ())), tuple(facts.requests.get(key, ())))
+
+
+def _day(inputs: DayInputs, employee: Employee, day: date) -> DayResult:
     try:
-        return evaluate_day(policy, schedules.get(key, employee.profile), day,
-                            facts.stamps.get(key, ()),
-                            facts.requests.get(key, ()))
+        return evaluate_day(inputs.policy, inputs.schedule, day, inputs.stamps,
+                            inputs.requests)
     except LookupError:
         raise _missing(employee, day.year, day.month) from None
 

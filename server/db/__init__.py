@@ -5,8 +5,14 @@ at what they replace. Day results are derived and kept current.
 """
 
 # Imported for their effect: the directory-revision listeners on every Session, and the
-# schedule and contract tables joining the models' metadata.
-from server.db import contract_tables, revision, schedule_tables  # noqa: F401
+# schedule, contract, leave and account tables joining the models' metadata.
+from server.db import (  # noqa: F401
+    account_tables,
+    contract_tables,
+    leave_tables,
+    revision,
+    schedule_tables,
+)
 from server.db.engine import make_engine, make_sessionmaker
 from server.db.migrate import upgrade
 

@@ -369,6 +369,8 @@ class MonthCloseEntry(Base):
     unjustified: Mapped[int | None] = mapped_column(Integer)
     meal_vouchers: Mapped[int | None] = mapped_column(Integer)
     anomalies: Mapped[int | None] = mapped_column(Integer)
+    account_closing: Mapped[int | None] = mapped_column(Integer)  # the hours account, frozen
+    account_debts: Mapped[list[Any] | None] = mapped_column(JSON)  # its debts with their dates
 
 
 class WebSession(Base):

@@ -66,7 +66,8 @@ def _opening(policy: Policy, plan: DayPlan, day: date, working: bool) -> tuple[N
     pos = policy.holidays_pos
     if pos is None:
         return ()
-    rule = Explain(policy.rule_text(pos), policy.where(pos), "due")
+    rule = Explain(policy.rule_text(pos), policy.where(pos), "due",
+                   regulation=policy.regulation(pos))
     # The calendar it came from rides along (unused by the template) so a page can name the
     # holiday in the reader's language.
     where = (policy.holiday_country, policy.holiday_subdivision or "")

@@ -14,6 +14,7 @@ lateness; totals, tolerance, meal voucher.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from itertools import pairwise
 
@@ -179,8 +180,7 @@ class _Day:
             self.add_code(info, 0)
             # The day's opening step told the due before the swap.
             r.explain = [n for n in r.explain if n.explain.figure != "due"]
-            swapped = Explain(info.explain.rule, info.explain.source, "due")
-            self.note(swapped, N.DAY_SWAPPED, info.code, r.due)
+            self.note(replace(info.explain, figure="due"), N.DAY_SWAPPED, info.code, r.due)
         else:
             self.credit(info, due)
         if self.half:

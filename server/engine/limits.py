@@ -79,7 +79,8 @@ def skipped_pause(plan: DayPlan, r: DayResult, approved: set[str], mark: int) ->
             r.overtime_banked += minutes
         r.by_code[info.code] = r.by_code.get(info.code, 0) + minutes
         if explain is not None:
-            step = Explain(explain.rule, explain.source, "by_code")
+            step = Explain(explain.rule, explain.source, "by_code",
+                           regulation=explain.regulation)
             r.explain.append(Note(step, N.PAUSE_AS_OVERTIME, (info.code, info.label, minutes)))
         return False
     given_back = r.pause_deducted
@@ -133,8 +134,8 @@ def limit_month(policy: Policy, version: Version, result: MonthResult,
             continue
         cut = _cut(caps, counted, code_used.get(code, 0))
         if cut is not None:
-            _take(result, rule.kind.value if rule.kind else "hourly_absence", cut.minutes,
-                  recover=_recovered(version, rule))
+            take(result, rule.kind.value if rule.kind else "hourly_absence", cut.minutes,
+                 recover=recovered(version, rule))
             _report(policy, result, code, N.F_CODE_OVER_LIMIT, (code,), cut)
     block = version.overtime
     counted = result.overtime_paid + result.overtime_banked
@@ -166,7 +167,8 @@ def draw_in_order(policy: Policy, version: Version, result: MonthResult) -> None
         first.used -= moved
         then.used += moved
         pos = rule.allowance_then.pos
-        result.explain.append(Note(Explain(policy.rule_text(pos), policy.where(pos), "allowances"),
+        result.explain.append(Note(Explain(policy.rule_text(pos), policy.where(pos), "allowances",
+                                           regulation=policy.regulation(pos)),
                                    N.M_DRAWN, (code, moved, first.name, then.name)))
 
 
@@ -196,12 +198,12 @@ def _cut(caps: Iterable[ast.Cap], counted: int, before: int) -> _Cut | None:
     return best
 
 
-def _recovered(version: Version, rule: ast.CodeDef) -> bool:
+def recovered(version: Version, rule: ast.CodeDef) -> bool:
     allowance = version.allowances.get(rule.allowance.value) if rule.allowance else None
     return bool(allowance and allowance.recover_by)
 
 
-def _take(result: MonthResult, kind: str, minutes: int, *, recover: bool) -> None:
+def take(result: MonthResult, kind: str, minutes: int, *, recover: bool) -> None:
     if kind == "overtime_paid":
         result.overtime_paid -= minutes
     elif kind == "overtime_banked":
@@ -226,7 +228,8 @@ def _report(policy: Policy, result: MonthResult, key: str, template: str,
     args = (*what, cut.counted, period, cut.cap.minutes, cut.minutes)
     message = N.word(template, args)
     figure = "overtime_paid" if key == OVERTIME else "by_code"
-    result.explain.append(Note(Explain(policy.rule_text(cut.cap.pos), where, figure, message),
+    result.explain.append(Note(Explain(policy.rule_text(cut.cap.pos), where, figure, message,
+                                       regulation=policy.regulation(cut.cap.pos)),
                                template, args))
     result.flags.append(Flag(f"{key}_over_limit", cut.minutes, cut.cap.minutes, message, where,
                              template, args))

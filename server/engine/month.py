@@ -32,6 +32,7 @@ from server.engine.results import (
     Flag,
     MonthResult,
 )
+from server.engine.windows import limit_windows
 from server.policy.model import Policy, Version
 
 
@@ -44,6 +45,8 @@ class Opening:
     employee_flags: frozenset[str] = frozenset()
     code_used: Mapping[str, int] = field(default_factory=dict)
     overtime_used: int = 0
+    # The days before the month that a window limit reaches back to (`server.engine.windows`).
+    earlier_days: tuple[DayResult, ...] = ()
 
 
 def evaluate_month(
@@ -88,6 +91,7 @@ def evaluate_month(
     _tolerance(policy, version, result)
     _monte_ore(policy, name, result, counted, later)
     limit_month(policy, version, result, opening.code_used, opening.overtime_used)
+    limit_windows(policy, version, result, on, profile, opening.earlier_days)
     _deadlines(policy, version, result, last)
     _allowances(policy, version, name, result, opening)
     _flags(policy, version, result, stamps)
@@ -112,7 +116,8 @@ def _sum(result: MonthResult) -> None:
 
 
 def _note(policy: Policy, pos: Pos, figure: str, detail: str) -> Note:
-    return Note(Explain(policy.rule_text(pos), policy.where(pos), figure, detail))
+    return Note(Explain(policy.rule_text(pos), policy.where(pos), figure, detail,
+                        regulation=policy.regulation(pos)))
 
 
 def _tolerance(policy: Policy, version: Version, result: MonthResult) -> None:

@@ -44,6 +44,10 @@ OVER_CAP = N_("code {} over its limit of {:hm} a {}: {:hm} not counted")
 PAUSE_SKIPPED = N_("pause skipped, approved by code {}: {:hm} not deducted")
 PAUSE_AS_OVERTIME = N_("{} {}: pause worked, approved: {:hm} counted as overtime")
 EXCESS = N_("{:hm} beyond the due without an approved overtime request: not credited")
+OVER_UNIT_BUDGET = N_("unit {}: {:hm} of paid overtime this year, over its budget of {:hm}: "
+                      "{:hm} of this month not paid")
+OVER_WINDOW = N_("code {} in the {} weeks from {}: {:hm}, over {}% of their due {:hm} "
+                 "({:hm}): {:hm} not counted")
 MEAL = N_("meal voucher {}")
 MEAL_EARNED = N_("earned")
 MEAL_NOT_EARNED = N_("not earned: no regular pause")
@@ -96,7 +100,7 @@ AMOUNT: dict[str, int | None] = {
     PAUSE_SKIPPED: None,
 }
 # Templates whose minutes are what a limit took away, not an amount of their figure.
-TAKEN_AWAY = frozenset({OVER_CAP, EXCESS})
+TAKEN_AWAY = frozenset({OVER_CAP, EXCESS, OVER_WINDOW, OVER_UNIT_BUDGET})
 # Templates of the month's steps and flags, never a day's: their minutes are the month's.
 MONTH = frozenset({F_CODE_OVER_LIMIT, F_OVERTIME_OVER_LIMIT, F_MONTE_ORE, F_OVER_HALF_DAY,
                    M_MARGIN_DEBT, M_MONTE_ORE_DUE, M_DRAWN})
@@ -147,7 +151,7 @@ class Note(NamedTuple):
         if not self.template:
             return e
         return Explain(e.rule, e.source, e.figure, word(self.template, self.args),
-                       self.template, plain(self.args))
+                       self.template, plain(self.args), e.regulation)
 
     def to_json(self) -> dict[str, str]:
         """`render().to_json()`; a step repeated across days and employees (the same rule,

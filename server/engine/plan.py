@@ -124,9 +124,12 @@ def plan_for(policy: Policy, version: Version, profile_name: str) -> DayPlan:
 
 
 def _x(policy: Policy, pos: ast.Pos | None, figure: str, detail: str = "") -> Explain | None:
-    if pos is None:
-        return None
-    return Explain(policy.rule_text(pos), policy.where(pos), figure, detail)
+    return None if pos is None else _step(policy, pos, figure, detail)
+
+
+def _step(policy: Policy, pos: ast.Pos, figure: str, detail: str = "") -> Explain:
+    return Explain(policy.rule_text(pos), policy.where(pos), figure, detail,
+                   regulation=policy.regulation(pos))
 
 
 def _pos(item: ast.At[T] | None) -> ast.Pos | None:
@@ -212,15 +215,15 @@ def pause_plan(policy: Policy, pause: ast.Pause | None) -> PausePlan | None:
         max=pause.max.value if pause.max else None,
         bands=tuple(
             BandPlan(b.start, b.end, b.last_exit, Explain(
-                policy.rule_text(b.pos), policy.where(b.pos), "pause_deducted"))
+                policy.rule_text(b.pos), policy.where(b.pos), "pause_deducted",
+                regulation=policy.regulation(b.pos)))
             for b in pause.bands
         ),
         deduct_unstamped=pause.deduct_unstamped.value if pause.deduct_unstamped else 0,
         outside_band_code=pause.outside_band_code.value if pause.outside_band_code else None,
         inside_service=pause.inside_service is not None,
-        explain_after=Explain(policy.rule_text(pause.after.pos if pause.after else pause.pos),
-                              policy.where(pause.after.pos if pause.after else pause.pos),
-                              "pause_deducted"),
+        explain_after=_step(policy, pause.after.pos if pause.after else pause.pos,
+                            "pause_deducted"),
         explain_min=_x(policy, _pos(pause.min), "pause_deducted"),
         explain_deduct=_x(policy, _pos(pause.deduct_unstamped), "pause_deducted"),
         explain_mandatory=_x(policy, _pos(pause.mandatory_over), "pause_deducted"),
@@ -246,7 +249,8 @@ def _code_plan(policy: Policy, version: Version, code: ast.CodeDef, profile: str
         recover=bool(allowance and allowance.recover_by),
         approval=code.approval.value if code.approval and not waived else None,
         overtime=kind in OVERTIME_KINDS,
-        explain=Explain(policy.rule_text(code.pos), policy.where(code.pos), "by_code", label),
+        explain=Explain(policy.rule_text(code.pos), policy.where(code.pos), "by_code", label,
+                        regulation=policy.regulation(code.pos)),
         day_cap=day_cap.minutes if day_cap else None,
         explain_cap=_x(policy, day_cap.pos if day_cap else None, _CAPPED.get(kind, "credited")),
         forbidden=forbidden,

@@ -28,6 +28,8 @@ class Explain:
     # language (`detail` is the English).
     message_id: str = ""
     args: tuple[Any, ...] = ()
+    # Where in the regulation the rule comes from (`source "art. 5 c. 2"`), if the file says.
+    regulation: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The step as the API shows it: its fields, by name."""

@@ -75,7 +75,8 @@ def _x(policy: Policy, at: ast.At[T] | ast.Choose | None, figure: str,
        detail: str = "") -> Explain | None:
     if at is None:
         return None
-    return Explain(policy.rule_text(at.pos), policy.where(at.pos), figure, detail)
+    return Explain(policy.rule_text(at.pos), policy.where(at.pos), figure, detail,
+                   regulation=policy.regulation(at.pos))
 
 
 def _resolve(policy: Policy, version: Version, base: DayPlan, p: ast.Profile,

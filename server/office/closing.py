@@ -30,6 +30,7 @@ from sqlalchemy import Integer, bindparam, delete, false, func, insert, literal,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from server.days.account import freeze_accounts
 from server.days.close_batch import store_months
 from server.days.employment import employed_from
 from server.days.month import PersonMonth, month_bounds
@@ -214,6 +215,8 @@ def close_step(session: Session, actor: User, year: int, month: int, *, batch: i
     months = _months(session, actor.institution_id, employees, year, month, now)
     store_months(session, months, *month_bounds(year, month), now)
     _mark_done(session, row.id, {e: m.result for e, m in months.items()}, now)
+    freeze_accounts(session, RulesInForce(session, [actor.institution_id]), row.id,
+                    months.values(), now)
     row.done = session.scalar(select(func.count()).select_from(MonthCloseEntry).where(
         MonthCloseEntry.month_close_id == row.id, MonthCloseEntry.done.is_(True))) or 0
     if row.done >= row.total or not employees:

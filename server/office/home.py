@@ -3,7 +3,8 @@ people: the employee's today, the manager's unit today, the office's month.
 
 Every figure comes from the one month computation (`server.days.month`): the balance is
 the month's to yesterday, today is the day in progress, the leave left is each
-allowance's `left`; anomalies and flags are the engine's.
+allowance's `left` and each leave in days' (`server.days.leave`); anomalies and flags
+are the engine's.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.days.facts import load_facts
+from server.days.leave import balances
 from server.days.month import PersonMonth, month_bounds
 from server.days.rules_in_force import RulesInForce, policy_at
 from server.db.models import Employee, MonthClose, User
 from server.db.models import Request as RequestRow
+from server.engine.leave import LeaveYear
+from server.engine.leave_time import LeaveNow, leave_now
 from server.engine.results import AllowanceBalance, Flag
 from server.errors import OfficeError
 from server.office.decisions import approval_queue
@@ -51,6 +55,10 @@ class EmployeeToday:
     deadlines: dict[str, date | datetime]
     anomalies: list[OpenAnomaly]
     pending_requests: int
+    leave: list[LeaveYear] = field(default_factory=list)  # leave in days left, today
+    # "If I leave now": the engine on today's inputs with an exit now; None on a day not
+    # employed.
+    leaving: LeaveNow | None = None
 
 
 @dataclass(frozen=True)
@@ -97,9 +105,15 @@ def employee_today(session: Session, actor: User, now: datetime | None = None
         return None
     now = now or datetime.now(UTC)
     employee = employee_visible(session, actor, actor.employee_id)
-    today = local_now(session, actor.institution_id, now).date()
-    month = months_of(session, RulesInForce(session, [actor.institution_id]), [employee],
-                      today.year, today.month, now=now, with_opening=True)[employee.id]
+    local = local_now(session, actor.institution_id, now)
+    today = local.date()
+    rules = RulesInForce(session, [actor.institution_id])
+    month = months_of(session, rules, [employee], today.year, today.month, now=now,
+                      with_opening=True)[employee.id]
+    inputs = month.today_inputs
+    leaving = None if inputs is None else leave_now(
+        inputs.policy, inputs.schedule, today, inputs.stamps, inputs.requests,
+        local.hour * 60 + local.minute)
     stamps = _today_stamps(session, [employee.id], today).get(employee.id, [])
     pending = session.scalar(select(func.count()).select_from(RequestRow).where(
         RequestRow.employee_id == employee.id, RequestRow.state == "pending")) or 0
@@ -107,7 +121,8 @@ def employee_today(session: Session, actor: User, now: datetime | None = None
         employee, today, stamps, month.in_progress.worked if month.in_progress else 0,
         stamps[-1][0] if stamps and stamps[-1][1] == "in" else None,
         month.result.balance, list(month.result.allowances), dict(month.result.deadlines),
-        _open_anomalies([month]), pending)
+        _open_anomalies([month]), pending,
+        balances(session, rules, [employee], today)[employee.id], leaving)
 
 
 def unit_today(session: Session, actor: User, now: datetime | None = None) -> UnitToday:

@@ -29,6 +29,7 @@ from server.office import notifications
 from server.office.approval_timing import approver, filed_late, local, refuse_late_filing
 from server.office.audit import record, utcnow
 from server.office.bounds import MAX_FILE_NAME, bounded_text, within_reach
+from server.office.leave import check_balance
 from server.office.people import OFFICE_ROLES, employee_for_filing
 from server.policy.model import Policy, Version
 
@@ -43,8 +44,10 @@ LIVE_STATES = ("pending", "approved")
 def file_justification(session: Session, actor: User, employee_id: int, day: date,
                        code: str, *, start: int | None = None, end: int | None = None,
                        notes: str = "", attachment: tuple[str, bytes] | None = None,
-                       now: datetime | None = None) -> RequestRow:
-    """A justification (giustificativo) with a code, for the whole day or a span."""
+                       now: datetime | None = None, override_balance: bool = False,
+                       ) -> RequestRow:
+    """A justification (giustificativo) with a code, for the whole day or a span; a code
+    that draws on a leave beyond its balance is refused, unless the office overrides it."""
     _in_bounds(day, notes, now)
     if attachment:
         bounded_text(attachment[0], "attachment", MAX_FILE_NAME)
@@ -80,9 +83,11 @@ def file_justification(session: Session, actor: User, employee_id: int, day: dat
                           field="attachment")
     _no_overlap(session, employee, day, start, end)
     late = _timing(policy, actor, employee, info, day, start, now)
+    beyond = check_balance(session, actor, employee, policy, day, code, override=override_balance)
     row = _new(session, actor, employee, "justification", day, code=code, start=start, end=end,
                notes=notes, attachment=attachment, now=now)
-    return _filed(session, actor, row, approver(info, employee.profile), now, late=late)
+    return _filed(session, actor, row, approver(info, employee.profile), now, late=late,
+                  beyond_balance=beyond)
 
 
 def file_missed_stamp(session: Session, actor: User, employee_id: int, day: date,
@@ -279,10 +284,13 @@ def _new(session: Session, actor: User, employee: Employee, kind: str, day: date
 
 
 def _filed(session: Session, actor: User, row: RequestRow, approval: str | None,
-           now: datetime | None, *, late: bool = False) -> RequestRow:
+           now: datetime | None, *, late: bool = False, beyond_balance: bool = False,
+           ) -> RequestRow:
     now = now or utcnow()
     detail = {"employee_id": row.employee_id, "day": row.day.isoformat(), "kind": row.kind,
               "code": row.code, "approval": approval, "late": late}
+    if beyond_balance:  # the office's explicit override of a leave balance
+        detail["beyond_balance"] = True
     record(session, actor, "request_filed", f"request:{row.id}", detail, now=now)
     if approval is None:
         # The rules ask nobody's approval for this code: it counts as filed.

@@ -1,7 +1,8 @@
 """An employee's month as the office services hand it out: `server.days.month` computes
 it (the one computation), this module checks who may see it and words its errors.
 
-The result carries worked, due, balance and its recovery deadline, allowances used and
+The result carries worked, due, balance and its recovery deadline, the hours account
+(opening, movements, closing) where the rules keep one, allowances used and
 left (the year's earlier months give what was used before), overtime, meal vouchers,
 anomalies with fix-by dates and flags (seed 003: more than 3 missed stamps in a month
 are flagged); today in progress apart, days still to come not evaluated.
@@ -10,15 +11,25 @@ are flagged); today in progress apart, days still to come not evaluated.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from server.days.month import MonthUnavailable, PersonMonth, PolicySource, person_months
+from server.days.account import account_of
+from server.days.leave import balances
+from server.days.month import (
+    MonthUnavailable,
+    PersonMonth,
+    PolicySource,
+    month_bounds,
+    person_months,
+)
 from server.days.rules_in_force import RulesInForce
 from server.db.models import Employee, User
 from server.engine import MonthResult
+from server.engine.account import AccountMonth
+from server.engine.leave import LeaveYear
 from server.errors import NotAllowed, OfficeError
 from server.office.people import employee_in_reach
 
@@ -26,6 +37,10 @@ from server.office.people import employee_in_reach
 @dataclass
 class MonthSummary:
     month: PersonMonth
+    # Leave in days (seed 004 Art. 9.2: "i giorni/ore di ferie, festività soppresse,
+    # permessi retribuiti"), on the month's last day, or today in the current month.
+    leave: list[LeaveYear] = field(default_factory=list)
+    account: AccountMonth | None = None  # the hours account, when the rules keep one
 
     @property
     def employee(self) -> Employee:
@@ -46,9 +61,28 @@ def month_summary(session: Session, actor: User, employee_id: int, year: int, mo
     employee = employee_in_reach(session, actor, employee_id)
     if actor.employee_id != employee.id and actor.role not in ("manager", "office"):
         raise NotAllowed("Puoi vedere solo il tuo cartellino", "You can only see your timecard")
-    return MonthSummary(months_of(session, RulesInForce(session, [employee.institution_id]),
-                                  [employee], year, month, now=now, with_opening=True,
-                                  shown=True)[employee.id])
+    rules = RulesInForce(session, [employee.institution_id])
+    person = months_of(session, rules, [employee], year, month, now=now, with_opening=True,
+                       shown=True)[employee.id]
+    return MonthSummary(person, balances(session, rules, [employee],
+                                         leave_day(person, year, month))[employee.id],
+                        month_account(session, rules, person, now=now))
+
+
+def leave_day(person: PersonMonth, year: int, month: int) -> date:
+    """The day a month's leave balances are read on: today in the current month, the
+    month's last day once it is over, its first day before it starts."""
+    first, last = month_bounds(year, month)
+    return min(last, max(first, person.today))
+
+
+def month_account(session: Session, rules: PolicySource, person: PersonMonth, *,
+                  now: datetime | None = None) -> AccountMonth | None:
+    """The hours account of a computed month (`server.days.account`), errors worded."""
+    try:
+        return account_of(session, rules, person, now=now)
+    except MonthUnavailable as error:
+        raise OfficeError(error.italian, error.english) from None
 
 
 def months_of(session: Session, rules: PolicySource, employees: Collection[Employee],

@@ -35,6 +35,7 @@ _BLOCKS: dict[type, str] = {
     ast.PasswordPolicy: "password",
     ast.Tolerance: "tolerance",
     ast.Overtime: "overtime",
+    ast.Account: "account",
 }
 
 
@@ -58,6 +59,7 @@ def compile_policy(rule_file: ast.RuleFile) -> Policy:
         source=rule_file.source,
         versions=tuple(versions),
         holidays_pos=inst.holidays.pos if inst.holidays else None,
+        sources=rule_file.sources,
     )
 
 
@@ -70,6 +72,7 @@ def _apply(base: Version, section: ast.RulesSection) -> Version:
     flags = dict(base.flags)
     fees = dict(base.fees)
     shifts = dict(base.shifts)
+    leaves = dict(base.leaves)
     for stmt in section.statements:
         if isinstance(stmt, ast.Profile):
             profiles[stmt.name] = stmt
@@ -85,6 +88,8 @@ def _apply(base: Version, section: ast.RulesSection) -> Version:
             fees[stmt.name] = stmt
         elif isinstance(stmt, ast.Shift):
             shifts[stmt.name] = stmt
+        elif isinstance(stmt, ast.Leave):
+            leaves[stmt.name] = stmt
         else:
             blocks[_BLOCKS[type(stmt)]] = stmt
     return replace(
@@ -99,5 +104,6 @@ def _apply(base: Version, section: ast.RulesSection) -> Version:
         flags=flags,
         fees=fees,
         shifts=shifts,
+        leaves=leaves,
         **blocks,  # type: ignore[arg-type]
     )

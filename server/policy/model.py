@@ -17,6 +17,7 @@ from typing import Any
 import holidays as holiday_calendars
 
 from dsl import ast
+from dsl.sources import innermost
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class Version:
     fees: dict[str, ast.Fee]
     overtime: ast.Overtime | None = None
     shifts: dict[str, ast.Shift] = field(default_factory=dict)
+    leaves: dict[str, ast.Leave] = field(default_factory=dict)
+    account: ast.Account | None = None  # the hours account carried month to month
 
     def pause_for(self, profile: ast.Profile) -> ast.Pause | None:
         """A profile's own pause block replaces the section's default; `pause none`, any."""
@@ -57,7 +60,9 @@ class Policy:
     source: str
     versions: tuple[Version, ...]
     holidays_pos: ast.Pos | None = None
+    sources: tuple[ast.Source, ...] = ()  # `source "art. 5 c. 2"` before the statements
     _holidays: dict[int, frozenset[date]] = field(default_factory=dict, repr=False)
+    _regulations: dict[int, str] = field(default_factory=dict, repr=False)
     # Filled by the engine: what depends only on (version, profile) or (date, profile),
     # so it is worked out once.
     plan_cache: dict[object, Any] = field(default_factory=dict, repr=False)
@@ -79,6 +84,15 @@ class Policy:
 
     def where(self, pos: ast.Pos) -> str:
         return f"{self.file_name}:{pos.line}"
+
+    def regulation(self, pos: ast.Pos) -> str:
+        """Where in the regulation the rule at `pos` comes from (`source "art. 5 c. 2"` before
+        it, or before the block around it); "" when the file does not say."""
+        found = self._regulations.get(pos.line)
+        if found is None:
+            found = "; ".join(s.ref for s in innermost(self.sources, pos.line))
+            self._regulations[pos.line] = found
+        return found
 
     def rule_text(self, pos: ast.Pos) -> str:
         """The rule as written, comment stripped: what a person reads in an explanation."""

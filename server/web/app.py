@@ -32,6 +32,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import Engine
 
 from server.db.migrate import head_revision
+from server.engine.leave import days
 from server.errors import OfficeError
 from server.ingest.settings import BrokerSettings
 from server.minutes import clock, hours
@@ -124,7 +125,7 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
 def _templates() -> TemplateConfig[JinjaTemplateEngine]:
     templates = TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
     templates.engine_instance.engine.globals.update(hours=hours, clock=clock, menu_for=menu_for,
-                                                   role_name=role_name,
+                                                   role_name=role_name, days=days,
                                                    unread=unread_notifications)
     install(templates.engine_instance.engine)
     return templates

@@ -12,6 +12,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from server.engine import MonthResult
+from server.engine.leave import LeaveYear, days
+from server.engine.notes import word
 from server.engine.results import Anomaly, DayResult
 from server.i18n.current import gettext
 from server.i18n.formats import day_text, weekday_text
@@ -28,7 +30,8 @@ ALIGNS: tuple[Align, ...] = ("L", "L", "R", "R", "R", "L", "L")
 def month_pdf(session: Session, summary: MonthSummary, now: datetime,
               deadline_labels: Mapping[str, str]) -> bytes:
     """The employee's month: one row a day, then totals, deadlines, allowances,
-    anomalies and flags; `deadline_labels` are the message ids the summaries page uses."""
+    anomalies, flags, leave in days and the hours account; `deadline_labels` are the message ids the
+    summaries page uses."""
     r, e = summary.result, summary.employee
     title = gettext("Timecard of %(name)s (%(number)s)", name=e.name, number=e.number)
     pdf = Sheet(letterhead(session, e.institution_id, title, r.year, r.month, now))
@@ -36,7 +39,8 @@ def month_pdf(session: Session, summary: MonthSummary, now: datetime,
                                   "Anomalies")]
     pdf.grid(WIDTHS, [heads, *(_day(d) for d in r.days)], ALIGNS)
     pdf.ln(3)
-    for text in _totals(r, deadline_labels):
+    for text in [*_totals(r, deadline_labels), *(leave_line(y) for y in summary.leave),
+                 *_account_lines(summary)]:
         pdf.text_line(text, size=8)
     pdf.signatures()
     return pdf.bytes()
@@ -73,6 +77,34 @@ def _totals(r: MonthResult, deadline_labels: Mapping[str, str]) -> list[str]:
     lines += [_anomaly_line(a) for a in r.anomalies]
     lines += [f"{flag}: {say(f, 'message')} ({f.count})" for f in r.flags]
     return lines
+
+
+def _account_lines(summary: MonthSummary) -> list[str]:
+    """The hours account as the Riepiloghi list it: opening, each movement with its rule's
+    file:line, closing."""
+    account = summary.account
+    if account is None:
+        return []
+    moves = [f"  {word(gettext(m.explain.message_id), m.explain.args)} ({m.explain.source})"
+             for m in account.movements]
+    return [f"{gettext('Hours account')}: {gettext('Opening balance')} "
+            f"{hours(account.opening.balance)}", *moves,
+            f"  {gettext('Closing balance')} {hours(account.closing.balance)}"]
+
+
+def leave_line(y: LeaveYear) -> str:
+    """A leave in days (seed 004 Art. 9.2: "i giorni/ore di ferie, festività soppresse,
+    permessi retribuiti"): the year's, or a capped leave's month."""
+    if not y.yearly:
+        return gettext("%(label)s: %(taken)s days this month, of %(cap)s", label=y.label,
+                       taken=str(days(y.month_taken)), cap=str(days(y.month_cap or 0)))
+    line = gettext("%(label)s %(year)s: entitled %(entitled)s, taken %(taken)s, left "
+                   "%(left)s days", label=y.label, year=y.year, entitled=str(days(y.entitled)),
+                   taken=str(days(y.taken + y.carried_used)), left=str(days(y.total_left)))
+    if y.carried_in and y.carry_until is not None:
+        line += " " + gettext("(%(carried)s from last year, usable until %(until)s)",
+                              carried=str(days(y.carried_in)), until=day_text(y.carry_until))
+    return line
 
 
 def _anomaly_line(anomaly: Anomaly) -> str:

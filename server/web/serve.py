@@ -10,9 +10,10 @@ from pathlib import Path
 import uvicorn
 from sqlalchemy import Engine
 
+from server.settings import DEFAULT_WEB_PORT
 from server.web.app import create_app
 
-DEFAULT_PORT = 8000
+DEFAULT_PORT = DEFAULT_WEB_PORT
 
 
 class WebServerError(RuntimeError):

@@ -20,8 +20,9 @@ from server.days.month import PersonMonth, month_bounds
 from server.days.rules_in_force import RulesInForce
 from server.db.models import Employee
 from server.engine import DayResult
+from server.engine.account import AccountMonth, month_adjustment, running_balance
 from server.engine.results import FIX_BY_FORMAT, Explain
-from server.office.summary import months_of
+from server.office.summary import month_account, months_of
 from server.web.wording import WEEKDAYS, say
 
 # How a person reads where a stamp came from.
@@ -73,6 +74,7 @@ class DayView:
     profile: str = ""
     chosen: list[int] = field(default_factory=list)
     shift: str | None = None
+    account: int | None = None  # the hours account at the day's end (None: not kept)
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,12 @@ class MonthView:
     today: str
     days: list[DayView]
     profile: str = ""  # the base profile: a day's own differs only where the record says so
+    # The hours account (None: the rules keep none): the month opens with `account_opening`,
+    # each day's `account` runs from it, the month's own rules add `account_adjustment`,
+    # and the month's end movements lead to `account_closing` (as in the summaries).
+    account_opening: int | None = None
+    account_adjustment: int = 0
+    account_closing: int | None = None
 
 
 def parse_month(text: str | None, today: date) -> tuple[int, int]:
@@ -111,12 +119,13 @@ def month_view(session: Session, employee: Employee, year: int, month: int,
     rules = RulesInForce(session, [employee.institution_id])
     person = months_of(session, rules, [employee], year, month, now=now,
                        shown=True)[employee.id]
-    return layout(person)
+    return layout(person, month_account(session, rules, person, now=now))
 
 
-def layout(person: PersonMonth) -> MonthView:
+def layout(person: PersonMonth, account: AccountMonth | None = None) -> MonthView:
     """The page's and the API's view of a computed month."""
     result, employee = person.result, person.employee
+    running = dict(running_balance(account.opening, result)) if account else {}
     first, last = month_bounds(result.year, result.month)
     evaluated = {d.day: d for d in result.days}
     days = []
@@ -130,7 +139,7 @@ def layout(person: PersonMonth) -> MonthView:
         days.append(replace(_day(day, state, found, shown, person.today),
                             profile=own.profile if own else employee.profile,
                             chosen=sorted(own.chosen) if own else [],
-                            shift=own.shift if own else None))
+                            shift=own.shift if own else None, account=running.get(day)))
     before = date.fromordinal(first.toordinal() - 1)
     after = date.fromordinal(last.toordinal() + 1)
     through = result.days[-1].day.isoformat() if result.days else None
@@ -140,7 +149,10 @@ def layout(person: PersonMonth) -> MonthView:
         next=after.strftime("%Y-%m"), worked=result.worked, due=result.due,
         balance=result.balance, meal_vouchers=result.meal_vouchers,
         anomalies=len(result.anomalies), due_in_month=result.due_in_month, through=through,
-        today=person.today.isoformat(), days=days, profile=employee.profile)
+        today=person.today.isoformat(), days=days, profile=employee.profile,
+        account_opening=account.opening.balance if account else None,
+        account_adjustment=month_adjustment(result) if account else 0,
+        account_closing=account.closing.balance if account else None)
 
 
 def _stamp(s: ShownStamp) -> StampView:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
+from databases import migrated_sqlite
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -31,7 +32,6 @@ from server.broker.embedded import free_port
 from server.broker.mosquitto import BrokerSettings, write_config
 from server.db.directory import add_terminal, ensure_institution
 from server.db.engine import make_engine, make_sessionmaker
-from server.db.migrate import upgrade
 from terminals.protocol import topic
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
@@ -67,9 +67,8 @@ def start_mosquitto(conf: Path, port: int) -> subprocess.Popen[bytes]:
 
 
 def make_config(directory: Path, *, max_queued_messages: int | None = None) -> Broker:
-    database = f"sqlite:///{directory / 'timbra.db'}"
+    database = migrated_sqlite(directory / "timbra.db")
     engine = make_engine(database)
-    upgrade(engine)
     credentials = {}
     with make_sessionmaker(engine)() as session:
         for institution, code in (("university", "t01"), ("school", "atrio")):

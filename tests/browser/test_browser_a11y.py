@@ -11,28 +11,18 @@ reload. The roles share the two languages and the first viewport between them.
 from __future__ import annotations
 
 import re
-import socket
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from world import cheap_hashing
+from chromium import ARTIFACTS
 
-from server.db import make_engine, upgrade
-from server.demo.load import load_demo
-from server.demo.users import create_demo_users, demo_password
-from server.web.serve import serve_web
+from server.demo.users import demo_password
 
 pytestmark = pytest.mark.browser
-playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AXE = Path(__file__).parents[1] / "support" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
-ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 INSTITUTION = "university"
 NEW_PASSWORD = "Nuova-password-2026"
 PHONE = {"width": 375, "height": 667}
@@ -60,37 +50,12 @@ AXE_RUN = """() => axe.run(document, {resultTypes: ["violations"], runOnly: {typ
 SEEN: set[str] = set()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("browser-a11y")
-    engine = make_engine(f"sqlite:///{folder}/timbra.db")
-    upgrade(engine)
-    load_demo(engine, date.today())
-    create_demo_users(engine)
-    # The server runs in this process: the logins' password hashing stays cheap.
-    with cheap_hashing(), serve_web(engine, port=_free_port(), data_dir=folder / "data",
-                                    secure_cookies=False) as url:
-        yield url.rstrip("/")
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("/usr/bin/chromium is missing: `make browser` installs Debian's chromium")
+def browser(browser: Any) -> Any:
+    """tests/browser/conftest.py's Chromium, once axe-core is known to be there."""
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: `make browser` installs axe-core (npm ci)")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
+    return browser
 
 
 class Checker:

@@ -4,26 +4,15 @@ go to tests/artifacts/ for a person to look at."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import ARTIFACTS
 
-from server.db import make_engine, upgrade
-from server.demo.load import load_demo
-from server.demo.users import create_demo_users, demo_password
-from server.web.serve import serve_web
+from server.demo.users import demo_password
 
 pytestmark = pytest.mark.browser
-playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 INSTITUTION = "university"
 NEW_PASSWORD = "Nuova-password-2026"
 PHONE = {"width": 375, "height": 667}
@@ -33,36 +22,6 @@ BLOCKS = {"employee": ("#today", "La tua giornata"), "manager": ("#unit", "La tu
           "office": ("#month", "Il mese"), "admin": ("#terminals", "Terminali non collegati")}
 SUFFIX = {"employee": "dipendente", "manager": "responsabile", "office": "personale",
           "admin": "admin"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("browser-home")
-    engine = make_engine(f"sqlite:///{folder}/timbra.db")
-    upgrade(engine)
-    load_demo(engine, date.today())
-    create_demo_users(engine)
-    with serve_web(engine, port=_free_port(), data_dir=folder / "data",
-                   secure_cookies=False) as url:
-        yield url.rstrip("/")
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("/usr/bin/chromium is missing: `make browser` installs Debian's chromium")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 def _first_login(page: Any, base: str, role: str) -> None:

@@ -153,3 +153,47 @@ def test_month_json_into_a_reader_that_stops_early_exits_quietly(tmp_path: Path)
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0
     assert err == ""
+
+
+def test_the_help_of_each_command_names_its_own_request_form(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 16: `timbra month --help` said `--request CODE SPAN`; a month's request is dated."""
+    for command, form in (("month", "--request 'DATE CODE SPAN'"),
+                          ("day", "--request 'CODE SPAN'")):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert form in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("request_text", ["661MO 10:00..11:20", "2026-03-02 661MO",
+                                          "2026-03-02 661MO 10:00..11:20..12:00",
+                                          "2026-03-02 661MO 25:00..26:00"])
+def test_a_month_request_without_its_date_or_span_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], request_text: str,
+) -> None:
+    """Issue 16: `"661MO 10:00..11:20"` ended in a traceback; now exit 2 and one line."""
+    csv = write_csv(tmp_path, "2026-03-02,07:30,in,\n2026-03-02,14:00,out,\n")
+    assert main([*MONTH, "--stamps-file", str(csv), "--request", request_text]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("timbra month: ") and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_an_undefined_code_on_a_re_entry_after_a_coded_exit_is_an_anomaly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 16: an undefined code on the entry after a coded exit (35, Commissioni) was
+    dropped with no `unknown_code`; on a day and in a month alike it is named."""
+    assert main([*DAY, "--stamps", "in 08:00, out 10:00 code 35, in 11:00 code 999ZZ, "
+                 "out 16:00", "--json"]) == 0
+    day = json.loads(capsys.readouterr().out)
+    assert [a["code"] for a in day["anomalies"]] == ["unknown_code"]
+    assert "999ZZ" in day["anomalies"][0]["message"]
+    csv = write_csv(tmp_path, "2026-03-02,08:00,in,\n2026-03-02,10:00,out,35\n"
+                              "2026-03-02,11:00,in,999ZZ\n2026-03-02,16:00,out,\n")
+    assert main(["month", "--institution", "university", "--month", "2026-03",
+                 "--stamps-file", str(csv), "--through", "2026-03-02", "--json"]) == 0
+    month = json.loads(capsys.readouterr().out)
+    (first,) = [d for d in month["days"] if d["date"] == "2026-03-02"]
+    assert [a["code"] for a in first["anomalies"]] == ["unknown_code"]

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from databases import migrated_sqlite
 from sqlalchemy.orm import Session
 
 from server.cli.main import main
-from server.db import make_engine, upgrade
+from server.db import make_engine
 from server.db.directory import add_employee, ensure_institution
 from server.db.models import User
 from server.office.passwords import verify_password
@@ -18,9 +19,8 @@ from server.office.passwords import verify_password
 
 @pytest.fixture
 def database(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path}/timbra.db"
+    url = migrated_sqlite(tmp_path / "timbra.db")
     engine = make_engine(url)
-    upgrade(engine)
     with Session(engine) as session, session.begin():
         ensure_institution(session, "school", "Liceo")
         add_employee(session, "school", "M001", "Anna Verdi", unit="Segreteria")

@@ -3,9 +3,9 @@ a night shift's next-morning stamps count on the day it starts, and a change mar
 the stored days it affects, which the recompute brings back to what a fresh evaluation of
 the month gives (SQLite and PostgreSQL).
 
-The language has no shifts yet (branch `sched`): the tests that need one give the plan's
-answers through `server.days.spans` (`shift_names`, `plan_span_end`), the one place the
-loader and the office ask; the last test here is the lead's to extend once `sched` merges.
+The rota and the night shift are those of a realistic rule file, `tests/data/schedules.rules`
+(a clinic: `shift night { span 21:00..07:00 due 10h }`, a `nurse` profile in shifts), made the
+institution's rules in force by an administrator's activation, as a new institution would.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from server.days.results import refresh_days
 from server.days.rules_in_force import RulesInForce, compile_source
 from server.days.schedules import load_schedules
 from server.days.worker import Recomputer
-from server.db.models import AuditEntry, DayResultRow, Employee, MonthClose
+from server.db.contract_tables import ContractRow
+from server.db.models import AuditEntry, DayResultRow, Employee, MonthClose, RuleVersion, User
 from server.db.schedule_tables import RotaDay, SchedulePeriod
 from server.engine import Schedule
 from server.errors import MonthClosed, NotAllowed, NotFound, OfficeError
@@ -43,7 +44,7 @@ APRIL = {n: date(2026, 4, n) for n in range(1, 31)}
 STORED_AT = datetime(2026, 4, 13, 17, 0, tzinfo=UTC)
 NOW = datetime(2026, 4, 14, 16, 0, tzinfo=UTC)  # 18:00 in Rome: the 14th is in progress
 SCHOOL_DAY, PART_TIME_DAY = 7 * 60 + 12, 6 * 60
-NIGHT_END = 1440 + hm("07:30")  # a night shift 21:00-07:00 and its half hour of margin
+CLINIC_RULES = Path(__file__).parents[1] / "data" / "schedules.rules"
 
 
 @pytest.fixture
@@ -53,11 +54,30 @@ def school(db_engine: sa.Engine) -> Iterator[World]:
 
 
 @pytest.fixture
-def night_shift(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What the plan will say once the language has shifts: N and M exist, and the day's
-    span ends at 07:30 the next morning."""
-    monkeypatch.setattr(spans, "shift_names", lambda plan: frozenset({"N", "M"}))
-    monkeypatch.setattr(spans, "plan_span_end", lambda plan: NIGHT_END)
+def clinic(db_engine: sa.Engine) -> Iterator[World]:
+    """An institution whose rules are the clinic's file, active from January: Ann and Bob
+    are nurses (`shifts morning, night`), Cat works full time."""
+    with Session(db_engine) as session:
+        w = world(session, "clinic")
+        admin = w.session.scalar(sa.select(User).where(User.institution_id == "clinic",
+                                                       User.role == "admin"))
+        assert admin is not None
+        session.add(RuleVersion(institution_id="clinic", file_name=CLINIC_RULES.name,
+                                source=CLINIC_RULES.read_text(encoding="utf-8"),
+                                state="active", active_from=date(2026, 1, 1),
+                                uploaded_by=admin.id, uploaded_at=datetime(2026, 1, 1, tzinfo=UTC)))
+        set_profile(w, ("ann", "bob"), "nurse")
+        session.commit()
+        yield w
+
+
+def set_profile(w: World, keys: tuple[str, ...], profile: str) -> None:
+    """The profile of these employees' contracts, where a profile lives
+    (server/days/employment.py), and the employee rows that show it."""
+    for key in keys:
+        w.employees[key].profile = profile
+    w.session.execute(sa.update(ContractRow).where(
+        ContractRow.employee_id.in_([w.employees[k].id for k in keys])).values(profile=profile))
 
 
 def stamped(w: World, key: str, day: date, text: str) -> int:
@@ -198,30 +218,31 @@ def test_what_the_rules_or_the_calendar_do_not_allow_is_refused(school: World) -
 # ---- the rota and the night shift ------------------------------------------------------
 
 
-@pytest.mark.usefixtures("night_shift")
-def test_a_night_shift_counts_on_the_day_it_starts(school: World) -> None:
+def test_a_night_shift_counts_on_the_day_it_starts(clinic: World) -> None:
     """Issue 11: "night shifts that cross midnight (21:00–07:00 counts on the day it starts,
     not as two absent days)". Seed 004 calls it "turnazione: l'avvicendamento programmato
     delle prestazioni lavorative in determinati periodi dell'arco giornaliero"."""
-    w = school
+    w = clinic
     ann = stamped(w, "ann", APRIL[9], "in 21:00")
     stamped(w, "ann", APRIL[10], "out 07:00")
     assert current(w.session, ann, APRIL[9])["worked"] == 0  # an entry with no exit
-    set_rota(w.session, w.users["office"], 2026, 4, {(ann, APRIL[9]): "N"}, now=NOW)
+    set_rota(w.session, w.users["office"], 2026, 4, {(ann, APRIL[9]): "night"}, now=NOW)
     w.session.commit()
     assert marked(w.session) == {(ann, APRIL[9]), (ann, APRIL[10])}
     work_off(w)
     night = current(w.session, ann, APRIL[9])
     assert night["data"]["stamps"][0]["time"] == "21:00"
-    # 21:00 to 07:00 is one stretch on the 9th. The school (stand-in shifts here) credits
-    # its due, 7h12: the rest is work beyond the due without an approved overtime request
-    # (school.rules `unauthorised not_credited`, seed 003 "senza preventiva autorizzazione").
-    assert len(night["data"]["stamps"]) == 2 and night["worked"] == hm("07:12")
-    assert "unpaired_stamps" not in [a["code"] for a in night["data"]["anomalies"]]
-    assert current(w.session, ann, APRIL[10])["data"]["stamps"] == []  # not seen twice
-    month = person_months(w.session, RulesInForce(w.session, ["school"]),
+    # 21:00 to 07:00 is one stretch of 10 hours on the 9th: the night's due, all worked.
+    assert len(night["data"]["stamps"]) == 2
+    assert (night["worked"], night["due"], night["balance"]) == (hm("10:00"), hm("10:00"), 0)
+    assert night["anomalies"] == 0
+    assert night["data"]["explain"][0]["source"] == "schedules.rules:20"  # the night's due 10h
+    morning = current(w.session, ann, APRIL[10])
+    assert morning["data"]["stamps"] == []  # not seen twice
+    assert (morning["due"], morning["anomalies"]) == (0, 0)  # no shift on the rota: rest
+    month = person_months(w.session, RulesInForce(w.session, ["clinic"]),
                           [w.session.get(Employee, ann)], 2026, 4, now=NOW, shown=True)[ann]
-    assert month.schedules[APRIL[9]] == Schedule("full_time", shift="N")
+    assert month.schedules[APRIL[9]] == Schedule("nurse", shift="night")
     # The timecard shows the morning's exit on the shift's day, past midnight.
     assert [s.minute for s in month.shown[APRIL[9]]] == [hm("21:00"), 1440 + hm("07:00")]
     assert month.shown.get(APRIL[10], []) == []
@@ -233,35 +254,33 @@ def test_a_night_shift_counts_on_the_day_it_starts(school: World) -> None:
     assert len(current(w.session, ann, APRIL[10])["data"]["stamps"]) == 1
 
 
-@pytest.mark.usefixtures("night_shift")
-def test_the_rota_is_imported_from_csv_all_or_nothing(school: World) -> None:
-    w = school
+def test_the_rota_is_imported_from_csv_all_or_nothing(clinic: World) -> None:
+    w = clinic
     office = w.users["office"]
     ann, bob = w.employees["ann"].id, w.employees["bob"].id
-    change = import_rota(w.session, office, "matricola;data;turno\nANN;09/04/2026;N\n"
-                         "BOB;2026-04-10;M\n", now=NOW)
+    change = import_rota(w.session, office, "matricola;data;turno\nANN;09/04/2026;night\n"
+                         "BOB;2026-04-10;morning\n", now=NOW)
     assert (change.set, change.cleared) == (2, 0)
     rota = rota_month(w.session, office, 2026, 4)
-    assert rota.shifts == {(ann, APRIL[9]): "N", (bob, APRIL[10]): "M"}
+    assert rota.shifts == {(ann, APRIL[9]): "night", (bob, APRIL[10]): "morning"}
     assert rota_month(w.session, office, 2026, 4, unit="library").shifts == {}
     change = import_rota(w.session, office, b"number,day,shift\nANN,2026-04-09,\n", now=NOW)
     assert (change.set, change.cleared) == (0, 1)
     with pytest.raises(ImportRefused) as refused:
-        import_rota(w.session, office, "number;day;shift\nANN;2026-04-11;N\nXYZ;2026-04-11;N\n"
-                    "BOB;2026-04-12;Q\nBOB;31/02/2026;N\n", now=NOW)
+        import_rota(w.session, office, "number;day;shift\nANN;2026-04-11;night\n"
+                    "XYZ;2026-04-11;night\nBOB;2026-04-12;Q\nBOB;31/02/2026;night\n", now=NOW)
     assert [e.line for e in refused.value.errors] == [3, 4, 5]
     assert "shift 'Q' is not defined" in refused.value.errors[1].english
-    assert rota_month(w.session, office, 2026, 4).shifts == {(bob, APRIL[10]): "M"}
+    assert rota_month(w.session, office, 2026, 4).shifts == {(bob, APRIL[10]): "morning"}
 
 
-@pytest.mark.usefixtures("night_shift")
-def test_a_stamp_the_morning_after_a_shift_marks_the_shift_day_too(school: World) -> None:
+def test_a_stamp_the_morning_after_a_shift_marks_the_shift_day_too(clinic: World) -> None:
     """The ingest marks the day of a stamp; the night before, in the rota, takes the
     morning's stamps, so it is marked as well (and only a day with a shift is)."""
-    w = school
+    w = clinic
     ann, bob = w.employees["ann"].id, w.employees["bob"].id
-    set_rota(w.session, w.users["office"], 2026, 4, {(ann, APRIL[9]): "N"}, now=NOW)
-    mark_dirty(w.session, [("school", ann, APRIL[10]), ("school", bob, APRIL[10])], NOW)
+    set_rota(w.session, w.users["office"], 2026, 4, {(ann, APRIL[9]): "night"}, now=NOW)
+    mark_dirty(w.session, [("clinic", ann, APRIL[10]), ("clinic", bob, APRIL[10])], NOW)
     w.session.commit()
     assert marked(w.session) == {(ann, APRIL[9]), (ann, APRIL[10]), (bob, APRIL[10])}
 
@@ -296,3 +315,52 @@ def test_the_plan_answers_shifts_and_the_span_end_past_midnight(school: World) -
     assert terms is not None and terms.shifts == {"morning", "night"}
     assert spans.day_end(clinic, Schedule("nurse", shift="night"), APRIL[9]) == 1440 + hm("09:00")
     assert spans.day_end(clinic, Schedule("nurse", shift="morning"), APRIL[9]) == 1440
+
+
+def test_a_window_limit_reaches_back_into_the_month_before(clinic: World) -> None:
+    """Supplementary work ≤ 10 % over four weeks (issue 11): the clinic's window of 30 March
+    to 26 April has 68h24m due for a 50 % part time, a tenth 6h50m. The month as the pages
+    read it counts March's 6h, so of April's 3h only 50 minutes are paid."""
+    w = clinic
+    w.employee("dee", profile="part_time", unit="lab")
+    w.session.commit()
+    for day in (date(2026, 3, 30), date(2026, 3, 31), APRIL[1]):
+        w.stamps("dee", day, "in 08:00, out 14:36 code SUPPL")
+    w.session.commit()
+    dee = w.employees["dee"]
+    month = person_months(w.session, RulesInForce(w.session, ["clinic"]), [dee], 2026, 4,
+                          now=NOW)[dee.id].result
+    assert month.by_code["SUPPL"] == 3 * 60
+    assert month.over_cap["SUPPL"] == 2 * 60 + 10 and month.overtime_paid == 50
+    assert [f.name for f in month.flags] == ["SUPPL_over_limit"]
+
+
+def test_a_units_overtime_budget_is_shared_by_its_employees(clinic: World) -> None:
+    """Seed 001: «Le ore straordinarie, nel limite del monte ore personale o della
+    struttura». With `unit_budget "lab" 3h per year`, the lab's paid overtime is spent in
+    the order it was worked: Ann's 2h of 3 March, then Bob's 2h of 4 March (1h beyond);
+    Ann's 2h of 1 April are all beyond. Cat's library has 100h and loses nothing."""
+    w = clinic
+    version = w.session.scalar(sa.select(RuleVersion).where(
+        RuleVersion.institution_id == "clinic"))
+    assert version is not None
+    text = CLINIC_RULES.read_text(encoding="utf-8")
+    end = text.index("\n}\n", text.index('code "STR"'))
+    version.source = (text[:end] + '\n    overtime {\n        unit_budget "lab" 3h per year\n'
+                      '        unit_budget 100h per year\n    }' + text[end:])
+    set_profile(w, ("ann", "bob"), "full_time")
+    w.session.commit()
+    for key, day in (("ann", date(2026, 3, 3)), ("bob", date(2026, 3, 4)),
+                     ("ann", APRIL[1]), ("cat", date(2026, 3, 5))):
+        w.stamps(key, day, "in 08:00, out 17:12 code STR")  # 2h of paid overtime
+    w.session.commit()
+    rules = RulesInForce(w.session, ["clinic"])
+    ann, bob, cat = (w.employees[k] for k in ("ann", "bob", "cat"))
+    march = person_months(w.session, rules, [bob, cat], 2026, 3, now=NOW)
+    assert (march[bob.id].result.overtime_paid, march[bob.id].result.over_cap) == (
+        60, {"unit_budget": 60})
+    assert march[cat.id].result.overtime_paid == 120
+    assert set(march) == {bob.id, cat.id}  # Ann was read for the budget, not returned
+    april = person_months(w.session, rules, [ann], 2026, 4, now=NOW)[ann.id].result
+    assert april.overtime_paid == 0 and april.over_cap == {"unit_budget": 120}
+    assert [f.name for f in april.flags] == ["unit_budget_over_limit"]

@@ -152,6 +152,17 @@ def test_every_page_shows_the_same_month(
     assert (f"Lavorato {hours(data['worked'])} · Dovuto {hours(data['due'])} · "
             f"Saldo {hours(data['balance'])}") in text
     assert f"Buoni pasto {data['meal_vouchers']}" in text
+    account = data["account"]  # the hours account: the same on the timecard and the PDF
+    if account is None:
+        assert card.account_opening is None and card.account_closing is None
+    else:
+        assert (card.account_opening, card.account_closing) == (account["opening"],
+                                                                account["closing"])
+        running = [d.account for d in card.days if d.account is not None]
+        came_in = next(m["effect"] for m in account["movements"] if m["kind"] == "month")
+        assert (running[-1] if running else account["opening"]) + card.account_adjustment \
+            == account["opening"] + came_in
+        assert f"Saldo finale {hours(account['closing'])}" in text
     if month < (NOW.year, NOW.month):  # only an ended month can be closed
         closed = _close(w, year, number, employee.id)
         assert [getattr(closed, f) for f in FIGURES] == [data[f] for f in FIGURES]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dsl.vocabulary import DAYS, DAYS_IT
+from dsl.vocabulary import DAY_NAMES, DAYS, DAYS_IT
 
 REPO = Path(__file__).resolve().parents[2]
 TEXTMATE = json.loads((REPO / "docs/editors/timbra.tmLanguage.json").read_text(encoding="utf-8"))
@@ -57,7 +57,9 @@ def test_block_keywords_look_different_from_statements() -> None:
 
 
 def test_day_names_in_both_languages() -> None:
-    assert listed("days") == set(DAYS) | set(DAYS_IT)
+    assert listed("days") == DAY_NAMES
+    assert {*DAYS, *DAYS_IT, "lunedì", "venerdi"} <= DAY_NAMES
+    assert scope_of("mercoledì", ("days",)) == "support.constant.day.timbra"
 
 
 @pytest.mark.parametrize(("text", "scope"), [

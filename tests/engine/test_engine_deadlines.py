@@ -47,7 +47,7 @@ def test_the_academys_corrections_are_asked_within_5_days_of_the_prospetto() -> 
     assert month.deadlines["correction_request"] == date(2026, 4, 20)
     assert "missed_stamp" not in month.deadlines
     step = next(e for e in month.explanations() if e.figure == "correction_request")
-    assert (step.source, step.rule) == ("academy.rules:175",
+    assert (step.source, step.rule) == ("academy.rules:312",
                                         "correction_request 5 days after report")
 
 

@@ -6,8 +6,12 @@ engine fixes of issue 9 (that commit lists what changed) and for issue 11's limi
 (branch `limits`: a whole-day overtime request no longer credits the due, the
 university's pause is due from 6h, the school's unauthorised excess is not credited,
 the academy's new code PS changes its random draws; branch `desk`: the chamber's
-catalogue of codes changes its draws, the other institutions' entries are unchanged),
-for seeded random
+catalogue of codes changes its draws, the other institutions' entries are unchanged; issue
+16's leave codes FER, FS, SW and PR change the draws of the university, the school and the
+academy, and stamps carry only the codes a terminal takes), and for issue 11's sources
+(branch `rules`: the plugins' rule files gained `source` lines, so the steps cite new line
+numbers, and each step carries its `regulation`; mapped back to the old lines and without
+that key, all 3,600 days and 24 months were equal), for seeded random
 days and months of all four institutions: every profile, every rule version, holidays and weekends,
 codes of every kind typed at the terminal or requested, unknown codes, missing
 and doubled stamps, stamps out of order or without direction, overtime.
@@ -114,6 +118,12 @@ def _schedule(rng: random.Random, version: Version, name: str) -> Schedule:
     return Schedule(name, frozenset(rng.sample(choice.among, choice.count)))
 
 
+def typed(version: Version) -> list[str]:
+    """The codes a terminal takes: one only entered on the web is never on a stamp."""
+    return sorted(c for c, d in version.codes.items()
+                  if d.entered is None or "terminal" in d.entered.value)
+
+
 def day_cases() -> list[tuple[str, Schedule, date, list[Stamp], list[Request]]]:
     rng = random.Random(SEED)
     cases = []
@@ -124,7 +134,8 @@ def day_cases() -> list[tuple[str, Schedule, date, list[Stamp], list[Request]]]:
             version = policy.versions[index]
             profile = _schedule(rng, version, rng.choice(sorted(version.profiles)))
             codes = sorted(version.codes)
-            cases.append((name, profile, day, _stamps(rng, codes), _requests(rng, codes)))
+            cases.append((name, profile, day, _stamps(rng, typed(version)),
+                          _requests(rng, codes)))
     return cases
 
 
@@ -142,7 +153,7 @@ def month_cases() -> list[tuple[str, Schedule, int, int, dict[date, list[Stamp]]
             year, month = first.year, first.month
             days = [date(year, month, 1) + timedelta(days=n) for n in range(31)]
             days = [d for d in days if d.month == month]
-            stamps = {d: _stamps(rng, codes) for d in days if rng.random() < 0.8}
+            stamps = {d: _stamps(rng, typed(version)) for d in days if rng.random() < 0.8}
             requests = {d: _requests(rng, codes) for d in days if rng.random() < 0.3}
             used = {a: rng.randint(0, 2000) for a in version.allowances if rng.random() < 0.5}
             flags = frozenset(rng.sample(["benefit_art_1_6", "other"], rng.randint(0, 2)))

@@ -98,7 +98,7 @@ def test_a_pause_worked_and_approved_counts_as_overtime() -> None:
     assert (plain.pause_deducted, plain.worked, plain.overtime_paid) == (30, 462, 0)
     assert (approved.pause_deducted, approved.worked, approved.overtime_paid) == (30, 462, 30)
     assert approved.by_code == {"PS": 30} and approved.anomalies == []
-    assert ("academy.rules:156", "by_code",
+    assert ("academy.rules:233", "by_code",
             "PS Pausa lavorata, riconosciuta come straordinario (codice timbra): pause worked, "
             "approved: 0h30 counted as overtime") in steps(approved)
 
@@ -120,7 +120,7 @@ def test_work_beyond_the_due_without_authorisation_is_not_credited() -> None:
     text = "in 07:30, out 13:00, in 13:30, out 16:12"
     plain = day(school, text)
     assert (plain.worked, plain.balance) == (432, 0)
-    assert ("school.rules:144", "worked", "1h00 beyond the due without an approved overtime "
+    assert ("school.rules:262", "worked", "1h00 beyond the due without an approved overtime "
             "request: not credited") in steps(plain)
     authorised = day(school, text, (Request("STRR"),))
     assert (authorised.worked, authorised.balance, authorised.credited) == (492, 60, 0)
@@ -135,7 +135,7 @@ def test_a_pause_is_due_from_six_hours_of_work_not_only_over_them() -> None:
     university = load_policy("university")
     six = day(university, "in 08:00, out 14:00")
     assert (six.pause_deducted, six.worked) == (135, 225)
-    assert six.explanations()[1].source == "university.rules:396"
+    assert six.explanations()[1].source == "university.rules:560"
     less = day(university, "in 08:00, out 13:55")
     assert (less.pause_deducted, less.worked) == (0, 355)
     # the academy's pause is due "qualora l'orario ... ecceda il limite delle 6 ore": over 6h

@@ -46,7 +46,7 @@ def test_service_code_closes_the_day_at_the_last_scheduled_stamp() -> None:
     result = day("in 09:00, out 12:00, in 12:45, out 15:00 code 41", SEED_001_DAY)
     assert result.worked == 6 * 60 + 15
     assert result.by_code == {"41": 60}
-    assert any(e.source == "university.rules:26" for e in result.explanations())
+    assert any(e.source == "university.rules:42" for e in result.explanations())
 
 
 def test_code_41_changed_meaning_between_versions() -> None:

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from server.db import make_engine, upgrade
-from server.db.directory import add_employee, add_terminal, ensure_institution
-from server.db.models import DIRTY_DAYS, STAMPS
+from server.db.directory import add_badge, add_terminal, ensure_institution
+from server.db.models import DIRTY_DAYS, STAMPS, Employee
 
 NOW = datetime(2026, 3, 2, 7, 3, tzinfo=UTC)
 
@@ -31,7 +31,12 @@ def test_upgrading_keeps_the_stamps_and_marks_and_the_new_keys_refuse_a_repeat(
         upgrade(engine, "0007")
         with Session(engine) as session:
             ensure_institution(session, "university", "Università degli Studi di Milano")
-            employee = add_employee(session, "university", "M001", "Maria Rossi", badge="1001")
+            # Revision 0007 has no contracts table: the employee row alone, as then.
+            employee = Employee(institution_id="university", number="M001", name="Maria Rossi",
+                                profile="full_time", part_time_percent=100, active=True)
+            session.add(employee)
+            session.flush()
+            add_badge(session, employee, "1001")
             terminal = add_terminal(session, "university", "t1").terminal
             session.commit()
             ids = (terminal.id, employee.id)

@@ -22,13 +22,14 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
+from databases import TEMPLATES, Template, copy_sqlite
 from litestar import Litestar
 from litestar.stores.memory import MemoryStore
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
 import server.office.passwords
-from server.db import make_engine, upgrade
+from server.db import make_engine
 from server.db.directory import add_employee, ensure_institution
 from server.db.models import Employee, Geofence, RuleVersion, Stamp, Terminal, TerminalFault, User
 from server.db.models import Request as RequestRow
@@ -180,25 +181,47 @@ class WebWorld:
                 must_change_password=value))
 
 
-def build_web_world(engine: sa.Engine, data_dir: Path, *, must_change: bool = False
-                    ) -> WebWorld:
-    """Demo data, demo users (passwords already changed unless `must_change`), an app.
-    Call it inside `cheap_hashing()` and keep that open while the world is used."""
+@dataclass(frozen=True)
+class WebSamples:
+    """What `fill_web_world` put in a database, for a `WebWorld` on it or on a copy of it."""
+
+    today: date
+    usernames: dict[tuple[str, str], str]
+    ids: dict[tuple[str, str], int]
+
+
+def fill_web_world(engine: sa.Engine, *, must_change: bool = False) -> WebSamples:
+    """Demo data, demo users (passwords already changed unless `must_change`) and the
+    samples, in a migrated database. Call it inside `cheap_hashing()`."""
     today = date.today()
     load_demo(engine, today)
     users = create_demo_users(engine)
-    web = WebWorld(engine, app_on(engine, data_dir), today)
+    usernames: dict[tuple[str, str], str] = {}
+    ids: dict[tuple[str, str], int] = {}
     with Session(engine) as session, session.begin():
         for user in users:
-            web.usernames[(user.institution, user.role)] = user.username
+            usernames[(user.institution, user.role)] = user.username
         session.execute(sa.update(User).values(must_change_password=must_change))
         for institution in INSTITUTIONS:
             w = World(session, institution)
             _demo_people(w)
             samples = {**{key: e.id for key, e in w.employees.items()},
                        **_admin_samples(w), **_request_samples(w)}
-            web.ids.update({(institution, key): id_ for key, id_ in samples.items()})
-    return web
+            ids.update({(institution, key): id_ for key, id_ in samples.items()})
+    return WebSamples(today, usernames, ids)
+
+
+def web_world_on(engine: sa.Engine, data_dir: Path, samples: WebSamples) -> WebWorld:
+    """An app on a database `fill_web_world` filled (or on a copy of one)."""
+    return WebWorld(engine, app_on(engine, data_dir), samples.today, dict(samples.usernames),
+                    dict(samples.ids))
+
+
+def build_web_world(engine: sa.Engine, data_dir: Path, *, must_change: bool = False
+                    ) -> WebWorld:
+    """Demo data, demo users (passwords already changed unless `must_change`), an app.
+    Call it inside `cheap_hashing()` and keep that open while the world is used."""
+    return web_world_on(engine, data_dir, fill_web_world(engine, must_change=must_change))
 
 
 def _demo_people(w: World) -> None:
@@ -273,14 +296,24 @@ def other(institution: str) -> str:
     return INSTITUTIONS[1 - INSTITUTIONS.index(institution)]
 
 
+def _filled(engine: sa.Engine) -> WebSamples:
+    with cheap_hashing():
+        return fill_web_world(engine)
+
+
+def web_world_template(backend: str) -> Template:
+    """The run's database holding the web world, filled the first time it is asked for."""
+    return TEMPLATES.get(backend, "web world", _filled)
+
+
 @contextmanager
 def fresh_web_world(folder: Path) -> Iterator[WebWorld]:
-    """A migrated SQLite database in `folder` holding the demo world; hashing stays cheap
-    while it lives, and the engine is released afterwards."""
-    engine = make_engine(f"sqlite:///{folder}/timbra.db")
-    upgrade(engine)
+    """The demo world in a SQLite database of its own in `folder` (a copy of the run's
+    template); hashing stays cheap while it lives, and the engine is released afterwards."""
+    template = web_world_template("sqlite")
+    engine = make_engine(copy_sqlite(template, folder / "timbra.db"))
     try:
         with cheap_hashing():
-            yield build_web_world(engine, folder)
+            yield web_world_on(engine, folder, template.made)
     finally:
         engine.dispose()

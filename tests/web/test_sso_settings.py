@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from databases import migrated_sqlite
 from litestar.stores.memory import MemoryStore
 from litestar.testing import TestClient
 
-from server.db import make_engine, upgrade
+from server.db import make_engine
 from server.office.sso.config import SsoConfigError
 from server.web import create_app
 
@@ -25,8 +26,7 @@ school:
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[sa.Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path}/timbra.db")
-    upgrade(engine)
+    engine = make_engine(migrated_sqlite(tmp_path / "timbra.db"))
     yield engine
     engine.dispose()
 

@@ -223,6 +223,14 @@ ROUTES: list[Case] = [
       for path in ("/api/v1/admin/employees/{employee_id}/contracts",
                    "/api/v1/admin/employees/{employee_id}/contracts/change",
                    "/api/v1/admin/employees/{employee_id}/contracts/{contract_id}/dates")],
+    # The hours account's opening balances (routes/account_openings.py): the same readers.
+    Case("GET", "/api/v1/admin/employees/{employee_id}/account-openings", MANAGER_OFFICE,
+         params={"employee_id": "unit_colleague"}),
+    Case("GET", "/api/v1/admin/employees/{employee_id}/account-openings",
+         expect(employee=403, manager=404, office=404, admin=403),
+         params={"employee_id": "foreign:unit_colleague"}),
+    Case("POST", "/api/v1/admin/employees/{employee_id}/account-openings", OFFICE_400,
+         params={"employee_id": "self_employee"}, form={"balance": "x"}),
     *[Case("GET", path, MANAGER_OFFICE) for path in ("/office/rota", "/api/v1/office/rota")],
     Case("POST", "/office/rota", OFFICE_400, form={"day": "not-a-day"}),
     *[Case("POST", path, OFFICE_400) for path in (
@@ -322,6 +330,15 @@ ROUTES: list[Case] = [
            params={"employee_id": "foreign:self_employee"})
       for path in ("/summaries/{employee_id}", "/api/v1/summaries/{employee_id}",
                    "/api/v1/stamps/{employee_id}")],
+    # Leave in days: read as Riepiloghi are; opening balances are the office's (a form
+    # instead of JSON is a 400 once the role is allowed).
+    Case("GET", "/api/v1/employees/{employee_id}/leave", TIMECARD_READERS,
+         params={"employee_id": "self_employee"}),
+    Case("GET", "/api/v1/employees/{employee_id}/leave",
+         expect(employee=404, manager=404, office=200, admin=403),
+         params={"employee_id": "other_unit"}),
+    Case("POST", "/api/v1/employees/{employee_id}/leave/openings", OFFICE_400,
+         params={"employee_id": "self_employee"}),
     *[Case("GET", path, expect(employee=403, manager=403, office=200, admin=403))
       for path in ("/office/stamps", "/office/sheets", "/office/fees", "/api/v1/fees",
                    "/office/areas", "/office/close")],

@@ -162,7 +162,7 @@ def test_first_login_forces_a_password_change_with_the_chamber_policy(
     assert client.get("/timecard", follow_redirects=False).headers["location"] == "/password"
     page = client.get("/password")
     assert "Almeno 8 caratteri, con una cifra (0-9) e una lettera (a-z)" in page.text
-    assert "chamber.rules:213" in page.text
+    assert "chamber.rules:227" in page.text
     # Seed 000: at least eight characters, a digit and a letter.
     assert "Manca una cifra" in _change(client, old, "abcdefgh").text
     assert "Manca una lettera" in _change(client, old, "12345678").text
@@ -175,7 +175,7 @@ def test_first_login_forces_a_password_change_with_the_chamber_policy(
     assert world.login(again, "chamber", "employee").status_code == 401
     assert world.login(again, "chamber", "employee", password="abcd1234").headers[
         "location"] == "/"
-    assert any(a == "password_changed" and d.get("rule") == "chamber.rules:213"
+    assert any(a == "password_changed" and d.get("rule") == "chamber.rules:227"
                for a, d in audit_actions(world, "chamber.dipendente"))
 
 
@@ -199,7 +199,7 @@ def test_the_password_policy_is_the_activated_rule_files(tmp_path: Path,
     assert page.status_code == 200
     assert ("Almeno 12 caratteri, con una cifra (0-9) e una lettera (a-z) e una maiuscola "
             "(A-Z)") in page.text
-    assert "camera-2027.rules:213" in page.text and 'minlength="12"' in page.text
+    assert "camera-2027.rules:227" in page.text and 'minlength="12"' in page.text
     refused = _change(client, old, "abcd123456")
     assert refused.status_code == 400
     assert "Troppo corta: servono almeno 12 caratteri" in refused.text
@@ -209,7 +209,7 @@ def test_the_password_policy_is_the_activated_rule_files(tmp_path: Path,
         assert world.login(world.client(stack), "chamber", "employee", password=tried
                            ).status_code == 401  # the password did not change
     assert _change(client, old, "Abcd12345678").status_code == 303
-    assert any(a == "password_changed" and d.get("rule") == "camera-2027.rules:213"
+    assert any(a == "password_changed" and d.get("rule") == "camera-2027.rules:227"
                for a, d in audit_actions(world, "chamber.dipendente"))
     # In force from the 1st at local midnight, still the month before in UTC.
     first = date.today().replace(day=1)

@@ -15,11 +15,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from web_pages import form, signed_in
-from world import ROME, WebWorld, World, build_web_world, cheap_hashing, fresh_web_world
+from world import ROME, WebWorld, World, fresh_web_world
 
 from server.db.models import AuditEntry, Stamp, User
 from server.db.notifications import Notification
-from server.minutes import clock, hours
+from server.engine import Stamp as EngineStamp
+from server.engine import evaluate_day
+from server.minutes import clock, hours, parse_clock
+from server.policy.load import load_policy
 
 
 @pytest.fixture
@@ -29,15 +32,14 @@ def world(tmp_path: Path) -> Iterator[WebWorld]:
 
 
 @pytest.fixture
-def both(db_engine: sa.Engine, tmp_path: Path) -> Iterator[WebWorld]:
-    """The demo world on SQLite and on PostgreSQL (`db_engine` is parametrized)."""
-    with cheap_hashing():
-        yield build_web_world(db_engine, tmp_path)
+def both(web_world: WebWorld) -> WebWorld:
+    """The demo world on SQLite and on PostgreSQL (`db_url` is parametrized)."""
+    return web_world
 
 
 def text(html: str) -> str:
     """The page's words as a reader sees them, one space between."""
-    main = html[html.index("<main>"):]
+    main = html[html.index("<main"):]
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main))
 
 
@@ -196,3 +198,37 @@ def test_a_notification_is_only_its_recipients(world: WebWorld, stack: ExitStack
     mine = signed_in(world, stack, "school", "admin")
     html = mine.get("/").text
     assert "Il terminale T-SECRET" in html and re.search(r'class="count"[^>]*>1<', html)
+
+
+def test_if_i_leave_now_is_the_engines_day_with_an_exit_now(
+        both: WebWorld, stack: ExitStack) -> None:
+    """The home page and /api/v1/me/today answer "if I leave now" with the engine's day on
+    today's stamps plus an exit now, and the earliest exits that reach more."""
+    world = both
+    employee = signed_in(world, stack, "university", "employee")
+    assert employee.get("/api/v1/me/today").json()["state"] == "no_entry"
+    assert "Oggi nessuna entrata timbrata" in text(employee.get("/").text)
+    entry = stamp_in_now(world, "self_employee")
+    answer = employee.get("/api/v1/me/today").json()
+    assert answer["state"] == "at_work" and answer["now"] >= clock(entry)
+    today, _ = local_minute_now()
+    policy = load_policy("university")
+    in_at = [EngineStamp(entry, "in")]
+    leaving = evaluate_day(policy, "full_time", today, [*in_at, EngineStamp(
+        parse_clock(answer["now"]), "out")])
+    assert (answer["worked"], answer["balance"], answer["meal_voucher"]) == (
+        leaving.worked, leaving.balance, leaving.meal_voucher)
+    if answer["leave_for_due"] is not None:
+        at = parse_clock(answer["leave_for_due"])
+        assert evaluate_day(policy, "full_time", today, [
+            *in_at, EngineStamp(at, "out")]).balance >= 0
+    else:
+        assert answer["due_reached"] or leaving.balance < 0
+    assert answer["due_rule"]["source"].startswith("university.rules:")
+    page = text(employee.get("/").text)
+    assert "Se esci ora" in page and f"Saldo del giorno {hours(answer['balance'])}" in page
+    assert f"regola {answer['due_rule']['source']}" in page
+    # An account with no employee record is told so, and sees nobody else's day.
+    admin = signed_in(world, stack, "university", "admin")
+    refused = admin.get("/api/v1/me/today")
+    assert refused.status_code == 404 and "scheda dipendente" in refused.text

@@ -5,15 +5,13 @@ nested beyond reason. A fault of ours (a 500) is logged with its traceback."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from contextlib import ExitStack
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from web_pages import Client, form, json_headers, plain_days, signed_in
-from world import WebWorld, build_web_world, cheap_hashing, log_in
+from world import WebWorld, log_in
 
 from server.db.models import Request as RequestRow
 from server.db.models import User
@@ -21,9 +19,8 @@ from server.office import accounts
 
 
 @pytest.fixture
-def world(db_engine: sa.Engine, tmp_path: Path) -> Iterator[WebWorld]:
-    with cheap_hashing():
-        yield build_web_world(db_engine, tmp_path)
+def world(web_world: WebWorld) -> WebWorld:
+    return web_world
 
 
 def _requests(world: WebWorld) -> int:

@@ -24,7 +24,7 @@ import uvicorn
 from argon2 import PasswordHasher
 from litestar.stores.memory import MemoryStore
 from sqlalchemy.orm import Session
-from world import CHEAP, WebWorld, build_web_world, cheap_hashing, log_in
+from world import CHEAP, WebWorld, log_in
 
 import server.office.passwords as passwords
 from server.broker.embedded import free_port
@@ -83,9 +83,8 @@ def serving(world: WebWorld, folder: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def world(db_engine: sa.Engine, tmp_path: Path) -> Iterator[WebWorld]:
-    with cheap_hashing():
-        yield build_web_world(db_engine, tmp_path)
+def world(web_world: WebWorld) -> WebWorld:
+    return web_world
 
 
 @pytest.fixture

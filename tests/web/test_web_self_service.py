@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from pdf_text import pdf_text
 from sqlalchemy.orm import Session
 from web_pages import activate_rules, form, json_headers, last_month, signed_in
-from world import WebWorld, build_web_world, cheap_hashing, fresh_web_world
+from world import WebWorld, fresh_web_world
 
 from server.db.models import AuditEntry, Stamp
 from server.minutes import hours
@@ -31,10 +31,9 @@ def world(tmp_path: Path) -> Iterator[WebWorld]:
 
 
 @pytest.fixture
-def both(db_engine: sa.Engine, tmp_path: Path) -> Iterator[WebWorld]:
-    """The demo world on SQLite and on PostgreSQL (`db_engine` is parametrized)."""
-    with cheap_hashing():
-        yield build_web_world(db_engine, tmp_path)
+def both(web_world: WebWorld) -> WebWorld:
+    """The demo world on SQLite and on PostgreSQL (`db_url` is parametrized)."""
+    return web_world
 
 
 def _stamps(world: WebWorld, institution: str, source: str) -> list[Stamp]:

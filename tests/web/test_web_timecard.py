@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from world import WebWorld, build_web_world, cheap_hashing, fresh_web_world, other
+from web_pages import json_headers, signed_in
+from world import WebWorld, fresh_web_world, other
 
+from dsl.ast import Pos
 from server.days.results import refresh_days
-from server.db import make_engine, upgrade
 from server.db.models import DayResultRow, Employee, Stamp, User
 from server.minutes import hours
+from server.policy.load import load_policy
 
 RULES = Path(__file__).resolve().parents[2] / "plugins"
 
@@ -70,6 +72,16 @@ def test_the_employee_sees_a_demo_day_and_its_explanation(world: WebWorld,
     assert sources, due_part
     rule_text = re.search(r'<code class="rule">([^<]+)</code>', due_part)
     assert rule_text and rule_text.group(1) in rule_line(sources[0])
+    # And where in the regulation each rule comes from (the `source` lines of the file).
+    policy = load_policy("university")
+    shown = re.findall(r'<span class="source">(university\.rules:\d+)</span> · '
+                       r'<span class="regulation" title="Norma">([^<]+)</span>', page.text)
+    assert shown, "no step of the month names its regulation"
+    for source, regulation in shown:
+        line = int(source.split(":")[1])
+        assert regulation == policy.regulation(Pos("university.rules", line, 1)), source
+    if not policy.regulation(Pos("university.rules", int(sources[0].split(":")[1]), 1)):
+        assert 'class="regulation"' not in due_part
     # Each stamp with its time and source.
     with Session(world.engine) as session:
         first = session.scalars(sa.select(Stamp).where(
@@ -174,22 +186,16 @@ def test_manager_and_office_see_within_their_reach_only(world: WebWorld,
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-def test_scoping_holds_on_postgresql(db_url: str, tmp_path: Path) -> None:
-    engine = make_engine(db_url)
-    upgrade(engine)
-    try:
-        with cheap_hashing(), ExitStack() as stack:
-            world = build_web_world(engine, tmp_path)
-            client = world.client(stack)
-            world.login(client, "school", "employee")
-            own = world.ids[("school", "self_employee")]
-            assert client.get(f"/api/v1/timecard/{own}?month="
-                              f"{last_month(world.today)}").json()["worked"] > 0
-            for target in (world.ids[("school", "unit_colleague")],
-                           world.ids[("university", "self_employee")]):
-                assert client.get(f"/api/v1/timecard/{target}").status_code == 404
-    finally:
-        engine.dispose()
+def test_scoping_holds_on_postgresql(web_world: WebWorld, stack: ExitStack) -> None:
+    world = web_world
+    client = world.client(stack)
+    world.login(client, "school", "employee")
+    own = world.ids[("school", "self_employee")]
+    assert client.get(f"/api/v1/timecard/{own}?month="
+                      f"{last_month(world.today)}").json()["worked"] > 0
+    for target in (world.ids[("school", "unit_colleague")],
+                   world.ids[("university", "self_employee")]):
+        assert client.get(f"/api/v1/timecard/{target}").status_code == 404
 
 
 def test_an_id_no_row_can_have_is_not_found_not_a_server_error(
@@ -225,3 +231,61 @@ def test_this_month_agrees_on_the_timecard_and_the_summaries(world: WebWorld, st
     assert card["due"] == sum(d["due"] for d in card["days"] if d["computed"])
     page = client.get(f"/summaries?month={month}")
     assert page.status_code == 200 and "Dovuto nel mese" in page.text
+
+
+def test_the_hours_account_is_the_same_on_the_summaries_and_the_timecard(
+        world: WebWorld, stack: ExitStack) -> None:
+    """Seed 002: «automaticamente compensata, in caso di conto ore individuale positivo»: the
+    account the Riepiloghi list (opening, movements, closing) is the one the timecard runs
+    day by day, in the API and on the Italian pages."""
+    client = world.client(stack)
+    world.login(client, "university", "employee")
+    employee_id = world.ids[("university", "self_employee")]
+    month = last_month(world.today)
+    summary = client.get(f"/api/v1/summaries/{employee_id}?month={month}").json()
+    card = client.get(f"/api/v1/timecard/{employee_id}?month={month}").json()
+    account = summary["account"]
+    assert account is not None and account["complete"]
+    assert (card["account_opening"], card["account_closing"]) == (account["opening"],
+                                                                  account["closing"])
+    assert account["opening"] + sum(m["effect"] for m in account["movements"]) == account[
+        "closing"]
+    running = [d["account"] for d in card["days"] if d["account"] is not None]
+    assert len(running) == len(summary["days"])
+    came_in = next(m["effect"] for m in account["movements"] if m["kind"] == "month")
+    assert came_in == summary["balance"]
+    assert running[-1] + card["account_adjustment"] == account["opening"] + came_in
+    for movement in account["movements"]:
+        assert rule_line(movement["explain"]["source"]).strip() == movement["explain"]["rule"]
+    page = client.get(f"/summaries/{employee_id}?month={month}").text
+    assert "Conto ore individuale" in page and "Saldo iniziale" in page
+    assert f"{hours(account['closing'])}</b></td></tr>" in page
+    timecard = client.get(f"/timecard/{employee_id}?month={month}").text
+    closing = f"{hours(account['closing'])}</b>"
+    assert "Conto ore a fine mese" in timecard and closing in timecard
+
+
+def test_the_office_imports_an_opening_balance_through_the_api(
+        world: WebWorld, stack: ExitStack) -> None:
+    """Adoption: the balance of the old system opens the account; only the office sets it,
+    within its institution, and the month's Riepiloghi open with it."""
+    employee_id = world.ids[("university", "self_employee")]
+    url = f"/api/v1/admin/employees/{employee_id}/account-openings"
+    month = last_month(world.today)
+    starts = f"{month}-01"
+    employee = signed_in(world, stack, "university", "employee")
+    assert employee.post(url, json={"starts": starts, "balance": 600},
+                         headers=json_headers(employee)).status_code == 403
+    office = signed_in(world, stack, "university", "office")
+    wrong_day = office.post(url, json={"starts": f"{month}-02", "balance": 600},
+                            headers=json_headers(office))
+    assert wrong_day.status_code == 400 and "primo giorno" in wrong_day.json()["detail"]
+    foreign = signed_in(world, stack, "school", "office")
+    assert foreign.post(url, json={"starts": starts, "balance": 600},
+                        headers=json_headers(foreign)).status_code == 404
+    done = office.post(url, json={"starts": starts, "balance": 600, "reason": "adozione"},
+                       headers=json_headers(office))
+    assert done.status_code == 201 and done.json()["balance"] == 600
+    assert [o["balance"] for o in office.get(url).json()] == [600]
+    summary = office.get(f"/api/v1/summaries/{employee_id}?month={month}").json()
+    assert summary["account"]["opening"] == 600

@@ -5,7 +5,12 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
-from server.db import contract_tables, schedule_tables  # noqa: F401  (their tables join the metadata)
+from server.db import (  # noqa: F401  (their tables join the metadata)
+    account_tables,
+    contract_tables,
+    leave_tables,
+    schedule_tables,
+)
 from server.db.models import Base
 
 engine = context.config.attributes.get("engine")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.web.routes import (
+    account_openings,
     admin_employees,
     admin_faults,
     admin_rules,
@@ -22,6 +23,7 @@ from server.web.routes import (
     health,
     home,
     installable,
+    leave,
     month_close,
     notifications,
     office,
@@ -42,9 +44,10 @@ ROUTE_HANDLERS: list[Any] = [*auth.ROUTES, *password_reset.ROUTES, *sso.ROUTES, 
 ROUTE_HANDLERS += health.ROUTES
 # Employees' requests, summaries, stamping; approvals; the personnel office's pages
 ROUTE_HANDLERS += [*requests.ROUTES, *requests_api.ROUTES, *approvals.ROUTES,
-                   *summaries.ROUTES, *stamping.ROUTES, *corrections.ROUTES,
+                   *summaries.ROUTES, *leave.ROUTES, *stamping.ROUTES, *corrections.ROUTES,
                    *month_close.ROUTES, *office.ROUTES, *reports.ROUTES]
 # The administrator's pages and API (web/routes/admin_*.py)
 ROUTE_HANDLERS += [*admin_terminals.ROUTES, *admin_faults.ROUTES, *admin_employees.ROUTES,
                    *employee_changes.ROUTES, *contracts.ROUTES, *schedules.ROUTES,
+                   *account_openings.ROUTES,
                    *admin_users.ROUTES, *admin_rules.ROUTES, *admin_system.ROUTES]

@@ -17,7 +17,9 @@ from litestar.response import Template
 from sqlalchemy.orm import Session
 
 from server.db.models import Institution, User
-from server.errors import OfficeError
+from server.engine.results import Explain
+from server.errors import NotFound, OfficeError
+from server.minutes import clock
 from server.office import home as blocks
 from server.office.notifications import latest
 from server.office.terminals import terminal_statuses
@@ -117,4 +119,61 @@ def me(user: AuthUser) -> Me:
               user.employee_id, user.unit)
 
 
-ROUTES = together(home, me, tag="Home")
+@dataclass(frozen=True)
+class RuleLine:
+    rule: str  # as written in the rule file
+    source: str  # file:line
+
+
+@dataclass(frozen=True)
+class LeaveView:
+    """"If I leave now", in minutes and local HH:MM: the day as the engine evaluates it
+    with an exit at `now`, and the earliest exits reaching the due and the meal voucher."""
+
+    date: str
+    now: str
+    state: str  # no_entry (nothing to compute), at_work, out (already stamped out)
+    worked: int | None
+    due: int | None
+    balance: int | None
+    meal_voucher: bool | None
+    due_reached: bool
+    leave_for_due: str | None  # None: reached, or no exit before midnight reaches it
+    leave_for_voucher: str | None  # None: earned, not in the rules, or out of reach today
+    voucher_in_rules: bool
+    due_rule: RuleLine | None
+    voucher_rule: RuleLine | None
+
+
+def leave_view(today: blocks.EmployeeToday) -> LeaveView:
+    leave = today.leaving
+    if leave is None:
+        raise NotFound("Oggi non è un giorno di servizio nel tuo contratto",
+                       "Today is not a day under your contract")
+    result = leave.result
+    return LeaveView(
+        today.today.isoformat(), clock(leave.now), leave.state,
+        result.worked if result else None, result.due if result else None,
+        result.balance if result else None, result.meal_voucher if result else None,
+        leave.due_reached, clock(leave.due_at) if leave.due_at is not None else None,
+        clock(leave.voucher_at) if leave.voucher_at is not None else None,
+        leave.has_voucher_rule, _line(leave.due_rule), _line(leave.voucher_rule))
+
+
+def _line(explain: Explain | None) -> RuleLine | None:
+    return RuleLine(explain.rule, explain.source) if explain else None
+
+
+@get("/api/v1/me/today", opt=allow(*EVERYONE), sync_to_thread=True)
+def my_today(user: AuthUser, db: DbSession) -> LeaveView:
+    """The logged-in employee's "if I leave now": worked so far, the day's balance, the
+    meal voucher, and the time to leave to reach the due and to earn the voucher, each
+    with the rule (file:line) that sets it."""
+    today = blocks.employee_today(db, acting_user(db, user), datetime.now(UTC))
+    if today is None:
+        raise NotFound("Questo account non ha una scheda dipendente",
+                       "This account has no employee record")
+    return leave_view(today)
+
+
+ROUTES = together(home, me, my_today, tag="Home")

@@ -55,6 +55,7 @@ class JustificationForm:
     notes: str = ""
     employee_id: str = ""
     attachment: UploadFile | None = None
+    override_balance: str = ""  # the office files it beyond the leave balance, knowingly
 
 
 @dataclass
@@ -133,7 +134,8 @@ def file_justification(
                 db, acting_user(db, user), employee_id, parse_day(data.day), data.code.strip(),
                 start=parse_clock(data.start, "Ora di inizio", "Start time", "start"),
                 end=parse_clock(data.end, "Ora di fine", "End time", "end"),
-                notes=data.notes, attachment=attachment)
+                notes=data.notes, attachment=attachment,
+                override_balance=data.override_balance == "1")
     except OfficeError as error:
         return _refused(db, user, "justification", error, values)
     return Redirect("/requests", status_code=303)

@@ -36,6 +36,7 @@ class NewRequest:
     employee_id: int | None = None  # the office filing on someone's behalf
     attachment_name: str | None = None
     attachment_base64: str | None = None
+    override_balance: bool = False  # the office: file a leave beyond its balance, audited
 
 
 @get("/api/v1/requests", opt=PEOPLE, sync_to_thread=True)
@@ -64,7 +65,8 @@ def _file(db: DbSession, user: AuthUser, data: NewRequest) -> RequestRow:
     if data.kind == "justification":
         return requests.file_justification(
             db, actor, employee_id, day, (data.code or "").strip(), start=start, end=end,
-            notes=data.notes, attachment=_attachment(data))
+            notes=data.notes, attachment=_attachment(data),
+            override_balance=data.override_balance)
     if data.kind == "missed_stamp":
         if start is None:
             raise OfficeError("Indica l'ora (start)", "Give the time (start)", field="start")

@@ -40,6 +40,19 @@ DEADLINE_LABELS = {
     "correction_request": N_("Correction requests by"),
 }
 
+# The hours account's movements as a person reads them (server/engine/account.py).
+MOVEMENT_LABELS = {
+    "month": N_("Balance of the month"),
+    "compensate": N_("Compensated by the credit"),
+    "debt": N_("Debt to recover"),
+    "recover": N_("Debt recovered"),
+    "deduct": N_("Deducted from pay"),
+    "leave": N_("Compensated with leave"),
+    "anomaly": N_("Not recovered: to the office"),
+    "lapse": N_("Credit over the carry limit"),
+    "expire": N_("Credit expired at the year end"),
+}
+
 
 @dataclass(frozen=True)
 class RuleLine:
@@ -82,6 +95,7 @@ def _context(db: Session, summary: MonthSummary, base: str) -> dict[str, Any]:
         "flag_rules": {f.name: _rule_line(policy.lines, policy.file_name, f.source)
                        for f in result.flags},
         "timecard": f"/timecard/{summary.employee.id}?month={first:%Y-%m}",
+        "account": summary.account, "movement_labels": MOVEMENT_LABELS,
     }
 
 
@@ -121,7 +135,9 @@ def summary_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
                 month: FromQuery[str | None] = None) -> SummaryOut:
     """One employee's month (`month=YYYY-MM`): totals in minutes, allowances (entitled,
     used before, used, left, recover by, source), deadlines, anomalies with fix-by dates,
-    flags, meal vouchers, and the explanation steps of the month's figures."""
+    flags, meal vouchers, the explanation steps of the month's figures, and the hours account
+    (opening, movements with their rule, closing, debts with their dates) where the rules
+    keep one."""
     return summary_out(_summary(db, user, employee_id, month))
 
 

@@ -1,0 +1,162 @@
+"""The hours account of the month a person sees: the months before it carried in order.
+
+`account_of(session, rules, person_month)` gives the `AccountMonth` of a month that
+`server.days.month.person_months` computed (the one computation: the account reads its
+result, never a second one). The carry starts from the latest of:
+- an opening balance imported on a start date (`account_openings`, for adoption);
+- the month after the latest closed month whose closing balance the close froze
+  (`month_close_entries.account_closing`, with its debts and their dates);
+- else at zero, on the first month the employee has a stamp and the rules keep an account.
+Each month in between is computed as `person_months` computes it (`month_runs`: the facts
+of the whole run read once), in order, and carried by the pure ledger
+(`server.engine.account.carry_month`). A closed month shows its frozen closing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from server.days.month import PersonMonth, PolicySource, month_bounds, month_runs
+from server.db.account_tables import AccountOpening
+from server.db.models import Employee, MonthClose, MonthCloseEntry
+from server.db.models import Stamp as StampRow
+from server.engine.account import AccountMonth, AccountState, Debt, carry_month
+from server.policy.model import Policy
+
+Month = tuple[int, int]
+
+
+def account_of(session: Session, rules: PolicySource, current: PersonMonth, *,
+               now: datetime | None = None) -> AccountMonth | None:
+    """The account of `current`'s month; None when the rules in force keep none."""
+    return accounts_of(session, rules, [current], now=now)[current.employee.id]
+
+
+def accounts_of(session: Session, rules: PolicySource, currents: Iterable[PersonMonth], *,
+                now: datetime | None = None) -> dict[int, AccountMonth | None]:
+    """The accounts of several employees' same month: the months before it are computed
+    for all of them at once, a month at a time (`person_months` reads them in a few
+    queries whatever their number)."""
+    out: dict[int, AccountMonth | None] = {}
+    states: dict[int, tuple[Month, AccountState]] = {}
+    todo: dict[int, PersonMonth] = {}
+    for current in currents:
+        employee, result = current.employee, current.result
+        target = (result.year, result.month)
+        policy = rules.on(employee.institution_id, month_bounds(*target)[1])
+        out[employee.id] = None
+        if policy is None or _first_account_month(policy) is None:
+            continue
+        states[employee.id] = _start(session, employee, target, policy)
+        todo[employee.id] = current
+    if not todo:
+        return out
+    any_current = next(iter(todo.values()))
+    target = (any_current.result.year, any_current.result.month)
+    before = _previous(target)
+    earlier = [todo[k].employee for k, (start, _) in states.items() if start <= before]
+    first = min((states[e.id][0] for e in earlier), default=target)
+    for key, runs in month_runs(session, rules, earlier, first, before, now=now).items():
+        start, state = states[key]
+        for pm in runs:
+            if (pm.result.year, pm.result.month) >= start:
+                state = _carry(rules, pm, state).closing
+        states[key] = (target, state)
+    for key, current in todo.items():
+        account = _carry(rules, current, states[key][1])
+        frozen = _frozen(session, current.employee, target)
+        if frozen is not None:
+            account.closing, account.frozen = frozen, True
+        out[key] = account
+    return out
+
+
+def _carry(rules: PolicySource, pm: PersonMonth, opening: AccountState) -> AccountMonth:
+    result = pm.result
+    policy = rules.on(pm.employee.institution_id, month_bounds(result.year, result.month)[1])
+    assert policy is not None
+    over = pm.today > month_bounds(result.year, result.month)[1]
+    return carry_month(policy, result.profile, opening, result, complete=over)
+
+
+def _first_account_month(policy: Policy) -> Month | None:
+    for version in policy.versions:
+        if version.account is not None:
+            return (version.effective.year, version.effective.month)
+    return None
+
+
+def _start(session: Session, employee: Employee, target: Month,
+           policy: Policy) -> tuple[Month, AccountState]:
+    """Where the carry begins, and what the account holds then."""
+    first_rules = _first_account_month(policy) or target
+    candidates: list[tuple[Month, AccountState]] = []
+    opening = session.scalar(
+        select(AccountOpening).where(AccountOpening.employee_id == employee.id,
+                                     AccountOpening.starts <= date(*target, 1))
+        .order_by(AccountOpening.starts.desc()).limit(1))
+    if opening is not None:
+        starts = (opening.starts.year, opening.starts.month)
+        candidates.append((starts, AccountState.of_balance(opening.balance, opening.starts)))
+    closed = session.execute(
+        select(MonthClose.year, MonthClose.month, MonthCloseEntry.account_closing,
+               MonthCloseEntry.account_debts)
+        .join(MonthCloseEntry, MonthCloseEntry.month_close_id == MonthClose.id)
+        .where(MonthCloseEntry.employee_id == employee.id, MonthClose.state == "closed",
+               MonthCloseEntry.account_closing.is_not(None),
+               MonthClose.year * 12 + MonthClose.month < target[0] * 12 + target[1])
+        .order_by(MonthClose.year.desc(), MonthClose.month.desc()).limit(1)).first()
+    if closed is not None:
+        year, month, balance, debts = closed
+        candidates.append((_next((year, month)), _state(balance, debts)))
+    if candidates:
+        return max(candidates, key=lambda c: c[0])
+    first_stamp = session.scalar(select(func.min(StampRow.local_date)).where(
+        StampRow.employee_id == employee.id))
+    stamped = (first_stamp.year, first_stamp.month) if first_stamp else target
+    return min(max(stamped, first_rules), target), AccountState()
+
+
+def _frozen(session: Session, employee: Employee, target: Month) -> AccountState | None:
+    row = session.execute(
+        select(MonthCloseEntry.account_closing, MonthCloseEntry.account_debts)
+        .join(MonthClose, MonthClose.id == MonthCloseEntry.month_close_id)
+        .where(MonthCloseEntry.employee_id == employee.id, MonthClose.state == "closed",
+               MonthClose.institution_id == employee.institution_id,
+               MonthClose.year == target[0], MonthClose.month == target[1],
+               MonthCloseEntry.account_closing.is_not(None))).first()
+    return None if row is None else _state(*row)
+
+
+def _state(balance: int, debts: list[Any] | None) -> AccountState:
+    owed = tuple(Debt.from_json(d) for d in debts or ())
+    return AccountState(balance + sum(d.minutes for d in owed), owed)
+
+
+def _previous(month: Month) -> Month:
+    year, number = month
+    return (year - 1, 12) if number == 1 else (year, number - 1)
+
+
+def _next(month: Month) -> Month:
+    year, number = month
+    return (year + 1, 1) if number == 12 else (year, number + 1)
+
+
+def freeze_accounts(session: Session, rules: PolicySource, close_id: int,
+                    months: Iterable[PersonMonth], now: datetime) -> None:
+    """The month close keeps each employee's closing balance (with its debts' dates): the
+    next months carry from it, whatever changes later in the closed month's facts."""
+    for key, account in accounts_of(session, rules, months, now=now).items():
+        if account is None:
+            continue
+        session.execute(update(MonthCloseEntry).where(
+            MonthCloseEntry.month_close_id == close_id, MonthCloseEntry.employee_id == key,
+        ).values(account_closing=account.closing.balance,
+                 account_debts=[d.to_json() for d in account.closing.debts])
+            .execution_options(synchronize_session=False))

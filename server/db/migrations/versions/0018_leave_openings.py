@@ -1,0 +1,44 @@
+"""leave_openings: the leave in days each employee had left when the institution adopted
+timbra (issue 16)
+
+Revision ID: 0018
+Revises: 0019
+Create Date: 2026-12-07 02:00:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import server.db.types
+
+revision = "0018"
+down_revision = "0019"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "leave_openings",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("institution_id", sa.String(length=40), nullable=False),
+        sa.Column("employee_id", sa.Integer(), nullable=False),
+        sa.Column("leave", sa.String(length=60), nullable=False),
+        sa.Column("on", sa.Date(), nullable=False),
+        sa.Column("left_halves", sa.Integer(), nullable=False),
+        sa.Column("carried_halves", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("set_by", sa.Integer(), nullable=False),
+        sa.Column("set_at", server.db.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["institution_id"], ["institutions.id"]),
+        sa.ForeignKeyConstraint(["employee_id"], ["employees.id"]),
+        sa.ForeignKeyConstraint(["set_by"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("employee_id", "leave", name="uq_leave_openings"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("leave_openings")

@@ -1,0 +1,68 @@
+"""Opening balances of the hours account, set by the personnel office.
+
+An institution adopting timbra brings each employee's balance from its old system: the
+balance in minutes (negative: a debt) at the start of a month. The account is carried
+from the latest opening, unless a later month has been closed (`server.days.account`).
+A closed month cannot take an opening: its balance is the one the close kept. Every
+change is audited with the balance before and after.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.days.month_lock import is_locked
+from server.db.account_tables import AccountOpening
+from server.db.models import User
+from server.errors import OfficeError
+from server.office.audit import record, utcnow
+from server.office.bounds import bounded_text, within_reach
+from server.office.people import employee_in_reach, employee_visible, require_office
+
+LIMIT = 9999 * 60  # minutes either way: more than anyone's account could hold
+
+
+def openings_of(session: Session, actor: User, employee_id: int) -> list[AccountOpening]:
+    """The employee's opening balances, earliest first: the office, their manager, themselves."""
+    employee = employee_visible(session, actor, employee_id)
+    return list(session.scalars(select(AccountOpening).where(
+        AccountOpening.employee_id == employee.id).order_by(AccountOpening.starts)))
+
+
+def set_opening(session: Session, actor: User, employee_id: int, starts: date, minutes: int,
+                *, reason: str = "", now: datetime | None = None) -> AccountOpening:
+    """The employee's account holds `minutes` when `starts` (the 1st of a month) begins."""
+    require_office(actor, "impostare il saldo iniziale del conto ore",
+                   "set the opening balance of the hours account")
+    now = now or utcnow()
+    employee = employee_in_reach(session, actor, employee_id)
+    if starts.day != 1:
+        raise OfficeError("Il saldo iniziale vale dal primo giorno di un mese",
+                          "An opening balance starts on the first day of a month",
+                          field="starts")
+    within_reach(starts, now.date(), "starts")
+    if not -LIMIT <= minutes <= LIMIT:
+        raise OfficeError(f"Il saldo iniziale va da -{LIMIT // 60} a {LIMIT // 60} ore",
+                          f"An opening balance lies between -{LIMIT // 60} and {LIMIT // 60} "
+                          "hours", field="balance")
+    reason = bounded_text(reason.strip(), "reason")
+    if is_locked(session, employee.institution_id, starts):
+        raise OfficeError(f"Il mese {starts:%m/%Y} è chiuso: il suo saldo è quello della "
+                          "chiusura", f"Month {starts:%Y-%m} is closed: its balance is the "
+                          "one the close kept", field="starts")
+    row = session.scalar(select(AccountOpening).where(
+        AccountOpening.employee_id == employee.id, AccountOpening.starts == starts))
+    before = None if row is None else row.balance
+    if row is None:
+        row = AccountOpening(institution_id=employee.institution_id, employee_id=employee.id,
+                             starts=starts)
+        session.add(row)
+    row.balance, row.reason, row.set_by, row.set_at = minutes, reason, actor.id, now
+    session.flush()
+    record(session, actor, "account_opening_set", f"employee:{employee.id}",
+           {"starts": starts.isoformat(), "before": before, "after": minutes,
+            "reason": reason}, now=now)
+    return row

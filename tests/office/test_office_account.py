@@ -1,0 +1,136 @@
+"""The hours account across months, stored: carried in order from the first month, from an
+opening balance imported at adoption, or from the balance a month close froze; the same
+figures on the Riepiloghi and the timecard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from world import World, world
+
+from server.db import make_engine, upgrade
+from server.db.models import AuditEntry, MonthCloseEntry
+from server.errors import NotAllowed, OfficeError
+from server.office import closing
+from server.office.account_openings import set_opening
+from server.office.summary import month_summary
+from server.web.summary_view import summary_out
+from server.web.timecard import month_view
+
+APRIL_10 = datetime(2026, 4, 10, 9, 0, tzinfo=UTC)
+
+
+def _university(engine: sa.Engine) -> Iterator[World]:
+    with Session(engine) as session:
+        w = world(session, "university")
+        w.stamps("ann", date(2026, 2, 2), "in 08:00, out 12:00, in 12:45, out 16:00")
+        w.session.commit()
+        yield w
+
+
+@pytest.fixture
+def university(db_engine: sa.Engine) -> Iterator[World]:
+    """On both databases: what is stored and read back."""
+    yield from _university(db_engine)
+
+
+@pytest.fixture
+def university_sqlite(tmp_path: Path) -> Iterator[World]:
+    """On one database: what is only computed."""
+    engine = make_engine(f"sqlite:///{tmp_path}/timbra.db")
+    upgrade(engine)
+    yield from _university(engine)
+    engine.dispose()
+
+
+def test_a_debt_carried_into_the_next_month_is_deducted_when_not_recovered(
+        university_sqlite: World) -> None:
+    """Seed 002: «La flessibilità negativa deve essere recuperata entro il mese successivo, in
+    caso di mancato recupero si determina la proporzionale decurtazione della retribuzione»."""
+    w, ann = university_sqlite, university_sqlite.employees["ann"].id
+    february = month_summary(w.session, w.users["office"], ann, 2026, 2, now=APRIL_10)
+    feb = february.account
+    assert feb is not None and feb.opening.balance == 0  # the first stamped month
+    assert feb.closing.balance == february.result.balance < 0
+    assert [d.due for d in feb.closing.debts] == [date(2026, 3, 31)]
+    march = month_summary(w.session, w.users["ann"], ann, 2026, 3, now=APRIL_10)
+    mar = march.account
+    assert mar is not None and mar.opening == feb.closing
+    assert mar.total("deduct") == -february.result.balance
+    assert mar.closing.balance == march.result.balance  # February's debt left the account
+    deduct = next(m for m in mar.movements if m.kind == "deduct").explain
+    assert (deduct.rule, deduct.source.split(":")[0]) == ("not_recovered deduct",
+                                                          "university.rules")
+    api = summary_out(march).account
+    assert api is not None and (api.opening, api.closing) == (feb.closing.balance,
+                                                              mar.closing.balance)
+    assert [m.kind for m in api.movements][-1] == "deduct"
+
+
+def test_the_timecard_runs_the_same_account_day_by_day(university_sqlite: World) -> None:
+    """Seed 001: «una prima fase di calcolo del saldo giornaliero ... e una seconda fase in cui
+    si determina il saldo mensile»: the timecard's running balance meets the Riepiloghi."""
+    w, ann = university_sqlite, university_sqlite.employees["ann"]
+    summary = month_summary(w.session, w.users["ann"], ann.id, 2026, 2, now=APRIL_10)
+    view = month_view(w.session, ann, 2026, 2, now=APRIL_10)
+    account = summary.account
+    assert account is not None
+    assert view.account_opening == account.opening.balance
+    days = [d for d in view.days if d.account is not None]
+    assert len(days) == 28
+    assert days[1].account == days[0].account + days[1].balance
+    month_movement = next(m.effect for m in account.movements if m.kind == "month")
+    assert days[-1].account + view.account_adjustment == account.opening.balance + month_movement
+    assert view.account_closing == account.closing.balance
+
+
+def test_an_opening_balance_imported_at_adoption_is_carried_and_compensates(
+        university: World) -> None:
+    """Seed 002: the negative flexibility «è automaticamente compensata, in caso di conto ore
+    individuale positivo»: 200 hours brought from the old system pay March's debt."""
+    w, ann = university, university.employees["ann"].id
+    with pytest.raises(NotAllowed):
+        set_opening(w.session, w.users["ann"], ann, date(2026, 3, 1), 12000, now=APRIL_10)
+    with pytest.raises(OfficeError, match="primo giorno"):
+        set_opening(w.session, w.users["office"], ann, date(2026, 3, 2), 12000, now=APRIL_10)
+    with pytest.raises(OfficeError, match="ore"):
+        set_opening(w.session, w.users["office"], ann, date(2026, 3, 1), 10**7, now=APRIL_10)
+    set_opening(w.session, w.users["office"], ann, date(2026, 3, 1), 12000,
+                reason="saldo dal vecchio sistema", now=APRIL_10)
+    w.session.commit()
+    march = month_summary(w.session, w.users["office"], ann, 2026, 3, now=APRIL_10)
+    account = march.account
+    assert account is not None and account.opening.balance == 12000
+    assert account.total("compensate") == -march.result.balance
+    assert account.closing.balance == 12000 + march.result.balance
+    assert account.closing.debts == ()
+    audit = w.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.action == "account_opening_set")).all()
+    assert [(a.detail["before"], a.detail["after"]) for a in audit] == [(None, 12000)]
+
+
+def test_a_closed_month_keeps_its_closing_balance(university: World) -> None:
+    """A month close freezes the account: the next month carries from the kept balance, and
+    an opening set earlier than the close changes nothing after it."""
+    w, ann = university, university.employees["ann"].id
+    before = month_summary(w.session, w.users["office"], ann, 2026, 2, now=APRIL_10).account
+    assert before is not None
+    closing.close_month(w.session, w.users["office"], 2026, 2, reason="prova", now=APRIL_10)
+    kept = w.session.scalar(sa.select(MonthCloseEntry.account_closing).where(
+        MonthCloseEntry.employee_id == ann))
+    assert kept == before.closing.balance
+    with pytest.raises(OfficeError, match="chiuso"):
+        set_opening(w.session, w.users["office"], ann, date(2026, 2, 1), 600, now=APRIL_10)
+    set_opening(w.session, w.users["office"], ann, date(2026, 1, 1), 600, now=APRIL_10)
+    w.session.commit()
+    february = month_summary(w.session, w.users["office"], ann, 2026, 2, now=APRIL_10).account
+    assert february is not None and february.frozen
+    assert february.closing.balance == kept
+    march = month_summary(w.session, w.users["office"], ann, 2026, 3, now=APRIL_10).account
+    assert march is not None and march.opening.balance == kept
+    assert [d.due for d in march.opening.debts] == [date(2026, 3, 31)]
