@@ -68,4 +68,7 @@ def _opening(policy: Policy, plan: DayPlan, day: date, working: bool) -> tuple[N
         return ()
     rule = Explain(policy.rule_text(pos), policy.where(pos), "due",
                    regulation=policy.regulation(pos))
-    return (Note(rule, N.HOLIDAY, (day.isoformat(), name)),)
+    # The calendar it came from rides along (unused by the template) so a page can name the
+    # holiday in the reader's language.
+    where = (policy.holiday_country, policy.holiday_subdivision or "")
+    return (Note(rule, N.HOLIDAY, (day.isoformat(), name, *where)),)

@@ -21,7 +21,6 @@ from server.engine.inputs import Request
 from server.engine.notes import Note
 from server.engine.plan import DayPlan
 from server.engine.results import DayResult, Explain, Flag, MonthResult
-from server.minutes import hours
 from server.policy.model import Policy, Version
 
 OVERTIME = "overtime"  # the `over_cap` key of the overtime block's limits
@@ -136,8 +135,8 @@ def limit_month(policy: Policy, version: Version, result: MonthResult,
         cut = _cut(caps, counted, code_used.get(code, 0))
         if cut is not None:
             take(result, rule.kind.value if rule.kind else "hourly_absence", cut.minutes,
-                  recover=recovered(version, rule))
-            _report(policy, result, code, f"code {code}", cut)
+                 recover=recovered(version, rule))
+            _report(policy, result, code, N.F_CODE_OVER_LIMIT, (code,), cut)
     block = version.overtime
     counted = result.overtime_paid + result.overtime_banked
     if block is None or not block.caps or counted <= 0:
@@ -149,7 +148,7 @@ def limit_month(policy: Policy, version: Version, result: MonthResult,
         paid = min(cut.minutes, result.overtime_paid)
         result.overtime_paid -= paid
         result.overtime_banked -= cut.minutes - paid
-        _report(policy, result, OVERTIME, "overtime", cut)
+        _report(policy, result, OVERTIME, N.F_OVERTIME_OVER_LIMIT, (), cut)
 
 
 def draw_in_order(policy: Policy, version: Version, result: MonthResult) -> None:
@@ -168,10 +167,9 @@ def draw_in_order(policy: Policy, version: Version, result: MonthResult) -> None
         first.used -= moved
         then.used += moved
         pos = rule.allowance_then.pos
-        result.explain.append(Note(Explain(
-            policy.rule_text(pos), policy.where(pos), "allowances",
-            f"code {code}: {hours(moved)} beyond {first.name} drawn on {then.name}",
-            regulation=policy.regulation(pos))))
+        result.explain.append(Note(Explain(policy.rule_text(pos), policy.where(pos), "allowances",
+                                           regulation=policy.regulation(pos)),
+                                   N.M_DRAWN, (code, moved, first.name, then.name)))
 
 
 def has_year_limits(policy: Policy) -> bool:
@@ -222,12 +220,16 @@ def take(result: MonthResult, kind: str, minutes: int, *, recover: bool) -> None
         result.negative_flex += max(0, -result.balance) - max(0, -before)
 
 
-def _report(policy: Policy, result: MonthResult, key: str, what: str, cut: _Cut) -> None:
+def _report(policy: Policy, result: MonthResult, key: str, template: str,
+            what: tuple[str, ...], cut: _Cut) -> None:
     result.over_cap[key] = result.over_cap.get(key, 0) + cut.minutes
     where = policy.where(cut.cap.pos)
-    message = (f"{what}: {hours(cut.counted)} this {cut.cap.period}, over the limit of "
-               f"{hours(cut.cap.minutes)}: {hours(cut.minutes)} not counted")
+    period = N.THIS_PERIOD.get(cut.cap.period, f"this {cut.cap.period}")
+    args = (*what, cut.counted, period, cut.cap.minutes, cut.minutes)
+    message = N.word(template, args)
     figure = "overtime_paid" if key == OVERTIME else "by_code"
     result.explain.append(Note(Explain(policy.rule_text(cut.cap.pos), where, figure, message,
-                                       regulation=policy.regulation(cut.cap.pos))))
-    result.flags.append(Flag(f"{key}_over_limit", cut.minutes, cut.cap.minutes, message, where))
+                                       regulation=policy.regulation(cut.cap.pos)),
+                               template, args))
+    result.flags.append(Flag(f"{key}_over_limit", cut.minutes, cut.cap.minutes, message, where,
+                             template, args))

@@ -13,7 +13,17 @@ from server.engine.day import evaluate_day
 from server.engine.deadlines import resolve
 from server.engine.inputs import Request, Schedule, Stamp, schedule_of
 from server.engine.limits import draw_in_order, limit_month
-from server.engine.notes import Note
+from server.engine.notes import (
+    COUNTED,
+    F_COUNT,
+    F_MONTE_ORE,
+    F_OVER_HALF_DAY,
+    M_MARGIN_DEBT,
+    M_MONTE_ORE_DUE,
+    UNITS,
+    Note,
+    word,
+)
 from server.engine.results import (
     MINUTE_FIGURES,
     AllowanceBalance,
@@ -23,7 +33,6 @@ from server.engine.results import (
     MonthResult,
 )
 from server.engine.windows import limit_windows
-from server.minutes import hours
 from server.policy.model import Policy, Version
 
 
@@ -119,10 +128,9 @@ def _tolerance(policy: Policy, version: Version, result: MonthResult) -> None:
         return
     result.balance -= result.tolerated
     result.negative_flex += result.tolerated
-    result.explain.append(_note(
-        policy, rule.pos, "balance",
-        f"margin used on {len(tolerated_days)} days (limit {rule.repeat_limit}): "
-        f"{result.tolerated} minutes become debt"))
+    args = (len(tolerated_days), rule.repeat_limit, result.tolerated)
+    result.explain.append(Note(_note(policy, rule.pos, "balance", "").explain,
+                               M_MARGIN_DEBT, args))
 
 
 def _monte_ore(policy: Policy, profile: str, result: MonthResult, counted: list[date],
@@ -146,9 +154,10 @@ def _monte_ore(policy: Policy, profile: str, result: MonthResult, counted: list[
     if not owed:
         return
     for rule, (minutes, days) in owed.items():
-        result.explain.append(_note(
-            policy, rule.pos, "due", f"monte ore of {hours(rule.minutes)} a {rule.unit} over the "
-            f"{rule.period}: {days} working days, {hours(minutes)} due"))
+        args = (rule.minutes, UNITS.get(rule.unit, rule.unit),
+                UNITS.get(rule.period, rule.period), days, minutes)
+        result.explain.append(Note(_note(policy, rule.pos, "due", "").explain,
+                                   M_MONTE_ORE_DUE, args))
     before = result.balance
     result.due += due
     result.balance -= due
@@ -159,9 +168,12 @@ def _monte_ore(policy: Policy, profile: str, result: MonthResult, counted: list[
     if reached < due and complete:
         rule = next(iter(owed))
         short = due - reached
-        message = f"monte ore not reached: {hours(reached)} of {hours(due)} ({hours(short)} short)"
-        result.explain.append(_note(policy, rule.pos, "balance", message))
-        result.flags.append(Flag("monte_ore", short, 0, message, policy.where(rule.pos)))
+        reach = (reached, due, short)
+        message = word(F_MONTE_ORE, reach)
+        result.explain.append(Note(_note(policy, rule.pos, "balance", message).explain,
+                                   F_MONTE_ORE, reach))
+        result.flags.append(Flag("monte_ore", short, 0, message, policy.where(rule.pos),
+                                 F_MONTE_ORE, reach))
 
 
 def _owed(policy: Policy, profile: str, days: list[date]) -> dict[MonteOre, tuple[int, int]]:
@@ -228,10 +240,10 @@ def _half_due(policy: Policy, pos: Pos, name: str, days: list[DayResult],
     for d in days:
         used = d.allowance_used.get(name, 0)
         if d.due and used > d.due // 2:
-            result.flags.append(Flag(
-                f"{name}_over_half_day", 1, 0,
-                f"{d.day.isoformat()}: {used} minutes of {name}, more than half the day's "
-                f"{d.due}", policy.where(pos)))
+            args = (d.day.isoformat(), used, name, d.due)
+            result.flags.append(Flag(f"{name}_over_half_day", 1, 0,
+                                     word(F_OVER_HALF_DAY, args), policy.where(pos),
+                                     F_OVER_HALF_DAY, args))
 
 
 def _recover_by(rule: Allowance, last: date) -> date | None:
@@ -252,5 +264,8 @@ def _flags(policy: Policy, version: Version, result: MonthResult,
     for name, rule in version.flags.items():
         count = counts.get(name, 0)
         if count > rule.over:
-            message = rule.message or f"{name}: {count} in the month (more than {rule.over})"
-            result.flags.append(Flag(name, count, rule.over, message, policy.where(rule.pos)))
+            # The rule file's own words are the institution's: shown as written.
+            args = () if rule.message else (COUNTED.get(name, name), count, rule.over)
+            message = rule.message or word(F_COUNT, args)
+            result.flags.append(Flag(name, count, rule.over, message, policy.where(rule.pos),
+                                     "" if rule.message else F_COUNT, args))

@@ -54,7 +54,24 @@ MEAL_NOT_EARNED = N_("not earned: no regular pause")
 
 # Arguments that are themselves words to translate (the rest are figures, codes, names).
 PER_DAY = N_("day")
-WORD_ARGS = frozenset({MEAL_EARNED, MEAL_NOT_EARNED, PER_DAY})
+THIS_PERIOD = {"month": N_("this month"), "year": N_("this year")}
+COUNTED = {"missed_stamps": N_("missed stamps"), "tolerated_margins": N_("margins tolerated"),
+           "anomaly_days": N_("days with anomalies")}
+UNITS = {"week": N_("week"), "month": N_("month")}  # a monte ore's unit and period
+WORD_ARGS = frozenset({MEAL_EARNED, MEAL_NOT_EARNED, PER_DAY, *THIS_PERIOD.values(),
+                       *COUNTED.values(), *UNITS.values()})
+
+# The month's own steps.
+M_MARGIN_DEBT = N_("margin used on {} days (limit {}): {:hm} become debt")
+M_MONTE_ORE_DUE = N_("monte ore of {:hm} a {} over the {}: {} working days, {:hm} due")
+M_DRAWN = N_("code {}: {:hm} beyond {} drawn on {}")
+
+# Flags: what the manager is told about a month, with their arguments.
+F_CODE_OVER_LIMIT = N_("code {}: {:hm} {}, over the limit of {:hm}: {:hm} not counted")
+F_OVERTIME_OVER_LIMIT = N_("overtime: {:hm} {}, over the limit of {:hm}: {:hm} not counted")
+F_MONTE_ORE = N_("monte ore not reached: {:hm} of {:hm} ({:hm} short)")
+F_OVER_HALF_DAY = N_("{}: {:hm} of {}, more than half the day's {:hm}")
+F_COUNT = N_("{}: {} in the month (more than {})")
 
 # Anomalies: the message ids of what a person must fix, with their arguments.
 A_UNKNOWN_CODE = N_("code {} is not defined by the rules in force")
@@ -84,6 +101,9 @@ AMOUNT: dict[str, int | None] = {
 }
 # Templates whose minutes are what a limit took away, not an amount of their figure.
 TAKEN_AWAY = frozenset({OVER_CAP, EXCESS, OVER_WINDOW, OVER_UNIT_BUDGET})
+# Templates of the month's steps and flags, never a day's: their minutes are the month's.
+MONTH = frozenset({F_CODE_OVER_LIMIT, F_OVERTIME_OVER_LIMIT, F_MONTE_ORE, F_OVER_HALF_DAY,
+                   M_MARGIN_DEBT, M_MONTE_ORE_DUE, M_DRAWN})
 
 
 

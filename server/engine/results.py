@@ -72,12 +72,18 @@ class Flag:
     name: str
     count: int
     over: int
-    message: str
-    source: str
+    message: str  # English (or the rule file's own words); `message_id` and `args` say it
+    source: str   # in any language
+    message_id: str = ""
+    args: tuple[Any, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "count": self.count, "over": self.over,
-                "message": self.message, "source": self.source}
+        out: dict[str, Any] = {"name": self.name, "count": self.count, "over": self.over,
+                               "message": self.message, "source": self.source}
+        if self.message_id:
+            out["message_id"] = self.message_id
+            out["args"] = list(self.args)
+        return out
 
 
 @dataclass(slots=True, kw_only=True)

@@ -29,6 +29,7 @@ from server.i18n.current import (
     use_locale,
 )
 from server.i18n.formats import day_text, local_time, month_text, weekday_text
+from server.web.audit_words import audit_action
 from server.web.guards import PUBLIC
 from server.web.wording import anomaly_name, say
 
@@ -41,7 +42,8 @@ def install(env: Environment) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(current_locale=current_locale, said=said, say=say,
-                       anomaly_name=anomaly_name, here=here)
+                       anomaly_name=anomaly_name, here=here,
+                       audit_action=audit_action)
     env.filters.update(day=day_text, month=month_text, weekday=weekday_text,
                        local_time=local_time)
 

@@ -75,7 +75,7 @@ def _totals(r: MonthResult, deadline_labels: Mapping[str, str]) -> list[str]:
     lines += [gettext("%(label)s: used %(used)s, left %(left)s", label=a.label,
                       used=hours(a.used), left=hours(a.left)) for a in r.allowances]
     lines += [_anomaly_line(a) for a in r.anomalies]
-    lines += [f"{flag}: {f.message} ({f.count})" for f in r.flags]
+    lines += [f"{flag}: {say(f, 'message')} ({f.count})" for f in r.flags]
     return lines
 
 

@@ -23,12 +23,9 @@ from server.engine import DayResult
 from server.engine.account import AccountMonth, month_adjustment, running_balance
 from server.engine.results import FIX_BY_FORMAT, Explain
 from server.office.summary import month_account, months_of
-from server.web.wording import say
+from server.web.wording import WEEKDAYS, say
 
 # How a person reads where a stamp came from.
-SOURCE_LABELS = {"terminal": "terminale", "web": "postazione web", "app": "app",
-                 "manual": "correzione dell'ufficio", "declared": "dichiarata (omessa timbratura)"}
-WEEKDAYS = ("lun", "mar", "mer", "gio", "ven", "sab", "dom")
 # Which explanation steps belong to which figure of the page; the rest go under "other".
 FIGURE_STEPS: dict[str, tuple[str, ...]] = {
     "worked": ("worked", "stamps", "pause_deducted", "credited", "by_code"),

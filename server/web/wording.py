@@ -9,10 +9,30 @@ show their English words.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from server.engine.notes import WORD_ARGS, word
-from server.i18n.current import N_, gettext
+import holidays
+
+from server.engine.notes import HOLIDAY, WORD_ARGS, word
+from server.i18n.current import N_, current_locale, gettext
+from server.i18n.formats import day_text
+
+# The `holidays` library's language for each of ours.
+HOLIDAY_LANGUAGES = {"it": "it_IT", "en": "en_US"}
+
+# The short weekdays, Monday first, as message ids (a page writes `_(WEEKDAYS[i])`).
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+
+# Where a stamp came from, as message ids.
+SOURCE_LABELS = {"terminal": N_("terminal"), "web": N_("web workstation"), "app": N_("app"),
+                 "manual": N_("office correction"), "declared": N_("declared (missed stamp)")}
+
+
+def source_label(source: str) -> str:
+    return gettext(SOURCE_LABELS[source]) if source in SOURCE_LABELS else source
+
 
 # What each anomaly is called where a page lists it by kind.
 ANOMALY_NAMES = {
@@ -38,10 +58,37 @@ def say(item: Any, english_field: str = "detail") -> str:
         return str(_field(item, english_field) or "")
     args = tuple(gettext(a) if isinstance(a, str) and a in WORD_ARGS else a
                  for a in _field(item, "args") or ())
+    if message_id == HOLIDAY:
+        args = _holiday(args)
     try:
         return word(gettext(message_id), args)
     except (IndexError, KeyError, ValueError, StopIteration):  # a translation lost a field
         return str(_field(item, english_field) or "")
+
+
+def _holiday(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The day in the reader's format and the holiday named in their language (results
+    stored before the calendar rode along keep the name they have)."""
+    try:
+        day = date.fromisoformat(str(args[0]))
+    except (IndexError, ValueError):
+        return args
+    name = args[1] if len(args) > 1 else ""
+    if len(args) >= 4:
+        name = _holiday_name(day, str(args[2]), str(args[3]), current_locale()) or name
+    return (day_text(day), name)
+
+
+@lru_cache(maxsize=64)
+def _holiday_name(day: date, country: str, subdivision: str, locale: str) -> str | None:
+    try:
+        calendar = holidays.country_holidays(
+            country, subdiv=subdivision or None, years=day.year,
+            language=HOLIDAY_LANGUAGES.get(locale, "it_IT"))
+    except NotImplementedError:  # a country the library does not know
+        return None
+    name = calendar.get(day)
+    return str(name) if name else None
 
 
 def anomaly_name(code: str) -> str:

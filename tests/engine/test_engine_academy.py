@@ -79,6 +79,13 @@ def test_ep_staff_who_miss_the_monte_ore_show_the_shortfall_with_its_rule() -> N
     assert ("due", "monte ore of 36h00 a week over the month: 22 working days, 158h24 due"
             ) in steps
     assert any(figure == "balance" and "not reached" in text for figure, text in steps)
+    # The summaries page says it in the reader's language (the seed's own words in Italian).
+    from server.i18n.current import use_locale
+    from server.web.wording import say
+    with use_locale("it"):
+        worded = [say(e) for e in result.explanations()] + [say(flag, "message")]
+    assert "monte ore di 36h00 a settimana sul mese: 22 giorni lavorativi, 158h24 dovute" in worded
+    assert "monte ore non raggiunto: 88h00 su 158h24 (mancano 70h24)" in worded
 
 
 def test_ep_staff_have_no_daily_due_and_no_absent_days() -> None:

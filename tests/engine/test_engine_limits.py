@@ -226,3 +226,21 @@ def test_a_code_draws_on_its_second_allowance_once_the_first_is_used_up() -> Non
     step = next(e for e in result.explanations() if e.figure == "allowances")
     assert (step.source, step.detail) == ("t.rules:8", "code EP: 3h00 beyond personal drawn "
                                           "on extra")
+
+
+def test_a_limit_s_flag_is_worded_in_the_reader_s_language() -> None:
+    """Flags are message ids with their figures, like anomalies: the summaries page and the
+    PDF say "oltre il limite" in Italian and "over the limit" in English."""
+    from server.i18n.current import use_locale
+    from server.web.wording import say
+
+    p = policy()
+    service = "in 08:00, out 09:00 code SRV, in 10:00, out 15:42"
+    result = month(p, {date(2026, 3, d): service for d in (2, 3, 4)})
+    flag = next(f for f in result.flags if f.name == "SRV_over_limit")
+    assert flag.to_json()["args"] == ["SRV", 180, "this month", 120, 60]
+    with use_locale("it"):
+        assert say(flag, "message") == ("codice SRV: 3h00 nel mese, oltre il limite di 2h00: "
+                                         "1h00 non conteggiate")
+    with use_locale("en"):
+        assert say(flag, "message") == flag.message

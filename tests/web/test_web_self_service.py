@@ -127,8 +127,8 @@ def test_the_rilevatore_page_lists_the_entrata_and_uscita_just_stamped(
     assert [r.direction for r in rows] == ["in", "out"]
     page = employee.get("/stamp")
     assert page.status_code == 200
-    listed = [f"{r.local_minute // 60:02d}:{r.local_minute % 60:02d} {letter} · web"
-              for r, letter in zip(rows, "EU", strict=True)]
+    listed = [f"{r.local_minute // 60:02d}:{r.local_minute % 60:02d} {word} · postazione web"
+              for r, word in zip(rows, ("entrata", "uscita"), strict=True)]
     assert all(f"<li>{line}</li>" in page.text for line in listed), page.text
     assert "Nessuna timbratura oggi" not in page.text
 

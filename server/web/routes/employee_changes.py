@@ -36,19 +36,17 @@ from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user, parse_day
 from server.web.routing import FORM, together
 from server.web.scope import mine
+from server.web.wording import WEEKDAYS
 
 OFFICE_ONLY = allow(OFFICE)
 ADMIN_OFFICE = allow(ADMIN, OFFICE)
 DONE = {
-    "profile": "Profilo aggiornato. / Profile updated.",
-    "deactivated": "Dipendente disattivato: non può più accedere né timbrare. / "
-                   "Employee deactivated: they can no longer log in or stamp.",
-    "reactivated": "Dipendente riattivato. / Employee reactivated.",
-    "schedule": "Orario aggiornato: i giorni interessati vengono ricalcolati. / Schedule "
-                "updated: the days it affects are being recomputed.",
+    "profile": N_("Profile updated."),
+    "deactivated": N_("Employee deactivated: they can no longer log in or stamp."),
+    "reactivated": N_("Employee reactivated."),
+    "schedule": N_("Schedule updated: the days it affects are being recomputed."),
     "contract": N_("Contract saved: the days it changes are being recomputed."),
 }
-WEEKDAYS = ("lun", "mar", "mer", "gio", "ven", "sab", "dom")
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import get, post
 from litestar.enums import RequestEncodingType
@@ -43,8 +43,10 @@ class FlagRow:
     flag: str
     count: int
     over: int
-    message: str
+    message: str  # English; `message_id` and `args` word it in the reader's language
     source: str  # file:line of the rule
+    message_id: str
+    args: list[Any]
 
 
 def _employees(db: Session, user: CurrentUser, first: date | None = None) -> list[Employee]:
@@ -56,7 +58,7 @@ def month_flags(db: Session, user: CurrentUser, month: str | None) -> tuple[str,
     people = _employees(db, user, date(year, number, 1))
     results = evaluate_months(db, RulesInForce(db, [user.institution_id]), people, year, number)
     rows = [FlagRow(e.id, e.number, e.name, e.unit, f.name, f.count, f.over, f.message,
-                    f.source)
+                    f.source, f.message_id, list(f.args))
             for e in people for f in results[e.id].flags]
     return f"{year:04d}-{number:02d}", rows
 

@@ -30,9 +30,10 @@ from server.web.dependencies import AuthUser, DbSession, after_commit
 from server.web.errors import status_of
 from server.web.guards import MANAGER, OFFICE, allow
 from server.web.office_calls import acting_user, month_of, parse_day
-from server.web.routes.employee_changes import WEEKDAYS, employee_page_with
+from server.web.routes.employee_changes import employee_page_with
 from server.web.routing import FORM, UPLOAD, together
 from server.web.scope import mine
+from server.web.wording import WEEKDAYS
 
 OFFICE_ONLY = allow(OFFICE)
 READERS = allow(MANAGER, OFFICE)

@@ -11,6 +11,7 @@ are `server.office.stamping`; this module turns the buttons and the API into its
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
@@ -22,6 +23,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
 from server.errors import OfficeError
+from server.i18n.current import gettext
 from server.minutes import clock
 from server.office.stamping import allowed_sources, stamp_now, stamps_today
 from server.web.dependencies import AuthUser, DbSession
@@ -30,6 +32,7 @@ from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user
 from server.web.routing import together
+from server.web.wording import source_label
 
 STAMPERS = allow(EMPLOYEE, MANAGER, OFFICE)
 
@@ -72,11 +75,21 @@ def _page(db: Session, user: CurrentUser, *, done: str | None = None,
     now = datetime.now(UTC)
     today: list[str] = []
     if user.employee_id is not None:
-        today = [f"{clock(s.minute)} {'E' if s.direction == 'in' else 'U'} · {s.source}"
+        today = [f"{clock(s.minute)} {gettext(s.direction or '—')} · {source_label(s.source)}"
                  for s in stamps_today(db, user.employee_id, user.institution_id, now)]
     return Template("stamp.html", status_code=status_code, context={
         "allowed": allowed_sources(db, user.institution_id, now),
-        "own": user.employee_id is not None, "today": today, "done": done, "error": error})
+        "own": user.employee_id is not None, "today": today, "done": _done(done),
+        "error": error})
+
+
+def _done(done: str | None) -> str | None:
+    """`in 08:03` from the redirect, in the reader's words (`entrata 08:03`); anything else
+    in the query is not shown."""
+    direction, _, time = (done or "").partition(" ")
+    if direction not in ("in", "out") or not re.fullmatch(r"\d\d:\d\d", time):
+        return None
+    return f"{gettext(direction)} {time}"
 
 
 @get("/stamp", opt=STAMPERS, sync_to_thread=True)
@@ -95,8 +108,7 @@ def stamp_form(db: DbSession, user: AuthUser,
                             _position(data.latitude, data.longitude), datetime.now(UTC))
     except OfficeError as error:
         return _page(db, user, error=error, status_code=status_of(error))
-    word = "entrata" if row.direction == "in" else "uscita"
-    return Redirect(f"/stamp?done={word}+{clock(row.local_minute)}", status_code=303)
+    return Redirect(f"/stamp?done={row.direction}+{clock(row.local_minute)}", status_code=303)
 
 
 @post("/api/v1/stamps", opt=STAMPERS, sync_to_thread=True)

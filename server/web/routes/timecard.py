@@ -14,14 +14,13 @@ from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.routing import together
 from server.web.scope import visible_employee
 from server.web.timecard import (
-    SOURCE_LABELS,
-    WEEKDAYS,
     MonthView,
     calendar_weeks,
     month_view,
     parse_month,
     week_of,
 )
+from server.web.wording import SOURCE_LABELS, WEEKDAYS
 
 READERS = allow(EMPLOYEE, MANAGER, OFFICE)
 # How the page lays the month out: the table of days, or a calendar of weeks (a phone's).
