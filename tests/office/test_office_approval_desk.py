@@ -21,6 +21,7 @@ from server.db.notifications import Notification
 from server.errors import OfficeError
 from server.office import decisions, requests
 from server.office.approval_desk import MAX_BULK, MAX_PAGE_SIZE, decide_many, search_queue
+from server.plugins import institutions
 
 DAY = date(2026, 3, 16)  # a Monday
 
@@ -96,10 +97,11 @@ def test_a_bulk_approval_decides_the_decidable_and_lists_the_others_with_why(
     48h` (approval_timing) refuses the late one, which stays pending; the others are
     approved, audited and told to the employee."""
     w = school
-    activate(w, ('        entered terminal\n        approval director\n'
-                 '        allowance short_permit',
-                 '        entered terminal, web\n        approval director within 48h\n'
-                 '        allowance short_permit'))
+    source = institutions()["school"].rule_file.read_text(encoding="utf-8")
+    start = source.index('code "PB" {')
+    block = source[start:source.index("allowance short_permit", start)]
+    activate(w, (block, block.replace("entered terminal\n", "entered terminal, web\n")
+                 .replace("approval director\n", "approval director within 48h\n")))
 
     def permit(day: date) -> int:
         return requests.file_justification(w.session, w.users["ann"], w.employees["ann"].id,

@@ -94,8 +94,8 @@ def test_an_approval_after_its_deadline_is_refused_and_a_rejection_still_allowed
     w = school
     activate(w, ('        approval director\n        allowance short_permit',
                  '        approval director within 48h\n        allowance short_permit'))
-    web = ('        entered terminal\n        approval director within 48h',
-           '        entered terminal, web\n        approval director within 48h')
+    web = ('        entered terminal\n        source "003:l.150"',
+           '        entered terminal, web\n        source "003:l.150"')
     row = w.session.scalar(sa.select(RuleVersion))
     assert row is not None and web[0] in row.source
     row.source = row.source.replace(web[0], web[1], 1)
@@ -162,7 +162,8 @@ def test_who_approves_a_declared_missed_stamp_is_the_rules(school: World) -> Non
     """Seed 003, the self-certification form: «Autorizza / Non autorizza IL DSGA»."""
     w = school
     ann = w.employees["ann"].id
-    activate(w, ("        missed_stamp approval director\n", ""))  # without it: a manager
+    activate(w, ('        source "003:l.230 form" "Autorizza / Non autorizza IL DSGA"\n'
+                 "        missed_stamp approval director\n", ""))  # without it: a manager
     first = requests.file_missed_stamp(w.session, w.users["ann"], ann, DAY, hm("13:00"), "out",
                                        "dimenticato", now=at(DAY, "18:00"))
     assert decisions.approval_of(w.session, first) == "manager"
