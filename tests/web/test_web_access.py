@@ -110,6 +110,9 @@ ROUTES: list[Case] = [
           ("GET", "/sso/{institution}/saml/metadata", {}))],
     Case("GET", "/", everyone(200)),
     Case("GET", "/api/v1/me", everyone(200)),
+    # "If I leave now" (routes/home.py): the caller's own day; an account with no employee
+    # record has no day to compute.
+    Case("GET", "/api/v1/me/today", expect(employee=200, manager=200, office=404, admin=404)),
     # --- notifications and the addresses they are e-mailed to ---
     Case("POST", "/notifications/read", everyone(303)),
     Case("GET", "/admin/contacts", ADMIN_OFFICE),
