@@ -165,8 +165,11 @@ def test_rule_file_errors_are_shown_at_their_line_with_a_caret(
 
 
 def test_rule_file_dry_run_then_activation(world: WebWorld, admin: TestClient[Litestar]) -> None:
-    shorter = _school_rules().replace("weekly 36h\n        days mon..fri\n        due 7h12m",
-                                      "weekly 35h\n        days mon..fri\n        due 7h", 1)
+    rules = _school_rules()
+    profile = rules.index("weekly 36h")  # the full-time profile's week, then its due
+    due = rules.index("due 7h12m", profile)
+    shorter = (rules[:profile] + "weekly 35h" + rules[profile + 10:due] + "due 7h"
+               + rules[due + 9:])
     uploaded = form(admin, "/admin/rules", {"text": shorter, "file_name": "school-35h.rules"})
     assert uploaded.status_code == 303, uploaded.text
     version = int(uploaded.headers["location"].rsplit("/", 1)[1])
