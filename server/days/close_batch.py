@@ -32,7 +32,7 @@ def day_rows(months: Mapping[int, PersonMonth], now: datetime) -> list[dict[str,
         for day in person.result.days:
             rows.append({"employee_id": employee_id, "day": day.day, "worked": day.worked,
                          "due": day.due, "balance": day.balance,
-                         "anomalies": len(day.anomalies), "data": day.to_json(),
+                         "anomalies": len(day.anomalies), "data": day.to_json(explain=False),
                          "stamps_seen": person.seen.get(day.day, 0), "computed_at": now})
     return rows
 

@@ -105,7 +105,7 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
         opening = _opening(rules, employee, year, month, facts, schedules, today, last_day,
                            policy) if with_opening else None
         result = _month(policy, employee, year, month, facts, schedules, opening,
-                        _through(today, last_day, last))
+                        month_through(today, last_day, last))
         progress = None
         if first <= today <= last and (last_day is None or today <= last_day):
             progress = _day(policy, employee, today, facts, schedules)
@@ -121,7 +121,7 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
     return out
 
 
-def _through(today: date, last_day: date | None, month_last: date) -> date:
+def month_through(today: date, last_day: date | None, month_last: date) -> date:
     """The last day that counts: yesterday, the month's end or the last day employed."""
     through = min(month_last, today - timedelta(days=1))
     return min(through, last_day) if last_day is not None else through
@@ -146,7 +146,7 @@ def _opening(rules: PolicySource, employee: Employee, year: int, month: int, fac
         # Each month counts against yearly limits what the months before it left.
         before = _month(rules.on(employee.institution_id, date(year, earlier, 1)) or policy,
                         employee, year, earlier, facts, schedules, opening,
-                        _through(today, last_day, month_bounds(year, earlier)[1]))
+                        month_through(today, last_day, month_bounds(year, earlier)[1]))
         for allowance in before.allowances:
             used[allowance.name] += allowance.used
         for code, minutes in before.by_code.items():

@@ -30,10 +30,12 @@ from sqlalchemy import Integer, bindparam, delete, false, func, insert, literal,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from server.days import employment
 from server.days.close_batch import store_months
 from server.days.employment import employed_from
-from server.days.month import PersonMonth, month_bounds
+from server.days.month import PersonMonth, month_bounds, month_through
 from server.days.rules_in_force import RulesInForce, policy_on
+from server.days.stored_anomalies import stored_anomalies
 from server.db.models import MONTH_CLOSE_ENTRIES, Employee, MonthClose, MonthCloseEntry, User
 from server.db.models import Request as RequestRow
 from server.engine import MonthResult
@@ -331,15 +333,20 @@ def _precheck(session: Session, institution_id: str, year: int, month: int) -> P
         select(RequestRow.employee_id, func.count()).where(
             RequestRow.institution_id == institution_id, RequestRow.state == "pending",
             RequestRow.day.between(first, last)).group_by(RequestRow.employee_id)).all()))
-    anomalies: Counter[int] = Counter()
+    zone = _zone(session, institution_id, first)
     active = list(session.scalars(select(Employee).where(
-        Employee.institution_id == institution_id,
-        employed_from(first, _zone(session, institution_id, first)))
+        Employee.institution_id == institution_id, employed_from(first, zone))
         .order_by(Employee.id)))
-    for start in range(0, len(active), CHECK_BATCH):
-        results = month_results(session, institution_id, active[start:start + CHECK_BATCH],
-                                year, month)
-        anomalies.update({e: len(r.anomalies) for e, r in results.items() if r.anomalies})
+    # A month over for someone employed to its end: its stored day results, if current,
+    # count its anomalies; the others are evaluated as the pages evaluate them.
+    whole = [e.id for e in active if _through(utcnow(), zone, e, last) == last]
+    anomalies = Counter(stored_anomalies(session, institution_id, whole, first, last))
+    evaluated = [e for e in active if e.id not in anomalies]
+    for start in range(0, len(evaluated), CHECK_BATCH):
+        results = month_results(session, institution_id,
+                                evaluated[start:start + CHECK_BATCH], year, month)
+        anomalies.update({e: len(r.anomalies) for e, r in results.items()})
+    anomalies = +anomalies  # only those with something open
     people = {e.id: e for e in active}
     missing = set(pending) - set(people)
     if missing:
@@ -349,6 +356,12 @@ def _precheck(session: Session, institution_id: str, year: int, month: int) -> P
               for e in set(pending) | set(anomalies)]
     return Precheck(f"{year:04d}-{month:02d}",
                     sorted(listed, key=lambda o: (o.number, o.employee_id)))
+
+
+def _through(now: datetime, zone: ZoneInfo, employee: Employee, last: date) -> date:
+    """The last day of the month that counts for this employee today, as the month a
+    person sees counts it (`server.days.month`)."""
+    return month_through(now.astimezone(zone).date(), employment.last_day(employee, zone), last)
 
 
 def _take_snapshot(session: Session, row: MonthClose) -> int:
