@@ -2,8 +2,10 @@
 
 `precheck` lists, per employee, the month's pending requests and open anomalies: a
 request still pending when the month locks can no longer be decided, and seed 002 says
-unfixed anomalies prevent "la chiusura del mese". With nothing open the office closes at
-once; otherwise `begin_close` needs a reason, audited with the counts it overrode.
+unfixed anomalies prevent "la chiusura del mese" (counted from the stored day results
+where current, `server.days.stored_anomalies`, so a month is not evaluated twice). With
+nothing open the office closes at once; otherwise `begin_close` needs a reason, audited
+with the counts it overrode.
 
 The close runs in steps so a page can show a progress bar. `begin_close` takes a
 snapshot: the employees active at that moment become the close's entries
