@@ -32,7 +32,7 @@ def day_rows(months: Mapping[int, PersonMonth], now: datetime) -> list[dict[str,
         for day in person.result.days:
             rows.append({"employee_id": employee_id, "day": day.day, "worked": day.worked,
                          "due": day.due, "balance": day.balance,
-                         "anomalies": len(day.anomalies), "data": day.to_json(),
+                         "anomalies": len(day.anomalies), "data": day.to_json(explain=False),
                          "stamps_seen": person.seen.get(day.day, 0), "computed_at": now})
     return rows
 
@@ -60,18 +60,27 @@ def _copy(session: Session, rows: list[dict[str, Any]]) -> None:
     columns = [c.name for c in DAY_RESULTS.columns]
     driver = session.connection().connection.driver_connection
     assert driver is not None
+    # The step's rows share one `computed_at`: converted once, not once per row.
+    moments: dict[datetime, datetime] = {}
     with driver.cursor() as cursor, cursor.copy(
             f"COPY day_results ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([_copied(row[name]) for name in columns])
+            copy.write_row([_copied(row[name], moments) for name in columns])
 
 
-def _copied(value: Any) -> Any:
+def _copied(value: Any, moments: dict[datetime, datetime]) -> Any:
+    if isinstance(value, int | date):  # date: datetime is a date too, and stays apart
+        return _moment(value, moments) if isinstance(value, datetime) else value
     if isinstance(value, dict):
         return json.dumps(value)
-    if isinstance(value, datetime):  # kept naive in UTC, as `UTCDateTime` writes it
-        return value.astimezone(UTC).replace(tzinfo=None)
     return value
+
+
+def _moment(value: datetime, moments: dict[datetime, datetime]) -> datetime:
+    """Kept naive in UTC, as `UTCDateTime` writes it."""
+    if value not in moments:
+        moments[value] = value.astimezone(UTC).replace(tzinfo=None)
+    return moments[value]
 
 
 def store_months(session: Session, months: Mapping[int, PersonMonth], first: date,

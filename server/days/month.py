@@ -131,7 +131,7 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
         opening, earlier = _opening(rules, employee, year, month, facts, schedules, today,
                                     last_day, policy, off) if with_opening else (None, [])
         result = _month(policy, employee, year, month, facts, schedules, opening,
-                        _through(today, last_day, last), off)
+                        month_through(today, last_day, last), off)
         year_months[employee.id] = [*earlier, result]
         progress = inputs = None
         if first <= today <= last and today not in off:
@@ -201,14 +201,14 @@ def month_runs(session: Session, rules: PolicySource, employees: Collection[Empl
                                policy, off)[0] if has_year_limits(policy) or has_windows(
                                    policy) else None
             result = _month(policy, employee, year, month, facts, schedules, opening,
-                            _through(today, last_day, month_last), off)
+                            month_through(today, last_day, month_last), off)
             months.append(PersonMonth(employee, result, today, last_day=last_day,
                                       off=frozenset(d for d in off if d >= month_first)))
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return out
 
 
-def _through(today: date, last_day: date | None, month_last: date) -> date:
+def month_through(today: date, last_day: date | None, month_last: date) -> date:
     """The last day that counts: yesterday, the month's end or the last day employed."""
     through = min(month_last, today - timedelta(days=1))
     return min(through, last_day) if last_day is not None else through
@@ -236,7 +236,7 @@ def _opening(rules: PolicySource, employee: Employee, year: int, month: int, fac
         # Each month counts against yearly limits what the months before it left.
         before = _month(rules.on(employee.institution_id, date(year, earlier, 1)) or policy,
                         employee, year, earlier, facts, schedules, opening,
-                        _through(today, last_day, month_bounds(year, earlier)[1]), off)
+                        month_through(today, last_day, month_bounds(year, earlier)[1]), off)
         months.append(before)
         for allowance in before.allowances:
             used[allowance.name] += allowance.used

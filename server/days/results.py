@@ -108,7 +108,7 @@ def _evaluate(policy: Any, schedule: str | Schedule, key: Key, seen: int, now: d
         return None  # no rules in force that day, or a profile the rules lack
     return {"employee_id": key[0], "day": key[1], "worked": result.worked, "due": result.due,
             "balance": result.balance, "anomalies": len(result.anomalies),
-            "data": result.to_json(), "stamps_seen": seen, "computed_at": now}
+            "data": result.to_json(explain=False), "stamps_seen": seen, "computed_at": now}
 
 
 def store_results(session: Session, results: list[dict[str, Any]],

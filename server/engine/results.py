@@ -103,7 +103,11 @@ class DayResult(MinuteFigures):
     def explanations(self) -> list[Explain]:
         return [note.render() for note in self.explain]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, explain: bool = True) -> dict[str, Any]:
+        """`explain=False` leaves the explanation out: the stored day results keep the
+        figures, anomalies and stamps, and a page recomputes the explanation it shows
+        (wording every step of every day made the month close's writes several times
+        larger and slower than its figures)."""
         return {
             "date": self.day.isoformat(),
             "profile": self.profile,
@@ -111,7 +115,7 @@ class DayResult(MinuteFigures):
             "meal_voucher": self.meal_voucher,
             "by_code": dict(self.by_code),
             "anomalies": [a.to_json() for a in self.anomalies],
-            "explain": [note.to_json() for note in self.explain],
+            **({"explain": [note.to_json() for note in self.explain]} if explain else {}),
             "stamps": [
                 {"direction": d, "time": clock(m), "code": c}
                 for d, m, c in self.stamps

@@ -2,8 +2,10 @@
 
 `precheck` lists, per employee, the month's pending requests and open anomalies: a
 request still pending when the month locks can no longer be decided, and seed 002 says
-unfixed anomalies prevent "la chiusura del mese". With nothing open the office closes at
-once; otherwise `begin_close` needs a reason, audited with the counts it overrode.
+unfixed anomalies prevent "la chiusura del mese" (counted from the stored day results
+where current, `server.days.stored_anomalies`, so a month is not evaluated twice). With
+nothing open the office closes at once; otherwise `begin_close` needs a reason, audited
+with the counts it overrode.
 
 The close runs in steps so a page can show a progress bar. `begin_close` takes a
 snapshot: the employees active at that moment become the close's entries
@@ -20,8 +22,7 @@ correction on its days (`month_lock`) until an audited `reopen`.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -33,19 +34,24 @@ from sqlalchemy.orm import Session
 from server.days.account import freeze_accounts
 from server.days.close_batch import store_months
 from server.days.employment import employed_from
-from server.days.month import PersonMonth, month_bounds
+from server.days.month import month_bounds
 from server.days.rules_in_force import RulesInForce, policy_on
 from server.db.models import MONTH_CLOSE_ENTRIES, Employee, MonthClose, MonthCloseEntry, User
-from server.db.models import Request as RequestRow
 from server.engine import MonthResult
 from server.errors import NotFound, OfficeError
 from server.office.audit import record, utcnow
 from server.office.bounds import bounded_text
+from server.office.close_precheck import (
+    OpenItems,
+    Precheck,
+    close_months,
+    month_results,
+    open_items,
+    zone_of,
+)
 from server.office.people import require_office
-from server.office.summary import months_of
 
 REASON_MAX = 500  # characters of a reason to close with something open
-CHECK_BATCH = 200  # employees evaluated at a time by the pre-check
 # The month's figures a close stores per employee, as `MonthResult` names them.
 FIGURES = ("worked", "due", "balance", "overtime_paid", "overtime_banked", "to_recover",
            "negative_flex", "unjustified", "meal_vouchers")
@@ -61,35 +67,6 @@ class Progress:
     def percent(self) -> int:
         return 100 if self.total == 0 and self.state == "closed" else (
             self.done * 100 // self.total if self.total else 0)
-
-
-@dataclass(frozen=True)
-class OpenItems:
-    """What one employee still has open in the month."""
-
-    employee_id: int
-    number: str
-    name: str
-    pending_requests: int
-    open_anomalies: int
-
-
-@dataclass(frozen=True)
-class Precheck:
-    month: str  # YYYY-MM
-    employees: list[OpenItems]  # only those with something open, by employee number
-
-    @property
-    def pending_requests(self) -> int:
-        return sum(e.pending_requests for e in self.employees)
-
-    @property
-    def open_anomalies(self) -> int:
-        return sum(e.open_anomalies for e in self.employees)
-
-    @property
-    def clear(self) -> bool:
-        return not self.employees
 
 
 @dataclass(frozen=True)
@@ -119,7 +96,7 @@ def close_progress(session: Session, institution_id: str, year: int, month: int)
 def precheck(session: Session, actor: User, year: int, month: int) -> Precheck:
     """Per employee, the month's pending requests and open anomalies."""
     require_office(actor, "chiudere il mese", "close the month")
-    return _precheck(session, actor.institution_id, year, month)
+    return open_items(session, actor.institution_id, year, month)
 
 
 def begin_close(session: Session, actor: User, year: int, month: int, *,
@@ -143,7 +120,7 @@ def begin_close(session: Session, actor: User, year: int, month: int, *,
     if len(reason) > REASON_MAX:
         raise OfficeError(f"Il motivo non può superare {REASON_MAX} caratteri",
                           f"The reason cannot exceed {REASON_MAX} characters", field="reason")
-    check = _precheck(session, institution_id, year, month)
+    check = open_items(session, institution_id, year, month)
     if not check.clear and not reason:
         raise OfficeError(
             f"Il mese ha {check.pending_requests} richieste in sospeso e "
@@ -212,7 +189,7 @@ def close_step(session: Session, actor: User, year: int, month: int, *, batch: i
         .where(MonthCloseEntry.month_close_id == row.id, MonthCloseEntry.done.is_(False))
         .order_by(Employee.id).limit(batch)))
     # Each day evaluated once: the month's own days are the day results stored.
-    months = _months(session, actor.institution_id, employees, year, month, now)
+    months = close_months(session, actor.institution_id, employees, year, month, now)
     store_months(session, months, *month_bounds(year, month), now)
     _mark_done(session, row.id, {e: m.result for e, m in months.items()}, now)
     freeze_accounts(session, RulesInForce(session, [actor.institution_id]), row.id,
@@ -225,20 +202,6 @@ def close_step(session: Session, actor: User, year: int, month: int, *, batch: i
                now=now)
     session.flush()
     return Progress(row.state, row.done, row.total)
-
-
-def month_results(session: Session, institution_id: str, employees: Sequence[Employee],
-                  year: int, month: int) -> dict[int, MonthResult]:
-    """The month of these employees, as every page shows it: the one place the close and
-    its pre-check compute a month, so both follow whatever computes it for the pages."""
-    return {e: m.result for e, m in _months(session, institution_id, employees, year,
-                                            month, None).items()}
-
-
-def _months(session: Session, institution_id: str, employees: Sequence[Employee],
-            year: int, month: int, now: datetime | None) -> dict[int, PersonMonth]:
-    return months_of(session, RulesInForce(session, [institution_id]), employees, year,
-                     month, now=now)
 
 
 def _mark_done(session: Session, close_id: int, results: dict[int, MonthResult],
@@ -327,38 +290,11 @@ def closed_months(session: Session, institution_id: str) -> list[date]:
         .order_by(MonthClose.year, MonthClose.month))]
 
 
-def _precheck(session: Session, institution_id: str, year: int, month: int) -> Precheck:
-    first, last = month_bounds(year, month)
-    # Anyone's pending request counts, active or not: once locked, nobody can decide it.
-    pending = Counter(dict(session.execute(
-        select(RequestRow.employee_id, func.count()).where(
-            RequestRow.institution_id == institution_id, RequestRow.state == "pending",
-            RequestRow.day.between(first, last)).group_by(RequestRow.employee_id)).all()))
-    anomalies: Counter[int] = Counter()
-    active = list(session.scalars(select(Employee).where(
-        Employee.institution_id == institution_id,
-        employed_from(first, _zone(session, institution_id, first)))
-        .order_by(Employee.id)))
-    for start in range(0, len(active), CHECK_BATCH):
-        results = month_results(session, institution_id, active[start:start + CHECK_BATCH],
-                                year, month)
-        anomalies.update({e: len(r.anomalies) for e, r in results.items() if r.anomalies})
-    people = {e.id: e for e in active}
-    missing = set(pending) - set(people)
-    if missing:
-        people.update({e.id: e for e in session.scalars(
-            select(Employee).where(Employee.id.in_(missing)))})
-    listed = [OpenItems(e, people[e].number, people[e].name, pending[e], anomalies[e])
-              for e in set(pending) | set(anomalies)]
-    return Precheck(f"{year:04d}-{month:02d}",
-                    sorted(listed, key=lambda o: (o.number, o.employee_id)))
-
-
 def _take_snapshot(session: Session, row: MonthClose) -> int:
     """The employees employed in the month (active now, or deactivated during or after
     it) become the close's entries; returns how many."""
     first = month_bounds(row.year, row.month)[0]
-    employed = employed_from(first, _zone(session, row.institution_id, first))
+    employed = employed_from(first, zone_of(session, row.institution_id, first))
     session.execute(delete(MonthCloseEntry).where(MonthCloseEntry.month_close_id == row.id))
     session.execute(insert(MonthCloseEntry).from_select(
         ["month_close_id", "employee_id", "done", "evaluations"],
@@ -383,5 +319,4 @@ def _target(year: int, month: int) -> str:
     return f"month:{year:04d}-{month:02d}"
 
 
-def _zone(session: Session, institution_id: str, day: date) -> ZoneInfo:
-    return ZoneInfo(policy_on(session, institution_id, day).timezone)
+__all__ = ["OpenItems", "Precheck", "month_results"]  # the pre-check's, read from here too

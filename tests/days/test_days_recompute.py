@@ -82,7 +82,7 @@ def fresh(session: Session, employee_id: int, day: date) -> dict[str, Any] | Non
                           facts.requests.get(key, []))
     return {"worked": result.worked, "due": result.due, "balance": result.balance,
             "anomalies": len(result.anomalies),
-            "data": json.loads(json.dumps(result.to_json()))}
+            "data": json.loads(json.dumps(result.to_json(explain=False)))}
 
 
 def stored(session: Session, employee_id: int, day: date) -> dict[str, Any] | None:

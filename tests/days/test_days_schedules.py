@@ -107,7 +107,7 @@ def fresh(session: Session, employee_id: int, day: date) -> dict[str, Any]:
     result = next(d for d in month.result.days if d.day == day)
     return {"worked": result.worked, "due": result.due, "balance": result.balance,
             "anomalies": len(result.anomalies),
-            "data": json.loads(json.dumps(result.to_json()))}
+            "data": json.loads(json.dumps(result.to_json(explain=False)))}
 
 
 def current(session: Session, employee_id: int, day: date) -> dict[str, Any]:
