@@ -32,6 +32,7 @@ from world import World, app_on, cheap_hashing, hm, log_in, open_client, world
 from server.days.dirty import pending
 from server.days.employment import contracts_of, employed_on
 from server.days.facts import load_facts
+from server.days.month import person_months
 from server.days.results import refresh_days
 from server.days.rules_in_force import RulesInForce
 from server.days.schedules import load_schedules
@@ -437,7 +438,11 @@ def test_a_part_time_change_recomputes_the_days_from_its_date(school: World) -> 
     assert computed_at(w.session, ann, APRIL_7) == NOW
     day = current(w.session, ann, APRIL_7)
     assert day is not None and day["due"] == SCHOOL_DAY // 2
-    assert "7h12 at the contract's 50% part time" in json.dumps(day["data"])
+    # A stored day keeps no explanation; the month the pages compute says why.
+    month = person_months(w.session, RulesInForce(w.session, [w.institution]),
+                          [w.session.get(Employee, ann)], 2026, 4, now=NOW)[ann]
+    shown = next(d for d in month.result.days if d.day == APRIL_7)
+    assert "7h12 at the contract's 50% part time" in json.dumps(shown.to_json())
 
 
 @pytest.fixture
