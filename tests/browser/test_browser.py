@@ -176,7 +176,8 @@ def test_chamber_employee_stamps_entrata_then_uscita_from_the_browser(
         assert found, status
         times[button] = found.group(1)
     listed = [item.strip() for item in page.locator("main ul li").all_inner_texts()]
-    assert listed == [f"{times['in']} E · web", f"{times['out']} U · web"], listed
+    assert listed == [f"{times['in']} entrata · postazione web",
+                      f"{times['out']} uscita · postazione web"], listed
     _shot(page, "17-chamber-stamp")
     context.close()
 

@@ -228,9 +228,9 @@ def test_inside_the_area_the_phone_stamps_with_its_position(base_url: str,
     page.goto(f"{base_url}/stamp")
     assert page.locator("main button[name=direction]").all_inner_texts() == [
         "ENTRATA", "USCITA"]
-    with page.expect_navigation(url=re.compile(r".*/stamp\?done=entrata.*")):
+    with page.expect_navigation(url=re.compile(r".*/stamp\?done=in.*")):
         page.click("main button[value=in]")
-    assert page.locator("main li").last.inner_text().endswith("E · app")
+    assert page.locator("main li").last.inner_text().endswith("entrata · app")
     context.close()
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from world import world
 
 from server.days.results import refresh_days
+from server.db.contract_tables import ContractRow
 from server.db.directory import add_badge, add_terminal
 from server.db.models import Badge, DayResultRow, Employee, RejectedMessage, Stamp, User
 from server.db.revision import revisions
@@ -216,6 +217,9 @@ def test_recompute_evaluates_a_day_with_the_profile_changed_in_another_process(
         ann = session.get(Employee, ids["ann"])
         assert ann is not None
         ann.profile = "part_time_vertical"
+        # The contract is where a profile lives (server/days/employment.py).
+        session.execute(sa.update(ContractRow).where(ContractRow.employee_id == ann.id)
+                        .values(profile="part_time_vertical"))
         session.commit()
     assert due() == 0  # `days choose 3 of mon..fri`: her record names no days yet
 
