@@ -11,7 +11,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from dsl.ast import Comment, RuleFile, StampLit
-from dsl.errors import Diagnostic, RuleError, did_you_mean, source_line
+from dsl.errors import Diagnostic, M, RuleError, did_you_mean, source_line
 from dsl.recovery import recover
 from dsl.sources import HINT as SOURCE_HINT
 from dsl.sources import read_sources
@@ -55,7 +55,7 @@ def parse_file(path: str | Path) -> RuleFile:
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError([Diagnostic(str(p), 1, 1, f"cannot read rule file: {exc}")]) from None
+        raise RuleError([Diagnostic(str(p), 1, 1, M("cannot read rule file: {}", exc))]) from None
     return parse(text, str(p))
 
 

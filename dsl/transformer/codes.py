@@ -9,6 +9,7 @@ from lark import Token, Tree
 
 from dsl import ast
 from dsl import vocabulary as vocab
+from dsl.errors import M
 from dsl.transformer.limits import LimitBlocks
 from dsl.transformer.literals import clock_of, minutes_of, unquote
 
@@ -91,8 +92,8 @@ class CodeBlocks(LimitBlocks):
         if kind in {"within_days", "within_time"} and len(tokens) > 1:
             anchor = self.word(tokens[1], vocab.DEADLINES, "deadline")
         if kind == "day_of" and not 1 <= number <= 28:
-            self.error(tree, "a day of the month for a deadline lies between 1 and 28",
-                       "later days do not exist in every month")
+            self.error(tree, M("a day of the month for a deadline lies between 1 and 28"),
+                       M("later days do not exist in every month"))
         when_kind: ast.WhenKind = kind  # type: ignore[assignment]
         return ast.When(when_kind, number, period, months, self.pos(tree), anchor)
 
@@ -105,8 +106,8 @@ class CodeBlocks(LimitBlocks):
             assert isinstance(name_token, Token) and isinstance(when, Tree)
             name = self.word(name_token, vocab.DEADLINES, "deadline")
             if name in seen:
-                self.error(child, f"deadline '{name}' is given twice",
-                           f"the first is at line {seen[name]}")
+                self.error(child, M("deadline '{}' is given twice", name),
+                           M("the first is at line {}", seen[name]))
             seen[name] = child.meta.line
             items.append(ast.Deadline(name, self.when(when), self.pos(child)))
         return ast.Deadlines(self.pos(tree), self.end_line(tree), tuple(items))

@@ -9,6 +9,7 @@ from lark import Token, Tree
 
 from dsl import ast
 from dsl import vocabulary as vocab
+from dsl.errors import M
 from dsl.transformer.literals import clock_of, minutes_of, unquote
 from dsl.transformer.schedule import ScheduleBlocks
 
@@ -69,7 +70,7 @@ class ExampleBlock(ScheduleBlocks):
             return ast.RequestLit(code, None, None, self.pos(tree))
         start, end = (clock_of(t) for t in span.children if isinstance(t, Token))
         if end <= start:
-            self.error(span, "a request ends after it starts")
+            self.error(span, M("a request ends after it starts"))
         return ast.RequestLit(code, start, end, self.pos(tree))
 
     def expectation(self, tree: Tree[Token]) -> ast.Expectation:

@@ -9,6 +9,7 @@ from lark import Token, Tree
 
 from dsl import ast
 from dsl import vocabulary as vocab
+from dsl.errors import M
 from dsl.transformer.literals import minutes_of, unquote
 from dsl.transformer.schedule import DAY_STATEMENTS, ScheduleBlocks
 
@@ -76,12 +77,13 @@ class ProfileBlock(ScheduleBlocks):
             if token.type == "PERCENT":
                 percent = int(str(token)[:-1])
                 if not 0 < percent <= 100:
-                    self.error(token, "a part-time percentage lies between 1% and 100%")
+                    self.error(token, M("a part-time percentage lies between 1% and 100%"))
             else:
                 arrangement = self.word(token, vocab.ARRANGEMENTS, "part-time arrangement")
         if mode == "part" and (arrangement is None or percent == 100):
-            self.error(tree, "part time needs its arrangement and percentage",
-                       "e.g. time part horizontal 50%")
+            self.error(tree, M("part time needs its arrangement and percentage"),
+                       M("e.g. time part horizontal 50%"))
         if mode == "full" and (arrangement is not None or percent != 100):
-            self.error(tree, "full time takes no arrangement or percentage", "write: time full")
+            self.error(tree, M("full time takes no arrangement or percentage"),
+                       M("write: time full"))
         return ast.WorkingTime(mode, arrangement, percent, self.pos(tree))
