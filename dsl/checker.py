@@ -267,7 +267,7 @@ class _SectionChecker:
                        word="last_exit")
 
     def overlap(self, band: ast.Band, other: ast.Band) -> None:
-        hint = f"the other band is at line {other.pos.line}"
+        hint = M("the other band is at line {}", other.pos.line)
         if (band.start, band.end) == (other.start, other.end):
             self.error(band.pos, M("overlapping bands: {} is given twice", _span(band)), hint)
         elif other.start <= band.start and band.end <= other.end:
@@ -295,7 +295,7 @@ class _SectionChecker:
     def code_hint(self, code: str) -> str:
         if self.codes:
             return one_of(code, self.codes)
-        return f"define code {quote(code)} in this section or an earlier one"
+        return M("define code {} in this section or an earlier one", quote(code))
 
 
 def _span(band: ast.Band) -> str:
@@ -332,13 +332,14 @@ def _check_example(
     if example.profile is not None and example.profile.value not in profiles:
         name = example.profile.value
         reporter.error(example.profile.pos, M("unknown profile '{}' on {}", name, day),
-                       _hint(name, set(profiles), "profile"), word=name)
+                       _hint(name, set(profiles), M("profile")), word=name)
     elif example.profile is not None:
         shifts = {s.name: s for x in in_force for s in x.statements if isinstance(s, ast.Shift)}
         check_example(reporter, profiles[example.profile.value], shifts, example)
     for code, pos in _codes_used(example):
         if code not in codes:
-            reporter.error(pos, M("unknown code '{}'", code), _hint(code, codes, "code"), word=code)
+            reporter.error(pos, M("unknown code '{}'", code), _hint(code, codes, M("code")),
+                           word=code)
 
 
 def _profiles(sections: Iterable[ast.RulesSection]) -> dict[str, ast.Profile]:
@@ -359,5 +360,5 @@ def _codes_used(example: ast.Example) -> list[tuple[str, ast.Pos]]:
 
 def _hint(name: str, known: set[str], what: str) -> str:
     if not known:
-        return f"no {what} is defined in the rules in force then"
+        return M("no {} is defined in the rules in force then", what)
     return one_of(name, known)

@@ -44,7 +44,7 @@ def _year_end(error: Error, lines: tuple[ast.YearEnd, ...], profiles: Collection
                 error(y.pos, M("unknown profile '{}'", name), one_of(name, set(profiles)),
                       word=name)
             if name in seen:
-                what = f"profile '{name}'" if name else "the profiles no line names"
+                what = M("profile '{}'", name) if name else M("the profiles no line names")
                 error(y.pos, M("two year_end lines for {}", what),
                       M("the first is at line {}; keep one", seen[name]), word="year_end")
             seen.setdefault(name, y.pos.line)

@@ -65,7 +65,7 @@ def _codes(error: Error, leave: ast.Leave, kinds: Mapping[str, str],
     for code in leave.drawn_by.value:
         kind = kinds.get(code)
         if kind is None:
-            hint = one_of(code, set(kinds)) if kinds else f"define code {quote(code)} first"
+            hint = one_of(code, set(kinds)) if kinds else M("define code {} first", quote(code))
             error(pos, M("unknown code '{}'", code), hint, word=code)
         elif kind not in LEAVE_DRAWS:
             error(pos, M("code {} is of kind {}: leave is drawn in whole or half days",

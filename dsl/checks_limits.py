@@ -24,7 +24,7 @@ def check_code_limits(error: Error, code: ast.CodeDef, profiles: Collection[str]
                                     quote(code.code)),
               M("limit overtime with 'max 20h per month' in the code or an overtime { … } block"),
               word="allowance")
-    _caps(error, code.caps, f"code {quote(code.code)}")
+    _caps(error, code.caps, M("code {}", quote(code.code)))
     if code.window is not None and code.window.anchor.isoweekday() != 1:
         error(code.window.pos, M("the window starts on {}, not a Monday", code.window.anchor),
               M("weeks run Monday to Sunday: count the windows from a Monday"), word="max")
@@ -48,11 +48,11 @@ def check_code_limits(error: Error, code: ast.CodeDef, profiles: Collection[str]
 
 
 def check_overtime(error: Error, block: ast.Overtime) -> None:
-    _caps(error, block.caps, "overtime")
+    _caps(error, block.caps, M("overtime"))
     seen: dict[str | None, ast.UnitBudget] = {}
     for budget in block.unit_budgets:
         if budget.unit in seen:
-            which = "every unit" if budget.unit is None else f"unit {quote(budget.unit)}"
+            which = M("every unit") if budget.unit is None else M("unit {}", quote(budget.unit))
             error(budget.pos, M("two budgets for {}", which),
                   M("the other is at line {}; keep one", seen[budget.unit].pos.line),
                   word="unit_budget")
@@ -69,7 +69,7 @@ def check_skipped_with(error: Error, pause: ast.Pause, kinds: Mapping[str, str])
         return
     code = item.value
     if code not in kinds:
-        hint = one_of(code, set(kinds)) if kinds else f"define code {quote(code)}"
+        hint = one_of(code, set(kinds)) if kinds else M("define code {}", quote(code))
         error(item.pos, M("unknown code '{}'", code), hint, word=code)
     elif kinds[code] not in PAUSE_SKIP_KINDS:
         error(item.pos,

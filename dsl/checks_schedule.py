@@ -174,8 +174,9 @@ def check_example(r: Reports, p: ast.Profile | None, shifts: dict[str, ast.Shift
     limit = L.stamps_until(shift) if shift else L.MINUTES_PER_DAY
     for s in e.stamps:
         if s.minute >= limit or (s.minute >= L.MINUTES_PER_DAY and shift is None):
-            what = f"shift '{shift.name}' owns stamps until {clock(limit % L.MINUTES_PER_DAY)}+1" \
-                if shift else "only a shift across midnight has stamps the morning after"
+            what = M("shift '{}' owns stamps until {}+1", shift.name,
+                     clock(limit % L.MINUTES_PER_DAY)) if shift \
+                else M("only a shift across midnight has stamps the morning after")
             r.error(s.pos, M("a stamp at {}+1 does not belong to this day",
                              clock(s.minute % L.MINUTES_PER_DAY)), what)
 

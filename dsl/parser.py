@@ -108,27 +108,28 @@ def _lark_parse(text: str, file: str, start: str) -> Tree[Token]:
 
 
 def _diagnostic(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
+    message: str
     line = getattr(exc, "line", 1) or 1
     column = getattr(exc, "column", 1) or 1
     if isinstance(exc, UnexpectedCharacters):
         where = exc.pos_in_stream or 0
         char = text[where] if where < len(text) else ""
-        message = f"unexpected character {char!r}"
+        message = M("unexpected character {!r}", char)
         hint = _expected_hint(exc.allowed)
     elif isinstance(exc, UnexpectedEOF):
         lines = text.splitlines() or [""]
         line, column = len(lines), len(lines[-1]) + 1
-        message = "unexpected end of file"
+        message = M("unexpected end of file")
         hint = _unclosed_hint(text) or _expected_hint(set(exc.expected))
     elif isinstance(exc, UnexpectedToken):
         token = exc.token
         if token.type == "$END":
             lines = text.splitlines() or [""]
             line, column = len(lines), len(lines[-1]) + 1
-            message = "unexpected end of file"
+            message = M("unexpected end of file")
             hint = _unclosed_hint(text) or _expected_hint(set(exc.accepts or exc.expected))
         else:
-            message = f"unexpected {_describe(token)}"
+            message = M("unexpected {}", _describe(token))
             hint = _token_hint(token, text, set(exc.accepts or exc.expected))
     else:  # pragma: no cover - lark raises only the three above
         message, hint = str(exc), None
@@ -138,7 +139,7 @@ def _diagnostic(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
 def _token_hint(token: Token, text: str, expected: set[str]) -> str | None:
     start = token.start_pos or 0
     if _GLUED_DURATION.search(text[max(0, start - 8) : start]):
-        return "durations are written like 7h12m, 30m or 2h"
+        return M("durations are written like 7h12m, 30m or 2h")
     keywords = {_keyword(name) for name in expected} - {None}
     if str(token) == "source":  # the SOURCE terminal did not match: no quoted place follows
         return SOURCE_HINT
@@ -166,7 +167,7 @@ def _keyword(terminal: str) -> str | None:
 
 def _describe(token: Token) -> str:
     if token.type in {"NAME", "CODE"}:
-        return f"word '{token}'"
+        return M("word '{}'", token)
     if token.type.isupper() and not token.type.startswith("__") and token.type in _TERMINAL_WORDS:
         return f"{_TERMINAL_WORDS[token.type].split(' like')[0]} '{token}'"
     return f"'{token}'"
@@ -185,10 +186,10 @@ def _expected_hint(expected: set[str] | frozenset[str] | None) -> str | None:
         return None
     words.sort()
     if len(words) > 12:
-        return "expected one of: " + ", ".join(words[:12]) + ", …"
+        return M("expected one of: {}", ", ".join(words[:12]) + ", …")
     if len(words) < 3:
-        return "expected " + " or ".join(words)
-    return "expected one of: " + ", ".join(words)
+        return M("expected {}", " or ".join(words))
+    return M("expected one of: {}", ", ".join(words))
 
 
 def _unclosed_hint(text: str) -> str | None:
@@ -206,7 +207,7 @@ def _unclosed_hint(text: str) -> str | None:
     head = source_line(text, opened[-1]).strip()
     if len(head) > 40:
         head = head[:39] + "…"
-    return f"the block opened at line {opened[-1]} ({head}) is not closed with '}}'"
+    return M("the block opened at line {} ({}) is not closed with '}}'", opened[-1], head)
 
 
 def _without_strings(line: str) -> str:

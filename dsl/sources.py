@@ -21,7 +21,7 @@ from dsl.transformer.literals import unquote
 
 _STRING = r'"(?:[^"\\\n]|\\.)*"'
 SOURCE = re.compile(rf"source[ \t]+({_STRING})(?:[ \t]+({_STRING}))?")
-HINT = 'write it like source "art. 5 c. 2", or source "003:l.46" "the sentence quoted"'
+HINT = M('write it like source "art. 5 c. 2", or source "003:l.46" "the sentence quoted"')
 
 
 def read_sources(text: str, file: str) -> tuple[tuple[Source, ...], list[Diagnostic]]:
