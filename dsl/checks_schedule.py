@@ -150,10 +150,10 @@ def _weekly(r: Reports, p: ast.Profile) -> None:
         return
     if sum(totals) != p.weekly.value * len(totals):
         added = " and ".join(duration(t) for t in totals)
-        per = "the cycle's weeks average" if len(totals) > 1 else "the week's days add up to"
         r.error(p.weekly.pos, M("weekly {} does not match the week's dues",
                                 duration(p.weekly.value)),
-                M("{} {}", per, added if len(totals) == 1 else f'{added} (weeks)'))
+                M("the cycle's weeks average {} (weeks)", added) if len(totals) > 1
+                else M("the week's days add up to {}", added))
 
 
 def check_example(r: Reports, p: ast.Profile | None, shifts: dict[str, ast.Shift],
