@@ -19,19 +19,26 @@ from dsl.transformer import ToAst
 
 # Terminal names a person would not recognise, in words.
 _TERMINAL_WORDS = {
-    "DURATION": "a duration like 7h12m, 30m or 2h",
-    "CLOCK": "a time of day like 08:30",
-    "DATE": "a date like 2026-03-02",
-    "STRING": 'a quoted text like "Commissioni"',
-    "NAME": "a name",
-    "CODE": "a code like 29, 37a or PERL",
-    "INT": "a whole number",
-    "MONEY": "an amount like 5.00",
-    "PERCENT": "a percentage like 50%",
-    "DIRECTION": "a direction like in or out",
-    "BOOL": "an answer like yes or no",
+    "DURATION": M("a duration like 7h12m, 30m or 2h"),
+    "CLOCK": M("a time of day like 08:30"),
+    "DATE": M("a date like 2026-03-02"),
+    "STRING": M('a quoted text like "Commissioni"'),
+    "NAME": M("a name"),
+    "CODE": M("a code like 29, 37a or PERL"),
+    "INT": M("a whole number"),
+    "MONEY": M("an amount like 5.00"),
+    "PERCENT": M("a percentage like 50%"),
+    "DIRECTION": M("a direction like in or out"),
+    "BOOL": M("an answer like yes or no"),
     "LBRACE": "'{'",
     "RBRACE": "'}'",
+}
+# What an unexpected token is called: the words above without their example.
+_TERMINAL_NAMES = {
+    "DURATION": M("a duration"), "CLOCK": M("a time of day"), "DATE": M("a date"),
+    "STRING": M("a quoted text"), "NAME": M("a name"), "CODE": M("a code"),
+    "INT": M("a whole number"), "MONEY": M("an amount"), "PERCENT": M("a percentage"),
+    "DIRECTION": M("a direction"), "BOOL": M("an answer"), "LBRACE": "'{'", "RBRACE": "'}'",
 }
 
 
@@ -169,7 +176,7 @@ def _describe(token: Token) -> str:
     if token.type in {"NAME", "CODE"}:
         return M("word '{}'", token)
     if token.type.isupper() and not token.type.startswith("__") and token.type in _TERMINAL_WORDS:
-        return f"{_TERMINAL_WORDS[token.type].split(' like')[0]} '{token}'"
+        return M("{} '{}'", _TERMINAL_NAMES[token.type], token)
     return f"'{token}'"
 
 
@@ -185,11 +192,19 @@ def _expected_hint(expected: set[str] | frozenset[str] | None) -> str | None:
     if not words:
         return None
     words.sort()
+    if len(words) == 1:
+        return M("expected {}", words[0])
+    if len(words) == 2:
+        return M("expected {} or {}", *words)
     if len(words) > 12:
-        return M("expected one of: {}", ", ".join(words[:12]) + ", …")
-    if len(words) < 3:
-        return M("expected {}", " or ".join(words))
-    return M("expected one of: {}", ", ".join(words))
+        return M("expected one of: {}, …", _listed(words[:12]))
+    return M("expected one of: {}", _listed(words))
+
+
+def _listed(words: list[str]) -> M:
+    """Words separated by commas, each still translatable (`M` or a keyword)."""
+    template = ", ".join("{}" for _ in words)  # no message id of its own: nothing to say
+    return M(template, *words)
 
 
 def _unclosed_hint(text: str) -> str | None:
