@@ -45,7 +45,7 @@ class AccountBlock(CodeBlocks):
         if tree.data == "settle_leave":
             name = tree.children[0]
             assert isinstance(name, Token)
-            leave = self.word(name, ACCOUNT_LEAVE, "leave")
+            leave = self.word(name, ACCOUNT_LEAVE, M("leave"))
             return ast.Settle("leave", leave, self.pos(tree))
         kind: ast.SettleKind = "deduct" if tree.data == "settle_deduct" else "anomaly"
         return ast.Settle(kind, None, self.pos(tree))

@@ -37,13 +37,14 @@ class CodeBlocks(LimitBlocks):
         arg = tree.children[0]
         if kind == "entered":
             assert isinstance(arg, Tree)
-            channels = tuple(self.word(t, vocab.ENTRY_CHANNELS, "channel") for t in self.names(arg))
+            channels = tuple(self.word(t, vocab.ENTRY_CHANNELS, M("channel"))
+                             for t in self.names(arg))
             return "entered", self.at(channels, tree)
         assert isinstance(arg, Token)
         if kind == "label":
             return "label", self.at(unquote(arg), tree)
         if kind == "kind":
-            return "kind", self.at(self.word(arg, vocab.CODE_KINDS, "code kind"), tree)
+            return "kind", self.at(self.word(arg, vocab.CODE_KINDS, M("code kind")), tree)
         then = tree.children[1] if len(tree.children) > 1 else None
         return "allowance", {"allowance": self.at(str(arg), tree),
                              "allowance_then": self.at(str(then), then) if then else None}
@@ -90,7 +91,7 @@ class CodeBlocks(LimitBlocks):
         elif tokens:
             number = int(str(tokens[0]))
         if kind in {"within_days", "within_time"} and len(tokens) > 1:
-            anchor = self.word(tokens[1], vocab.DEADLINES, "deadline")
+            anchor = self.word(tokens[1], vocab.DEADLINES, M("deadline"))
         if kind == "day_of" and not 1 <= number <= 28:
             self.error(tree, M("a day of the month for a deadline lies between 1 and 28"),
                        M("later days do not exist in every month"))
@@ -104,7 +105,7 @@ class CodeBlocks(LimitBlocks):
             assert isinstance(child, Tree)
             name_token, when = child.children
             assert isinstance(name_token, Token) and isinstance(when, Tree)
-            name = self.word(name_token, vocab.DEADLINES, "deadline")
+            name = self.word(name_token, vocab.DEADLINES, M("deadline"))
             if name in seen:
                 self.error(child, M("deadline '{}' is given twice", name),
                            M("the first is at line {}", seen[name]))

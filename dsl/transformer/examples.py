@@ -80,14 +80,14 @@ class ExampleBlock(ScheduleBlocks):
         if kind == "expect_no_anomalies":
             return ast.Expectation("no_anomalies", "", pos=pos)
         if kind == "expect_anomaly":
-            name = self.word(tokens[0], vocab.ANOMALIES, "anomaly")
+            name = self.word(tokens[0], vocab.ANOMALIES, M("anomaly"))
             return ast.Expectation("anomaly", name, pos=pos)
         if kind == "expect_code":
             code = self.code_ref(tree.children[0])
             return ast.Expectation("code", code, minutes=minutes_of(tokens[-1]), pos=pos)
         if kind == "expect_bool":
-            name = self.word(tokens[0], vocab.BOOL_FIGURES, "yes/no figure")
+            name = self.word(tokens[0], vocab.BOOL_FIGURES, M("yes/no figure"))
             return ast.Expectation("bool", name, flag=str(tokens[1]) == "yes", pos=pos)
-        name = self.word(tokens[0], vocab.MINUTE_FIGURES, "figure")
+        name = self.word(tokens[0], vocab.MINUTE_FIGURES, M("figure"))
         sign = -1 if any(t.type == "SIGN" for t in tokens) else 1
         return ast.Expectation("minutes", name, minutes=sign * minutes_of(tokens[-1]), pos=pos)

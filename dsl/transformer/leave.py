@@ -34,16 +34,16 @@ class LeaveBlock(Walker):
             return "entitlements+", self.entitlement(tree, tokens[0])
         if kind == "leave_cap":
             days = self.leave_days(tokens[0])
-            period = self.word(tokens[1], vocab.LEAVE_CAP_PERIODS, "leave period")
+            period = self.word(tokens[1], vocab.LEAVE_CAP_PERIODS, M("leave period"))
             return "caps+", ast.LeaveCap(days, period, self.pos(tree))
         if kind == "leave_prorate":
             listed = tree.children[0]
             assert isinstance(listed, Tree)
-            words = tuple(self.word(t, vocab.LEAVE_PRORATE, "proration")
+            words = tuple(self.word(t, vocab.LEAVE_PRORATE, M("proration"))
                           for t in self.names(listed))
             return "prorate", self.at(words, tree)
         if kind == "leave_accrue":
-            return "accrue", self.at(self.word(tokens[0], vocab.LEAVE_ACCRUALS, "accrual"),
+            return "accrue", self.at(self.word(tokens[0], vocab.LEAVE_ACCRUALS, M("accrual")),
                                      tree)
         if kind == "leave_carry":
             return "carry", self.carry(tree, tokens[0], tokens[1])
@@ -85,7 +85,7 @@ class LeaveBlock(Walker):
         return days
 
     def carry(self, tree: Tree[Token], day_token: Token, month_token: Token) -> ast.LeaveCarry:
-        month = vocab.month_number(self.word(month_token, vocab.MONTH_NAMES, "month")) or 1
+        month = vocab.month_number(self.word(month_token, vocab.MONTH_NAMES, M("month"))) or 1
         day = int(str(day_token))
         # A carry lasts to a day of any next year: 29 February is not one.
         last = calendar.monthrange(2027, month)[1]

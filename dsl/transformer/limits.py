@@ -18,7 +18,7 @@ from dsl.transformer.walker import Walker
 class LimitBlocks(Walker):
     def cap(self, tree: Tree[Token]) -> ast.Cap:
         amount, period = (c for c in tree.children if isinstance(c, Token))
-        word = self.word(period, vocab.CAP_PERIODS, "limit period")
+        word = self.word(period, vocab.CAP_PERIODS, M("limit period"))
         minutes = minutes_of(amount)
         if minutes <= 0:
             self.error(amount, M("a limit allows more than 0 minutes"),
@@ -40,7 +40,7 @@ class LimitBlocks(Walker):
         who = tree.children[0]
         assert isinstance(who, Token)
         fields: dict[str, Any] = {
-            "approval": self.at(self.word(who, vocab.APPROVERS, "approver"), tree)}
+            "approval": self.at(self.word(who, vocab.APPROVERS, M("approver")), tree)}
         for option in tree.children[1:]:
             assert isinstance(option, Tree)
             key = str(option.data)

@@ -56,21 +56,21 @@ class ProfileBlock(ScheduleBlocks):
         if kind == "label":
             return "label", self.at(unquote(first), tree)
         if kind == "category":
-            return "category", self.at(self.word(first, vocab.CATEGORIES, "category"), tree)
+            return "category", self.at(self.word(first, vocab.CATEGORIES, M("category")), tree)
         return kind, self.at(minutes_of(first), tree)  # weekly, scheduled_pause
 
     def monte_ore(self, tree: Tree[Token]) -> ast.MonteOre:
         amount, unit, period = (c for c in tree.children if isinstance(c, Token))
         return ast.MonteOre(
             minutes_of(amount),
-            self.word(unit, vocab.MONTE_ORE_UNITS, "monte ore unit"),
-            self.word(period, vocab.MONTE_ORE_PERIODS, "monte ore period"),
+            self.word(unit, vocab.MONTE_ORE_UNITS, M("monte ore unit")),
+            self.word(period, vocab.MONTE_ORE_PERIODS, M("monte ore period")),
             self.pos(tree),
         )
 
     def working_time(self, tree: Tree[Token]) -> ast.WorkingTime:
         tokens = [c for c in tree.children if isinstance(c, Token)]
-        mode = self.word(tokens[0], vocab.WORKING_MODES, "working time")
+        mode = self.word(tokens[0], vocab.WORKING_MODES, M("working time"))
         arrangement: str | None = None
         percent = 100
         for token in tokens[1:]:
@@ -79,7 +79,7 @@ class ProfileBlock(ScheduleBlocks):
                 if not 0 < percent <= 100:
                     self.error(token, M("a part-time percentage lies between 1% and 100%"))
             else:
-                arrangement = self.word(token, vocab.ARRANGEMENTS, "part-time arrangement")
+                arrangement = self.word(token, vocab.ARRANGEMENTS, M("part-time arrangement"))
         if mode == "part" and (arrangement is None or percent == 100):
             self.error(tree, M("part time needs its arrangement and percentage"),
                        M("e.g. time part horizontal 50%"))

@@ -109,7 +109,7 @@ class ScheduleBlocks(TimingBlocks):
         listed = tree if tree.data == "day_range" else tree.children[0]
         assert isinstance(listed, Tree)
         tokens = self.names(listed)
-        words = [self.word(t, vocab.DAY_NAMES, "day") for t in tokens]
+        words = [self.word(t, vocab.DAY_NAMES, M("day")) for t in tokens]
         numbers = [n for w in words if (n := vocab.day_number(w)) is not None]
         if tree.data == "day_range" and len(numbers) == 2:
             low, high = numbers

@@ -4,6 +4,7 @@ Italian: a page in Italian can show no English left behind. `make messages` upda
 from __future__ import annotations
 
 from pathlib import Path
+from string import Formatter
 
 from babel.messages.extract import extract_from_dir
 
@@ -40,3 +41,22 @@ def test_every_message_id_is_in_both_catalogues_and_none_is_left_over() -> None:
 def test_every_message_has_its_italian() -> None:
     untranslated = [m.id for m in read_catalogue("it") if m.id and not m.string]
     assert untranslated == []
+
+
+def test_every_italian_rule_file_message_fills_the_fields_of_its_english_one() -> None:
+    """A rule file's message (`dsl.errors.M`) is filled with `str.format`: its Italian must
+    take the same arguments, or the page would fall back to English."""
+    rule_ids = {message for _file, _line, message, _comments, _context in extract_from_dir(
+        ROOT / "dsl", [("**.py", "python")], {}, {"M": None})}
+    assert "unexpected end of file" in rule_ids and len(rule_ids) > 150
+    italian = {m.id: m.string for m in read_catalogue("it") if m.id in rule_ids}
+    for message_id, text in italian.items():
+        try:
+            fields = sum(1 for _, name, _, _ in Formatter().parse(message_id) if name is not None)
+            args = [f"<{n}>" for n in range(fields)]
+            message_id.format(*args)
+        except (KeyError, ValueError):  # braces of the language itself: no arguments to fill
+            continue
+        if fields:
+            filled = text.format(*args)
+            assert all(a in filled for a in args), (message_id, text)
