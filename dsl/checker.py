@@ -82,7 +82,7 @@ def _check_institution(reporter: Reporter, rule_file: ast.RuleFile) -> None:
         )
     elif not _is_timezone(inst.timezone.value):
         zone = inst.timezone.value
-        hint = did_you_mean(zone, zoneinfo.available_timezones()) or "e.g. \"Europe/Rome\""
+        hint = did_you_mean(zone, zoneinfo.available_timezones()) or M("e.g. \"Europe/Rome\"")
         reporter.error(inst.timezone.pos, M("unknown timezone '{}'", zone), hint)
     if inst.holidays is None:
         reporter.error(
@@ -105,7 +105,7 @@ def _check_holidays(reporter: Reporter, h: ast.Holidays) -> None:
     if h.country not in supported:
         reporter.error(
             h.pos, M("unknown holiday country '{}'", h.country),
-            did_you_mean(h.country, supported) or "use an ISO 3166 code such as IT",
+            did_you_mean(h.country, supported) or M("use an ISO 3166 code such as IT"),
             word=h.country,
         )
         return
@@ -281,7 +281,8 @@ class _SectionChecker:
     def code(self, code: ast.CodeDef) -> None:
         if (name := code.allowance) is not None and name.value not in self.allowances:
             hint = (one_of(name.value, self.allowances) if self.allowances
-                    else "define it with: allowance <name> { … } in this section or an earlier one")
+                    else M("define it with: allowance <name> { … } in this section or an earlier "
+                      "one"))
             self.error(name.pos, M("unknown allowance '{}'", name.value), hint, word=name.value)
         check_code_limits(self.error, code, self.profiles)
         then = code.allowance_then
@@ -309,9 +310,9 @@ def _check_example(
     reporter: Reporter, sections: tuple[ast.RulesSection, ...], example: ast.Example
 ) -> None:
     missing = [
-        (example.profile is None, "profile", "add: profile full_time"),
-        (example.date is None, "date", "add: date 2026-03-02"),
-        (not example.expectations, "expect", "add: expect worked 7h15m balance 0m"),
+        (example.profile is None, "profile", M("add: profile full_time")),
+        (example.date is None, "date", M("add: date 2026-03-02")),
+        (not example.expectations, "expect", M("add: expect worked 7h15m balance 0m")),
     ]
     for absent, word, hint in missing:
         if absent:

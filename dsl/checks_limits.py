@@ -97,5 +97,5 @@ def _caps(error: Error, caps: tuple[ast.Cap, ...], where: str) -> None:
 def _profiles(error: Error, listed: ast.At[tuple[str, ...]], profiles: Collection[str]) -> None:
     for name in listed.value:
         if name not in profiles:
-            hint = one_of(name, set(profiles)) if profiles else "define the profile first"
+            hint = one_of(name, set(profiles)) if profiles else M("define the profile first")
             error(listed.pos, M("unknown profile '{}'", name), hint, word=name)

@@ -93,7 +93,7 @@ def _shifts(r: Reports, p: ast.Profile, listed: ast.At[tuple[str, ...]],
             known: set[str]) -> None:
     for name in listed.value:
         if name not in known:
-            hint = one_of(name, known) if known else "define it with: shift <name> { span … }"
+            hint = one_of(name, known) if known else M("define it with: shift <name> { span … }")
             r.error(listed.pos, M("unknown shift '{}'", name), hint, word=name)
     rival = [w for w, v in (("days", p.days), ("due", p.due), ("choose", p.choose),
                             ("cycle", p.cycle), ("days choose", p.contract_days)) if v]
@@ -192,7 +192,7 @@ def _example_shift(r: Reports, p: ast.Profile, shifts: dict[str, ast.Shift],
     name = e.shift.value
     listed = p.shifts.value if p.shifts else ()
     if name not in listed:
-        hint = one_of(name, set(listed)) if listed else "the profile has no 'shifts'"
+        hint = one_of(name, set(listed)) if listed else M("the profile has no 'shifts'")
         r.error(e.shift.pos, M("profile '{}' does not work shift '{}'", p.name, name), hint,
                 word=name)
         return None
