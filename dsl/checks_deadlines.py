@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, MutableMapping
 
 from dsl import ast
+from dsl.errors import M
 
 Error = Callable[..., None]
 # Counted from the day or the stamp they are about: another deadline is no anchor for them.
@@ -22,24 +23,25 @@ def check_deadlines(error: Error, block: ast.Deadlines,
         if anchor is None:
             continue
         if item.name in _PER_DAY:
-            error(item.when.pos, f"{item.name} is counted from the day it is about",
-                  f"remove 'after {anchor}'", word="after")
+            error(item.when.pos, M("{} is counted from the day it is about", item.name),
+                  M("remove 'after {}'", anchor), word="after")
         elif anchor == item.name:
-            error(item.when.pos, f"deadline '{item.name}' is counted from itself",
-                  "name another deadline", word=anchor)
+            error(item.when.pos, M("deadline '{}' is counted from itself", item.name),
+                  M("name another deadline"), word=anchor)
         elif anchor not in known:
-            error(item.when.pos, f"deadline '{item.name}' is counted from '{anchor}', which "
-                  "is not given", f"add: {anchor} day 10 of next_month", word=anchor)
+            error(item.when.pos, M("deadline '{}' is counted from '{}', which is not given",
+                                   item.name, anchor), M("add: {} day 10 of next_month",
+                                                         anchor), word=anchor)
         elif known[anchor].anchor is not None:
-            error(item.when.pos, f"'{anchor}' is itself counted from another deadline",
-                  "count from a deadline that names its own date", word=anchor)
+            error(item.when.pos, M("'{}' is itself counted from another deadline", anchor),
+                  M("count from a deadline that names its own date"), word=anchor)
         elif anchor in _PER_DAY:
-            error(item.when.pos, f"'{anchor}' is a deadline per day, not per month",
-                  "count from report, negative_balance or compensatory_rest", word=anchor)
+            error(item.when.pos, M("'{}' is a deadline per day, not per month", anchor),
+                  M("count from report, negative_balance or compensatory_rest"), word=anchor)
 
 
 def check_recover_by(error: Error, allowance: ast.Allowance) -> None:
     when = allowance.recover_by
     if when is not None and when.anchor is not None:
-        error(when.pos, "an allowance's recover_by is counted from the month it is used in",
-              f"remove 'after {when.anchor}'", word="after")
+        error(when.pos, M("an allowance's recover_by is counted from the month it is used in"),
+              M("remove 'after {}'", when.anchor), word="after")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from dsl.checker import check
-from dsl.errors import Diagnostic
+from dsl.errors import Diagnostic, M
 from dsl.parser import parse_partial
 
 # What a caret points at: a quoted text, or a run of characters up to a space or brace.
@@ -32,7 +32,7 @@ def diagnose_file(path: str | Path) -> list[Diagnostic]:
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return [Diagnostic(str(p), 1, 1, f"cannot read rule file: {exc}")]
+        return [Diagnostic(str(p), 1, 1, M("cannot read rule file: {}", exc))]
     return diagnose(text, str(p))
 
 

@@ -4,6 +4,12 @@ Whatever goes wrong in a rule file (a character the lexer cannot read, a
 statement in the wrong place, an unknown code) reaches the user as a
 `Diagnostic`: `file:line:col: message`, the source line, a caret under the
 column, and a hint where one helps. Raw Lark exceptions never leave `dsl/`.
+
+A message or hint is written `M("unknown code '{}'", code)`: it reads as the English
+sentence (the command line prints it as it is), and keeps its template and arguments so
+a reader in another language can have the template translated and filled again. The
+template is the message id the catalogues extract (babel keyword `M`, `dsl/**.py`);
+`dsl` itself knows nothing of catalogues.
 """
 
 from __future__ import annotations
@@ -11,6 +17,20 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+
+class M(str):
+    """An English message that remembers its template (`str.format` style) and arguments."""
+
+    template: str
+    args: tuple[Any, ...]
+
+    def __new__(cls, template: str, *args: Any) -> M:
+        made = super().__new__(cls, template.format(*args) if args else template)
+        made.template = template
+        made.args = args
+        return made
 
 
 @dataclass(frozen=True)
@@ -51,9 +71,9 @@ def source_line(text: str, line: int) -> str:
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    return M("did you mean '{}'?", close[0]) if close else None
 
 
 def one_of(word: str, choices: Iterable[str]) -> str:
     ordered = sorted(choices)
-    return did_you_mean(word, ordered) or "expected one of: " + ", ".join(ordered)
+    return did_you_mean(word, ordered) or M("expected one of: {}", ", ".join(ordered))

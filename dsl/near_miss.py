@@ -17,7 +17,7 @@ from functools import cache
 from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
 
-from dsl.errors import Diagnostic, did_you_mean
+from dsl.errors import Diagnostic, M, did_you_mean
 
 # The hint the parser gives a glued duration (`7h12`) is already the nearest construct.
 _DURATION_HINT = "durations are written like"
@@ -114,7 +114,7 @@ def near_miss(parser: Lark, text: str, token: Token, diagnostic: Diagnostic) -> 
         keywords = {f.text.split()[0] for f in forms.get(block, [])}
         hint = did_you_mean(glued, keywords) or diagnostic.hint
         return replace(diagnostic, column=diagnostic.column - (len(glued) - len(str(token))),
-                       message=f"unexpected word '{glued}'", hint=hint)
+                       message=M("unexpected word '{}'", glued), hint=hint)
     statement, starts_here = _statement(text, where)
     if not statement:
         return diagnostic
@@ -123,16 +123,14 @@ def near_miss(parser: Lark, text: str, token: Token, diagnostic: Diagnostic) -> 
     if same and not starts_here:
         shape = _shape(parser, statement)
         best = max(same, key=lambda f: _likeness(shape, f)).text
-        hint = f"did you mean '{best}'?"
-        if diagnostic.hint and "one of" not in diagnostic.hint:  # a long list only blurs it
-            hint += f" {diagnostic.hint}"
-        return replace(diagnostic, message=f"'{statement}' is not supported here", hint=hint)
+        hint = _did_you_mean(best, diagnostic.hint)
+        return replace(diagnostic, message=M("'{}' is not supported here", statement), hint=hint)
     homes = [headers[b] for b, found in forms.items()
              if b != block and b in headers and any(f.text.split()[0] == first for f in found)]
     if starts_here and homes and not same:
-        place = f"a {_block_name(block)} block" if block in headers else "the top level"
-        return replace(diagnostic, message=f"'{first}' is not supported in {place}",
-                       hint="it belongs in " + " or ".join(sorted(homes)))
+        place = M("a {} block", _block_name(block)) if block in headers else M("the top level")
+        return replace(diagnostic, message=M("'{}' is not supported in {}", first, place),
+                       hint=M("it belongs in {}", " or ".join(sorted(homes))))
     return diagnostic
 
 
@@ -180,19 +178,25 @@ def unfinished(parser: Lark, text: str, line: int, diagnostic: Diagnostic) -> Di
     hint = diagnostic.hint
     if same:
         shape = _shape(parser, statement)
-        hint = f"did you mean '{max(same, key=lambda f: _likeness(shape, f)).text}'?"
-        if diagnostic.hint and "one of" not in diagnostic.hint:
-            hint += f" {diagnostic.hint}"
+        hint = _did_you_mean(max(same, key=lambda f: _likeness(shape, f)).text, diagnostic.hint)
     end = source.index(statement) + len(statement) + 1
     return replace(diagnostic, line=line, column=end, source_line=source,
-                   message=f"'{statement}' is unfinished", hint=hint)
+                   message=M("'{}' is unfinished", statement), hint=hint)
 
 
 def missing_brace(text: str, token: Token, diagnostic: Diagnostic) -> Diagnostic:
     """The diagnostic of a token that fits once the block before it is closed."""
     _, line, head = open_block(text, token.start_pos or 0)
-    return replace(diagnostic, message=f"'}}' missing before '{token}'",
-                   hint=f"the block opened at line {line} ({head} {{) is not closed")
+    return replace(diagnostic, message=M("'}}' missing before '{}'", token),
+                   hint=M("the block opened at line {} ({} {{) is not closed", line, head))
+
+
+def _did_you_mean(form: str, hint: str | None) -> M:
+    """The form meant, and the parser's hint after it unless it is a long list that only
+    blurs it."""
+    if hint and "one of" not in hint:
+        return M("did you mean '{}'? {}", form, hint)
+    return M("did you mean '{}'?", form)
 
 
 def open_block(text: str, where: int) -> tuple[str, int, str]:

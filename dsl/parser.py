@@ -11,7 +11,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from dsl.ast import Comment, RuleFile, StampLit
-from dsl.errors import Diagnostic, RuleError, did_you_mean, source_line
+from dsl.errors import Diagnostic, M, RuleError, did_you_mean, source_line
 from dsl.recovery import recover
 from dsl.sources import HINT as SOURCE_HINT
 from dsl.sources import read_sources
@@ -19,19 +19,26 @@ from dsl.transformer import ToAst
 
 # Terminal names a person would not recognise, in words.
 _TERMINAL_WORDS = {
-    "DURATION": "a duration like 7h12m, 30m or 2h",
-    "CLOCK": "a time of day like 08:30",
-    "DATE": "a date like 2026-03-02",
-    "STRING": 'a quoted text like "Commissioni"',
-    "NAME": "a name",
-    "CODE": "a code like 29, 37a or PERL",
-    "INT": "a whole number",
-    "MONEY": "an amount like 5.00",
-    "PERCENT": "a percentage like 50%",
-    "DIRECTION": "a direction like in or out",
-    "BOOL": "an answer like yes or no",
+    "DURATION": M("a duration like 7h12m, 30m or 2h"),
+    "CLOCK": M("a time of day like 08:30"),
+    "DATE": M("a date like 2026-03-02"),
+    "STRING": M('a quoted text like "Commissioni"'),
+    "NAME": M("a name"),
+    "CODE": M("a code like 29, 37a or PERL"),
+    "INT": M("a whole number"),
+    "MONEY": M("an amount like 5.00"),
+    "PERCENT": M("a percentage like 50%"),
+    "DIRECTION": M("a direction like in or out"),
+    "BOOL": M("an answer like yes or no"),
     "LBRACE": "'{'",
     "RBRACE": "'}'",
+}
+# What an unexpected token is called: the words above without their example.
+_TERMINAL_NAMES = {
+    "DURATION": M("a duration"), "CLOCK": M("a time of day"), "DATE": M("a date"),
+    "STRING": M("a quoted text"), "NAME": M("a name"), "CODE": M("a code"),
+    "INT": M("a whole number"), "MONEY": M("an amount"), "PERCENT": M("a percentage"),
+    "DIRECTION": M("a direction"), "BOOL": M("an answer"), "LBRACE": "'{'", "RBRACE": "'}'",
 }
 
 
@@ -55,7 +62,7 @@ def parse_file(path: str | Path) -> RuleFile:
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError([Diagnostic(str(p), 1, 1, f"cannot read rule file: {exc}")]) from None
+        raise RuleError([Diagnostic(str(p), 1, 1, M("cannot read rule file: {}", exc))]) from None
     return parse(text, str(p))
 
 
@@ -108,27 +115,28 @@ def _lark_parse(text: str, file: str, start: str) -> Tree[Token]:
 
 
 def _diagnostic(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
+    message: str
     line = getattr(exc, "line", 1) or 1
     column = getattr(exc, "column", 1) or 1
     if isinstance(exc, UnexpectedCharacters):
         where = exc.pos_in_stream or 0
         char = text[where] if where < len(text) else ""
-        message = f"unexpected character {char!r}"
+        message = M("unexpected character {!r}", char)
         hint = _expected_hint(exc.allowed)
     elif isinstance(exc, UnexpectedEOF):
         lines = text.splitlines() or [""]
         line, column = len(lines), len(lines[-1]) + 1
-        message = "unexpected end of file"
+        message = M("unexpected end of file")
         hint = _unclosed_hint(text) or _expected_hint(set(exc.expected))
     elif isinstance(exc, UnexpectedToken):
         token = exc.token
         if token.type == "$END":
             lines = text.splitlines() or [""]
             line, column = len(lines), len(lines[-1]) + 1
-            message = "unexpected end of file"
+            message = M("unexpected end of file")
             hint = _unclosed_hint(text) or _expected_hint(set(exc.accepts or exc.expected))
         else:
-            message = f"unexpected {_describe(token)}"
+            message = M("unexpected {}", _describe(token))
             hint = _token_hint(token, text, set(exc.accepts or exc.expected))
     else:  # pragma: no cover - lark raises only the three above
         message, hint = str(exc), None
@@ -138,7 +146,7 @@ def _diagnostic(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
 def _token_hint(token: Token, text: str, expected: set[str]) -> str | None:
     start = token.start_pos or 0
     if _GLUED_DURATION.search(text[max(0, start - 8) : start]):
-        return "durations are written like 7h12m, 30m or 2h"
+        return M("durations are written like 7h12m, 30m or 2h")
     keywords = {_keyword(name) for name in expected} - {None}
     if str(token) == "source":  # the SOURCE terminal did not match: no quoted place follows
         return SOURCE_HINT
@@ -166,9 +174,9 @@ def _keyword(terminal: str) -> str | None:
 
 def _describe(token: Token) -> str:
     if token.type in {"NAME", "CODE"}:
-        return f"word '{token}'"
+        return M("word '{}'", token)
     if token.type.isupper() and not token.type.startswith("__") and token.type in _TERMINAL_WORDS:
-        return f"{_TERMINAL_WORDS[token.type].split(' like')[0]} '{token}'"
+        return M("{} '{}'", _TERMINAL_NAMES[token.type], token)
     return f"'{token}'"
 
 
@@ -184,11 +192,19 @@ def _expected_hint(expected: set[str] | frozenset[str] | None) -> str | None:
     if not words:
         return None
     words.sort()
+    if len(words) == 1:
+        return M("expected {}", words[0])
+    if len(words) == 2:
+        return M("expected {} or {}", *words)
     if len(words) > 12:
-        return "expected one of: " + ", ".join(words[:12]) + ", …"
-    if len(words) < 3:
-        return "expected " + " or ".join(words)
-    return "expected one of: " + ", ".join(words)
+        return M("expected one of: {}, …", _listed(words[:12]))
+    return M("expected one of: {}", _listed(words))
+
+
+def _listed(words: list[str]) -> M:
+    """Words separated by commas, each still translatable (`M` or a keyword)."""
+    template = ", ".join("{}" for _ in words)  # no message id of its own: nothing to say
+    return M(template, *words)
 
 
 def _unclosed_hint(text: str) -> str | None:
@@ -206,7 +222,7 @@ def _unclosed_hint(text: str) -> str | None:
     head = source_line(text, opened[-1]).strip()
     if len(head) > 40:
         head = head[:39] + "…"
-    return f"the block opened at line {opened[-1]} ({head}) is not closed with '}}'"
+    return M("the block opened at line {} ({}) is not closed with '}}'", opened[-1], head)
 
 
 def _without_strings(line: str) -> str:

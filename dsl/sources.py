@@ -16,12 +16,12 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from dsl.ast import Comment, Pos, RuleFile, Source
-from dsl.errors import Diagnostic, source_line
+from dsl.errors import Diagnostic, M, source_line
 from dsl.transformer.literals import unquote
 
 _STRING = r'"(?:[^"\\\n]|\\.)*"'
 SOURCE = re.compile(rf"source[ \t]+({_STRING})(?:[ \t]+({_STRING}))?")
-HINT = 'write it like source "art. 5 c. 2", or source "003:l.46" "the sentence quoted"'
+HINT = M('write it like source "art. 5 c. 2", or source "003:l.46" "the sentence quoted"')
 
 
 def read_sources(text: str, file: str) -> tuple[tuple[Source, ...], list[Diagnostic]]:
@@ -38,12 +38,13 @@ def read_sources(text: str, file: str) -> tuple[tuple[Source, ...], list[Diagnos
         ref, quote = unquote(event.group(1)).strip(), event.group(2)
         target = next((e for e in events[index + 1:] if not isinstance(e, re.Match)), None)
         if not ref:
-            problems.append(Diagnostic(file, line, column, "a source names a place in the "
-                                       "regulation", source_line(text, line), HINT))
+            problems.append(Diagnostic(file, line, column,
+                                       M("a source names a place in the regulation"),
+                                       source_line(text, line), HINT))
         elif target is None or text[target] == "}":
             problems.append(Diagnostic(
-                file, line, column, "a source annotates the statement after it; none follows",
-                source_line(text, line), "put it on the line before the statement it quotes"))
+                file, line, column, M("a source annotates the statement after it; none follows"),
+                source_line(text, line), M("put it on the line before the statement it quotes")))
         else:
             t_line, t_column = _line_column(text, target)
             end = _end_line(text, events, events.index(target), t_line)

@@ -7,6 +7,7 @@ from typing import Any
 from lark import Token, Tree
 
 from dsl import ast
+from dsl.errors import M
 from dsl.transformer.codes import CodeBlocks
 from dsl.transformer.literals import minutes_of, unquote
 
@@ -33,8 +34,8 @@ class AccountBlock(CodeBlocks):
         if kind == "recover_by":
             when = self.when(subtrees[0])
             if when.anchor is not None:
-                self.error(tree, "an account's recover_by is counted from the month of the debt",
-                           f"remove 'after {when.anchor}'")
+                self.error(tree, M("an account's recover_by is counted from the month of the debt"),
+                           M("remove 'after {}'", when.anchor))
             return kind, when
         if kind == "not_recovered":
             return kind, self.settle(subtrees[0])
@@ -44,7 +45,7 @@ class AccountBlock(CodeBlocks):
         if tree.data == "settle_leave":
             name = tree.children[0]
             assert isinstance(name, Token)
-            leave = self.word(name, ACCOUNT_LEAVE, "leave")
+            leave = self.word(name, ACCOUNT_LEAVE, M("leave"))
             return ast.Settle("leave", leave, self.pos(tree))
         kind: ast.SettleKind = "deduct" if tree.data == "settle_deduct" else "anomaly"
         return ast.Settle(kind, None, self.pos(tree))

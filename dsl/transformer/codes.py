@@ -9,6 +9,7 @@ from lark import Token, Tree
 
 from dsl import ast
 from dsl import vocabulary as vocab
+from dsl.errors import M
 from dsl.transformer.limits import LimitBlocks
 from dsl.transformer.literals import clock_of, minutes_of, unquote
 
@@ -36,13 +37,14 @@ class CodeBlocks(LimitBlocks):
         arg = tree.children[0]
         if kind == "entered":
             assert isinstance(arg, Tree)
-            channels = tuple(self.word(t, vocab.ENTRY_CHANNELS, "channel") for t in self.names(arg))
+            channels = tuple(self.word(t, vocab.ENTRY_CHANNELS, M("channel"))
+                             for t in self.names(arg))
             return "entered", self.at(channels, tree)
         assert isinstance(arg, Token)
         if kind == "label":
             return "label", self.at(unquote(arg), tree)
         if kind == "kind":
-            return "kind", self.at(self.word(arg, vocab.CODE_KINDS, "code kind"), tree)
+            return "kind", self.at(self.word(arg, vocab.CODE_KINDS, M("code kind")), tree)
         then = tree.children[1] if len(tree.children) > 1 else None
         return "allowance", {"allowance": self.at(str(arg), tree),
                              "allowance_then": self.at(str(then), then) if then else None}
@@ -89,10 +91,10 @@ class CodeBlocks(LimitBlocks):
         elif tokens:
             number = int(str(tokens[0]))
         if kind in {"within_days", "within_time"} and len(tokens) > 1:
-            anchor = self.word(tokens[1], vocab.DEADLINES, "deadline")
+            anchor = self.word(tokens[1], vocab.DEADLINES, M("deadline"))
         if kind == "day_of" and not 1 <= number <= 28:
-            self.error(tree, "a day of the month for a deadline lies between 1 and 28",
-                       "later days do not exist in every month")
+            self.error(tree, M("a day of the month for a deadline lies between 1 and 28"),
+                       M("later days do not exist in every month"))
         when_kind: ast.WhenKind = kind  # type: ignore[assignment]
         return ast.When(when_kind, number, period, months, self.pos(tree), anchor)
 
@@ -103,10 +105,10 @@ class CodeBlocks(LimitBlocks):
             assert isinstance(child, Tree)
             name_token, when = child.children
             assert isinstance(name_token, Token) and isinstance(when, Tree)
-            name = self.word(name_token, vocab.DEADLINES, "deadline")
+            name = self.word(name_token, vocab.DEADLINES, M("deadline"))
             if name in seen:
-                self.error(child, f"deadline '{name}' is given twice",
-                           f"the first is at line {seen[name]}")
+                self.error(child, M("deadline '{}' is given twice", name),
+                           M("the first is at line {}", seen[name]))
             seen[name] = child.meta.line
             items.append(ast.Deadline(name, self.when(when), self.pos(child)))
         return ast.Deadlines(self.pos(tree), self.end_line(tree), tuple(items))

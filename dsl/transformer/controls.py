@@ -9,6 +9,7 @@ from lark import Token, Tree
 
 from dsl import ast
 from dsl import vocabulary as vocab
+from dsl.errors import M
 from dsl.transformer.literals import unquote
 from dsl.transformer.walker import Walker
 
@@ -16,7 +17,7 @@ from dsl.transformer.walker import Walker
 class ControlBlocks(Walker):
     def flag(self, tree: Tree[Token]) -> ast.Flag:
         tokens = [c for c in tree.children if isinstance(c, Token)]
-        metric = self.word(tokens[0], vocab.FLAG_METRICS, "flag metric")
+        metric = self.word(tokens[0], vocab.FLAG_METRICS, M("flag metric"))
         message = unquote(tokens[2]) if len(tokens) > 2 else None
         return ast.Flag(metric, int(str(tokens[1])), message, self.pos(tree))
 
@@ -34,7 +35,7 @@ class ControlBlocks(Walker):
         kind = str(tree.data)
         tokens = [c for c in tree.children if isinstance(c, Token)]
         if kind == "require":
-            word = self.word(tokens[0], vocab.PASSWORD_REQUIREMENTS, "password requirement")
+            word = self.word(tokens[0], vocab.PASSWORD_REQUIREMENTS, M("password requirement"))
             return "require+", self.at(word, tree)
         if kind == "min_length":
             return kind, self.at(int(str(tokens[0])), tree)

@@ -9,6 +9,7 @@ from lark import Token, Tree
 
 from dsl import ast
 from dsl import vocabulary as vocab
+from dsl.errors import M
 from dsl.transformer.literals import clock_of, minutes_of, unquote
 from dsl.transformer.schedule import ScheduleBlocks
 
@@ -69,7 +70,7 @@ class ExampleBlock(ScheduleBlocks):
             return ast.RequestLit(code, None, None, self.pos(tree))
         start, end = (clock_of(t) for t in span.children if isinstance(t, Token))
         if end <= start:
-            self.error(span, "a request ends after it starts")
+            self.error(span, M("a request ends after it starts"))
         return ast.RequestLit(code, start, end, self.pos(tree))
 
     def expectation(self, tree: Tree[Token]) -> ast.Expectation:
@@ -79,14 +80,14 @@ class ExampleBlock(ScheduleBlocks):
         if kind == "expect_no_anomalies":
             return ast.Expectation("no_anomalies", "", pos=pos)
         if kind == "expect_anomaly":
-            name = self.word(tokens[0], vocab.ANOMALIES, "anomaly")
+            name = self.word(tokens[0], vocab.ANOMALIES, M("anomaly"))
             return ast.Expectation("anomaly", name, pos=pos)
         if kind == "expect_code":
             code = self.code_ref(tree.children[0])
             return ast.Expectation("code", code, minutes=minutes_of(tokens[-1]), pos=pos)
         if kind == "expect_bool":
-            name = self.word(tokens[0], vocab.BOOL_FIGURES, "yes/no figure")
+            name = self.word(tokens[0], vocab.BOOL_FIGURES, M("yes/no figure"))
             return ast.Expectation("bool", name, flag=str(tokens[1]) == "yes", pos=pos)
-        name = self.word(tokens[0], vocab.MINUTE_FIGURES, "figure")
+        name = self.word(tokens[0], vocab.MINUTE_FIGURES, M("figure"))
         sign = -1 if any(t.type == "SIGN" for t in tokens) else 1
         return ast.Expectation("minutes", name, minutes=sign * minutes_of(tokens[-1]), pos=pos)

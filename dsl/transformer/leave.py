@@ -10,6 +10,7 @@ from lark import Token, Tree
 
 from dsl import ast
 from dsl import vocabulary as vocab
+from dsl.errors import M
 from dsl.transformer.literals import unquote
 from dsl.transformer.walker import Walker
 
@@ -33,16 +34,16 @@ class LeaveBlock(Walker):
             return "entitlements+", self.entitlement(tree, tokens[0])
         if kind == "leave_cap":
             days = self.leave_days(tokens[0])
-            period = self.word(tokens[1], vocab.LEAVE_CAP_PERIODS, "leave period")
+            period = self.word(tokens[1], vocab.LEAVE_CAP_PERIODS, M("leave period"))
             return "caps+", ast.LeaveCap(days, period, self.pos(tree))
         if kind == "leave_prorate":
             listed = tree.children[0]
             assert isinstance(listed, Tree)
-            words = tuple(self.word(t, vocab.LEAVE_PRORATE, "proration")
+            words = tuple(self.word(t, vocab.LEAVE_PRORATE, M("proration"))
                           for t in self.names(listed))
             return "prorate", self.at(words, tree)
         if kind == "leave_accrue":
-            return "accrue", self.at(self.word(tokens[0], vocab.LEAVE_ACCRUALS, "accrual"),
+            return "accrue", self.at(self.word(tokens[0], vocab.LEAVE_ACCRUALS, M("accrual")),
                                      tree)
         if kind == "leave_carry":
             return "carry", self.carry(tree, tokens[0], tokens[1])
@@ -60,35 +61,36 @@ class LeaveBlock(Walker):
             assert isinstance(number, Token)
             if condition.data == "leave_week":
                 if week is not None:
-                    self.error(condition, "'week' is given twice in the entitlement", "keep one")
+                    self.error(condition, M("'week' is given twice in the entitlement"),
+                               M("keep one"))
                 week = int(str(number))
                 if not 1 <= week <= 7:
-                    self.error(number, f"a week has 1 to 7 working days, not {week}",
-                               "write week 5 or week 6")
+                    self.error(number, M("a week has 1 to 7 working days, not {}", week),
+                               M("write week 5 or week 6"))
             else:
                 if first is not None:
-                    self.error(condition, "'first' is given twice in the entitlement",
-                               "keep one")
+                    self.error(condition, M("'first' is given twice in the entitlement"),
+                               M("keep one"))
                 first = int(str(number))
                 if not 1 <= first <= 50:
-                    self.error(number, f"'first {first} years' is no seniority step",
-                               "the national contract's step is: first 3 years")
+                    self.error(number, M("'first {} years' is no seniority step", first),
+                               M("the national contract's step is: first 3 years"))
         return ast.Entitlement(self.leave_days(amount), self.pos(tree), week, first)
 
     def leave_days(self, token: Token) -> int:
         days = int(str(token))
         if not 0 < days <= MAX_LEAVE_DAYS:
-            self.error(token, f"{days} days is no amount of leave",
-                       f"give 1 to {MAX_LEAVE_DAYS} days")
+            self.error(token, M("{} days is no amount of leave", days),
+                       M("give 1 to {} days", MAX_LEAVE_DAYS))
         return days
 
     def carry(self, tree: Tree[Token], day_token: Token, month_token: Token) -> ast.LeaveCarry:
-        month = vocab.month_number(self.word(month_token, vocab.MONTH_NAMES, "month")) or 1
+        month = vocab.month_number(self.word(month_token, vocab.MONTH_NAMES, M("month"))) or 1
         day = int(str(day_token))
         # A carry lasts to a day of any next year: 29 February is not one.
         last = calendar.monthrange(2027, month)[1]
         if not 1 <= day <= last:
-            self.error(day_token, f"{vocab.MONTHS[month - 1]} has no day {day}",
-                       f"give a day from 1 to {last}")
+            self.error(day_token, M("{} has no day {}", vocab.MONTHS[month - 1], day),
+                       M("give a day from 1 to {}", last))
             day = 1
         return ast.LeaveCarry(day, month, self.pos(tree))

@@ -10,6 +10,7 @@ from lark import Token, Tree
 
 from dsl import ast
 from dsl import vocabulary as vocab
+from dsl.errors import M
 from dsl.transformer.literals import minutes_of, unquote
 from dsl.transformer.walker import Walker
 
@@ -17,20 +18,21 @@ from dsl.transformer.walker import Walker
 class LimitBlocks(Walker):
     def cap(self, tree: Tree[Token]) -> ast.Cap:
         amount, period = (c for c in tree.children if isinstance(c, Token))
-        word = self.word(period, vocab.CAP_PERIODS, "limit period")
+        word = self.word(period, vocab.CAP_PERIODS, M("limit period"))
         minutes = minutes_of(amount)
         if minutes <= 0:
-            self.error(amount, "a limit allows more than 0 minutes", "remove it, or use not_for")
+            self.error(amount, M("a limit allows more than 0 minutes"),
+                       M("remove it, or use not_for"))
         return ast.Cap(minutes, word, self.pos(tree))  # type: ignore[arg-type]
 
     def window_cap(self, tree: Tree[Token]) -> ast.WindowCap:
         percent, weeks, anchor = (c for c in tree.children if isinstance(c, Token))
         share = int(str(percent).rstrip("%"))
         if not 0 < share <= 100:
-            self.error(percent, f"a share of the due is from 1% to 100%, not {percent}",
-                       "write it like max 10% of due per 4 weeks from 2026-01-05")
+            self.error(percent, M("a share of the due is from 1% to 100%, not {}", percent),
+                       M("write it like max 10% of due per 4 weeks from 2026-01-05"))
         if not 0 < int(weeks) <= 52:
-            self.error(weeks, f"a window is 1 to 52 weeks, not {weeks}")
+            self.error(weeks, M("a window is 1 to 52 weeks, not {}", weeks))
         return ast.WindowCap(share, int(weeks), self.date(anchor), self.pos(tree))
 
     def approval(self, tree: Tree[Token]) -> tuple[str, Any]:
@@ -38,13 +40,13 @@ class LimitBlocks(Walker):
         who = tree.children[0]
         assert isinstance(who, Token)
         fields: dict[str, Any] = {
-            "approval": self.at(self.word(who, vocab.APPROVERS, "approver"), tree)}
+            "approval": self.at(self.word(who, vocab.APPROVERS, M("approver")), tree)}
         for option in tree.children[1:]:
             assert isinstance(option, Tree)
             key = str(option.data)
             if key in fields:
-                self.error(option, f"'{key.removeprefix('approval_')}' is given twice in the "
-                           "approval", "keep one")
+                self.error(option, M("'{}' is given twice in the approval",
+                                     key.removeprefix('approval_')), M("keep one"))
             arg = option.children[0] if option.children else None
             if key == "approval_except":
                 assert isinstance(arg, Tree)
@@ -70,6 +72,6 @@ class LimitBlocks(Walker):
             unit = unquote(tokens[0]) if tokens[0].type == "STRING" else None
             minutes = minutes_of(tokens[-1])
             if minutes <= 0:
-                self.error(tokens[-1], "a budget allows more than 0 minutes")
+                self.error(tokens[-1], M("a budget allows more than 0 minutes"))
             return "unit_budgets+", ast.UnitBudget(unit, minutes, self.pos(tree))
         return "unauthorised", self.at(True, tree)

@@ -9,6 +9,7 @@ from lark import Token, Tree
 
 from dsl import ast
 from dsl import vocabulary as vocab
+from dsl.errors import M
 from dsl.transformer.literals import minutes_of, unquote
 from dsl.transformer.schedule import DAY_STATEMENTS, ScheduleBlocks
 
@@ -55,33 +56,34 @@ class ProfileBlock(ScheduleBlocks):
         if kind == "label":
             return "label", self.at(unquote(first), tree)
         if kind == "category":
-            return "category", self.at(self.word(first, vocab.CATEGORIES, "category"), tree)
+            return "category", self.at(self.word(first, vocab.CATEGORIES, M("category")), tree)
         return kind, self.at(minutes_of(first), tree)  # weekly, scheduled_pause
 
     def monte_ore(self, tree: Tree[Token]) -> ast.MonteOre:
         amount, unit, period = (c for c in tree.children if isinstance(c, Token))
         return ast.MonteOre(
             minutes_of(amount),
-            self.word(unit, vocab.MONTE_ORE_UNITS, "monte ore unit"),
-            self.word(period, vocab.MONTE_ORE_PERIODS, "monte ore period"),
+            self.word(unit, vocab.MONTE_ORE_UNITS, M("monte ore unit")),
+            self.word(period, vocab.MONTE_ORE_PERIODS, M("monte ore period")),
             self.pos(tree),
         )
 
     def working_time(self, tree: Tree[Token]) -> ast.WorkingTime:
         tokens = [c for c in tree.children if isinstance(c, Token)]
-        mode = self.word(tokens[0], vocab.WORKING_MODES, "working time")
+        mode = self.word(tokens[0], vocab.WORKING_MODES, M("working time"))
         arrangement: str | None = None
         percent = 100
         for token in tokens[1:]:
             if token.type == "PERCENT":
                 percent = int(str(token)[:-1])
                 if not 0 < percent <= 100:
-                    self.error(token, "a part-time percentage lies between 1% and 100%")
+                    self.error(token, M("a part-time percentage lies between 1% and 100%"))
             else:
-                arrangement = self.word(token, vocab.ARRANGEMENTS, "part-time arrangement")
+                arrangement = self.word(token, vocab.ARRANGEMENTS, M("part-time arrangement"))
         if mode == "part" and (arrangement is None or percent == 100):
-            self.error(tree, "part time needs its arrangement and percentage",
-                       "e.g. time part horizontal 50%")
+            self.error(tree, M("part time needs its arrangement and percentage"),
+                       M("e.g. time part horizontal 50%"))
         if mode == "full" and (arrangement is not None or percent != 100):
-            self.error(tree, "full time takes no arrangement or percentage", "write: time full")
+            self.error(tree, M("full time takes no arrangement or percentage"),
+                       M("write: time full"))
         return ast.WorkingTime(mode, arrangement, percent, self.pos(tree))

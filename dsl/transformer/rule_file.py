@@ -9,6 +9,7 @@ from typing import Any
 from lark import Token, Tree
 
 from dsl import ast
+from dsl.errors import M
 from dsl.transformer.account import AccountBlock
 from dsl.transformer.codes import CodeBlocks
 from dsl.transformer.controls import ControlBlocks
@@ -27,7 +28,8 @@ class ToAst(ProfileBlock, AccountBlock, CodeBlocks, ControlBlocks, ExampleBlock,
             assert isinstance(item, Tree)
             if item.data == "institution":
                 if institution is not None:
-                    self.error(item, "a rule file describes one institution", "remove this block")
+                    self.error(item, M("a rule file describes one institution"),
+                               M("remove this block"))
                 institution = self.institution(item)
             elif item.data == "rules_section":
                 sections.append(self.rules_section(item))

@@ -10,6 +10,7 @@ from lark import Token, Tree
 
 from dsl import ast
 from dsl import vocabulary as vocab
+from dsl.errors import M
 from dsl.transformer.literals import clock_of, minutes_of, unquote
 from dsl.transformer.timing import TimingBlocks
 
@@ -41,9 +42,9 @@ class ScheduleBlocks(TimingBlocks):
             last, until = fields.pop("exit")
             for name in ("last_stamp", "count_until"):
                 if name in fields:
-                    self.error(tree, f"'exit' and '{name}' both say when the day ends",
-                               "keep one: exit FROM..UNTIL is last_stamp FROM and count_until "
-                               "UNTIL")
+                    self.error(tree, M("'exit' and '{}' both say when the day ends", name),
+                               M("keep one: exit FROM..UNTIL is last_stamp FROM and count_until "
+                                 "UNTIL"))
             fields["last_stamp"], fields["count_until"] = last, until
         return fields
 
@@ -108,11 +109,11 @@ class ScheduleBlocks(TimingBlocks):
         listed = tree if tree.data == "day_range" else tree.children[0]
         assert isinstance(listed, Tree)
         tokens = self.names(listed)
-        words = [self.word(t, vocab.DAY_NAMES, "day") for t in tokens]
+        words = [self.word(t, vocab.DAY_NAMES, M("day")) for t in tokens]
         numbers = [n for w in words if (n := vocab.day_number(w)) is not None]
         if tree.data == "day_range" and len(numbers) == 2:
             low, high = numbers
             if high < low:
-                self.error(tree, "the day range runs backwards", "write it like mon..fri")
+                self.error(tree, M("the day range runs backwards"), M("write it like mon..fri"))
             return tuple(range(low, high + 1))
         return tuple(sorted(set(numbers)))

@@ -9,6 +9,7 @@ from lark import Token, Tree
 
 from dsl import ast
 from dsl import vocabulary as vocab
+from dsl.errors import M
 from dsl.transformer.literals import clock_of, minutes_of, unquote
 from dsl.transformer.walker import Walker
 
@@ -22,13 +23,13 @@ class TimingBlocks(Walker):
         arg = tree.children[0]
         if tree.data == "sources":
             assert isinstance(arg, Tree)
-            names = tuple(self.word(t, vocab.SOURCES, "stamp source") for t in self.names(arg))
+            names = tuple(self.word(t, vocab.SOURCES, M("stamp source")) for t in self.names(arg))
             return "sources", self.at(names, tree)
         assert isinstance(arg, Token)
         if tree.data == "direction":
-            return "direction", self.at(self.word(arg, vocab.DIRECTIONS, "direction"), tree)
+            return "direction", self.at(self.word(arg, vocab.DIRECTIONS, M("direction")), tree)
         if tree.data == "missed_stamp_approval":
-            approver = self.word(arg, vocab.APPROVERS, "approver")
+            approver = self.word(arg, vocab.APPROVERS, M("approver"))
             return "missed_stamp_approval", self.at(approver, tree)
         return str(tree.data), self.at(minutes_of(arg), tree)
 

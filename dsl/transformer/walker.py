@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from lark import Token, Tree
 
 from dsl import ast
-from dsl.errors import Diagnostic, one_of, source_line
+from dsl.errors import Diagnostic, M, one_of, source_line
 from dsl.transformer.literals import unquote
 
 Node = Tree[Token] | Token
@@ -41,7 +41,7 @@ class Walker:
         value = str(token)
         choices = frozenset(allowed)
         if value not in choices:
-            self.error(token, f"unknown {what} '{value}'", one_of(value, choices))
+            self.error(token, M("unknown {} '{}'", what, value), one_of(value, choices))
         return value
 
     def at(self, value: T, node: Node) -> ast.At[T]:
@@ -64,8 +64,8 @@ class Walker:
             if key in fields:
                 self.error(
                     child,
-                    f"'{child.data}' is given twice in {block}",
-                    f"the first is at line {lines[key]}; keep one",
+                    M("'{}' is given twice in {}", child.data, block),
+                    M("the first is at line {}; keep one", lines[key]),
                 )
             fields[key] = value
             lines[key] = child.meta.line
@@ -83,5 +83,5 @@ class Walker:
         try:
             return date.fromisoformat(str(token))
         except ValueError:
-            self.error(token, f"'{token}' is not a calendar date")
+            self.error(token, M("'{}' is not a calendar date", token))
             return date(1970, 1, 1)

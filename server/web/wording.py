@@ -15,6 +15,7 @@ from typing import Any
 
 import holidays
 
+from dsl.errors import M
 from server.engine.notes import HOLIDAY, WORD_ARGS, word
 from server.i18n.current import N_, current_locale, gettext
 from server.i18n.formats import day_text
@@ -93,3 +94,21 @@ def _holiday_name(day: date, country: str, subdivision: str, locale: str) -> str
 
 def anomaly_name(code: str) -> str:
     return gettext(ANOMALY_NAMES[code]) if code in ANOMALY_NAMES else code
+
+
+def say_rule(text: str | None) -> str | None:
+    """A rule file's message or hint (`dsl.errors.M`: its English words, template and
+    arguments), in the reader's language; an argument that is itself such a message is
+    worded first. Plain text (the office's "italiano / English") is given as it is."""
+    if text is None or not isinstance(text, M):
+        return text
+    args = tuple(say_rule(a) if isinstance(a, M) else a for a in text.args)
+    try:
+        return gettext(text.template).format(*args) if args else gettext(text.template)
+    except (IndexError, KeyError, ValueError):  # a translation lost a field
+        return str(text)
+
+
+def rule_args(text: str | None) -> list[str]:
+    """The arguments of a rule file's message, as the English words fill them."""
+    return [str(a) for a in text.args] if isinstance(text, M) else []

@@ -4,6 +4,7 @@ Italian: a page in Italian can show no English left behind. `make messages` upda
 from __future__ import annotations
 
 from pathlib import Path
+from string import Formatter
 
 from babel.messages.extract import extract_from_dir
 
@@ -11,8 +12,11 @@ from server.i18n.catalogues import LOCALES, read_catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
-METHODS = [("server/**.py", "python"), ("server/web/templates/**.html", "jinja2")]
-OPTIONS = {"server/web/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+# As `server/i18n/babel.cfg` says: the rule language marks its messages `M(...)`.
+METHODS = [("server/**.py", "python"), ("dsl/**.py", "python"),
+           ("server/web/templates/**.html", "jinja2")]
+OPTIONS = {"server/web/templates/**.html": {"extensions": "jinja2.ext.i18n"},
+           "dsl/**.py": {"keywords": {"M": None}}}
 
 
 def used_ids() -> set[str]:
@@ -26,6 +30,7 @@ def used_ids() -> set[str]:
 def test_every_message_id_is_in_both_catalogues_and_none_is_left_over() -> None:
     used = used_ids()
     assert "Timecard" in used  # the extraction itself works
+    assert "unknown code '{}'" in used  # and reaches the rule language's messages
     for locale in LOCALES:
         listed = {m.id if isinstance(m.id, str) else m.id[0]
                   for m in read_catalogue(locale) if m.id}
@@ -36,3 +41,22 @@ def test_every_message_id_is_in_both_catalogues_and_none_is_left_over() -> None:
 def test_every_message_has_its_italian() -> None:
     untranslated = [m.id for m in read_catalogue("it") if m.id and not m.string]
     assert untranslated == []
+
+
+def test_every_italian_rule_file_message_fills_the_fields_of_its_english_one() -> None:
+    """A rule file's message (`dsl.errors.M`) is filled with `str.format`: its Italian must
+    take the same arguments, or the page would fall back to English."""
+    rule_ids = {message for _file, _line, message, _comments, _context in extract_from_dir(
+        ROOT / "dsl", [("**.py", "python")], {}, {"M": None})}
+    assert "unexpected end of file" in rule_ids and len(rule_ids) > 150
+    italian = {m.id: m.string for m in read_catalogue("it") if m.id in rule_ids}
+    for message_id, text in italian.items():
+        try:
+            fields = sum(1 for _, name, _, _ in Formatter().parse(message_id) if name is not None)
+            args = [f"<{n}>" for n in range(fields)]
+            message_id.format(*args)
+        except (KeyError, ValueError):  # braces of the language itself: no arguments to fill
+            continue
+        if fields:
+            filled = text.format(*args)
+            assert all(a in filled for a in args), (message_id, text)

@@ -6,6 +6,7 @@ Who may reach each route is `test_web_access.py`'s job; here, what the pages do.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -162,6 +163,42 @@ def test_rule_file_errors_are_shown_at_their_line_with_a_caret(
     checked = api(admin, "/api/v1/admin/rules/check", {"file_name": "n.rules",
                                                         "text": broken}).json()
     assert not checked["ok"] and checked["problems"][0]["caret"] == " " * 12 + "^"
+
+
+def test_rule_file_errors_are_in_the_admin_s_language(admin: TestClient[Litestar]) -> None:
+    """Issue 14: the checker's words reach the reader in their language, place and caret
+    unchanged; English reads as the command line prints it."""
+    broken = _school_rules().replace("due 7h12m", "due 7x12m", 1)
+    line = next(n for n, text in enumerate(broken.splitlines(), 1) if "7x12m" in text)
+    italian = html.unescape(form(admin, "/admin/rules", {"text": broken,
+                                                         "file_name": "nuove.rules"}).text)
+    assert f"nuove.rules:{line}:13</code>: 'due 7x12m' non è ammesso qui" in italian
+    assert "        due 7x12m\n            ^</pre>" in italian
+    assert ("forse intendevi 'due DURATION'? atteso una durata come 7h12m, 30m o 2h"
+            in italian) and "is not supported" not in italian
+    form(admin, "/language", {"lang": "en", "next": "/admin/rules"})
+    english = html.unescape(form(admin, "/admin/rules", {"text": broken,
+                                                         "file_name": "nuove.rules"}).text)
+    assert f"nuove.rules:{line}:13</code>: 'due 7x12m' is not supported here" in english
+    assert "        due 7x12m\n            ^</pre>" in english
+    assert "did you mean 'due DURATION'? expected a duration like 7h12m, 30m or 2h" in english
+
+
+def test_the_check_api_words_problems_in_the_request_s_language_with_their_ids(
+        admin: TestClient[Litestar]) -> None:
+    renamed = _school_rules().replace("profile full_time", "profile tempo_pieno", 1)
+    body = {"file_name": "n.rules", "text": renamed}
+    first = api(admin, "/api/v1/admin/rules/check", body).json()["problems"][0]
+    assert first["message"].startswith("nessun profilo 'full_time' nelle regole in vigore dal ")
+    assert first["hint"] == ("ogni ente ne ha bisogno; definiscilo in questa sezione o in una "
+                             "precedente")
+    assert first["message_id"] == "no profile '{}' in the rules in force from {}"
+    assert first["args"][0] == "full_time" and first["caret"] == "^"
+    admin.cookies.set("timbra_lang", "en")
+    english = api(admin, "/api/v1/admin/rules/check", body).json()["problems"][0]
+    assert english["message"] == first["message_id"].format(*first["args"])
+    assert english["hint"] == first["hint_id"] == (
+        "every institution needs one; define it in this section or an earlier one")
 
 
 def test_rule_file_dry_run_then_activation(world: WebWorld, admin: TestClient[Litestar]) -> None:

@@ -15,6 +15,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
+from dsl.errors import M
 from dsl.vocabulary import MINUTE_FIGURES
 from server.db.models import RuleVersion
 from server.i18n.current import N_
@@ -31,6 +32,7 @@ from server.web.guards import ADMIN, allow
 from server.web.office_calls import acting_user, month_of
 from server.web.routing import FORM, UPLOAD, together
 from server.web.scope import mine
+from server.web.wording import rule_args, say_rule
 
 MAX_RULES_BYTES = 512 * 1024  # the largest seed file is a few KiB
 # How the dry run names each figure it compares; which are minutes comes from the one
@@ -55,6 +57,12 @@ class RuleProblem:
     source_line: str
     caret: str  # spaces then "^" under the column, for a monospaced display
     hint: str | None
+    # `message` and `hint` are in the request's language; a client that words them itself
+    # finds the English message ids (`str.format` templates) and their arguments here.
+    message_id: str | None = None
+    args: list[str] = field(default_factory=list)
+    hint_id: str | None = None
+    hint_args: list[str] = field(default_factory=list)
 
     @property
     def where(self) -> str:
@@ -123,9 +131,16 @@ class CheckResult:
 
 
 def problems_of(text: str, file_name: str, institution_id: str) -> list[RuleProblem]:
-    return [RuleProblem(file_name, p.line, p.column, p.message, p.source_line,
-                        " " * max(p.column - 1, 0) + "^", p.hint)
+    """The file's problems, worded in the reader's language."""
+    return [RuleProblem(file_name, p.line, p.column, say_rule(p.message) or "", p.source_line,
+                        " " * max(p.column - 1, 0) + "^", say_rule(p.hint),
+                        _template(p.message), rule_args(p.message), _template(p.hint),
+                        rule_args(p.hint))
             for p in check_rules(text, file_name, institution_id)]
+
+
+def _template(text: str | None) -> str | None:
+    return text.template if isinstance(text, M) else None
 
 
 def versions(db: Session, institution_id: str) -> list[RuleVersionView]:
