@@ -43,6 +43,15 @@ def test_every_message_has_its_italian() -> None:
     assert untranslated == []
 
 
+def test_every_italian_plural_has_each_of_its_forms() -> None:
+    """Babel's Italian has three forms (one, many, other: "other" is the common plural);
+    an empty form is English on the page for every count it covers."""
+    catalogue = read_catalogue("it")
+    missing = [m.id[0] for m in catalogue if m.pluralizable and (
+        len(m.string) < catalogue.num_plurals or not all(m.string))]
+    assert missing == []
+
+
 def test_every_italian_rule_file_message_fills_the_fields_of_its_english_one() -> None:
     """A rule file's message (`dsl.errors.M`) is filled with `str.format`: its Italian must
     take the same arguments, or the page would fall back to English."""
