@@ -25,6 +25,11 @@ def month_text(year: int, month: int) -> str:
     return format_date(date(year, month, 1), "LLLL yyyy", locale=current_locale())
 
 
+def month_label(month: str) -> str:
+    """`2026-12` (as URLs carry a month) → `dicembre 2026` / `December 2026`."""
+    return month_text(int(month[:4]), int(month[5:7]))
+
+
 def weekday_text(day: date | str) -> str:
     """The short weekday: `mer` / `Wed`."""
     value = date.fromisoformat(day) if isinstance(day, str) else day

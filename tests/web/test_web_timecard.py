@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from web_pages import json_headers, signed_in
+from web_pages import form, json_headers, signed_in
 from world import WebWorld, fresh_web_world, other
 
 from dsl.ast import Pos
@@ -113,6 +113,10 @@ def test_month_navigation(world: WebWorld, stack: ExitStack) -> None:
     world.login(client, "university", "employee")
     page = client.get("/timecard?month=2026-01").text
     assert 'href="/timecard?month=2025-12"' in page and 'href="/timecard?month=2026-02"' in page
+    # Issue 14: months read as a person says them ("dicembre 2026"), not `2026-12`.
+    assert "‹ dicembre 2025</a>" in page and "<strong>gennaio 2026</strong>" in page
+    client.post("/language", data=form(client, lang="en", next="/"))
+    assert "<strong>January 2026</strong>" in client.get("/timecard?month=2026-01").text
     assert client.get("/timecard?month=2026-13").status_code == 400
     assert client.get("/api/v1/timecard/1?month=january").status_code in (400, 404)
 
