@@ -28,6 +28,7 @@ from server.db.models import Badge, Employee, User
 from server.errors import OfficeError
 from server.office.audit import record, utcnow
 from server.office.bounds import within_reach
+from server.office.file_dates import file_day
 from server.office.people import require_office
 
 REQUIRED = ("number", "name", "profile")
@@ -259,9 +260,4 @@ def _check_start(line: int, start: str, today: date) -> list[LineError]:
 
 def _start(text: str) -> date | None:
     """'2026-03-16' or '16/03/2026'; '' is None; anything else a ValueError."""
-    if not text:
-        return None
-    if "/" in text:
-        day, month, year = text.split("/")
-        return date(int(year), int(month), int(day))
-    return date.fromisoformat(text)
+    return file_day(text) if text else None

@@ -31,6 +31,7 @@ from server.db.schedule_tables import ROTA_DAYS, RotaDay
 from server.errors import NotFound, OfficeError
 from server.office.audit import record, utcnow
 from server.office.employees_import import ImportRefused, LineError
+from server.office.file_dates import file_day
 from server.office.people import employees_seen_by, require_office
 
 MAX_ENTRIES = 20_000  # a month of 650 people: more is not one office's rota
@@ -148,10 +149,7 @@ def _parse(session: Session, actor: User, text: str,
 
 def _day(text: str) -> date | None:
     try:
-        if "/" in text:
-            d, m, y = text.split("/")
-            return date(int(y), int(m), int(d))
-        return date.fromisoformat(text)
+        return file_day(text)
     except ValueError:
         return None
 
