@@ -10,13 +10,18 @@ result, never a second one). The carry starts from the latest of:
 Each month in between is computed as `person_months` computes it (`month_runs`: the facts
 of the whole run read once), in order, and carried by the pure ledger
 (`server.engine.account.carry_month`). A closed month shows its frozen closing.
+
+`leave_draws` gives the leave balances (`server.days.leave`) the days the account drew
+(`not_recovered use leave NAME`): as the close kept them for a closed month, carried as
+above for the months after it that are over.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -25,7 +30,9 @@ from server.days.month import PersonMonth, PolicySource, month_bounds, month_run
 from server.db.account_tables import AccountOpening
 from server.db.models import Employee, MonthClose, MonthCloseEntry
 from server.db.models import Stamp as StampRow
-from server.engine.account import AccountMonth, AccountState, Debt, carry_month
+from server.engine.account import AccountMonth, AccountState, Debt, Movement, carry_month
+from server.engine.leave import Draw
+from server.engine.results import Explain
 from server.policy.model import Policy
 
 Month = tuple[int, int]
@@ -74,6 +81,70 @@ def accounts_of(session: Session, rules: PolicySource, currents: Iterable[Person
             account.closing, account.frozen = frozen, True
         out[key] = account
     return out
+
+
+def leave_draws(session: Session, rules: PolicySource, employees: Iterable[Employee],
+                on: date, *, now: datetime | None = None) -> dict[int, list[Draw]]:
+    """The leave the account drew in `on`'s year by `on`, each on the last day of the month
+    that settled it; nothing for those whose rules never draw leave, without a query."""
+    now = now or datetime.now(UTC)
+    out: dict[int, list[Draw]] = {}
+    todo: dict[int, tuple[Employee, Month]] = {}
+    for employee in employees:
+        out[employee.id] = []
+        policy = rules.on(employee.institution_id, on)
+        if policy is None or not any(v.account is not None and v.account.not_recovered
+                                     and v.account.not_recovered.kind == "leave"
+                                     for v in policy.versions):
+            continue
+        today = now.astimezone(ZoneInfo(policy.timezone)).date()
+        # The last month that is over: its settlements are in.
+        through = min((on.year, on.month), _previous((today.year, today.month)))
+        if through >= (on.year, 1):
+            todo[employee.id] = (employee, through)
+    if not todo:
+        return out
+    for key, year, month, kept in session.execute(
+            select(MonthCloseEntry.employee_id, MonthClose.year, MonthClose.month,
+                   MonthCloseEntry.account_leave)
+            .join(MonthClose, MonthClose.id == MonthCloseEntry.month_close_id)
+            .where(MonthCloseEntry.employee_id.in_(list(todo)), MonthClose.state == "closed",
+                   MonthClose.year == on.year, MonthClose.month <= on.month,
+                   MonthCloseEntry.account_leave.is_not(None))):
+        last = month_bounds(year, month)[1]
+        out[key] += [Draw(last, "", None, d["leave"], int(d["halves"]),
+                          Explain(**{**d["explain"], "args": tuple(d["explain"]["args"])}))
+                     for d in kept]
+    starts: dict[int, tuple[Month, AccountState]] = {}
+    for key, (employee, through) in todo.items():
+        policy = rules.on(employee.institution_id, on)
+        assert policy is not None
+        starts[key] = _start(session, employee, _next(through), policy)
+    earlier = [employee for key, (employee, through) in todo.items()
+               if starts[key][0] <= through]
+    if not earlier:
+        return out
+    first = min(starts[e.id][0] for e in earlier)
+    last_month = max(todo[e.id][1] for e in earlier)
+    for key, runs in month_runs(session, rules, earlier, first, last_month, now=now).items():
+        start, state = starts[key]
+        for pm in runs:
+            month_of = (pm.result.year, pm.result.month)
+            if not start <= month_of <= todo[key][1]:
+                continue
+            account = _carry(rules, pm, state)
+            state = account.closing
+            if month_of[0] == on.year:
+                last = month_bounds(*month_of)[1]
+                out[key] += [Draw(last, "", None, m.leave, m.halves, m.explain)
+                             for m in account.movements if m.leave is not None]
+    return out
+
+
+def _leave_kept(movement: Movement) -> dict[str, Any]:
+    """A leave draw as the close keeps it (`leave_draws` reads it back)."""
+    return {"leave": movement.leave, "halves": movement.halves,
+            "explain": movement.explain.to_json()}
 
 
 def _carry(rules: PolicySource, pm: PersonMonth, opening: AccountState) -> AccountMonth:
@@ -158,5 +229,7 @@ def freeze_accounts(session: Session, rules: PolicySource, close_id: int,
         session.execute(update(MonthCloseEntry).where(
             MonthCloseEntry.month_close_id == close_id, MonthCloseEntry.employee_id == key,
         ).values(account_closing=account.closing.balance,
-                 account_debts=[d.to_json() for d in account.closing.debts])
+                 account_debts=[d.to_json() for d in account.closing.debts],
+                 account_leave=[_leave_kept(m) for m in account.movements
+                                if m.leave is not None])
             .execution_options(synchronize_session=False))

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.days import employment
+from server.days.account import leave_draws
 from server.days.month import PolicySource
 from server.db.leave_tables import LeaveOpening
 from server.db.models import Employee, Institution
@@ -59,9 +60,11 @@ def leave_terms(employee: Employee, policy: Policy, day: date) -> LeaveTerms:
 
 def balances(session: Session, rules: PolicySource, employees: Collection[Employee],
              on: date, *, states: tuple[str, ...] = COUNTED,
-             extra: dict[int, list[Draw]] | None = None) -> dict[int, list[LeaveYear]]:
+             extra: dict[int, list[Draw]] | None = None,
+             now: datetime | None = None) -> dict[int, list[LeaveYear]]:
     """Each employee's leave balances for `on`'s year, read in three queries whatever their
-    number; `extra` adds draws not yet stored (a request being filed)."""
+    number, with the days the hours account drew (`server.days.account.leave_draws`);
+    `extra` adds draws not yet stored (a request being filed)."""
     policies = {e.id: rules.on(e.institution_id, on) for e in employees}
     known = [p for p in policies.values() if p is not None]
     if not employees or not known:
@@ -77,13 +80,15 @@ def balances(session: Session, rules: PolicySource, employees: Collection[Employ
     first = min([first, *(o.on.replace(month=1, day=1) for x in openings.values()
                           for o in x.values())])
     draws = load_draws(session, ids, first, date(on.year, 12, 31), states)
+    account = leave_draws(session, rules, employees, on, now=now)
     out: dict[int, list[LeaveYear]] = {}
     for employee in employees:
         policy = policies[employee.id]
         if policy is None:
             out[employee.id] = []
             continue
-        mine = draws.get(employee.id, []) + (extra or {}).get(employee.id, [])
+        mine = [*draws.get(employee.id, []), *account[employee.id],
+                *(extra or {}).get(employee.id, [])]
         since = adopted.get(employee.institution_id)
         out[employee.id] = leave_balances(
             policy, leave_terms(employee, policy, on), on, mine, openings.get(employee.id),

@@ -15,7 +15,11 @@ The movements, and what each does to the balance (credit less debts):
   `month` movement brought it);
 - `recover`: a positive month pays an older debt first: no change;
 - `deduct`, `leave`: a debt past its date leaves the account, docked from pay (listed for
-  payroll) or drawn from days of leave: the balance rises by it;
+  payroll) or drawn from days of leave: the balance rises by it. A `leave` movement says
+  how many half days it draws: the debt over the profile's day (its `due`, else its
+  `weekly` over its working days), a started half day counting whole, so a debt is never
+  compensated by less leave than it is; `server.days.leave` counts the draw in the
+  leave's balance;
 - `anomaly`: a debt past its date stays, and the office is told;
 - `lapse`: the credit over `carry monthly max` is lost at the month's end;
 - `expire`: the credit over what `year_end` keeps is lost at the year's end.
@@ -31,6 +35,7 @@ from typing import Any
 
 from dsl import ast
 from server.engine.deadlines import resolve
+from server.engine.leave import days
 from server.engine.notes import Note, word
 from server.engine.results import Anomaly, Explain, MonthResult
 from server.i18n.current import N_
@@ -42,7 +47,10 @@ M_DEBT = N_("{:hm} of debt to recover by {}")
 M_DEBT_OPEN = N_("{:hm} of debt to recover, no date given")
 M_RECOVER = N_("{:hm} of the debt of {} recovered")
 M_DEDUCT = N_("{:hm} of the debt of {} not recovered by {}: deducted from pay")
-M_LEAVE = N_("{:hm} of the debt of {} not recovered by {}: compensated with {}")
+M_LEAVE = N_("{:hm} of the debt of {} not recovered by {}: compensated with {} days of {} "
+             "(a day: {:hm})")
+M_LEAVE_NO_DAY = N_("{:hm} of the debt of {} not recovered by {}: the profile gives no day's "
+                    "hours to convert into days of {}")
 M_ANOMALY = N_("{:hm} of the debt of {} not recovered by {}")
 M_LAPSE = N_("credit over {:hm} not carried: {:hm} lapse")
 M_EXPIRE = N_("year end: {:hm} of credit expire")
@@ -99,6 +107,7 @@ class Movement:
     effect: int  # what it did to the balance: opening + the effects = closing
     note: Note
     leave: str | None = None  # the leave a `leave` movement draws on
+    halves: int = 0  # the half days of it the movement draws
 
     @property
     def explain(self) -> Explain:
@@ -109,6 +118,7 @@ class Movement:
                "explain": self.note.to_json()}
         if self.leave is not None:
             out["leave"] = self.leave
+            out["leave_days"] = self.halves / 2
         return out
 
 
@@ -181,11 +191,11 @@ class _Ledger:
         self.last = date(out.year, out.month, calendar.monthrange(out.year, out.month)[1])
 
     def move(self, kind: str, minutes: int, effect: int, pos: ast.Pos | None,
-             template: str, *args: object, leave: str | None = None) -> None:
+             template: str, *args: object, leave: str | None = None, halves: int = 0) -> None:
         where = self.rules.pos if pos is None else pos
         explain = Explain(self.policy.rule_text(where), self.policy.where(where), "account")
         self.out.movements.append(Movement(kind, minutes, effect,
-                                           Note(explain, template, args), leave))
+                                           Note(explain, template, args), leave, halves))
 
     def month(self, result: MonthResult) -> None:
         saldo = result.balance
@@ -237,7 +247,7 @@ class _Ledger:
         self.out.movements.append(Movement("debt", minutes, 0, note))
 
     def month_end(self, profile: str) -> None:
-        self.settle()
+        self.settle(profile)
         carry = self.rules.carry_monthly
         if carry is not None and carry.max is not None and self.credit > carry.max:
             lost = self.credit - carry.max
@@ -251,7 +261,7 @@ class _Ledger:
                 self.credit = keep
                 self.move("expire", lost, -lost, year_end.pos, M_EXPIRE, lost)
 
-    def settle(self) -> None:
+    def settle(self, profile: str) -> None:
         """The debts whose date has passed by the month's end do what `not_recovered` says;
         without it the office is told (an anomaly), as it is for `anomaly`."""
         settle = self.rules.not_recovered
@@ -264,9 +274,8 @@ class _Ledger:
             pos = settle.pos if settle is not None else None
             if settle is not None and settle.kind == "deduct":
                 self.move("deduct", debt.minutes, debt.minutes, pos, M_DEDUCT, *args)
-            elif settle is not None and settle.kind == "leave":
-                self.move("leave", debt.minutes, debt.minutes, pos, M_LEAVE, *args,
-                          settle.leave, leave=settle.leave)
+            elif settle is not None and settle.kind == "leave" and settle.leave:
+                self.draw_leave(debt, settle.leave, settle.pos, profile, args)
             else:
                 self.move("anomaly", debt.minutes, 0, pos, M_ANOMALY, *args)
                 self.out.anomalies.append(Anomaly(
@@ -274,6 +283,39 @@ class _Ledger:
                     message_id=A_NOT_RECOVERED, args=args))
                 kept.append(replace(debt, due=None))  # told once; the office decides
         self.debts = kept
+
+
+    def draw_leave(self, debt: Debt, leave: str, pos: ast.Pos, profile: str,
+                   args: tuple[object, ...]) -> None:
+        """Seed 003: the debt not recovered is compensated "con giorni di ferie": the hours
+        become half days of the profile's day, a started half day counting whole."""
+        day = day_of_leave(self.policy, profile, self.last)
+        if day is None:  # nothing to convert by: the debt stays and the office decides
+            self.move("anomaly", debt.minutes, 0, pos, M_LEAVE_NO_DAY, *args, leave)
+            self.out.anomalies.append(Anomaly(
+                "debt_not_recovered", word(A_NOT_RECOVERED, args), day=self.last,
+                message_id=A_NOT_RECOVERED, args=args))
+            self.debts.append(replace(debt, due=None))
+            return
+        halves = -(-debt.minutes * 2 // day)
+        self.move("leave", debt.minutes, debt.minutes, pos, M_LEAVE, *args, days(halves),
+                  leave, day, leave=leave, halves=halves)
+
+
+def day_of_leave(policy: Policy, profile: str, on: date) -> int | None:
+    """The minutes a day of leave stands for: the profile's `due`, else its `weekly` over
+    its working days; None when the profile says neither."""
+    try:
+        rules = policy.version_on(on).profiles.get(profile)
+    except LookupError:
+        return None
+    if rules is None:
+        return None
+    if rules.due is not None and rules.due.value > 0:
+        return rules.due.value
+    if rules.weekly is not None and rules.days is not None and rules.days.value:
+        return rules.weekly.value // len(rules.days.value)
+    return None
 
 
 def _month_name(first: date) -> str:

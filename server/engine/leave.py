@@ -87,11 +87,16 @@ class LeaveTerms:
 
 @dataclass(frozen=True)
 class Draw:
-    """A day (or half day) of leave drawn by an approved or pending request."""
+    """A day (or half day) of leave drawn by an approved or pending request; or the half
+    days the hours account draws on a leave by name (`not_recovered use leave NAME`,
+    `server.engine.account`), with the step that explains them."""
 
     day: date
     code: str
     ref: object = None  # what drew it (a request id), handed back in `beyond`
+    leave: str | None = None  # drawn on this leave by name, not by a code
+    halves: int = 0  # for a draw by name
+    why: Explain | None = None  # for a draw by name: the account's movement
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,7 @@ class LeaveYear:
     carried_used: int = 0
     carried_lapsed: int = 0
     taken: int = 0  # halves drawn on the year's own days (planned ones included)
+    compensated: int = 0  # halves of `taken` and `carried_used` the hours account drew
     month_cap: int | None = None  # halves
     month_taken: int = 0  # in the month asked about
     yearly: bool = True  # False: the leave only has a monthly cap (smart working)
@@ -145,7 +151,8 @@ class LeaveYear:
             "carried_in": self.carried_in / 2,
             "carry_until": self.carry_until.isoformat() if self.carry_until else None,
             "carried_used": self.carried_used / 2, "carried_lapsed": self.carried_lapsed / 2,
-            "taken": self.taken / 2, "left": self.left / 2, "total_left": self.total_left / 2,
+            "taken": self.taken / 2, "compensated": self.compensated / 2,
+            "left": self.left / 2, "total_left": self.total_left / 2,
             "month_cap": None if self.month_cap is None else self.month_cap / 2,
             "month_taken": self.month_taken / 2,
             "month_left": None if self.month_left is None else self.month_left / 2,
@@ -262,9 +269,19 @@ def _ledger(result: LeaveYear, version: Version, leave: ast.Leave, terms: LeaveT
     by_month: dict[int, int] = {}
     codes = leave.drawn_by.value if leave.drawn_by else ()
     for draw in draws:
-        if draw.day.year != result.year or draw.code not in codes:
+        if draw.day.year != result.year:
             continue
-        halves = drawn_halves(version, draw.code)
+        if draw.leave is not None:  # the hours account's debt, compensated
+            if draw.leave != leave.name:
+                continue
+            halves = draw.halves
+            result.compensated += halves
+            if draw.why is not None:
+                result.explain.append(draw.why)
+        elif draw.code in codes:
+            halves = drawn_halves(version, draw.code)
+        else:
+            continue
         from_carry = 0
         if result.carry_until is not None and draw.day <= result.carry_until:
             from_carry = min(carry_left, halves)

@@ -122,7 +122,7 @@ def employee_today(session: Session, actor: User, now: datetime | None = None
         stamps[-1][0] if stamps and stamps[-1][1] == "in" else None,
         month.result.balance, list(month.result.allowances), dict(month.result.deadlines),
         _open_anomalies([month]), pending,
-        balances(session, rules, [employee], today)[employee.id], leaving)
+        balances(session, rules, [employee], today, now=now)[employee.id], leaving)
 
 
 def unit_today(session: Session, actor: User, now: datetime | None = None) -> UnitToday:

@@ -26,13 +26,13 @@ _MONTHS_IT = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "lug
               "agosto", "settembre", "ottobre", "novembre", "dicembre")
 
 
-def leave_of_employee(session: Session, actor: User, employee_id: int, on: date
-                      ) -> list[LeaveYear]:
+def leave_of_employee(session: Session, actor: User, employee_id: int, on: date, *,
+                      now: datetime | None = None) -> list[LeaveYear]:
     """An employee's leave balances on a day: their own, a manager's unit, the office's
     institution."""
     employee = employee_visible(session, actor, employee_id)
     rules = RulesInForce(session, [employee.institution_id])
-    return balances(session, rules, [employee], on)[employee.id]
+    return balances(session, rules, [employee], on, now=now)[employee.id]
 
 
 def check_balance(session: Session, actor: User, employee: Employee, policy: Policy,

@@ -65,7 +65,7 @@ def month_summary(session: Session, actor: User, employee_id: int, year: int, mo
     person = months_of(session, rules, [employee], year, month, now=now, with_opening=True,
                        shown=True)[employee.id]
     return MonthSummary(person, balances(session, rules, [employee],
-                                         leave_day(person, year, month))[employee.id],
+                                         leave_day(person, year, month), now=now)[employee.id],
                         month_account(session, rules, person, now=now))
 
 

@@ -75,6 +75,7 @@ class LeaveOut:
     month_left: float | None
     beyond: list[str]  # ISO days drawn beyond the balance (the office's overrides)
     explain: list[Explain]
+    compensated: float = 0  # of `taken` and `carried_used`: drawn by the hours account
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class MovementOut:
     effect: int  # on the balance: opening + the effects = closing
     leave: str | None  # the leave a `leave` movement draws on (ferie)
     explain: Explain  # the rule as written, file:line, what it did
+    leave_days: float = 0  # the days of it a `leave` movement draws
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,7 @@ def summary_out(summary: MonthSummary) -> SummaryOut:
 def account_out(account: AccountMonth) -> AccountOut:
     return AccountOut(
         opening=account.opening.balance,
-        movements=[MovementOut(m.kind, m.minutes, m.effect, m.leave, m.explain)
+        movements=[MovementOut(m.kind, m.minutes, m.effect, m.leave, m.explain, m.halves / 2)
                    for m in account.movements],
         closing=account.closing.balance,
         debts=[DebtOut(d.minutes, d.since.isoformat(), d.due.isoformat() if d.due else None,
@@ -213,4 +215,4 @@ def leave_out(y: LeaveYear) -> LeaveOut:
         y.carried_lapsed / 2, y.taken / 2, y.left / 2, y.total_left / 2,
         None if y.month_cap is None else y.month_cap / 2, y.month_taken / 2,
         None if y.month_left is None else y.month_left / 2,
-        [d.day.isoformat() for d in y.beyond], list(y.explain))
+        [d.day.isoformat() for d in y.beyond], list(y.explain), y.compensated / 2)

@@ -11,9 +11,11 @@ from server.engine.account import (
     AccountState,
     Debt,
     carry_month,
+    day_of_leave,
     month_adjustment,
     running_balance,
 )
+from server.engine.leave import days
 from server.engine.results import AllowanceBalance, MonthResult
 from server.policy.compile import compile_policy
 from server.policy.load import load_policy
@@ -83,8 +85,31 @@ def test_school_debt_not_recovered_in_two_months_uses_days_of_ferie() -> None:
     assert kinds(february) == [("month", 0, 0)]
     march = carry_month(school, "full_time", february.closing, month(2026, 3, 12))
     assert kinds(march) == [("month", 12, 12), ("recover", 12, 0), ("leave", 60, 60)]
-    assert march.movements[-1].leave == "ferie"
-    assert march.movements[-1].explain.rule == "not_recovered use leave ferie"
+    assert march.closing == AccountState()  # the debt left the account
+    used = march.movements[-1]
+    assert used.leave == "ferie"
+    assert used.explain.rule == "not_recovered use leave ferie"
+    assert used.explain.source.startswith("school.rules:")
+    # The hours become days of the profile's day (`due 7h12m`): a started half day counts
+    # whole, so 1h00 is never compensated by less leave than it is.
+    day = day_of_leave(school, "full_time", date(2026, 3, 31))
+    profile = school.version_on(date(2026, 3, 31)).profiles["full_time"]
+    assert profile.due is not None and day == profile.due.value
+    assert used.halves * day / 2 >= 60 > (used.halves - 1) * day / 2
+    assert used.to_json()["leave_days"] == used.halves / 2
+    assert f"compensated with {days(used.halves)} days of ferie" in used.explain.detail
+
+
+def test_a_debt_of_several_days_draws_as_many_days_of_leave() -> None:
+    """Seed 003: «la compensazione con giorni di ferie»: 16h of debt in a 7h12m day."""
+    school = load_policy("school")
+    opening = AccountState(0, (Debt(960, date(2026, 1, 1), date(2026, 3, 31), "x:1"),))
+    march = carry_month(school, "full_time", opening, month(2026, 3, 0))
+    day = day_of_leave(school, "full_time", date(2026, 3, 31))
+    assert day is not None
+    used = march.movements[-1]
+    assert used.kind == "leave" and used.effect == 960
+    assert (used.halves - 1) * day / 2 < 960 <= used.halves * day / 2
 
 
 def test_school_keeps_no_credit_against_a_new_debt() -> None:

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from dsl.parser import parse
 from server.engine.leave import Contract, Draw, LeaveTerms, LeaveYear, Opening, leave_balances
+from server.engine.results import Explain
 from server.policy.compile import compile_policy
 from server.policy.model import Policy
 
@@ -169,3 +170,20 @@ def test_a_leave_added_by_a_later_section_counts_from_its_rules() -> None:
     assert (sw.month_taken, sw.month_left) == (4, 10)
     assert "smart_working" not in {y.name for y in leave_balances(
         policy(rules), FULL, date(2026, 3, 10), draws)}
+
+
+def test_days_the_hours_account_draws_count_in_the_balance_and_say_why() -> None:
+    """Seed 003: the debt not recovered «entro i due mesi successivi» is compensated «con
+    giorni di ferie»: the account's draw (by the leave's name, not a code) is taken from
+    the year's days like a request's, and its explanation is the account's rule."""
+    why = Explain("not_recovered use leave ferie", "t.rules:40", "account", "1h00 …")
+    draw = Draw(date(2026, 3, 31), "", None, "ferie", 3, why)
+    before = balance("ferie", FULL, date(2026, 4, 1), working_days(date(2026, 2, 2), 2, "FER"))
+    after = balance("ferie", FULL, date(2026, 4, 1),
+                    [*working_days(date(2026, 2, 2), 2, "FER"), draw])
+    assert after.taken == before.taken + 3 and after.compensated == 3
+    assert after.left == before.left - 3
+    assert why in after.explain
+    assert after.to_json()["compensated"] == 1.5
+    other = balance("festivita_soppresse", FULL, date(2026, 4, 1), [draw])
+    assert other.taken == 0 and other.compensated == 0

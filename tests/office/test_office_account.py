@@ -5,7 +5,7 @@ figures on the Riepiloghi and the timecard."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,9 +15,11 @@ from world import World, world
 
 from server.db import make_engine, upgrade
 from server.db.models import AuditEntry, MonthCloseEntry
+from server.engine.leave import LeaveYear
 from server.errors import NotAllowed, OfficeError
 from server.office import closing
 from server.office.account_openings import set_opening
+from server.office.leave import leave_of_employee
 from server.office.summary import month_summary
 from server.web.summary_view import summary_out
 from server.web.timecard import month_view
@@ -134,3 +136,61 @@ def test_a_closed_month_keeps_its_closing_balance(university: World) -> None:
     march = month_summary(w.session, w.users["office"], ann, 2026, 3, now=APRIL_10).account
     assert march is not None and march.opening.balance == kept
     assert [d.due for d in march.opening.debts] == [date(2026, 3, 31)]
+
+
+def _school_with_a_short_day(engine: sa.Engine) -> Iterator[World]:
+    """Ann works every working day of January 2026 in full (7h12m, school.rules' `due`)
+    but one, an hour short; nothing after: her January debt is never recovered."""
+    with Session(engine) as session:
+        w = world(session, "school")
+        day = date(2026, 1, 2)
+        while day.month == 1:
+            if day.weekday() < 5 and day != date(2026, 1, 6):  # Epifania
+                w.stamps("ann", day, "in 07:30, out 13:42" if day.day == 14
+                         else "in 07:30, out 14:42")
+            day += timedelta(days=1)
+        w.session.commit()
+        yield w
+
+
+@pytest.fixture
+def school(db_engine: sa.Engine) -> Iterator[World]:
+    yield from _school_with_a_short_day(db_engine)
+
+
+def test_a_debt_not_recovered_in_two_months_is_drawn_from_ferie(school: World) -> None:
+    """Seed 003: «Il mancato recupero del debito orario, entro i due mesi successivi a
+    quello in cui si é verificato, comporterà ... o a scelta del dipendente la compensazione
+    con giorni di ferie»: at the end of March January's debt leaves the account and the
+    same days are drawn from the ferie, on the Riepiloghi and in the leave balances, also
+    once the months are closed."""
+    w, ann = school, school.employees["ann"].id
+    january = month_summary(w.session, w.users["office"], ann, 2026, 1, now=APRIL_10)
+    debt = -january.result.balance
+    assert debt > 0 and january.account is not None
+    assert [d.due for d in january.account.closing.debts] == [date(2026, 3, 31)]
+    march = month_summary(w.session, w.users["ann"], ann, 2026, 3, now=APRIL_10)
+    assert march.account is not None
+    used = next(m for m in march.account.movements if m.kind == "leave")
+    assert (used.minutes, used.effect, used.leave) == (debt, debt, "ferie")
+    assert used.halves > 0 and used.explain.rule == "not_recovered use leave ferie"
+    assert "2026-01" in used.explain.detail
+    assert all(d.since != date(2026, 1, 1) for d in march.account.closing.debts)
+
+    def ferie(summary_leave: list[LeaveYear]) -> LeaveYear:
+        return next(y for y in summary_leave if y.name == "ferie")
+
+    april = ferie(leave_of_employee(w.session, w.users["ann"], ann, date(2026, 4, 10),
+                                   now=APRIL_10))
+    assert april.compensated == used.halves and april.taken >= used.halves
+    assert used.explain in april.explain
+    assert ferie(march.leave).compensated == used.halves  # read on 31 March, once it is over
+    february = month_summary(w.session, w.users["ann"], ann, 2026, 2, now=APRIL_10)
+    assert ferie(february.leave).compensated == 0  # not yet due
+
+    for number in (1, 2, 3):
+        closing.close_month(w.session, w.users["office"], 2026, number, reason="prova",
+                            now=APRIL_10)
+    kept = ferie(leave_of_employee(w.session, w.users["ann"], ann, date(2026, 4, 10),
+                                   now=APRIL_10))
+    assert (kept.compensated, kept.left) == (april.compensated, april.left)
