@@ -2,17 +2,18 @@
 employee's terms, the requests that draw on a leave and the opening balances, handed to
 the pure `server.engine.leave.leave_balances` (the one computation of a balance).
 
-`leave_terms` is the one place that reads what an employee's contract says (days worked a
-week, part-time percentage, the days under contract, the start of service); until
-contracts have dates of their own it reads `Employee.part_time_percent`, the base
-profile's working days and `server.days.employment` (employed until a deactivation; no
-hiring date, so no seniority step applies).
+`leave_terms` is the one place that reads what an employee's contracts say for leave
+(`server.days.employment`): the contract in force gives the days worked a week (its
+profile's) and the part-time percentage; the contracts' dates the days under contract
+(cut at a deactivation), which the `prorate contract` and `accrue monthly` of the rule
+file count; the first contract's start the service that seniority steps count from (no
+start on record: no seniority step applies, as before contracts had dates).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from server.days import employment
 from server.days.account import leave_draws
 from server.days.month import PolicySource
+from server.db.contract_tables import NO_START
 from server.db.leave_tables import LeaveOpening
 from server.db.models import Employee, Institution
 from server.db.models import Request as RequestRow
@@ -42,10 +44,16 @@ _FULL_WEEK = 5  # a profile that names no working days works Monday to Friday
 _LOOKBACK_YEARS = 10
 
 
-def leave_terms(employee: Employee, policy: Policy, day: date) -> LeaveTerms:
-    """What the employee's contract says that leave depends on."""
+def leave_terms(employee: Employee, policy: Policy, day: date,
+                contracts: Sequence[employment.Contract]) -> LeaveTerms:
+    """What the employee's contracts (`employment.contracts_of`) say that leave depends on
+    on `day`: the contract in force then, else the last one begun by then, else the first."""
+    begun = [c for c in contracts if c.start <= day]
+    current = (employment.covering(contracts, day) or (begun[-1] if begun else None)
+               or (contracts[0] if contracts else None))
     try:
-        profile = policy.version_on(day).profiles.get(employee.profile)
+        profile = policy.version_on(day).profiles.get(
+            current.profile if current is not None else employee.profile)
     except LookupError:
         profile = None
     week = _FULL_WEEK
@@ -54,15 +62,28 @@ def leave_terms(employee: Employee, policy: Policy, day: date) -> LeaveTerms:
     elif profile is not None and profile.days is not None:
         week = len(profile.days.value)
     last = employment.last_day(employee, ZoneInfo(policy.timezone))
-    return LeaveTerms(week_days=week, part_time_percent=employee.part_time_percent,
-                      contracts=(Contract(None, last),))
+    spans = tuple(_span(c, last) for c in contracts if last is None or c.start <= last)
+    first = contracts[0].start if contracts else NO_START
+    return LeaveTerms(
+        week_days=week,
+        part_time_percent=current.part_time_percent if current is not None
+        else employee.part_time_percent,
+        contracts=spans or (Contract(None, last),),
+        service_start=None if first == NO_START else first)
+
+
+def _span(contract: employment.Contract, last: date | None) -> Contract:
+    """A contract's days as the engine counts them, cut at a deactivation."""
+    end = contract.end if last is None or (contract.end is not None and contract.end < last) \
+        else last
+    return Contract(None if contract.start == NO_START else contract.start, end)
 
 
 def balances(session: Session, rules: PolicySource, employees: Collection[Employee],
              on: date, *, states: tuple[str, ...] = COUNTED,
              extra: dict[int, list[Draw]] | None = None,
              now: datetime | None = None) -> dict[int, list[LeaveYear]]:
-    """Each employee's leave balances for `on`'s year, read in three queries whatever their
+    """Each employee's leave balances for `on`'s year, read in a few queries whatever their
     number, with the days the hours account drew (`server.days.account.leave_draws`);
     `extra` adds draws not yet stored (a request being filed)."""
     policies = {e.id: rules.on(e.institution_id, on) for e in employees}
@@ -81,6 +102,7 @@ def balances(session: Session, rules: PolicySource, employees: Collection[Employ
                           for o in x.values())])
     draws = load_draws(session, ids, first, date(on.year, 12, 31), states)
     account = leave_draws(session, rules, employees, on, now=now)
+    contracts = employment.contracts_of(session, employees)
     out: dict[int, list[LeaveYear]] = {}
     for employee in employees:
         policy = policies[employee.id]
@@ -91,7 +113,8 @@ def balances(session: Session, rules: PolicySource, employees: Collection[Employ
                 *(extra or {}).get(employee.id, [])]
         since = adopted.get(employee.institution_id)
         out[employee.id] = leave_balances(
-            policy, leave_terms(employee, policy, on), on, mine, openings.get(employee.id),
+            policy, leave_terms(employee, policy, on, contracts[employee.id]), on, mine,
+            openings.get(employee.id),
             since.astimezone(ZoneInfo(policy.timezone)).date() if since else None)
     return out
 

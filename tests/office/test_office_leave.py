@@ -7,16 +7,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
+from math import floor
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from world import World, world
 
+from server.db.directory import add_employee
 from server.db.leave_tables import LeaveOpening
 from server.db.models import AuditEntry
 from server.errors import NotAllowed, NotFound, OfficeError
-from server.office import decisions, leave, requests
+from server.office import contracts, decisions, leave, requests
+from server.policy.load import load_policy
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ADOPTED = date(2026, 3, 1)
@@ -133,3 +137,45 @@ def test_smart_working_days_are_capped_per_month(uni: World) -> None:
                                      "sono già stati chiesti 7 giorni su 7 consentiti")
     assert requests.file_justification(w.session, w.users["ann"], ann, date(2026, 4, 1), "SW",
                                        now=NOW).state == "pending"
+
+
+@SQLITE
+def test_seniority_part_time_and_days_under_contract_come_from_the_contracts(
+        uni: World) -> None:
+    """Seed 004, art. 9.2: each employee sees «i giorni/ore di ferie ... di cui dispongono»;
+    the rule file's `entitlement … first 3 years` and `prorate part_time, contract`
+    read the contracts: Dan, hired on 16 March 2026 at 50%, is in his first years, under
+    contract 10 months of 2026 (March counts: more than 15 of its days) and part time;
+    from September at full time his balance says so; Eve, hired in 2020, is past the step."""
+    office = uni.users["office"]
+    dan = add_employee(uni.session, "university", "DAN", "Dan", start=date(2026, 3, 16))
+    eve = add_employee(uni.session, "university", "EVE", "Eve", start=date(2020, 9, 1))
+    contracts.change_contract(uni.session, office, dan.id, effective=date(2026, 3, 16),
+                              part_time_percent=50, now=NOW)
+    uni.session.commit()
+    policy = load_policy("university")
+    lines = policy.version_on(date(2026, 4, 1)).leaves["ferie"].entitlements
+    junior = next(e for e in lines if e.week == 5 and e.first_years is not None)
+    senior = next(e for e in lines if e.week == 5 and e.first_years is None)
+
+    def ferie_of(who: int, on: date) -> leave.LeaveYear:
+        found = leave.leave_of_employee(uni.session, office, who, on, now=NOW)
+        return next(y for y in found if y.name == "ferie")
+
+    april = ferie_of(dan.id, date(2026, 4, 1))
+    # The rule file's formula: days × percent ÷ 100 × months under contract ÷ 12, to the
+    # nearest half day (a quarter rounds up).
+    share = Fraction(junior.days * 2 * 50, 100) * Fraction(10, 12)
+    assert april.entitled == floor(share + Fraction(1, 2))
+    details = [e.detail for e in april.explain]
+    assert f"{junior.days} days a year" in details
+    assert any(d.startswith("part time 50%") for d in details)
+    assert any(d.startswith("10 months of 2026 under contract") for d in details)
+    assert ferie_of(eve.id, date(2026, 4, 1)).entitled == senior.days * 2
+
+    contracts.change_contract(uni.session, office, dan.id, effective=date(2026, 9, 1),
+                              part_time_percent=100, now=NOW)
+    uni.session.commit()
+    october = ferie_of(dan.id, date(2026, 10, 1))
+    assert october.entitled == floor(junior.days * 2 * Fraction(10, 12) + Fraction(1, 2))
+    assert not any(e.detail.startswith("part time") for e in october.explain)
