@@ -13,8 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from world import World, world
 
+from server.days.rules_in_force import compile_source
 from server.db import make_engine, upgrade
-from server.db.models import AuditEntry, MonthCloseEntry
+from server.db.directory import add_employee
+from server.db.models import AuditEntry, MonthCloseEntry, RuleVersion
 from server.engine.leave import LeaveYear
 from server.errors import NotAllowed, OfficeError
 from server.office import closing
@@ -194,3 +196,47 @@ def test_a_debt_not_recovered_in_two_months_is_drawn_from_ferie(school: World) -
     kept = ferie(leave_of_employee(w.session, w.users["ann"], ann, date(2026, 4, 10),
                                    now=APRIL_10))
     assert (kept.compensated, kept.left) == (april.compensated, april.left)
+
+
+YEAR_END = """        not_recovered deduct
+        year_end carry max 36h
+        year_end expire for part_time_6h
+"""
+
+
+def test_the_year_end_keeps_what_the_rule_file_says_for_each_profile(
+        university_sqlite: World) -> None:
+    """No seed writes a year-end: the rule file's `year_end` lines decide, per profile. The
+    university's file with `year_end carry max 36h` and `year_end expire for part_time_6h`
+    (activated as an upload): Dan and Eve, hired on 1 January 2027, open with 50h carried
+    from the old system on 1 December 2026; January opens with what December's year end
+    kept for each, the rest expired with the line that said so."""
+    w = university_sqlite
+    source = (Path(__file__).parents[2] / "plugins/university/university.rules").read_text()
+    assert source.count("        not_recovered deduct\n") == 1
+    text = source.replace("        not_recovered deduct\n", YEAR_END)
+    w.session.add(RuleVersion(institution_id="university", file_name="university.rules",
+                              source=text, state="active", active_from=date(2026, 1, 1),
+                              uploaded_by=w.users["admin"].id, uploaded_at=APRIL_10))
+    dan = add_employee(w.session, "university", "DAN", "Dan", start=date(2027, 1, 1))
+    eve = add_employee(w.session, "university", "EVE", "Eve", profile="part_time_6h",
+                       start=date(2027, 1, 1))
+    now = datetime(2027, 2, 10, 9, 0, tzinfo=UTC)
+    for who in (dan, eve):
+        set_opening(w.session, w.users["office"], who.id, date(2026, 12, 1), 3000, now=now)
+    w.session.commit()
+    account = compile_source(text, "university.rules").version_on(date(2026, 12, 31)).account
+    assert account is not None
+    for who, profile in ((dan, "full_time"), (eve, "part_time_6h")):
+        line = account.year_end_for(profile)
+        assert line is not None
+        kept = line.minutes if line.keep == "max" else 0
+        december = month_summary(w.session, w.users["office"], who.id, 2026, 12,
+                                 now=now).account
+        assert december is not None and december.opening.balance == 3000
+        expire = next(m for m in december.movements if m.kind == "expire")
+        assert expire.minutes == 3000 - kept
+        assert expire.explain.source == f"university.rules:{line.pos.line}"
+        january = month_summary(w.session, w.users["office"], who.id, 2027, 1,
+                                now=now).account
+        assert january is not None and january.opening.balance == kept
