@@ -23,19 +23,28 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from server.days.month import PersonMonth, PolicySource, month_bounds, month_runs
 from server.db.account_tables import AccountOpening
+from server.db.contract_tables import ContractRow
 from server.db.models import Employee, MonthClose, MonthCloseEntry
 from server.db.models import Stamp as StampRow
-from server.engine.account import AccountMonth, AccountState, Debt, Movement, carry_month
+from server.engine.account import (
+    AccountMonth,
+    AccountState,
+    Correction,
+    Debt,
+    Movement,
+    carry_month,
+)
 from server.engine.leave import Draw
 from server.engine.results import Explain
 from server.policy.model import Policy
 
 Month = tuple[int, int]
+_CHANGES_BACK = 24  # months: how far back a change to a closed month is still carried
 
 
 def account_of(session: Session, rules: PolicySource, current: PersonMonth, *,
@@ -66,16 +75,22 @@ def accounts_of(session: Session, rules: PolicySource, currents: Iterable[Person
     any_current = next(iter(todo.values()))
     target = (any_current.result.year, any_current.result.month)
     before = _previous(target)
+    starts = {key: start for key, (start, _) in states.items()}
+    changed = closed_differences(session, rules, [c.employee for c in todo.values()], starts,
+                                 target, now=now)
     earlier = [todo[k].employee for k, (start, _) in states.items() if start <= before]
     first = min((states[e.id][0] for e in earlier), default=target)
     for key, runs in month_runs(session, rules, earlier, first, before, now=now).items():
         start, state = states[key]
         for pm in runs:
             if (pm.result.year, pm.result.month) >= start:
-                state = _carry(rules, pm, state).closing
+                month_of = (pm.result.year, pm.result.month)
+                state = _carry(rules, pm, state, changed.get(key) if month_of == start
+                               else None).closing
         states[key] = (target, state)
     for key, current in todo.items():
-        account = _carry(rules, current, states[key][1])
+        account = _carry(rules, current, states[key][1],
+                         changed.get(key) if starts[key] == target else None)
         frozen = _frozen(session, current.employee, target)
         if frozen is not None:
             account.closing, account.frozen = frozen, True
@@ -147,12 +162,14 @@ def _leave_kept(movement: Movement) -> dict[str, Any]:
             "explain": movement.explain.to_json()}
 
 
-def _carry(rules: PolicySource, pm: PersonMonth, opening: AccountState) -> AccountMonth:
+def _carry(rules: PolicySource, pm: PersonMonth, opening: AccountState,
+           correction: Correction | None = None) -> AccountMonth:
     result = pm.result
     policy = rules.on(pm.employee.institution_id, month_bounds(result.year, result.month)[1])
     assert policy is not None
     over = pm.today > month_bounds(result.year, result.month)[1]
-    return carry_month(policy, result.profile, opening, result, complete=over)
+    return carry_month(policy, result.profile, opening, result, complete=over,
+                       corrections=() if correction is None else (correction,))
 
 
 def _first_account_month(policy: Policy) -> Month | None:
@@ -233,3 +250,92 @@ def freeze_accounts(session: Session, rules: PolicySource, close_id: int,
                  account_leave=[_leave_kept(m) for m in account.movements
                                 if m.leave is not None])
             .execution_options(synchronize_session=False))
+
+
+def closed_differences(session: Session, rules: PolicySource, employees: Iterable[Employee],
+                       starts: dict[int, Month], target: Month, *,
+                       now: datetime | None = None) -> dict[int, Correction]:
+    """For those whose carry starts after a closed month (`starts`, from `_start`): what the
+    closed months, computed again, now differ by from the latest close's frozen balance.
+    A closed month stays as its close froze it; the first open month takes the difference.
+
+    Computed again only from the earliest closed month something changed in after its
+    close: a stamp received after it (a terminal's late stamp: stamps are never lost), a
+    contract written after it that covers any of its days (a change dated in the past), a
+    month reopened before a later close, or closed again after a later close. Carried again
+    from the close or opening before that month, the latest closed month's balance is
+    compared with its frozen one: a difference already carried into a later close is in
+    that close's frozen balance, so it is never carried twice. Closed months more than
+    `_CHANGES_BACK` months back are not looked at again."""
+    frozen: dict[int, dict[Month, tuple[datetime, AccountState]]] = {}
+    closes: dict[tuple[str, Month], datetime] = {}
+    people = {e.id: e for e in employees if e.id in starts}
+    index = target[0] * 12 + target[1]
+    for key, institution, year, month, closed_at, balance, debts in session.execute(
+            select(MonthCloseEntry.employee_id, MonthClose.institution_id, MonthClose.year,
+                   MonthClose.month, MonthClose.closed_at, MonthCloseEntry.account_closing,
+                   MonthCloseEntry.account_debts)
+            .join(MonthClose, MonthClose.id == MonthCloseEntry.month_close_id)
+            .where(MonthCloseEntry.employee_id.in_(list(people)), MonthClose.state == "closed",
+                   MonthCloseEntry.account_closing.is_not(None),
+                   MonthClose.year * 12 + MonthClose.month < index,
+                   MonthClose.year * 12 + MonthClose.month >= index - _CHANGES_BACK)):
+        if closed_at is not None:
+            frozen.setdefault(key, {})[(year, month)] = (closed_at, _state(balance, debts))
+            closes[(institution, (year, month))] = closed_at
+    # Only whose carry starts from the latest close: a later opening balance replaces it.
+    frozen = {k: v for k, v in frozen.items() if starts[k] == _next(max(v))}
+    if not frozen:
+        return {}
+    earliest = min(at for months in frozen.values() for at, _ in months.values())
+    since: dict[int, Month] = {}
+
+    def changed(key: int, day: date, after: datetime, until: date | None = None) -> None:
+        """Note the earliest closed month from `day` (to `until`) closed before `after`."""
+        for month, (closed_at, _) in frozen[key].items():
+            first, last = month_bounds(*month)
+            if closed_at < after and last >= day and (until is None or first <= until):
+                since[key] = min(since.get(key, month), month)
+
+    # The stamps dated in a closed month and received after its close: few, whatever the
+    # number of stamps.
+    late = [and_(StampRow.institution_id == institution,
+                 StampRow.local_date.between(*month_bounds(*month)),
+                 StampRow.received_at > closed_at)
+            for (institution, month), closed_at in closes.items()]
+    for key, day, received in session.execute(
+            select(StampRow.employee_id, StampRow.local_date, StampRow.received_at).where(
+                StampRow.employee_id.in_(list(frozen)), or_(*late))):
+        if (day.year, day.month) in frozen[key]:
+            changed(key, day, received, day)
+    for key, starts_on, ends_on, set_at in session.execute(
+            select(ContractRow.employee_id, ContractRow.starts, ContractRow.ends,
+                   ContractRow.set_at).where(ContractRow.employee_id.in_(list(frozen)),
+                                             ContractRow.set_at > earliest)):
+        changed(key, starts_on, set_at, ends_on)
+    reopened = session.execute(select(MonthClose.institution_id, MonthClose.year,
+                                      MonthClose.month).where(
+        MonthClose.institution_id.in_({people[k].institution_id for k in frozen}),
+        MonthClose.state == "reopened")).all()
+    for key, months in frozen.items():
+        latest = max(months)
+        # A month closed again after a later month's close: the later one carried from
+        # what the earlier close had frozen before.
+        for month, (closed_at, _) in months.items():
+            if any(other > month and at < closed_at for other, (at, _) in months.items()):
+                since[key] = min(since.get(key, month), month)
+        for institution, year, month in reopened:
+            if institution == people[key].institution_id and (year, month) < latest:
+                since[key] = min(since.get(key, (year, month)), (year, month))
+    out: dict[int, Correction] = {}
+    for key, month in since.items():
+        employee, latest = people[key], max(frozen[key])
+        policy = rules.on(employee.institution_id, month_bounds(*latest)[1])
+        assert policy is not None
+        start, state = _start(session, employee, month, policy)
+        for pm in month_runs(session, rules, [employee], start, latest, now=now)[key]:
+            state = _carry(rules, pm, state).closing
+        difference = state.balance - frozen[key][latest][1].balance
+        if difference:
+            out[key] = Correction(month[0], month[1], difference)
+    return out

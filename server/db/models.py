@@ -373,9 +373,6 @@ class MonthCloseEntry(Base):
     account_debts: Mapped[list[Any] | None] = mapped_column(JSON)  # its debts with their dates
     # The leave days the account drew in the month (`server.days.account.freeze_accounts`).
     account_leave: Mapped[list[Any] | None] = mapped_column(JSON)
-    # The part of a change to this closed month, found after its close, that a later close
-    # has carried forward (`server.days.account`); None: none yet.
-    account_carried: Mapped[int | None] = mapped_column(Integer)
 
 
 class WebSession(Base):

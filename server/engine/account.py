@@ -9,6 +9,11 @@ individuale positivo", and "deve essere recuperata entro il mese successivo, in 
 mancato recupero si determina la proporzionale decurtazione".
 
 The movements, and what each does to the balance (credit less debts):
+- `difference`: a closed month's figures changed after its close (a late stamp, a contract
+  dated in the past): its closing stays as the close froze it, and the first open month
+  takes the difference (`corrections`), before its own balance: a credit pays the oldest
+  debts first, a debt runs from the closed month with the date the closed month's debt
+  would have had;
 - `month`: the month's balance comes in;
 - `compensate`: a new debt paid at once by the credit (`compensate automatic`): no change;
 - `debt`: what is left of a negative month, with the date it falls due: no change (the
@@ -29,6 +34,7 @@ Month-end movements happen only once the month is over (`complete`).
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -42,6 +48,7 @@ from server.i18n.current import N_
 from server.policy.model import Policy
 
 M_MONTH = N_("balance of the month: {:hm}")
+M_DIFFERENCE = N_("difference from closed month {}: {:hm}, changed after its close")
 M_COMPENSATE = N_("{:hm} of debt compensated by the credit in the account")
 M_DEBT = N_("{:hm} of debt to recover by {}")
 M_DEBT_OPEN = N_("{:hm} of debt to recover, no date given")
@@ -56,7 +63,8 @@ M_LAPSE = N_("credit over {:hm} not carried: {:hm} lapse")
 M_EXPIRE = N_("year end: {:hm} of credit expire")
 A_NOT_RECOVERED = N_("{:hm} of the debt of {} not recovered by {}")
 
-KINDS = ("month", "compensate", "debt", "recover", "deduct", "leave", "anomaly", "lapse", "expire")
+KINDS = ("difference", "month", "compensate", "debt", "recover", "deduct", "leave", "anomaly",
+         "lapse", "expire")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +116,7 @@ class Movement:
     note: Note
     leave: str | None = None  # the leave a `leave` movement draws on
     halves: int = 0  # the half days of it the movement draws
+    closed: str | None = None  # the closed month (2026-02) a `difference` comes from
 
     @property
     def explain(self) -> Explain:
@@ -119,7 +128,19 @@ class Movement:
         if self.leave is not None:
             out["leave"] = self.leave
             out["leave_days"] = self.halves / 2
+        if self.closed is not None:
+            out["closed_month"] = self.closed
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """What a closed month's figures, computed again, differ by from what its close froze
+    (net of what an earlier difference already carried); `server.days.account` finds it."""
+
+    year: int
+    month: int
+    minutes: int
 
 
 @dataclass(slots=True)
@@ -167,13 +188,18 @@ def month_adjustment(result: MonthResult) -> int:
 
 
 def carry_month(policy: Policy, profile: str, opening: AccountState, result: MonthResult,
-                *, complete: bool = True) -> AccountMonth:
-    """The month's movements and closing state; `complete`: the month is over."""
+                *, complete: bool = True, corrections: Sequence[Correction] = ()
+                ) -> AccountMonth:
+    """The month's movements and closing state; `complete`: the month is over;
+    `corrections`: the closed months' differences this month, the first open one, takes."""
     rules = account_rules(policy, result.year, result.month)
     out = AccountMonth(result.year, result.month, opening, opening, complete=complete)
     if rules is None:
         return out
     ledger = _Ledger(policy, rules, out, opening)
+    for correction in corrections:
+        if correction.minutes:
+            ledger.difference(correction)
     ledger.month(result)
     if complete:
         ledger.month_end(profile)
@@ -196,6 +222,28 @@ class _Ledger:
         explain = Explain(self.policy.rule_text(where), self.policy.where(where), "account")
         self.out.movements.append(Movement(kind, minutes, effect,
                                            Note(explain, template, args), leave, halves))
+
+    def difference(self, correction: Correction) -> None:
+        first = date(correction.year, correction.month, 1)
+        name, minutes = _month_name(first), correction.minutes
+        carry = self.rules.carry_monthly
+        pos = self.rules.pos if carry is None else carry.pos
+        explain = Explain(self.policy.rule_text(pos), self.policy.where(pos), "account")
+        self.out.movements.append(Movement("difference", abs(minutes), minutes,
+                                           Note(explain, M_DIFFERENCE, (name, minutes)),
+                                           closed=name))
+        if minutes > 0:
+            self.recover(minutes)
+            return
+        last = date(correction.year, correction.month,
+                    calendar.monthrange(correction.year, correction.month)[1])
+        when = self.rules.recover_by
+        due = resolve(when, last) if when is not None else None
+        due = due.date() if isinstance(due, datetime) else due
+        where = self.policy.where(when.pos if when is not None else self.rules.pos)
+        # Oldest first, as a positive month recovers them.
+        self.debts = sorted([*self.debts, Debt(-minutes, first, due, where)],
+                            key=lambda d: d.since)
 
     def month(self, result: MonthResult) -> None:
         saldo = result.balance

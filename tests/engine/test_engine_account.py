@@ -9,6 +9,7 @@ import dsl
 from server.engine import Stamp, evaluate_month
 from server.engine.account import (
     AccountState,
+    Correction,
     Debt,
     carry_month,
     day_of_leave,
@@ -193,3 +194,22 @@ def test_the_running_balance_ends_on_the_months_balance() -> None:
     assert running[-1][1] + month_adjustment(result) == 60 + result.balance
     account = carry_month(university, "full_time", AccountState(60), result, complete=False)
     assert account.closing.balance == 60 + result.balance
+
+
+def test_a_closed_months_difference_opens_the_first_open_month() -> None:
+    """Seed 002: the debt is recovered «entro il mese successivo»: a closed February found
+    30 minutes shorter after its close owes them by 31 March, as February's debt would;
+    found 30 minutes longer, they pay the oldest debt first."""
+    university = load_policy("university")
+    shorter = carry_month(university, "full_time", AccountState(100), month(2026, 3, 0),
+                          complete=False, corrections=(Correction(2026, 2, -30),))
+    assert kinds(shorter) == [("difference", 30, -30), ("month", 0, 0)]
+    assert shorter.movements[0].closed == "2026-02"
+    assert [(d.minutes, d.since, d.due) for d in shorter.closing.debts] == [
+        (30, date(2026, 2, 1), date(2026, 3, 31))]
+    assert shorter.closing.balance == 70
+    opening = AccountState(0, (Debt(45, date(2026, 1, 1), None, ""),))
+    longer = carry_month(university, "full_time", opening, month(2026, 3, 0),
+                         complete=False, corrections=(Correction(2026, 2, 30),))
+    assert kinds(longer)[:2] == [("difference", 30, 30), ("recover", 30, 0)]
+    assert longer.closing.balance == -15

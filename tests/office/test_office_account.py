@@ -16,15 +16,17 @@ from world import World, world
 from server.days.rules_in_force import compile_source
 from server.db import make_engine, upgrade
 from server.db.directory import add_employee
-from server.db.models import AuditEntry, MonthCloseEntry, RuleVersion
+from server.db.models import AuditEntry, MonthCloseEntry, RuleVersion, Stamp
 from server.engine.leave import LeaveYear
 from server.errors import NotAllowed, OfficeError
+from server.i18n.current import use_locale
 from server.office import closing
 from server.office.account_openings import set_opening
 from server.office.leave import leave_of_employee
 from server.office.summary import month_summary
 from server.web.summary_view import summary_out
 from server.web.timecard import month_view
+from server.web.wording import say
 
 APRIL_10 = datetime(2026, 4, 10, 9, 0, tzinfo=UTC)
 
@@ -240,3 +242,88 @@ def test_the_year_end_keeps_what_the_rule_file_says_for_each_profile(
         january = month_summary(w.session, w.users["office"], who.id, 2027, 1,
                                 now=now).account
         assert january is not None and january.opening.balance == kept
+
+
+def test_a_late_stamp_in_a_closed_month_is_carried_as_a_difference(
+        university_sqlite: World) -> None:
+    """Stamps are never lost: a terminal's stamp dated in February, received after
+    February's close, leaves February's frozen closing balance as it was; March, the first
+    open month, opens with that balance and a movement "difference from closed month
+    2026-02" of what February's figures now differ by, explained by the account's rule.
+    Closing March carries it once: April has no difference. Reopening March carries
+    April forward from March computed again."""
+    w, ann = university_sqlite, university_sqlite.employees["ann"].id
+    office = w.users["office"]
+    old = month_summary(w.session, office, ann, 2026, 2, now=APRIL_10).result.balance
+    closing.close_month(w.session, office, 2026, 2, reason="prova", now=APRIL_10)
+    kept = w.session.scalar(sa.select(MonthCloseEntry.account_closing).where(
+        MonthCloseEntry.employee_id == ann))
+    w.stamps("ann", date(2026, 2, 3), "in 08:00, out 12:00, in 12:45, out 16:00")
+    late = datetime(2026, 4, 12, 9, 0, tzinfo=UTC)
+    w.session.execute(sa.update(Stamp).where(Stamp.local_date == date(2026, 2, 3))
+                      .values(received_at=late))
+    w.session.commit()
+    now = datetime(2026, 4, 13, 9, 0, tzinfo=UTC)
+    february = month_summary(w.session, office, ann, 2026, 2, now=now)
+    assert february.account is not None and february.account.frozen
+    assert february.account.closing.balance == kept  # the close's figure stays
+    difference = february.result.balance - old
+    assert difference > 0  # the day stamped late is no longer an absence
+    march = month_summary(w.session, office, ann, 2026, 3, now=now).account
+    assert march is not None and march.opening.balance == kept
+    moved = march.movements[0]
+    assert (moved.kind, moved.effect, moved.closed) == ("difference", difference, "2026-02")
+    assert moved.explain.detail.startswith("difference from closed month 2026-02")
+    with use_locale("it"):
+        assert say(moved.explain).startswith("differenza dal mese chiuso 2026-02")
+    assert moved.explain.rule == "carry monthly"
+    assert moved.explain.source.startswith("university.rules:")
+    assert march.opening.balance + sum(m.effect for m in march.movements) == \
+        march.closing.balance
+
+    closing.close_month(w.session, office, 2026, 3, reason="prova", now=now)
+    april = month_summary(w.session, office, ann, 2026, 4, now=now).account
+    assert april is not None and april.opening == march.closing
+    assert "difference" not in [m.kind for m in april.movements]
+
+    closing.reopen(w.session, office, 2026, 3, "correzione", now=now)
+    w.session.commit()
+    march_again = month_summary(w.session, office, ann, 2026, 3, now=now).account
+    april_again = month_summary(w.session, office, ann, 2026, 4, now=now).account
+    assert march_again is not None and not march_again.frozen
+    assert april_again is not None and april_again.opening == march_again.closing
+
+
+
+@pytest.fixture
+def school_sqlite(tmp_path: Path) -> Iterator[World]:
+    engine = make_engine(f"sqlite:///{tmp_path}/timbra.db")
+    upgrade(engine)
+    yield from _school_with_a_short_day(engine)
+    engine.dispose()
+
+
+def test_a_month_closed_again_after_a_later_close_carries_its_change(
+        school_sqlite: World) -> None:
+    """Seed 003: the debt is recovered «entro i due mesi successivi». January and February
+    closed; January reopened, the hour Ann was short on 14 January stamped, closed again:
+    February stays as closed, and March opens with February's frozen balance and the
+    difference from January, whose debt has not fallen due yet."""
+    w, ann = school_sqlite, school_sqlite.employees["ann"].id
+    office = w.users["office"]
+    for number in (1, 2):
+        closing.close_month(w.session, office, 2026, number, reason="prova", now=APRIL_10)
+    old = month_summary(w.session, office, ann, 2026, 1, now=APRIL_10).result.balance
+    february = month_summary(w.session, office, ann, 2026, 2, now=APRIL_10).account
+    later = datetime(2026, 4, 14, 9, 0, tzinfo=UTC)
+    closing.reopen(w.session, office, 2026, 1, "timbratura mancante", now=later)
+    w.stamps("ann", date(2026, 1, 14), "in 14:00, out 15:00")
+    w.session.commit()
+    closing.close_month(w.session, office, 2026, 1, reason="prova", now=later)
+    january = month_summary(w.session, office, ann, 2026, 1, now=later)
+    march = month_summary(w.session, office, ann, 2026, 3, now=later).account
+    assert february is not None and march is not None
+    assert march.opening == february.closing  # February's close stays as it was
+    moved = march.movements[0]
+    assert (moved.kind, moved.closed) == ("difference", "2026-01")
+    assert moved.effect == january.result.balance - old != 0

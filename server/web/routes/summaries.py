@@ -42,6 +42,7 @@ DEADLINE_LABELS = {
 
 # The hours account's movements as a person reads them (server/engine/account.py).
 MOVEMENT_LABELS = {
+    "difference": N_("Difference from a closed month"),
     "month": N_("Balance of the month"),
     "compensate": N_("Compensated by the credit"),
     "debt": N_("Debt to recover"),

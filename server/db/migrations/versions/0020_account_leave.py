@@ -1,8 +1,8 @@
-"""account_leave, account_carried: what a month's close keeps beside the closing balance
+"""account_leave: the leave days the hours account drew in a closed month
 
-The leave days the hours account drew in the closed month (`not_recovered use leave`), so
-the leave balances read them as the close left them; and how much of a change to the
-closed month, found after its close, a later close has already carried forward.
+`not_recovered use leave` draws days of a leave when a debt falls due; the month's close
+keeps them beside the closing balance, so the leave balances read them as the close left
+them.
 
 Revision ID: 0020
 Revises: 0017
@@ -23,10 +23,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("month_close_entries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("account_leave", sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column("account_carried", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("month_close_entries", schema=None) as batch_op:
-        batch_op.drop_column("account_carried")
         batch_op.drop_column("account_leave")
