@@ -157,6 +157,11 @@ class AccountMonth:
     def total(self, kind: str) -> int:
         return sum(m.minutes for m in self.movements if m.kind == kind)
 
+    @property
+    def carried(self) -> int:
+        """What the closed months' differences added to the opening."""
+        return sum(m.effect for m in self.movements if m.kind == "difference")
+
     def to_json(self) -> dict[str, Any]:
         return {"month": f"{self.year:04d}-{self.month:02d}", "complete": self.complete,
                 "frozen": self.frozen, "opening": self.opening.to_json(),
@@ -171,11 +176,13 @@ def account_rules(policy: Policy, year: int, month: int) -> ast.Account | None:
     return policy.version_on(last).account
 
 
-def running_balance(opening: AccountState, result: MonthResult) -> list[tuple[date, int]]:
-    """The account's balance at the end of each evaluated day: the opening and the days'
-    balances so far. The month's own rules (a margin repeated, a monte ore) adjust the
-    month's balance beyond its days'; `month_adjustment` says by how much."""
-    balance = opening.balance
+def running_balance(opening: AccountState, result: MonthResult,
+                    carried: int = 0) -> list[tuple[date, int]]:
+    """The account's balance at the end of each evaluated day: the opening, what a closed
+    month's `difference` carried (`AccountMonth.carried`) and the days' balances so far.
+    The month's own rules (a margin repeated, a monte ore) adjust the month's balance
+    beyond its days'; `month_adjustment` says by how much."""
+    balance = opening.balance + carried
     out = []
     for day in result.days:
         balance += day.balance

@@ -125,7 +125,8 @@ def month_view(session: Session, employee: Employee, year: int, month: int,
 def layout(person: PersonMonth, account: AccountMonth | None = None) -> MonthView:
     """The page's and the API's view of a computed month."""
     result, employee = person.result, person.employee
-    running = dict(running_balance(account.opening, result)) if account else {}
+    running = dict(running_balance(account.opening, result, account.carried)
+                   if account else ())
     first, last = month_bounds(result.year, result.month)
     evaluated = {d.day: d for d in result.days}
     days = []

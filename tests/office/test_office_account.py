@@ -280,6 +280,9 @@ def test_a_late_stamp_in_a_closed_month_is_carried_as_a_difference(
     assert moved.explain.source.startswith("university.rules:")
     assert march.opening.balance + sum(m.effect for m in march.movements) == \
         march.closing.balance
+    view = month_view(w.session, w.employees["ann"], 2026, 3, now=now)
+    first = next(d for d in view.days if d.account is not None)
+    assert first.account == kept + difference + first.balance  # the timecard runs from it
 
     closing.close_month(w.session, office, 2026, 3, reason="prova", now=now)
     april = month_summary(w.session, office, ann, 2026, 4, now=now).account
