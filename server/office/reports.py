@@ -20,6 +20,7 @@ fields, UTF-8 with a BOM.
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 from collections.abc import Iterable
@@ -39,7 +40,7 @@ from server.days.month import PersonMonth
 from server.days.rules_in_force import RulesInForce, policy_on
 from server.db.models import Employee, User
 from server.engine.account import KINDS as MOVEMENT_KINDS
-from server.engine.account import AccountMonth
+from server.engine.account import AccountMonth, account_rules
 from server.engine.leave import Days, LeaveYear, days
 from server.engine.notes import word
 from server.errors import NotAllowed, OfficeError
@@ -149,6 +150,25 @@ def institution_report(session: Session, actor: User, year: int, month: int,
     else:
         _deductions(table, employees, accounts)
     return table
+
+
+def report_kinds(session: Session, institution_id: str, year: int, month: int
+                 ) -> dict[str, str]:
+    """The reports a month has to give: the account's only where the rules in force keep an
+    hours account or leave in days, the deductions only where the account docks from pay
+    (`not_recovered deduct`)."""
+    first, last = date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    policy = policy_on(session, institution_id, first)
+    account = account_rules(policy, year, month)
+    try:
+        leaves = bool(policy.version_on(last).leaves)
+    except LookupError:
+        leaves = False
+    deducts = account is not None and account.not_recovered is not None and (
+        account.not_recovered.kind == "deduct")
+    return {kind: title for kind, title in KINDS.items()
+            if (kind != "account" or account is not None or leaves)
+            and (kind != "deductions" or deducts)}
 
 
 def _base(employee: Employee) -> list[Cell]:

@@ -60,7 +60,8 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Client, i
             w.stamps("ann", day, "in 08:00, out 12:00, in 12:45, out 15:00")
         for day in weekdays(2026, 3):
             if day != FERIE_DAY:  # the last two days short: a new debt, to recover by April
-                w.stamps("ann", day, f"in 08:00, out 12:00, in 12:45, out {SHORT_AFTER.get(day, '16:00')}")
+                leaving = SHORT_AFTER.get(day, "16:00")
+                w.stamps("ann", day, f"in 08:00, out 12:00, in 12:45, out {leaving}")
         ann = w.employees["ann"].id
         asked = requests.file_justification(session, w.users["ann"], ann, FERIE_DAY, "FER",
                                             now=FILED)
@@ -187,6 +188,7 @@ def test_the_payroll_list_holds_the_debt_docked_from_pay(office: tuple[Client, i
     """What the account deducts at March's end is the payroll's line for Ann, with the
     rule that says so."""
     client, ann = office
+    assert "/reports/deductions/csv" in get(client, "/reports").text  # the page offers it
     data = get(client, "/reports/deductions/csv").content.decode("utf-8-sig")
     heads, *rows = csv.reader(io.StringIO(data), delimiter=";")
     assert heads == ["Matricola", "Nome", "Unità", "Ore da decurtare", "Motivo", "Regola"]

@@ -14,7 +14,16 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from server.office.reports import KINDS, ReportTable, institution_report, to_csv, to_pdf, to_xlsx
+from server.errors import OfficeError
+from server.office.reports import (
+    KINDS,
+    ReportTable,
+    institution_report,
+    report_kinds,
+    to_csv,
+    to_pdf,
+    to_xlsx,
+)
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
@@ -50,11 +59,17 @@ def _table(db: DbSession, user: CurrentUser, kind: str,
 
 
 @get("/reports", opt=READERS, sync_to_thread=True)
-def reports_page(user: AuthUser, month: FromQuery[str | None] = None) -> Template:
-    """The reports of a month (seed 001's two first), each in three formats."""
+def reports_page(db: DbSession, user: AuthUser, month: FromQuery[str | None] = None
+                 ) -> Template:
+    """The reports of a month (seed 001's two first), each in three formats; those the
+    rules in force give nothing to (no hours account, no deductions) are not offered."""
     chosen = month or previous_month(date.today())
+    try:
+        kinds = report_kinds(db, user.institution_id, *month_of(chosen, date.today()))
+    except OfficeError:  # a month the form did not give: each download says what is wrong
+        kinds = KINDS
     return Template("reports.html", context={
-        "month": chosen, "kinds": KINDS,
+        "month": chosen, "kinds": kinds,
         "formats": list(FORMATS), "unit": user.unit if user.role == MANAGER else None})
 
 
