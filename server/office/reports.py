@@ -204,14 +204,16 @@ def _accounts(table: ReportTable, employees: list[Employee],
               leave: dict[int, list[LeaveYear]]) -> None:
     """Opening, each kind of movement the month has (its effect on the balance where it
     has one, else the hours it moved: a debt compensated, recovered), closing; then each
-    leave's days. A person whose rules keep no account, or lack a leave, has empty cells."""
+    leave's days. A person whose rules keep no account, or lack a leave, has empty cells;
+    where nobody's do, the account has no columns."""
     kept = [a for a in accounts.values() if a is not None]
     kinds = [k for k in MOVEMENT_KINDS
              if (k == "month" and bool(kept)) or any(m.kind == k for a in kept
                                                      for m in a.movements)]
-    _add_columns(table, [gettext("Opening balance"), *(gettext(MOVEMENT_LABELS[k])
-                                                       for k in kinds),
-                         gettext("Closing balance")], minutes=True)
+    if kept:
+        _add_columns(table, [gettext("Opening balance"), *(gettext(MOVEMENT_LABELS[k])
+                                                           for k in kinds),
+                             gettext("Closing balance")], minutes=True)
     leaves: dict[str, tuple[str, bool, bool]] = {}  # name → label, yearly, carried
     for year in (y for found in leave.values() for y in found):
         _, _, carried = leaves.get(year.name, (year.label, year.yearly, False))
@@ -223,7 +225,7 @@ def _accounts(table: ReportTable, employees: list[Employee],
         account = accounts.get(employee.id)
         row = _base(employee)
         if account is None:
-            row += [""] * (len(kinds) + 2)
+            row += [""] * (len(kinds) + 2) if kept else []
         else:
             row += [account.opening.balance,
                     *(sum(m.effect or m.minutes for m in account.movements if m.kind == k)
@@ -346,7 +348,7 @@ def to_pdf(table: ReportTable) -> bytes:
     many = len(table.figure_columns) > WIDE_TABLE
     base = (18, 40, 24) if many else (22, 60, 40)
     weights = [TEXT_WEIGHT if i in table.text_columns else 1 for i in table.figure_columns]
-    unit = (pdf.epw - sum(base)) / sum(weights)
+    unit = (pdf.epw - sum(base)) / max(sum(weights), 1)  # no figure: the rules keep none
     aligns: list[Align] = ["L", "L", "L", *("L" if i in table.text_columns else "R"
                                             for i in table.figure_columns)]
     pdf.grid((*base, *(unit * w for w in weights)),
