@@ -104,6 +104,10 @@ def from_timecard(client: Client, ann: int) -> dict[str, float]:
     api = get(client, f"/api/v1/timecard/{ann}").json()
     assert (api["account_opening"], api["account_closing"]) == (
         minutes(opening.group(1)), minutes(closing.group(1))), "timecard page and its API"
+    # Day by day from the opening, then the month's end (the debt docked) to the closing.
+    running = [d["account"] for d in api["days"] if d["account"] is not None]
+    assert running[-1] + api["account_adjustment"] + api["account_month_end"] == (
+        api["account_closing"])
     return {"opening": api["account_opening"], "closing": api["account_closing"]}
 
 
