@@ -123,13 +123,25 @@ class Sheet(FPDF):
         if self.get_string_width(text) <= room:
             return [text]
         lines = [""]
-        for word in text.split(" "):
+        for word in (piece for whole in text.split(" ") for piece in self._fitted(whole, room)):
             joined = f"{lines[-1]} {word}" if lines[-1] else word
             if lines[-1] and self.get_string_width(joined) > room:
                 lines.append(word)
             else:
                 lines[-1] = joined
         return lines
+
+    def _fitted(self, word: str, room: float) -> list[str]:
+        """A word wider than its column ("retribuzione" in a narrow one) cut where it
+        must, a hyphen at each cut, rather than drawn over the next column."""
+        pieces: list[str] = []
+        while self.get_string_width(word) > room and len(word) > 1:
+            cut = len(word) - 1
+            while cut > 1 and self.get_string_width(word[:cut] + "-") > room:
+                cut -= 1
+            pieces.append(word[:cut] + "-")
+            word = word[cut:]
+        return [*pieces, word]
 
     def signatures(self) -> None:
         """Two signature boxes side by side, kept together on one page."""

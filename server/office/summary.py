@@ -10,13 +10,14 @@ are flagged); today in progress apart, days still to come not evaluated.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from server.days.account import account_of
+from server.days.account import accounts_of
 from server.days.leave import balances
 from server.days.month import (
     MonthUnavailable,
@@ -31,7 +32,23 @@ from server.engine import MonthResult
 from server.engine.account import AccountMonth
 from server.engine.leave import LeaveYear
 from server.errors import NotAllowed, OfficeError
+from server.i18n.current import N_
 from server.office.people import employee_in_reach
+
+# The hours account's movements as a person reads them (server/engine/account.py): the
+# Riepiloghi list them, the reports give each its column.
+MOVEMENT_LABELS = {
+    "difference": N_("Difference from a closed month"),
+    "month": N_("Balance of the month"),
+    "compensate": N_("Compensated by the credit"),
+    "debt": N_("Debt to recover"),
+    "recover": N_("Debt recovered"),
+    "deduct": N_("Deducted from pay"),
+    "leave": N_("Compensated with leave"),
+    "anomaly": N_("Not recovered: to the office"),
+    "lapse": N_("Credit over the carry limit"),
+    "expire": N_("Credit expired at the year end"),
+}
 
 
 @dataclass
@@ -64,8 +81,7 @@ def month_summary(session: Session, actor: User, employee_id: int, year: int, mo
     rules = RulesInForce(session, [employee.institution_id])
     person = months_of(session, rules, [employee], year, month, now=now, with_opening=True,
                        shown=True)[employee.id]
-    return MonthSummary(person, balances(session, rules, [employee],
-                                         leave_day(person, year, month), now=now)[employee.id],
+    return MonthSummary(person, month_leave(session, rules, [person], now=now)[employee.id],
                         month_account(session, rules, person, now=now))
 
 
@@ -76,11 +92,31 @@ def leave_day(person: PersonMonth, year: int, month: int) -> date:
     return min(last, max(first, person.today))
 
 
+def month_leave(session: Session, rules: PolicySource, people: Collection[PersonMonth], *,
+                now: datetime | None = None) -> dict[int, list[LeaveYear]]:
+    """Each computed month's leave in days, read on its `leave_day` (`server.days.leave`):
+    what the Riepiloghi, the PDF and the reports show."""
+    by_day: dict[date, list[Employee]] = defaultdict(list)
+    for person in people:
+        by_day[leave_day(person, person.result.year, person.result.month)].append(
+            person.employee)
+    out: dict[int, list[LeaveYear]] = {}
+    for day, employees in by_day.items():
+        out.update(balances(session, rules, employees, day, now=now))
+    return out
+
+
 def month_account(session: Session, rules: PolicySource, person: PersonMonth, *,
                   now: datetime | None = None) -> AccountMonth | None:
     """The hours account of a computed month (`server.days.account`), errors worded."""
+    return month_accounts(session, rules, [person], now=now)[person.employee.id]
+
+
+def month_accounts(session: Session, rules: PolicySource, people: Collection[PersonMonth], *,
+                   now: datetime | None = None) -> dict[int, AccountMonth | None]:
+    """The hours accounts of several computed months (the same month), errors worded."""
     try:
-        return account_of(session, rules, person, now=now)
+        return accounts_of(session, rules, people, now=now)
     except MonthUnavailable as error:
         raise OfficeError(error.italian, error.english) from None
 

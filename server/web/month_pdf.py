@@ -81,15 +81,23 @@ def _totals(r: MonthResult, deadline_labels: Mapping[str, str]) -> list[str]:
 
 def _account_lines(summary: MonthSummary) -> list[str]:
     """The hours account as the Riepiloghi list it: opening, each movement with its rule's
-    file:line, closing."""
+    file:line, closing, the debts it still holds with their dates, what the office is told."""
     account = summary.account
     if account is None:
         return []
     moves = [f"  {word(gettext(m.explain.message_id), m.explain.args)} ({m.explain.source})"
              for m in account.movements]
+    debts = [f"    {hours(d.minutes)} ({d.since:%m/%Y})" + (
+        f" – {gettext('to recover by')} {day_text(d.due)}" if d.due else "")
+        for d in account.closing.debts]
+    state = (gettext("The month is closed: its closing balance is the one the close kept.")
+             if account.frozen else
+             gettext("The month is not over: what falls due at its end is not in yet.")
+             if not account.complete else "")
     return [f"{gettext('Hours account')}: {gettext('Opening balance')} "
             f"{hours(account.opening.balance)}", *moves,
-            f"  {gettext('Closing balance')} {hours(account.closing.balance)}"]
+            f"  {gettext('Closing balance')} {hours(account.closing.balance)}", *debts,
+            *([f"  {state}"] if state else []), *map(_anomaly_line, account.anomalies)]
 
 
 def leave_line(y: LeaveYear) -> str:

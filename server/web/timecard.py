@@ -97,9 +97,11 @@ class MonthView:
     profile: str = ""  # the base profile: a day's own differs only where the record says so
     # The hours account (None: the rules keep none): the month opens with `account_opening`,
     # each day's `account` runs from it, the month's own rules add `account_adjustment`,
-    # and the month's end movements lead to `account_closing` (as in the summaries).
+    # and the month's end movements (`account_month_end`: debts due docked from pay or
+    # drawn from leave, credit lapsed) lead to `account_closing` (as in the summaries).
     account_opening: int | None = None
     account_adjustment: int = 0
+    account_month_end: int = 0
     account_closing: int | None = None
 
 
@@ -153,6 +155,8 @@ def layout(person: PersonMonth, account: AccountMonth | None = None) -> MonthVie
         today=person.today.isoformat(), days=days, profile=employee.profile,
         account_opening=account.opening.balance if account else None,
         account_adjustment=month_adjustment(result) if account else 0,
+        account_month_end=sum(m.effect for m in account.movements if m.kind != "month")
+        if account else 0,
         account_closing=account.closing.balance if account else None)
 
 

@@ -153,3 +153,13 @@ def test_a_name_that_is_a_formula_stays_text_in_csv_and_xlsx(school: World) -> N
     line = next(r for r in csv_rows(reports.to_csv(table)) if r[0] == "ANN")
     assert line[1].startswith("'=HYPERLINK(") and line[2] == "'@SUM(A1)"
     assert line[5] == "-144:00"  # our own hours are not touched
+
+
+def test_the_school_is_offered_no_payroll_deductions(school: World) -> None:
+    """Seed 003: a debt not recovered «comporterà la corrispondente decurtazione della
+    retribuzione ... o a scelta del dipendente la compensazione con giorni di ferie»; the
+    school's rules settle it with ferie (`not_recovered use leave ferie`), so its reports
+    page offers the hours account and leave but no list of deductions from pay."""
+    offered = reports.report_kinds(school.session, "school", 2026, 4)
+    assert "account" in offered and "deductions" not in offered
+    assert {"balances", "overtime"} <= set(offered)

@@ -1,5 +1,6 @@
 """Tabulati / Reports (seed 001): balances; overtime, hours to recover and unjustified
-absences — for a month, as CSV, XLSX and PDF downloads and as JSON. The office sees the
+absences; the hours account and leave; the deductions from pay — for a month, as CSV,
+XLSX and PDF downloads and as JSON. The office sees the
 institution, a manager their unit ("spediti alle singole strutture").
 """
 
@@ -13,7 +14,16 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from server.office.reports import KINDS, ReportTable, institution_report, to_csv, to_pdf, to_xlsx
+from server.errors import OfficeError
+from server.office.reports import (
+    KINDS,
+    ReportTable,
+    institution_report,
+    report_kinds,
+    to_csv,
+    to_pdf,
+    to_xlsx,
+)
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
@@ -34,8 +44,9 @@ class ReportJson:
     month: str
     title: str
     columns: list[str]
-    rows: list[list[str | int]]
-    minute_columns: list[int]  # which columns are minutes (the rest: text or counts)
+    rows: list[list[str | int | float]]
+    minute_columns: list[int]  # which columns are minutes
+    day_columns: list[int]  # which are days (12.5: twelve and a half; the rest text or counts)
 
 
 def _table(db: DbSession, user: CurrentUser, kind: str,
@@ -48,11 +59,17 @@ def _table(db: DbSession, user: CurrentUser, kind: str,
 
 
 @get("/reports", opt=READERS, sync_to_thread=True)
-def reports_page(user: AuthUser, month: FromQuery[str | None] = None) -> Template:
-    """The two lists of seed 001 for a month, each in three formats."""
+def reports_page(db: DbSession, user: AuthUser, month: FromQuery[str | None] = None
+                 ) -> Template:
+    """The reports of a month (seed 001's two first), each in three formats; those the
+    rules in force give nothing to (no hours account, no deductions) are not offered."""
     chosen = month or previous_month(date.today())
+    try:
+        kinds = report_kinds(db, user.institution_id, *month_of(chosen, date.today()))
+    except OfficeError:  # a month the form did not give: each download says what is wrong
+        kinds = KINDS
     return Template("reports.html", context={
-        "month": chosen, "kinds": {k: title for k, (title, _) in KINDS.items()},
+        "month": chosen, "kinds": kinds,
         "formats": list(FORMATS), "unit": user.unit if user.role == MANAGER else None})
 
 
@@ -73,11 +90,14 @@ def download(db: DbSession, user: AuthUser, kind: FromPath[str], fmt: FromPath[s
 @get("/api/v1/reports/{kind:str}", opt=READERS, sync_to_thread=True)
 def report_api(db: DbSession, user: AuthUser, kind: FromPath[str],
                month: FromQuery[str | None] = None) -> ReportJson:
-    """A report (`balances` or `overtime`) for `month` (YYYY-MM, default last month); the
-    figures in `minute_columns` are minutes, for programs (the files show hours)."""
+    """A report (`balances`, `overtime`, `account` or `deductions`) for `month` (YYYY-MM,
+    default last month); the figures in `minute_columns` are minutes, those in
+    `day_columns` days, for programs (the files show hours and "12½")."""
     table, label = _table(db, user, kind, month)
-    return ReportJson(kind, label, table.title, table.columns, table.rows,
-                      sorted(table.minute_columns))
+    rows = [[float(cell) if isinstance(cell, float) else cell for cell in row]
+            for row in table.rows]  # `Days` as plain numbers
+    return ReportJson(kind, label, table.title, table.columns, rows,
+                      sorted(table.minute_columns), sorted(table.day_columns))
 
 
 ROUTES = together(reports_page, download, report_api, tag="Reports")

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from server.days.rules_in_force import policy_on
 from server.engine.results import Explain
 from server.i18n.current import N_
-from server.office.summary import MonthSummary, month_summary
+from server.office.summary import MOVEMENT_LABELS, MonthSummary, month_summary
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
@@ -38,20 +38,6 @@ DEADLINE_LABELS = {
     "missed_stamp": N_("Declare missed stamps by"),
     "report": N_("Report due"),
     "correction_request": N_("Correction requests by"),
-}
-
-# The hours account's movements as a person reads them (server/engine/account.py).
-MOVEMENT_LABELS = {
-    "difference": N_("Difference from a closed month"),
-    "month": N_("Balance of the month"),
-    "compensate": N_("Compensated by the credit"),
-    "debt": N_("Debt to recover"),
-    "recover": N_("Debt recovered"),
-    "deduct": N_("Deducted from pay"),
-    "leave": N_("Compensated with leave"),
-    "anomaly": N_("Not recovered: to the office"),
-    "lapse": N_("Credit over the carry limit"),
-    "expire": N_("Credit expired at the year end"),
 }
 
 
