@@ -28,8 +28,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from chromium import ARTIFACTS, chromium
+from fault_harness import free_port
 from pdf_text import pdf_text
 from sqlalchemy.orm import Session
+from test_web_one_language import leftovers, quoted
 from web_pages import Client, form, json_headers, signed_in
 from world import WebWorld, fresh_web_world, log_in
 
@@ -40,6 +43,7 @@ from server.ingest.lookup import Lookup
 from server.ingest.store import store_stamps
 from server.minutes import hours
 from server.plugins import institutions
+from server.web.serve import serve_web
 from terminals.protocol import StampMessage, topic
 
 ROME = ZoneInfo("Europe/Rome")
@@ -176,21 +180,28 @@ def _live_the_year(world: WebWorld, stack: ExitStack) -> Year:
                                                   None)]
     _ingest(world, stamps)
 
-    for day in ferie:
-        filed = employee.post("/requests/justification", data=form(
-            employee, code="FER", day=day.isoformat()),
-            files={"attachment": ("", b"", "application/octet-stream")},
-            follow_redirects=False)
+    # On the request form: the days of ferie, and each permit's authorisation (seed 001:
+    # code 29 is typed at the terminal, "richieste e autorizzate mediante la compilazione
+    # di specifica modulistica").
+    filings = [{"code": "FER", "day": day.isoformat()} for day in ferie] + [
+        {"code": "29", "day": day.isoformat(), "start": "09:00", "end": "10:00",
+         "notes": "esigenze personali"} for day in permits.values()]
+    for filing in filings:
+        filed = employee.post("/requests/justification", data=form(employee, **filing),
+                              files={"attachment": ("", b"", "application/octet-stream")},
+                              follow_redirects=False)
         assert filed.status_code == 303, filed.text
     pending = [r["id"] for r in employee.get("/api/v1/requests").json()
-               if r["code"] == "FER" and r["state"] == "pending"]
-    assert len(pending) == 2
+               if r["state"] == "pending"]
+    assert len(pending) == len(filings)
     manager = signed_in(world, stack, "university", "manager")
-    assert all(f'<tr id="r{i}">' in manager.get("/approvals?q=FER").text for i in pending)
+    desk = manager.get("/approvals?q=P016").text
+    assert all(f'<tr id="r{i}">' in desk for i in pending)
     decided = manager.post("/approvals/bulk", data=form(manager, decision="approve",
-                                                         note="buone ferie",
+                                                         note="ok", q="P016",
                                                          ids=[str(i) for i in pending]))
-    assert decided.status_code == 200 and "Richieste decise: 2." in decided.text
+    assert decided.status_code == 200
+    assert f"Richieste decise: {len(filings)}." in decided.text
     return Year(world, y, me, password, hired, ferie, permits)
 
 
@@ -278,6 +289,7 @@ def test_the_account_carries_the_permits_and_deducts_what_is_not_recovered(
     for m in range(4, 8):
         assert accounts[m]["opening"] == accounts[m - 1]["closing"]
     for m, account in accounts.items():
+        assert months[m]["anomalies"] == [] and account["anomalies"] == []
         assert account["complete"] and not account["frozen"]
         assert account["opening"] + sum(x["effect"] for x in account["movements"]) == \
             account["closing"]
@@ -350,3 +362,50 @@ def _report_row(office: Client, kind: str, month: str) -> list[str]:
     assert got.status_code == 200, got.text
     rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig")), delimiter=";"))
     return next(r for r in rows if r[0] == NUMBER)
+
+
+# The phone and desk of tests/browser/test_browser_home.py.
+SIZES = {"phone": {"width": 375, "height": 667}, "desktop": {"width": 1280, "height": 900}}
+
+
+@pytest.mark.browser
+def test_the_timecard_and_riepiloghi_in_chromium_on_a_phone_and_a_desk(
+        year: Year, stack: ExitStack, tmp_path: Path) -> None:
+    """The person's May in Chromium, in Italian, on a phone and a desk: the timecard's
+    account at the month's start and end, Riepiloghi's movements with the deduction and
+    its rule's file:line; no English sentence. Screenshots in tests/artifacts/."""
+    reader = year.world.client(stack)
+    assert log_in(reader, "university.paola", year.password).status_code == 303
+    month = f"{year.year}-05"
+    account = reader.get(f"/api/v1/summaries/{year.employee_id}?month={month}").json()[
+        "account"]
+    deduct = next(m for m in account["movements"] if m["kind"] == "deduct")
+    expected = {
+        "timecard": [f"Conto ore a inizio mese: {hours(account['opening'])}",
+                     f"Conto ore a fine mese: {hours(account['closing'])}"],
+        "summaries": ["Conto ore individuale", hours(deduct["minutes"]),
+                      f"Saldo iniziale {hours(account['opening'])}"]}
+    with chromium() as browser, serve_web(year.world.engine, port=free_port(),
+                                          data_dir=tmp_path, secure_cookies=False) as url:
+        base = url.rstrip("/")
+        for size, viewport in SIZES.items():
+            context = browser.new_context(viewport=viewport, locale="it-IT",
+                                          is_mobile=size == "phone")
+            page = context.new_page()
+            page.goto(f"{base}/login")
+            page.fill("input[name=username]", "university.paola")
+            page.fill("input[name=password]", year.password)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{base}/")
+            for view, words in expected.items():
+                page.goto(f"{base}/{view}?month={month}")
+                seen = re.sub(r"\s+", " ", page.inner_text("main"))
+                for word in words:
+                    assert word in seen, (view, size, word, seen)
+                html = page.content()
+                if view == "summaries":  # the rule behind the deduction, a tap away
+                    assert deduct["explain"]["source"] in html
+                assert leftovers(html, "it", quoted("university")) == [], (view, size)
+                page.screenshot(path=str(ARTIFACTS / f"employee-year-{view}-{size}.png"),
+                                full_page=True)
+            context.close()
