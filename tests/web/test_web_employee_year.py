@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from fractions import Fraction
+from math import floor
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -237,29 +239,38 @@ def test_nothing_is_due_before_the_hiring_and_half_the_profile_after(
     assert all(d["balance"] == 0 and not d["anomalies"] for d in working)
 
 
-def test_the_ferie_are_prorated_and_reduced_by_the_days_taken(year: Year,
-                                                              stack: ExitStack) -> None:
-    """`leave ferie { entitlement 32 days per year week 6 … prorate part_time, contract }`:
-    the six-day week's 32 days at 50%, less the two days approved; the same on the API,
-    Riepiloghi (JSON and page) and the PDF. Not yet: the proration by the months under
-    contract and the seniority step from the hiring (`leave_terms` reads no contract
-    dates), listed in the report of this work."""
+def _ferie(client: Client, year: Year) -> Any:
+    found = {y["name"]: y for y in client.get(
+        f"/api/v1/employees/{year.employee_id}/leave?on={year.year}-12-31").json()}
+    return found["ferie"]
+
+
+def _signed_in_as_her(year: Year, stack: ExitStack) -> Client:
     employee = year.world.client(stack)
     assert log_in(employee, "university.paola", year.password).status_code == 303
-    api = {y["name"]: y for y in employee.get(
-        f"/api/v1/employees/{year.employee_id}/leave?on={year.year}-12-31").json()}
-    ferie = api["ferie"]
-    full = 32  # `entitlement 32 days per year week 6`: six_days works mon..sat
-    assert [e["source"] for e in ferie["explain"]] == [
-        rule_line("entitlement 32 days per year week 6"),
-        rule_line("prorate part_time, contract")]
-    assert ferie["entitled"] == full * PART_TIME / 100
+    return employee
+
+
+def test_the_ferie_are_prorated_and_reduced_by_the_days_taken(year: Year,
+                                                              stack: ExitStack) -> None:
+    """`leave ferie { … prorate part_time, contract }` ("28 for a 5-day week, 32 for a
+    6-day one", the rule file's note on the CCNL): at 50% at most half of the six-day
+    week's 32 days, less the two days approved; the same on the API, Riepiloghi (JSON and
+    page) and the PDF. The proration by the months under contract is the strict xfail
+    below."""
+    employee = _signed_in_as_her(year, stack)
+    ferie = _ferie(employee, year)
+    sources = [e["source"] for e in ferie["explain"]]
+    assert sources[0] in (rule_line("entitlement 32 days per year week 6"),
+                          rule_line("entitlement 30 days per year week 6 first 3 years"))
+    assert rule_line("prorate part_time, contract") in sources
+    assert 0 < ferie["entitled"] <= 32 * PART_TIME / 100
     assert ferie["taken"] == len(year.ferie)
     assert ferie["left"] == ferie["entitled"] - len(year.ferie)
     month = year.ferie[0].month
     summary = {y["name"]: y for y in _summary(employee, year, month)["leave"]}
-    assert summary["ferie"]["taken"] == ferie["taken"]
-    assert summary["ferie"]["total_left"] == ferie["total_left"]
+    year_figures = [k for k in ferie if not k.startswith("month_")]  # not the month's own
+    assert {k: summary["ferie"][k] for k in year_figures} == {k: ferie[k] for k in year_figures}
     page = _text(employee.get(f"/summaries?month={year.year}-{month:02d}").text)
     shown = f"{_days(ferie['entitled'])} — {_days(ferie['taken'])} {_days(ferie['left'])}"
     assert re.search(rf"Ferie .*? {shown} Festività soppresse", page), page
@@ -267,7 +278,21 @@ def test_the_ferie_are_prorated_and_reduced_by_the_days_taken(year: Year,
                                 f"?month={year.year}-{month:02d}").content)
     assert (f"Ferie {year.year}: spettanti {_days(ferie['entitled'])}, fruiti "
             f"{_days(ferie['taken'])}, residui {_days(ferie['left'])} giorni") in pdf, pdf
-    assert summary["ferie"]["explain"][0]["source"].startswith(RULES.name)
+
+
+@pytest.mark.xfail(strict=True, reason="server/days/leave.py `leave_terms` reads no contract "
+                   "dates yet: no proration by the months under contract, no seniority step "
+                   "from the hiring (the ledger work)")
+def test_the_ferie_are_prorated_from_the_hiring(year: Year, stack: ExitStack) -> None:
+    """Issue 16: "yearly totals are prorated by the rule file's formula". Hired on 16 March,
+    in her first three years of service ("26 and 30 in the first three years of service"):
+    the six-day week's 30 days, at 50%, for the months under contract (a month counts
+    with more than 15 of its days: March's 16 from the 16th), to the nearest half day."""
+    ferie = _ferie(_signed_in_as_her(year, stack), year)
+    months = 12 - year.hired.month + (1 if _last_day(year.year, 3).day - year.hired.day
+                                      + 1 > 15 else 0)
+    expected = Fraction(30 * PART_TIME, 100) * months / 12
+    assert ferie["entitled"] == floor(expected * 2 + Fraction(1, 2)) / 2
 
 
 def _days(value: float) -> str:
