@@ -1,5 +1,5 @@
 """The employee's year end to end through the web and the API (issue 16's "done when"): a
-part-time employee hired mid-year, with ferie, a permit recovered late and partly, and one
+part-time employee hired mid-year, with ferie, a permit recovered only in part, and one
 never recovered, at the university (plugins/university, seed 002).
 
 The office creates the person (the CSV import of its API) and their contract (the
@@ -86,7 +86,7 @@ class Year:
     password: str
     hired: date
     ferie: list[date]
-    permits: dict[str, date]  # "late" (April, partly recovered in May), "never" (June)
+    permits: dict[str, date]  # "partly" (April, half of it recovered in May), "never" (June)
 
 
 def _ingest(world: WebWorld, stamps: list[tuple[date, str, str | None]]) -> None:
@@ -164,7 +164,7 @@ def _live_the_year(world: WebWorld, stack: ExitStack) -> Year:
     # on a working day of its own; half an hour more on a day of May.
     april, may, june = months[4], months[5], months[6]
     ferie = [date.fromisoformat(april[i]["date"]) for i in (10, 11)]
-    permits = {"late": date.fromisoformat(april[3]["date"]),
+    permits = {"partly": date.fromisoformat(april[3]["date"]),
                "never": date.fromisoformat(june[3]["date"])}
     longer = date.fromisoformat(may[5]["date"])
     stamps: list[tuple[date, str, str | None]] = []
