@@ -1,10 +1,11 @@
 """Filing requests: justifications, missed stamps, overtime.
 
 Each filing is checked against the rules in force on its day: the code exists
-and is entered on the web, times are rounded as the stamping block says, whole-
-day codes carry no times and hourly ones must (seed 002: "E' obbligatorio
-indicare, nei casi di giustificativi orari, l'ora di inizio e l'ora di fine"),
-attachment and notes when the code requires them, the missed-stamp deadline.
+and is entered on the web, or is typed at the terminal and needs an approval (the
+request is then its authorisation: `filed_on_web`), times are rounded as the
+stamping block says, whole-day codes carry no times and hourly ones must (seed
+002: "E' obbligatorio indicare, nei casi di giustificativi orari, l'ora di inizio e
+l'ora di fine"), attachment and notes when the code requires them, the missed-stamp deadline.
 A code without `approval` needs nobody's decision: it is approved as filed.
 Decisions and withdrawals are in `server.office.decisions`.
 """
@@ -59,7 +60,7 @@ def file_justification(session: Session, actor: User, employee_id: int, day: dat
     if kind in OVERTIME_KIND.values():
         raise OfficeError(f"Il codice {code} è di straordinario: usa la richiesta di straordinario",
                           f"Code {code} is overtime: file an overtime request", field="code")
-    if "web" not in (info.entered.value if info.entered else ()):
+    if not filed_on_web(info):
         raise OfficeError(f"Il codice {code} si digita al terminale, non si inserisce dal web",
                           f"Code {code} is typed at the terminal, not entered on the web",
                           field="code")
@@ -88,6 +89,15 @@ def file_justification(session: Session, actor: User, employee_id: int, day: dat
                notes=notes, attachment=attachment, now=now)
     return _filed(session, actor, row, approver(info, employee.profile), now, late=late,
                   beyond_balance=beyond)
+
+
+def filed_on_web(info: ast.CodeDef) -> bool:
+    """Whether a justification of this code may be filed on the web: a code entered on the
+    web, or a keypad code that needs an approval, whose request is the authorisation the
+    stamped code waits for (`needs_approval`; seed 001: "specifiche assenze orarie,
+    richieste e autorizzate mediante la compilazione di specifica modulistica"). The engine
+    counts a span both typed at the terminal and requested once."""
+    return "web" in (info.entered.value if info.entered else ()) or info.approval is not None
 
 
 def file_missed_stamp(session: Session, actor: User, employee_id: int, day: date,

@@ -19,7 +19,7 @@ from server.db.models import Request as RequestRow
 from server.i18n.current import N_, gettext
 from server.minutes import clock
 from server.office.decisions import approval_of
-from server.office.requests import HOURLY_KINDS, OVERTIME_KIND, WHOLE_DAY_KINDS
+from server.office.requests import HOURLY_KINDS, OVERTIME_KIND, WHOLE_DAY_KINDS, filed_on_web
 from server.policy.model import Version
 
 KIND_LABELS = {"justification": N_("Justification"),
@@ -111,14 +111,14 @@ def version_today(session: Session, institution_id: str,
 
 
 def web_codes(version: Version | None) -> list[CodeChoice]:
-    """The justification codes an employee may enter on the web under `version`."""
+    """The justification codes an employee may file on the web under `version`
+    (`server.office.requests.filed_on_web`)."""
     if version is None:
         return []
     out = []
     for code, info in version.codes.items():
         kind = info.kind.value if info.kind else "hourly_absence"
-        if kind in OVERTIME_KIND.values() or "web" not in (
-                info.entered.value if info.entered else ()):
+        if kind in OVERTIME_KIND.values() or not filed_on_web(info):
             continue
         out.append(CodeChoice(
             code, info.label.value if info.label else code,

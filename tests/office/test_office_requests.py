@@ -95,8 +95,11 @@ def test_codes_must_exist_that_day_be_web_codes_and_carry_what_they_require(uni:
     with pytest.raises(OfficeError, match="non esiste"):
         requests.file_justification(w.session, user, ann, date(2023, 3, 1), "20",
                                     start=600, end=700, now=LATER)
+    # Seed 001's 41 "commissioni" is typed at the terminal and needs nobody's approval:
+    # nothing to file on the web (29, typed there too, has `approval manager`: its request
+    # is the authorisation, tests/web/test_web_employee_year.py).
     with pytest.raises(OfficeError, match="terminale"):
-        requests.file_justification(w.session, user, ann, date(2023, 3, 1), "29",
+        requests.file_justification(w.session, user, ann, date(2023, 3, 1), "41",
                                     start=600, end=700, now=LATER)
     with pytest.raises(OfficeError, match="allegato"):
         requests.file_justification(w.session, user, ann, DAY, "17", now=LATER)
