@@ -256,8 +256,7 @@ def test_the_ferie_are_prorated_and_reduced_by_the_days_taken(year: Year,
     """`leave ferie { … prorate part_time, contract }` ("28 for a 5-day week, 32 for a
     6-day one", the rule file's note on the CCNL): at 50% at most half of the six-day
     week's 32 days, less the two days approved; the same on the API, Riepiloghi (JSON and
-    page) and the PDF. The proration by the months under contract is the strict xfail
-    below."""
+    page) and the PDF. The proration by the months under contract is the test below."""
     employee = _signed_in_as_her(year, stack)
     ferie = _ferie(employee, year)
     sources = [e["source"] for e in ferie["explain"]]
@@ -280,9 +279,6 @@ def test_the_ferie_are_prorated_and_reduced_by_the_days_taken(year: Year,
             f"{_days(ferie['taken'])}, residui {_days(ferie['left'])} giorni") in pdf, pdf
 
 
-@pytest.mark.xfail(strict=True, reason="server/days/leave.py `leave_terms` reads no contract "
-                   "dates yet: no proration by the months under contract, no seniority step "
-                   "from the hiring (the ledger work)")
 def test_the_ferie_are_prorated_from_the_hiring(year: Year, stack: ExitStack) -> None:
     """Issue 16: "yearly totals are prorated by the rule file's formula". Hired on 16 March,
     in her first three years of service ("26 and 30 in the first three years of service"):
