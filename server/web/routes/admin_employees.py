@@ -15,7 +15,8 @@ from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
-from server.office.employees_import import ImportRefused, LineError, import_employees
+from server.office.csv_files import ImportRefused, LineError
+from server.office.employees_import import import_employees
 from server.office.people import institution_employees
 from server.web.dependencies import AuthUser, DbSession
 from server.web.employee_views import EmployeeRow, employee_row
