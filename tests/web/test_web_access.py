@@ -234,6 +234,26 @@ ROUTES: list[Case] = [
          params={"employee_id": "foreign:unit_colleague"}),
     Case("POST", "/api/v1/admin/employees/{employee_id}/account-openings", OFFICE_400,
          params={"employee_id": "self_employee"}, form={"balance": "x"}),
+    # Opening balances at adoption (routes/openings.py): the office imports and edits them,
+    # a manager reads them (their unit); another institution's employee is not found.
+    Case("POST", "/admin/employees/openings", OFFICE_400),
+    Case("GET", "/admin/employees/openings.csv",
+         expect(employee=403, manager=403, office=200, admin=403)),
+    Case("POST", "/api/v1/admin/openings/import", OFFICE_400, form={"csv": "x"}),
+    Case("POST", "/admin/employees/{employee_id}/openings", OFFICE_400,
+         params={"employee_id": "self_employee"}, form={"start": "not-a-day"}),
+    Case("POST", "/admin/employees/{employee_id}/openings",
+         expect(employee=403, manager=403, office=404, admin=403),
+         params={"employee_id": "foreign:self_employee"}, form={"start": "2026-01-01"}),
+    *[Case("GET", path, MANAGER_OFFICE, params={"employee_id": "unit_colleague"})
+      for path in ("/api/v1/admin/employees/{employee_id}/openings",
+                   "/api/v1/admin/employees/{employee_id}/allowance-openings")],
+    *[Case("GET", path, expect(employee=403, manager=404, office=404, admin=403),
+           params={"employee_id": "foreign:unit_colleague"})
+      for path in ("/api/v1/admin/employees/{employee_id}/openings",
+                   "/api/v1/admin/employees/{employee_id}/allowance-openings")],
+    Case("POST", "/api/v1/admin/employees/{employee_id}/allowance-openings", OFFICE_400,
+         params={"employee_id": "self_employee"}, form={"name": "x"}),
     *[Case("GET", path, MANAGER_OFFICE) for path in ("/office/rota", "/api/v1/office/rota")],
     Case("POST", "/office/rota", OFFICE_400, form={"day": "not-a-day"}),
     *[Case("POST", path, OFFICE_400) for path in (
