@@ -63,6 +63,11 @@ def test_the_office_imports_sees_and_edits_openings_and_a_bad_file_changes_nothi
         office, start=start.isoformat(), balance="x"))
     assert refused.status_code == 400 and "non è un numero di ore" in refused.text
 
+    by_api = office.post("/api/v1/admin/openings/import", headers=json_headers(office), json={
+        "csv": f"matricola;data;ferie\nM001;{start:%d/%m/%Y};11\nM404;{start:%d/%m/%Y};1\n"})
+    assert by_api.status_code == 400
+    assert [e["line"] for e in by_api.json()["extra"]] == [3]
+    assert [v["left_days"] for v in office.get(api).json()["leaves"]] == [10]
     after_edit = office.get(api).json()
     manager = signed_in(world, stack, "university", "manager")
     colleague = world.ids[("university", "unit_colleague")]

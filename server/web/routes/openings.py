@@ -147,13 +147,19 @@ def template_page(db: DbSession, user: AuthUser) -> Response[str]:
 
 @post("/api/v1/admin/openings/import", opt=OFFICE_ONLY, sync_to_thread=True)
 def import_api(db: DbSession, user: AuthUser,
-               data: JSONBody[OpeningsImportIn]) -> Response[OpeningsOutcome]:
+               data: JSONBody[OpeningsImportIn]) -> OpeningsOutcome:
     """Import opening balances from CSV text (`;` or `,`; headings matricola or badge, data,
     and any of saldo ore, each leave's name and `… anno precedente`, each yearly allowance's
     name, motivo: the page's template has them all). With any error nothing is written and
-    the answer is 400 with every error by line."""
+    the answer is 400: every error in `detail`, and by line in `extra`."""
     outcome = run_import(db, user, data.csv.encode())
-    return Response(outcome, status_code=400 if outcome.errors else 200)
+    if outcome.errors:
+        raise ValidationException(
+            "Importazione rifiutata, nulla è stato scritto / Import refused, nothing was "
+            "written: " + "; ".join(f"riga {e.line}: {e.italian}" for e in outcome.errors),
+            extra=[{"line": e.line, "italian": e.italian, "english": e.english}
+                   for e in outcome.errors])
+    return outcome
 
 
 @post("/admin/employees/{employee_id:int}/openings", opt=OFFICE_ONLY, sync_to_thread=True,
