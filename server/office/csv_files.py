@@ -50,6 +50,12 @@ def csv_text(data: bytes | str) -> str:
 def csv_lines(data: bytes | str) -> list[list[str]]:
     """The file's lines split into fields, `;` or `,` as the first line uses."""
     text = csv_text(data)
+    if "\x00" in text:  # a binary file (a spreadsheet not saved as CSV); no database keeps it
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ImportRefused([LineError(line, "il file contiene caratteri nulli: non è un CSV "
+                                             "di testo (salvarlo come CSV da Excel).",
+                                       "the file holds NUL characters: not a text CSV "
+                                       "(save it as CSV from Excel).")])
     first = text.split("\n", 1)[0]
     try:
         return list(csv.reader(io.StringIO(text), delimiter=";" if ";" in first else ","))

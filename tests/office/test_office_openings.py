@@ -126,6 +126,9 @@ def test_the_file_is_bounded_and_its_headings_are_the_rules_in_force(
         import_openings(w.session, office, f"matricola;data;ferie\nANN;01/03/2026;{'1' * 200}",
                         now=APRIL_10)
     assert "è troppo lungo" in long_field.value.errors[0].italian
+    with pytest.raises(ImportRefused) as binary:  # an .xlsx sent as it is
+        import_openings(w.session, office, b"PK\x03\x04\x00\x00", now=APRIL_10)
+    assert "non è un CSV di testo" in binary.value.errors[0].italian
     with pytest.raises(ImportRefused) as unknown:
         import_openings(w.session, office, "matricola;data;ferie;gettoni\n", now=APRIL_10)
     assert [e.italian[:33] for e in unknown.value.errors] == ["la colonna «gettoni» non è ricono"]
