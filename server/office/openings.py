@@ -25,6 +25,7 @@ from server.db.allowance_tables import AllowanceOpening
 from server.db.leave_tables import LeaveOpening
 from server.db.models import Employee, User
 from server.errors import OfficeError
+from server.minutes import parse_hours
 from server.office.account_openings import openings_of, set_opening
 from server.office.allowance_openings import (
     allowance_openings_of,
@@ -38,7 +39,6 @@ from server.office.people import employee_visible
 
 MAX_FIELD = 100  # characters of one figure or date: more is not one
 MAX_REASON = 500
-_HOURS = re.compile(r"([+-]?)(\d{1,4})(?::(\d{2}))?")
 _DECIMAL = re.compile(r"([+-]?)(\d{1,4})(?:[.,](\d{1,2}))?")
 
 Line = dict[str, str]  # key (`start`, `balance`, `leave:ferie`, …) → the text written
@@ -90,24 +90,6 @@ def keys_on(session: Session, institution_id: str, day: date) -> OpeningKeys:
                        frozenset(n for n, rule in owed.items() if rule.carry is not None))
 
 
-def hours_minutes(text: str, *, signed: bool) -> int:
-    """'12:15' → 735, '-3:30' → -210, '12' → 720, '7,5' → 450; ValueError otherwise."""
-    text = text.strip().replace(" ", "")
-    clock = _HOURS.fullmatch(text)
-    if clock and (clock.group(3) is None or int(clock.group(3)) < 60):
-        sign, whole, minutes = clock.group(1), int(clock.group(2)), int(clock.group(3) or 0)
-    else:
-        decimal = _DECIMAL.fullmatch(text)
-        if decimal is None:
-            raise ValueError(text)
-        sign, whole = decimal.group(1), int(decimal.group(2))
-        minutes = round(float(f"0.{decimal.group(3) or 0}") * 60)
-    if sign == "-" and not signed:
-        raise ValueError(text)
-    total = whole * 60 + minutes
-    return -total if sign == "-" else total
-
-
 def halves(text: str) -> int:
     """Days as written ('12', '12,5', '3.5') in half days; ValueError otherwise."""
     decimal = _DECIMAL.fullmatch(text.strip())
@@ -149,7 +131,7 @@ def read_line(line: Line, keys: OpeningKeys) -> Figures:
     balance = line.get("balance", "").strip()
     if balance:
         try:
-            out.balance = hours_minutes(balance, signed=True)
+            out.balance = parse_hours(balance, signed=True)
         except ValueError:
             out.errors.append((f"il saldo ore «{balance}» non è un numero di ore come "
                                "-3:30 o 12:15.", f"the hours balance “{balance}” is not "
@@ -174,7 +156,7 @@ def read_line(line: Line, keys: OpeningKeys) -> Figures:
         if not used:
             continue
         try:
-            out.used[name] = hours_minutes(used, signed=False)
+            out.used[name] = parse_hours(used, signed=False)
         except ValueError:
             out.errors.append((f"{label}: le ore usate «{used}» non sono ore come 12:30.",
                                f"{name}: the hours used “{used}” are not hours like "
