@@ -115,7 +115,10 @@ def import_openings(session: Session, actor: User, data: bytes | str, *,
             if employee is None:
                 errors.append(LineError(line, *problem))
                 continue
-            found = apply_line(session, actor, employee, read_line(row, keys), now=now)
+            figures = read_line(row, keys)
+            # Each figure's audit entry says where it came from when the file gives no reason.
+            figures.reason = figures.reason or f"importazione dei saldi iniziali, riga {line}"
+            found = apply_line(session, actor, employee, figures, now=now)
             errors += [LineError(line, it, en) for it, en in found]
             written.append(employee.number)
         if not errors and not written:

@@ -84,6 +84,10 @@ def test_an_excel_file_of_openings_is_written_and_the_yearly_allowance_counts_it
     assert (ferie.left, ferie.carried_in) == (25, 4)  # half days: 12,5 and 2 days
 
     actions = w.session.scalars(sa.select(AuditEntry.action)).all()
+    [cat_audit] = w.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.action == "account_opening_set",
+        AuditEntry.target == f"employee:{w.employees['cat'].id}")).all()
+    assert cat_audit.detail["reason"] == "importazione dei saldi iniziali, riga 3"
     assert actions.count("account_opening_set") == 2
     assert actions.count("leave_opening") == 2
     assert actions.count("allowance_opening_set") == 1
