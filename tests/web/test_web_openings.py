@@ -72,6 +72,10 @@ def test_the_office_imports_sees_and_edits_openings_and_a_bad_file_changes_nothi
     manager = signed_in(world, stack, "university", "manager")
     colleague = world.ids[("university", "unit_colleague")]
     assert manager.get(f"/api/v1/admin/employees/{colleague}/openings").status_code == 200
+    read_only = manager.get(f"/employees/{me}/openings")  # the Riepiloghi link to it
+    assert read_only.status_code == 200 and "12:30" in read_only.text
+    card = read_only.text.split('id="openings"')[1].split("</section>")[0]
+    assert "<input" not in card  # nothing to edit there
     assert manager.post(f"/admin/employees/{colleague}/openings", data=form(
         manager, start=start.isoformat(), balance="1:00")).status_code == 403
 

@@ -1,10 +1,11 @@
 """Opening balances at adoption, kept by the personnel office: the import of the office's
 CSV file (upload on the employees page, the template to fill in, the API), the "Opening
 balances" card of the employee's page (`/admin/employees/{id}`, whose page is
-`employee_changes.py`), and the API of the yearly allowances used before timbra. The
-services are `server.office.openings_import`, `server.office.openings` and
-`server.office.allowance_openings`; the hours account's own API is `account_openings.py`,
-the leave's `leave.py`. Another institution's employee is a 404.
+`employee_changes.py`), the same figures read only (`/employees/{id}/openings`, linked from
+the Riepiloghi: the employee, their manager, the office), and the API of the yearly
+allowances used before timbra. The services are `server.office.openings_import`,
+`server.office.openings` and `server.office.allowance_openings`; the hours account's own
+API is `account_openings.py`, the leave's `leave.py`. Another institution's employee is a 404.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from server.office.csv_files import ImportRefused
 from server.office.openings import apply_line, keys_on, openings_on_record, read_line
 from server.office.openings_import import MAX_CSV_BYTES, import_openings, template_csv
 from server.web.dependencies import AuthUser, DbSession
-from server.web.guards import MANAGER, OFFICE, allow
+from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user
 from server.web.routes.admin_employees import ImportLineError, employees_page_with
@@ -41,6 +42,7 @@ from server.web.scope import mine
 
 OFFICE_ONLY = allow(OFFICE)
 READERS = allow(MANAGER, OFFICE)
+PAGE_READERS = allow(EMPLOYEE, MANAGER, OFFICE)
 MAX_REASON = 500
 MAX_NAME = 60
 MAX_FORM_FIELDS = 200  # the card's fields: a few per leave and per yearly limit
@@ -188,6 +190,17 @@ def _save(db: Session, user: CurrentUser, employee: Employee, line: dict[str, st
         raise OfficeError("; ".join(it for it, _ in errors), "; ".join(en for _, en in errors))
 
 
+@get("/employees/{employee_id:int}/openings", opt=PAGE_READERS, sync_to_thread=True)
+def openings_page(db: DbSession, user: AuthUser, employee_id: FromPath[int]) -> Template:
+    """The openings, read only: the employee, their manager, the office (who edits them on
+    the employee's office page)."""
+    employee = mine(db, Employee, employee_id, user)
+    record = openings_on_record(db, acting_user(db, user), employee.id,
+                                datetime.now(UTC).date())
+    return Template("openings.html", context={"employee": employee, "openings": record,
+                                               "may_edit": user.role == OFFICE})
+
+
 @get("/api/v1/admin/employees/{employee_id:int}/openings", opt=READERS, sync_to_thread=True)
 def openings_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
                  on: FromQuery[date | None] = None) -> OpeningsView:
@@ -226,5 +239,6 @@ def allowance_opening_api(db: DbSession, user: AuthUser, employee_id: FromPath[i
     return _allowance(row)
 
 
-ROUTES = together(import_page, template_page, import_api, openings_form, openings_api,
+ROUTES = together(import_page, template_page, import_api, openings_form, openings_page,
+                  openings_api,
                   allowance_openings_api, allowance_opening_api, tag="Opening balances")
