@@ -9,6 +9,11 @@ minutes through these. The rule language keeps its own words in `dsl/formatter.p
 
 from __future__ import annotations
 
+import re
+
+_HOURS = re.compile(r"([+-]?)(\d{1,4})(?::(\d{2}))?")
+_DECIMAL = re.compile(r"([+-]?)(\d{1,4})(?:[.,](\d{1,2}))?")
+
 
 def hours(minutes: int, sep: str = "h") -> str:
     """480 → "8h00", -15 → "-0h15"; with `sep=":"`, "8:00"."""
@@ -29,3 +34,22 @@ def parse_clock(text: str) -> int:
     if not 0 <= value <= 24 * 60 or not 0 <= int(minutes_text or "0") < 60:
         raise ValueError(text)
     return value
+
+
+def parse_hours(text: str, *, signed: bool) -> int:
+    """A duration as the office's files write it: "12:15" → 735, "-3:30" → -210 (with
+    `signed`), "12" → 720, "7,5" → 450; ValueError otherwise."""
+    text = text.strip().replace(" ", "")
+    clock = _HOURS.fullmatch(text)
+    if clock and (clock.group(3) is None or int(clock.group(3)) < 60):
+        sign, whole, minutes = clock.group(1), int(clock.group(2)), int(clock.group(3) or 0)
+    else:
+        decimal = _DECIMAL.fullmatch(text)
+        if decimal is None:
+            raise ValueError(text)
+        sign, whole = decimal.group(1), int(decimal.group(2))
+        minutes = round(float(f"0.{decimal.group(3) or 0}") * 60)
+    if sign == "-" and not signed:
+        raise ValueError(text)
+    total = whole * 60 + minutes
+    return -total if sign == "-" else total

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.days.allowance_openings import Opened
 from server.db.models import Request as RequestRow
 from server.db.models import Stamp as StampRow
 from server.engine.inputs import Direction, Request, Stamp
@@ -63,6 +64,9 @@ class Facts:
     shown: dict[Key, list[ShownStamp]] = field(default_factory=lambda: defaultdict(list))
     # Stamps in force per day, declared ones apart: what a stored day result says it saw.
     seen: dict[Key, int] = field(default_factory=lambda: defaultdict(int))
+    # Per employee: yearly allowances used before the institution adopted timbra, read by
+    # the month (`server.days.month`) when it counts the year.
+    opened: dict[int, list[Opened]] = field(default_factory=dict)
 
 
 def replaced_ids(rows: Iterable[FactRow]) -> set[int]:

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.days import employment
+from server.days.allowance_openings import opened_of, with_openings
 from server.days.facts import Facts, ShownStamp, load_facts
 from server.days.schedules import Key, carry_night_stamps, ends_by, load_schedules
 from server.days.unit_budgets import share_budgets, unit_peers
@@ -168,6 +169,7 @@ def _inputs(session: Session, rules: PolicySource, employees: Collection[Employe
     ends = ends_by(lambda key: rules.on(institution_of[key[0]], key[1]))
     carry_night_stamps(facts.stamps, schedules, ends)
     carry_night_stamps(facts.shown, schedules, ends)  # the timecard shows them there too
+    facts.opened = opened_of(session, [e.id for e in employees])
     return facts, contracts, schedules
 
 
@@ -229,7 +231,8 @@ def _opening(rules: PolicySource, employee: Employee, year: int, month: int, fac
     used: dict[str, int] = defaultdict(int)
     code_used: dict[str, int] = defaultdict(int)
     overtime_used = 0
-    opening = Opening()
+    opened = facts.opened.get(employee.id, [])  # what the year used before timbra
+    opening = with_openings(Opening(), opened, year, 1)
     days: tuple[DayResult, ...] = ()  # the month before's, for a window reaching back
     months: list[MonthResult] = []
     for earlier in range(1, month):
@@ -244,10 +247,11 @@ def _opening(rules: PolicySource, employee: Employee, year: int, month: int, fac
             code_used[code] += minutes - before.over_cap.get(code, 0)
         overtime_used += before.overtime_paid + before.overtime_banked
         days = tuple(before.days)
-        opening = Opening(code_used=dict(code_used), overtime_used=overtime_used,
-                          earlier_days=days)
-    return Opening(allowance_used=dict(used), code_used=dict(code_used),
-                   overtime_used=overtime_used, earlier_days=days), months
+        opening = with_openings(Opening(code_used=dict(code_used), overtime_used=overtime_used,
+                                        earlier_days=days), opened, year, earlier + 1)
+    return with_openings(Opening(allowance_used=dict(used), code_used=dict(code_used),
+                                 overtime_used=overtime_used, earlier_days=days),
+                         opened, year, month), months
 
 
 def _month(policy: Policy, employee: Employee, year: int, month: int, facts: Facts,

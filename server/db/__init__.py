@@ -5,9 +5,10 @@ at what they replace. Day results are derived and kept current.
 """
 
 # Imported for their effect: the directory-revision listeners on every Session, and the
-# schedule, contract, leave and account tables joining the models' metadata.
+# schedule, contract, leave, account and allowance tables joining the models' metadata.
 from server.db import (  # noqa: F401
     account_tables,
+    allowance_tables,
     contract_tables,
     leave_tables,
     revision,

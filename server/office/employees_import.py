@@ -1,8 +1,7 @@
 """Employees imported from CSV: every line checked first, then all written or none.
 
-The file Italian Excel writes is accepted as it is: `;` between fields (`,` too), UTF-8
-with or without a BOM, else Windows-1252 (Excel's "CSV (delimitato dal separatore di
-elenco)"); headings in Italian or English, in any order and case: matricola/number,
+The file Italian Excel writes is accepted as it is (`server.office.csv_files`); headings
+in Italian or English, in any order and case: matricola/number,
 nome/name, profilo/profile are required; unità/unit, categoria/category,
 part-time/part_time_percent (`50` or `50%`), badge, inizio/start (the first contract's
 start, DD/MM/YYYY or YYYY-MM-DD; empty: no start on record) are optional. Each problem is a sentence
@@ -12,9 +11,6 @@ with the profiles they have. With any problem nothing is written.
 
 from __future__ import annotations
 
-import csv
-import io
-import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,13 +24,14 @@ from server.db.models import Badge, Employee, User
 from server.errors import OfficeError
 from server.office.audit import record, utcnow
 from server.office.bounds import within_reach
+from server.office.csv_files import ImportRefused, LineError, csv_lines, heading, line_shape
 from server.office.file_dates import file_day
 from server.office.people import require_office
 
 REQUIRED = ("number", "name", "profile")
 OPTIONAL = ("unit", "category", "part_time_percent", "badge", "start")
 # Each column: its Italian heading (the one errors name) and every heading taken for it,
-# written as `_heading` normalises them (lower case, no accents, spaces for - and _).
+# written as `heading` normalises them (lower case, no accents, spaces for - and _).
 HEADINGS: dict[str, tuple[str, frozenset[str]]] = {
     "number": ("matricola", frozenset({"number", "matricola", "numero matricola",
                                        "n matricola", "n. matricola"})),
@@ -55,50 +52,15 @@ NOUNS = {"number": ("la matricola", "the number"), "name": ("il nome", "the name
          "profile": ("il profilo", "the profile")}
 
 
-@dataclass(frozen=True)
-class LineError:
-    line: int
-    italian: str
-    english: str
-
-    def __str__(self) -> str:
-        return f"riga {self.line}: {self.italian} / line {self.line}: {self.english}"
-
-
-class ImportRefused(OfficeError):
-    """The file has problems; nothing was written."""
-
-    def __init__(self, errors: list[LineError]) -> None:
-        self.errors = errors
-        super().__init__(
-            f"Importazione annullata, nessun dipendente inserito: {len(errors)} errori",
-            f"Import refused, no employee written: {len(errors)} errors")
-
-
 @dataclass
 class ImportResult:
     created: list[Employee] = field(default_factory=list)
 
 
-def csv_text(data: bytes | str) -> str:
-    """UTF-8 (a BOM dropped), else Windows-1252: what Excel saves as CSV in Italy."""
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def _heading(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(plain.lower().replace("_", " ").replace("-", " ").split())
-
-
 def read_header(fields: list[str]) -> list[str]:
     """The columns the headings name; `ImportRefused` (line 1) naming what is wrong."""
     known = {alias: column for column, (_, aliases) in HEADINGS.items() for alias in aliases}
-    columns = [known.get(_heading(text), "") for text in fields]
+    columns = [known.get(heading(text), "") for text in fields]
     errors = [LineError(1, f"la colonna «{text.strip()}» non è riconosciuta; le colonne "
                            f"valide sono {_valid_headings()}.",
                         f"the column “{text.strip()}” is not known; the valid columns are "
@@ -126,14 +88,7 @@ def import_employees(session: Session, actor: User, data: bytes | str, *,
     if actor.role not in ("admin", "office"):
         require_office(actor, "importare i dipendenti", "import employees")
     now = now or utcnow()
-    text = csv_text(data)
-    first = text.split("\n", 1)[0]
-    try:
-        lines = list(csv.reader(io.StringIO(text), delimiter=";" if ";" in first else ","))
-    except csv.Error:  # a field over csv's limit (128 KB): no staff list has one
-        raise ImportRefused([LineError(1, "il file non si legge come CSV: un campo supera "
-                                          "128 KB.", "the file does not read as CSV: a "
-                                                     "field is over 128 KB.")]) from None
+    lines = csv_lines(data)
     columns = read_header(lines[0] if lines else [])
     institution = actor.institution_id
     version = policy_on(session, institution, today or now.date()).version_on(today or now.date())
@@ -145,7 +100,7 @@ def import_employees(session: Session, actor: User, data: bytes | str, *,
     for line, cells in enumerate(lines[1:], start=2):
         if not any(cell.strip() for cell in cells):
             continue  # Excel leaves empty lines of separators at the end
-        shape = _shape(line, cells, columns)
+        shape = line_shape(line, cells, columns)
         if shape is not None:
             errors.append(shape)
             continue
@@ -175,21 +130,6 @@ def _write(session: Session, actor: User, rows: list[dict[str, str]],
     record(session, actor, "employees_imported", f"institution:{actor.institution_id}",
            {"count": len(rows), "numbers": [r["number"] for r in rows]}, now=now)
     return result
-
-
-def _shape(line: int, cells: list[str], columns: list[str]) -> LineError | None:
-    """A value beyond the headings, or under an empty one: a separator too many."""
-    if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
-        return LineError(line, f"la riga ha {len(cells)} campi, l'intestazione "
-                               f"{len(columns)}: un separatore di troppo?",
-                         f"the line has {len(cells)} fields, the header {len(columns)}: "
-                         "one separator too many?")
-    if any(cell.strip() for cell, column in zip(cells, columns, strict=False) if not column):
-        return LineError(line, "la riga ha un valore in una colonna senza intestazione: un "
-                               "separatore di troppo?",
-                         "the line has a value in a column without heading: one separator "
-                         "too many?")
-    return None
 
 
 @dataclass

@@ -30,7 +30,7 @@ from server.db.models import Employee, User
 from server.db.schedule_tables import ROTA_DAYS, RotaDay
 from server.errors import NotFound, OfficeError
 from server.office.audit import record, utcnow
-from server.office.employees_import import ImportRefused, LineError
+from server.office.csv_files import ImportRefused, LineError, csv_text
 from server.office.file_dates import file_day
 from server.office.people import employees_seen_by, require_office
 
@@ -98,7 +98,7 @@ def import_rota(session: Session, actor: User, data: bytes | str, *,
     if len(data) > MAX_CSV_BYTES:
         raise OfficeError(f"File troppo grande: al massimo {MAX_CSV_BYTES} byte",
                           f"File too large: at most {MAX_CSV_BYTES} bytes", field="file")
-    text = data.decode("utf-8-sig", errors="replace") if isinstance(data, bytes) else data
+    text = csv_text(data)
     entries, lines, errors = _parse(session, actor, text)
     by_key = {key: lines[key] for key in entries}
     errors += [LineError(by_key[key], italian, english)

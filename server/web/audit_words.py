@@ -6,6 +6,8 @@ from __future__ import annotations
 from server.i18n.current import N_, gettext
 
 AUDIT_ACTIONS = {
+    "account_opening_set": N_("hours account opening set"),
+    "allowance_opening_set": N_("yearly allowance used at adoption set"),
     "badge_replaced": N_("badge replaced"),
     "contract_added": N_("contract added"),
     "contract_changed": N_("contract changed"),
@@ -15,6 +17,7 @@ AUDIT_ACTIONS = {
     "employees_imported": N_("employees imported"),
     "geofence_added": N_("stamping area added"),
     "geofence_deleted": N_("stamping area deleted"),
+    "leave_opening": N_("leave opening set"),
     "login": N_("login"),
     "login_failed": N_("login failed"),
     "login_locked": N_("login locked"),
@@ -23,6 +26,7 @@ AUDIT_ACTIONS = {
     "month_close_started": N_("month close started"),
     "month_closed": N_("month closed"),
     "month_reopened": N_("month reopened"),
+    "openings_imported": N_("opening balances imported"),
     "password_changed": N_("password changed"),
     "password_reset": N_("password reset"),
     "password_reset_done": N_("password reset done"),

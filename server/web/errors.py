@@ -57,6 +57,8 @@ def _answer(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any
     request_id = request_id_of(request.scope) if exc.status_code >= 500 else None
     if is_api(request):
         body = {"status_code": exc.status_code, "detail": exc.detail}
+        if exc.extra:  # what a refusal lists item by item (an import's lines, fields)
+            body["extra"] = exc.extra
         if request_id:
             body["request_id"] = request_id
         return Response(body, status_code=exc.status_code, media_type=MediaType.JSON)

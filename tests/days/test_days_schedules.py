@@ -35,7 +35,7 @@ from server.db.schedule_tables import RotaDay, SchedulePeriod
 from server.engine import Schedule
 from server.errors import MonthClosed, NotAllowed, NotFound, OfficeError
 from server.hookspecs import hookimpl
-from server.office.employees_import import ImportRefused
+from server.office.csv_files import ImportRefused
 from server.office.rota import import_rota, rota_month, set_rota
 from server.office.schedules import periods_of, set_period
 from server.plugins import make_plugin_manager

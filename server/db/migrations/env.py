@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 from server.db import (  # noqa: F401  (their tables join the metadata)
     account_tables,
+    allowance_tables,
     contract_tables,
     leave_tables,
     schedule_tables,

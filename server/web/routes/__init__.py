@@ -27,6 +27,7 @@ from server.web.routes import (
     month_close,
     notifications,
     office,
+    openings,
     password_reset,
     reports,
     requests,
@@ -49,5 +50,5 @@ ROUTE_HANDLERS += [*requests.ROUTES, *requests_api.ROUTES, *approvals.ROUTES,
 # The administrator's pages and API (web/routes/admin_*.py)
 ROUTE_HANDLERS += [*admin_terminals.ROUTES, *admin_faults.ROUTES, *admin_employees.ROUTES,
                    *employee_changes.ROUTES, *contracts.ROUTES, *schedules.ROUTES,
-                   *account_openings.ROUTES,
+                   *account_openings.ROUTES, *openings.ROUTES,
                    *admin_users.ROUTES, *admin_rules.ROUTES, *admin_system.ROUTES]

@@ -1,6 +1,7 @@
 """The institution's employees: the list, imported from a CSV file (every line checked
 first, each problem shown with its line number, then all written or none:
-`server.office.employees_import`). One employee's page, where the profile is changed and
+`server.office.employees_import`); the office's upload of opening balances on the same
+page is `openings.py`. One employee's page, where the profile is changed and
 someone who left is deactivated, is `employee_changes.py`."""
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
-from server.office.employees_import import ImportRefused, LineError, import_employees
+from server.office.csv_files import ImportRefused, LineError
+from server.office.employees_import import import_employees
 from server.office.people import institution_employees
 from server.web.dependencies import AuthUser, DbSession
 from server.web.employee_views import EmployeeRow, employee_row
 from server.web.guards import ADMIN, OFFICE, allow
+from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user
 from server.web.routing import UPLOAD, together
 
@@ -74,18 +77,23 @@ def _line(error: LineError) -> ImportLineError:
     return ImportLineError(error.line, error.italian, error.english)
 
 
-def _page(db: Session, user: AuthUser, outcome: ImportOutcome | None = None,
-          imported: int | None = None, status: int = 200) -> Template:
+def employees_page_with(db: Session, user: CurrentUser, outcome: ImportOutcome | None = None,
+                        imported: int | None = None, status: int = 200, *,
+                        openings: int | None = None, openings_outcome: object = None,
+                        ) -> Template:
+    """The list and its imports: employees, and (the office's) opening balances
+    (`openings.py`), each with the outcome of an upload refused."""
     return Template("admin_employees.html", status_code=status, context={
         "employees": employees(db, user.institution_id), "outcome": outcome,
-        "imported": imported, "example": EXAMPLE})
+        "imported": imported, "example": EXAMPLE, "may_import_openings": user.role == OFFICE,
+        "openings": openings, "openings_outcome": openings_outcome})
 
 
 @get("/admin/employees", opt=allow(ADMIN, OFFICE), sync_to_thread=True)
-def employees_page(db: DbSession, user: AuthUser,
-                   imported: FromQuery[int | None] = None) -> Template:
-    """The institution's employees and the CSV import form."""
-    return _page(db, user, imported=imported)
+def employees_page(db: DbSession, user: AuthUser, imported: FromQuery[int | None] = None,
+                   openings: FromQuery[int | None] = None) -> Template:
+    """The institution's employees and the CSV import forms."""
+    return employees_page_with(db, user, imported=imported, openings=openings)
 
 
 @post("/admin/employees/import", opt=allow(ADMIN, OFFICE), sync_to_thread=True,
@@ -95,7 +103,7 @@ def import_page(db: DbSession, user: AuthUser,
     raw = data.file.file.read(MAX_CSV_BYTES + 1) if data.file is not None else b""
     outcome = run_import(db, user, raw)
     if outcome.errors:
-        return _page(db, user, outcome=outcome, status=400)
+        return employees_page_with(db, user, outcome=outcome, status=400)
     return Redirect(f"/admin/employees?imported={outcome.imported}", status_code=303)
 
 

@@ -26,6 +26,7 @@ from server.errors import OfficeError
 from server.i18n.current import N_
 from server.office.activation import deactivate_employee, reactivate_employee
 from server.office.contracts import contracts_on_record
+from server.office.openings import openings_on_record
 from server.office.profiles import change_profile
 from server.office.schedules import periods_of
 from server.web.dependencies import AuthUser, DbSession
@@ -46,6 +47,7 @@ DONE = {
     "reactivated": N_("Employee reactivated."),
     "schedule": N_("Schedule updated: the days it affects are being recomputed."),
     "contract": N_("Contract saved: the days it changes are being recomputed."),
+    "openings": N_("Opening balances saved."),
 }
 
 
@@ -129,7 +131,9 @@ def employee_page_with(db: Session, user: CurrentUser, employee: Employee, *,
         "periods": periods_of(db, acting_user(db, user), employee.id)
         if user.role == OFFICE else [], "weekdays": WEEKDAYS,
         "contracts": contracts_on_record(db, acting_user(db, user), employee.id)
-        if user.role == OFFICE else [], "no_start": NO_START})
+        if user.role == OFFICE else [], "no_start": NO_START,
+        "openings": openings_on_record(db, acting_user(db, user), employee.id, date.today())
+        if user.role == OFFICE else None})
 
 
 def _mine(db: Session, user: CurrentUser, employee_id: int) -> Employee:

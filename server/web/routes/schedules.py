@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from server.db.models import Employee
 from server.db.schedule_tables import SchedulePeriod
 from server.errors import OfficeError
-from server.office.employees_import import ImportRefused
+from server.office.csv_files import ImportRefused
 from server.office.rota import MAX_CSV_BYTES, MAX_ENTRIES, RotaChange, import_rota, rota_month
 from server.office.rota import set_rota as set_rota_days
 from server.office.schedules import periods_of, set_period
