@@ -436,8 +436,8 @@ def test_the_deduction_reads_its_month_and_day_as_people_say_them(
         year: Year, stack: ExitStack) -> None:
     """August's permit deducted at September's end, as each reader gets it: the Riepiloghi
     page, the month's PDF and the payroll's list of deductions in Italian ("agosto",
-    "30 settembre"), the API's text in English ("August", "30 September"); never the ISO
-    month or day inside a sentence."""
+    "30 settembre"), the API's text and the page in English ("August", "30 September");
+    never the ISO month or day inside a sentence."""
     employee = _signed_in_as_her(year, stack)
     office = signed_in(year.world, stack, "university", "office")
     month, y = f"{year.year}-09", year.year
@@ -454,10 +454,13 @@ def test_the_deduction_reads_its_month_and_day_as_people_say_them(
                                       rule_line("not_recovered deduct"))
     [deducted] = [m for m in _summary(employee, year, 9)["account"]["movements"]
                   if m["kind"] == "deduct"]
-    assert deducted["explain"]["detail"] == (
-        f"{hours(60)} of the debt of August {y} not recovered by {last} September {y}: "
-        "deducted from pay")
-    assert not re.search(rf"{y}-0[89]", page + pdf + deducted["explain"]["detail"])
+    english = (f"{hours(60)} of the debt of August {y} not recovered by {last} September {y}: "
+               "deducted from pay")
+    assert deducted["explain"]["detail"] == english
+    employee.cookies.set("timbra_lang", "en")  # the page in the reader's other language
+    in_english = _text(employee.get(f"/summaries?month={month}").text)
+    assert english in in_english, in_english
+    assert not re.search(rf"{y}-0[89]", page + pdf + english + in_english)
 
 
 def test_the_timecard_names_the_profile_and_the_contract_of_the_month(
