@@ -47,21 +47,23 @@ from server.engine.results import Anomaly, Explain, MonthResult
 from server.i18n.current import N_
 from server.policy.model import Policy
 
+# The arguments stay data (a month `2026-02`, a day `2026-03-31`); `{:month}` and `{:day}`
+# word them as the reader says them (`server.engine.notes.word`).
 M_MONTH = N_("balance of the month: {:hm}")
-M_DIFFERENCE = N_("difference from closed month {}: {:hm}, changed after its close")
+M_DIFFERENCE = N_("difference from closed month {:month}: {:hm}, changed after its close")
 M_COMPENSATE = N_("{:hm} of debt compensated by the credit in the account")
-M_DEBT = N_("{:hm} of debt to recover by {}")
+M_DEBT = N_("{:hm} of debt to recover by {:day}")
 M_DEBT_OPEN = N_("{:hm} of debt to recover, no date given")
-M_RECOVER = N_("{:hm} of the debt of {} recovered")
-M_DEDUCT = N_("{:hm} of the debt of {} not recovered by {}: deducted from pay")
-M_LEAVE = N_("{:hm} of the debt of {} not recovered by {}: compensated with {} days of {} "
-             "(a day: {:hm})")
-M_LEAVE_NO_DAY = N_("{:hm} of the debt of {} not recovered by {}: the profile gives no day's "
-                    "hours to convert into days of {}")
-M_ANOMALY = N_("{:hm} of the debt of {} not recovered by {}")
+M_RECOVER = N_("{:hm} of the debt of {:month} recovered")
+M_DEDUCT = N_("{:hm} of the debt of {:month} not recovered by {:day}: deducted from pay")
+M_LEAVE = N_("{:hm} of the debt of {:month} not recovered by {:day}: compensated with {} days "
+             "of {} (a day: {:hm})")
+M_LEAVE_NO_DAY = N_("{:hm} of the debt of {:month} not recovered by {:day}: the profile gives "
+                    "no day's hours to convert into days of {}")
+M_ANOMALY = N_("{:hm} of the debt of {:month} not recovered by {:day}")
 M_LAPSE = N_("credit over {:hm} not carried: {:hm} lapse")
 M_EXPIRE = N_("year end: {:hm} of credit expire")
-A_NOT_RECOVERED = N_("{:hm} of the debt of {} not recovered by {}")
+A_NOT_RECOVERED = N_("{:hm} of the debt of {:month} not recovered by {:day}")
 
 KINDS = ("difference", "month", "compensate", "debt", "recover", "deduct", "leave", "anomaly",
          "lapse", "expire")

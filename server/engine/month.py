@@ -191,9 +191,13 @@ def _owed(policy: Policy, profile: str, days: list[date]) -> dict[MonteOre, tupl
 
 
 def _deadlines(policy: Policy, version: Version, result: MonthResult, last: date) -> None:
+    """The month's deadlines that ask something of the person: a deadline to fix anomalies,
+    recover a negative balance or take compensatory rest only in a month that has some."""
     for name, deadline in version.deadlines.items():
         if name == "missed_stamp":
             continue  # per day, not per month: attached to each anomaly
+        if name == "anomaly_fix" and not result.anomalies:
+            continue
         if name == "negative_balance" and result.balance >= 0:
             continue
         if name == "compensatory_rest" and not result.overtime_banked:

@@ -5,7 +5,9 @@ text is only formatted when someone reads it, so evaluating a month for
 thousands of employees pays for no string nobody looks at. The general and
 the fast path of the day share these templates, so they cannot word a step
 differently. In a template `{:hm}` prints minutes as 7h15 and `{:clock}`
-prints minutes since midnight as 08:05.
+prints minutes since midnight as 08:05; `{:day}` an ISO date as people say it (31 March
+2026) and `{:month}` a `YYYY-MM` month (February 2026), in the `locale` the text is worded
+in (`server.i18n.formats`): English for the stored detail, the reader's on a page.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any, NamedTuple
 
 from server.engine.results import Explain
 from server.i18n.current import N_
+from server.i18n.formats import long_day, month_label
 from server.minutes import clock, hours
 
 DUE = N_("{:hm} due on a working day")
@@ -112,11 +115,15 @@ def plain(args: tuple[object, ...]) -> tuple[object, ...]:
     return tuple(a if isinstance(a, int | str) else format(a) for a in args)
 
 
-def _field(value: Any, spec: str) -> str:
+def _field(value: Any, spec: str, locale: str) -> str:
     if spec == "hm":
         return hours(value)
     if spec == "clock":
         return clock(value)
+    if spec == "day":
+        return long_day(str(value), locale)
+    if spec == "month":
+        return month_label(str(value), locale)
     return str(format(value, spec))
 
 
@@ -127,15 +134,16 @@ def _pieces(template: str) -> tuple[tuple[str, str | None], ...]:
                  for text, name, spec, _ in Formatter().parse(template))
 
 
-def word(template: str, args: tuple[object, ...]) -> str:
-    """The template with its positional fields filled; `{:hm}` and `{:clock}` as above.
+def word(template: str, args: tuple[object, ...], locale: str = "en") -> str:
+    """The template with its positional fields filled; `{:hm}`, `{:clock}`, `{:day}` and
+    `{:month}` as above, dates and months in `locale` (English: the message ids' own).
     Cut once per template: `string.Formatter` parses it again at every call, and a
     month's stored results word a few steps of every day."""
     out, fields = [], iter(args)
     for text, spec in _pieces(template):
         out.append(text)
         if spec is not None:
-            out.append(_field(next(fields), spec))
+            out.append(_field(next(fields), spec, locale))
     return "".join(out)
 
 

@@ -44,7 +44,7 @@ from server.engine.account import AccountMonth, account_rules
 from server.engine.leave import Days, LeaveYear, days
 from server.engine.notes import word
 from server.errors import NotAllowed, OfficeError
-from server.i18n.current import N_, gettext
+from server.i18n.current import N_, current_locale, gettext
 from server.minutes import hours as minutes_text
 from server.office.printing import Align, Letterhead, Sheet, letterhead
 from server.office.summary import (
@@ -259,7 +259,8 @@ def _deductions(table: ReportTable, employees: list[Employee],
             if move.kind == "deduct":
                 explain = move.explain
                 table.rows.append([*_base(employee), move.minutes,
-                                   word(gettext(explain.message_id), explain.args),
+                                   word(gettext(explain.message_id), explain.args,
+                                        current_locale()),
                                    explain.source])
 
 

@@ -42,6 +42,12 @@ class Version:
     leaves: dict[str, ast.Leave] = field(default_factory=dict)
     account: ast.Account | None = None  # the hours account carried month to month
 
+    def profile_label(self, name: str) -> str:
+        """How a person reads a profile: its `label`, else its name (as codes, allowances
+        and leave are read)."""
+        profile = self.profiles.get(name)
+        return profile.label.value if profile is not None and profile.label else name
+
     def pause_for(self, profile: ast.Profile) -> ast.Pause | None:
         """A profile's own pause block replaces the section's default; `pause none`, any."""
         if profile.no_pause is not None:

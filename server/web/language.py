@@ -28,7 +28,14 @@ from server.i18n.current import (
     pick_locale,
     use_locale,
 )
-from server.i18n.formats import day_text, local_time, month_label, month_text, weekday_text
+from server.i18n.formats import (
+    day_text,
+    local_time,
+    long_day,
+    month_label,
+    month_text,
+    weekday_text,
+)
 from server.web.audit_words import audit_action
 from server.web.guards import PUBLIC
 from server.web.wording import anomaly_name, say
@@ -44,8 +51,8 @@ def install(env: Environment) -> None:
     env.globals.update(current_locale=current_locale, said=said, say=say,
                        anomaly_name=anomaly_name, here=here,
                        audit_action=audit_action)
-    env.filters.update(day=day_text, month=month_text, weekday=weekday_text,
-                       local_time=local_time, month_label=month_label)
+    env.filters.update(day=day_text, long_day=long_day, month=month_text,
+                       weekday=weekday_text, local_time=local_time, month_label=month_label)
 
 
 def here(moment: datetime | str | None) -> str:

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from server.engine import MonthResult
 from server.engine.leave import LeaveYear, days
-from server.engine.notes import word
 from server.engine.results import Anomaly, DayResult
 from server.i18n.current import gettext
 from server.i18n.formats import day_text, weekday_text
@@ -85,7 +84,7 @@ def _account_lines(summary: MonthSummary) -> list[str]:
     account = summary.account
     if account is None:
         return []
-    moves = [f"  {word(gettext(m.explain.message_id), m.explain.args)} ({m.explain.source})"
+    moves = [f"  {say(m.explain)} ({m.explain.source})"
              for m in account.movements]
     debts = [f"    {hours(d.minutes)} ({d.since:%m/%Y})" + (
         f" – {gettext('to recover by')} {day_text(d.due)}" if d.due else "")

@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from server.days.employment import contracts_between
 from server.days.facts import ShownStamp
 from server.days.month import PersonMonth, month_bounds
 from server.days.rules_in_force import RulesInForce
@@ -78,6 +79,19 @@ class DayView:
 
 
 @dataclass(frozen=True)
+class ContractTerm:
+    """A contract in force in the month, as the page's header reads it: the profile (and its
+    label), the part-time percentage, and its first or last day when that falls within the
+    month (None: it began before the month, or runs past it)."""
+
+    profile: str
+    profile_label: str
+    part_time_percent: int
+    start: str | None  # ISO
+    end: str | None  # ISO
+
+
+@dataclass(frozen=True)
 class MonthView:
     employee_id: int
     employee_number: str
@@ -95,6 +109,10 @@ class MonthView:
     today: str
     days: list[DayView]
     profile: str = ""  # the base profile: a day's own differs only where the record says so
+    # The contracts in force in the month, earliest first (none: not under contract at all),
+    # and how a person reads each profile the page names (the rule file's `label`).
+    contracts: list[ContractTerm] = field(default_factory=list)
+    profile_labels: dict[str, str] = field(default_factory=dict)
     # The hours account (None: the rules keep none): the month opens with `account_opening`,
     # each day's `account` runs from it, the month's own rules add `account_adjustment`,
     # and the month's end movements (`account_month_end`: debts due docked from pay or
@@ -121,7 +139,21 @@ def month_view(session: Session, employee: Employee, year: int, month: int,
     rules = RulesInForce(session, [employee.institution_id])
     person = months_of(session, rules, [employee], year, month, now=now,
                        shown=True)[employee.id]
-    return layout(person, month_account(session, rules, person, now=now))
+    view = layout(person, month_account(session, rules, person, now=now))
+    first, last = month_bounds(year, month)
+    policy = rules.on(employee.institution_id, last)
+    try:
+        version = policy.version_on(last) if policy is not None else None
+    except LookupError:  # a month before the rules' first section: names as they are
+        version = None
+    contracts = contracts_between(session, employee, first, last)
+    names = {view.profile, *(d.profile for d in view.days), *(c.profile for c in contracts)}
+    labels = {n: version.profile_label(n) if version else n for n in names if n}
+    return replace(view, profile_labels=labels, contracts=[ContractTerm(
+        c.profile, labels[c.profile], c.part_time_percent,
+        c.start.isoformat() if c.start >= first else None,
+        c.end.isoformat() if c.end is not None and c.end <= last else None)
+        for c in contracts])
 
 
 def layout(person: PersonMonth, account: AccountMonth | None = None) -> MonthView:

@@ -2,7 +2,8 @@
 
 Each explanation step and anomaly carries a message id (English) and its arguments; the
 page translates the id through the catalogue and words it with the same formatter the
-engine uses (`{:hm}` 7h15, `{:clock}` 08:05). Results stored before message ids existed
+engine uses (`{:hm}` 7h15, `{:clock}` 08:05, `{:day}` 31 marzo 2026, `{:month}` febbraio
+2026, in the reader's language). Results stored before message ids existed
 show their English words.
 """
 
@@ -62,7 +63,7 @@ def say(item: Any, english_field: str = "detail") -> str:
     if message_id == HOLIDAY:
         args = _holiday(args)
     try:
-        return word(gettext(message_id), args)
+        return word(gettext(message_id), args, current_locale())
     except (IndexError, KeyError, ValueError, StopIteration):  # a translation lost a field
         return str(_field(item, english_field) or "")
 

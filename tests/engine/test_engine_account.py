@@ -57,7 +57,10 @@ def test_university_debt_not_recovered_by_the_next_month_is_deducted() -> None:
     assert march.closing == AccountState()
     deduct = march.movements[-1].explain
     assert deduct.rule == "not_recovered deduct"
-    assert "2026-02" in deduct.detail and "deducted from pay" in deduct.detail
+    # The figures stay data; the words say the month and the day as people do.
+    assert deduct.args == (90, "2026-02", "2026-03-31")
+    assert deduct.detail == ("1h30 of the debt of February 2026 not recovered by 31 March 2026: "
+                             "deducted from pay")
 
 
 def test_a_permit_to_recover_keeps_its_allowances_date() -> None:

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from fractions import Fraction
 from math import floor
 from pathlib import Path
@@ -38,13 +38,15 @@ from test_web_one_language import leftovers, quoted
 from web_pages import Client, form, json_headers, signed_in
 from world import WebWorld, fresh_web_world, log_in
 
-from server.db.models import Institution, Terminal
+from server.db.models import Institution, Terminal, User
 from server.demo.load import ARCHIVE
 from server.ingest.incoming import Incoming
 from server.ingest.lookup import Lookup
 from server.ingest.store import store_stamps
-from server.minutes import hours
+from server.minutes import clock, hours
+from server.office.home import employee_today
 from server.plugins import institutions
+from server.web.routes.home import leave_view
 from server.web.serve import serve_web
 from terminals.protocol import StampMessage, topic
 
@@ -86,18 +88,22 @@ class Year:
     password: str
     hired: date
     ferie: list[date]
-    permits: dict[str, date]  # "partly" (April, half of it recovered in May), "never" (June)
+    # "partly" (April, half of it recovered in May), "never" (June), "late" (August, worked
+    # back only in October, after its deadline)
+    permits: dict[str, date]
+    late_back: date  # the day of October she stays half an hour longer
 
 
-def _ingest(world: WebWorld, stamps: list[tuple[date, str, str | None]]) -> None:
+def _ingest(world: WebWorld, stamps: list[tuple[date, str, str | None]],
+            first: int = 900_001) -> None:
     """The stamps as the terminal sends them, stored by the ingest as the broker hands
-    them over."""
+    them over; `first`: the terminal's sequence number of the first."""
     now = datetime.now(UTC)
     batch = []
     # The archive terminal's demo stamps took the first sequence numbers: a number already
     # stored is a copy the ingest acknowledges and drops.
-    for seq, (day, clock, code) in enumerate(stamps, 900_001):
-        hour, minute = clock.split(":")
+    for seq, (day, at, code) in enumerate(stamps, first):
+        hour, minute = at.split(":")
         moment = datetime(day.year, day.month, day.day, int(hour), int(minute), tzinfo=ROME)
         message = StampMessage(ARCHIVE, seq, f"{ARCHIVE}-y{seq}", BADGE, moment, None, code)
         batch.append(Incoming(topic("university", ARCHIVE, "stamp"), message.encode(), now,
@@ -159,14 +165,16 @@ def _live_the_year(world: WebWorld, stack: ExitStack) -> Year:
                             follow_redirects=False)
     assert changed.status_code == 303, changed.text
 
-    months = {m: _due_days(office, me, f"{y}-{m:02d}") for m in range(3, 8)}
-    # Two days of ferie in April, the first permit in April and the second in June, each
-    # on a working day of its own; half an hour more on a day of May.
+    months = {m: _due_days(office, me, f"{y}-{m:02d}") for m in range(3, 11)}
+    # Two days of ferie in April, the permits in April, June and August, each on a working
+    # day of its own; half an hour more on a day of May and on a day of October.
     april, may, june = months[4], months[5], months[6]
     ferie = [date.fromisoformat(april[i]["date"]) for i in (10, 11)]
     permits = {"partly": date.fromisoformat(april[3]["date"]),
-               "never": date.fromisoformat(june[3]["date"])}
-    longer = date.fromisoformat(may[5]["date"])
+               "never": date.fromisoformat(june[3]["date"]),
+               "late": date.fromisoformat(months[8][3]["date"])}
+    late_back = date.fromisoformat(months[10][5]["date"])
+    longer = {date.fromisoformat(may[5]["date"]), late_back}
     stamps: list[tuple[date, str, str | None]] = []
     for days in months.values():
         for d in days:
@@ -178,7 +186,7 @@ def _live_the_year(world: WebWorld, stack: ExitStack) -> Year:
                 stamps += [(day, "08:00", None), (day, "09:00", "29"), (day, "10:00", None),
                            (day, "11:00", None)]
             else:
-                stamps += [(day, "08:00", None), (day, "11:30" if day == longer else "11:00",
+                stamps += [(day, "08:00", None), (day, "11:30" if day in longer else "11:00",
                                                   None)]
     _ingest(world, stamps)
 
@@ -204,7 +212,7 @@ def _live_the_year(world: WebWorld, stack: ExitStack) -> Year:
                                                          ids=[str(i) for i in pending]))
     assert decided.status_code == 200
     assert f"Richieste decise: {len(filings)}." in decided.text
-    return Year(world, y, me, password, hired, ferie, permits)
+    return Year(world, y, me, password, hired, ferie, permits, late_back)
 
 
 def _summary(client: Client, year: Year, month: int) -> Any:
@@ -383,6 +391,169 @@ def _report_row(office: Client, kind: str, month: str) -> list[str]:
     assert got.status_code == 200, got.text
     rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig")), delimiter=";"))
     return next(r for r in rows if r[0] == NUMBER)
+
+
+def test_a_permit_recovered_late_is_deducted_at_its_deadline_and_the_later_time_is_its_own(
+        year: Year, stack: ExitStack) -> None:
+    """Seed 002: personal permits "da recuperare entro il mese successivo", and "in caso di
+    mancato recupero si determina la proporzionale decurtazione della retribuzione".
+    August's permit (U09:00 cod. 29 – E10:00) is not recovered in September: it is deducted
+    at September's end, its deadline. The half hour she works more in October comes after
+    it: it recovers nothing (the debt is gone), it is October's own credit."""
+    office = signed_in(year.world, stack, "university", "office")
+    months = {m: _summary(office, year, m) for m in (7, 8, 9, 10)}
+    accounts = {m: s["account"] for m, s in months.items()}
+    permit, extra = 60, 30
+    for m in (8, 9, 10):
+        assert accounts[m]["opening"] == accounts[m - 1]["closing"]
+        assert months[m]["anomalies"] == [] and accounts[m]["complete"]
+
+    def moved(m: int, kind: str) -> list[Any]:
+        return [x for x in accounts[m]["movements"] if x["kind"] == kind]
+
+    [debt] = moved(8, "debt")
+    assert (debt["minutes"], debt["explain"]["source"]) == (
+        permit, rule_line("allowance personal_needs {", after=SEED_002))
+    assert debt["explain"]["args"][1] == _last_day(year.year, 9).isoformat()
+    assert moved(9, "recover") == []
+    [deducted] = moved(9, "deduct")
+    assert (deducted["minutes"], deducted["effect"]) == (permit, permit)
+    assert deducted["explain"]["source"] == rule_line("not_recovered deduct")
+    assert deducted["explain"]["args"][1:] == [f"{year.year}-08",
+                                               _last_day(year.year, 9).isoformat()]
+    assert accounts[9]["closing"] == accounts[8]["opening"] and accounts[9]["debts"] == []
+    # October: nothing left to recover; the half hour is the month's balance, kept.
+    assert moved(10, "recover") == [] and moved(10, "deduct") == []
+    assert months[10]["balance"] == extra
+    assert accounts[10]["closing"] == accounts[10]["opening"] + extra
+    late = year.late_back.isoformat()
+    [longer] = [d for d in office.get(f"/api/v1/timecard/{year.employee_id}?month="
+                                      f"{late[:7]}").json()["days"] if d["date"] == late]
+    assert (longer["balance"], longer["account"]) == (extra, accounts[10]["closing"])
+
+
+def test_the_deduction_reads_its_month_and_day_as_people_say_them(
+        year: Year, stack: ExitStack) -> None:
+    """August's permit deducted at September's end, as each reader gets it: the Riepiloghi
+    page, the month's PDF and the payroll's list of deductions in Italian ("agosto",
+    "30 settembre"), the API's text and the page in English ("August", "30 September");
+    never the ISO month or day inside a sentence."""
+    employee = _signed_in_as_her(year, stack)
+    office = signed_in(year.world, stack, "university", "office")
+    month, y = f"{year.year}-09", year.year
+    last = _last_day(y, 9).day
+    italian = (f"{hours(60)} del debito di agosto {y} non recuperate entro il {last} "
+               f"settembre {y}: decurtate dalla retribuzione")
+    page = _text(employee.get(f"/summaries?month={month}").text)
+    assert italian in page, page
+    pdf = re.sub(r"\s+", " ", pdf_text(employee.get(
+        f"/summaries/{year.employee_id}/report.pdf?month={month}").content))
+    assert italian in pdf, pdf
+    [_, _, _, hours_, reason, rule] = _report_row(office, "deductions", month)
+    assert (hours_, reason, rule) == (hours(60, ":"), italian,
+                                      rule_line("not_recovered deduct"))
+    [deducted] = [m for m in _summary(employee, year, 9)["account"]["movements"]
+                  if m["kind"] == "deduct"]
+    english = (f"{hours(60)} of the debt of August {y} not recovered by {last} September {y}: "
+               "deducted from pay")
+    assert deducted["explain"]["detail"] == english
+    employee.cookies.set("timbra_lang", "en")  # the page in the reader's other language
+    in_english = _text(employee.get(f"/summaries?month={month}").text)
+    assert english in in_english, in_english
+    assert not re.search(rf"{y}-0[89]", page + pdf + english + in_english)
+
+
+def test_the_timecard_names_the_profile_and_the_contract_of_the_month(
+        year: Year, stack: ExitStack) -> None:
+    """The timecard's header: the profile as the rule file labels it (`label` of
+    `profile six_days`), not its name; the contract in force that month with its part time,
+    and its first day in the month it starts (16 March)."""
+    employee = _signed_in_as_her(year, stack)
+    lines = RULES.read_text(encoding="utf-8").splitlines()
+    at = int(rule_line("label", after="profile six_days {").partition(":")[2])
+    label = re.findall(r'label "([^"]+)"', lines[at - 1])[0]
+    header = {m: _text(employee.get(f"/timecard?month={year.year}-{m:02d}").text)
+              for m in (2, 3, 4)}
+    assert (f"{label}, part time al {PART_TIME}%, dal {year.hired.day} marzo {year.year}"
+            in header[3]), header[3]
+    assert f"{label}, part time al {PART_TIME}% " in header[4]
+    assert "dal " not in header[4].partition("Cartellino")[2].split("‹")[0]
+    assert "nessun contratto in questo mese" in header[2]
+    assert not any("six_days" in h for h in header.values())
+    api = employee.get(f"/api/v1/timecard/{year.employee_id}?month={year.year}-03").json()
+    assert api["contracts"] == [{"profile": "six_days", "profile_label": label,
+                                 "part_time_percent": PART_TIME,
+                                 "start": year.hired.isoformat(), "end": None}]
+
+
+def test_riepiloghi_list_only_the_deadlines_that_ask_something(year: Year,
+                                                              stack: ExitStack) -> None:
+    """Seed 002's deadlines: "Tali anomalie ... devono essere sanate ... entro e non oltre
+    il giorno 3 del mese successivo" and "La flessibilità negativa deve essere recuperata
+    entro il mese successivo". A month without anomalies asks no fixing; a month whose
+    balance is not negative asks no recovery. November, never stamped, is all absences."""
+    employee = _signed_in_as_her(year, stack)
+    fix, recover = "Sistemare le anomalie", "Recupero del saldo negativo"
+    summaries = {m: _summary(employee, year, m) for m in (4, 5, 11)}
+    # Each case is seen: a negative month without anomalies, a month with neither, and
+    # one with anomalies.
+    assert not summaries[4]["anomalies"] and summaries[4]["balance"] < 0
+    assert not summaries[5]["anomalies"] and summaries[5]["balance"] >= 0
+    assert summaries[11]["anomalies"]
+    for m, summary in summaries.items():
+        page = _text(employee.get(f"/summaries?month={year.year}-{m:02d}").text)
+        anomalies, negative = bool(summary["anomalies"]), summary["balance"] < 0
+        assert ("anomaly_fix" in summary["deadlines"]) == anomalies == (fix in page), m
+        assert ("negative_balance" in summary["deadlines"]) == negative == (recover in page), m
+    pdf = pdf_text(employee.get(f"/summaries/{year.employee_id}/report.pdf"
+                                f"?month={year.year}-04").content)
+    assert recover in pdf and fix not in pdf, pdf
+
+
+def _first_exit_reaching(minute: int) -> str:
+    """The earliest exit that counts as `minute` or later: stamps are rounded to the nearest
+    five minutes (seed 002: "La timbratura è arrotondata ai 5 minuti, es. 08:03 è
+    arrotondato a 08:05"; `rounding nearest 5m`)."""
+    return clock(next(m for m in range(minute - 5, minute + 1) if (m + 2) // 5 * 5 >= minute))
+
+
+def _leaving_at(year: Year, moment: datetime) -> Any:
+    """What GET /api/v1/me/today answers her at `moment` (the route reads the clock; the
+    same services at a moment of their own)."""
+    with Session(year.world.engine) as session:
+        me = session.scalars(sa.select(User).filter_by(username="university.paola")).one()
+        today = employee_today(session, me, moment.astimezone(UTC))
+        assert today is not None
+        return leave_view(today)
+
+
+def test_if_she_leaves_now_she_reaches_her_halved_due_and_the_whole_voucher_threshold(
+        year: Year, stack: ExitStack) -> None:
+    """"If I leave now" on a working day of hers at a fixed moment: stamped in at 08:00, at
+    09:00 the time to leave is when her due is reached, half of six_days' "due 6h"; the
+    meal voucher ("min_worked 6h", "requires regular_pause": seed 002 "La regolare
+    timbratura permette la maturazione del buono pasto") is out of reach without a pause
+    stamped. Once she stamps a pause (12:00–12:30), the voucher is reached at six hours
+    worked, the rule's whole threshold: the part time halves the due, not the voucher."""
+    office = signed_in(year.world, stack, "university", "office")
+    day = date.fromisoformat(_due_days(office, year.employee_id, f"{year.year}-11")[5]["date"])
+    _ingest(year.world, [(day, "08:00", None)], first=950_001)
+    at_nine = _leaving_at(year, datetime.combine(day, time(9, 0), ROME))
+    assert (at_nine.state, at_nine.due, at_nine.due_reached) == ("at_work", DUE, False)
+    assert at_nine.leave_for_due == _first_exit_reaching(8 * 60 + DUE)
+    assert at_nine.due_rule.source == rule_line("due 6h", after="profile six_days {")
+    assert at_nine.voucher_in_rules and at_nine.leave_for_voucher is None
+    assert at_nine.voucher_rule.source == rule_line("min_worked 6h", after=SEED_002)
+    _ingest(year.world, [(day, "12:00", None), (day, "12:30", None)], first=950_002)
+    after_pause = _leaving_at(year, datetime.combine(day, time(12, 40), ROME))
+    assert after_pause.state == "at_work" and after_pause.due_reached
+    morning = 12 * 60 - 8 * 60
+    assert after_pause.leave_for_voucher == _first_exit_reaching(12 * 60 + 30 + 6 * 60 - morning)
+    assert after_pause.worked == morning + 10 and not after_pause.meal_voucher
+    # Today, under the same open contract and not stamped: the endpoint answers her, with
+    # nothing to compute yet.
+    answer = _signed_in_as_her(year, stack).get("/api/v1/me/today")
+    assert answer.status_code == 200 and answer.json()["state"] == "no_entry", answer.text
 
 
 # The phone and desk of tests/browser/test_browser_home.py.

@@ -32,12 +32,16 @@ from server.web.scope import NO_TIMECARD, known_id, visible_employee
 from server.web.summary_view import SummaryOut, summary_out
 
 READERS = allow(EMPLOYEE, MANAGER, OFFICE)
+# What each deadline of `dsl.vocabulary.DEADLINES` is called. The month lists only those that
+# ask something of the person that month (`server.engine.month`: fix the anomalies only in a
+# month with some, recover only a negative balance, take rest only for overtime banked).
 DEADLINE_LABELS = {
     "negative_balance": N_("Negative balance to recover by"),
     "anomaly_fix": N_("Fix anomalies by"),
     "missed_stamp": N_("Declare missed stamps by"),
     "report": N_("Report due"),
     "correction_request": N_("Correction requests by"),
+    "compensatory_rest": N_("Compensatory rest to take by"),
 }
 
 
