@@ -113,7 +113,8 @@ def test_unused_days_carry_to_the_next_years_date_then_lapse() -> None:
     may = balance("ferie", FULL, date(2027, 5, 1), draws)
     assert (may.carried_lapsed, may.carried_left, may.total_left) == (10, 0, 56)
     lapsed = may.explain[-1]
-    assert (lapsed.source, lapsed.detail) == ("t.rules:15", "5 days of 2026 lapsed on 2027-04-30")
+    assert (lapsed.source, lapsed.detail) == ("t.rules:15",
+                                              "5 days of 2026 lapsed on 30 April 2027")
 
 
 def test_without_a_carry_what_is_left_lapses_at_the_years_end() -> None:
@@ -134,7 +135,7 @@ def test_accrual_month_by_month() -> None:
     draws = working_days(date(2026, 2, 2), 5, "FER")
     year = balance("ferie", FULL, date(2026, 2, 10), draws, rules=rules)
     assert year.accrued == 9 and [d.day for d in year.beyond] == [draws[4].day]
-    assert year.explain[-1].detail == "4½ days earned by 2026-02-10"
+    assert year.explain[-1].detail == "4½ days earned by 10 February 2026"
     assert balance("ferie", FULL, date(2026, 3, 2), draws, rules=rules).accrued == 14
 
 
@@ -156,7 +157,7 @@ def test_an_opening_balance_replaces_what_came_before_adoption() -> None:
     opening = {"ferie": Opening(date(2026, 3, 1), left=20, carried=6)}
     year = balance("ferie", FULL, date(2026, 3, 31), draws, opening)
     assert (year.carried_used, year.taken, year.left, year.carried_left) == (6, 38, 18, 0)
-    assert year.explain[1].detail == "opening balance on 2026-03-01: 10 days left, 3 carried"
+    assert year.explain[1].detail == "opening balance on 1 March 2026: 10 days left, 3 carried"
 
 
 def test_a_leave_added_by_a_later_section_counts_from_its_rules() -> None:
