@@ -26,6 +26,7 @@ from server.days.rules_in_force import policy_on
 from server.db.directory import add_employee
 from server.db.models import Badge, Employee, User
 from server.errors import OfficeError
+from server.i18n.current import either, gettext
 from server.office.audit import record, utcnow
 from server.office.bounds import within_reach
 from server.office.file_dates import file_day
@@ -62,7 +63,9 @@ class LineError:
     english: str
 
     def __str__(self) -> str:
-        return f"riga {self.line}: {self.italian} / line {self.line}: {self.english}"
+        """The line and its problem in the reader's language (the API's refusal lists them)."""
+        return gettext("line %(line)s: %(problem)s", line=self.line,
+                       problem=either(self.italian, self.english))
 
 
 class ImportRefused(OfficeError):

@@ -31,6 +31,7 @@ from litestar.stores.base import Store
 from sqlalchemy.orm import Session
 
 from server.db.models import Institution, User
+from server.i18n.current import N_, gettext
 from server.office.sso import SignInFailed, oidc, saml
 from server.office.sso.config import InstitutionSso
 from server.office.sso.identities import IdentityRefused, record_failure, sign_in
@@ -38,6 +39,7 @@ from server.office.sso.ldap import DirectoryUnavailable, ldap_identity
 from server.web.dependencies import DbSession
 from server.web.guards import PUBLIC
 from server.web.identity import ROTATE_SESSION, session_for
+from server.web.language import said
 from server.web.routes.auth import safe_next
 from server.web.routing import FORM, together
 
@@ -51,7 +53,7 @@ Code = Annotated[str, QueryParameter(name="code", max_length=MAX_PARAM)]
 ReturnedState = Annotated[str, QueryParameter(name="state", max_length=MAX_PARAM)]
 ProviderError = Annotated[str, QueryParameter(name="error", max_length=200)]
 Issuer = Annotated[str, QueryParameter(name="iss", max_length=MAX_PARAM)]
-WRONG = "Nome utente o password errati. / Wrong username or password."
+WRONG = N_("Wrong username or password.")
 
 
 @dataclass
@@ -71,7 +73,7 @@ def configured(state: State, institution: str, method: str) -> InstitutionSso:
     """The institution's settings when `method` is configured for it; else a 404."""
     sso: InstitutionSso | None = state.sso.of(institution)
     if sso is None or method not in sso.methods:
-        raise NotFoundException("Accesso non configurato / Sign-in not configured")
+        raise NotFoundException(gettext("Sign-in not configured"))
     return sso
 
 
@@ -96,13 +98,13 @@ def ldap_login(request: Request[Any, Any, Any], state: State, db: DbSession,
         if value is None:
             record_failure(db, institution, "ldap", "the directory refused the credentials",
                            data.username)
-            return _ldap_form(db, institution, target, WRONG, 401)
+            return _ldap_form(db, institution, target, gettext(WRONG), 401)
         user = sign_in(db, sso, "ldap", value)
     except (SignInFailed, IdentityRefused) as error:
         if isinstance(error, SignInFailed):
             record_failure(db, institution, "ldap", error.english, data.username)
         down = isinstance(error, DirectoryUnavailable)
-        return _ldap_form(db, institution, target, str(error), 503 if down else 403)
+        return _ldap_form(db, institution, target, said(error), 503 if down else 403)
     return _logged_in(request, state, user, target)
 
 
