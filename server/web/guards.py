@@ -41,7 +41,8 @@ PEOPLE = allow(EMPLOYEE, MANAGER, OFFICE)
 class PasswordChangeRequired(PermissionDeniedException):
     """The user logged in with a one-time password and has not changed it yet."""
 
-    detail = "Password change required / Cambio password obbligatorio"
+    def __init__(self) -> None:
+        super().__init__(detail=gettext("Password change required"))
 
 
 def access_guard(connection: ASGIConnection[Any, Any, Any, Any],

@@ -223,8 +223,7 @@ def upload_page(db: DbSession, user: AuthUser,
             text = ""
     if not text.strip():
         return _page(db, user, status=400, file_name=name, problems=[RuleProblem(
-            name or "?", 1, 1, "file vuoto, non UTF-8 o troppo grande / "
-            "empty, not UTF-8 or too large", "", "^", None)])
+            name or "?", 1, 1, gettext("empty, not UTF-8 or too large"), "", "^", None)])
     name = (name.strip() or "regole.rules")[:200]
     problems = problems_of(text, name, user.institution_id)
     if problems:

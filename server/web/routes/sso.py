@@ -129,7 +129,7 @@ async def oidc_start(request: Request[Any, Any, Any], state: State, institution:
     try:
         start = await to_thread.run_sync(oidc.begin, settings, callback)
     except SignInFailed as error:
-        return _refused(str(error), 502)
+        return _refused(said(error), 502)
     browser = secrets.token_urlsafe(32)
     await _keep(request, f"oidc:{start.state}", {
         "institution": institution, "nonce": start.nonce, "verifier": start.verifier,
@@ -190,7 +190,7 @@ async def saml_start(request: Request[Any, Any, Any], state: State, institution:
     try:
         start = await to_thread.run_sync(saml.begin, sso, relay)
     except SignInFailed as error:
-        return _refused(str(error), 502)
+        return _refused(said(error), 502)
     await _keep(request, f"saml:{relay}", {"institution": institution,
                                            "request_id": start.request_id,
                                            "next": safe_next(next)})
@@ -232,7 +232,7 @@ async def _signed_in(request: Request[Any, Any, Any], state: State, db: Session,
     try:
         user = await to_thread.run_sync(sign_in, db, sso, method, value)
     except IdentityRefused as error:
-        return _refused(str(error), 403)
+        return _refused(said(error), 403)
     return _logged_in(request, state, user, target)
 
 
@@ -245,8 +245,9 @@ def _logged_in(request: Request[Any, Any, Any], state: State, user: User,
 
 async def _failed(db: Session, institution: str, method: str, reason: str) -> Template:
     await to_thread.run_sync(record_failure, db, institution, method, reason)
-    return _refused(f"Accesso con le credenziali di Ateneo non riuscito ({reason}). / "
-                    f"Sign-in with the institution's credentials failed ({reason}).", 403)
+    # The reason is the protocol's own diagnostic, kept as the audit log records it.
+    return _refused(gettext("Sign-in with the institution's credentials failed "
+                            "(%(reason)s).", reason=reason), 403)
 
 
 def _refused(message: str, status: int) -> Template:
