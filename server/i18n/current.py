@@ -40,6 +40,11 @@ def N_(message: str) -> str:
     return message
 
 
+def either(italian: str, english: str) -> str:
+    """Of a refusal the office words in both languages, the half the reader reads."""
+    return english if _locale.get() == "en" else italian
+
+
 def current_zone() -> str:
     return _zone.get()
 

@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from server.errors import OfficeError
+from server.i18n.current import either, gettext
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,9 @@ class LineError:
     english: str
 
     def __str__(self) -> str:
-        return f"riga {self.line}: {self.italian} / line {self.line}: {self.english}"
+        """The line and its problem in the reader's language (the API's refusal lists them)."""
+        return gettext("line %(line)s: %(problem)s", line=self.line,
+                       problem=either(self.italian, self.english))
 
 
 class ImportRefused(OfficeError):

@@ -3,8 +3,9 @@
 Outermost, around the router: the request id, access log line and latency sample
 (`RequestLogMiddleware`). Every response gets the security headers, and its cookies
 `Secure` over TLS (`server.web.headers.security_headers`, a `before_send` hook). Middleware,
-outermost first: hostile input refused with a 400 (`InputGuardMiddleware`: NUL characters,
-JSON nested too deep), the page's language (`LanguageMiddleware`), sessions (server-side:
+outermost first: the reader's language (`LanguageMiddleware`, first so that every refusal
+below is worded in it), hostile input refused with a 400 (`InputGuardMiddleware`: NUL
+characters, JSON nested too deep), sessions (server-side:
 files in the data directory for `timbra run`, the database for `timbra web`), who is asking
 (`IdentityMiddleware`), then Litestar's CSRF check on every unsafe method, its token bound
 to the session (`SessionCSRFMiddleware`). One app-wide guard (`access_guard`) enforces each
@@ -88,7 +89,7 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
                       "user": Provide(provide_user, sync_to_thread=False)},
         guards=[access_guard],
         # Litestar's CSRF middleware, bound to the session: after the session middleware.
-        middleware=[InputGuardMiddleware, LanguageMiddleware, sessions.middleware,
+        middleware=[LanguageMiddleware, InputGuardMiddleware, sessions.middleware,
                     IdentityMiddleware, DefineMiddleware(SessionCSRFMiddleware, config=csrf)],
         stores={"sessions": store, "sso": _pending_store(session_store, data_dir)},
         before_send=[security_headers],

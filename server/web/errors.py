@@ -21,11 +21,12 @@ from litestar.exceptions import (
 from litestar.response import Redirect, Template
 
 from server.errors import Busy, MonthClosed, NotAllowed, NotFound, OfficeError
+from server.i18n.current import gettext
 from server.web.guards import PasswordChangeRequired
-from server.web.language import said
+from server.web.language import API_PREFIX, said
 from server.web.request_log import request_id_of
+from server.web.scope import NOT_FOUND
 
-API_PREFIX = "/api/"
 LOG = logging.getLogger("timbra.web.errors")
 
 # The most specific kind first. A closed month is 409: the request was right, the month is
@@ -68,8 +69,8 @@ def _answer(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any
         return Redirect(f"/login{next_part}", status_code=302)
     if isinstance(exc, PasswordChangeRequired):
         return Redirect("/password", status_code=302)
-    # A 403 or 404 page says so in its title, in the reader's language; the detail's
-    # two-language wording is for the API.
+    # A 403 or 404 page says so in its title, in the reader's language; which record or
+    # role it was is for the API.
     detail = "" if exc.status_code in (403, 404) else exc.detail
     return Template("error.html", status_code=exc.status_code,
                     context={"status": exc.status_code, "detail": detail,
@@ -82,7 +83,7 @@ def office_refusal(request: Request[Any, Any, Any], exc: OfficeError) -> Respons
     status = status_of(exc)
     headers = {"retry-after": str(RETRY_AFTER_S)} if status == 503 else {}
     if is_api(request):
-        return Response({"status_code": status, "detail": str(exc), "field": exc.field},
+        return Response({"status_code": status, "detail": said(exc), "field": exc.field},
                         status_code=status, media_type=MediaType.JSON, headers=headers)
     return Template("error.html", status_code=status, headers=headers,
                     context={"status": status, "detail": said(exc)})
@@ -91,7 +92,7 @@ def office_refusal(request: Request[Any, Any, Any], exc: OfficeError) -> Respons
 def no_such_row(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """An id no row can have (beyond 64 bits: the driver overflows before asking) is a 404,
     like any other id that does not exist, never a server error."""
-    return http_error(request, NotFoundException("Non trovato / Not found"))
+    return http_error(request, NotFoundException(gettext(NOT_FOUND)))
 
 
 def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

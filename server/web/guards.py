@@ -17,6 +17,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers import HTTPRouteHandler
 from litestar.handlers.base import BaseRouteHandler
 
+from server.i18n.current import gettext
 from server.web.identity import CurrentUser
 
 EMPLOYEE, MANAGER, OFFICE, ADMIN = "employee", "manager", "office", "admin"
@@ -40,7 +41,8 @@ PEOPLE = allow(EMPLOYEE, MANAGER, OFFICE)
 class PasswordChangeRequired(PermissionDeniedException):
     """The user logged in with a one-time password and has not changed it yet."""
 
-    detail = "Password change required / Cambio password obbligatorio"
+    def __init__(self) -> None:
+        super().__init__(detail=gettext("Password change required"))
 
 
 def access_guard(connection: ASGIConnection[Any, Any, Any, Any],
@@ -53,11 +55,11 @@ def access_guard(connection: ASGIConnection[Any, Any, Any, Any],
         raise PermissionDeniedException("route declares no roles")
     user = connection.scope.get("user")
     if not isinstance(user, CurrentUser):
-        raise NotAuthorizedException("Login required / Accesso richiesto")
+        raise NotAuthorizedException(gettext("Login required"))
     if user.must_change_password and not handler.opt.get("password_change"):
         raise PasswordChangeRequired()
     if user.role not in roles:
-        raise PermissionDeniedException("Not allowed for your role / Non consentito al tuo ruolo")
+        raise PermissionDeniedException(gettext("Not allowed for your role"))
 
 
 def _automatic_options(handler: BaseRouteHandler) -> bool:
@@ -76,5 +78,5 @@ def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser:
     """The logged-in user of a guarded route (a dependency: `user: CurrentUser`)."""
     user = connection.scope.get("user")
     if not isinstance(user, CurrentUser):
-        raise NotAuthorizedException("Login required / Accesso richiesto")
+        raise NotAuthorizedException(gettext("Login required"))
     return user

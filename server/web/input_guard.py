@@ -19,13 +19,14 @@ from litestar.exceptions import ClientException, HTTPException
 from litestar.middleware import MiddlewareProtocol
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, ReceiveMessage, Scope, Send
 
+from server.i18n.current import N_, gettext
+
 MAX_DEPTH = 32  # timbra's deepest document is 3; anything near the decoder's limit is abuse
 MAX_BODY = 10_000_000  # Litestar's own request_max_body_size, held while reading once
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-NUL_REFUSED = ("Il carattere NUL (0x00) non è ammesso nei campi di testo / "
-               "The NUL character (0x00) is not allowed in text fields")
-TOO_DEEP = (f"JSON annidato oltre {MAX_DEPTH} livelli non è ammesso / "
-            f"JSON nested more than {MAX_DEPTH} levels deep is not allowed")
+# Message ids, worded when raised: the language middleware runs before this one.
+NUL_REFUSED = N_("The NUL character (0x00) is not allowed in text fields")
+TOO_DEEP = N_("JSON nested more than %(depth)s levels deep is not allowed")
 
 
 class InputGuardMiddleware(MiddlewareProtocol):
@@ -38,7 +39,7 @@ class InputGuardMiddleware(MiddlewareProtocol):
             return
         if "\x00" in scope["path"] or _has_nul(parse_qsl(
                 scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)):
-            raise ClientException(NUL_REFUSED)
+            raise ClientException(gettext(NUL_REFUSED))
         if scope.get("method") not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
@@ -52,7 +53,7 @@ def check_body(content_type: str, body: bytes) -> None:
     kind = content_type.split(";")[0].strip().lower()
     if kind == "application/x-www-form-urlencoded":
         if _has_nul(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)):
-            raise ClientException(NUL_REFUSED)
+            raise ClientException(gettext(NUL_REFUSED))
     elif kind == "multipart/form-data":
         _check_multipart(content_type, body)
     elif body.strip()[:1] in (b"{", b"["):
@@ -63,7 +64,7 @@ def _check_json(body: bytes) -> None:
     try:
         document = json.loads(body)
     except RecursionError:
-        raise ClientException(TOO_DEEP) from None
+        raise ClientException(gettext(TOO_DEEP, depth=MAX_DEPTH)) from None
     except ValueError:
         return  # not JSON: Litestar's own decoding answers it
     stack: list[tuple[Any, int]] = [(document, 1)]
@@ -71,10 +72,10 @@ def _check_json(body: bytes) -> None:
         value, depth = stack.pop()
         if isinstance(value, str):
             if "\x00" in value:
-                raise ClientException(NUL_REFUSED)
+                raise ClientException(gettext(NUL_REFUSED))
         elif isinstance(value, dict | list):
             if depth > MAX_DEPTH:
-                raise ClientException(TOO_DEEP)
+                raise ClientException(gettext(TOO_DEEP, depth=MAX_DEPTH))
             items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
             stack.extend((item, depth + 1) for item in items)
 
@@ -90,7 +91,7 @@ def _check_multipart(content_type: str, body: bytes) -> None:
         head, _, content = part.partition(b"\r\n\r\n")
         is_file = b"filename" in head.lower()
         if b"\x00" in head or b"%00" in head or (not is_file and b"\x00" in content):
-            raise ClientException(NUL_REFUSED)
+            raise ClientException(gettext(NUL_REFUSED))
 
 
 def _has_nul(pairs: list[tuple[str, str]]) -> bool:
@@ -107,8 +108,7 @@ async def _read_body(receive: Receive) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY:
-            raise HTTPException(status_code=413, detail="Richiesta troppo grande / "
-                                                        "Request too large")
+            raise HTTPException(status_code=413, detail=gettext("Request too large"))
         chunks.append(chunk)
         if not message.get("more_body", False):
             break

@@ -1,8 +1,10 @@
-"""The language of each page: Italian unless the person chose English.
+"""The language of each page and API answer: Italian unless the person chose English.
 
 The choice is a cookie (it must work on the login page, before anyone is known); the
 middleware sets it for the whole request, templates translate with `_()` through Jinja's
-i18n extension, and `POST /language` changes it.
+i18n extension, and `POST /language` changes it. A client of the API without the cookie
+asks with `Accept-Language`; a page ignores that header, which is the browser's setting,
+not a choice made in timbra.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from litestar.response import Redirect
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from server.errors import OfficeError
+from server.i18n.catalogues import LOCALES
 from server.i18n.current import (
     current_locale,
     current_zone,
+    either,
     gettext,
     ngettext,
     pick_locale,
@@ -41,6 +45,7 @@ from server.web.guards import PUBLIC
 from server.web.wording import anomaly_name, say
 
 LANGUAGE_COOKIE = "timbra_lang"
+API_PREFIX = "/api/"
 YEAR = 365 * 24 * 3600
 
 
@@ -62,7 +67,7 @@ def here(moment: datetime | str | None) -> str:
 
 def said(error: OfficeError) -> str:
     """A refusal in the reader's language (services word each one in both)."""
-    return error.english if current_locale() == "en" else error.italian
+    return either(error.italian, error.english)
 
 
 class LanguageMiddleware:
@@ -72,7 +77,11 @@ class LanguageMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        wanted = _cookie(scope) if scope["type"] == ScopeType.HTTP else None
+        wanted = None
+        if scope["type"] == ScopeType.HTTP:
+            wanted = _cookie(scope)
+            if wanted is None and scope["path"].startswith(API_PREFIX):
+                wanted = _accepted(scope)
         with use_locale(wanted):
             await self.app(scope, receive, send)
 
@@ -87,6 +96,25 @@ def _cookie(scope: Scope) -> str | None:
                 return None
             morsel = jar.get(LANGUAGE_COOKIE)
             return morsel.value if morsel else None
+    return None
+
+
+def _accepted(scope: Scope) -> str | None:
+    """The supported language an API client prefers most (`Accept-Language: en-GB, it;q=0.5`
+    is English); None when it names none of them."""
+    for name, value in scope.get("headers", ()):
+        if name == b"accept-language":
+            ranked: list[tuple[float, str]] = []
+            for part in value.decode("latin-1").split(","):
+                tag, _, weight = part.strip().partition(";q=")
+                language = tag.split("-")[0].strip().lower()
+                try:
+                    quality = float(weight) if weight else 1.0
+                except ValueError:  # a malformed weight counts as not wanted
+                    quality = 0.0
+                if language in LOCALES and quality > 0:
+                    ranked.append((quality, language))
+            return max(ranked, key=lambda pair: pair[0])[1] if ranked else None
     return None
 
 

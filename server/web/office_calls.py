@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from server import minutes
 from server.db.models import User
 from server.errors import OfficeError
+from server.i18n.current import gettext
 from server.web.identity import CurrentUser
 from server.web.scope import MAX_ID, NOT_FOUND
 from server.web.timecard import parse_month
@@ -26,7 +27,7 @@ from server.web.timecard import parse_month
 def acting_user(session: Session, user: CurrentUser) -> User:
     row = session.get(User, user.id)
     if row is None:  # deleted since the session was read: as good as logged out
-        raise NotFoundException(NOT_FOUND)
+        raise NotFoundException(gettext(NOT_FOUND))
     return row
 
 

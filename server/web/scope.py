@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 
 from server.db.models import Employee
 from server.db.models import Request as RequestRow
+from server.i18n.current import N_, gettext
 from server.web.guards import MANAGER, OFFICE
 from server.web.identity import CurrentUser
 
-NOT_FOUND = "Not found / Non trovato"
-NO_TIMECARD = ("Nessun dipendente collegato a questo utente: indica per chi è la richiesta. / "
-               "No employee is linked to this account: say whom the request is for.")
+# Message ids: raised as `gettext(NOT_FOUND)`, in the reader's language.
+NOT_FOUND = N_("Not found")
+NO_TIMECARD = N_("No employee is linked to this account: say whom the request is for.")
 T = TypeVar("T")
 # Ids are 64-bit in every database timbra runs on; a larger one in a URL is no row, and
 # SQLite (OverflowError) or PostgreSQL (DataError) would otherwise answer it with a 500.
@@ -30,7 +31,7 @@ MAX_ID = 2**63 - 1
 def known_id(row_id: int) -> int:
     """A path id that could name a row, else 404 at once, like any id that names none."""
     if not 0 < row_id <= MAX_ID:
-        raise NotFoundException(NOT_FOUND)
+        raise NotFoundException(gettext(NOT_FOUND))
     return row_id
 
 
@@ -38,19 +39,19 @@ def visible_employee(session: Session, user: CurrentUser, employee_id: int) -> E
     """The employee, if `user` may see them; otherwise NotFoundException (404)."""
     employee = session.get(Employee, employee_id)
     if employee is None or employee.institution_id != user.institution_id:
-        raise NotFoundException(NOT_FOUND)
+        raise NotFoundException(gettext(NOT_FOUND))
     allowed = (user.role == OFFICE
                or employee.id == user.employee_id
                or (user.role == MANAGER and user.unit is not None and employee.unit == user.unit))
     if not allowed:
-        raise NotFoundException(NOT_FOUND)
+        raise NotFoundException(gettext(NOT_FOUND))
     return employee
 
 
 def in_institution(row: T | None, user: CurrentUser) -> T:
     """Any row with an `institution_id`, if it is the user's institution's; else 404."""
     if row is None or getattr(row, "institution_id", None) != user.institution_id:
-        raise NotFoundException(NOT_FOUND)
+        raise NotFoundException(gettext(NOT_FOUND))
     return row
 
 
@@ -72,8 +73,8 @@ def target_employee(session: Session, user: CurrentUser, employee_id: str | int 
         try:
             wanted = known_id(int(employee_id))
         except ValueError:
-            raise NotFoundException(NOT_FOUND) from None
+            raise NotFoundException(gettext(NOT_FOUND)) from None
         return visible_employee(session, user, wanted).id
     if user.employee_id is None:
-        raise NotFoundException(NO_TIMECARD)
+        raise NotFoundException(gettext(NO_TIMECARD))
     return user.employee_id

@@ -100,7 +100,7 @@ def anomaly_name(code: str) -> str:
 def say_rule(text: str | None) -> str | None:
     """A rule file's message or hint (`dsl.errors.M`: its English words, template and
     arguments), in the reader's language; an argument that is itself such a message is
-    worded first. Plain text (the office's "italiano / English") is given as it is."""
+    worded first. Plain text (already worded in the reader's language) is given as it is."""
     if text is None or not isinstance(text, M):
         return text
     args = tuple(say_rule(a) if isinstance(a, M) else a for a in text.args)

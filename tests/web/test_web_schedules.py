@@ -94,7 +94,7 @@ def test_the_rota_page_and_api_refuse_shifts_the_rules_do_not_define(
     year, month = (int(part) for part in last_month().split("-"))
     answer = office.post("/api/v1/office/rota", json={"year": year, "month": month, "entries": [
         {"employee_id": me, "day": day, "shift": "N"}]}, headers=json_headers(office))
-    assert answer.status_code == 400 and "is not defined" in answer.json()["detail"]
+    assert answer.status_code == 400 and "non definito" in answer.json()["detail"]
     imported = office.post("/api/v1/office/rota/import", json={
         "csv": f"matricola;data;turno\nM001;{day};N\nZZZ;{day};N\n"},
         headers=json_headers(office))

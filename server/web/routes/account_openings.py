@@ -15,6 +15,7 @@ from litestar.params import FromPath, JSONBody
 
 from server.db.account_tables import AccountOpening
 from server.db.models import Employee
+from server.i18n.current import gettext
 from server.office.account_openings import openings_of, set_opening
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import MANAGER, OFFICE, allow
@@ -64,7 +65,7 @@ def opening_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
     audited. Refused (400, the field in `extra`): a day other than the 1st, a balance beyond
     ±9999 hours, a month more than a year ahead, a closed month."""
     if len(data.reason) > MAX_REASON:
-        raise ValidationException("Motivo troppo lungo / Reason too long")
+        raise ValidationException(gettext("Reason too long"))
     row = set_opening(db, acting_user(db, user), mine(db, Employee, employee_id, user).id,
                       data.starts, data.balance, reason=data.reason)
     return _view(row)

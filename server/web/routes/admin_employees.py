@@ -16,6 +16,7 @@ from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
+from server.i18n.current import either, gettext
 from server.office.csv_files import ImportRefused, LineError
 from server.office.employees_import import import_employees
 from server.office.people import institution_employees
@@ -122,10 +123,10 @@ def import_api(db: DbSession, user: AuthUser, data: JSONBody[ImportRequest]) -> 
     outcome = run_import(db, user, data.csv.encode())
     if outcome.errors:
         # Refusals are answered as {status_code, detail}: the lines go in the detail.
-        raise ValidationException("Importazione rifiutata, nulla è stato scritto / Import "
-                                  "refused, nothing was written: " + "; ".join(
-                                      f"riga {e.line}: {e.italian} / line {e.line}: {e.english}"
-                                      for e in outcome.errors))
+        raise ValidationException(gettext(
+            "Import refused, nothing was written: %(lines)s", lines="; ".join(
+                gettext("line %(line)s: %(problem)s", line=e.line,
+                        problem=either(e.italian, e.english)) for e in outcome.errors)))
     return outcome
 
 

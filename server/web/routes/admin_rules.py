@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from dsl.errors import M
 from dsl.vocabulary import MINUTE_FIGURES
 from server.db.models import RuleVersion
-from server.i18n.current import N_
+from server.i18n.current import N_, gettext
 from server.office.rules_upload import (
     Difference,
     activate,
@@ -157,8 +157,9 @@ def store(db: Session, user: AuthUser, file_name: str, text: str) -> RuleVersion
     problems = problems_of(text, file_name, user.institution_id)
     if problems:
         # Refusals are answered as {status_code, detail}: the places go in the detail.
-        raise ValidationException("Il file di regole ha errori / The rule file has errors: "
-                                  + "; ".join(f"{p.where}: {p.message}" for p in problems))
+        raise ValidationException(gettext(
+            "The rule file has errors: %(problems)s",
+            problems="; ".join(f"{p.where}: {p.message}" for p in problems)))
     row = upload_rules(db, acting_user(db, user), file_name, text)
     return _view(row)
 
@@ -170,8 +171,7 @@ def run_dry(db: Session, user: AuthUser, version_id: int, month: str | None) -> 
     try:
         found = dry_run(db, acting_user(db, user), version_id, *(wanted or (None, None)))
     except LookupError:  # neither file has rules in force in that month
-        raise ValidationException("Nessuna regola in vigore in quel mese. / "
-                                  "No rules in force in that month.") from None
+        raise ValidationException(gettext("No rules in force in that month.")) from None
     finally:
         savepoint.rollback()  # a dry run writes nothing, whatever the evaluation touched
     label = f"{wanted[0]:04d}-{wanted[1]:02d}" if wanted else _last_month()
@@ -223,8 +223,7 @@ def upload_page(db: DbSession, user: AuthUser,
             text = ""
     if not text.strip():
         return _page(db, user, status=400, file_name=name, problems=[RuleProblem(
-            name or "?", 1, 1, "file vuoto, non UTF-8 o troppo grande / "
-            "empty, not UTF-8 or too large", "", "^", None)])
+            name or "?", 1, 1, gettext("empty, not UTF-8 or too large"), "", "^", None)])
     name = (name.strip() or "regole.rules")[:200]
     problems = problems_of(text, name, user.institution_id)
     if problems:
@@ -259,8 +258,7 @@ def activate_page(db: DbSession, user: AuthUser, version_id: FromPath[int],
     try:
         active_from = date.fromisoformat(data.active_from)
     except ValueError:
-        raise ValidationException("Data non valida (AAAA-MM-GG). / "
-                                  "Invalid date (YYYY-MM-DD).") from None
+        raise ValidationException(gettext("Invalid date (YYYY-MM-DD).")) from None
     switch_on(db, user, version_id, active_from, state)
     return Redirect("/admin/rules", status_code=303)
 
@@ -290,9 +288,8 @@ def _refuse_too_large(text: str) -> None:
     """The check refuses what the upload would: a check of the first 512 KB of a larger
     file said "valid" about a file that can never be stored."""
     if len(text.encode("utf-8")) > MAX_RULES_BYTES:
-        raise HTTPException(status_code=413, detail=(
-            f"File troppo grande (massimo {MAX_RULES_BYTES // 1024} KB) / "
-            f"File too large (at most {MAX_RULES_BYTES // 1024} KB)"))
+        raise HTTPException(status_code=413, detail=gettext(
+            "File too large (at most %(size)s KB)", size=MAX_RULES_BYTES // 1024))
 
 
 @get("/api/v1/admin/rules/{version_id:int}/dry-run", opt=allow(ADMIN), sync_to_thread=True)

@@ -14,6 +14,7 @@ from litestar.response import Template
 from sqlalchemy.orm import Session
 
 from server.db.models import AuditEntry
+from server.i18n.current import gettext
 from server.office.audit import AuditQuery, audit_actions, audit_log, user_named, usernames
 from server.plugins import get_plugin_manager, installed_plugins, institutions
 from server.web.dependencies import AuthUser, DbSession
@@ -79,7 +80,7 @@ def _day(value: str | None, name: str) -> datetime | None:
     try:
         return datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
     except ValueError:
-        raise ValidationException(f"{name}: usare AAAA-MM-GG / use YYYY-MM-DD") from None
+        raise ValidationException(gettext("%(name)s: use YYYY-MM-DD", name=name)) from None
 
 
 def search(db: Session, user: AuthUser, action: str | None, username: str | None,

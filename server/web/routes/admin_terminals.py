@@ -23,6 +23,7 @@ from server.office.terminals import (
 from server.web.dependencies import AuthUser, DbSession
 from server.web.errors import status_of
 from server.web.guards import ADMIN, allow
+from server.web.language import said
 from server.web.office_calls import acting_user
 from server.web.routing import FORM, NO_STORE, together
 from server.web.scope import known_id
@@ -59,7 +60,7 @@ def add_terminal_page(db: DbSession, user: AuthUser,
         with db.begin_nested():
             created = new_terminal(db, acting_user(db, user), data.code, data.location)
     except OfficeError as error:
-        return _page(db, user, error=str(error), form=data, status=status_of(error))
+        return _page(db, user, error=said(error), form=data, status=status_of(error))
     return _page(db, user, created=created)
 
 

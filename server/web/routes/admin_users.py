@@ -25,6 +25,7 @@ from server.office.accounts import (
 from server.web.dependencies import AuthUser, DbSession
 from server.web.errors import status_of
 from server.web.guards import ADMIN, allow
+from server.web.language import said
 from server.web.navigation import ROLE_NAMES
 from server.web.office_calls import acting_user
 from server.web.routing import FORM, NO_STORE, together
@@ -68,7 +69,7 @@ def add_user_page(db: DbSession, user: AuthUser, data: Annotated[UserForm, FORM]
         with db.begin_nested():
             secret = create(db, user, data)
     except OfficeError as error:
-        return _page(db, user, error=str(error), form=data, status=status_of(error))
+        return _page(db, user, error=said(error), form=data, status=status_of(error))
     return _page(db, user, secret=secret)
 
 

@@ -27,6 +27,7 @@ from server.web.dependencies import AuthUser, DbSession
 from server.web.errors import status_of
 from server.web.guards import MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
+from server.web.language import said
 from server.web.office_calls import acting_user, parse_day
 from server.web.request_views import RequestView, request_views
 from server.web.routing import together
@@ -166,7 +167,7 @@ class BulkDecision:
 @dataclass
 class BulkRefusal:
     id: int
-    detail: str  # Italian / English
+    detail: str  # in the reader's language
     field: str | None
 
 
@@ -183,7 +184,7 @@ def decide_selected_api(db: DbSession, user: AuthUser,
     `decided` lists the ids decided, `refused` the others with the reason (they are left
     as they were). A rejection without a note, no ids or too many: 400, nothing decided."""
     outcome = decide_many(db, acting_user(db, user), data.ids, data.decision, data.note)
-    return BulkResult(outcome.decided, [BulkRefusal(r.request_id, str(r.error), r.error.field)
+    return BulkResult(outcome.decided, [BulkRefusal(r.request_id, said(r.error), r.error.field)
                                         for r in outcome.refused])
 
 

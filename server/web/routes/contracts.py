@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from server.db.contract_tables import NO_START, ContractRow
 from server.db.models import Employee
 from server.errors import OfficeError
+from server.i18n.current import gettext
 from server.office.contracts import (
     ContractChange,
     add_contract,
@@ -169,7 +170,7 @@ def contracts_api(db: DbSession, user: AuthUser,
 
 def _bounded(reason: str, profile: str | None) -> None:
     if len(reason) > MAX_REASON or len(profile or "") > 60:
-        raise ValidationException("Dati troppo lunghi / Fields too long")
+        raise ValidationException(gettext("Fields too long"))
 
 
 @post("/api/v1/admin/employees/{employee_id:int}/contracts", opt=OFFICE_ONLY,

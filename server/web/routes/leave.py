@@ -14,6 +14,7 @@ from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from server.errors import OfficeError
+from server.i18n.current import gettext
 from server.office.leave import leave_of_employee, record_opening
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
@@ -69,7 +70,7 @@ def opening_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
     it; audited). Refused (400, the field in `extra`): a leave the rules in force that day
     lack, an amount outside 0–366 days or not a multiple of half a day."""
     if len(data.reason) > MAX_REASON or len(data.leave) > MAX_NAME:
-        raise ValidationException("Dati troppo lunghi / Fields too long")
+        raise ValidationException(gettext("Fields too long"))
     left, carried = _halves(data.left, "left"), _halves(data.carried, "carried")
     row = record_opening(db, acting_user(db, user), known_id(employee_id), data.leave.strip(),
                          data.on, left, carried, data.reason)

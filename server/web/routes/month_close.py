@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from typing import Annotated
 
 from litestar import get, post
@@ -28,11 +30,13 @@ from sqlalchemy.orm import Session
 
 from server.db.models import User
 from server.errors import OfficeError
+from server.i18n.current import N_, gettext
 from server.office import closing
 from server.web.dependencies import AuthUser, DbSession, after_commit
 from server.web.errors import status_of
 from server.web.guards import MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
+from server.web.language import said
 from server.web.office_calls import acting_user, month_of, previous_month
 from server.web.routing import together
 
@@ -40,8 +44,10 @@ OFFICE_ONLY = allow(OFFICE)
 LOG = logging.getLogger(__name__)
 BATCH = 50
 _running: set[tuple[str, int, int]] = set()
-_failed: dict[tuple[str, int, int], str] = {}  # the last error of a close, until retried
+# The last error of a close, until retried; worded when shown, in that reader's language.
+_failed: dict[tuple[str, int, int], Callable[[], str]] = {}
 _running_lock = threading.Lock()
+INTERNAL = N_("Internal error: %(error)s")
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,8 @@ def _progress(db: Session, institution_id: str, year: int, month: int) -> CloseP
     p = closing.close_progress(db, institution_id, year, month)
     with _running_lock:
         running = (institution_id, year, month) in _running
-        error = _failed.get((institution_id, year, month))
+        failed = _failed.get((institution_id, year, month))
+    error = failed() if failed else None
     return CloseProgress(f"{year:04d}-{month:02d}", p.state, p.done, p.total, p.percent,
                          running, error)
 
@@ -94,11 +101,11 @@ def _run(engine: Engine, user_id: int, year: int, month: int) -> None:
             closing.close_month(session, actor, year, month, batch=BATCH)
     except OfficeError as error:  # e.g. an employee whose profile the rules lack
         with _running_lock:
-            _failed[key or ("", year, month)] = str(error)
+            _failed[key or ("", year, month)] = partial(said, error)
     except Exception as error:  # nobody to raise it to: the log and the page say it
         LOG.exception("month close %04d-%02d failed", year, month)
         with _running_lock:
-            _failed[key or ("", year, month)] = f"Errore interno / Internal error: {error!r}"
+            _failed[key or ("", year, month)] = partial(gettext, INTERNAL, error=repr(error))
     finally:
         with _running_lock:
             _running.discard(key or ("", year, month))

@@ -15,6 +15,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from server.errors import OfficeError
+from server.i18n.current import gettext
 from server.office.reports import (
     KINDS,
     ReportTable,
@@ -52,7 +53,7 @@ class ReportJson:
 def _table(db: DbSession, user: CurrentUser, kind: str,
            month: str | None) -> tuple[ReportTable, str]:
     if kind not in KINDS:
-        raise NotFoundException("Tabulato sconosciuto / Unknown report")
+        raise NotFoundException(gettext("Unknown report"))
     year, number = month_of(month or previous_month(date.today()), date.today())
     return (institution_report(db, acting_user(db, user), year, number, kind),
             f"{year:04d}-{number:02d}")
@@ -79,7 +80,7 @@ def download(db: DbSession, user: AuthUser, kind: FromPath[str], fmt: FromPath[s
     """`fmt`: csv, xlsx or pdf, in the reader's language: hours ("7:15") in CSV (`;`, as
     Italian Excel opens it) and PDF, time cells (`[h]:mm`) in XLSX, each with a totals row."""
     if fmt not in FORMATS:
-        raise NotFoundException("Formato sconosciuto: csv, xlsx, pdf / Unknown format")
+        raise NotFoundException(gettext("Unknown format: csv, xlsx, pdf"))
     table, label = _table(db, user, kind, month)
     media_type, render = FORMATS[fmt]
     name = f"tabulato-{kind}-{label}.{fmt}"

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from server.db.models import Employee
 from server.db.models import Request as RequestRow
 from server.errors import OfficeError
+from server.i18n.current import gettext
 from server.office import decisions, requests
 from server.office.people import employees_seen_by, may_decide
 from server.web.dependencies import AuthUser, DbSession
@@ -210,7 +211,7 @@ def attachment(db: DbSession, user: AuthUser, request_id: FromPath[int]) -> Resp
     upload, and inline HTML from it would run as our page)."""
     row = visible_request(db, user, request_id)
     if row.attachment is None:
-        raise NotFoundException("Nessun allegato / No attachment")
+        raise NotFoundException(gettext("No attachment"))
     # Only safe characters in the header: the name is the uploader's choice.
     name = re.sub(r"[^A-Za-z0-9._-]", "_", row.attachment_name or "allegato")
     return Response(row.attachment, media_type="application/octet-stream", headers={

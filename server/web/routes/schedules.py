@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from server.db.models import Employee
 from server.db.schedule_tables import SchedulePeriod
 from server.errors import OfficeError
+from server.i18n.current import gettext
 from server.office.csv_files import ImportRefused
 from server.office.rota import MAX_CSV_BYTES, MAX_ENTRIES, RotaChange, import_rota, rota_month
 from server.office.rota import set_rota as set_rota_days
@@ -175,7 +176,7 @@ def period_api(db: DbSession, user: AuthUser, state: State, employee_id: FromPat
     (400, the field in `extra`): a profile the rules in force lack, chosen days it does not
     allow, a closed month, an end before the start, a date more than a year ahead."""
     if len(data.reason) > MAX_REASON or len(data.chosen) > 7 or len(data.profile) > 60:
-        raise ValidationException("Dati troppo lunghi / Fields too long")
+        raise ValidationException(gettext("Fields too long"))
     change = set_period(db, acting_user(db, user), mine(db, Employee, employee_id, user).id,
                         data.starts, data.ends, data.profile, data.chosen, reason=data.reason)
     after_commit(db, state.day_worker.kick)
@@ -259,8 +260,7 @@ def rota_set_api(db: DbSession, user: AuthUser, state: State,
     profile that day, a closed month; another institution's employee is a 404."""
     if len(data.entries) > MAX_ENTRIES or not 1 <= data.month <= 12 or not (
             1900 < data.year < 3000):
-        raise ValidationException("Mese non valido o troppi giorni / Invalid month or too "
-                                  "many days")
+        raise ValidationException(gettext("Invalid month or too many days"))
     entries = {(e.employee_id, e.day): (e.shift or "").strip() or None for e in data.entries}
     change = set_rota_days(db, acting_user(db, user), data.year, data.month, entries)
     after_commit(db, state.day_worker.kick)
@@ -276,9 +276,9 @@ def rota_import_api(db: DbSession, user: AuthUser, state: State,
     try:
         change = import_rota(db, acting_user(db, user), data.csv)
     except ImportRefused as refused:
-        raise ValidationException("Importazione rifiutata, nulla è stato scritto / Import "
-                                  "refused, nothing was written: " + "; ".join(
-                                      str(e) for e in refused.errors)) from None
+        raise ValidationException(gettext(
+            "Import refused, nothing was written: %(lines)s",
+            lines="; ".join(str(e) for e in refused.errors))) from None
     after_commit(db, state.day_worker.kick)
     return _outcome(change)
 

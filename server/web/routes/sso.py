@@ -31,6 +31,7 @@ from litestar.stores.base import Store
 from sqlalchemy.orm import Session
 
 from server.db.models import Institution, User
+from server.i18n.current import N_, gettext
 from server.office.sso import SignInFailed, oidc, saml
 from server.office.sso.config import InstitutionSso
 from server.office.sso.identities import IdentityRefused, record_failure, sign_in
@@ -38,6 +39,7 @@ from server.office.sso.ldap import DirectoryUnavailable, ldap_identity
 from server.web.dependencies import DbSession
 from server.web.guards import PUBLIC
 from server.web.identity import ROTATE_SESSION, session_for
+from server.web.language import said
 from server.web.routes.auth import safe_next
 from server.web.routing import FORM, together
 
@@ -51,7 +53,7 @@ Code = Annotated[str, QueryParameter(name="code", max_length=MAX_PARAM)]
 ReturnedState = Annotated[str, QueryParameter(name="state", max_length=MAX_PARAM)]
 ProviderError = Annotated[str, QueryParameter(name="error", max_length=200)]
 Issuer = Annotated[str, QueryParameter(name="iss", max_length=MAX_PARAM)]
-WRONG = "Nome utente o password errati. / Wrong username or password."
+WRONG = N_("Wrong username or password.")
 
 
 @dataclass
@@ -71,7 +73,7 @@ def configured(state: State, institution: str, method: str) -> InstitutionSso:
     """The institution's settings when `method` is configured for it; else a 404."""
     sso: InstitutionSso | None = state.sso.of(institution)
     if sso is None or method not in sso.methods:
-        raise NotFoundException("Accesso non configurato / Sign-in not configured")
+        raise NotFoundException(gettext("Sign-in not configured"))
     return sso
 
 
@@ -96,13 +98,13 @@ def ldap_login(request: Request[Any, Any, Any], state: State, db: DbSession,
         if value is None:
             record_failure(db, institution, "ldap", "the directory refused the credentials",
                            data.username)
-            return _ldap_form(db, institution, target, WRONG, 401)
+            return _ldap_form(db, institution, target, gettext(WRONG), 401)
         user = sign_in(db, sso, "ldap", value)
     except (SignInFailed, IdentityRefused) as error:
         if isinstance(error, SignInFailed):
             record_failure(db, institution, "ldap", error.english, data.username)
         down = isinstance(error, DirectoryUnavailable)
-        return _ldap_form(db, institution, target, str(error), 503 if down else 403)
+        return _ldap_form(db, institution, target, said(error), 503 if down else 403)
     return _logged_in(request, state, user, target)
 
 
@@ -127,7 +129,7 @@ async def oidc_start(request: Request[Any, Any, Any], state: State, institution:
     try:
         start = await to_thread.run_sync(oidc.begin, settings, callback)
     except SignInFailed as error:
-        return _refused(str(error), 502)
+        return _refused(said(error), 502)
     browser = secrets.token_urlsafe(32)
     await _keep(request, f"oidc:{start.state}", {
         "institution": institution, "nonce": start.nonce, "verifier": start.verifier,
@@ -188,7 +190,7 @@ async def saml_start(request: Request[Any, Any, Any], state: State, institution:
     try:
         start = await to_thread.run_sync(saml.begin, sso, relay)
     except SignInFailed as error:
-        return _refused(str(error), 502)
+        return _refused(said(error), 502)
     await _keep(request, f"saml:{relay}", {"institution": institution,
                                            "request_id": start.request_id,
                                            "next": safe_next(next)})
@@ -230,7 +232,7 @@ async def _signed_in(request: Request[Any, Any, Any], state: State, db: Session,
     try:
         user = await to_thread.run_sync(sign_in, db, sso, method, value)
     except IdentityRefused as error:
-        return _refused(str(error), 403)
+        return _refused(said(error), 403)
     return _logged_in(request, state, user, target)
 
 
@@ -243,8 +245,9 @@ def _logged_in(request: Request[Any, Any, Any], state: State, user: User,
 
 async def _failed(db: Session, institution: str, method: str, reason: str) -> Template:
     await to_thread.run_sync(record_failure, db, institution, method, reason)
-    return _refused(f"Accesso con le credenziali di Ateneo non riuscito ({reason}). / "
-                    f"Sign-in with the institution's credentials failed ({reason}).", 403)
+    # The reason is the protocol's own diagnostic, kept as the audit log records it.
+    return _refused(gettext("Sign-in with the institution's credentials failed "
+                            "(%(reason)s).", reason=reason), 403)
 
 
 def _refused(message: str, status: int) -> Template:

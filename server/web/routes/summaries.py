@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from server.days.rules_in_force import policy_on
 from server.engine.results import Explain
-from server.i18n.current import N_
+from server.i18n.current import N_, gettext
 from server.office.summary import MOVEMENT_LABELS, MonthSummary, month_summary
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
@@ -94,7 +94,7 @@ def _context(db: Session, summary: MonthSummary, base: str) -> dict[str, Any]:
 def own_summary(db: DbSession, user: AuthUser, month: FromQuery[str | None] = None) -> Template:
     """Riepiloghi of the logged-in person."""
     if user.employee_id is None:
-        raise NotFoundException(NO_TIMECARD)
+        raise NotFoundException(gettext(NO_TIMECARD))
     summary = _summary(db, user, user.employee_id, month)
     return Template("summaries.html", context=_context(db, summary, "/summaries"))
 

@@ -9,6 +9,7 @@ from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from server.i18n.current import gettext
 from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.routing import together
@@ -33,7 +34,7 @@ def _month(db: DbSession, user: AuthUser, employee_id: int, month: str | None) -
     try:
         year, number = parse_month(month, today)
     except ValueError:
-        raise ValidationException("month: use YYYY-MM / mese: usare AAAA-MM") from None
+        raise ValidationException(gettext("month: use YYYY-MM")) from None
     return month_view(db, employee, year, number)
 
 
@@ -43,8 +44,7 @@ def own_timecard(db: DbSession, user: AuthUser, month: FromQuery[str | None] = N
     """The logged-in person's own month, as a table or (`view=calendar`) a calendar."""
     _check(view)
     if user.employee_id is None:
-        raise NotFoundException("Nessun cartellino collegato a questo utente. / "
-                                "No timecard is linked to this account.")
+        raise NotFoundException(gettext("No timecard is linked to this account."))
     return _page(_month(db, user, user.employee_id, month), own=True, layout=view)
 
 
@@ -60,7 +60,7 @@ def employee_timecard(db: DbSession, user: AuthUser, employee_id: FromPath[int],
 
 def _check(layout: str) -> None:
     if layout not in VIEWS:
-        raise ValidationException("view: table or calendar / vista: table o calendar")
+        raise ValidationException(gettext("view: table or calendar"))
 
 
 def _page(view: MonthView, *, own: bool, layout: str) -> Template:
