@@ -18,12 +18,12 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from server.days.month import PersonMonth, PolicySource, month_bounds, month_runs
 from server.db.account_tables import AccountOpening
-from server.db.models import Employee, MonthClose, MonthCloseEntry
+from server.db.models import MONTH_CLOSE_ENTRIES, Employee, MonthClose, MonthCloseEntry
 from server.db.models import Stamp as StampRow
 from server.engine.account import AccountMonth, AccountState, Debt, carry_month
 from server.policy.model import Policy
@@ -152,11 +152,15 @@ def freeze_accounts(session: Session, rules: PolicySource, close_id: int,
                     months: Iterable[PersonMonth], now: datetime) -> None:
     """The month close keeps each employee's closing balance (with its debts' dates): the
     next months carry from it, whatever changes later in the closed month's facts."""
-    for key, account in accounts_of(session, rules, months, now=now).items():
-        if account is None:
-            continue
-        session.execute(update(MonthCloseEntry).where(
-            MonthCloseEntry.month_close_id == close_id, MonthCloseEntry.employee_id == key,
-        ).values(account_closing=account.closing.balance,
-                 account_debts=[d.to_json() for d in account.closing.debts])
-            .execution_options(synchronize_session=False))
+    frozen = [{"close_id": close_id, "entry_employee": key,
+               "closing": account.closing.balance,
+               "debts": [d.to_json() for d in account.closing.debts]}
+              for key, account in accounts_of(session, rules, months, now=now).items()
+              if account is not None]
+    if frozen:  # one statement for the close's step, not one per employee
+        entries = MONTH_CLOSE_ENTRIES.c
+        session.execute(update(MONTH_CLOSE_ENTRIES).where(
+            entries.month_close_id == bindparam("close_id"),
+            entries.employee_id == bindparam("entry_employee"),
+        ).values(account_closing=bindparam("closing"), account_debts=bindparam("debts")),
+            frozen)
