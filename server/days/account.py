@@ -67,9 +67,11 @@ def accounts_of(session: Session, rules: PolicySource, currents: Iterable[Person
             if (pm.result.year, pm.result.month) >= start:
                 state = _carry(rules, pm, state).closing
         states[key] = (target, state)
+    closed = _closed_in(session, target)  # elsewhere no employee has a frozen closing
     for key, current in todo.items():
         account = _carry(rules, current, states[key][1])
-        frozen = _frozen(session, current.employee, target)
+        frozen = (_frozen(session, current.employee, target)
+                  if current.employee.institution_id in closed else None)
         if frozen is not None:
             account.closing, account.frozen = frozen, True
         out[key] = account
@@ -120,6 +122,14 @@ def _start(session: Session, employee: Employee, target: Month,
         StampRow.employee_id == employee.id))
     stamped = (first_stamp.year, first_stamp.month) if first_stamp else target
     return min(max(stamped, first_rules), target), AccountState()
+
+
+def _closed_in(session: Session, target: Month) -> set[str]:
+    """The institutions whose `target` month is closed: one query, not one per employee
+    (a month being closed is not yet, so its close asks no employee)."""
+    return set(session.scalars(select(MonthClose.institution_id).where(
+        MonthClose.state == "closed", MonthClose.year == target[0],
+        MonthClose.month == target[1])))
 
 
 def _frozen(session: Session, employee: Employee, target: Month) -> AccountState | None:
