@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.days.account import freeze_accounts
-from server.days.close_batch import store_months
+from server.days.close_batch import collector_paused, store_months
 from server.days.employment import employed_from
 from server.days.month import PersonMonth, month_bounds
 from server.days.rules_in_force import RulesInForce, policy_on
@@ -141,9 +141,10 @@ def begin_close(session: Session, actor: User, year: int, month: int, *,
             # to know, and handed to the close as they come (stored, done), so no day is
             # evaluated twice.
             close = row
-            check = open_items(session, institution_id, year, month, now=now,
-                               handover=lambda months: _keep(session, actor, close, year,
-                                                             month, months, now))
+            with collector_paused():
+                check = open_items(session, institution_id, year, month, now=now,
+                                   handover=lambda months: _keep(session, actor, close, year,
+                                                                 month, months, now))
             if not check.clear:
                 raise OfficeError(
                     f"Il mese ha {check.pending_requests} richieste in sospeso e "
@@ -206,8 +207,9 @@ def close_step(session: Session, actor: User, year: int, month: int, *, batch: i
         select(Employee).join(MonthCloseEntry, MonthCloseEntry.employee_id == Employee.id)
         .where(MonthCloseEntry.month_close_id == row.id, MonthCloseEntry.done.is_(False))
         .order_by(Employee.id).limit(batch)))
-    _keep(session, actor, row, year, month,
-          close_months(session, actor.institution_id, employees, year, month, now), now)
+    with collector_paused():
+        _keep(session, actor, row, year, month,
+              close_months(session, actor.institution_id, employees, year, month, now), now)
     row.done = _done(session, row.id)
     if row.done >= row.total or not employees:
         row.state, row.closed_at = "closed", now
