@@ -84,10 +84,13 @@ def analyze(engine: Engine) -> None:
             connection.commit()
 
 
+# The year before the month (April 2025 to February 2026).
+HISTORY = [(2025, m) for m in range(4, 13)] + [(2026, 1), (2026, 2)]
+
+
 def add_history(engine: Engine, employees: int) -> None:
-    """The year before the month (April 2025 to February 2026) for the first `employees`."""
-    months = [(2025, m) for m in range(4, 13)] + [(2026, 1), (2026, 2)]
-    write_stamps(engine, _ids(engine)[:employees], months, seed=2)
+    """The stamps of the year before the month (`HISTORY`) for the first `employees`."""
+    write_stamps(engine, _ids(engine)[:employees], HISTORY, seed=2)
     analyze(engine)
 
 

@@ -23,13 +23,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from server.days.month import PersonMonth, PolicySource, month_bounds, month_runs
 from server.db.account_tables import AccountOpening
 from server.db.contract_tables import ContractRow
-from server.db.models import Employee, MonthClose, MonthCloseEntry
+from server.db.models import MONTH_CLOSE_ENTRIES, Employee, MonthClose, MonthCloseEntry
 from server.db.models import Stamp as StampRow
 from server.engine.account import (
     AccountMonth,
@@ -88,10 +88,12 @@ def accounts_of(session: Session, rules: PolicySource, currents: Iterable[Person
                 state = _carry(rules, pm, state, changed.get(key) if month_of == start
                                else None).closing
         states[key] = (target, state)
+    closed = _closed_in(session, target)  # elsewhere no employee has a frozen closing
     for key, current in todo.items():
         account = _carry(rules, current, states[key][1],
                          changed.get(key) if starts[key] == target else None)
-        frozen = _frozen(session, current.employee, target)
+        frozen = (_frozen(session, current.employee, target)
+                  if current.employee.institution_id in closed else None)
         if frozen is not None:
             account.closing, account.frozen = frozen, True
         out[key] = account
@@ -210,6 +212,14 @@ def _start(session: Session, employee: Employee, target: Month,
     return min(max(stamped, first_rules), target), AccountState()
 
 
+def _closed_in(session: Session, target: Month) -> set[str]:
+    """The institutions whose `target` month is closed: one query, not one per employee
+    (a month being closed is not yet, so its close asks no employee)."""
+    return set(session.scalars(select(MonthClose.institution_id).where(
+        MonthClose.state == "closed", MonthClose.year == target[0],
+        MonthClose.month == target[1])))
+
+
 def _frozen(session: Session, employee: Employee, target: Month) -> AccountState | None:
     row = session.execute(
         select(MonthCloseEntry.account_closing, MonthCloseEntry.account_debts)
@@ -240,16 +250,20 @@ def freeze_accounts(session: Session, rules: PolicySource, close_id: int,
                     months: Iterable[PersonMonth], now: datetime) -> None:
     """The month close keeps each employee's closing balance (with its debts' dates): the
     next months carry from it, whatever changes later in the closed month's facts."""
-    for key, account in accounts_of(session, rules, months, now=now).items():
-        if account is None:
-            continue
-        session.execute(update(MonthCloseEntry).where(
-            MonthCloseEntry.month_close_id == close_id, MonthCloseEntry.employee_id == key,
-        ).values(account_closing=account.closing.balance,
-                 account_debts=[d.to_json() for d in account.closing.debts],
-                 account_leave=[_leave_kept(m) for m in account.movements
-                                if m.leave is not None])
-            .execution_options(synchronize_session=False))
+    frozen = [{"close_id": close_id, "entry_employee": key,
+               "closing": account.closing.balance,
+               "debts": [d.to_json() for d in account.closing.debts],
+               "leave": [_leave_kept(m) for m in account.movements if m.leave is not None]}
+              for key, account in accounts_of(session, rules, months, now=now).items()
+              if account is not None]
+    if frozen:  # one statement for the close's step, not one per employee
+        entries = MONTH_CLOSE_ENTRIES.c
+        session.execute(update(MONTH_CLOSE_ENTRIES).where(
+            entries.month_close_id == bindparam("close_id"),
+            entries.employee_id == bindparam("entry_employee"),
+        ).values(account_closing=bindparam("closing"), account_debts=bindparam("debts"),
+                 account_leave=bindparam("leave")),
+            frozen)
 
 
 def closed_differences(session: Session, rules: PolicySource, employees: Iterable[Employee],

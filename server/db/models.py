@@ -351,6 +351,9 @@ class MonthCloseEntry(Base):
     """
 
     __tablename__ = "month_close_entries"
+    # An employee's entries across closes: the hours account's latest frozen closing.
+    __table_args__ = (Index("ix_month_close_entries_employee", "employee_id",
+                            "month_close_id"),)
 
     month_close_id: Mapped[int] = mapped_column(ForeignKey("month_closes.id"),
                                                 primary_key=True)

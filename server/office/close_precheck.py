@@ -3,12 +3,14 @@
 A request still pending when the month locks can no longer be decided, and seed 002 says
 unfixed anomalies prevent "la chiusura del mese". A month already stored and current is
 read from its stored day results (`server.days.stored_anomalies`); the others are
-evaluated as the pages evaluate them (`month_results`)."""
+evaluated as the pages evaluate them (`month_results`), and the months so evaluated can be
+handed to the close that follows (`open_items(handover=...)`), which then does not
+evaluate them again."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -73,26 +75,30 @@ def close_months(session: Session, institution_id: str, employees: Sequence[Empl
                      month, now=now)
 
 
-def open_items(session: Session, institution_id: str, year: int, month: int) -> Precheck:
+Handover = Callable[[dict[int, PersonMonth]], None]
+
+
+def open_items(session: Session, institution_id: str, year: int, month: int, *,
+               now: datetime | None = None, handover: Handover | None = None) -> Precheck:
+    """What is open in the month; `handover` receives each batch of months the check had
+    to evaluate (as the close computes them at `now`), for the close to keep."""
     first, last = month_bounds(year, month)
-    # Anyone's pending request counts, active or not: once locked, nobody can decide it.
-    pending = Counter(dict(session.execute(
-        select(RequestRow.employee_id, func.count()).where(
-            RequestRow.institution_id == institution_id, RequestRow.state == "pending",
-            RequestRow.day.between(first, last)).group_by(RequestRow.employee_id)).all()))
+    pending = _pending(session, institution_id, first, last)
     zone = zone_of(session, institution_id, first)
     active = list(session.scalars(select(Employee).where(
         Employee.institution_id == institution_id, employed_from(first, zone))
         .order_by(Employee.id)))
     # A month over for someone employed to its end: its stored day results, if current,
     # count its anomalies; the others are evaluated as the pages evaluate them.
-    whole = [e.id for e in active if _through(utcnow(), zone, e, last) == last]
+    whole = [e.id for e in active if _through(now or utcnow(), zone, e, last) == last]
     anomalies = Counter(stored_anomalies(session, institution_id, whole, first, last))
     evaluated = [e for e in active if e.id not in anomalies]
     for start in range(0, len(evaluated), CHECK_BATCH):
-        results = month_results(session, institution_id,
-                                evaluated[start:start + CHECK_BATCH], year, month)
-        anomalies.update({e: len(r.anomalies) for e, r in results.items()})
+        months = close_months(session, institution_id, evaluated[start:start + CHECK_BATCH],
+                              year, month, now)
+        anomalies.update({e: len(m.result.anomalies) for e, m in months.items()})
+        if handover is not None:
+            handover(months)
     anomalies = +anomalies  # only those with something open
     people = {e.id: e for e in active}
     missing = set(pending) - set(people)
@@ -103,6 +109,20 @@ def open_items(session: Session, institution_id: str, year: int, month: int) -> 
               for e in set(pending) | set(anomalies)]
     return Precheck(f"{year:04d}-{month:02d}",
                     sorted(listed, key=lambda o: (o.number, o.employee_id)))
+
+
+def pending_requests(session: Session, institution_id: str, year: int, month: int) -> int:
+    """The month's requests still pending, of anyone."""
+    return sum(_pending(session, institution_id, *month_bounds(year, month)).values())
+
+
+def _pending(session: Session, institution_id: str, first: date, last: date,
+             ) -> Counter[int]:
+    # Anyone's pending request counts, active or not: once locked, nobody can decide it.
+    return Counter(dict(session.execute(
+        select(RequestRow.employee_id, func.count()).where(
+            RequestRow.institution_id == institution_id, RequestRow.state == "pending",
+            RequestRow.day.between(first, last)).group_by(RequestRow.employee_id)).all()))
 
 
 def _through(now: datetime, zone: ZoneInfo, employee: Employee, last: date) -> date:

@@ -3,19 +3,22 @@
 `precheck` lists, per employee, the month's pending requests and open anomalies: a
 request still pending when the month locks can no longer be decided, and seed 002 says
 unfixed anomalies prevent "la chiusura del mese" (counted from the stored day results
-where current, `server.days.stored_anomalies`, so a month is not evaluated twice). With
+where current, `server.days.stored_anomalies`, the other months evaluated). With
 nothing open the office closes at once; otherwise `begin_close` needs a reason, audited
-with the counts it overrode.
+with the pending requests it overrode, and the open anomalies when the month locks.
 
 The close runs in steps so a page can show a progress bar. `begin_close` takes a
 snapshot: the employees active at that moment become the close's entries
-(`MonthCloseEntry`). Each `close_step` evaluates the next entries not yet done, in
-employee order, stores their day results (the month's own days: each employee-day is
-evaluated once, `server.days.close_batch`) and their month's figures, and marks them done
-in the same transaction; the caller commits between steps so other sessions see the
-progress. A crash at any point loses at most the step in flight, and the next step
-starts from the first entry not done: nobody is skipped or evaluated twice, and someone
-deactivated after the start is still evaluated (they worked part of the month). Once
+(`MonthCloseEntry`). Each employee-day is evaluated once by the close: started with a
+reason, nothing is evaluated at the start; started without one, the months the check had
+to evaluate (no current stored days, as in a month's first close) are the close's at
+once, stored and marked done as a step would. Each `close_step` evaluates the next
+entries not yet done, in employee order, stores their day results (the month's own
+days, `server.days.close_batch`) and their month's figures, and marks them done in the
+same transaction; the caller commits between steps so other sessions see the progress.
+A crash at any point loses at most the step in flight, and the next step starts from
+the first entry not done: nobody is skipped or evaluated twice, and someone deactivated
+after the start is still evaluated (they worked part of the month). Once
 every entry is done the month is "closed" and the services refuse any request or
 correction on its days (`month_lock`) until an audited `reopen`.
 """
@@ -32,9 +35,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.days.account import freeze_accounts
-from server.days.close_batch import store_months
+from server.days.close_batch import collector_paused, store_months
 from server.days.employment import employed_from
-from server.days.month import month_bounds
+from server.days.month import PersonMonth, month_bounds
 from server.days.rules_in_force import RulesInForce, policy_on
 from server.db.models import MONTH_CLOSE_ENTRIES, Employee, MonthClose, MonthCloseEntry, User
 from server.engine import MonthResult
@@ -47,6 +50,7 @@ from server.office.close_precheck import (
     close_months,
     month_results,
     open_items,
+    pending_requests,
     zone_of,
 )
 from server.office.people import require_office
@@ -104,7 +108,8 @@ def begin_close(session: Session, actor: User, year: int, month: int, *,
     """Start closing a month that has ended; a reopened month may be closed again.
 
     With pending requests or open anomalies a `reason` is required; it goes to the audit
-    log with the counts it overrode. Nothing is written when the start is refused."""
+    log with the pending requests it overrode (the open anomalies follow when the month
+    locks). Nothing is written when the start is refused."""
     require_office(actor, "chiudere il mese", "close the month")
     now = now or utcnow()
     institution_id = actor.institution_id
@@ -120,20 +125,35 @@ def begin_close(session: Session, actor: User, year: int, month: int, *,
     if len(reason) > REASON_MAX:
         raise OfficeError(f"Il motivo non può superare {REASON_MAX} caratteri",
                           f"The reason cannot exceed {REASON_MAX} characters", field="reason")
-    check = open_items(session, institution_id, year, month)
-    if not check.clear and not reason:
-        raise OfficeError(
-            f"Il mese ha {check.pending_requests} richieste in sospeso e "
-            f"{check.open_anomalies} anomalie aperte: per chiuderlo comunque indica il motivo",
-            f"The month has {check.pending_requests} pending requests and "
-            f"{check.open_anomalies} open anomalies: give the reason to close it anyway",
-            field="reason")
-    row = _claim(session, row, actor, institution_id, year, month, now)
-    row.total = _take_snapshot(session, row)
-    detail: dict[str, object] = {"total": row.total}
-    if not check.clear:
-        detail.update(reason=reason, pending_requests=check.pending_requests,
-                      open_anomalies=check.open_anomalies, employees=len(check.employees))
+    # Claimed in a savepoint: a start refused, or beaten by another clerk's, leaves
+    # nothing written.
+    with session.begin_nested():
+        row = _claim(session, row, actor, institution_id, year, month, now)
+        row.total = _take_snapshot(session, row)
+        detail: dict[str, object] = {"total": row.total}
+        if reason:
+            # The reason given overrides whatever is open: the steps evaluate each month
+            # once and count its open anomalies, audited when the month locks.
+            detail.update(reason=reason, pending_requests=pending_requests(
+                session, institution_id, year, month))
+        else:
+            # Nothing may be open: the months without current stored days are evaluated
+            # to know, and handed to the close as they come (stored, done), so no day is
+            # evaluated twice.
+            close = row
+            with collector_paused():
+                check = open_items(session, institution_id, year, month, now=now,
+                                   handover=lambda months: _keep(session, actor, close, year,
+                                                                 month, months, now))
+            if not check.clear:
+                raise OfficeError(
+                    f"Il mese ha {check.pending_requests} richieste in sospeso e "
+                    f"{check.open_anomalies} anomalie aperte: per chiuderlo comunque "
+                    "indica il motivo",
+                    f"The month has {check.pending_requests} pending requests and "
+                    f"{check.open_anomalies} open anomalies: give the reason to close it "
+                    "anyway", field="reason")
+            row.done = _done(session, row.id)
     record(session, actor, "month_close_started", _target(year, month), detail, now=now)
     return row
 
@@ -150,8 +170,7 @@ def _claim(session: Session, row: MonthClose | None, actor: User, institution_id
         try:
             session.execute(insert(MonthClose).values(
                 institution_id=institution_id, year=year, month=month, total=0, **started))
-        except IntegrityError:
-            session.rollback()  # nothing of this call was written before the insert
+        except IntegrityError:  # the caller's savepoint rolls the attempt back
             raise _already_closing(year, month) from None
     else:
         claimed = session.execute(update(MonthClose).where(
@@ -188,20 +207,42 @@ def close_step(session: Session, actor: User, year: int, month: int, *, batch: i
         select(Employee).join(MonthCloseEntry, MonthCloseEntry.employee_id == Employee.id)
         .where(MonthCloseEntry.month_close_id == row.id, MonthCloseEntry.done.is_(False))
         .order_by(Employee.id).limit(batch)))
-    # Each day evaluated once: the month's own days are the day results stored.
-    months = close_months(session, actor.institution_id, employees, year, month, now)
+    with collector_paused():
+        _keep(session, actor, row, year, month,
+              close_months(session, actor.institution_id, employees, year, month, now), now)
+    row.done = _done(session, row.id)
+    if row.done >= row.total or not employees:
+        row.state, row.closed_at = "closed", now
+        record(session, actor, "month_closed", _target(year, month),
+               {"total": row.total, **_open_anomalies(session, row.id)}, now=now)
+    session.flush()
+    return Progress(row.state, row.done, row.total)
+
+
+def _keep(session: Session, actor: User, row: MonthClose, year: int, month: int,
+          months: dict[int, PersonMonth], now: datetime) -> None:
+    """Keep these evaluated months as the close's: their days as the stored day results
+    (each employee-day evaluated once, `server.days.close_batch`), their figures and
+    frozen accounts in the entries, marked done."""
     store_months(session, months, *month_bounds(year, month), now)
     _mark_done(session, row.id, {e: m.result for e, m in months.items()}, now)
     freeze_accounts(session, RulesInForce(session, [actor.institution_id]), row.id,
                     months.values(), now)
-    row.done = session.scalar(select(func.count()).select_from(MonthCloseEntry).where(
-        MonthCloseEntry.month_close_id == row.id, MonthCloseEntry.done.is_(True))) or 0
-    if row.done >= row.total or not employees:
-        row.state, row.closed_at = "closed", now
-        record(session, actor, "month_closed", _target(year, month), {"total": row.total},
-               now=now)
-    session.flush()
-    return Progress(row.state, row.done, row.total)
+
+
+def _open_anomalies(session: Session, close_id: int) -> dict[str, int]:
+    """The open anomalies the month locked with, and how many employees had them: what a
+    reason to close anyway overrode (empty when none)."""
+    anomalies, employees = session.execute(
+        select(func.coalesce(func.sum(MonthCloseEntry.anomalies), 0), func.count())
+        .where(MonthCloseEntry.month_close_id == close_id,
+               MonthCloseEntry.anomalies > 0)).one()
+    return {"open_anomalies": int(anomalies), "employees": employees} if anomalies else {}
+
+
+def _done(session: Session, close_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(MonthCloseEntry).where(
+        MonthCloseEntry.month_close_id == close_id, MonthCloseEntry.done.is_(True))) or 0
 
 
 def _mark_done(session: Session, close_id: int, results: dict[int, MonthResult],
