@@ -12,8 +12,9 @@ The movements, and what each does to the balance (credit less debts):
 - `difference`: a closed month's figures changed after its close (a late stamp, a contract
   dated in the past): its closing stays as the close froze it, and the first open month
   takes the difference (`corrections`), before its own balance: a credit pays the oldest
-  debts first, a debt runs from the closed month with the date the closed month's debt
-  would have had;
+  debts first, a debt is compensated by the credit first where the rules say so, as a
+  month's own debt is, and the rest runs from the closed month with the date the closed
+  month's debt would have had;
 - `month`: the month's balance comes in;
 - `compensate`: a new debt paid at once by the credit (`compensate automatic`): no change;
 - `debt`: what is left of a negative month, with the date it falls due: no change (the
@@ -244,6 +245,9 @@ class _Ledger:
         if minutes > 0:
             self.recover(minutes)
             return
+        minutes = -self.compensate(-minutes)  # a debt found late is still flex to compensate
+        if not minutes:
+            return
         last = date(correction.year, correction.month,
                     calendar.monthrange(correction.year, correction.month)[1])
         when = self.rules.recover_by
@@ -276,12 +280,17 @@ class _Ledger:
         self.debts = kept
         self.credit += minutes
 
-    def owe(self, minutes: int, result: MonthResult) -> None:
+    def compensate(self, minutes: int) -> int:
+        """A new debt paid at once by the credit where the rules say so; what is left."""
         if self.rules.compensate is not None and self.credit:
             paid = min(self.credit, minutes)
             self.credit -= paid
             minutes -= paid
             self.move("compensate", paid, 0, self.rules.compensate.pos, M_COMPENSATE, paid)
+        return minutes
+
+    def owe(self, minutes: int, result: MonthResult) -> None:
+        minutes = self.compensate(minutes)
         # A permit to recover keeps its allowance's date (`recover_by` of the allowance);
         # the rest of the debt, the account's.
         for allowance in result.allowances:

@@ -156,14 +156,14 @@ def report_kinds(session: Session, institution_id: str, year: int, month: int
                  ) -> dict[str, str]:
     """The reports a month has to give: the account's only where the rules in force keep an
     hours account or leave in days, the deductions only where the account docks from pay
-    (`not_recovered deduct`)."""
+    (`not_recovered deduct`); every one in a month no rules are in force in."""
     first, last = date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
-    policy = policy_on(session, institution_id, first)
-    account = account_rules(policy, year, month)
     try:
+        policy = policy_on(session, institution_id, first)
+        account = account_rules(policy, year, month)
         leaves = bool(policy.version_on(last).leaves)
-    except LookupError:
-        leaves = False
+    except LookupError:  # no rules that month: each download says so
+        return dict(KINDS)
     deducts = account is not None and account.not_recovered is not None and (
         account.not_recovered.kind == "deduct")
     return {kind: title for kind, title in KINDS.items()

@@ -156,6 +156,11 @@ def month_view(session: Session, employee: Employee, year: int, month: int,
         for c in contracts])
 
 
+# The movements the running balance already holds (`running_balance`: the days' balances
+# and the closed months' differences); the others happen at the month's end.
+RUNNING_KINDS = frozenset({"month", "difference"})
+
+
 def layout(person: PersonMonth, account: AccountMonth | None = None) -> MonthView:
     """The page's and the API's view of a computed month."""
     result, employee = person.result, person.employee
@@ -187,8 +192,8 @@ def layout(person: PersonMonth, account: AccountMonth | None = None) -> MonthVie
         today=person.today.isoformat(), days=days, profile=employee.profile,
         account_opening=account.opening.balance if account else None,
         account_adjustment=month_adjustment(result) if account else 0,
-        account_month_end=sum(m.effect for m in account.movements if m.kind != "month")
-        if account else 0,
+        account_month_end=sum(m.effect for m in account.movements
+                              if m.kind not in RUNNING_KINDS) if account else 0,
         account_closing=account.closing.balance if account else None)
 
 

@@ -204,15 +204,33 @@ def test_a_closed_months_difference_opens_the_first_open_month() -> None:
     30 minutes shorter after its close owes them by 31 March, as February's debt would;
     found 30 minutes longer, they pay the oldest debt first."""
     university = load_policy("university")
-    shorter = carry_month(university, "full_time", AccountState(100), month(2026, 3, 0),
+    shorter = carry_month(university, "full_time", AccountState(), month(2026, 3, 0),
                           complete=False, corrections=(Correction(2026, 2, -30),))
     assert kinds(shorter) == [("difference", 30, -30), ("month", 0, 0)]
     assert shorter.movements[0].closed == "2026-02"
     assert [(d.minutes, d.since, d.due) for d in shorter.closing.debts] == [
         (30, date(2026, 2, 1), date(2026, 3, 31))]
-    assert shorter.closing.balance == 70
+    assert shorter.closing.balance == -30
     opening = AccountState(0, (Debt(45, date(2026, 1, 1), None, ""),))
     longer = carry_month(university, "full_time", opening, month(2026, 3, 0),
                          complete=False, corrections=(Correction(2026, 2, 30),))
     assert kinds(longer)[:2] == [("difference", 30, 30), ("recover", 30, 0)]
     assert longer.closing.balance == -15
+
+
+def test_a_closed_months_debt_found_later_is_compensated_by_the_credit() -> None:
+    """Seed 002: «Tale flessibilità negativa deve essere recuperata, ovvero è automaticamente
+    compensata, in caso di conto ore individuale positivo»: February found 30 minutes
+    shorter after its close, with credit in the account, is paid by the credit; nothing is
+    docked from pay at the end of March although its date falls then."""
+    university = load_policy("university")
+    march = carry_month(university, "full_time", AccountState(100), month(2026, 3, 0),
+                        corrections=(Correction(2026, 2, -30),))
+    assert march.total("deduct") == 0
+    assert march.total("compensate") == 30
+    assert march.closing == AccountState(100 - 30)
+    # Beyond the credit, the rest is February's debt and is docked at its date.
+    short = carry_month(university, "full_time", AccountState(20), month(2026, 3, 0),
+                        corrections=(Correction(2026, 2, -30),))
+    assert (short.total("compensate"), short.total("deduct")) == (20, 10)
+    assert short.closing == AccountState()

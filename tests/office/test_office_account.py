@@ -283,6 +283,11 @@ def test_a_late_stamp_in_a_closed_month_is_carried_as_a_difference(
     view = month_view(w.session, w.employees["ann"], 2026, 3, now=now)
     first = next(d for d in view.days if d.account is not None)
     assert first.account == kept + difference + first.balance  # the timecard runs from it
+    # and its last day, the month's own adjustment and end movements reach the closing:
+    # the difference is in the running balance, not again among the month's end movements.
+    last_day = [d.account for d in view.days if d.account is not None][-1]
+    assert last_day + view.account_adjustment + view.account_month_end == \
+        view.account_closing == march.closing.balance
 
     closing.close_month(w.session, office, 2026, 3, reason="prova", now=now)
     april = month_summary(w.session, office, ann, 2026, 4, now=now).account

@@ -163,3 +163,11 @@ def test_the_school_is_offered_no_payroll_deductions(school: World) -> None:
     offered = reports.report_kinds(school.session, "school", 2026, 4)
     assert "account" in offered and "deductions" not in offered
     assert {"balances", "overtime"} <= set(offered)
+
+
+def test_a_month_before_the_rules_offers_the_reports_that_say_so(school: World) -> None:
+    """A month typed before the first rules in force (the reports page's month field takes
+    any year from 1901): the page still lists the reports, each download then says there
+    are no rules that month, instead of the page failing."""
+    offered = reports.report_kinds(school.session, "school", 1901, 1)
+    assert set(offered) == set(reports.KINDS)

@@ -44,6 +44,12 @@ def _refusals(world: WebWorld, office: Client, admin: Client,
         "import line": admin.post(
             "/api/v1/admin/employees/import", headers=admin_headers,
             json={"csv": "matricola;nome;profilo\nM001;Doppione;full_time\n"}),
+        "openings import line": office.post(
+            "/api/v1/admin/openings/import", headers=office_headers,
+            json={"csv": "matricola;data;saldo ore\nNESSUNO;01/01/2026;1:00\n"}),
+        "long allowance name": office.post(
+            f"/api/v1/admin/employees/{me}/allowance-openings", headers=office_headers,
+            json={"name": "x" * 61, "starts": f"{last_month()}-01", "minutes": 60}),
         "NUL": office.post(f"/api/v1/employees/{me}/leave/openings", headers=office_headers,
                            json={"leave": "fe\x00rie", "on": f"{last_month()}-01",
                                  "left": 1}),
@@ -89,6 +95,11 @@ def test_the_refusals_are_the_catalogue_s_words_in_that_language(
             assert got["long reason"] == gettext("Fields too long")
             assert got["month"] == gettext("month: use YYYY-MM")
             assert got["date"] == gettext("%(name)s: use YYYY-MM-DD", name="since")
+            assert got["long allowance name"] == gettext("Fields too long")
+            for imported in ("import line", "openings import line"):
+                assert got[imported].startswith(gettext(
+                    "Import refused, nothing was written: %(lines)s", lines=gettext(
+                        "line %(line)s: %(problem)s", line=2, problem="")))
             assert got["import line"].startswith(gettext(
                 "Import refused, nothing was written: %(lines)s", lines=gettext(
                     "line %(line)s: %(problem)s", line=2, problem="")))

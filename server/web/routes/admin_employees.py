@@ -40,6 +40,16 @@ class ImportLineError:
     english: str
 
 
+def import_refused(errors: list[ImportLineError]) -> ValidationException:
+    """An import's refusal to an API client (400): every line in the detail, in the
+    reader's language only, and in `extra` in both."""
+    return ValidationException(
+        gettext("Import refused, nothing was written: %(lines)s", lines="; ".join(
+            gettext("line %(line)s: %(problem)s", line=e.line,
+                    problem=either(e.italian, e.english)) for e in errors)),
+        extra=[{"line": e.line, "italian": e.italian, "english": e.english} for e in errors])
+
+
 @dataclass(frozen=True)
 class ImportOutcome:
     imported: int
@@ -122,11 +132,7 @@ def import_api(db: DbSession, user: AuthUser, data: JSONBody[ImportRequest]) -> 
     is written and the answer is 400 with the errors per line."""
     outcome = run_import(db, user, data.csv.encode())
     if outcome.errors:
-        # Refusals are answered as {status_code, detail}: the lines go in the detail.
-        raise ValidationException(gettext(
-            "Import refused, nothing was written: %(lines)s", lines="; ".join(
-                gettext("line %(line)s: %(problem)s", line=e.line,
-                        problem=either(e.italian, e.english)) for e in outcome.errors)))
+        raise import_refused(outcome.errors)
     return outcome
 
 

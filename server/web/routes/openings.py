@@ -26,6 +26,7 @@ from server.db.allowance_tables import AllowanceOpening
 from server.db.leave_tables import LeaveOpening
 from server.db.models import Employee
 from server.errors import OfficeError
+from server.i18n.current import gettext
 from server.office.allowance_openings import allowance_openings_of, set_allowance_opening
 from server.office.audit import utcnow
 from server.office.csv_files import ImportRefused
@@ -35,7 +36,11 @@ from server.web.dependencies import AuthUser, DbSession
 from server.web.guards import EMPLOYEE, MANAGER, OFFICE, allow
 from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user
-from server.web.routes.admin_employees import ImportLineError, employees_page_with
+from server.web.routes.admin_employees import (
+    ImportLineError,
+    employees_page_with,
+    import_refused,
+)
 from server.web.routes.employee_changes import employee_page_with
 from server.web.routing import FORM, UPLOAD, together
 from server.web.scope import mine
@@ -156,11 +161,7 @@ def import_api(db: DbSession, user: AuthUser,
     the answer is 400: every error in `detail`, and by line in `extra`."""
     outcome = run_import(db, user, data.csv.encode())
     if outcome.errors:
-        raise ValidationException(
-            "Importazione rifiutata, nulla è stato scritto / Import refused, nothing was "
-            "written: " + "; ".join(f"riga {e.line}: {e.italian}" for e in outcome.errors),
-            extra=[{"line": e.line, "italian": e.italian, "english": e.english}
-                   for e in outcome.errors])
+        raise import_refused(outcome.errors)
     return outcome
 
 
@@ -232,7 +233,7 @@ def allowance_opening_api(db: DbSession, user: AuthUser, employee_id: FromPath[i
     Refused (400, the field in `extra`): a name the rules in force lack, minutes beyond
     0-9999 hours, a day more than a year ahead, a closed month."""
     if len(data.reason) > MAX_REASON or len(data.name) > MAX_NAME:
-        raise ValidationException("Dati troppo lunghi / Fields too long")
+        raise ValidationException(gettext("Fields too long"))
     row = set_allowance_opening(db, acting_user(db, user), mine(db, Employee, employee_id,
                                                                  user).id,
                                 data.name, data.starts, data.minutes, reason=data.reason)
