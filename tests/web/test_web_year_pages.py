@@ -91,7 +91,7 @@ def test_one_day_of_ferie_left_reads_as_one_day_and_a_request_filed_for_her_is_c
 
 def test_the_leave_columns_of_the_account_report_say_days(
         world: WebWorld, stack: ExitStack) -> None:
-    policy, _ = _rules(world)
+    policy, me = _rules(world)
     ferie = _ferie(policy, world)
     office = signed_in(world, stack, "university", "office")
     data = office.get("/reports/account/csv").content.decode("utf-8-sig")
@@ -99,3 +99,11 @@ def test_the_leave_columns_of_the_account_report_say_days(
     # "Ferie: fruiti" disagreed with the feminine leave; "giorni" agrees with every one.
     assert {f"{ferie}: giorni spettanti", f"{ferie}: giorni fruiti",
             f"{ferie}: giorni residui"} <= set(heads), heads
+
+    # The permits to recover: one name in Riepiloghi and in the report, apart from the
+    # account's "Debito da recuperare" on the same page.
+    overtime = office.get("/reports/overtime/csv").content.decode("utf-8-sig")
+    assert "Permessi da recuperare" in next(csv.reader(io.StringIO(overtime), delimiter=";"))
+    summaries = office.get(f"/summaries/{me.id}").text
+    assert "<dt>Permessi da recuperare</dt>" in summaries
+    assert "<dt>Da recuperare</dt>" not in summaries
