@@ -65,7 +65,7 @@ def _beyond_message(year: LeaveYear, day: date, halves: int) -> tuple[str, str]:
     earned = year.accrued - year.taken + year.carried_left
     left = days(max(min(year.total_left, earned) + halves, 0))
     return (f"{year.label}: saldo insufficiente per il {day:%d/%m/%Y}, restano {left} "
-            f"giorni", f"{year.label}: not enough left for {day.isoformat()}, {left} days "
+            f"giorni", f"{year.label}: not enough left for {day:%d/%m/%Y}, {left} days "
             "left")
 
 

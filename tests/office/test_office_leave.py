@@ -85,6 +85,8 @@ def test_a_request_beyond_the_balance_is_refused_and_the_office_may_override(
     with pytest.raises(OfficeError) as refused:
         requests.file_justification(w.session, w.users["ann"], ann, days[3], "FER", now=NOW)
     assert refused.value.italian == "Ferie: saldo insufficiente per il 30/03/2026, restano 0 giorni"
+    # Day first in English too, as every page writes a day (server/i18n/formats.py).
+    assert refused.value.english == "Ferie: not enough left for 30/03/2026, 0 days left"
     with pytest.raises(OfficeError) as office_refused:
         requests.file_justification(w.session, w.users["office"], ann, days[3], "FER", now=NOW)
     assert "conferma il superamento del saldo" in office_refused.value.italian

@@ -30,6 +30,7 @@ from world import WebWorld, fresh_web_world
 from server.db.directory import add_employee
 from server.db.models import AuditEntry, Badge, BadgeFee, Stamp, User
 from server.db.models import Request as RequestRow
+from server.i18n.formats import month_label
 from server.ingest.lookup import Lookup
 from server.office.fees import replace_badge
 from server.office.reports import hours
@@ -175,6 +176,8 @@ def test_the_precheck_lists_what_is_open_and_the_close_needs_a_reason_for_it(
     assert not check["clear"]
     page = office.get(f"/office/close/check?month={month}").text
     assert 'id="precheck-list"' in page and f"{mine['number']} · {mine['name']}" in page
+    back = page.split("‹", 1)[1].split("</a>", 1)[0]
+    assert month not in back, back  # the month reads as words (its heading), not 2026-11
     assert 'name="reason" required' in page
     # A forged form without the reason (the page requires it): refused, nothing changes.
     refused = office.post("/office/close", data=form(office, month=month, reason=""))
@@ -205,6 +208,8 @@ def test_the_precheck_lists_what_is_open_and_the_close_needs_a_reason_for_it(
         timecard["worked"], timecard["due"], timecard["balance"], len(timecard["anomalies"]))
     closed = office.get(f"/office/close?month={month}").text
     assert 'id="close-figures"' in closed and f"{stored['number']} · {stored['name']}" in closed
+    history = closed.split('href="/office/close?month=' + month + '">', 1)[1].split("</a>", 1)[0]
+    assert history == month_label(month, "it"), history
 
 
 def test_a_month_not_yet_ended_cannot_be_closed(world: WebWorld, stack: ExitStack) -> None:

@@ -151,6 +151,9 @@ def test_an_anomaly_is_highlighted_with_its_fix_by_date(world: WebWorld, stack: 
     row = page[page.rindex("<tr", 0, row_start):].split("</tr>", 1)[0]
     assert 'class="anomaly' in row, row
     assert "da sistemare entro" in row and "08:00" in row and "web" in row
+    # The deadline reads as the home page and Riepiloghi write it, day first, not 2026-04-03.
+    deadline = row.split("da sistemare entro", 1)[1].split("</small>", 1)[0]
+    assert re.fullmatch(r" il \d{2}/\d{2}/\d{4}( \d{2}:\d{2})?", deadline), deadline
 
 
 @pytest.mark.parametrize("sample, page_status", [

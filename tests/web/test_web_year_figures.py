@@ -147,7 +147,7 @@ def from_csv(client: Client) -> dict[str, float]:
     heads, *rows = csv.reader(io.StringIO(data), delimiter=";")
     ann = dict(zip(heads, next(r for r in rows if r[0] == "ANN"), strict=True))
     return {"opening": minutes(ann["Saldo iniziale"]), "closing": minutes(ann["Saldo finale"]),
-            "ferie left": days(ann["Ferie: residui"])}
+            "ferie left": days(ann["Ferie: giorni residui"])}
 
 
 def from_xlsx(client: Client) -> dict[str, float]:
@@ -160,7 +160,7 @@ def from_xlsx(client: Client) -> dict[str, float]:
     # Time cells: openpyxl reads a `[h]:mm` cell back as the duration it is.
     return {"opening": ann["Saldo iniziale"] // timedelta(minutes=1),
             "closing": ann["Saldo finale"] // timedelta(minutes=1),
-            "ferie left": ann["Ferie: residui"]}
+            "ferie left": ann["Ferie: giorni residui"]}
 
 
 def from_report_api(client: Client) -> dict[str, float]:
@@ -168,7 +168,7 @@ def from_report_api(client: Client) -> dict[str, float]:
     ann = dict(zip(data["columns"], next(r for r in data["rows"] if r[0] == "ANN"),
                    strict=True))
     return {"opening": ann["Saldo iniziale"], "closing": ann["Saldo finale"],
-            "ferie left": ann["Ferie: residui"]}
+            "ferie left": ann["Ferie: giorni residui"]}
 
 
 def test_the_account_and_the_ferie_read_the_same_everywhere(

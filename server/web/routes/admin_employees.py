@@ -21,7 +21,7 @@ from server.office.csv_files import ImportRefused, LineError
 from server.office.employees_import import import_employees
 from server.office.people import institution_employees
 from server.web.dependencies import AuthUser, DbSession
-from server.web.employee_views import EmployeeRow, employee_row
+from server.web.employee_views import EmployeeRow, employee_row, profiles_in_force
 from server.web.guards import ADMIN, OFFICE, allow
 from server.web.identity import CurrentUser
 from server.web.office_calls import acting_user
@@ -96,6 +96,7 @@ def employees_page_with(db: Session, user: CurrentUser, outcome: ImportOutcome |
     (`openings.py`), each with the outcome of an upload refused."""
     return Template("admin_employees.html", status_code=status, context={
         "employees": employees(db, user.institution_id), "outcome": outcome,
+        "profiles": profiles_in_force(db, user.institution_id),
         "imported": imported, "example": EXAMPLE, "may_import_openings": user.role == OFFICE,
         "openings": openings, "openings_outcome": openings_outcome})
 

@@ -11,7 +11,7 @@ administrator's, who may import employees too. Another institution's employee is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated
 
 from litestar import get, post
@@ -19,7 +19,6 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
-from server.days.rules_in_force import policy_at
 from server.db.contract_tables import NO_START
 from server.db.models import Employee
 from server.errors import OfficeError
@@ -30,7 +29,7 @@ from server.office.openings import openings_on_record
 from server.office.profiles import change_profile
 from server.office.schedules import periods_of
 from server.web.dependencies import AuthUser, DbSession
-from server.web.employee_views import EmployeeRow, employee_row
+from server.web.employee_views import EmployeeRow, employee_row, profiles_in_force
 from server.web.errors import status_of
 from server.web.guards import ADMIN, OFFICE, allow
 from server.web.identity import CurrentUser
@@ -84,15 +83,6 @@ class ProfileOutcome:
     start: date  # the first day whose stored result was recomputed
     refreshed: int  # day results recomputed
     closed_months: list[str] = field(default_factory=list)  # "YYYY-MM", left untouched
-
-
-def profiles_in_force(db: Session, institution_id: str) -> list[str]:
-    """The profiles the rules in force today define, to choose from."""
-    try:
-        policy, today = policy_at(db, institution_id, datetime.now(UTC))
-        return sorted(policy.version_on(today).profiles)
-    except LookupError:  # no rules at all (UnknownInstitution), or none yet today
-        return []
 
 
 def form_change(employee: Employee, data: ProfileForm,

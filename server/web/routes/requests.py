@@ -16,7 +16,7 @@ from litestar import Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
@@ -89,7 +89,7 @@ class Failed:
 
 
 def _page(db: Session, user: CurrentUser, failed: Failed | None = None,
-          status_code: int = 200) -> Template:
+          status_code: int = 200, filed: bool = False) -> Template:
     version, today = version_today(db, user.institution_id, datetime.now(UTC))
     rows: list[RequestRow] = []
     if user.employee_id is not None:
@@ -102,7 +102,8 @@ def _page(db: Session, user: CurrentUser, failed: Failed | None = None,
         "requests": request_views(db, rows), "codes": web_codes(version),
         "overtime_modes": overtime_modes(version), "overtime_codes": overtime_codes(version),
         "rounding": rounding_minutes(version),
-        "today": today.isoformat(), "failed": failed, "own": user.employee_id is not None})
+        "today": today.isoformat(), "failed": failed, "own": user.employee_id is not None,
+        "filed": filed})
 
 
 def _refused(db: Session, user: CurrentUser, form: str, error: OfficeError,
@@ -111,9 +112,18 @@ def _refused(db: Session, user: CurrentUser, form: str, error: OfficeError,
 
 
 @get("/requests", opt=PEOPLE, sync_to_thread=True)
-def my_requests(db: DbSession, user: AuthUser) -> Template:
+def my_requests(db: DbSession, user: AuthUser, filed: FromQuery[int | None] = None,
+                ) -> Template:
     """Le mie richieste: the forms and the list, newest day first."""
-    return _page(db, user)
+    return _page(db, user, filed=filed == 1)
+
+
+def _after_filing(user: CurrentUser, employee_id: int) -> Redirect:
+    """Back to the forms. A request filed for someone else is not in the filer's own list:
+    the page says where it went, or the office would see no trace of it."""
+    if employee_id != user.employee_id:
+        return Redirect("/requests?filed=1", status_code=303)
+    return Redirect("/requests", status_code=303)
 
 
 @post("/requests/justification", opt=PEOPLE, sync_to_thread=True)
@@ -139,7 +149,7 @@ def file_justification(
                 override_balance=data.override_balance == "1")
     except OfficeError as error:
         return _refused(db, user, "justification", error, values)
-    return Redirect("/requests", status_code=303)
+    return _after_filing(user, employee_id)
 
 
 @post("/requests/missed-stamp", opt=PEOPLE, sync_to_thread=True)
@@ -159,7 +169,7 @@ def file_missed_stamp(
                                        data.circumstances)
     except OfficeError as error:
         return _refused(db, user, "missed_stamp", error, vars(data))
-    return Redirect("/requests", status_code=303)
+    return _after_filing(user, employee_id)
 
 
 @post("/requests/overtime", opt=PEOPLE, sync_to_thread=True)
@@ -177,7 +187,7 @@ def file_overtime(
                 end=parse_clock(data.end, "Ora di fine", "End time", "end"), notes=data.notes)
     except OfficeError as error:
         return _refused(db, user, "overtime", error, vars(data))
-    return Redirect("/requests", status_code=303)
+    return _after_filing(user, employee_id)
 
 
 @post("/requests/{request_id:int}/withdraw", opt=PEOPLE, sync_to_thread=True)
