@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from databases import BACKENDS, TEMPLATES, Template, copy_sqlite, postgres_database
 from services import POSTGRES_ADMIN, missing_services
-from world import WebWorld, cheap_hashing, web_world_on, web_world_template
+from world import WebWorld, cheap_hashing, lent_app, web_world_on, web_world_template
 
 from server.db import make_engine, upgrade
 
@@ -74,8 +74,8 @@ def db_engine(request: pytest.FixtureRequest, db_url: str) -> Iterator[sa.Engine
 def web_world(request: pytest.FixtureRequest, db_url: str, db_engine: sa.Engine,
               tmp_path: Path) -> Iterator[WebWorld]:
     """The demo world of tests/support/world.py on SQLite and on PostgreSQL."""
-    with cheap_hashing():
-        yield web_world_on(db_engine, tmp_path, request.node.stash[FILLED].made)
+    with cheap_hashing(), lent_app(db_engine, tmp_path) as app:
+        yield web_world_on(db_engine, tmp_path, request.node.stash[FILLED].made, app)
 
 
 @pytest.fixture

@@ -55,6 +55,8 @@ def register(subparsers: Any) -> None:
                         help=f"embedded broker port (default {EMBEDDED_PORT})")
     parser.add_argument("--swipe-every", type=float, default=5.0,
                         help="seconds between simulated swipes (default 5)")
+    parser.add_argument("--report-every", type=float, default=10.0,
+                        help="seconds between the printed day results (default 10)")
     parser.add_argument("--web-port", type=int, default=DEFAULT_WEB_PORT,
                         help=f"web pages on 127.0.0.1:PORT (default {DEFAULT_WEB_PORT})")
     parser.add_argument("--no-terminals", action="store_true",
@@ -98,11 +100,11 @@ def run(args: argparse.Namespace) -> int:
         links = [_terminal(stack, engine, demo, broker) for demo in simulated]
         for link, demo in zip(links, simulated, strict=True):
             _this_morning(engine, link, demo)
-        _banner(broker, links, web, demo_users)
+        _banner(broker, links, web, demo_users, args.report_every)
         swiper = threading.Thread(target=_swipe,
                                   args=(links, simulated, args.swipe_every, stop), daemon=True)
         swiper.start()
-        while not stop.wait(10):
+        while not stop.wait(args.report_every):
             _report(engine, live, service)
     return 0
 
@@ -169,7 +171,7 @@ def _swipe(links: list[Link], live: list[DemoTerminal], every: float,
 
 
 def _banner(broker: BrokerSettings, links: list[Link], web: str,
-            demo_users: list[DemoUser]) -> None:
+            demo_users: list[DemoUser], report_every: float) -> None:
     print("timbra is running / timbra è in esecuzione")
     print(f"  database: {database_url()}")
     print(f"  broker:   {broker.redacted()}")
@@ -180,7 +182,8 @@ def _banner(broker: BrokerSettings, links: list[Link], web: str,
               " may log in: timbra terminals mosquitto --out DIR (passwords in"
               " timbra-data/terminals/*.password)")
     print_demo_users(web, demo_users)
-    print("Day results are printed below every 10 s. Ctrl+C to stop.", flush=True)
+    print(f"Day results are printed below every {report_every:g} s. Ctrl+C to stop.",
+          flush=True)
 
 
 def _report(engine: Engine, live: list[DemoTerminal], service: IngestService) -> None:

@@ -6,7 +6,7 @@ This module is also the core's default plugin for ``timbra_rule_file``
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pluggy
@@ -14,7 +14,7 @@ import pluggy
 from dsl import ast
 from dsl.checker import check
 from dsl.errors import RuleError
-from dsl.parser import parse_file
+from dsl.parser import parse, parse_file
 from server.hookspecs import hookimpl
 from server.institutions import InstitutionSpec, identity_problems
 from server.plugins import get_plugin_manager, institutions
@@ -29,8 +29,23 @@ class UnknownInstitution(LookupError):
 
 
 def load_rule_file(path: str | Path) -> ast.RuleFile:
-    """Parse and check; any problem is a RuleError with every diagnostic."""
-    rule_file = parse_file(path)
+    """Parse and check; any problem is a RuleError with every diagnostic. The file is read
+    each time, but a text already parsed and checked is not parsed again."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return _checked(parse_file(path))  # which words why it cannot be read
+    return _parsed(str(Path(path)), text)
+
+
+# A syntax tree is immutable, so one may serve every caller. Parsing and checking a rule file
+# takes ~0.1 s; the plugins, the CLI and the tests ask for the same few files over and over.
+@lru_cache(maxsize=16)
+def _parsed(file: str, text: str) -> ast.RuleFile:
+    return _checked(parse(text, file))
+
+
+def _checked(rule_file: ast.RuleFile) -> ast.RuleFile:
     problems = check(rule_file)
     if problems:
         raise RuleError(problems)

@@ -29,6 +29,7 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
 from litestar.stores.memory import MemoryStore
+from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 from sqlalchemy import Engine
 
@@ -72,8 +73,6 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
     127.0.0.1, `server.web.headers`). `sso` defaults to `TIMBRA_SSO_FILE`'s; `broker` is
     what `/readyz` checks; `/metrics` exists only with a `metrics_token`."""
     secret = secret or load_or_create_secret(data_dir)
-    # Session files are written 0600 (mkstemp) into a folder only we may enter.
-    store = session_store or FileStore(private_dir(data_dir / "sessions"))
     sessions = RotatingSessionConfig(
         key=SESSION_COOKIE, max_age=SESSION_HOURS * 3600, secure=secure_cookies,
         httponly=True, samesite="lax", renew_on_access=True)
@@ -91,7 +90,6 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
         # Litestar's CSRF middleware, bound to the session: after the session middleware.
         middleware=[LanguageMiddleware, InputGuardMiddleware, sessions.middleware,
                     IdentityMiddleware, DefineMiddleware(SessionCSRFMiddleware, config=csrf)],
-        stores={"sessions": store, "sso": _pending_store(session_store, data_dir)},
         before_send=[security_headers],
         on_startup=[_forget_expired_sessions, _work_off_dirty_days],
         template_config=_templates(),
@@ -108,12 +106,9 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
         # lines, server/observe/logs.py); Litestar's default would replace its handlers.
         logging_config=None,
     )
-    app.state.update(engine=engine, day_worker=DayWorker(engine), secret=secret,
-                     secure_cookies=secure_cookies,
-                     sso=sso if sso is not None else load_sso(sso_file()),
-                     login_throttle=LoginThrottle(), reset_throttle=LoginThrottle(),
-                     broker=broker,
-                     metrics_token=metrics_token, schema_head=head_revision())
+    app.state.update(secret=secret, secure_cookies=secure_cookies)
+    bind_run(app, engine, data_dir=data_dir, session_store=session_store, sso=sso,
+             broker=broker, metrics_token=metrics_token)
     # Around the router, as Litestar's OpenTelemetry plugin wraps it: requests no route
     # matches get their id, log line and latency sample too.
     app.asgi_handler = RequestLogMiddleware(app.asgi_handler)
@@ -121,6 +116,25 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
     if missing:
         raise RuntimeError(f"routes without opt=PUBLIC or opt=allow(...): {missing}")
     return app
+
+
+def bind_run(app: Litestar, engine: Engine, *, data_dir: Path = Path("timbra-data"),
+             session_store: Store | None = None, sso: SsoSettings | None = None,
+             broker: BrokerSettings | None = None, metrics_token: str | None = None) -> None:
+    """Everything the app holds of the run it serves, afresh: the database, the stores of
+    sessions and of sign-ins under way, the day worker, the login throttles, the SSO and
+    broker settings. What is fixed when the app is built (routes, middleware, the secret,
+    Secure cookies) is not here. `create_app` calls it once; the tests call it again to
+    serve another database with an app they built already, since building one (Litestar
+    registering every route) takes a good part of a second."""
+    # Session files are written 0600 (mkstemp) into a folder only we may enter.
+    store = session_store or FileStore(private_dir(data_dir / "sessions"))
+    app.stores = StoreRegistry({"sessions": store,
+                                "sso": _pending_store(session_store, data_dir)})
+    app.state.update(engine=engine, day_worker=DayWorker(engine),
+                     sso=sso if sso is not None else load_sso(sso_file()),
+                     login_throttle=LoginThrottle(), reset_throttle=LoginThrottle(),
+                     broker=broker, metrics_token=metrics_token, schema_head=head_revision())
 
 
 def _templates() -> TemplateConfig[JinjaTemplateEngine]:
@@ -167,4 +181,4 @@ def route_handlers(app: Litestar) -> list[tuple[str, HTTPRouteHandler]]:
     return pairs
 
 
-__all__ = ["create_app", "route_handlers"]
+__all__ = ["bind_run", "create_app", "route_handlers"]

@@ -162,7 +162,7 @@ def test_timbra_runs_embedded_broker_lets_in_only_known_credentials(tmp_path: Pa
     broker_port, web_port = free_port(), free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "server.cli.main", "run", "--port", str(broker_port),
-         "--web-port", str(web_port), "--swipe-every", "0.5"],
+         "--web-port", str(web_port), "--swipe-every", "0.5", "--report-every", "1"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     lines: list[str] = []

@@ -34,9 +34,11 @@ def _start(folder: Path, web_port: int, *options: str,
 
 def test_timbra_run_shows_live_stamps_in_the_day_results(tmp_path: Path) -> None:
     web_port = free_port()
-    process, lines, errors, readers = _start(tmp_path, web_port, "--swipe-every", "0.5")
+    process, lines, errors, readers = _start(tmp_path, web_port, "--swipe-every", "0.5",
+                                             "--report-every", "1")
     deadline = time.monotonic() + 60
-    # The first start hashes the demo passwords; then a report comes every 10 s.
+    # The first start hashes the demo passwords; then a report comes every second (10 s
+    # unless told).
     while time.monotonic() < deadline and not re.search(
             r"UNI1001 Maria Rossi +stamps [1-9]", "".join(lines)):
         time.sleep(0.5)
@@ -63,7 +65,7 @@ def test_timbra_run_shows_live_stamps_in_the_day_results(tmp_path: Path) -> None
     assert f"web:      http://127.0.0.1:{web_port}/" in out
     assert re.search(r"university +employee +university\.dipendente +demo-university-employee-1",
                      out), out
-    assert "DEMO passwords" in out
+    assert "DEMO passwords" in out and "Day results are printed below every 1 s." in out
     assert 'name="password"' in login_page and "_csrf_token" in login_page
     assert "/api/v1/timecard/{employee_id}" in api_paths
     # The web secret was made at first start, readable by its owner only.

@@ -37,6 +37,7 @@ from server.demo.load import load_demo
 from server.demo.users import create_demo_users, demo_password
 from server.plugins import institutions
 from server.web import create_app
+from server.web.app import bind_run
 
 ROME = ZoneInfo("Europe/Rome")
 INSTITUTIONS = ("university", "school")  # A and B of every cross-institution check
@@ -133,8 +134,33 @@ def cheap_hashing() -> Iterator[PasswordHasher]:
         server.office.passwords.HASHER = saved
 
 
+SECRET = "x" * 40
+
+
 def app_on(engine: sa.Engine, data_dir: Path) -> Litestar:
-    return create_app(engine, data_dir=data_dir, session_store=MemoryStore(), secret="x" * 40)
+    return create_app(engine, data_dir=data_dir, session_store=MemoryStore(), secret=SECRET)
+
+
+# Apps `app_on` built, waiting to be lent again. Building one is Litestar registering every
+# route (~0.4 s, and most web tests paid it); what a test can change of an app is the run it
+# serves, and `bind_run` gives a lent one all of that afresh, as `create_app` does.
+_SPARE_APPS: list[Litestar] = []
+
+
+@contextmanager
+def lent_app(engine: sa.Engine, data_dir: Path) -> Iterator[Litestar]:
+    """What `app_on` returns, on `engine`, from the spare apps when one is free: its
+    sessions, throttles, day worker and settings are new, only its routes were used before.
+    Lent to one holder at a time, so two worlds alive together have an app each."""
+    if _SPARE_APPS:
+        app = _SPARE_APPS.pop()
+        bind_run(app, engine, data_dir=data_dir, session_store=MemoryStore())
+    else:
+        app = app_on(engine, data_dir)
+    try:
+        yield app
+    finally:
+        _SPARE_APPS.append(app)
 
 
 def open_client(app: Litestar, stack: ExitStack) -> TestClient[Litestar]:
@@ -211,10 +237,12 @@ def fill_web_world(engine: sa.Engine, *, must_change: bool = False) -> WebSample
     return WebSamples(today, usernames, ids)
 
 
-def web_world_on(engine: sa.Engine, data_dir: Path, samples: WebSamples) -> WebWorld:
-    """An app on a database `fill_web_world` filled (or on a copy of one)."""
-    return WebWorld(engine, app_on(engine, data_dir), samples.today, dict(samples.usernames),
-                    dict(samples.ids))
+def web_world_on(engine: sa.Engine, data_dir: Path, samples: WebSamples,
+                 app: Litestar | None = None) -> WebWorld:
+    """An app (`app`, or a new one) on a database `fill_web_world` filled (or on a copy
+    of one)."""
+    return WebWorld(engine, app or app_on(engine, data_dir), samples.today,
+                    dict(samples.usernames), dict(samples.ids))
 
 
 def build_web_world(engine: sa.Engine, data_dir: Path, *, must_change: bool = False
@@ -313,7 +341,7 @@ def fresh_web_world(folder: Path) -> Iterator[WebWorld]:
     template = web_world_template("sqlite")
     engine = make_engine(copy_sqlite(template, folder / "timbra.db"))
     try:
-        with cheap_hashing():
-            yield web_world_on(engine, folder, template.made)
+        with cheap_hashing(), lent_app(engine, folder) as app:
+            yield web_world_on(engine, folder, template.made, app)
     finally:
         engine.dispose()

@@ -99,13 +99,35 @@ def slow(world: WebWorld) -> Iterator[SlowHasher]:
         passwords._dummy_hash.cache_clear()
 
 
-def attempt(url: str, username: str, password: str, start: threading.Event | None = None
+class Start:
+    """The moment parallel browsers post together: each says when it holds its form, and
+    `go` lets them all post once every one does (rather than sleeping and hoping they do)."""
+
+    def __init__(self, browsers: int) -> None:
+        self.browsers = browsers
+        self.holding = threading.Semaphore(0)
+        self.posting = threading.Event()
+
+    def ready(self) -> None:
+        self.holding.release()
+        self.posting.wait()
+
+    def go(self) -> float:
+        """Returns the moment they were let go (time.monotonic)."""
+        for _ in range(self.browsers):
+            assert self.holding.acquire(timeout=60), "a browser never got its form"
+        begun = time.monotonic()
+        self.posting.set()
+        return begun
+
+
+def attempt(url: str, username: str, password: str, start: Start | None = None
             ) -> httpx.Response:
     """One browser: fetch the form (for its CSRF cookie), then post it."""
     with httpx.Client(base_url=url, timeout=60) as client:
         client.get("/login")
         if start is not None:
-            start.wait()
+            start.ready()
         return client.post("/login", data={
             "username": username, "password": password,
             "_csrf_token": client.cookies.get("timbra_csrf", "")}, follow_redirects=False)
@@ -119,11 +141,10 @@ def actions(world: WebWorld, username: str) -> list[str]:
 
 
 def burst(url: str, username: str, passwords_sent: list[str]) -> list[httpx.Response]:
-    start = threading.Event()
+    start = Start(len(passwords_sent))
     with ThreadPoolExecutor(len(passwords_sent)) as pool:
         futures = [pool.submit(attempt, url, username, p, start) for p in passwords_sent]
-        time.sleep(0.5)  # every client holds its form
-        start.set()
+        start.go()
         return [f.result() for f in futures]
 
 
@@ -150,12 +171,11 @@ def test_a_right_password_sent_inside_a_burst_of_wrong_ones_does_not_log_in(
         world: WebWorld, slow: SlowHasher, tmp_path: Path) -> None:
     username = world.usernames[("school", "office")]
     with serving(world, tmp_path) as url, ThreadPoolExecutor(1) as late:
-        start = threading.Event()
+        start = Start(10)
         with ThreadPoolExecutor(10) as pool:
             wrong = [pool.submit(attempt, url, username, f"guess-{i}-x", start)
                      for i in range(10)]
-            time.sleep(0.5)
-            start.set()
+            start.go()
             time.sleep(0.05)  # the wrong ones are being checked now
             right = late.submit(attempt, url, username, demo_password("school", "office"))
             assert all(f.result().status_code == 401 for f in wrong)
@@ -215,12 +235,10 @@ def test_at_most_a_few_password_hashes_run_at_once_the_rest_are_told_to_retry(
     monkeypatch.setattr(passwords, "WAIT_FOR_SLOT_S", 0.1)
     names = [f"nobody-{i}" for i in range(16)]
     with serving(world, tmp_path) as url:
-        start = threading.Event()
+        start = Start(len(names))
         with ThreadPoolExecutor(len(names)) as pool:
             futures = [pool.submit(attempt, url, n, "x-1", start) for n in names]
-            time.sleep(0.5)
-            begun = time.monotonic()
-            start.set()
+            begun = start.go()
             answers = [f.result() for f in futures]
             elapsed = time.monotonic() - begun
     assert slow.most <= passwords.MAX_HASHING  # on main all 16 ran at once
