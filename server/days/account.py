@@ -61,7 +61,8 @@ def accounts_of(session: Session, rules: PolicySource, currents: Iterable[Person
     before = _previous(target)
     earlier = [todo[k].employee for k, (start, _) in states.items() if start <= before]
     first = min((states[e.id][0] for e in earlier), default=target)
-    for key, runs in month_runs(session, rules, earlier, first, before, now=now).items():
+    for key, runs in month_runs(session, rules, earlier, first, before, now=now,
+                                with_opening=True).items():
         start, state = states[key]
         for pm in runs:
             if (pm.result.year, pm.result.month) >= start:
