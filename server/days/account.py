@@ -14,18 +14,18 @@ of the whole run read once), in order, and carried by the pure ledger
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from server.days.account_months import latest, state_of
 from server.days.month import PersonMonth, PolicySource, month_bounds, month_runs
 from server.db.account_tables import AccountOpening
 from server.db.models import Employee, MonthClose, MonthCloseEntry
 from server.db.models import Stamp as StampRow
-from server.engine.account import AccountMonth, AccountState, Debt, carry_month
+from server.engine.account import AccountMonth, AccountState, carry_month
 from server.policy.model import Policy
 
 Month = tuple[int, int]
@@ -58,22 +58,63 @@ def accounts_of(session: Session, rules: PolicySource, currents: Iterable[Person
         return out
     any_current = next(iter(todo.values()))
     target = (any_current.result.year, any_current.result.month)
-    before = _previous(target)
-    earlier = [todo[k].employee for k, (start, _) in states.items() if start <= before]
-    first = min((states[e.id][0] for e in earlier), default=target)
-    for key, runs in month_runs(session, rules, earlier, first, before, now=now,
-                                with_opening=True).items():
-        start, state = states[key]
-        for pm in runs:
-            if (pm.result.year, pm.result.month) >= start:
-                state = _carry(rules, pm, state).closing
-        states[key] = (target, state)
+    for key, months in _carried(session, rules, [c.employee for c in todo.values()], states,
+                                target, now).items():
+        if months:
+            states[key] = (target, months[-1][1])  # the month before's, over or not
     for key, current in todo.items():
         account = _carry(rules, current, states[key][1])
         frozen = _frozen(session, current.employee, target)
         if frozen is not None:
             account.closing, account.frozen = frozen, True
         out[key] = account
+    return out
+
+
+def closings(session: Session, rules: PolicySource, employees: Iterable[Employee],
+             target: Month, *, now: datetime, since: Mapping[int, Month],
+             ) -> dict[int, list[tuple[Month, AccountState]]]:
+    """The closings of the months before `target` that are over, carried from where each
+    employee's account begins (a kept closing before `since`, the month of a fact that
+    changed, counts as a beginning): what the recompute worker keeps (`account_months`).
+    Employees whose rules keep no account are left out."""
+    wanted: list[Employee] = []
+    states: dict[int, tuple[Month, AccountState]] = {}
+    for employee in employees:
+        policy = rules.on(employee.institution_id, month_bounds(*target)[1])
+        if policy is None or _first_account_month(policy) is None:
+            continue
+        wanted.append(employee)
+        states[employee.id] = _start(session, employee, target, policy,
+                                     kept_before=since.get(employee.id, target))
+    out: dict[int, list[tuple[Month, AccountState]]] = {}
+    before = _previous(target)
+    for key, months in _carried(session, rules, wanted, states, target, now).items():
+        out[key] = [(month, state) for month, state, over in months if over]
+        if not months:  # nothing to carry: the month before closes as the account opens
+            out[key].append((before, states[key][1]))
+    return out
+
+
+def _carried(session: Session, rules: PolicySource, employees: list[Employee],
+             states: dict[int, tuple[Month, AccountState]], target: Month,
+             now: datetime | None) -> dict[int, list[tuple[Month, AccountState, bool]]]:
+    """Each employee's months from where their account begins (`states`) to the one before
+    `target`, computed as every page computes them (`month_runs`, the facts of the whole
+    run read once) and carried in order: their closings, and whether the month is over."""
+    out: dict[int, list[tuple[Month, AccountState, bool]]] = {e.id: [] for e in employees}
+    before = _previous(target)
+    earlier = [e for e in employees if states[e.id][0] <= before]
+    first = min((states[e.id][0] for e in earlier), default=target)
+    for key, runs in month_runs(session, rules, earlier, first, before, now=now,
+                                with_opening=True).items():
+        start, state = states[key]
+        for pm in runs:
+            month = (pm.result.year, pm.result.month)
+            if month >= start:
+                account = _carry(rules, pm, state)
+                state = account.closing
+                out[key].append((month, state, account.complete))
     return out
 
 
@@ -92,11 +133,15 @@ def _first_account_month(policy: Policy) -> Month | None:
     return None
 
 
-def _start(session: Session, employee: Employee, target: Month,
-           policy: Policy) -> tuple[Month, AccountState]:
-    """Where the carry begins, and what the account holds then."""
+def _start(session: Session, employee: Employee, target: Month, policy: Policy, *,
+           kept_before: Month | None = None) -> tuple[Month, AccountState]:
+    """Where the carry begins, and what the account holds then: a closing kept before
+    `kept_before` (default `target`) is one such beginning."""
     first_rules = _first_account_month(policy) or target
     candidates: list[tuple[Month, AccountState]] = []
+    kept = latest(session, employee.id, min(target, kept_before or target))
+    if kept is not None:
+        candidates.append((_next(kept[0]), kept[1]))
     opening = session.scalar(
         select(AccountOpening).where(AccountOpening.employee_id == employee.id,
                                      AccountOpening.starts <= date(*target, 1))
@@ -114,7 +159,7 @@ def _start(session: Session, employee: Employee, target: Month,
         .order_by(MonthClose.year.desc(), MonthClose.month.desc()).limit(1)).first()
     if closed is not None:
         year, month, balance, debts = closed
-        candidates.append((_next((year, month)), _state(balance, debts)))
+        candidates.append((_next((year, month)), state_of(balance, debts)))
     if candidates:
         return max(candidates, key=lambda c: c[0])
     first_stamp = session.scalar(select(func.min(StampRow.local_date)).where(
@@ -131,12 +176,7 @@ def _frozen(session: Session, employee: Employee, target: Month) -> AccountState
                MonthClose.institution_id == employee.institution_id,
                MonthClose.year == target[0], MonthClose.month == target[1],
                MonthCloseEntry.account_closing.is_not(None))).first()
-    return None if row is None else _state(*row)
-
-
-def _state(balance: int, debts: list[Any] | None) -> AccountState:
-    owed = tuple(Debt.from_json(d) for d in debts or ())
-    return AccountState(balance + sum(d.minutes for d in owed), owed)
+    return None if row is None else state_of(*row)
 
 
 def _previous(month: Month) -> Month:
