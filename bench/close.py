@@ -7,9 +7,12 @@ inserted (not through the services); then, in the same run,
   store the day results and the month's figures, lock).
 Then the history: the same employees with a year of stamps before the month, closed
 again: year_vs_month is that close over the close with one month of stamps.
-On PostgreSQL with the year in place: p50/p95/p99 of the timecard page and its API, and
-the time from a late stamp (a forgotten exit of a past day) to its day result and its
-month being current.
+On PostgreSQL with the year in place and March open again: p50/p95/p99 of the timecard
+page and its API, first with the hours account carried from where it begins, then once
+the recompute worker has kept each month's closing (a year of balances, against the same
+months evaluated without them); the forward recompute after a stamp 11 months back for
+one employee, against its months evaluated alone; and the time from a late stamp (a
+forgotten exit of a past day) to its day result and its month being current.
 
 The close figure is scaled to 10,000 employees (a close is linear in its employees).
 Last line: `close_10k_s <S> anchor_10k_s <A> ratio <S/A> year_vs_month <Y>`, where S and
@@ -34,6 +37,7 @@ from sqlalchemy import Engine, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.close_data import (  # noqa: E402
+    HISTORY_FROM,
     INSTITUTION,
     MONTH,
     YEAR,
@@ -41,7 +45,13 @@ from bench.close_data import (  # noqa: E402
     build,
     fresh_database,
 )
-from bench.close_pages import late_stamp_s, page_percentiles  # noqa: E402
+from bench.close_pages import (  # noqa: E402
+    fill_accounts_s,
+    forward_s,
+    late_stamp_s,
+    months_s,
+    page_percentiles,
+)
 from server.days.facts import load_facts  # noqa: E402
 from server.days.month import month_bounds  # noqa: E402
 from server.days.rules_in_force import policy_on  # noqa: E402
@@ -83,6 +93,14 @@ def close(engine: Engine, reopen_first: bool = False) -> float:
         return time.perf_counter() - started
 
 
+def reopen_month(engine: Engine) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        actor = session.scalar(select(User).where(User.role == "office"))
+        assert actor is not None
+        reopen(session, actor, YEAR, MONTH, "bench: the year open", now=NOW)
+        session.commit()
+
+
 def precheck_s(engine: Engine) -> float:
     """The close's pre-check alone (pending requests, open anomalies of everyone): it
     evaluates the month before the start, to ask for a reason when something is open."""
@@ -117,7 +135,22 @@ def one_database(url: str, employees: int, history: int, runs: int,
     print(f"{kind:<10} the same close with a year of stamps before it: {year_s:6.2f} s "
           f"(year/month {year_s / close_s:.2f})", flush=True)
     if pages:
-        page_percentiles(engine, NOW)
+        # March open again: the year's months all open, the account carried through them.
+        reopen_month(engine)
+        carried = page_percentiles(engine, NOW, " (no closings kept)")
+        fill = fill_accounts_s(engine, NOW)
+        alone = months_s(engine, NOW, HISTORY_FROM)
+        print(f"{kind:<10} a year of balances (the worker keeps every account's closings): "
+              f"{fill:.1f} s, the same months without balances {alone:.1f} s, "
+              f"ratio {fill / alone:.2f}", flush=True)
+        kept = page_percentiles(engine, NOW)
+        print(f"{kind:<10} timecard p95 kept/carried: page "
+              f"{kept['page'] / carried['page']:.2f} api {kept['api'] / carried['api']:.2f}",
+              flush=True)
+        took, baseline = forward_s(engine, NOW)
+        print(f"{kind:<10} a stamp 11 months back -> its later closings kept again: "
+              f"{took * 1000:.0f} ms (its months evaluated without balances "
+              f"{baseline * 1000:.0f} ms, ratio {took / baseline:.2f})", flush=True)
         print(f"{kind:<10} late stamp -> its day and month current: "
               f"{late_stamp_s(engine) * 1000:.0f} ms", flush=True)
     engine.dispose()
