@@ -7,12 +7,13 @@ inserted (not through the services); then, in the same run,
   store the day results and the month's figures, lock).
 Then the history: the same employees with a year of stamps before the month, closed
 again: year_vs_month is that close over the close with one month of stamps.
-On PostgreSQL with the year in place and March open again: p50/p95/p99 of the timecard
-page and its API, first with the hours account carried from where it begins, then once
+On PostgreSQL with the year in place and March open again: p50/p95/p99 of the timecard's
+service (no HTTP), first with the hours account carried from where it begins, then once
 the recompute worker has kept each month's closing (a year of balances, against the same
-months evaluated without them); the forward recompute after a stamp 11 months back for
-one employee, against its months evaluated alone; and the time from a late stamp (a
-forgotten exit of a past day) to its day result and its month being current.
+months evaluated without them); then of the page and its API; the forward recompute
+after a stamp 11 months back for one employee, against its months evaluated alone; and
+the time from a late stamp (a forgotten exit of a past day) to its day result and its
+month being current.
 
 The close figure is scaled to 10,000 employees (a close is linear in its employees).
 Last line: `close_10k_s <S> anchor_10k_s <A> ratio <S/A> year_vs_month <Y>`, where S and
@@ -51,6 +52,7 @@ from bench.close_pages import (  # noqa: E402
     late_stamp_s,
     months_s,
     page_percentiles,
+    service_p95,
 )
 from server.days.facts import load_facts  # noqa: E402
 from server.days.month import month_bounds  # noqa: E402
@@ -137,17 +139,18 @@ def one_database(url: str, employees: int, history: int, runs: int,
     if pages:
         # March open again: the year's months all open, the account carried through them.
         reopen_month(engine)
-        carried = page_percentiles(engine, NOW, " (no closings kept)")
-        fill = fill_accounts_s(engine, NOW)
-        alone = months_s(engine, NOW, HISTORY_FROM)
+        # The pages compute on today's date: the worker keeps the closings up to it too.
+        today = datetime.now(UTC)
+        carried = service_p95(engine, " (no closings kept)")
+        fill = fill_accounts_s(engine, today)
+        alone = months_s(engine, today, HISTORY_FROM)
         print(f"{kind:<10} a year of balances (the worker keeps every account's closings): "
               f"{fill:.1f} s, the same months without balances {alone:.1f} s, "
               f"ratio {fill / alone:.2f}", flush=True)
-        kept = page_percentiles(engine, NOW)
-        print(f"{kind:<10} timecard p95 kept/carried: page "
-              f"{kept['page'] / carried['page']:.2f} api {kept['api'] / carried['api']:.2f}",
-              flush=True)
-        took, baseline = forward_s(engine, NOW)
+        kept = service_p95(engine, "")
+        print(f"{kind:<10} timecard service p95 kept/carried: {kept / carried:.2f}", flush=True)
+        page_percentiles(engine, NOW)
+        took, baseline = forward_s(engine, today)
         print(f"{kind:<10} a stamp 11 months back -> its later closings kept again: "
               f"{took * 1000:.0f} ms (its months evaluated without balances "
               f"{baseline * 1000:.0f} ms, ratio {took / baseline:.2f})", flush=True)

@@ -43,7 +43,7 @@ def accounts_of(session: Session, rules: PolicySource, currents: Iterable[Person
     for all of them at once, a month at a time (`person_months` reads them in a few
     queries whatever their number)."""
     out: dict[int, AccountMonth | None] = {}
-    states: dict[int, tuple[Month, AccountState]] = {}
+    policies: dict[int, Policy] = {}
     todo: dict[int, PersonMonth] = {}
     for current in currents:
         employee, result = current.employee, current.result
@@ -52,19 +52,21 @@ def accounts_of(session: Session, rules: PolicySource, currents: Iterable[Person
         out[employee.id] = None
         if policy is None or _first_account_month(policy) is None:
             continue
-        states[employee.id] = _start(session, employee, target, policy)
+        policies[employee.id] = policy
         todo[employee.id] = current
     if not todo:
         return out
     any_current = next(iter(todo.values()))
     target = (any_current.result.year, any_current.result.month)
+    states = _starts(session, [c.employee for c in todo.values()], target, policies, {})
     for key, months in _carried(session, rules, [c.employee for c in todo.values()], states,
                                 target, now).items():
         if months:
             states[key] = (target, months[-1][1])  # the month before's, over or not
+    frozen_of = _frozen(session, [c.employee for c in todo.values()], target)
     for key, current in todo.items():
         account = _carry(rules, current, states[key][1])
-        frozen = _frozen(session, current.employee, target)
+        frozen = frozen_of.get(key)
         if frozen is not None:
             account.closing, account.frozen = frozen, True
         out[key] = account
@@ -79,14 +81,14 @@ def closings(session: Session, rules: PolicySource, employees: Iterable[Employee
     changed, counts as a beginning): what the recompute worker keeps (`account_months`).
     Employees whose rules keep no account are left out."""
     wanted: list[Employee] = []
-    states: dict[int, tuple[Month, AccountState]] = {}
+    policies: dict[int, Policy] = {}
     for employee in employees:
         policy = rules.on(employee.institution_id, month_bounds(*target)[1])
         if policy is None or _first_account_month(policy) is None:
             continue
         wanted.append(employee)
-        states[employee.id] = _start(session, employee, target, policy,
-                                     kept_before=since.get(employee.id, target))
+        policies[employee.id] = policy
+    states = _starts(session, wanted, target, policies, since)
     out: dict[int, list[tuple[Month, AccountState]]] = {}
     before = _previous(target)
     for key, months in _carried(session, rules, wanted, states, target, now).items():
@@ -133,50 +135,66 @@ def _first_account_month(policy: Policy) -> Month | None:
     return None
 
 
-def _start(session: Session, employee: Employee, target: Month, policy: Policy, *,
-           kept_before: Month | None = None) -> tuple[Month, AccountState]:
-    """Where the carry begins, and what the account holds then: a closing kept before
-    `kept_before` (default `target`) is one such beginning."""
-    first_rules = _first_account_month(policy) or target
-    candidates: list[tuple[Month, AccountState]] = []
-    kept = latest(session, employee.id, min(target, kept_before or target))
-    if kept is not None:
-        candidates.append((_next(kept[0]), kept[1]))
-    opening = session.scalar(
-        select(AccountOpening).where(AccountOpening.employee_id == employee.id,
-                                     AccountOpening.starts <= date(*target, 1))
-        .order_by(AccountOpening.starts.desc()).limit(1))
-    if opening is not None:
-        starts = (opening.starts.year, opening.starts.month)
-        candidates.append((starts, AccountState.of_balance(opening.balance, opening.starts)))
-    closed = session.execute(
-        select(MonthClose.year, MonthClose.month, MonthCloseEntry.account_closing,
-               MonthCloseEntry.account_debts)
-        .join(MonthCloseEntry, MonthCloseEntry.month_close_id == MonthClose.id)
-        .where(MonthCloseEntry.employee_id == employee.id, MonthClose.state == "closed",
-               MonthCloseEntry.account_closing.is_not(None),
-               MonthClose.year * 12 + MonthClose.month < target[0] * 12 + target[1])
-        .order_by(MonthClose.year.desc(), MonthClose.month.desc()).limit(1)).first()
-    if closed is not None:
-        year, month, balance, debts = closed
-        candidates.append((_next((year, month)), state_of(balance, debts)))
-    if candidates:
-        return max(candidates, key=lambda c: c[0])
-    first_stamp = session.scalar(select(func.min(StampRow.local_date)).where(
-        StampRow.employee_id == employee.id))
-    stamped = (first_stamp.year, first_stamp.month) if first_stamp else target
-    return min(max(stamped, first_rules), target), AccountState()
+def _starts(session: Session, employees: list[Employee], target: Month,
+            policies: Mapping[int, Policy], kept_before: Mapping[int, Month],
+            ) -> dict[int, tuple[Month, AccountState]]:
+    """Where each employee's carry begins, and what the account holds then: the latest of
+    a closing kept before their `kept_before` month (default `target`), an opening
+    balance, the month after the latest closed month, else zero on the first stamped
+    month. Read for many employees in a few queries."""
+    candidates: dict[int, list[tuple[Month, AccountState]]] = {e.id: [] for e in employees}
+    ids = [e.id for e in employees]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for opening in session.scalars(select(AccountOpening).where(
+                AccountOpening.employee_id.in_(chunk),
+                AccountOpening.starts <= date(*target, 1))):
+            candidates[opening.employee_id].append((
+                (opening.starts.year, opening.starts.month),
+                AccountState.of_balance(opening.balance, opening.starts)))
+        for key, year, month, balance, debts in session.execute(
+                select(MonthCloseEntry.employee_id, MonthClose.year, MonthClose.month,
+                       MonthCloseEntry.account_closing, MonthCloseEntry.account_debts)
+                .join(MonthCloseEntry, MonthCloseEntry.month_close_id == MonthClose.id)
+                .where(MonthCloseEntry.employee_id.in_(chunk), MonthClose.state == "closed",
+                       MonthCloseEntry.account_closing.is_not(None),
+                       MonthClose.year * 12 + MonthClose.month < target[0] * 12 + target[1])):
+            candidates[key].append((_next((year, month)), state_of(balance, debts)))
+    # Last: on a same month, an opening balance or a close the office set wins.
+    bounds = {e.id: min(target, kept_before.get(e.id, target)) for e in employees}
+    for key, (month, state) in latest(session, bounds).items():
+        candidates[key].append((_next(month), state))
+    out: dict[int, tuple[Month, AccountState]] = {}
+    for employee in employees:
+        found = candidates[employee.id]
+        if found:  # the latest beginning; on a same month, the first found
+            out[employee.id] = max(found, key=lambda c: c[0])
+            continue
+        first_rules = _first_account_month(policies[employee.id]) or target
+        first_stamp = session.scalar(select(func.min(StampRow.local_date)).where(
+            StampRow.employee_id == employee.id))
+        stamped = (first_stamp.year, first_stamp.month) if first_stamp else target
+        out[employee.id] = min(max(stamped, first_rules), target), AccountState()
+    return out
 
 
-def _frozen(session: Session, employee: Employee, target: Month) -> AccountState | None:
-    row = session.execute(
-        select(MonthCloseEntry.account_closing, MonthCloseEntry.account_debts)
-        .join(MonthClose, MonthClose.id == MonthCloseEntry.month_close_id)
-        .where(MonthCloseEntry.employee_id == employee.id, MonthClose.state == "closed",
-               MonthClose.institution_id == employee.institution_id,
-               MonthClose.year == target[0], MonthClose.month == target[1],
-               MonthCloseEntry.account_closing.is_not(None))).first()
-    return None if row is None else state_of(*row)
+def _frozen(session: Session, employees: list[Employee],
+            target: Month) -> dict[int, AccountState]:
+    """The closings the close of `target` froze, for those of these employees it has."""
+    out: dict[int, AccountState] = {}
+    for start in range(0, len(employees), 500):
+        chunk = employees[start:start + 500]
+        for key, balance, debts in session.execute(
+                select(MonthCloseEntry.employee_id, MonthCloseEntry.account_closing,
+                       MonthCloseEntry.account_debts)
+                .join(MonthClose, MonthClose.id == MonthCloseEntry.month_close_id)
+                .where(MonthCloseEntry.employee_id.in_([e.id for e in chunk]),
+                       MonthClose.state == "closed",
+                       MonthClose.institution_id.in_({e.institution_id for e in chunk}),
+                       MonthClose.year == target[0], MonthClose.month == target[1],
+                       MonthCloseEntry.account_closing.is_not(None))):
+            out[key] = state_of(balance, debts)
+    return out
 
 
 def _previous(month: Month) -> Month:

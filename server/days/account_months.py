@@ -11,7 +11,7 @@ months itself (`server.days.account`), so the figure is the same on every page.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -66,18 +66,25 @@ def _from(month: Month) -> Any:
                and_(AccountMonthRow.year == year, AccountMonthRow.month >= number))
 
 
-def latest(session: Session, employee_id: int,
-           before: Month) -> tuple[Month, AccountState] | None:
-    """The employee's latest kept closing of a month before `before`."""
-    year, number = before
-    row = session.execute(
-        select(AccountMonthRow.year, AccountMonthRow.month, AccountMonthRow.balance,
-               AccountMonthRow.debts)
-        .where(AccountMonthRow.employee_id == employee_id,
-               or_(AccountMonthRow.year < year,
-                   and_(AccountMonthRow.year == year, AccountMonthRow.month < number)))
-        .order_by(AccountMonthRow.year.desc(), AccountMonthRow.month.desc()).limit(1)).first()
-    return None if row is None else ((row.year, row.month), state_of(row.balance, row.debts))
+def latest(session: Session,
+           before: Mapping[int, Month]) -> dict[int, tuple[Month, AccountState]]:
+    """Each employee's latest kept closing of a month before theirs in `before`, read for
+    500 employees a query."""
+    out: dict[int, tuple[Month, AccountState]] = {}
+    ids = sorted(before)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        bound = max(before[key] for key in chunk)
+        found: dict[int, tuple[Month, list[Any]]] = {}
+        for key, year, month, balance, debts in session.execute(
+                select(AccountMonthRow.employee_id, AccountMonthRow.year, AccountMonthRow.month,
+                       AccountMonthRow.balance, AccountMonthRow.debts)
+                .where(AccountMonthRow.employee_id.in_(chunk), ~_from(bound))):
+            if (year, month) < before[key] and (key not in found
+                                                or (year, month) > found[key][0]):
+                found[key] = ((year, month), [balance, debts])
+        out |= {key: (month, state_of(*row)) for key, (month, row) in found.items()}
+    return out
 
 
 def keep(session: Session, closings: dict[int, list[tuple[Month, AccountState]]],
