@@ -6,10 +6,13 @@ result, never a second one). The carry starts from the latest of:
 - an opening balance imported on a start date (`account_openings`, for adoption);
 - the month after the latest closed month whose closing balance the close froze
   (`month_close_entries.account_closing`, with its debts and their dates);
+- the month after the latest closing the recompute worker kept (`account_months`, which
+  a fact dated in a month forgets from that month on: `server.days.account_months`);
 - else at zero, on the first month the employee has a stamp and the rules keep an account.
-Each month in between is computed as `person_months` computes it (`month_runs`: the facts
-of the whole run read once), in order, and carried by the pure ledger
-(`server.engine.account.carry_month`). A closed month shows its frozen closing.
+Each month in between (none, once the worker is current) is computed by the one loop
+that computes every month (`month_runs`: the facts of the whole run read once), in
+order, and carried by the pure ledger (`server.engine.account.carry_month`). A closed
+month shows its frozen closing.
 """
 
 from __future__ import annotations

@@ -178,8 +178,8 @@ def month_runs(session: Session, rules: PolicySource, employees: Collection[Empl
                           pending.get((employee.id, (result.year, result.month)), 0))
             for key, result in results[employee.id].items() if key >= first]
     if budgets:
-        # Latest month first: a cut changes its month's paid overtime, which the months
-        # after it would otherwise count again when they share the budget.
+        # Latest month first: each month's cut is reckoned on the months before it as
+        # worked, before their own cuts change what they paid.
         for month in reversed(months_between(first, last)):
             year_months = {key: [r for (y, m), r in runs.items() if y == month[0]
                                  and m <= month[1]] for key, runs in results.items()}

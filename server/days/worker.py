@@ -47,15 +47,19 @@ Computed = tuple[list[dict[str, Any]], list[Taken], Closings]
 
 class Recomputer:
     """`write`, when given, receives each chunk to write instead of writing it here: the
-    ingest passes its writer thread's queue, so SQLite never sees two writers."""
+    ingest passes its writer thread's queue, so SQLite never sees two writers.
+    `fill_accounts`: when idle, keep the account closings still missing; the web's own
+    worker does not (its writes would hold SQLite while requests write)."""
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime],
-                 write: Callable[[Computed], None] | None = None) -> None:
+                 write: Callable[[Computed], None] | None = None, *,
+                 fill_accounts: bool = True) -> None:
         self.sessions = make_sessionmaker(engine)
         self.clock = clock
         self.write = write or self.store
         self.recomputed = 0
         self.turn = Turn(engine)
+        self.fill_accounts = fill_accounts
 
     def store(self, computed: Computed) -> None:
         results, taken, closings = computed
@@ -128,6 +132,8 @@ class Recomputer:
         with self.sessions() as session:  # reading only: no write lock held meanwhile
             taken = take_dirty(session, ROUND)
             if not taken:  # idle: the accounts that keep no closing of last month yet
+                if not self.fill_accounts:
+                    return False
                 kept = self._accounts(lambda: missing(session, self.clock(), ACCOUNT_ROUND))
                 if kept:
                     self.write(([], [], kept))
