@@ -66,13 +66,13 @@ def page_percentiles(engine: Engine, now: datetime, label: str = "") -> dict[str
     return p95
 
 
-def service_p95(engine: Engine, label: str) -> float:
-    """The timecard as its route computes it (`month_view`, no HTTP), for the same sample
-    of employees as the pages: p50/p95/p99 printed, the p95 returned. No worker runs
+def service_p95(engine: Engine, label: str, size: int = SAMPLE) -> float:
+    """The timecard as its route computes it (`month_view`, no HTTP), for `size` of the
+    employees the pages ask: p50/p95/p99 printed, the p95 returned. No worker runs
     meanwhile, unlike under the web app (which keeps the account's closings at start)."""
     with Session(engine) as session:
         employees = {e.id: e for e in session.scalars(select(Employee))}
-        sample = random.Random(3).sample(sorted(employees), min(SAMPLE, len(employees)))
+        sample = random.Random(3).sample(sorted(employees), min(size, len(employees)))
 
         def ask(employee_id: int) -> None:
             month_view(session, employees[employee_id], YEAR, MONTH)
