@@ -20,6 +20,7 @@ Last line: `close_10k_s <S> anchor_10k_s <A> ratio <S/A> year_vs_month <Y>`, whe
 A are those of the last database measured (PostgreSQL unless --database).
 
 Run: .venv/bin/python bench/close.py [--employees 10000] [--database URL] [--quick]
+[--reading-only] (the PostgreSQL reading side alone, without the closes)
 """
 
 from __future__ import annotations
@@ -140,26 +141,40 @@ def one_database(url: str, employees: int, history: int, runs: int,
     if pages:
         # March open again: the year's months all open, the account carried through them.
         reopen_month(engine)
-        # The worker as at NOW keeps the closings up to March: the pages (on today's date)
-        # read March, whose account carries from February's.
-        size = 40 if quick else SAMPLE  # the suite's run: figures printed, not judged
-        carried = service_p95(engine, " (no closings kept)", size)
-        fill = fill_accounts_s(engine, NOW)
-        alone = months_s(engine, NOW, HISTORY_FROM)
-        print(f"{kind:<10} a year of balances (the worker keeps every account's closings): "
-              f"{fill:.1f} s, the same months without balances {alone:.1f} s, "
-              f"ratio {fill / alone:.2f}", flush=True)
-        kept = service_p95(engine, "", size)
-        print(f"{kind:<10} timecard service p95 kept/carried: {kept / carried:.2f}", flush=True)
-        page_percentiles(engine, NOW)
-        took, baseline = forward_s(engine, NOW)
-        print(f"{kind:<10} a stamp 11 months back -> its later closings kept again: "
-              f"{took * 1000:.0f} ms (its months evaluated without balances "
-              f"{baseline * 1000:.0f} ms, ratio {took / baseline:.2f})", flush=True)
-        print(f"{kind:<10} late stamp -> its day and month current: "
-              f"{late_stamp_s(engine) * 1000:.0f} ms", flush=True)
+        reading(engine, quick)
     engine.dispose()
     return close_s * scale, anchor_s * scale, year_s / close_s
+
+
+def reading(engine: Engine, quick: bool) -> None:
+    """The reading side (`bench.close_pages`) on a database with the year in place."""
+    kind = engine.dialect.name
+    # The worker as at NOW keeps the closings up to March: the pages (on today's date)
+    # read March, whose account carries from February's.
+    size = 40 if quick else SAMPLE  # the suite's run: figures printed, not judged
+    carried = service_p95(engine, " (no closings kept)", size)
+    fill = fill_accounts_s(engine, NOW)
+    alone = months_s(engine, NOW, HISTORY_FROM)
+    print(f"{kind:<10} a year of balances (the worker keeps every account's closings): "
+          f"{fill:.1f} s, the same months without balances {alone:.1f} s, "
+          f"ratio {fill / alone:.2f}", flush=True)
+    kept = service_p95(engine, "", size)
+    print(f"{kind:<10} timecard service p95 kept/carried: {kept / carried:.2f}", flush=True)
+    page_percentiles(engine, NOW)
+    took, baseline = forward_s(engine, NOW)
+    print(f"{kind:<10} a stamp 11 months back -> its later closings kept again: "
+          f"{took * 1000:.0f} ms (its months evaluated without balances "
+          f"{baseline * 1000:.0f} ms, ratio {took / baseline:.2f})", flush=True)
+    print(f"{kind:<10} late stamp -> its day and month current: "
+          f"{late_stamp_s(engine) * 1000:.0f} ms", flush=True)
+
+
+def reading_only(url: str, employees: int) -> None:
+    """No close: the employees, a year of stamps each, then the reading side."""
+    engine = build(url, employees)
+    add_history(engine, employees)
+    reading(engine, quick=False)
+    engine.dispose()
 
 
 def main() -> None:
@@ -174,7 +189,16 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="100 employees, 20 with a year of stamps: for the suite (no "
                              "timing asserted)")
+    parser.add_argument("--reading-only", action="store_true",
+                        help="PostgreSQL only, no close: the timecard, the account's "
+                             "closings and the late stamps (no last line)")
     args = parser.parse_args()
+    if args.reading_only:
+        with fresh_database(args.database) as urls:
+            for url in urls:
+                if url.startswith("postgresql"):
+                    reading_only(url, args.employees)
+        return
     if args.quick:
         args.employees, args.history_employees = 100, 20
     figures = None
