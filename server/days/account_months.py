@@ -95,9 +95,8 @@ def keep(session: Session, closings: dict[int, list[tuple[Month, AccountState]]]
             for key, months in closings.items() for (year, month), state in months]
     if not rows:
         return 0
-    for key, months in closings.items():
-        if months:
-            session.execute(delete(AccountMonthRow).where(
-                AccountMonthRow.employee_id == key, _from(months[0][0])))
+    # What was kept from each employee's first month computed on: one delete per month.
+    forget(session, [(key, date(*months[0][0], 1)) for key, months in closings.items()
+                     if months])
     session.execute(insert(AccountMonthRow), rows)
     return len(rows)
