@@ -26,7 +26,7 @@ from server.days.month import month_runs, months_between, person_months
 from server.days.rules_in_force import RulesInForce
 from server.days.worker import ACCOUNT_ROUND, Recomputer
 from server.db.account_tables import AccountMonthRow
-from server.db.models import DayResultRow, Employee, Stamp, User
+from server.db.models import DayResultRow, Employee, MonthClose, Stamp, User
 from server.office.passwords import hash_password
 from server.web.app import create_app
 from server.web.timecard import month_view
@@ -137,10 +137,20 @@ def forward_s(engine: Engine, now: datetime) -> tuple[float, float]:
     elapsed = time.perf_counter() - started
     with Session(engine) as session:
         kept_after = _kept(session, employee.id)
-    months = months_between((day.year, day.month), before)
+    # The months after the latest closed one: the account carries from that close.
+    months = [m for m in months_between((day.year, day.month), before)
+              if m > _latest_closed(engine)]
     assert all(m in kept_after for m in months), "a later closing not kept again"
     assert set(kept_after) >= set(kept_before), "closings lost"
     return elapsed, baseline
+
+
+def _latest_closed(engine: Engine) -> tuple[int, int]:
+    with Session(engine) as session:
+        closed = session.execute(select(MonthClose.year, MonthClose.month).where(
+            MonthClose.institution_id == INSTITUTION, MonthClose.state == "closed")
+            .order_by(MonthClose.year.desc(), MonthClose.month.desc()).limit(1)).first()
+    return (0, 0) if closed is None else (closed[0], closed[1])
 
 
 def _work_off(engine: Engine, now: datetime) -> None:
