@@ -12,8 +12,9 @@ Pure: nothing here reads a clock or a database. Amounts are counted in half days
   the year (100% to June, 50% from July), each month counts at the percentage of the
   contract that covers most of its days (a tie: the later one), so each period's months
   count at its own percentage whichever day is asked about.
-- `accrue monthly`: a month's share is earned on its first day under contract; drawing
-  beyond what is earned by a day is drawing beyond the balance.
+- `accrue monthly`: a month's share is earned on its first day under contract (weighed by
+  its part-time percentage when that prorates the leave); drawing beyond what is earned by
+  a day is drawing beyond the balance.
 - `carry until 30 apr`: what is left of a year may be drawn until that day of the next
   year, before the new year's days; what is not drawn by then lapses. Without it, what is
   left at the year's end lapses.
@@ -400,14 +401,17 @@ def _overlap(contract: Contract, first: date, last: date) -> int:
 
 def _accrued(leave: ast.Leave, terms: LeaveTerms, entitled: int, year: int, on: date) -> int:
     """Without `accrue`, the whole entitlement; with it, the share of the months under
-    contract that have started by `on`."""
+    contract that have started by `on`, each weighed by its part-time percentage where the
+    leave is prorated by it (a full-time month earns twice a half-time one)."""
     if leave.accrue is None:
         return entitled
     months = _months_under_contract(terms, year)
     if not months:
         return 0
-    started = sum(1 for m in months if date(year, m, 1) <= on)
-    return _round(Fraction(entitled * started, len(months)))
+    by_part_time = leave.prorate is not None and "part_time" in leave.prorate.value
+    weight = {m: _percent_of_month(terms, year, m) if by_part_time else 1 for m in months}
+    started = sum(weight[m] for m in months if date(year, m, 1) <= on)
+    return _round(Fraction(entitled * started, sum(weight.values()) or 1))
 
 
 def _round(halves: Fraction) -> int:

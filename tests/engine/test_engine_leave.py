@@ -117,6 +117,11 @@ def test_a_change_of_part_time_mid_year_prorates_each_period_by_its_percentage()
         Contract(date(2026, 3, 1), date(2026, 8, 31), 50), Contract(date(2026, 9, 1), None)))
     halves = Fraction(28 * 2 * (6 * 50 + 4 * 100), 100 * 12)
     assert balance("ferie", hired, date(2026, 12, 1), []).entitled == floor(halves + Fraction(1, 2))
+    # `accrue monthly`: a full-time month earns twice what a half-time one does, so by
+    # 1 June the six full-time months have earned 28 × 6 / 12 days of the year's 21.
+    accruing = RULES.replace("carry until 30 apr", "accrue monthly carry until 30 apr")
+    june = balance("ferie", terms, date(2026, 6, 1), [], rules=accruing)
+    assert (june.entitled, june.accrued) == (expected, 28 * 2 * 6 // 12)
 
 
 def test_a_month_counts_when_the_contract_covers_more_than_15_days_of_it() -> None:
