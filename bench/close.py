@@ -10,7 +10,11 @@ before it closed (untimed, as an office closes every month: the hours account th
 carries from its frozen closing, not from a year of months never closed), and the month
 closed again: year_vs_month is that close over the close with one month of stamps. Each
 close is timed `--runs` times; the best counts and every run is printed.
-On PostgreSQL with the year in place: p50/p95/p99 of the timecard page and its API, and
+On PostgreSQL with the year in place and March open again: p50/p95/p99 of the timecard's
+service (no HTTP), first with the hours account carried from where it begins, then once
+the recompute worker has kept each month's closing (a year of balances, against the same
+months evaluated without them); then of the page and its API; the forward recompute
+after a stamp 11 months back for one employee, against its months evaluated alone; and
 the time from a late stamp (a forgotten exit of a past day) to its day result and its
 month being current.
 
@@ -19,6 +23,7 @@ Last line: `close_10k_s <S> anchor_10k_s <A> ratio <S/A> year_vs_month <Y>`, whe
 A are those of the last database measured (PostgreSQL unless --database).
 
 Run: .venv/bin/python bench/close.py [--employees 10000] [--database URL] [--quick]
+[--reading-only] (the PostgreSQL reading side alone, without the closes)
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.close_data import (  # noqa: E402
     HISTORY,
+    HISTORY_FROM,
     INSTITUTION,
     MONTH,
     YEAR,
@@ -45,7 +51,15 @@ from bench.close_data import (  # noqa: E402
     build,
     fresh_database,
 )
-from bench.close_pages import late_stamp_s, page_percentiles  # noqa: E402
+from bench.close_pages import (  # noqa: E402
+    SAMPLE,
+    fill_accounts_s,
+    forward_s,
+    late_stamp_s,
+    months_s,
+    page_percentiles,
+    service_p95,
+)
 from server.days.facts import load_facts  # noqa: E402
 from server.days.month import month_bounds  # noqa: E402
 from server.days.rules_in_force import policy_on  # noqa: E402
@@ -88,6 +102,14 @@ def close(engine: Engine, reopen_first: bool = False, year: int = YEAR,
         return time.perf_counter() - started
 
 
+def reopen_month(engine: Engine) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        actor = session.scalar(select(User).where(User.role == "office"))
+        assert actor is not None
+        reopen(session, actor, YEAR, MONTH, "bench: the year open", now=NOW)
+        session.commit()
+
+
 def precheck_s(engine: Engine) -> float:
     """The close's pre-check alone (pending requests, open anomalies of everyone): it
     evaluates the month before the start, to ask for a reason when something is open."""
@@ -114,7 +136,7 @@ def shown(times: list[float]) -> str:
 
 
 def one_database(url: str, employees: int, history: int, runs: int,
-                 pages: bool) -> tuple[float, float, float]:
+                 pages: bool, quick: bool = False) -> tuple[float, float, float]:
     scale = 10_000 / employees
     engine = build(url, employees)
     anchor_s = best(runs, lambda: anchor(engine))
@@ -134,11 +156,42 @@ def one_database(url: str, employees: int, history: int, runs: int,
     print(f"{kind:<10} the same close with a year of stamps before it: {year_s:6.2f} s "
           f"(year/month {year_s / close_s:.2f}); runs {shown(years)}", flush=True)
     if pages:
-        page_percentiles(engine, NOW)
-        print(f"{kind:<10} late stamp -> its day and month current: "
-              f"{late_stamp_s(engine) * 1000:.0f} ms", flush=True)
+        # March open again: the year's months all open, the account carried through them.
+        reopen_month(engine)
+        reading(engine, quick)
     engine.dispose()
     return close_s * scale, anchor_s * scale, year_s / close_s
+
+
+def reading(engine: Engine, quick: bool) -> None:
+    """The reading side (`bench.close_pages`) on a database with the year in place."""
+    kind = engine.dialect.name
+    # The worker as at NOW keeps the closings up to March: the pages (on today's date)
+    # read March, whose account carries from February's.
+    size = 40 if quick else SAMPLE  # the suite's run: figures printed, not judged
+    carried = service_p95(engine, " (no closings kept)", size)
+    fill = fill_accounts_s(engine, NOW)
+    alone = months_s(engine, NOW, HISTORY_FROM)
+    print(f"{kind:<10} a year of balances (the worker keeps every account's closings): "
+          f"{fill:.1f} s, the same months without balances {alone:.1f} s, "
+          f"ratio {fill / alone:.2f}", flush=True)
+    kept = service_p95(engine, "", size)
+    print(f"{kind:<10} timecard service p95 kept/carried: {kept / carried:.2f}", flush=True)
+    page_percentiles(engine, NOW)
+    took, baseline = forward_s(engine, NOW)
+    print(f"{kind:<10} a stamp 11 months back -> its later closings kept again: "
+          f"{took * 1000:.0f} ms (its months evaluated without balances "
+          f"{baseline * 1000:.0f} ms, ratio {took / baseline:.2f})", flush=True)
+    print(f"{kind:<10} late stamp -> its day and month current: "
+          f"{late_stamp_s(engine) * 1000:.0f} ms", flush=True)
+
+
+def reading_only(url: str, employees: int) -> None:
+    """No close: the employees, a year of stamps each, then the reading side."""
+    engine = build(url, employees)
+    add_history(engine, employees)
+    reading(engine, quick=False)
+    engine.dispose()
 
 
 def main() -> None:
@@ -153,14 +206,23 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="100 employees, 20 with a year of stamps: for the suite (no "
                              "timing asserted)")
+    parser.add_argument("--reading-only", action="store_true",
+                        help="PostgreSQL only, no close: the timecard, the account's "
+                             "closings and the late stamps (no last line)")
     args = parser.parse_args()
+    if args.reading_only:
+        with fresh_database(args.database) as urls:
+            for url in urls:
+                if url.startswith("postgresql"):
+                    reading_only(url, args.employees)
+        return
     if args.quick:
         args.employees, args.history_employees = 100, 20
     figures = None
     with fresh_database(args.database) as urls:
         for url in urls:
             figures = one_database(url, args.employees, args.history_employees, args.runs,
-                                   pages=url.startswith("postgresql"))
+                                   pages=url.startswith("postgresql"), quick=args.quick)
     assert figures is not None
     close_s, anchor_s, year_vs_month = figures
     print(f"close_10k_s {close_s:.2f} anchor_10k_s {anchor_s:.2f} "

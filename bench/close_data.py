@@ -31,6 +31,7 @@ POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 COLUMNS = ("institution_id", "source", "employee_id", "terminal_time", "received_at",
            "local_date", "local_minute", "direction", "code", "flags", "void")
 CHUNK = 100_000
+HISTORY_FROM = (2025, 4)  # the first month of the year before March (`add_history`)
 
 
 @contextmanager

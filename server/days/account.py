@@ -6,10 +6,13 @@ result, never a second one). The carry starts from the latest of:
 - an opening balance imported on a start date (`account_openings`, for adoption);
 - the month after the latest closed month whose closing balance the close froze
   (`month_close_entries.account_closing`, with its debts and their dates);
+- the month after the latest closing the recompute worker kept (`account_months`, which
+  a fact dated in a month forgets from that month on: `server.days.account_months`);
 - else at zero, on the first month the employee has a stamp and the rules keep an account.
-Each month in between is computed as `person_months` computes it (`month_runs`: the facts
-of the whole run read once), in order, and carried by the pure ledger
-(`server.engine.account.carry_month`). A closed month shows its frozen closing.
+Each month in between (none, once the worker is current) is computed by the one loop
+that computes every month (`month_runs`: the facts of the whole run read once), in
+order, and carried by the pure ledger (`server.engine.account.carry_month`). A closed
+month shows its frozen closing.
 
 `leave_draws` gives the leave balances (`server.days.leave`) the days the account drew
 (`not_recovered use leave NAME`): as the close kept them for a closed month, carried as
@@ -18,7 +21,7 @@ above for the months after it that are over.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from server.days.account_months import latest, state_of
 from server.days.month import PersonMonth, PolicySource, month_bounds, month_runs
 from server.db.account_tables import AccountOpening
 from server.db.contract_tables import ContractRow
@@ -35,7 +39,6 @@ from server.engine.account import (
     AccountMonth,
     AccountState,
     Correction,
-    Debt,
     Movement,
     carry_month,
 )
@@ -59,7 +62,7 @@ def accounts_of(session: Session, rules: PolicySource, currents: Iterable[Person
     for all of them at once, a month at a time (`person_months` reads them in a few
     queries whatever their number)."""
     out: dict[int, AccountMonth | None] = {}
-    states: dict[int, tuple[Month, AccountState]] = {}
+    policies: dict[int, Policy] = {}
     todo: dict[int, PersonMonth] = {}
     for current in currents:
         employee, result = current.employee, current.result
@@ -68,32 +71,25 @@ def accounts_of(session: Session, rules: PolicySource, currents: Iterable[Person
         out[employee.id] = None
         if policy is None or _first_account_month(policy) is None:
             continue
-        states[employee.id] = _start(session, employee, target, policy)
+        policies[employee.id] = policy
         todo[employee.id] = current
     if not todo:
         return out
     any_current = next(iter(todo.values()))
     target = (any_current.result.year, any_current.result.month)
-    before = _previous(target)
+    employees = [c.employee for c in todo.values()]
+    states = _starts(session, employees, target, policies, {})
     starts = {key: start for key, (start, _) in states.items()}
-    changed = closed_differences(session, rules, [c.employee for c in todo.values()], starts,
-                                 target, now=now)
-    earlier = [todo[k].employee for k, (start, _) in states.items() if start <= before]
-    first = min((states[e.id][0] for e in earlier), default=target)
-    for key, runs in month_runs(session, rules, earlier, first, before, now=now).items():
-        start, state = states[key]
-        for pm in runs:
-            if (pm.result.year, pm.result.month) >= start:
-                month_of = (pm.result.year, pm.result.month)
-                state = _carry(rules, pm, state, changed.get(key) if month_of == start
-                               else None).closing
-        states[key] = (target, state)
-    closed = _closed_in(session, target)  # elsewhere no employee has a frozen closing
+    changed = closed_differences(session, rules, employees, starts, target, now=now)
+    for key, months in _carried(session, rules, employees, states, target, now,
+                                changed).items():
+        if months:
+            states[key] = (target, months[-1][1])  # the month before's, over or not
+    frozen_of = _frozen(session, employees, target)
     for key, current in todo.items():
         account = _carry(rules, current, states[key][1],
                          changed.get(key) if starts[key] == target else None)
-        frozen = (_frozen(session, current.employee, target)
-                  if current.employee.institution_id in closed else None)
+        frozen = frozen_of.get(key)
         if frozen is not None:
             account.closing, account.frozen = frozen, True
         out[key] = account
@@ -164,6 +160,59 @@ def _leave_kept(movement: Movement) -> dict[str, Any]:
             "explain": movement.explain.to_json()}
 
 
+def closings(session: Session, rules: PolicySource, employees: Iterable[Employee],
+             target: Month, *, now: datetime, since: Mapping[int, Month],
+             ) -> dict[int, list[tuple[Month, AccountState]]]:
+    """The closings of the months before `target` that are over, carried from where each
+    employee's account begins (a kept closing before `since`, the month of a fact that
+    changed, counts as a beginning): what the recompute worker keeps (`account_months`).
+    Employees whose rules keep no account are left out."""
+    wanted: list[Employee] = []
+    policies: dict[int, Policy] = {}
+    for employee in employees:
+        policy = rules.on(employee.institution_id, month_bounds(*target)[1])
+        if policy is None or _first_account_month(policy) is None:
+            continue
+        wanted.append(employee)
+        policies[employee.id] = policy
+    states = _starts(session, wanted, target, policies, since)
+    starts = {key: start for key, (start, _) in states.items()}
+    changed = closed_differences(session, rules, wanted, starts, target, now=now)
+    out: dict[int, list[tuple[Month, AccountState]]] = {}
+    before = _previous(target)
+    for key, months in _carried(session, rules, wanted, states, target, now,
+                                changed).items():
+        out[key] = [(month, state) for month, state, over in months if over]
+        if not months:  # nothing to carry: the month before closes as the account opens
+            out[key].append((before, states[key][1]))
+    return out
+
+
+def _carried(session: Session, rules: PolicySource, employees: list[Employee],
+             states: dict[int, tuple[Month, AccountState]], target: Month,
+             now: datetime | None, changed: Mapping[int, Correction],
+             ) -> dict[int, list[tuple[Month, AccountState, bool]]]:
+    """Each employee's months from where their account begins (`states`) to the one before
+    `target`, computed as every page computes them (`month_runs`, the facts of the whole
+    run read once) and carried in order: their closings, and whether the month is over.
+    A closed month's `changed` difference enters the first month carried."""
+    out: dict[int, list[tuple[Month, AccountState, bool]]] = {e.id: [] for e in employees}
+    before = _previous(target)
+    earlier = [e for e in employees if states[e.id][0] <= before]
+    first = min((states[e.id][0] for e in earlier), default=target)
+    for key, runs in month_runs(session, rules, earlier, first, before, now=now,
+                                with_opening=True).items():
+        start, state = states[key]
+        for pm in runs:
+            month = (pm.result.year, pm.result.month)
+            if month >= start:
+                account = _carry(rules, pm, state,
+                                 changed.get(key) if month == start else None)
+                state = account.closing
+                out[key].append((month, state, account.complete))
+    return out
+
+
 def _carry(rules: PolicySource, pm: PersonMonth, opening: AccountState,
            correction: Correction | None = None) -> AccountMonth:
     result = pm.result
@@ -181,59 +230,72 @@ def _first_account_month(policy: Policy) -> Month | None:
     return None
 
 
+def _starts(session: Session, employees: list[Employee], target: Month,
+            policies: Mapping[int, Policy], kept_before: Mapping[int, Month],
+            ) -> dict[int, tuple[Month, AccountState]]:
+    """Where each employee's carry begins, and what the account holds then: the latest of
+    a closing kept before their `kept_before` month (default `target`), an opening
+    balance, the month after the latest closed month, else zero on the first stamped
+    month. Read for many employees in a few queries."""
+    candidates: dict[int, list[tuple[Month, AccountState]]] = {e.id: [] for e in employees}
+    ids = [e.id for e in employees]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for opening in session.scalars(select(AccountOpening).where(
+                AccountOpening.employee_id.in_(chunk),
+                AccountOpening.starts <= date(*target, 1))):
+            candidates[opening.employee_id].append((
+                (opening.starts.year, opening.starts.month),
+                AccountState.of_balance(opening.balance, opening.starts)))
+        for key, year, month, balance, debts in session.execute(
+                select(MonthCloseEntry.employee_id, MonthClose.year, MonthClose.month,
+                       MonthCloseEntry.account_closing, MonthCloseEntry.account_debts)
+                .join(MonthCloseEntry, MonthCloseEntry.month_close_id == MonthClose.id)
+                .where(MonthCloseEntry.employee_id.in_(chunk), MonthClose.state == "closed",
+                       MonthCloseEntry.account_closing.is_not(None),
+                       MonthClose.year * 12 + MonthClose.month < target[0] * 12 + target[1])):
+            candidates[key].append((_next((year, month)), state_of(balance, debts)))
+    # Last: on a same month, an opening balance or a close the office set wins.
+    bounds = {e.id: min(target, kept_before.get(e.id, target)) for e in employees}
+    for key, (month, state) in latest(session, bounds).items():
+        candidates[key].append((_next(month), state))
+    out: dict[int, tuple[Month, AccountState]] = {}
+    for employee in employees:
+        found = candidates[employee.id]
+        if found:  # the latest beginning; on a same month, the first found
+            out[employee.id] = max(found, key=lambda c: c[0])
+            continue
+        first_rules = _first_account_month(policies[employee.id]) or target
+        first_stamp = session.scalar(select(func.min(StampRow.local_date)).where(
+            StampRow.employee_id == employee.id))
+        stamped = (first_stamp.year, first_stamp.month) if first_stamp else target
+        out[employee.id] = min(max(stamped, first_rules), target), AccountState()
+    return out
+
+
 def _start(session: Session, employee: Employee, target: Month,
            policy: Policy) -> tuple[Month, AccountState]:
-    """Where the carry begins, and what the account holds then."""
-    first_rules = _first_account_month(policy) or target
-    candidates: list[tuple[Month, AccountState]] = []
-    opening = session.scalar(
-        select(AccountOpening).where(AccountOpening.employee_id == employee.id,
-                                     AccountOpening.starts <= date(*target, 1))
-        .order_by(AccountOpening.starts.desc()).limit(1))
-    if opening is not None:
-        starts = (opening.starts.year, opening.starts.month)
-        candidates.append((starts, AccountState.of_balance(opening.balance, opening.starts)))
-    closed = session.execute(
-        select(MonthClose.year, MonthClose.month, MonthCloseEntry.account_closing,
-               MonthCloseEntry.account_debts)
-        .join(MonthCloseEntry, MonthCloseEntry.month_close_id == MonthClose.id)
-        .where(MonthCloseEntry.employee_id == employee.id, MonthClose.state == "closed",
-               MonthCloseEntry.account_closing.is_not(None),
-               MonthClose.year * 12 + MonthClose.month < target[0] * 12 + target[1])
-        .order_by(MonthClose.year.desc(), MonthClose.month.desc()).limit(1)).first()
-    if closed is not None:
-        year, month, balance, debts = closed
-        candidates.append((_next((year, month)), _state(balance, debts)))
-    if candidates:
-        return max(candidates, key=lambda c: c[0])
-    first_stamp = session.scalar(select(func.min(StampRow.local_date)).where(
-        StampRow.employee_id == employee.id))
-    stamped = (first_stamp.year, first_stamp.month) if first_stamp else target
-    return min(max(stamped, first_rules), target), AccountState()
+    """Where one employee's carry begins before `target`, and what the account holds then."""
+    return _starts(session, [employee], target, {employee.id: policy}, {})[employee.id]
 
 
-def _closed_in(session: Session, target: Month) -> set[str]:
-    """The institutions whose `target` month is closed: one query, not one per employee
-    (a month being closed is not yet, so its close asks no employee)."""
-    return set(session.scalars(select(MonthClose.institution_id).where(
-        MonthClose.state == "closed", MonthClose.year == target[0],
-        MonthClose.month == target[1])))
-
-
-def _frozen(session: Session, employee: Employee, target: Month) -> AccountState | None:
-    row = session.execute(
-        select(MonthCloseEntry.account_closing, MonthCloseEntry.account_debts)
-        .join(MonthClose, MonthClose.id == MonthCloseEntry.month_close_id)
-        .where(MonthCloseEntry.employee_id == employee.id, MonthClose.state == "closed",
-               MonthClose.institution_id == employee.institution_id,
-               MonthClose.year == target[0], MonthClose.month == target[1],
-               MonthCloseEntry.account_closing.is_not(None))).first()
-    return None if row is None else _state(*row)
-
-
-def _state(balance: int, debts: list[Any] | None) -> AccountState:
-    owed = tuple(Debt.from_json(d) for d in debts or ())
-    return AccountState(balance + sum(d.minutes for d in owed), owed)
+def _frozen(session: Session, employees: list[Employee],
+            target: Month) -> dict[int, AccountState]:
+    """The closings the close of `target` froze, for those of these employees it has."""
+    out: dict[int, AccountState] = {}
+    for start in range(0, len(employees), 500):
+        chunk = employees[start:start + 500]
+        for key, balance, debts in session.execute(
+                select(MonthCloseEntry.employee_id, MonthCloseEntry.account_closing,
+                       MonthCloseEntry.account_debts)
+                .join(MonthClose, MonthClose.id == MonthCloseEntry.month_close_id)
+                .where(MonthCloseEntry.employee_id.in_([e.id for e in chunk]),
+                       MonthClose.state == "closed",
+                       MonthClose.institution_id.in_({e.institution_id for e in chunk}),
+                       MonthClose.year == target[0], MonthClose.month == target[1],
+                       MonthCloseEntry.account_closing.is_not(None))):
+            out[key] = state_of(balance, debts)
+    return out
 
 
 def _previous(month: Month) -> Month:
@@ -295,7 +357,7 @@ def closed_differences(session: Session, rules: PolicySource, employees: Iterabl
                    MonthClose.year * 12 + MonthClose.month < index,
                    MonthClose.year * 12 + MonthClose.month >= index - _CHANGES_BACK)):
         if closed_at is not None:
-            frozen.setdefault(key, {})[(year, month)] = (closed_at, _state(balance, debts))
+            frozen.setdefault(key, {})[(year, month)] = (closed_at, state_of(balance, debts))
             closes[(institution, (year, month))] = closed_at
     # Only whose carry starts from the latest close: a later opening balance replaces it.
     frozen = {k: v for k, v in frozen.items() if starts[k] == _next(max(v))}

@@ -1,6 +1,7 @@
 """The employee-days waiting for their result to be recomputed, kept in the database.
 
-Marked in the stamps' own transaction; cleared by the recompute worker only
+Marked in the stamps' own transaction (which forgets the hours account's closings from
+the day's month on: `server.days.account_months`); cleared by the recompute worker only
 if not marked again since it read them (a newer `marked_at` means new stamps
 arrived meanwhile, so the day must be computed once more).
 """
@@ -16,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from server.days.account_months import forget
 from server.days.facts import EmployeeDay
 from server.db.keys import employee_day_marks, employee_days
 from server.db.models import DAY_RESULTS, DIRTY_DAYS, DirtyDay
@@ -29,6 +31,7 @@ def mark_dirty(session: Session, days: Iterable[EmployeeDay], now: datetime) -> 
     night shift takes the next morning's stamps."""
     days = set(days)
     days |= _shift_the_day_before(session, days)
+    forget(session, [(e, d) for _, e, d in days], now)
     rows = [{"institution_id": i, "employee_id": e, "day": d, "marked_at": now}
             for i, e, d in sorted(set(days))]
     if not rows:
@@ -91,6 +94,7 @@ def mark_stored_dirty(session: Session, institution_id: str,
     to keep current (a day not evaluated yet is computed when it is first asked for).
     Returns how many were marked."""
     wanted = sorted(set(days))
+    forget(session, wanted, now)  # a day with no result stored still counts in its month
     stored: list[EmployeeDay] = []
     for start in range(0, len(wanted), 500):
         chunk = wanted[start:start + 500]

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -44,6 +45,8 @@ from server.engine.limits import has_year_limits
 from server.engine.month import Opening
 from server.engine.windows import has_windows
 from server.policy.model import Policy
+
+Month = tuple[int, int]  # year, month
 
 
 class PolicySource(Protocol):
@@ -101,57 +104,15 @@ def person_months(session: Session, rules: PolicySource, employees: Collection[E
                   year: int, month: int, *, now: datetime | None = None,
                   with_opening: bool = False, shown: bool = False,
                   ) -> dict[int, PersonMonth]:
-    """The month of each employee, read in a few queries whatever their number.
+    """The month of each employee, read in a few queries whatever their number: one month
+    of `month_runs`.
 
     `with_opening` also evaluates the year's earlier months (allowances used before); rules
     with a yearly limit always do, or the limit would count from this month only;
     `shown` keeps every stamp as the timecard shows it; both cost more reading."""
-    if not employees:
-        return {}
-    now = now or datetime.now(UTC)
-    first, last = month_bounds(year, month)
-    asked = list(employees)
-    budgets = any(has_unit_budgets(_policy(rules, e, first)) for e in asked)
-    if budgets:  # a unit's budget is shared: its other employees' year counts too
-        employees = [*asked, *unit_peers(session, asked)]
-    with_opening = with_opening or budgets or any(
-        has_year_limits(policy) or has_windows(policy)
-        for policy in (_policy(rules, e, first) for e in employees))
-    start = date(year, 1, 1) if with_opening else first
-    ids = [e.id for e in employees]
-    facts, contracts, schedules = _inputs(session, rules, employees, start, last, shown)
-    pending = _pending(session, ids, first, last) if shown else {}
-    out: dict[int, PersonMonth] = {}
-    year_months: dict[int, list[MonthResult]] = {}
-    for employee in employees:
-        policy = _policy(rules, employee, first)
-        zone = ZoneInfo(policy.timezone)
-        today = now.astimezone(zone).date()
-        last_day = employment.last_day(employee, zone)
-        off = employment.days_off(employee, contracts[employee.id], zone, start, last)
-        opening, earlier = _opening(rules, employee, year, month, facts, schedules, today,
-                                    last_day, policy, off) if with_opening else (None, [])
-        result = _month(policy, employee, year, month, facts, schedules, opening,
-                        month_through(today, last_day, last), off)
-        year_months[employee.id] = [*earlier, result]
-        progress = inputs = None
-        if first <= today <= last and today not in off:
-            inputs = _today_inputs(policy, employee, today, facts, schedules)
-            progress = _day(inputs, employee, today)
-        out[employee.id] = PersonMonth(
-            employee, result, today, progress, last_day,
-            {d: facts.shown[(employee.id, d)] for d in _days(first, last)
-             if (employee.id, d) in facts.shown},
-            pending.get(employee.id, 0),
-            {d: schedules[(employee.id, d)] for d in _days(first, last)
-             if (employee.id, d) in schedules},
-            seen={d: facts.seen[(employee.id, d)] for d in _days(first, last)
-                  if (employee.id, d) in facts.seen},
-            off=frozenset(d for d in off if d >= first), today_inputs=inputs)
-    if budgets:
-        share_budgets(lambda e: _policy(rules, e, first), last, employees, year_months,
-                      [out[e.id].result for e in asked], asked)
-    return {e.id: out[e.id] for e in asked}
+    runs = month_runs(session, rules, employees, (year, month), (year, month), now=now,
+                      with_opening=with_opening, shown=shown)
+    return {key: months[0] for key, months in runs.items()}
 
 
 def _inputs(session: Session, rules: PolicySource, employees: Collection[Employee],
@@ -174,39 +135,121 @@ def _inputs(session: Session, rules: PolicySource, employees: Collection[Employe
 
 
 def month_runs(session: Session, rules: PolicySource, employees: Collection[Employee],
-               first: tuple[int, int], last: tuple[int, int], *, now: datetime | None = None,
+               first: Month, last: Month, *, now: datetime | None = None,
+               with_opening: bool = False, shown: bool = False,
                ) -> dict[int, list[PersonMonth]]:
-    """Each employee's months from `first` to `last` (inclusive), in order, computed as
-    `person_months` computes each (the hours account carries them): the facts of the
-    whole run read once. The timecard's extras (`shown`, pending requests) are left out, and
-    so are unit overtime budgets (`share_budgets`), which `person_months` applies."""
+    """Each employee's months from `first` to `last` (inclusive), in order: the one loop
+    behind every page, the API, the month close and the hours account's earlier months.
+
+    The facts of the whole run are read at once. Each month is computed alike: from the
+    year's earlier months when `with_opening` asks, or the rules have a yearly limit, a
+    window or a unit's overtime budget (each month then opens with what the months before
+    it in its year used: allowances, codes and overtime counted against yearly limits, the
+    days a window reaches back to); a unit's budget is shared among its employees (the
+    other employees of the unit are read too); days outside the contracts are not due.
+    `shown` keeps every stamp as the timecard shows it and counts pending requests."""
     if not employees or first > last:
         return {e.id: [] for e in employees}
     now = now or datetime.now(UTC)
-    start, end = month_bounds(*first)[0], month_bounds(*last)[1]
-    if any(has_year_limits(p) or has_windows(p)
-           for p in (_policy(rules, e, start) for e in employees)):
-        start = date(first[0], 1, 1)
-    facts, contracts, schedules = _inputs(session, rules, employees, start, end, False)
+    run_first, end = month_bounds(*first)[0], month_bounds(*last)[1]
+    asked = list(employees)
+    budgets = any(has_unit_budgets(_policy(rules, e, run_first)) for e in asked)
+    # A unit's budget is shared: its other employees' year counts too.
+    everyone = [*asked, *unit_peers(session, asked)] if budgets else asked
+    yearly = with_opening or budgets or any(
+        has_year_limits(policy) or has_windows(policy)
+        for policy in (_policy(rules, e, run_first) for e in everyone))
+    start = date(first[0], 1, 1) if yearly else run_first
+    facts, contracts, schedules = _inputs(session, rules, everyone, start, end, shown)
+    pending = _pending(session, [e.id for e in asked], run_first, end) if shown else {}
+    wanted = {e.id for e in asked}
+    results: dict[int, dict[Month, MonthResult]] = {}
     out: dict[int, list[PersonMonth]] = {}
-    for employee in employees:
-        months = out.setdefault(employee.id, [])
-        year, month = first
-        while (year, month) <= last:
-            policy = _policy(rules, employee, date(year, month, 1))
-            zone = ZoneInfo(policy.timezone)
-            today = now.astimezone(zone).date()
-            last_day = employment.last_day(employee, zone)
-            month_first, month_last = month_bounds(year, month)
-            off = employment.days_off(employee, contracts[employee.id], zone, start, month_last)
-            opening = _opening(rules, employee, year, month, facts, schedules, today, last_day,
-                               policy, off)[0] if has_year_limits(policy) or has_windows(
-                                   policy) else None
-            result = _month(policy, employee, year, month, facts, schedules, opening,
-                            month_through(today, last_day, month_last), off)
-            months.append(PersonMonth(employee, result, today, last_day=last_day,
-                                      off=frozenset(d for d in off if d >= month_first)))
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    for employee in everyone:
+        policy = _policy(rules, employee, run_first)
+        zone = ZoneInfo(policy.timezone)
+        today = now.astimezone(zone).date()
+        last_day = employment.last_day(employee, zone)
+        off = employment.days_off(employee, contracts[employee.id], zone, start, end)
+        results[employee.id] = _run(rules, employee, policy, (start.year, start.month), first,
+                                    last, facts, schedules, today, last_day, off, yearly)
+        if employee.id not in wanted:
+            continue
+        out[employee.id] = [
+            _person_month(employee, result, today, last_day, facts, schedules, off, policy,
+                          pending.get((employee.id, (result.year, result.month)), 0))
+            for key, result in results[employee.id].items() if key >= first]
+    if budgets:
+        # Latest month first: each month's cut is reckoned on the months before it as
+        # worked, before their own cuts change what they paid.
+        for month in reversed(months_between(first, last)):
+            year_months = {key: [r for (y, m), r in runs.items() if y == month[0]
+                                 and m <= month[1]] for key, runs in results.items()}
+            share_budgets(partial(_policy_on, rules, month_bounds(*month)[0]),
+                          month_bounds(*month)[1], everyone, year_months,
+                          [results[e.id][month] for e in asked], asked)
+    return {e.id: out[e.id] for e in asked}
+
+
+def _run(rules: PolicySource, employee: Employee, policy: Policy, start: Month,
+         first: Month, last: Month, facts: Facts, schedules: dict[Key, Schedule],
+         today: date, last_day: date | None, off: frozenset[date],
+         yearly: bool) -> dict[Month, MonthResult]:
+    """The employee's months from `start` to `last`, each opened by the year's months
+    before it (when `yearly`): the months before `first` are evaluated for that only."""
+    months: dict[Month, MonthResult] = {}
+    used: dict[str, int] = defaultdict(int)
+    code_used: dict[str, int] = defaultdict(int)
+    overtime_used = 0
+    days: tuple[DayResult, ...] = ()  # the month before's, for a window reaching back
+    for year, month in months_between(start, last):
+        if month == 1:  # yearly limits and allowances start again
+            used, code_used, overtime_used, days = defaultdict(int), defaultdict(int), 0, ()
+        first_day, month_last = month_bounds(year, month)
+        on = (_policy(rules, employee, first_day) if (year, month) >= first
+              else rules.on(employee.institution_id, first_day) or policy)
+        # What the year used before timbra (allowance openings) counts as well.
+        opening = with_openings(Opening(allowance_used=dict(used), code_used=dict(code_used),
+                                        overtime_used=overtime_used, earlier_days=days),
+                                facts.opened.get(employee.id, []), year, month) if yearly else None
+        result = _month(on, employee, year, month, facts, schedules, opening,
+                        month_through(today, last_day, month_last), off)
+        months[(year, month)] = result
+        # Each month counts against yearly limits what the months before it left.
+        for allowance in result.allowances:
+            used[allowance.name] += allowance.used
+        for code, minutes in result.by_code.items():
+            code_used[code] += minutes - result.over_cap.get(code, 0)
+        overtime_used += result.overtime_paid + result.overtime_banked
+        days = tuple(result.days)
+    return months
+
+
+def _person_month(employee: Employee, result: MonthResult, today: date,
+                  last_day: date | None, facts: Facts, schedules: dict[Key, Schedule],
+                  off: frozenset[date], policy: Policy, pending: int) -> PersonMonth:
+    first, last = month_bounds(result.year, result.month)
+    days = _days(first, last)
+    key = employee.id
+    progress = inputs = None
+    if first <= today <= last and today not in off:
+        inputs = _today_inputs(policy, employee, today, facts, schedules)
+        progress = _day(inputs, employee, today)
+    return PersonMonth(
+        employee, result, today, progress, last_day,
+        {d: facts.shown[(key, d)] for d in days if (key, d) in facts.shown}, pending,
+        {d: schedules[(key, d)] for d in days if (key, d) in schedules},
+        seen={d: facts.seen[(key, d)] for d in days if (key, d) in facts.seen},
+        off=frozenset(d for d in off if first <= d <= last), today_inputs=inputs)
+
+
+def months_between(first: Month, last: Month) -> list[Month]:
+    """The months from `first` to `last`, both included, in order."""
+    out = []
+    year, month = first
+    while (year, month) <= last:
+        out.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return out
 
 
@@ -216,42 +259,16 @@ def month_through(today: date, last_day: date | None, month_last: date) -> date:
     return min(through, last_day) if last_day is not None else through
 
 
+def _policy_on(rules: PolicySource, day: date, employee: Employee) -> Policy:
+    return _policy(rules, employee, day)
+
+
 def _policy(rules: PolicySource, employee: Employee, day: date) -> Policy:
     policy = rules.on(employee.institution_id, day)
     if policy is None:
         raise MonthUnavailable(f"Nessuna regola per {employee.institution_id}",
                                f"No rules for {employee.institution_id}")
     return policy
-
-
-def _opening(rules: PolicySource, employee: Employee, year: int, month: int, facts: Facts,
-             schedules: dict[Key, Schedule], today: date, last_day: date | None,
-             policy: Policy, off: frozenset[date]) -> tuple[Opening, list[MonthResult]]:
-    """What the year's earlier months leave to this one, and those months."""
-    used: dict[str, int] = defaultdict(int)
-    code_used: dict[str, int] = defaultdict(int)
-    overtime_used = 0
-    opened = facts.opened.get(employee.id, [])  # what the year used before timbra
-    opening = with_openings(Opening(), opened, year, 1)
-    days: tuple[DayResult, ...] = ()  # the month before's, for a window reaching back
-    months: list[MonthResult] = []
-    for earlier in range(1, month):
-        # Each month counts against yearly limits what the months before it left.
-        before = _month(rules.on(employee.institution_id, date(year, earlier, 1)) or policy,
-                        employee, year, earlier, facts, schedules, opening,
-                        month_through(today, last_day, month_bounds(year, earlier)[1]), off)
-        months.append(before)
-        for allowance in before.allowances:
-            used[allowance.name] += allowance.used
-        for code, minutes in before.by_code.items():
-            code_used[code] += minutes - before.over_cap.get(code, 0)
-        overtime_used += before.overtime_paid + before.overtime_banked
-        days = tuple(before.days)
-        opening = with_openings(Opening(code_used=dict(code_used), overtime_used=overtime_used,
-                                        earlier_days=days), opened, year, earlier + 1)
-    return with_openings(Opening(allowance_used=dict(used), code_used=dict(code_used),
-                                 overtime_used=overtime_used, earlier_days=days),
-                         opened, year, month), months
 
 
 def _month(policy: Policy, employee: Employee, year: int, month: int, facts: Facts,
@@ -303,8 +320,14 @@ def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def _pending(session: Session, ids: list[int], first: date, last: date) -> dict[int, int]:
-    return dict(session.execute(
-        select(RequestRow.employee_id, func.count()).where(
-            RequestRow.employee_id.in_(ids), RequestRow.state == "pending",
-            RequestRow.day.between(first, last)).group_by(RequestRow.employee_id)).all())
+def _pending(session: Session, ids: list[int], first: date,
+             last: date) -> dict[tuple[int, Month], int]:
+    """The pending requests of each employee's month."""
+    out: dict[tuple[int, Month], int] = defaultdict(int)
+    for employee_id, day, count in session.execute(
+            select(RequestRow.employee_id, RequestRow.day, func.count()).where(
+                RequestRow.employee_id.in_(ids), RequestRow.state == "pending",
+                RequestRow.day.between(first, last))
+            .group_by(RequestRow.employee_id, RequestRow.day)):
+        out[(employee_id, (day.year, day.month))] += count
+    return out

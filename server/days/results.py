@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from server.days.account_months import forget
 from server.days.employment import contracts_of, employed_on
 from server.days.facts import (
     STAMP_COLUMNS,
@@ -128,8 +129,10 @@ def store_results(session: Session, results: list[dict[str, Any]],
 
 def refresh_days(session: Session, days: Iterable[EmployeeDay], now: datetime) -> int:
     """Evaluate and store in the caller's transaction, so a page shows it at once (a
-    decision, a correction, a close); returns how many were stored."""
+    decision, a correction, a close), forgetting the hours account's closings from the
+    days' months on; returns how many were stored."""
     days = set(days)
+    forget(session, [(employee_id, day) for _, employee_id, day in days], now)
     return store_results(session, evaluate_days(session, days, now),
                          {(employee_id, day) for _, employee_id, day in days})
 

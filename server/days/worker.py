@@ -20,8 +20,11 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from server.days.account_months import keep
+from server.days.account_refresh import Closings, carry_forward, missing
 from server.days.dirty import Taken, clear_dirty, marked_since, take_dirty
 from server.days.facts import EmployeeDay
+from server.days.month import MonthUnavailable
 from server.days.results import evaluate_days, store_results
 from server.days.turn import Turn
 from server.db.engine import make_sessionmaker
@@ -29,6 +32,7 @@ from server.db.engine import make_sessionmaker
 log = logging.getLogger("timbra.recompute")
 
 ROUND = 2000  # employee-days read per round
+ACCOUNT_ROUND = 200  # employees whose account closings are filled per idle round
 WRITE_CHUNK = 100  # employee-days per write transaction: SQLite has one writer
 PAUSE_S = 2.0  # during a burst, a day is recomputed at most this often
 MAX_LAG_S = 30.0  # however busy the ingest, day results are at most this late
@@ -37,27 +41,33 @@ MAX_LAG_S = 30.0  # however busy the ingest, day results are at most this late
 BURST_GAP_S = 2.0
 
 
-Computed = tuple[list[dict[str, Any]], list[Taken]]  # result rows, the dirty marks they clear
+# Result rows, the dirty marks they clear, the hours account's closings to keep.
+Computed = tuple[list[dict[str, Any]], list[Taken], Closings]
 
 
 class Recomputer:
     """`write`, when given, receives each chunk to write instead of writing it here: the
-    ingest passes its writer thread's queue, so SQLite never sees two writers."""
+    ingest passes its writer thread's queue, so SQLite never sees two writers.
+    `fill_accounts`: when idle, keep the account closings still missing; the web's own
+    worker does not (its writes would hold SQLite while requests write)."""
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime],
-                 write: Callable[[Computed], None] | None = None) -> None:
+                 write: Callable[[Computed], None] | None = None, *,
+                 fill_accounts: bool = True) -> None:
         self.sessions = make_sessionmaker(engine)
         self.clock = clock
         self.write = write or self.store
         self.recomputed = 0
         self.turn = Turn(engine)
+        self.fill_accounts = fill_accounts
 
     def store(self, computed: Computed) -> None:
-        results, taken = computed
+        results, taken, closings = computed
         with self.sessions.begin() as session:
             self.recomputed += store_results(session, results,
                                              [(e, d) for (_, e, d), _ in taken])
             clear_dirty(session, taken)
+            keep(session, closings, self.clock())
 
     def loop(self, stop: threading.Event, wake: threading.Event | None = None,
              alive: Callable[[], bool] = lambda: True,
@@ -105,6 +115,15 @@ class Recomputer:
         except (OperationalError, InterfaceError):
             return False
 
+    def _accounts(self, compute: Callable[[], Closings]) -> Closings:
+        """The account's closings, or none when an employee's rules are missing: their
+        days still get their results, and a page says what is missing."""
+        try:
+            return compute()
+        except MonthUnavailable as error:
+            log.warning("hours account not kept: %s", error.english)
+            return {}
+
     def run_once(self) -> bool:
         """One round; returns whether there may be more (never while another worker has
         the turn)."""
@@ -112,8 +131,13 @@ class Recomputer:
             return False
         with self.sessions() as session:  # reading only: no write lock held meanwhile
             taken = take_dirty(session, ROUND)
-            if not taken:
-                return False
+            if not taken:  # idle: the accounts that keep no closing of last month yet
+                if not self.fill_accounts:
+                    return False
+                kept = self._accounts(lambda: missing(session, self.clock(), ACCOUNT_ROUND))
+                if kept:
+                    self.write(([], [], kept))
+                return len(kept) >= ACCOUNT_ROUND
             # One call per date: evaluate_days reads employees x dates, which across
             # many dates (a terminal replaying last week) would read far too much.
             by_date: dict[date, list[EmployeeDay]] = defaultdict(list)
@@ -121,10 +145,19 @@ class Recomputer:
                 by_date[day[2]].append(day)
             results = [row for days in by_date.values()
                        for row in evaluate_days(session, days, self.clock())]
+            # A day changed in a month that is over: the account's closings from it on.
+            since: dict[int, tuple[int, int]] = {}
+            for (_, employee_id, changed), _ in taken:
+                month = (changed.year, changed.month)
+                since[employee_id] = min(since.get(employee_id, month), month)
+            kept = self._accounts(lambda: carry_forward(session, since, self.clock()))
         for start in range(0, len(taken), WRITE_CHUNK):
             chunk = taken[start:start + WRITE_CHUNK]
             keys = {(e, d) for (_, e, d), _ in chunk}
-            self.write(([r for r in results if (r["employee_id"], r["day"]) in keys], chunk))
+            self.write(([r for r in results if (r["employee_id"], r["day"]) in keys], chunk,
+                        {}))
+        if kept:  # after the days: a page between the two carries the months itself
+            self.write(([], [], kept))
         # One line per round: how many days each worker computed, for the office and the
         # fault tests (several workers must never compute the same marks).
         log.info("computed %d employee-days", len(taken))

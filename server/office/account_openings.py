@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.days.account_months import forget
 from server.days.month_lock import is_locked
 from server.db.account_tables import AccountOpening
 from server.db.models import User
@@ -62,6 +63,7 @@ def set_opening(session: Session, actor: User, employee_id: int, starts: date, m
         session.add(row)
     row.balance, row.reason, row.set_by, row.set_at = minutes, reason, actor.id, now
     session.flush()
+    forget(session, [(employee.id, starts)])  # the account carries from here again
     record(session, actor, "account_opening_set", f"employee:{employee.id}",
            {"starts": starts.isoformat(), "before": before, "after": minutes,
             "reason": reason}, now=now)

@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.days.account import freeze_accounts
+from server.days.account_months import forget_institution
 from server.days.close_batch import collector_paused, store_months
 from server.days.employment import employed_from
 from server.days.month import PersonMonth, month_bounds
@@ -213,6 +214,8 @@ def close_step(session: Session, actor: User, year: int, month: int, *, batch: i
     row.done = _done(session, row.id)
     if row.done >= row.total or not employees:
         row.state, row.closed_at = "closed", now
+        # The months after it carry from its frozen closing now, not from kept ones.
+        forget_institution(session, actor.institution_id, date(year, month, 1))
         record(session, actor, "month_closed", _target(year, month),
                {"total": row.total, **_open_anomalies(session, row.id)}, now=now)
     session.flush()
@@ -311,6 +314,7 @@ def reopen(session: Session, actor: User, year: int, month: int, reason: str, *,
         raise OfficeError(f"Il mese {month:02d}/{year} non è chiuso",
                           f"Month {year}-{month:02d} is not closed")
     row.state = "reopened"
+    forget_institution(session, actor.institution_id, date(year, month, 1))  # carry again
     session.flush()
     record(session, actor, "month_reopened", _target(year, month), {"reason": reason},
            now=now)

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dsl.errors import RuleError
+from server.days.account_months import forget_institution
 from server.days.dirty import mark_dirty
 from server.days.rules_in_force import RulesInForce, compile_source
 from server.db.models import DayResultRow, Employee, MonthClose, RuleVersion, User
@@ -176,6 +177,7 @@ def activate(session: Session, actor: User, version_id: int, active_from: date, 
         .where(Employee.institution_id == actor.institution_id,
                DayResultRow.day >= active_from))]
     mark_dirty(session, stale, now or utcnow())
+    forget_institution(session, actor.institution_id, active_from)  # the account too
     record(session, actor, "rules_activated", f"rules:{row.id}",
            {"active_from": active_from.isoformat(), "retired": [o.id for o in superseded],
             "days_to_recompute": len(stale)}, now=now)

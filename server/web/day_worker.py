@@ -29,7 +29,9 @@ log = logging.getLogger("timbra.web.recompute")
 
 class DayWorker:
     def __init__(self, engine: Engine) -> None:
-        self.recomputer = Recomputer(engine, lambda: datetime.now(UTC))
+        # The account's missing closings are left to `timbra recompute` and the ingest: a
+        # page carries the months itself meanwhile.
+        self.recomputer = Recomputer(engine, lambda: datetime.now(UTC), fill_accounts=False)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._again = False
