@@ -22,7 +22,7 @@ above for the months after it that are over.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,6 +47,7 @@ from server.engine.results import Explain
 from server.policy.model import Policy
 
 Month = tuple[int, int]
+ONE_DAY = timedelta(days=1)
 _CHANGES_BACK = 24  # months: how far back a change to a closed month is still carried
 
 
@@ -220,7 +221,22 @@ def _carry(rules: PolicySource, pm: PersonMonth, opening: AccountState,
     assert policy is not None
     over = pm.today > month_bounds(result.year, result.month)[1]
     return carry_month(policy, result.profile, opening, result, complete=over,
-                       corrections=() if correction is None else (correction,))
+                       corrections=() if correction is None else (correction,),
+                       part_time=_part_time(pm))
+
+
+def _part_time(pm: PersonMonth) -> int:
+    """The contract's part-time percentage on the month's last day employed, as the month's
+    schedules carry it (`server.days.schedules`: no schedule, the base profile at full
+    time): the day of leave a debt not recovered is converted into is hers, not a full
+    timer's (seed 003: «la compensazione con giorni di ferie»)."""
+    first, last = month_bounds(pm.result.year, pm.result.month)
+    if pm.last_day is not None:
+        last = min(last, pm.last_day)
+    while last >= first and last in pm.off:
+        last -= ONE_DAY
+    schedule = pm.schedules.get(last)
+    return schedule.part_time if schedule is not None else 100
 
 
 def _first_account_month(policy: Policy) -> Month | None:

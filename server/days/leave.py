@@ -4,10 +4,12 @@ the pure `server.engine.leave.leave_balances` (the one computation of a balance)
 
 `leave_terms` is the one place that reads what an employee's contracts say for leave
 (`server.days.employment`): the contract in force gives the days worked a week (its
-profile's) and the part-time percentage; the contracts' dates the days under contract
-(cut at a deactivation), which the `prorate contract` and `accrue monthly` of the rule
-file count; the first contract's start the service that seniority steps count from (no
-start on record: no seniority step applies, as before contracts had dates).
+profile's); each contract its dates (cut at a deactivation), which the `prorate contract`
+and `accrue monthly` of the rule file count, and its part-time percentage, which
+`prorate part_time` counts month by month (100% to June and 50% from July: each period's
+months at its own percentage, whichever day is asked about); the first contract's start
+the service that seniority steps count from (no start on record: no seniority step
+applies, as before contracts had dates).
 """
 
 from __future__ import annotations
@@ -76,7 +78,8 @@ def _span(contract: employment.Contract, last: date | None) -> Contract:
     """A contract's days as the engine counts them, cut at a deactivation."""
     end = contract.end if last is None or (contract.end is not None and contract.end < last) \
         else last
-    return Contract(None if contract.start == NO_START else contract.start, end)
+    return Contract(None if contract.start == NO_START else contract.start, end,
+                    contract.part_time_percent)
 
 
 def balances(session: Session, rules: PolicySource, employees: Collection[Employee],

@@ -22,10 +22,11 @@ The movements, and what each does to the balance (credit less debts):
 - `recover`: a positive month pays an older debt first: no change;
 - `deduct`, `leave`: a debt past its date leaves the account, docked from pay (listed for
   payroll) or drawn from days of leave: the balance rises by it. A `leave` movement says
-  how many half days it draws: the debt over the profile's day (its `due`, else its
-  `weekly` over its working days), a started half day counting whole, so a debt is never
-  compensated by less leave than it is; `server.days.leave` counts the draw in the
-  leave's balance;
+  how many half days it draws: the debt over the employee's day (the profile's `due`, else
+  its `weekly` over its working days, at the contract's part-time percentage where the
+  profile's due scales with it, as `server.engine.schedule.part_time_due` owes it), a
+  started half day counting whole, so a debt is never compensated by less leave than it
+  is; `server.days.leave` counts the draw in the leave's balance;
 - `anomaly`: a debt past its date stays, and the office is told;
 - `lapse`: the credit over `carry monthly max` is lost at the month's end;
 - `expire`: the credit over what `year_end` keeps is lost at the year's end.
@@ -45,6 +46,7 @@ from server.engine.deadlines import resolve
 from server.engine.leave import days
 from server.engine.notes import Note, word
 from server.engine.results import Anomaly, Explain, MonthResult
+from server.engine.schedule import scales_due
 from server.i18n.current import N_
 from server.policy.model import Policy
 
@@ -198,10 +200,12 @@ def month_adjustment(result: MonthResult) -> int:
 
 
 def carry_month(policy: Policy, profile: str, opening: AccountState, result: MonthResult,
-                *, complete: bool = True, corrections: Sequence[Correction] = ()
-                ) -> AccountMonth:
+                *, complete: bool = True, corrections: Sequence[Correction] = (),
+                part_time: int = 100) -> AccountMonth:
     """The month's movements and closing state; `complete`: the month is over;
-    `corrections`: the closed months' differences this month, the first open one, takes."""
+    `corrections`: the closed months' differences this month, the first open one, takes;
+    `part_time`: the contract's percentage at the month's end, which sizes a day of leave
+    a debt not recovered is converted into (`day_of_leave`)."""
     rules = account_rules(policy, result.year, result.month)
     out = AccountMonth(result.year, result.month, opening, opening, complete=complete)
     if rules is None:
@@ -212,7 +216,7 @@ def carry_month(policy: Policy, profile: str, opening: AccountState, result: Mon
             ledger.difference(correction)
     ledger.month(result)
     if complete:
-        ledger.month_end(profile)
+        ledger.month_end(profile, part_time)
     out.closing = AccountState(ledger.credit, tuple(ledger.debts))
     return out
 
@@ -312,8 +316,8 @@ class _Ledger:
                 else Note(explain, M_DEBT_OPEN, (minutes,)))
         self.out.movements.append(Movement("debt", minutes, 0, note))
 
-    def month_end(self, profile: str) -> None:
-        self.settle(profile)
+    def month_end(self, profile: str, part_time: int) -> None:
+        self.settle(profile, part_time)
         carry = self.rules.carry_monthly
         if carry is not None and carry.max is not None and self.credit > carry.max:
             lost = self.credit - carry.max
@@ -327,7 +331,7 @@ class _Ledger:
                 self.credit = keep
                 self.move("expire", lost, -lost, year_end.pos, M_EXPIRE, lost)
 
-    def settle(self, profile: str) -> None:
+    def settle(self, profile: str, part_time: int) -> None:
         """The debts whose date has passed by the month's end do what `not_recovered` says;
         without it the office is told (an anomaly), as it is for `anomaly`."""
         settle = self.rules.not_recovered
@@ -341,7 +345,7 @@ class _Ledger:
             if settle is not None and settle.kind == "deduct":
                 self.move("deduct", debt.minutes, debt.minutes, pos, M_DEDUCT, *args)
             elif settle is not None and settle.kind == "leave" and settle.leave:
-                self.draw_leave(debt, settle.leave, settle.pos, profile, args)
+                self.draw_leave(debt, settle.leave, settle.pos, profile, part_time, args)
             else:
                 self.move("anomaly", debt.minutes, 0, pos, M_ANOMALY, *args)
                 self.out.anomalies.append(Anomaly(
@@ -351,11 +355,11 @@ class _Ledger:
         self.debts = kept
 
 
-    def draw_leave(self, debt: Debt, leave: str, pos: ast.Pos, profile: str,
+    def draw_leave(self, debt: Debt, leave: str, pos: ast.Pos, profile: str, part_time: int,
                    args: tuple[object, ...]) -> None:
         """Seed 003: the debt not recovered is compensated "con giorni di ferie": the hours
-        become half days of the profile's day, a started half day counting whole."""
-        day = day_of_leave(self.policy, profile, self.last)
+        become half days of the employee's day, a started half day counting whole."""
+        day = day_of_leave(self.policy, profile, self.last, part_time)
         if day is None:  # nothing to convert by: the debt stays and the office decides
             self.move("anomaly", debt.minutes, 0, pos, M_LEAVE_NO_DAY, *args, leave)
             self.out.anomalies.append(Anomaly(
@@ -368,9 +372,11 @@ class _Ledger:
                   leave, day, leave=leave, halves=halves)
 
 
-def day_of_leave(policy: Policy, profile: str, on: date) -> int | None:
+def day_of_leave(policy: Policy, profile: str, on: date, part_time: int = 100) -> int | None:
     """The minutes a day of leave stands for: the profile's `due`, else its `weekly` over
-    its working days; None when the profile says neither."""
+    its working days; None when the profile says neither. At a contract's `part_time`
+    percentage, that share of it where the profile's due scales (`scales_due`): a half
+    timer on a 7h12m profile owes 3h36 a day, so 3h36 of debt is a whole day of leave."""
     try:
         rules = policy.version_on(on).profiles.get(profile)
     except LookupError:
@@ -378,10 +384,13 @@ def day_of_leave(policy: Policy, profile: str, on: date) -> int | None:
     if rules is None:
         return None
     if rules.due is not None and rules.due.value > 0:
-        return rules.due.value
-    if rules.weekly is not None and rules.days is not None and rules.days.value:
-        return rules.weekly.value // len(rules.days.value)
-    return None
+        day = rules.due.value
+    elif rules.weekly is not None and rules.days is not None and rules.days.value:
+        day = rules.weekly.value // len(rules.days.value)
+    else:
+        return None
+    # Rounded as `part_time_due` rounds a working day's due, so both agree to the minute.
+    return round(day * part_time / 100) if part_time != 100 and scales_due(rules) else day
 
 
 def _month_name(first: date) -> str:

@@ -8,9 +8,13 @@ Pure: nothing here reads a clock or a database. Amounts are counted in half days
   week (days worked a week) and seniority; `prorate part_time` multiplies it by the
   part-time percentage, `prorate contract` by the months under contract in the year over
   12 (a month counts when the contract covers more than 15 of its days); the result is
-  rounded to the nearest half day, a quarter rounding up.
-- `accrue monthly`: a month's share is earned on its first day under contract; drawing
-  beyond what is earned by a day is drawing beyond the balance.
+  rounded to the nearest half day, a quarter rounding up. When the percentage changes in
+  the year (100% to June, 50% from July), each month counts at the percentage of the
+  contract that covers most of its days (a tie: the later one), so each period's months
+  count at its own percentage whichever day is asked about.
+- `accrue monthly`: a month's share is earned on its first day under contract (weighed by
+  its part-time percentage when that prorates the leave); drawing beyond what is earned by
+  a day is drawing beyond the balance.
 - `carry until 30 apr`: what is left of a year may be drawn until that day of the next
   year, before the new year's days; what is not drawn by then lapses. Without it, what is
   left at the year's end lapses.
@@ -40,6 +44,8 @@ E_ENTITLED = N_("{} days a year")
 E_NO_ENTITLEMENT = N_("no entitlement for a {}-day week")
 E_PART_TIME = N_("part time {}%: {} days")
 E_CONTRACT = N_("{} months of {} under contract: {} days")
+E_PERIOD = N_("{} months of {} at {}%")
+E_PERIODS = N_("prorated by each contract's part time: {} days")
 E_ACCRUED = N_("{} days earned by {:day}")
 E_CARRIED = N_("{} days left of {}, usable until {:day}")
 E_LAPSED = N_("{} days of {} lapsed on {:day}")
@@ -73,6 +79,7 @@ def days(halves: int) -> Days:
 class Contract:
     start: date | None  # None: since before anything counted here
     end: date | None  # None: open-ended
+    part_time_percent: int | None = None  # None: the terms' `part_time_percent`
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,7 @@ class LeaveTerms:
     """What the employee's record says that leave depends on."""
 
     week_days: int  # days worked a week by the profile
-    part_time_percent: int = 100
+    part_time_percent: int = 100  # in force on the day asked; a month no contract covers
     contracts: tuple[Contract, ...] = (Contract(None, None),)
     service_start: date | None = None  # None: unknown, counted as past any seniority step
 
@@ -320,15 +327,26 @@ def _entitlement(policy: Policy, leave: ast.Leave, terms: LeaveTerms, year: int,
     amount = Fraction(line.days * 2)
     explain.append(_explain(policy, line.pos, E_ENTITLED, line.days))
     prorate = leave.prorate.value if leave.prorate else ()
-    if "part_time" in prorate and terms.part_time_percent != 100:
-        amount = amount * terms.part_time_percent / 100
-        explain.append(_explain(policy, leave.prorate.pos if leave.prorate else line.pos,
-                                E_PART_TIME, terms.part_time_percent, days(_round(amount))))
+    pos = leave.prorate.pos if leave.prorate else line.pos
     months = _months_under_contract(terms, year)
+    counted = months if "contract" in prorate else list(range(1, 13))
+    percents = [_percent_of_month(terms, year, m) for m in counted]
+    if "part_time" in prorate and len(set(percents)) > 1:
+        # Each period's months at its own percentage, over the year's 12.
+        amount = amount * sum(percents) / 100 / 12
+        for percent in sorted(set(percents), key=percents.index):
+            explain.append(_explain(policy, pos, E_PERIOD, percents.count(percent), year,
+                                    percent))
+        explain.append(_explain(policy, pos, E_PERIODS, days(_round(amount))))
+        return _round(amount)
+    percent = percents[0] if percents else terms.part_time_percent
+    if "part_time" in prorate and percent != 100:
+        amount = amount * percent / 100
+        explain.append(_explain(policy, pos, E_PART_TIME, percent, days(_round(amount))))
     if "contract" in prorate and len(months) != 12:
         amount = amount * len(months) / 12
-        explain.append(_explain(policy, leave.prorate.pos if leave.prorate else line.pos,
-                                E_CONTRACT, len(months), year, days(_round(amount))))
+        explain.append(_explain(policy, pos, E_CONTRACT, len(months), year,
+                                days(_round(amount))))
     return _round(amount)
 
 
@@ -363,6 +381,18 @@ def _months_under_contract(terms: LeaveTerms, year: int) -> list[int]:
     return counted
 
 
+def _percent_of_month(terms: LeaveTerms, year: int, month: int) -> int:
+    """The part-time percentage a month counts at: the contract's that covers most of its
+    days (a tie: the later one); a month no contract covers, the one in force on the day
+    asked about."""
+    first = date(year, month, 1)
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    covered = [(_overlap(c, first, last), n, c.part_time_percent)
+               for n, c in enumerate(terms.contracts)]
+    days_covered, _, percent = max(covered, default=(0, 0, None))
+    return terms.part_time_percent if not days_covered or percent is None else percent
+
+
 def _overlap(contract: Contract, first: date, last: date) -> int:
     start = max(first, contract.start or first)
     end = min(last, contract.end or last)
@@ -371,14 +401,17 @@ def _overlap(contract: Contract, first: date, last: date) -> int:
 
 def _accrued(leave: ast.Leave, terms: LeaveTerms, entitled: int, year: int, on: date) -> int:
     """Without `accrue`, the whole entitlement; with it, the share of the months under
-    contract that have started by `on`."""
+    contract that have started by `on`, each weighed by its part-time percentage where the
+    leave is prorated by it (a full-time month earns twice a half-time one)."""
     if leave.accrue is None:
         return entitled
     months = _months_under_contract(terms, year)
     if not months:
         return 0
-    started = sum(1 for m in months if date(year, m, 1) <= on)
-    return _round(Fraction(entitled * started, len(months)))
+    by_part_time = leave.prorate is not None and "part_time" in leave.prorate.value
+    weight = {m: _percent_of_month(terms, year, m) if by_part_time else 1 for m in months}
+    started = sum(weight[m] for m in months if date(year, m, 1) <= on)
+    return _round(Fraction(entitled * started, sum(weight.values()) or 1))
 
 
 def _round(halves: Fraction) -> int:

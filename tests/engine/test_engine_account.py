@@ -116,6 +116,30 @@ def test_a_debt_of_several_days_draws_as_many_days_of_leave() -> None:
     assert (used.halves - 1) * day / 2 < 960 <= used.halves * day / 2
 
 
+def test_a_half_time_day_of_debt_draws_one_day_of_ferie_not_half() -> None:
+    """Seed 003: «Il mancato recupero del debito orario, entro i due mesi successivi a quello in
+    cui si é verificato, comporterà ... o a scelta del dipendente la compensazione con giorni di
+    ferie». At 50% on the full-time profile her day owes half its due (3h36 of 7h12m), so a
+    whole day missed and not recovered is a whole day of ferie."""
+    school = load_policy("school")
+    on = date(2026, 3, 31)
+    full = day_of_leave(school, "full_time", on)
+    assert full is not None
+    her_day = day_of_leave(school, "full_time", on, part_time=50)
+    assert her_day == round(full * 50 / 100)
+    opening = AccountState(0, (Debt(her_day, date(2026, 1, 1), on, "x:1"),))
+    march = carry_month(school, "full_time", opening, month(2026, 3, 0), part_time=50)
+    used = march.movements[-1]
+    assert (used.kind, used.leave, used.effect) == ("leave", "ferie", her_day)
+    assert used.halves == 2  # one day of ferie
+    assert used.explain.args[-1] == her_day  # "(a day: 3h36)"
+    # A profile that gives part time its own days (`time part vertical 50%`: due 6h) is not
+    # scaled again by the contract's percentage.
+    vertical = school.version_on(on).profiles["part_time_vertical"]
+    assert vertical.due is not None
+    assert day_of_leave(school, "part_time_vertical", on, part_time=50) == vertical.due.value
+
+
 def test_school_keeps_no_credit_against_a_new_debt() -> None:
     """Seed 003 says nothing of an automatic compensation: the credit stays, the debt runs."""
     school = load_policy("school")

@@ -7,9 +7,19 @@ figure explained by its rule `file:line`."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from fractions import Fraction
+from math import floor
 
 from dsl.parser import parse
-from server.engine.leave import Contract, Draw, LeaveTerms, LeaveYear, Opening, leave_balances
+from server.engine.leave import (
+    Contract,
+    Draw,
+    LeaveTerms,
+    LeaveYear,
+    Opening,
+    days,
+    leave_balances,
+)
 from server.engine.results import Explain
 from server.policy.compile import compile_policy
 from server.policy.model import Policy
@@ -86,6 +96,32 @@ def test_part_time_hired_in_march_is_prorated() -> None:
     assert [e.detail for e in year.explain] == [
         "28 days a year", "part time 50%: 14 days", "10 months of 2026 under contract: 11½ days"]
     assert {e.source for e in year.explain[1:]} == {"t.rules:14"}
+
+
+def test_a_change_of_part_time_mid_year_prorates_each_period_by_its_percentage() -> None:
+    """`prorate part_time, contract` (t.rules:14): each contract period's months × its
+    percentage, over 12. Full time to June, half time from 1 July: 28 × (6 × 100% + 6 × 50%)
+    / 12, whichever day of the year is asked about."""
+    terms = LeaveTerms(week_days=5, part_time_percent=50, contracts=(
+        Contract(None, date(2026, 6, 30), 100), Contract(date(2026, 7, 1), None, 50)))
+    expected = round(28 * 2 * (6 * 100 + 6 * 50) / 100 / 12)
+    for on in (date(2026, 3, 1), date(2026, 9, 1)):
+        year = balance("ferie", terms, on, [])
+        assert year.entitled == expected, on
+    assert [e.detail for e in year.explain][1:] == [
+        "6 months of 2026 at 100%", "6 months of 2026 at 50%",
+        f"prorated by each contract's part time: {days(expected)} days"]
+    # Hired on 1 March at half time, full time from 1 September: the months before the
+    # hiring count for nothing (28 × (6 × 50% + 4 × 100%) / 12, to the nearest half day).
+    hired = LeaveTerms(week_days=5, contracts=(
+        Contract(date(2026, 3, 1), date(2026, 8, 31), 50), Contract(date(2026, 9, 1), None)))
+    halves = Fraction(28 * 2 * (6 * 50 + 4 * 100), 100 * 12)
+    assert balance("ferie", hired, date(2026, 12, 1), []).entitled == floor(halves + Fraction(1, 2))
+    # `accrue monthly`: a full-time month earns twice what a half-time one does, so by
+    # 1 June the six full-time months have earned 28 × 6 / 12 days of the year's 21.
+    accruing = RULES.replace("carry until 30 apr", "accrue monthly carry until 30 apr")
+    june = balance("ferie", terms, date(2026, 6, 1), [], rules=accruing)
+    assert (june.entitled, june.accrued) == (expected, 28 * 2 * 6 // 12)
 
 
 def test_a_month_counts_when_the_contract_covers_more_than_15_days_of_it() -> None:
