@@ -29,10 +29,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from server.days import employment
 from server.days.account_months import latest, state_of
 from server.days.month import PersonMonth, PolicySource, month_bounds, month_runs
 from server.db.account_tables import AccountOpening
-from server.db.contract_tables import ContractRow
+from server.db.contract_tables import NO_START, ContractRow
 from server.db.models import MONTH_CLOSE_ENTRIES, Employee, MonthClose, MonthCloseEntry
 from server.db.models import Stamp as StampRow
 from server.engine.account import (
@@ -251,8 +252,8 @@ def _starts(session: Session, employees: list[Employee], target: Month,
             ) -> dict[int, tuple[Month, AccountState]]:
     """Where each employee's carry begins, and what the account holds then: the latest of
     a closing kept before their `kept_before` month (default `target`), an opening
-    balance, the month after the latest closed month, else zero on the first stamped
-    month. Read for many employees in a few queries."""
+    balance, the month after the latest closed month, else zero where it begins
+    (`_beginnings`). Read for many employees in a few queries."""
     candidates: dict[int, list[tuple[Month, AccountState]]] = {e.id: [] for e in employees}
     ids = [e.id for e in employees]
     for start in range(0, len(ids), 500):
@@ -275,17 +276,33 @@ def _starts(session: Session, employees: list[Employee], target: Month,
     bounds = {e.id: min(target, kept_before.get(e.id, target)) for e in employees}
     for key, (month, state) in latest(session, bounds).items():
         candidates[key].append((_next(month), state))
-    out: dict[int, tuple[Month, AccountState]] = {}
+    out = {key: max(found, key=lambda c: c[0])  # the latest; on a same month, the first
+           for key, found in candidates.items() if found}
+    fresh = [e for e in employees if e.id not in out]
+    for key, month in _beginnings(session, fresh, target, policies).items():
+        out[key] = month, AccountState()
+    return out
+
+
+def _beginnings(session: Session, employees: list[Employee], target: Month,
+                policies: Mapping[int, Policy]) -> dict[int, Month]:
+    """Where an account with nothing before it begins at zero: the first month with a stamp
+    or under a contract on record (someone hired who has not stamped yet owes from their
+    first day), not before the rules keep an account, nor after `target`."""
+    if not employees:
+        return {}
+    first_stamps: dict[int, date] = {key: day for key, day in session.execute(
+        select(StampRow.employee_id, func.min(StampRow.local_date))
+        .where(StampRow.employee_id.in_([e.id for e in employees]))
+        .group_by(StampRow.employee_id))}
+    contracts = employment.contracts_of(session, employees)
+    out: dict[int, Month] = {}
     for employee in employees:
-        found = candidates[employee.id]
-        if found:  # the latest beginning; on a same month, the first found
-            out[employee.id] = max(found, key=lambda c: c[0])
-            continue
+        starts = [c.start for c in contracts[employee.id] if c.start != NO_START]
+        days = [d for d in (first_stamps.get(employee.id), min(starts, default=None)) if d]
+        begins = min(((d.year, d.month) for d in days), default=target)
         first_rules = _first_account_month(policies[employee.id]) or target
-        first_stamp = session.scalar(select(func.min(StampRow.local_date)).where(
-            StampRow.employee_id == employee.id))
-        stamped = (first_stamp.year, first_stamp.month) if first_stamp else target
-        out[employee.id] = min(max(stamped, first_rules), target), AccountState()
+        out[employee.id] = min(max(begins, first_rules), target)
     return out
 
 

@@ -335,3 +335,18 @@ def test_a_month_closed_again_after_a_later_close_carries_its_change(
     moved = march.movements[0]
     assert (moved.kind, moved.closed) == ("difference", "2026-01")
     assert moved.effect == january.result.balance - old != 0
+
+
+def test_someone_hired_who_never_stamped_carries_from_the_hiring(
+        university_sqlite: World) -> None:
+    """Seed 002: the negative flexibility «deve essere recuperata entro il mese successivo»,
+    so the account carries month to month from the hiring, stamps or not: February's whole
+    due missed is March's opening debt, not a fresh zero each month."""
+    w = university_sqlite
+    new = add_employee(w.session, "university", "NEW", "Nuova", start=date(2026, 2, 1))
+    w.session.commit()
+    feb = month_summary(w.session, w.users["office"], new.id, 2026, 2, now=APRIL_10)
+    mar = month_summary(w.session, w.users["office"], new.id, 2026, 3, now=APRIL_10)
+    assert feb.account is not None and mar.account is not None
+    assert feb.account.opening.balance == 0 and feb.account.closing.balance < 0
+    assert mar.account.opening == feb.account.closing
