@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.days import employment
-from server.days.account import leave_draws
+from server.days.account_leave import leave_draws
 from server.days.month import PolicySource
 from server.db.contract_tables import NO_START
 from server.db.leave_tables import LeaveOpening

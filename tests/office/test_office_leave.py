@@ -179,5 +179,7 @@ def test_seniority_part_time_and_days_under_contract_come_from_the_contracts(
                               part_time_percent=100, now=NOW)
     uni.session.commit()
     october = ferie_of(dan.id, date(2026, 10, 1))
-    assert october.entitled == floor(junior.days * 2 * Fraction(10, 12) + Fraction(1, 2))
+    # Each period at its own percentage: March to August at 50%, September on at 100%.
+    periods = Fraction(6 * 50 + 4 * 100, 100)
+    assert october.entitled == floor(junior.days * 2 * periods / 12 + Fraction(1, 2))
     assert not any(e.detail.startswith("part time") for e in october.explain)
