@@ -21,12 +21,8 @@ The movements, and what each does to the balance (credit less debts):
   `month` movement brought it);
 - `recover`: a positive month pays an older debt first: no change;
 - `deduct`, `leave`: a debt past its date leaves the account, docked from pay (listed for
-  payroll) or drawn from days of leave: the balance rises by it. A `leave` movement says
-  how many half days it draws: the debt over the employee's day (the profile's `due`, else
-  its `weekly` over its working days, at the contract's part-time percentage where the
-  profile's due scales with it, as `server.engine.schedule.part_time_due` owes it), a
-  started half day counting whole, so a debt is never compensated by less leave than it
-  is; `server.days.leave` counts the draw in the leave's balance;
+  payroll) or drawn from days of leave, in half days of the employee's own day
+  (`day_of_leave`), a started half day counting whole: the balance rises by it;
 - `anomaly`: a debt past its date stays, and the office is told;
 - `lapse`: the credit over `carry monthly max` is lost at the month's end;
 - `expire`: the credit over what `year_end` keeps is lost at the year's end.

@@ -25,16 +25,16 @@ Pure: nothing here reads a clock or a database. Amounts are counted in half days
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from fractions import Fraction
 from math import floor
 from typing import Any
 
 from dsl import ast
 from dsl.vocabulary import LEAVE_DRAWS
+from server.engine.leave_contracts import matching, months_under_contract, percent_of_month
 from server.engine.notes import word
 from server.engine.results import Explain
 from server.i18n.current import N_
@@ -53,7 +53,6 @@ E_OPENING = N_("opening balance on {:day}: {} days left, {} carried")
 E_CAP = N_("at most {} days a month")
 # Seniority is counted in whole years of service; a month of the year counts when the
 # contract covers more than half of it (CCNL practice: "frazione superiore a 15 giorni").
-_MONTH_COUNTS_OVER = 15
 _LOOKBACK_YEARS = 10  # carries are chained from at most this many years back
 
 
@@ -319,7 +318,7 @@ def _carry_date(policy: Policy, leave: ast.Leave, year: int) -> date | None:
 
 def _entitlement(policy: Policy, leave: ast.Leave, terms: LeaveTerms, year: int,
                  explain: list[Explain]) -> int:
-    line = _matching(leave, terms, date(year, 1, 1))
+    line = matching(leave, terms, date(year, 1, 1))
     if line is None:
         if leave.entitlements:
             explain.append(_explain(policy, leave.pos, E_NO_ENTITLEMENT, terms.week_days))
@@ -328,9 +327,9 @@ def _entitlement(policy: Policy, leave: ast.Leave, terms: LeaveTerms, year: int,
     explain.append(_explain(policy, line.pos, E_ENTITLED, line.days))
     prorate = leave.prorate.value if leave.prorate else ()
     pos = leave.prorate.pos if leave.prorate else line.pos
-    months = _months_under_contract(terms, year)
+    months = months_under_contract(terms, year)
     counted = months if "contract" in prorate else list(range(1, 13))
-    percents = [_percent_of_month(terms, year, m) for m in counted]
+    percents = [percent_of_month(terms, year, m) for m in counted]
     if "part_time" in prorate and len(set(percents)) > 1:
         # Each period's months at its own percentage, over the year's 12.
         amount = amount * sum(percents) / 100 / 12
@@ -350,54 +349,6 @@ def _entitlement(policy: Policy, leave: ast.Leave, terms: LeaveTerms, year: int,
     return _round(amount)
 
 
-def _matching(leave: ast.Leave, terms: LeaveTerms, day: date) -> ast.Entitlement | None:
-    """The most specific line that holds: a seniority step before none (the smallest
-    first), a week before any week."""
-    seniority = _seniority(terms, day)
-    fits = [e for e in leave.entitlements
-            if (e.week is None or e.week == terms.week_days)
-            and (e.first_years is None or (seniority is not None and seniority < e.first_years))]
-    if not fits:
-        return None
-    return min(fits, key=lambda e: (e.first_years is None, e.first_years or 0, e.week is None))
-
-
-def _seniority(terms: LeaveTerms, day: date) -> int | None:
-    start = terms.service_start
-    if start is None:
-        return None
-    years = day.year - start.year - ((day.month, day.day) < (start.month, start.day))
-    return max(years, 0)
-
-
-def _months_under_contract(terms: LeaveTerms, year: int) -> list[int]:
-    counted = []
-    for month in range(1, 13):
-        first = date(year, month, 1)
-        last = date(year, month, calendar.monthrange(year, month)[1])
-        covered = sum(_overlap(c, first, last) for c in terms.contracts)
-        if covered > _MONTH_COUNTS_OVER:
-            counted.append(month)
-    return counted
-
-
-def _percent_of_month(terms: LeaveTerms, year: int, month: int) -> int:
-    """The part-time percentage a month counts at: the contract's that covers most of its
-    days (a tie: the later one); a month no contract covers, the one in force on the day
-    asked about."""
-    first = date(year, month, 1)
-    last = date(year, month, calendar.monthrange(year, month)[1])
-    covered = [(_overlap(c, first, last), n, c.part_time_percent)
-               for n, c in enumerate(terms.contracts)]
-    days_covered, _, percent = max(covered, default=(0, 0, None))
-    return terms.part_time_percent if not days_covered or percent is None else percent
-
-
-def _overlap(contract: Contract, first: date, last: date) -> int:
-    start = max(first, contract.start or first)
-    end = min(last, contract.end or last)
-    return max((end - start + timedelta(days=1)).days, 0)
-
 
 def _accrued(leave: ast.Leave, terms: LeaveTerms, entitled: int, year: int, on: date) -> int:
     """Without `accrue`, the whole entitlement; with it, the share of the months under
@@ -405,11 +356,11 @@ def _accrued(leave: ast.Leave, terms: LeaveTerms, entitled: int, year: int, on: 
     leave is prorated by it (a full-time month earns twice a half-time one)."""
     if leave.accrue is None:
         return entitled
-    months = _months_under_contract(terms, year)
+    months = months_under_contract(terms, year)
     if not months:
         return 0
     by_part_time = leave.prorate is not None and "part_time" in leave.prorate.value
-    weight = {m: _percent_of_month(terms, year, m) if by_part_time else 1 for m in months}
+    weight = {m: percent_of_month(terms, year, m) if by_part_time else 1 for m in months}
     started = sum(weight[m] for m in months if date(year, m, 1) <= on)
     return _round(Fraction(entitled * started, sum(weight.values()) or 1))
 
