@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.days.leave import balances, beyond_with
+from server.days.month_lock import is_locked
 from server.days.rules_in_force import RulesInForce
 from server.db.leave_tables import LeaveOpening
 from server.db.models import Employee, User
@@ -49,6 +50,9 @@ def check_balance(session: Session, actor: User, employee: Employee, policy: Pol
     if actor.role in OFFICE_ROLES:
         italian += "; per registrarla comunque conferma il superamento del saldo"
         english += "; to file it anyway, confirm going beyond the balance"
+    else:  # the override is the office's: the employee learns whom to ask
+        italian += "; l'ufficio del personale può registrarla oltre il saldo"
+        english += "; the personnel office can file it beyond the balance"
     raise OfficeError(italian, english, field="code")
 
 
@@ -92,6 +96,13 @@ def record_opening(session: Session, actor: User, employee_id: int, leave: str, 
                               field=name)
     row = session.scalar(select(LeaveOpening).where(LeaveOpening.employee_id == employee.id,
                                                     LeaveOpening.leave == leave))
+    # As the account's and the allowances' openings: a closed month keeps the balances it
+    # closed with, so neither the new day nor the one replaced may fall in one.
+    for day in (on,) if row is None else (on, row.on):
+        if is_locked(session, employee.institution_id, day):
+            raise OfficeError(f"Il mese {day:%m/%Y} è chiuso: il saldo è quello della "
+                              "chiusura", f"Month {day:%Y-%m} is closed: its balance is the "
+                              "one the close kept", field="on")
     before = None if row is None else {"on": row.on.isoformat(), "left": row.left_halves / 2,
                                        "carried": row.carried_halves / 2}
     now = now or utcnow()
