@@ -5,6 +5,7 @@ recorded when an institution adopts timbra. The figures come from `server.days.l
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from server.days.leave import balances, beyond_with
 from server.days.month_lock import is_locked
 from server.days.rules_in_force import RulesInForce
 from server.db.leave_tables import LeaveOpening
-from server.db.models import Employee, User
+from server.db.models import AuditEntry, Employee, User
 from server.engine.leave import LeaveYear, days, drawn_halves
 from server.errors import OfficeError
 from server.office.audit import record, utcnow
@@ -54,6 +55,18 @@ def check_balance(session: Session, actor: User, employee: Employee, policy: Pol
         italian += "; l'ufficio del personale può registrarla oltre il saldo"
         english += "; the personnel office can file it beyond the balance"
     raise OfficeError(italian, english, field="code")
+
+
+def filed_beyond_balance(session: Session, request_ids: Collection[int]) -> set[int]:
+    """Of these requests, those the office filed beyond their leave's balance (its override,
+    which the filing's audit entry records): one query whatever their number."""
+    if not request_ids:
+        return set()
+    targets = {f"request:{i}": i for i in request_ids}
+    rows = session.execute(select(AuditEntry.target, AuditEntry.detail).where(
+        AuditEntry.action == "request_filed", AuditEntry.target.in_(list(targets))))
+    return {targets[target] for target, detail in rows
+            if isinstance(detail, dict) and detail.get("beyond_balance")}
 
 
 def _beyond_message(year: LeaveYear, day: date, halves: int) -> tuple[str, str]:

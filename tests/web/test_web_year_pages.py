@@ -5,11 +5,12 @@ for an employee confirmed where it went, the leave report's headings agreeing wi
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from world import WebWorld, fresh_web_world
 
 from server.days.rules_in_force import policy_at
 from server.db.models import Employee
+from server.minutes import hours
 from server.policy.model import Policy
 
 
@@ -87,6 +89,48 @@ def test_one_day_of_ferie_left_reads_as_one_day_and_a_request_filed_for_her_is_c
     page = office.get("/requests?filed=1").text
     assert "<h1>Richieste per un dipendente</h1>" in page
     assert 'id="filed"' in page and 'href="/approvals"' in page
+
+    # Her home says the day waiting beside the one left, so a refusal of one more day
+    # ("restano 0 giorni": it counts the pending one) does not contradict it; the refusal
+    # tells her the office can file it beyond the balance.
+    home = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", employee.get("/").text))
+    assert f"{ferie}: 1 giorno su 28 , 1 in attesa di approvazione" in home, home
+    refused = employee.post("/requests/justification", data=form(
+        employee, code="FER", day=(day - timedelta(days=1)).isoformat(), start="", end="",
+        notes=""), files={"attachment": ("", b"")})
+    assert refused.status_code == 400
+    said = re.sub(r"\s+", " ", html.unescape(refused.text))
+    assert "restano 0 giorni" in said
+    assert "l'ufficio del personale può registrarla oltre il saldo" in said, said
+
+    # The office files that day anyway (its override): the approver sees it went beyond
+    # the balance, on the desk and in the API; the day within the balance is not marked.
+    beyond = office.post("/requests/justification", data=form(
+        office, employee_id=str(me.id), code="FER", day=(day - timedelta(days=1)).isoformat(),
+        start="", end="", notes="", override_balance="1"), files={"attachment": ("", b"")},
+        follow_redirects=False)
+    assert beyond.status_code == 303, beyond.text
+    waiting = {r["day"]: r for r in office.get("/api/v1/approvals").json()
+               if r["employee_id"] == me.id}
+    over, within = waiting[(day - timedelta(days=1)).isoformat()], waiting[day.isoformat()]
+    assert (over["beyond_balance"], within["beyond_balance"]) == (True, False)
+    desk = html.unescape(office.get("/approvals").text)
+    marked = {r["id"]: "Registrata dall'ufficio oltre il saldo" in desk.split(
+        f'id="r{r["id"]}"', 1)[1].split("</tr>", 1)[0] for r in (over, within)}
+    assert marked == {over["id"]: True, within["id"]: False}, desk
+
+
+def test_the_home_shows_the_hours_account_apart_from_the_months_balance(
+        world: WebWorld, stack: ExitStack) -> None:
+    policy, me = _rules(world)
+    assert policy.version_on(world.today).account is not None  # the university keeps one
+    employee = signed_in(world, stack, "university", "employee")
+    summary = employee.get(f"/api/v1/summaries/{me.id}?month={world.today:%Y-%m}").json()
+    home = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", employee.get("/").text))
+    # The month's balance to yesterday and the account (the months before carried): both
+    # the one computation's, each under its own name.
+    assert f"Saldo del mese fino a ieri {hours(summary['balance'])}" in home, home
+    assert f"Conto ore ad oggi {hours(summary['account']['closing'])}" in home, home
 
 
 def test_the_leave_columns_of_the_account_report_say_days(
