@@ -151,3 +151,31 @@ def test_the_leave_columns_of_the_account_report_say_days(
     summaries = office.get(f"/summaries/{me.id}").text
     assert "<dt>Permessi da recuperare</dt>" in summaries
     assert "<dt>Da recuperare</dt>" not in summaries
+
+
+def test_a_phone_card_shows_no_label_with_nothing_under_it(
+        world: WebWorld, stack: ExitStack) -> None:
+    """On a phone each day is a card of labelled lines (timbra.css): "Anomalie" or "Codici"
+    with nothing under them was read as something missing."""
+    _, me = _rules(world)
+    employee = signed_in(world, stack, "university", "employee")
+    month = f"{world.today:%Y-%m}"
+    data = employee.get(f"/api/v1/timecard/{me.id}?month={month}").json()
+    page = employee.get(f"/timecard?month={month}").text
+    rows = dict(re.findall(r'<tr id="d([0-9-]+)"[^>]*>(.*?)</tr>', page, re.S))
+    labelled = {"Timbrature": "stamps", "Codici": "by_code", "Anomalie": "anomalies"}
+    seen = {label: 0 for label in labelled}
+    for day in data["days"]:
+        if not day["computed"]:
+            continue
+        for label, key in labelled.items():
+            cell = re.search(rf'<td data-label="{label}"[^>]*>(.*?)</td>', rows[day["date"]],
+                             re.S)
+            assert cell is not None or not day[key], (day["date"], label)
+            if cell is not None:  # a label only over something to read
+                assert re.sub(r"<[^>]+>|\s", "", cell.group(1)), (day["date"], label)
+                seen[label] += 1
+    assert seen["Timbrature"] and seen["Codici"] + seen["Anomalie"] < 2 * len(data["days"])
+    css = employee.get("/static/timbra.css").text
+    phone = css[css.index("@media (max-width: 640px)"):]
+    assert "td.empty { display: none; }" in phone.split("\n}", 1)[0]
