@@ -62,6 +62,38 @@ def test_the_office_reads_profiles_by_their_labels_and_goes_on_to_the_months(
         assert f'href="{href}"' in page, href
 
 
+def test_the_import_lists_the_profile_names_its_file_needs(
+        world: WebWorld, stack: ExitStack) -> None:
+    """The file names a profile as the rules do (full_time), which no page showed: the form
+    lists each name the rules in force define with its label, and its example uses one."""
+    policy, _ = _rules(world)
+    version = policy.version_on(world.today)
+    office = signed_in(world, stack, "university", "office")
+    listing = html.unescape(office.get("/admin/employees").text)
+    table = listing.split('id="import-profiles"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr><td><code>([^<]+)</code></td><td>([^<]+)</td></tr>", table)
+    assert rows == [(name, version.profile_label(name)) for name in sorted(version.profiles)]
+    example = listing.split("<pre>", 1)[1].split("</pre>", 1)[0]
+    assert {line.split(";")[2] for line in example.splitlines()[1:]} <= set(version.profiles)
+
+
+def test_the_employee_page_says_where_profile_and_part_time_change(
+        world: WebWorld, stack: ExitStack) -> None:
+    """Two forms changed the profile; the contracts' is its home, the other says it only
+    corrects from a past day and points there."""
+    _, me = _rules(world)
+    office = signed_in(world, stack, "university", "office")
+    page = html.unescape(office.get(f"/admin/employees/{me.id}").text)
+    assert "<h2>Profilo e part time</h2>" not in page
+    correction = page.split('id="profile-change"', 1)[1].split("</section>", 1)[0]
+    assert "<h2>Correzione del profilo da una data passata</h2>" in correction
+    assert ('<a href="#contract-change">Modifica profilo o part time da una data</a>'
+            in correction)
+    contracts = page.split('id="contracts"', 1)[1].split("</section>", 1)[0]
+    assert ('<h3 id="contract-change">Modifica profilo o part time da una data</h3>'
+            in contracts)
+
+
 def test_one_day_of_ferie_left_reads_as_one_day_and_a_request_filed_for_her_is_confirmed(
         world: WebWorld, stack: ExitStack) -> None:
     policy, me = _rules(world)
