@@ -59,8 +59,8 @@ class EmployeeToday:
     # "If I leave now": the engine on today's inputs with an exit now; None on a day not
     # employed.
     leaving: LeaveNow | None = None
-    # The hours account's balance to date where the rules keep one (the timecard's and the
-    # Riepiloghi's closing figure): it carries the months before, the month's balance not.
+    # The hours account's balance to yesterday where the rules keep one (the timecard's and
+    # the Riepiloghi's closing figure): it carries the months before, which `balance` does not.
     account: int | None = None
     # Half days asked for and still pending, by leave name: the balance does not count them
     # yet, a new request must fit beside them (`server.days.leave.LIVE`).

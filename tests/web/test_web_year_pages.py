@@ -162,7 +162,7 @@ def test_the_home_shows_the_hours_account_apart_from_the_months_balance(
     # The month's balance to yesterday and the account (the months before carried): both
     # the one computation's, each under its own name.
     assert f"Saldo del mese fino a ieri {hours(summary['balance'])}" in home, home
-    assert f"Conto ore ad oggi {hours(summary['account']['closing'])}" in home, home
+    assert f"Conto ore fino a ieri {hours(summary['account']['closing'])}" in home, home
 
 
 def test_the_leave_columns_of_the_account_report_say_days(
