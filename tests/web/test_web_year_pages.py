@@ -150,6 +150,8 @@ def test_one_day_of_ferie_left_reads_as_one_day_and_a_request_filed_for_her_is_c
     marked = {r["id"]: "Registrata dall'ufficio oltre il saldo" in desk.split(
         f'id="r{r["id"]}"', 1)[1].split("</tr>", 1)[0] for r in (over, within)}
     assert marked == {over["id"]: True, within["id"]: False}, desk
+    detail = html.unescape(office.get(f"/requests/{over['id']}").text)
+    assert "Registrata dall'ufficio oltre il saldo" in detail
 
 
 def test_the_home_shows_the_hours_account_apart_from_the_months_balance(
