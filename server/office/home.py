@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.days.facts import load_facts
-from server.days.leave import balances
+from server.days.leave import LIVE, balances
 from server.days.month import PersonMonth, month_bounds
 from server.days.rules_in_force import RulesInForce, policy_at
 from server.db.models import Employee, MonthClose, User
@@ -30,7 +30,7 @@ from server.errors import OfficeError
 from server.office.decisions import approval_queue
 from server.office.notifications import NearDeadline
 from server.office.people import employee_visible, employees_seen_by, institution_employees
-from server.office.summary import months_of
+from server.office.summary import month_account, months_of
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,12 @@ class EmployeeToday:
     # "If I leave now": the engine on today's inputs with an exit now; None on a day not
     # employed.
     leaving: LeaveNow | None = None
+    # The hours account's balance to yesterday where the rules keep one (the timecard's and
+    # the Riepiloghi's closing figure): it carries the months before, which `balance` does not.
+    account: int | None = None
+    # Half days asked for and still pending, by leave name: the balance does not count them
+    # yet, a new request must fit beside them (`server.days.leave.LIVE`).
+    leave_pending: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -117,12 +123,28 @@ def employee_today(session: Session, actor: User, now: datetime | None = None
     stamps = _today_stamps(session, [employee.id], today).get(employee.id, [])
     pending = session.scalar(select(func.count()).select_from(RequestRow).where(
         RequestRow.employee_id == employee.id, RequestRow.state == "pending")) or 0
+    counted = balances(session, rules, [employee], today, now=now)[employee.id]
+    account = month_account(session, rules, month, now=now)
     return EmployeeToday(
         employee, today, stamps, month.in_progress.worked if month.in_progress else 0,
         stamps[-1][0] if stamps and stamps[-1][1] == "in" else None,
         month.result.balance, list(month.result.allowances), dict(month.result.deadlines),
-        _open_anomalies([month]), pending,
-        balances(session, rules, [employee], today, now=now)[employee.id], leaving)
+        _open_anomalies([month]), pending, counted, leaving,
+        account.closing.balance if account is not None else None,
+        _leave_pending(counted, balances(session, rules, [employee], today, states=LIVE,
+                                         now=now)[employee.id]) if pending else {})
+
+
+def _leave_pending(counted: list[LeaveYear], live: list[LeaveYear]) -> dict[str, int]:
+    """The half days each leave's pending requests draw: what is left counting the approved
+    ones less what is left counting the pending ones too (the same engine, both ways)."""
+    left = {y.name: y.total_left if y.yearly else (y.month_left or 0) for y in live}
+    out = {}
+    for year in counted:
+        mine = year.total_left if year.yearly else (year.month_left or 0)
+        if year.name in left and mine > left[year.name]:
+            out[year.name] = mine - left[year.name]
+    return out
 
 
 def unit_today(session: Session, actor: User, now: datetime | None = None) -> UnitToday:

@@ -5,15 +5,17 @@ recorded when an institution adopts timbra. The figures come from `server.days.l
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.days.leave import balances, beyond_with
+from server.days.month_lock import is_locked
 from server.days.rules_in_force import RulesInForce
 from server.db.leave_tables import LeaveOpening
-from server.db.models import Employee, User
+from server.db.models import AuditEntry, Employee, User
 from server.engine.leave import LeaveYear, days, drawn_halves
 from server.errors import OfficeError
 from server.office.audit import record, utcnow
@@ -49,7 +51,22 @@ def check_balance(session: Session, actor: User, employee: Employee, policy: Pol
     if actor.role in OFFICE_ROLES:
         italian += "; per registrarla comunque conferma il superamento del saldo"
         english += "; to file it anyway, confirm going beyond the balance"
+    else:  # the override is the office's: the employee learns whom to ask
+        italian += "; l'ufficio del personale può registrarla oltre il saldo"
+        english += "; the personnel office can file it beyond the balance"
     raise OfficeError(italian, english, field="code")
+
+
+def filed_beyond_balance(session: Session, request_ids: Collection[int]) -> set[int]:
+    """Of these requests, those the office filed beyond their leave's balance (its override,
+    which the filing's audit entry records): one query whatever their number."""
+    if not request_ids:
+        return set()
+    targets = {f"request:{i}": i for i in request_ids}
+    rows = session.execute(select(AuditEntry.target, AuditEntry.detail).where(
+        AuditEntry.action == "request_filed", AuditEntry.target.in_(list(targets))))
+    return {targets[target] for target, detail in rows
+            if isinstance(detail, dict) and detail.get("beyond_balance")}
 
 
 def _beyond_message(year: LeaveYear, day: date, halves: int) -> tuple[str, str]:
@@ -92,6 +109,13 @@ def record_opening(session: Session, actor: User, employee_id: int, leave: str, 
                               field=name)
     row = session.scalar(select(LeaveOpening).where(LeaveOpening.employee_id == employee.id,
                                                     LeaveOpening.leave == leave))
+    # As the account's and the allowances' openings: a closed month keeps the balances it
+    # closed with, so neither the new day nor the one replaced may fall in one.
+    for day in (on,) if row is None else (on, row.on):
+        if is_locked(session, employee.institution_id, day):
+            raise OfficeError(f"Il mese {day:%m/%Y} è chiuso: il saldo è quello della "
+                              "chiusura", f"Month {day:%Y-%m} is closed: its balance is the "
+                              "one the close kept", field="on")
     before = None if row is None else {"on": row.on.isoformat(), "left": row.left_halves / 2,
                                        "carried": row.carried_halves / 2}
     now = now or utcnow()

@@ -11,7 +11,8 @@ show them (`server.office.summary`: the one computation); `deductions` lists wha
 account docks from pay that month (seed 002: "la proporzionale decurtazione della
 retribuzione"), for payroll.
 The table keeps minutes as integers and days as `Days`; the files show hours: "7:15"
-(negatives "-0:30") in CSV and PDF, real time cells in XLSX (a fraction of a day
+(negatives "-0:30") in CSV, "7h15" in the PDF (as the pages, which a person reads beside
+it), real time cells in XLSX (a fraction of a day
 formatted `[h]:mm`, so Excel adds them up; the 1904 date system, so a negative balance
 shows "-0:30" and not "####"); days as the pages write them ("12½") in CSV and PDF,
 numbers in XLSX. The CSV is the one Italian Excel opens by a double click: `;` between
@@ -269,9 +270,10 @@ def hours(minutes: int) -> str:
     return minutes_text(minutes, sep=":")
 
 
-def _shown(table: ReportTable, row: list[Cell]) -> list[str]:
-    """A row as the CSV and the PDF write it: hours for minutes, inert text."""
-    return [hours(cell) if index in table.minute_columns and isinstance(cell, int)
+def _shown(table: ReportTable, row: list[Cell], sep: str = ":") -> list[str]:
+    """A row as the CSV ("7:15", a spreadsheet's form) and the PDF (`sep` "h": "7h15", as
+    the pages write it) write it: hours for minutes, inert text."""
+    return [minutes_text(cell, sep) if index in table.minute_columns and isinstance(cell, int)
             else str(cell) for index, cell in enumerate(_inert(row))]
 
 
@@ -353,6 +355,6 @@ def to_pdf(table: ReportTable) -> bytes:
     aligns: list[Align] = ["L", "L", "L", *("L" if i in table.text_columns else "R"
                                             for i in table.figure_columns)]
     pdf.grid((*base, *(unit * w for w in weights)),
-             [table.columns, *(_shown(table, r) for r in table.rows),
-              _shown(table, table.totals())], aligns, totals=True, size=6.5 if many else 8)
+             [table.columns, *(_shown(table, r, "h") for r in table.rows),
+              _shown(table, table.totals(), "h")], aligns, totals=True, size=6.5 if many else 8)
     return pdf.bytes()

@@ -2,6 +2,8 @@
 shows (`server.office.summary.month_summary`), worded the same way and in the reader's
 language — weekdays and dates as they write them, anomalies by name — under the
 institution's letterhead with the month's closure status, ending with the signature lines.
+Hours read as on the pages ("1h05", `server.minutes.hours`): the rules' explanations in the
+account's lines are written so, and one sheet must not mix "1:05" with them.
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ from server.engine.leave import LeaveYear, days
 from server.engine.results import Anomaly, DayResult
 from server.i18n.current import gettext
 from server.i18n.formats import day_text, weekday_text
-from server.minutes import clock
+from server.minutes import clock, hours
 from server.office.printing import Align, Sheet, letterhead
-from server.office.reports import hours
 from server.office.summary import MonthSummary
 from server.web.wording import anomaly_name, say
 

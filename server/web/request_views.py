@@ -19,6 +19,7 @@ from server.db.models import Request as RequestRow
 from server.i18n.current import N_, gettext
 from server.minutes import clock
 from server.office.decisions import approval_of
+from server.office.leave import filed_beyond_balance
 from server.office.requests import HOURLY_KINDS, OVERTIME_KIND, WHOLE_DAY_KINDS, filed_on_web
 from server.policy.model import Version
 
@@ -57,6 +58,9 @@ class RequestView:
     decided_by: str | None
     decided_at: str | None  # ISO, UTC
     decision_note: str | None
+    # The office filed it beyond the leave's balance, knowingly (its override, audited): the
+    # approver must see it before deciding.
+    beyond_balance: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,17 +74,19 @@ class CodeChoice:
 
 
 def request_views(session: Session, rows: list[RequestRow]) -> list[RequestView]:
-    """Rows with names filled in, in two queries whatever their number."""
+    """Rows with names filled in and the office's overrides of a balance marked, in three
+    queries whatever their number."""
     people = {e.id: e for e in session.scalars(select(Employee).where(
         Employee.id.in_({r.employee_id for r in rows})))} if rows else {}
     user_ids = {r.created_by for r in rows} | {r.decided_by for r in rows if r.decided_by}
     names = {uid: name for uid, name in session.execute(
         select(User.id, User.display_name).where(User.id.in_(user_ids)))} if rows else {}
-    return [_view(session, r, people[r.employee_id], names) for r in rows]
+    beyond = filed_beyond_balance(session, [r.id for r in rows])
+    return [_view(session, r, people[r.employee_id], names, r.id in beyond) for r in rows]
 
 
 def _view(session: Session, row: RequestRow, employee: Employee,
-          names: dict[int, str]) -> RequestView:
+          names: dict[int, str], beyond_balance: bool) -> RequestView:
     approver = approval_of(session, row) if row.state == "pending" else None
     return RequestView(
         id=row.id, employee_id=row.employee_id, employee_name=employee.name,
@@ -94,7 +100,7 @@ def _view(session: Session, row: RequestRow, employee: Employee,
         filed_by=names.get(row.created_by, ""),
         decided_by=names.get(row.decided_by) if row.decided_by else None,
         decided_at=row.decided_at.isoformat() if row.decided_at else None,
-        decision_note=row.decision_note)
+        decision_note=row.decision_note, beyond_balance=beyond_balance)
 
 
 def version_today(session: Session, institution_id: str,

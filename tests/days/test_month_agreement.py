@@ -30,6 +30,7 @@ from server.db.directory import ensure_institution
 from server.db.models import Request as RequestRow
 from server.db.models import Stamp, User
 from server.errors import OfficeError
+from server.minutes import hours as page_hours
 from server.office import activation, closing, corrections, decisions, requests
 from server.office.closing import FIGURES, EmployeeFigures
 from server.office.reports import ReportTable, hours, institution_report, to_csv
@@ -149,8 +150,9 @@ def test_every_page_shows_the_same_month(
                                                      "to_recover", "negative_flex",
                                                      "unjustified")]
     text = pdf_text(month_pdf(w.session, summary, NOW, DEADLINE_LABELS))
-    assert (f"Lavorato {hours(data['worked'])} · Dovuto {hours(data['due'])} · "
-            f"Saldo {hours(data['balance'])}") in text
+    # The PDF writes hours as the pages do (7h12), the report's files as a spreadsheet (7:12).
+    assert (f"Lavorato {page_hours(data['worked'])} · Dovuto {page_hours(data['due'])} · "
+            f"Saldo {page_hours(data['balance'])}") in text
     assert f"Buoni pasto {data['meal_vouchers']}" in text
     account = data["account"]  # the hours account: the same on the timecard and the PDF
     if account is None:
@@ -162,7 +164,7 @@ def test_every_page_shows_the_same_month(
         came_in = next(m["effect"] for m in account["movements"] if m["kind"] == "month")
         assert (running[-1] if running else account["opening"]) + card.account_adjustment \
             == account["opening"] + came_in
-        assert f"Saldo finale {hours(account['closing'])}" in text
+        assert f"Saldo finale {page_hours(account['closing'])}" in text
     if month < (NOW.year, NOW.month):  # only an ended month can be closed
         closed = _close(w, year, number, employee.id)
         assert [getattr(closed, f) for f in FIGURES] == [data[f] for f in FIGURES]

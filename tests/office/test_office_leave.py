@@ -17,7 +17,7 @@ from world import World, world
 
 from server.db.directory import add_employee
 from server.db.leave_tables import LeaveOpening
-from server.db.models import AuditEntry
+from server.db.models import AuditEntry, MonthClose
 from server.errors import NotAllowed, NotFound, OfficeError
 from server.office import contracts, decisions, leave, requests
 from server.policy.load import load_policy
@@ -67,6 +67,15 @@ def test_opening_balances_are_the_offices_checked_and_audited(uni: World) -> Non
     with pytest.raises(NotFound):
         leave.leave_of_employee(w.session, w.users["bob"], ann, date(2026, 3, 2))
     assert ferie(w).total_left == 16
+    # A closed month keeps its balances, as the account's and allowances' openings do.
+    w.session.add(MonthClose(institution_id="university", year=2026, month=2, state="closed",
+                             done=1, total=1, started_by=w.users["office"].id, started_at=NOW,
+                             closed_at=NOW))
+    w.session.flush()
+    with pytest.raises(OfficeError, match="Il mese 02/2026 è chiuso"):
+        leave.record_opening(w.session, w.users["office"], ann, "ferie", date(2026, 2, 1),
+                             12, 4, now=NOW)
+    assert ferie(w).total_left == 16
 
 
 def test_a_request_beyond_the_balance_is_refused_and_the_office_may_override(
@@ -84,9 +93,12 @@ def test_a_request_beyond_the_balance_is_refused_and_the_office_may_override(
                                            now=NOW).state == "pending"
     with pytest.raises(OfficeError) as refused:
         requests.file_justification(w.session, w.users["ann"], ann, days[3], "FER", now=NOW)
-    assert refused.value.italian == "Ferie: saldo insufficiente per il 30/03/2026, restano 0 giorni"
+    assert refused.value.italian == ("Ferie: saldo insufficiente per il 30/03/2026, restano 0 "
+                                     "giorni; l'ufficio del personale può registrarla oltre "
+                                     "il saldo")
     # Day first in English too, as every page writes a day (server/i18n/formats.py).
-    assert refused.value.english == "Ferie: not enough left for 30/03/2026, 0 days left"
+    assert refused.value.english == ("Ferie: not enough left for 30/03/2026, 0 days left; the "
+                                     "personnel office can file it beyond the balance")
     with pytest.raises(OfficeError) as office_refused:
         requests.file_justification(w.session, w.users["office"], ann, days[3], "FER", now=NOW)
     assert "conferma il superamento del saldo" in office_refused.value.italian
@@ -136,7 +148,9 @@ def test_smart_working_days_are_capped_per_month(uni: World) -> None:
         requests.file_justification(w.session, w.users["ann"], ann, date(2026, 3, 20), "SW",
                                     now=NOW)
     assert refused.value.italian == ("Giornate di lavoro agile (Pila): nel mese di marzo 2026 "
-                                     "sono già stati chiesti 7 giorni su 7 consentiti")
+                                     "sono già stati chiesti 7 giorni su 7 consentiti; "
+                                     "l'ufficio del personale può registrarla oltre il "
+                                     "saldo")
     assert requests.file_justification(w.session, w.users["ann"], ann, date(2026, 4, 1), "SW",
                                        now=NOW).state == "pending"
 

@@ -51,8 +51,8 @@ def test_the_timecard_pdf_in_italian(school: World) -> None:
                   "gio 16/04/2026", "entrata 07:30, uscita 13:00, entrata 13:30, uscita 16:12",
                   "lun 06/04/2026",  # Easter Monday, nothing due
                   "Assenza da giustificare",
-                  "Lavorato 7:12 · Dovuto 151:12 · Saldo -144:00",
-                  "Straordinario retribuito 1:00 · a recupero 0:00 · Buoni pasto 0",
+                  "Lavorato 7h12 · Dovuto 151h12 · Saldo -144h00",
+                  "Straordinario retribuito 1h00 · a recupero 0h00 · Buoni pasto 0",
                   "Firma del dipendente", "Firma del responsabile"):
         assert shown in text, shown
     for english in ("Thu", "Worked", "signature", "absent", "Printed"):
@@ -65,7 +65,7 @@ def test_the_timecard_pdf_in_english_for_whom_chose_it(school: World) -> None:
     for shown in ("Timecard of Niccolò D’Amico (ANN) – April 2026",
                   "Month open: figures may still change", "Printed on 06/12/2026 10:30",
                   "Thu 16/04/2026", "in 07:30, out 13:00", "Absence to justify",
-                  "Worked 7:12 · Due 151:12 · Balance -144:00",
+                  "Worked 7h12 · Due 151h12 · Balance -144h00",
                   "Employee's signature", "Manager's signature"):
         assert shown in text, shown
     assert "Firma" not in text and "gio " not in text

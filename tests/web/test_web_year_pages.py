@@ -5,11 +5,12 @@ for an employee confirmed where it went, the leave report's headings agreeing wi
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from world import WebWorld, fresh_web_world
 
 from server.days.rules_in_force import policy_at
 from server.db.models import Employee
+from server.minutes import hours
 from server.policy.model import Policy
 
 
@@ -60,6 +62,38 @@ def test_the_office_reads_profiles_by_their_labels_and_goes_on_to_the_months(
         assert f'href="{href}"' in page, href
 
 
+def test_the_import_lists_the_profile_names_its_file_needs(
+        world: WebWorld, stack: ExitStack) -> None:
+    """The file names a profile as the rules do (full_time), which no page showed: the form
+    lists each name the rules in force define with its label, and its example uses one."""
+    policy, _ = _rules(world)
+    version = policy.version_on(world.today)
+    office = signed_in(world, stack, "university", "office")
+    listing = html.unescape(office.get("/admin/employees").text)
+    table = listing.split('id="import-profiles"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr><td><code>([^<]+)</code></td><td>([^<]+)</td></tr>", table)
+    assert rows == [(name, version.profile_label(name)) for name in sorted(version.profiles)]
+    example = listing.split("<pre>", 1)[1].split("</pre>", 1)[0]
+    assert {line.split(";")[2] for line in example.splitlines()[1:]} <= set(version.profiles)
+
+
+def test_the_employee_page_says_where_profile_and_part_time_change(
+        world: WebWorld, stack: ExitStack) -> None:
+    """Two forms changed the profile; the contracts' is its home, the other says it only
+    corrects from a past day and points there."""
+    _, me = _rules(world)
+    office = signed_in(world, stack, "university", "office")
+    page = html.unescape(office.get(f"/admin/employees/{me.id}").text)
+    assert "<h2>Profilo e part time</h2>" not in page
+    correction = page.split('id="profile-change"', 1)[1].split("</section>", 1)[0]
+    assert "<h2>Correzione del profilo da una data passata</h2>" in correction
+    assert ('<a href="#contract-change">Modifica profilo o part time da una data</a>'
+            in correction)
+    contracts = page.split('id="contracts"', 1)[1].split("</section>", 1)[0]
+    assert ('<h3 id="contract-change">Modifica profilo o part time da una data</h3>'
+            in contracts)
+
+
 def test_one_day_of_ferie_left_reads_as_one_day_and_a_request_filed_for_her_is_confirmed(
         world: WebWorld, stack: ExitStack) -> None:
     policy, me = _rules(world)
@@ -88,6 +122,50 @@ def test_one_day_of_ferie_left_reads_as_one_day_and_a_request_filed_for_her_is_c
     assert "<h1>Richieste per un dipendente</h1>" in page
     assert 'id="filed"' in page and 'href="/approvals"' in page
 
+    # Her home says the day waiting beside the one left, so a refusal of one more day
+    # ("restano 0 giorni": it counts the pending one) does not contradict it; the refusal
+    # tells her the office can file it beyond the balance.
+    home = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", employee.get("/").text))
+    assert f"{ferie}: 1 giorno su 28 , 1 in attesa di approvazione" in home, home
+    refused = employee.post("/requests/justification", data=form(
+        employee, code="FER", day=(day - timedelta(days=1)).isoformat(), start="", end="",
+        notes=""), files={"attachment": ("", b"")})
+    assert refused.status_code == 400
+    said = re.sub(r"\s+", " ", html.unescape(refused.text))
+    assert "restano 0 giorni" in said
+    assert "l'ufficio del personale può registrarla oltre il saldo" in said, said
+
+    # The office files that day anyway (its override): the approver sees it went beyond
+    # the balance, on the desk and in the API; the day within the balance is not marked.
+    beyond = office.post("/requests/justification", data=form(
+        office, employee_id=str(me.id), code="FER", day=(day - timedelta(days=1)).isoformat(),
+        start="", end="", notes="", override_balance="1"), files={"attachment": ("", b"")},
+        follow_redirects=False)
+    assert beyond.status_code == 303, beyond.text
+    waiting = {r["day"]: r for r in office.get("/api/v1/approvals").json()
+               if r["employee_id"] == me.id}
+    over, within = waiting[(day - timedelta(days=1)).isoformat()], waiting[day.isoformat()]
+    assert (over["beyond_balance"], within["beyond_balance"]) == (True, False)
+    desk = html.unescape(office.get("/approvals").text)
+    marked = {r["id"]: "Registrata dall'ufficio oltre il saldo" in desk.split(
+        f'id="r{r["id"]}"', 1)[1].split("</tr>", 1)[0] for r in (over, within)}
+    assert marked == {over["id"]: True, within["id"]: False}, desk
+    detail = html.unescape(office.get(f"/requests/{over['id']}").text)
+    assert "Registrata dall'ufficio oltre il saldo" in detail
+
+
+def test_the_home_shows_the_hours_account_apart_from_the_months_balance(
+        world: WebWorld, stack: ExitStack) -> None:
+    policy, me = _rules(world)
+    assert policy.version_on(world.today).account is not None  # the university keeps one
+    employee = signed_in(world, stack, "university", "employee")
+    summary = employee.get(f"/api/v1/summaries/{me.id}?month={world.today:%Y-%m}").json()
+    home = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", employee.get("/").text))
+    # The month's balance to yesterday and the account (the months before carried): both
+    # the one computation's, each under its own name.
+    assert f"Saldo del mese fino a ieri {hours(summary['balance'])}" in home, home
+    assert f"Conto ore fino a ieri {hours(summary['account']['closing'])}" in home, home
+
 
 def test_the_leave_columns_of_the_account_report_say_days(
         world: WebWorld, stack: ExitStack) -> None:
@@ -107,3 +185,31 @@ def test_the_leave_columns_of_the_account_report_say_days(
     summaries = office.get(f"/summaries/{me.id}").text
     assert "<dt>Permessi da recuperare</dt>" in summaries
     assert "<dt>Da recuperare</dt>" not in summaries
+
+
+def test_a_phone_card_shows_no_label_with_nothing_under_it(
+        world: WebWorld, stack: ExitStack) -> None:
+    """On a phone each day is a card of labelled lines (timbra.css): "Anomalie" or "Codici"
+    with nothing under them was read as something missing."""
+    _, me = _rules(world)
+    employee = signed_in(world, stack, "university", "employee")
+    month = f"{world.today:%Y-%m}"
+    data = employee.get(f"/api/v1/timecard/{me.id}?month={month}").json()
+    page = employee.get(f"/timecard?month={month}").text
+    rows = dict(re.findall(r'<tr id="d([0-9-]+)"[^>]*>(.*?)</tr>', page, re.S))
+    labelled = {"Timbrature": "stamps", "Codici": "by_code", "Anomalie": "anomalies"}
+    seen = {label: 0 for label in labelled}
+    for day in data["days"]:
+        if not day["computed"]:
+            continue
+        for label, key in labelled.items():
+            cell = re.search(rf'<td data-label="{label}"[^>]*>(.*?)</td>', rows[day["date"]],
+                             re.S)
+            assert cell is not None or not day[key], (day["date"], label)
+            if cell is not None:  # a label only over something to read
+                assert re.sub(r"<[^>]+>|\s", "", cell.group(1)), (day["date"], label)
+                seen[label] += 1
+    assert seen["Timbrature"] and seen["Codici"] + seen["Anomalie"] < 2 * len(data["days"])
+    css = employee.get("/static/timbra.css").text
+    phone = css[css.index("@media (max-width: 640px)"):]
+    assert "td.empty { display: none; }" in phone.split("\n}", 1)[0]

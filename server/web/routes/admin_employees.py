@@ -29,8 +29,14 @@ from server.web.routing import UPLOAD, together
 
 MAX_CSV_BYTES = 2 * 1024 * 1024  # some thousands of people; more is not a staff list
 EXAMPLE = ("matricola;nome;profilo;unità;part-time;badge\n"
-           "M100;Anna Verdi;full_time;Ufficio demo;;UNI2001\n"
-           "M101;Luca Neri;full_time;Ufficio demo;50%;UNI2002")
+           "M100;Anna Verdi;{profile};Ufficio demo;;UNI2001\n"
+           "M101;Luca Neri;{profile};Ufficio demo;50%;UNI2002")
+
+
+def example(profiles: dict[str, str]) -> str:
+    """The import's example with a profile the rules in force define (the file names a
+    profile by its internal name, listed beside the form with its label)."""
+    return EXAMPLE.format(profile=next(iter(profiles), "full_time"))
 
 
 @dataclass(frozen=True)
@@ -94,10 +100,11 @@ def employees_page_with(db: Session, user: CurrentUser, outcome: ImportOutcome |
                         ) -> Template:
     """The list and its imports: employees, and (the office's) opening balances
     (`openings.py`), each with the outcome of an upload refused."""
+    profiles = profiles_in_force(db, user.institution_id)
     return Template("admin_employees.html", status_code=status, context={
         "employees": employees(db, user.institution_id), "outcome": outcome,
-        "profiles": profiles_in_force(db, user.institution_id),
-        "imported": imported, "example": EXAMPLE, "may_import_openings": user.role == OFFICE,
+        "profiles": profiles, "imported": imported, "example": example(profiles),
+        "may_import_openings": user.role == OFFICE,
         "openings": openings, "openings_outcome": openings_outcome})
 
 
