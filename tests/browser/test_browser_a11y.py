@@ -36,7 +36,7 @@ MORE = {"employee": ["/timecard?view=calendar", "/no-such-page"], "manager": [],
         "office": ["/office/close/check"], "admin": ["/admin/contacts"]}
 DETAILS = {"/requests": "main a[href^='/requests/']:not([href$='/attachment'])",
            "/approvals": "main a[href^='/requests/']:not([href$='/attachment'])",
-           "/admin/employees": "main a[href^='/admin/employees/']",
+           "/admin/employees": "main a[href^='/admin/employees/']:not([href$='.csv'])",
            "/admin/terminals": "main a[href^='/admin/terminals/']",
            "/admin/rules": "main a[href^='/admin/rules/']:not([href$='/dry-run'])"}
 # WCAG 2.1 A and AA, the level AgID's guidelines require.
