@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from server.errors import OfficeError
@@ -72,6 +73,18 @@ def heading(text: str) -> str:
     """A heading as compared: lower case, no accents, spaces for `-` and `_`."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return " ".join(plain.lower().replace("_", " ").replace("-", " ").split())
+
+
+def data_rows(lines: list[list[str]], columns: list[str],
+              ) -> Iterator[tuple[int, dict[str, str] | LineError]]:
+    """Each line after the header with a value: its values by column, stripped, or what is
+    wrong with its shape (`line_shape`); lines numbered as the spreadsheet shows them."""
+    for line, cells in enumerate(lines[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue  # Excel leaves empty lines of separators at the end
+        shape = line_shape(line, cells, columns)
+        yield line, shape if shape is not None else {
+            c: v.strip() for c, v in zip(columns, cells, strict=False) if c}
 
 
 def line_shape(line: int, cells: list[str], columns: list[str]) -> LineError | None:

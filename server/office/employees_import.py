@@ -24,7 +24,7 @@ from server.db.models import Badge, Employee, User
 from server.errors import OfficeError
 from server.office.audit import record, utcnow
 from server.office.bounds import within_reach
-from server.office.csv_files import ImportRefused, LineError, csv_lines, heading, line_shape
+from server.office.csv_files import ImportRefused, LineError, csv_lines, data_rows, heading
 from server.office.file_dates import file_day
 from server.office.people import require_office
 
@@ -97,14 +97,10 @@ def import_employees(session: Session, actor: User, data: bytes | str, *,
         select(Badge.code).where(Badge.institution_id == institution))))
     errors: list[LineError] = []
     rows: list[dict[str, str]] = []
-    for line, cells in enumerate(lines[1:], start=2):
-        if not any(cell.strip() for cell in cells):
-            continue  # Excel leaves empty lines of separators at the end
-        shape = line_shape(line, cells, columns)
-        if shape is not None:
-            errors.append(shape)
+    for line, row in data_rows(lines, columns):
+        if isinstance(row, LineError):
+            errors.append(row)
             continue
-        row = {c: v.strip() for c, v in zip(columns, cells, strict=False) if c}
         errors += _check(line, row, sorted(version.profiles), seen, today or now.date())
         rows.append(row)
     if errors:

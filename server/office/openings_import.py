@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from server.db.models import Badge, Employee, User
 from server.office.audit import record, utcnow
-from server.office.csv_files import ImportRefused, LineError, csv_lines, heading, line_shape
+from server.office.csv_files import ImportRefused, LineError, csv_lines, data_rows, heading
 from server.office.openings import OpeningKeys, apply_line, keys_on, read_line
 from server.office.people import require_office
 
@@ -103,14 +103,10 @@ def import_openings(session: Session, actor: User, data: bytes | str, *,
     errors: list[LineError] = []
     written: list[str] = []
     with session.begin_nested():  # any refusal below undoes every line
-        for line, cells in enumerate(lines[1:], start=2):
-            if not any(cell.strip() for cell in cells):
-                continue  # Excel leaves empty lines of separators at the end
-            shape = line_shape(line, cells, columns)
-            if shape is not None:
-                errors.append(shape)
+        for line, row in data_rows(lines, columns):
+            if isinstance(row, LineError):
+                errors.append(row)
                 continue
-            row = {c: v.strip() for c, v in zip(columns, cells, strict=False) if c}
             employee, problem = people.of(line, row)
             if employee is None:
                 errors.append(LineError(line, *problem))
