@@ -62,23 +62,22 @@ def replace_month_results(session: Session, employee_ids: Sequence[int], first: 
 def _copy(session: Session, rows: list[dict[str, Any]]) -> None:
     """COPY, in the session's own transaction: several times faster than multi-row
     INSERTs for the tens of thousands of rows of a step, JSON included."""
-    columns = [c.name for c in DAY_RESULTS.columns]
     driver = session.connection().connection.driver_connection
     assert driver is not None
     # The step's rows share one `computed_at`: converted once, not once per row.
     moments: dict[datetime, datetime] = {}
     with driver.cursor() as cursor, cursor.copy(
-            f"COPY day_results ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([_copied(row[name], moments) for name in columns])
+            f"COPY day_results ({', '.join(COPIED)}) FROM STDIN") as copy:
+        for row in rows:  # each row's values in the order of COPIED, by hand: per value
+            # calls were a fifth of the copy
+            copy.write_row((row["employee_id"], row["day"], row["worked"], row["due"],
+                            row["balance"], row["anomalies"], _json_text(row["data"]),
+                            row["stamps_seen"], _moment(row["computed_at"], moments)))
 
 
-def _copied(value: Any, moments: dict[datetime, datetime]) -> Any:
-    if isinstance(value, int | date):  # date: datetime is a date too, and stays apart
-        return _moment(value, moments) if isinstance(value, datetime) else value
-    if isinstance(value, dict):
-        return _json_text(value)
-    return value
+COPIED = ("employee_id", "day", "worked", "due", "balance", "anomalies", "data",
+          "stamps_seen", "computed_at")
+assert set(COPIED) == {c.name for c in DAY_RESULTS.columns}, "a day result's column unwritten"
 
 
 _JSON = msgspec.json.Encoder()
