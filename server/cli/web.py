@@ -1,6 +1,6 @@
 """`timbra web`: the web pages and API for production, with several worker processes.
 
-Settings come from the environment (server/web/production.py). It never loads demo data
+Settings come from the environment (server/web/production_settings.py). It never loads demo data
 and never migrates: `timbra db upgrade` is its own step, and `timbra web` refuses to start
 on a database whose schema is not the one its code expects.
 """
@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
 
 def run_web(args: argparse.Namespace) -> int:
     # Imported when `web` runs, not when the commands register (see `run`'s).
-    from server.web.production import WebSettings
+    from server.web.production_settings import WebSettings
 
     try:
         settings = WebSettings.from_environment(os.environ)

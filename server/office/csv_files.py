@@ -63,10 +63,11 @@ def csv_lines(data: bytes | str) -> list[list[str]]:
     first = text.split("\n", 1)[0]
     try:
         return list(csv.reader(io.StringIO(text), delimiter=";" if ";" in first else ","))
-    except csv.Error:  # a field over csv's limit (128 KB): no office file has one
+    except csv.Error:  # a field over csv's limit (128 KB), or a lone carriage return in one
         raise ImportRefused([LineError(1, "il file non si legge come CSV: un campo supera "
-                                          "128 KB.", "the file does not read as CSV: a "
-                                                     "field is over 128 KB.")]) from None
+                                          "128 KB o va a capo fuori dalle virgolette.",
+                                       "the file does not read as CSV: a field is over "
+                                       "128 KB or breaks a line outside quotes.")]) from None
 
 
 def heading(text: str) -> str:

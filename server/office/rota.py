@@ -10,8 +10,6 @@ the morning after a changed shift) are marked dirty for the recompute worker.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -30,7 +28,7 @@ from server.db.models import Employee, User
 from server.db.schedule_tables import ROTA_DAYS, RotaDay
 from server.errors import NotFound, OfficeError
 from server.office.audit import record, utcnow
-from server.office.csv_files import ImportRefused, LineError, csv_text
+from server.office.csv_files import ImportRefused, LineError, csv_lines, csv_text
 from server.office.file_dates import file_day
 from server.office.people import employees_seen_by, require_office
 
@@ -111,8 +109,7 @@ def import_rota(session: Session, actor: User, data: bytes | str, *,
 def _parse(session: Session, actor: User, text: str,
            ) -> tuple[dict[tuple[int, date], str | None], dict[tuple[int, date], int],
                       list[LineError]]:
-    header = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text), delimiter=";" if ";" in header else ",")
+    reader = iter(csv_lines(text))
     names = [HEADERS.get(h.strip().lower(), h.strip()) for h in next(reader, [])]
     if sorted(names) != ["day", "number", "shift"]:
         raise ImportRefused([LineError(1, "intestazione: servono number, day, shift",

@@ -1,5 +1,5 @@
-"""The web self-service, administration pages and JSON API (Litestar). See README.md."""
+"""The web self-service, administration pages and JSON API (Litestar). See README.md.
 
-from server.web.app import create_app
-
-__all__ = ["create_app"]
+The app is `server.web.app.create_app`; not imported here, so a module of this package
+that does not need the web stack (production_settings.py) is imported without it.
+"""

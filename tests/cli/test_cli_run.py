@@ -34,7 +34,10 @@ def _start(folder: Path, web_port: int, *options: str,
 
 def test_timbra_run_shows_live_stamps_in_the_day_results(tmp_path: Path) -> None:
     web_port = free_port()
-    process, lines, errors, readers = _start(tmp_path, web_port, "--swipe-every", "0.5",
+    # A swipe a second: one every half second kept the ingest "busy" (server/days/worker.py
+    # waits for a burst to end, up to MAX_LAG_S = 30 s), so the first day results came
+    # half a minute after the start instead of a second or two.
+    process, lines, errors, readers = _start(tmp_path, web_port, "--swipe-every", "1",
                                              "--report-every", "1")
     deadline = time.monotonic() + 60
     # The first start hashes the demo passwords; then a report comes every second (10 s

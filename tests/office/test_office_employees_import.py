@@ -122,7 +122,8 @@ def test_bad_lines_of_a_spreadsheet_are_told_by_line(tmp_path: Path) -> None:
             (5, "la riga ha un valore in una colonna senza intestazione: un separatore di "
                 "troppo?")]
         assert refused(f"matricola;nome;profilo\nM1;{'x' * 200_000};full_time\n") == [
-            (1, "il file non si legge come CSV: un campo supera 128 KB.")]
+            (1, "il file non si legge come CSV: un campo supera 128 KB o va a capo fuori "
+                "dalle virgolette.")]
     engine.dispose()
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from server.ingest.settings import SettingsError
 from server.observe.logs import REQUEST_ID, JsonFormatter
-from server.web.production import WebSettings
+from server.web.production_settings import WebSettings
 
 BASE = {"TIMBRA_DATABASE_URL": "postgresql://timbra@db/timbra", "TIMBRA_SECRET": "k" * 40}
 

@@ -16,7 +16,7 @@ from world import WebWorld
 
 from server.db.models import AuditEntry, User
 from server.office.sso.config import SsoSettings
-from server.web import create_app
+from server.web.app import create_app
 
 BASE = "https://testserver.local"
 

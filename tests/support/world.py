@@ -36,8 +36,7 @@ from server.db.models import Request as RequestRow
 from server.demo.load import load_demo
 from server.demo.users import create_demo_users, demo_password
 from server.plugins import institutions
-from server.web import create_app
-from server.web.app import bind_run
+from server.web.app import bind_run, create_app
 
 ROME = ZoneInfo("Europe/Rome")
 INSTITUTIONS = ("university", "school")  # A and B of every cross-institution check

@@ -15,7 +15,7 @@ from litestar.testing import TestClient
 
 from server.db import make_engine
 from server.office.sso.config import SsoConfigError
-from server.web import create_app
+from server.web.app import create_app
 
 LDAP_BLOCK = """
 school:

@@ -26,7 +26,7 @@ from server.db.models import AuditEntry, User
 from server.demo.users import demo_password
 from server.office.activation import deactivate_employee
 from server.office.passwords import PasswordRules, password_rules
-from server.web import create_app
+from server.web.app import create_app
 
 WRONG = "Nome utente o password errati"
 REFUSED = "Nome utente o password errati, oppure troppi tentativi"

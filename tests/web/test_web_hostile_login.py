@@ -31,8 +31,8 @@ from server.broker.embedded import free_port
 from server.db.models import AuditEntry, User
 from server.demo.users import demo_password
 from server.office.accounts import MAX_FAILURES
-from server.web import create_app
 from server.web import throttle as throttle_module
+from server.web.app import create_app
 from server.web.throttle import LoginThrottle
 
 REFUSED = "Nome utente o password errati, oppure troppi tentativi"

@@ -20,7 +20,7 @@ from world import WebWorld, fresh_web_world
 
 from server.broker.embedded import free_port
 from server.db import make_engine, upgrade
-from server.web import create_app
+from server.web.app import create_app
 from server.web.secret import FILE_NAME
 from server.web.serve import serve_web
 

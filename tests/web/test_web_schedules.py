@@ -100,6 +100,10 @@ def test_the_rota_page_and_api_refuse_shifts_the_rules_do_not_define(
         headers=json_headers(office))
     assert imported.status_code == 400
     assert "riga 2" in imported.json()["detail"] and "riga 3" in imported.json()["detail"]
+    # A lone carriage return inside a field (found by test_api_schema.py) was a 500.
+    broken = office.post("/api/v1/office/rota/import", json={
+        "csv": f"matricola;data;turno\nM001;{day};N\rX\n"}, headers=json_headers(office))
+    assert broken.status_code == 400 and "va a capo fuori dalle virgolette" in broken.text
     assert _count(world, RotaDay) == 0
     manager = signed_in(world, stack, "university", "manager")
     assert manager.get(f"/api/v1/office/rota?month={last_month()}").json() == []
