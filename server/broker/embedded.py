@@ -168,6 +168,16 @@ def broker_config(host: str, port: int, password_file: Path | None = None) -> di
     }
 
 
+class _Subscriptions(dict[str, list[tuple[Session, int]]]):
+    """amqtt's subscriptions by topic filter. Its broadcast loops over `items()` and awaits
+    inside the loop (amqtt/broker.py `_run_broadcast`): a client subscribing meanwhile
+    changed the dict's size and the broadcast died with a RuntimeError. A snapshot to loop
+    over keeps it delivering; the lists themselves are still amqtt's own."""
+
+    def items(self) -> Any:
+        return list(super().items())
+
+
 class _RedeliveringBroker(Broker):  # type: ignore[misc]
     """amqtt's broker, keeping the unacknowledged QoS 1 messages of persistent sessions, and
     checking credentials before a connection touches any session."""
@@ -175,6 +185,8 @@ class _RedeliveringBroker(Broker):  # type: ignore[misc]
     def __init__(self, config: dict[str, Any], *, bind_client_ids: bool) -> None:
         super().__init__(config)
         self._bind_client_ids = bind_client_ids
+        self._subscriptions = _Subscriptions()
+
 
     async def _initialize_client_session(self, reader: Any, writer: Any, remote_address: str,
                                          remote_port: int) -> tuple[Any, Session]:

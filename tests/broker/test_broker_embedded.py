@@ -12,7 +12,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from server.broker.acl import SERVER_USER
-from server.broker.embedded import EmbeddedBroker, EmbeddedBrokerError, free_port
+from server.broker.embedded import EmbeddedBroker, EmbeddedBrokerError, _Subscriptions, free_port
 from server.broker.mosquitto import render_passwd
 from server.db.broker_passwords import hash_password
 
@@ -168,3 +168,15 @@ def test_with_a_password_file_it_checks_passwords_and_topics(tmp_path: Path) -> 
         assert server.unique() == {b"university/t01"}
         for client in (wrong, server, terminal):
             client.close()
+
+
+def test_a_subscription_made_during_a_broadcast_does_not_stop_it() -> None:
+    """amqtt's broadcast loops over the subscriptions and awaits inside the loop; a terminal
+    subscribing meanwhile made it raise "dictionary changed size during iteration" (seen in
+    `timbra run`). The embedded broker's subscriptions loop over a snapshot."""
+    subscriptions = _Subscriptions({"timbra/a/stamps": []})
+    seen = []
+    for topic, _ in subscriptions.items():
+        subscriptions[f"{topic}/later"] = []  # what a subscribe does while the loop awaits
+        seen.append(topic)
+    assert seen == ["timbra/a/stamps"] and "timbra/a/stamps/later" in subscriptions
