@@ -83,13 +83,12 @@ def accounts_of(session: Session, rules: PolicySource, currents: Iterable[Person
     frozen_of = _frozen(session, employees, target)
     for key, current in todo.items():
         account = carry(rules, current, states[key][1],
-                         changed.get(key) if starts[key] == target else None)
+                        changed.get(key) if starts[key] == target else None)
         frozen = frozen_of.get(key)
         if frozen is not None:
             account.closing, account.frozen = frozen, True
         out[key] = account
     return out
-
 
 
 def _leave_kept(movement: Movement) -> dict[str, Any]:
@@ -145,11 +144,10 @@ def _carried(session: Session, rules: PolicySource, employees: list[Employee],
             month = (pm.result.year, pm.result.month)
             if month >= start:
                 account = carry(rules, pm, state,
-                                 changed.get(key) if month == start else None)
+                                changed.get(key) if month == start else None)
                 state = account.closing
                 out[key].append((month, state, account.complete))
     return out
-
 
 
 def _frozen(session: Session, employees: list[Employee],
@@ -169,7 +167,6 @@ def _frozen(session: Session, employees: list[Employee],
                        MonthCloseEntry.account_closing.is_not(None))):
             out[key] = state_of(balance, debts)
     return out
-
 
 
 def freeze_accounts(session: Session, rules: PolicySource, close_id: int,

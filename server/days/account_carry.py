@@ -33,8 +33,8 @@ def first_account_month(policy: Policy) -> Month | None:
 
 
 def beginning_states(session: Session, employees: list[Employee], target: Month,
-            policies: Mapping[int, Policy], kept_before: Mapping[int, Month],
-            ) -> dict[int, tuple[Month, AccountState]]:
+                     policies: Mapping[int, Policy], kept_before: Mapping[int, Month],
+                     ) -> dict[int, tuple[Month, AccountState]]:
     """Where each employee's carry begins, and what the account holds then: the latest of
     a closing kept before their `kept_before` month (default `target`), an opening
     balance, the month after the latest closed month, else zero where it begins
@@ -93,13 +93,13 @@ def _beginnings(session: Session, employees: list[Employee], target: Month,
 
 
 def beginning_of(session: Session, employee: Employee, target: Month,
-           policy: Policy) -> tuple[Month, AccountState]:
+                 policy: Policy) -> tuple[Month, AccountState]:
     """Where one employee's carry begins before `target`, and what the account holds then."""
     return beginning_states(session, [employee], target, {employee.id: policy}, {})[employee.id]
 
 
 def carry(rules: PolicySource, pm: PersonMonth, opening: AccountState,
-           correction: Correction | None = None) -> AccountMonth:
+          correction: Correction | None = None) -> AccountMonth:
     result = pm.result
     policy = rules.on(pm.employee.institution_id, month_bounds(result.year, result.month)[1])
     assert policy is not None
