@@ -24,7 +24,14 @@ def hours(minutes: int, sep: str = "h") -> str:
 
 def clock(minute: int) -> str:
     """510 → "08:30": a minute of the day."""
+    if 0 <= minute < len(_CLOCKS):
+        return _CLOCKS[minute]
     return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+# Every stored day result writes its stamps' times: read from a table, not formatted.
+# Two days long: a night shift's morning stamps count past 24:00.
+_CLOCKS = tuple(f"{minute // 60:02d}:{minute % 60:02d}" for minute in range(2 * 24 * 60 + 1))
 
 
 def parse_clock(text: str) -> int:

@@ -26,14 +26,14 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.days.account_carry import beginning_states, carry, first_account_month, month_before
 from server.days.account_differences import closed_differences
 from server.days.account_months import state_of
 from server.days.month import PersonMonth, PolicySource, month_bounds, month_runs
-from server.db.models import MONTH_CLOSE_ENTRIES, Employee, MonthClose, MonthCloseEntry
+from server.db.models import Employee, MonthClose, MonthCloseEntry
 from server.engine.account import (
     AccountMonth,
     AccountState,
@@ -169,23 +169,18 @@ def _frozen(session: Session, employees: list[Employee],
     return out
 
 
-def freeze_accounts(session: Session, rules: PolicySource, close_id: int,
-                    months: Iterable[PersonMonth], now: datetime) -> None:
-    """The month close keeps each employee's closing balance (with its debts' dates): the
-    next months carry from it, whatever changes later in the closed month's facts."""
-    frozen = [{"close_id": close_id, "entry_employee": key,
-               "closing": account.closing.balance,
-               "debts": [d.to_json() for d in account.closing.debts],
-               "leave": [_leave_kept(m) for m in account.movements if m.leave is not None]}
-              for key, account in accounts_of(session, rules, months, now=now).items()
-              if account is not None]
-    if frozen:  # one statement for the close's step, not one per employee
-        entries = MONTH_CLOSE_ENTRIES.c
-        session.execute(update(MONTH_CLOSE_ENTRIES).where(
-            entries.month_close_id == bindparam("close_id"),
-            entries.employee_id == bindparam("entry_employee"),
-        ).values(account_closing=bindparam("closing"), account_debts=bindparam("debts"),
-                 account_leave=bindparam("leave")),
-            frozen)
+def frozen_accounts(session: Session, rules: PolicySource, months: Iterable[PersonMonth],
+                    now: datetime) -> dict[int, dict[str, Any]]:
+    """What the month close keeps of each employee's account, as the columns of their
+    entry: the closing balance with its debts' dates (the next months carry from it,
+    whatever changes later in the closed month's facts) and the leave days the account
+    drew. Employees whose rules keep no account keep none (None)."""
+    return {key: {"account_closing": None, "account_debts": None, "account_leave": None}
+            if account is None else
+            {"account_closing": account.closing.balance,
+             "account_debts": [d.to_json() for d in account.closing.debts],
+             "account_leave": [_leave_kept(m) for m in account.movements
+                               if m.leave is not None]}
+            for key, account in accounts_of(session, rules, months, now=now).items()}
 
 

@@ -14,9 +14,10 @@ with its source.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -32,8 +33,12 @@ Key = tuple[int, date]  # (employee id, day)
 EmployeeDay = tuple[str, int, date]  # institution, employee id, local date
 FactRow = Any  # a Row of STAMP_COLUMNS: plain rows, not ORM objects, for speed
 STAMP_COLUMNS = (StampRow.id, StampRow.employee_id, StampRow.local_date,
-                 StampRow.terminal_time, StampRow.local_minute, StampRow.direction,
-                 StampRow.code, StampRow.source, StampRow.void, StampRow.replaces_id)
+                 StampRow.local_minute, StampRow.direction, StampRow.code, StampRow.source,
+                 StampRow.void, StampRow.replaces_id)
+# Each day's stamps in the order they happened: sorted by the database, which reads them
+# by the (employee, day) index anyway, so neither the time nor a sort reaches Python.
+STAMP_ORDER = (StampRow.employee_id, StampRow.local_date, StampRow.terminal_time,
+               StampRow.id)
 REQUEST_COLUMNS = (RequestRow.id, RequestRow.employee_id, RequestRow.day, RequestRow.kind,
                    RequestRow.code, RequestRow.start_minute, RequestRow.end_minute,
                    RequestRow.direction)
@@ -76,13 +81,20 @@ def replaced_ids(rows: Iterable[FactRow]) -> set[int]:
 
 
 def in_force(rows: Iterable[FactRow], replaced: set[int]) -> list[FactRow]:
-    """The stamps no correction replaces and that are not void, in time order."""
-    kept = [r for r in rows if not r.void and r.id not in replaced]
-    return sorted(kept, key=lambda r: (r.terminal_time, r.id))
+    """The stamps no correction replaces and that are not void, in the rows' order (read
+    in `STAMP_ORDER`: the time order)."""
+    return [r for r in rows if not r.void and r.id not in replaced]
 
 
 def engine_stamp(row: FactRow) -> Stamp:
-    return Stamp(row.local_minute, direction(row.direction), row.code, row.source)
+    return _stamp(row.local_minute, row.direction, row.code, row.source)
+
+
+@lru_cache(maxsize=1 << 16)
+def _stamp(minute: int, way: str | None, code: str | None, source: str) -> Stamp:
+    """Stamps are immutable values, and a month of an institution repeats the same few
+    thousand: one object each, not one per row read."""
+    return Stamp(minute, direction(way), code, source)
 
 
 def load_facts(session: Session, employee_ids: Collection[int], first: date, last: date, *,
@@ -92,12 +104,16 @@ def load_facts(session: Session, employee_ids: Collection[int], first: date, las
     if not employee_ids:
         return facts
     columns = STAMP_COLUMNS + ((StampRow.flags,) if shown else ())
-    rows = list(session.execute(select(*columns).where(
-        StampRow.employee_id.in_(employee_ids), StampRow.local_date.between(first, last))))
+    # Core, not the ORM's row loading: plain rows are all the engine needs.
+    rows = session.connection().execute(select(*columns).where(
+        StampRow.employee_id.in_(employee_ids), StampRow.local_date.between(first, last))
+        .order_by(*STAMP_ORDER)).all()
     replaced = replaced_ids(rows)
-    for row in in_force(rows, replaced):
-        facts.stamps[(row.employee_id, row.local_date)].append(engine_stamp(row))
-        facts.seen[(row.employee_id, row.local_date)] += 1
+    stamps, seen = facts.stamps, facts.seen
+    # Unpacked, not read by name: a month of an institution is a quarter of a million rows.
+    for _, employee_id, day, minute, way, code, source, *_ in in_force(rows, replaced):
+        stamps[(employee_id, day)].append(_stamp(minute, way, code, source))
+        seen[(employee_id, day)] += 1
     if shown:
         _show_rows(facts, rows, replaced)
     approved = approved_rows(session, employee_ids, between=(first, last))
@@ -112,9 +128,10 @@ def load_facts(session: Session, employee_ids: Collection[int], first: date, las
     return facts
 
 
-def _show_rows(facts: Facts, rows: list[FactRow], replaced: set[int]) -> None:
+def _show_rows(facts: Facts, rows: Sequence[FactRow], replaced: set[int]) -> None:
     voided = {r.replaces_id for r in rows if r.void and r.replaces_id is not None}
-    for row in sorted(rows, key=lambda r: (r.local_minute, r.terminal_time, r.id)):
+    # Stable: stamps of the same minute stay in the order they happened.
+    for row in sorted(rows, key=lambda r: r.local_minute):
         if row.void and row.replaces_id is not None:
             continue  # a voiding row: its original shows, struck through, as voided
         facts.shown[(row.employee_id, row.local_date)].append(ShownStamp(

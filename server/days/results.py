@@ -20,6 +20,7 @@ from server.days.account_months import forget
 from server.days.employment import contracts_of, employed_on
 from server.days.facts import (
     STAMP_COLUMNS,
+    STAMP_ORDER,
     EmployeeDay,
     FactRow,
     approved_rows,
@@ -85,8 +86,9 @@ def _inputs(session: Session, wanted: dict[int, set[date]], all_days: set[date],
     """(stamp rows in force, engine stamps, requests) per employee-day; the stamps of the
     day after each day too, which a night shift may take."""
     read = all_days | {d + ONE_DAY for d in all_days}
-    fact_rows = list(session.execute(select(*STAMP_COLUMNS).where(
-        StampRow.employee_id.in_(wanted), StampRow.local_date.in_(read))))
+    fact_rows = session.connection().execute(select(*STAMP_COLUMNS).where(
+        StampRow.employee_id.in_(wanted), StampRow.local_date.in_(read))
+        .order_by(*STAMP_ORDER)).all()
     replaced = replaced_ids(fact_rows)
     by_day: dict[Key, list[FactRow]] = defaultdict(list)
     for row in fact_rows:

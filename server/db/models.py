@@ -374,7 +374,7 @@ class MonthCloseEntry(Base):
     anomalies: Mapped[int | None] = mapped_column(Integer)
     account_closing: Mapped[int | None] = mapped_column(Integer)  # the hours account, frozen
     account_debts: Mapped[list[Any] | None] = mapped_column(JSON)  # its debts with their dates
-    # The leave days the account drew in the month (`server.days.account.freeze_accounts`).
+    # The leave days the account drew in the month (`server.days.account.frozen_accounts`).
     account_leave: Mapped[list[Any] | None] = mapped_column(JSON)
 
 

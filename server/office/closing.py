@@ -28,13 +28,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, bindparam, delete, false, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server.days.account import freeze_accounts
+from server.days.account import frozen_accounts
 from server.days.account_months import forget_institution
 from server.days.close_batch import collector_paused, store_months
 from server.days.employment import employed_from
@@ -228,9 +229,9 @@ def _keep(session: Session, actor: User, row: MonthClose, year: int, month: int,
     (each employee-day evaluated once, `server.days.close_batch`), their figures and
     frozen accounts in the entries, marked done."""
     store_months(session, months, *month_bounds(year, month), now)
-    _mark_done(session, row.id, {e: m.result for e, m in months.items()}, now)
-    freeze_accounts(session, RulesInForce(session, [actor.institution_id]), row.id,
-                    months.values(), now)
+    accounts = frozen_accounts(session, RulesInForce(session, [actor.institution_id]),
+                               months.values(), now)
+    _mark_done(session, row.id, {e: m.result for e, m in months.items()}, accounts, now)
 
 
 def _open_anomalies(session: Session, close_id: int) -> dict[str, int]:
@@ -249,8 +250,9 @@ def _done(session: Session, close_id: int) -> int:
 
 
 def _mark_done(session: Session, close_id: int, results: dict[int, MonthResult],
-               now: datetime) -> None:
-    """The entries of this step done, with their figures: one statement, many rows."""
+               accounts: dict[int, dict[str, Any]], now: datetime) -> None:
+    """The entries of this step done, with their figures and frozen accounts: one
+    statement, many rows."""
     if not results:
         return
     entries = MONTH_CLOSE_ENTRIES
@@ -259,11 +261,15 @@ def _mark_done(session: Session, close_id: int, results: dict[int, MonthResult],
         entries.c.employee_id == bindparam("entry_employee"),
     ).values(done=True, evaluations=entries.c.evaluations + 1, evaluated_at=now,
              anomalies=bindparam("entry_anomalies"),
-             **{name: bindparam(f"entry_{name}") for name in FIGURES}),
+             **{name: bindparam(f"entry_{name}") for name in (*FIGURES, *ACCOUNT_KEPT)}),
         [{"close_id": close_id, "entry_employee": employee_id,
           "entry_anomalies": len(result.anomalies),
-          **{f"entry_{name}": getattr(result, name) for name in FIGURES}}
+          **{f"entry_{name}": getattr(result, name) for name in FIGURES},
+          **{f"entry_{name}": value for name, value in accounts[employee_id].items()}}
          for employee_id, result in results.items()])
+
+
+ACCOUNT_KEPT = ("account_closing", "account_debts", "account_leave")
 
 
 def close_month(session: Session, actor: User, year: int, month: int, *, batch: int = 50,
