@@ -2,8 +2,9 @@
 
 `timbra db upgrade` brings the database named by `--database` or TIMBRA_DATABASE_URL to
 the schema of this version; `timbra db current` says where it stands (exit 1 if behind).
-Run the upgrade once per deployment, before starting the new version's processes:
-`timbra web` refuses a schema that is not its own.
+Run the upgrade once per deployment, before starting the new version's processes: every
+other command on the database (but the demo's `timbra run`) refuses a schema that is not
+its own (`refuse_schema`).
 """
 
 from __future__ import annotations
@@ -12,12 +13,17 @@ import argparse
 import sys
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.cli.base import help_command
 from server.db import make_engine, upgrade
 from server.db.migrate import schema_state
 from server.settings import database_url
+
+# The exit code of a command refused for the schema: the operator must act, as for a
+# missing setting (`timbra web` exits so too).
+SCHEMA_REFUSED = 2
 
 
 def register(subparsers: Any) -> None:
@@ -70,19 +76,30 @@ def unreachable(exc: SQLAlchemyError) -> str:
     return f"cannot reach the database: {str(cause).strip().splitlines()[0]}"
 
 
-def schema_problem(url: str) -> str | None:
-    """Why a process of this version must not start on the database at `url`, or None."""
-    engine = make_engine(url)
+def schema_problem(engine: Engine) -> str | None:
+    """Why a process of this version must not work on `engine`'s database, or None.
+
+    It only reads the revision: a database with no schema is left without one, so a
+    process started by mistake on the wrong URL (or before the upgrade) changes nothing."""
     try:
         state = schema_state(engine)
     except SQLAlchemyError as exc:
         return unreachable(exc)
-    finally:
-        engine.dispose()
     if state.current is None:
         return ("the database has no timbra schema: run `timbra db upgrade` first "
-                "(with the same TIMBRA_DATABASE_URL)")
+                "(with the same TIMBRA_DATABASE_URL or --database)")
     if not state.up_to_date:
         return (f"the database schema is at revision {state.current}, this timbra needs "
                 f"{state.head}: run `timbra db upgrade` first")
     return None
+
+
+def refuse_schema(engine: Engine, command: str) -> bool:
+    """The check every command on the database makes before working, but `timbra db
+    upgrade` and the demo's `timbra run`: only the upgrade migrates, once per deployment,
+    never each of several processes at its start. True, with the reason printed, when
+    `timbra COMMAND` must stop (with SCHEMA_REFUSED)."""
+    problem = schema_problem(engine)
+    if problem is not None:
+        print(f"timbra {command}: {problem}", file=sys.stderr)
+    return problem is not None

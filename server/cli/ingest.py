@@ -1,4 +1,6 @@
-"""`timbra ingest`: run the ingest service in the foreground until stopped."""
+"""`timbra ingest`: run the ingest service in the foreground until stopped; `timbra
+recompute`: the day results' worker. Neither migrates: several of them may start at once,
+so each refuses a schema `timbra db upgrade` has not brought to this version's."""
 
 from __future__ import annotations
 
@@ -16,8 +18,9 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from server.cli.db import SCHEMA_REFUSED, refuse_schema
 from server.days.worker import Recomputer
-from server.db import make_engine, upgrade
+from server.db import make_engine
 from server.ingest.service import IngestService
 from server.ingest.settings import BrokerSettings, SettingsError
 from server.observe.logs import configure_logging, log_format
@@ -74,6 +77,9 @@ def run_recompute(args: argparse.Namespace) -> int:
         print(f"timbra recompute: {exc}", file=sys.stderr)
         return 2
     engine = make_engine(database_url(args.database))
+    if refuse_schema(engine, "recompute"):
+        engine.dispose()
+        return SCHEMA_REFUSED
     stop = threading.Event()
     _on_signals(stop)
     parent = args.parent_pid
@@ -104,7 +110,9 @@ def run_ingest(args: argparse.Namespace) -> int:
               "writer, so run a single ingest without --share", file=sys.stderr)
         return 2
     engine = make_engine(database)
-    upgrade(engine)
+    if refuse_schema(engine, "ingest"):
+        engine.dispose()
+        return SCHEMA_REFUSED
     stop = threading.Event()
     _on_signals(stop)
     worker = None

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from server.cli.db import SCHEMA_REFUSED, refuse_schema
 from server.db.engine import make_engine
-from server.db.migrate import upgrade
 from server.db.models import User
 from server.errors import OfficeError
 from server.office import closing
@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     engine = make_engine(args.database or database_url())
     try:
-        upgrade(engine)
+        if refuse_schema(engine, "close"):
+            return SCHEMA_REFUSED
         with Session(engine, expire_on_commit=False) as session:
             actor = session.scalar(select(User).where(
                 User.username == args.username, User.institution_id == args.institution,

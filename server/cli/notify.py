@@ -18,8 +18,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from server.cli.db import SCHEMA_REFUSED, refuse_schema
 from server.db.engine import make_engine
-from server.db.migrate import upgrade
 from server.office.outbox import deliver
 from server.office.reminders import scan
 from server.settings import database_url, smtp_settings
@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     engine = make_engine(args.database or database_url())
     try:
-        upgrade(engine)
+        if refuse_schema(engine, "notify"):
+            return SCHEMA_REFUSED
         while True:
             one_round(engine, timedelta(hours=args.within))
             if not args.loop:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from server.cli.db import unreachable
+from server.cli.db import SCHEMA_REFUSED, refuse_schema, unreachable
 from server.db import make_engine
 from server.errors import OfficeError
 from server.office.retention import Retention, purge
@@ -44,6 +44,8 @@ def run_purge(args: argparse.Namespace) -> int:
         return 2
     engine = make_engine(args.database or database_url())
     try:
+        if refuse_schema(engine, "purge"):
+            return SCHEMA_REFUSED
         with Session(engine) as session, session.begin():
             purged = purge(session, retention, datetime.now(UTC), dry_run=args.dry_run)
     except SQLAlchemyError as exc:

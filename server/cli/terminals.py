@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from server.broker.acl import SERVER_USER
 from server.broker.mosquitto import BrokerSettings, write_config
 from server.cli.base import help_command
+from server.cli.db import schema_problem
 from server.db.directory import DirectoryError, add_terminal, ensure_institution
 from server.db.engine import make_engine, make_sessionmaker
-from server.db.migrate import upgrade
 from server.db.models import Institution, Terminal
 from server.plugins import institutions
 from server.settings import database_url
@@ -171,11 +171,14 @@ def _ensure_known_institution(session: Session, institution_id: str) -> None:
 def _session(url: str | None) -> Iterator[Session]:
     try:
         engine = make_engine(url or database_url())
-        upgrade(engine)
     except SQLAlchemyError as exc:
         # The DBAPI's own message, not the URL: a URL may carry a password.
         reason = getattr(exc, "orig", None) or type(exc).__name__
         raise TerminalsError(f"cannot open the database: {reason}") from exc
+    problem = schema_problem(engine)
+    if problem is not None:
+        engine.dispose()
+        raise TerminalsError(problem)
     try:
         with make_sessionmaker(engine)() as session:
             yield session

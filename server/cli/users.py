@@ -13,9 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from server.cli.base import help_command
+from server.cli.db import SCHEMA_REFUSED, refuse_schema
 from server.db.directory import DirectoryError
 from server.db.engine import make_engine
-from server.db.migrate import upgrade
 from server.office.accounts import ROLES, add_user
 from server.settings import database_url
 
@@ -44,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_add(args: argparse.Namespace) -> int:
     engine = make_engine(args.database or database_url())
     try:
-        upgrade(engine)
+        if refuse_schema(engine, "users add"):
+            return SCHEMA_REFUSED
         with Session(engine) as session, session.begin():
             made = add_user(session, args.institution, args.username, args.role,
                             employee_number=args.employee, unit=args.unit,

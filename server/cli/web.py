@@ -17,7 +17,8 @@ from typing import Any
 
 import uvicorn
 
-from server.cli.db import schema_problem
+from server.cli.db import SCHEMA_REFUSED, refuse_schema
+from server.db import make_engine
 from server.ingest.settings import SettingsError
 from server.observe.logs import configure_logging, log_format, logging_config
 from server.observe.metrics import MULTIPROCESS_DIR
@@ -43,10 +44,14 @@ def run_web(args: argparse.Namespace) -> int:
     except (SettingsError, ValueError) as exc:
         print(f"timbra web: {exc}", file=sys.stderr)
         return 2
-    problem = schema_problem(settings.database_url)
-    if problem:
-        print(f"timbra web: {problem}", file=sys.stderr)
-        return 2
+    # The workers make engines of their own: this one only checks, and goes.
+    engine = make_engine(settings.database_url)
+    try:
+        refused = refuse_schema(engine, "web")
+    finally:
+        engine.dispose()
+    if refused:
+        return SCHEMA_REFUSED
     metrics_dir = _metrics_dir(settings.workers)
     try:
         uvicorn.run(FACTORY, factory=True, host=settings.host, port=settings.port,

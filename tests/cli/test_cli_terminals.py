@@ -1,4 +1,5 @@
-"""`timbra terminals add|list|mosquitto` against a scratch SQLite database."""
+"""`timbra terminals add|list|mosquitto` against a scratch SQLite database, migrated first
+as a deployment does (`timbra db upgrade`): the commands themselves never migrate."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from databases import migrated_sqlite
 
 from server.broker.acl import SERVER_USER
 from server.cli.main import main
@@ -14,7 +16,7 @@ from server.db.broker_passwords import verify_password
 
 @pytest.fixture
 def database(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'data' / 'timbra.db'}"
+    return migrated_sqlite(tmp_path / "timbra.db")
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
