@@ -26,6 +26,7 @@ from server.engine.notes import (
 )
 from server.engine.results import (
     MINUTE_FIGURES,
+    MINUTES_OF,
     AllowanceBalance,
     DayResult,
     Explain,
@@ -103,8 +104,10 @@ def _days(year: int, month: int) -> list[date]:
 
 
 def _sum(result: MonthResult) -> None:
-    for name in MINUTE_FIGURES:
-        setattr(result, name, sum(getattr(d, name) for d in result.days))
+    # Column sums of the days' figures read at once: this runs for every month evaluated.
+    totals = map(sum, zip(*map(MINUTES_OF, result.days), strict=True))
+    for name, total in zip(MINUTE_FIGURES, totals, strict=False):  # no days: left 0
+        setattr(result, name, total)
     result.meal_vouchers = sum(1 for d in result.days if d.meal_voucher)
     for d in result.days:
         for code, minutes in d.by_code.items():

@@ -43,7 +43,7 @@ _EXPLAIN_FIELDS = tuple(f.name for f in fields(Explain))
 # How a `fix_by` is written: a local date and time to the minute, 2026-03-03T08:30.
 FIX_BY_FORMAT = "%Y-%m-%dT%H:%M"
 # A day's minute figures read at once: every stored day result writes them.
-_MINUTES_OF = attrgetter(*MINUTE_FIGURES)
+MINUTES_OF = attrgetter(*MINUTE_FIGURES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +114,7 @@ class DayResult(MinuteFigures):
         return {
             "date": self.day.isoformat(),
             "profile": self.profile,
-            **dict(zip(MINUTE_FIGURES, _MINUTES_OF(self), strict=True)),
+            **dict(zip(MINUTE_FIGURES, MINUTES_OF(self), strict=True)),
             "meal_voucher": self.meal_voucher,
             "by_code": dict(self.by_code),
             "anomalies": [a.to_json() for a in self.anomalies],
@@ -176,7 +176,7 @@ class MonthResult(MinuteFigures):
             "month": f"{self.year:04d}-{self.month:02d}",
             "profile": self.profile,
             "through": self.through.isoformat() if self.through else None,
-            **dict(zip(MINUTE_FIGURES, _MINUTES_OF(self), strict=True)),
+            **dict(zip(MINUTE_FIGURES, MINUTES_OF(self), strict=True)),
             "due_in_month": self.due_in_month,
             "meal_vouchers": self.meal_vouchers,
             "by_code": dict(self.by_code),
