@@ -98,15 +98,24 @@ def _changed_since(session: Session, people: dict[int, Employee], frozen: Frozen
                 since[key] = min(since.get(key, month), month)
 
     # The stamps dated in a closed month and received after its close: few, whatever the
-    # number of stamps.
-    late = [and_(StampRow.institution_id == institution,
-                 StampRow.local_date.between(*month_bounds(*month)),
-                 StampRow.received_at > closed_at)
-            for (institution, month), closed_at in closes.items()]
-    for key, day, received in session.execute(
-            select(StampRow.employee_id, StampRow.local_date, StampRow.received_at).where(
-                StampRow.employee_id.in_(list(frozen)), or_(*late))):
-        if (day.year, day.month) in frozen[key]:
+    # number of stamps. By month, not by institution: SQLite otherwise reads them by the
+    # (institution, terminal, seq) key, every stamp of the institution; the (employee,
+    # day) index bounded by the months' span reads only theirs.
+    first_close: dict[Month, datetime] = {}
+    for (_, month), closed_at in closes.items():
+        first_close[month] = min(closed_at, first_close.get(month, closed_at))
+    spans = {month: month_bounds(*month) for month in first_close}
+    late = [and_(StampRow.local_date.between(*spans[month]), StampRow.received_at > at)
+            for month, at in first_close.items()]
+    for key, institution, day, received in session.execute(
+            select(StampRow.employee_id, StampRow.institution_id, StampRow.local_date,
+                   StampRow.received_at).where(
+                StampRow.employee_id.in_(list(frozen)),
+                StampRow.local_date.between(min(s[0] for s in spans.values()),
+                                            max(s[1] for s in spans.values())),
+                or_(*late))):
+        closed = closes.get((institution, (day.year, day.month)))
+        if closed is not None and received > closed and (day.year, day.month) in frozen[key]:
             changed(key, day, received, day)
     earliest = min(at for months in frozen.values() for at, _ in months.values())
     for key, starts_on, ends_on, set_at in session.execute(
