@@ -24,6 +24,7 @@ A are those of the last database measured (PostgreSQL unless --database).
 
 Run: .venv/bin/python bench/close.py [--employees 10000] [--database URL] [--quick]
 [--reading-only] (the PostgreSQL reading side alone, without the closes)
+[--close-only] (the closes alone) [--history-employees N] [--runs R]
 """
 
 from __future__ import annotations
@@ -206,6 +207,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="100 employees, 20 with a year of stamps: for the suite (no "
                              "timing asserted)")
+    parser.add_argument("--close-only", action="store_true",
+                        help="the closes alone, without the PostgreSQL reading side: for a "
+                             "run at the full 10,000 employees")
     parser.add_argument("--reading-only", action="store_true",
                         help="PostgreSQL only, no close: the timecard, the account's "
                              "closings and the late stamps (no last line)")
@@ -222,7 +226,8 @@ def main() -> None:
     with fresh_database(args.database) as urls:
         for url in urls:
             figures = one_database(url, args.employees, args.history_employees, args.runs,
-                                   pages=url.startswith("postgresql"), quick=args.quick)
+                                   pages=url.startswith("postgresql") and not args.close_only,
+                                   quick=args.quick)
     assert figures is not None
     close_s, anchor_s, year_vs_month = figures
     print(f"close_10k_s {close_s:.2f} anchor_10k_s {anchor_s:.2f} "

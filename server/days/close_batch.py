@@ -2,104 +2,105 @@
 them, so the close evaluates every employee-day once.
 
 `person_months` already evaluates each day of the month with the engine; its `DayResult`s
-are the day results the close keeps. They replace what was stored for the batch's
-employees over the whole month with one delete by key range (primary-key order: employee,
-then day) and one multi-row insert, instead of a second evaluation of every day and a
-delete per key. Days after `through` (a deactivation) are deleted and not written back,
-as `store_results` does for a day no longer evaluated.
+are the day results the close keeps. What is stored already and current stays as it is:
+the stored day results are kept current (a day whose facts or rules changed waits in
+`dirty_days` until the worker stores it again; `server.days.stored_anomalies` reads
+them on the same ground), so for an employee none of whose days waits, a stored day
+whose figures equal the close's is that day's result. Only the other days are deleted
+(by key, or by key range when most of the batch's month goes) and written in one bulk
+insert. Days after `through` (a deactivation) are deleted and not written back, as
+`store_results` does for a day no longer evaluated.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Text, cast, delete, select, tuple_
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from server.days.month import PersonMonth
-from server.db.models import DAY_RESULTS
+from server.db.models import DAY_RESULTS, DirtyDay
+from server.engine.results import DayResult
 
 IDS_PER_DELETE = 500  # employees per delete: a bounded IN list on either database
 
 
-def day_rows(months: Mapping[int, PersonMonth], now: datetime) -> list[dict[str, Any]]:
-    """The day-result rows of these months' evaluated days, as `evaluate_days` words them;
-    `data` already JSON text (`_json_text`)."""
-    rows = []
-    for employee_id, person in months.items():
-        for day in person.result.days:
-            rows.append({"employee_id": employee_id, "day": day.day, "worked": day.worked,
-                         "due": day.due, "balance": day.balance,
-                         "anomalies": len(day.anomalies),
-                         "data": _json_text(day.to_json(explain=False)),
-                         "stamps_seen": person.seen.get(day.day, 0), "computed_at": now})
-    return rows
-
-
-def replace_month_results(session: Session, employee_ids: Sequence[int], first: date,
-                          last: date, rows: list[dict[str, Any]]) -> int:
-    """Replace the stored results of these employees from `first` to `last` with `rows`;
-    returns how many were written.
-
-    A stored result equal to its row stays as it is: the recompute worker has usually
-    stored the month's days already, and reading them costs a fraction of deleting and
-    writing them again (a close again wrote every day of the month). Only the rows that
-    differ, and the stored days no row keeps, are deleted; the rows that differ are
-    written."""
-    ids = sorted(employee_ids)
+def store_months(session: Session, months: Mapping[int, PersonMonth], first: date,
+                 last: date, now: datetime) -> int:
+    """Keep the days of these evaluated months as their stored day results; returns how
+    many were written (the module's docstring says which)."""
+    ids = sorted(months)
     stored = _stored(session, ids, first, last)
-    changed, gone = [], []
-    for row in rows:
-        key = (row["employee_id"], row["day"])
-        before = stored.pop(key, None)
-        if not _same(before, row):
-            changed.append(row)
+    waiting = _waiting(session, {p.employee.institution_id for p in months.values()}, ids,
+                       first, last)
+    rows, gone, count = [], [], 0
+    for employee_id, person in months.items():
+        current = employee_id not in waiting
+        for day in person.result.days:
+            count += 1
+            key = (employee_id, day.day)
+            seen = person.seen.get(day.day, 0)
+            before = stored.pop(key, None)
+            if current and before == (day.worked, day.due, day.balance, len(day.anomalies),
+                                      seen):
+                continue
+            rows.append(_row(employee_id, day, seen, now))
             if before is not None:
                 gone.append(key)
     gone.extend(stored)  # stored days no row keeps: after a deactivation
-    if len(gone) * 2 > len(rows):  # most of the month changed: all written again
+    if len(gone) * 2 > count:  # most of the month goes: all written again
         _delete_range(session, ids, first, last)
-        changed = rows
+        rows = [_row(e, day, p.seen.get(day.day, 0), now)
+                for e, p in months.items() for day in p.result.days]
     elif gone:
         _delete_keys(session, gone)
-    if changed and session.get_bind().dialect.name == "postgresql":
-        _copy(session, changed)
-    elif changed:
-        _insert_sqlite(session, changed)
-    return len(changed)
+    if rows and session.get_bind().dialect.name == "postgresql":
+        _copy(session, rows)
+    elif rows:
+        _insert_sqlite(session, rows)
+    return len(rows)
 
 
-Stored = Any  # a row of `_stored`: key, FIGURES_STORED, the data's JSON text
-FIGURES_STORED = ("worked", "due", "balance", "anomalies", "stamps_seen")
+def _row(employee_id: int, day: DayResult, seen: int, now: datetime) -> dict[str, Any]:
+    """A day-result row as `evaluate_days` words it; `data` as JSON text."""
+    return {"employee_id": employee_id, "day": day.day, "worked": day.worked, "due": day.due,
+            "balance": day.balance, "anomalies": len(day.anomalies),
+            "data": _json_text(day.to_json(explain=False)), "stamps_seen": seen,
+            "computed_at": now}
 
 
 def _stored(session: Session, ids: list[int], first: date,
-            last: date) -> dict[tuple[int, date], Stored]:
+            last: date) -> dict[tuple[int, date], tuple[int, ...]]:
+    """The stored days' figures: worked, due, balance, anomalies, stamps seen."""
     column = DAY_RESULTS.c
-    out: dict[tuple[int, date], Stored] = {}
+    out: dict[tuple[int, date], tuple[int, ...]] = {}
     for start in range(0, len(ids), IDS_PER_DELETE):
-        # The JSON as the text stored, not parsed: compared as text first.
-        out.update(((row[0], row[1]), row) for row in session.connection().execute(
-            select(column.employee_id, column.day,
-                   *(column[name] for name in FIGURES_STORED), cast(column.data, Text))
+        out.update(((e, d), (w, du, b, a, s)) for e, d, w, du, b, a, s in
+                   session.connection().execute(
+            select(column.employee_id, column.day, column.worked, column.due,
+                   column.balance, column.anomalies, column.stamps_seen)
             .where(column.employee_id.in_(ids[start:start + IDS_PER_DELETE]),
                    column.day >= first, column.day <= last)))
     return out
 
 
-def _same(stored: Stored | None, row: dict[str, Any]) -> bool:
-    if stored is None or (stored[2], stored[3], stored[4], stored[5], stored[6]) != (
-            row["worked"], row["due"], row["balance"], row["anomalies"], row["stamps_seen"]):
-        return False
-    # Stored by the close (msgspec) the texts are equal; stored by the ordinary refresh
-    # (`json.dumps`'s spacing) the same data reads back the same.
-    return bool(stored[7] == row["data"] or (
-        _JSON.encode(_DECODE.decode(stored[7])).decode() == row["data"]))
+def _waiting(session: Session, institutions: set[str], ids: list[int], first: date,
+             last: date) -> set[int]:
+    """Those with a day of the month waiting for the worker: their stored days may be
+    stale, so every day of theirs is written."""
+    out: set[int] = set()
+    for start in range(0, len(ids), IDS_PER_DELETE):
+        out.update(session.scalars(select(DirtyDay.employee_id).where(
+            DirtyDay.institution_id.in_(institutions),
+            DirtyDay.employee_id.in_(ids[start:start + IDS_PER_DELETE]),
+            DirtyDay.day.between(first, last)).distinct()))
+    return out
 
 
 def _delete_range(session: Session, ids: list[int], first: date, last: date) -> None:
@@ -156,7 +157,6 @@ assert set(COPIED) == {c.name for c in DAY_RESULTS.columns}, "a day result's col
 
 
 _JSON = msgspec.json.Encoder()
-_DECODE = msgspec.json.Decoder()
 
 
 def _json_text(data: dict[str, Any]) -> str:
@@ -176,12 +176,6 @@ def _moment_text(value: datetime, texts: dict[datetime, str]) -> str:
     if value not in texts:
         texts[value] = value.astimezone(UTC).strftime(SQLITE_MOMENT)
     return texts[value]
-
-
-def store_months(session: Session, months: Mapping[int, PersonMonth], first: date,
-                 last: date, now: datetime) -> int:
-    """Keep the days of these evaluated months as their stored day results."""
-    return replace_month_results(session, list(months), first, last, day_rows(months, now))
 
 
 @contextmanager

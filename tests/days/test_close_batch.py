@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from world import World, at, hm, world
 
+from server.days.dirty import mark_dirty
 from server.days.results import refresh_days
 from server.db.models import DAY_RESULTS, Stamp
 from server.office import closing, corrections, decisions, requests
@@ -84,8 +85,9 @@ def test_the_close_stores_the_day_results_the_recompute_stores(school: World) ->
 
 def test_the_close_rewrites_only_the_days_that_changed_since_the_recompute(
         school: World) -> None:
-    """What the recompute worker already stored stays; a day whose facts changed without
-    a recompute, and a day after a deactivation, are what the close writes and deletes."""
+    """What the recompute worker already stored stays; the days of someone with a day
+    waiting for the worker, and the days after a deactivation, are what the close writes
+    and deletes."""
     w = school
     ann, cat = w.employees["ann"], w.employees["cat"]
     for day in (date(2026, 4, 7), date(2026, 4, 8)):
@@ -97,6 +99,7 @@ def test_the_close_rewrites_only_the_days_that_changed_since_the_recompute(
     refresh_days(w.session, [("school", e.id, d) for e in people for d in DAYS], recomputed)
     w.session.commit()
     w.stamps("ann", date(2026, 4, 9), "in 07:30, out 16:00")  # not recomputed yet
+    mark_dirty(w.session, [("school", ann.id, date(2026, 4, 9))], recomputed)
     cat.active, cat.deactivated_at = False, at(date(2026, 4, 20), "12:00")
     bob = w.employees["bob"]  # most of his stored month goes: written again by range
     bob.active, bob.deactivated_at = False, at(date(2026, 4, 2), "12:00")
@@ -109,7 +112,9 @@ def test_the_close_rewrites_only_the_days_that_changed_since_the_recompute(
     when = {key: row[-1].replace(tzinfo=UTC) for key, row in by_close.items()}
     assert when[(ann.id, date(2026, 4, 9))] == AFTER_APRIL  # its stamps came later
     assert by_close[(ann.id, date(2026, 4, 9))][0] > 0
-    assert when[(ann.id, date(2026, 4, 8))] == recomputed  # unchanged: kept as stored
+    # Ann's other days are written too (her month had a day waiting); Cat's stay.
+    assert when[(ann.id, date(2026, 4, 8))] == AFTER_APRIL
+    assert when[(cat.id, date(2026, 4, 8))] == recomputed
     assert max(d for e, d in by_close if e == cat.id) == date(2026, 4, 20)
     refresh_days(w.session, [("school", e.id, d) for e in people for d in DAYS], AFTER_APRIL)
     assert {k: v[:-1] for k, v in stored(w).items()} == {
