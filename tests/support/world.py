@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from databases import TEMPLATES, Template, copy_sqlite
 from litestar import Litestar
+from litestar.middleware.session.base import BaseSessionBackend
 from litestar.stores.memory import MemoryStore
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
@@ -36,7 +37,8 @@ from server.db.models import Request as RequestRow
 from server.demo.load import load_demo
 from server.demo.users import create_demo_users, demo_password
 from server.plugins import institutions
-from server.web.app import bind_run, create_app
+from server.web.app import SESSION_COOKIE, bind_run, create_app
+from server.web.identity import load_user
 
 ROME = ZoneInfo("Europe/Rome")
 INSTITUTIONS = ("university", "school")  # A and B of every cross-institution check
@@ -198,6 +200,20 @@ class WebWorld:
               password: str | None = None) -> Any:
         return log_in(client, self.usernames[(institution, role)],
                       password or demo_password(institution, role))
+
+    def signed_in(self, client: TestClient[Litestar]) -> bool:
+        """Whether the client's next request comes from a logged-in user: the question the
+        app's IdentityMiddleware asks (the session its cookie names, stored, naming an
+        active user whose password has not changed), asked without a request, which costs
+        a whole round through the app."""
+        key = client.cookies.get(SESSION_COOKIE)
+        if not key or key == "null":
+            return False
+        raw = client.blocking_portal.call(self.app.stores.get("sessions").get, key)
+        if raw is None:
+            return False
+        data = BaseSessionBackend.deserialize_data(raw)
+        return load_user(self.engine, self.app.state.secret, data) is not None
 
     def set_must_change(self, institution: str, role: str, value: bool) -> None:
         with Session(self.engine) as session, session.begin():
