@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
@@ -33,7 +34,7 @@ from world import (
     other,
 )
 
-from server.db.models import Employee
+from server.db.models import Employee, User
 from server.web.app import route_handlers
 
 LOGIN = "login"
@@ -511,6 +512,32 @@ def _log_in_again_where_logged_out(world: WebWorld,
     for (institution, role), client in clients.items():
         if role != ANONYMOUS and not world.signed_in(client):
             assert world.login(client, institution, role).status_code == 303
+
+
+def test_signed_in_answers_as_the_app_does(world: WebWorld) -> None:
+    """The walk above trusts `signed_in` to know when a session has ended, whether by the
+    client's own POST or by a change to the user behind it."""
+    institution = INSTITUTIONS[0]
+
+    def set_active(value: bool) -> None:
+        with Session(world.engine) as session, session.begin():
+            session.execute(sa.update(User).where(User.username == world.usernames[
+                (institution, "employee")]).values(active=value))
+
+    with ExitStack() as stack:
+        client = world.client(stack)
+        assert not world.signed_in(client)
+        assert world.login(client, institution, "employee").status_code == 303
+        assert world.signed_in(client) and client.get("/").status_code == 200
+        set_active(False)
+        try:
+            assert not world.signed_in(client)
+            assert client.get("/", follow_redirects=False).status_code == 302
+        finally:
+            set_active(True)
+        assert world.signed_in(client)
+        assert _ask(client, Case("POST", "/logout", everyone(303)), "/logout").status_code == 303
+        assert not world.signed_in(client)
 
 
 def test_a_user_who_must_change_password_reaches_only_the_password_pages(
