@@ -11,7 +11,7 @@ from babel.messages.extract import extract_from_dir
 from server.i18n.catalogues import LOCALES, read_catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "Nn_": (1, 2)}
 # As `server/i18n/babel.cfg` says: the rule language marks its messages `M(...)`.
 METHODS = [("server/**.py", "python"), ("dsl/**.py", "python"),
            ("server/web/templates/**.html", "jinja2")]
