@@ -72,7 +72,7 @@ $(OIDC_OP): tests/support/oidc_op/package-lock.json
 # tests/suite/test_catalogues.py fails while an id is missing or untranslated.
 POT := $(VENV)/timbra.pot
 messages: venv
-	$(BIN)/pybabel extract -F server/i18n/babel.cfg -k N_ --no-location --sort-output -o $(POT) .
+	$(BIN)/pybabel extract -F server/i18n/babel.cfg -k N_ -k Nn_:1,2 --no-location --sort-output -o $(POT) .
 	$(BIN)/pybabel update -i $(POT) -d server/i18n/locale -D timbra --no-fuzzy-matching --omit-header --ignore-obsolete
 
 clean:

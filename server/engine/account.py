@@ -43,7 +43,7 @@ from server.engine.leave import days
 from server.engine.notes import Note, word
 from server.engine.results import Anomaly, Explain, MonthResult
 from server.engine.schedule import scales_due
-from server.i18n.current import N_
+from server.i18n.current import N_, Nn_
 from server.policy.model import Policy
 
 # The arguments stay data (a month `2026-02`, a day `2026-03-31`); `{:month}` and `{:day}`
@@ -55,8 +55,9 @@ M_DEBT = N_("{:hm} of debt to recover by {:day}")
 M_DEBT_OPEN = N_("{:hm} of debt to recover, no date given")
 M_RECOVER = N_("{:hm} of the debt of {:month} recovered")
 M_DEDUCT = N_("{:hm} of the debt of {:month} not recovered by {:day}: deducted from pay")
-M_LEAVE = N_("{:hm} of the debt of {:month} not recovered by {:day}: compensated with {} days "
-             "of {} (a day: {:hm})")
+M_LEAVE = Nn_("{:hm} of the debt of {:month} not recovered by {:day}: compensated with {:n} day "
+              "of {} (a day: {:hm})", "{:hm} of the debt of {:month} not recovered by {:day}: "
+              "compensated with {:n} days of {} (a day: {:hm})")
 M_LEAVE_NO_DAY = N_("{:hm} of the debt of {:month} not recovered by {:day}: the profile gives "
                     "no day's hours to convert into days of {}")
 M_ANOMALY = N_("{:hm} of the debt of {:month} not recovered by {:day}")

@@ -37,20 +37,25 @@ from dsl.vocabulary import LEAVE_DRAWS
 from server.engine.leave_contracts import matching, months_under_contract, percent_of_month
 from server.engine.notes import word
 from server.engine.results import Explain
-from server.i18n.current import N_
+from server.i18n.current import Nn_
 from server.policy.model import Policy, Version
 
-E_ENTITLED = N_("{} days a year")
-E_NO_ENTITLEMENT = N_("no entitlement for a {}-day week")
-E_PART_TIME = N_("part time {}%: {} days")
-E_CONTRACT = N_("{} months of {} under contract: {} days")
-E_PERIOD = N_("{} months of {} at {}%")
-E_PERIODS = N_("prorated by each contract's part time: {} days")
-E_ACCRUED = N_("{} days earned by {:day}")
-E_CARRIED = N_("{} days left of {}, usable until {:day}")
-E_LAPSED = N_("{} days of {} lapsed on {:day}")
-E_OPENING = N_("opening balance on {:day}: {} days left, {} carried")
-E_CAP = N_("at most {} days a month")
+E_ENTITLED = Nn_("{:n} day a year", "{:n} days a year")
+E_NO_ENTITLEMENT = Nn_("no entitlement for a {:n}-day week", "no entitlement for a {:n}-day week")
+E_PART_TIME = Nn_("part time {}%: {:n} day", "part time {}%: {:n} days")
+E_CONTRACT = Nn_("{:n} month of {} under contract", "{:n} months of {} under contract")
+E_CONTRACTED = Nn_("prorated by the months under contract: {:n} day",
+                   "prorated by the months under contract: {:n} days")
+E_PERIOD = Nn_("{:n} month of {} at {}%", "{:n} months of {} at {}%")
+E_PERIODS = Nn_("prorated by each contract's part time: {:n} day",
+                "prorated by each contract's part time: {:n} days")
+E_ACCRUED = Nn_("{:n} day earned by {:day}", "{:n} days earned by {:day}")
+E_CARRIED = Nn_("{:n} day left of {}, usable until {:day}",
+                "{:n} days left of {}, usable until {:day}")
+E_LAPSED = Nn_("{:n} day of {} lapsed on {:day}", "{:n} days of {} lapsed on {:day}")
+E_OPENING = Nn_("opening balance on {:day}: {:n} day left, {} carried",
+                "opening balance on {:day}: {:n} days left, {} carried")
+E_CAP = Nn_("at most {:n} day a month", "at most {:n} days a month")
 # Seniority is counted in whole years of service; a month of the year counts when the
 # contract covers more than half of it (CCNL practice: "frazione superiore a 15 giorni").
 _LOOKBACK_YEARS = 10  # carries are chained from at most this many years back
@@ -344,8 +349,9 @@ def _entitlement(policy: Policy, leave: ast.Leave, terms: LeaveTerms, year: int,
         explain.append(_explain(policy, pos, E_PART_TIME, percent, days(_round(amount))))
     if "contract" in prorate and len(months) != 12:
         amount = amount * len(months) / 12
-        explain.append(_explain(policy, pos, E_CONTRACT, len(months), year,
-                                days(_round(amount))))
+        # Two steps, as the part-time periods: one sentence cannot count months and days.
+        explain.append(_explain(policy, pos, E_CONTRACT, len(months), year))
+        explain.append(_explain(policy, pos, E_CONTRACTED, days(_round(amount))))
     return _round(amount)
 
 

@@ -15,6 +15,7 @@ from server.engine.inputs import Request, Schedule, Stamp, schedule_of
 from server.engine.limits import draw_in_order, limit_month
 from server.engine.notes import (
     COUNTED,
+    DEADLINE_STEPS,
     F_COUNT,
     F_MONTE_ORE,
     F_OVER_HALF_DAY,
@@ -209,8 +210,8 @@ def _deadlines(policy: Policy, version: Version, result: MonthResult, last: date
         if resolved is None:
             continue  # `open`: the rules give no term
         result.deadlines[name] = resolved
-        result.explain.append(_note(policy, deadline.pos, name,
-                                       f"{name}: {resolved.isoformat()}"))
+        result.explain.append(Note(_note(policy, deadline.pos, name, "").explain,
+                                   DEADLINE_STEPS[name], (resolved.isoformat(),)))
 
 
 def _allowances(

@@ -8,6 +8,11 @@ differently. In a template `{:hm}` prints minutes as 7h15 and `{:clock}`
 prints minutes since midnight as 08:05; `{:day}` an ISO date as people say it (31 March
 2026) and `{:month}` a `YYYY-MM` month (February 2026), in the `locale` the text is worded
 in (`server.i18n.formats`): English for the stored detail, the reader's on a page.
+
+A template that counts something ("1 month", "2 months") is marked `Nn_(singular, plural)`
+and writes its count `{:n}`: the step keeps the singular as its message id, and is worded in
+the form the count asks for, in English by `word`, in the reader's language by `worded`
+(gettext's plural forms: Italian "1 mese", "2 mesi").
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from string import Formatter
 from typing import Any, NamedTuple
 
 from server.engine.results import Explain
-from server.i18n.current import N_
+from server.i18n.current import N_, PLURALS, Nn_, translated
 from server.i18n.formats import long_day, month_label
 from server.minutes import clock, hours
 
@@ -49,8 +54,10 @@ PAUSE_AS_OVERTIME = N_("{} {}: pause worked, approved: {:hm} counted as overtime
 EXCESS = N_("{:hm} beyond the due without an approved overtime request: not credited")
 OVER_UNIT_BUDGET = N_("unit {}: {:hm} of paid overtime this year, over its budget of {:hm}: "
                       "{:hm} of this month not paid")
-OVER_WINDOW = N_("code {} in the {} weeks from {}: {:hm}, over {}% of their due {:hm} "
-                 "({:hm}): {:hm} not counted")
+OVER_WINDOW = Nn_("code {} in the {:n} week from {}: {:hm}, over {}% of its due {:hm} "
+                  "({:hm}): {:hm} not counted",
+                  "code {} in the {:n} weeks from {}: {:hm}, over {}% of their due {:hm} "
+                  "({:hm}): {:hm} not counted")
 MEAL = N_("meal voucher {}")
 MEAL_EARNED = N_("earned")
 MEAL_NOT_EARNED = N_("not earned: no regular pause")
@@ -65,9 +72,20 @@ WORD_ARGS = frozenset({MEAL_EARNED, MEAL_NOT_EARNED, PER_DAY, *THIS_PERIOD.value
                        *COUNTED.values(), *UNITS.values()})
 
 # The month's own steps.
-M_MARGIN_DEBT = N_("margin used on {} days (limit {}): {:hm} become debt")
-M_MONTE_ORE_DUE = N_("monte ore of {:hm} a {} over the {}: {} working days, {:hm} due")
+M_MARGIN_DEBT = Nn_("margin used on {:n} day (limit {}): {:hm} become debt",
+                    "margin used on {:n} days (limit {}): {:hm} become debt")
+M_MONTE_ORE_DUE = Nn_("monte ore of {:hm} a {} over the {}: {:n} working day, {:hm} due",
+                      "monte ore of {:hm} a {} over the {}: {:n} working days, {:hm} due")
 M_DRAWN = N_("code {}: {:hm} beyond {} drawn on {}")
+# What a month's deadline asks of the person, by the deadline's name (`dsl.vocabulary`; a
+# missed stamp's is told with each anomaly, not by the month).
+DEADLINE_STEPS = {
+    "negative_balance": N_("negative balance to recover by {:day}"),
+    "anomaly_fix": N_("anomalies to fix by {:day}"),
+    "report": N_("monthly report due by {:day}"),
+    "correction_request": N_("correction requests accepted until {:day}"),
+    "compensatory_rest": N_("compensatory rest to take by {:day}"),
+}
 
 # Flags: what the manager is told about a month, with their arguments.
 F_CODE_OVER_LIMIT = N_("code {}: {:hm} {}, over the limit of {:hm}: {:hm} not counted")
@@ -124,7 +142,34 @@ def _field(value: Any, spec: str, locale: str) -> str:
         return long_day(str(value), locale)
     if spec == "month":
         return month_label(str(value), locale)
+    if spec == "n":  # a count: a whole number, or half days as leave prints them (12½)
+        return str(value)
     return str(format(value, spec))
+
+
+def count_of(template: str, args: tuple[object, ...]) -> int | None:
+    """The count (`{:n}`) of a template with a plural, as gettext counts to choose a form; None
+    for a template without one. Gettext counts integers: a lone half reads as half a day
+    ("½ giorno", "½ day"), so it counts as 1; 1½ and more are plural ("1½ giorni"), 2."""
+    index = _count_field(template)
+    if index is None or index >= len(args):
+        return None
+    value = args[index]
+    try:
+        number = float(value if isinstance(value, int | float) else
+                       str(value).replace("½", ".5"))
+    except ValueError:  # not a number: the plural, the form most counts take
+        return 2
+    return int(number) if number.is_integer() else 1 if abs(number) < 1 else 2
+
+
+@lru_cache(maxsize=256)
+def _count_field(template: str) -> int | None:
+    """Which field of a template with a plural (`Nn_`) is its count; None for any other."""
+    if template not in PLURALS:
+        return None
+    specs = [spec for _, spec in _pieces(template) if spec is not None]
+    return specs.index("n") if "n" in specs else None
 
 
 @lru_cache(maxsize=256)
@@ -136,15 +181,25 @@ def _pieces(template: str) -> tuple[tuple[str, str | None], ...]:
 
 def word(template: str, args: tuple[object, ...], locale: str = "en") -> str:
     """The template with its positional fields filled; `{:hm}`, `{:clock}`, `{:day}` and
-    `{:month}` as above, dates and months in `locale` (English: the message ids' own).
+    `{:month}` as above, dates and months in `locale` (English: the message ids' own); a
+    message id with a plural in the English form its count asks for.
     Cut once per template: `string.Formatter` parses it again at every call, and a
     month's stored results word a few steps of every day."""
+    if template in PLURALS and count_of(template, args) != 1:
+        template = PLURALS[template]
     out, fields = [], iter(args)
     for text, spec in _pieces(template):
         out.append(text)
         if spec is not None:
             out.append(_field(next(fields), spec, locale))
     return "".join(out)
+
+
+def worded(message_id: str, args: tuple[object, ...], locale: str) -> str:
+    """A message id said in `locale`: its translation (of one with a plural, the form its
+    count asks for there) filled as `word` fills it. For readers of stored steps: the
+    engine words its English with `word` and reads no catalogue."""
+    return word(translated(message_id, count_of(message_id, args), locale), args, locale)
 
 
 class Note(NamedTuple):

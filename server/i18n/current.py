@@ -40,6 +40,29 @@ def N_(message: str) -> str:
     return message
 
 
+# The plural of each message id marked `Nn_`, by its singular. A result keeps one message id,
+# the singular, with its arguments; a reader finds the plural here to say the form its count
+# asks for (`translated`, `server.engine.notes`).
+PLURALS: dict[str, str] = {}
+
+
+def Nn_(singular: str, plural: str) -> str:
+    """Marks a message id that has a plural for extraction (`make messages`: `Nn_:1,2`); the id
+    is the singular, and its plural is recorded in `PLURALS`."""
+    PLURALS[singular] = plural
+    return singular
+
+
+def translated(message_id: str, count: int | None, locale: str) -> str:
+    """`message_id` in `locale`, its fields left to fill: of an id with a plural (`Nn_`), the
+    form `count` asks for in that language (None: the singular's)."""
+    catalogue = translations(locale)
+    plural = PLURALS.get(message_id)
+    if plural is None or count is None:
+        return catalogue.gettext(message_id)
+    return catalogue.ngettext(message_id, plural, count)
+
+
 def either(italian: str, english: str) -> str:
     """Of a refusal the office words in both languages, the half the reader reads."""
     return english if _locale.get() == "en" else italian

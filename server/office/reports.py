@@ -43,7 +43,7 @@ from server.db.models import Employee, User
 from server.engine.account import KINDS as MOVEMENT_KINDS
 from server.engine.account import AccountMonth, account_rules
 from server.engine.leave import Days, LeaveYear, days
-from server.engine.notes import word
+from server.engine.notes import worded
 from server.errors import NotAllowed, OfficeError
 from server.i18n.current import N_, current_locale, gettext
 from server.minutes import hours as minutes_text
@@ -260,8 +260,8 @@ def _deductions(table: ReportTable, employees: list[Employee],
             if move.kind == "deduct":
                 explain = move.explain
                 table.rows.append([*_base(employee), move.minutes,
-                                   word(gettext(explain.message_id), explain.args,
-                                        current_locale()),
+                                   worded(explain.message_id, explain.args,
+                                          current_locale()),
                                    explain.source])
 
 

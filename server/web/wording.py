@@ -3,8 +3,8 @@
 Each explanation step and anomaly carries a message id (English) and its arguments; the
 page translates the id through the catalogue and words it with the same formatter the
 engine uses (`{:hm}` 7h15, `{:clock}` 08:05, `{:day}` 31 marzo 2026, `{:month}` febbraio
-2026, in the reader's language). Results stored before message ids existed
-show their English words.
+2026, in the reader's language; a count in the form it asks for, "1 mese", "2 mesi").
+Results stored before message ids existed show their English words.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import holidays
 
 from dsl.errors import M
-from server.engine.notes import HOLIDAY, WORD_ARGS, word
+from server.engine.notes import HOLIDAY, WORD_ARGS, worded
 from server.i18n.current import N_, current_locale, gettext
 from server.i18n.formats import day_text
 
@@ -63,7 +63,7 @@ def say(item: Any, english_field: str = "detail") -> str:
     if message_id == HOLIDAY:
         args = _holiday(args)
     try:
-        return word(gettext(message_id), args, current_locale())
+        return worded(message_id, args, current_locale())
     except (IndexError, KeyError, ValueError, StopIteration):  # a translation lost a field
         return str(_field(item, english_field) or "")
 

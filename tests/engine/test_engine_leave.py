@@ -94,7 +94,8 @@ def test_part_time_hired_in_march_is_prorated() -> None:
     year = balance("ferie", terms, date(2026, 4, 1), [])
     assert year.entitled == 23
     assert [e.detail for e in year.explain] == [
-        "28 days a year", "part time 50%: 14 days", "10 months of 2026 under contract: 11½ days"]
+        "28 days a year", "part time 50%: 14 days", "10 months of 2026 under contract",
+        "prorated by the months under contract: 11½ days"]
     assert {e.source for e in year.explain[1:]} == {"t.rules:14"}
 
 

@@ -11,7 +11,7 @@ from babel.messages.extract import extract_from_dir
 from server.i18n.catalogues import LOCALES, read_catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "Nn_": (1, 2)}
 # As `server/i18n/babel.cfg` says: the rule language marks its messages `M(...)`.
 METHODS = [("server/**.py", "python"), ("dsl/**.py", "python"),
            ("server/web/templates/**.html", "jinja2")]
@@ -69,3 +69,16 @@ def test_every_italian_rule_file_message_fills_the_fields_of_its_english_one() -
         if fields:
             filled = text.format(*args)
             assert all(a in filled for a in args), (message_id, text)
+
+
+def test_every_message_with_a_plural_is_known_to_the_pages_that_word_it() -> None:
+    """A step keeps the singular of a message marked `Nn_`; the page finds its plural in
+    `PLURALS`, filled as the modules that mark them are imported: the web app imports them
+    all, or a page would say "1½ day"."""
+    import server.web.app  # noqa: F401  (what a running server has imported)
+    from server.i18n.current import PLURALS
+
+    marked = {message for _file, _line, message, _comments, _context in extract_from_dir(
+        ROOT / "server", [("**.py", "python")], {}, {"Nn_": (1, 2)}) if isinstance(message, tuple)}
+    assert len(marked) >= 14
+    assert sorted(m for m in marked if PLURALS.get(m[0]) != m[1]) == []

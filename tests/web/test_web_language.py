@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.orm import Session
 from web_pages import form, last_month, signed_in
 from world import WebWorld, fresh_web_world
 
+from server.db.directory import add_employee
 from server.i18n.catalogues import read_catalogue
 
 
@@ -96,3 +98,24 @@ def test_times_are_shown_in_the_institution_s_time_zone_not_utc(world: WebWorld,
     assert any(t.strftime("%d/%m/%Y %H:%M") in page for t in rome), page[-3000:]
     utc = [(now + timedelta(minutes=d)).strftime("%Y-%m-%d %H:%M") for d in (-1, 0, 1)]
     assert not any(t in page for t in utc)
+
+
+def test_a_month_s_deadlines_are_worded_for_a_person_in_each_language(
+        world: WebWorld, stack: ExitStack) -> None:
+    """Riepiloghi explained a deadline as "negative_balance: 2025-05-31", the rule file's
+    name and an ISO date, on the Italian page too. Hired on 1 December and never stamped,
+    the month is negative and full of anomalies: both deadlines read as people say them."""
+    year = world.today.year - 1
+    with Session(world.engine) as session, session.begin():
+        hired = add_employee(session, "university", "DIC2", "Dina Dicembre",
+                             start=date(year, 12, 1)).id
+    office = signed_in(world, stack, "university", "office")
+    page = office.get(f"/summaries/{hired}?month={year}-12").text
+    assert f"saldo negativo da recuperare entro il 31 gennaio {year + 1}" in page
+    assert f"anomalie da correggere entro il 3 gennaio {year + 1}" in page
+    assert "negative_balance:" not in page and "anomaly_fix:" not in page
+    office.post("/language", data=form(office, lang="en", next="/"))
+    english = office.get(f"/summaries/{hired}?month={year}-12").text
+    assert f"negative balance to recover by 31 January {year + 1}" in english
+    assert f"anomalies to fix by 3 January {year + 1}" in english
+    assert "saldo negativo da" not in english and "negative_balance:" not in english

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from web_pages import form, signed_in
 from world import WebWorld, fresh_web_world
 
+from server.db.directory import add_employee
 from server.db.models import Request as RequestRow
 from server.db.models import User
 from server.office import leave
@@ -102,3 +103,27 @@ def test_opening_balances_through_the_api(world: WebWorld, stack: ExitStack) -> 
     employee = signed_in(world, stack, "university", "employee")
     assert employee.post(url, json=body, headers={
         "x-csrftoken": employee.cookies.get("timbra_csrf", "")}).status_code == 403
+
+
+def test_a_month_under_contract_reads_as_one_month_in_each_language(
+        world: WebWorld, stack: ExitStack) -> None:
+    """Hired on 1 December: one month of the year under contract, half a day of festività
+    soppresse (4 × 1/12, to the nearest half). Riepiloghi explained the proration as "1 mesi
+    del … sotto contratto" ("1 months" in English): each language says the count in its
+    own form."""
+    year = world.today.year - 1
+    with Session(world.engine) as session, session.begin():
+        hired = add_employee(session, "university", "DIC1", "Assunta Dicembre",
+                             start=date(year, 12, 1)).id
+    office = signed_in(world, stack, "university", "office")
+    page = text(office.get(f"/summaries/{hired}?month={year}-12").text)
+    assert f"1 mese del {year} sotto contratto" in page, page
+    assert "riproporzionato ai mesi sotto contratto: ½ giorno" in page
+    assert "riproporzionati ai mesi sotto contratto: 2 giorni" in page  # the ferie
+    assert "1 mesi" not in page and "½ giorni" not in page
+    office.post("/language", data=form(office, lang="en", next="/"))
+    english = text(office.get(f"/summaries/{hired}?month={year}-12").text)
+    assert f"1 month of {year} under contract" in english, english
+    assert "prorated by the months under contract: ½ day" in english
+    assert "prorated by the months under contract: 2 days" in english
+    assert "1 months" not in english and "½ days" not in english

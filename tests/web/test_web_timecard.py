@@ -21,6 +21,7 @@ from server.days.results import refresh_days
 from server.db.models import DayResultRow, Employee, Stamp, User
 from server.minutes import hours
 from server.policy.load import load_policy
+from server.web import timecard
 
 RULES = Path(__file__).resolve().parents[2] / "plugins"
 
@@ -296,3 +297,19 @@ def test_the_office_imports_an_opening_balance_through_the_api(
     assert [o["balance"] for o in office.get(url).json()] == [600]
     summary = office.get(f"/api/v1/summaries/{employee_id}?month={month}").json()
     assert summary["account"]["opening"] == 600
+
+
+def test_steps_under_no_figure_are_offered_in_the_reader_s_language(
+        world: WebWorld, stack: ExitStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A day's steps that belong to no figure of the page sit behind "altro…": written in
+    Italian on the English page too. No step of today's engine lacks a figure, so the test
+    takes the pause's steps away from "worked" to have some."""
+    monkeypatch.setitem(timecard.FIGURE_STEPS, "worked",
+                        ("worked", "stamps", "credited", "by_code"))
+    employee = signed_in(world, stack, "university", "employee")
+    month = last_month(world.today)
+    page = employee.get(f"/timecard?month={month}").text
+    assert "altro…" in page and "other…" not in page
+    employee.post("/language", data=form(employee, lang="en", next="/"))
+    english = employee.get(f"/timecard?month={month}").text
+    assert "other…" in english and "altro…" not in english
