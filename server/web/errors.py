@@ -24,6 +24,7 @@ from server.errors import Busy, MonthClosed, NotAllowed, NotFound, OfficeError
 from server.i18n.current import gettext
 from server.web.guards import PasswordChangeRequired
 from server.web.language import API_PREFIX, said
+from server.web.litestar_refusals import reworded
 from server.web.request_log import request_id_of
 from server.web.scope import NOT_FOUND
 
@@ -56,10 +57,13 @@ def _answer(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any
     path = request.url.path
     # A fault of ours names its request, so what the person quotes finds the log lines.
     request_id = request_id_of(request.scope) if exc.status_code >= 500 else None
+    # Litestar's own refusal of the data speaks msgspec's English: ours replaces it.
+    words = reworded(exc)
+    detail, extra = (words.detail, words.extra) if words else (exc.detail, exc.extra)
     if is_api(request):
-        body = {"status_code": exc.status_code, "detail": exc.detail}
-        if exc.extra:  # what a refusal lists item by item (an import's lines, fields)
-            body["extra"] = exc.extra
+        body = {"status_code": exc.status_code, "detail": detail}
+        if extra:  # what a refusal lists item by item (an import's lines, fields)
+            body["extra"] = extra
         if request_id:
             body["request_id"] = request_id
         return Response(body, status_code=exc.status_code, media_type=MediaType.JSON)
@@ -71,7 +75,7 @@ def _answer(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any
         return Redirect("/password", status_code=302)
     # A 403 or 404 page says so in its title, in the reader's language; which record or
     # role it was is for the API.
-    detail = "" if exc.status_code in (403, 404) else exc.detail
+    detail = "" if exc.status_code in (403, 404) else detail
     return Template("error.html", status_code=exc.status_code,
                     context={"status": exc.status_code, "detail": detail,
                              "request_id": request_id})
