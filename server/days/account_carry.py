@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.days import employment
@@ -77,10 +77,13 @@ def _beginnings(session: Session, employees: list[Employee], target: Month,
     after `target`."""
     if not employees:
         return {}
+    # Each one's first day by the (employee, day) index, one entry each: a minimum over
+    # the group read every stamp of the employees, years of them.
+    first_day = (select(StampRow.local_date).where(StampRow.employee_id == Employee.id)
+                 .order_by(StampRow.local_date).limit(1).scalar_subquery())
     first_stamps: dict[int, date] = {key: day for key, day in session.execute(
-        select(StampRow.employee_id, func.min(StampRow.local_date))
-        .where(StampRow.employee_id.in_([e.id for e in employees]))
-        .group_by(StampRow.employee_id))}
+        select(Employee.id, first_day).where(Employee.id.in_([e.id for e in employees])))
+        if day is not None}
     contracts = employment.contracts_of(session, employees)
     out: dict[int, Month] = {}
     for employee in employees:
