@@ -174,7 +174,7 @@ def frozen_accounts(session: Session, rules: PolicySource, months: Iterable[Pers
     """What the month close keeps of each employee's account, as the columns of their
     entry: the closing balance with its debts' dates (the next months carry from it,
     whatever changes later in the closed month's facts) and the leave days the account
-    drew. Employees whose rules keep no account keep none (None)."""
+    drew. Employees whose rules keep no account keep none (None, stored as SQL NULL)."""
     return {key: {"account_closing": None, "account_debts": None, "account_leave": None}
             if account is None else
             {"account_closing": account.closing.balance,

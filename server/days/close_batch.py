@@ -10,6 +10,10 @@ whose figures equal the close's is that day's result. Only the other days are de
 (by key, or by key range when most of the batch's month goes) and written in one bulk
 insert. Days after `through` (a deactivation) are deleted and not written back, as
 `store_results` does for a day no longer evaluated.
+
+Accepted: a day whose figures are unchanged but whose other details (codes, anomaly
+kinds) an engine upgrade changed keeps its stored details, as nothing marks days dirty
+on a deploy; the close's own figures and the pages come from the new evaluation.
 """
 
 from __future__ import annotations
@@ -21,14 +25,15 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from server.days.month import PersonMonth
+from server.db.keys import employee_days
 from server.db.models import DAY_RESULTS, DirtyDay
 from server.engine.results import DayResult
 
-IDS_PER_DELETE = 500  # employees per delete: a bounded IN list on either database
+IDS_PER_DELETE = 500  # employees (or day keys) per statement: a bounded IN list
 
 
 def store_months(session: Session, months: Mapping[int, PersonMonth], first: date,
@@ -112,10 +117,10 @@ def _delete_range(session: Session, ids: list[int], first: date, last: date) -> 
 
 
 def _delete_keys(session: Session, keys: list[tuple[int, date]]) -> None:
-    column = DAY_RESULTS.c
+    # By employee and days, not a tuple IN: SQLite answers that by scanning the table.
     for start in range(0, len(keys), IDS_PER_DELETE):
-        session.execute(delete(DAY_RESULTS).where(tuple_(column.employee_id, column.day)
-                                                  .in_(keys[start:start + IDS_PER_DELETE])))
+        session.execute(delete(DAY_RESULTS).where(
+            employee_days(DAY_RESULTS, keys[start:start + IDS_PER_DELETE])))
 
 
 def _insert_sqlite(session: Session, rows: list[dict[str, Any]]) -> None:

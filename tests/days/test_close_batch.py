@@ -16,7 +16,7 @@ from world import World, at, hm, world
 
 from server.days.dirty import mark_dirty
 from server.days.results import refresh_days
-from server.db.models import DAY_RESULTS, Stamp
+from server.db.models import DAY_RESULTS, MONTH_CLOSE_ENTRIES, Stamp
 from server.office import closing, corrections, decisions, requests
 
 APRIL = (2026, 4)
@@ -119,3 +119,23 @@ def test_the_close_rewrites_only_the_days_that_changed_since_the_recompute(
     refresh_days(w.session, [("school", e.id, d) for e in people for d in DAYS], AFTER_APRIL)
     assert {k: v[:-1] for k, v in stored(w).items()} == {
         k: v[:-1] for k, v in by_close.items()}
+
+
+def test_a_month_closed_without_an_account_keeps_sql_null_not_json_null(
+        db_engine: sa.Engine) -> None:
+    """The chamber's rules keep no hours account: its entries keep no closing, no debts and
+    no leave draws, as SQL NULL, for the readers that filter on IS NOT NULL (a JSON
+    `null` read back as None broke the leave draws' reading)."""
+    with Session(db_engine) as session:
+        w = world(session, "chamber")
+        w.stamps("ann", date(2026, 4, 7), "in 08:00, out 14:00")
+        w.session.commit()
+        closing.close_month(w.session, w.users["office"], *APRIL, reason="assenze",
+                            now=AFTER_APRIL)
+        entries = MONTH_CLOSE_ENTRIES.c
+        kept = w.session.execute(sa.select(sa.func.count()).where(
+            sa.or_(entries.account_closing.is_not(None), entries.account_debts.is_not(None),
+                   entries.account_leave.is_not(None)))).scalar()
+        done = w.session.execute(sa.select(sa.func.count()).where(
+            entries.done.is_(True))).scalar()
+        assert (kept, done) == (0, 3)
