@@ -373,9 +373,11 @@ class MonthCloseEntry(Base):
     meal_vouchers: Mapped[int | None] = mapped_column(Integer)
     anomalies: Mapped[int | None] = mapped_column(Integer)
     account_closing: Mapped[int | None] = mapped_column(Integer)  # the hours account, frozen
-    account_debts: Mapped[list[Any] | None] = mapped_column(JSON)  # its debts with their dates
+    # None is SQL NULL (no account kept), not JSON null: readers filter on IS NOT NULL.
+    account_debts: Mapped[list[Any] | None] = mapped_column(
+        JSON(none_as_null=True))  # its debts with their dates
     # The leave days the account drew in the month (`server.days.account.frozen_accounts`).
-    account_leave: Mapped[list[Any] | None] = mapped_column(JSON)
+    account_leave: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class WebSession(Base):

@@ -32,7 +32,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    JSON,
     Integer,
     bindparam,
     delete,
@@ -272,11 +271,8 @@ def _mark_done(session: Session, close_id: int, results: dict[int, MonthResult],
         entries.c.employee_id == bindparam("entry_employee"),
     ).values(done=True, evaluations=entries.c.evaluations + 1, evaluated_at=now,
              anomalies=bindparam("entry_anomalies"),
-             **{name: bindparam(f"entry_{name}") for name in FIGURES},
-             # SQL NULL for no account, not JSON null: readers filter on IS NOT NULL.
-             account_closing=bindparam("entry_account_closing"),
-             **{name: bindparam(f"entry_{name}", type_=JSON(none_as_null=True))
-                for name in ("account_debts", "account_leave")}),
+             **{name: bindparam(f"entry_{name}")
+                for name in (*FIGURES, "account_closing", "account_debts", "account_leave")}),
         [{"close_id": close_id, "entry_employee": employee_id,
           "entry_anomalies": len(result.anomalies),
           **{f"entry_{name}": getattr(result, name) for name in FIGURES},
