@@ -12,6 +12,7 @@ process: its worker always has the turn.
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -58,12 +59,19 @@ class Turn:
         return True
 
     def release(self) -> None:
-        """Give the turn back (closing the connection ends the lock with it)."""
+        """Give the turn back: unlocked at once, then the connection closed.
+
+        Closing alone would end the lock only when the server's backend has finished
+        exiting, which lags the client's close under load: a worker stopping on purpose
+        hands over before it returns. A worker that is killed hands over when its backend
+        exits; the others try again every round."""
         held, self._held = self._held, None
         if held is None:
             return
+        with suppress(SQLAlchemyError):  # a broken connection's lock goes with its backend
+            held.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
         try:
-            held.invalidate()  # never back to the pool: it may still hold the lock
+            held.invalidate()  # never back to the pool, whatever the unlock did
             held.close()
         except SQLAlchemyError:
             pass

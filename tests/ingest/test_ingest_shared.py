@@ -205,10 +205,18 @@ def test_one_recompute_worker_works_the_other_takes_over_when_it_is_gone(
     try:
         assert first.turn.holds() and not second.turn.holds()
         assert second.run_once() is False and second.recomputed == 0
-        first.turn.release()  # a worker gone: its connection, and the lock, with it
+        first.turn.release()  # a worker stopping: it hands the turn over before it returns
         assert second.turn.holds() and not first.turn.holds()
         second.run_once()
         assert second.recomputed == 1
+        # A worker killed: its backend goes, and the lock with it once the backend exits.
+        with engine.connect() as admin:
+            admin.execute(sa.text(
+                "SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_database d"
+                " ON d.oid = l.database WHERE l.locktype = 'advisory' AND l.granted"
+                " AND d.datname = current_database()"))
+        wait_until(first.turn.holds, 10)
+        assert not second.turn.holds()
     finally:
         first.turn.release()
         second.turn.release()
