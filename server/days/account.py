@@ -33,6 +33,7 @@ from server.days.account_carry import beginning_states, carry, first_account_mon
 from server.days.account_differences import closed_differences
 from server.days.account_months import state_of
 from server.days.month import PersonMonth, PolicySource, month_bounds, month_runs
+from server.db.keys import one_of
 from server.db.models import Employee, MonthClose, MonthCloseEntry
 from server.engine.account import (
     AccountMonth,
@@ -160,7 +161,7 @@ def _frozen(session: Session, employees: list[Employee],
                 select(MonthCloseEntry.employee_id, MonthCloseEntry.account_closing,
                        MonthCloseEntry.account_debts)
                 .join(MonthClose, MonthClose.id == MonthCloseEntry.month_close_id)
-                .where(MonthCloseEntry.employee_id.in_([e.id for e in chunk]),
+                .where(one_of(MonthCloseEntry.employee_id, [e.id for e in chunk]),
                        MonthClose.state == "closed",
                        MonthClose.institution_id.in_({e.institution_id for e in chunk}),
                        MonthClose.year == target[0], MonthClose.month == target[1],

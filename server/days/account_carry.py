@@ -16,6 +16,7 @@ from server.days.account_months import latest, state_of
 from server.days.month import PersonMonth, PolicySource, month_bounds
 from server.db.account_tables import AccountOpening
 from server.db.contract_tables import NO_START
+from server.db.keys import one_of
 from server.db.models import Employee, MonthClose, MonthCloseEntry
 from server.db.models import Stamp as StampRow
 from server.engine.account import AccountMonth, AccountState, Correction, carry_month
@@ -44,7 +45,7 @@ def beginning_states(session: Session, employees: list[Employee], target: Month,
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         for opening in session.scalars(select(AccountOpening).where(
-                AccountOpening.employee_id.in_(chunk),
+                one_of(AccountOpening.employee_id, chunk),
                 AccountOpening.starts <= date(*target, 1))):
             candidates[opening.employee_id].append((
                 (opening.starts.year, opening.starts.month),
@@ -53,7 +54,7 @@ def beginning_states(session: Session, employees: list[Employee], target: Month,
                 select(MonthCloseEntry.employee_id, MonthClose.year, MonthClose.month,
                        MonthCloseEntry.account_closing, MonthCloseEntry.account_debts)
                 .join(MonthCloseEntry, MonthCloseEntry.month_close_id == MonthClose.id)
-                .where(MonthCloseEntry.employee_id.in_(chunk), MonthClose.state == "closed",
+                .where(one_of(MonthCloseEntry.employee_id, chunk), MonthClose.state == "closed",
                        MonthCloseEntry.account_closing.is_not(None),
                        MonthClose.year * 12 + MonthClose.month < target[0] * 12 + target[1])):
             candidates[key].append((month_after((year, month)), state_of(balance, debts)))
@@ -82,7 +83,7 @@ def _beginnings(session: Session, employees: list[Employee], target: Month,
     first_day = (select(StampRow.local_date).where(StampRow.employee_id == Employee.id)
                  .order_by(StampRow.local_date).limit(1).scalar_subquery())
     first_stamps: dict[int, date] = {key: day for key, day in session.execute(
-        select(Employee.id, first_day).where(Employee.id.in_([e.id for e in employees])))
+        select(Employee.id, first_day).where(one_of(Employee.id, [e.id for e in employees])))
         if day is not None}
     contracts = employment.contracts_of(session, employees)
     out: dict[int, Month] = {}

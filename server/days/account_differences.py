@@ -15,6 +15,7 @@ from server.days.account_carry import beginning_of, carry, month_after
 from server.days.account_months import state_of
 from server.days.month import PolicySource, month_bounds, month_runs
 from server.db.contract_tables import ContractRow
+from server.db.keys import one_of
 from server.db.models import Employee, MonthClose, MonthCloseEntry
 from server.db.models import Stamp as StampRow
 from server.engine.account import AccountState, Correction
@@ -72,7 +73,7 @@ def _frozen_closes(session: Session, ids: list[int], target: Month,
                    MonthClose.month, MonthClose.closed_at, MonthCloseEntry.account_closing,
                    MonthCloseEntry.account_debts)
             .join(MonthClose, MonthClose.id == MonthCloseEntry.month_close_id)
-            .where(MonthCloseEntry.employee_id.in_(ids), MonthClose.state == "closed",
+            .where(one_of(MonthCloseEntry.employee_id, ids), MonthClose.state == "closed",
                    MonthCloseEntry.account_closing.is_not(None),
                    MonthClose.year * 12 + MonthClose.month < index,
                    MonthClose.year * 12 + MonthClose.month >= index - _CHANGES_BACK)):
@@ -110,7 +111,7 @@ def _changed_since(session: Session, people: dict[int, Employee], frozen: Frozen
     for key, institution, day, received in session.execute(
             select(StampRow.employee_id, StampRow.institution_id, StampRow.local_date,
                    StampRow.received_at).where(
-                StampRow.employee_id.in_(list(frozen)),
+                one_of(StampRow.employee_id, list(frozen)),
                 StampRow.local_date.between(min(s[0] for s in spans.values()),
                                             max(s[1] for s in spans.values())),
                 or_(*late))):
@@ -120,7 +121,7 @@ def _changed_since(session: Session, people: dict[int, Employee], frozen: Frozen
     earliest = min(at for months in frozen.values() for at, _ in months.values())
     for key, starts_on, ends_on, set_at in session.execute(
             select(ContractRow.employee_id, ContractRow.starts, ContractRow.ends,
-                   ContractRow.set_at).where(ContractRow.employee_id.in_(list(frozen)),
+                   ContractRow.set_at).where(one_of(ContractRow.employee_id, list(frozen)),
                                              ContractRow.set_at > earliest)):
         changed(key, starts_on, set_at, ends_on)
     _closed_again(session, people, frozen, since)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from server.days.account_carry import beginning_of, carry, month_after, month_before
 from server.days.month import PolicySource, month_bounds, month_runs
+from server.db.keys import one_of
 from server.db.models import Employee, MonthClose, MonthCloseEntry
 from server.engine.account import AccountState
 from server.engine.leave import Draw
@@ -47,7 +48,7 @@ def leave_draws(session: Session, rules: PolicySource, employees: Iterable[Emplo
             select(MonthCloseEntry.employee_id, MonthClose.year, MonthClose.month,
                    MonthCloseEntry.account_leave)
             .join(MonthClose, MonthClose.id == MonthCloseEntry.month_close_id)
-            .where(MonthCloseEntry.employee_id.in_(list(todo)), MonthClose.state == "closed",
+            .where(one_of(MonthCloseEntry.employee_id, list(todo)), MonthClose.state == "closed",
                    MonthClose.year == on.year, MonthClose.month <= on.month,
                    MonthCloseEntry.account_leave.is_not(None))):
         last = month_bounds(year, month)[1]

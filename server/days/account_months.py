@@ -19,6 +19,7 @@ from sqlalchemy import and_, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from server.db.account_tables import AccountMonthRow
+from server.db.keys import one_of
 from server.db.models import Employee
 from server.engine.account import AccountState, Debt
 
@@ -49,7 +50,7 @@ def forget(session: Session, days: Iterable[tuple[int, date]],
     for month, ids in by_month.items():
         for start in range(0, len(ids), 500):
             session.execute(delete(AccountMonthRow).where(
-                AccountMonthRow.employee_id.in_(ids[start:start + 500]), _from(month)))
+                one_of(AccountMonthRow.employee_id, ids[start:start + 500]), _from(month)))
 
 
 def forget_institution(session: Session, institution_id: str, day: date) -> None:
@@ -79,7 +80,7 @@ def latest(session: Session,
         for key, year, month, balance, debts in session.execute(
                 select(AccountMonthRow.employee_id, AccountMonthRow.year, AccountMonthRow.month,
                        AccountMonthRow.balance, AccountMonthRow.debts)
-                .where(AccountMonthRow.employee_id.in_(chunk), ~_from(bound))):
+                .where(one_of(AccountMonthRow.employee_id, chunk), ~_from(bound))):
             if (year, month) < before[key] and (key not in found
                                                 or (year, month) > found[key][0]):
                 found[key] = ((year, month), [balance, debts])

@@ -15,6 +15,7 @@ from server.days.account import closings
 from server.days.account_months import Month
 from server.days.rules_in_force import RulesInForce
 from server.db.account_tables import AccountMonthRow
+from server.db.keys import one_of
 from server.db.models import Employee
 from server.engine.account import AccountState
 from server.policy.model import Policy
@@ -29,7 +30,7 @@ def carry_forward(session: Session, since: Mapping[int, Month], now: datetime) -
     earliest = min(since.values(), default=None)
     if earliest is None or earliest >= (now.year, now.month):  # UTC: a day off at most
         return {}
-    employees = list(session.scalars(select(Employee).where(Employee.id.in_(
+    employees = list(session.scalars(select(Employee).where(one_of(Employee.id,
         [key for key, month in since.items() if month < (now.year, now.month)]))))
     return _computed(session, employees, since, now)
 

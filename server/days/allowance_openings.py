@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.allowance_tables import AllowanceOpening
+from server.db.keys import one_of
 from server.engine.limits import OVERTIME
 from server.engine.month import Opening
 
@@ -38,7 +39,7 @@ def opened_of(session: Session, employee_ids: Collection[int]) -> dict[int, list
     for row in session.execute(select(
             AllowanceOpening.employee_id, AllowanceOpening.name, AllowanceOpening.starts,
             AllowanceOpening.minutes).where(
-            AllowanceOpening.employee_id.in_(list(employee_ids))).order_by(
+            one_of(AllowanceOpening.employee_id, list(employee_ids))).order_by(
             AllowanceOpening.starts)):
         out[row.employee_id].append(Opened(row.name, row.starts, row.minutes))
     return out

@@ -29,7 +29,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from server.days.month import PersonMonth
-from server.db.keys import employee_days
+from server.db.keys import employee_days, one_of
 from server.db.models import DAY_RESULTS, DirtyDay
 from server.engine.results import DayResult
 
@@ -90,7 +90,7 @@ def _stored(session: Session, ids: list[int], first: date,
                    session.connection().execute(
             select(column.employee_id, column.day, column.worked, column.due,
                    column.balance, column.anomalies, column.stamps_seen)
-            .where(column.employee_id.in_(ids[start:start + IDS_PER_DELETE]),
+            .where(one_of(column.employee_id, ids[start:start + IDS_PER_DELETE]),
                    column.day >= first, column.day <= last)))
     return out
 
@@ -103,7 +103,7 @@ def _waiting(session: Session, institutions: set[str], ids: list[int], first: da
     for start in range(0, len(ids), IDS_PER_DELETE):
         out.update(session.scalars(select(DirtyDay.employee_id).where(
             DirtyDay.institution_id.in_(institutions),
-            DirtyDay.employee_id.in_(ids[start:start + IDS_PER_DELETE]),
+            one_of(DirtyDay.employee_id, ids[start:start + IDS_PER_DELETE]),
             DirtyDay.day.between(first, last)).distinct()))
     return out
 

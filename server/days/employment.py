@@ -30,6 +30,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from server.db.contract_tables import NO_START, ContractRow
+from server.db.keys import one_of
 from server.db.models import Employee
 
 
@@ -83,7 +84,7 @@ def contracts_of(session: Session, employees: Collection[Holder]) -> Contracts:
         rows = session.execute(select(
             ContractRow.employee_id, ContractRow.starts, ContractRow.ends,
             ContractRow.part_time_percent, ContractRow.profile).where(
-            ContractRow.employee_id.in_(ids[start:start + 5000])))
+            one_of(ContractRow.employee_id, ids[start:start + 5000])))
         for employee_id, starts, ends, percent, profile in rows:
             found.setdefault(employee_id, []).append(Contract(starts, ends, percent, profile))
     return {e.id: tuple(sorted(found[e.id], key=lambda c: c.start)) if e.id in found

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.days.allowance_openings import Opened
+from server.db.keys import one_of
 from server.db.models import Request as RequestRow
 from server.db.models import Stamp as StampRow
 from server.engine.inputs import Direction, Request, Stamp
@@ -106,7 +107,7 @@ def load_facts(session: Session, employee_ids: Collection[int], first: date, las
     columns = STAMP_COLUMNS + ((StampRow.flags,) if shown else ())
     # Core, not the ORM's row loading: plain rows are all the engine needs.
     rows = session.connection().execute(select(*columns).where(
-        StampRow.employee_id.in_(employee_ids), StampRow.local_date.between(first, last))
+        one_of(StampRow.employee_id, employee_ids), StampRow.local_date.between(first, last))
         .order_by(*STAMP_ORDER)).all()
     replaced = replaced_ids(rows)
     stamps, seen = facts.stamps, facts.seen
@@ -147,10 +148,10 @@ def approved_rows(session: Session, employee_ids: Collection[int], *,
     """Approved requests of these employees on `days` or in `between` (inclusive)."""
     if not employee_ids:
         return []
-    stmt = select(*REQUEST_COLUMNS).where(RequestRow.employee_id.in_(employee_ids),
+    stmt = select(*REQUEST_COLUMNS).where(one_of(RequestRow.employee_id, employee_ids),
                                           RequestRow.state == "approved")
     if days is not None:
-        stmt = stmt.where(RequestRow.day.in_(days))
+        stmt = stmt.where(one_of(RequestRow.day, days))
     if between is not None:
         stmt = stmt.where(RequestRow.day >= between[0], RequestRow.day <= between[1])
     return list(session.execute(stmt.order_by(RequestRow.id)))

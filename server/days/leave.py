@@ -26,6 +26,7 @@ from server.days import employment
 from server.days.account_leave import leave_draws
 from server.days.month import PolicySource
 from server.db.contract_tables import NO_START
+from server.db.keys import one_of
 from server.db.leave_tables import LeaveOpening
 from server.db.models import Employee, Institution
 from server.db.models import Request as RequestRow
@@ -136,7 +137,7 @@ def load_draws(session: Session, ids: Iterable[int], first: date, last: date,
     code draws on a leave, and counts a whole or half day by the code's kind)."""
     rows = session.execute(select(RequestRow.employee_id, RequestRow.day, RequestRow.code,
                                   RequestRow.id).where(
-        RequestRow.employee_id.in_(list(ids)), RequestRow.kind == "justification",
+        one_of(RequestRow.employee_id, list(ids)), RequestRow.kind == "justification",
         RequestRow.code.is_not(None), RequestRow.state.in_(states),
         RequestRow.day.between(first, last)))
     out: dict[int, list[Draw]] = defaultdict(list)
@@ -148,7 +149,7 @@ def load_draws(session: Session, ids: Iterable[int], first: date, last: date,
 def load_openings(session: Session, ids: Iterable[int]) -> dict[int, dict[str, Opening]]:
     out: dict[int, dict[str, Opening]] = defaultdict(dict)
     for row in session.scalars(select(LeaveOpening).where(
-            LeaveOpening.employee_id.in_(list(ids)))):
+            one_of(LeaveOpening.employee_id, list(ids)))):
         out[row.employee_id][row.leave] = Opening(row.on, row.left_halves, row.carried_halves)
     return dict(out)
 

@@ -29,6 +29,7 @@ from server.days.allowance_openings import opened_of, with_openings
 from server.days.facts import Facts, ShownStamp, load_facts
 from server.days.schedules import Key, carry_night_stamps, ends_by, load_schedules
 from server.days.unit_budgets import share_budgets, unit_peers
+from server.db.keys import one_of
 from server.db.models import Employee
 from server.db.models import Request as RequestRow
 from server.engine import (
@@ -326,7 +327,7 @@ def _pending(session: Session, ids: list[int], first: date,
     out: dict[tuple[int, Month], int] = defaultdict(int)
     for employee_id, day, count in session.execute(
             select(RequestRow.employee_id, RequestRow.day, func.count()).where(
-                RequestRow.employee_id.in_(ids), RequestRow.state == "pending",
+                one_of(RequestRow.employee_id, ids), RequestRow.state == "pending",
                 RequestRow.day.between(first, last))
             .group_by(RequestRow.employee_id, RequestRow.day)):
         out[(employee_id, (day.year, day.month))] += count

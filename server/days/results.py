@@ -31,7 +31,7 @@ from server.days.facts import (
 )
 from server.days.rules_in_force import RulesInForce
 from server.days.schedules import Key, carry_night_stamps, ends_by, load_schedules
-from server.db.keys import employee_days
+from server.db.keys import employee_days, one_of
 from server.db.models import DAY_RESULTS, Employee
 from server.db.models import Stamp as StampRow
 from server.engine import Request, Schedule, Stamp, evaluate_day
@@ -52,7 +52,7 @@ def evaluate_days(session: Session, days: Iterable[EmployeeDay],
     employees = {row.id: row for row in session.execute(
         select(Employee.id, Employee.institution_id, Employee.number, Employee.profile,
                Employee.part_time_percent, Employee.active, Employee.deactivated_at).where(
-            Employee.id.in_(wanted)))}
+            one_of(Employee.id, wanted)))}
     all_days = set().union(*wanted.values())
     rules = RulesInForce(session, set(institution_of.values()))
     contracts = contracts_of(session, list(employees.values()))
@@ -87,7 +87,7 @@ def _inputs(session: Session, wanted: dict[int, set[date]], all_days: set[date],
     day after each day too, which a night shift may take."""
     read = all_days | {d + ONE_DAY for d in all_days}
     fact_rows = session.connection().execute(select(*STAMP_COLUMNS).where(
-        StampRow.employee_id.in_(wanted), StampRow.local_date.in_(read))
+        one_of(StampRow.employee_id, wanted), one_of(StampRow.local_date, read))
         .order_by(*STAMP_ORDER)).all()
     replaced = replaced_ids(fact_rows)
     by_day: dict[Key, list[FactRow]] = defaultdict(list)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from server.days.employment import Contracts, contracts_of
 from server.days.facts import ShownStamp
 from server.days.spans import MIDNIGHT, day_end
+from server.db.keys import one_of
 from server.db.models import Employee
 from server.db.schedule_tables import RotaDay, SchedulePeriod
 from server.engine.inputs import Schedule, Stamp
@@ -141,7 +142,7 @@ def stored_schedules(session: Session, institution_id: str, employee_ids: Collec
         SchedulePeriod.employee_id, SchedulePeriod.starts, SchedulePeriod.ends,
         SchedulePeriod.profile, SchedulePeriod.chosen).where(
         SchedulePeriod.institution_id == institution_id,
-        SchedulePeriod.employee_id.in_(employee_ids), SchedulePeriod.starts <= last,
+        one_of(SchedulePeriod.employee_id, employee_ids), SchedulePeriod.starts <= last,
         or_(SchedulePeriod.ends.is_(None), SchedulePeriod.ends >= first)))
     own: dict[int, dict[date, tuple[str, str]]] = defaultdict(dict)
     for employee_id, starts, ends, profile, chosen in periods:
@@ -150,7 +151,7 @@ def stored_schedules(session: Session, institution_id: str, employee_ids: Collec
         found[employee_id].update(dict.fromkeys(days[start:stop], schedule(profile, chosen)))
         own[employee_id].update(dict.fromkeys(days[start:stop], (profile, chosen)))
     rota = list(session.execute(select(RotaDay.employee_id, RotaDay.day, RotaDay.shift).where(
-        RotaDay.institution_id == institution_id, RotaDay.employee_id.in_(employee_ids),
+        RotaDay.institution_id == institution_id, one_of(RotaDay.employee_id, employee_ids),
         RotaDay.day.between(first, last))))
     base = _base_profiles(session, {row.employee_id for row in rota})
     for employee_id, day, shift in rota:
@@ -162,7 +163,7 @@ def stored_schedules(session: Session, institution_id: str, employee_ids: Collec
 def _base_profiles(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    rows = session.execute(select(Employee.id, Employee.profile).where(Employee.id.in_(ids)))
+    rows = session.execute(select(Employee.id, Employee.profile).where(one_of(Employee.id, ids)))
     return {employee_id: profile for employee_id, profile in rows}
 
 

@@ -21,6 +21,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from server.db.keys import one_of
 from server.db.models import DAY_RESULTS, DirtyDay
 
 IDS_PER_QUERY = 500  # employees per query: a bounded IN list on either database
@@ -42,7 +43,7 @@ def stored_anomalies(session: Session, institution_id: str, employee_ids: Collec
         found.update({employee_id: int(anomalies or 0) for employee_id, stored, anomalies
                       in session.execute(
                           select(column.employee_id, func.count(), func.sum(column.anomalies))
-                          .where(column.employee_id.in_(wanted[start:start + IDS_PER_QUERY]),
+                          .where(one_of(column.employee_id, wanted[start:start + IDS_PER_QUERY]),
                                  column.day >= first, column.day <= last)
                           .group_by(column.employee_id))
                       if stored == days})

@@ -23,6 +23,7 @@ from server.days.employment import employed_from
 from server.days.month import PersonMonth, month_bounds, month_through
 from server.days.rules_in_force import RulesInForce, policy_on
 from server.days.stored_anomalies import stored_anomalies
+from server.db.keys import one_of
 from server.db.models import Employee
 from server.db.models import Request as RequestRow
 from server.engine import MonthResult
@@ -104,7 +105,7 @@ def open_items(session: Session, institution_id: str, year: int, month: int, *,
     missing = set(pending) - set(people)
     if missing:
         people.update({e.id: e for e in session.scalars(
-            select(Employee).where(Employee.id.in_(missing)))})
+            select(Employee).where(one_of(Employee.id, missing)))})
     listed = [OpenItems(e, people[e].number, people[e].name, pending[e], anomalies[e])
               for e in set(pending) | set(anomalies)]
     return Precheck(f"{year:04d}-{month:02d}",

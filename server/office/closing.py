@@ -28,12 +28,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Integer,
-    bindparam,
     delete,
     false,
     func,
@@ -51,11 +49,11 @@ from server.days.close_batch import collector_paused, store_months
 from server.days.employment import employed_from
 from server.days.month import PersonMonth, month_bounds
 from server.days.rules_in_force import RulesInForce, policy_on
-from server.db.models import MONTH_CLOSE_ENTRIES, Employee, MonthClose, MonthCloseEntry, User
-from server.engine import MonthResult
+from server.db.models import Employee, MonthClose, MonthCloseEntry, User
 from server.errors import NotFound, OfficeError
 from server.office.audit import record, utcnow
 from server.office.bounds import bounded_text
+from server.office.close_entries import FIGURES, mark_done
 from server.office.close_precheck import (
     OpenItems,
     Precheck,
@@ -68,9 +66,6 @@ from server.office.close_precheck import (
 from server.office.people import require_office
 
 REASON_MAX = 500  # characters of a reason to close with something open
-# The month's figures a close stores per employee, as `MonthResult` names them.
-FIGURES = ("worked", "due", "balance", "overtime_paid", "overtime_banked", "to_recover",
-           "negative_flex", "unjustified", "meal_vouchers")
 
 
 @dataclass(frozen=True)
@@ -241,7 +236,7 @@ def _keep(session: Session, actor: User, row: MonthClose, year: int, month: int,
     store_months(session, months, *month_bounds(year, month), now)
     accounts = frozen_accounts(session, RulesInForce(session, [actor.institution_id]),
                                months.values(), now)
-    _mark_done(session, row.id, {e: m.result for e, m in months.items()}, accounts, now)
+    mark_done(session, row.id, {e: m.result for e, m in months.items()}, accounts, now)
 
 
 def _open_anomalies(session: Session, close_id: int) -> dict[str, int]:
@@ -257,27 +252,6 @@ def _open_anomalies(session: Session, close_id: int) -> dict[str, int]:
 def _done(session: Session, close_id: int) -> int:
     return session.scalar(select(func.count()).select_from(MonthCloseEntry).where(
         MonthCloseEntry.month_close_id == close_id, MonthCloseEntry.done.is_(True))) or 0
-
-
-def _mark_done(session: Session, close_id: int, results: dict[int, MonthResult],
-               accounts: dict[int, dict[str, Any]], now: datetime) -> None:
-    """The entries of this step done, with their figures and frozen accounts: one
-    statement, many rows."""
-    if not results:
-        return
-    entries = MONTH_CLOSE_ENTRIES
-    session.execute(update(entries).where(
-        entries.c.month_close_id == bindparam("close_id"),
-        entries.c.employee_id == bindparam("entry_employee"),
-    ).values(done=True, evaluations=entries.c.evaluations + 1, evaluated_at=now,
-             anomalies=bindparam("entry_anomalies"),
-             **{name: bindparam(f"entry_{name}")
-                for name in (*FIGURES, "account_closing", "account_debts", "account_leave")}),
-        [{"close_id": close_id, "entry_employee": employee_id,
-          "entry_anomalies": len(result.anomalies),
-          **{f"entry_{name}": getattr(result, name) for name in FIGURES},
-          **{f"entry_{name}": value for name, value in accounts[employee_id].items()}}
-         for employee_id, result in results.items()])
 
 
 def close_month(session: Session, actor: User, year: int, month: int, *, batch: int = 50,

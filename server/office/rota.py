@@ -23,7 +23,7 @@ from server.days.month import month_bounds
 from server.days.month_lock import ensure_open
 from server.days.rules_in_force import RulesInForce
 from server.days.schedules import changed_days, load_schedules
-from server.db.keys import employee_days
+from server.db.keys import employee_days, one_of
 from server.db.models import Employee, User
 from server.db.schedule_tables import ROTA_DAYS, RotaDay
 from server.errors import NotFound, OfficeError
@@ -67,7 +67,7 @@ def rota_month(session: Session, actor: User, year: int, month: int,
     if ids:
         shifts = {(e, d): s for e, d, s in session.execute(
             select(RotaDay.employee_id, RotaDay.day, RotaDay.shift).where(
-                RotaDay.employee_id.in_(ids), RotaDay.day.between(first, last)))}
+                one_of(RotaDay.employee_id, ids), RotaDay.day.between(first, last)))}
     days = [date(year, month, n) for n in range(1, last.day + 1)]
     return RotaMonth(year, month, days, people, shifts)
 

@@ -139,3 +139,28 @@ def test_a_month_closed_without_an_account_keeps_sql_null_not_json_null(
         done = w.session.execute(sa.select(sa.func.count()).where(
             entries.done.is_(True))).scalar()
         assert (kept, done) == (0, 3)
+
+
+def test_the_frozen_account_read_back_is_the_one_the_close_computed(
+        db_engine: sa.Engine) -> None:
+    """The university keeps an hours account: a short day in April leaves a debt with its
+    deadline. The entry keeps the closing, its debts and its (empty) leave draws as the
+    account computed them, on both databases (PostgreSQL writes them in one UPDATE of
+    unnested arrays, SQLite in an executemany)."""
+    with Session(db_engine) as session:
+        w = world(session, "university")
+        w.stamps("ann", date(2026, 4, 7), "in 08:00, out 11:00")
+        w.session.commit()
+        closing.close_month(w.session, w.users["office"], *APRIL, reason="assenze",
+                            now=AFTER_APRIL)
+        entries = MONTH_CLOSE_ENTRIES.c
+        kept = {row.employee_id: row for row in w.session.execute(sa.select(
+            entries.employee_id, entries.balance, entries.evaluations, entries.account_closing,
+            entries.account_debts, entries.account_leave))}
+        ann = kept.pop(w.employees["ann"].id)
+        assert kept and all(row.balance < ann.balance < 0 for row in kept.values())
+        for row in (ann, *kept.values()):  # each row its own figures, not a neighbour's
+            assert row.evaluations == 1 and row.account_leave == []
+            assert row.account_closing == row.balance == -sum(
+                debt["minutes"] for debt in row.account_debts)
+            assert {debt["due"] for debt in row.account_debts} == {"2026-05-31"}

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.db.directory import add_employee, ensure_institution
-from server.db.keys import employee_day_marks, employee_days
+from server.db.keys import employee_day_marks, employee_days, one_of
 from server.db.models import DAY_RESULTS, DIRTY_DAYS
 
 MARKED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -76,3 +77,36 @@ def test_sqlite_finds_the_keys_through_the_index_instead_of_scanning(
             plan = " | ".join(row[3] for row in connection.exec_driver_sql(
                 f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params.values())))
             assert "SEARCH" in plan and "SCAN" not in plan, plan
+
+
+def test_one_of_picks_the_same_rows_each_time_the_statement_runs(db_engine: sa.Engine) -> None:
+    """One statement compiled once (SQLAlchemy's cache), run with other values each time:
+    each run answers its own values, on SQLite (an IN list) and PostgreSQL (an array)."""
+    first, second = _people(db_engine)
+    with db_engine.begin() as connection:
+        connection.execute(sa.insert(DAY_RESULTS),
+                           [_result(e, d) for e in (first, second) for d in DAYS])
+
+        def found(ids: list[int], days: list[date]) -> set[tuple[int, date]]:
+            return set(connection.execute(
+                sa.select(DAY_RESULTS.c.employee_id, DAY_RESULTS.c.day)
+                .where(one_of(DAY_RESULTS.c.employee_id, ids),
+                       one_of(DAY_RESULTS.c.day, days))).all())
+
+        assert found([first], DAYS[:1]) == {(first, DAYS[0])}
+        assert found([second], DAYS[1:]) == {(second, DAYS[1]), (second, DAYS[2])}
+        assert found([first, second], [DAYS[2]]) == {(first, DAYS[2]), (second, DAYS[2])}
+        assert found([], DAYS) == set()
+        assert connection.scalar(sa.select(sa.func.count()).select_from(DAY_RESULTS).where(
+            ~one_of(DAY_RESULTS.c.employee_id, [first]))) == len(DAYS)
+
+
+def test_one_of_is_one_array_parameter_on_postgresql_and_an_in_list_elsewhere() -> None:
+    statement = sa.select(DAY_RESULTS.c.day).where(
+        one_of(DAY_RESULTS.c.employee_id, list(range(500))))
+    array = str(statement.compile(dialect=postgresql.dialect()))
+    assert "= ANY (" in array and array.count("%(") == 1
+    listed = str(statement.compile(dialect=sqlite.dialect(),
+                                   compile_kwargs={"render_postcompile": True}))
+    # A plain IN, not the "= 1" SQLite's dialect adds to a boolean it does not know.
+    assert "IN (" in listed and listed.count("?") == 500 and "= 1" not in listed
