@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from anyio import to_thread
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
@@ -56,7 +57,8 @@ from server.web.routes import ROUTE_HANDLERS
 from server.web.routes.notifications import unread_notifications
 from server.web.secret import load_or_create_secret
 from server.web.session_store import DatabaseStore
-from server.web.throttle import LoginThrottle
+from server.web.shared_throttle import DatabaseThrottle
+from server.web.throttle import LoginThrottle, Throttle
 
 HERE = Path(__file__).resolve().parent
 SESSION_HOURS = 8  # a working day; after that, log in again
@@ -91,7 +93,7 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
         middleware=[LanguageMiddleware, InputGuardMiddleware, sessions.middleware,
                     IdentityMiddleware, DefineMiddleware(SessionCSRFMiddleware, config=csrf)],
         before_send=[security_headers],
-        on_startup=[_forget_expired_sessions, _work_off_dirty_days],
+        on_startup=[_forget_the_expired, _work_off_dirty_days],
         template_config=_templates(),
         exception_handlers={HTTPException: http_error, OfficeError: office_refusal,
                             OverflowError: no_such_row, Exception: server_error},
@@ -131,9 +133,10 @@ def bind_run(app: Litestar, engine: Engine, *, data_dir: Path = Path("timbra-dat
     store = session_store or FileStore(private_dir(data_dir / "sessions"))
     app.stores = StoreRegistry({"sessions": store,
                                 "sso": _pending_store(session_store, data_dir)})
+    login, reset = _throttles(session_store)
     app.state.update(engine=engine, day_worker=DayWorker(engine),
                      sso=sso if sso is not None else load_sso(sso_file()),
-                     login_throttle=LoginThrottle(), reset_throttle=LoginThrottle(),
+                     login_throttle=login, reset_throttle=reset,
                      broker=broker, metrics_token=metrics_token, schema_head=head_revision())
 
 
@@ -155,13 +158,26 @@ def _pending_store(session_store: Store | None, data_dir: Path) -> Store:
     return FileStore(private_dir(data_dir / "sso-pending"))
 
 
-async def _forget_expired_sessions(app: Litestar) -> None:
+def _throttles(session_store: Store | None) -> tuple[Throttle, Throttle]:
+    """The login and reset throttles, kept where the sessions are: in the database when
+    every worker shares them there, else in this process (which is then the only one)."""
+    if isinstance(session_store, DatabaseStore):
+        return (DatabaseThrottle(session_store.engine, "login"),
+                DatabaseThrottle(session_store.engine, "reset"))
+    return LoginThrottle(), LoginThrottle()
+
+
+async def _forget_the_expired(app: Litestar) -> None:
     """Expired sessions, and sign-ins abandoned at the provider, are otherwise removed only
-    when their cookie or callback comes back."""
+    when their cookie or callback comes back; the throttles' rows past use, only by the
+    sweep of a later failure."""
     for name in ("sessions", "sso"):
         store = app.stores.get(name)
         if isinstance(store, FileStore | MemoryStore | DatabaseStore):
             await store.delete_expired()
+    for throttle in (app.state.login_throttle, app.state.reset_throttle):
+        if isinstance(throttle, DatabaseThrottle):
+            await to_thread.run_sync(throttle.forget_expired)
 
 
 async def _work_off_dirty_days(app: Litestar) -> None:

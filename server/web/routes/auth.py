@@ -25,7 +25,7 @@ from server.web.guards import EVERYONE, PUBLIC, allow
 from server.web.identity import ROTATE_SESSION, session_for
 from server.web.office_calls import acting_user
 from server.web.routing import together
-from server.web.throttle import LoginThrottle
+from server.web.throttle import Throttle
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 
@@ -82,7 +82,7 @@ def login(request: Request[Any, Any, Any], state: State, db: DbSession,
           data: Annotated[LoginForm, FORM]) -> Template | Redirect:
     target = safe_next(data.next)
     address = request.client.host if request.client else "-"
-    throttle: LoginThrottle = state.login_throttle
+    throttle: Throttle = state.login_throttle
     wait = throttle.wait_left(address)
     if wait:
         minutes = math.ceil(wait / 60)
@@ -92,7 +92,7 @@ def login(request: Request[Any, Any, Any], state: State, db: DbSession,
                             headers={"retry-after": str(math.ceil(wait))})
     user = accounts.log_in(db, data.username, data.password)
     if isinstance(user, accounts.Refusal):
-        throttle.failed(address)
+        throttle.failed(address, db=db)
         return _login_error(target, sso_choices(db, state), gettext(REFUSED))
     request.set_session(session_for(state.secret, user))
     request.state[ROTATE_SESSION] = True

@@ -24,7 +24,7 @@ from server.web.dependencies import DbSession
 from server.web.guards import PUBLIC
 from server.web.routes.auth import sso_choices
 from server.web.routing import together
-from server.web.throttle import LoginThrottle
+from server.web.throttle import Throttle
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 
@@ -56,7 +56,7 @@ def forgot(request: Request[Any, Any, Any], state: State, db: DbSession,
     """The same page whatever the username: "if it exists and has an address, a link was
     sent"; the audit keeps what happened."""
     address = request.client.host if request.client else "-"
-    throttle: LoginThrottle = state.reset_throttle
+    throttle: Throttle = state.reset_throttle
     wait = throttle.wait_left(address)
     if wait:
         message = gettext("Too many attempts from this address: try again in %(minutes)s "
@@ -65,7 +65,7 @@ def forgot(request: Request[Any, Any, Any], state: State, db: DbSession,
                         headers={"retry-after": str(math.ceil(wait))},
                         context={"sent": False, "error": message,
                                  "sso": sso_choices(db, state)})
-    throttle.failed(address)  # every ask counts: the page is no way to probe or to spam
+    throttle.failed(address, db=db)  # every ask counts: the page is no way to probe or to spam
     password_reset.request_reset(db, data.username,
                                  sso_institutions=_sso_institutions(state))
     return Template("password_forgot.html", context={
