@@ -83,6 +83,8 @@ def _row(employee_id: int, day: DayResult, seen: int, now: datetime) -> dict[str
 def _stored(session: Session, ids: list[int], first: date,
             last: date) -> dict[tuple[int, date], tuple[int, ...]]:
     """The stored days' figures: worked, due, balance, anomalies, stamps seen."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _stored_pg(session, ids, first, last)
     column = DAY_RESULTS.c
     out: dict[tuple[int, date], tuple[int, ...]] = {}
     for start in range(0, len(ids), IDS_PER_DELETE):
@@ -92,6 +94,23 @@ def _stored(session: Session, ids: list[int], first: date,
                    column.balance, column.anomalies, column.stamps_seen)
             .where(one_of(column.employee_id, ids[start:start + IDS_PER_DELETE]),
                    column.day >= first, column.day <= last)))
+    return out
+
+
+def _stored_pg(session: Session, ids: list[int], first: date,
+               last: date) -> dict[tuple[int, date], tuple[int, ...]]:
+    """As `_stored`, through psycopg's cursor, in the session's transaction: the rows
+    need no conversion, and building SQLAlchemy's rows of a month (31 per employee) was
+    a third of reading them."""
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    out: dict[tuple[int, date], tuple[int, ...]] = {}
+    with driver.cursor() as cursor:
+        cursor.execute(
+            "SELECT employee_id, day, worked, due, balance, anomalies, stamps_seen"
+            " FROM day_results WHERE employee_id = ANY(%s) AND day BETWEEN %s AND %s",
+            (ids, first, last))
+        out.update(((e, d), (w, du, b, a, s)) for e, d, w, du, b, a, s in cursor)
     return out
 
 
