@@ -9,6 +9,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from server.db.json_text import json_text
 from server.private_files import private_dir, private_file
 
 
@@ -22,13 +23,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             if not database.parent.exists():
                 private_dir(database.parent)
             private_file(database)
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=json_text,
+                               **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # Name the driver we ship, so a bare postgresql:// URL works.
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(False))
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_pre_ping=True, json_serializer=json_text, **kwargs)
 
 
 def _sqlite_pragmas(connection: Any, record: Any) -> None:

@@ -9,13 +9,13 @@ parse one statement of thousands of values.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ARRAY, Integer, Text, bindparam, text, update
 from sqlalchemy.orm import Session
 
+from server.db.json_text import json_text
 from server.db.models import MONTH_CLOSE_ENTRIES
 from server.db.types import UTCDateTime
 from server.engine import MonthResult
@@ -72,6 +72,6 @@ def _unnested(session: Session, close_id: int, rows: list[dict[str, Any]],
               now: datetime) -> None:
     columns: dict[str, list[Any]] = {
         name: [row[name] for row in rows] for name in ("employee_id", *_COUNTS)}
-    columns |= {name: [None if row[name] is None else json.dumps(row[name])
+    columns |= {name: [None if row[name] is None else json_text(row[name])
                        for row in rows] for name in _JSONS}
     session.execute(_UNNESTED, {"close_id": close_id, "now": now, **columns})

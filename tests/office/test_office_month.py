@@ -255,16 +255,16 @@ def test_a_step_that_fails_midway_is_rolled_back_and_the_resume_evaluates_everyo
     w.session.commit()
     assert closing.close_step(w.session, office, *APRIL, batch=1, now=AFTER_APRIL).done == 1
     w.session.commit()
-    real = closing._mark_done
+    real = closing.mark_done
 
     def broken(session: Session, *step: object) -> None:
         raise RuntimeError("the server stops here, after bob's day results are written")
 
-    monkeypatch.setattr(closing, "_mark_done", broken)
+    monkeypatch.setattr(closing, "mark_done", broken)
     with pytest.raises(RuntimeError):
         closing.close_step(w.session, office, *APRIL, batch=1, now=AFTER_APRIL)
     w.session.rollback()
-    monkeypatch.setattr(closing, "_mark_done", real)
+    monkeypatch.setattr(closing, "mark_done", real)
     # Nothing of the failed step stayed: bob not done, his day results not written.
     assert closing.close_progress(w.session, "school", *APRIL) == closing.Progress(
         "closing", 1, 3)
