@@ -18,12 +18,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from server.cli.base import help_command
 from server.db import make_engine, upgrade
+from server.db.engine import sqlite_file
 from server.db.migrate import schema_state
 from server.settings import database_url
 
 # The exit code of a command refused for the schema: the operator must act, as for a
 # missing setting (`timbra web` exits so too).
 SCHEMA_REFUSED = 2
+NO_SCHEMA = ("the database has no timbra schema: run `timbra db upgrade` first "
+             "(with the same TIMBRA_DATABASE_URL or --database)")
 
 
 def register(subparsers: Any) -> None:
@@ -80,14 +83,17 @@ def schema_problem(engine: Engine) -> str | None:
     """Why a process of this version must not work on `engine`'s database, or None.
 
     It only reads the revision: a database with no schema is left without one, so a
-    process started by mistake on the wrong URL (or before the upgrade) changes nothing."""
+    process started by mistake on the wrong URL (or before the upgrade) changes nothing.
+    A SQLite file that is not there is not opened (connecting would make it)."""
+    database = sqlite_file(engine)
+    if database is not None and not database.exists():
+        return NO_SCHEMA
     try:
         state = schema_state(engine)
     except SQLAlchemyError as exc:
         return unreachable(exc)
     if state.current is None:
-        return ("the database has no timbra schema: run `timbra db upgrade` first "
-                "(with the same TIMBRA_DATABASE_URL or --database)")
+        return NO_SCHEMA
     if not state.up_to_date:
         return (f"the database schema is at revision {state.current}, this timbra needs "
                 f"{state.head}: run `timbra db upgrade` first")

@@ -14,23 +14,49 @@ from server.private_files import private_dir, private_file
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite files get their directory and durable pragmas."""
+    """An engine for `url`; SQLite files get their directory and durable pragmas.
+
+    A SQLite file that is not there is made at the first connection, not here: a command
+    that refuses before connecting (`server.cli.db.schema_problem`) leaves none behind."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            # SQLite gives the -wal and -shm files the database file's own mode.
-            database = Path(parsed.database)
-            if not database.parent.exists():
-                private_dir(database.parent)
-            private_file(database)
         engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=json_text,
                                **kwargs)
+        database = sqlite_file(engine)
+        if database is not None:
+            if database.exists():  # an older version's readable file, tightened at once
+                private_file(database)
+            event.listen(engine, "do_connect", _MakeFile(database))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # Name the driver we ship, so a bare postgresql:// URL works.
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(False))
     return create_engine(url, pool_pre_ping=True, json_serializer=json_text, **kwargs)
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite engine's database; None for another database, an in-memory
+    one or a `file:` URI (whose path SQLite itself reads)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.query.get("uri"):
+        return None
+    if not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+class _MakeFile:
+    """Before each connection: the file made (with its folder) owner-only before SQLite
+    makes it, since the -wal and -shm files take the database file's mode."""
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+
+    def __call__(self, *_: Any) -> None:
+        if not self.database.parent.exists():
+            private_dir(self.database.parent)
+        private_file(self.database)
 
 
 def _sqlite_pragmas(connection: Any, record: Any) -> None:

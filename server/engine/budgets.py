@@ -84,4 +84,4 @@ def apply_cut(policy: Policy, budget: ast.UnitBudget, unit: str, result: MonthRe
     note = Note(explain, N.OVER_UNIT_BUDGET, (unit, spent, budget.minutes, cut))
     result.explain.append(note)
     result.flags.append(Flag(f"{KEY}_over_limit", cut, budget.minutes, note.render().detail,
-                             policy.where(pos)))
+                             policy.where(pos), note.template, note.args))

@@ -54,9 +54,9 @@ PAUSE_AS_OVERTIME = N_("{} {}: pause worked, approved: {:hm} counted as overtime
 EXCESS = N_("{:hm} beyond the due without an approved overtime request: not credited")
 OVER_UNIT_BUDGET = N_("unit {}: {:hm} of paid overtime this year, over its budget of {:hm}: "
                       "{:hm} of this month not paid")
-OVER_WINDOW = Nn_("code {} in the {:n} week from {}: {:hm}, over {}% of its due {:hm} "
+OVER_WINDOW = Nn_("code {} in the {:n} week from {:day}: {:hm}, over {}% of its due {:hm} "
                   "({:hm}): {:hm} not counted",
-                  "code {} in the {:n} weeks from {}: {:hm}, over {}% of their due {:hm} "
+                  "code {} in the {:n} weeks from {:day}: {:hm}, over {}% of their due {:hm} "
                   "({:hm}): {:hm} not counted")
 MEAL = N_("meal voucher {}")
 MEAL_EARNED = N_("earned")

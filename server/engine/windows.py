@@ -102,4 +102,4 @@ def _one_window(policy: Policy, rule: ast.CodeDef, window: ast.WindowCap, result
     note = Note(explain, N.OVER_WINDOW, args)
     result.explain.append(note)
     result.flags.append(Flag(f"{rule.code}_over_limit", over, share, note.render().detail,
-                             policy.where(pos)))
+                             policy.where(pos), N.OVER_WINDOW, args))

@@ -35,6 +35,14 @@ def use_locale(locale: str | None) -> Iterator[str]:
         _locale.reset(token)
 
 
+def keep_locale(locale: str | None) -> str:
+    """Sets the language for the rest of the running task, where no `use_locale` block can
+    hold it (a web request's error answered after the middleware that set it returned).
+    An ASGI server runs each request in a task of its own, so it ends with the request."""
+    _locale.set(pick_locale(locale))
+    return _locale.get()
+
+
 def N_(message: str) -> str:
     """Marks a message id for extraction where it is translated later (a menu label)."""
     return message

@@ -50,7 +50,7 @@ from server.web.guards import PUBLIC, access_guard, undeclared_handlers
 from server.web.headers import security_headers
 from server.web.identity import IdentityMiddleware, RotatingSessionConfig
 from server.web.input_guard import InputGuardMiddleware
-from server.web.language import LanguageMiddleware, choose_language, install
+from server.web.language import LanguageMiddleware, choose_language, install, refusal_language
 from server.web.navigation import menu_for, role_name
 from server.web.request_log import RequestLogMiddleware
 from server.web.routes import ROUTE_HANDLERS
@@ -93,6 +93,7 @@ def create_app(engine: Engine, *, secure_cookies: bool = True,
         middleware=[LanguageMiddleware, InputGuardMiddleware, sessions.middleware,
                     IdentityMiddleware, DefineMiddleware(SessionCSRFMiddleware, config=csrf)],
         before_send=[security_headers],
+        after_exception=[refusal_language],
         on_startup=[_forget_the_expired, _work_off_dirty_days],
         template_config=_templates(),
         exception_handlers={HTTPException: http_error, OfficeError: office_refusal,

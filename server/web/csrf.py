@@ -25,6 +25,9 @@ from litestar.middleware.csrf import CSRFMiddleware, generate_csrf_hash
 from litestar.types import Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
+from server.i18n.current import gettext
+from server.web.litestar_refusals import CSRF_REFUSED
+
 SEED = "csrf"  # the session key holding the seed
 
 
@@ -69,7 +72,7 @@ class SessionCSRFMiddleware(CSRFMiddleware):
                                                               RequestEncodingType.MULTI_PART):
                 submitted = (await request.form()).get("_csrf_token")
             if not isinstance(submitted, str) or not compare_digest(submitted, expected):
-                raise PermissionDeniedException("CSRF token verification failed")
+                raise PermissionDeniedException(gettext(CSRF_REFUSED))
         ScopeState.from_scope(scope).csrf_token = expected
         await self.app(scope, receive, follow)
 

@@ -24,7 +24,7 @@ from server.errors import Busy, MonthClosed, NotAllowed, NotFound, OfficeError
 from server.i18n.current import gettext
 from server.web.guards import PasswordChangeRequired
 from server.web.language import API_PREFIX, said
-from server.web.litestar_refusals import reworded
+from server.web.litestar_refusals import SERVER_FAULT, reworded
 from server.web.request_log import request_id_of
 from server.web.scope import NOT_FOUND
 
@@ -103,4 +103,4 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
     """Anything no other handler knows is a fault of ours: logged with its traceback (the
     person sees only that it failed), answered as a 500 page or JSON."""
     LOG.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-    return _answer(request, InternalServerException())  # logged once, with the cause
+    return _answer(request, InternalServerException(gettext(SERVER_FAULT)))  # logged once

@@ -52,7 +52,7 @@ def access_guard(connection: ASGIConnection[Any, Any, Any, Any],
         return
     roles = handler.opt.get("roles")
     if not roles:  # create_app checks this at start; this keeps a bypass impossible
-        raise PermissionDeniedException("route declares no roles")
+        raise PermissionDeniedException(gettext("Not allowed"))
     user = connection.scope.get("user")
     if not isinstance(user, CurrentUser):
         raise NotAuthorizedException(gettext("Login required"))

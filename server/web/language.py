@@ -28,6 +28,7 @@ from server.i18n.current import (
     current_zone,
     either,
     gettext,
+    keep_locale,
     ngettext,
     pick_locale,
     use_locale,
@@ -77,13 +78,26 @@ class LanguageMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        wanted = None
-        if scope["type"] == ScopeType.HTTP:
-            wanted = _cookie(scope)
-            if wanted is None and scope["path"].startswith(API_PREFIX):
-                wanted = _accepted(scope)
-        with use_locale(wanted):
+        with use_locale(wanted_language(scope)):
             await self.app(scope, receive, send)
+
+
+def wanted_language(scope: Scope) -> str | None:
+    """The cookie's language, else (for the API) the one `Accept-Language` prefers."""
+    if scope["type"] != ScopeType.HTTP:
+        return None
+    wanted = _cookie(scope)
+    if wanted is None and scope["path"].startswith(API_PREFIX):
+        wanted = _accepted(scope)
+    return wanted
+
+
+async def refusal_language(exc: Exception, scope: Scope) -> None:
+    """An `after_exception` hook: a refusal raised before or around `LanguageMiddleware`
+    (the router's 404 and 405, a middleware's refusal worded by the error handler) is
+    answered, and its page rendered, after the middleware's language has been let go;
+    the request's language is kept for the rest of its task."""
+    keep_locale(wanted_language(scope))
 
 
 def _cookie(scope: Scope) -> str | None:

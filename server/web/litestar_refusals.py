@@ -10,6 +10,11 @@ from the catalogue and, per item, its `key` and `source` with a message of ours.
 
 msgspec's messages are matched by their shape; one this module does not know becomes
 "invalid value", never its English.
+
+Litestar's refusals of the request itself (a Content-Length that is no number or beyond the
+limit, a multipart form it cannot parse, a missing CSRF token) are matched by the start of
+their English; any other of its refusals (a method the path does not take, a path no route
+has) is worded by its status.
 """
 
 from __future__ import annotations
@@ -24,6 +29,31 @@ from server.i18n.current import N_, gettext
 
 INVALID_DATA = N_("The request's data are not valid")
 NOT_JSON = N_("The request's body is not valid JSON")
+BAD_LENGTH = N_("The request's Content-Length header is not a valid length")
+NOT_MULTIPART = N_("The request's form is not valid multipart/form-data")
+TOO_LARGE = N_("Request too large")
+CSRF_REFUSED = N_("The form's security token is missing or no longer valid: "
+                  "reload the page and try again")
+# Litestar's English (as its detail starts) for each refusal it words itself.
+PLAIN: tuple[tuple[str, str], ...] = (
+    ("Invalid content-length", BAD_LENGTH),
+    ("Invalid multipart/form-data", NOT_MULTIPART),
+    ("Unexpected eof in multipart/form-data", NOT_MULTIPART),
+    ("multipart boundary missing", NOT_MULTIPART),
+    # A body beyond the limit, or a multipart form of too many parts (a 400 for that).
+    ("Request Entity Too Large", TOO_LARGE),
+    ("CSRF token verification failed", CSRF_REFUSED),
+)
+# Any other of Litestar's refusals, by its status; else `BAD_REQUEST` or `SERVER_FAULT`.
+BY_STATUS = {
+    401: N_("Login required"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    413: TOO_LARGE,
+}
+BAD_REQUEST = N_("The request is not valid")
+SERVER_FAULT = N_("Something went wrong on the server")
 
 # What a wrong-typed value should have been, by msgspec's name of the type.
 EXPECTED = {
@@ -64,8 +94,13 @@ def reworded(exc: HTTPException) -> Reworded | None:
         return None
     if isinstance(exc.__cause__, SerializationException):
         return Reworded(gettext(NOT_JSON), None)
+    plain = next((ours for english, ours in PLAIN if str(exc.detail).startswith(english)),
+                 None)
+    if plain is not None:
+        return Reworded(gettext(plain), None)
     if not isinstance(exc, ValidationException):
-        return None
+        fallback = SERVER_FAULT if exc.status_code >= 500 else BAD_REQUEST
+        return Reworded(gettext(BY_STATUS.get(exc.status_code, fallback)), None)
     if isinstance(exc.extra, list):
         return Reworded(gettext(INVALID_DATA), [_item(i) for i in exc.extra
                                                 if isinstance(i, dict)])

@@ -3,9 +3,8 @@ that is missing or behind, exit 2, with the message that says to run the upgrade
 leaves the database as it found it. Several `timbra ingest` sharing a subscription on
 PostgreSQL must never each migrate at their start.
 
-`make_engine` creates a missing SQLite file, so "left as found" is: no table at all (not
-even alembic's `alembic_version`) on the empty file, the same revision and tables on the
-PostgreSQL database one revision behind.
+"Left as found" is: no file (nor its folder, nor a -wal) where the SQLite URL named none,
+the same revision and tables on the PostgreSQL database one revision behind.
 """
 
 from __future__ import annotations
@@ -61,25 +60,37 @@ def tables(url: str) -> list[str]:
         engine.dispose()
 
 
-def test_the_ingest_and_the_worker_refuse_an_empty_sqlite_file_and_create_nothing(
+def test_the_ingest_and_the_worker_refuse_a_missing_sqlite_file_and_create_nothing(
         tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'timbra.db'}"
+    url = f"sqlite:///{tmp_path / 'timbra-data' / 'timbra.db'}"
     started = [timbra("ingest", database=url), timbra("recompute", database=url)]
     for name, process in zip(("ingest", "recompute"), started, strict=True):
         code, err = finished(process)
         assert code == 2, err
         assert f"timbra {name}: {NO_SCHEMA}" in err and "Traceback" not in err
-    assert tables(url) == []
+    assert list(tmp_path.iterdir()) == []  # on main: timbra-data/timbra.db, 4 KB
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
-def test_an_admin_command_refuses_an_empty_sqlite_file_and_creates_nothing(
+def test_an_admin_command_refuses_a_missing_sqlite_file_and_creates_nothing(
         name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    url = f"sqlite:///{tmp_path / 'timbra.db'}"
+    url = f"sqlite:///{tmp_path / 'timbra-data' / 'timbra.db'}"
     assert main([*COMMANDS[name], "--database", url]) == 2
     out, err = capsys.readouterr()
     assert NO_SCHEMA in err and err.startswith("timbra ")
     assert "password" not in out  # nothing was made, nothing is shown
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_sqlite_file_is_refused_and_keeps_no_table(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file that is there (made by hand, or by a version before) is opened to read its
+    revision; still nothing is migrated."""
+    database = tmp_path / "timbra.db"
+    database.touch()
+    url = f"sqlite:///{database}"
+    assert main([*COMMANDS["users"], "--database", url]) == 2
+    assert NO_SCHEMA in capsys.readouterr().err
     assert tables(url) == []
 
 

@@ -14,6 +14,7 @@ import pytest
 from dsl.parser import parse
 from server.engine import MonthResult, Stamp, evaluate_month
 from server.engine.budgets import KEY, Member, apply_cut, budget_for, unit_cuts
+from server.engine.notes import worded
 from server.policy.compile import compile_policy
 from server.policy.model import Policy
 
@@ -80,3 +81,8 @@ def test_a_cut_is_taken_from_the_paid_hours_explained_and_flagged(clinic: Policy
     assert step.regulation == "001:l.10" and step.figure == "overtime_paid"
     assert [(f.name, f.count, f.over) for f in month.flags] == [("unit_budget_over_limit",
                                                                  60, 180)]
+    # The manager's flag is worded in the reader's language, as the step is.
+    (flag,) = month.flags
+    assert flag.message == step.detail
+    assert worded(flag.message_id, flag.args, "it").startswith(
+        "unità lab: 4h00 di straordinario retribuito quest'anno")

@@ -14,6 +14,7 @@ import pytest
 from dsl.parser import parse
 from server.engine import Stamp, evaluate_month
 from server.engine.month import Opening
+from server.engine.notes import worded
 from server.policy.compile import compile_policy
 from server.policy.model import Policy
 
@@ -47,8 +48,14 @@ def test_beyond_a_tenth_of_the_four_weeks_due_is_not_paid(clinic: Policy) -> Non
     (step,) = [e for e in month.explanations() if e.rule.startswith("max 10%")]
     assert step.source == f"schedules.rules:{window_line()}"
     assert step.regulation == "CCNL, lavoro supplementare"
-    assert step.detail == ("code SUPPL in the 4 weeks from 2026-03-02: 9h00, over 10% of "
+    assert step.detail == ("code SUPPL in the 4 weeks from 2 March 2026: 9h00, over 10% of "
                            "their due 72h00 (7h12): 1h48 not counted")
+    # The manager's flag says the same, and both read the window's start as people say it.
+    assert flag.message == step.detail
+    for said in (step, flag):
+        assert worded(said.message_id, said.args, "it") == (
+            "codice SUPPL nelle 4 settimane dal 2 marzo 2026: 9h00, oltre il 10% del loro "
+            "dovuto 72h00 (7h12): 1h48 non conteggiate")
 
 
 def test_within_the_share_nothing_is_taken(clinic: Policy) -> None:
@@ -72,7 +79,7 @@ def test_a_window_across_two_months_counts_the_days_of_the_month_before(
     assert april.over_cap["SUPPL"] == 2 * 60 + 10
     assert april.overtime_paid == 50
     (step,) = [e for e in april.explanations() if e.rule.startswith("max 10%")]
-    assert step.detail == ("code SUPPL in the 4 weeks from 2026-03-30: 9h00, over 10% of "
+    assert step.detail == ("code SUPPL in the 4 weeks from 30 March 2026: 9h00, over 10% of "
                            "their due 68h24 (6h50): 2h10 not counted")
 
 

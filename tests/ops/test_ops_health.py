@@ -132,12 +132,14 @@ def test_a_500_shows_the_request_id_its_log_line_carries(
     assert [line["request_id"] for line in logged if line["level"] == "error"] == [request_id]
     assert "institutions" in logged[-1]["exception"]  # the traceback is in the log...
     assert "institutions" not in page.text  # ...never on the page
+    assert "Si è verificato un errore nel server" in page.text  # not "Internal Server Error"
     with world.engine.begin() as connection:
         connection.execute(sa.text("ALTER TABLE users RENAME TO users_gone"))
     api = office.get("/api/v1/me")
     assert api.status_code == 500
     assert api.json()["request_id"] == api.headers["x-request-id"] != request_id
     assert "users" not in api.text
+    assert api.json()["detail"] == "Si è verificato un errore nel server"
 
 
 def test_a_request_id_from_the_proxy_is_kept_and_a_forged_one_replaced(

@@ -38,6 +38,7 @@ def _refusals(world: WebWorld, office: Client, admin: Client,
         "month": office.get(f"/api/v1/timecard/{me}?month=2026-13", headers=language),
         "rota month": office.get("/api/v1/office/rota?month=tredici", headers=language),
         "date": admin.get("/api/v1/admin/audit?since=ieri", headers=language),
+        "audit page": admin.get("/api/v1/admin/audit?page=0", headers=language),
         "long reason": office.post(
             f"/api/v1/employees/{me}/leave/openings", headers=office_headers,
             json={"leave": "ferie", "on": f"{last_month()}-01", "left": 1, "reason": LONG}),
@@ -95,6 +96,7 @@ def test_the_refusals_are_the_catalogue_s_words_in_that_language(
             assert got["long reason"] == gettext("Fields too long")
             assert got["month"] == gettext("month: use YYYY-MM")
             assert got["date"] == gettext("%(name)s: use YYYY-MM-DD", name="since")
+            assert got["audit page"] == gettext("page: from 1 to %(last)s", last=10_000)
             assert got["long allowance name"] == gettext("Fields too long")
             for imported in ("import line", "openings import line"):
                 assert got[imported].startswith(gettext(
@@ -104,6 +106,7 @@ def test_the_refusals_are_the_catalogue_s_words_in_that_language(
                 "Import refused, nothing was written: %(lines)s", lines=gettext(
                     "line %(line)s: %(problem)s", line=2, problem="")))
     italian, english = answers["it"], answers["en"]
+    assert italian["audit page"][1]["detail"] == "pagina: da 1 a 10000"
     assert all(italian[what][1]["detail"] != english[what][1]["detail"] for what in italian)
     # The office's refusal keeps its field beside the detail, as before.
     assert italian["rota month"][1]["field"] == english["rota month"][1]["field"] == "month"

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from web_pages import form, last_month, signed_in
 from world import WebWorld, fresh_web_world
 
-from server.db.models import Stamp
+from server.db.models import RuleVersion, Stamp
 from server.engine import evaluate_day
 from server.engine.notes import HOLIDAY
 from server.i18n.catalogues import read_catalogue
@@ -147,6 +147,14 @@ def _web_stamp(world: WebWorld, employee_id: int) -> None:
                           flags="", void=False, terminal_stamp_id=None))
 
 
+def _rule_version(world: WebWorld, institution: str) -> int:
+    with Session(world.engine) as session:
+        found = session.scalar(sa.select(sa.func.min(RuleVersion.id))
+                               .where(RuleVersion.institution_id == institution))
+    assert found is not None
+    return found
+
+
 PAGES = [
     ("university", "employee", "/timecard?month={month}"),
     ("university", "employee", "/summaries?month={month}"),
@@ -158,6 +166,9 @@ PAGES = [
     ("school", "employee", "/timecard?month={month}"),
     ("school", "office", "/office/flags?month={month}"),
     ("university", "admin", "/admin/audit"),
+    ("university", "admin", "/admin/rules/{rules}"),
+    ("university", "office", "/office/sheets"),
+    ("university", "office", "/office/rota"),
 ]
 
 
@@ -165,8 +176,8 @@ PAGES = [
 def test_each_page_shows_one_language(world: WebWorld, stack: ExitStack,
                                       language: str) -> None:
     """The employee's timecard, summaries, requests, password and stamping pages, the
-    office's employee page and flags, the audit log: in Italian no English sentence of
-    the catalogue, in English no Italian one."""
+    office's employee page, flags, paper sheets and rota, the audit log and a rule file:
+    in Italian no English sentence of the catalogue, in English no Italian one."""
     for institution in ("university", "school"):
         _web_stamp(world, world.ids[(institution, "self_employee")])
     clients = {}
@@ -176,7 +187,7 @@ def test_each_page_shows_one_language(world: WebWorld, stack: ExitStack,
         if key not in clients:
             clients[key] = signed_in(world, stack, institution, role)
             clients[key].post("/language", data=form(clients[key], lang=language, next="/"))
-        url = path.format(month=last_month(),
+        url = path.format(month=last_month(), rules=_rule_version(world, institution),
                           employee=world.ids[(institution, "self_employee")])
         answer = clients[key].get(url)
         assert answer.status_code == 200, (url, answer.status_code)
@@ -206,3 +217,17 @@ def test_the_audit_log_names_its_actions_in_the_reader_s_language(
     assert "accesso" in row and " login " not in f" {row} "
     admin.post("/language", data=form(admin, lang="en", next="/"))
     assert "login" in shown(admin.get("/admin/audit?action=login").text)
+
+
+def test_words_too_short_for_the_check_are_the_reader_s_too(world: WebWorld,
+                                                          stack: ExitStack) -> None:
+    """Below the check's eight letters: a rule file's title ("Regole #1") and the paper
+    sheet's example reference ("novembre 2026") on the English pages."""
+    admin = signed_in(world, stack, "university", "admin")
+    office = signed_in(world, stack, "university", "office")
+    for client in (admin, office):
+        client.post("/language", data=form(client, lang="en", next="/"))
+    rules = admin.get(f"/admin/rules/{_rule_version(world, 'university')}").text
+    assert "<title>Rules #" in rules and "Regole #" not in rules
+    sheets = office.get("/office/sheets").text
+    assert 'placeholder="November 2026"' in sheets and "novembre" not in sheets

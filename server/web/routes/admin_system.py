@@ -22,6 +22,7 @@ from server.web.guards import ADMIN, allow
 from server.web.routing import together
 
 PAGE = 100
+LAST_PAGE = 10_000  # a million entries back; a page beyond is a typo, not a search
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,8 @@ def _day(value: str | None, name: str) -> datetime | None:
 
 def search(db: Session, user: AuthUser, action: str | None, username: str | None,
            target: str | None, since: str | None, until: str | None, page: int) -> AuditPage:
-    if page < 1 or page > 10_000:
-        raise ValidationException("page: 1…10000")
+    if page < 1 or page > LAST_PAGE:
+        raise ValidationException(gettext("page: from 1 to %(last)s", last=LAST_PAGE))
     user_id = None
     if username:
         # A name from elsewhere or no one's finds nothing (not everything).

@@ -21,9 +21,11 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from server.db.models import DirtyDay, Terminal
+from server.i18n.current import gettext
 from server.observe.metrics import CONTENT_TYPE, exposition
 from server.web.guards import PUBLIC
 from server.web.readiness import OK, broker_check, database_check
+from server.web.scope import NOT_FOUND
 
 
 @get("/healthz", opt=PUBLIC, include_in_schema=False, sync_to_thread=False,
@@ -45,7 +47,7 @@ def readyz(state: State) -> Response[dict[str, object]]:
 def metrics(request: Request[object, object, State], state: State) -> Response[bytes]:
     token: str | None = state.metrics_token
     if not token:
-        raise NotFoundException()
+        raise NotFoundException(gettext(NOT_FOUND))
     given = request.headers.get("authorization", "")
     if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
         return Response(b"metrics need the bearer token\n", status_code=401,
