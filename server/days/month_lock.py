@@ -23,6 +23,15 @@ def is_locked(session: Session, institution_id: str, day: date) -> bool:
     return month_state(session, institution_id, day.year, day.month) in LOCKED_STATES
 
 
+def locked_months(session: Session, institution_id: str) -> frozenset[tuple[int, int]]:
+    """The institution's closed months (and one being closed), as (year, month): what a
+    service checking many days reads once."""
+    return frozenset((year, month) for year, month in session.execute(
+        select(MonthClose.year, MonthClose.month).where(
+            MonthClose.institution_id == institution_id,
+            MonthClose.state.in_(LOCKED_STATES))))
+
+
 def ensure_open(session: Session, institution_id: str, day: date) -> None:
     """Raise `MonthClosed` when `day` falls in a closed month (or one being closed)."""
     if is_locked(session, institution_id, day):

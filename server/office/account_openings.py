@@ -14,13 +14,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.days.account_months import forget
-from server.days.month_lock import is_locked
 from server.db.account_tables import AccountOpening
-from server.db.models import User
+from server.db.models import Employee, User
 from server.errors import OfficeError
-from server.office.audit import record, utcnow
+from server.office.audit import utcnow
 from server.office.bounds import bounded_text, within_reach
+from server.office.opening_batch import OpeningBatch
 from server.office.people import employee_in_reach, employee_visible, require_office
 
 LIMIT = 9999 * 60  # minutes either way: more than anyone's account could hold
@@ -38,33 +37,40 @@ def set_opening(session: Session, actor: User, employee_id: int, starts: date, m
     """The employee's account holds `minutes` when `starts` (the 1st of a month) begins."""
     require_office(actor, "impostare il saldo iniziale del conto ore",
                    "set the opening balance of the hours account")
-    now = now or utcnow()
     employee = employee_in_reach(session, actor, employee_id)
+    batch = OpeningBatch(session, actor, now or utcnow(), [employee.id])
+    row = account_opening(batch, employee, starts, minutes, reason)
+    batch.write()
+    return row
+
+
+def account_opening(batch: OpeningBatch, employee: Employee, starts: date, minutes: int,
+                    reason: str) -> AccountOpening:
+    """`set_opening` in a batch: checked against what the batch read, written with it."""
     if starts.day != 1:
         raise OfficeError("Il saldo iniziale vale dal primo giorno di un mese",
                           "An opening balance starts on the first day of a month",
                           field="starts")
-    within_reach(starts, now.date(), "starts")
+    within_reach(starts, batch.now.date(), "starts")
     if not -LIMIT <= minutes <= LIMIT:
         raise OfficeError(f"Il saldo iniziale va da -{LIMIT // 60} a {LIMIT // 60} ore",
                           f"An opening balance lies between -{LIMIT // 60} and {LIMIT // 60} "
                           "hours", field="balance")
     reason = bounded_text(reason.strip(), "reason")
-    if is_locked(session, employee.institution_id, starts):
+    if batch.is_locked(starts):
         raise OfficeError(f"Il mese {starts:%m/%Y} è chiuso: il suo saldo è quello della "
                           "chiusura", f"Month {starts:%Y-%m} is closed: its balance is the "
                           "one the close kept", field="starts")
-    row = session.scalar(select(AccountOpening).where(
-        AccountOpening.employee_id == employee.id, AccountOpening.starts == starts))
+    row = batch.account.get((employee.id, starts))
     before = None if row is None else row.balance
     if row is None:
         row = AccountOpening(institution_id=employee.institution_id, employee_id=employee.id,
                              starts=starts)
-        session.add(row)
-    row.balance, row.reason, row.set_by, row.set_at = minutes, reason, actor.id, now
-    session.flush()
-    forget(session, [(employee.id, starts)])  # the account carries from here again
-    record(session, actor, "account_opening_set", f"employee:{employee.id}",
-           {"starts": starts.isoformat(), "before": before, "after": minutes,
-            "reason": reason}, now=now)
+        batch.session.add(row)
+        batch.account[(employee.id, starts)] = row
+    row.balance, row.reason, row.set_by, row.set_at = minutes, reason, batch.actor.id, batch.now
+    batch.forget_from(employee.id, starts)  # the account carries from here again
+    batch.audit("account_opening_set", f"employee:{employee.id}",
+                {"starts": starts.isoformat(), "before": before, "after": minutes,
+                 "reason": reason})
     return row

@@ -15,14 +15,14 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.days.month_lock import is_locked
 from server.days.rules_in_force import RulesInForce
 from server.db.allowance_tables import AllowanceOpening
-from server.db.models import User
+from server.db.models import Employee, User
 from server.engine.limits import OVERTIME
 from server.errors import OfficeError
-from server.office.audit import record, utcnow
+from server.office.audit import utcnow
 from server.office.bounds import bounded_text, within_reach
+from server.office.opening_batch import OpeningBatch
 from server.office.people import employee_in_reach, employee_visible, require_office
 from server.policy.model import Version
 
@@ -65,10 +65,20 @@ def set_allowance_opening(session: Session, actor: User, employee_id: int, name:
                           now: datetime | None = None) -> AllowanceOpening:
     """On `starts` the employee had already used `minutes` of that year's `name`."""
     require_office(actor, "registrare le ore già usate", "record the hours already used")
-    now = now or utcnow()
     employee = employee_in_reach(session, actor, employee_id)
-    within_reach(starts, now.date(), "starts")
-    known = names_on(session, employee.institution_id, starts)
+    batch = OpeningBatch(session, actor, now or utcnow(), [employee.id])
+    row = allowance_opening(batch, employee, name, starts, minutes, reason)
+    batch.write()
+    return row
+
+
+def allowance_opening(batch: OpeningBatch, employee: Employee, name: str, starts: date,
+                      minutes: int, reason: str) -> AllowanceOpening:
+    """`set_allowance_opening` in a batch: checked against what the batch read, written
+    with it."""
+    within_reach(starts, batch.now.date(), "starts")
+    version = batch.version_on(starts)
+    known = yearly_names(version) if version is not None else {}
     if name not in known:
         listed = ", ".join(sorted(known)) or "nessuno"
         raise OfficeError(f"Le regole in vigore il {starts:%d/%m/%Y} non hanno un limite "
@@ -81,21 +91,19 @@ def set_allowance_opening(session: Session, actor: User, employee_id: int, name:
                           f"The hours already used lie between 0 and {LIMIT // 60}",
                           field="minutes")
     reason = bounded_text(reason.strip(), "reason")
-    if is_locked(session, employee.institution_id, starts):
+    if batch.is_locked(starts):
         raise OfficeError(f"Il mese {starts:%m/%Y} è chiuso: le ore usate sono quelle della "
                           "chiusura", f"Month {starts:%Y-%m} is closed: the hours used are "
                           "the ones the close kept", field="starts")
-    row = session.scalar(select(AllowanceOpening).where(
-        AllowanceOpening.employee_id == employee.id, AllowanceOpening.name == name,
-        AllowanceOpening.starts == starts))
+    row = batch.allowances.get((employee.id, name, starts))
     before = None if row is None else row.minutes
     if row is None:
         row = AllowanceOpening(institution_id=employee.institution_id,
                                employee_id=employee.id, name=name, starts=starts)
-        session.add(row)
-    row.minutes, row.reason, row.set_by, row.set_at = minutes, reason, actor.id, now
-    session.flush()
-    record(session, actor, "allowance_opening_set", f"employee:{employee.id}",
-           {"name": name, "starts": starts.isoformat(), "before": before, "after": minutes,
-            "reason": reason}, now=now)
+        batch.session.add(row)
+        batch.allowances[(employee.id, name, starts)] = row
+    row.minutes, row.reason, row.set_by, row.set_at = minutes, reason, batch.actor.id, batch.now
+    batch.audit("allowance_opening_set", f"employee:{employee.id}",
+                {"name": name, "starts": starts.isoformat(), "before": before,
+                 "after": minutes, "reason": reason})
     return row

@@ -12,14 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.days.leave import balances, beyond_with
-from server.days.month_lock import is_locked
 from server.days.rules_in_force import RulesInForce
 from server.db.leave_tables import LeaveOpening
 from server.db.models import AuditEntry, Employee, User
 from server.engine.leave import LeaveYear, days, drawn_halves
 from server.errors import OfficeError
-from server.office.audit import record, utcnow
+from server.office.audit import utcnow
 from server.office.bounds import bounded_text
+from server.office.opening_batch import OpeningBatch
 from server.office.people import OFFICE_ROLES, employee_visible, require_office
 from server.policy.model import Policy
 
@@ -93,13 +93,18 @@ def record_opening(session: Session, actor: User, employee_id: int, leave: str, 
     the personnel office records it (again: the new figures replace the old, audited)."""
     require_office(actor, "registrare i saldi iniziali", "record opening balances")
     employee = employee_visible(session, actor, employee_id)
+    batch = OpeningBatch(session, actor, now or utcnow(), [employee.id])
+    row = leave_opening(batch, employee, leave, on, left_halves, carried_halves, reason)
+    batch.write()
+    return row
+
+
+def leave_opening(batch: OpeningBatch, employee: Employee, leave: str, on: date,
+                  left_halves: int, carried_halves: int, reason: str) -> LeaveOpening:
+    """`record_opening` in a batch: checked against what the batch read, written with it."""
     bounded_text(reason, "reason")
-    policy = RulesInForce(session, [employee.institution_id]).on(employee.institution_id, on)
-    try:
-        known = policy.version_on(on).leaves if policy is not None else {}
-    except LookupError:
-        known = {}
-    if leave not in known:
+    version = batch.version_on(on)
+    if leave not in (version.leaves if version is not None else {}):
         raise OfficeError(f"Le regole in vigore il {on:%d/%m/%Y} non prevedono '{leave}'",
                           f"The rules in force on {on.isoformat()} have no leave '{leave}'",
                           field="leave")
@@ -107,26 +112,24 @@ def record_opening(session: Session, actor: User, employee_id: int, leave: str, 
         if not 0 <= value <= MAX_OPENING_HALVES:
             raise OfficeError("Un saldo va da 0 a 366 giorni", "A balance is 0 to 366 days",
                               field=name)
-    row = session.scalar(select(LeaveOpening).where(LeaveOpening.employee_id == employee.id,
-                                                    LeaveOpening.leave == leave))
+    row = batch.leaves.get((employee.id, leave))
     # As the account's and the allowances' openings: a closed month keeps the balances it
     # closed with, so neither the new day nor the one replaced may fall in one.
     for day in (on,) if row is None else (on, row.on):
-        if is_locked(session, employee.institution_id, day):
+        if batch.is_locked(day):
             raise OfficeError(f"Il mese {day:%m/%Y} è chiuso: il saldo è quello della "
                               "chiusura", f"Month {day:%Y-%m} is closed: its balance is the "
                               "one the close kept", field="on")
     before = None if row is None else {"on": row.on.isoformat(), "left": row.left_halves / 2,
                                        "carried": row.carried_halves / 2}
-    now = now or utcnow()
     if row is None:
         row = LeaveOpening(institution_id=employee.institution_id, employee_id=employee.id,
                            leave=leave)
-        session.add(row)
+        batch.session.add(row)
+        batch.leaves[(employee.id, leave)] = row
     row.on, row.left_halves, row.carried_halves = on, left_halves, carried_halves
-    row.reason, row.set_by, row.set_at = reason, actor.id, now
-    session.flush()
-    record(session, actor, "leave_opening", f"employee:{employee.id}",
-           {"leave": leave, "on": on.isoformat(), "left": left_halves / 2,
-            "carried": carried_halves / 2, "before": before, "reason": reason}, now=now)
+    row.reason, row.set_by, row.set_at = reason, batch.actor.id, batch.now
+    batch.audit("leave_opening", f"employee:{employee.id}",
+                {"leave": leave, "on": on.isoformat(), "left": left_halves / 2,
+                 "carried": carried_halves / 2, "before": before, "reason": reason})
     return row

@@ -5,7 +5,9 @@ allowances already used (`allowance_openings`).
 One line of the office's import file and one submission of the employee page's form are
 the same thing, a `Line`: the texts as a person writes them (`-3:30`, `12,5`) under the
 keys `OpeningKeys` names; `read_line` turns it into figures or sentences saying what is
-wrong, and `apply_line` hands each figure to its service, which checks and audits it.
+wrong, and `apply_line` hands each figure to its service, which checks and audits it;
+`apply_figures` does so for one line of a file, all of whose figures are written together
+(`server.office.opening_batch`).
 """
 
 from __future__ import annotations
@@ -26,16 +28,17 @@ from server.db.leave_tables import LeaveOpening
 from server.db.models import Employee, User
 from server.errors import OfficeError
 from server.minutes import parse_hours
-from server.office.account_openings import openings_of, set_opening
+from server.office.account_openings import account_opening, openings_of
 from server.office.allowance_openings import (
+    allowance_opening,
     allowance_openings_of,
     names_on,
-    set_allowance_opening,
 )
 from server.office.bounds import within_reach
 from server.office.file_dates import file_day
-from server.office.leave import record_opening
-from server.office.people import employee_visible
+from server.office.leave import leave_opening
+from server.office.opening_batch import OpeningBatch
+from server.office.people import employee_visible, require_office
 
 MAX_FIELD = 100  # characters of one figure or date: more is not one
 MAX_REASON = 500
@@ -171,26 +174,38 @@ def read_line(line: Line, keys: OpeningKeys) -> Figures:
 
 def apply_line(session: Session, actor: User, employee: Employee, figures: Figures, *,
                now: datetime) -> list[tuple[str, str]]:
-    """Hand each figure to its service; what each refuses, as sentences. The caller
-    undoes everything when any is refused (a savepoint)."""
+    """Hand each figure to its service and write what they set; what each refuses, as
+    sentences. The caller undoes everything when any is refused (a savepoint)."""
+    require_office(actor, "registrare i saldi iniziali", "record opening balances")
+    batch = OpeningBatch(session, actor, now, [employee.id])
+    errors = apply_figures(batch, employee, figures)
+    if not errors:
+        batch.write()
+    return errors
+
+
+def apply_figures(batch: OpeningBatch, employee: Employee, figures: Figures,
+                  ) -> list[tuple[str, str]]:
+    """`apply_line` of one line of many: each figure checked and set in `batch`, which the
+    caller writes once every line is in."""
     starts = figures.starts
     errors = list(figures.errors)  # and what the services refuse of the figures read
     if starts is None:
         return errors
     try:
-        within_reach(starts, now.date(), "starts")
+        within_reach(starts, batch.now.date(), "starts")
     except OfficeError as error:
         return [*errors, (error.italian, error.english)]
     reason = figures.reason
     if figures.balance is not None:
-        errors += _refused("saldo ore", set_opening, session, actor, employee.id, starts,
-                           figures.balance, reason=reason, now=now)
+        errors += _refused("saldo ore", account_opening, batch, employee, starts,
+                           figures.balance, reason)
     for name, (left, carried) in figures.leaves.items():
-        errors += _refused(name, record_opening, session, actor, employee.id, name, starts,
-                           left, carried, reason, now=now)
+        errors += _refused(name, leave_opening, batch, employee, name, starts, left, carried,
+                           reason)
     for name, minutes in figures.used.items():
-        errors += _refused(name, set_allowance_opening, session, actor, employee.id, name,
-                           starts, minutes, reason=reason, now=now)
+        errors += _refused(name, allowance_opening, batch, employee, name, starts, minutes,
+                           reason)
     return errors
 
 

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 from server.db.models import Badge, Employee, User
 from server.office.audit import record, utcnow
 from server.office.csv_files import ImportRefused, LineError, csv_lines, data_rows, heading
-from server.office.openings import OpeningKeys, apply_line, keys_on, read_line
+from server.office.opening_batch import OpeningBatch
+from server.office.openings import OpeningKeys, apply_figures, keys_on, read_line
 from server.office.people import require_office
 
 MAX_CSV_BYTES = 2 * 1024 * 1024  # some thousands of people
@@ -100,10 +101,13 @@ def import_openings(session: Session, actor: User, data: bytes | str, *,
     keys = keys_on(session, actor.institution_id, now.date())
     columns = _header(lines[0] if lines else [], keys)
     people = _People(session, actor.institution_id)
+    rows = list(data_rows(lines, columns))
     errors: list[LineError] = []
     written: list[str] = []
     with session.begin_nested():  # any refusal below undoes every line
-        for line, row in data_rows(lines, columns):
+        # What every figure is checked against, read once for the file's employees.
+        batch = OpeningBatch(session, actor, now, people.named(rows))
+        for line, row in rows:
             if isinstance(row, LineError):
                 errors.append(row)
                 continue
@@ -114,7 +118,7 @@ def import_openings(session: Session, actor: User, data: bytes | str, *,
             figures = read_line(row, keys)
             # Each figure's audit entry says where it came from when the file gives no reason.
             figures.reason = figures.reason or f"importazione dei saldi iniziali, riga {line}"
-            found = apply_line(session, actor, employee, figures, now=now)
+            found = apply_figures(batch, employee, figures)
             errors += [LineError(line, it, en) for it, en in found]
             written.append(employee.number)
         if not errors and not written:
@@ -123,6 +127,7 @@ def import_openings(session: Session, actor: User, data: bytes | str, *,
         if errors:
             raise ImportRefused(sorted(errors, key=lambda e: e.line), NOTHING_IT,
                                 NOTHING_EN)
+        batch.write()
         record(session, actor, "openings_imported", f"institution:{actor.institution_id}",
                {"count": len(written), "numbers": written}, now=now)
     return OpeningsImported(written)
@@ -161,6 +166,12 @@ class _People:
                 Badge.institution_id == institution_id, Badge.revoked_at.is_(None)))
             if employee_id in by_id}
         self.lines: dict[int, int] = {}
+
+    def named(self, rows: list[tuple[int, dict[str, str] | LineError]]) -> set[int]:
+        """The ids of the employees the lines name, by number or badge."""
+        return {e.id for _, row in rows if isinstance(row, dict)
+                for e in (self.by_number.get(row.get("number", "")[:60]),
+                          self.by_badge.get(row.get("badge", "")[:60])) if e is not None}
 
     def of(self, line: int, row: dict[str, str]) -> tuple[Employee | None, tuple[str, str]]:
         number, badge = row.get("number", "")[:60], row.get("badge", "")[:60]

@@ -1,0 +1,96 @@
+"""What the three opening services (`account_openings`, `leave`, `allowance_openings`)
+check a figure against and what they write, for one employee or a file's thousands.
+
+An `OpeningBatch` reads once what every figure is checked against: the institution's
+closed months, its rules in force, and the openings already recorded for the employees
+given. Each service then checks its figure with no query, sets its row (added or changed
+in the session, not flushed) and queues its audit entry and the kept account closings to
+forget; `write` flushes the rows, forgets the closings and inserts the audit entries, a
+few statements for any number of figures. The import of 10,000 people is then the speed
+of its rows, not of 60,000 queries and flushes; the employee page's card takes the same
+path with one employee. The caller checks that the actor is the office, and undoes the
+batch (a savepoint) when any figure is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from server.days.account_months import forget
+from server.days.month_lock import locked_months
+from server.days.rules_in_force import RulesInForce
+from server.db.account_tables import AccountOpening
+from server.db.allowance_tables import AllowanceOpening
+from server.db.keys import one_of
+from server.db.leave_tables import LeaveOpening
+from server.db.models import AuditEntry, User
+from server.office.audit import entry_row
+from server.policy.model import Version
+
+CHUNK = 500  # employees a query reads the openings of
+
+
+class OpeningBatch:
+    """The openings of some employees of the actor's institution, checked and written
+    together."""
+
+    def __init__(self, session: Session, actor: User, now: datetime,
+                 employee_ids: Iterable[int]) -> None:
+        self.session, self.actor, self.now = session, actor, now
+        self.institution_id = actor.institution_id
+        self._locked = locked_months(session, self.institution_id)
+        self._rules = RulesInForce(session, [self.institution_id])
+        self._versions: dict[date, Version | None] = {}
+        self.account: dict[tuple[int, date], AccountOpening] = {}
+        self.leaves: dict[tuple[int, str], LeaveOpening] = {}
+        self.allowances: dict[tuple[int, str, date], AllowanceOpening] = {}
+        ids = sorted(set(employee_ids))
+        for start in range(0, len(ids), CHUNK):
+            self._read(ids[start:start + CHUNK])
+        self._audit: list[dict[str, Any]] = []
+        self._forget: list[tuple[int, date]] = []
+
+    def _read(self, ids: list[int]) -> None:
+        for account in self.session.scalars(select(AccountOpening).where(
+                one_of(AccountOpening.employee_id, ids))):
+            self.account[(account.employee_id, account.starts)] = account
+        for leave in self.session.scalars(select(LeaveOpening).where(
+                one_of(LeaveOpening.employee_id, ids))):
+            self.leaves[(leave.employee_id, leave.leave)] = leave
+        for used in self.session.scalars(select(AllowanceOpening).where(
+                one_of(AllowanceOpening.employee_id, ids))):
+            self.allowances[(used.employee_id, used.name, used.starts)] = used
+
+    def is_locked(self, day: date) -> bool:
+        """Whether `day`'s month is closed (or being closed): its balances are the close's."""
+        return (day.year, day.month) in self._locked
+
+    def version_on(self, day: date) -> Version | None:
+        """The institution's rules in force on `day`; None when none is."""
+        if day not in self._versions:
+            policy = self._rules.on(self.institution_id, day)
+            try:
+                self._versions[day] = policy.version_on(day) if policy is not None else None
+            except LookupError:  # no version yet on that day
+                self._versions[day] = None
+        return self._versions[day]
+
+    def audit(self, action: str, target: str, detail: dict[str, Any]) -> None:
+        self._audit.append(entry_row(self.actor, action, target, detail, now=self.now))
+
+    def forget_from(self, employee_id: int, day: date) -> None:
+        """The account's kept closings from `day`'s month on are forgotten when written."""
+        self._forget.append((employee_id, day))
+
+    def write(self) -> None:
+        """The rows set, the closings forgotten, the audit entries: in this transaction."""
+        self.session.flush()
+        forget(self.session, self._forget)
+        if self._audit:
+            self.session.execute(insert(AuditEntry), self._audit)
+        self._audit, self._forget = [], []
