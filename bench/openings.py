@@ -267,7 +267,7 @@ def main() -> None:
             figures = one_database(url, args.lines, args.runs, args.profile)
     assert figures is not None
     per_line, anchor_line = figures
-    print(f"import_ms_per_line {per_line:.2f} anchor_ms_per_line {anchor_line:.2f} "
+    print(f"import_ms_per_line {per_line:.3f} anchor_ms_per_line {anchor_line:.3f} "
           f"ratio {per_line / anchor_line:.2f}")
 
 
