@@ -39,13 +39,14 @@ def set_opening(session: Session, actor: User, employee_id: int, starts: date, m
                    "set the opening balance of the hours account")
     employee = employee_in_reach(session, actor, employee_id)
     batch = OpeningBatch(session, actor, now or utcnow(), [employee.id])
-    row = account_opening(batch, employee, starts, minutes, reason)
+    account_opening(batch, employee, starts, minutes, reason)
     batch.write()
-    return row
+    return session.scalars(select(AccountOpening).where(
+        AccountOpening.employee_id == employee.id, AccountOpening.starts == starts)).one()
 
 
 def account_opening(batch: OpeningBatch, employee: Employee, starts: date, minutes: int,
-                    reason: str) -> AccountOpening:
+                    reason: str) -> None:
     """`set_opening` in a batch: checked against what the batch read, written with it."""
     if starts.day != 1:
         raise OfficeError("Il saldo iniziale vale dal primo giorno di un mese",
@@ -63,14 +64,12 @@ def account_opening(batch: OpeningBatch, employee: Employee, starts: date, minut
                           "one the close kept", field="starts")
     row = batch.account.get((employee.id, starts))
     before = None if row is None else row.balance
-    if row is None:
-        row = AccountOpening(institution_id=employee.institution_id, employee_id=employee.id,
-                             starts=starts)
-        batch.session.add(row)
-        batch.account[(employee.id, starts)] = row
-    row.balance, row.reason, row.set_by, row.set_at = minutes, reason, batch.actor.id, batch.now
+    batch.put(AccountOpening, row, (employee.id, starts),
+              {"institution_id": employee.institution_id, "employee_id": employee.id,
+               "starts": starts},
+              {"balance": minutes, "reason": reason, "set_by": batch.actor.id,
+               "set_at": batch.now})
     batch.forget_from(employee.id, starts)  # the account carries from here again
     batch.audit("account_opening_set", f"employee:{employee.id}",
                 {"starts": starts.isoformat(), "before": before, "after": minutes,
                  "reason": reason})
-    return row

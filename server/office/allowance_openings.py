@@ -67,13 +67,15 @@ def set_allowance_opening(session: Session, actor: User, employee_id: int, name:
     require_office(actor, "registrare le ore già usate", "record the hours already used")
     employee = employee_in_reach(session, actor, employee_id)
     batch = OpeningBatch(session, actor, now or utcnow(), [employee.id])
-    row = allowance_opening(batch, employee, name, starts, minutes, reason)
+    allowance_opening(batch, employee, name, starts, minutes, reason)
     batch.write()
-    return row
+    return session.scalars(select(AllowanceOpening).where(
+        AllowanceOpening.employee_id == employee.id, AllowanceOpening.name == name,
+        AllowanceOpening.starts == starts)).one()
 
 
 def allowance_opening(batch: OpeningBatch, employee: Employee, name: str, starts: date,
-                      minutes: int, reason: str) -> AllowanceOpening:
+                      minutes: int, reason: str) -> None:
     """`set_allowance_opening` in a batch: checked against what the batch read, written
     with it."""
     within_reach(starts, batch.now.date(), "starts")
@@ -97,13 +99,11 @@ def allowance_opening(batch: OpeningBatch, employee: Employee, name: str, starts
                           "the ones the close kept", field="starts")
     row = batch.allowances.get((employee.id, name, starts))
     before = None if row is None else row.minutes
-    if row is None:
-        row = AllowanceOpening(institution_id=employee.institution_id,
-                               employee_id=employee.id, name=name, starts=starts)
-        batch.session.add(row)
-        batch.allowances[(employee.id, name, starts)] = row
-    row.minutes, row.reason, row.set_by, row.set_at = minutes, reason, batch.actor.id, batch.now
+    batch.put(AllowanceOpening, row, (employee.id, name, starts),
+              {"institution_id": employee.institution_id, "employee_id": employee.id,
+               "name": name, "starts": starts},
+              {"minutes": minutes, "reason": reason, "set_by": batch.actor.id,
+               "set_at": batch.now})
     batch.audit("allowance_opening_set", f"employee:{employee.id}",
                 {"name": name, "starts": starts.isoformat(), "before": before,
                  "after": minutes, "reason": reason})
-    return row

@@ -94,13 +94,14 @@ def record_opening(session: Session, actor: User, employee_id: int, leave: str, 
     require_office(actor, "registrare i saldi iniziali", "record opening balances")
     employee = employee_visible(session, actor, employee_id)
     batch = OpeningBatch(session, actor, now or utcnow(), [employee.id])
-    row = leave_opening(batch, employee, leave, on, left_halves, carried_halves, reason)
+    leave_opening(batch, employee, leave, on, left_halves, carried_halves, reason)
     batch.write()
-    return row
+    return session.scalars(select(LeaveOpening).where(
+        LeaveOpening.employee_id == employee.id, LeaveOpening.leave == leave)).one()
 
 
 def leave_opening(batch: OpeningBatch, employee: Employee, leave: str, on: date,
-                  left_halves: int, carried_halves: int, reason: str) -> LeaveOpening:
+                  left_halves: int, carried_halves: int, reason: str) -> None:
     """`record_opening` in a batch: checked against what the batch read, written with it."""
     bounded_text(reason, "reason")
     version = batch.version_on(on)
@@ -122,14 +123,11 @@ def leave_opening(batch: OpeningBatch, employee: Employee, leave: str, on: date,
                               "one the close kept", field="on")
     before = None if row is None else {"on": row.on.isoformat(), "left": row.left_halves / 2,
                                        "carried": row.carried_halves / 2}
-    if row is None:
-        row = LeaveOpening(institution_id=employee.institution_id, employee_id=employee.id,
-                           leave=leave)
-        batch.session.add(row)
-        batch.leaves[(employee.id, leave)] = row
-    row.on, row.left_halves, row.carried_halves = on, left_halves, carried_halves
-    row.reason, row.set_by, row.set_at = reason, batch.actor.id, batch.now
+    batch.put(LeaveOpening, row, (employee.id, leave),
+              {"institution_id": employee.institution_id, "employee_id": employee.id,
+               "leave": leave},
+              {"on": on, "left_halves": left_halves, "carried_halves": carried_halves,
+               "reason": reason, "set_by": batch.actor.id, "set_at": batch.now})
     batch.audit("leave_opening", f"employee:{employee.id}",
                 {"leave": leave, "on": on.isoformat(), "left": left_halves / 2,
                  "carried": carried_halves / 2, "before": before, "reason": reason})
-    return row
