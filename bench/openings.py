@@ -50,10 +50,10 @@ from server.db.allowance_tables import AllowanceOpening  # noqa: E402
 from server.db.directory import ensure_institution  # noqa: E402
 from server.db.leave_tables import LeaveOpening  # noqa: E402
 from server.db.models import AuditEntry, Employee, User  # noqa: E402
-from server.office.csv_files import csv_lines, data_rows  # noqa: E402
+from server.office.csv_files import csv_lines, data_rows, heading  # noqa: E402
 from server.office.openings import OpeningKeys, keys_on, read_line  # noqa: E402
 from server.office.openings_import import (  # noqa: E402
-    _header,
+    column_of,
     import_openings,
     template_headings,
 )
@@ -137,7 +137,8 @@ def anchor(engine: Engine, data: str, keys: OpeningKeys) -> float:
         ids = dict(list(session.execute(select(Employee.number, Employee.id).where(
             Employee.institution_id == INSTITUTION)).all()))
         lines = csv_lines(data)
-        columns = _header(lines[0], keys)
+        known = column_of(keys)
+        columns = [known[heading(text)] for text in lines[0]]
         rows: dict[type[Any], list[dict[str, Any]]] = {
             AccountOpening: [], LeaveOpening: [], AllowanceOpening: [], AuditEntry: []}
         for _, row in data_rows(lines, columns):

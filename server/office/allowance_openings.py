@@ -79,8 +79,10 @@ def allowance_opening(batch: OpeningBatch, employee: Employee, name: str, starts
     """`set_allowance_opening` in a batch: checked against what the batch read, written
     with it."""
     within_reach(starts, batch.now.date(), "starts")
-    version = batch.version_on(starts)
-    known = yearly_names(version) if version is not None else {}
+    known = batch.yearly.get(starts)
+    if known is None:
+        version = batch.version_on(starts)
+        known = batch.yearly[starts] = yearly_names(version) if version is not None else {}
     if name not in known:
         listed = ", ".join(sorted(known)) or "nessuno"
         raise OfficeError(f"Le regole in vigore il {starts:%d/%m/%Y} non hanno un limite "

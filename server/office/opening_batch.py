@@ -47,6 +47,8 @@ class OpeningBatch:
         self._locked = locked_months(session, self.institution_id)
         self._rules = RulesInForce(session, [self.institution_id])
         self._versions: dict[date, Version | None] = {}
+        # The yearly names on a day (`allowance_openings.yearly_names`), once a batch.
+        self.yearly: dict[date, dict[str, str]] = {}
         self.account: dict[tuple[int, date], AccountOpening] = {}
         self.leaves: dict[tuple[int, str], LeaveOpening] = {}
         self.allowances: dict[tuple[int, str, date], AllowanceOpening] = {}

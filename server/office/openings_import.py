@@ -8,8 +8,10 @@ month), each leave of the rules in force by its name or label (`ferie`, `festivi
 soppresse`: the days left, `12,5`) and its `… anno precedente` (last year's days still
 left), each yearly allowance or limit by its name or label, `… ore usate` accepted (the
 hours already used that year, `12:30`), and motivo. Each figure goes to its own service,
-which checks and audits it (`server.office.openings.apply_line`); any problem, in any
-line, refuses the whole file, each told with its line number.
+which checks and audits it (`server.office.openings.apply_figures`), against what was
+read once for the whole file and written with every other line's figures at the end
+(`server.office.opening_batch`: thousands of lines, a few statements); any problem, in
+any line, refuses the whole file, each told with its line number.
 """
 
 from __future__ import annotations
