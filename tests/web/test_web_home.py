@@ -263,3 +263,12 @@ def test_if_i_leave_now_is_the_engines_day_with_an_exit_now(
     admin = signed_in(world, stack, "university", "admin")
     refused = admin.get("/api/v1/me/today")
     assert refused.status_code == 404 and "scheda dipendente" in refused.text
+
+
+def test_the_employee_s_pages_read_as_english_in_english(world: WebWorld,
+                                                         stack: ExitStack) -> None:
+    """They said "Your today", and gave the attachment's 5 MB bound in Italian only."""
+    employee = signed_in(world, stack, "university", "employee")
+    employee.post("/language", data=form(employee, lang="en", next="/"))
+    assert "<h2 id=\"today-title\">Your day <small>" in employee.get("/").text
+    assert "Attachment (if the code requires it, up to 5 MB)" in employee.get("/requests").text
