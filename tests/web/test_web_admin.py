@@ -57,6 +57,8 @@ def test_terminal_added_shows_its_password_once_and_its_live_status(
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     password = re.search(r'<code class="secret">([^<]+)</code>', page.text)
     assert password and "school.aula-magna" in page.text
+    # The next step in full: the Italian said only "e ricaricalo." ("and reload it.").
+    assert "Poi rigenera la configurazione del broker e ricaricala." in page.text
     assert password.group(1) not in admin.get("/admin/terminals").text
     with Session(world.engine) as session, session.begin():
         row = session.scalar(sa.select(Terminal).where(Terminal.code == "aula-magna"))
