@@ -248,3 +248,26 @@ def test_the_profiles_offered_are_the_activated_rule_files(world: WebWorld,
         "        days mon..fri\n        due 5h\n        time full\n    }\n\n"
         "    profile part_time_6h {", 1), "unimi-profili.rules")
     assert '<option value="part_time_5h"' in office.get(f"/admin/employees/{me}").text
+
+
+def test_the_schedule_and_opening_forms_keep_what_was_typed_after_a_refusal(
+        world: WebWorld, stack: ExitStack) -> None:
+    """They came back empty: the clerk typed the period or the balances again."""
+    office = signed_in(world, stack, "university", "office")
+    me = world.ids[("university", "self_employee")]
+    refused = office.post(f"/admin/employees/{me}/schedule", data=form(
+        office, starts="2026-12-20", ends="2026-12-10", profile="part_time_6h", d2="1",
+        reason="Settimana corta"))
+    assert refused.status_code == 400 and "La fine precede l&#39;inizio" in refused.text
+    schedule = refused.text.split('id="schedule"', 1)[1].split("</section>", 1)[0]
+    for kept in ('name="starts" required value="2026-12-20"', 'name="ends" value="2026-12-10"',
+                 '<option value="part_time_6h" selected>', 'name="d2" value="1" checked',
+                 'value="Settimana corta"'):
+        assert kept in schedule, kept
+    assert 'name="d1" value="1" checked' not in schedule
+    refused = office.post(f"/admin/employees/{me}/openings", data=form(
+        office, start=_first_of_last_month(), balance="tre ore", reason="Adozione"))
+    assert refused.status_code == 400
+    openings = refused.text.split('id="openings"', 1)[1].split("</section>", 1)[0]
+    assert 'value="tre ore"' in openings and 'value="Adozione"' in openings
+    assert f'name="start" required value="{_first_of_last_month()}"' in openings
