@@ -23,6 +23,7 @@ from server.days.month import PersonMonth, month_bounds
 from server.days.rules_in_force import RulesInForce, policy_at
 from server.db.models import Employee, MonthClose, User
 from server.db.models import Request as RequestRow
+from server.engine.account import Debt
 from server.engine.leave import LeaveYear
 from server.engine.leave_time import LeaveNow, leave_now
 from server.engine.results import AllowanceBalance, Flag
@@ -128,11 +129,30 @@ def employee_today(session: Session, actor: User, now: datetime | None = None
     return EmployeeToday(
         employee, today, stamps, month.in_progress.worked if month.in_progress else 0,
         stamps[-1][0] if stamps and stamps[-1][1] == "in" else None,
-        month.result.balance, list(month.result.allowances), dict(month.result.deadlines),
+        month.result.balance, list(month.result.allowances),
+        _with_debts_due(month.result.deadlines, account.closing.debts if account else []),
         _open_anomalies([month]), pending, counted, leaving,
         account.closing.balance if account is not None else None,
         _leave_pending(counted, balances(session, rules, [employee], today, states=LIVE,
                                          now=now)[employee.id]) if pending else {})
+
+
+def _with_debts_due(deadlines: dict[str, date | datetime],
+                    debts: Iterable[Debt]) -> dict[str, date | datetime]:
+    """The month's deadlines, the negative balance's being the nearest of it and the older
+    months' debts: the home page said 31 January for this month's debt while last month's
+    was due on 31 December (the summaries list both)."""
+    shown = dict(deadlines)
+    dues: list[date | datetime] = [d.due for d in debts if d.due is not None]
+    if "negative_balance" in shown:
+        dues.append(shown["negative_balance"])
+    if dues:
+        shown["negative_balance"] = min(dues, key=_as_day)
+    return shown
+
+
+def _as_day(when: date | datetime) -> date:
+    return when.date() if isinstance(when, datetime) else when
 
 
 def _leave_pending(counted: list[LeaveYear], live: list[LeaveYear]) -> dict[str, int]:

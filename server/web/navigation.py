@@ -16,15 +16,18 @@ class NavItem:
     path: str
     label: str  # the message id; the page shows it in the reader's language
     roles: frozenset[str]
+    # One's own month: an account linked to no employee (the demo's office clerk) would
+    # follow it to a "not found".
+    own: bool = False
 
 
 NAV: list[NavItem] = [
     NavItem("/", N_("Home"), frozenset({EMPLOYEE, MANAGER, OFFICE, ADMIN})),
-    NavItem("/timecard", N_("Timecard"), frozenset({EMPLOYEE, MANAGER, OFFICE})),
+    NavItem("/timecard", N_("Timecard"), frozenset({EMPLOYEE, MANAGER, OFFICE}), own=True),
     # Employees' pages, approvals and the personnel office (web/routes/requests.py, …)
-    NavItem("/stamp", N_("Stamp"), frozenset({EMPLOYEE, MANAGER})),
-    NavItem("/requests", N_("My requests"), frozenset({EMPLOYEE, MANAGER})),
-    NavItem("/summaries", N_("Summaries"), frozenset({EMPLOYEE, MANAGER})),
+    NavItem("/stamp", N_("Stamp"), frozenset({EMPLOYEE, MANAGER}), own=True),
+    NavItem("/requests", N_("My requests"), frozenset({EMPLOYEE, MANAGER}), own=True),
+    NavItem("/summaries", N_("Summaries"), frozenset({EMPLOYEE, MANAGER}), own=True),
     NavItem("/approvals", N_("To approve"), frozenset({MANAGER, OFFICE})),
     NavItem("/office/stamps", N_("Corrections"), frozenset({OFFICE})),
     NavItem("/office/rota", N_("Rota"), frozenset({MANAGER, OFFICE})),
@@ -46,8 +49,10 @@ NAV: list[NavItem] = [
 ]
 
 
-def menu_for(role: str) -> list[NavItem]:
-    return [item for item in NAV if role in item.roles]
+def menu_for(role: str, employee_id: int | None) -> list[NavItem]:
+    """The role's pages; one's own month only to an account linked to an employee."""
+    return [item for item in NAV
+            if role in item.roles and (employee_id is not None or not item.own)]
 
 # How each role is called on the pages (the header, the users' list).
 ROLE_NAMES = {"employee": N_("employee"), "manager": N_("manager"),

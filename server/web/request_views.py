@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.days.rules_in_force import policy_at
+from server.days.rules_in_force import RulesInForce, policy_at
 from server.db.models import Employee, User
 from server.db.models import Request as RequestRow
 from server.i18n.current import N_, gettext
@@ -61,6 +61,9 @@ class RequestView:
     # The office filed it beyond the leave's balance, knowingly (its override, audited): the
     # approver must see it before deciding.
     beyond_balance: bool = False
+    # What the code means, as the rules in force on its day call it: an approver reads
+    # "29 · Permesso per esigenze personali", not a bare 29.
+    code_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,19 +77,38 @@ class CodeChoice:
 
 
 def request_views(session: Session, rows: list[RequestRow]) -> list[RequestView]:
-    """Rows with names filled in and the office's overrides of a balance marked, in three
-    queries whatever their number."""
+    """Rows with names and code labels filled in and the office's overrides of a balance
+    marked, in four queries whatever their number."""
     people = {e.id: e for e in session.scalars(select(Employee).where(
         Employee.id.in_({r.employee_id for r in rows})))} if rows else {}
     user_ids = {r.created_by for r in rows} | {r.decided_by for r in rows if r.decided_by}
     names = {uid: name for uid, name in session.execute(
         select(User.id, User.display_name).where(User.id.in_(user_ids)))} if rows else {}
     beyond = filed_beyond_balance(session, [r.id for r in rows])
-    return [_view(session, r, people[r.employee_id], names, r.id in beyond) for r in rows]
+    labels = _code_labels(session, rows)
+    return [_view(session, r, people[r.employee_id], names, r.id in beyond, labels.get(r.id))
+            for r in rows]
+
+
+def _code_labels(session: Session, rows: list[RequestRow]) -> dict[int, str]:
+    """Request id → its code's label in the rules in force on its day."""
+    coded = [r for r in rows if r.code]
+    rules = RulesInForce(session, {r.institution_id for r in coded})
+    labels: dict[int, str] = {}
+    for row in coded:
+        policy = rules.on(row.institution_id, row.day)
+        try:
+            version = policy.version_on(row.day) if policy is not None else None
+        except LookupError:  # a day before the rules' first section
+            continue
+        info = version.codes.get(row.code or "") if version is not None else None
+        if info is not None and info.label:
+            labels[row.id] = info.label.value
+    return labels
 
 
 def _view(session: Session, row: RequestRow, employee: Employee,
-          names: dict[int, str], beyond_balance: bool) -> RequestView:
+          names: dict[int, str], beyond_balance: bool, code_label: str | None) -> RequestView:
     approver = approval_of(session, row) if row.state == "pending" else None
     return RequestView(
         id=row.id, employee_id=row.employee_id, employee_name=employee.name,
@@ -100,7 +122,7 @@ def _view(session: Session, row: RequestRow, employee: Employee,
         filed_by=names.get(row.created_by, ""),
         decided_by=names.get(row.decided_by) if row.decided_by else None,
         decided_at=row.decided_at.isoformat() if row.decided_at else None,
-        decision_note=row.decision_note, beyond_balance=beyond_balance)
+        decision_note=row.decision_note, beyond_balance=beyond_balance, code_label=code_label)
 
 
 def version_today(session: Session, institution_id: str,

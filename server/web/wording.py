@@ -49,6 +49,14 @@ ANOMALY_NAMES = {
 }
 
 
+# The request that fixes an anomaly, for the timecard's link to its form on the requests'
+# page, and what the link says.
+FIX_FORMS = {"unpaired_stamps": "missed_stamp", "not_alternating": "missed_stamp",
+             "absent": "justification"}
+FIX_LINKS = {"missed_stamp": N_("Declare the missed stamp"),
+             "justification": N_("Justify the day")}
+
+
 def _field(item: Any, name: str) -> Any:
     return item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
 

@@ -57,6 +57,8 @@ def test_terminal_added_shows_its_password_once_and_its_live_status(
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     password = re.search(r'<code class="secret">([^<]+)</code>', page.text)
     assert password and "school.aula-magna" in page.text
+    # The next step in full: the Italian said only "e ricaricalo." ("and reload it.").
+    assert "Poi rigenera la configurazione del broker e ricaricala." in page.text
     assert password.group(1) not in admin.get("/admin/terminals").text
     with Session(world.engine) as session, session.begin():
         row = session.scalar(sa.select(Terminal).where(Terminal.code == "aula-magna"))
@@ -165,6 +167,17 @@ def test_rule_file_errors_are_shown_at_their_line_with_a_caret(
     assert not checked["ok"] and checked["problems"][0]["caret"] == " " * 12 + "^"
 
 
+def test_an_uploaded_file_s_problems_cite_its_own_name(admin: TestClient[Litestar]) -> None:
+    """After a refusal the form keeps the refused text and its name; the next file chosen
+    was then checked, and its problems cited, under that stale name."""
+    broken = _school_rules().replace("due 7h12m", "due 7x12m", 1)
+    line = next(n for n, text in enumerate(broken.splitlines(), 1) if "7x12m" in text)
+    page = form(admin, "/admin/rules", {"text": "", "file_name": "incollato.rules"},
+                files={"file": ("scuola.rules", broken.encode(), "text/plain")})
+    assert page.status_code == 400
+    assert f"scuola.rules:{line}:13" in page.text and "incollato.rules:" not in page.text
+
+
 def test_rule_file_errors_are_in_the_admin_s_language(admin: TestClient[Litestar]) -> None:
     """Issue 14: the checker's words reach the reader in their language, place and caret
     unchanged; English reads as the command line prints it."""
@@ -210,6 +223,8 @@ def test_rule_file_dry_run_then_activation(world: WebWorld, admin: TestClient[Li
     uploaded = form(admin, "/admin/rules", {"text": shorter, "file_name": "school-35h.rules"})
     assert uploaded.status_code == 303, uploaded.text
     version = int(uploaded.headers["location"].rsplit("/", 1)[1])
+    # The version's page words its state in Italian: it said "draft".
+    assert f"<small>#{version} · bozza</small>" in admin.get(f"/admin/rules/{version}").text
     dry = admin.get(f"/api/v1/admin/rules/{version}/dry-run").json()
     changed = {e["number"]: {c["figure"]: (c["old"], c["new"]) for c in e["changes"]}
                for e in dry["employees"]}
@@ -226,6 +241,11 @@ def test_rule_file_dry_run_then_activation(world: WebWorld, admin: TestClient[Li
     listed = {v["id"]: v for v in admin.get("/api/v1/admin/rules").json()}
     assert listed[version]["state"] == "active"
     assert listed[version]["active_from"] == first_next.isoformat()
+    # The pages give the date as people write it; they showed 2026-12-01.
+    shown = f"{first_next:%d/%m/%Y}"
+    assert f"attiva · dal {shown}</small>" in admin.get(f"/admin/rules/{version}").text
+    listing = admin.get("/admin/rules").text
+    assert f">{shown}</td>" in listing and first_next.isoformat() not in listing
 
 
 def test_plugins_and_filtered_audit_log(admin: TestClient[Litestar]) -> None:

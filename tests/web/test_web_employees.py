@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ from web_pages import (
 )
 from world import WebWorld, fresh_web_world
 
-from server.db.models import AuditEntry, Badge, Employee, Stamp
+from server.db.models import Badge, Employee, Stamp
 from server.ingest.incoming import Incoming
 from server.ingest.lookup import Lookup
 from server.ingest.store import store_stamps
@@ -59,41 +59,42 @@ def test_the_clerk_changes_a_profile_on_the_employee_page_and_the_open_month_due
     assert day_of(office, me, day)["due"] == FULL_TIME_DUE
     assert f'href="/admin/employees/{me}"' in office.get("/admin/employees").text
     page = office.get(f"/admin/employees/{me}").text
-    assert f'action="/admin/employees/{me}/profile"' in page
-    assert '<option value="part_time_6h"' in page and '<option value="full_time" selected' in page
-    changed = office.post(f"/admin/employees/{me}/profile", data=form(
-        office, profile="part_time_6h", part_time_percent="100",
-        effective=_first_of_last_month()), follow_redirects=False)
+    # One form changes the profile from a date, the contracts'; a second one, "Correzione
+    # del profilo da una data passata", did the same with fewer fields.
+    assert page.count('name="kind" value="change"') == 1
+    assert f'action="/admin/employees/{me}/profile"' not in page
+    assert "Correzione del profilo" not in page
+    changed = office.post(f"/admin/employees/{me}/contracts", data=form(
+        office, kind="change", start=_first_of_last_month(), profile="part_time_6h",
+        reason="Richiesta della dipendente"), follow_redirects=False)
     assert changed.status_code == 303
     done = office.get(changed.headers["location"]).text
-    assert "Profilo aggiornato" in done and "Profile updated" not in done
+    assert "Contratto salvato" in done and "Contract saved" not in done
     assert day_of(office, me, day)["due"] == PART_TIME_DUE
     assert _employee(world, me).profile == "part_time_6h"
-    with Session(world.engine) as session:
-        assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
-            AuditEntry.action == "employee_profile_changed",
-            AuditEntry.target == f"employee:{me}")) == 1
 
 
-def test_the_profile_form_shows_its_errors_in_the_reader_s_language_and_changes_nothing(
+def test_the_contract_change_shows_its_errors_keeps_what_was_typed_and_changes_nothing(
         world: WebWorld, stack: ExitStack) -> None:
     office = signed_in(world, stack, "university", "office")
     me = world.ids[("university", "self_employee")]
-    future = (date.today() + timedelta(days=3)).isoformat()
+    start = _first_of_last_month()
     for fields, italian, english in (
             ({"part_time_percent": "molti"}, "Percentuale non valida", "Invalid percentage"),
-            ({"part_time_percent": "0"}, "Percentuale non valida", "Invalid percentage"),
-            ({"profile": "no_such"}, "assente dalle regole", "is not in the rules"),
-            ({"profile": "part_time_6h", "effective": future}, "non può essere nel futuro",
-             "The effective date cannot be in the future"),
-            ({"effective": "31/02/2026"}, "Data non valida", "Invalid date"),
-            ({}, "Indica il nuovo profilo", "Give the new profile")):
-        sent = {"profile": "full_time", "part_time_percent": "100", **fields}
-        refused = office.post(f"/admin/employees/{me}/profile", data=form(office, **sent))
+            ({"start": "31/02/2026"}, "Data non valida", "Invalid date")):
+        sent = {"kind": "change", "start": start, "profile": "part_time_6h",
+                "part_time_percent": "80", "reason": "Richiesta della dipendente", **fields}
+        refused = office.post(f"/admin/employees/{me}/contracts", data=form(office, **sent))
         assert refused.status_code == 400, fields
         assert italian in refused.text and english not in refused.text, fields
+        # The clerk corrects one field, not the whole form: it used to come back empty.
+        change = refused.text.split('name="kind" value="change">', 1)[1].split("</form>")[0]
+        assert f'name="part_time_percent" inputmode="numeric" value="{sent["part_time_percent"]}"' \
+            in change, fields
+        assert 'value="Richiesta della dipendente"' in change
+        assert '<option value="part_time_6h" selected>' in change
         office.cookies.set("timbra_lang", "en", domain="testserver.local")
-        in_english = office.post(f"/admin/employees/{me}/profile", data=form(office, **sent))
+        in_english = office.post(f"/admin/employees/{me}/contracts", data=form(office, **sent))
         assert english in in_english.text and italian not in in_english.text, fields
         office.cookies.delete("timbra_lang", domain="testserver.local")
     employee = _employee(world, me)
@@ -129,8 +130,9 @@ def test_a_clerk_of_another_institution_gets_404_and_changes_nothing(
     headers = json_headers(office)
     assert office.get(f"/admin/employees/{foreign}").status_code == 404
     assert office.get(f"/api/v1/admin/employees/{foreign}").status_code == 404
-    assert office.post(f"/admin/employees/{foreign}/profile", data=form(
-        office, profile="full_time", part_time_percent="50")).status_code == 404
+    assert office.post(f"/admin/employees/{foreign}/contracts", data=form(
+        office, kind="change", start=_first_of_last_month(),
+        part_time_percent="50")).status_code == 404
     assert office.post(f"/admin/employees/{foreign}/deactivate",
                        data=form(office)).status_code == 404
     assert office.post(f"/api/v1/admin/employees/{foreign}/profile",
@@ -153,10 +155,11 @@ def test_employees_and_managers_are_refused_and_the_admin_may_not_change_a_profi
             "part_time_percent": 50}, headers=json_headers(client)).status_code == 403
     admin = signed_in(world, stack, "university", "admin")
     page = admin.get(f"/admin/employees/{me}").text
-    assert "Solo l'ufficio del personale cambia il profilo" in page
-    assert f'action="/admin/employees/{me}/profile"' not in page
-    assert admin.post(f"/admin/employees/{me}/profile", data=form(
-        admin, part_time_percent="50")).status_code == 403
+    assert "Solo l'ufficio del personale gestisce i contratti" in page
+    assert f'action="/admin/employees/{me}/contracts"' not in page
+    assert admin.post(f"/admin/employees/{me}/contracts", data=form(
+        admin, kind="change", start=_first_of_last_month(),
+        part_time_percent="50")).status_code == 403
     assert _employee(world, me).part_time_percent == 100
 
 
@@ -245,3 +248,26 @@ def test_the_profiles_offered_are_the_activated_rule_files(world: WebWorld,
         "        days mon..fri\n        due 5h\n        time full\n    }\n\n"
         "    profile part_time_6h {", 1), "unimi-profili.rules")
     assert '<option value="part_time_5h"' in office.get(f"/admin/employees/{me}").text
+
+
+def test_the_schedule_and_opening_forms_keep_what_was_typed_after_a_refusal(
+        world: WebWorld, stack: ExitStack) -> None:
+    """They came back empty: the clerk typed the period or the balances again."""
+    office = signed_in(world, stack, "university", "office")
+    me = world.ids[("university", "self_employee")]
+    refused = office.post(f"/admin/employees/{me}/schedule", data=form(
+        office, starts="2026-12-20", ends="2026-12-10", profile="part_time_6h", d2="1",
+        reason="Settimana corta"))
+    assert refused.status_code == 400 and "La fine precede l&#39;inizio" in refused.text
+    schedule = refused.text.split('id="schedule"', 1)[1].split("</section>", 1)[0]
+    for kept in ('name="starts" required value="2026-12-20"', 'name="ends" value="2026-12-10"',
+                 '<option value="part_time_6h" selected>', 'name="d2" value="1" checked',
+                 'value="Settimana corta"'):
+        assert kept in schedule, kept
+    assert 'name="d1" value="1" checked' not in schedule
+    refused = office.post(f"/admin/employees/{me}/openings", data=form(
+        office, start=_first_of_last_month(), balance="tre ore", reason="Adozione"))
+    assert refused.status_code == 400
+    openings = refused.text.split('id="openings"', 1)[1].split("</section>", 1)[0]
+    assert 'value="tre ore"' in openings and 'value="Adozione"' in openings
+    assert f'name="start" required value="{_first_of_last_month()}"' in openings

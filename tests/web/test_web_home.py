@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from web_pages import form, signed_in
 from world import ROME, WebWorld, World, fresh_web_world
 
+from server.days.results import refresh_days
 from server.db.models import AuditEntry, Stamp, User
 from server.db.notifications import Notification
 from server.engine import Stamp as EngineStamp
@@ -116,6 +117,36 @@ def test_the_office_sees_the_months_anomalies_requests_and_closes(world: WebWorl
     html = office.get("/").text
     for link in ("/reports", "/office/close", "/office/flags"):
         assert f'href="{link}"' in html
+
+
+def _last_month_short(world: WebWorld, sample: str) -> None:
+    """`sample` left every working day of last month an hour early: a debt to recover."""
+    first = (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
+    employee_id = world.ids[("university", sample)]
+    with Session(world.engine) as session, session.begin():
+        exits = session.scalars(sa.select(Stamp).where(
+            Stamp.employee_id == employee_id, Stamp.local_date >= first,
+            Stamp.local_date < date.today().replace(day=1), Stamp.direction == "out",
+            Stamp.local_minute >= 14 * 60)).all()
+        for stamp in exits:
+            stamp.local_minute -= 60
+        refresh_days(session, {("university", employee_id, s.local_date) for s in exits},
+                     datetime.now(UTC))
+    assert exits
+
+
+def test_the_home_page_s_recovery_deadline_is_the_nearest_debt_s(world: WebWorld,
+                                                                  stack: ExitStack) -> None:
+    _last_month_short(world, "self_employee")
+    employee = signed_in(world, stack, "university", "employee")
+    me = world.ids[("university", "self_employee")]
+    today = date.today()
+    summary = employee.get(f"/api/v1/summaries/{me}?month={today:%Y-%m}").json()
+    dues = [d["due"] for d in summary["account"]["debts"] if d["due"]]
+    assert dues, summary["account"]
+    nearest = date.fromisoformat(min(dues))
+    page = text(employee.get("/").text)
+    assert f"Recupero del saldo negativo: {nearest:%d/%m/%Y}" in page
 
 
 @contextmanager
@@ -232,3 +263,12 @@ def test_if_i_leave_now_is_the_engines_day_with_an_exit_now(
     admin = signed_in(world, stack, "university", "admin")
     refused = admin.get("/api/v1/me/today")
     assert refused.status_code == 404 and "scheda dipendente" in refused.text
+
+
+def test_the_employee_s_pages_read_as_english_in_english(world: WebWorld,
+                                                         stack: ExitStack) -> None:
+    """They said "Your today", and gave the attachment's 5 MB bound in Italian only."""
+    employee = signed_in(world, stack, "university", "employee")
+    employee.post("/language", data=form(employee, lang="en", next="/"))
+    assert "<h2 id=\"today-title\">Your day <small>" in employee.get("/").text
+    assert "Attachment (if the code requires it, up to 5 MB)" in employee.get("/requests").text

@@ -50,7 +50,7 @@ def test_an_employee_s_menu_shows_no_english_word_in_italian(world: WebWorld,
     office = signed_in(world, stack, "university", "office")
     page = office.get("/").text
     menu = re.split(r'<nav[^>]*aria-label="Menu">', page, maxsplit=1)[1].split("</nav>", 1)[0]
-    assert "Cartellino" in menu and "Chiusura mese" in menu
+    assert "Da approvare" in menu and "Chiusura mese" in menu
     leaked = [word for word in _english_only() if f">{word}<" in page]
     assert leaked == []
 

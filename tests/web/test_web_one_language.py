@@ -128,8 +128,9 @@ def test_the_check_finds_what_the_code_writes_past_the_catalogue() -> None:
     assert leftovers("<p>Ann · matricola M001 <small>postazione web</small></p>", "en") == [
         "matricola", "postazione web"]
     assert leftovers("<p>Ann · number M001 <small>web workstation</small></p>", "en") == []
-    assert leftovers("<p>Profile updated.</p>", "it") == ["Profile updated"]
-    assert leftovers("<code>overtime { }</code><p>Profilo aggiornato.</p>", "it") == []
+    assert leftovers("<p>Opening balances saved.</p>", "it") == [
+        "Opening balances", "Opening balances saved"]
+    assert leftovers("<code>overtime { }</code><p>Saldi iniziali registrati.</p>", "it") == []
     assert leftovers('<td translate="no">university.employee</td>', "it") == []
 
 

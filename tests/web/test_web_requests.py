@@ -72,6 +72,8 @@ def test_an_employee_files_a_justification_and_sees_it_pending(world: WebWorld,
     # Seed 002: times rounded to 5 minutes (18:02 → 18:00, 19:03 → 19:05).
     assert "<b>20</b>" in row and "18:00–19:05" in row and "convegno a Pavia" in row
     assert "In attesa" in row and "Ritira" in row and "Pending" not in row
+    # The code says what it is, as the rule file calls it: a bare 20 said nothing.
+    assert "<b>20</b> Missione oraria" in row
 
 
 def test_the_managers_approval_changes_the_employees_balance_for_that_day(
@@ -82,7 +84,9 @@ def test_the_managers_approval_changes_the_employees_balance_for_that_day(
     day = next(_days(world, employee))
     before = day_of(employee, me, day)["balance"]
     request_id = _file(employee, day, "18:00", "19:00")
-    assert f'id="r{request_id}"' in manager.get("/approvals").text
+    queue = manager.get("/approvals").text
+    assert f'id="r{request_id}"' in queue
+    assert "<b>20</b> Missione oraria · 18:00–19:00" in queue
     decided = manager.post(f"/approvals/{request_id}/decide",
                            data=form(manager, decision="approve", note="ok"),
                            follow_redirects=False)

@@ -313,3 +313,33 @@ def test_steps_under_no_figure_are_offered_in_the_reader_s_language(
     employee.post("/language", data=form(employee, lang="en", next="/"))
     english = employee.get(f"/timecard?month={month}").text
     assert "other…" in english and "altro…" not in english
+
+
+def test_a_stamp_missing_on_the_timecard_leads_to_its_form_on_that_day(
+        tmp_path: Path) -> None:
+    """The employee saw the anomaly and its deadline, but not where to fix it: the day now
+    links to the missed stamp's form, open and on that day."""
+    with fresh_web_world(tmp_path) as world, ExitStack() as stack:
+        me = world.ids[("university", "self_employee")]
+        day = date.today() - timedelta(days=1)  # fixable until the 3rd of the next month
+        moment = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=1)
+        with Session(world.engine) as session, session.begin():
+            session.add(Stamp(institution_id="university", source="terminal", employee_id=me,
+                              terminal_time=moment, received_at=moment, local_date=day,
+                              local_minute=23 * 60, direction="in", flags="", void=False,
+                              terminal_stamp_id="fix-link"))
+            session.flush()
+            refresh_days(session, {("university", me, day)}, datetime.now(UTC))
+        employee = signed_in(world, stack, "university", "employee")
+        page = employee.get(f"/timecard?month={day:%Y-%m}").text
+        row = page.split(f'id="d{day.isoformat()}"', 1)[1].split("</tr>", 1)[0]
+        link = f"/requests?day={day.isoformat()}&amp;form=missed_stamp#missed-stamp"
+        assert f'<a class="fix" href="{link}">Dichiara la timbratura mancata</a>' in row
+        forms = employee.get(link.replace("&amp;", "&")).text
+        missed = forms.split('id="missed-stamp"', 1)[1].split("</details>", 1)[0]
+        assert missed.startswith(" open>")
+        assert f'name="day" required value="{day.isoformat()}"' in missed
+        assert 'id="justification" >' in forms  # the other form folded
+        # Someone else's timecard, as the office reads it, has no such link.
+        office = signed_in(world, stack, "university", "office")
+        assert 'class="fix"' not in office.get(f"/timecard/{me}?month={day:%Y-%m}").text

@@ -77,18 +77,13 @@ def test_the_import_lists_the_profile_names_its_file_needs(
     assert {line.split(";")[2] for line in example.splitlines()[1:]} <= set(version.profiles)
 
 
-def test_the_employee_page_says_where_profile_and_part_time_change(
+def test_the_employee_page_has_one_form_for_profile_and_part_time(
         world: WebWorld, stack: ExitStack) -> None:
-    """Two forms changed the profile; the contracts' is its home, the other says it only
-    corrects from a past day and points there."""
+    """Two forms changed the profile from a date; the contracts' one is left, its home."""
     _, me = _rules(world)
     office = signed_in(world, stack, "university", "office")
     page = html.unescape(office.get(f"/admin/employees/{me.id}").text)
-    assert "<h2>Profilo e part time</h2>" not in page
-    correction = page.split('id="profile-change"', 1)[1].split("</section>", 1)[0]
-    assert "<h2>Correzione del profilo da una data passata</h2>" in correction
-    assert ('<a href="#contract-change">Modifica profilo o part time da una data</a>'
-            in correction)
+    assert 'id="profile-change"' not in page and "Correzione del profilo" not in page
     contracts = page.split('id="contracts"', 1)[1].split("</section>", 1)[0]
     assert ('<h3 id="contract-change">Modifica profilo o part time da una data</h3>'
             in contracts)

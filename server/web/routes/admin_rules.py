@@ -44,6 +44,8 @@ FIGURE_WORDS = {
     "to_recover": N_("to recover"), "overtime_paid": N_("overtime paid"),
     "overtime_banked": N_("overtime banked"),
     "meal_vouchers": N_("meal vouchers"), "anomalies": N_("anomalies")}
+# A version's state as the pages word it: the stored word is English.
+RULE_STATES = {"draft": N_("draft"), "active": N_("active"), "retired": N_("retired")}
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,7 @@ def _page(db: Session, user: AuthUser, *, problems: list[RuleProblem] | None = N
           text: str = "", file_name: str = "", status: int = 200) -> Template:
     return Template("admin_rules.html", status_code=status, context={
         "versions": versions(db, user.institution_id), "problems": problems or [],
+        "states": RULE_STATES,
         "text": text, "file_name": file_name})
 
 
@@ -216,7 +219,9 @@ def upload_page(db: DbSession, user: AuthUser,
     text, name = data.text, data.file_name
     if data.file is not None and data.file.filename:
         raw = data.file.file.read(MAX_RULES_BYTES + 1)
-        name = name or data.file.filename
+        # The chosen file's own name: the name field is for pasted text, and after a refusal
+        # it still holds the refused file's name, which its problems would then cite.
+        name = data.file.filename
         try:
             text = raw.decode("utf-8-sig") if len(raw) <= MAX_RULES_BYTES else ""
         except UnicodeDecodeError:
@@ -238,6 +243,7 @@ def version_page(db: DbSession, user: AuthUser, version_id: FromPath[int]) -> Te
     row = mine(db, RuleVersion, version_id, user)
     return Template("admin_rule.html", context={
         "v": _view(row), "source": row.source, "dry": None, "words": FIGURE_WORDS,
+        "states": RULE_STATES,
         "minutes": MINUTE_FIGURES, "last_month": _last_month()})
 
 
@@ -248,6 +254,7 @@ def dry_run_page(db: DbSession, user: AuthUser, version_id: FromPath[int],
     row = mine(db, RuleVersion, version_id, user)
     return Template("admin_rule.html", context={
         "v": _view(row), "source": row.source, "dry": dry, "words": FIGURE_WORDS,
+        "states": RULE_STATES,
         "minutes": MINUTE_FIGURES, "last_month": dry.month})
 
 

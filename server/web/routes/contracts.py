@@ -154,7 +154,7 @@ def contract_form(db: DbSession, user: AuthUser, state: State, employee_id: From
             _from_form(db, user, employee, data)
     except OfficeError as error:
         return employee_page_with(db, user, employee, error=error, error_in="contract",
-                                  status=status_of(error))
+                                  typed=vars(data), status=status_of(error))
     after_commit(db, state.day_worker.kick)
     return Redirect(f"/admin/employees/{employee.id}?done=contract#contracts",
                     status_code=303)

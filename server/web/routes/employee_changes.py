@@ -1,6 +1,7 @@
 """One employee's page (reached from the list at /admin/employees) and its API: the
-personnel office changes the profile or the part-time percentage, and the stored day
-results of the open months follow (`server.office.profiles.change_profile`); the office or
+personnel office changes the profile or the part-time percentage through the API, and the
+stored day results of the open months follow (`server.office.profiles.change_profile`); the
+page changes them with the contracts' form (web/routes/contracts.py); the office or
 the administrator deactivates someone who left, or reactivates someone deactivated by
 mistake (`server.office.activation`).
 
@@ -33,7 +34,7 @@ from server.web.employee_views import EmployeeRow, employee_row, profiles_in_for
 from server.web.errors import status_of
 from server.web.guards import ADMIN, OFFICE, allow
 from server.web.identity import CurrentUser
-from server.web.office_calls import acting_user, parse_day
+from server.web.office_calls import acting_user
 from server.web.routing import FORM, together
 from server.web.scope import mine
 from server.web.wording import WEEKDAYS
@@ -41,20 +42,12 @@ from server.web.wording import WEEKDAYS
 OFFICE_ONLY = allow(OFFICE)
 ADMIN_OFFICE = allow(ADMIN, OFFICE)
 DONE = {
-    "profile": N_("Profile updated."),
     "deactivated": N_("Employee deactivated: they can no longer log in or stamp."),
     "reactivated": N_("Employee reactivated."),
     "schedule": N_("Schedule updated: the days it affects are being recomputed."),
     "contract": N_("Contract saved: the days it changes are being recomputed."),
     "openings": N_("Opening balances saved."),
 }
-
-
-@dataclass
-class ProfileForm:
-    profile: str = ""
-    part_time_percent: str = ""
-    effective: str = ""  # optional; <input type=date> sends YYYY-MM-DD
 
 
 @dataclass
@@ -85,38 +78,15 @@ class ProfileOutcome:
     closed_months: list[str] = field(default_factory=list)  # "YYYY-MM", left untouched
 
 
-def form_change(employee: Employee, data: ProfileForm,
-                ) -> tuple[str | None, int | None, date | None]:
-    """The form as `change_profile` arguments: only what differs from now is a change;
-    with nothing changed but a date, the profile is applied again from that date (a
-    change made earlier, backdated)."""
-    profile = data.profile.strip() or None
-    percent: int | None = None
-    if data.part_time_percent.strip():
-        try:
-            percent = int(data.part_time_percent.strip())
-        except ValueError:
-            raise OfficeError("Percentuale non valida (1-100)", "Invalid percentage (1-100)",
-                              field="part_time_percent") from None
-    effective = parse_day(data.effective, "effective") if data.effective.strip() else None
-    if profile == employee.profile:
-        profile = None
-    if percent == employee.part_time_percent:
-        percent = None
-    if profile is None and percent is None and effective is not None:
-        profile = employee.profile
-    return profile, percent, effective
-
-
 def employee_page_with(db: Session, user: CurrentUser, employee: Employee, *,
-          error: OfficeError | None = None, error_in: str = "", form: ProfileForm | None = None,
-          status: int = 200, done: str | None = None, refreshed: int | None = None,
-          ) -> Template:
+          error: OfficeError | None = None, error_in: str = "",
+          typed: dict[str, str] | None = None, status: int = 200, done: str | None = None,
+          refreshed: int | None = None) -> Template:
+    """The page; after a refusal, `typed` holds the refused form's fields, shown again."""
     return Template("admin_employee.html", status_code=status, context={
         "employee": employee_row(employee), "profiles": profiles_in_force(
             db, user.institution_id), "may_change_profile": user.role == OFFICE,
-        "form": form or ProfileForm(employee.profile, str(employee.part_time_percent)),
-        "today": date.today().isoformat(), "error": error, "error_in": error_in,
+        "typed": typed or {}, "error": error, "error_in": error_in,
         "done": DONE.get(done or ""), "refreshed": refreshed,
         "periods": periods_of(db, acting_user(db, user), employee.id)
         if user.role == OFFICE else [], "weekdays": WEEKDAYS,
@@ -137,22 +107,6 @@ def employee_page(db: DbSession, user: AuthUser, employee_id: FromPath[int],
     """One employee: profile and part-time percentage, deactivation or reactivation."""
     return employee_page_with(db, user, _mine(db, user, employee_id), done=done,
                               refreshed=refreshed)
-
-
-@post("/admin/employees/{employee_id:int}/profile", opt=OFFICE_ONLY, sync_to_thread=True)
-def profile_form(db: DbSession, user: AuthUser, employee_id: FromPath[int],
-                 data: Annotated[ProfileForm, FORM]) -> Template | Redirect:
-    employee = _mine(db, user, employee_id)
-    try:
-        with db.begin_nested():
-            profile, percent, effective = form_change(employee, data)
-            change = change_profile(db, acting_user(db, user), employee.id, profile=profile,
-                                    part_time_percent=percent, effective=effective)
-    except OfficeError as error:
-        return employee_page_with(db, user, employee, error=error, error_in="profile", form=data,
-                     status=status_of(error))
-    return Redirect(f"/admin/employees/{employee.id}?done=profile"
-                    f"&refreshed={change.refreshed}", status_code=303)
 
 
 def _activation_form(db: Session, user: CurrentUser, employee_id: int, data: ActiveForm,
@@ -228,5 +182,5 @@ def reactivate_api(db: DbSession, user: AuthUser, employee_id: FromPath[int],
     return _activation_api(db, user, employee_id, data, True)
 
 
-ROUTES = together(employee_page, profile_form, deactivate_form, reactivate_form, employee_api,
+ROUTES = together(employee_page, deactivate_form, reactivate_form, employee_api,
                   profile_api, deactivate_api, reactivate_api, tag="Office: employees")

@@ -69,7 +69,7 @@ def home(user: AuthUser, db: DbSession, who: FromQuery[str] = "",
     unit = shown["unit"]
     return Template("home.html", context={
         "institution": institution.name if institution else user.institution_id,
-        "menu": [item for item in menu_for(user.role) if item.path != "/"],
+        "menu": [item for item in menu_for(user.role, user.employee_id) if item.path != "/"],
         **shown,
         "unit_page": people_page(unit if isinstance(unit, blocks.UnitToday) else None,
                                  who, page),

@@ -177,7 +177,7 @@ def openings_form(db: DbSession, user: AuthUser, employee_id: FromPath[int],
             _save(db, user, employee, line)
     except OfficeError as error:
         return employee_page_with(db, user, employee, error=error, error_in="openings",
-                                  status=400)
+                                  typed=line, status=400)
     return Redirect(f"/admin/employees/{employee.id}?done=openings#openings", status_code=303)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from litestar import Response, get, post
@@ -45,6 +45,7 @@ from server.web.scope import (
     visible_employee,
     visible_request,
 )
+from server.web.wording import FIX_FORMS
 
 
 @dataclass
@@ -89,7 +90,10 @@ class Failed:
 
 
 def _page(db: Session, user: CurrentUser, failed: Failed | None = None,
-          status_code: int = 200, filed: bool = False) -> Template:
+          status_code: int = 200, filed: bool = False, day: date | None = None,
+          opened: str | None = None) -> Template:
+    """`day` and `opened`: the day the forms start on and the form shown open, as a
+    timecard's anomaly links here to fix it."""
     version, today = version_today(db, user.institution_id, datetime.now(UTC))
     rows: list[RequestRow] = []
     if user.employee_id is not None:
@@ -102,8 +106,9 @@ def _page(db: Session, user: CurrentUser, failed: Failed | None = None,
         "requests": request_views(db, rows), "codes": web_codes(version),
         "overtime_modes": overtime_modes(version), "overtime_codes": overtime_codes(version),
         "rounding": rounding_minutes(version),
-        "today": today.isoformat(), "failed": failed, "own": user.employee_id is not None,
-        "filed": filed})
+        "today": (day or today).isoformat(), "failed": failed,
+        "own": user.employee_id is not None, "filed": filed,
+        "opened": opened if opened in FIX_FORMS.values() else None})
 
 
 def _refused(db: Session, user: CurrentUser, form: str, error: OfficeError,
@@ -113,9 +118,15 @@ def _refused(db: Session, user: CurrentUser, form: str, error: OfficeError,
 
 @get("/requests", opt=PEOPLE, sync_to_thread=True)
 def my_requests(db: DbSession, user: AuthUser, filed: FromQuery[int | None] = None,
+                day: FromQuery[str | None] = None, form: FromQuery[str | None] = None,
                 ) -> Template:
-    """Le mie richieste: the forms and the list, newest day first."""
-    return _page(db, user, filed=filed == 1)
+    """Le mie richieste: the forms and the list, newest day first; `day` and `form`
+    (justification, missed_stamp) start a form on a day, as a timecard's anomaly asks."""
+    try:
+        start = date.fromisoformat(day) if day else None
+    except ValueError:
+        start = None
+    return _page(db, user, filed=filed == 1, day=start, opened=form)
 
 
 def _after_filing(user: CurrentUser, employee_id: int) -> Redirect:

@@ -156,7 +156,7 @@ def period_form(db: DbSession, user: AuthUser, state: State, employee_id: FromPa
                        reason=data.reason[:MAX_REASON + 1])
     except OfficeError as error:
         return employee_page_with(db, user, employee, error=error, error_in="schedule",
-                                  status=status_of(error))
+                                  typed=vars(data), status=status_of(error))
     after_commit(db, state.day_worker.kick)
     return Redirect(f"/admin/employees/{employee.id}?done=schedule#schedule", status_code=303)
 

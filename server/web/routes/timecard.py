@@ -21,7 +21,7 @@ from server.web.timecard import (
     parse_month,
     week_of,
 )
-from server.web.wording import SOURCE_LABELS, WEEKDAYS
+from server.web.wording import FIX_FORMS, FIX_LINKS, SOURCE_LABELS, WEEKDAYS
 
 READERS = allow(EMPLOYEE, MANAGER, OFFICE)
 # How the page lays the month out: the table of days, or a calendar of weeks (a phone's).
@@ -67,6 +67,7 @@ def _page(view: MonthView, *, own: bool, layout: str) -> Template:
     base = "/timecard" if own else f"/timecard/{view.employee_id}"
     return Template("timecard.html", context={
         "view": view, "base": base, "source_labels": SOURCE_LABELS, "weekday_names": WEEKDAYS,
+        "fix_forms": FIX_FORMS if own else {}, "fix_links": FIX_LINKS,
         "layout": layout, "weeks": calendar_weeks(view) if layout == "calendar" else [],
         "week": week_of(view)})
 
