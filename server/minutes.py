@@ -22,6 +22,11 @@ def hours(minutes: int, sep: str = "h") -> str:
     return f"{sign}{whole}{sep}{rest:02d}"
 
 
+def signed_hours(minutes: int) -> str:
+    """A change, signed whichever way it goes: 105 → "+1h45", -105 → "-1h45", 0 → "0h00"."""
+    return ("+" if minutes > 0 else "") + hours(minutes)
+
+
 def clock(minute: int) -> str:
     """510 → "08:30": a minute of the day."""
     if 0 <= minute < len(_CLOCKS):

@@ -38,7 +38,7 @@ from server.db.migrate import head_revision
 from server.engine.leave import days
 from server.errors import OfficeError
 from server.ingest.settings import BrokerSettings
-from server.minutes import clock, hours
+from server.minutes import clock, hours, signed_hours
 from server.office.sso.config import SsoSettings, load_sso
 from server.private_files import private_dir
 from server.settings import sso_file
@@ -143,9 +143,9 @@ def bind_run(app: Litestar, engine: Engine, *, data_dir: Path = Path("timbra-dat
 
 def _templates() -> TemplateConfig[JinjaTemplateEngine]:
     templates = TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
-    templates.engine_instance.engine.globals.update(hours=hours, clock=clock, menu_for=menu_for,
-                                                   role_name=role_name, days=days,
-                                                   unread=unread_notifications)
+    templates.engine_instance.engine.globals.update(
+        hours=hours, signed_hours=signed_hours, clock=clock, menu_for=menu_for,
+        role_name=role_name, days=days, unread=unread_notifications)
     install(templates.engine_instance.engine)
     return templates
 

@@ -43,7 +43,7 @@ from server.demo.load import ARCHIVE
 from server.ingest.incoming import Incoming
 from server.ingest.lookup import Lookup
 from server.ingest.store import store_stamps
-from server.minutes import clock, hours
+from server.minutes import clock, hours, signed_hours
 from server.office.home import employee_today
 from server.plugins import institutions
 from server.web.routes.home import leave_view
@@ -375,7 +375,10 @@ def test_the_same_figures_on_the_timecard_riepiloghi_pdf_and_report(
         pdf = re.sub(r"\s+", " ", pdf_text(employee.get(
             f"/summaries/{year.employee_id}/report.pdf?month={month}").content))
         for moved in account["movements"]:
-            assert hours(moved["minutes"]) in page
+            # Signed as every page signs minutes ("-0h30", never a typographic minus).
+            assert not re.search(r"\u2212\d", page), page
+            assert (signed_hours(moved["minutes"] if moved["effect"] > 0 else -moved["minutes"])
+                    if moved["effect"] else f"({hours(moved['minutes'])})") in page
             if moved["kind"] == "deduct":
                 assert moved["explain"]["source"] in page and moved["explain"]["source"] in pdf
         # The PDF writes hours as the pages do, its account lines as its rule lines.
