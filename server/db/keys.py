@@ -20,10 +20,24 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Boolean, ColumnElement, Table, and_, any_, bindparam, or_
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    ColumnElement,
+    Enum,
+    Float,
+    Numeric,
+    String,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    or_,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.type_api import TypeEngine
 from sqlalchemy.sql.visitors import InternalTraversal
 
 
@@ -66,7 +80,18 @@ class _OneOf(ColumnElement[bool]):
 
     def __init__(self, column: ColumnElement[Any], values: list[Any]) -> None:
         self.listed = column.in_(values)
-        self.array = column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+        self.array = column == any_(bindparam(None, values, type_=ARRAY(_whole(column.type))))
+
+
+def _whole(kind: TypeEngine[Any]) -> TypeEngine[Any]:
+    """The array's element type without the column's length or precision: PostgreSQL
+    applies a cast's to the values, so `VARCHAR(5)[]` would cut 'abcdefg' to 'abcde' (and
+    `NUMERIC(4, 2)[]` round 1.005 to 1.01), matching rows that `IN` compares whole."""
+    if isinstance(kind, String) and not isinstance(kind, Enum) and kind.length is not None:
+        return String(collation=kind.collation)
+    if isinstance(kind, Numeric) and not isinstance(kind, Float) and kind.precision is not None:
+        return Numeric(asdecimal=True) if kind.asdecimal else Numeric(asdecimal=False)
+    return kind
 
 
 @compiles(_OneOf)

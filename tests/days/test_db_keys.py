@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from server.db.directory import add_employee, ensure_institution
 from server.db.keys import employee_day_marks, employee_days, one_of
-from server.db.models import DAY_RESULTS, DIRTY_DAYS
+from server.db.models import DAY_RESULTS, DIRTY_DAYS, Employee
 
 MARKED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DAYS = [date(2026, 3, d) for d in (2, 3, 4)]
@@ -110,3 +110,21 @@ def test_one_of_is_one_array_parameter_on_postgresql_and_an_in_list_elsewhere() 
                                    compile_kwargs={"render_postcompile": True}))
     # A plain IN, not the "= 1" SQLite's dialect adds to a boolean it does not know.
     assert "IN (" in listed and listed.count("?") == 500 and "= 1" not in listed
+
+
+def test_one_of_a_number_longer_than_the_column_finds_no_one(db_engine: sa.Engine) -> None:
+    """A matricola asked for with one character more than the 40 the column keeps (a
+    number from another system) is nobody's: the employee whose number is its first 40
+    characters is not found in its place, as `IN` would not find them."""
+    kept = "UNIMI-" + "0" * 30 + "1234"
+    with Session(db_engine) as session:
+        ensure_institution(session, "university", "Università degli Studi di Milano")
+        add_employee(session, "university", kept, "Giulia Bianchi")
+        session.commit()
+
+        def named(numbers: list[str]) -> list[str]:
+            return list(session.scalars(sa.select(Employee.name).where(
+                one_of(Employee.number, numbers))))
+
+        assert named([kept]) == ["Giulia Bianchi"]
+        assert named([kept + "5"]) == []
