@@ -180,8 +180,6 @@ COPIED = ("employee_id", "day", "worked", "due", "balance", "anomalies", "data",
 assert set(COPIED) == {c.name for c in DAY_RESULTS.columns}, "a day result's column unwritten"
 
 
-
-
 def _moment(value: datetime, moments: dict[datetime, datetime]) -> datetime:
     """Kept naive in UTC, as `UTCDateTime` writes it."""
     if value not in moments:

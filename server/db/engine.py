@@ -12,6 +12,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from server.db.json_text import json_text
 from server.private_files import private_dir, private_file
 
+# libpq's settings for a link to PostgreSQL that dies without a word (a firewall dropping
+# the flow, a switch gone): without them a statement, or the recompute turn's unlock,
+# waits for the kernel's default of about fifteen minutes. Unacknowledged data is given
+# up after a minute; an idle link is probed after 30 s, every 10 s, three times.
+DEAD_LINK_BOUNDS = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+                    "keepalives_count": 3, "tcp_user_timeout": 60_000}
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; SQLite files get their directory and durable pragmas.
@@ -32,7 +39,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # Name the driver we ship, so a bare postgresql:// URL works.
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(False))
-    return create_engine(url, pool_pre_ping=True, json_serializer=json_text, **kwargs)
+    connect_args = {**DEAD_LINK_BOUNDS, **kwargs.pop("connect_args", {})}
+    return create_engine(url, pool_pre_ping=True, json_serializer=json_text,
+                         connect_args=connect_args, **kwargs)
 
 
 def sqlite_file(engine: Engine) -> Path | None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
+from services import POSTGRES_ADMIN
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from server.db import make_engine
 from server.db.directory import add_employee, ensure_institution
 from server.db.keys import employee_day_marks, employee_days, one_of
 from server.db.models import DAY_RESULTS, DIRTY_DAYS, Employee
@@ -128,3 +130,19 @@ def test_one_of_a_number_longer_than_the_column_finds_no_one(db_engine: sa.Engin
 
         assert named([kept]) == ["Giulia Bianchi"]
         assert named([kept + "5"]) == []
+
+
+def test_a_postgresql_link_that_dies_silently_is_given_up_within_minutes(
+        tmp_path: object) -> None:
+    """A worker's statement (or the recompute turn's unlock) on a link a firewall dropped
+    would otherwise wait for the kernel's default, about fifteen minutes."""
+    engine = make_engine(POSTGRES_ADMIN)
+    try:
+        with engine.connect() as connection:
+            driver = connection.connection.driver_connection
+            assert driver is not None
+            given = driver.info.get_parameters()
+    finally:
+        engine.dispose()
+    assert given["keepalives"] == "1" and int(given["keepalives_idle"]) <= 60
+    assert 0 < int(given["tcp_user_timeout"]) <= 120_000
