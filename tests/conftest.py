@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from databases import BACKENDS, TEMPLATES, Template, copy_sqlite, postgres_database
+from fault_harness import PrivateMosquitto
 from services import POSTGRES_ADMIN, missing_services
 from world import WebWorld, cheap_hashing, lent_app, web_world_on, web_world_template
 
@@ -42,6 +43,20 @@ def _root_logging_restored() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+@pytest.fixture(scope="module")
+def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """(host, port) of a Mosquitto of the module's own, for tests that play the only server
+    or the only terminal on the wire. On the machine's, another run's ingest answers our
+    terminals' stamps too (rejected: an institution it does not know), and a terminal drops
+    a rejected stamp from its queue."""
+    broker = PrivateMosquitto(tmp_path_factory.mktemp("mosquitto"))
+    broker.start()
+    try:
+        yield "127.0.0.1", broker.port
+    finally:
+        broker.stop()
 
 
 # The template db_url's database is a copy of, for db_engine and web_world.

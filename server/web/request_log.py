@@ -57,21 +57,33 @@ class RequestLogMiddleware:
         token = REQUEST_ID.set(request_id)
         status = 500  # if nothing was sent, the client saw the connection fail
         start = time.perf_counter()
+        recorded = False
 
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                MutableScopeHeaders.from_message(message)[HEADER] = request_id
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
+        def record() -> None:
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
             seconds = time.perf_counter() - start
             route = scope.get("path_template") or UNMATCHED
             REQUEST_SECONDS.labels(method, route, str(status)).observe(seconds)
             ACCESS.info("%s %s %d", method, route, status, extra={
                 "method": method, "route": route, "status": status,
                 "duration_ms": round(seconds * 1000, 1)})
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableScopeHeaders.from_message(message)[HEADER] = request_id
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                # Before the last byte leaves, not after: whoever holds the answer (the next
+                # request, a scrape) finds its log line and its sample already there.
+                record()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            record()  # nothing sent, or the answer broke off
             REQUEST_ID.reset(token)

@@ -14,6 +14,10 @@ from pathlib import Path
 
 from fault_harness import ROOT, free_port
 
+# `timbra run`'s first start (demo world, demo passwords hashed) takes 7 s here and over
+# 40 s on a loaded 2-core machine: a wait for it, not a limit on it.
+STARTED_WITHIN_S = 180
+
 
 def _start(folder: Path, web_port: int, *options: str,
            ) -> tuple[subprocess.Popen[str], list[str], list[str], list[threading.Thread]]:
@@ -39,10 +43,10 @@ def test_timbra_run_shows_live_stamps_in_the_day_results(tmp_path: Path) -> None
     # half a minute after the start instead of a second or two.
     process, lines, errors, readers = _start(tmp_path, web_port, "--swipe-every", "1",
                                              "--report-every", "1")
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + STARTED_WITHIN_S
     # The first start hashes the demo passwords; then a report comes every second (10 s
     # unless told).
-    while time.monotonic() < deadline and not re.search(
+    while time.monotonic() < deadline and process.poll() is None and not re.search(
             r"UNI1001 Maria Rossi +stamps [1-9]", "".join(lines)):
         time.sleep(0.5)
     # The pages answer while it runs: the login page, and the OpenAPI document.
@@ -83,7 +87,7 @@ def test_timbra_run_no_terminals_serves_the_pages_without_simulated_terminals(
     "zip() argument 2 is longer than argument 1"."""
     web_port = free_port()
     process, lines, errors, readers = _start(tmp_path, web_port, "--no-terminals")
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + STARTED_WITHIN_S
     while (time.monotonic() < deadline and process.poll() is None
            and "Ctrl+C to stop" not in "".join(lines)):
         time.sleep(0.2)

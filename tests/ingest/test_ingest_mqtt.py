@@ -1,4 +1,4 @@
-"""The ingest service against the real Mosquitto: stamps in, acks out after the commit."""
+"""The ingest service against a real Mosquitto of its own: stamps in, acks out after the commit."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import paho.mqtt.client as mqtt
 import pytest
 import sqlalchemy as sa
-from fake_terminal import BROKER, ROME, FakeTerminal, wait_until
+from fake_terminal import ROME, FakeTerminal, wait_until
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.orm import Session
 
@@ -34,21 +34,22 @@ from terminals.protocol import (
 
 
 @pytest.fixture
-def setup(db_engine: sa.Engine) -> Iterator[tuple[IngestService, FakeTerminal]]:
-    # Institution ids are the rule file's; the terminal id is unique per test run so
-    # retained messages of other runs on the shared broker never reach this test.
+def setup(db_engine: sa.Engine, own_broker: tuple[str, int]
+          ) -> Iterator[tuple[IngestService, FakeTerminal]]:
+    # Institution ids are the rule file's; the terminal id is unique per test so retained
+    # messages of the module's earlier tests never reach this one.
     code = f"t{uuid.uuid4().hex[:10]}"
     with Session(db_engine) as session:
         ensure_institution(session, "university", "Università degli Studi di Milano")
         add_employee(session, "university", "M001", "Maria Rossi", badge="1001")
         add_terminal(session, "university", code)
         session.commit()
-    broker = BrokerSettings(host=BROKER[0], port=BROKER[1],
+    broker = BrokerSettings(host=own_broker[0], port=own_broker[1],
                             client_id=f"ingest-{uuid.uuid4().hex[:8]}", session_expiry_s=60)
     service = IngestService(db_engine, broker)
     service.start()
-    assert service.connected.wait(10), "Mosquitto must be running at 127.0.0.1:1883"
-    terminal = FakeTerminal("university", code)
+    assert service.connected.wait(10), "the module's Mosquitto did not answer"
+    terminal = FakeTerminal("university", code, own_broker)
     try:
         yield service, terminal
     finally:
@@ -152,7 +153,8 @@ def test_keypad_config_and_last_stamps_query(setup) -> None:  # type: ignore[no-
     assert reply.request_id == "q1" and [s[0] for s in reply.stamps] == ["02/03 08:00"]
 
 
-def test_days_left_dirty_by_a_crash_are_recomputed_at_start(db_engine: sa.Engine) -> None:
+def test_days_left_dirty_by_a_crash_are_recomputed_at_start(
+        db_engine: sa.Engine, own_broker: tuple[str, int]) -> None:
     """Stamps committed, then the process died before recomputing: the next start does it."""
     with Session(db_engine) as session:
         ensure_institution(session, "university", "Università degli Studi di Milano")
@@ -165,7 +167,7 @@ def test_days_left_dirty_by_a_crash_are_recomputed_at_start(db_engine: sa.Engine
                               received_at=datetime.now(UTC), flags="", void=False))
         mark_dirty(session, [("university", employee.id, day)], datetime.now(UTC))
         session.commit()
-    broker = BrokerSettings(host=BROKER[0], port=BROKER[1],
+    broker = BrokerSettings(host=own_broker[0], port=own_broker[1],
                             client_id=f"ingest-{uuid.uuid4().hex[:8]}", session_expiry_s=60)
     with IngestService(db_engine, broker) as service:
         wait_until(lambda: bool(rows(service, sa.select(DayResultRow.worked))))
@@ -173,13 +175,14 @@ def test_days_left_dirty_by_a_crash_are_recomputed_at_start(db_engine: sa.Engine
     assert worked > 0
 
 
-def test_a_terminal_added_later_gets_its_keypad_codes_when_it_comes_online(setup) -> None:  # type: ignore[no-untyped-def]
+def test_a_terminal_added_later_gets_its_keypad_codes_when_it_comes_online(  # type: ignore[no-untyped-def]
+        setup, own_broker: tuple[str, int]) -> None:
     service, _ = setup
     code = f"t{uuid.uuid4().hex[:10]}"
     with Session(service.engine) as session:
         add_terminal(session, "university", code)
         session.commit()
-    late = FakeTerminal("university", code)
+    late = FakeTerminal("university", code, own_broker)
     try:
         late.publish("status", StatusMessage("online", datetime.now(UTC)).encode())
         wait_until(lambda: late.config is not None)
@@ -188,13 +191,14 @@ def test_a_terminal_added_later_gets_its_keypad_codes_when_it_comes_online(setup
         late.close()
 
 
-def test_the_last_will_marks_the_terminal_offline(setup) -> None:  # type: ignore[no-untyped-def]
+def test_the_last_will_marks_the_terminal_offline(  # type: ignore[no-untyped-def]
+        setup, own_broker: tuple[str, int]) -> None:
     """A terminal that drops off the network without a goodbye: its Will says offline."""
     service, terminal = setup
     will = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
     will.will_set(topic("university", terminal.code, "status"),
                   StatusMessage("offline").encode(), qos=1, retain=True)
-    will.connect(*BROKER)
+    will.connect(*own_broker)
     will.loop_start()
     terminal.publish("status", StatusMessage("online", datetime.now(UTC)).encode())
     wait_until(lambda: rows(service, sa.select(Terminal.status))[0][0] == "online")

@@ -14,12 +14,15 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
+import anyio
 import pytest
 import sqlalchemy as sa
 from fault_harness import free_port
 from litestar import Litestar
 from litestar.stores.memory import MemoryStore
 from litestar.testing import TestClient
+from litestar.types import Message, Receive, Scope, Send
+from prometheus_client import REGISTRY
 from services import mosquitto_address
 from web_pages import signed_in
 from world import WebWorld, fresh_web_world
@@ -28,6 +31,7 @@ from server.db import make_engine
 from server.ingest.settings import BrokerSettings
 from server.observe.logs import JsonFormatter
 from server.web.app import create_app
+from server.web.request_log import RequestLogMiddleware
 
 TOKEN = "t" * 24
 
@@ -150,3 +154,42 @@ def test_a_request_id_from_the_proxy_is_kept_and_a_forged_one_replaced(
     forged = client.get("/login", headers={"x-request-id": 'x"\n{"level":"error"}'})
     assert forged.headers["x-request-id"] != 'x"\n{"level":"error"}'
     assert len(forged.headers["x-request-id"]) == 32
+
+
+def test_an_answer_is_logged_and_counted_before_its_last_byte_leaves() -> None:
+    """`timbra web`'s workers answer the same clients: whoever holds an answer may read the
+    log or ask another worker for /metrics at once, and must find that answer there."""
+    labels = {"method": "GET", "route": "/probe", "status": "200"}
+    stream, logger = io.StringIO(), logging.getLogger("timbra.web.access")
+    handler, level = logging.StreamHandler(stream), logger.level
+
+    def counted() -> float:
+        return REGISTRY.get_sample_value(
+            "timbra_http_request_duration_seconds_count", labels) or 0.0
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["path_template"] = "/probe"
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok", "more_body": False})
+        await anyio.sleep(0)  # the answer is out; the worker goes on with other work
+
+    before, at_last_byte = counted(), []
+
+    async def server_send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            at_last_byte.append((stream.getvalue(), counted()))
+
+    async def request() -> None:
+        scope = {"type": "http", "method": "GET", "path": "/probe", "headers": []}
+        await RequestLogMiddleware(app)(scope, None, server_send)  # type: ignore[arg-type]
+
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        anyio.run(request)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    [(logged, samples)] = at_last_byte
+    assert logged == "GET /probe 200\n" and samples == before + 1
+    assert counted() == before + 1  # once, not again when the request ends

@@ -75,6 +75,10 @@ def served(db_url: str, db_engine: sa.Engine, tmp_path: Path) -> Iterator[tuple[
         wait_for(lambda: _answers(base) or process.poll() is not None, 120,
                  "timbra web to answer /healthz")
         assert process.poll() is None, log.read_text()
+        # The first worker up answers /healthz; the other may still be importing, and
+        # until it is up every request goes to the first.
+        wait_for(lambda: log.read_text().count("Application startup complete") >= 2, 60,
+                 "both workers to start")
         yield base, log
     finally:
         process.terminate()

@@ -1,4 +1,4 @@
-"""Terminals against the real Mosquitto (TIMBRA_TEST_MQTT), with a test-side server stand-in.
+"""Terminals against a real Mosquitto of the module's own, with a test-side server stand-in.
 
 The `Acker` plays the server's ingest: it receives stamps and, when told to,
 acknowledges them on the terminal's ack topic. What is checked is what the
@@ -24,7 +24,6 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
-from services import mosquitto_address
 
 from terminals.config import BrokerConfig
 from terminals.events import Acked, Configured, ConnectionChanged, LinkEvent, Replied
@@ -44,11 +43,11 @@ from terminals.protocol import (
 )
 from terminals.simulator import Simulator
 
-HOST, PORT = mosquitto_address()
+HOST = "127.0.0.1"
 TERMINAL = str(Path(sys.executable).parent / "timbra-terminal")
 
 
-def _broker_up(port: int = PORT) -> bool:
+def _broker_up(port: int) -> bool:
     try:
         socket.create_connection((HOST, port), timeout=1).close()
     except OSError:
@@ -68,7 +67,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
 class Acker:
     """A stand-in for the server's ingest: records stamps and acks them when `acking` is set."""
 
-    def __init__(self, institution: str, port: int = PORT, protocol: Any = mqtt.MQTTv5,
+    def __init__(self, institution: str, port: int, protocol: Any = mqtt.MQTTv5,
                  reject: frozenset[str] = frozenset()) -> None:
         self.institution = institution
         self.reject = reject
@@ -160,8 +159,15 @@ def institution() -> str:
 
 
 @pytest.fixture
-def acker(institution: str) -> Iterator[Acker]:
-    acker = Acker(institution)
+def port(own_broker: tuple[str, int]) -> int:
+    """The broker's port: one of the module's own, where no other run's ingest answers
+    our terminals in the acker's place."""
+    return own_broker[1]
+
+
+@pytest.fixture
+def acker(institution: str, port: int) -> Iterator[Acker]:
+    acker = Acker(institution, port)
     yield acker
     acker.close()
 
@@ -200,15 +206,15 @@ class Events:
         return taken[0]
 
 
-def make_link(outbox: Outbox, institution: str, **options: Any) -> Link:
-    options.setdefault("broker", BrokerConfig(HOST, PORT))
+def make_link(outbox: Outbox, institution: str, port: int, **options: Any) -> Link:
+    options.setdefault("broker", BrokerConfig(HOST, port))
     return Link(outbox, institution=institution, **options)
 
 
 def test_a_stamp_leaves_the_queue_only_when_the_server_acks_it(
-        outbox: Outbox, acker: Acker, institution: str) -> None:
+        outbox: Outbox, acker: Acker, institution: str, port: int) -> None:
     acker.acking.clear()
-    link = make_link(outbox, institution, resend_seconds=1.0)
+    link = make_link(outbox, institution, port, resend_seconds=1.0)
     link.start()
     try:
         assert link.wait_connected(5)
@@ -226,10 +232,11 @@ def test_a_stamp_leaves_the_queue_only_when_the_server_acks_it(
         link.stop()
 
 
-def test_the_terminal_sends_each_small_packet_at_once(outbox: Outbox, institution: str) -> None:
+def test_the_terminal_sends_each_small_packet_at_once(outbox: Outbox, institution: str,
+                                                     port: int) -> None:
     """Nagle's algorithm would hold a stamp back until the broker's TCP ack of the
     previous packet, up to 40 ms on every swipe."""
-    link = make_link(outbox, institution)
+    link = make_link(outbox, institution, port)
     link.start()
     try:
         assert link.wait_connected(5)
@@ -242,16 +249,18 @@ def test_the_terminal_sends_each_small_packet_at_once(outbox: Outbox, institutio
 
 
 def test_unacked_stamps_are_replayed_in_order_after_reconnecting(
-        outbox: Outbox, acker: Acker, institution: str) -> None:
+        outbox: Outbox, acker: Acker, institution: str, port: int) -> None:
     acker.acking.clear()
-    link = make_link(outbox, institution)
+    link = make_link(outbox, institution, port)
     link.start()
-    assert link.wait_connected(5)
-    for i in range(5):
-        link.stamp(f"{i}", "in")
-    assert wait_for(lambda: len(acker.seqs("t1")) == 5)
-    link.kill()  # power cut while nothing was acked
-    offline = make_link(outbox, institution)  # the box reboots with the network down
+    try:
+        assert link.wait_connected(5)
+        for i in range(5):
+            link.stamp(f"{i}", "in")
+        assert wait_for(lambda: len(acker.seqs("t1")) == 5)
+    finally:
+        link.kill()  # power cut while nothing was acked
+    offline = make_link(outbox, institution, port)  # the box reboots with the network down
     for i in range(3):
         offline.stamp(f"9{i}", "out")  # swiping goes on, into the queue
     assert outbox.count() == 8
@@ -259,7 +268,7 @@ def test_unacked_stamps_are_replayed_in_order_after_reconnecting(
     acker.acking.set()
     with acker.lock:
         acker.received.clear()
-    again = make_link(outbox, institution)
+    again = make_link(outbox, institution, port)
     again.start()
     try:
         assert wait_for(lambda: outbox.count() == 0, timeout=5)
@@ -270,10 +279,10 @@ def test_unacked_stamps_are_replayed_in_order_after_reconnecting(
 
 
 def test_a_dropped_connection_is_restored_and_the_queue_replayed(
-        outbox: Outbox, acker: Acker, institution: str) -> None:
+        outbox: Outbox, acker: Acker, institution: str, port: int) -> None:
     acker.acking.clear()
     events = Events()
-    link = make_link(outbox, institution, resend_seconds=600, on_event=events)
+    link = make_link(outbox, institution, port, resend_seconds=600, on_event=events)
     link.start()
     try:
         assert events.next(ConnectionChanged).connected
@@ -296,7 +305,7 @@ def test_swiping_never_waits_for_an_unreachable_broker(outbox: Outbox, instituti
     with socket.socket() as closed:  # a port nobody listens on
         closed.bind((HOST, 0))
         port = closed.getsockname()[1]
-    link = make_link(outbox, institution, broker=BrokerConfig(HOST, port))
+    link = make_link(outbox, institution, port)
     link.start()
     try:
         started = time.monotonic()
@@ -310,10 +319,10 @@ def test_swiping_never_waits_for_an_unreachable_broker(outbox: Outbox, instituti
 
 
 def test_the_server_can_refuse_a_stamp_and_the_terminal_says_why(
-        outbox: Outbox, institution: str) -> None:
-    acker = Acker(institution, reject=frozenset({"999"}))
+        outbox: Outbox, institution: str, port: int) -> None:
+    acker = Acker(institution, port, reject=frozenset({"999"}))
     events = Events()
-    link = make_link(outbox, institution, on_event=events)
+    link = make_link(outbox, institution, port, on_event=events)
     link.start()
     try:
         assert link.wait_connected(5)
@@ -327,34 +336,37 @@ def test_the_server_can_refuse_a_stamp_and_the_terminal_says_why(
 
 
 def test_heartbeat_reports_the_queue_and_the_will_says_offline(
-        outbox: Outbox, acker: Acker, institution: str) -> None:
+        outbox: Outbox, acker: Acker, institution: str, port: int) -> None:
     acker.acking.clear()
-    link = make_link(outbox, institution, heartbeat_seconds=0.3)
-    link.start()
-    assert link.wait_connected(5)
-    link.stamp("100", "in")
-    link.stamp("100", "out")
+    link = make_link(outbox, institution, port, heartbeat_seconds=0.3)
 
     def statuses() -> list[Any]:
         with acker.lock:
             return [s for t, s in acker.statuses if t == "t1"]
 
-    assert wait_for(lambda: any(s.queued == 2 for s in statuses()), timeout=5)
+    link.start()
+    try:
+        assert link.wait_connected(5)
+        link.stamp("100", "in")
+        link.stamp("100", "out")
+        assert wait_for(lambda: any(s.queued == 2 for s in statuses()), timeout=5)
+    finally:
+        # Its heartbeat thread must not outlive the test: the outbox closes after it.
+        link.kill()
     online = [s for s in statuses() if s.queued == 2][-1]
     assert online.state == "online" and online.last_seq == 2
     assert online.time is not None and abs(online.time - datetime.now().astimezone()) < \
         timedelta(seconds=5)  # the terminal's clock, for the server's skew check
-    link.kill()
     assert wait_for(lambda: statuses()[-1].state == "offline", timeout=5)
 
 
 def test_config_is_received_and_last_stamps_are_answered(
-        outbox: Outbox, acker: Acker, institution: str) -> None:
+        outbox: Outbox, acker: Acker, institution: str, port: int) -> None:
     config = ConfigMessage(institution, "Accademia", "2026-01-01", "keys", 60,
                            (KeypadCode("1", "Uscita per servizio"),))
     acker.retain("t1", "config", config.encode())
     events = Events()
-    link = make_link(outbox, institution, on_event=events)
+    link = make_link(outbox, institution, port, on_event=events)
     link.start()
     try:
         assert events.next(Configured).config == config
@@ -367,10 +379,10 @@ def test_config_is_received_and_last_stamps_are_answered(
         link.stop()
 
 
-def test_simulated_terminals_get_every_stamp_acked(tmp_path: Path, acker: Acker,
+def test_simulated_terminals_get_every_stamp_acked(tmp_path: Path, acker: Acker, port: int,
                                                    institution: str) -> None:
     with Simulator(institution=institution, workdir=tmp_path, terminals=3, badges=10,
-                   broker=BrokerConfig(HOST, PORT)) as sim:
+                   broker=BrokerConfig(HOST, port)) as sim:
         sim.start()
         assert sim.run(600, rate=None) == 600
         assert sim.wait_all_acked(timeout=15)
@@ -385,9 +397,9 @@ def test_simulated_terminals_get_every_stamp_acked(tmp_path: Path, acker: Acker,
 
 
 def test_an_offline_terminal_queues_dated_stamps_then_delivers_them(
-        tmp_path: Path, acker: Acker, institution: str) -> None:
+        tmp_path: Path, acker: Acker, institution: str, port: int) -> None:
     with Simulator(institution=institution, workdir=tmp_path, terminals=2, badges=5,
-                   broker=BrokerConfig(HOST, PORT)) as sim:
+                   broker=BrokerConfig(HOST, port)) as sim:
         sim.start(["t01"])  # t02's line is down
         sim.run(200, shift=timedelta(days=-2))
         assert sim.wait_all_acked(timeout=0.5) is False
@@ -419,8 +431,8 @@ def test_a_terminal_falls_back_to_mqtt_311_for_a_broker_without_v5(
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         assert wait_for(lambda: _broker_up(port), timeout=10)
-        acker = Acker(institution, port=port, protocol=mqtt.MQTTv311)
-        link = make_link(outbox, institution, broker=BrokerConfig(HOST, port, keepalive=30))
+        acker = Acker(institution, port, protocol=mqtt.MQTTv311)
+        link = make_link(outbox, institution, port, broker=BrokerConfig(HOST, port, keepalive=30))
         link.start()
         try:
             link.stamp("100", "in")  # queued while the v5 attempt goes unanswered
@@ -436,12 +448,13 @@ def test_a_terminal_falls_back_to_mqtt_311_for_a_broker_without_v5(
         broker.wait(10)
 
 
-def test_the_terminal_program_shows_what_happens(tmp_path: Path, institution: str) -> None:
-    acker = Acker(institution, reject=frozenset({"999"}))
+def test_the_terminal_program_shows_what_happens(tmp_path: Path, institution: str,
+                                                  port: int) -> None:
+    acker = Acker(institution, port, reject=frozenset({"999"}))
     config = tmp_path / "terminal.yaml"
     config.write_text(
         f"institution: {institution}\nterminal: t1\noutbox: outbox.sqlite\n"
-        f"broker: {{host: {HOST}, port: {PORT}}}\ndirection: any\ntimezone: Europe/Rome\n")
+        f"broker: {{host: {HOST}, port: {port}}}\ndirection: any\ntimezone: Europe/Rome\n")
     program = subprocess.Popen([TERMINAL, "--config", str(config)], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -473,9 +486,11 @@ def test_the_terminal_program_shows_what_happens(tmp_path: Path, institution: st
     assert json.loads(stamps[0].encode())["time"].endswith(("+01:00", "+02:00"))
 
 
-def test_the_simulator_command_line(tmp_path: Path, acker: Acker, institution: str) -> None:
+def test_the_simulator_command_line(tmp_path: Path, acker: Acker, institution: str,
+                                    port: int) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "terminals.simulator", "--institution", institution,
+         "--host", HOST, "--port", str(port),
          "--terminals", "3", "--badges", "5", "--stamps", "90", "--offline", "1",
          "--profile", "peak", "--workdir", str(tmp_path), "--timeout", "10"],
         capture_output=True, text=True, timeout=60)
@@ -491,11 +506,11 @@ def test_the_simulator_command_line(tmp_path: Path, acker: Acker, institution: s
 
 
 def test_a_new_queue_file_sends_nothing_until_the_server_gives_its_sequence(
-        outbox: Outbox, acker: Acker, institution: str) -> None:
+        outbox: Outbox, acker: Acker, institution: str, port: int) -> None:
     """The box was replaced: the server holds t1's stamps up to 300 from the old one."""
     acker.committed["t1"] = 300
     acker.answering.clear()  # a server that answers late
-    link = make_link(outbox, institution, heartbeat_seconds=600)
+    link = make_link(outbox, institution, port, heartbeat_seconds=600)
     link.start()
     try:
         assert link.wait_connected(5)
@@ -513,10 +528,10 @@ def test_a_new_queue_file_sends_nothing_until_the_server_gives_its_sequence(
 
 
 def test_acks_left_for_the_replaced_box_do_not_drop_the_new_queue(
-        outbox: Outbox, acker: Acker, institution: str) -> None:
+        outbox: Outbox, acker: Acker, institution: str, port: int) -> None:
     acker.committed["t1"] = 10
     acker.answering.clear()
-    link = make_link(outbox, institution, heartbeat_seconds=600)
+    link = make_link(outbox, institution, port, heartbeat_seconds=600)
     link.start()
     try:
         assert link.wait_connected(5)
@@ -535,10 +550,10 @@ def test_acks_left_for_the_replaced_box_do_not_drop_the_new_queue(
 
 
 def test_a_queue_file_already_in_use_sends_at_once_without_waiting_for_the_server(
-        tmp_path: Path, acker: Acker, institution: str) -> None:
+        tmp_path: Path, acker: Acker, institution: str, port: int) -> None:
     acker.answering.clear()  # an older server, which never answers
     with Outbox(tmp_path / "configured.sqlite", "t1", first_seq=1) as box:
-        link = make_link(box, institution)
+        link = make_link(box, institution, port)
         link.start()
         try:
             assert link.wait_connected(5)
