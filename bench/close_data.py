@@ -58,6 +58,15 @@ def fresh_database(urls: Sequence[str] | None) -> Iterator[list[str]]:
 
 def build(url: str, employees: int) -> Engine:
     """The university, `employees` people on full time, the office's user, March's stamps."""
+    engine = people(url, employees)
+    write_stamps(engine, _ids(engine), [(YEAR, MONTH)], seed=1)
+    analyze(engine)
+    return engine
+
+
+def people(url: str, employees: int) -> Engine:
+    """A database at the schema's head with the university, `employees` people on full
+    time (numbered B000000…) and the office's user."""
     engine = make_engine(url)
     upgrade(engine)
     with Session(engine) as session, session.begin():
@@ -71,8 +80,6 @@ def build(url: str, employees: int) -> Engine:
             "display_name": "Ufficio personale", "role": "office", "password_hash": "x",
             "must_change_password": False, "failed_logins": 0, "active": True,
             "created_at": CREATED}])
-    write_stamps(engine, _ids(engine), [(YEAR, MONTH)], seed=1)
-    analyze(engine)
     return engine
 
 

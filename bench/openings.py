@@ -43,11 +43,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import Engine, delete, insert, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.close_data import CREATED, INSTITUTION, analyze, fresh_database  # noqa: E402
-from server.db import make_engine, upgrade  # noqa: E402
+from bench.close_data import INSTITUTION, analyze, fresh_database, people  # noqa: E402
 from server.db.account_tables import AccountMonthRow, AccountOpening  # noqa: E402
 from server.db.allowance_tables import AllowanceOpening  # noqa: E402
-from server.db.directory import ensure_institution  # noqa: E402
 from server.db.leave_tables import LeaveOpening  # noqa: E402
 from server.db.models import AuditEntry, Employee, User  # noqa: E402
 from server.office.csv_files import csv_lines, data_rows, heading  # noqa: E402
@@ -64,19 +62,7 @@ KEPT = [(2026, 1), (2026, 2), (2026, 3)]  # closings the worker kept; March's is
 
 
 def build(url: str, lines: int) -> Engine:
-    engine = make_engine(url)
-    upgrade(engine)
-    with Session(engine) as session, session.begin():
-        ensure_institution(session, INSTITUTION, "Università")
-        session.execute(insert(Employee), [
-            {"institution_id": INSTITUTION, "number": f"B{n:06d}", "name": f"Dipendente {n}",
-             "profile": "full_time", "part_time_percent": 100, "active": True}
-            for n in range(lines)])
-        session.execute(insert(User), [{
-            "institution_id": INSTITUTION, "username": "bench.personale",
-            "display_name": "Ufficio personale", "role": "office", "password_hash": "x",
-            "must_change_password": False, "failed_logins": 0, "active": True,
-            "created_at": CREATED}])
+    engine = people(url, lines)
     keep_closings(engine)
     analyze(engine)
     return engine

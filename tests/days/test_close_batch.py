@@ -121,17 +121,24 @@ def test_the_close_rewrites_only_the_days_that_changed_since_the_recompute(
         k: v[:-1] for k, v in by_close.items()}
 
 
+def april_closed(session: Session, institution: str, ann_on_the_7th: str) -> World:
+    """The institution's April closed (with a reason: its people's absences are open), Ann
+    having stamped on the 7th."""
+    w = world(session, institution)
+    w.stamps("ann", date(2026, 4, 7), ann_on_the_7th)
+    w.session.commit()
+    closing.close_month(w.session, w.users["office"], *APRIL, reason="assenze",
+                        now=AFTER_APRIL)
+    return w
+
+
 def test_a_month_closed_without_an_account_keeps_sql_null_not_json_null(
         db_engine: sa.Engine) -> None:
     """The chamber's rules keep no hours account: its entries keep no closing, no debts and
     no leave draws, as SQL NULL, for the readers that filter on IS NOT NULL (a JSON
     `null` read back as None broke the leave draws' reading)."""
     with Session(db_engine) as session:
-        w = world(session, "chamber")
-        w.stamps("ann", date(2026, 4, 7), "in 08:00, out 14:00")
-        w.session.commit()
-        closing.close_month(w.session, w.users["office"], *APRIL, reason="assenze",
-                            now=AFTER_APRIL)
+        w = april_closed(session, "chamber", "in 08:00, out 14:00")
         entries = MONTH_CLOSE_ENTRIES.c
         kept = w.session.execute(sa.select(sa.func.count()).where(
             sa.or_(entries.account_closing.is_not(None), entries.account_debts.is_not(None),
@@ -148,11 +155,7 @@ def test_the_frozen_account_read_back_is_the_one_the_close_computed(
     account computed them, on both databases (PostgreSQL writes them in one UPDATE of
     unnested arrays, SQLite in an executemany)."""
     with Session(db_engine) as session:
-        w = world(session, "university")
-        w.stamps("ann", date(2026, 4, 7), "in 08:00, out 11:00")
-        w.session.commit()
-        closing.close_month(w.session, w.users["office"], *APRIL, reason="assenze",
-                            now=AFTER_APRIL)
+        w = april_closed(session, "university", "in 08:00, out 11:00")
         entries = MONTH_CLOSE_ENTRIES.c
         kept = {row.employee_id: row for row in w.session.execute(sa.select(
             entries.employee_id, entries.balance, entries.evaluations, entries.account_closing,
