@@ -143,6 +143,9 @@ def test_closing_a_month_shows_progress_then_refuses_requests_and_reopen_is_audi
         office, month=month, reason="correzione tardiva del cartellino"),
         follow_redirects=False)
     assert reopened.status_code == 303
+    page = office.get(f"/office/close?month={month}").text
+    # Reopened: it says so, and no longer shows the last close's "3 / 3" as if under way.
+    assert "Riaperto" in page and "close-total" not in page
     with Session(world.engine) as session:
         entry = session.scalar(sa.select(AuditEntry).where(
             AuditEntry.action == "month_reopened", AuditEntry.institution_id == "university"))
