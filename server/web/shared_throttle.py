@@ -80,13 +80,18 @@ class DatabaseThrottle:
 
     def _locked_row(self, session: Session, address: str, now: float) -> ThrottledAddress:
         """The address's row, created empty if missing, locked until the transaction ends:
-        a worker counting the same address meanwhile waits, then counts on this count."""
+        a worker counting the same address meanwhile waits, then counts on this count.
+        Another worker's sweep may delete an expired row between the insert (the row was
+        there) and the lock: the lock then finds none, and the insert is made again."""
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        session.execute(dialect.insert(ThrottledAddress).values(
-            kind=self.kind, address=address, failures=[], waits=0, until=None,
-            expires_at=_moment(now)).on_conflict_do_nothing())
-        return session.scalars(select(ThrottledAddress).where(*self._where(address))
-                               .with_for_update()).one()
+        while True:
+            session.execute(dialect.insert(ThrottledAddress).values(
+                kind=self.kind, address=address, failures=[], waits=0, until=None,
+                expires_at=_moment(now)).on_conflict_do_nothing())
+            row = session.scalars(select(ThrottledAddress).where(*self._where(address))
+                                  .with_for_update()).one_or_none()
+            if row is not None:
+                return row
 
     def forget_expired(self, now: float | None = None) -> None:
         """The rows past their use, in a transaction of our own."""

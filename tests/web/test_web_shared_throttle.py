@@ -8,10 +8,15 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from litestar import Litestar
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from world import WebWorld, lent_app, log_in, open_client
 
 from server.db import make_engine
@@ -124,3 +129,36 @@ def test_the_rows_of_addresses_that_stopped_failing_are_deleted(
 def _addresses(engine: sa.Engine) -> list[str]:
     with engine.connect() as connection:
         return sorted(connection.scalars(sa.select(ThrottledAddress.address)))
+
+
+def test_a_failure_counted_while_a_sweep_deletes_the_address_s_row_is_counted(
+        db_url: str, db_engine: sa.Engine) -> None:
+    """Another worker's sweep may lock and delete an address's expired row between this
+    worker's insert of it (nothing to do: it is there) and its lock: the login must still
+    be counted, not answered with a server fault."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer: no sweep runs between the two statements")
+    login, sweeper = DatabaseThrottle(db_engine, "login"), DatabaseThrottle(db_engine, "login")
+    now = 1_000_000.0
+    login.failed("10.9.9.9", now)
+    later = now + WINDOW_S + 1  # the row says nothing any more: the sweep's to delete
+    other = Session(db_engine)
+    swept = threading.Event()
+
+    def sweep_once(connection: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if swept.is_set() or not statement.startswith("INSERT INTO login_throttles"):
+            return
+        swept.set()
+        sweeper._sweep(other, datetime.fromtimestamp(later, UTC))  # locked and deleted
+        threading.Timer(0.3, other.commit).start()  # while this worker waits for the lock
+
+    event.listen(db_engine, "after_cursor_execute", sweep_once)
+    try:
+        login.failed("10.9.9.9", later)
+    finally:
+        event.remove(db_engine, "after_cursor_execute", sweep_once)
+        other.close()
+    assert swept.is_set()
+    with Session(db_engine) as session:
+        row = session.scalars(sa.select(ThrottledAddress)).one()
+    assert row.failures == [later]
