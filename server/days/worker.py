@@ -86,7 +86,11 @@ class Recomputer:
               alive: Callable[[], bool], busy: Callable[[], bool]) -> None:
         while not stop.is_set() and alive():
             deadline = time.monotonic() + MAX_LAG_S
+            # While waiting out a burst too: an ingest killed mid-burst leaves its marks
+            # fresh, and its worker would wait the whole lag for a parent that is gone.
             while busy() and time.monotonic() < deadline and not stop.is_set():
+                if not alive():
+                    return
                 stop.wait(0.2)
             try:
                 while not stop.is_set() and self.run_once():

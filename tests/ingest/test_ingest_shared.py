@@ -4,6 +4,7 @@ decided from one process's memory, one recompute worker at a time."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -225,4 +226,22 @@ def test_one_recompute_worker_works_the_other_takes_over_when_it_is_gone(
 def test_on_sqlite_the_single_worker_always_has_the_turn(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path}/timbra.db")
     assert Recomputer(engine, lambda: datetime.now(UTC)).turn.holds()
+    engine.dispose()
+
+
+def test_a_worker_waiting_out_a_burst_stops_soon_after_its_ingest_is_gone(
+        tmp_path: Path) -> None:
+    """`timbra recompute` beside an ingest killed with SIGKILL mid-burst: the marks stay
+    fresh (busy), and the worker must notice its parent is gone, not wait MAX_LAG_S."""
+    engine = make_engine(f"sqlite:///{tmp_path}/timbra.db")
+    gone = threading.Event()
+    worker = threading.Thread(target=Recomputer(engine, lambda: datetime.now(UTC)).loop,
+                              args=(threading.Event(),),
+                              kwargs={"alive": lambda: not gone.is_set(),
+                                      "busy": lambda: True}, daemon=True)
+    worker.start()
+    time.sleep(0.5)  # in its wait for the burst to end
+    gone.set()
+    worker.join(timeout=5)
+    assert not worker.is_alive()
     engine.dispose()
