@@ -8,33 +8,18 @@ test's: the machine is shared."""
 
 from __future__ import annotations
 
-import math
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from bench_runs import quick_run
 
-ROOT = Path(__file__).resolve().parents[2]
 LAST = re.compile(r"close_10k_s (\S+) anchor_10k_s (\S+) ratio (\S+) year_vs_month (\S+)")
 
 
 @pytest.mark.slow
 def test_the_close_bench_prints_its_figures_in_quick_mode() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    run = subprocess.run([sys.executable, "bench/close.py", "--quick"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=1200)
-    assert run.returncode == 0, run.stderr[-3000:]
-    lines = run.stdout.strip().splitlines()
-    found = LAST.fullmatch(lines[-1])
-    assert found, lines[-1]
-    close_s, anchor_s, ratio, year_vs_month = (float(x) for x in found.groups())
-    for figure in (close_s, anchor_s, ratio, year_vs_month):
-        assert math.isfinite(figure) and figure > 0
+    output, (close_s, anchor_s, ratio, _) = quick_run("close.py", LAST, 1200)
     assert ratio == pytest.approx(close_s / anchor_s, rel=0.02)
-    output = "\n".join(lines)
     for database in ("sqlite", "postgresql"):
         assert re.search(rf"^{database} +100 employees x 1 month: close ", output, re.M)
         assert re.search(rf"^{database} +the same close with a year of stamps", output, re.M)

@@ -7,33 +7,18 @@ docstring gives. How fast is the bench's business, not this test's: the machine 
 
 from __future__ import annotations
 
-import math
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from bench_runs import quick_run
 
-ROOT = Path(__file__).resolve().parents[2]
 LAST = re.compile(r"import_ms_per_line (\S+) anchor_ms_per_line (\S+) ratio (\S+)")
 
 
 @pytest.mark.slow
 def test_the_openings_bench_prints_its_figures_in_quick_mode() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    run = subprocess.run([sys.executable, "bench/openings.py", "--quick"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stderr[-3000:]
-    lines = run.stdout.strip().splitlines()
-    found = LAST.fullmatch(lines[-1])
-    assert found, lines[-1]
-    per_line, anchor, ratio = (float(x) for x in found.groups())
-    for figure in (per_line, anchor, ratio):
-        assert math.isfinite(figure) and figure > 0
+    output, (per_line, anchor, ratio) = quick_run("openings.py", LAST, 600)
     assert ratio == pytest.approx(per_line / anchor, rel=0.02)
-    output = "\n".join(lines)
     for database in ("sqlite", "postgresql"):
         assert re.search(rf"^{database} +200 lines: import +[\d.]+ s \([\d.]+ ms/line\), "
                          r"anchor +[\d.]+ s \([\d.]+ ms/line\), ratio [\d.]+", output,
